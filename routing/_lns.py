@@ -441,7 +441,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
          bk_d, adj, dem, dd, mv, did, dcost, n_dist, bR, brl, best_, blst, brcost, bload,
-         oscore, must, span_c, tb_coef, vteam, tshare):
+         oscore, must, span_c, tb_coef, vteam, tshare, gn, gm):
     """``n_iter`` ruin-and-recreate iterations; temperature log-linear from t_from to t_to.
 
     ``oscore`` (3 floats, updated in place): the weights of the recreate orders.
@@ -449,6 +449,9 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
     penalty before the others, whatever the order drawn for them.
     ``tb_coef``, ``vteam``, ``tshare``: the team balance (``Problem.team_balance``): each
     visit a team (``vteam`` per vehicle) has above its share ``tshare`` costs ``tb_coef``.
+    ``gn``, ``gm``: per visit the number and indices of its group's alternatives
+    (``Problem.alternatives``, itself included): a visit goes back in at the cheapest
+    place of any alternative of its group, and not at all while one of them is served.
     Returns (current objective, best objective, accepted moves, improvements of best).
     """
     n = R.shape[1] - 1
@@ -462,6 +465,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
     gapbuf = np.zeros(max(1, bk_ws.shape[1]), np.int64)
     tcnt = np.zeros(tshare.shape[0], np.int64)
     keys = np.empty(n, np.float64)
+    gdone = np.zeros(n, np.bool_)  # groups already tried in this recreate step
     accepted = 0
     improved = 0
     for it in range(n_iter):
@@ -564,6 +568,12 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
         # every visit still left out gets a chance too
         for c in range(n):
             if where[c] < 0 and not removed_mark[c]:
+                served = False  # an alternative of it is served: not a left-out visit
+                for j in range(gn[c]):
+                    if where[gm[c, j]] >= 0:
+                        served = True
+                if served:
+                    continue
                 insertable = False
                 for v in range(m):
                     if allowed[c, v] and not frozen[v]:
@@ -614,90 +624,104 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                         fkeys[q] /= svc[c] + 1.0
                 order = order[np.argsort(fkeys, kind="mergesort")]
             for q in range(na):
-                c = removed[order[q]]
+                c0 = removed[order[q]]
+                if gdone[c0]:
+                    continue
+                taken = False
+                for j in range(gn[c0]):
+                    gdone[gm[c0, j]] = True
+                    if where[gm[c0, j]] >= 0:
+                        taken = True
+                if taken:  # an alternative of the visit is served
+                    continue
                 best_delta = INF
                 best_v = -1
                 best_p = -1
+                best_c = -1
                 if tb_coef > 0:  # the teams' visits now (rl changes only by insertions)
                     for t in range(tcnt.shape[0]):
                         tcnt[t] = 0
                     for v in range(m):
                         tcnt[vteam[v]] += rl[v]
-                for v in range(m):
-                    if frozen[v] or not allowed[c, v] or rl[v] + 1 > maxv[v]:
-                        continue
-                    fits = True
-                    for k in range(C):
-                        if load[v, k] + amt[c, k] > cap[v, k]:
-                            fits = False
-                            break
-                    if not fits:
-                        continue
-                    md = vmode[v]
-                    L = rl[v]
-                    bal = _balance_cost(L + 1, bal_coef, bal_target) - _balance_cost(
-                        L, bal_coef, bal_target)
-                    if tb_coef > 0:
-                        tv = vteam[v]
-                        bal += _team_cost(tcnt[tv] + 1, tb_coef, tshare[tv]) - _team_cost(
-                            tcnt[tv], tb_coef, tshare[tv])
-                    if dcost > 0 and did[c] >= 0 and L > 0:  # a new district here?
-                        any_d = False
-                        same = False
-                        for x in range(L):
-                            dx = did[R[v, x]]
-                            if dx >= 0:
-                                any_d = True
-                                if dx == did[c]:
-                                    same = True
-                                    break
-                        if any_d and not same:
-                            bal += dcost
-                    old_sp = 0
-                    if span_c > 0 and L > 0:  # the day's length now (without breaks)
-                        old_sp = _span_plain(v, R[v], L, sh_s[v], 0, T, vmode, vs, ve, svc,
-                                             tw_n, tw_s, tw_e)
-                    for p in range(fixlen[v], L + 1):
-                        if np.random.random() < BLINK_RATE:
+                for jg in range(gn[c0]):
+                    c = gm[c0, jg]
+                    for v in range(m):
+                        if frozen[v] or not allowed[c, v] or rl[v] + 1 > maxv[v]:
                             continue
-                        prv = R[v, p - 1] if p > 0 else vs[v]
-                        nxt = R[v, p] if p < L else ve[v]
-                        t1 = T[md, prv, c]
-                        t2 = T[md, c, nxt]
-                        if t1 >= INF or t2 >= INF:
+                        fits = True
+                        for k in range(C):
+                            if load[v, k] + amt[c, k] > cap[v, k]:
+                                fits = False
+                                break
+                        if not fits:
                             continue
-                        delta = t1 + t2 + bal + mv[c, v]
-                        if L > 0:  # an empty route was charged nothing
-                            delta -= T[md, prv, nxt]
-                        if best_v >= 0 and delta >= best_delta:
-                            continue
-                        e = est[v, p - 1] + svc[prv] if p > 0 else sh_s[v]
-                        s = _earliest(tw_n, tw_s, tw_e, c, e + t1)
-                        if s < 0 or s + svc[c] + t2 > lst[v, p]:
-                            continue
-                        if nbk[v] > 0 or span_c > 0:
-                            for x in range(p):
-                                tmp[x] = R[v, x]
-                            tmp[p] = c
-                            for x in range(p, L):
-                                tmp[x + 1] = R[v, x]
-                        if span_c > 0:  # the longer day (breaks left out: an estimate)
-                            sp = _span_plain(v, tmp, L + 1, e, p, T, vmode, vs, ve, svc,
-                                             tw_n, tw_s, tw_e)
-                            if sp >= 0:
-                                delta += span_c * (sp - old_sp)
+                        md = vmode[v]
+                        L = rl[v]
+                        bal = _balance_cost(L + 1, bal_coef, bal_target) - _balance_cost(
+                            L, bal_coef, bal_target)
+                        if tb_coef > 0:
+                            tv = vteam[v]
+                            bal += _team_cost(tcnt[tv] + 1, tb_coef, tshare[tv]) - _team_cost(
+                                tcnt[tv], tb_coef, tshare[tv])
+                        if dcost > 0 and did[c] >= 0 and L > 0:  # a new district here?
+                            any_d = False
+                            same = False
+                            for x in range(L):
+                                dx = did[R[v, x]]
+                                if dx >= 0:
+                                    any_d = True
+                                    if dx == did[c]:
+                                        same = True
+                                        break
+                            if any_d and not same:
+                                bal += dcost
+                        old_sp = 0
+                        if span_c > 0 and L > 0:  # the day's length now (without breaks)
+                            old_sp = _span_plain(v, R[v], L, sh_s[v], 0, T, vmode, vs, ve, svc,
+                                                 tw_n, tw_s, tw_e)
+                        for p in range(fixlen[v], L + 1):
+                            if np.random.random() < BLINK_RATE:
+                                continue
+                            prv = R[v, p - 1] if p > 0 else vs[v]
+                            nxt = R[v, p] if p < L else ve[v]
+                            t1 = T[md, prv, c]
+                            t2 = T[md, c, nxt]
+                            if t1 >= INF or t2 >= INF:
+                                continue
+                            delta = t1 + t2 + bal + mv[c, v]
+                            if L > 0:  # an empty route was charged nothing
+                                delta -= T[md, prv, nxt]
                             if best_v >= 0 and delta >= best_delta:
                                 continue
-                        # the check above ignored the breaks
-                        if nbk[v] > 0 and not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs,
-                                                          ve, sh_s, sh_e, svc, tw_n, tw_s,
-                                                          tw_e, nbk, bk_ws, bk_ls, bk_d):
-                            continue
-                        best_delta = delta
-                        best_v = v
-                        best_p = p
+                            e = est[v, p - 1] + svc[prv] if p > 0 else sh_s[v]
+                            s = _earliest(tw_n, tw_s, tw_e, c, e + t1)
+                            if s < 0 or s + svc[c] + t2 > lst[v, p]:
+                                continue
+                            if nbk[v] > 0 or span_c > 0:
+                                for x in range(p):
+                                    tmp[x] = R[v, x]
+                                tmp[p] = c
+                                for x in range(p, L):
+                                    tmp[x + 1] = R[v, x]
+                            if span_c > 0:  # the longer day (breaks left out: an estimate)
+                                sp = _span_plain(v, tmp, L + 1, e, p, T, vmode, vs, ve, svc,
+                                                 tw_n, tw_s, tw_e)
+                                if sp >= 0:
+                                    delta += span_c * (sp - old_sp)
+                                if best_v >= 0 and delta >= best_delta:
+                                    continue
+                            # the check above ignored the breaks
+                            if nbk[v] > 0 and not _sim_breaks(v, tmp, L + 1, gapbuf, T, vmode, vs,
+                                                              ve, sh_s, sh_e, svc, tw_n, tw_s,
+                                                              tw_e, nbk, bk_ws, bk_ls, bk_d):
+                                continue
+                            best_delta = delta
+                            best_v = v
+                            best_p = p
+                            best_c = c
                 if best_v < 0:
                     continue
+                c = best_c
                 v = best_v
                 if not touched[v]:
                     touched[v] = True
@@ -763,6 +787,8 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
             touched[tlist[i]] = False
         for q in range(na):
             removed_mark[removed[q]] = False
+            for j in range(gn[removed[q]]):
+                gdone[gm[removed[q], j]] = False
         if accept and cur_obj < best_obj:
             best_obj = cur_obj
             improved += 1
@@ -909,6 +935,17 @@ class _Arrays:
             for vi, veh in enumerate(vehicles):
                 self.allowed[i, vi] = problem.compatible(v, veh)
         self.pen = np.array(penalties, np.int64)
+        # alternatives (Visit.group): per visit its group's members, itself included
+        alts = [problem.alternatives(i) for i in range(n)]
+        G = max([1] + [len(a) for a in alts])
+        self.gn = np.array([len(a) for a in alts], np.int64)
+        self.gm = np.zeros((max(n, 1), G), np.int64)
+        for i, a in enumerate(alts):
+            self.gm[i, : len(a)] = a
+        # the penalties of the alternatives not served (all but one per group) are the
+        # same in every plan: left out of the objective reported, as in OR-Tools'
+        self.group_offset = sum(
+            (len(a) - 1) * int(self.pen[i]) for i, a in enumerate(alts) if a[0] == i)
         # cost of serving a visit on another team-day than its ``home`` (min. disruption)
         # and outside the team's districts (soft responsibility): see solve.visit_costs
         from routing.solve import visit_costs
@@ -1088,7 +1125,7 @@ def improve(
     for i in range(n):
         if problem.visits[i].pin is not None and problem.visits[i].pin.position is not None:
             allowed[i, :] = False  # position pins stay where OR-Tools put them
-    obj = int(rcost.sum()) + int(A.pen[where < 0].sum())
+    obj = int(rcost.sum()) + int(A.pen[where < 0].sum()) - A.group_offset
     obj += sum(_balance_cost(int(rl[v]), A.bal_coef, A.bal_target) for v in range(m))
     if A.tb_coef > 0:
         obj += sum(int(_team_cost(int(rl[A.vteam == t].sum()), A.tb_coef, int(A.tshare[t])))
@@ -1136,7 +1173,7 @@ def improve(
             best_obj, *st, A.amt, A.cap, A.maxv, allowed, frozen, fixlen, A.pen, A.bal_coef,
             A.bal_target, A.nbk, A.bk_ws, A.bk_ls, A.bk_d, A.adj, A.dem, A.dd, A.mv, A.did,
             A.dcost, A.n_dist, *bufs, oscore, must, A.span_c, A.tb_coef, A.vteam,
-            A.tshare,
+            A.tshare, A.gn, A.gm,
         )
         if imp and on_improve is not None:
             on_improve(int(best_obj))

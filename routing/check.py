@@ -3,7 +3,9 @@
 It shares no code with the solver or :mod:`routing.schedule`: it reads the reported
 steps and verifies every constraint against the problem directly. Rules:
 
-- every visit is either in exactly one route or unassigned, never both;
+- every visit is either in exactly one route or unassigned, never both (an
+  alternative of a served group, ``Visit.group``, is neither; at most one of a group
+  is served);
 - a route belongs to an existing team-day; skills, day range, capacity, max visits
   and pins (team, day, 1-based position) hold;
 - a route starts with ``start`` and ends with ``end``; times never go backwards;
@@ -223,7 +225,19 @@ def check(problem: Problem, solution: Solution, *, check_travel: bool = True) ->
             errs.append(f"visit {u} both served and unassigned")
     if len(set(unassigned)) != len(unassigned):
         errs.append("a visit is listed twice as unassigned")
+    groups: dict[str, list[str]] = {}
+    for vid in served:
+        if (g := visits[vid].group) is not None:
+            groups.setdefault(g, []).append(vid)
+    for g, ids in sorted(groups.items()):
+        if len(ids) > 1:
+            errs.append(f"group {g!r}: {len(ids)} alternatives served ({sorted(ids)})")
+    for u in unassigned:
+        if u in visits and visits[u].group in groups:
+            errs.append(f"visit {u} unassigned although its group {visits[u].group!r} "
+                        "is served")
     missing = set(visits) - set(served) - set(unassigned)
+    missing = {x for x in missing if visits[x].group not in groups}
     if missing:
         errs.append(f"visits neither served nor unassigned: {sorted(missing)[:10]}")
     return errs

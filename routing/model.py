@@ -216,6 +216,17 @@ class Visit:
     coordinates : (float, float) or None
         The ``location`` of a VROOM job ([lon, lat]), given back in the output as VROOM
         does; the solver uses the matrices only.
+    group : str or None
+        Visits of one group are alternatives (e.g. one client's visit in the morning or
+        in the afternoon, each with its own windows and ``cost``): at most one of them is
+        served. When one is, the others are neither in a route nor unassigned; when
+        none is, all of them are unassigned, each with its reason. Alternatives carry
+        no pin. Not part of VROOM's format.
+    cost : int
+        Cost of serving the visit, in travel seconds (e.g. how much less likely a
+        contact is in this alternative's windows than in the group's best one): the
+        solver weighs it against travel, after the served visits and their priorities.
+        0 by default. Not part of VROOM's format.
     """
 
     id: str
@@ -232,6 +243,8 @@ class Visit:
     district: str | None = None
     description: str | None = None
     coordinates: tuple[float, float] | None = None
+    group: str | None = None
+    cost: int = 0
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -276,6 +289,13 @@ class Visit:
                 _int(self.pin.position, where, "pin.position", minimum=1)
             if self.pin.window is not None and not isinstance(self.pin.window, TimeWindow):
                 raise _err(f"{where}, Feld 'pin.window': Zeitfenster erwartet.")
+        object.__setattr__(self, "cost", _int(self.cost, where, "cost"))
+        if self.group is not None:
+            if not isinstance(self.group, str) or not self.group:
+                raise _err(f"{where}, Feld 'group': nicht leere Zeichenkette erwartet.")
+            if self.pin is not None:
+                raise _err(f"{where}, Feld 'group': eine Alternative kann nicht festgelegt "
+                           "sein (Feld 'pin').")
 
     def day_allowed(self, day: int) -> bool:
         if day < self.earliest_day:
@@ -611,6 +631,13 @@ class Problem:
         if len(dims) > 1:
             raise _err("Teams, Feld 'capacity': alle Teams brauchen gleich viele Kapazitäten.")
         self._normalise_pins(ids, tids)
+        members: dict[str, list[int]] = {}
+        for i, v in enumerate(self.visits):
+            if v.group is not None:
+                members.setdefault(v.group, []).append(i)
+        object.__setattr__(self, "_alternatives", tuple(
+            tuple(members[v.group]) if v.group is not None else (i,)
+            for i, v in enumerate(self.visits)))
         self._check_objective_range()
 
     def _normalise_pins(self, ids: set[str], tids: set[str]) -> None:
@@ -713,9 +740,31 @@ class Problem:
         )
 
     def extra_per_visit(self) -> int:
-        """Largest non-travel cost one visit can add (balance, moves, districts)."""
+        """Largest non-travel cost one visit can add (balance, moves, districts, its
+        own ``cost``)."""
         return (self.balance + self.team_balance + self.move_cost + self.outside_cost
-                + self.district_cost)
+                + self.district_cost + max((v.cost for v in self.visits), default=0))
+
+    def alternatives(self, i: int) -> tuple[int, ...]:
+        """Indices of visit ``i``'s group (:attr:`Visit.group`), ``i`` included; ``(i,)``
+        for a visit of no group."""
+        return self._alternatives[i]
+
+    @property
+    def has_groups(self) -> bool:
+        return any(v.group is not None for v in self.visits)
+
+    def served_groups(self, served: Iterable[int]) -> set[str]:
+        """The groups of which one of the visits (indices) ``served`` is served."""
+        return {g for i in served if (g := self.visits[i].group) is not None}
+
+    def open_visits(self, served: Iterable[int]) -> list[int]:
+        """Indices of the visits not served, less the alternatives of a served one
+        (those are neither in a route nor unassigned)."""
+        served = set(served)
+        groups = self.served_groups(served)
+        return [i for i, v in enumerate(self.visits)
+                if i not in served and (v.group is None or v.group not in groups)]
 
     def outside(self, visit: Visit, team: Team) -> bool:
         """The visit's district is not among the team's (a team without districts: never)."""

@@ -5,6 +5,8 @@ is compatible with (cheapest feasible insertion). A visit that fits nowhere may 
 place of one planned visit of *lower* priority (never a pinned one) when that makes it
 fit; the displaced visit is then tried elsewhere. Every move strictly improves the
 lexicographic objective (pins, priority sum, visit count), so the loop ends.
+Alternatives (``Visit.group``) go in as one: the one of the group that costs least
+(travel and its own ``cost``); a group one of whose visits is planned is not tried.
 """
 
 from __future__ import annotations
@@ -124,6 +126,31 @@ def repair(
     asked = np.zeros(len(problem.visits), dtype=bool)
     changed: set[int] = set()
     out_now: set[int] = set(unassigned)  # the visits not in a route at the moment
+    # alternatives (Visit.group): a group one of whose visits is in a route is served;
+    # its other visits are neither tried nor left out
+    served: set[str] = problem.served_groups(
+        idx[x] for r in by_vehicle.values() for x in r.visits)
+
+    def gone(i: int) -> bool:
+        g = problem.visits[i].group
+        return g is not None and g in served
+
+    def taken(i: int) -> None:
+        """Visit i went into a route: its alternatives are no longer left out."""
+        for j in problem.alternatives(i):
+            out_now.discard(j)
+        if problem.visits[i].group is not None:
+            served.add(problem.visits[i].group)
+
+    def freed(w: int) -> list[int]:
+        """Visit w left its route: it and its alternatives are left out again."""
+        if problem.visits[w].group is not None:
+            served.discard(problem.visits[w].group)
+        back = list(problem.alternatives(w))
+        for j in back:
+            out_now.add(j)
+            asked[j] = False  # its proofs, if any, are older than its time in the route
+        return back
 
     def reprove() -> None:
         """Ask ``may_fit`` about the visits never asked and the routes changed since."""
@@ -149,21 +176,27 @@ def repair(
         changed.add(vi)
 
     def insert(i: int) -> bool:
-        visit = problem.visits[i]
-        best: tuple[int, int, Route] | None = None
-        if changed or not asked[i]:
-            reprove()
-        for veh in vehicles:
-            if not fit[i, veh.index] and veh.index not in changed:
+        """Put visit i, or the alternative of its group that costs least, where it
+        costs least (travel and the alternative's own ``cost``)."""
+        best: tuple[int, int, Route, int] | None = None
+        for a in problem.alternatives(i):
+            if a not in out_now:
                 continue
-            res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index), visit)
-            if res is not None and (best is None or res[0] < best[0]):
-                best = (res[0], veh.index, res[1])
+            visit = problem.visits[a]
+            if changed or not asked[a]:
+                reprove()
+            for veh in vehicles:
+                if not fit[a, veh.index] and veh.index not in changed:
+                    continue
+                res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index),
+                                 visit)
+                if res is not None and (best is None or res[0] + visit.cost < best[0]):
+                    best = (res[0] + visit.cost, veh.index, res[1], a)
         if best is None:
             return False
-        _, vi, r = best
+        _, vi, r, a = best
         moved(vi, r)
-        out_now.discard(i)
+        taken(a)
         return True
 
     def swap_in(i: int, until: float | None) -> int | None:
@@ -193,9 +226,8 @@ def repair(
             return None
         _, vi, wi, r = swap
         moved(vi, r)
-        out_now.discard(i)
-        out_now.add(wi)
-        asked[wi] = False  # its proofs, if any, are older than its time in the route
+        taken(i)
+        freed(wi)
         return wi
 
     # Single insertions first, for every left-out visit (highest priority first): cheap,
@@ -213,10 +245,14 @@ def repair(
                 # out of time: what may_fit proves hopeless everywhere stays proven
                 reprove()
                 for j in left[k:]:
+                    if gone(j):
+                        continue
                     if fit[j].any() or changed:
                         untried.add(j)
                     still.append(j)
                 break
+            if gone(i):  # an alternative of it went in
+                continue
             if insert(i):
                 moves += 1
             else:
@@ -232,18 +268,19 @@ def repair(
         for i in list(left):
             if until is not None and time.monotonic() > until:
                 break
-            if i not in left:
+            if i not in left or gone(i):
                 continue
             out_i = swap_in(i, until)
             if out_i is None:
                 continue
             moves += 1
             swapped = True
-            left.remove(i)
-            left.append(out_i)
+            left = [j for j in left if j != i and not gone(j)]
+            left += [j for j in problem.alternatives(out_i) if j not in left]
             left.sort(key=key)
         if not swapped:
             break
+    left = [j for j in left if not gone(j)]
     checked = set(left) - untried
     out = [r for r in by_vehicle.values() if r.visits]
     return sorted(out, key=lambda r: r.vehicle), sorted(left), moves, checked

@@ -122,6 +122,10 @@ class _WorkerResult:
 def penalties(problem: Problem) -> list[int]:
     """Drop penalty per visit: pins >> priority sum >> visit count >> travel cost.
 
+    The alternatives of a group (:attr:`Visit.group`) all take the highest penalty among
+    them: at most one is served, so the others' penalties are the same constant in
+    every plan and serving the group gains exactly one penalty.
+
     ``unit`` exceeds any possible travel cost (every route leg at the longest finite
     travel time, plus the largest possible balance cost), so serving one more visit
     always beats any saving in travel time.
@@ -143,6 +147,8 @@ def penalties(problem: Problem) -> list[int]:
         if v.pin is not None:
             p += pin_unit
         out.append(p)
+    if problem.has_groups:  # alternatives share one penalty: that of the group's best
+        out = [max(out[j] for j in problem.alternatives(i)) for i in range(n)]
     if sum(out) >= 2**62:
         raise OverflowError("penalties overflow int64; reduce the matrix values")
     return out
@@ -196,9 +202,13 @@ def _solve_worker(
     pen = [pen_all[i] for i in perm]
 
     n_mats = 2 * len({veh.team.mode for veh in vehicles})
-    if lns_share > 0 and BUILD_S_PER_ENTRY * n_nodes**2 * n_mats > BUILD_SHARE * (deadline - t0):
+    if lns_share > 0 and (problem.has_groups or BUILD_S_PER_ENTRY * n_nodes**2 * n_mats
+                          > BUILD_SHARE * (deadline - t0)):
         # Too large for the time limit: building OR-Tools' model alone would eat the
-        # search time. The ruin-and-recreate phase builds the plan from nothing.
+        # search time. Or alternatives (Visit.group): OR-Tools' insertion heuristics and
+        # local search handle a disjunction of several nodes badly (a week of 100
+        # clients in three alternatives each: no first plan in 3 s). The
+        # ruin-and-recreate phase builds the plan from nothing.
         result = _WorkerResult(
             worker, sum(pen_all), [[] for _ in vehicles],
             [[br.window.start for br in veh.shift.breaks] for veh in vehicles],
@@ -296,7 +306,19 @@ def _solve_worker(
                 count_dim.CumulVar(idx).SetValue(v.pin.position - 1)
             else:  # more visits before it than any allowed route may hold
                 routing.ActiveVar(idx).SetValue(0)
-        routing.AddDisjunction([idx], pen[node])
+        if v.group is None:
+            routing.AddDisjunction([idx], pen[node])
+    # alternatives (Visit.group): one disjunction of at most one node per group, at the
+    # penalty of one visit (a group's members share priority and penalty)
+    node_of = {int(i): node for node, i in enumerate(perm)}
+    done_groups: set[str] = set()
+    for node, v in enumerate(visits):
+        if v.group is None or v.group in done_groups:
+            continue
+        done_groups.add(v.group)
+        members = problem.alternatives(int(perm[node]))
+        routing.AddDisjunction([manager.NodeToIndex(node_of[i]) for i in members],
+                               max(pen[node_of[i]] for i in members), 1)
 
     # Breaks: may not overlap a service; travel may be split around them.
     node_visit_transit = [0] * routing.Size()
@@ -453,7 +475,8 @@ MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
 
 
 def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
-    """Per visit and vehicle the cost of serving it there, beyond travel: ``move_cost``
+    """Per visit and vehicle the cost of serving it there, beyond travel: the visit's own
+    ``cost`` (an alternative's), ``move_cost``
     away from its home team-day, ``outside_cost`` outside the team's districts (soft).
     A visit whose home team-day has no shift any more (its team taken out that day) must
     move anyway: another team on that day costs half, so the visit stays on its day where
@@ -463,19 +486,21 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     outside = problem.responsibility == "soft" and problem.outside_cost > 0 and any(
         t.districts for t in problem.teams
     )
-    if not (moving or outside):
+    own = any(v.cost for v in problem.visits)
+    if not (moving or outside or own):
         return None
     vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
     out = np.zeros((len(problem.visits), len(vehicles)), np.int64)
     for i, v in enumerate(problem.visits):
+        out[i, :] = v.cost
         if moving and v.home is not None:
-            out[i, :] = problem.move_cost
+            out[i, :] += problem.move_cost
             if tuple(v.home) in vid:
-                out[i, vid[tuple(v.home)]] = 0
+                out[i, vid[tuple(v.home)]] -= problem.move_cost
             else:
                 for vi, veh in enumerate(vehicles):
                     if veh.day == v.home[1]:
-                        out[i, vi] = problem.move_cost // 2
+                        out[i, vi] -= problem.move_cost - problem.move_cost // 2
         if outside and v.district is not None:
             for vi, veh in enumerate(vehicles):
                 if problem.outside(v, veh.team):
@@ -498,18 +523,34 @@ def _move_costs(problem: Problem, vehicles: list[Vehicle], perm, n_nodes: int):
 def _start_routes(
     problem: Problem, vehicles: list[Vehicle], initial: Mapping[tuple[str, int], Sequence[str]]
 ) -> list[list[int]] | None:
-    """Visit indices per vehicle of a start plan, each cut to its longest feasible prefix."""
+    """Visit indices per vehicle of a start plan, each cut to its longest feasible prefix.
+
+    An id that names no visit but a group (:attr:`Visit.group`) stands for the group's
+    alternative that fits there, the one of least ``cost`` first."""
     from routing.schedule import schedule
 
     idx = problem.visit_index()
+    groups: dict[str, list[int]] = {}
+    for i, v in enumerate(problem.visits):
+        if v.group is not None:
+            groups.setdefault(v.group, []).append(i)
+    for members in groups.values():
+        members.sort(key=lambda i: (problem.visits[i].cost, i))
     used: set[int] = set()
     out: list[list[int]] = []
     for veh in vehicles:
-        seq = [idx[x] for x in initial.get((veh.team.id, veh.day), ()) if x in idx]
-        seq = [i for i in seq if i not in used]
-        while seq and schedule(problem, veh, [problem.visits[i] for i in seq]) is None:
-            seq = seq[:-1]  # the longest prefix that still fits (a later start, ...)
-        used.update(seq)
+        seq: list[int] = []
+        for x in initial.get((veh.team.id, veh.day), ()):
+            cands = [idx[x]] if x in idx else groups.get(x, [])
+            cands = [i for i in cands if not used.intersection(problem.alternatives(i))]
+            if not cands:
+                continue
+            fit = next((i for i in cands if schedule(
+                problem, veh, [problem.visits[j] for j in [*seq, i]]) is not None), None)
+            if fit is None:
+                break  # the longest prefix that still fits (a later start, ...)
+            seq.append(fit)
+            used.add(fit)
         out.append(seq)
     return out if any(out) else None
 
@@ -760,7 +801,7 @@ def solve(
             if r is not None:  # OR-Tools' routes always re-time; a failure leaves them out
                 routes.append(r)
                 used.update(plan[vi])
-    unassigned_idx = [i for i in range(len(problem.visits)) if i not in used]
+    unassigned_idx = problem.open_visits(used)
     may_fit = None
     arrays = None
     if lns_ready and unassigned_idx:

@@ -40,8 +40,9 @@ holds the full model (teams, days, skill names, day ranges, pins, team-days take
 with the reason they give, :attr:`Problem.absent`). When it is present
 it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
-Position pins, ``balance`` and ``team_balance`` have no VROOM equivalent. ``pure=True`` omits the
-extra key.
+Position pins, ``balance``, ``team_balance`` and alternatives (a visit's ``group`` and
+``cost``: in VROOM's view every alternative is a job of its own) have no VROOM
+equivalent. ``pure=True`` omits the extra key.
 
 Output
 ------
@@ -776,6 +777,8 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 home=_home(v, where),
                 district=_str_or_none(v, "district", where, "district"),
                 description=_desc(v, where),
+                group=_str_or_none(v, "group", where, "group"),
+                cost=_uint(v, "cost", where, 0),
             )
         )
     teams = []
@@ -1090,6 +1093,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 **({"home": list(v.home)} if v.home is not None else {}),
                 **({"district": v.district} if v.district is not None else {}),
                 **({"description": v.description} if v.description is not None else {}),
+                **({"group": v.group} if v.group is not None else {}),
+                **({"cost": v.cost} if v.cost else {}),
             }
             for v in problem.visits
         ],
