@@ -27,14 +27,21 @@ Contact means someone opened: ``angetroffen``, ``verweigert``, ``termin_vereinba
 No contact: ``nicht_angetroffen``, ``nachricht_hinterlassen``. ``verzogen`` says nothing
 about presence at that time and is ignored.
 
-Planning uses the model in two steps. Before solving, :func:`adjust_visits` narrows a
-visit's windows to the half-days (or bands, ``planning_unit``) whose chance is at least
-``keep_factor`` × the level it can aim for (the teams' hours per half-day are shared out
-by a linear relaxation), and scales its priority by the mean chance of what it keeps, so
-the solver values ``priority × chance``. After solving, :func:`improve_solution` reorders
-each route so that visits start in their better bands, with at most
-``reorder_extra_travel`` more travel per route. With no outcomes both steps change
-nothing (the plan is exactly the plan without the model).
+Planning uses the model in two steps. Before solving, with ``planning = "abwaegen"``
+(the default) :func:`alternative_visits` turns each visit into alternatives by level of
+chance (its half-days, or bands: ``planning_unit``, grouped into ``levels``): the solver
+serves at most one, and each costs ``contact_minutes`` of walking per expected contact
+it gives up against the visit's best, so a visit goes where people are at home unless
+the walk there costs more than the contact is worth; :func:`merge_alternatives` gives the
+solution back in the visits' own terms. With ``planning = "eingrenzen"``
+:func:`adjust_visits` instead narrows a visit's windows to the half-days (or bands) whose
+chance is at least ``keep_factor`` × the level it can aim for (the teams' hours per
+half-day are shared out by a linear relaxation). Either way the priority is scaled by
+the chance the visit can expect, so that when not all fit the solver values
+``priority × chance``. After solving, :func:`improve_solution` reorders each route so
+that visits start in their better bands, with at most ``reorder_extra_travel`` more
+travel per route. With no outcomes both steps change nothing (the plan is exactly the
+plan without the model).
 """
 
 from __future__ import annotations
@@ -1122,6 +1129,135 @@ def adjust_visits(
     return out, adj
 
 
+#: An alternative's id: ``"<visit id>\x1f<k>"`` (no case id holds a control character).
+ALT_SEP = "\x1f"
+
+
+def alternative_visits(
+    visits: Sequence[Any],
+    model: ContactModel | None,
+    *,
+    start: date,
+    days: int,
+    district_of: Mapping[str, str],
+    contact_s: float,
+    levels: int = 3,
+    scale_priority: bool = True,
+    min_spread: float = 0.02,
+    unit: str = "halbtag",
+) -> tuple[list[Any], dict[str, Adjustment]]:
+    """Each visit as alternatives by its chance of contact, for the solver to weigh.
+
+    The visit's windows (the client's own, the revisit rules) are cut into cells per
+    day (:func:`_candidate_cells`): the model's bands, or with ``unit = "halbtag"`` the
+    halves of the day (before and from the model's noon, each with the mean chance of
+    its bands, :func:`_half_weights`: less noisy than single bands); the cells are grouped into at most
+    ``levels`` levels of chance (equal steps between the visit's worst and best band),
+    and each level becomes an alternative (:attr:`routing.model.Visit.group`) with the
+    windows of its bands and a ``cost`` of ``contact_s`` travel seconds per expected
+    contact it gives up against the best level (the mean chance of its bands). The
+    solver serves at most one of them: a visit still goes into a less likely window
+    when that saves more walking than the chance is worth, or when the good ones are
+    full; nothing is taken away (every window of the visit stays in some alternative).
+    As in :func:`adjust_visits`, the priority is scaled by the chance the visit can
+    expect (its best level), so that when not every visit fits, the likelier contacts
+    go first. A visit whose bands differ by less than ``min_spread`` keeps its windows
+    (one level). Pinned visits and a model without records change nothing.
+
+    Returns the visits (alternatives replace a visit; their ids ``<id>`` + ``ALT_SEP``
+    + level) and per visit with a changed priority or alternatives an
+    :class:`Adjustment` (``kept_bands``: the (day, band) cells of the best level).
+    """
+    if model is None or model.n_records == 0:
+        return list(visits), {}
+    if levels < 1:
+        raise ValueError(f"levels must be at least 1: {levels}")
+    if unit not in ("band", "halbtag"):
+        raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
+    bands = model.bands
+    noon = model.settings.noon_min
+    cut_s = None if unit == "band" else noon * 60
+    weights = np.eye(len(bands)) if unit == "band" else _half_weights(bands, noon)
+    plans: list[tuple[Any, list[tuple[int, int, int, int]], list[list[int]], list[float]]] = []
+    for v in visits:
+        raw = _candidate_cells(v, days, bands, cut_s, noon) if v.pin is None else []
+        if not raw:
+            plans.append((v, [], [], []))
+            continue
+        if cut_s is not None:  # the cells are half-days: (day, half)
+            raw = [(d, int(a - d * DAY_S >= cut_s), a, e) for d, _, a, e in raw]
+        rate = model.client_rate(v.id, district_of.get(v.id))
+        ch = [float(np.average(rate[(start + timedelta(days=d)).weekday()], weights=weights[g]))
+              for d, g, _, _ in raw]
+        lo, hi = min(ch), max(ch)
+        if hi - lo < min_spread:
+            groups = [list(range(len(raw)))]
+        else:
+            step = (hi - lo) / levels
+            by: dict[int, list[int]] = {}
+            for i, p in enumerate(ch):
+                by.setdefault(min(levels - 1, int((hi - p) / step)), []).append(i)
+            groups = [by[k] for k in sorted(by)]
+        plans.append((v, raw, groups, [float(np.mean([ch[i] for i in g])) for g in groups]))
+    ref = max((vals[0] for _, _, _, vals in plans if vals), default=1.0)
+    out: list[Any] = []
+    adj: dict[str, Adjustment] = {}
+    for v, raw, groups, vals in plans:
+        if not vals:
+            out.append(v)
+            continue
+        best = vals[0]
+        prio = v.priority
+        if scale_priority and prio > 0 and ref > 0:
+            prio = max(1, round(v.priority * best / ref))
+        if len(groups) > 1:
+            tw_cls = type(v.time_windows[0]) if v.time_windows else None
+            for k, (g, val) in enumerate(zip(groups, vals, strict=True)):
+                out.append(replace(
+                    v, id=f"{v.id}{ALT_SEP}{k}", priority=prio, group=v.id,
+                    time_windows=_merge_windows([(raw[i][2], raw[i][3]) for i in g], tw_cls),
+                    cost=round(contact_s * (best - val))))
+        elif prio != v.priority:
+            out.append(replace(v, priority=prio))
+        else:
+            out.append(v)
+            continue
+        adj[v.id] = Adjustment(v.id, best, tuple(sorted({raw[i][:2] for i in groups[0]})),
+                               v.priority, prio)
+    return out, adj
+
+
+def merge_alternatives(plain: Any, solved: Any, solution: Any) -> Any:
+    """The solution of ``solved`` (a problem with the alternatives of
+    :func:`alternative_visits`) in the terms of ``plain`` (the problem without them):
+    each served alternative becomes its visit; a visit none of whose alternatives is
+    served is unassigned once, with the reason found for it in ``plain`` (its whole
+    windows; an alternative's reason would name only its own). ``solution`` itself
+    when ``solved`` has no alternatives."""
+    if not any(v.group is not None for v in solved.visits):
+        return solution
+    from routing.model import Solution
+    from routing.reasons import explain_all
+
+    def base(vid: str) -> str:
+        return vid.split(ALT_SEP, 1)[0]
+
+    routes = tuple(replace(r, steps=tuple(
+        replace(s, visit=base(s.visit)) if s.visit is not None else s for s in r.steps))
+        for r in solution.routes)
+    served = {x for r in routes for x in r.visits}
+    idx = plain.visit_index()
+    left: dict[str, bool] = {}  # visit id -> proven not to fit (every alternative)
+    for u in solution.unassigned:
+        b = base(u.visit)
+        if b not in served:
+            left[b] = left.get(b, True) and u.code != "not_checked"
+    order = sorted(left, key=lambda b: idx[b])
+    reasons = explain_all(plain, routes, [idx[b] for b in order],
+                          [idx[b] for b in order if left[b]])
+    return Solution(routes, tuple(reasons), solution.objective, solution.stats)
+
+
 def _half_weights(bands: Sequence[tuple[int, int]], noon_min: int) -> np.ndarray:
     """``[half, band]``: how much each band's chance counts for the chance of a half of
     the day (0: the starts before ``noon_min``, 1: from it): the share of the band's
@@ -1324,9 +1460,11 @@ def adjust_problem(
     seed: int = 0,
     model: ContactModel | None = None,
 ) -> tuple[Any, dict[str, Adjustment], ContactModel | None]:
-    """The planning builder's single hook: apply :func:`adjust_visits` to the problem's
-    visits as the profile's ``[erreichbarkeit]`` section says, with the band capacity of
-    the problem's shifts. ``model``: the city's fitted model (fitted from the store when
+    """The planning builder's single hook: apply :func:`alternative_visits` (``planning =
+    "abwaegen"``) or :func:`adjust_visits` (``"eingrenzen"``, with the band capacity of
+    the problem's shifts; also the ``"zufall"`` baseline) to the problem's visits as the
+    profile's ``[erreichbarkeit]`` section says. A problem with alternatives must be
+    solved and then given back in the plain problem's terms (:func:`merge_alternatives`). ``model``: the city's fitted model (fitted from the store when
     None and the mode needs it; ``"aus"`` and ``"anzeigen"`` fit nothing).
 
     Returns the problem to solve (the same object when nothing changed), what was
@@ -1338,6 +1476,13 @@ def adjust_problem(
     if model is None and r.mode == "modell":
         model = model_for_city(store, profile)
     bands = r.band_minutes()
+    if r.mode == "modell" and r.planning == "abwaegen":
+        visits, adj = alternative_visits(
+            problem.visits, model, start=start, days=problem.days, district_of=district_of,
+            contact_s=r.contact_minutes * 60, levels=r.levels, unit=r.planning_unit)
+        if not adj:
+            return problem, adj, model
+        return replace(problem, visits=tuple(visits)), adj, model
     visits, adj = adjust_visits(
         problem.visits, model, start=start, days=problem.days, district_of=district_of,
         keep_factor=r.keep_factor, mode=r.mode, revisits=set(revisits), seed=seed, bands=bands,

@@ -635,6 +635,15 @@ class Reachability(_Strict):
     keep_factor: float = Field(default=0.6, gt=0, le=1)
     #: what planning narrows a visit to: half-days ("halbtag") or single bands ("band")
     planning_unit: Literal["halbtag", "band"] = "halbtag"
+    #: how planning uses the chances: "abwaegen" (every window of a visit stays; the
+    #: solver weighs its chance in each against the walk, at ``contact_minutes`` per
+    #: expected contact: ``hausbesuch.athome.alternative_visits``), "eingrenzen" (the
+    #: windows are narrowed to the good cells: ``planning_unit``, ``keep_factor``)
+    planning: Literal["abwaegen", "eingrenzen"] = "abwaegen"
+    #: minutes of walking one expected contact is worth ("abwaegen")
+    contact_minutes: float = Field(default=20.0, gt=0, le=480)
+    #: levels of chance a visit's windows are grouped in, one alternative each ("abwaegen")
+    levels: int = Field(default=3, ge=1, le=6)
     #: after solving, routes are reordered so that visits start when contact is likely,
     #: with at most this share of extra travel per route (0: not reordered)
     reorder_extra_travel: float = Field(default=0.05, ge=0, le=1)

@@ -183,6 +183,17 @@ def test_outcomes_change_the_plan_and_pages_explain_the_chance(town, second_week
                                                                tmp_path) -> None:
     stops = {m: _stops(db) for m, (db, _) in second_week.items()}
     assert stops["modell"] != stops["aus"]
+    # planned with alternatives (planning = "abwaegen"): the stored plan knows only the
+    # clients, each planned or left out once
+    from hausbesuch.store import Store
+
+    for db, _ in second_week.values():
+        with Store.open(db) as store:
+            plan = store.latest_plan("Bad Hersfeld")
+        ids = [s.client_id for r in plan.routes for s in r.stops]
+        ids += [u.client_id for u in plan.unassigned]
+        assert len(ids) == len(set(ids))
+        assert "\x1f" not in repr(plan) and "\x1f" not in repr(plan.solution)
     folder = second_week["modell"][1]
     pages = sorted((folder / "routen").glob("*.html"))
     assert pages

@@ -784,10 +784,14 @@ def _solve_and_assemble(
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
                           team_balance=profile.workday.balance_minutes * 60)
     model = athome.planning_model(store, profile) if store is not None else None
+    plain = built
     if store is not None:  # when people are at home, learned from the outcomes
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
                                     seed=options.seed, model=model)
     solution = _run_solver(built.problem, options, say, initial)
+    if built.problem.has_groups:  # a visit's alternatives (when weighed) become the visit
+        solution = athome.merge_alternatives(plain.problem, built.problem, solution)
+        built = plain
     if store is not None:  # visits of a route in the order that finds people at home
         solution = athome.improve_solution(built, solution, store=store, profile=profile,
                                            start=span.start, model=model)
