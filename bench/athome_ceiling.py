@@ -7,7 +7,10 @@ process on the casework and planning code the commands call, so that the model c
 replaced by what no planner can learn:
 
 - ``ohne``: the planner ignoring the model (``mode = "aus"``), baseline (a);
-- ``modell``: the learned model (``mode = "modell"``, the shipped settings);
+- ``modell``: the learned model (``mode = "modell"``, the shipped settings: the solver
+  weighs each visit's chance in each window against the walk, ``planning = "abwaegen"``);
+- ``eingrenzen``: the learned model with the windows narrowed to the good cells instead
+  (``planning = "eingrenzen"``, the planner before session 29);
 - ``bezirk``: the district level of the model is the hidden truth (the mean rates of the
   district's households; the client level still learns from the client's own tries): a
   perfect district estimate;
@@ -61,7 +64,7 @@ from bench.simulate import (  # noqa: E402
     write_week_list,
 )
 
-ARMS = ("ohne", "modell", "bezirk", "bayes", "wahrheit")
+ARMS = ("ohne", "modell", "eingrenzen", "bezirk", "bayes", "wahrheit")
 
 
 def _posterior_model(posterior: PopulationPosterior, by_id, week: dict):  # noqa: ANN001, ANN202
@@ -107,7 +110,11 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     n = args.clients + args.new_per_week * args.weeks
     pop, mix, off = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
-    profile = _profile(base, mode="aus" if arm == "ohne" else "modell")
+    over: dict = {"contact_minutes": args.contact_minutes, "levels": args.levels,
+                  "planning": args.planning}
+    if arm == "eingrenzen":
+        over["planning"] = "eingrenzen"
+    profile = _profile(base, mode="aus" if arm == "ohne" else "modell", **over)
     fit = athome.model_for_city
     week = {"monday": START}
     if arm == "bayes":
@@ -145,7 +152,8 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
 def report(totals: dict[tuple[str, int], WeekStats]) -> str:
     seeds = sorted({s for _, s in totals})
     lines = ["| arm | visits | contacts per visit | travel min per visit | "
-             "contacts/visit vs ohne | travel/visit vs ohne |", "|---|---:|---:|---:|---:|---:|"]
+             "contacts/visit vs ohne | travel/visit vs ohne | expected contacts/visit vs "
+             "ohne |", "|---|---:|---:|---:|---:|---:|---:|"]
 
     def ms(x: list[float], fmt: str) -> str:
         sd = statistics.stdev(x) if len(x) > 1 else 0.0
@@ -157,16 +165,19 @@ def report(totals: dict[tuple[str, int], WeekStats]) -> str:
             continue
         cpv = [t.contacts / max(t.visits, 1) for _, t in mine]
         tpv = [t.travel_s / max(t.visits, 1) / 60 for _, t in mine]
-        rc, rt = [], []
-        for (s, _), c, t in zip(mine, cpv, tpv, strict=True):
+        rc, rt, re_ = [], [], []
+        for (s, a), c, t in zip(mine, cpv, tpv, strict=True):
             b = totals.get(("ohne", s))
             if b is not None:
                 rc.append(100 * (c / (b.contacts / max(b.visits, 1)) - 1))
                 rt.append(100 * (t / (b.travel_s / max(b.visits, 1) / 60) - 1))
+                re_.append(100 * ((a.expected / max(a.visits, 1))
+                                  / (b.expected / max(b.visits, 1)) - 1))
         lines.append(f"| {arm} | {statistics.mean(t.visits for _, t in mine):.0f} | "
                      f"{ms(cpv, '{:.3f}')} | {ms(tpv, '{:.2f}')} | "
                      f"{ms(rc, '{:+.1f}') if rc else '–'} % | "
-                     f"{ms(rt, '{:+.1f}') if rt else '–'} % |")
+                     f"{ms(rt, '{:+.1f}') if rt else '–'} % | "
+                     f"{ms(re_, '{:+.1f}') if re_ else '–'} % |")
     return "\n".join(lines)
 
 
@@ -180,6 +191,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
     ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--planning", default="abwaegen", choices=["abwaegen", "eingrenzen"],
+                    help="how the arms other than 'eingrenzen' plan with the chances")
+    ap.add_argument("--contact-minutes", type=float, default=20.0,
+                    help="minutes of walking one expected contact is worth (abwaegen)")
+    ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
     add_population_arguments(ap)
     args = ap.parse_args(argv)
     arms = args.arms.split(",")
@@ -197,7 +213,9 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"{args.town}: {args.weeks} weeks x {args.seeds} seeds, {args.clients} clients + "
           f"{args.new_per_week} per week, solver {args.time_limit:g} s per plan, population "
-          f"concentration {args.concentration:g}, personal sd {args.personal_sd:g}")
+          f"concentration {args.concentration:g}, personal sd {args.personal_sd:g}; "
+          f"planning {args.planning}, {args.contact_minutes:g} min per contact, "
+          f"{args.levels} levels")
     print()
     print(report(totals))
 

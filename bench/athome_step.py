@@ -11,14 +11,17 @@ visits under the hidden truth (the sum of the true chances at the planned start 
 no luck of the draw enters the comparison. Arms:
 
 - ``ohne``: the planner ignoring the model (``mode = "aus"``), the baseline;
-- ``modell``: the shipped settings with ``mode = "modell"``;
+- ``modell``: the shipped settings with ``mode = "modell"`` (the solver weighs each
+  visit's chance in each window against the walk: ``planning = "abwaegen"``);
+- ``eingrenzen``: as ``modell`` with the windows narrowed to the good cells instead
+  (``planning = "eingrenzen"``, the planner before session 29);
 - ``bezirk``: as ``modell``, but the district level of the model is the hidden truth (the
   mean rates of the district's households); the client level still learns from the
   client's own tries. Not learnable either: it shows what a perfect district estimate
   would give;
 - ``wahrheit``: as ``modell``, but the model's chances are replaced by the hidden truth of
   each client: not learnable, it shows how much timing and choice could give at most
-  with this planner.
+  with this planner; ``wahrheit-eng`` the same with ``planning = "eingrenzen"``.
 
     python bench/athome_step.py --seeds 8 --weeks 3,5
 
@@ -56,6 +59,8 @@ from bench.simulate import (  # noqa: E402
     write_csv,
     write_week_list,
 )
+
+ARMS = ("ohne", "modell", "eingrenzen", "bezirk", "wahrheit", "wahrheit-eng")
 
 
 def _profile(base, **over):  # noqa: ANN001, ANN202
@@ -123,8 +128,15 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
     n = args.clients + args.new_per_week * max(weeks)
     pop, _, _ = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
-    arms = {"ohne": _profile(base, mode="aus"), "modell": _profile(base, mode="modell"),
-            "bezirk": _profile(base, mode="modell"), "wahrheit": _profile(base, mode="modell")}
+    over = {"contact_minutes": args.contact_minutes, "levels": args.levels}
+    eng = {"planning": "eingrenzen"}
+    every = {"ohne": _profile(base, mode="aus"),
+             "modell": _profile(base, mode="modell", **over),
+             "eingrenzen": _profile(base, mode="modell", **eng),
+             "bezirk": _profile(base, mode="modell", **over),
+             "wahrheit": _profile(base, mode="modell", **over),
+             "wahrheit-eng": _profile(base, mode="modell", **eng)}
+    arms = {a: every[a] for a in ARMS if a in args.arms.split(",") or a == "ohne"}
     out = []
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-step-{seed}-"))
     try:
@@ -144,7 +156,7 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
                         copy = tmp / f"{arm}-{week + 1}.db"
                         shutil.copy(tmp / "verlauf.db", copy)
                         fit = athome.model_for_city
-                        if arm == "wahrheit":
+                        if arm.startswith("wahrheit"):
                             athome.model_for_city = _model_with(_client_truth(by_id, monday))
                         elif arm == "bezirk":
                             athome.model_for_city = _model_with(_district_truth(
@@ -183,7 +195,7 @@ def report(rows: list[tuple]) -> str:
     base = {(s, w): (n, e, t) for a, s, w, n, e, t in rows if a == "ohne"}
     lines = ["| arm | visits | expected contacts per visit | travel min per visit | "
              "contacts/visit vs ohne | travel/visit vs ohne |", "|---|---:|---:|---:|---:|---:|"]
-    for arm in ("ohne", "modell", "bezirk", "wahrheit"):
+    for arm in ARMS:
         mine = [(s, w, n, e, t) for a, s, w, n, e, t in rows if a == arm and (s, w) in base]
         if not mine:
             continue
@@ -213,8 +225,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
+    ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--contact-minutes", type=float, default=20.0,
+                    help="minutes of walking one expected contact is worth (abwaegen)")
+    ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
     add_population_arguments(ap)
     args = ap.parse_args(argv)
+    if unknown := [a for a in args.arms.split(",") if a not in ARMS]:
+        ap.error(f"--arms: unknown {unknown} (known: {', '.join(ARMS)})")
 
     weeks = sorted({int(w) for w in args.weeks.split(",")})
     if not weeks or weeks[0] < 2:

@@ -147,6 +147,9 @@ class WeekStats:
     contacts: int = 0
     travel_s: int = 0
     work_s: int = 0
+    #: the contacts expected under the hidden truth (the sum of each visit's true chance at
+    #: its planned start): the same figure without the luck of the draw
+    expected: float = 0.0
 
 
 def week_outcomes(plan, by_id: dict[str, Household], seed: int,  # noqa: ANN001
@@ -166,6 +169,8 @@ def week_outcomes(plan, by_id: dict[str, Household], seed: int,  # noqa: ANN001
             minute = s.start.hour * 60 + s.start.minute
             day = s.start.date()
             result = draw(seed, h, day, minute, (h.case_id, day) in appointments)
+            stats.expected += 0.99 * (0.9 if (h.case_id, day) in appointments
+                                      else chance(h, day, minute))
             termin = ""
             if result == "termin_vereinbart":
                 t = day + timedelta(days=3 if day.weekday() == 4 else 1)  # next working day
@@ -193,6 +198,7 @@ class ArmRun:
             t.contacts += w.contacts
             t.travel_s += w.travel_s
             t.work_s += w.work_s
+            t.expected += w.expected
         return t
 
 
