@@ -1238,6 +1238,7 @@ def merge_alternatives(plain: Any, solved: Any, solution: Any) -> Any:
         return solution
     from routing.model import Solution
     from routing.reasons import explain_all
+    from routing.solve import objective
 
     def base(vid: str) -> str:
         return vid.split(ALT_SEP, 1)[0]
@@ -1255,7 +1256,8 @@ def merge_alternatives(plain: Any, solved: Any, solution: Any) -> Any:
     order = sorted(left, key=lambda b: idx[b])
     reasons = explain_all(plain, routes, [idx[b] for b in order],
                           [idx[b] for b in order if left[b]])
-    return Solution(routes, tuple(reasons), solution.objective, solution.stats)
+    merged = Solution(routes, tuple(reasons), 0, solution.stats)
+    return replace(merged, objective=objective(plain, merged))
 
 
 def _half_weights(bands: Sequence[tuple[int, int]], noon_min: int) -> np.ndarray:

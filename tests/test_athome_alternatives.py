@@ -112,6 +112,9 @@ def test_the_plan_comes_back_in_the_visits_own_terms(contact_s: int) -> None:
     assert sorted(x for r in sol.routes for x in r.visits) == ["A", "B"]
     assert [(u.visit, u.code) for u in sol.unassigned] == [("Z", "time_window")]
     assert ALT_SEP not in repr(sol)
+    from routing.solve import objective
+
+    assert sol.objective == objective(plain, sol)  # in the plain problem's terms
     if contact_s:
         starts = [s.service_start % DAY for r in sol.routes for s in r.steps if s.visit]
         assert all(t >= 12 * 3600 for t in starts)
