@@ -25,11 +25,9 @@ import httpx
 import pytest
 
 from hausbesuch import clock
-from hausbesuch.fields import format_day
+from hausbesuch.fields import format_day, format_moment
 from tests.test_web import _make_link, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import PASSWORD, Site, csrf_of, logged_in, page_text
-
-WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 
 
 @pytest.fixture
@@ -59,9 +57,9 @@ def test_a_link_opens_no_data_before_the_day_before_its_team_day(
     assert r.status_code == 403, r.status_code
     text = page_text(r.text)
     eve = link.day - timedelta(days=1)
-    assert (f"Dieser Link gilt ab {WEEKDAYS[eve.weekday()]}, {eve:%d.%m.%Y}, 0:00 Uhr (am "
-            f"Tag vor dem Einsatz am {WEEKDAYS[link.day.weekday()]}, {link.day:%d.%m.%Y})."
-            ) in text, text
+    # in the words of the links page and the CLI (review 29 #7: „Sonntag, …, 0:00 Uhr“ here)
+    assert (f"Dieser Link gilt ab {format_day(eve)}, 00:00 Uhr (am Tag vor dem Einsatz am "
+            f"{format_day(link.day)}).") in text, text
     for s in stops:
         assert s.client_id not in r.text and s.address not in html.unescape(r.text)
     assert "Zurück zur Route" not in text
@@ -77,6 +75,8 @@ def test_a_link_opens_no_data_before_the_day_before_its_team_day(
     # the links page says from when it works
     listed = page_text(kora.get(f"/plaene/{site.plan_id}/links").text)
     assert f"gültig ab {format_day(eve)}, 00:00 Uhr" in listed  # with its weekday
+    # and until when, in the same words (review 29 #7: „Gültig bis“ had no weekday, no „Uhr“)
+    assert f"{format_moment(link.valid_until)} gültig ab" in listed, listed
     # from the day before: the route
     monkeypatch.setenv(clock.ENV, eve.isoformat())
     r = httpx.get(site.url + f"/w/{token}/")

@@ -29,7 +29,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_moment
+from hausbesuch.fields import format_day, format_moment
 from hausbesuch.store import PlanRow, RouteRow, Store, no_plan_message
 from hausbesuch.versions import newest_version, replaced_by
 from hausbesuch.web.models import WorkerLinkRow
@@ -58,14 +58,6 @@ def link_now() -> datetime:
     (:func:`clock.now_on_today`), so that an exercise's links open by the exercise's
     days. (Their end stays on the real clock: no exercise keeps a link longer.)"""
     return clock.now_on_today()
-
-
-_WEEKDAYS = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
-
-
-def moment_de(moment: datetime) -> str:
-    """``Sonntag, 06.12.2026, 0:00 Uhr``: a link's start as pages and the CLI say it."""
-    return f"{_WEEKDAYS[moment.weekday()]}, {moment:%d.%m.%Y}, {moment.hour}:{moment:%M} Uhr"
 
 
 @dataclass(frozen=True)
@@ -277,9 +269,9 @@ def resolve(store: Store, token: str) -> WorkerLink:
 def not_yet_message(link: WorkerLink) -> str:
     """What the link's page says before its start: from when it works, nothing of the
     team-day but its date."""
-    return (f"Dieser Link gilt ab {moment_de(link.valid_from)} (am Tag vor dem Einsatz am "
-            f"{_WEEKDAYS[link.day.weekday()]}, {link.day:%d.%m.%Y}). Vorher zeigt er keine "
-            "Daten; bitte dann noch einmal öffnen.")
+    return (f"Dieser Link gilt ab {format_moment(link.valid_from)} (am Tag vor dem Einsatz "
+            f"am {format_day(link.day)}). Vorher zeigt er keine Daten; bitte dann noch einmal "
+            "öffnen.")
 
 
 #: What a page says of a link that is gone, by the reason the audit row gives.
