@@ -134,25 +134,36 @@ def format_window(text: str) -> str:
     of the pages: ``Do 13:30–16:00 Uhr``, ``Mo–Fr ab 14:00 Uhr``; windows of the same days
     share them (``Mo 09:00–11:00, 14:00–16:00 Uhr``), others follow after „;“. A text the
     parser does not read, or one with a remark in brackets, stays as typed (nothing of it
-    is lost)."""
+    is lost).
+
+    A time of day the client gave in words keeps the word, with the hours the planner
+    reads it as behind it: ``Mi nachmittags`` is ``Mi nachmittags (12:00–18:00 Uhr)``
+    (review 29 #8). The word is what the client said, and all a team may hold them to
+    („nachmittags“ is not an agreed 12 to 18); the hours say why a visit stands at 17:30."""
     if not text or "(" in text:
         return text
+    named: dict[TimeSlot, str] = {}
     try:
-        slots = parse_time_windows(text)
+        slots = _parse_windows(text, named)
     except FieldError:
         return text
-    groups: list[tuple[frozenset[int], list[str]]] = []
+    groups: list[tuple[frozenset[int], list[tuple[str, str]]]] = []
     for slot in slots:
-        words = _span_words(slot.start_min, slot.end_min)
+        span = (named.get(slot, ""), _span_words(slot.start_min, slot.end_min))
         if groups and groups[-1][0] == slot.weekdays:
-            groups[-1][1].append(words)
+            groups[-1][1].append(span)
         else:
-            groups.append((slot.weekdays, [words]))
+            groups.append((slot.weekdays, [span]))
     parts = []
     for days, spans in groups:
-        line = ", ".join(spans)
-        if spans != ["ganztägig"]:
-            line += " Uhr"
+        if not any(word for word, _ in spans):
+            clocks = [hours for _, hours in spans]
+            line = ", ".join(clocks) + ("" if clocks == ["ganztägig"] else " Uhr")
+        else:  # each span says its own „Uhr“: „Mo vormittags (08:00–12:00 Uhr), 16:00–18:00 Uhr“
+            line = ", ".join(
+                hours if hours == "ganztägig"
+                else f"{word} ({hours} Uhr)" if word else f"{hours} Uhr"
+                for word, hours in spans)
         parts.append(line if len(days) == 7 else f"{weekday_span(days)} {line}")
     return "; ".join(parts) if parts else text
 
@@ -574,6 +585,8 @@ _NAMED_TIMES = {
     "ganztags": (0, 24 * 60),
     "ganztägig": (0, 24 * 60),
 }
+#: A named time as :func:`format_window` shows it (the adverb, as clients mostly say it).
+_NAMED_SHOWN = {"vormittag": "vormittags", "nachmittag": "nachmittags"}
 
 _T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
 _RE_TIME_RANGE = re.compile(_T + r"\s*(?:-|–|—|bis|to)\s*" + _T)
@@ -596,8 +609,9 @@ def _day_set(start: int, end: int) -> frozenset[int]:
     return frozenset([*range(start, 7), *range(0, end + 1)])  # Fr-Mo wraps the weekend
 
 
-def _parse_window_segment(seg: str) -> list[TimeSlot]:
-    """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``."""
+def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
+    """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``;
+    ``named`` gets the slots given as a word (``nachmittags``) with that word."""
     raw = seg.strip()
     s = re.sub(r"\([^()]*\)", " ", raw.lower())  # a remark: "(nach Absprache)"
     pos = 0
@@ -672,6 +686,8 @@ def _parse_window_segment(seg: str) -> list[TimeSlot]:
                 continue
             if word in _NAMED_TIMES and not pending_range:
                 emit(*_NAMED_TIMES[word])
+                if named is not None:
+                    named[slots[-1]] = _NAMED_SHOWN.get(word, word)
                 continue
             raise FieldError(f"Zeitfenster „{_quote(raw)}“: „{_quote(raw[m.start():m.end()])}“ nicht verstanden")
         raise FieldError(f"Zeitfenster „{_quote(raw)}“: Zeichen „{ch}“ nicht verstanden")
@@ -699,6 +715,11 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
     FieldError
         When a segment is not understood, a time is invalid or a window ends before it starts.
     """
+    return _parse_windows(text, None)
+
+
+def _parse_windows(text: str, named: dict[TimeSlot, str] | None) -> tuple[TimeSlot, ...]:
+    """:func:`parse_time_windows`, and into ``named`` the slots given as a word."""
     cleaned = clean_text(text.replace("\n", ";"))
     if _RE_DMY.fullmatch(cleaned.strip()):
         raise FieldError(f"Zeitfenster „{_quote(cleaned)}“ ist ein Datum: hat die "
@@ -707,7 +728,7 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
     segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
     slots: list[TimeSlot] = []
     for seg in segments:
-        for slot in _parse_window_segment(seg):
+        for slot in _parse_window_segment(seg, named):
             if slot not in slots:
                 slots.append(slot)
     return tuple(slots)

@@ -102,6 +102,26 @@ def test_print_sheet_has_no_outcome_boxes_for_a_called_off_visit() -> None:
     assert html.count('<span class="box"></span>angetroffen') == 4
 
 
+def test_print_sheet_shows_the_window_of_an_off_row_as_every_other_row() -> None:
+    """The called-off and the closed-case rows write the window in the words of the rows
+    beside them (review 29 #8: they printed it as typed, „Di 10-12“ next to
+    „Di 10:00–12:00 Uhr“), a word window with its word („nachmittags (12:00–18:00 Uhr)“)."""
+    plan = sample_plan()
+    r = plan.routes[0]
+    stops = list(r.stops)
+    stops[1] = dataclasses.replace(stops[1], called_off=True, window_text="Di 10-12")
+    stops[2] = dataclasses.replace(stops[2], window_text="nachmittags")
+    stops[3] = dataclasses.replace(stops[3], window_text="Di 10-12")
+    route = dataclasses.replace(r, stops=tuple(stops))
+    html = print_sheet(route, MapSettings(), links=LINKS,
+                       gone={stops[2].position: "Fall abgeschlossen."})
+    off = html.split('<tr class="stopp entfallen">', 1)[1].split("</tr>", 1)[0]
+    gone = html.split('<tr class="stopp entfallen geschlossen">', 1)[1].split("</tr>", 1)[0]
+    assert '<td class="fenster">Di 10:00–12:00 Uhr</td>' in off, off
+    assert '<td class="fenster">nachmittags (12:00–18:00 Uhr)</td>' in gone, gone
+    assert '<td class="fenster">Di 10:00–12:00 Uhr</td>' in html.split(gone, 1)[1]
+
+
 def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
     route = _plan_with_second_stop_off().routes[0]
     page = render_map(route_map(route, MapSettings(), page_href="../routen/x.html"))

@@ -306,6 +306,13 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("Mo 9-11, Do 14-16", "Mo 09:00–11:00 Uhr; Do 14:00–16:00 Uhr"),
     ("10-12", "10:00–12:00 Uhr"),
     ("bis 12 Uhr", "bis 12:00 Uhr"),
+    # a time of day in words keeps the word: the client said no hours (review 29 #8)
+    ("nachmittags", "nachmittags (12:00–18:00 Uhr)"),
+    ("Mi vormittag", "Mi vormittags (08:00–12:00 Uhr)"),
+    ("werktags abends", "Mo–Fr abends (17:00–20:00 Uhr)"),
+    ("Mo vormittags, 16-18", "Mo vormittags (08:00–12:00 Uhr), 16:00–18:00 Uhr"),
+    ("Mo nachmittags, Di 12-18", "Mo nachmittags (12:00–18:00 Uhr); Di 12:00–18:00 Uhr"),
+    ("Sa ganztags", "Sa ganztägig"),
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
     ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",
