@@ -695,7 +695,10 @@ def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) 
     route = _fresh_route(site)
     token, link, url = _link(site, route)
     r = httpx.get(url + "sw.js")
-    assert r.status_code == 200 and r.headers["cache-control"] == "no-cache"
+    # no-store: its headers carry case ids and outcomes (review 29 #3)
+    assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
+    # the outcomes' JSON as it is, not percent-encoded whole (review 29 #4); none yet
+    assert r.headers["x-erfasst"] == "[]"
     assert f"const VALID_UNTIL = {_ms(link.valid_until)};" in r.text
     assert f'const VERSION = "{asset_version()}";' in r.text
     page = httpx.get(url)

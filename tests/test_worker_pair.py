@@ -106,6 +106,27 @@ def test_the_phone_says_when_a_team_is_back_in_and_whether_visits_follow(site: S
     assert phone_team_note({}, route) == ""
 
 
+def test_the_minute_checks_headers_stay_small_and_read_back() -> None:
+    """X-Erfasst and X-Team-Stand escape only what a header cannot carry, so that a long
+    day fits the proxy's header buffer (review 29 #4: every „{“, „"“ and space
+    percent-encoded, 15 stops with an appointment gave 2.8 KB); ``decodeURIComponent``
+    (here :func:`urllib.parse.unquote`, which decodes the same) gives the text back."""
+    from urllib.parse import unquote
+
+    from hausbesuch.web.pages_worker import header_text
+
+    entry = {"k": "N-MO06", "e": "Nachricht hinterlassen", "z": "08:07",
+             "t": ", Termin am 10.12.2026 um 15:45 Uhr", "l": True}
+    day = json.dumps([entry] * 15, ensure_ascii=False, separators=(",", ":"))
+    assert len(header_text(day)) == len(day) < 1700
+    for text in (day, "Ab 09:00 Uhr abgemeldet: die weiteren Besuche übernimmt ein anderes "
+                 "Team.", 'K-7 „ä“ 50% %41 +x\t', " führend und folgend "):
+        value = header_text(text)
+        assert unquote(value) == text, text
+        assert all(0x20 < ord(c) < 0x7F for c in value[:1] + value[-1:]), value
+        assert all(0x20 <= ord(c) < 0x7F for c in value), value  # Latin-1, no control
+
+
 @sqlite_only()
 @pytest.mark.browser
 def test_an_open_phone_learns_that_its_team_is_back_in(

@@ -77,14 +77,33 @@ TOUR_HEADER = "X-Tour-Stand"
 #: another day (the page's ``data-heute`` is the day it was made on).
 DAY_HEADER = "X-Heute"
 #: Header of ``sw.js``: the team's state that day as the page says it (:func:`phone_team_note`,
-#: percent-encoded UTF-8: a header is Latin-1), so that an open page shows the team taken
+#: in :func:`header_text`: a header is Latin-1), so that an open page shows the team taken
 #: out or back in (*Team wieder einplanen*) without a reload (QA 28 F20): the stops may
 #: not change at all, so the :data:`TOUR_HEADER` does not tell.
 TEAM_HEADER = "X-Team-Stand"
 #: Header of ``sw.js``: the outcomes recorded for the team-day's stops (:func:`recorded_list`,
-#: percent-encoded JSON), so that the pair's second phone on the same link marks the stops
-#: the first one recorded (QA 28 F21). Kundennummer, outcome and time only (no note).
+#: JSON in :func:`header_text`), so that the pair's second phone on the same link marks the
+#: stops the first one recorded (QA 28 F21). Kundennummer, outcome and time only (no note).
+#: About 110 bytes a stop (1.7 KB for 15 stops, each with an appointment): the README's
+#: nginx example raises ``proxy_buffer_size`` so that the headers fit (review 29 #4).
 RECORDED_HEADER = "X-Erfasst"
+#: What :func:`header_text` leaves as it is: printable ASCII but „%“ (JSON's ``{"":,}``
+#: and spaces need no escape in a header value).
+_HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
+
+
+def header_text(text: str) -> str:
+    """``text`` as a header value that worker.js reads with ``decodeURIComponent``: every
+    „%“, control character and non-ASCII character percent-encoded (UTF-8), all other
+    printable ASCII as it is. (Percent-encoding everything, the JSON of
+    :data:`RECORDED_HEADER` grew 1.7 times: 2.8 KB for a day of 15 stops, review 29 #4.)
+    A leading or trailing space, which a header would lose, is encoded too."""
+    out = quote(text, safe=_HEADER_SAFE)
+    if out.startswith(" "):
+        out = "%20" + out[1:]
+    if out.endswith(" "):
+        out = out[:-1] + "%20"
+    return out
 
 
 @functools.cache
@@ -282,10 +301,13 @@ def service_worker(request: Request, token: str) -> Response:
         valid_until_ms=valid_until_ms(link), end_margin_ms=LINK_END_MARGIN_MS)
     exercise = clock.exercise_day()
     return Response(body, media_type="application/javascript",
-                    headers={"Cache-Control": "no-cache", TOUR_HEADER: tour_stamp(route),
+                    # no-store: the headers carry case ids and outcomes, which the
+                    # browser's HTTP cache would keep on disk (review 29 #3); the service
+                    # worker's update check bypasses that cache anyway
+                    headers={"Cache-Control": "no-store", TOUR_HEADER: tour_stamp(route),
                              DAY_HEADER: exercise.isoformat() if exercise else "",
-                             TEAM_HEADER: quote(note, safe=""),
-                             RECORDED_HEADER: quote(outcomes, safe="")})
+                             TEAM_HEADER: header_text(note),
+                             RECORDED_HEADER: header_text(outcomes)})
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of
