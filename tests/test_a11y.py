@@ -27,6 +27,7 @@ import pytest
 
 from tests import test_web
 from tests.browser import ax_node
+from tests.test_web import _open_appointment
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
 from tests.test_web_ux import _browser
@@ -156,6 +157,7 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         stop3 = page.locator("li.stop").nth(2)
         state3 = "#" + stop3.locator("[data-state]").get_attribute("id")
         saturday = route.day + timedelta(days=(5 - route.day.weekday()) % 7 or 7)
+        _open_appointment(stop3)  # (QA 28 F17: folded until tapped)
         stop3.locator("input[name=termin_datum]").fill(saturday.isoformat())
         stop3.locator("input[name=termin_zeit]").fill("10:00")
         stop3.locator("button[value=termin_vereinbart]").click()
@@ -217,6 +219,7 @@ def test_worker_page_groups_each_stops_controls_under_its_heading(
             for role, name in (("button", "Angetroffen"), ("button", "Termin vereinbart"),
                                ("textbox", "Notiz")):
                 assert named.get_by_role(role, name=name, exact=True).count() == 1, (cid, name)
+            _open_appointment(li)  # (QA 28 F17: in view once „Termin vereinbart“ is tapped)
             time_field = ax_node(page, f"{_by_id(lid)} input[name=termin_zeit]")
             assert time_field["name"] == "Termin um (Uhrzeit)", time_field
         assert errors == []

@@ -127,6 +127,15 @@ def _visit_time(stop, hhmm: str | None = None) -> None:  # noqa: ANN001
     stop.locator("input[name=zeit]").fill(hhmm)
 
 
+def _open_appointment(stop) -> None:  # noqa: ANN001
+    """The worker taps „Termin vereinbart“ on ``stop`` to bring the appointment's date and
+    time into view (QA 28 F17: folded until then; the tap with them empty asks for them),
+    unless they are in view already."""
+    if not stop.locator("input[name=termin_datum]").is_visible():
+        stop.locator("button[value=termin_vereinbart]").click()
+        stop.locator("input[name=termin_datum]").wait_for(state="visible")
+
+
 def _current_plan(site: Site):  # noqa: ANN202
     """The newest version of the fixture's plan (the browser flow re-plans it)."""
     from hausbesuch.versions import newest_version
@@ -1625,7 +1634,10 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         # before the team-day the phone says that outcomes come on the day, keeps none
         assert mobile.is_visible("#vorab") and "ab dem Besuchstag" in mobile.inner_text("#vorab")
         # (its buttons are marked unavailable, QA 22 F12: a tap anyway is refused)
-        stop1.locator("button[value=angetroffen]").click(force=True)
+        # (the form folded, QA 28 F17: one line says when; sent anyway, it is refused)
+        assert stop1.locator("form.outcome-form").is_hidden()
+        assert "ab dem Besuchstag" in stop1.locator(".vorab-grund").inner_text()
+        stop1.locator("button[value=angetroffen]").evaluate("b => b.form.requestSubmit(b)")
         assert "Noch nicht gespeichert" in stop1.inner_text()
         assert mobile.evaluate("() => localStorage.getItem('hausbesuch-warteschlange:' + "
                                "location.pathname)") is None
@@ -1653,6 +1665,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         stop2 = mobile.locator("li.stop").nth(1)
         _visit_time(stop2)
         appt = route.day + timedelta(days=7)  # the same weekday a week later
+        _open_appointment(stop2)  # (QA 28 F17: folded until tapped)
         stop2.locator("input[name=termin_datum]").fill(appt.isoformat())
         stop2.locator("input[name=termin_zeit]").fill("10:30")
         stop2.locator("button[value=termin_vereinbart]").click()
@@ -2236,6 +2249,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         page.goto(site.url + f"/w/{token}/")
         stop = page.locator("li.stop").nth(0)
         _visit_time(stop)
+        _open_appointment(stop)  # (QA 28 F17: folded until tapped)
         stop.locator("input[name=termin_datum]").fill(last.isoformat())
         stop.locator("input[name=termin_zeit]").fill("10:30")
         stop.locator("button[value=termin_vereinbart]").click()

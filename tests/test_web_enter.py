@@ -27,7 +27,7 @@ from sqlalchemy import select
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
-from tests.test_web import _outcomes
+from tests.test_web import _open_appointment, _outcomes
 from tests.test_web_messages import _address_of, _client_rows
 from tests.test_web_ux import _browser
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone, _visit_time
@@ -133,6 +133,7 @@ def test_enter_in_the_appointment_fields_records_no_outcome(
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         stop = page.locator("li.stop").nth(0)
         _visit_time(stop)  # (the phone's time fills in only the stop planned nearest it)
+        _open_appointment(stop)  # (QA 28 F17: folded until tapped)
         stop.locator("input[name=termin_datum]").fill((route.day + timedelta(days=7)).isoformat())
         stop.locator("input[name=termin_zeit]").fill("10:00")
         stop.locator("input[name=termin_zeit]").press("Enter")
@@ -181,6 +182,7 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         _visit_time(stop2)
         # checked on the phone before anything is queued: the visit day itself needs the
         # coordination, and the phone says what to do instead (QA 28 F7)
+        _open_appointment(stop2)  # (QA 28 F17: folded until tapped)
         stop2.locator("input[name=termin_datum]").fill(route.day.isoformat())
         stop2.locator("input[name=termin_zeit]").fill("11:00")
         stop2.locator("button[value=termin_vereinbart]").click()
@@ -198,6 +200,7 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         ctx.set_offline(True)
         for stop in (stop1, stop2):  # a Saturday: the phone cannot know, the server refuses
             stop.locator("textarea[name=notiz]").fill(note)
+            _open_appointment(stop)  # (QA 28 F17: folded until tapped)
             stop.locator("input[name=termin_datum]").fill(saturday.isoformat())
             stop.locator("input[name=termin_zeit]").fill("10:00")
             stop.locator("button[value=termin_vereinbart]").click()
@@ -325,6 +328,7 @@ def test_a_day_typed_on_a_phone_without_date_picker(
         stop1, stop2 = page.locator("li.stop").nth(0), page.locator("li.stop").nth(1)
         _visit_time(stop1)
         _visit_time(stop2)
+        _open_appointment(stop1)  # (QA 28 F17: folded until tapped)
         stop1.locator("input[name=termin_datum]").fill("   ")  # spaces are no day
         stop1.locator("input[name=termin_zeit]").fill("10:00")
         stop1.locator("button[value=termin_vereinbart]").click()
@@ -348,6 +352,7 @@ def test_a_day_typed_on_a_phone_without_date_picker(
         assert _appointment_of(site, route, first) == [datetime.combine(week_later, dtime(10))]
 
         weekday = ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"][week_later.weekday()]
+        _open_appointment(stop2)  # (QA 28 F17: folded until tapped)
         stop2.locator("input[name=termin_datum]").fill(f"{weekday}, {week_later:%d.%m.%Y}")
         stop2.locator("input[name=termin_zeit]").fill("11.30 Uhr")
         stop2.locator("button[value=termin_vereinbart]").click()

@@ -29,7 +29,7 @@ from sqlalchemy import select, update
 from hausbesuch import clock
 from tests import test_web, web_fixtures
 from tests.fake_clock import same_moment, server_zone
-from tests.test_web import _current_plan, _outcomes, _visit_time  # noqa: F401 (used by others)
+from tests.test_web import _current_plan, _open_appointment, _outcomes, _visit_time  # noqa: F401 (used by others)
 from tests.web_fixtures import Site, links_open, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
@@ -412,7 +412,7 @@ def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
     route = _fresh_route(site)
     moved = next(s.client_id for s in reversed(route.stops)
                  if re.fullmatch(r"[\w-]+", s.client_id))  # a plain id: a CSS selector
-    _, _, url = _link(site, route)
+    _, _, url = _link(site, route, on_its_day=True)  # (its form is folded before the day)
     with _browser() as browser:
         ctx, page, errors = _phone(browser, "block")
         page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
@@ -823,6 +823,7 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
     with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")
         _visit_time(stop)
+        _open_appointment(stop)  # (QA 28 F17: folded until tapped)
         stop.locator("input[name=termin_datum]").fill(agreed.isoformat())
         stop.locator("input[name=termin_zeit]").fill("11:30")
         stop.locator("button[value=termin_vereinbart]").click()

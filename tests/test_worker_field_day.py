@@ -47,7 +47,7 @@ OVERFLOW_JS = """() => {
 @pytest.mark.browser
 def test_date_and_time_fields_fit_the_stop_at_200_percent_zoom(site: Site) -> None:
     route = _fresh_route(site)
-    _, _, url = _link(site, route)
+    _, _, url = _link(site, route, on_its_day=True)  # (the form is folded before the day)
     with _browser() as browser:
         ctx = browser.new_context(viewport={"width": 195, "height": 422},
                                   device_scale_factor=4, is_mobile=True, has_touch=True,
@@ -56,14 +56,25 @@ def test_date_and_time_fields_fit_the_stop_at_200_percent_zoom(site: Site) -> No
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # on the visit day (the phone's clock), the appointment's fields in view: they
+        # show once „Termin vereinbart“ is tapped (QA 28 F17)
+        page.clock.set_fixed_time(
+            datetime.combine(route.day, dtime(20, 0), BERLIN).timestamp())
         page.goto(url)
-        assert page.locator("li.stop input[type=date]").count() >= 1
+        stop = page.locator("li.stop:not(.called-off)").first
+        stop.locator("button[value=termin_vereinbart]").click()
+        assert stop.locator("input[type=date]").is_visible()
         got = page.evaluate(OVERFLOW_JS)
         assert got["out"] == [], got
         assert got["scroll"] <= got["width"], got  # no sideways scrolling
-        stop = page.locator("li.stop").first
         stop.locator("input[type=date]").scroll_into_view_if_needed()
         shoot(page, "phone3-zoom200.png")
+        # the page as it opens: the jump to the next stop and a stop's head in view
+        page.evaluate("window.scrollTo(0, 0)")
+        assert page.locator("#naechster a").is_visible()
+        got = page.evaluate(OVERFLOW_JS)
+        assert got["scroll"] <= got["width"], got
+        shoot(page, "phone2-zoom200-oben.png")
         assert errors == []
         ctx.close()
 

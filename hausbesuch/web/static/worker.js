@@ -227,10 +227,18 @@
     if (empty && !hint && label) {
       hint = document.createElement("p");
       hint.className = "hint zeit-hinweis";
+      hint.id = "zeit-hinweis-" + (++hintCount);
       hint.textContent = "Bitte die Uhrzeit des Besuchs eintragen.";
       label.parentNode.insertBefore(hint, label.nextSibling);
     }
-    if (hint) hint.hidden = !empty;
+    if (hint) timeHint(input, hint, empty);
+  }
+  var hintCount = 0;
+  // the hint under the time field shown or hidden, and the field described by it (for
+  // screen readers: beside the stop's state line when the field is marked)
+  function timeHint(input, hint, on) {
+    hint.hidden = !on;
+    if (hint.id) describe(input, hint.id, on);
   }
   function autoTimes() {
     var target = nowTarget();
@@ -269,6 +277,7 @@
       var base = st.getAttribute("data-base");
       st.textContent = base ? base + " " + text : text;
     }
+    markNext();
   }
   // the stop's outcome is stored (sent from here): as on a page made after that, the
   // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
@@ -429,12 +438,60 @@
       if (!input) return;
       if (bad && st && st.id) {
         input.setAttribute("aria-invalid", "true");
-        input.setAttribute("aria-describedby", st.id);
+        describe(input, st.id, true);
       } else {
         input.removeAttribute("aria-invalid");
-        input.removeAttribute("aria-describedby");
+        if (st && st.id) describe(input, st.id, false);
       }
     });
+    // a field marked is one to fill in: the appointment's fields come into view
+    if (bad && inputs.indexOf(f.termin_datum) >= 0) showAppointment(f);
+  }
+  // ``id`` added to (or taken from) the elements that describe ``el`` for screen readers:
+  // the time field is described by its hint („Bitte die Uhrzeit des Besuchs eintragen.“)
+  // and, when marked, by the stop's state line too
+  function describe(el, id, on) {
+    var ids = (el.getAttribute("aria-describedby") || "").split(/\s+/).filter(function (x) {
+      return x && x !== id;
+    });
+    if (on) ids.push(id);
+    if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+    else el.removeAttribute("aria-describedby");
+  }
+  // the appointment's date and time of form ``f``: in view only once „Termin vereinbart“
+  // is tapped or one of them holds a value (QA 28 F17: a stop took some 700 px); the
+  // page without the script shows them always
+  function showAppointment(f) {
+    var box = f.querySelector(".appt");
+    if (box) box.hidden = false;
+  }
+  function foldAppointments() {
+    Array.prototype.forEach.call(document.querySelectorAll("form.outcome-form"), function (f) {
+      var box = f.querySelector(".appt");
+      if (!box || !f.termin_datum || !f.termin_zeit) return;
+      if (f.termin_datum.value || f.termin_zeit.value) box.hidden = false;
+      else if (!box.contains(document.activeElement)) box.hidden = true;
+    });
+  }
+  // the jump at the top to the first stop still to be recorded (not done, not waiting,
+  // not called off); hidden when none is left (QA 28 F17)
+  function markNext() {
+    var p = document.getElementById("naechster");
+    var a = p && p.querySelector("a"), who = p && p.querySelector(".wer");
+    if (!a || !who) return;
+    var next = null;
+    Array.prototype.some.call(document.querySelectorAll("li.stop"), function (li) {
+      if (li.classList.contains("done") || li.classList.contains("pending") ||
+          li.classList.contains("called-off")) return false;
+      next = li;
+      return true;
+    });
+    p.hidden = !next;
+    if (!next) return;
+    a.setAttribute("href", "#" + next.id);
+    var num = next.querySelector(".stop-head .num"), time = next.querySelector(".stop-head .time");
+    who.textContent = (num ? num.textContent.trim() + " · " : "") +
+      (time ? time.textContent.trim() : "");
   }
   function status() {
     var q = closed ? load() : load().filter(function (x) {  // (listed in showOrphans)
@@ -797,6 +854,7 @@
       if (!form.notiz.value) form.notiz.value = item.fields.notiz || "";
       if (!form.termin_datum.value) form.termin_datum.value = item.fields.termin_datum || "";
       if (!form.termin_zeit.value) form.termin_zeit.value = item.fields.termin_zeit || "";
+      if (form.termin_datum.value || form.termin_zeit.value) showAppointment(form);
     }
   }
   // ``item`` is stored: the refused outcomes of its stop queued before it go (the later
@@ -1038,8 +1096,10 @@
     var vorab = document.getElementById("vorab");
     if (vorab) vorab.hidden = !before;
     Array.prototype.forEach.call(document.querySelectorAll("form.outcome-form"), function (f) {
-      var why = f.querySelector(".vorab-grund");
+      var li = f.closest("li.stop");
+      var why = li && li.querySelector(".vorab-grund");
       if (why) why.hidden = !before;
+      f.hidden = before;  // folded before the day: the line says when (QA 28 F17)
       Array.prototype.forEach.call(f.querySelectorAll("button[name=ergebnis]"), function (b) {
         if (b.classList.contains("default-submit")) return;
         if (before) {
@@ -1077,7 +1137,7 @@
         f.zeit.setAttribute("data-gesetzt", "");
         f.zeit.setAttribute("data-getippt", "");
         var label = f.zeit.closest("label"), hint = label && label.nextElementSibling;
-        if (hint && hint.classList.contains("zeit-hinweis")) hint.hidden = true;
+        if (hint && hint.classList.contains("zeit-hinweis")) timeHint(f.zeit, hint, false);
       });
     }
     // what is typed stays on the phone until it is tapped (drafts, QA 28 F5)
@@ -1099,6 +1159,8 @@
           "Besuchstag erfasst werden.", "");
         return;
       }
+      // „Termin vereinbart“: its date and time come into view, whatever else is missing
+      if (result === "termin_vereinbart") showAppointment(f);
       markAppointment(f, false);
       markTime(f, false);
       // a copy of the page from before the time field (its "zeit" hidden and empty): the
@@ -1277,6 +1339,8 @@
   });
   dropEndedDrafts();
   restoreDrafts();
+  foldAppointments();
+  markNext();
   // the page's own controls of outcomes this phone may still change: closed when the
   // minutes are over (the server's count at the page's making)
   // The server counts an outcome sent through this link as the phone's own; the pair's
