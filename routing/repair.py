@@ -240,6 +240,7 @@ def repair(
     while True:
         still = []
         t_pass = time.monotonic()
+        tried: set[str] = set()  # groups tried in this pass (insert tries every member)
         for k, i in enumerate(left):
             if deadline is not None and time.monotonic() > deadline:
                 # out of time: what may_fit proves hopeless everywhere stays proven
@@ -253,6 +254,12 @@ def repair(
                 break
             if gone(i):  # an alternative of it went in
                 continue
+            g = problem.visits[i].group
+            if g is not None and g in tried:  # its group was tried as one: it fits nowhere
+                still.append(i)
+                continue
+            if g is not None:
+                tried.add(g)
             if insert(i):
                 moves += 1
             else:

@@ -584,8 +584,11 @@ def replan(
     in_prefix = {x for t in problem.teams for s in t.shifts for x in s.fixed}
     n_done = {key: sum(1 for s in steps if s.kind == "job") for key, steps in done.items()}
     visits = []
+    # a begun visit's alternatives (Visit.group) go with it: the group is served (review
+    # 29c: left in, the rest of the plan served the client a second time)
+    done_groups = {v.group for v in problem.visits if v.id in done_visits and v.group}
     for v in problem.visits:
-        if v.id in done_visits:
+        if v.id in done_visits or (v.group is not None and v.group in done_groups):
             continue
         pin = v.pin
         if pin is not None and v.id in in_prefix:

@@ -208,13 +208,16 @@ def _solve_worker(
         # search time. Or alternatives (Visit.group): OR-Tools' insertion heuristics and
         # local search handle a disjunction of several nodes badly (a week of 100
         # clients in three alternatives each: no first plan in 3 s). The
-        # ruin-and-recreate phase builds the plan from nothing.
+        # ruin-and-recreate phase builds the plan from nothing, or from the start plan
+        # when there is one (a re-plan's old routes; review 29c: it was ignored).
         result = _WorkerResult(
-            worker, sum(pen_all), [[] for _ in vehicles],
+            worker, sum(pen_all),
+            [list(r) for r in initial] if initial is not None else [[] for _ in vehicles],
             [[br.window.start for br in veh.shift.breaks] for veh in vehicles],
             0, False, -1, [],
         )
         result.from_scratch = True
+        result.warm = initial is not None
         _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
         return result
 
@@ -338,9 +341,7 @@ def _solve_worker(
             time_dim.SetBreakIntervalsOfVehicle(ivs, vi, node_visit_transit)
 
     if problem.balance > 0 and vehicles:
-        servable = sum(
-            1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
-        )
+        servable = servable_count(problem, vehicles)
         target = math.ceil(servable / len(vehicles))
         for vi in range(len(vehicles)):
             count_dim.SetCumulVarSoftUpperBound(routing.End(vi), target, problem.balance)
@@ -555,13 +556,28 @@ def _start_routes(
     return out if any(out) else None
 
 
+def servable_count(problem: Problem, vehicles: list[Vehicle]) -> int:
+    """How many visits some team-day could take (skills, days, pins, capacity): the
+    balance targets share these out. The alternatives of a group (:attr:`Visit.group`)
+    count once, as the one visit of them that can be served (review 29c: counted per
+    alternative, each team's share grew threefold and the balance stopped working)."""
+    seen: set[str] = set()
+    n = 0
+    for v in problem.visits:
+        if v.group is not None and v.group in seen:
+            continue
+        if any(problem.compatible(v, veh) for veh in vehicles):
+            n += 1
+            if v.group is not None:
+                seen.add(v.group)
+    return n
+
+
 def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]:
     """(cost per visit over the target, target visits per team-day) of the balance option."""
     if problem.balance <= 0 or not vehicles:
         return 0, 0
-    servable = sum(
-        1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
-    )
+    servable = servable_count(problem, vehicles)
     return problem.balance, math.ceil(servable / len(vehicles))
 
 
@@ -582,9 +598,7 @@ def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndar
     for veh in vehicles:
         w = veh.shift.window
         work[veh.team_index] += max(0, w.end - w.start - sum(b.duration for b in veh.shift.breaks))
-    servable = sum(
-        1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
-    )
+    servable = servable_count(problem, vehicles)
     total = float(work.sum())
     if total <= 0:
         return 0, vteam, share
@@ -885,7 +899,10 @@ def objective(problem: Problem, solution: Solution) -> int:
     balance cost, :attr:`Problem.team_balance`)."""
     pen = penalties(problem)
     idx = problem.visit_index()
-    total = sum(pen[idx[u.visit]] for u in solution.unassigned)
+    # a group left out costs one penalty, not one per alternative (review 29c)
+    left = {problem.visits[idx[u.visit]].group or ("", u.visit): pen[idx[u.visit]]
+            for u in solution.unassigned}
+    total = sum(left.values())
     total += solution.travel
     vehicles_all = problem.vehicles()
     vc = visit_costs(problem, vehicles_all)
@@ -900,9 +917,7 @@ def objective(problem: Problem, solution: Solution) -> int:
     if problem.balance > 0:
         vehicles = problem.vehicles()
         if vehicles:
-            servable = sum(
-                1 for v in problem.visits if any(problem.compatible(v, veh) for veh in vehicles)
-            )
+            servable = servable_count(problem, vehicles)
             target = math.ceil(servable / len(vehicles))
             for r in solution.routes:
                 total += problem.balance * max(0, len(r.visits) - target)

@@ -113,3 +113,56 @@ def test_alternatives_survive_the_json_round_trip():
     back = problem_from_json(problem_to_json(p))
     assert [(v.id, v.group, v.cost) for v in back.visits] == [
         ("X", None, 0), ("G-a", "G", 0), ("G-b", "G", 500)]
+
+
+def test_a_replan_drops_the_alternatives_of_a_begun_visit():
+    """Review 29c: only the begun alternative left the rest problem; its siblings stayed
+    and the rest of the plan served the client a second time."""
+    from routing.replan import replan
+
+    p = _problem(500)
+    sol = solve(p, time_limit=2.0, seed=1)
+    assert sorted(x for r in sol.routes for x in r.visits) == ["G-b", "X"]
+    rp = replan(p, sol, at(0, 16, 59))  # both begun on day 0
+    assert {v.id for v in rp.problem.visits}.isdisjoint({"G-a", "G-b", "X"})
+    merged = rp.merge(solve(rp.problem, time_limit=1.0, seed=1)) if rp.problem.visits \
+        else None
+    if merged is not None:
+        assert check(p, merged) == []
+
+
+def test_the_balance_counts_a_group_once():
+    """Review 29c: each alternative counted as a visit, each team's share grew threefold
+    and the balance stopped working."""
+    from routing.solve import servable_count, team_shares
+
+    shift = Shift(0, TimeWindow(at(0, 8), at(0, 17)))
+    teams = [Team(t, (shift,), start=0, end=0) for t in ("A", "B")]
+    visits = [Visit(f"{g}-{k}", 2, 600, group=g, cost=100 * k)
+              for g in ("G", "H") for k in range(3)] + [Visit("X", 1, 600)]
+    p = Problem(visits, teams, 1, {"car": M}, team_balance=60)
+    assert servable_count(p, p.vehicles()) == 3
+    _, _, share = team_shares(p, p.vehicles())
+    assert list(share) == [2, 2]
+
+
+def test_an_unserved_group_costs_one_penalty_in_the_objective():
+    from routing.solve import objective, penalties
+
+    team = Team("T", (Shift(0, TimeWindow(at(0, 8), at(0, 12))),), start=0, end=0)
+    visits = [Visit("G-a", 2, 600, (TimeWindow(at(0, 13), at(0, 14)),), group="G"),
+              Visit("G-b", 2, 600, (TimeWindow(at(0, 15), at(0, 16)),), group="G"),
+              Visit("Y", 1, 600)]
+    p = Problem(visits, [team], 1, {"car": M})
+    sol = solve(p, time_limit=2.0, seed=1)
+    assert sol.objective == objective(p, sol) == penalties(p)[0] + sol.travel
+
+
+def test_a_start_plan_seeds_the_search_of_a_problem_with_groups():
+    """Review 29c: with alternatives the search started from empty routes whatever the
+    start plan said (the re-plan's old order was lost)."""
+    p = _problem(500)
+    cold = solve(p, time_limit=1.0, seed=1)
+    warm = solve(p, time_limit=1.0, seed=1, initial={("T", 0): ["X", "G"]})
+    assert check(p, warm) == []
+    assert warm.stats["lns"]["start_objective"] < cold.stats["lns"]["start_objective"]
