@@ -100,6 +100,11 @@ def test_the_phone_says_when_a_team_is_back_in_and_whether_visits_follow(site: S
     assert phone_team_note(spans((at - timedelta(minutes=60), early)), route,
                            gone={route.stops[-1].position}).endswith(
         "derzeit keine weiteren Besuche.")
+    # the one visit after the return done already (its outcome recorded): none to come
+    # (review 29 #6)
+    assert phone_team_note(spans((at - timedelta(minutes=60), early)), route,
+                           recorded={route.stops[-1].position}).endswith(
+        "derzeit keine weiteren Besuche.")
     # out again after being back: no „wieder eingeplant“
     assert "Wieder" not in phone_team_note(spans((at - timedelta(minutes=60), early),
                                                  (back, None)), route)
@@ -125,6 +130,49 @@ def test_the_minute_checks_headers_stay_small_and_read_back() -> None:
         assert unquote(value) == text, text
         assert all(0x20 < ord(c) < 0x7F for c in value[:1] + value[-1:]), value
         assert all(0x20 <= ord(c) < 0x7F for c in value), value  # Latin-1, no control
+
+
+@sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
+def test_a_visit_done_after_the_return_leaves_no_further_visits(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back in before its last visit, the team records that visit: the page and the
+    minute check (``X-Team-Stand``) then say „derzeit keine weiteren Besuche“; the visit
+    done counted as one still to come (review 29 #6)."""
+    import re
+    from urllib.parse import unquote
+
+    import httpx
+
+    from hausbesuch import clock
+    from tests.test_worker_correction import _undo
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    plan_id = _current_plan(site).id
+    before = site.store.plan_params(plan_id).get("teams_out_spans")
+    last = route.stops[-1]
+    at, back = last.start - timedelta(minutes=30), last.start - timedelta(minutes=10)
+    done = f"Wieder eingeplant ab {back:%H:%M} Uhr; derzeit keine weiteren Besuche."
+    try:
+        _set_spans(site, plan_id, [{"team": route.team_id, "ab": at.isoformat(),
+                                    "bis": back.isoformat()}])
+        _, _, url = _link(site, route)
+        page = httpx.get(url)
+        assert f"Wieder eingeplant ab {back:%H:%M} Uhr." in page.text  # a visit to come
+        assert done not in page.text
+        csrf = re.search(r'data-csrf="([^"]+)"', page.text).group(1)
+        r = httpx.post(url + "ergebnis", data={
+            "csrf_token": csrf, "kundennummer": last.client_id, "ergebnis": "angetroffen",
+            "schluessel": "review29-6", "zeit": f"{route.day}T{last.start:%H:%M}",
+            "notiz": "", "termin_datum": "", "termin_zeit": ""},
+            headers={"Accept": "application/json"})
+        assert r.status_code == 200, r.text
+        assert done in httpx.get(url).text
+        assert unquote(httpx.get(url + "sw.js").headers["X-Team-Stand"]).endswith(done)
+    finally:
+        _undo(site, last.client_id, route.day)
+        _set_spans(site, plan_id, before)
 
 
 @sqlite_only()

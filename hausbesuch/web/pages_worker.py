@@ -145,12 +145,13 @@ def tour_stamp(route: TeamDayRoute) -> str:
 
 
 def phone_team_note(params: dict | None, route: TeamDayRoute,
-                    gone: Collection[int] = ()) -> str:
+                    gone: Collection[int] = (), recorded: Collection[int] = ()) -> str:
     """The phone's line on the team's state that day: :func:`~hausbesuch.pages.team_out_note`
     and, once the team is back in (its last span out has an end), when: „Wieder eingeplant
     ab 10:09 Uhr.“, with „; derzeit keine weiteren Besuche.“ when the route holds no visit
-    from then on (not called off, not ``gone``: positions of cases closed since), so that
-    an idle team knows it has nothing to do now (QA 28 F20)."""
+    still to do from then on (not called off, not ``gone``: positions of cases closed
+    since, not ``recorded``: positions with an outcome, e.g. a later visit done already;
+    review 29 #6), so that an idle team knows it has nothing to do now (QA 28 F20)."""
     from hausbesuch.pages import team_out_note
     from hausbesuch.teams import out_spans
 
@@ -160,7 +161,7 @@ def phone_team_note(params: dict | None, route: TeamDayRoute,
     if back is None:
         return note
     later = [s for s in route.stops if not s.called_off and s.position not in gone
-             and s.start >= back]
+             and s.position not in recorded and s.start >= back]
     again = (f"Wieder eingeplant ab {back:%H:%M} Uhr; derzeit keine weiteren Besuche."
              if not later else f"Wieder eingeplant ab {back:%H:%M} Uhr.")
     return f"{note} {again}".strip()
@@ -239,7 +240,7 @@ def worker_page(request: Request, token: str) -> Response:
     # on the printed sheet and the route page of the plan's files: gone_of, one rule)
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     gone = casework_api.gone_of(route.stops, closed, recorded)
-    out_note = phone_team_note(web.store.plan_params(plan_id), route, gone)
+    out_note = phone_team_note(web.store.plan_params(plan_id), route, gone, recorded)
     data = _common(route, settings, RouteLinks(), chances,
                    route_geocodes(web.store, plan_id, route), gone, out_note=out_note,
                    # „erledigt 09:40 Uhr: Verweigert“ instead of the planned visit (QA 28 F10)
@@ -292,7 +293,7 @@ def service_worker(request: Request, token: str) -> Response:
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     note = phone_team_note(web.store.plan_params(plan_id), route,
-                           casework_api.gone_of(route.stops, closed, recorded))
+                           casework_api.gone_of(route.stops, closed, recorded), recorded)
     outcomes = json.dumps(recorded_list(link, route, recorded), ensure_ascii=False,
                           separators=(",", ":"))
     body = web.templates.get_template("sw.js.j2").render(
