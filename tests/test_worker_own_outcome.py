@@ -127,6 +127,58 @@ def _own_correction(site: Site, route, cid: str, monkeypatch: pytest.MonkeyPatch
         ctx.close()
 
 
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_the_stops_heading_follows_its_outcome_and_the_phones_correction(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """The heading of a stop with its outcome says „erledigt 10:05 Uhr: Angetroffen“ (a
+    page made after the outcome, QA 28 F10). A correction in the phone's minutes changed
+    the state line only: the heading kept the old outcome until a reload (review 29 #2).
+    It follows now, on the page where the outcome was tapped and on one made after it,
+    and the planned times leave the line below, as on a page made now."""
+    _on_fresh_stop(site, monkeypatch, 1, _heading_follows)
+
+
+def _heading_follows(site: Site, route, cid: str) -> None:  # noqa: ANN001
+    def head() -> str:
+        return page.locator(f"#stopp-{cid} .stop-head .time").inner_text()
+
+    def planned_shown() -> bool:
+        return page.locator(f"#stopp-{cid} .meta").first.inner_text().startswith("Ankunft")
+
+    with _worker_browser() as browser:
+        ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
+        stop = page.locator(f"#stopp-{cid}")
+        assert head() == f"{route.stops[1].start:%H:%M} Uhr"
+        assert planned_shown()
+        stop.locator("input[name=zeit]").fill("10:05")
+        stop.locator("button[value=angetroffen]").click()
+        _state_has(page, cid, "Übermittelt: Angetroffen")
+        assert head() == "erledigt 10:05 Uhr: Angetroffen"
+        assert not planned_shown()
+        # corrected on the page where it was tapped
+        stop.locator("details.change summary").click()
+        stop.locator("button[value=nicht_angetroffen]").click()
+        _state_has(page, cid, "Geändert:")
+        assert head() == "erledigt 10:05 Uhr: Nicht angetroffen"
+        # on a page made after the outcome (the heading is the server's), corrected again
+        page.reload()
+        stop = page.locator(f"#stopp-{cid}")
+        assert head() == "erledigt 10:05 Uhr: Nicht angetroffen"
+        assert not planned_shown()
+        stop.locator("details.change summary").click()
+        stop.locator("button[value=verweigert]").click()
+        _state_has(page, cid, "Geändert: Verweigert statt „Nicht angetroffen“")
+        assert head() == "erledigt 10:05 Uhr: Verweigert"
+        assert [o["result"] for o in _recorded(site, route, cid)] == ["verweigert"]
+        stop.scroll_into_view_if_needed()
+        _shot(page, "review29-2-ueberschrift-korrigiert")
+        page.reload()  # a page made now says the same
+        assert head() == "erledigt 10:05 Uhr: Verweigert"
+        assert errors == []
+        ctx.close()
+
+
 # --------------------------------------------------------------------------- F4
 
 

@@ -330,3 +330,80 @@ def test_the_pairs_second_phone_learns_what_the_first_recorded(
     finally:
         _undo(site, first, route.day)
         _undo(site, second, route.day)
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_the_second_phone_follows_the_first_phones_correction(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A records „Angetroffen“ and corrects it in its minutes to „Nicht angetroffen“. B,
+    which marked the stop „Erfasst (anderes Telefon): Angetroffen“, kept that until
+    reloaded (review 29 #5); C, opened after A's first tap („Erfasst: Angetroffen“ from
+    the server), too. Both follow the correction within their minute check, the heading
+    with them (review 29 #2); a check that finds nothing new rewrites nothing."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    first = route.stops[0].client_id
+    _, _, url = _link(site, route)
+
+    def head(page) -> str:  # noqa: ANN001
+        return page.locator(f"#stopp-{first} .stop-head .time").inner_text()
+
+    try:
+        with _browser() as browser:
+            ctx_a, a, errors_a = _open(browser, url, route.day, dtime(10, 5))
+            ctx_b, b, errors_b = _open(browser, url, route.day, dtime(10, 5))
+            stop = a.locator(f"#stopp-{first}")
+            stop.locator("input[name=zeit]").fill("10:05")
+            stop.locator("button[value=angetroffen]").click()
+            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
+                                arg=f"stopp-{first}")
+            b.clock.run_for(61_000)
+            b.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
+                                arg=f"stopp-{first}")
+            assert _state(b, first) == "Erfasst (anderes Telefon): Angetroffen (10:05 Uhr)"
+            assert head(b) == "erledigt 10:05 Uhr: Angetroffen"
+            ctx_c, c, errors_c = _open(browser, url, route.day, dtime(10, 6))
+            assert _state(c, first) == "Erfasst: Angetroffen (10:05 Uhr)"
+            # the check finds what the page shows: the line stays as it is
+            c.evaluate("(id) => { window.__rewritten = 0; new MutationObserver(() => "
+                       "window.__rewritten++).observe(document.querySelector('#' + id + "
+                       "' [data-state]'), {childList: true, characterData: true, "
+                       "subtree: true}); }", f"stopp-{first}")
+            c.clock.run_for(61_000)
+            c.wait_for_timeout(500)
+            assert _state(c, first) == "Erfasst: Angetroffen (10:05 Uhr)"
+            assert c.evaluate("() => window.__rewritten") == 0
+
+            # A corrects its outcome within its minutes
+            stop.locator("details.change summary").click()
+            stop.locator("button[value=nicht_angetroffen]").click()
+            a.wait_for_function(
+                "(id) => document.querySelector('#' + id + ' [data-state]')"
+                ".innerText.startsWith('Geändert:')", arg=f"stopp-{first}")
+            assert head(a) == "erledigt 10:05 Uhr: Nicht angetroffen"
+            for phone in (b, c):
+                phone.clock.run_for(61_000)
+                phone.wait_for_function(
+                    "(id) => document.querySelector('#' + id + ' [data-state]')"
+                    ".innerText.includes('Nicht angetroffen')", arg=f"stopp-{first}")
+                assert _state(phone, first) == \
+                    "Erfasst (anderes Telefon): Nicht angetroffen (10:05 Uhr)"
+                assert head(phone) == "erledigt 10:05 Uhr: Nicht angetroffen"
+                change = phone.locator(f"#stopp-{first} details.change")
+                assert change.locator("summary").inner_text() == \
+                    "Falsch erfasst? Korrektur bei der Koordination melden"
+                assert change.get_attribute("data-ergebnis") is None
+            b.locator(f"#stopp-{first}").scroll_into_view_if_needed()
+            shoot(b, "phone-review29-5-korrektur-anderes-telefon.png", full_page=False)
+            assert [o["result"] for o in _recorded(site, route, first)] == \
+                ["nicht_angetroffen"]
+            assert errors_a == [] and errors_b == [] and errors_c == []
+            ctx_a.close()
+            ctx_b.close()
+            ctx_c.close()
+    finally:
+        _undo(site, first, route.day)

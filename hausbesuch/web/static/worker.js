@@ -279,6 +279,19 @@
     }
     markNext();
   }
+  // the stop's heading once its outcome is stored, in the words of a page made now
+  // (casework.stops.done_text: „erledigt 09:40 Uhr: Angetroffen“, „erledigt: …“ without a
+  // time), and its planned times out of view: a correction in the phone's minutes, or
+  // one the pair's other phone made, must not leave the old outcome in the heading while
+  // the state line says the new one (review 29 #2)
+  function doneHead(kunde, zeit, label) {
+    var li = stopEl(kunde); if (!li) return;
+    var time = li.querySelector(".stop-head .time");
+    var text = "erledigt" + (zeit ? " " + zeit + " Uhr" : "") + ": " + label;
+    if (time && time.textContent !== text) time.textContent = text;
+    var planned = li.querySelector(".meta .geplant");
+    if (planned) planned.hidden = true;
+  }
   // the stop's outcome is stored (sent from here): as on a page made after that, the
   // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
   // second tap by mistake needs two (the server keeps a stored outcome)
@@ -704,7 +717,10 @@
   // shows as open, with nothing of this phone waiting or sent for it, was recorded
   // elsewhere - through this link by the pair's other phone (``l``), else by the
   // coordination: marked as a page made now would, its form behind the control, so that
-  // the pair does not walk to a door the colleague has done (QA 28 F21)
+  // the pair does not walk to a door the colleague has done (QA 28 F21). A stop recorded
+  // elsewhere (marked so here: data-extern, the outcome as its line says it; or shown
+  // „Erfasst: …“ when the page was made) follows a later change of that outcome: the
+  // other phone's correction in its minutes, or the coordination's (review 29 #5)
   function recordedElsewhere(list) {
     if (closed || !list || !list.forEach) return;
     var queued = {}, sent = {};
@@ -712,10 +728,21 @@
     sentList().forEach(function (x) { sent[x.kundennummer] = true; });
     list.forEach(function (r) {
       var li = r && stopEl(r.k);
-      if (!li || li.classList.contains("done") || li.classList.contains("pending") ||
-          li.classList.contains("called-off") || queued[r.k] || sent[r.k]) return;
-      show(r.k, (r.l ? "Erfasst (anderes Telefon): " : "Erfasst: ") + r.e +
-        (r.z ? " (" + r.z + " Uhr)" : "") + (r.t || ""), "done");
+      if (!li || li.classList.contains("pending") || li.classList.contains("called-off") ||
+          queued[r.k] || sent[r.k]) return;
+      var what = r.e + (r.z ? " (" + r.z + " Uhr)" : "") + (r.t || "");
+      if (li.classList.contains("done")) {
+        var seen = li.getAttribute("data-extern");
+        if (seen === null) {  // recorded when the page was made: its line says what
+          var st = li.querySelector("[data-state]");
+          seen = st ? st.textContent.replace(/^Erfasst: /, "") : "";
+        }
+        li.setAttribute("data-extern", seen);
+        if (seen === what) return;  // as shown
+      }
+      li.setAttribute("data-extern", what);
+      show(r.k, (r.l ? "Erfasst (anderes Telefon): " : "Erfasst: ") + what, "done");
+      doneHead(r.k, r.z, r.e);
       collapse(r.k, 0, "");
       autoTimes();  // that stop no longer takes the phone's time
     });
@@ -971,6 +998,7 @@
             (data.statt ? ", übermittelt." : "") +
             (data.notiz_bleibt ? " Notiz bleibt erhalten." : "") +
             (data.hinweis ? " " + data.hinweis : ""), "done");
+          doneHead(item.fields.kundennummer, item.fields.zeit.slice(11), item.label);
           remember(item, data);
           collapse(item.fields.kundennummer, data.aendern_s, data.aendern_hinweis);
           showQueuedNote(item.fields.kundennummer);
@@ -1291,6 +1319,7 @@
     if (st && !st.textContent.trim()) {
       show(item.kundennummer, "Übermittelt: " + item.label + " (" +
         String(item.zeit || "").slice(11) + " Uhr)" + (item.termin || ""), "done");
+      doneHead(item.kundennummer, String(item.zeit || "").slice(11), item.label);
       var left = item.bis ? Math.floor((item.bis - Date.now()) / 1000) : 0;
       collapse(item.kundennummer, left > 0 ? left : 0, item.hinweis);
     }
