@@ -174,7 +174,7 @@ def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_stori
         r = send(_hhmm(late), "spaet-1")
         assert r.status_code == 400, r.text
         assert r.json() == {"fehler": (
-            f"Termin {format_day(when)} {_hhmm(late)} Uhr: der Besuch ({minutes} Min.) endet "
+            f"Termin {format_day(when)}, {_hhmm(late)} Uhr: der Besuch ({minutes} Min.) endet "
             f"nach Schichtende {_hhmm(last)} Uhr; bitte spätestens {_hhmm(latest)} Uhr "
             "vereinbaren."), "feld": "termin"}, r.json()
         assert _visit_id(site, cid, route.day) is not None  # nothing stored: still planned
@@ -223,6 +223,7 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
     refused on the phone, in the server's words, before anything is queued or sent; the
     field is marked and the worker can agree another time (which is sent)."""
     from hausbesuch.fields import format_day
+    from tests.test_web import _open_appointment
     from tests.test_web_enter import _worker_page
     from tests.test_worker_cache import QUEUE, _visit_time
     from tests.test_worker_cache import _browser as _worker_browser
@@ -242,11 +243,12 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
         page.on("request", lambda rq: posts.append(rq.url) if rq.method == "POST" else None)
         stop = page.locator(f"#stopp-{cid}")
         _visit_time(stop)
+        _open_appointment(stop)  # (QA 28 F17: folded until „Termin vereinbart“ is tapped)
         stop.locator("input[name=termin_datum]").fill(when.isoformat())
         stop.locator("input[name=termin_zeit]").fill(_hhmm(late))
         stop.locator("button[value=termin_vereinbart]").click()
         text = stop.locator("[data-state]").inner_text()
-        assert text == (f"Termin {format_day(when)} {_hhmm(late)} Uhr: der Besuch ({minutes} "
+        assert text == (f"Termin {format_day(when)}, {_hhmm(late)} Uhr: der Besuch ({minutes} "
                         f"Min.) endet nach Schichtende {_hhmm(last)} Uhr; bitte spätestens "
                         f"{_hhmm(latest)} Uhr vereinbaren."), text
         assert page.evaluate(QUEUE) == [] and posts == []

@@ -2431,18 +2431,19 @@ class Casework:
     def past_shift_refusal(self, client_id: str, at: datetime) -> str | None:
         """Why a phone's „Termin vereinbart“ for ``at`` is refused (QA 28 F1): its visit
         ends after the teams' shift; German, with the latest start that fits („Termin
-        Do, 10.12.2026 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
+        Do, 10.12.2026, 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
         bitte spätestens 15:00 Uhr vereinbaren.“), the rule of
         :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). None when
         it fits."""
-        from hausbesuch.fields import format_clock
+        from hausbesuch.fields import format_clock, format_moment
 
         found = self._past_shift(client_id, at)
         if found is None:
             return None
         _start, minutes, first, last = found
-        # (worker.js pastShift writes this head as well, before queueing: kept in step)
-        head = (f"Termin {format_day(at.date())} {at:%H:%M} Uhr: der Besuch ({minutes} Min.) "
+        # (worker.js pastShift writes this head as well, before queueing: kept in step; the
+        # moment in the house style, as appointment_fits says it: review 29 #7)
+        head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) "
                 f"endet nach Schichtende {format_clock(last)} Uhr; ")
         if last - minutes <= first:  # (longer than the shift; the shift's start is refused)
             return head + ("an diesem Tag passt er in keine Schicht. Bitte einen anderen "

@@ -1086,8 +1086,9 @@
     if (!hours) return "";
     var start = +m[1] * 60 + +m[2], first = hours[0], last = hours[1];
     if (start <= first || start >= last || start + minutes <= last) return "";
+    // (the moment as the server writes it: fields.format_moment, „Do, 10.12.2026, 15:45 Uhr“)
     var head = "Termin " + ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"][wd] + ", " + dayDe(iso) +
-      " " + hhmm(start) + " Uhr: der Besuch (" + minutes + " Min.) endet nach Schichtende " +
+      ", " + hhmm(start) + " Uhr: der Besuch (" + minutes + " Min.) endet nach Schichtende " +
       hhmm(last) + " Uhr; ";
     if (last - minutes <= first) {
       return head + "an diesem Tag passt er in keine Schicht. Bitte einen anderen Tag " +
