@@ -236,6 +236,7 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         assert form.locator("input[name=uhrzeit]").input_value() == "05:30"
         assert form.locator("input[name=notiz]").input_value() == "Karte in Briefkasten"
         assert form.locator("select[name=ergebnis]").input_value() == "nachricht_hinterlassen"
+        page.wait_for_load_state("load")
         assert page.evaluate(width) <= 390
         shoot(page, "webforms-nachtragen-fehler.png", full_page=True)
         # the address bar: the form's address again leads to the cases page
@@ -247,6 +248,9 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         page.wait_for_selector("#vorschlaege-W010")
         buttons = page.locator("#vorschlaege-W010 button").all_inner_texts()
         assert buttons and buttons[0] == REAL, buttons
+        # (measured once the page and its style sheets have loaded: under load in CI the
+        # map's tiles were laid out before leaflet.css, 937 px wide)
+        page.wait_for_load_state("load")
         assert page.evaluate(width) <= 390
         shoot(page, "webforms-adresse-vorschlaege.png", full_page=True)
         page.goto(site.url + "/adressen/W010")  # reopened: the address page
