@@ -1152,21 +1152,22 @@ def alternative_visits(
     day (:func:`_candidate_cells`): the model's bands, or with ``unit = "halbtag"`` the
     halves of the day (before and from the model's noon, each with the mean chance of
     its bands, :func:`_half_weights`: less noisy than single bands); the cells are grouped into at most
-    ``levels`` levels of chance (equal steps between the visit's worst and best band),
+    ``levels`` levels of chance (equal steps between the visit's worst and best cell),
     and each level becomes an alternative (:attr:`routing.model.Visit.group`) with the
-    windows of its bands and a ``cost`` of ``contact_s`` travel seconds per expected
-    contact it gives up against the best level (the mean chance of its bands). The
+    windows of its cells and a ``cost`` of ``contact_s`` travel seconds per expected
+    contact it gives up against the best level (the mean chance of its cells). The
     solver serves at most one of them: a visit still goes into a less likely window
     when that saves more walking than the chance is worth, or when the good ones are
     full; nothing is taken away (every window of the visit stays in some alternative).
     As in :func:`adjust_visits`, the priority is scaled by the chance the visit can
     expect (its best level), so that when not every visit fits, the likelier contacts
-    go first. A visit whose bands differ by less than ``min_spread`` keeps its windows
+    go first. A visit whose cells differ by less than ``min_spread`` keeps its windows
     (one level). Pinned visits and a model without records change nothing.
 
     Returns the visits (alternatives replace a visit; their ids ``<id>`` + ``ALT_SEP``
     + level) and per visit with a changed priority or alternatives an
-    :class:`Adjustment` (``kept_bands``: the (day, band) cells of the best level).
+    :class:`Adjustment` (``kept_bands``: the (day, band) or (day, half) cells of the
+    best level).
     """
     if model is None or model.n_records == 0:
         return list(visits), {}
