@@ -4,7 +4,8 @@
 different people on different days, so their contact counts drift apart by chance and the
 difference the model makes is hard to see in a few seeds. This benchmark holds the
 history fixed: the population (``bench/population.py``) is visited for ``k - 1`` weeks by
-the planner without the model (import, plan, outcomes drawn from the hidden truth, all
+the planner without the model (``--history modell``: with it; import, plan, outcomes
+drawn from the hidden truth, all
 through the same code the commands run, on SQLite). Then week ``k`` is planned from copies
 of that database once per arm, and each plan is scored by the **expected** contacts of its
 visits under the hidden truth (the sum of the true chances at the planned start times), so
@@ -173,7 +174,8 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
                                        for st in stops)
                         travel = sum(r.travel_s for r in plan.routes)
                         out.append((arm, seed, week + 1, len(stops), expected, travel))
-                plan = _plan(store, arms["ohne"], monday, seed, args.time_limit, osm).plan
+                plan = _plan(store, every[args.history], monday, seed, args.time_limit,
+                             osm).plan
                 rows = []
                 for r in plan.routes:
                     for st in r.stops:
@@ -226,6 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
     ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--history", default="ohne", choices=["ohne", "modell", "eingrenzen"],
+                    help="how the weeks before the compared one are planned (default: "
+                    "without the model)")
     ap.add_argument("--contact-minutes", type=float, default=20.0,
                     help="minutes of walking one expected contact is worth (abwaegen)")
     ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
@@ -247,7 +252,7 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print(f"{args.town}: weeks {args.weeks} x {args.seeds} seeds, solver {args.time_limit:g} s "
           f"per plan, population concentration {args.concentration:g}, personal sd "
-          f"{args.personal_sd:g}")
+          f"{args.personal_sd:g}, history planned {args.history}")
     print()
     print(report(rows))
 
