@@ -122,6 +122,20 @@ def _phone(browser, service_workers: str = "allow"):  # noqa: ANN001, ANN202
     return ctx, page, errors
 
 
+def _phone_at(browser, url: str, day, at: dtime, *, running: bool = False):  # noqa: ANN001, ANN202
+    """A phone (context, page, errors, service workers blocked) whose clock reads ``at``
+    on ``day`` in Berlin, fixed there or (``running``) going on from it, with ``url``
+    open."""
+    ctx, page, errors = _phone(browser, service_workers="block")
+    when = datetime.combine(day, at, BERLIN).timestamp()
+    if running:
+        page.clock.install(time=when)
+    else:
+        page.clock.set_fixed_time(when)
+    page.goto(url)
+    return ctx, page, errors
+
+
 def _open_with_worker(page, url: str) -> dict:  # noqa: ANN001
     """Open the link with signal and wait until the service worker keeps the page."""
     page.goto(url)

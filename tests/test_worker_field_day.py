@@ -19,7 +19,7 @@ import pytest
 
 from tests import test_web
 from tests.shots import shoot
-from tests.test_worker_cache import _browser, _fresh_route, _link, _ms, _phone
+from tests.test_worker_cache import _browser, _fresh_route, _link, _ms, _phone, _phone_at
 from tests.test_worker_visit_time import _on_fresh_route
 from tests.web_fixtures import Site, sqlite_only
 
@@ -133,14 +133,12 @@ def test_only_the_stop_nearest_now_takes_the_phones_time(
     def body(route) -> None:  # noqa: ANN001
         starts = [s.start.hour * 60 + s.start.minute for s in route.stops]
         with _browser() as browser:
-            ctx, page, errors = _phone(browser, service_workers="block")
             # a moment held by the windows of several stops: a little after the third
             # stop's planned start (the windows reach 90 min past each visit)
             at_min = starts[min(2, len(starts) - 1)] + 4
             at = dtime(at_min // 60, at_min % 60)
-            page.clock.set_fixed_time(datetime.combine(route.day, at, BERLIN).timestamp())
             _, _, url = _link(site, route)
-            page.goto(url)
+            ctx, page, errors = _phone_at(browser, url, route.day, at)
             fields = page.locator("li.stop:not(.called-off) input[name=zeit]")
             rows = []
             for i in range(fields.count()):

@@ -27,24 +27,28 @@ from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import _current_plan
-from tests.test_web_enter import BERLIN, _recorded
-from tests.test_worker_cache import _browser, _fresh_route, _link, _phone
+from tests.test_web_enter import _recorded
+from tests.test_worker_cache import _browser, _fresh_route, _link, _phone_at
 from tests.test_worker_correction import _undo
+from tests.test_worker_visit_time import _done
 from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
 
-def _open(browser, url: str, day, at: dtime):  # noqa: ANN001, ANN202
-    """A phone (context, page, errors) with its clock running from ``at`` on ``day``."""
-    ctx, page, errors = _phone(browser, service_workers="block")
-    page.clock.install(time=datetime.combine(day, at, BERLIN).timestamp())
-    page.goto(url)
-    return ctx, page, errors
-
-
 def _state(page, cid: str) -> str:  # noqa: ANN001
     return page.locator(f"#stopp-{cid} [data-state]").inner_text()
+
+
+def _a_records_b_learns(a, b, cid: str) -> None:  # noqa: ANN001
+    """Phone ``a`` records „Angetroffen“ at 10:05 for stop ``cid``; phone ``b`` (same link)
+    marks the stop done at its next minute check."""
+    stop = a.locator(f"#stopp-{cid}")
+    stop.locator("input[name=zeit]").fill("10:05")
+    stop.locator("button[value=angetroffen]").click()
+    _done(a, cid)
+    b.clock.run_for(61_000)
+    _done(b, cid)
 
 
 # --------------------------------------------------------------------------- F20
@@ -201,8 +205,8 @@ def test_an_open_phone_learns_that_its_team_is_back_in(
         _set_spans(site, plan_id, [{"team": team, "ab": at.isoformat()}])
         _, _, url = _link(site, route)
         with _browser() as browser:
-            ctx, page, errors = _open(browser, url, route.day,
-                                      (back + timedelta(minutes=3)).time())
+            ctx, page, errors = _phone_at(browser, url, route.day,
+                                          (back + timedelta(minutes=3)).time(), running=True)
             loads: list[str] = []
             page.on("load", lambda: loads.append(page.url))
             assert page.inner_text("#abgemeldet") == out_note
@@ -261,17 +265,10 @@ def test_the_pairs_second_phone_learns_what_the_first_recorded(
     _, _, url = _link(site, route)
     try:
         with _browser() as browser:
-            ctx_a, a, errors_a = _open(browser, url, route.day, dtime(10, 5))
-            ctx_b, b, errors_b = _open(browser, url, route.day, dtime(10, 5))
+            ctx_a, a, errors_a = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            ctx_b, b, errors_b = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
             assert _state(b, first) == ""
-            stop = a.locator(f"#stopp-{first}")
-            stop.locator("input[name=zeit]").fill("10:05")
-            stop.locator("button[value=angetroffen]").click()
-            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
-                                arg=f"stopp-{first}")
-            b.clock.run_for(61_000)
-            b.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
-                                arg=f"stopp-{first}")
+            _a_records_b_learns(a, b, first)
             assert _state(b, first) == "Erfasst (anderes Telefon): Angetroffen (10:05 Uhr)"
             change = b.locator(f"#stopp-{first} details.change")
             assert change.locator("summary").inner_text() == \
@@ -289,8 +286,7 @@ def test_the_pairs_second_phone_learns_what_the_first_recorded(
             stop = a.locator(f"#stopp-{second}")
             stop.locator("input[name=zeit]").fill("10:05")
             stop.locator("button[value=angetroffen]").click()
-            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
-                                arg=f"stopp-{second}")
+            _done(a, second)
             stop = b.locator(f"#stopp-{second}")
             stop.locator("input[name=zeit]").fill("10:06")
             stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
@@ -354,19 +350,13 @@ def test_the_second_phone_follows_the_first_phones_correction(
 
     try:
         with _browser() as browser:
-            ctx_a, a, errors_a = _open(browser, url, route.day, dtime(10, 5))
-            ctx_b, b, errors_b = _open(browser, url, route.day, dtime(10, 5))
+            ctx_a, a, errors_a = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            ctx_b, b, errors_b = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            _a_records_b_learns(a, b, first)
             stop = a.locator(f"#stopp-{first}")
-            stop.locator("input[name=zeit]").fill("10:05")
-            stop.locator("button[value=angetroffen]").click()
-            a.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
-                                arg=f"stopp-{first}")
-            b.clock.run_for(61_000)
-            b.wait_for_function("(id) => document.getElementById(id).classList.contains('done')",
-                                arg=f"stopp-{first}")
             assert _state(b, first) == "Erfasst (anderes Telefon): Angetroffen (10:05 Uhr)"
             assert head(b) == "erledigt 10:05 Uhr: Angetroffen"
-            ctx_c, c, errors_c = _open(browser, url, route.day, dtime(10, 6))
+            ctx_c, c, errors_c = _phone_at(browser, url, route.day, dtime(10, 6), running=True)
             assert _state(c, first) == "Erfasst: Angetroffen (10:05 Uhr)"
             # the check finds what the page shows: the line stays as it is
             c.evaluate("(id) => { window.__rewritten = 0; new MutationObserver(() => "

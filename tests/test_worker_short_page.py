@@ -12,22 +12,20 @@ real server:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from datetime import time as dtime
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
 from tests import test_web
 from tests.shots import shoot
 from tests.test_web import _visit_time
-from tests.test_worker_cache import _browser, _fresh_route, _link, _phone
+from tests.test_worker_cache import _browser, _fresh_route, _link, _phone, _phone_at
 from tests.test_worker_visit_time import _done, _on_fresh_route
 from tests.web_fixtures import Site, sqlite_only
 
 site = test_web.site  # the planned Bad Hersfeld week on loopback (session fixture)
 
-BERLIN = ZoneInfo("Europe/Berlin")
 
 # the height (css px) of each open stop, and the page's own
 HEIGHTS_JS = """() => ({
@@ -56,10 +54,7 @@ def test_the_appointment_fields_come_into_view_with_termin_vereinbart(
             assert page.locator("li.stop input[name=termin_zeit]").first.is_visible()
             ctx.close()
 
-            ctx, page, errors = _phone(browser, service_workers="block")
-            page.clock.set_fixed_time(
-                datetime.combine(route.day, dtime(20, 0), BERLIN).timestamp())
-            page.goto(url)
+            ctx, page, errors = _phone_at(browser, url, route.day, dtime(20, 0))
             stop = page.locator("li.stop:not(.called-off)").first
             date = stop.locator("input[name=termin_datum]")
             assert page.locator("li.stop input[name=termin_datum]:visible").count() == 0
@@ -97,10 +92,7 @@ def test_a_typed_appointment_kept_as_a_draft_stays_in_view(
     def body(route) -> None:  # noqa: ANN001
         _, _, url = _link(site, route)
         with _browser() as browser:
-            ctx, page, errors = _phone(browser, service_workers="block")
-            page.clock.set_fixed_time(
-                datetime.combine(route.day, dtime(20, 0), BERLIN).timestamp())
-            page.goto(url)
+            ctx, page, errors = _phone_at(browser, url, route.day, dtime(20, 0))
             stop = page.locator("li.stop:not(.called-off)").first
             stop.locator("button[value=termin_vereinbart]").click()
             stop.locator("input[name=termin_datum]").fill(
@@ -144,10 +136,7 @@ def test_the_jump_leads_to_the_next_open_stop(
     def body(route) -> None:  # noqa: ANN001
         _, _, url = _link(site, route)
         with _browser() as browser:
-            ctx, page, errors = _phone(browser, service_workers="block")
-            page.clock.set_fixed_time(
-                datetime.combine(route.day, dtime(20, 0), BERLIN).timestamp())
-            page.goto(url)
+            ctx, page, errors = _phone_at(browser, url, route.day, dtime(20, 0))
             stops = page.locator("li.stop:not(.called-off)")
             first, second = stops.nth(0), stops.nth(1)
             jump = page.locator("#naechster a")
@@ -181,13 +170,11 @@ def test_the_time_hint_describes_the_time_field(
     def body(route) -> None:  # noqa: ANN001
         starts = [s.start.hour * 60 + s.start.minute for s in route.stops]
         with _browser() as browser:
-            ctx, page, errors = _phone(browser, service_workers="block")
             # held by the windows of several stops (as in test_worker_field_day)
             at_min = starts[min(2, len(starts) - 1)] + 4
-            page.clock.set_fixed_time(datetime.combine(
-                route.day, dtime(at_min // 60, at_min % 60), BERLIN).timestamp())
             _, _, url = _link(site, route)
-            page.goto(url)
+            ctx, page, errors = _phone_at(browser, url, route.day,
+                                          dtime(at_min // 60, at_min % 60))
             hint = page.locator(".zeit-hinweis:visible").first
             lid = hint.locator("xpath=ancestor::li[1]").get_attribute("id")
             li = page.locator(f"li.stop[id='{lid}']")  # (not the lazy locator)
