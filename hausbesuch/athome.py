@@ -964,6 +964,36 @@ def _candidate_cells(
     return out
 
 
+def _cell_grid(model: ContactModel, unit: str) -> tuple[int | None, np.ndarray]:
+    """The planning cells of ``unit``: (the second of the day that splits a day's pieces,
+    None for bands; the weight of each band's chance in each kind of cell, ``[cell,
+    band]``): single bands, or the halves of the day at the model's noon, each the mean
+    of its bands' chances (:func:`_half_weights`)."""
+    if unit not in ("band", "halbtag"):
+        raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
+    if unit == "band":
+        return None, np.eye(len(model.bands))
+    noon = model.settings.noon_min
+    return noon * 60, _half_weights(model.bands, noon)
+
+
+def _visit_cells(
+    v: Any, model: ContactModel, *, start: date, days: int, district: str | None,
+    cut_s: int | None, weights: np.ndarray,
+) -> tuple[list[tuple[int, int, int, int]], list[tuple[int, int, int, int]], list[float],
+           np.ndarray]:
+    """A visit's pieces where it may start (:func:`_candidate_cells`: (day, band, start,
+    end)), the same as cells of :func:`_cell_grid` ((day, band) or (day, half), start,
+    end), each cell's chance for the client, and the client's rates."""
+    raw = _candidate_cells(v, days, model.bands, cut_s, model.settings.noon_min)
+    cells = [(d, b if cut_s is None else int(a - d * DAY_S >= cut_s), a, e)
+             for d, b, a, e in raw]
+    rate = model.client_rate(v.id, district)
+    ch = [float(np.average(rate[(start + timedelta(days=d)).weekday()], weights=weights[g]))
+          for d, g, _, _ in cells]
+    return raw, cells, ch, rate
+
+
 def adjust_visits(
     visits: Sequence[Any],
     model: ContactModel | None,
@@ -1030,16 +1060,9 @@ def adjust_visits(
         return list(visits), {}
     if not 0 < keep_factor <= 1:
         raise ValueError(f"keep_factor must lie in (0, 1]: {keep_factor}")
-    if unit not in ("band", "halbtag"):
-        raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
     bands = model.bands
     noon = model.settings.noon_min
-    if unit == "band":
-        weights = np.eye(len(bands))
-        cut_s = None
-    else:
-        weights = _half_weights(bands, noon)
-        cut_s = noon * 60
+    cut_s, weights = _cell_grid(model, unit)
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[float]]] = []
     #: per visit and piece: the band the piece's starts count for and its chance there
     band_pieces: dict[str, tuple[list[int], list[float], np.ndarray]] = {}
@@ -1047,13 +1070,10 @@ def adjust_visits(
         if v.pin is not None:
             plans.append((v, [], []))
             continue
-        raw = _candidate_cells(v, days, bands, cut_s, noon)
-        cells = [(d, b if cut_s is None else int(a - d * DAY_S >= cut_s), a, e)
-                 for d, b, a, e in raw]
-        rate = model.client_rate(v.id, district_of.get(v.id))
+        raw, cells, ch, rate = _visit_cells(v, model, start=start, days=days,
+                                            district=district_of.get(v.id), cut_s=cut_s,
+                                            weights=weights)
         wd = [(start + timedelta(days=d)).weekday() for d, _, _, _ in raw]
-        ch = [float(np.average(rate[w], weights=weights[g]))
-              for w, (_, g, _, _) in zip(wd, cells, strict=True)]
         plans.append((v, cells, ch))
         band_pieces[v.id] = ([b for _, b, _, _ in raw],
                              [float(rate[w, b]) for w, (_, b, _, _) in zip(wd, raw, strict=True)],
@@ -1173,23 +1193,17 @@ def alternative_visits(
         return list(visits), {}
     if levels < 1:
         raise ValueError(f"levels must be at least 1: {levels}")
-    if unit not in ("band", "halbtag"):
-        raise ValueError(f"unit must be 'band' or 'halbtag': {unit!r}")
-    bands = model.bands
-    noon = model.settings.noon_min
-    cut_s = None if unit == "band" else noon * 60
-    weights = np.eye(len(bands)) if unit == "band" else _half_weights(bands, noon)
+    cut_s, weights = _cell_grid(model, unit)
     plans: list[tuple[Any, list[tuple[int, int, int, int]], list[list[int]], list[float]]] = []
     for v in visits:
-        raw = _candidate_cells(v, days, bands, cut_s, noon) if v.pin is None else []
+        raw: list[tuple[int, int, int, int]] = []
+        if v.pin is None:
+            _, raw, ch, _ = _visit_cells(v, model, start=start, days=days,
+                                         district=district_of.get(v.id), cut_s=cut_s,
+                                         weights=weights)
         if not raw:
             plans.append((v, [], [], []))
             continue
-        if cut_s is not None:  # the cells are half-days: (day, half)
-            raw = [(d, int(a - d * DAY_S >= cut_s), a, e) for d, _, a, e in raw]
-        rate = model.client_rate(v.id, district_of.get(v.id))
-        ch = [float(np.average(rate[(start + timedelta(days=d)).weekday()], weights=weights[g]))
-              for d, g, _, _ in raw]
         lo, hi = min(ch), max(ch)
         if hi - lo < min_spread:
             groups = [list(range(len(raw)))]
