@@ -9,6 +9,9 @@ replaced by what no planner can learn:
 - ``ohne``: the planner ignoring the model (``mode = "aus"``), baseline (a);
 - ``modell``: the learned model (``mode = "modell"``, the shipped settings: the solver
   weighs each visit's chance in each window against the walk, ``planning = "abwaegen"``);
+- ``erkunden``: the learned model, each plan weighing with one draw from the chances'
+  uncertainty (``explore`` = ``--explore``, :meth:`hausbesuch.athome.ContactModel.explored`)
+  where ``modell`` plans with ``explore = 0``;
 - ``eingrenzen``: the learned model with the windows narrowed to the good cells instead
   (``planning = "eingrenzen"``, the planner before session 29);
 - ``bezirk``: the district level of the model is the hidden truth (the mean rates of the
@@ -64,7 +67,7 @@ from bench.simulate import (  # noqa: E402
     write_week_list,
 )
 
-ARMS = ("ohne", "modell", "eingrenzen", "bezirk", "bayes", "wahrheit")
+ARMS = ("ohne", "modell", "erkunden", "eingrenzen", "bezirk", "bayes", "wahrheit")
 
 
 def _posterior_model(posterior: PopulationPosterior, by_id, week: dict):  # noqa: ANN001, ANN202
@@ -111,7 +114,8 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base, osm) ->
     pop, mix, off = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
     over: dict = {"contact_minutes": args.contact_minutes, "levels": args.levels,
-                  "planning": args.planning}
+                  "planning": args.planning,
+                  "explore": args.explore if arm == "erkunden" else 0.0}
     if arm == "eingrenzen":
         over["planning"] = "eingrenzen"
     profile = _profile(base, mode="aus" if arm == "ohne" else "modell", **over)
@@ -196,6 +200,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--contact-minutes", type=float, default=20.0,
                     help="minutes of walking one expected contact is worth (abwaegen)")
     ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
+    ap.add_argument("--explore", type=float, default=1.0, help="explore of the arm erkunden")
     add_population_arguments(ap)
     args = ap.parse_args(argv)
     arms = args.arms.split(",")
@@ -215,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
           f"{args.new_per_week} per week, solver {args.time_limit:g} s per plan, population "
           f"concentration {args.concentration:g}, personal sd {args.personal_sd:g}; "
           f"planning {args.planning}, {args.contact_minutes:g} min per contact, "
-          f"{args.levels} levels")
+          f"{args.levels} levels, explore {args.explore:g} (erkunden)")
     print()
     print(report(totals))
 

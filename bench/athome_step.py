@@ -61,7 +61,7 @@ from bench.simulate import (  # noqa: E402
     write_week_list,
 )
 
-ARMS = ("ohne", "modell", "eingrenzen", "bezirk", "wahrheit", "wahrheit-eng")
+ARMS = ("ohne", "modell", "erkunden", "eingrenzen", "bezirk", "wahrheit", "wahrheit-eng")
 
 
 def _profile(base, **over):  # noqa: ANN001, ANN202
@@ -129,14 +129,15 @@ def run_seed(seed: int, weeks: list[int], args: argparse.Namespace, places, base
     n = args.clients + args.new_per_week * max(weeks)
     pop, _, _ = make_population(places, n, seed, **population_options(args))
     by_id = {h.case_id: h for h in pop}
-    over = {"contact_minutes": args.contact_minutes, "levels": args.levels}
+    over = {"contact_minutes": args.contact_minutes, "levels": args.levels, "explore": 0.0}
     eng = {"planning": "eingrenzen"}
     every = {"ohne": _profile(base, mode="aus"),
              "modell": _profile(base, mode="modell", **over),
-             "eingrenzen": _profile(base, mode="modell", **eng),
+             "erkunden": _profile(base, mode="modell", **{**over, "explore": args.explore}),
+             "eingrenzen": _profile(base, mode="modell", **eng, explore=0.0),
              "bezirk": _profile(base, mode="modell", **over),
              "wahrheit": _profile(base, mode="modell", **over),
-             "wahrheit-eng": _profile(base, mode="modell", **eng)}
+             "wahrheit-eng": _profile(base, mode="modell", **eng, explore=0.0)}
     arms = {a: every[a] for a in ARMS if a in args.arms.split(",") or a == "ohne"}
     out = []
     tmp = Path(tempfile.mkdtemp(prefix=f"athome-step-{seed}-"))
@@ -228,12 +229,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=3.0)
     ap.add_argument("--arms", default=",".join(ARMS))
-    ap.add_argument("--history", default="ohne", choices=["ohne", "modell", "eingrenzen"],
+    ap.add_argument("--history", default="ohne", choices=["ohne", "modell", "erkunden", "eingrenzen"],
                     help="how the weeks before the compared one are planned (default: "
                     "without the model)")
     ap.add_argument("--contact-minutes", type=float, default=20.0,
                     help="minutes of walking one expected contact is worth (abwaegen)")
     ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
+    ap.add_argument("--explore", type=float, default=1.0, help="explore of the arm erkunden")
     add_population_arguments(ap)
     args = ap.parse_args(argv)
     if unknown := [a for a in args.arms.split(",") if a not in ARMS]:

@@ -408,6 +408,44 @@ class ContactModel:
             self._client_rate[key] = (k * base + x) / (k + n)  # type: ignore[index]
         return self._client_rate[key]  # type: ignore[index]
 
+    def explored(self, seed: int, scale: float = 1.0) -> ContactModel:
+        """A copy of the model for one plan that also tries what it knows little about
+        (posterior sampling, "Thompson sampling"): each district's rates in each half of
+        the day are shifted by ``scale`` times one draw from the posterior of that half's
+        rate around its mean (Beta with the district's pooling strength over the city's
+        rate, updated with the district's contacts and tries in that half, each person's
+        tries counted together at most ``client_pool_cap`` times), the same shift on every
+        weekday and band of the half. A district whose morning and afternoon are known
+        from many visits moves little; one whose other half-day was hardly tried now and
+        then looks better than its mean and is visited then, so that the model keeps
+        learning what its own plans would otherwise never try. The client level stays the
+        mean given its district's (drawn) rates. ``seed``: the draw (one plan, one draw:
+        :func:`explore_seed`). The estimate shown on pages stays the mean model's."""
+        rng = np.random.default_rng(seed)
+        s = self.settings
+        out = replace(self, _district_rate={}, _client_rate={})
+        halves = np.array([half_of_band(b, s.noon_min) for b in self.bands])
+        city = self.city_rate
+        _, city_n = self._city_evidence()
+        for d in sorted(self.district_tries):
+            mean = self.district_rate(d)
+            px, pn = self._district_evidence(d)
+            rate = mean.copy()
+            for h in (0, 1):
+                cols = halves == h
+                if not cols.any():
+                    continue
+                w = city_n[:, cols]
+                m = float(np.average(city[:, cols], weights=w) if w.sum() > 0
+                          else city[:, cols].mean())
+                k = self.district_strength
+                x, n = float(px[:, cols].sum()), float(pn[:, cols].sum())
+                a, b = k * m + x, k * (1 - m) + max(n - x, 0.0)
+                delta = scale * (rng.beta(a, b) - a / (a + b))
+                rate[:, cols] = np.clip(mean[:, cols] + delta, 0.01, 0.99)
+            out._district_rate[d] = rate
+        return out
+
     def band_at(self, minute: int) -> int:
         """The band a start at ``minute`` of the day counts for (:func:`band_of` with the
         model's noon): the one notion of the fit, the planning, the reordering and the
@@ -1460,10 +1498,26 @@ def _random_bands(
     return out, adj
 
 
-def planning_model(store: Any, profile: Any) -> ContactModel | None:
+def explore_seed(city: str, start: date) -> int:
+    """The draw of :meth:`ContactModel.explored` for a plan of ``city`` from ``start``:
+    the same plan asked for again draws the same, the next week's plan draws anew."""
+    return zlib.crc32(f"{city}|{start.isoformat()}".encode())
+
+
+def planning_model(store: Any, profile: Any, *, start: date | None = None
+                   ) -> ContactModel | None:
     """The city's model when planning uses it (``mode = "modell"``), else None: fitted
-    once per plan and handed to :func:`adjust_built` and :func:`improve_solution`."""
-    return model_for_city(store, profile) if profile.erreichbarkeit.mode == "modell" else None
+    once per plan and handed to :func:`adjust_built` and :func:`improve_solution`. With
+    ``[erreichbarkeit] explore`` above 0 and a ``start``, the model the plan from
+    ``start`` weighs with: one draw of :meth:`ContactModel.explored` (a model without
+    records stays as it is: no outcomes, the plan without the model)."""
+    r = profile.erreichbarkeit
+    if r.mode != "modell":
+        return None
+    model = model_for_city(store, profile)
+    if r.explore > 0 and start is not None and model.n_records:
+        model = model.explored(explore_seed(profile.name, start), r.explore)
+    return model
 
 
 def adjust_problem(

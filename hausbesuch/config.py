@@ -644,6 +644,11 @@ class Reachability(_Strict):
     contact_minutes: float = Field(default=20.0, gt=0, le=480)
     #: levels of chance a visit's windows are grouped in, one alternative each ("abwaegen")
     levels: int = Field(default=3, ge=1, le=6)
+    #: how much planning also tries half-days it knows little about (0: it plans with
+    #: the estimated chances; 1: with one draw from their uncertainty per plan, so that
+    #: the model keeps learning what its own plans would not try: ``hausbesuch.athome.
+    #: ContactModel.explored``); ``"modell"`` only
+    explore: float = Field(default=0.0, ge=0, le=2)
     #: after solving, routes are reordered so that visits start when contact is likely,
     #: with at most this share of extra travel per route (0: not reordered)
     reorder_extra_travel: float = Field(default=0.05, ge=0, le=1)

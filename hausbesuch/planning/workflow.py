@@ -783,7 +783,8 @@ def _solve_and_assemble(
                           osm_path=osm_path, index=index, overrides=overrides, progress=say,
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
                           team_balance=profile.workday.balance_minutes * 60)
-    model = athome.planning_model(store, profile) if store is not None else None
+    model = athome.planning_model(store, profile, start=span.start) \
+        if store is not None else None
     plain = built
     if store is not None:  # when people are at home, learned from the outcomes
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
