@@ -239,6 +239,35 @@ def test_the_model_reads_no_name(town, second_week) -> None:
     assert not any(name in dump for name in town["names"])
 
 
+def test_explore_draws_one_model_per_plan(town, second_week) -> None:
+    """``explore``: the model planning weighs with is one draw per city and first day
+    (the same plan asked for again draws the same); 0 plans with the estimates."""
+    import numpy as np
+
+    from hausbesuch.athome import model_for_city, planning_model
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    profile = load_profile(town["modell"])
+    exploring = profile.model_copy(update={"erreichbarkeit": profile.erreichbarkeit.model_copy(
+        update={"explore": 1.0})})
+    week3 = START + timedelta(days=14)
+    with Store.open(second_week["modell"][0]) as store:
+        mean = model_for_city(store, profile)
+        plain = planning_model(store, profile, start=week3)
+        a = planning_model(store, exploring, start=week3)
+        b = planning_model(store, exploring, start=week3)
+        c = planning_model(store, exploring, start=week3 + timedelta(days=7))
+    districts = sorted(mean.district_tries)
+    assert districts
+    rates = {k: np.stack([m.district_rate(d) for d in districts])
+             for k, m in (("mean", mean), ("plain", plain), ("a", a), ("b", b), ("c", c))}
+    assert np.array_equal(rates["plain"], rates["mean"])
+    assert np.array_equal(rates["a"], rates["b"])
+    assert not np.array_equal(rates["a"], rates["mean"])
+    assert not np.array_equal(rates["a"], rates["c"])
+
+
 def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     """The coordinator's plan view and a worker's day page in the web app show the
     estimated chance and why for every planned visit (and no name)."""
