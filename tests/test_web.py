@@ -875,6 +875,7 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
 
     from hausbesuch.cli import app as cli
     from hausbesuch.errors import UserError
+    from hausbesuch.fields import format_moment
     from hausbesuch.web.links import MAX_VALID_DAYS_AFTER, create_link
     from hausbesuch.web.models import WorkerLinkRow
 
@@ -895,7 +896,8 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
         with pytest.raises(UserError, match=why) as err:
             create_link(site.store, plan.id, route.team_id, day, actor="test",
                         valid_until=until, now=morning)
-        assert f"spätestens {latest:%d.%m.%Y %H:%M} Uhr" in str(err.value)
+        # in the words of the links page, with the weekday (not „spätestens 14.12.2026 23:59“)
+        assert f"spätestens {format_moment(latest)} (Ende" in str(err.value)
     with site.store.session() as s:
         n_links = len(s.scalars(select(WorkerLinkRow)).all())
     n_audit = len(site.store.audit_rows(action="worker_link_created"))
@@ -904,7 +906,7 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
         r = runner.invoke(cli, ["link", plan.id, route.team_id, day.isoformat(), "--valid-until",
                                 until.strftime("%Y-%m-%d %H:%M"), "--db", site.db_cli])
         assert r.exit_code == 2, r.output
-        assert "--valid-until" in r.output and f"{latest:%d.%m.%Y %H:%M}" in r.output
+        assert "--valid-until" in r.output and format_moment(latest) in r.output
         assert "http" not in r.output
     page = kora.get(f"/plaene/{plan.id}/links")
     assert f"höchstens {MAX_VALID_DAYS_AFTER} Tage danach" in page.text
@@ -913,10 +915,33 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
             "csrf_token": csrf_of(page.text), "ziel": f"{route.team_id}|{day.isoformat()}",
             "gueltig_bis": until.strftime("%Y-%m-%dT%H:%M")})
         assert r.status_code == 400
-        assert "Gültig bis" in r.text and f"{latest:%d.%m.%Y %H:%M}" in r.text
+        assert "Gültig bis" in r.text and format_moment(latest) in r.text
     with site.store.session() as s:
         assert len(s.scalars(select(WorkerLinkRow)).all()) == n_links
     assert len(site.store.audit_rows(action="worker_link_created")) == n_audit
+
+
+def test_a_refused_link_end_names_its_days_as_the_links_page() -> None:
+    """The refusal of a „Gültig bis“ writes its days and times as the links page writes
+    „Gültig bis“ (format_moment: „Di, 15.12.2026, 23:59 Uhr“); it wrote „spätestens
+    15.12.2026 23:59 Uhr“, the only dates of the links pages without their weekday."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.links import check_validity
+
+    day = date(2026, 12, 12)  # a Saturday
+    with pytest.raises(UserError) as err:
+        check_validity(day, datetime(2026, 12, 11, 20, 0), now=datetime(2026, 12, 10, 9, 0))
+    assert str(err.value) == (
+        "Gültig bis: Fr, 11.12.2026, 20:00 Uhr endet vor Beginn des Tages Sa, 12.12.2026; "
+        "erlaubt ist ein Zeitpunkt nach Sa, 12.12.2026, 00:00 Uhr bis spätestens "
+        "Di, 15.12.2026, 23:59 Uhr (Ende des 3. Tages danach).")
+    with pytest.raises(UserError) as err:
+        check_validity(day, datetime(2026, 12, 16, 8, 0), now=datetime(2026, 12, 10, 9, 0))
+    assert str(err.value).startswith(
+        "Gültig bis: Mi, 16.12.2026, 08:00 Uhr liegt mehr als 3 Tage nach dem Sa, 12.12.2026; ")
+    with pytest.raises(UserError) as err:
+        check_validity(day, datetime(2026, 12, 12, 8, 0), now=datetime(2026, 12, 12, 9, 0))
+    assert str(err.value) == "Gültig bis: Sa, 12.12.2026, 08:00 Uhr liegt in der Vergangenheit."
 
 
 def _plain(answer: dict) -> dict:

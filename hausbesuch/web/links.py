@@ -119,20 +119,21 @@ def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
     if until.tzinfo is not None:
         offset = until.strftime("%z")
         shown = f"UTC{offset[:3]}:{offset[3:5]}" if offset else str(until.tzinfo)
-        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} ist mit Zeitzone ({shown}) "
+        raise UserError(f"{option}: {format_moment(until)} ist mit Zeitzone ({shown}) "
                         "angegeben; bitte Datum und Uhrzeit ohne Zeitzone angeben (Ortszeit, "
                         f"z. B. {day:%Y-%m-%d}T20:00).")
     start, latest = validity_range(day)
-    allowed = (f"erlaubt ist ein Zeitpunkt nach {start:%d.%m.%Y %H:%M} bis spätestens "
-               f"{latest:%d.%m.%Y %H:%M} Uhr (Ende des {MAX_VALID_DAYS_AFTER}. Tages danach)")
+    # the days and times in the words of the links page („Mo, 14.12.2026, 23:59 Uhr“)
+    allowed = (f"erlaubt ist ein Zeitpunkt nach {format_moment(start)} bis spätestens "
+               f"{format_moment(latest)} (Ende des {MAX_VALID_DAYS_AFTER}. Tages danach)")
     if until <= start:
-        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} endet vor Beginn des Tages "
-                        f"{day:%d.%m.%Y}; {allowed}.")
+        raise UserError(f"{option}: {format_moment(until)} endet vor Beginn des Tages "
+                        f"{format_day(day)}; {allowed}.")
     if until > latest:
-        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt mehr als "
-                        f"{MAX_VALID_DAYS_AFTER} Tage nach dem {day:%d.%m.%Y}; {allowed}.")
+        raise UserError(f"{option}: {format_moment(until)} liegt mehr als "
+                        f"{MAX_VALID_DAYS_AFTER} Tage nach dem {format_day(day)}; {allowed}.")
     if until <= (now or clock.now()):
-        raise UserError(f"{option}: {until:%d.%m.%Y %H:%M} liegt in der Vergangenheit.")
+        raise UserError(f"{option}: {format_moment(until)} liegt in der Vergangenheit.")
 
 
 def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: str,
@@ -157,7 +158,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
             RouteRow.plan_id == plan_id, RouteRow.team_id == team_id, RouteRow.day == day)).first()
         if route is None:
             raise UserError(f"Plan {plan_id} hat keine Route für Team „{team_id}“ am "
-                            f"{day:%d.%m.%Y}.")
+                            f"{format_day(day)}.")
         until = valid_until or datetime.combine(day, time(23, 59, 59))
         check_validity(day, until, option=option, now=now)
         token = new_token(32)
