@@ -139,23 +139,27 @@ def format_window(text: str) -> str:
     A time of day the client gave in words keeps the word, with the hours the planner
     reads it as behind it: ``Mi nachmittags`` is ``Mi nachmittags (12:00–18:00 Uhr)``
     (review 29 #8). The word is what the client said, and all a team may hold them to
-    („nachmittags“ is not an agreed 12 to 18); the hours say why a visit stands at 17:30."""
+    („nachmittags“ is not an agreed 12 to 18); the hours say why a visit stands at 17:30.
+    Days given as „täglich“ keep that word where the weekdays stand (``täglich 9-17`` is
+    ``täglich 09:00–17:00 Uhr``); other windows of every day show no days."""
     if not text or "(" in text:
         return text
     named: dict[TimeSlot, str] = {}
+    day_words: dict[TimeSlot, str] = {}
     try:
-        slots = _parse_windows(text, named)
+        slots = _parse_windows(text, named, day_words)
     except FieldError:
         return text
-    groups: list[tuple[frozenset[int], list[tuple[str, str]]]] = []
+    groups: list[tuple[tuple[frozenset[int], str], list[tuple[str, str]]]] = []
     for slot in slots:
         span = (named.get(slot, ""), _span_words(slot.start_min, slot.end_min))
-        if groups and groups[-1][0] == slot.weekdays:
+        key = (slot.weekdays, day_words.get(slot, ""))
+        if groups and groups[-1][0] == key:
             groups[-1][1].append(span)
         else:
-            groups.append((slot.weekdays, [span]))
+            groups.append((key, [span]))
     parts = []
-    for days, spans in groups:
+    for (days, day_word), spans in groups:
         if not any(word for word, _ in spans):
             clocks = [hours for _, hours in spans]
             line = ", ".join(clocks) + ("" if clocks == ["ganztägig"] else " Uhr")
@@ -164,7 +168,8 @@ def format_window(text: str) -> str:
                 hours if hours == "ganztägig"
                 else f"{word} ({hours} Uhr)" if word else f"{hours} Uhr"
                 for word, hours in spans)
-        parts.append(line if len(days) == 7 else f"{weekday_span(days)} {line}")
+        shown_days = day_word or ("" if len(days) == 7 else weekday_span(days))
+        parts.append(f"{shown_days} {line}" if shown_days else line)
     return "; ".join(parts) if parts else text
 
 
@@ -587,6 +592,9 @@ _NAMED_TIMES = {
 }
 #: A named time as :func:`format_window` shows it (the adverb, as clients mostly say it).
 _NAMED_SHOWN = {"vormittag": "vormittags", "nachmittag": "nachmittags"}
+#: Day words of every day that :func:`format_window` keeps (a window of every day has no
+#: weekdays to show, so „täglich 9-17“ lost its word), as it shows them.
+_EVERY_DAY_SHOWN = {"täglich": "täglich", "taeglich": "täglich", "daily": "täglich"}
 
 _T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
 _RE_TIME_RANGE = re.compile(_T + r"\s*(?:-|–|—|bis|to)\s*" + _T)
@@ -609,9 +617,11 @@ def _day_set(start: int, end: int) -> frozenset[int]:
     return frozenset([*range(start, 7), *range(0, end + 1)])  # Fr-Mo wraps the weekend
 
 
-def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
+def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
+                          day_words: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
     """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``;
-    ``named`` gets the slots given as a word (``nachmittags``) with that word."""
+    ``named`` gets the slots given as a word (``nachmittags``) with that word,
+    ``day_words`` those whose days are a word of every day (``täglich``) with that word."""
     raw = seg.strip()
     s = re.sub(r"\([^()]*\)", " ", raw.lower())  # a remark: "(nach Absprache)"
     pos = 0
@@ -620,6 +630,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) ->
     pending_range = False
     slots: list[TimeSlot] = []
     had_time_since_days = False
+    day_word = ""  # „täglich“ when the days were given so
 
     def emit(start: int, end: int) -> None:
         nonlocal had_time_since_days
@@ -628,6 +639,8 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) ->
             raise FieldError(f"Zeitfenster „{_quote(raw)}“: {what}")
         weekdays = frozenset(days) if days else frozenset(range(7))
         slots.append(TimeSlot(weekdays=weekdays, start_min=start, end_min=end, text=raw))
+        if day_word and day_words is not None:
+            day_words[slots[-1]] = day_word
         had_time_since_days = True
 
     while pos < len(s):
@@ -670,6 +683,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) ->
                 continue
             if had_time_since_days:  # a new day group starts: "Mo 9-11, Do 14-16"
                 days = set()
+                day_word = ""
                 had_time_since_days = False
             if word in _DAY_NAMES:
                 day = _DAY_NAMES[word]
@@ -682,6 +696,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None) ->
                 continue
             if word in _DAY_GROUPS and not pending_range:
                 days |= _DAY_GROUPS[word]
+                day_word = _EVERY_DAY_SHOWN.get(word, day_word)
                 last_day = None
                 continue
             if word in _NAMED_TIMES and not pending_range:
@@ -718,8 +733,10 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
     return _parse_windows(text, None)
 
 
-def _parse_windows(text: str, named: dict[TimeSlot, str] | None) -> tuple[TimeSlot, ...]:
-    """:func:`parse_time_windows`, and into ``named`` the slots given as a word."""
+def _parse_windows(text: str, named: dict[TimeSlot, str] | None,
+                   day_words: dict[TimeSlot, str] | None = None) -> tuple[TimeSlot, ...]:
+    """:func:`parse_time_windows`, and into ``named`` the slots given as a word, into
+    ``day_words`` those of a word of every day (:func:`_parse_window_segment`)."""
     cleaned = clean_text(text.replace("\n", ";"))
     if _RE_DMY.fullmatch(cleaned.strip()):
         raise FieldError(f"Zeitfenster „{_quote(cleaned)}“ ist ein Datum: hat die "
@@ -728,7 +745,7 @@ def _parse_windows(text: str, named: dict[TimeSlot, str] | None) -> tuple[TimeSl
     segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
     slots: list[TimeSlot] = []
     for seg in segments:
-        for slot in _parse_window_segment(seg, named):
+        for slot in _parse_window_segment(seg, named, day_words):
             if slot not in slots:
                 slots.append(slot)
     return tuple(slots)

@@ -313,6 +313,13 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("Mo vormittags, 16-18", "Mo vormittags (08:00–12:00 Uhr), 16:00–18:00 Uhr"),
     ("Mo nachmittags, Di 12-18", "Mo nachmittags (12:00–18:00 Uhr); Di 12:00–18:00 Uhr"),
     ("Sa ganztags", "Sa ganztägig"),
+    # so do days in words of every day, where the weekdays stand (a window of every day
+    # shows no weekdays: „täglich 9-17“ was „09:00–17:00 Uhr“)
+    ("täglich 9-17", "täglich 09:00–17:00 Uhr"),
+    ("Taeglich nachmittags", "täglich nachmittags (12:00–18:00 Uhr)"),
+    ("täglich 9-11, Do 14-16", "täglich 09:00–11:00 Uhr; Do 14:00–16:00 Uhr"),
+    ("9-12; täglich 14-16", "09:00–12:00 Uhr; täglich 14:00–16:00 Uhr"),
+    ("9-12, 14-16", "09:00–12:00, 14:00–16:00 Uhr"),
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
     ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",

@@ -173,6 +173,24 @@ def test_pages_escape_client_text_and_forbid_scripts() -> None:
             assert name not in html
 
 
+def test_a_window_of_every_day_keeps_its_word_on_every_view() -> None:
+    """„täglich 9-17“ reads „täglich 09:00–17:00 Uhr“ on the route page, the sheet and the
+    route map's popup (it lost „täglich“: a window of every day shows no weekdays), as
+    „nachmittags“ keeps its word."""
+    from hausbesuch.maps import render_map, route_map
+
+    route = sample_plan().routes[0]
+    stop = dataclasses.replace(route.stops[0], window_text="täglich 9-17")
+    route = dataclasses.replace(route, stops=(stop, *route.stops[1:]))
+    shown = "täglich 09:00–17:00 Uhr"
+    page = "".join(_parse(route_page(route, MapSettings(), links=LINKS)).text)
+    assert f"Zeitfenster: {shown}" in page, page
+    sheet = print_sheet(route, MapSettings(), links=LINKS)
+    assert f'<td class="fenster">{shown}</td>' in sheet
+    popup = render_map(route_map(route, MapSettings()))
+    assert f"<br>Zeitfenster: {shown}<br>" in popup
+
+
 def test_print_sheet_is_a4_with_outcome_boxes() -> None:
     route = sample_plan().routes[0]
     html = print_sheet(route, MapSettings(), links=LINKS)
