@@ -588,7 +588,7 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
             f"<b>{head} {e(stop.client_id)}</b>",
             f'<span class="hb-off-text">{e(said)}</span>',
             f"<s>Besuch {fmt_time(stop.start)}–{fmt_time(stop.end)}</s>",
-            f"Zeitfenster: {e(stop.window_text) if stop.window_text else 'ganztägig'}",
+            e(stop.window_line),
             f"<s>{e(stop.address)}</s>",
         ]
         if page_href:
@@ -930,7 +930,7 @@ def overview_map(
                     popup=folium.Popup("<br>".join([
                         f"<b>{e(s.client_id)}</b> · entfällt",
                         f"{e(r.team_id)}, {fmt_date(r.day)}, <s>{fmt_time(s.start)} Uhr</s>",
-                        e(s.gone) if s.gone else e(s.window_text) if s.window_text
+                        e(s.gone) if s.gone else e(s.window_shown) if s.window_text
                         else "entfällt",
                         e(care_of.address(s.client_id, s.address)),
                     ]), max_width=300),
@@ -940,7 +940,7 @@ def overview_map(
             body = [
                 f"<b>{e(s.client_id)}</b> · geplant",
                 f"{e(r.team_id)}, {fmt_date(r.day)}, Nr. {nr}, {fmt_time(s.start)} Uhr",
-                f"Zeitfenster: {e(s.window_text) if s.window_text else 'ganztägig'}",
+                e(s.window_line),  # in the words of every view (PlannedStop.window_line)
                 e(care_of.address(s.client_id, s.address)),  # the overview: no host's name
                 f"Bezirk: {e(s.district or OUTSIDE)}",
             ]

@@ -122,6 +122,28 @@ def test_print_sheet_shows_the_window_of_an_off_row_as_every_other_row() -> None
     assert '<td class="fenster">Di 10:00–12:00 Uhr</td>' in html.split(gone, 1)[1]
 
 
+def test_the_maps_popups_write_the_window_as_every_other_view() -> None:
+    """The route map's popup of a called-off stop and the overview map's popups wrote the
+    window as typed („Zeitfenster: Di 10-12“, „täglich 9-17“) where the route map's other
+    popups, the route page, the sheet and the phone write it in the pages' words
+    (PlannedStop.window_line: „Di 10:00–12:00 Uhr“, „täglich 09:00–17:00 Uhr“)."""
+    plan = sample_plan()
+    r = plan.routes[0]
+    stops = list(r.stops)
+    stops[0] = dataclasses.replace(stops[0], window_text="täglich 9-17")
+    stops[1] = dataclasses.replace(stops[1], called_off=True, window_text="Di 10-12")
+    plan.routes[0] = dataclasses.replace(r, stops=tuple(stops))
+    route = render_map(route_map(plan.routes[0], MapSettings()))
+    off = route.split("Besuch entfällt – nicht hingehen.", 1)[1].split("</div>", 1)[0]
+    assert "<br>Zeitfenster: Di 10:00–12:00 Uhr<br>" in off, off
+    overview = render_map(overview_map(plan, MapSettings()))
+    assert "<br>Zeitfenster: täglich 09:00–17:00 Uhr<br>" in overview
+    assert "<br>Zeitfenster: Di 09:00–11:00 Uhr<br>" in overview  # K-1007, typed „Di 9-11“
+    off = overview.split(f"<b>{stops[1].client_id}</b> · entfällt", 1)[1].split("</div>", 1)[0]
+    assert "<br>Di 10:00–12:00 Uhr<br>" in off, off
+    assert "Zeitfenster: Di 9-11" not in overview and "9-17" not in overview
+
+
 def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
     route = _plan_with_second_stop_off().routes[0]
     page = render_map(route_map(route, MapSettings(), page_href="../routen/x.html"))
