@@ -141,25 +141,26 @@ def format_window(text: str) -> str:
     (review 29 #8). The word is what the client said, and all a team may hold them to
     („nachmittags“ is not an agreed 12 to 18); the hours say why a visit stands at 17:30.
     Days given as „täglich“ keep that word where the weekdays stand (``täglich 9-17`` is
-    ``täglich 09:00–17:00 Uhr``); other windows of every day show no days."""
+    ``täglich 09:00–17:00 Uhr``), days named show as named (``Mo-So 9-17`` is
+    ``Mo–So 09:00–17:00 Uhr``); only a window given without days shows none."""
     if not text or "(" in text:
         return text
     named: dict[TimeSlot, str] = {}
-    day_words: dict[TimeSlot, str] = {}
+    days_given: dict[TimeSlot, str] = {}
     try:
-        slots = _parse_windows(text, named, day_words)
+        slots = _parse_windows(text, named, days_given)
     except FieldError:
         return text
     groups: list[tuple[tuple[frozenset[int], str], list[tuple[str, str]]]] = []
     for slot in slots:
         span = (named.get(slot, ""), _span_words(slot.start_min, slot.end_min))
-        key = (slot.weekdays, day_words.get(slot, ""))
+        key = (slot.weekdays, days_given.get(slot, ""))
         if groups and groups[-1][0] == key:
             groups[-1][1].append(span)
         else:
             groups.append((key, [span]))
     parts = []
-    for (days, day_word), spans in groups:
+    for (_, shown_days), spans in groups:
         if not any(word for word, _ in spans):
             clocks = [hours for _, hours in spans]
             line = ", ".join(clocks) + ("" if clocks == ["ganztägig"] else " Uhr")
@@ -168,7 +169,6 @@ def format_window(text: str) -> str:
                 hours if hours == "ganztägig"
                 else f"{word} ({hours} Uhr)" if word else f"{hours} Uhr"
                 for word, hours in spans)
-        shown_days = day_word or ("" if len(days) == 7 else weekday_span(days))
         parts.append(f"{shown_days} {line}" if shown_days else line)
     return "; ".join(parts) if parts else text
 
@@ -592,8 +592,8 @@ _NAMED_TIMES = {
 }
 #: A named time as :func:`format_window` shows it (the adverb, as clients mostly say it).
 _NAMED_SHOWN = {"vormittag": "vormittags", "nachmittag": "nachmittags"}
-#: Day words of every day that :func:`format_window` keeps (a window of every day has no
-#: weekdays to show, so „täglich 9-17“ lost its word), as it shows them.
+#: Day words of every day that :func:`format_window` keeps (weekdays would be „Mo–So“), as
+#: it shows them.
 _EVERY_DAY_SHOWN = {"täglich": "täglich", "taeglich": "täglich", "daily": "täglich"}
 
 _T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
@@ -618,10 +618,11 @@ def _day_set(start: int, end: int) -> frozenset[int]:
 
 
 def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
-                          day_words: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
+                          days_given: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
     """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``;
     ``named`` gets the slots given as a word (``nachmittags``) with that word,
-    ``day_words`` those whose days are a word of every day (``täglich``) with that word."""
+    ``days_given`` those whose days were given with the days as :func:`format_window`
+    shows them (``Mo–So``, ``täglich``; a slot without days, of every day, is not in it)."""
     raw = seg.strip()
     s = re.sub(r"\([^()]*\)", " ", raw.lower())  # a remark: "(nach Absprache)"
     pos = 0
@@ -639,8 +640,8 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
             raise FieldError(f"Zeitfenster „{_quote(raw)}“: {what}")
         weekdays = frozenset(days) if days else frozenset(range(7))
         slots.append(TimeSlot(weekdays=weekdays, start_min=start, end_min=end, text=raw))
-        if day_word and day_words is not None:
-            day_words[slots[-1]] = day_word
+        if days and days_given is not None:
+            days_given[slots[-1]] = day_word or weekday_span(days)
         had_time_since_days = True
 
     while pos < len(s):
@@ -734,9 +735,9 @@ def parse_time_windows(text: str) -> tuple[TimeSlot, ...]:
 
 
 def _parse_windows(text: str, named: dict[TimeSlot, str] | None,
-                   day_words: dict[TimeSlot, str] | None = None) -> tuple[TimeSlot, ...]:
+                   days_given: dict[TimeSlot, str] | None = None) -> tuple[TimeSlot, ...]:
     """:func:`parse_time_windows`, and into ``named`` the slots given as a word, into
-    ``day_words`` those of a word of every day (:func:`_parse_window_segment`)."""
+    ``days_given`` those whose days were given, as shown (:func:`_parse_window_segment`)."""
     cleaned = clean_text(text.replace("\n", ";"))
     if _RE_DMY.fullmatch(cleaned.strip()):
         raise FieldError(f"Zeitfenster „{_quote(cleaned)}“ ist ein Datum: hat die "
@@ -745,7 +746,7 @@ def _parse_windows(text: str, named: dict[TimeSlot, str] | None,
     segments = [seg for seg in re.split(r"[;|]", cleaned) if seg.strip()]
     slots: list[TimeSlot] = []
     for seg in segments:
-        for slot in _parse_window_segment(seg, named, day_words):
+        for slot in _parse_window_segment(seg, named, days_given):
             if slot not in slots:
                 slots.append(slot)
     return tuple(slots)

@@ -320,6 +320,12 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("täglich 9-11, Do 14-16", "täglich 09:00–11:00 Uhr; Do 14:00–16:00 Uhr"),
     ("9-12; täglich 14-16", "09:00–12:00 Uhr; täglich 14:00–16:00 Uhr"),
     ("9-12, 14-16", "09:00–12:00, 14:00–16:00 Uhr"),
+    # and all seven days named show as named (only a window without days shows none):
+    # „Mo-So 9-17“ was „09:00–17:00 Uhr“ as if the client had named no days
+    ("Mo-So 9-17", "Mo–So 09:00–17:00 Uhr"),
+    ("Mo, Di, Mi, Do, Fr, Sa, So nachmittags", "Mo–So nachmittags (12:00–18:00 Uhr)"),
+    ("Mo-So 9-12; 14-16", "Mo–So 09:00–12:00 Uhr; 14:00–16:00 Uhr"),
+    ("Mo-So 9-12, 14-16", "Mo–So 09:00–12:00, 14:00–16:00 Uhr"),
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
     ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",
