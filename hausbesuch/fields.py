@@ -140,8 +140,10 @@ def format_window(text: str) -> str:
     reads it as behind it: ``Mi nachmittags`` is ``Mi nachmittags (12:00–18:00 Uhr)``
     (review 29 #8). The word is what the client said, and all a team may hold them to
     („nachmittags“ is not an agreed 12 to 18); the hours say why a visit stands at 17:30.
-    Days given as „täglich“ keep that word where the weekdays stand (``täglich 9-17`` is
-    ``täglich 09:00–17:00 Uhr``), days named show as named (``Mo-So 9-17`` is
+    Days given in a word keep it where the weekdays stand, with the days the planner reads
+    it as behind it as for a time of day (``werktags 9-17`` is ``werktags (Mo–Fr)
+    09:00–17:00 Uhr``: „werktags“ may also mean Mo–Sa), „täglich“ without them
+    (``täglich 09:00–17:00 Uhr``); days named show as named (``Mo-So 9-17`` is
     ``Mo–So 09:00–17:00 Uhr``); only a window given without days shows none."""
     if not text or "(" in text:
         return text
@@ -592,9 +594,11 @@ _NAMED_TIMES = {
 }
 #: A named time as :func:`format_window` shows it (the adverb, as clients mostly say it).
 _NAMED_SHOWN = {"vormittag": "vormittags", "nachmittag": "nachmittags"}
-#: Day words of every day that :func:`format_window` keeps (weekdays would be „Mo–So“), as
-#: it shows them.
-_EVERY_DAY_SHOWN = {"täglich": "täglich", "taeglich": "täglich", "daily": "täglich"}
+#: Day words as :func:`format_window` shows them (with the days of :data:`_DAY_GROUPS` in
+#: brackets behind them, unless every day: „werktags (Mo–Fr)“, „täglich“).
+_DAY_WORD_SHOWN = {"werktags": "werktags", "werktag": "werktags", "wochentags": "wochentags",
+                   "weekdays": "wochentags",
+                   "täglich": "täglich", "taeglich": "täglich", "daily": "täglich"}
 
 _T = r"(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr|h)?"
 _RE_TIME_RANGE = re.compile(_T + r"\s*(?:-|–|—|bis|to)\s*" + _T)
@@ -617,6 +621,16 @@ def _day_set(start: int, end: int) -> frozenset[int]:
     return frozenset([*range(start, 7), *range(0, end + 1)])  # Fr-Mo wraps the weekend
 
 
+def _days_shown(days: set[int], day_word: str) -> str:
+    """A slot's days as :func:`format_window` shows them: the client's day word when it
+    gave these days, with them behind it unless every day („werktags (Mo–Fr)“,
+    „täglich“); otherwise the weekdays („Mo–So“, „Mo–Sa“ for „werktags, Sa“)."""
+    if day_word and frozenset(days) == _DAY_GROUPS[day_word]:
+        shown = _DAY_WORD_SHOWN[day_word]
+        return shown if len(days) == 7 else f"{shown} ({weekday_span(days)})"
+    return weekday_span(days)
+
+
 def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
                           days_given: dict[TimeSlot, str] | None = None) -> list[TimeSlot]:
     """One ``;``-separated segment, e.g. ``Mo, Mi 9:30-11`` or ``Mo 9-11, Do 14-16``;
@@ -631,7 +645,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
     pending_range = False
     slots: list[TimeSlot] = []
     had_time_since_days = False
-    day_word = ""  # „täglich“ when the days were given so
+    day_word = ""  # „werktags“, „täglich“ when the days were given so
 
     def emit(start: int, end: int) -> None:
         nonlocal had_time_since_days
@@ -641,7 +655,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
         weekdays = frozenset(days) if days else frozenset(range(7))
         slots.append(TimeSlot(weekdays=weekdays, start_min=start, end_min=end, text=raw))
         if days and days_given is not None:
-            days_given[slots[-1]] = day_word or weekday_span(days)
+            days_given[slots[-1]] = _days_shown(days, day_word)
         had_time_since_days = True
 
     while pos < len(s):
@@ -697,7 +711,7 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
                 continue
             if word in _DAY_GROUPS and not pending_range:
                 days |= _DAY_GROUPS[word]
-                day_word = _EVERY_DAY_SHOWN.get(word, day_word)
+                day_word = word
                 last_day = None
                 continue
             if word in _NAMED_TIMES and not pending_range:

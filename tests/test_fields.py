@@ -301,7 +301,7 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
 @pytest.mark.parametrize(("typed", "shown"), [
     ("Do 13:30-16", "Do 13:30–16:00 Uhr"),  # QA 28 F19: shown raw on the phone's list
     ("Di 10-12", "Di 10:00–12:00 Uhr"),
-    ("werktags ab 14", "Mo–Fr ab 14:00 Uhr"),
+    ("werktags ab 14", "werktags (Mo–Fr) ab 14:00 Uhr"),
     ("Mo 9-11, 14-16", "Mo 09:00–11:00, 14:00–16:00 Uhr"),
     ("Mo 9-11, Do 14-16", "Mo 09:00–11:00 Uhr; Do 14:00–16:00 Uhr"),
     ("10-12", "10:00–12:00 Uhr"),
@@ -309,7 +309,7 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     # a time of day in words keeps the word: the client said no hours (review 29 #8)
     ("nachmittags", "nachmittags (12:00–18:00 Uhr)"),
     ("Mi vormittag", "Mi vormittags (08:00–12:00 Uhr)"),
-    ("werktags abends", "Mo–Fr abends (17:00–20:00 Uhr)"),
+    ("werktags abends", "werktags (Mo–Fr) abends (17:00–20:00 Uhr)"),
     ("Mo vormittags, 16-18", "Mo vormittags (08:00–12:00 Uhr), 16:00–18:00 Uhr"),
     ("Mo nachmittags, Di 12-18", "Mo nachmittags (12:00–18:00 Uhr); Di 12:00–18:00 Uhr"),
     ("Sa ganztags", "Sa ganztägig"),
@@ -326,6 +326,14 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("Mo, Di, Mi, Do, Fr, Sa, So nachmittags", "Mo–So nachmittags (12:00–18:00 Uhr)"),
     ("Mo-So 9-12; 14-16", "Mo–So 09:00–12:00 Uhr; 14:00–16:00 Uhr"),
     ("Mo-So 9-12, 14-16", "Mo–So 09:00–12:00, 14:00–16:00 Uhr"),
+    # a day word of fewer days keeps it too, with the days the planner reads it as behind
+    # it as a time of day (it showed only „Mo–Fr“: „werktags“ may also mean Mo–Sa)
+    ("werktags 9-17", "werktags (Mo–Fr) 09:00–17:00 Uhr"),
+    ("Wochentags 9-12, 14-16", "wochentags (Mo–Fr) 09:00–12:00, 14:00–16:00 Uhr"),
+    ("weekdays 9-17", "wochentags (Mo–Fr) 09:00–17:00 Uhr"),
+    ("werktags 9-12; Sa 10-12", "werktags (Mo–Fr) 09:00–12:00 Uhr; Sa 10:00–12:00 Uhr"),
+    ("werktags, Sa 9-12", "Mo–Sa 09:00–12:00 Uhr"),  # not the word's days: the weekdays
+    ("Mo-Fr 9-17", "Mo–Fr 09:00–17:00 Uhr"),
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
     ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",
