@@ -71,6 +71,7 @@ from sqlalchemy.pool import StaticPool
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_day
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -1033,8 +1034,9 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
     stops are shown with what was promised since (route page, print sheet, map, the
     worker's page), not with the client's own windows ("ganztägig"). A visit called off
     since (``entfallen``: a cancellation letter, a re-plan that dropped it) says
-    "ENTFÄLLT seit 04.12.2026" instead (the pages add „Besuch entfällt – nicht hingehen.“
-    once, beside it), and its day goes into ``called_off_since`` (visit id -> day) when
+    "ENTFÄLLT seit Fr, 04.12.2026" instead (the day with its weekday, as the pages write
+    days: :func:`hausbesuch.fields.format_day`; the pages add „Besuch entfällt – nicht
+    hingehen.“ once, beside it), and its day goes into ``called_off_since`` (visit id -> day) when
     given. ``days`` (visit id -> the day of the stop shown): a promise for another day is
     left out (QA 25 F2: a re-plan moved the case visit to another day and a letter announced
     it there; the replaced version's stop on its old day showed that window without a date,
@@ -1050,7 +1052,7 @@ def announced_windows(s: Session, visit_ids: Sequence[str | None], *,
                  & CaseVisitRow.promised_end.is_not(None))
                 | (CaseVisitRow.status == "entfallen"))):
             if status == "entfallen":  # called off (a cancellation, a re-plan): the pages
-                out[vid] = f"{CALLED_OFF} seit {since:%d.%m.%Y}"  # say so
+                out[vid] = f"{CALLED_OFF} seit {format_day(since.date())}"  # say so
                 if called_off_since is not None:
                     called_off_since[vid] = since.date()
             elif days is None or days.get(vid) in (None, ps.date()):

@@ -19,6 +19,7 @@ from datetime import datetime
 
 import pytest
 
+from hausbesuch.fields import format_day
 from hausbesuch.gpx import GPX_NS, route_gpx
 from hausbesuch.maps import MapSettings, overview_map, render_map, route_map
 from hausbesuch.pages import (
@@ -34,7 +35,7 @@ from tests.test_maps import sample_plan
 
 LINKS = RouteLinks(map="../karten/x.html", page="../routen/x.html", sheet="../druck/x.html",
                    gpx="../gpx/x.gpx", index="../index.html")
-OFF_TEXT = "ENTFÄLLT seit 04.12.2026"  # as the store says it (hausbesuch.store)
+OFF_TEXT = "ENTFÄLLT seit Fr, 04.12.2026"  # as the store says it (hausbesuch.store)
 NS = {"g": GPX_NS}
 
 
@@ -479,15 +480,16 @@ def test_pages_say_nicht_hingehen_once_with_the_day_since(planned_week, tmp_path
                                                           monkeypatch):
     """A stop called off in the store: the route page, the print sheet and the worker's
     page say „nicht hingehen“ once (in „Besuch entfällt – nicht hingehen.“), and the
-    window says since when („ENTFÄLLT seit …“). Before, the window said it again
-    („ENTFÄLLT seit …: nicht hingehen“)."""
+    window says since when („ENTFÄLLT seit Fr, 04.12.2026“, the day with its weekday as
+    the pages write days; it was „ENTFÄLLT seit 04.12.2026“). Before, the window said it
+    again („ENTFÄLLT seit …: nicht hingehen“)."""
     from fastapi.testclient import TestClient
 
     from hausbesuch.store import Store
     from hausbesuch.web.links import link_path
 
     db, pid, route, off, _other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
-    since = f"ENTFÄLLT seit {route.day:%d.%m.%Y}"
+    since = f"ENTFÄLLT seit {format_day(route.day)}"
     with Store.open(db) as store:
         stored = next(r for r in store.load_plan(pid).routes
                       if (r.team_id, r.day) == (route.team_id, route.day))

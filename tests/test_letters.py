@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 from geodata.addresses import housenumber_key
 from hausbesuch import clock
 from hausbesuch.cli import app
+from hausbesuch.fields import format_day
 from hausbesuch.letters import (
     MONTHS,
     WEEKDAYS_LONG,
@@ -655,7 +656,7 @@ def test_a_visit_the_replan_calls_off_is_off_since_today_as_the_project_counts_i
         stops = {st.visit_id: st for r in store.load_plan(planned_week.plan_id).routes
                  for st in r.stops if st.visit_id in off}
     assert off and {at.date() for at in off.values()} == {today}, off
-    assert stops and all(st.window_text == f"ENTFÄLLT seit {today:%d.%m.%Y}"
+    assert stops and all(st.window_text == f"ENTFÄLLT seit {format_day(today)}"
                          for st in stops.values()), stops
 
 

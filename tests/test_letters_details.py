@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from hausbesuch.fields import format_day
 from hausbesuch.letters import (
     AUDIT_CORRECTION,
     AUDIT_LETTER,
@@ -643,7 +644,7 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     # called off on the letter's day: today as the project counts it (HAUSBESUCH_HEUTE in
     # an exercise), not the real clock's (QA 24 F6: "ENTFÄLLT seit 04.12.2026" under a
     # letter dated 23.03.2027)
-    assert stops[closed].window_text == f"ENTFÄLLT seit {BEFORE:%d.%m.%Y}", \
+    assert stops[closed].window_text == f"ENTFÄLLT seit {format_day(BEFORE)}", \
         stops[closed].window_text
     assert stops[closed].called_off_since == BEFORE
     assert "nicht hingehen" not in stops[closed].window_text  # the pages say it, once
