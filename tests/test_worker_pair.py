@@ -397,3 +397,105 @@ def test_the_second_phone_follows_the_first_phones_correction(
             ctx_c.close()
     finally:
         _undo(site, first, route.day)
+
+
+SENT = ("() => JSON.parse(localStorage.getItem('hausbesuch-gesendet:' + location.pathname) "
+        "|| '[]').map((x) => x.kundennummer)")
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_an_outcome_taken_back_opens_the_stop_again_on_every_open_phone(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The coordination takes back the outcomes of two stops (here: the rows deleted, as
+    ``_undo`` does; the app itself offers no deletion yet). The pages open on the link
+    showed them as recorded until reloaded (fix 30: X-Erfasst was applied for additions
+    and corrections only): A, which sent them („Übermittelt“), B, which learnt them by its
+    check, and C, made after them („Erfasst: …“). With the next check each stop is open
+    again: its line says so, its form is in view, its heading has the planned time, and
+    A no longer remembers the outcome as sent (a reload would show it „Übermittelt“). B's
+    own tap on the second stop, refused because A's was recorded, stays on B, not sent, to
+    be tapped again or discarded."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    first, second = route.stops[0].client_id, route.stops[1].client_id
+    planned = f"{route.stops[0].start:%H:%M} Uhr"
+    _, _, url = _link(site, route)
+    reopened = ("Nicht mehr erfasst: „Angetroffen“ (von der Koordination zurückgenommen). "
+                "Der Besuch ist wieder offen.")
+    try:
+        with _browser() as browser:
+            ctx_a, a, errors_a = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            ctx_b, b, errors_b = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            _a_records_b_learns(a, b, first)
+            stop = a.locator(f"#stopp-{second}")
+            stop.locator("input[name=zeit]").fill("10:05")
+            stop.locator("button[value=angetroffen]").click()
+            _done(a, second)
+            stop = b.locator(f"#stopp-{second}")
+            stop.locator("input[name=zeit]").fill("10:06")
+            stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
+            stop.locator("button[value=nicht_angetroffen]").click()
+            b.wait_for_function(
+                "(id) => document.getElementById(id).querySelector('.refused') !== null",
+                arg=f"stopp-{second}")
+            ctx_c, c, errors_c = _phone_at(browser, url, route.day, dtime(10, 7), running=True)
+            assert _state(c, first) == "Erfasst: Angetroffen (10:05 Uhr)"
+            assert a.evaluate(SENT) == [first, second]
+
+            _undo(site, first, route.day)  # the coordination takes both back
+            _undo(site, second, route.day)
+            for phone in (a, b, c):
+                phone.clock.run_for(61_000)
+                phone.wait_for_function(
+                    "(id) => document.querySelector('#' + id + ' [data-state]')"
+                    ".innerText.startsWith('Nicht mehr erfasst')", arg=f"stopp-{first}")
+                assert _state(phone, first) == reopened
+                li = phone.locator(f"#stopp-{first}")
+                assert "done" not in (li.get_attribute("class") or "")
+                assert li.locator(".stop-head .time").inner_text() == planned
+                assert li.locator(".meta").first.inner_text().startswith("Ankunft")
+                assert li.locator("details.change").count() == 0
+                assert li.locator("button[value=angetroffen]").is_visible()
+                assert "recorded" not in (li.locator("[data-state]").get_attribute("class")
+                                          or "")
+                assert phone.get_attribute("#naechster a", "href") == f"#stopp-{first}"
+            assert a.evaluate(SENT) == []
+            assert _state(a, second).startswith("Nicht mehr erfasst")
+            # B's refused tap: kept, not sent, its note and time back in the form
+            assert _state(b, second) == (
+                "„Nicht angetroffen“ ist nur auf diesem Telefon gespeichert (nicht gesendet). "
+                "Das zuvor erfasste Ergebnis wurde von der Koordination zurückgenommen. "
+                "Bitte prüfen und neu erfassen oder verwerfen.")
+            assert b.inner_text("#warteschlange") == \
+                "1 Ergebnis wurde nicht angenommen: bitte neu erfassen oder verwerfen."
+            form = b.locator(f"#stopp-{second} form.outcome-form")
+            assert form.locator("textarea[name=notiz]").input_value() == "Briefkasten voll"
+            assert form.locator("input[name=zeit]").input_value() == "10:06"
+            assert _recorded(site, route, second) == []
+            b.locator(f"#stopp-{second}").scroll_into_view_if_needed()
+            shoot(b, "phone-fix30-zurueckgenommen.png", full_page=False)
+            # tapped again, it is sent; A learns it as the other phone's
+            form.locator("button[value=nicht_angetroffen]").click()
+            _done(b, second)
+            assert b.inner_text("#warteschlange") == ""
+            got = _recorded(site, route, second)
+            assert [(o["result"], o["note"]) for o in got] == [
+                ("nicht_angetroffen", "Briefkasten voll")]
+            a.clock.run_for(61_000)
+            _done(a, second)
+            assert _state(a, second) == \
+                "Erfasst (anderes Telefon): Nicht angetroffen (10:06 Uhr)"
+            # A's page made now: the first stop open (not „Übermittelt“ from its memory)
+            a.reload()
+            assert _state(a, first) == ""
+            assert "done" not in (a.locator(f"#stopp-{first}").get_attribute("class") or "")
+            assert errors_a == [] and errors_b == [] and errors_c == []
+            for ctx in (ctx_a, ctx_b, ctx_c):
+                ctx.close()
+    finally:
+        _undo(site, first, route.day)
+        _undo(site, second, route.day)

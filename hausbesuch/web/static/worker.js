@@ -292,6 +292,21 @@
     var planned = li.querySelector(".meta .geplant");
     if (planned) planned.hidden = true;
   }
+  // the stop's heading and planned times as before its outcome (taken back: the
+  // reverse of doneHead); a page made after the outcome keeps them in data attributes
+  function openHead(li) {
+    var time = li.querySelector(".stop-head .time");
+    var plan = time && time.getAttribute("data-plan");
+    if (plan && time.textContent !== plan) time.textContent = plan;
+    var meta = li.querySelector(".meta"), planned = meta && meta.querySelector(".geplant");
+    if (!planned && meta && meta.hasAttribute("data-geplant")) {
+      planned = document.createElement("span");
+      planned.className = "geplant";
+      planned.textContent = meta.getAttribute("data-geplant");
+      meta.insertBefore(planned, meta.firstChild);
+    }
+    if (planned) planned.hidden = false;
+  }
   // the stop's outcome is stored (sent from here): as on a page made after that, the
   // outcome stands out and the form goes behind a control „Ergebnis ändern“, so that a
   // second tap by mistake needs two (the server keeps a stored outcome)
@@ -325,6 +340,18 @@
     if (open) {
       box.changeTimer = setTimeout(function () { changeControl(li, box, 0, ""); }, leftS * 1000);
     }
+  }
+  // the stop's form out from behind its control „Ergebnis ändern“ (the reverse of
+  // collapse): its outcome was taken back
+  function uncollapse(li) {
+    var box = li.querySelector("details.change");
+    if (!box) return;
+    if (box.changeTimer) { clearTimeout(box.changeTimer); box.changeTimer = null; }
+    var form = box.querySelector("form.outcome-form");
+    var focused = box.contains(document.activeElement);
+    if (form) box.parentNode.insertBefore(form, box);
+    box.parentNode.removeChild(box);
+    if (focused) confirmFocus(li);  // the focus stays with the stop
   }
   function collapse(kunde, leftS, hintText) {
     var li = stopEl(kunde); if (!li) return;
@@ -721,7 +748,10 @@
   // elsewhere (marked so here: data-extern, the outcome as its line says it; or shown
   // „Erfasst: …“ when the page was made) follows a later change of that outcome: the
   // other phone's correction in its minutes, or the coordination's (review 29 #5)
-  function recordedElsewhere(list) {
+  // A stop the page shows as recorded that the list no longer holds had its outcome taken
+  // back by the coordination: see takenBack. ``check``: the number of the check that
+  // brought the list (checkCount when it was sent).
+  function recordedElsewhere(list, check) {
     if (closed || !list || !list.forEach) return;
     var queued = {}, sent = {};
     load().forEach(function (x) { queued[x.fields.kundennummer] = true; });
@@ -746,6 +776,59 @@
       collapse(r.k, 0, "");
       autoTimes();  // that stop no longer takes the phone's time
     });
+    var listed = {};
+    list.forEach(function (r) { if (r && r.k) listed[r.k] = true; });
+    Array.prototype.forEach.call(document.querySelectorAll("li.stop"), function (li) {
+      var kunde = li.getAttribute("data-kunde");
+      if (!kunde || listed[kunde] || li.classList.contains("called-off") ||
+          stopEl(kunde) !== li) return;
+      // the server answered this phone about the stop after the check was sent: the
+      // list may be older than that answer
+      if (answered[kunde] !== undefined && answered[kunde] >= check) return;
+      takenBack(li, kunde);
+    });
+  }
+  // the server's answers to this phone's outcomes: Kundennummer -> checkCount then
+  var answered = {};
+  var checkCount = 0;  // the minute checks sent (see recordedElsewhere)
+  var TAKEN_BACK = "Das zuvor erfasste Ergebnis wurde von der Koordination zurückgenommen.";
+  // the outcome the page shows for the stop ``li`` is no longer recorded (the coordination
+  // took it back): the stop is open again as on a page made now, its form in view, the
+  // heading with the planned time, and this phone no longer remembers it as sent. An
+  // outcome of this phone not sent for it stays, and its line says so: one waiting to be
+  // sent keeps its line; one refused because that outcome was recorded is kept on the
+  // phone, not sent, to be tapped again or discarded.
+  function takenBack(li, kunde) {
+    var q = load(), mine = q.filter(function (x) { return x.fields.kundennummer === kunde; });
+    var known = mine.filter(isKnown);
+    if (!li.classList.contains("done") && !li.querySelector("details.change") &&
+        !known.length) return;  // shown open (or waiting): nothing taken back on the page
+    var time = li.querySelector(".stop-head .time");
+    var was = time && /^erledigt(?: \d{1,2}:\d{2} Uhr)?: (.+)$/.exec(time.textContent.trim());
+    var list = sentList().filter(function (x) { return x.kundennummer !== kunde; });
+    localStorage.setItem(sentKey, JSON.stringify(list));
+    li.removeAttribute("data-extern");
+    openHead(li);
+    uncollapse(li);
+    var st = li.querySelector("[data-state]");
+    if (st) st.classList.remove("recorded");
+    if (known.length) {
+      save(q.map(function (x) {
+        if (isKnown(x) && x.fields.kundennummer === kunde) {
+          x.refused = TAKEN_BACK; x.refusedField = null; x.other = false; x.takenBack = true;
+        }
+        return x;
+      }));
+      load().forEach(function (x) {
+        if (x.takenBack && x.fields.kundennummer === kunde) showRefused(x);
+      });
+    } else if (!mine.length) {
+      show(kunde, "Nicht mehr erfasst" + (was ? ": „" + was[1] + "“" : "") +
+        " (von der Koordination zurückgenommen). Der Besuch ist wieder offen.", "");
+    }
+    autoTimes();  // the stop may take the phone's time again
+    markNext();
+    status();
   }
   function header(resp, name) {  // a percent-encoded header (null: none, or unreadable)
     var v = resp.ok ? resp.headers.get(name) : null;
@@ -754,6 +837,7 @@
   }
   function checkLink() {
     if (closed || !navigator.onLine) return;
+    var check = ++checkCount;
     fetch(scope + "sw.js", { cache: "no-store", credentials: "omit" }).then(function (resp) {
       if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
@@ -762,7 +846,9 @@
       if (team !== null) teamChanged(team);
       var outcomes = header(resp, "X-Erfasst");
       if (outcomes !== null) {
-        try { recordedElsewhere(JSON.parse(outcomes)); } catch (e) { /* unreadable */ }
+        var parsed = null;
+        try { parsed = JSON.parse(outcomes); } catch (e) { /* unreadable */ }
+        if (parsed) recordedElsewhere(parsed, check);
       }
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
@@ -815,7 +901,11 @@
     var kunde = item.fields.kundennummer;
     var stateEl = stopEl(kunde) && stopEl(kunde).querySelector("[data-state]");
     showQueuedNote(kunde);  // (its note is in its box below now)
-    if (isKnown(item)) {
+    if (item.takenBack) {  // refused as recorded already, and that one was taken back
+      show(kunde, "„" + item.label + "“ ist nur auf diesem Telefon gespeichert (nicht " +
+        "gesendet). " + item.refused + " Bitte prüfen und neu erfassen oder verwerfen.",
+        "pending", true);
+    } else if (isKnown(item)) {
       show(kunde, "„" + item.label + "“ nicht übernommen. " + item.refused, "pending", true);
       var ctl = stopEl(kunde) && stopEl(kunde).querySelector("details.change");
       if (ctl) changeControl(stopEl(kunde), ctl, 0, "");
@@ -832,7 +922,10 @@
     if (form && item.refusedField === "zeit") markTime(form, true);
     var boxes = li.querySelectorAll(".refused");
     for (var i = 0; i < boxes.length; i++) {
-      if (boxes[i].getAttribute("data-key") === item.fields.schluessel) return;
+      if (boxes[i].getAttribute("data-key") === item.fields.schluessel) {
+        refill(li, item);  // (shown again: what it refused may have changed)
+        return;
+      }
     }
     var box = document.createElement("div");
     box.className = "refused";
@@ -872,8 +965,14 @@
     var change = li.querySelector("details.change");
     var anchor = change || form;
     if (anchor) anchor.parentNode.insertBefore(box, anchor); else li.appendChild(box);
-    // to correct it: the note, the appointment and the visit time are back in the form
-    // (not for an outcome recorded otherwise: its note is shown above, for the coordination)
+    refill(li, item);
+  }
+  // to correct the refused outcome ``item``: the note, the appointment and the visit time
+  // are back in the form of its stop ``li`` (not for an outcome recorded otherwise: its
+  // note is shown above, for the coordination)
+  function refill(li, item) {
+    var form = li.querySelector("form.outcome-form");
+    var change = li.querySelector("details.change");
     if (form && !isKnown(item)) {
       if (change) change.open = true;
       var when = String(item.fields.zeit || "").slice(11);
@@ -972,6 +1071,7 @@
       method: "POST", body: form, credentials: "omit",
       headers: { "X-CSRF-Token": csrf, "Accept": "application/json" }
     }).then(function (resp) {
+      answered[item.fields.kundennummer] = checkCount;  // (see recordedElsewhere)
       return resp.json().catch(function () { return {}; }).then(function (data) {
         if (resp.status === 410 || resp.status === 404) {
           // link expired or revoked, or the visit moved: keep the outcome on the phone
