@@ -704,7 +704,7 @@ def test_outcome_buttons_work_without_submit_event_submitter(
 
 @sqlite_only()
 def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) -> None:
-    from hausbesuch.web.pages_worker import asset_version
+    from hausbesuch.web.pages_worker import asset_version, state_stamp
 
     route = _fresh_route(site)
     token, link, url = _link(site, route)
@@ -713,10 +713,13 @@ def test_service_worker_carries_the_links_end_and_a_content_version(site: Site) 
     assert r.status_code == 200 and r.headers["cache-control"] == "no-store"
     # the outcomes' JSON as it is, not percent-encoded whole (review 29 #4); none yet
     assert r.headers["x-erfasst"] == "[]"
+    # and their stamp, which the page is made with: its copy is refreshed when they change
+    assert r.headers["x-erfasst-stand"] == state_stamp("[]")
     assert f"const VALID_UNTIL = {_ms(link.valid_until)};" in r.text
     assert f'const VERSION = "{asset_version()}";' in r.text
     page = httpx.get(url)
     assert f'data-valid-until="{_ms(link.valid_until)}"' in page.text
+    assert f'data-erfasst-stand="{state_stamp("[]")}"' in page.text
 
 
 @sqlite_only()
@@ -852,3 +855,86 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
             says.replace("Übermittelt", "Erfasst")), again
         assert errors == []
         ctx.close()
+
+
+def _copy_says(page, url: str, cid: str, text: str) -> None:  # noqa: ANN001
+    """Wait until the service worker's copy of the page at ``url`` says ``text`` on the
+    state line of the stop of ``cid``."""
+    said = None
+    for _ in range(150):
+        said = page.evaluate("""async ([scope, id]) => {
+            const r = await caches.match(scope);
+            if (!r) return null;
+            const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+            const li = doc.getElementById(id);
+            const st = li && li.querySelector('[data-state]');
+            return st ? st.textContent.trim() : null; }""", [url, f"stopp-{cid}"])
+        if said == text:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the phone's copy of the page says {said!r}, not {text!r}")
+
+
+# storing and correcting an outcome on both: test_worker_own_outcome.py (review 28b)
+@sqlite_only()
+@pytest.mark.browser
+def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_open(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The phone's copy of the page is the one of its last load: made after the pair's
+    other phone recorded „Angetroffen“ and before the coordination corrected it to „Nicht
+    angetroffen“, the copy opened without signal showed „Angetroffen“, although the open
+    page had learnt the correction with its minute check (fix 30). The check finds the
+    outcomes changed since the copy was made (X-Erfasst-Stand) and the service worker
+    keeps a fresh copy."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow
+    from hausbesuch.web import casework_api
+    from tests.fake_clock import exercise_time_of_day
+    from tests.test_worker_correction import _undo
+
+    # a stop without an outcome (the tests above leave one on each team-day of the week)
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    route, cid = next((r, s.client_id) for r in _current_plan(site).routes for s in r.stops
+                      if not s.called_off and (s.client_id, r.day) not in done)
+    _, _, url = _link(site, route, on_its_day=True)
+    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (the server: after every visit)
+    state = f"#stopp-{cid} [data-state]"
+    try:
+        csrf = re.search(r'data-csrf="([^"]+)"', httpx.get(url).text).group(1)
+        r = httpx.post(url + "ergebnis", headers={"Accept": "application/json"}, data={
+            "csrf_token": csrf, "kundennummer": cid, "ergebnis": "angetroffen",
+            "schluessel": "fix30-kopie", "zeit": f"{route.day}T10:05"})
+        assert r.status_code == 200, r.text  # (the other phone of the pair)
+        with _browser() as browser:
+            ctx, page, errors = _phone(browser)
+            page.clock.install(time=datetime.combine(route.day, dtime(10, 7), BERLIN)
+                               .timestamp())
+            _open_with_worker(page, url)
+            assert page.inner_text(state) == "Erfasst: Angetroffen (10:05 Uhr)"
+            with site.store.session() as s:
+                visit = s.scalar(select(OutcomeRow.visit_id).where(
+                    OutcomeRow.client_id == cid, OutcomeRow.day == route.day))
+            casework_api.correct_outcome(
+                site.store, site.app.state.web.profile(test_web.CITY), "kora", cid, visit,
+                "nicht_angetroffen", time_min=10 * 60 + 5, appointment=None, note=None)
+            page.clock.run_for(61_000)
+            page.wait_for_function("(sel) => document.querySelector(sel).innerText"
+                                   ".includes('Nicht angetroffen')", arg=state)
+            _copy_says(page, url, cid, "Erfasst: Nicht angetroffen (10:05 Uhr)")
+            ctx.set_offline(True)
+            page.reload()
+            assert page.inner_text(state) == "Erfasst: Nicht angetroffen (10:05 Uhr)"
+            assert (page.inner_text(f"#stopp-{cid} .stop-head .time")
+                    == "erledigt 10:05 Uhr: Nicht angetroffen")
+            # the check that finds the copy as it is asks for none
+            ctx.set_offline(False)
+            made: list[str] = []
+            page.on("request", lambda q: made.append(q.url) if q.url == url else None)
+            page.clock.run_for(61_000)
+            page.wait_for_timeout(500)
+            assert made == []
+            assert errors == []
+            ctx.close()
+    finally:
+        _undo(site, cid, route.day)

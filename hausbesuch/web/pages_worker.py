@@ -22,8 +22,11 @@ compares with its own (``data-tour``) and then asks for a reload (or reloads its
 nothing is typed and nothing waits to be sent). It also carries the team's state
 (:data:`TEAM_HEADER`: taken out or back in, which need not change the stops) and the
 outcomes recorded (:data:`RECORDED_HEADER`: the pair's other phone on the same link marks
-the stops the first recorded). The cache name holds :func:`asset_version` (a hash of the
-service worker and its assets), so a new version replaces the old copies.
+the stops the first recorded, and follows a correction or an outcome taken back), with
+their stamp (:data:`RECORDED_STAMP_HEADER`): when it differs from that of the phone's
+copy, the service worker keeps a fresh copy of the page. The cache name holds
+:func:`asset_version` (a hash of the service worker and its assets), so a new version
+replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
 Kundennummer, the address and the coordinator's note, as the route pages always did.
@@ -87,6 +90,11 @@ TEAM_HEADER = "X-Team-Stand"
 #: About 110 bytes a stop (1.7 KB for 15 stops, each with an appointment): the README's
 #: nginx example raises ``proxy_buffer_size`` so that the headers fit (review 29 #4).
 RECORDED_HEADER = "X-Erfasst"
+#: Header of ``sw.js``: :func:`state_stamp` of :data:`RECORDED_HEADER`'s JSON. The page
+#: is made with the stamp of its outcomes (``data-erfasst-stand``): when the check's
+#: differs, the service worker refreshes the copy of the page it keeps for use without
+#: signal, so that the copy does not show an outcome corrected or taken back since.
+RECORDED_STAMP_HEADER = "X-Erfasst-Stand"
 #: What :func:`header_text` leaves as it is: printable ASCII but „%“ (JSON's ``{"":,}``
 #: and spaces need no escape in a header value).
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -190,6 +198,17 @@ def recorded_list(link: WorkerLink, route: TeamDayRoute,
     return out
 
 
+def recorded_json(link: WorkerLink, route: TeamDayRoute, recorded: dict[int, dict]) -> str:
+    """:func:`recorded_list` as the JSON of :data:`RECORDED_HEADER`."""
+    return json.dumps(recorded_list(link, route, recorded), ensure_ascii=False,
+                      separators=(",", ":"))
+
+
+def state_stamp(text: str) -> str:
+    """16 hex digits of the SHA-256 of ``text`` (:data:`RECORDED_STAMP_HEADER`)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def _via_link(link: WorkerLink, known: dict) -> bool:
     """Whether the recorded outcome ``known`` was sent through ``link`` (by this phone or
     the other phone of the pair that opened the same link)."""
@@ -260,6 +279,8 @@ def worker_page(request: Request, token: str) -> Response:
                   end_margin_ms=LINK_END_MARGIN_MS,
                   labels=OUTCOME_LABELS, recorded=recorded,
                   form_key=new_token(16), tour=tour_stamp(route),
+                  # the outcomes the page shows: its copy is refreshed when they change
+                  recorded_stamp=state_stamp(recorded_json(link, route, recorded)),
                   noon=profile.casework.noon_min,
                   correction_hint=CORRECTION_HINT, ahead_min=VISIT_TIME_AHEAD_MIN,
                   correction_summary=CORRECTION_SUMMARY,
@@ -294,8 +315,7 @@ def service_worker(request: Request, token: str) -> Response:
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     note = phone_team_note(web.store.plan_params(plan_id), route,
                            casework_api.gone_of(route.stops, closed, recorded), recorded)
-    outcomes = json.dumps(recorded_list(link, route, recorded), ensure_ascii=False,
-                          separators=(",", ":"))
+    outcomes = recorded_json(link, route, recorded)
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
@@ -308,7 +328,8 @@ def service_worker(request: Request, token: str) -> Response:
                     headers={"Cache-Control": "no-store", TOUR_HEADER: tour_stamp(route),
                              DAY_HEADER: exercise.isoformat() if exercise else "",
                              TEAM_HEADER: header_text(note),
-                             RECORDED_HEADER: header_text(outcomes)})
+                             RECORDED_HEADER: header_text(outcomes),
+                             RECORDED_STAMP_HEADER: state_stamp(outcomes)})
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of

@@ -835,6 +835,27 @@
     if (v === null) return null;
     try { return decodeURIComponent(v); } catch (e) { return null; }
   }
+  // the outcomes the phone's copy of the page shows (the server's stamp of them: the
+  // page's own, as the service worker keeps the page of each load), and whether a fresh
+  // copy is being made
+  var copyStamp = body.getAttribute("data-erfasst-stand") || "";
+  var refreshing = false;
+  // the outcomes changed since the copy was made (the check's X-Erfasst-Stand): the
+  // service worker keeps a fresh copy, so that the page opened again without signal does
+  // not show an outcome corrected or taken back since (the open page follows the check)
+  function refreshCopy(stamp) {
+    var sw = "serviceWorker" in navigator && navigator.serviceWorker.controller;
+    if (!sw || refreshing || !window.MessageChannel) return;
+    refreshing = true;
+    var channel = new MessageChannel();
+    channel.port1.onmessage = function (ev) {
+      refreshing = false;
+      if (ev.data === true) copyStamp = stamp;  // (else the next check asks again)
+    };
+    sw.postMessage("kopie-auffrischen", [channel.port2]);
+    // no answer (the service worker replaced meanwhile): the next check asks again
+    setTimeout(function () { refreshing = false; }, LINK_CHECK_MS / 2);
+  }
   function checkLink() {
     if (closed || !navigator.onLine) return;
     var check = ++checkCount;
@@ -850,6 +871,8 @@
         try { parsed = JSON.parse(outcomes); } catch (e) { /* unreadable */ }
         if (parsed) recordedElsewhere(parsed, check);
       }
+      var recordedStamp = resp.ok ? resp.headers.get("X-Erfasst-Stand") : null;
+      if (recordedStamp && recordedStamp !== copyStamp) refreshCopy(recordedStamp);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
     }, function () {  // no answer: the phone's clock decides, with the margin
