@@ -75,6 +75,8 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_created": "Link für den Außendienst erstellt",
     "worker_link_revoked": "Link für den Außendienst widerrufen",
     "worker_link_view": "Tagesroute über Link angesehen",
+    "worker_link_check": "Geänderte Ergebnisse der Tagesroute über Link abgerufen "
+                         "(Prüfung des Telefons)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
                           "Formular-Token fehlt)",
@@ -102,7 +104,8 @@ PLAN_ACTIONS = frozenset({
     "plan_files_downloaded", "plan_exportiert", "ergebnisse_angezeigt", "replan_job_started",
 })
 #: Actions about one team-day of a plan (details ``team`` and ``day``).
-TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_created", "worker_link_revoked",
+TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_check", "worker_link_created",
+                              "worker_link_revoked",
                               "worker_link_refused", "laufzettel_angezeigt",
                               "gpx_heruntergeladen"})
 #: The details key that lists the case ids a list view showed.

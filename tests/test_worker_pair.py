@@ -499,3 +499,57 @@ def test_an_outcome_taken_back_opens_the_stop_again_on_every_open_phone(
     finally:
         _undo(site, first, route.day)
         _undo(site, second, route.day)
+
+
+@sqlite_only()  # one outcome per visit on both: test_web.py::test_outcome_is_recorded_once_per_key
+@pytest.mark.browser
+def test_the_minute_check_is_audited_once_per_phone_and_change(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every view of client data is audited, and the minute check returns the outcomes of
+    the day (case ids, outcome, time): it was not audited (fix 30). A row per check would
+    be one a minute per phone; the page sends the stamp of the outcomes it has, and the
+    server writes a row (``worker_link_check``: the link, the team-day; no case data) when
+    it returns other ones. A records an outcome: B's next check writes one row, its
+    unchanged checks before and after none. A fetch of ``sw.js`` without the stamp (the
+    browser's update check of the service worker) gets no outcomes and writes none."""
+    import httpx
+
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    first = route.stops[0].client_id
+    _, link, url = _link(site, route)
+
+    def rows() -> list[dict]:
+        return [r for r in site.store.audit_rows(action="worker_link_check")
+                if r["actor"] == f"link:{link.prefix}"]
+
+    def check(page) -> None:  # noqa: ANN001
+        with page.expect_response(lambda r: r.url.startswith(url + "sw.js")) as got:
+            page.clock.run_for(61_000)
+        assert got.value.status == 200
+
+    try:
+        with _browser() as browser:
+            ctx_a, a, errors_a = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            ctx_b, b, errors_b = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
+            check(b)
+            assert rows() == []  # nothing new to B: its page has it
+            _a_records_b_learns(a, b, first)
+            seen = rows()
+            assert len(seen) == 1, seen
+            assert seen[0]["details"] == {"team": route.team_id, "day": route.day.isoformat()}
+            assert seen[0]["client_id"] is None and seen[0]["city"] == link.city
+            check(b)
+            check(b)
+            assert len(rows()) == 1
+            assert errors_a == [] and errors_b == []
+            ctx_a.close()
+            ctx_b.close()
+        plain = httpx.get(url + "sw.js")
+        assert plain.status_code == 200 and "x-erfasst" not in plain.headers
+        assert len(rows()) == 1
+    finally:
+        _undo(site, first, route.day)

@@ -95,6 +95,15 @@ RECORDED_HEADER = "X-Erfasst"
 #: differs, the service worker refreshes the copy of the page it keeps for use without
 #: signal, so that the copy does not show an outcome corrected or taken back since.
 RECORDED_STAMP_HEADER = "X-Erfasst-Stand"
+#: Query parameter of the page's check of ``sw.js``: the :data:`RECORDED_STAMP_HEADER` of
+#: the outcomes the phone has (the page's, then each check's). Only a check that sends it
+#: gets the outcomes (:data:`RECORDED_HEADER`; not the browser's update check of the
+#: service worker, nor the check of another link whether it is still valid), and it is
+#: audited (:data:`AUDIT_CHECK`) when the outcomes it returns differ from those.
+KNOWN_PARAM = "stand"
+#: Audit action of a check that returns outcomes the phone did not have: once per phone
+#: and change, where a row per check would be one a minute per phone.
+AUDIT_CHECK = "worker_link_check"
 #: What :func:`header_text` leaves as it is: printable ASCII but „%“ (JSON's ``{"":,}``
 #: and spaces need no escape in a header value).
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -316,20 +325,27 @@ def service_worker(request: Request, token: str) -> Response:
     note = phone_team_note(web.store.plan_params(plan_id), route,
                            casework_api.gone_of(route.stops, closed, recorded), recorded)
     outcomes = recorded_json(link, route, recorded)
+    known = request.query_params.get(KNOWN_PARAM)
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
         version=str(web.extra.get("asset_version") or asset_version()),
         valid_until_ms=valid_until_ms(link), end_margin_ms=LINK_END_MARGIN_MS)
     exercise = clock.exercise_day()
-    return Response(body, media_type="application/javascript",
-                    # no-store: the headers carry case ids and outcomes, which the
-                    # browser's HTTP cache would keep on disk (review 29 #3); the service
-                    # worker's update check bypasses that cache anyway
-                    headers={"Cache-Control": "no-store", TOUR_HEADER: tour_stamp(route),
-                             DAY_HEADER: exercise.isoformat() if exercise else "",
-                             TEAM_HEADER: header_text(note),
-                             RECORDED_HEADER: header_text(outcomes),
-                             RECORDED_STAMP_HEADER: state_stamp(outcomes)})
+    # no-store: the headers carry case ids and outcomes, which the browser's HTTP cache
+    # would keep on disk (review 29 #3); the service worker's update check bypasses that
+    # cache anyway
+    headers = {"Cache-Control": "no-store", TOUR_HEADER: tour_stamp(route),
+               DAY_HEADER: exercise.isoformat() if exercise else "",
+               TEAM_HEADER: header_text(note)}
+    if known is not None:  # the page's check: the outcomes, audited when new to the phone
+        stamp = state_stamp(outcomes)
+        headers[RECORDED_HEADER] = header_text(outcomes)
+        headers[RECORDED_STAMP_HEADER] = stamp
+        if known != stamp:
+            casework_api.audit(web.store, _actor(link), AUDIT_CHECK, city=link.city,
+                               plan_id=plan_id,
+                               details={"team": link.team_id, "day": link.day.isoformat()})
+    return Response(body, media_type="application/javascript", headers=headers)
 
 
 #: The phone's word on a recorded outcome: under „Ergebnis ändern“ and in the refusal of

@@ -839,6 +839,9 @@
   // page's own, as the service worker keeps the page of each load), and whether a fresh
   // copy is being made
   var copyStamp = body.getAttribute("data-erfasst-stand") || "";
+  // ... and those this page has (the page's, then the last check's): sent with the check,
+  // which gets the outcomes only so, and is audited on the server when they changed
+  var knownStamp = copyStamp;
   var refreshing = false;
   // the outcomes changed since the copy was made (the check's X-Erfasst-Stand): the
   // service worker keeps a fresh copy, so that the page opened again without signal does
@@ -859,7 +862,8 @@
   function checkLink() {
     if (closed || !navigator.onLine) return;
     var check = ++checkCount;
-    fetch(scope + "sw.js", { cache: "no-store", credentials: "omit" }).then(function (resp) {
+    fetch(scope + "sw.js?stand=" + encodeURIComponent(knownStamp),
+          { cache: "no-store", credentials: "omit" }).then(function (resp) {
       if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
       if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
@@ -872,6 +876,7 @@
         if (parsed) recordedElsewhere(parsed, check);
       }
       var recordedStamp = resp.ok ? resp.headers.get("X-Erfasst-Stand") : null;
+      if (recordedStamp) knownStamp = recordedStamp;
       if (recordedStamp && recordedStamp !== copyStamp) refreshCopy(recordedStamp);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
