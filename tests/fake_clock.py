@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import time as dtime
 
 import pytest
@@ -75,8 +75,17 @@ def exercise_time_of_day(monkeypatch: pytest.MonkeyPatch, at: dtime) -> datetime
     test, so that its "now" on the exercise's day (:func:`clock.now_on_today`: a visit time
     ahead of it is refused) does not depend on the time of day the test runs at. UTC
     (:func:`clock.utc`: session idle time, login tries) runs on: a session opened before
-    does not end by the jump. Returns the moment (with zone)."""
-    moment = datetime.combine(clock.now().date(), at, clock.ZONE)
+    does not end by the jump. Returns the moment (with zone).
+
+    The clock never goes back: when the real time of day is already past ``at`` (a run
+    in the evening), the moment is ``at`` on the next real day. Otherwise what the test
+    set up before (an import's status row, stamped at the real time) would lie after the
+    outcomes it records now, and the case would read as set by hand after them (the
+    outcome-correction tests failed between 21:00 and midnight Berlin time)."""
+    real = clock.now()
+    moment = datetime.combine(real.date(), at, clock.ZONE)
+    if moment.replace(tzinfo=None) < real:
+        moment = datetime.combine(real.date() + timedelta(days=1), at, clock.ZONE)
     monkeypatch.setattr(clock, "now", lambda: moment.replace(tzinfo=None))
     return moment
 
