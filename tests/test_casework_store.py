@@ -100,6 +100,19 @@ def _stops(plan):
     return {s.client_id: (r.team_id, r.day, s) for r in plan.routes for s in r.stops}
 
 
+def _add_open_case(db: str, base, tmp_path: Path, cid: str = "NEU-1") -> str:  # noqa: ANN001
+    """Import one open case more (at the first address of the module's list) into ``db``:
+    a plan of a later week has a case to plan while every other case has its visit ahead
+    (else it is nothing to plan, review 30)."""
+    _, addrs = base
+    street, hn, pc, town = addrs[0]
+    path = tmp_path / f"{cid}.csv"
+    path.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                    f"{cid};{street};{hn};{pc};{town or 'Bad Hersfeld'}\n", encoding="utf-8")
+    ok("import", str(path), *_common(db))
+    return cid
+
+
 def test_pins_from_the_list_are_kept_by_plan(planned):
     _, plan = planned
     stops = _stops(plan)
@@ -858,7 +871,7 @@ def test_an_appointment_whose_visit_ends_after_the_shift_is_recorded_with_a_hint
     assert f"Zeile 3 ({b})" not in out, out
 
 
-def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_path):
+def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, tmp_path):
     """Planning the week after a plan whose visits still lie ahead leaves those clients
     out (named in a 'Hinweis'); once their day has passed without an outcome, they are
     planned again and the coordinator is told to record the outcomes first."""
@@ -873,6 +886,7 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_pat
     for today, kept_out in ((START - timedelta(days=1), True), (nxt, False)):
         db = str(tmp_path / f"{today}.sqlite")
         shutil.copy(src, db)  # (other tests of this module may have re-planned it)
+        _add_open_case(db, base, tmp_path)  # (so that the week has a case to plan)
         with Store.open(db) as store, store.session() as s:
             planned_before = set(s.scalars(select(CaseVisitRow.client_id).where(
                 CaseVisitRow.status == "geplant", CaseVisitRow.day < nxt)))
@@ -901,7 +915,8 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, tmp_pat
                              res.output), res.output
 
 
-def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned, tmp_path):
+def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned, base,
+                                                                          tmp_path):
     """The week after is planned first, then the week before it: the clients with a visit
     in the later plan are not planned again; a 'Hinweis' names them ('nach diesem
     Zeitraum')."""
@@ -914,6 +929,7 @@ def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned
     src, first = planned
     db = str(tmp_path / "vorher.sqlite")
     shutil.copy(src, db)
+    _add_open_case(db, base, tmp_path)  # (so that the week has a case to plan)
     with Store.open(db) as store, store.session() as s:
         later = set(s.scalars(select(CaseVisitRow.client_id).where(
             CaseVisitRow.status == "geplant", CaseVisitRow.day >= START)))
@@ -941,10 +957,12 @@ def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned
 def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backend, request,
                                                            monkeypatch):
     """Two coordinators plan two weeks at the same moment (two jobs, each with its own
-    connection): the plans are made one after the other, and no client is in both."""
+    connection): the plans are made one after the other, and no client is in both. (When
+    the first one booked every client, the second has nothing to plan and names it.)"""
     import threading
 
     from hausbesuch.config import load_profile
+    from hausbesuch.errors import UserError
     from hausbesuch.planning import PlanOptions
     from hausbesuch.planning.workflow import plan_span
     from hausbesuch.store import Store
@@ -974,9 +992,18 @@ def test_two_plans_made_at_the_same_time_book_nobody_twice(base, tmp_path, backe
         t.start()
     for t in threads:
         t.join()
-    assert not errors, errors
-    booked = [{s.client_id for r in results[w].plan.routes for s in r.stops} for w in weeks]
-    assert booked[0] | booked[1]  # (whichever came first got the clients)
+    # (review 30: no plan of 0 team-days) the second may find every client booked
+    refused = [str(e) for e in errors if isinstance(e, UserError)]
+    assert len(refused) == len(errors) <= 1, errors
+    booked = [{s.client_id for r in res.plan.routes for s in r.stops}
+              for res in results.values()]
+    assert booked[0]  # (whichever came first got the clients)
+    if refused:
+        [made] = results.values()
+        assert refused[0].startswith("Nichts zu planen: jeder offene Fall in Bad Hersfeld "
+                                     "hat schon einen geplanten Besuch"), refused
+        assert f"Plan {made.plan_id} (" in refused[0], refused
+        return
     assert not booked[0] & booked[1], booked[0] & booked[1]
     hints = " ".join(w for res in results.values() for w in res.warnings)
     assert "schon einen geplanten Besuch" in hints
@@ -1138,13 +1165,15 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
     assert not [w for w in report["warnings"] if "hausbesuch replan" in w], report
 
 
-def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(planned,
+def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(planned, base,
                                                                             tmp_path):
     """QA 11e #5: ``status --set abgeschlossen`` for a case still on a route says so
     (naming the day, the time and the plan) and asks for a re-plan; the visit itself stays
     ``geplant`` (it is on the route the team holds). The next plan's note about visits
     before its span names only open cases, and a closed one apart; the re-plan calls the
-    visit off (``entfallen``, audited) and lists the case with its status."""
+    visit off (``entfallen``, audited) and lists the case with its status. While every
+    open case has its visit ahead, the next week is nothing to plan (review 30: a plan of
+    no team-day was stored), and the refusal names the closed case apart too."""
     from collections import Counter
 
     from sqlalchemy import select
@@ -1183,8 +1212,22 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
         assert s.get(CaseVisitRow, closed.visit_id).status == "geplant"
 
     nxt = START + timedelta(days=7)
-    out = run("plan", "--start", nxt.isoformat(), "--days", "5", "--out",
-              str(tmp_path / "woche2"), "--time-limit", "2", "--threads", "1")
+    week2 = ["plan", "--start", nxt.isoformat(), "--days", "5", "--out",
+             str(tmp_path / "woche2"), "--time-limit", "2", "--threads", "1"]
+    res = today.invoke(app, [*week2, *_common(copy)], catch_exceptions=False)
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.output.split())
+    assert ("Nichts zu planen: jeder offene Fall in Bad Hersfeld hat schon einen geplanten "
+            "Besuch, der noch aussteht; kein Plan gespeichert.") in text, text
+    apart = re.search(rf"In Plan {pid} (?:ist|sind) noch \d+ Besuche? \D+ \(([^)]*)\); "
+                      "bitte jenen Plan neu planen", text)
+    assert apart and f"{closed.client_id} am {at:%d.%m.%Y}" in apart[1], text
+    assert text.count(f"{closed.client_id} am") == 1 and still_open.client_id not in text
+    assert not (tmp_path / "woche2").exists()
+
+    # a case imported since: the week is planned, its notes name the others
+    _add_open_case(copy, base, tmp_path)
+    out = run(*week2)
     before = re.findall(r"(?:Fall hat|Fälle haben) in Plan \S+ schon einen geplanten Besuch "
                         r"vor diesem Zeitraum \(([^)]*)\)", out)
     assert before, out

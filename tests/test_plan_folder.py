@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -450,6 +451,100 @@ def test_a_list_of_cases_no_longer_open_is_nothing_to_plan(tmp_path, monkeypatch
         assert store.list_plans("Bad Hersfeld") == []
     assert _tree(out) == before
     assert json.loads((out / MARKER_FILE).read_text(encoding="utf-8"))["plan_id"] == "plan-davor"
+
+
+def test_planning_days_whose_cases_are_all_planned_stores_nothing_and_keeps_the_folder(
+        tmp_path, monkeypatch, bad_hersfeld_pbf):
+    """Review 30: `plan` of days whose open cases all have a visit in the stored plan of
+    the week (the weekly cycle: `import`, `plan`, then `plan` again) stored a plan of 0
+    team-days and wrote it into its folder, which then refused every later plan of those
+    days („der Ordner enthält die Seiten von Plan …, der für diese Tage gilt“). Now it is
+    'nothing to plan' (exit 2) naming the plan that holds the cases and how to change it
+    (`replan`) or write its files again (`show`); with a list, its cases one by one. No
+    plan is stored and no folder written: the next plan of those days writes there."""
+    from hausbesuch import clock
+    from hausbesuch.store import Store
+    from tests.cli_helpers import ok, run
+
+    monkeypatch.setenv(clock.ENV, "2026-12-01")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    city = ["--city", "bad-hersfeld", "--db", db]
+    liste = tmp_path / "liste.csv"
+    ids = _client_list(liste, bad_hersfeld_pbf, 4, "W", 3)
+    ok("import", str(liste), *city)
+
+    def plan(*args: str, start: str = "2026-12-07", days: int = 5, out: str = "woche"):
+        return run("plan", *args, *city, "--start", start, "--days", str(days),
+                   "--time-limit", "1", "--threads", "1", "--out", str(tmp_path / out))
+
+    first = plan()
+    assert first.exit_code == 0, first.output
+    first_id = _assert_complete(tmp_path / "woche")
+    assert "4 geplant" in first.output, first.output
+
+    again = plan(days=2, out="nochmal")
+    assert again.exit_code == 2, again.output
+    text = " ".join(again.output.split())
+    assert ("Fehler: Nichts zu planen: jeder offene Fall in Bad Hersfeld hat schon einen "
+            f"geplanten Besuch, der noch aussteht; kein Plan gespeichert. Plan {first_id} "
+            "(Mo, 07.12.2026 bis Fr, 11.12.2026): 4 offene Fälle") in text, text
+    assert f"„hausbesuch replan {first_id} --from …“" in text, text
+    assert f"„hausbesuch show {first_id} --out ORDNER“" in text, text
+    assert "Traceback" not in again.output
+    assert not (tmp_path / "nochmal").exists() and _hidden_siblings(tmp_path / "nochmal") == []
+
+    # with the list: each of its cases is named with its plan and day
+    listed = plan(str(liste), start="2026-12-14", out="nochmal")
+    assert listed.exit_code == 2, listed.output
+    text = " ".join(listed.output.split())
+    assert "Schon eingeplant (4 Fälle der Kundenliste):" in text, text
+    assert all(re.search(rf"{i}: Plan {first_id}, \w\w, \d\d\.12\.2026", text) for i in ids), text
+    with Store.open(db) as store:
+        assert [p.id for p in store.list_plans("Bad Hersfeld")] == [first_id]
+
+    # the only case left to plan has no address found: refused as without other plans,
+    # and the plan of the other cases is named (before: a plan of 0 team-days)
+    nowhere = tmp_path / "nirgends.csv"
+    nowhere.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                       "Y-1;Gibtsnichtweg;7;36251;Bad Hersfeld\n", encoding="utf-8")
+    ok("import", str(nowhere), *city)
+    refused = plan(days=2, out="nochmal")
+    assert refused.exit_code == 2, refused.output
+    text = " ".join(refused.output.split())
+    assert ("Nichts zu planen: von den offenen Fällen in Bad Hersfeld wurde keine Adresse "
+            "gefunden; kein Plan gespeichert. Abgelehnt: Fall Y-1") in text, text
+    assert (f"Die übrigen offenen Fälle sind schon eingeplant: Plan {first_id} (Mo, "
+            "07.12.2026 bis Fr, 11.12.2026): 4 offene Fälle") in text, text
+    assert f"„hausbesuch replan {first_id} --from …“" in text, text
+    assert not (tmp_path / "nochmal").exists()
+
+    # a case added since is planned into that folder (it was not taken by an empty plan)
+    neu = tmp_path / "neu.csv"
+    _client_list(neu, bad_hersfeld_pbf, 1, "N", 4)
+    later = plan(str(neu), days=2, out="nochmal")
+    assert later.exit_code == 0, later.output
+    second_id = _assert_complete(tmp_path / "nochmal")
+    assert second_id != first_id and "N000" in _report_ids(tmp_path / "nochmal")
+
+    # every case closed, their visits still on the routes: nothing to plan, and the
+    # plans to re-plan are named (before: a plan of 0 team-days with that note)
+    for case in [*ids, "N000", "Y-1"]:
+        ok("status", case, "--set", "abgeschlossen", *city)
+    closed = plan(start="2026-12-14", out="danach")
+    assert closed.exit_code == 2, closed.output
+    text = " ".join(closed.output.split())
+    assert "Nichts zu planen: in Bad Hersfeld gibt es keinen offenen Fall" in text, text
+    # (each case named with its day, as the plan's note names them)
+    assert re.search(rf"In Plan {first_id} sind noch 4 Besuche von Fällen eingeplant, die "
+                     r"nicht mehr offen sind \(W\d+ am \d\d\.12\.2026(, W\d+ am "
+                     r"\d\d\.12\.2026){3}\); bitte jenen Plan neu planen", text), text
+    assert all(f"{i} am " in text for i in ids), text
+    assert re.search(rf"In Plan {second_id} ist noch 1 Besuch eines Falls eingeplant, der "
+                     r"nicht mehr offen ist \(N000 am 0[78]\.12\.2026\)", text), text
+    assert "Einen dieser Pläne ändern" in text and "„hausbesuch replan PLAN --from …“" in text
+    assert not (tmp_path / "danach").exists()
+    with Store.open(db) as store:
+        assert {p.id for p in store.list_plans("Bad Hersfeld")} == {first_id, second_id}
 
 
 # --------------------------------------------------------------------------- QA 24h #2, #8

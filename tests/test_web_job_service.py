@@ -121,6 +121,57 @@ def test_a_second_start_of_the_same_days_opens_the_first_job(tmp_path: Path) -> 
         assert _job_id(_start(c)) not in (first, other)  # the first one ended: again
 
 
+def test_a_plan_of_days_whose_cases_are_all_planned_stores_no_empty_plan(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """Review 30: „Planung starten“ for days whose open cases all have a visit in the
+    week's plan stored a plan of 0 team-days (listed as the current plan of those days).
+    Now the job fails with the reason in the form's words: which plan holds the cases and
+    that its page re-plans it („Neu planen“), no command line; no plan is stored."""
+    import csv
+    import random
+
+    from fastapi.testclient import TestClient
+
+    from geodata.geocode import load_index
+    from hausbesuch.web import casework_api, jobs
+    from tests.planning_fixtures import real_addresses
+    from tests.web_fixtures import bare_app, run_jobs_now
+
+    app = bare_app(tmp_path, plan_time_limit=1.0)
+    store = app.state.web.store
+    liste = tmp_path / "liste.csv"
+    with liste.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for i, (street, hn, pc, town) in enumerate(
+                random.Random(3).sample(real_addresses(load_index(bad_hersfeld_pbf)), 3)):
+            w.writerow([f"W{i}", street, hn, pc, town or "Bad Hersfeld"])
+    casework_api.import_clients(store, app.state.web.profile("Bad Hersfeld"), str(liste),
+                                "kora")
+    with TestClient(app, base_url="https://testserver") as c:
+        assert login(c, "kora").status_code in (200, 303)
+        _job_id(_start(c, days="5"))
+        [first] = run_jobs_now(store)
+        assert store.list_plans("Bad Hersfeld")[0].routes > 0
+        again = _job_id(_start(c, days="2"))
+        runner = jobs.JobRunner(store)
+        runner.run(runner.claim())
+        job = jobs.get(store, again)
+        assert job.status == "fehlgeschlagen" and job.plan_id is None
+        said = " ".join(job.error.split())
+        assert said.startswith("Nichts zu planen: jeder offene Fall in Bad Hersfeld hat schon "
+                               "einen geplanten Besuch, der noch aussteht; kein Plan "
+                               f"gespeichert. Plan {first} ("), said
+        assert "3 offene Fälle" in said
+        assert said.endswith("in der Planübersicht öffnen und dort „Neu planen“ wählen."), said
+        assert "W0" not in said  # the counts, no case ids
+        page = c.get(f"/auftraege/{again}").text
+        assert "Nichts zu planen: jeder offene Fall" in page
+        for bad in FORBIDDEN:
+            assert bad not in page, bad
+    assert [p.id for p in store.list_plans("Bad Hersfeld")] == [first]
+
+
 def _profile_without_extract(tmp_path: Path) -> Path:
     from hausbesuch.config import load_profile
 

@@ -475,8 +475,8 @@ def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = (
     """Why no plan is made: the city has no open case at all (nor a case of the list to
     report). Names the list's cases that are not open (with their status) and its rejected
     rows (row, field, reason), so nothing is lost although no plan and no report is
-    written. (When open cases have their visits in other plans, a plan is made: its notes
-    name those plans and cases.) ``hint``: :func:`hausbesuch.othercities.other_cities_hint`
+    written. (When open cases have their visits in other plans: :func:`_all_planned`.)
+    ``hint``: :func:`hausbesuch.othercities.other_cities_hint`
     (a forgotten ``--city``)."""
     why = f"in {city} gibt es keinen offenen Fall"
     rejected = list(imported.rejected) if imported is not None else []
@@ -492,6 +492,88 @@ def _nothing_to_plan(city: str, imported: Any, not_open: Sequence[CaseState] = (
         return "\n".join(lines)
     head, *cases = _not_open_lines(not_open)
     lines = [f"Nichts zu planen: {why}; kein Plan gespeichert. {head}", *cases]
+    if rejected:
+        lines.append("Abgelehnt:")
+        lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
+    return "\n".join(lines)
+
+
+def _planned_elsewhere(store: Store, busy: Mapping[str, CaseVisitRow],
+                       status_of: Mapping[str, str], listed: Sequence[CaseState], *,
+                       cli: bool) -> tuple[list[str], list[str]]:
+    """What a refusal (nothing stored) says of the cases that already have a visit still
+    to do in a stored plan (``busy``, :func:`_pending`): per plan its span and how many
+    open cases it holds; the list's open cases among them (``listed``, each with its plan
+    and day: every row of a list is accounted for); the plan's visits of cases no longer
+    open, named as the plan's note names them (to re-plan that plan); how to change such
+    a plan (``cli``: the command line's ``replan`` and ``show``; else the web's „Neu
+    planen“). Returns (the lines, the case ids they name)."""
+    from hausbesuch.store import StoreError
+
+    if not busy:
+        return [], []
+
+    def span_of(pid: str) -> str:
+        try:
+            first, days = store.plan_span(pid)
+        except StoreError:
+            return ""
+        return f" ({format_day(first)} bis {format_day(first + timedelta(days=days - 1))})"
+
+    open_by: dict[str, int] = Counter()
+    closed_by: dict[str, list[CaseVisitRow]] = {}
+    for v in sorted(busy.values(), key=lambda v: (v.day, v.client_id)):
+        if status_of.get(v.client_id, "offen") == "offen":
+            open_by[v.plan_id or "?"] += 1
+        else:
+            closed_by.setdefault(v.plan_id or "?", []).append(v)
+    named: list[str] = []
+    lines = [f"  Plan {pid}{span_of(pid)}: {count(n, 'offener Fall', 'offene Fälle')}"
+             for pid, n in sorted(open_by.items())]
+    if listed:
+        n = len(listed)
+        lines.append(f"Schon eingeplant ({'ein Fall' if n == 1 else f'{n} Fälle'} der "
+                     "Kundenliste):")
+        shown = sorted(listed, key=lambda st: st.client.id)[:NOTHING_TO_PLAN_ROWS]
+        named += [st.client.id for st in shown]
+        lines += [f"  {st.client.id}: Plan {busy[st.client.id].plan_id}, "
+                  f"{format_day(busy[st.client.id].day)}" for st in shown]
+        if n > NOTHING_TO_PLAN_ROWS:
+            lines.append(f"  … und {n - NOTHING_TO_PLAN_ROWS} weitere.")
+    for pid, visits in sorted(closed_by.items()):
+        n, shown = len(visits), visits[:NOTHING_TO_PLAN_ROWS]
+        named += [v.client_id for v in shown]
+        cases = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in shown)
+        what = ("1 Besuch eines Falls eingeplant, der nicht mehr offen ist" if n == 1 else
+                f"{n} Besuche von Fällen eingeplant, die nicht mehr offen sind")
+        lines.append(f"In Plan {pid} {'ist' if n == 1 else 'sind'} noch {what} ({cases}"
+                     f"{' …' if n > len(shown) else ''}); bitte jenen Plan neu planen, sonst "
+                     "klingeln die Teams dort.")
+    plans = sorted({*open_by, *closed_by})
+    which = ("Einen dieser Pläne" if len(plans) > 1 else "Den Plan") + " ändern" + (
+        " (etwa nach einer korrigierten Adresse oder mit einem neuen Fall)" if open_by else "")
+    if cli:
+        pid = plans[0] if len(plans) == 1 else "PLAN"
+        lines.append(f"{which}: „hausbesuch replan {pid} --from …“; seine Dateien erneut "
+                     f"schreiben: „hausbesuch show {pid} --out ORDNER“.")
+    else:
+        lines.append(f"{which}: in der Planübersicht öffnen und dort „Neu planen“ wählen.")
+    return lines, sorted(set(named))
+
+
+def _all_planned(city: str, imported: Any, not_open: Sequence[CaseState],
+                 elsewhere: Sequence[str]) -> str:
+    """Why no plan is made although the city has open cases: each of them has a visit
+    still to do in a stored plan (in the span or from today on; a second plan would hold
+    no visit, review 30: a plan of no team-day was stored and its folder then refused to
+    the next plan of those days). ``elsewhere``: :func:`_planned_elsewhere`; the list's
+    cases that are not open and its rejected rows are named as :func:`_nothing_to_plan`
+    names them."""
+    lines = [f"Nichts zu planen: jeder offene Fall in {city} hat schon einen geplanten "
+             "Besuch, der noch aussteht; kein Plan gespeichert.", *elsewhere]
+    if not_open:
+        lines += _not_open_lines(not_open)
+    rejected = list(imported.rejected) if imported is not None else []
     if rejected:
         lines.append("Abgelehnt:")
         lines += _rejected_lines(rejected, "hausbesuch import LISTE --report bericht.csv")
@@ -604,11 +686,28 @@ def _plan_span(
     pool = _free_open(states, busy)
     others = [st for st in states if id_key(st.client.id) in list_ids
               and not (st.status == "offen" and st.client.id not in busy)]
-    if not pool and not busy:  # (then ``others`` are the list's cases that are not open)
-        # on the command line only: the web reaches its own city's cases only and has no
-        # --city (nor should it name the other cities of the database)
-        hint = other_cities_hint(store, profile.name) if actor.startswith("cli:") else ""
-        raise UserError(_nothing_to_plan(profile.name, imported, others, hint))
+    not_open = [st for st in others if st.status != "offen"]  # (the others are busy)
+    status_of = {st.client.id: st.status for st in states}
+    cli = actor.startswith("cli:")
+    busy_open = any(status_of.get(v.client_id, "offen") == "offen" for v in busy.values())
+    # what a refusal says of the plans that hold the other cases (nothing is stored)
+    elsewhere, named = _planned_elsewhere(store, busy, status_of,
+                                          [st for st in others if st.status == "offen"],
+                                          cli=cli)
+    if not pool:  # no case to plan: no plan is stored (it would hold no team-day)
+        if busy_open:
+            text = _all_planned(profile.name, imported, not_open, elsewhere)
+        else:
+            # on the command line only: the web reaches its own city's cases only and has
+            # no --city (nor should it name the other cities of the database)
+            hint = other_cities_hint(store, profile.name) if cli else ""
+            text = "\n".join([_nothing_to_plan(profile.name, imported, others, hint),
+                              *elsewhere])
+        if not named:
+            raise UserError(text)
+        # (a web job keeps the case ids it names: a view of its message is audited)
+        raise CasesRefused(text, client_ids=sorted({*named, *_named_cases([], not_open)}),
+                           brief=text)
     say("Adressen geokodieren (offline)", 0.1)
     # an erased case's address is "(gelöscht)": nothing to look up
     located = cw.locate([st.client for st in pool + others if st.erased_at is None])
@@ -672,11 +771,16 @@ def _plan_span(
         else:
             candidates.append(cand)
 
-    if not candidates and not busy and all(u.client_id in other_ids for u in unassigned):
-        # every open case's address failed (the list's cases not open plan nothing either)
-        raise CasesRefused(_no_address_found(profile.name, rejected, others),
-                           client_ids=_named_cases(rejected, others),
-                           brief=_no_address_found_brief(profile.name, rejected, others))
+    if not candidates and all(u.client_id in other_ids for u in unassigned):
+        # every open case's address failed (the list's cases not open plan nothing either;
+        # the other open cases are in stored plans, ``elsewhere``)
+        if busy_open:
+            elsewhere = ["Die übrigen offenen Fälle sind schon eingeplant:", *elsewhere]
+        raise CasesRefused(
+            "\n".join([_no_address_found(profile.name, rejected, not_open), *elsewhere]),
+            client_ids=sorted({*_named_cases(rejected, others), *named}),
+            brief="\n".join([_no_address_found_brief(profile.name, rejected, not_open),
+                             *elsewhere]))
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
@@ -712,7 +816,6 @@ def _plan_span(
             "eingeplant. Ergebnisse besser zuerst erfassen.")
     # a visit ahead keeps an open case out of this plan; a case no longer open is not
     # planned anyway, but its visit is still on a route: named apart, to re-plan that plan
-    status_of = {st.client.id: st.status for st in states}
     ahead_by_plan: dict[str, list[Any]] = {}
     closed_by_plan: dict[str, list[Any]] = {}
     for v in sorted(busy.values(), key=lambda v: (v.day, v.client_id)):
