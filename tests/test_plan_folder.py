@@ -547,6 +547,41 @@ def test_planning_days_whose_cases_are_all_planned_stores_nothing_and_keeps_the_
         assert {p.id for p in store.list_plans("Bad Hersfeld")} == {first_id, second_id}
 
 
+def test_the_folder_of_a_plan_without_a_team_day_takes_the_next_plan_of_its_days(
+        tmp_path, monkeypatch):
+    """Review 30: a plan in force that has no team-day (its only case left out: a window on
+    Saturdays) held its folder like a plan whose teams use its pages: the next `plan` of
+    those days into it was refused. It has no route page, sheet or GPX: the folder is
+    written, and a note names the plan whose overview it replaced and `show` for it."""
+    from hausbesuch import clock
+    from tests.cli_helpers import run
+
+    monkeypatch.setenv(clock.ENV, "2026-12-01")
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    out = tmp_path / "woche"
+    samstag, montag = tmp_path / "samstag.csv", tmp_path / "montag.csv"
+    samstag.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Zeitfenster\n"
+                       "S-1;Linggplatz;1;36251;Bad Hersfeld;Sa 10-12\n", encoding="utf-8")
+    montag.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
+                      "T-1;Breitenstraße;5;36251;Bad Hersfeld\n", encoding="utf-8")
+
+    def plan(liste: Path, days: int):  # noqa: ANN202
+        return run("plan", str(liste), "--city", "bad-hersfeld", "--db", db, "--start",
+                   "2026-12-07", "--days", str(days), "--time-limit", "1", "--threads", "1",
+                   "--out", str(out))
+
+    first = plan(samstag, 5)
+    assert first.exit_code == 0 and "0 Team-Tage" in first.output, first.output
+    empty = _assert_complete(out)
+    second = plan(montag, 2)
+    assert second.exit_code == 0, second.output
+    assert (f"Hinweis: der Ordner {out} enthielt die Seiten von Plan {empty} (Mo, 07.12.2026 "
+            "bis Fr, 11.12.2026), einem Plan ohne Team-Tag; sie sind durch diesen Plan "
+            f"ersetzt. Erneut schreiben: „hausbesuch show {empty} --out ORDNER“.") \
+        in " ".join(second.output.split()), second.output
+    assert _assert_complete(out) != empty and "T-1" in _report_ids(out)
+
+
 # --------------------------------------------------------------------------- QA 24h #2, #8
 
 

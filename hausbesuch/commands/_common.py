@@ -247,15 +247,19 @@ def refuse_pages_of_a_plan_in_force(store: Store, out: Path, start: Any, days: i
     27: ``plan`` into the folder of the current plan of the same days). A folder of a
     past plan, of a replaced or deleted version, of a plan of another database, or of
     one of ``own`` (the plan shown again; the versions a re-plan replaces) is written as
-    before. Call before the long work. Returns the note to print after writing when the
-    folder held the pages of a plan in force on other days from today on (its pages are
+    before, and so is the folder of a plan without any team-day (no page a team uses: its
+    overview and report are replaced, with a note). Call before the long work. Returns
+    the note to print after writing when the folder held the pages of a plan in force on
+    other days from today on, or of a plan in force without a team-day (its pages are
     replaced; :command:`show` writes them again), else None."""
     import json
     from datetime import timedelta
 
+    from sqlalchemy import func, select
+
     from hausbesuch.fields import format_day
     from hausbesuch.output import MARKER_FILE
-    from hausbesuch.store import PlanRow
+    from hausbesuch.store import PlanRow, RouteRow
     from hausbesuch.versions import newest_version
 
     try:
@@ -269,15 +273,20 @@ def refuse_pages_of_a_plan_in_force(store: Store, out: Path, start: Any, days: i
         if row is None or row.status != "fertig":
             return None
         first, last = row.start, row.start + timedelta(days=row.days - 1)
+        team_days = s.scalar(select(func.count()).select_from(RouteRow)
+                             .where(RouteRow.plan_id == held))
     if newest_version(store, held) != held:
         return None
-    if last < start or first > start + timedelta(days=days - 1):
+    # a plan of no team-day (every case of it left out with its reason) has no route
+    # page, sheet or GPX a team uses: its folder takes another plan (review 30)
+    if not team_days or last < start or first > start + timedelta(days=days - 1):
         from hausbesuch import clock
 
         if last < clock.today():
             return None
+        what = "einem Plan ohne Team-Tag" if not team_days else "der noch gilt"
         return (f"Hinweis: der Ordner {out} enthielt die Seiten von Plan {held} "
-                f"({format_day(first)} bis {format_day(last)}), der noch gilt; sie sind durch "
+                f"({format_day(first)} bis {format_day(last)}), {what}; sie sind durch "
                 f"diesen Plan ersetzt. Erneut schreiben: „hausbesuch show {held} --out "
                 "ORDNER“.")
     raise UserError(
