@@ -51,6 +51,22 @@ def _a_records_b_learns(a, b, cid: str) -> None:  # noqa: ANN001
     _done(b, cid)
 
 
+def _both_record(a, b, cid: str) -> None:  # noqa: ANN001
+    """Phone ``a`` records „Angetroffen“ at 10:05 for stop ``cid``; phone ``b`` taps
+    „Nicht angetroffen“ (10:06, a note) before its next check and is refused."""
+    stop = a.locator(f"#stopp-{cid}")
+    stop.locator("input[name=zeit]").fill("10:05")
+    stop.locator("button[value=angetroffen]").click()
+    _done(a, cid)
+    stop = b.locator(f"#stopp-{cid}")
+    stop.locator("input[name=zeit]").fill("10:06")
+    stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
+    stop.locator("button[value=nicht_angetroffen]").click()
+    b.wait_for_function(
+        "(id) => document.getElementById(id).querySelector('.refused') !== null",
+        arg=f"stopp-{cid}")
+
+
 # --------------------------------------------------------------------------- F20
 
 
@@ -283,17 +299,7 @@ def test_the_pairs_second_phone_learns_what_the_first_recorded(
             assert _state(a, first).startswith("Übermittelt: Angetroffen (10:05 Uhr)")
 
             # A records the second stop; B taps it before its next check
-            stop = a.locator(f"#stopp-{second}")
-            stop.locator("input[name=zeit]").fill("10:05")
-            stop.locator("button[value=angetroffen]").click()
-            _done(a, second)
-            stop = b.locator(f"#stopp-{second}")
-            stop.locator("input[name=zeit]").fill("10:06")
-            stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
-            stop.locator("button[value=nicht_angetroffen]").click()
-            b.wait_for_function(
-                "(id) => document.getElementById(id).querySelector('.refused') !== null",
-                arg=f"stopp-{second}")
+            _both_record(a, b, second)
             text = _state(b, second)
             assert text == ("„Nicht angetroffen“ nicht übernommen. Vom anderen Telefon schon "
                             "erfasst: „Angetroffen“ (10:05 Uhr). Bitte verwerfen; nur wenn Ihr "
@@ -431,17 +437,7 @@ def test_an_outcome_taken_back_opens_the_stop_again_on_every_open_phone(
             ctx_a, a, errors_a = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
             ctx_b, b, errors_b = _phone_at(browser, url, route.day, dtime(10, 5), running=True)
             _a_records_b_learns(a, b, first)
-            stop = a.locator(f"#stopp-{second}")
-            stop.locator("input[name=zeit]").fill("10:05")
-            stop.locator("button[value=angetroffen]").click()
-            _done(a, second)
-            stop = b.locator(f"#stopp-{second}")
-            stop.locator("input[name=zeit]").fill("10:06")
-            stop.locator("textarea[name=notiz]").fill("Briefkasten voll")
-            stop.locator("button[value=nicht_angetroffen]").click()
-            b.wait_for_function(
-                "(id) => document.getElementById(id).querySelector('.refused') !== null",
-                arg=f"stopp-{second}")
+            _both_record(a, b, second)
             ctx_c, c, errors_c = _phone_at(browser, url, route.day, dtime(10, 7), running=True)
             assert _state(c, first) == "Erfasst: Angetroffen (10:05 Uhr)"
             assert a.evaluate(SENT) == [first, second]
