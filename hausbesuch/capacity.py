@@ -33,7 +33,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from hausbesuch.errors import UserError
-from hausbesuch.fields import count
+from hausbesuch.fields import count, format_clock
 
 __all__ = [
     "MEMORY_BUDGET_BYTES",
@@ -251,8 +251,7 @@ def team_warnings(
     shortest = shortest_visit_min if shortest_visit_min is not None else default_visit_min
     for t in teams:
         minutes = _working_minutes(t)
-        shift = f"{t.shift_start_min // 60:02d}:{t.shift_start_min % 60:02d}–" \
-                f"{t.shift_end_min // 60:02d}:{t.shift_end_min % 60:02d}"
+        shift = f"{format_clock(t.shift_start_min)}–{format_clock(t.shift_end_min)}"
         lunch = f" abzüglich {t.lunch_min} Min. Mittagspause" if getattr(t, "has_lunch", False) else ""
         if minutes < shortest:
             out.append(

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
+from hausbesuch.fields import format_clock
+
 __all__ = [
     "CONTACT",
     "FAILED",
@@ -325,7 +327,7 @@ class Directive:
                 f"ab {_clock_s(a)}" if b >= DAY_S - 1 else
                 f"bis {_clock_s(b)}" if a == 0 else f"{_clock_s(a)}–{_clock_s(b)}"
                 for a, b in free) + " Uhr"
-        at = " und ".join(f"{t // 60:02d}:{t % 60:02d}" for t in times)
+        at = " und ".join(format_clock(t) for t in times)
         return f"{when}, mindestens {self.gap_min} Minuten Abstand zu {at} Uhr"
 
 
@@ -348,8 +350,7 @@ def _free(blocked: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
 def _clock_s(s: int) -> str:
     """``HH:MM`` of a second of the day; the last second of a minute reads as the next
     minute (a span ending at 11:59:59 ends „bis 12:00“)."""
-    m = (s + 1) // 60 if s % 60 == 59 else s // 60
-    return f"{m // 60:02d}:{m % 60:02d}"
+    return format_clock((s + 1) // 60 if s % 60 == 59 else s // 60)
 
 
 def _fmt(d: date) -> str:

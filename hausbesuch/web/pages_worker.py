@@ -52,7 +52,7 @@ from hausbesuch.casework import RESULTS, CaseworkError
 from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
 from hausbesuch.errors import UserError
-from hausbesuch.fields import FieldError, parse_clock
+from hausbesuch.fields import FieldError, format_clock, parse_clock
 from hausbesuch.plandata import TeamDayRoute
 from hausbesuch.versions import newest_version
 from hausbesuch.web import casework_api
@@ -200,7 +200,7 @@ def recorded_list(link: WorkerLink, route: TeamDayRoute,
         t = rec["time_min"]
         appt = rec["appointment_at"]
         out.append({"k": s.client_id, "e": OUTCOME_LABELS.get(rec["result"], rec["result"]),
-                    "z": f"{t // 60:02d}:{t % 60:02d}" if t is not None else "",
+                    "z": format_clock(t) if t is not None else "",
                     "t": (f", Termin am {appt:%d.%m.%Y} um {appt:%H:%M} Uhr"
                           if appt is not None else ""),
                     "l": _via_link(link, rec)})
@@ -576,7 +576,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             # same link: the phone tells its own outcome from that one, QA 28 F21)
             t = known["time_min"]
             extra = {"erfasst": label,
-                     **({"erfasst_zeit": f"{t // 60:02d}:{t % 60:02d}"} if t is not None
+                     **({"erfasst_zeit": format_clock(t)} if t is not None
                         else {}),
                      **({"erfasst_link": "1"} if _via_link(link, known) else {})}
         if wants_json:  # "feld": the input the refusal is about (the page marks it);
