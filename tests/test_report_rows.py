@@ -94,7 +94,7 @@ def test_called_off_visits_in_the_report_and_the_workbook(tmp_path: Path) -> Non
     assert (row["status"], row["position"], row["beginn"]) == (
         "geplant", str(live.position), live.start.strftime("%H:%M"))
     assert (f"weiterer Besuch im Plan: {r1.day:%d.%m.%Y} {off_later.start:%H:%M} "
-            f"(Team {r1.team_id}, entfällt seit 04.12.2026)") in row["grund"]
+            f"(Team {r1.team_id}, entfällt seit Fr, 04.12.2026)") in row["grund"]
     row = next(r for r in rows if r["id"] == gone.client_id and r["status"] != "abgelehnt")
     assert (row["status"], row["team"], row["datum"]) == (
         "entfallen", r2.team_id, r2.day.isoformat())

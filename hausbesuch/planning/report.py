@@ -71,13 +71,14 @@ def _field_reason(name: str, reason: str) -> str:
 
 
 def _called_off(stop: PlannedStop) -> str:
-    """„entfällt“, with the day it was called off when known; for a visit whose case was
-    closed since the plan (:attr:`PlannedStop.gone`) why: „entfällt: Fall
-    „abgeschlossen“ seit 05.12.2026.“"""
+    """„entfällt“, with the day it was called off when known, with its weekday as the pages
+    write days (:func:`format_day`: „entfällt seit Fr, 04.12.2026“, as the pages' window
+    „ENTFÄLLT seit Fr, 04.12.2026“); for a visit whose case was closed since the plan
+    (:attr:`PlannedStop.gone`) why: „entfällt: Fall „abgeschlossen“ seit Sa, 05.12.2026.“"""
     if not stop.called_off and stop.gone:
         return f"entfällt: {stop.gone}"
     since = stop.called_off_since
-    return f"entfällt seit {since:%d.%m.%Y}" if since else "entfällt"
+    return f"entfällt seit {format_day(since)}" if since else "entfällt"
 
 
 def _address_notes(g: Geocode | None, far_m: float | None) -> list[str]:
