@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from hausbesuch.gpx import GPX_NS
 from tests.cli_helpers import ClockedCli
@@ -115,9 +115,14 @@ def test_report_and_exports_mark_a_closed_case_and_number_as_the_pages(closed_an
     import geopandas as gpd
     from openpyxl import load_workbook
 
-    _db, route, off, closed, folder, xlsx, gpkg = closed_and_off
+    from hausbesuch.store import ClientRow, Store
+
+    db, route, off, closed, folder, xlsx, gpkg = closed_and_off
     want = _numbers(route, off)
-    since = date.today()  # the status was set now (the real clock, as the store keeps it)
+    with Store.open(db) as store, store.session() as s:  # the status was set now, the
+        # store's day of it (the real clock in Berlin time: not the machine's date.today())
+        since = s.scalars(select(ClientRow.status_since)
+                          .where(ClientRow.client_id == closed.client_id)).one().date()
     with open(folder / "report.csv", encoding="utf-8-sig") as fh:
         report = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
     row = report[closed.client_id]
