@@ -161,7 +161,7 @@ class PlannedStop:
     #: the day it was called off (``case_visits.updated_at``), when known
     called_off_since: date | None = None
     #: why the visit does not take place though it was not called off: its case is no
-    #: longer ``offen`` since the plan was made („Fall „abgeschlossen“ seit 03.12.2026.“,
+    #: longer ``offen`` since the plan was made („Fall „abgeschlossen“ seit Do, 03.12.2026.“,
     #: :func:`hausbesuch.casework.stops.mark_gone`, set when a stored plan is shown or
     #: exported). Every output treats it as off (not counted, no route point, marked in
     #: the report and the exports) but, unlike a visit called off, it keeps its number,

@@ -538,7 +538,7 @@ def _one_closed(planned_week, tmp_path):  # noqa: ANN001, ANN202
     return db, pid, route, closed, sum(len(r.stops) for r in plan.routes)
 
 
-CLOSED_TEXT = "Fall „abgeschlossen“ seit 04.12.2026."  # as the plan's files say it
+CLOSED_TEXT = "Fall „abgeschlossen“ seit Fr, 04.12.2026."  # as the plan's files say it
 
 
 def test_web_plan_view_treats_a_closed_case_as_off_as_the_files_do(planned_week, tmp_path):

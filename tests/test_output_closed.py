@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from hausbesuch.fields import format_day
 from hausbesuch.gpx import GPX_NS
 from tests.cli_helpers import ClockedCli
 
@@ -127,7 +128,7 @@ def test_report_and_exports_mark_a_closed_case_and_number_as_the_pages(closed_an
         report = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
     row = report[closed.client_id]
     assert row["status"] == "entfallen", row
-    assert f"entfällt: Fall „abgeschlossen“ seit {since:%d.%m.%Y}." in row["grund"], row
+    assert f"entfällt: Fall „abgeschlossen“ seit {format_day(since)}." in row["grund"], row
     assert "x" not in row["grund"].split("seit")[0].replace("Fall", "")  # not the reason
     for s in route.stops:  # the number the pages show, none for the called-off visit
         n = want[s.client_id]

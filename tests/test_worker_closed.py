@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from hausbesuch.fields import format_day
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.test_worker_cache import _fresh_route, _link
@@ -38,7 +39,7 @@ def _since(site: Site, client_id: str) -> str:
 
     with site.store.session() as s:
         row = s.get(ClientRow, {"city": test_web.CITY, "client_id": client_id})
-        return f"{row.status_since:%d.%m.%Y}"
+        return format_day(row.status_since.date())  # with its weekday, as pages write days
 
 
 def _outcomes_of(site: Site, client_id: str, day) -> list[str]:  # noqa: ANN001

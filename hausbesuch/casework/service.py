@@ -635,11 +635,12 @@ VISIT_TIME_MARGIN_MIN = 60
 
 def closed_case_text(client_id: str, status: str, since: datetime | None) -> str:
     """Why a visit of a case that is no longer ``offen`` does not take place (German):
-    „K-1: Fall „abgeschlossen“ seit 03.12.2026, der Besuch entfällt.“"""
+    „K-1: Fall „abgeschlossen“ seit Do, 03.12.2026, der Besuch entfällt.“ (the words of
+    the pages: :func:`hausbesuch.casework.stops.closed_words`)"""
+    from hausbesuch.casework.stops import closed_words
     from hausbesuch.letters import status_label
 
-    when = f" seit {since:%d.%m.%Y}" if since is not None else ""
-    return f"{client_id}: Fall „{status_label(status)}“{when}, der Besuch entfällt."
+    return f"{client_id}: {closed_words(status_label(status), since)}, der Besuch entfällt."
 
 
 #: Minutes a typed visit time may lie ahead of the clock on its day (a clock running a

@@ -12,16 +12,26 @@ number (:attr:`TeamDayRoute.numbers`), shown struck through.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from hausbesuch.fields import format_day
 from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import OutcomeRow, Store
 
-__all__ = ["closed_cases", "closed_ids", "done_of", "done_text", "gone_of", "gone_stops",
-           "mark_done", "mark_gone", "outcomes_of_stops"]
+__all__ = ["closed_cases", "closed_ids", "closed_words", "done_of", "done_text", "gone_of",
+           "gone_stops", "mark_done", "mark_gone", "outcomes_of_stops"]
+
+
+def closed_words(label: str, since: datetime | None) -> str:
+    """A case no longer ``offen`` in the words of every page, file and refusal that says
+    so: its status (``label``, German) and the day it was set, with its weekday as the
+    pages write days (:func:`hausbesuch.fields.format_day`; „Fall „abgeschlossen“ seit Do,
+    03.12.2026“, as the called-off window „ENTFÄLLT seit Fr, 04.12.2026“ beside it)."""
+    when = f" seit {format_day(since.date())}" if since is not None else ""
+    return f"Fall „{label}“{when}"
 
 
 def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
@@ -29,7 +39,7 @@ def closed_cases(store: Store, city: str, stops: Sequence[PlannedStop],
                  since_of: dict[str, date] | None = None) -> dict[str, str]:
     """Per case id of ``stops`` whose case is no longer ``offen`` now (closed or put in
     Klärung since the plan, or reached at another visit): why its visit does not take
-    place, without the case id („Fall „abgeschlossen“ seit 03.12.2026.“). The phone
+    place, without the case id („Fall „abgeschlossen“ seit Do, 03.12.2026.“). The phone
     shows such a stop as called off (:func:`gone_of`);
     :func:`hausbesuch.web.casework_api.record_outcome` refuses outcomes for it.
     ``by`` (the team-day): only cases closed on that day or before it (review 22 #8: the
@@ -55,8 +65,7 @@ def closed_ids(store: Store, city: str, client_ids: Iterable[str], by: date | No
                            ClientRow.status != "offen")):
                 if by is not None and since is not None and since.date() > by:
                     continue  # closed after that day: the visit was due then
-                when = f" seit {since:%d.%m.%Y}" if since is not None else ""
-                out[cid] = f"Fall „{status_label(status)}“{when}."
+                out[cid] = f"{closed_words(status_label(status), since)}."
                 if since_of is not None and since is not None:
                     since_of[cid] = since.date()
     return out
