@@ -92,11 +92,30 @@ def is_appointment(window_text: str) -> bool:
     return window_text.startswith(f"{APPOINTMENT}: ")
 
 
-def announced_text(start: datetime, end: datetime, letter: datetime | None = None) -> str:
+def letter_words(letter: date) -> str:
+    """A letter's date as every page names it, with its weekday
+    (:func:`hausbesuch.fields.format_day`): ``Brief vom Fr, 04.12.2026``; in the window a
+    letter promised (:func:`announced_text`) and in the list's letter date at the door
+    (:attr:`PlannedStop.facts`)."""
+    from hausbesuch.fields import format_day
+
+    return f"Brief vom {format_day(letter)}"
+
+
+def names_letter(window_text: str, letter: date) -> bool:
+    """Whether a stop's window already names a letter of that day: in the words of
+    :func:`letter_words`, or as windows stored before the weekday was added wrote it
+    (``Brief vom 04.12.2026``: a stop a re-plan kept keeps the window its pages showed)."""
+    return letter_words(letter) in window_text or f"Brief vom {letter:%d.%m.%Y}" in window_text
+
+
+def announced_text(start: datetime, end: datetime, letter: date | None = None) -> str:
     """The window a letter promised, as pages and sheets show it instead of the client's
-    own windows: ``angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)``."""
+    own windows: ``angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 04.12.2026)`` (the letter's
+    day with its weekday, as the pages write days and the list's letter date beside it:
+    :func:`letter_words`)."""
     text = f"angekündigt: {start:%H:%M}–{end:%H:%M} Uhr"
-    return text + (f" (Brief vom {letter:%d.%m.%Y})" if letter is not None else "")
+    return text + (f" ({letter_words(letter)})" if letter is not None else "")
 
 
 @dataclass(frozen=True)
@@ -235,16 +254,14 @@ class PlannedStop:
     def facts(self) -> tuple[str, ...]:
         """What the team needs at the door besides the address, in the words of every page
         (phone, route page, sheet, route map): „Sprache: Türkisch“, „Brief vom Fr,
-        27.11.2026“ (the list's letter date; not again when the window already names a
-        letter of that day). No names."""
-        from hausbesuch.fields import format_day
-
+        27.11.2026“ (the list's letter date, :func:`letter_words`; not again when the
+        window already names a letter of that day, :func:`names_letter`). No names."""
         out = []
         if self.sprache:
             out.append("Sprache: " + ", ".join(self.sprache))
-        if self.angekuendigt_ab is not None and \
-                f"Brief vom {self.angekuendigt_ab:%d.%m.%Y}" not in self.window_text:
-            out.append(f"Brief vom {format_day(self.angekuendigt_ab)}")
+        letter = self.angekuendigt_ab
+        if letter is not None and not names_letter(self.window_text, letter):
+            out.append(letter_words(letter))
         return tuple(out)
 
     @property

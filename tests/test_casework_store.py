@@ -740,7 +740,7 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
         again = store.load_plan(new.id)
     (kept,) = [s for r in again.routes for s in r.stops if s.visit_id == visits[1][1].visit_id]
     assert kept.window_text == ("Termin vereinbart: 10:30 Uhr; angekündigt: 09:30–11:30 Uhr "
-                                "(Brief vom 08.12.2026)"), kept.window_text
+                                "(Brief vom Di, 08.12.2026)"), kept.window_text
 
 
 def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):

@@ -23,7 +23,7 @@ from __future__ import annotations
 import csv
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import unquote
@@ -260,3 +260,29 @@ def test_the_phone_page_shows_the_same_and_labels_by_stop(week: Week, tmp_path: 
         for name in week.names:
             assert name not in page
     assert seen == {"Sprache:", "Brief", "agreed", "missed"}, seen
+
+
+def test_a_window_naming_the_letter_says_its_day_as_the_facts_and_is_not_repeated() -> None:
+    """The window a letter promised names the letter's day with its weekday, in the words
+    of the list's letter date at the door („Brief vom Fr, 27.11.2026“; it said „Brief vom
+    27.11.2026“ beside it), and that date is then not said again. A window stored in the
+    old words (a stop a re-plan kept, with the window its pages showed) is read as naming
+    the letter too."""
+    from datetime import datetime
+
+    from hausbesuch.plandata import PlannedStop, announced_text
+
+    letter = date(2026, 11, 27)
+    at = datetime(2026, 12, 7, 8, 0)
+    window = announced_text(at, at.replace(hour=10), datetime(2026, 11, 27, 9, 30))
+    assert window == "angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 27.11.2026)"
+    stop = PlannedStop(client_id="K-1", position=1, arrival=at, start=at,
+                       end=at.replace(minute=45), lon=9.7, lat=50.87, address="Weg 1",
+                       district="", sprache=("Türkisch",), angekuendigt_ab=letter)
+    assert stop.facts == ("Sprache: Türkisch", "Brief vom Fr, 27.11.2026")
+    for shown in (window, "angekündigt: 08:00–10:00 Uhr (Brief vom 27.11.2026)"):
+        assert replace(stop, window_text=shown).facts == ("Sprache: Türkisch",), shown
+    # a letter of another day leaves the list's letter date at the door
+    other = announced_text(at, at.replace(hour=10), datetime(2026, 12, 1, 9, 0))
+    assert replace(stop, window_text=other).facts == (
+        "Sprache: Türkisch", "Brief vom Fr, 27.11.2026")

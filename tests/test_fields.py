@@ -336,8 +336,8 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("Mo-Fr 9-17", "Mo–Fr 09:00–17:00 Uhr"),
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
-    ("angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)",
-     "angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)"),
+    ("angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 04.12.2026)",
+     "angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 04.12.2026)"),
     ("Termin vereinbart: 10:00 Uhr", "Termin vereinbart: 10:00 Uhr"),
     ("", ""),
 ])

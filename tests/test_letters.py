@@ -910,7 +910,10 @@ def test_pages_show_the_promised_window_to_the_field_worker(planned_week, letter
                                                             letter_run):
     """A letter is written after its plan: the plan's files written again from the store
     (route pages, print sheets) and the worker's day page show each announced visit with
-    the window the letter promised and the letter's date, not the client's own window."""
+    the window the letter promised and the letter's date, not the client's own window.
+    The letter's date has its weekday, as the pages write days and the list's letter
+    date („Brief vom Fr, 27.11.2026“) beside it (it was „Brief vom 04.12.2026“)."""
+    from hausbesuch.fields import format_day
     from hausbesuch.store import CaseVisitRow, Store
     from hausbesuch.web.data import load_route
 
@@ -930,11 +933,12 @@ def test_pages_show_the_promised_window_to_the_field_worker(planned_week, letter
         v = promised[stop.visit_id]
         assert stop.window_text == (f"angekündigt: {v.promised_start:%H:%M}–"
                                     f"{v.promised_end:%H:%M} Uhr (Brief vom "
-                                    f"{v.announced_at:%d.%m.%Y})"), stop.window_text
+                                    f"{format_day(v.announced_at.date())})"), stop.window_text
     pages = "".join(p.read_text(encoding="utf-8")
                     for p in (base / "wieder").rglob("*.html") if "assets" not in p.parts)
     v = next(iter(promised.values()))
-    assert f"angekündigt: {v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr" in pages
+    assert (f"angekündigt: {v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr (Brief vom "
+            f"{format_day(v.announced_at.date())})") in pages
 
 
 def test_a_plan_stored_without_case_visits_gets_them(planned_week, tmp_path):

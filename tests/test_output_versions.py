@@ -170,7 +170,7 @@ def test_a_window_announced_for_another_day_is_not_shown_on_the_old_stop(version
     assert von is None or str(von) in ("NaT", "None"), von
     promise(route.day)
     item, von = shown("eigener-tag")
-    assert "angekündigt: 08:00–10:00 Uhr (Brief vom 04.12.2026)" in item, item
+    assert "angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 04.12.2026)" in item, item
     assert von.to_pydatetime() == datetime.combine(route.day, datetime.min.time()).replace(
         hour=8)
 
