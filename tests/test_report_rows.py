@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from hausbesuch.fields import format_moment
 from hausbesuch.planning.report import report_rows
 from tests.test_maps import sample_plan
 
@@ -28,7 +29,7 @@ def test_a_client_visited_twice_shows_its_last_visit_and_names_the_other() -> No
     assert (row["status"], row["datum"], row["team"]) == ("geplant", r3.day.isoformat(),
                                                           r3.team_id)
     assert row["beginn"] == later.start.strftime("%H:%M")
-    assert (f"weiterer Besuch im Plan: {r2.day:%d.%m.%Y} {first.start:%H:%M} "
+    assert (f"weiterer Besuch im Plan: {format_moment(first.start)} "
             f"(Team {r2.team_id})") in row["grund"]
     # a client visited once names no other visit
     other = next(r for r in report_rows(twice) if r["id"] == r1.stops[0].client_id)
@@ -93,7 +94,7 @@ def test_called_off_visits_in_the_report_and_the_workbook(tmp_path: Path) -> Non
     row = next(r for r in rows if r["id"] == live.client_id and r["status"] != "abgelehnt")
     assert (row["status"], row["position"], row["beginn"]) == (
         "geplant", str(live.position), live.start.strftime("%H:%M"))
-    assert (f"weiterer Besuch im Plan: {r1.day:%d.%m.%Y} {off_later.start:%H:%M} "
+    assert (f"weiterer Besuch im Plan: {format_moment(off_later.start)} "
             f"(Team {r1.team_id}, entfällt seit Fr, 04.12.2026)") in row["grund"]
     row = next(r for r in rows if r["id"] == gone.client_id and r["status"] != "abgelehnt")
     assert (row["status"], row["team"], row["datum"]) == (
@@ -132,8 +133,8 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
     assert len(rows) == 1
     row = rows[0]
     assert row["status"] == STATUS_UNASSIGNED and row["datum"] == "", row
-    assert row["grund"] == (f"{reason}; weiterer Besuch im Plan: {r1.day:%d.%m.%Y} "
-                            f"{made.start:%H:%M} (Team {r1.team_id})"), row
+    assert row["grund"] == (f"{reason}; weiterer Besuch im Plan: {format_moment(made.start)} "
+                            f"(Team {r1.team_id})"), row
     # its address notes stay with it (review 15 L5)
     from hausbesuch.plandata import Geocode
 

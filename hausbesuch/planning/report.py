@@ -9,7 +9,7 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
-from hausbesuch.fields import format_day
+from hausbesuch.fields import format_day, format_moment
 from hausbesuch.plandata import (
     STATUS_CALLED_OFF,
     STATUS_PLANNED,
@@ -114,8 +114,10 @@ def _too_far(far_m: float | None) -> bool:
 
 def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
                   but: PlannedStop | None = None) -> list[str]:
-    """„weiterer Besuch im Plan: …“ for each of a client's visits but ``but``."""
-    return [f"weiterer Besuch im Plan: {r.day:%d.%m.%Y} {s.start:%H:%M} "
+    """„weiterer Besuch im Plan: Mo, 07.12.2026, 10:00 Uhr (Team team-1, entfällt seit Fr,
+    04.12.2026)“ for each of a client's visits but ``but`` (the day with its weekday, as
+    :func:`_called_off` beside it and the pages: :func:`format_moment`)."""
+    return [f"weiterer Besuch im Plan: {format_moment(s.start)} "
             f"(Team {r.team_id}{', ' + _called_off(s) if s.off else ''})"
             for r, s in sorted(visits, key=lambda rs: rs[1].start) if s is not but]
 
