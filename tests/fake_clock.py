@@ -69,7 +69,8 @@ def server_clock(monkeypatch: pytest.MonkeyPatch, moment: datetime,
         yield
 
 
-def exercise_time_of_day(monkeypatch: pytest.MonkeyPatch, at: dtime) -> datetime:
+def exercise_time_of_day(monkeypatch: pytest.MonkeyPatch, at: dtime,
+                         never_back: bool = False) -> datetime:
     """In an exercise (``HAUSBESUCH_HEUTE`` as the test sets it), the server's wall clock
     (:func:`clock.now`) stands at ``at`` (Berlin) on the real date for the rest of the
     test, so that its "now" on the exercise's day (:func:`clock.now_on_today`: a visit time
@@ -77,14 +78,15 @@ def exercise_time_of_day(monkeypatch: pytest.MonkeyPatch, at: dtime) -> datetime
     (:func:`clock.utc`: session idle time, login tries) runs on: a session opened before
     does not end by the jump. Returns the moment (with zone).
 
-    The clock never goes back: when the real time of day is already past ``at`` (a run
-    in the evening), the moment is ``at`` on the next real day. Otherwise what the test
-    set up before (an import's status row, stamped at the real time) would lie after the
-    outcomes it records now, and the case would read as set by hand after them (the
-    outcome-correction tests failed between 21:00 and midnight Berlin time)."""
+    ``never_back``: when the real time of day is already past ``at`` (a run in the
+    evening), the moment is ``at`` on the next real day, so that what the test set up
+    before (an import's status row, stamped at the real time) does not lie after what it
+    records now (the outcome-correction tests read such a row as a status set by hand
+    after the outcome, and failed between 21:00 and midnight Berlin time). Not for a test
+    that made a worker link before: the link's end is the real day's."""
     real = clock.now()
     moment = datetime.combine(real.date(), at, clock.ZONE)
-    if moment.replace(tzinfo=None) < real:
+    if never_back and moment.replace(tzinfo=None) < real:
         moment = datetime.combine(real.date() + timedelta(days=1), at, clock.ZONE)
     monkeypatch.setattr(clock, "now", lambda: moment.replace(tzinfo=None))
     return moment

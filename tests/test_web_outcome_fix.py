@@ -59,7 +59,7 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
     stops = _stops(site)
     stop = stops[len(stops) // 2]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
-    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)  # (after every visit)
     # late on the visit day, whatever the real time: 22:30 is refused for the working
     # hours, not as a time still ahead (which it is before 22:25 real time)
     monkeypatch.setattr(clock, "now_on_today", lambda: datetime.combine(
@@ -117,7 +117,7 @@ def test_an_outcome_the_phone_could_not_send_is_entered(
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 1]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
-    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)  # (after every visit)
     with logged_in(site.url, "kora") as kora:
         page = kora.get(f"/faelle/{stop.client_id}?stadt={CITY}").text
         assert "Ergebnis nachtragen" in page
@@ -196,7 +196,7 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 3]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
-    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)  # (after every visit)
     monkeypatch.setattr(clock, "now_on_today", lambda: datetime.combine(
         stop.start.date(), dtime(23, 50)))
     old, new = "Hund im Hof Oxq-alt-7391 " * 8, "Klingel defekt Oxq-neu-5502 " * 8
@@ -262,7 +262,7 @@ def test_the_correction_form_in_chromium_at_390_px(
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 2]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
-    exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)  # (after every visit)
     _phone_outcome(site, stop, "nicht_angetroffen", note="Klingel ohne Schild")
     with sync_playwright() as pw:
         browser = launch(pw)
