@@ -696,7 +696,9 @@ def _parse_window_segment(seg: str, named: dict[TimeSlot, str] | None = None,
             pos = m.end()
             if word == "uhr":
                 continue
-            if had_time_since_days:  # a new day group starts: "Mo 9-11, Do 14-16"
+            if had_time_since_days and (word in _DAY_NAMES or word in _DAY_GROUPS):
+                # a new day group starts: "Mo 9-11, Do 14-16" (a time of day in words
+                # after a time keeps the days: "Di nachmittags, abends", review 30 #2)
                 days = set()
                 day_word = ""
                 had_time_since_days = False

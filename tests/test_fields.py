@@ -154,6 +154,20 @@ def test_time_windows_as_exports_write_them(text, weekdays, start, end) -> None:
     assert [(sorted(s.weekdays), s.start_min) for s in two] == [([1], 600), ([3], 840)]
 
 
+@pytest.mark.parametrize("text, slots", [
+    ("Di nachmittags, abends", [([1], 720, 1080), ([1], 1020, 1200)]),
+    ("Mo 9-11 und nachmittags", [([0], 540, 660), ([0], 720, 1080)]),
+    ("werktags vormittags, nachmittags", [([0, 1, 2, 3, 4], 480, 720),
+                                          ([0, 1, 2, 3, 4], 720, 1080)]),
+    ("Mo nachmittags, Do 9-11", [([0], 720, 1080), ([3], 540, 660)]),
+])
+def test_a_time_of_day_in_words_after_a_time_keeps_the_days(text, slots) -> None:
+    """Review 30 #2: a word such as „abends“ after a time started a new day group, so the
+    second time held every day (a team could be sent on a day the client never named)."""
+    assert [(sorted(s.weekdays), s.start_min, s.end_min)
+            for s in parse_time_windows(text)] == slots
+
+
 def test_a_window_a_spreadsheet_turned_into_a_date_says_so() -> None:
     with pytest.raises(FieldError, match="ist ein Datum: hat die Tabellenkalkulation"):
         parse_time_windows("10.12.2026")
