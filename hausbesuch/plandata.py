@@ -105,7 +105,8 @@ def letter_words(letter: date) -> str:
 def names_letter(window_text: str, letter: date) -> bool:
     """Whether a stop's window already names a letter of that day: in the words of
     :func:`letter_words`, or as windows stored before the weekday was added wrote it
-    (``Brief vom 04.12.2026``: a stop a re-plan kept keeps the window its pages showed)."""
+    (``Brief vom 04.12.2026``: re-plans before :attr:`PlannedStop.stored_window` stored
+    the stops they kept with the window their pages showed)."""
     return letter_words(letter) in window_text or f"Brief vom {letter:%d.%m.%Y}" in window_text
 
 
@@ -211,6 +212,14 @@ class PlannedStop:
     #: the day an appointment this visit keeps was agreed at the door (the day of the
     #: outcome „Termin vereinbart“), when known
     agreed_on: date | None = field(default=None, compare=False)
+    #: the window as the plan stored it (the client's own windows, a time agreed), for a
+    #: stop read back from the store (:func:`hausbesuch.store.planned_stops`), whose
+    #: :attr:`window_text` shows what a letter promised since or that the visit is called
+    #: off. A re-plan stores the stops it keeps with it again, not with the shown window
+    #: (which the next load would add the letter to again: an agreed time showed
+    #: „…; angekündigt: …; angekündigt: …“). None: a stop planned now, stored with
+    #: :attr:`window_text`
+    stored_window: str | None = field(default=None, compare=False)
 
     @property
     def try_label(self) -> str:

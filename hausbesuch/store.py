@@ -995,7 +995,8 @@ def _door_facts(s: Session, visit_rows: Sequence[VisitRow]) -> dict[tuple[str, i
 def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedStop]:
     """The stops of stored visit rows, in their order, each with the window a letter
     promised since the plan was made (:func:`announced_windows`) and what the pages say
-    of the client at the door (:func:`_door_facts`)."""
+    of the client at the door (:func:`_door_facts`); the window as stored stays with each
+    (:attr:`PlannedStop.stored_window`: a re-plan stores the stops it keeps with it)."""
     since: dict[str, date] = {}
     announced = announced_windows(s, [v.visit_id for v in visit_rows], called_off_since=since,
                                   days={v.visit_id: v.day for v in visit_rows if v.visit_id})
@@ -1005,7 +1006,7 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=_shown_window(v.window_text, announced.get(v.visit_id or "")),
-        notiz=v.notiz,
+        stored_window=v.window_text, notiz=v.notiz,
         visit_id=v.visit_id or "", tries_before=v.tries_before,
         called_off=(v.visit_id or "") in since, called_off_since=since.get(v.visit_id or ""))
         for v in visit_rows]
@@ -1626,7 +1627,10 @@ class Store:
                     plan_id=plan_id, route_seq=i, seq=j, team_id=r.team_id, day=r.day,
                     client_id=st.client_id, position=st.position, arrival=st.arrival,
                     start_at=st.start, end_at=st.end, lon=st.lon, lat=st.lat,
-                    address=st.address, district=st.district, window_text=st.window_text,
+                    address=st.address, district=st.district,
+                    # a stop read back (one a re-plan keeps): as stored, not as shown
+                    window_text=st.window_text if st.stored_window is None
+                    else st.stored_window,
                     notiz=st.notiz, visit_id=st.visit_id or None,
                     tries_before=st.tries_before,
                 ))
