@@ -1019,11 +1019,13 @@ CALLED_OFF = "ENTFÄLLT"
 def _shown_window(planned: str, announced: str | None) -> str:
     """A stop's window on pages: what a letter promised (or that it is called off) instead
     of the client's own windows; a time agreed with the client stays in front of it
-    (letters of an earlier version announced such visits too)."""
+    (letters of an earlier version announced such visits too), once: a re-plan before
+    :attr:`PlannedStop.stored_window` stored the stops it kept with the shown window, the
+    announcement included."""
     if announced is None:
         return planned
     if is_appointment(planned) and not announced.startswith(CALLED_OFF):
-        return f"{planned}; {announced}"
+        return f"{planned.split('; angekündigt: ', 1)[0]}; {announced}"
     return announced
 
 

@@ -9,7 +9,7 @@ before its moment as they were; before, it stored them with that shown window, s
 version's rows held a letter's promise as the client's window, and an agreed appointment
 a letter announced showed the announcement twice on every page of the new version
 („Termin vereinbart: 10:30 Uhr; angekündigt: …; angekündigt: …“): the stored text had it,
-and loading added it again.
+and loading added it again. A version stored so before is shown with it once.
 
 Through the commands on a real SQLite store (the module plan of
 :mod:`tests.test_casework_store`): letters for the planned week, an appointment agreed at
@@ -126,3 +126,15 @@ def test_a_replan_keeps_the_visits_own_windows_not_the_letters_shown(
                 if "Vereinbarter Termin 10:30 Uhr" in (t := p.read_text(encoding="utf-8")))
     item = page[page.index("Vereinbarter Termin 10:30 Uhr"):].split("</li>", 1)[0]
     assert item.count("angekündigt") == 1, item
+    # a version a re-plan stored before the visits kept were stored with their own windows
+    # holds the shown one, the announcement included: it is shown once as well
+    from hausbesuch.store import VisitRow
+
+    with Store.open(copy) as store, store.session() as s:
+        s.scalars(select(VisitRow).where(VisitRow.plan_id == v3.id,
+                                         VisitRow.visit_id == agreed.visit_id)).one() \
+            .window_text = shown
+    with Store.open(copy) as store:
+        (again,) = [s for r in store.load_plan(v3.id).routes for s in r.stops
+                    if s.visit_id == agreed.visit_id]
+    assert again.window_text == shown, again.window_text
