@@ -77,6 +77,8 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_view": "Tagesroute über Link angesehen",
     "worker_link_check": "Geänderte Ergebnisse der Tagesroute über Link abgerufen "
                          "(Prüfung des Telefons)",
+    "worker_link_copy": "Tagesroute über Link für die Nutzung ohne Netz neu gespeichert "
+                        "(Telefon, nach geänderten Ergebnissen)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
                           "Formular-Token fehlt)",
@@ -104,7 +106,8 @@ PLAN_ACTIONS = frozenset({
     "plan_files_downloaded", "plan_exportiert", "ergebnisse_angezeigt", "replan_job_started",
 })
 #: Actions about one team-day of a plan (details ``team`` and ``day``).
-TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_check", "worker_link_created",
+TEAM_DAY_ACTIONS = frozenset({"worker_link_view", "worker_link_check", "worker_link_copy",
+                              "worker_link_created",
                               "worker_link_revoked",
                               "worker_link_refused", "laufzettel_angezeigt",
                               "gpx_heruntergeladen"})

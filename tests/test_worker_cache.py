@@ -898,9 +898,13 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
     done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
     route, cid = next((r, s.client_id) for r in _current_plan(site).routes for s in r.stops
                       if not s.called_off and (s.client_id, r.day) not in done)
-    _, _, url = _link(site, route, on_its_day=True)
+    _, link, url = _link(site, route, on_its_day=True)
     exercise_time_of_day(monkeypatch, dtime(21, 0))  # (the server: after every visit)
     state = f"#stopp-{cid} [data-state]"
+
+    def audited(action: str) -> list[dict]:
+        return [r for r in site.store.audit_rows(action=action)
+                if r["actor"] == f"link:{link.prefix}"]
     try:
         csrf = re.search(r'data-csrf="([^"]+)"', httpx.get(url).text).group(1)
         r = httpx.post(url + "ergebnis", headers={"Accept": "application/json"}, data={
@@ -919,10 +923,15 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
             casework_api.correct_outcome(
                 site.store, site.app.state.web.profile(test_web.CITY), "kora", cid, visit,
                 "nicht_angetroffen", time_min=10 * 60 + 5, appointment=None, note=None)
+            views = len(audited("worker_link_view"))
             page.clock.run_for(61_000)
             page.wait_for_function("(sel) => document.querySelector(sel).innerText"
                                    ".includes('Nicht angetroffen')", arg=state)
             _copy_says(page, url, cid, "Erfasst: Nicht angetroffen (10:05 Uhr)")
+            # the fresh copy is audited as a copy, not as a view (review 30 #4)
+            page.wait_for_timeout(300)
+            assert len(audited("worker_link_copy")) == 1
+            assert len(audited("worker_link_view")) == views
             ctx.set_offline(True)
             page.reload()
             assert page.inner_text(state) == "Erfasst: Nicht angetroffen (10:05 Uhr)"

@@ -104,6 +104,12 @@ KNOWN_PARAM = "stand"
 #: Audit action of a check that returns outcomes the phone did not have: once per phone
 #: and change, where a row per check would be one a minute per phone.
 AUDIT_CHECK = "worker_link_check"
+#: Request header of the service worker's fetch of a fresh copy of the page (after a
+#: check found the outcomes changed), and the audit action of that fetch: the page goes
+#: to the phone's cache, nobody looks at it then.
+COPY_HEADER = "X-Kopie"
+COPY_REFRESH = "auffrischen"
+AUDIT_COPY = "worker_link_copy"
 #: What :func:`header_text` leaves as it is: printable ASCII but „%“ (JSON's ``{"":,}``
 #: and spaces need no escape in a header value).
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -273,8 +279,11 @@ def worker_page(request: Request, token: str) -> Response:
                    route_geocodes(web.store, plan_id, route), gone, out_note=out_note,
                    # „erledigt 09:40 Uhr: Verweigert“ instead of the planned visit (QA 28 F10)
                    done=casework_api.done_of(route.stops, recorded))
-    casework_api.audit(web.store, _actor(link), "worker_link_view", city=link.city,
-                       plan_id=plan_id,
+    # the service worker's fresh copy for use without signal (COPY_HEADER) is no view:
+    # audited as what it is (review 30 #4)
+    copy = request.headers.get(COPY_HEADER) == COPY_REFRESH
+    casework_api.audit(web.store, _actor(link), AUDIT_COPY if copy else "worker_link_view",
+                       city=link.city, plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
     from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
 
