@@ -92,6 +92,23 @@ def planned(base):
     return db, plan
 
 
+def agree_appointment(plan, db: str, tmp_path: Path):  # noqa: ANN001, ANN201
+    """At the plan's first visit (not pinned) „Termin vereinbart“ for Thursday 10:30 is
+    recorded (``outcomes``): (that stop, the appointment, the moment after the visit a
+    re-plan starts from)."""
+    first = min((s for r in plan.routes for s in r.stops if s.client_id not in PINS),
+                key=lambda s: s.start)
+    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(
+        hour=10, minute=30)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
+                    f"{first.client_id};{first.start:%d.%m.%Y};{first.start:%H:%M};"
+                    f"Termin vereinbart;{when:%d.%m.%Y %H:%M}\n", encoding="utf-8")
+    code, out = invoke("outcomes", str(rows), *_common(db))
+    assert code == 0 and "1 erfasst" in out, out
+    return first, when, first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+
+
 def _pristine(db: str) -> str:
     return f"{db}.wie-geplant"
 
@@ -671,17 +688,7 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
     shutil.copy(db, copy)
     with Store.open(copy) as store:
         old = store.latest_plan("Bad Hersfeld")
-    first = min((s for r in old.routes for s in r.stops if s.client_id not in PINS),
-                key=lambda s: s.start)
-    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(
-        hour=10, minute=30)
-    rows = tmp_path / "erg.csv"
-    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
-                    f"{first.client_id};{first.start:%d.%m.%Y};{first.start:%H:%M};"
-                    f"Termin vereinbart;{when:%d.%m.%Y %H:%M}\n", encoding="utf-8")
-    code, out = invoke("outcomes", str(rows), *_common(copy))
-    assert code == 0 and "1 erfasst" in out, out
-    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    first, when, moment = agree_appointment(old, copy, tmp_path)
     out = ok("replan", old.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out",
              str(tmp_path / "neu"), "--time-limit", "6", *_common(copy))
     with Store.open(copy) as store:

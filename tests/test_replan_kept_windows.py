@@ -29,6 +29,7 @@ from tests.test_casework_store import (  # noqa: F401 - the fixtures
     PINS,
     START,
     _common,
+    agree_appointment,
     base,
     invoke,
     ok,
@@ -61,17 +62,7 @@ def test_a_replan_keeps_the_visits_own_windows_not_the_letters_shown(
                               "--db", copy], env={clock.ENV: "2026-12-01"})
     assert res.exit_code == 0, res.output
     # an appointment agreed at the first visit, planned by a re-plan
-    first = min((s for r in v1.routes for s in r.stops if s.client_id not in PINS),
-                key=lambda s: s.start)
-    when = datetime.combine(START + timedelta(days=3), datetime.min.time()).replace(
-        hour=10, minute=30)
-    rows = tmp_path / "erg.csv"
-    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
-                    f"{first.client_id};{first.start:%d.%m.%Y};{first.start:%H:%M};"
-                    f"Termin vereinbart;{when:%d.%m.%Y %H:%M}\n", encoding="utf-8")
-    code, out = invoke("outcomes", str(rows), *_common(copy))
-    assert code == 0 and "1 erfasst" in out, out
-    moment = first.end.replace(second=0, microsecond=0) + timedelta(minutes=5)
+    first, when, moment = agree_appointment(v1, copy, tmp_path)
     ok("replan", v1.id, "--from", f"{moment:%Y-%m-%d %H:%M}", "--out", str(tmp_path / "v2"),
        "--time-limit", "4", "--threads", "1", *_common(copy))
     with Store.open(copy) as store:
