@@ -54,6 +54,7 @@ from hausbesuch.plandata import (
     TeamDayRoute,
     TimeSlot,
     is_appointment,
+    letter_words,
 )
 
 __all__ = [
@@ -1440,7 +1441,7 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
     n, days, dated, arrives = (len(run.late), profile.brief.postlaufzeit_werktage,
                                run.dated, run.arrives)
     head = (f"Achtung: {n} {'Brief kommt' if n == 1 else 'Briefe kommen'} per Post zu spät "
-            f"(Brief vom {dated:%d.%m.%Y}, Postlaufzeit {days} "
+            f"({letter_words(dated)}, Postlaufzeit {days} "
             f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
             f"{format_day(arrives)}; "
             "einstellbar im Profil, [brief] postlaufzeit_werktage):")

@@ -51,7 +51,7 @@ def test_letters_for_monday_written_on_friday_are_named_too_late(planned_week, d
     res = _letters(planned_week.plan_id, db, out, today=FRIDAY_BEFORE)
     assert res.exit_code == 0, res.output
     said = _flat(res.output)
-    head = (f"Achtung: {len(monday)} Briefe kommen per Post zu spät (Brief vom 04.12.2026, "
+    head = (f"Achtung: {len(monday)} Briefe kommen per Post zu spät (Brief vom Fr, 04.12.2026, "
             "Postlaufzeit 2 Werktage: im Briefkasten am Di, 08.12.2026;")
     assert head in said
     for cid in monday:
@@ -127,7 +127,7 @@ def test_a_correction_on_the_day_before_asks_to_phone(planned_week, db, tmp_path
     line = (f"Absage kommt zu spät für den angekündigten Besuch am Mi, 09.12.2026 "
             f"({wednesday}): bitte anrufen und absagen.")
     assert line in _flat(res.output)
-    assert "Achtung: 1 Brief kommt per Post zu spät (Brief vom 08.12.2026, Postlaufzeit 2 " \
+    assert "Achtung: 1 Brief kommt per Post zu spät (Brief vom Di, 08.12.2026, Postlaufzeit 2 " \
            "Werktage: im Briefkasten am Do, 10.12.2026;" in _flat(res.output)
     assert line in _flat((out / "LIESMICH.txt").read_text(encoding="utf-8"))
     assert (out / f"korrektur_{wednesday}.pdf").is_file()
