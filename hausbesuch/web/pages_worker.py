@@ -110,6 +110,8 @@ AUDIT_CHECK = "worker_link_check"
 COPY_HEADER = "X-Kopie"
 COPY_REFRESH = "auffrischen"
 AUDIT_COPY = "worker_link_copy"
+#: Audit action of a view of the page through the link.
+AUDIT_VIEW = "worker_link_view"
 #: What :func:`header_text` leaves as it is: printable ASCII but „%“ (JSON's ``{"":,}``
 #: and spaces need no escape in a header value).
 _HEADER_SAFE = "".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%")
@@ -282,7 +284,7 @@ def worker_page(request: Request, token: str) -> Response:
     # the service worker's fresh copy for use without signal (COPY_HEADER) is no view:
     # audited as what it is (review 30 #4)
     copy = request.headers.get(COPY_HEADER) == COPY_REFRESH
-    casework_api.audit(web.store, _actor(link), AUDIT_COPY if copy else "worker_link_view",
+    casework_api.audit(web.store, _actor(link), AUDIT_COPY if copy else AUDIT_VIEW,
                        city=link.city, plan_id=plan_id,
                        details={"team": link.team_id, "day": link.day.isoformat()})
     from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
