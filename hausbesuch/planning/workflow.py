@@ -690,11 +690,15 @@ def _plan_span(
     status_of = {st.client.id: st.status for st in states}
     cli = actor.startswith("cli:")
     busy_open = any(status_of.get(v.client_id, "offen") == "offen" for v in busy.values())
-    # what a refusal says of the plans that hold the other cases (nothing is stored)
-    elsewhere, named = _planned_elsewhere(store, busy, status_of,
-                                          [st for st in others if st.status == "offen"],
-                                          cli=cli)
+
+    def planned_elsewhere() -> tuple[list[str], list[str]]:
+        """What a refusal says of the plans that hold the other cases (nothing is
+        stored); read only when refusing (it reads each plan's span)."""
+        return _planned_elsewhere(store, busy, status_of,
+                                  [st for st in others if st.status == "offen"], cli=cli)
+
     if not pool:  # no case to plan: no plan is stored (it would hold no team-day)
+        elsewhere, named = planned_elsewhere()
         if busy_open:
             text = _all_planned(profile.name, imported, not_open, elsewhere)
         else:
@@ -774,6 +778,7 @@ def _plan_span(
     if not candidates and all(u.client_id in other_ids for u in unassigned):
         # every open case's address failed (the list's cases not open plan nothing either;
         # the other open cases are in stored plans, ``elsewhere``)
+        elsewhere, named = planned_elsewhere()
         if busy_open:
             elsewhere = ["Die übrigen offenen Fälle sind schon eingeplant:", *elsewhere]
         raise CasesRefused(
