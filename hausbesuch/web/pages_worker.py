@@ -335,7 +335,6 @@ def service_worker(request: Request, token: str) -> Response:
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)
     note = phone_team_note(web.store.plan_params(plan_id), route,
                            casework_api.gone_of(route.stops, closed, recorded), recorded)
-    outcomes = recorded_json(link, route, recorded)
     known = request.query_params.get(KNOWN_PARAM)
     body = web.templates.get_template("sw.js.j2").render(
         assets=list(WORKER_ASSETS),
@@ -349,6 +348,7 @@ def service_worker(request: Request, token: str) -> Response:
                DAY_HEADER: exercise.isoformat() if exercise else "",
                TEAM_HEADER: header_text(note)}
     if known is not None:  # the page's check: the outcomes, audited when new to the phone
+        outcomes = recorded_json(link, route, recorded)
         stamp = state_stamp(outcomes)
         headers[RECORDED_HEADER] = header_text(outcomes)
         headers[RECORDED_STAMP_HEADER] = stamp
