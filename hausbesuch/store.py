@@ -942,15 +942,17 @@ def _leg_count(legs: Any) -> Any:
     return case((legs == "[]", 0), else_=joins + 1)
 
 
-def _door_facts(s: Session, visit_rows: Sequence[VisitRow]) -> dict[tuple[str, int], dict]:
-    """What the pages say of stored stops beyond the visit row, by (plan id, visit seq):
+def _door_facts(s: Session, visit_rows: Sequence[VisitRow]
+                ) -> dict[tuple[str, int, int], dict]:
+    """What the pages say of stored stops beyond the visit row, by the row's key (plan id,
+    route seq, visit seq: a visit's seq counts within its route):
     the client's ``sprache`` and ``angekuendigt_ab`` from the plan's snapshot of the list,
     and from the client's outcomes before the visit (not its own) the failed tries since
     the last contact and the day an appointment the stop keeps was agreed
     (:attr:`PlannedStop.failed_before`, :attr:`PlannedStop.agreed_on`)."""
     from hausbesuch.casework.rules import PastOutcome, directive
 
-    out: dict[tuple[str, int], dict] = {}
+    out: dict[tuple[str, int, int], dict] = {}
     by_plan: dict[str, list[VisitRow]] = {}
     for v in visit_rows:
         by_plan.setdefault(v.plan_id, []).append(v)
@@ -988,7 +990,7 @@ def _door_facts(s: Session, visit_rows: Sequence[VisitRow]) -> dict[tuple[str, i
                     facts["agreed_on"] = d.agreed_on
             elif not v.tries_before:
                 facts["failed_before"] = 0
-            out[(v.plan_id, v.seq)] = facts
+            out[(v.plan_id, v.route_seq, v.seq)] = facts
     return out
 
 
@@ -1002,7 +1004,7 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
                                   days={v.visit_id: v.day for v in visit_rows if v.visit_id})
     facts = _door_facts(s, visit_rows)
     return [PlannedStop(
-        **facts.get((v.plan_id, v.seq), {}),
+        **facts.get((v.plan_id, v.route_seq, v.seq), {}),
         client_id=v.client_id, position=v.position, arrival=v.arrival, start=v.start_at,
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=_shown_window(v.window_text, announced.get(v.visit_id or "")),

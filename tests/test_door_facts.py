@@ -168,6 +168,35 @@ def test_language_and_letter_on_route_page_sheet_and_map(week: Week) -> None:
     assert seen == {"Sprache:", "Brief"}, seen  # both kinds were planned and checked
 
 
+def test_the_stored_plans_show_each_stop_its_own_facts(week: Week, tmp_path: Path) -> None:
+    """``show`` writes the files from the store, every team-day of a plan at once: each
+    stop reads back its own client's facts. The store keyed them by the stop's number in
+    its route, so the stops numbered alike in different routes all showed the facts of
+    one of them (another client's language, letter, tries or appointment)."""
+    expected = _expected(week)
+    seen = set()
+    plan = week.second_plan  # (no outcomes on its days: every stop is shown as planned)
+    folder = tmp_path / "gezeigt"
+    _cli("show", plan.id, "--out", str(folder), "--db", week.db, today=MONDAY)
+    assert len(plan.routes) > 1  # stops of different routes share their numbers
+    for route in plan.routes:
+        for kind, stops in _views(folder, route).items():
+            for cid, text in stops.items():
+                assert _facts_in(text) == expected[cid], (kind, route.slug, cid, text)
+                seen.update(f.split()[0] for f in expected[cid])
+                if cid == week.agreed:
+                    seen.add("agreed")
+                    assert _agreed_line() in text, (kind, text)
+                elif cid == week.missed:
+                    seen.add("missed")
+                    assert "2. Versuch" in text, (kind, text)
+                else:
+                    assert "Vereinbarter Termin" not in text, (kind, cid, text)
+                    assert "Versuch" not in text and "Folgebesuch" not in text, \
+                        (kind, cid, text)
+    assert seen == {"Sprache:", "Brief", "agreed", "missed"}, seen
+
+
 def test_the_sheet_has_a_line_for_the_visit_time_read_as_uhrzeit(week: Week) -> None:
     sheets = sorted((week.first / "druck").glob("*.html"))
     assert sheets
