@@ -29,6 +29,7 @@ from tests.test_casework_store import (  # noqa: F401 - the fixtures
     PINS,
     START,
     _common,
+    _same_tree,
     agree_appointment,
     base,
     invoke,
@@ -117,6 +118,9 @@ def test_a_replan_keeps_the_visits_own_windows_not_the_letters_shown(
                 if "Vereinbarter Termin 10:30 Uhr" in (t := p.read_text(encoding="utf-8")))
     item = page[page.index("Vereinbarter Termin 10:30 Uhr"):].split("</li>", 1)[0]
     assert item.count("angekündigt") == 1, item
+    # and the re-plan wrote those very files (the visits moved with their letter's date,
+    # the appointment with the day it was agreed), not the solver's view of them
+    _same_tree(tmp_path / "v3", tmp_path / "gezeigt")
     # a version a re-plan stored before the visits kept were stored with their own windows
     # holds the shown one, the announcement included: it is shown once as well
     from hausbesuch.store import VisitRow

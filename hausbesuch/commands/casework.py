@@ -902,7 +902,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import cli_actor
         from hausbesuch.commands.plan import summary_lines
         from hausbesuch.output import check_plan_folder, plan_folder
-        from hausbesuch.planning import replan, write_plan_files
+        from hausbesuch.planning import replan, show_plan, write_plan_files
         from hausbesuch.store import Store
 
         at = parse_moment_option(moment, "--from")
@@ -922,7 +922,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)
             target = out or Path(f"plan-{result.plan_id}")
             with plan_folder(target) as folder:
-                write_plan_files(result, folder.path, profile)
+                # the files of the version as stored, as ``show`` writes them: the visits
+                # kept and moved with what letters promised and when a time was agreed
+                # („(Brief vom …)“, „am … an der Tür vereinbart“), which the solver's
+                # result does not carry
+                write_plan_files(show_plan(store, result.plan_id or "", profile, osm=osm),
+                                 folder.path, profile)
                 folder.commit(result.plan_id)
             audit_files(store, cli_actor(), profile.name, result.plan_id or "", target)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
