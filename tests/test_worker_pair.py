@@ -28,7 +28,15 @@ from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import _current_plan
 from tests.test_web_enter import _recorded
-from tests.test_worker_cache import _browser, _fresh_route, _link, _phone_at
+from tests.test_worker_cache import (
+    BERLIN,
+    _browser,
+    _fresh_route,
+    _link,
+    _open_with_worker,
+    _phone,
+    _phone_at,
+)
 from tests.test_worker_correction import _undo
 from tests.test_worker_visit_time import _done
 from tests.web_fixtures import Site, sqlite_only
@@ -253,6 +261,96 @@ def test_an_open_phone_learns_that_its_team_is_back_in(
             page.locator("li.stop textarea[name=notiz]").first.fill("")
             page.reload()
             assert page.inner_text("#abgemeldet") == back_note
+            assert errors == []
+            ctx.close()
+    finally:
+        _set_spans(site, plan_id, before)
+
+
+def _copy_team(page, url: str, text: str) -> None:  # noqa: ANN001
+    """Wait until the service worker's copy of the page at ``url`` shows ``text`` as the
+    team's line below the header (``#abgemeldet``; "": none)."""
+    said = None
+    for _ in range(150):
+        said = page.evaluate("""async (scope) => {
+            const r = await caches.match(scope);
+            if (!r) return null;
+            const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
+            const line = doc.getElementById('abgemeldet');
+            return line ? line.textContent.trim() : ''; }""", url)
+        if said == text:
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the phone's copy of the page shows the team as {said!r}, "
+                         f"not {text!r}")
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_the_copy_without_signal_follows_the_team_taken_out_and_back_in(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The open page follows *Team abmelden* and *Team wieder einplanen* with its minute
+    check (X-Team-Stand), but the service worker refreshed its copy only when the
+    outcomes changed (X-Erfasst-Stand): opened again without signal, the copy showed the
+    team as it was when the page was loaded. The copy now follows the team's state too,
+    audited as a copy once per change (``worker_link_copy``, not as a view), and a check
+    that finds the copy as it is asks for none."""
+    from hausbesuch import clock
+
+    route = _fresh_route(site)
+    monkeypatch.setenv(clock.ENV, route.day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0))
+    plan_id = _current_plan(site).id
+    before = site.store.plan_params(plan_id).get("teams_out_spans")
+    last = route.stops[-1].start
+    at, back = last - timedelta(minutes=2), last + timedelta(minutes=2)
+    team = route.team_id
+    out_note = (f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages übernimmt "
+                "ein anderes Team oder sie bleiben offen.")
+    back_note = (f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche dazwischen "
+                 "übernimmt ein anderes Team oder sie bleiben offen. Wieder eingeplant ab "
+                 f"{back:%H:%M} Uhr; derzeit keine weiteren Besuche.")
+    _, link, url = _link(site, route)
+
+    def audited(action: str) -> int:
+        return len([r for r in site.store.audit_rows(action=action)
+                    if r["actor"] == f"link:{link.prefix}"])
+
+    try:
+        others = [s for s in before or [] if s.get("team") != team]
+        _set_spans(site, plan_id, others)
+        with _browser() as browser:
+            ctx, page, errors = _phone(browser)
+            page.clock.install(time=datetime.combine(route.day, back.time(), BERLIN)
+                               .timestamp())
+            _open_with_worker(page, url)
+            assert page.locator("#abgemeldet").count() == 0
+            views = audited("worker_link_view")
+            for spans, note, copies in (
+                    ([{"team": team, "ab": at.isoformat()}], out_note, 1),
+                    ([{"team": team, "ab": at.isoformat(), "bis": back.isoformat()}],
+                     back_note, 2)):
+                _set_spans(site, plan_id, others + spans)
+                page.clock.run_for(61_000)
+                page.wait_for_function("(text) => (document.getElementById('abgemeldet') "
+                                       "|| {}).innerText === text", arg=note)
+                _copy_team(page, url, note)
+                page.wait_for_timeout(300)
+                assert audited("worker_link_copy") == copies
+                assert audited("worker_link_view") == views
+                # opened again without signal: the copy shows the team as it is now
+                ctx.set_offline(True)
+                page.reload()
+                assert page.inner_text("#abgemeldet") == note
+                assert page.get_attribute("body", "data-team") == note
+                ctx.set_offline(False)
+            # the check that finds the copy as it is asks for none
+            made: list[str] = []
+            page.on("request", lambda q: made.append(q.url) if q.url == url else None)
+            page.clock.run_for(61_000)
+            page.wait_for_timeout(500)
+            assert made == []
+            assert audited("worker_link_copy") == 2
             assert errors == []
             ctx.close()
     finally:

@@ -23,10 +23,10 @@ nothing is typed and nothing waits to be sent). It also carries the team's state
 (:data:`TEAM_HEADER`: taken out or back in, which need not change the stops) and the
 outcomes recorded (:data:`RECORDED_HEADER`: the pair's other phone on the same link marks
 the stops the first recorded, and follows a correction or an outcome taken back), with
-their stamp (:data:`RECORDED_STAMP_HEADER`): when it differs from that of the phone's
-copy, the service worker keeps a fresh copy of the page. The cache name holds
-:func:`asset_version` (a hash of the service worker and its assets), so a new version
-replaces the old copies.
+their stamp (:data:`RECORDED_STAMP_HEADER`): when that stamp or the team's state differs
+from what the phone's copy shows, the service worker keeps a fresh copy of the page. The
+cache name holds :func:`asset_version` (a hash of the service worker and its assets), so
+a new version replaces the old copies.
 
 No response of these routes carries a client name: the pages show the pseudonymous
 Kundennummer, the address and the coordinator's note, as the route pages always did.
@@ -82,7 +82,9 @@ DAY_HEADER = "X-Heute"
 #: Header of ``sw.js``: the team's state that day as the page says it (:func:`phone_team_note`,
 #: in :func:`header_text`: a header is Latin-1), so that an open page shows the team taken
 #: out or back in (*Team wieder einplanen*) without a reload (QA 28 F20): the stops may
-#: not change at all, so the :data:`TOUR_HEADER` does not tell.
+#: not change at all, so the :data:`TOUR_HEADER` does not tell. When it differs from the
+#: state the phone's copy of the page shows (``data-team``), the service worker refreshes
+#: that copy, as for :data:`RECORDED_STAMP_HEADER`.
 TEAM_HEADER = "X-Team-Stand"
 #: Header of ``sw.js``: the outcomes recorded for the team-day's stops (:func:`recorded_list`,
 #: JSON in :func:`header_text`), so that the pair's second phone on the same link marks the
@@ -105,7 +107,8 @@ KNOWN_PARAM = "stand"
 #: and change, where a row per check would be one a minute per phone.
 AUDIT_CHECK = "worker_link_check"
 #: Request header of the service worker's fetch of a fresh copy of the page (after a
-#: check found the outcomes changed), and the audit action of that fetch: the page goes
+#: check found the outcomes or the team's state changed), and the audit action of that
+#: fetch (once per change: the page remembers what its copy shows): the page goes
 #: to the phone's cache, nobody looks at it then.
 COPY_HEADER = "X-Kopie"
 COPY_REFRESH = "auffrischen"

@@ -836,24 +836,28 @@
     try { return decodeURIComponent(v); } catch (e) { return null; }
   }
   // the outcomes the phone's copy of the page shows (the server's stamp of them: the
-  // page's own, as the service worker keeps the page of each load), and whether a fresh
-  // copy is being made
+  // page's own, as the service worker keeps the page of each load), the team's state it
+  // shows (the page's line, data-team), and whether a fresh copy is being made
   var copyStamp = body.getAttribute("data-erfasst-stand") || "";
+  var copyTeam = body.getAttribute("data-team") || "";
   // ... and those this page has (the page's, then the last check's): sent with the check,
   // which gets the outcomes only so, and is audited on the server when they changed
   var knownStamp = copyStamp;
   var refreshing = false;
-  // the outcomes changed since the copy was made (the check's X-Erfasst-Stand): the
-  // service worker keeps a fresh copy, so that the page opened again without signal does
-  // not show an outcome corrected or taken back since (the open page follows the check)
-  function refreshCopy(stamp) {
+  // the outcomes (the check's X-Erfasst-Stand) or the team's state (X-Team-Stand: taken
+  // out or back in) changed since the copy was made: the service worker keeps a fresh
+  // copy, so that the page opened again without signal does not show an outcome
+  // corrected or taken back since, nor the team as it was (the open page follows the
+  // check). ``stamp``, ``team``: what the check said, which the copy shows once kept.
+  function refreshCopy(stamp, team) {
     var sw = "serviceWorker" in navigator && navigator.serviceWorker.controller;
     if (!sw || refreshing || !window.MessageChannel) return;
     refreshing = true;
     var channel = new MessageChannel();
     channel.port1.onmessage = function (ev) {
       refreshing = false;
-      if (ev.data === true) copyStamp = stamp;  // (else the next check asks again)
+      // (else the next check asks again)
+      if (ev.data === true) { copyStamp = stamp; copyTeam = team; }
     };
     sw.postMessage("kopie-auffrischen", [channel.port2]);
     // no answer (the service worker replaced meanwhile): the next check asks again
@@ -877,7 +881,9 @@
       }
       var recordedStamp = resp.ok ? resp.headers.get("X-Erfasst-Stand") : null;
       if (recordedStamp) knownStamp = recordedStamp;
-      if (recordedStamp && recordedStamp !== copyStamp) refreshCopy(recordedStamp);
+      // (either header missing, from an older server: that one does not count)
+      var nowStamp = recordedStamp || copyStamp, nowTeam = team !== null ? team : copyTeam;
+      if (nowStamp !== copyStamp || nowTeam !== copyTeam) refreshCopy(nowStamp, nowTeam);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
     }, function () {  // no answer: the phone's clock decides, with the margin
