@@ -101,7 +101,11 @@ RECORDED_STAMP_HEADER = "X-Erfasst-Stand"
 #: the outcomes the phone has (the page's, then each check's). Only a check that sends it
 #: gets the outcomes (:data:`RECORDED_HEADER`; not the browser's update check of the
 #: service worker, nor the check of another link whether it is still valid), and it is
-#: audited (:data:`AUDIT_CHECK`) when the outcomes it returns differ from those.
+#: audited (:data:`AUDIT_CHECK`) when the outcomes it returns differ from those. (A fetch
+#: without it that lacks the browser's ``Service-Worker: script`` is not the page's check
+#: either: another link's page asking whether this link is still valid sends the same
+#: request as a page of an older version, and without the stamp the server could not
+#: audit once per phone and change; fix 31.)
 KNOWN_PARAM = "stand"
 #: Audit action of a check that returns outcomes the phone did not have: once per phone
 #: and change, where a row per check would be one a minute per phone.
