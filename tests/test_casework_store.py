@@ -1892,6 +1892,9 @@ def test_an_outcome_sent_while_a_replan_runs_is_not_lost(planned, tmp_path, monk
     with Store.open(db) as store:
         assert [p.id for p in store.list_plans("Bad Hersfeld")].count(result.plan.id) == 1
         assert len(store.list_plans("Bad Hersfeld")) == 2  # one new version, not two
+        # stored with the plan, as every note: ``show``, the web's plan view and its ZIP
+        # say it too (it was added after the plan was stored, review 31)
+        assert store.load_plan(result.plan.id).warnings == result.plan.warnings
 
 
 def test_a_plan_that_keeps_changing_is_not_stored(planned, tmp_path, monkeypatch):

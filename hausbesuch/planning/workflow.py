@@ -365,9 +365,10 @@ def plan_span(
     visits of the plans made before it and books nobody twice."""
     memo: dict[str, Any] = {}  # the list is imported once, whatever the attempts
     with store.planning_lock(profile.name):
-        return _attempts(lambda say: _plan_span(
+        return _attempts(lambda say, note: _plan_span(
             store, profile, options, actor=actor, teams=teams, clients_path=clients_path,
-            osm=osm, districts_file=districts_file, progress=say, memo=memo), progress)
+            osm=osm, districts_file=districts_file, progress=say, memo=memo, note=note),
+            progress)
 
 
 #: How often a plan is made again when cases changed while it was computed.
@@ -391,26 +392,35 @@ class PlanOutdated(UserError):
             "dazu. Nichts wurde gespeichert: bitte erneut planen, wenn weniger los ist.")
 
 
-def _attempts(run: Callable[[Progress], PlanResult], progress: Progress | None) -> PlanResult:
+def _attempts(run: Callable[[Progress, str], PlanResult],
+              progress: Progress | None) -> PlanResult:
     """Run a planning step; when cases changed meanwhile (:class:`PlanOutdated`), again
-    from the store as it is now, up to :data:`PLAN_ATTEMPTS` times."""
+    from the store as it is now, up to :data:`PLAN_ATTEMPTS` times. ``run`` is given the
+    progress and the note an attempt after a change stores with its plan (""; else „Neu
+    berechnet, weil während der Planung geändert wurde: …“: a line that stays, the
+    progress line is gone when the run ends; :func:`_add_note`)."""
     say = progress or noop_progress
     changed: list[str] = []
     for attempt in range(1, PLAN_ATTEMPTS + 1):
+        note = (f"Neu berechnet, weil während der Planung geändert wurde: "
+                f"{'; '.join(changed)}.") if changed else ""
         try:
-            result = run(say)
+            return run(say, note)
         except PlanOutdated as exc:
             if attempt == PLAN_ATTEMPTS:
                 raise
             changed.append(exc.shown or "Teams oder Abwesenheiten")
             say(f"Während der Planung geändert ({changed[-1]}): neu berechnen", 0.0)
-            continue
-        if changed:  # a line that stays (the progress line is gone when the run ends)
-            result.plan.warnings.append(
-                f"Neu berechnet, weil während der Planung geändert wurde: "
-                f"{'; '.join(changed)}.")
-        return result
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _add_note(plan: Plan, note: str) -> None:
+    """A note of the run (:func:`_attempts`) among the plan's notes, in the files written
+    from the result and in the stored plan's parameters, from which ``show`` and the web
+    read the notes back; before the plan is stored."""
+    if note:
+        plan.warnings.append(note)
+        plan.params.setdefault("warnings", []).append(note)
 
 
 def _check_unchanged(store: Store, plan: Plan, marker: ChangeMarker, session: Any, *,
@@ -663,6 +673,7 @@ def _plan_span(
     districts_file: str | os.PathLike[str] | None,
     progress: Progress | None,
     memo: dict[str, Any] | None = None,
+    note: str = "",
 ) -> PlanResult:
     say = progress or noop_progress
     memo = {} if memo is None else memo
@@ -865,6 +876,7 @@ def _plan_span(
     result.chances = athome.plan_chances(store, profile, result.plan)
     result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)
+    _add_note(result.plan, note)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, unchanged_since=marker)
     result.plan_id = result.plan.id
@@ -1203,10 +1215,10 @@ def replan(
     replace the plan's own for this re-plan (None keeps them).
     """
     with store.planning_lock(profile.name):
-        return _attempts(lambda say: _replan(
+        return _attempts(lambda say, note: _replan(
             store, plan_id, profile, moment=moment, actor=actor, without_teams=without_teams,
             with_teams=with_teams, time_limit=time_limit, osm=osm, progress=say,
-            threads=threads, seed=seed), progress)
+            threads=threads, seed=seed, note=note), progress)
 
 
 T = TypeVar("T")
@@ -1244,6 +1256,7 @@ def _replan(
     with_teams: Sequence[str] = (),
     threads: int | None = None,
     seed: int | None = None,
+    note: str = "",
 ) -> PlanResult:
     say = progress or noop_progress
     # what changes after this moment is found before the version is stored
@@ -1595,6 +1608,7 @@ def _replan(
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
     say("Plan speichern", 0.95)
+    _add_note(result.plan, note)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
                          unchanged_since=marker)
