@@ -748,6 +748,11 @@ def create_app(
         tiles.append(f"{scheme}://{settings.tile_host.replace('{s}', '*')}")
     app.security_csp = content_security_policy(tiles)  # headers on every response
     app.mount("/static/vendor", StaticFiles(directory=str(VENDOR_DIR)), name="vendor")
+    # the same files with an asset version in the path (pages_worker.VERSIONED_STATIC: the
+    # worker page's, so that a new version's page never gets an older version's copies
+    # from the phone's service worker); any version names the files as they are now
+    app.mount("/static/web/v/{version}", StaticFiles(directory=str(WEB_DIR / "static")),
+              name="webstatic-versioned")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
     for module in (pages_login, pages_plans, pages_clients, pages_cases, pages_audit,

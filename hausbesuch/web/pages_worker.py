@@ -26,7 +26,10 @@ the stops the first recorded, and follows a correction or an outcome taken back)
 their stamp (:data:`RECORDED_STAMP_HEADER`): when that stamp or the team's state differs
 from what the phone's copy shows, the service worker keeps a fresh copy of the page. The
 cache name holds :func:`asset_version` (a hash of the service worker and its assets), so
-a new version replaces the old copies.
+a new version replaces the old copies; the page asks for its assets with that version in
+their path (:func:`asset_urls`), so that a page of a new version, loaded while the previous
+version's service worker still controls the phone, gets its own assets from the network
+instead of the previous version's from that worker's cache (fix 31).
 
 No response of these routes carries a client name: the pages show the pseudonymous
 Kundennummer, the address and the coordinator's note, as the route pages always did.
@@ -70,8 +73,19 @@ OUTCOME_LABELS = dict(OUTCOMES)
 #: The value of the form's default button, out of view: what the browser sends for Enter in
 #: a field (its implicit submission uses the first submit button). No outcome.
 IMPLICIT = "keine-auswahl"
-#: Static files the service worker keeps for use without signal.
+#: Static files the page uses and the service worker keeps for use without signal (the
+#: page and the service worker ask for them under :func:`asset_urls`).
 WORKER_ASSETS = ("/static/web/app.css", "/static/web/unsent.js", "/static/web/worker.js")
+#: Where the web app serves its static files (``hausbesuch/web/static``) with a version
+#: in the path: ``/static/web/v/<version>/worker.js`` is the file ``worker.js`` as it is,
+#: whatever the version (``hausbesuch.web.app`` mounts the folder there). The version is
+#: in the path, not in a query: a service worker of a version before fix 31 looks its
+#: assets up by path alone and would answer ``worker.js?v=…`` from its cache.
+VERSIONED_STATIC = "/static/web/v/"
+#: Response header of the page: the :func:`asset_version` its asset URLs name. The service
+#: worker keeps a copy of the page for use without signal only when it is its own version
+#: (its cache holds those assets; a copy of another version's page would open without them).
+VERSION_HEADER = "X-Asset-Version"
 _WEB_DIR = Path(__file__).resolve().parent
 #: Header of ``sw.js``: the :func:`tour_stamp` of the link's team-day as it is now.
 TOUR_HEADER = "X-Tour-Stand"
@@ -142,13 +156,28 @@ def header_text(text: str) -> str:
 def asset_version() -> str:
     """12 hex digits of the SHA-256 of the service worker's template and of
     :data:`WORKER_ASSETS`: part of the cache name, so that a changed file is fetched anew
-    and the previous version's copies are deleted."""
+    and the previous version's copies are deleted, and of the assets' URLs
+    (:func:`asset_urls`), so that a page of a new version never runs the previous
+    version's files from the phone's cache."""
     h = hashlib.sha256()
     files = [_WEB_DIR / "templates" / "sw.js.j2"] + [
         _WEB_DIR / "static" / a.removeprefix("/static/web/") for a in WORKER_ASSETS]
     for f in files:
         h.update(f.read_bytes())
     return h.hexdigest()[:12]
+
+
+def current_asset_version(web: WebContext) -> str:
+    """The asset version the app serves (:func:`asset_version`; ``extra["asset_version"]``
+    instead when set): one for the page's asset URLs, ``sw.js`` and its cache name."""
+    return str(web.extra.get("asset_version") or asset_version())
+
+
+def asset_urls(version: str) -> dict[str, str]:
+    """The URL of each of :data:`WORKER_ASSETS` with ``version`` in its path, by file name
+    (``{"worker.js": "/static/web/v/<version>/worker.js", …}``)."""
+    names = (a.removeprefix("/static/web/") for a in WORKER_ASSETS)
+    return {n: f"{VERSIONED_STATIC}{version}/{n}" for n in names}
 
 
 #: How far past a link's end the phone's clock must be before the phone deletes the route
@@ -300,7 +329,9 @@ def worker_page(request: Request, token: str) -> Response:
     # after a form sent without script: an appointment no route holds yet (as ``record``)
     replan = (casework_api.plans_missing_appointment(web.store, profile, _actor(link), saved)
               if saved else [])
-    return render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
+    version = current_asset_version(web)
+    resp = render(request, "worker.html.j2", link=link, outcomes=OUTCOMES,
+                  asset_urls=asset_urls(version),
                   implicit=IMPLICIT, appointment_ahead=MAX_APPOINTMENT_AHEAD_DAYS,
                   early=route.day > clock.today(), valid_until_ms=valid_until_ms(link),
                   end_margin_ms=LINK_END_MARGIN_MS,
@@ -326,6 +357,8 @@ def worker_page(request: Request, token: str) -> Response:
                   saved=saved, replan=replan, to_plan=APPOINTMENT_TO_PLAN,
                   same_day=SAME_DAY_APPOINTMENT,
                   shifts=casework_api.team_shifts(web.store, profile), **data)
+    resp.headers[VERSION_HEADER] = version
+    return resp
 
 
 @router.get("/sw.js")
@@ -343,9 +376,10 @@ def service_worker(request: Request, token: str) -> Response:
     note = phone_team_note(web.store.plan_params(plan_id), route,
                            casework_api.gone_of(route.stops, closed, recorded), recorded)
     known = request.query_params.get(KNOWN_PARAM)
+    version = current_asset_version(web)
     body = web.templates.get_template("sw.js.j2").render(
-        assets=list(WORKER_ASSETS),
-        version=str(web.extra.get("asset_version") or asset_version()),
+        assets=list(asset_urls(version).values()), version=version,
+        version_header=VERSION_HEADER,
         valid_until_ms=valid_until_ms(link), end_margin_ms=LINK_END_MARGIN_MS)
     exercise = clock.exercise_day()
     # no-store: the headers carry case ids and outcomes, which the browser's HTTP cache
