@@ -2,6 +2,8 @@
 
 - :func:`require_chromium` fails (``CI`` set) or skips when Chromium is missing.
 - :func:`serve_directory` serves a directory on a loopback port.
+- :func:`wait_until_async` waits for an async predicate in the page (Playwright's
+  ``wait_for_function`` takes its promise for a truthy value and returns at once).
 - :class:`Recorder` intercepts every request of a browser context: the tile server is
   answered with a small generated PNG (no internet needed), loopback/file/data requests
   pass, anything else is aborted and recorded as a violation. It also collects console
@@ -51,6 +53,22 @@ def require_chromium() -> Path:
     if os.environ.get("CI"):
         pytest.fail(msg, pytrace=False)
     pytest.skip(msg)
+
+
+def wait_until_async(page, predicate: str, arg: object = None, *,  # noqa: ANN001
+                     timeout_ms: int = 15_000, what: str = "") -> object:
+    """Evaluate ``predicate`` (JavaScript, may be async: its promise is awaited) in
+    ``page`` every 100 ms until it gives a truthy value, and return that; fail after
+    ``timeout_ms`` naming ``what`` and the last value. ``page.wait_for_function`` is no
+    substitute: it takes the promise of an async predicate as truthy and returns at once
+    (checked with Chromium 150: ``async () => false`` "succeeds" at once)."""
+    last: object = None
+    for _ in range(max(1, timeout_ms // 100)):
+        last = page.evaluate(predicate, arg)
+        if last:
+            return last
+        page.wait_for_timeout(100)
+    raise AssertionError(f"not so after {timeout_ms} ms: {what or predicate} (last: {last!r})")
 
 
 def png_tile(size: int = 256, rgb: tuple[int, int, int] = (232, 228, 218)) -> bytes:

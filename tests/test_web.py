@@ -1536,7 +1536,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
 
     from hausbesuch import clock
     from hausbesuch.store import AddressFixRow
-    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium
+    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium, wait_until_async
 
     exe = require_chromium()
     with sync_playwright() as pw:
@@ -1675,9 +1675,11 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         visit_at = datetime.combine(clock.now().date(), dtime(9, 41), ZoneInfo("Europe/Berlin"))
         mobile.clock.set_fixed_time(visit_at.timestamp())
         mobile.reload()
-        mobile.wait_for_function(
+        wait_until_async(
+            mobile,
             "(d) => caches.match(location.href.split('?')[0]).then((r) => r ? r.text() : '')"
-            ".then((t) => t.includes('data-heute=\"' + d + '\"'))", arg=route.day.isoformat())
+            ".then((t) => t.includes('data-heute=\"' + d + '\"'))", route.day.isoformat(),
+            what="the copy of the team-day's page kept")
 
         # no signal: the page still opens (service worker), outcomes stay on the phone
         phone.set_offline(True)

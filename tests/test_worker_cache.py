@@ -28,6 +28,7 @@ from sqlalchemy import select, update
 
 from hausbesuch import clock
 from tests import test_web, web_fixtures
+from tests.browser import wait_until_async
 from tests.fake_clock import same_moment, server_zone
 from tests.test_web import _current_plan, _open_appointment, _outcomes, _visit_time  # noqa: F401 (used by others)
 from tests.web_fixtures import Site, links_open, sqlite_only
@@ -161,12 +162,13 @@ def _phone_at_five_past_ten(monkeypatch: pytest.MonkeyPatch, route, url: str
 
 def _assert_nothing_kept(page, url: str, token: str) -> None:  # noqa: ANN001
     """No cache and no service worker of the link on the phone (``page``: same origin)."""
-    page.wait_for_function(
-        """async (scope) => {
+    wait_until_async(
+        page, """async (scope) => {
              const names = await caches.keys();
              const regs = await navigator.serviceWorker.getRegistrations();
              return !names.some((n) => n.endsWith('-' + scope)) &&
-                    !regs.some((r) => r.scope === scope); }""", arg=url, timeout=15_000)
+                    !regs.some((r) => r.scope === scope); }""", url,
+        what="no cache and no service worker of the link")
     stored = page.evaluate(STORED_JS, url)
     assert stored["mine"] == [] and url not in stored["regs"], stored
     assert not any(token in u for u in stored["urls"] + stored["names"]), stored
@@ -634,9 +636,10 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
                 {headers: {'Content-Type': 'text/html'}}));
             } }""", list(seeded.values()))
         _open_with_worker(page, url)
-        page.wait_for_function(
-            """(gone) => caches.keys().then((names) => gone.every((n) => !names.includes(n)))""",
-            arg=[seeded[k] for k in ("legacy", "old", "past", "unknown")], timeout=15_000)
+        wait_until_async(
+            page, """(gone) => caches.keys().then((names) => gone.every((n) => !names.includes(n)))""",
+            [seeded[k] for k in ("legacy", "old", "past", "unknown")],
+            what="the other links' old copies removed")
         names = page.evaluate(STORED_JS, url)["names"]
         assert seeded["valid"] in names
         mine = [n for n in names if n.endswith("-" + url)]
