@@ -20,7 +20,7 @@ import os
 import re
 import uuid
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -858,13 +858,13 @@ def _plan_span(
                 f"geplanten Besuch {when} diesem Zeitraum ({shown}{' …' if n > 10 else ''}) "
                 f"und {'wird' if n == 1 else 'werden'} hier nicht eingeplant.")
     others_in_span = Counter(v.plan_id or "?" for v in in_span.values())
-    for pid, n in sorted(others_in_span.items()):
-        params["warnings"].append(
-            f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {count(n, 'Besuch', 'Besuche')} "
-            f"in Plan {pid} eingeplant; dieser Plan kommt "
-            "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan (etwa "
-            "eine danach korrigierte Adresse) besser als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
-            f"„replan {pid} --from …“ auf der Kommandozeile.")
+    booked_twice = [
+        f"Im Zeitraum {'ist' if n == 1 else 'sind'} schon {count(n, 'Besuch', 'Besuche')} "
+        f"in Plan {pid} eingeplant; dieser Plan kommt "
+        "dazu, die Teams können doppelt verplant sein. Änderungen an einem Plan (etwa "
+        "eine danach korrigierte Adresse) besser als neue Version dieses Plans: „Neu planen“ auf seiner Seite im Web, "
+        f"„replan {pid} --from …“ auf der Kommandozeile." for pid, n in sorted(others_in_span.items())]
+    params["warnings"] += booked_twice
     params["warnings"] += _older_plans_in_span(store, profile.name, span)
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
                              params["warnings"], absent)
@@ -873,6 +873,10 @@ def _plan_span(
         profile=profile, say=say, districts=districts, unassigned=unassigned,
         rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store,
         overrides=absent)
+    if booked_twice and not any(r.stops for r in result.plan.routes):
+        # a plan without visits books no team: only its cases not planned, with their
+        # reasons, are stored (QA 31: „0 Besuche“ and the teams „doppelt verplant“)
+        _drop_notes(result, booked_twice)
     result.chances = athome.plan_chances(store, profile, result.plan)
     result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)
@@ -882,6 +886,14 @@ def _plan_span(
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
+
+
+def _drop_notes(result: PlanResult, notes: Collection[str]) -> None:
+    """Take ``notes`` out of a plan's notes: those stored with it (``params``), those its
+    files and pages show (``plan.warnings``) and those the command line prints."""
+    plan = result.plan
+    for where in (plan.params.setdefault("warnings", []), plan.warnings, result.warnings):
+        where[:] = [w for w in where if w not in notes]
 
 
 def _solve_and_assemble(

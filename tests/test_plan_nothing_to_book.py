@@ -1,0 +1,68 @@
+"""QA 31 F3: a second „Planung starten“ for a span already planned, where the first plan
+left only cases that cannot be planned (a language no team speaks), stored a plan of
+„0 Besuche in 0 Team-Tagen“ with the note that the teams may now be booked twice. A plan
+without visits books no team: it keeps its cases not planned, with their reasons, and no
+such note. Through a web job and the command line's ``plan`` (both
+:func:`hausbesuch.planning.workflow.plan_span`), on real SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import city_db, ok
+from tests.test_web_plan_list import CITY, PARAMS, _planned_week
+from tests.web_fixtures import WEEK, run_jobs_now
+
+pytestmark = pytest.mark.slow
+
+#: the note of a second plan beside one in force (planning/workflow.py)
+BOOKED_TWICE = "die Teams können doppelt verplant sein"
+
+
+@pytest.fixture(scope="module")
+def planned(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
+            ) -> Iterator[tuple[Path, object, str]]:
+    """Three days from :data:`tests.web_fixtures.WEEK` planned by a web job over 14
+    clients: every case it could plan is on a route, the one of a language no team speaks
+    (W007) left out. The folder of its SQLite database, the store and the plan's id."""
+    tmp = tmp_path_factory.mktemp("plan-nothing-to-book")
+    app, v1 = _planned_week(tmp, None, bad_hersfeld_pbf)
+    store = app.state.web.store
+    first = store.load_plan(v1)
+    assert any(r.stops for r in first.routes)
+    assert "W007" in {u.client_id for u in first.unassigned}, first.unassigned
+    yield tmp, store, v1
+
+
+def _notes(plan) -> list[str]:  # noqa: ANN001
+    return [*plan.warnings, *(plan.params or {}).get("warnings", [])]
+
+
+def test_a_second_web_plan_without_visits_warns_of_no_double_booking(planned) -> None:  # noqa: ANN001
+    from hausbesuch.web import jobs
+
+    _, store, v1 = planned
+    jobs.submit(store, "plan", CITY, PARAMS, "kora")
+    (v2,) = run_jobs_now(store)
+    again = store.load_plan(v2)
+    assert not any(r.stops for r in again.routes), again.routes
+    # its cases not planned are kept, with their reasons
+    left = {u.client_id: u.reason for u in again.unassigned}
+    assert left.get("W007"), left
+    assert [n for n in _notes(again) if BOOKED_TWICE in n or f"in Plan {v1}" in n] == []
+
+
+def test_a_second_command_line_plan_without_visits_says_the_same(planned) -> None:  # noqa: ANN001
+    tmp, store, v1 = planned
+    out = ok("plan", *city_db(f"sqlite:///{tmp / 'bare.sqlite'}"), "--start",
+             WEEK.isoformat(), "--days", "3", "--out", str(tmp / "noch"), "--time-limit", "1",
+             "--threads", "1")
+    text = " ".join(out.split())
+    assert "0 geplant" in text, text
+    assert BOOKED_TWICE not in text and f"Plan {v1} eingeplant" not in text, text
+    again = store.latest_plan(CITY)
+    assert not any(r.stops for r in again.routes)
+    assert [n for n in _notes(again) if BOOKED_TWICE in n] == []
