@@ -881,6 +881,9 @@ class PlanInfo:
     visits: int
     unassigned: int
     rejected: int
+    #: the plan's version and the version it replaced (``hausbesuch replan``, *Neu planen*)
+    version: int = 1
+    predecessor_id: str | None = None
 
 
 # --------------------------------------------------------------------------- the store
@@ -1733,7 +1736,7 @@ class Store:
 
             q = select(PlanRow.id, PlanRow.city, PlanRow.created_at, PlanRow.start, PlanRow.days,
                        count(RouteRow), count(VisitRow), count(UnassignedRow),
-                       count(RejectedRow))
+                       count(RejectedRow), PlanRow.version, PlanRow.predecessor_id)
             if city is not None:
                 q = q.where(PlanRow.city == city)
             q = q.order_by(PlanRow.created_at.desc(), PlanRow.saved_at.desc(), PlanRow.id)

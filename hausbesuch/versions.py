@@ -31,7 +31,7 @@ letter keeps no plan. The deletion is audited (plan id and counts, never a name)
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -40,8 +40,8 @@ from sqlalchemy import select
 
 from hausbesuch.errors import UserError
 
-__all__ = ["PlanDeletion", "delete_plan_version", "newest_version", "replaced_by",
-           "replaced_note", "replacement", "successors"]
+__all__ = ["PlanDeletion", "delete_plan_version", "newest_listed", "newest_version",
+           "replaced_by", "replaced_note", "replacement", "successors"]
 
 
 def successors(store: Any, plan_id: str) -> list[tuple[str, int]]:
@@ -68,6 +68,27 @@ def newest_version(store: Any, plan_id: str) -> str:
     """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
     chain = successors(store, plan_id)
     return chain[-1][0] if chain else plan_id
+
+
+def newest_listed(versions: Mapping[str, tuple[int, str | None]]) -> dict[str, str]:
+    """For plans listed together (``versions``: id -> (version, predecessor), as
+    :class:`hausbesuch.store.PlanInfo` has them), each one's newest version among them:
+    itself for the one to use, else the last re-plan of its line (of two re-plans of one
+    version, the higher version). The lists (``hausbesuch plans``, the web's *Pläne*) find
+    it without a query per plan."""
+    followers: dict[str, list[str]] = {}
+    for pid, (_, before) in versions.items():
+        if before is not None:
+            followers.setdefault(before, []).append(pid)
+    out = {}
+    for plan_id in versions:
+        newest, seen = plan_id, {plan_id}
+        while nxt := [f for f in sorted(followers.get(newest, []),
+                                        key=lambda f: versions[f][0]) if f not in seen]:
+            newest = nxt[-1]
+            seen.add(newest)
+        out[plan_id] = newest
+    return out
 
 
 def replaced_by(store: Any, plan_id: str, what: str) -> str | None:

@@ -3,7 +3,8 @@
 The list labels those „bei Erstellung“ and, beside them, counts each plan's visits as
 they stand now as the plan's page does („Stand jetzt“: open, with an outcome, off;
 closing 26: it only labelled). Over real HTTP against :mod:`tests.test_web`, and against
-an app of this module's own with an outcome, a closed case and a re-plan."""
+an app of this module's own with an outcome, a closed case and two re-plans. QA 31: the
+versions of a plan marked as such, a replaced one counting no open visits."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.shots import shoot
 from tests.test_web import site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import (
     WEEK,
     Site,
     bare_app,
+    coordinator_on_phone,
     live_server,
     logged_in,
     run_jobs_now,
@@ -37,8 +40,8 @@ def test_the_plan_list_labels_its_figures_as_those_of_the_plans_making(
         page = html.unescape(kora.get("/plaene").text)
     table = page.split("<h2>Gespeicherte Pläne</h2>", 1)[1]
     heads = re.findall(r"<th[^>]*>([^<]*)</th>", table.split("</thead>", 1)[0])
-    assert heads == ["Plan", "Zeitraum", "Erstellt", "Team-Tage", "Besuche bei Erstellung",
-                     "Stand jetzt", "Nicht eingeplant"], heads
+    assert heads == ["Plan", "Version", "Zeitraum", "Erstellt", "Team-Tage",
+                     "Besuche bei Erstellung", "Stand jetzt", "Nicht eingeplant"], heads
     note = re.search(r'<p class="muted" id="zahlen-bei-erstellung">(.*?)</p>', table)
     assert note and "„Bei Erstellung“" in note.group(1) and "entfallen" in note.group(1)
     assert 'aria-describedby="zahlen-bei-erstellung"' in table
@@ -72,8 +75,9 @@ def _planned_week(tmp: Path, url: str | None, bad_hersfeld_pbf: Path) -> tuple[o
 def changed_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
                  ) -> Iterator[tuple[str, object, list[str]]]:
     """A week planned (3 days), then on its Monday at 18:00 an outcome recorded for its
-    first visit and the case of its last visit closed, then re-planned from that moment:
-    the app's URL, its store and the two versions."""
+    first visit and the case of its last visit closed, then re-planned from that moment,
+    and re-planned again on Tuesday at 02:20 (QA 31): the app's URL, its store and the
+    three versions."""
     from hausbesuch import clock
     from hausbesuch.web import casework_api, jobs
 
@@ -96,8 +100,13 @@ def changed_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Pat
                                 "abgeschlossen", "Test: verzogen")
         jobs.submit(store, "replan", CITY, {**PARAMS, "plan_id": v1}, "kora")
         (v2,) = run_jobs_now(store)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(clock.ENV, (WEEK + timedelta(days=1)).isoformat())
+        mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(2, 20)))
+        jobs.submit(store, "replan", CITY, {**PARAMS, "plan_id": v2}, "kora")
+        (v3,) = run_jobs_now(store)
     with live_server(app) as live:
-        yield live.url, store, [v1, v2]
+        yield live.url, store, [v1, v2, v3]
 
 
 def _as_the_page_counts(store, plan_id: str) -> tuple[int, int, int]:  # noqa: ANN001
@@ -115,6 +124,8 @@ def _as_the_page_counts(store, plan_id: str) -> tuple[int, int, int]:  # noqa: A
 
 
 def test_the_plan_list_shows_the_visits_as_they_stand_now(changed_week) -> None:  # noqa: ANN001
+    """The current version's visits as they stand now; a replaced version's stand counted
+    as its page counts them, but not shown as „offen“ on the list (QA 31: see below)."""
     url, store, versions = changed_week
     counted = store.visits_now(CITY)
     with logged_in(url, "kora") as kora:
@@ -124,10 +135,11 @@ def test_the_plan_list_shows_the_visits_as_they_stand_now(changed_week) -> None:
         now = _as_the_page_counts(store, info.id)
         assert counted[info.id] == now, (info.id, counted[info.id], now)
         assert sum(now) == info.visits  # every visit of the plan's making, once
-        row = table.split(f'<a href="/plaene/{info.id}">', 1)[1].split("</tr>", 1)[0]
+        row = table.split(f'<a href="/plaene/{info.id}">{info.id}</a>', 1)[1].split("</tr>", 1)[0]
         stand = re.search(r'<td[^>]*class="stand[^"]*">([^<]*)</td>', row)
         assert stand and stand.group(1) == (
-            f"{now[0]} offen · {now[1]} mit Ergebnis · {now[2]} entfallen"), row
+            f"{now[0]} offen · {now[1]} mit Ergebnis · {now[2]} entfallen"
+            if info.id == versions[-1] else "nicht mehr gültig, es gilt Version 3"), row
     v1 = _as_the_page_counts(store, versions[0])
     # the first version: the outcome and the closed case's visit (off) counted now
     assert v1[1] >= 1 and v1[2] >= 1, v1
@@ -186,3 +198,78 @@ def test_a_visit_moved_and_done_on_another_day_is_not_done_in_the_old_version(
         assert counted[plan_id] == _as_the_page_counts(store, plan_id), plan_id
     assert counted[v2][1] == 1  # done on Tuesday in the version that has it there
     assert counted[v1][1] == 0  # not in the version that had it on Monday
+
+
+@pytest.mark.browser
+def test_the_plan_list_marks_the_versions_of_a_plan(changed_week) -> None:  # noqa: ANN001
+    """QA 31: after a week was planned and re-planned twice, *Pläne* listed three rows for
+    it alike (37, 38 and 40 visits; 29, 30 and 32 „offen“: 91 open visits for one week),
+    none saying which one holds. Now the current version comes first, „3 (aktuell)“; the
+    versions it replaced stand under it in the same row group, indented and in grey, each
+    „ersetzt durch Version 3“ in words with a link to it, and without figures of now
+    (their open visits are the current version's). At 390 px: every cell labelled on the
+    screen; at 1280 px a table."""
+    from tests.browser import contrast
+    from tests.test_web_ux import CELLS_JS, PAGE_FITS
+
+    url, store, (v1, v2, v3) = changed_week
+    now = store.visits_now(CITY)[v3]
+    with coordinator_on_phone(url) as page:
+        page.goto(url + "/plaene")
+        page.wait_for_load_state("load")
+        shoot(page, "plaene-versionen-390.png", full_page=True)
+        table = page.locator("#gespeicherte-plaene")
+        assert table.locator("tbody").count() == 1  # one group: the plan and its versions
+        rows = table.locator("tbody tr")
+        assert rows.count() == 3
+
+        def cell(i: int, label: str) -> str:
+            return rows.nth(i).locator(f'td[data-label="{label}"]').inner_text().strip()
+
+        assert [cell(i, "Plan") for i in range(3)] == [v3, v2, v1]
+        assert [cell(i, "Version") for i in range(3)] == [
+            "3 (aktuell)", "2, ersetzt durch Version 3", "1, ersetzt durch Version 3"]
+        assert cell(0, "Stand jetzt") == (
+            f"{now[0]} offen · {now[1]} mit Ergebnis · {now[2]} entfallen")
+        for i in (1, 2):
+            assert cell(i, "Stand jetzt") == "nicht mehr gültig, es gilt Version 3"
+            assert rows.nth(i).locator('td[data-label="Version"] a').get_attribute(
+                "href") == f"/plaene/{v3}"
+            # grey, and still readable (the words say „ersetzt“, not the grey)
+            grey = rows.nth(i).locator('td[data-label="Zeitraum"]').evaluate(
+                "td => getComputedStyle(td).color")
+            assert contrast(grey, "rgb(255, 255, 255)") >= 4.5, grey
+        # indented under the current version
+        left = [rows.nth(i).bounding_box()["x"] for i in range(3)]
+        assert left[1] > left[0] and left[2] > left[0], left
+        cells = page.evaluate(CELLS_JS, "#gespeicherte-plaene")
+        assert [c for c in cells if not c[1]] == [], "cells off screen"
+        assert {c[0] for c in cells} >= {"Version: ", "Stand jetzt: "}
+        assert page.evaluate(PAGE_FITS)
+        # a desk: the replaced versions' ids indented in their column
+        page.set_viewport_size({"width": 1280, "height": 900})
+        shoot(table, "plaene-versionen-1280.png")
+        ids = [rows.nth(i).locator("td a").first.bounding_box()["x"] for i in range(3)]
+        assert ids[1] > ids[0] and ids[2] > ids[0], ids
+        # „Version 3“ opens the version that holds
+        rows.nth(2).locator('td[data-label="Version"] a').click()
+        page.wait_for_url(f"**/plaene/{v3}")
+
+
+def test_the_plan_lines_keep_each_plan_with_its_versions() -> None:
+    """Two weeks, the first re-planned after the second was planned: its versions stay
+    together (the current one first), the lines in the order their newest was made."""
+    from hausbesuch.store import PlanInfo
+    from hausbesuch.web.pages_plans import plan_lines
+
+    def info(pid: str, made: int, version: int = 1, before: str | None = None) -> PlanInfo:
+        return PlanInfo(pid, CITY, datetime(2026, 12, 1, made), WEEK, 5, 5, 20, 0, 0,
+                        version, before)
+
+    a1, b1, a2 = info("a1", 8), info("b1", 9), info("a2", 10, 2, "a1")
+    c1, c2 = info("c1", 6), info("c2", 7, 2, "c1")
+    lines, newest = plan_lines([a2, b1, a1, c2, c1])  # newest first, as the store lists
+    assert [[p.id for p in line] for line in lines] == [["a2", "a1"], ["b1"], ["c2", "c1"]]
+    assert {k: v.id for k, v in newest.items()} == {
+        "a2": "a2", "a1": "a2", "b1": "b1", "c2": "c2", "c1": "c2"}
+

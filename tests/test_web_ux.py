@@ -359,7 +359,7 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
 #: The plan list's tables (/plaene) and the German label each value must carry on a phone.
 PLAN_LIST_TABLES = {
     "#auftraege": ["Gestartet", "Von", "Art", "Stand", "Plan"],
-    "#gespeicherte-plaene": ["Plan", "Zeitraum", "Erstellt", "Team-Tage",
+    "#gespeicherte-plaene": ["Plan", "Version", "Zeitraum", "Erstellt", "Team-Tage",
                              "Besuche bei Erstellung", "Stand jetzt", "Nicht eingeplant"],
 }
 #: Per cell of a table (``sel``): its label before the value (CSS ::before, its text only),

@@ -186,23 +186,17 @@ def _parse_point(text: str, example: Callable[[], str]) -> tuple[float, float]:
     return lon, lat
 
 
-def version_words(plan_id: str, versions: dict[str, tuple[int, str | None]]) -> str:
+def version_words(plan_id: str, versions: dict[str, tuple[int, str | None]],
+                  newest_of: dict[str, str]) -> str:
     """The column „Version“ of ``hausbesuch plans``: the number, the version it follows and
     whether it is the one to use: „1 (aktuell)“, „2, folgt auf 20261205-…-3548be (aktuell)“,
     „1 (ersetzt durch Version 3: 20261208-…)“ (the newest of its line, as the files of a
-    replaced version name it). ``versions``: (version, predecessor) of the plans listed.
+    replaced version name it). ``versions``: (version, predecessor) of the plans listed;
+    ``newest_of``: their :func:`hausbesuch.versions.newest_listed`.
     Before, „2 (ersetzt 20261205-…)“ read as „replaced by“ and no row said which was
     current (QA 27)."""
     version, pred = versions[plan_id]
-    followers: dict[str, list[str]] = {}
-    for pid, (_, before) in versions.items():
-        if before is not None:
-            followers.setdefault(before, []).append(pid)
-    newest, seen = plan_id, {plan_id}
-    while nxt := [f for f in sorted(followers.get(newest, []),
-                                    key=lambda f: versions[f][0]) if f not in seen]:
-        newest = nxt[-1]
-        seen.add(newest)
+    newest = newest_of[plan_id]
     said = f"{version}" + (f", folgt auf {pred}" if pred else "")
     if newest == plan_id:
         return f"{said} (aktuell)"
@@ -777,11 +771,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.config import load_profile
         from hausbesuch.othercities import cities_with_plans, other_cities_hint
         from hausbesuch.store import Store
+        from hausbesuch.versions import newest_listed
 
         name = None if all_cities else load_profile(city).name
         with Store.open(db, create=False) as store:
             plans = store.list_plans(name)
-            versions = {p.id: store.plan_version(p.id) for p in plans}
+            versions = {p.id: (p.version, p.predecessor_id) for p in plans}
+            newest_of = newest_listed(versions)
             # a forgotten --city (the default Kassel): the cities that have plans
             hint = (other_cities_hint(store, name, cities_with_plans(store), what="Pläne",
                                       lead=False)
@@ -796,7 +792,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         for p in plans:
             last = p.start + timedelta(days=p.days - 1)
             typer.echo(f"{p.id} | {p.city} | {p.start:%d.%m.%Y}–{last:%d.%m.%Y} | "
-                       f"{version_words(p.id, versions)} | {p.routes} | {p.visits} | "
+                       f"{version_words(p.id, versions, newest_of)} | {p.routes} | {p.visits} | "
                        f"{p.unassigned} | {p.rejected} | {p.created_at:%d.%m.%Y %H:%M}")
 
     @app.command("show")

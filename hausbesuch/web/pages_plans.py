@@ -30,9 +30,9 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
-from hausbesuch.store import ClientRow, PlanRow, Store, StoreError
+from hausbesuch.store import ClientRow, PlanInfo, PlanRow, Store, StoreError
 from hausbesuch.teams import plan_shift
-from hausbesuch.versions import newest_version, replaced_by
+from hausbesuch.versions import newest_listed, newest_version, replaced_by
 from hausbesuch.web import casework_api, jobs
 from hausbesuch.web.app import (
     ECHO_SHORT,
@@ -146,12 +146,32 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
              else "tage" if error else None)
     recent = jobs.recent(web.store, city)
     waiting = any(j.status == jobs.WAITING for j in recent)
-    return render(request, "plans.html.j2", status, plans=web.store.list_plans(city), city=city,
+    lines, newest_of = plan_lines(web.store.list_plans(city))
+    return render(request, "plans.html.j2", status, lines=lines, newest_of=newest_of, city=city,
                   visits_now=web.store.visits_now(city), jobs=recent, default_start=start, default_days=days,
                   max_days=MAX_DAYS, error=error, field=field,
                   earliest_start=clock.today().isoformat(),
                   no_service=no_service_hint(web) if waiting else "",
                   jobs_here=web.runner is not None)
+
+
+def plan_lines(plans: list[PlanInfo]) -> tuple[list[list[PlanInfo]], dict[str, PlanInfo]]:
+    """The stored plans (newest first, :meth:`Store.list_plans`) as lines of versions, as
+    *Pläne* lists them: each line its current version first, then the versions re-plans
+    replaced, newest first; the lines in the order their newest member was made. And per
+    plan its line's current version (itself for the current one).
+
+    Before, every version was a row like any other (QA 31: three rows for one week, 37,
+    38 and 40 visits, „29, 30 and 32 offen“, none saying which one holds)."""
+    versions = {p.id: (p.version, p.predecessor_id) for p in plans}
+    by_id = {p.id: p for p in plans}
+    newest = {pid: by_id[n] for pid, n in newest_listed(versions).items()}
+    lines: dict[str, list[PlanInfo]] = {}
+    for p in plans:  # (dicts keep the order of first appearance)
+        lines.setdefault(newest[p.id].id, []).append(p)
+    ordered = [sorted(line, key=lambda p: (p.id != current, -p.version))
+               for current, line in lines.items()]
+    return ordered, newest
 
 
 def _check_not_past(first: date) -> None:
