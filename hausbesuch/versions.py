@@ -41,7 +41,7 @@ from sqlalchemy import select
 from hausbesuch.errors import UserError
 
 __all__ = ["PlanDeletion", "delete_plan_version", "newest_listed", "newest_version",
-           "replaced_by", "replaced_note", "replacement", "successors"]
+           "replaced_by", "replaced_note", "replacement", "replanned_from", "successors"]
 
 
 def successors(store: Any, plan_id: str) -> list[tuple[str, int]]:
@@ -103,6 +103,20 @@ def replaced_by(store: Any, plan_id: str, what: str) -> str | None:
             + what.format(newest=newest))
 
 
+def replanned_from(store: Any, plan_id: str) -> datetime | None:
+    """The moment from which the re-plan that made ``plan_id`` planned anew (stored with
+    the version, ``replan_from``); None for a first version (or a plan not stored)."""
+    from hausbesuch.store import PlanRow
+
+    with store.session() as s:
+        params = s.scalar(select(PlanRow.params).where(PlanRow.id == plan_id))
+    try:
+        at = (json.loads(params or "{}") or {}).get("replan_from")
+        return datetime.fromisoformat(at) if at else None
+    except (ValueError, TypeError, AttributeError):
+        return None
+
+
 def replacement(store: Any, plan_id: str) -> tuple[str, int | None]:
     """For a plan version a re-plan has replaced, one German sentence naming the newest
     version and the moment from which the first re-plan planned anew: „Ersetzt durch
@@ -111,18 +125,11 @@ def replacement(store: Any, plan_id: str) -> tuple[str, int | None]:
     here, not from the sentence). ``("", None)`` for the newest version (and a plan
     without successor)."""
     from hausbesuch.maps import fmt_date
-    from hausbesuch.store import PlanRow
 
     chain = successors(store, plan_id)
     if not chain:
         return "", None
-    with store.session() as s:
-        params = s.scalar(select(PlanRow.params).where(PlanRow.id == chain[0][0]))
-    try:
-        at = (json.loads(params or "{}") or {}).get("replan_from")
-        first_moment = datetime.fromisoformat(at) if at else None
-    except (ValueError, TypeError, AttributeError):
-        first_moment = None
+    first_moment = replanned_from(store, chain[0][0])
     newest, version = chain[-1]
     since = (f"; Neuplanung ab {fmt_date(first_moment.date())} {first_moment:%H:%M} Uhr"
              if first_moment else "")

@@ -4,7 +4,8 @@ The list labels those „bei Erstellung“ and, beside them, counts each plan's 
 they stand now as the plan's page does („Stand jetzt“: open, with an outcome, off;
 closing 26: it only labelled). Over real HTTP against :mod:`tests.test_web`, and against
 an app of this module's own with an outcome, a closed case and two re-plans. QA 31: the
-versions of a plan marked as such, a replaced one counting no open visits."""
+versions of a plan marked as such, a replaced one counting no open visits; a re-plan
+job's page naming the moment it plans from."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from tests.web_fixtures import (
     coordinator_on_phone,
     live_server,
     logged_in,
+    page_text,
     run_jobs_now,
     sqlite_only,
     write_web_client_list,
@@ -273,3 +275,38 @@ def test_the_plan_lines_keep_each_plan_with_its_versions() -> None:
     assert {k: v.id for k, v in newest.items()} == {
         "a2": "a2", "a1": "a2", "b1": "b1", "c2": "c2", "c1": "c2"}
 
+
+def test_a_replan_jobs_page_says_from_when_it_plans(changed_week) -> None:  # noqa: ANN001
+    """QA 31: the page of the re-plan run on Tuesday at 02:20 said „Zeitraum ab Mo,
+    (the plan's first day), 3 Tage“. Now it names the moment it re-planned from, that
+    stored with the version it made; while a re-plan job waits, that it plans from its
+    start, and once it runs (or failed), the moment it began (from which it plans)."""
+    from hausbesuch import clock
+    from hausbesuch.web import jobs
+    from hausbesuch.web.jobs import JobRunner
+
+    url, store, (v1, v2, v3) = changed_week
+    tuesday, wednesday, thursday = (WEEK + timedelta(days=n) for n in (1, 2, 3))
+    span = f"(Plan vom Mo, {WEEK:%d.%m.%Y} bis Mi, {wednesday:%d.%m.%Y})"
+    done = next(j for j in jobs.recent(store, CITY) if j.plan_id == v3)
+    with logged_in(url, "kora") as kora:
+        text = page_text(kora.get(f"/auftraege/{done.id}").text)
+        assert f"Neuplanung ab Di, {tuesday:%d.%m.%Y}, 02:20 Uhr {span}." in text, text
+        assert "Zeitraum ab" not in text
+        # a re-plan started on Thursday at 09:05 (after the span: it fails, no plan)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv(clock.ENV, thursday.isoformat())
+            mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(9, 5)))
+            job_id = jobs.submit(store, "replan", CITY, {**PARAMS, "plan_id": v3}, "kora")
+            text = page_text(kora.get(f"/auftraege/{job_id}").text)
+            assert f"Neuplanung ab dem Start des Auftrags {span}." in text, text
+            runner = JobRunner(store)
+            job = runner.claim(job_id)
+            text = page_text(kora.get(f"/auftraege/{job_id}").text)
+            assert f"Neuplanung ab Do, {thursday:%d.%m.%Y}, 09:05 Uhr {span}." in text, text
+            runner.run(job)
+            mp.setattr(clock, "now", lambda: datetime.combine(date.today(), time(11, 0)))
+            assert jobs.get(store, job_id).status == jobs.FAILED
+            text = page_text(kora.get(f"/auftraege/{job_id}").text)
+            assert f"Neuplanung ab Do, {thursday:%d.%m.%Y}, 09:05 Uhr {span}." in text, text
+            assert "liegt nicht im Zeitraum des Plans" in text, text

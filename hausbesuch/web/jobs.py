@@ -116,6 +116,9 @@ class Job:
     #: a record of who planned what and when, but links to no plan (read by :func:`get`
     #: and :func:`recent`; False where the job was read without looking)
     plan_deleted: bool = False
+    #: when a runner took it (:meth:`JobRunner.claim`, :func:`hausbesuch.clock.now`);
+    #: None while it waits
+    started_at: datetime | None = None
 
     @property
     def status_label(self) -> str:
@@ -136,7 +139,8 @@ def _job(row: JobRow, plan_there: object = True) -> Job:
                status=row.status, stage=row.stage, progress=row.progress, plan_id=row.plan_id,
                error=row.error, created_by=row.created_by, created_at=row.created_at,
                finished_at=row.finished_at,
-               plan_deleted=row.plan_id is not None and plan_there is None)
+               plan_deleted=row.plan_id is not None and plan_there is None,
+               started_at=row.started_at)
 
 
 def _with_plan() -> Any:

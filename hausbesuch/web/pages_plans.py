@@ -78,7 +78,7 @@ from hausbesuch.web.pages_login import (
     retry_after,
 )
 from hausbesuch.web.pages_worker import OUTCOME_LABELS
-from hausbesuch.web.planjobs import check_span
+from hausbesuch.web.planjobs import check_span, replan_words
 from hausbesuch.web.planservice import no_service_hint
 from hausbesuch.web.security import ShownOnce, csrf_protect, shown_once, token_hash
 
@@ -249,6 +249,8 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     check_city(request, user, job.city)
     _audit_job_view(request, user, job)
     return render(request, "job.html.j2", job=job, **_next_step(web.store, job),
+                  replan_span=replan_words(web.store, job)
+                  if job.kind == "replan" and job.params.get("start") else "",
                   no_service=no_service_hint(web) if job.status == jobs.WAITING else "")
 
 

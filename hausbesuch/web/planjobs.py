@@ -2,7 +2,7 @@
 
 Both run the planning workflow of :mod:`hausbesuch.planning` over the store: ``plan``
 plans the city's open backlog for a span, ``replan`` makes a new version of a plan from
-the moment the job runs (or from the start of the span, when it lies ahead), keeping
+the moment the job starts (or from the start of the span, when it lies ahead), keeping
 visits with outcomes and every pin. The workflow stores a plan and its case visits in one
 transaction, so a job that fails leaves nothing half-written.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile, profile_ref
@@ -92,13 +92,45 @@ def plan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -> 
     return result.plan_id
 
 
-def replan_moment(first_day: date) -> datetime:
-    """The moment a web re-plan plans from: now, or the plan's first day when it lies
-    ahead. "Now" is the wall-clock time in Berlin, as the plan's times, whatever the
-    server's zone, on the day taken as today (HAUSBESUCH_HEUTE in an exercise: the real
-    date would re-plan the days the teams already worked)."""
+def replan_moment(first_day: date, started: datetime | None = None) -> datetime:
+    """The moment a web re-plan plans from: now (or ``started``, when its job began), or
+    the plan's first day when it lies ahead. "Now" is the wall-clock time in Berlin, as
+    the plan's times, whatever the server's zone, on the day taken as today
+    (HAUSBESUCH_HEUTE in an exercise: the real date would re-plan the days the teams
+    already worked); ``started`` (:func:`hausbesuch.clock.now`, a job's ``started_at``)
+    is taken on that day too."""
     start = datetime.combine(first_day, datetime.min.time())
-    return max(clock.now_on_today().replace(second=0, microsecond=0), start)
+    now = (clock.now_on_today() if started is None
+           else datetime.combine(clock.exercise_day() or started.date(), started.time()))
+    return max(now.replace(second=0, microsecond=0), start)
+
+
+def replan_words(store: Store, job: Job) -> str:
+    """What a re-plan job's page says of its span: from when it plans anew and the
+    plan's days, „Neuplanung ab Di, 08.12.2026, 02:20 Uhr (Plan vom Mo, 07.12.2026 bis
+    Fr, 11.12.2026)“. The moment: that stored with the version it made, else that of the
+    job's start (:func:`replan_job` plans from there); a job that still waits plans from
+    when it starts, or from the plan's first day when that lies ahead. Before, the page
+    said „Zeitraum ab Mo, 07.12.2026, 5 Tage“ of a re-plan from Tuesday night (QA 31)."""
+    from hausbesuch.fields import format_day, format_moment
+    from hausbesuch.versions import replanned_from
+
+    p = job.params
+    first = date.fromisoformat(p["start"])
+    days = int(p.get("days") or 1)
+    moment = replanned_from(store, job.plan_id) if job.plan_id and not job.plan_deleted \
+        else None
+    if moment is None and job.started_at is not None:
+        moment = replan_moment(first, job.started_at)
+    elif moment is None and job.active:  # waiting: from its start, or the first day ahead
+        midnight = datetime.combine(first, datetime.min.time())
+        moment = midnight if midnight > clock.now_on_today() else None
+    last = first + timedelta(days=days - 1)
+    span = (f"Plan vom {format_day(first)} bis {format_day(last)}" if days > 1
+            else f"Plan vom {format_day(first)}")
+    since = (f" ab {format_moment(moment)}" if moment
+             else " ab dem Start des Auftrags" if job.active else "")
+    return f"Neuplanung{since} ({span})"
 
 
 #: The command line's options in the workflow's messages and the web's words for them.
@@ -111,7 +143,8 @@ def replan_job(store: Store, job: Job, progress: Callable[[str, float], None]) -
     from hausbesuch.planning.workflow import replan
 
     p = job.params
-    moment = replan_moment(date.fromisoformat(p["start"]))
+    # from when the job began: its page says so (replan_words), also while it runs
+    moment = replan_moment(date.fromisoformat(p["start"]), job.started_at)
     try:
         # a team out for the rest of the day, or one brought back (the plan page's form
         # checked them; a job that runs after midnight may find them changed)
