@@ -1720,11 +1720,16 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     from hausbesuch.store import AuditRow, CaseVisitRow
 
     first, last = plan.start, plan.start + timedelta(days=plan.days - 1)
-    kept: dict[str, tuple[date, datetime]] = {}
+    # when the plan holds the announced visit itself (a re-plan keeps visit ids), else
+    # when it visits the client (a client the plan visits twice, a failed try and its
+    # revisit: a letter announcing the revisit is kept by the revisit, whatever the
+    # order of the routes; QA 31: it was compared with the failed try)
+    at_visit = {st.visit_id: st.start for r in plan.routes for st in r.stops if st.visit_id}
+    starts: dict[str, list[datetime]] = {}
     for r in plan.routes:
         for st in r.stops:
-            kept[st.client_id] = (r.day, st.start)
-    held = sorted({st.visit_id for r in plan.routes for st in r.stops if st.visit_id})
+            starts.setdefault(st.client_id, []).append(st.start)
+    held = sorted(at_visit)
     out = []
     with store.session() as s:
         lineage = plan_lineage(s, plan.id)
@@ -1746,9 +1751,10 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
         rows = [row for row in s.scalars(q) if row.visit_id not in corrected]
         status = case_statuses(s, plan.city, (row.client_id for row in rows))
         for row in rows:
-            hit = kept.get(row.client_id)
+            hits = ([at_visit[row.visit_id]] if row.visit_id in at_visit
+                    else starts.get(row.client_id, []))
             closed = status.get(row.client_id, "offen") != "offen"
-            if not closed and hit and row.promised_start <= hit[1] <= row.promised_end:
+            if not closed and any(row.promised_start <= t <= row.promised_end for t in hits):
                 continue
             # (a closed case's visit is still planned: its start tells whether it has begun)
             out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(),
