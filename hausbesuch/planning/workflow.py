@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from hausbesuch import athome, clock
 from hausbesuch.caseids import id_key
 from hausbesuch.casework import CaseState, Casework
-from hausbesuch.casework.rules import STATUS_LABELS
+from hausbesuch.casework.rules import STATUS_LABELS, Directive
 from hausbesuch.config import (
     Profile,
     district_options,
@@ -205,6 +205,34 @@ def _taken_up_note(ids: Sequence[str]) -> list[str]:
     # 22 #13: the note alone read as "planned")
     return [f"{n} {what} seit dem Plan aufgenommen ({shown}): eingeplant oder mit Grund "
             "als nicht eingeplant aufgeführt."]
+
+
+def _revisits_due(cw: Casework, span: Span, ids: Iterable[str]) -> dict[str, Directive]:
+    """Those of ``ids`` (cases with a recorded visit in the plan a re-plan keeps) whose
+    revisit the re-plan takes up (QA 31), with their directive: open, the last outcome a
+    failed try below ``max_failed_tries`` (the directive names the earliest day; after the
+    last allowed try the case is in Klärung and no longer open), no appointment agreed
+    since. None once the span is over: the next plan takes them."""
+    if span.last < cw.today() or not (ids := sorted(ids)):
+        return {}
+    return {st.client.id: st.directive for st in cw.states(ids)
+            if st.status == "offen" and st.erased_at is None
+            and st.directive.earliest is not None and st.directive.appointment is None}
+
+
+def _revisit_reason(u: UnassignedVisit, d: Directive, span: Span) -> UnassignedVisit:
+    """A revisit a re-plan cannot place says it is one, when it may come at the earliest,
+    and that the case comes into the next plan (it stays open, without a visit ahead: the
+    next ``plan`` takes it up; QA 31: „kein Arbeitstag nach …“ alone did not say that)."""
+    assert d.earliest is not None
+    when = format_day(d.earliest)
+    if d.earliest > span.last:
+        reason = (f"Wiederholungsbesuch frühestens {when} – nach diesem Plan (bis "
+                  f"{format_day(span.last)}); kommt in den nächsten Plan.")
+    else:
+        reason = (f"Wiederholungsbesuch (frühestens {when}) in diesem Plan nicht "
+                  f"einplanbar: {u.reason.rstrip('.')}; kommt in den nächsten Plan.")
+    return replace(u, reason=reason)
 
 
 def _status_reason(st: CaseState) -> str:
@@ -1220,7 +1248,9 @@ def replan(
     at that moment, pins kept, ``without_teams`` removed for the rest of that day (and
     the teams earlier versions removed for the rest of a day from the moment's on: on a
     later day they work until they went; ``with_teams`` brings such a team back from the
-    moment on, for the moment's day), absent team-days left out. Disruption is minimal: the old plan is the solver's start and a
+    moment on, for the moment's day), absent team-days left out. An appointment agreed at a
+    visit, and the revisit of a case whose visit of the plan failed (:func:`_revisits_due`),
+    is a visit of its own. Disruption is minimal: the old plan is the solver's start and a
     visit moves to another team-day only when that serves more (or more urgent) visits or
     saves more than :data:`REPLAN_MOVE_COST_S` of travel. One at a time with the city's
     other plans (:meth:`Store.planning_lock`). ``time_limit``, ``threads`` and ``seed``
@@ -1463,20 +1493,30 @@ def _replan(
         # planned, rejected, or their visit called off): another plan may have booked them
         free_again = (off_clients | {u.client_id for u in old.unassigned}
                       | {r.id for r in old.rejected if _is_address_rejected(r) and r.id})
-        look = sorted(pinned_since | free_again)
+    unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
+                  if st.visit_id not in recorded}
+    # the cases whose visit of this plan failed (nicht angetroffen, Nachricht hinterlassen)
+    # and that have no visit still to do in it: their revisit, where the rules leave a day
+    # of the span, is a visit of their own, as an agreed appointment's (QA 31: before, the
+    # kept stop with its outcome was all the plan said of them until the next week's plan)
+    tried = _revisits_due(cw, span, {st.client_id for r in kept.values() for st in r.stops
+                                     if st.visit_id in recorded}
+                          - moving_ids - pinned_since - set(unrecorded))
+    with store.session() as s:
+        look = sorted(pinned_since | free_again | set(tried))
         # a visit still to do in another plan: that plan has the client (an overdue one,
         # before today without an outcome, does not: plans take those up again)
         elsewhere = {v.client_id: v for v in s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
             CaseVisitRow.plan_id != old.id, CaseVisitRow.day >= cw.today(),
             CaseVisitRow.client_id.in_(look)))} if look else {}
-    booked = (free_again & set(elsewhere)) - {cid for cid, _ in moving}
-    unrecorded = {st.client_id: st for r in kept.values() for st in r.stops
-                  if st.visit_id not in recorded}
+    booked = ((free_again | set(tried)) & set(elsewhere)) - {cid for cid, _ in moving}
     waiting = set(unrecorded) | set(elsewhere)
+    revisit_ids = set(tried) - booked
     # (and the clients the old plan rejected for their address: fixed since, or not);
     # not those another plan has booked since (they would have two visits)
-    pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting))
+    pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting)
+                    | revisit_ids)
     # and the open cases the plan does not know that `plan` would take now (imported
     # since, re-opened; QA 22 F9: before, only a pin brought such a case in)
     new_ids = sorted(st.client.id for st in _taken_up(cw, old, span))
@@ -1550,10 +1590,13 @@ def _replan(
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
                               visit_id=visit_of.get(c.id), pin_source=st.pin_source,
-                              # (a new case: not before today, as `plan` plans)
-                              not_before=new_from if c.id in new_ids else moment)
+                              # (a new case or a revisit: not before today, as `plan`
+                              # plans)
+                              not_before=new_from if c.id in new_ids or c.id in revisit_ids
+                              else moment)
         if isinstance(cand, UnassignedVisit):
-            unassigned.append(cand)
+            unassigned.append(_revisit_reason(cand, tried[c.id], span)
+                              if c.id in revisit_ids else cand)
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, absent,
                                 span)) is not None:
             unassigned.append(bad)
@@ -1595,6 +1638,7 @@ def _replan(
                            + [_moved_note(c) for c in moved])
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
+    worded = {u.client_id for u in unassigned}  # (revisits among them: worded already)
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,
         index=cw.index, profile=profile, say=say, districts=districts,
@@ -1607,6 +1651,11 @@ def _replan(
     result.chances = athome.plan_chances(store, profile, result.plan)
     result.plan.solution.setdefault("hausbesuch", {})["neuplanung"] = _kept_part(
         old, moment, kept)
+    # a revisit the solver could not place says it is one, and that the next plan takes it
+    result.plan.unassigned = [
+        _revisit_reason(u, tried[u.client_id], span)
+        if u.client_id in revisit_ids and u.client_id not in worded else u
+        for u in result.plan.unassigned]
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
         if (u.client_id in promises and u.client_id not in moved_ids
