@@ -93,13 +93,26 @@ def format_day(d: date) -> str:
 
 def weekday_span(days: Iterable[int]) -> str:
     """Weekdays (0 = Monday) in short German: three or more consecutive days as a range
-    („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“)."""
+    („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“).
+
+    The week is read as a cycle where that makes a range: days that run on over Sunday
+    into Monday, three or more of them, are one range from their first day („Fr–Mo“ for
+    Fr, Sa, So, Mo; „So–Fr“ for all days but Saturday), and the list then starts with it
+    and goes on round the week („Fr–Mo, Mi“), as the parsers read a range („Fr-Mo“ is
+    Fr, Sa, So, Mo: :func:`parse_weekdays`, :func:`parse_time_windows`). Otherwise it is
+    Monday-first: two days over the weekend's end stay single days in the week's order
+    („Mo, So“, not „So, Mo“: no range to read), and every day is „Mo–So“."""
+    wanted = sorted(set(days))
     runs: list[list[int]] = []
-    for d in sorted(set(days)):
+    for d in wanted:
         if runs and d == runs[-1][-1] + 1:
             runs[-1].append(d)
         else:
             runs.append([d])
+    if (len(runs) > 1 and runs[0][0] == 0 and runs[-1][-1] == 6
+            and len(runs[0]) + len(runs[-1]) >= 3):
+        # Sunday runs on into Monday: one range, read from its first day round the week
+        runs = [runs[-1] + runs[0], *runs[1:-1]]
     parts: list[str] = []
     for run in runs:
         if len(run) >= 3:

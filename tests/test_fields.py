@@ -348,6 +348,14 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     ("werktags 9-12; Sa 10-12", "werktags (Mo–Fr) 09:00–12:00 Uhr; Sa 10:00–12:00 Uhr"),
     ("werktags, Sa 9-12", "Mo–Sa 09:00–12:00 Uhr"),  # not the word's days: the weekdays
     ("Mo-Fr 9-17", "Mo–Fr 09:00–17:00 Uhr"),
+    # days that run on over Sunday into Monday read as one range, as typed: „Fr-Mo“ was
+    # „Mo, Fr–So“ (the days Monday-first)
+    ("Fr-Mo 9-12", "Fr–Mo 09:00–12:00 Uhr"),
+    ("Fr bis Mo 9-12", "Fr–Mo 09:00–12:00 Uhr"),
+    ("Mo, Fr-So 9-12", "Fr–Mo 09:00–12:00 Uhr"),
+    ("So-Di nachmittags", "So–Di nachmittags (12:00–18:00 Uhr)"),
+    ("Mi, Fr-Mo 9-12", "Fr–Mo, Mi 09:00–12:00 Uhr"),
+    ("So, Mo 9-12", "Mo, So 09:00–12:00 Uhr"),  # two days: no range, the week's order
     # kept as typed: a remark (it would be lost), and what the parser does not read
     ("Di 10-12 (nach Absprache)", "Di 10-12 (nach Absprache)"),
     ("angekündigt: 08:00–10:00 Uhr (Brief vom Fr, 04.12.2026)",
@@ -357,6 +365,35 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
 ])
 def test_format_window_writes_a_typed_window_in_the_pages_words(typed: str, shown: str) -> None:
     assert fields.format_window(typed) == shown
+
+
+@pytest.mark.parametrize(("days", "shown"), [
+    ([0, 1, 2, 3, 4], "Mo–Fr"), ([0, 1, 2, 4], "Mo–Mi, Fr"), ([0, 2, 4], "Mo, Mi, Fr"),
+    (range(7), "Mo–So"), ([5, 6], "Sa, So"),
+    # over Sunday into Monday: one range from its first day, the list round the week
+    ([4, 5, 6, 0], "Fr–Mo"), ([5, 6, 0], "Sa–Mo"), ([6, 0, 1], "So–Di"),
+    ([2, 4, 5, 6, 0], "Fr–Mo, Mi"), ([0, 1, 2, 3, 4, 6], "So–Fr"),
+    ([0, 1, 3, 5, 6], "Sa–Di, Do"),
+    # two days over the weekend's end are no range: single days, Monday first
+    ([6, 0], "Mo, So"), ([0, 2, 3, 4, 6], "Mo, Mi–Fr, So"),
+])
+def test_weekday_span_reads_the_week_round_over_sunday(days, shown) -> None:
+    """„Fr-Mo 9-12“ showed as „Mo, Fr–So 09:00–12:00 Uhr“: a run of days over Sunday into
+    Monday is one range, as the parsers take „Fr-Mo“."""
+    assert fields.weekday_span(days) == shown
+
+
+def test_weekday_span_is_read_back_as_the_same_days() -> None:
+    """Every set of weekdays, as shown, is the same days to the parsers (a range over the
+    weekend included): what a page shows may be typed again."""
+    from itertools import combinations
+
+    for k in range(1, 8):
+        for days in combinations(range(7), k):
+            shown = fields.weekday_span(days)
+            assert parse_weekdays(shown) == frozenset(days), (days, shown)
+            (slot,) = parse_time_windows(f"{shown} 9-12")
+            assert slot.weekdays == frozenset(days), (days, shown)
 
 
 def test_format_moment_is_the_pages_day_and_time() -> None:
