@@ -2248,6 +2248,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
 
     from playwright.sync_api import sync_playwright
 
+    from hausbesuch.fields import format_day, format_moment
     from tests.browser import CHROMIUM_ARGS, require_chromium
 
     plan = _current_plan(site)
@@ -2285,8 +2286,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         state = stop.locator("[data-state]").inner_text()
         browser.close()
     # the agreed appointment is echoed (QA 27): the worker can check what was sent
+    # (with its weekday, as the page's own line and the case page say it)
     assert state == (f"Übermittelt: Termin vereinbart (09:05 Uhr), Termin am "
-                     f"{last:%d.%m.%Y} um 10:30 Uhr {hint}"), state
+                     f"{format_moment(at)} {hint}"), state
     assert "hausbesuch replan" not in state and plan.id not in state
     # without script: the page the form comes back to says it too
     page = httpx.get(site.url + f"/w/{token}/")
@@ -2300,11 +2302,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     assert f"Ergebnis für {second} gespeichert. {hint}" in back, back
     assert plan.id not in back
     # the stop's line names the appointment stored, as the phone's „Übermittelt“ does
-    assert (f"Erfasst: Termin vereinbart (09:20 Uhr), Termin am {last:%d.%m.%Y} um 10:30 Uhr"
+    assert (f"Erfasst: Termin vereinbart (09:20 Uhr), Termin am {format_moment(at)}"
             in back), back
     # the case page names the plan and how to re-plan it in the browser
-    from hausbesuch.fields import format_day
-
     case = re.sub(r"<[^>]+>", "", html_lib.unescape(kora.get(
         f"/faelle/{quote(first)}", params={"stadt": CITY}).text))  # the text, no links
     assert (f"Termin am {format_day(last)}, 10:30 Uhr fällt in den gespeicherten Plan {plan.id}")\

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import WEEKDAYS_DE, format_day
 from tests.test_web import (  # noqa: F401 - site: the fixture
     CITY,
     _current_plan,
@@ -177,7 +177,7 @@ def test_phone_reads_a_german_appointment_day(site: Site,  # noqa: F811
         assert r.json() == {"fehler": says, "feld": "termin"}
     r = send(f"{when:%d.%m.%y}")  # the answer names the appointment as stored (QA 27)
     assert {k: v for k, v in r.json().items() if not k.startswith("aendern_")} == {
-        "ok": True, "doppelt": False, "termin": f"{when:%d.%m.%Y} um 10:00 Uhr"}, r.text
+        "ok": True, "doppelt": False, "termin": f"{format_day(when)}, 10:00 Uhr"}, r.text
     with site.store.session() as s:
         (row,) = s.scalars(select(OutcomeRow).where(OutcomeRow.client_id == stop.client_id,
                                                     OutcomeRow.day == link.day)).all()

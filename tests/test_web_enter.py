@@ -24,6 +24,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from hausbesuch.casework import CaseworkError
+from hausbesuch.casework.service import _appointment_of_result
+from hausbesuch.fields import format_day
 from tests import test_web
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
@@ -194,7 +197,15 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
         stop2.locator("input[name=termin_datum]").fill(
             (route.day - timedelta(days=1)).isoformat())
         stop2.locator("button[value=termin_vereinbart]").click()
-        assert "liegt nicht nach dem Besuchstag" in stop2.inner_text()
+        # in the server's words, the days with their weekday (it wrote „Termin 09.12.2026
+        # liegt nicht nach dem Besuchstag 10.12.2026.“)
+        with pytest.raises(CaseworkError) as server:
+            _appointment_of_result("termin_vereinbart", datetime.combine(
+                route.day - timedelta(days=1), dtime(11, 0)), route.day)
+        assert str(server.value) == (f"Termin {format_day(route.day - timedelta(days=1))}, "
+                                     "11:00 Uhr liegt nicht nach dem Besuchstag "
+                                     f"{format_day(route.day)}.")
+        assert str(server.value) in stop2.inner_text(), stop2.inner_text()
         assert page.evaluate(QUEUE) == []
 
         ctx.set_offline(True)
@@ -214,6 +225,8 @@ def test_refused_offline_outcome_stays_on_the_phone_with_reason_and_note(
             assert "nicht angenommen:" in text and "kein Arbeitstag" in text, text
             assert "Das Ergebnis bleibt auf diesem Telefon; bitte korrigieren" in text, text
             assert "Notiz: " + note in text
+            # the appointment refused, as the server writes a moment
+            assert f"Termin: {format_day(saturday)}, 10:00 Uhr" in text, text
         queued = page.evaluate(QUEUE)
         assert len(queued) == 2 and all("kein Arbeitstag" in q["refused"] for q in queued)
         assert "nicht angenommen" in page.inner_text("#warteschlange")

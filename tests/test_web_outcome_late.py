@@ -181,7 +181,7 @@ def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_stori
         # the latest start itself fits: agreed at the door, stored
         r = send(_hhmm(latest), "spaet-2")
         assert r.status_code == 200, r.text
-        assert r.json()["termin"] == f"{when:%d.%m.%Y} um {_hhmm(latest)} Uhr", r.json()
+        assert r.json()["termin"] == f"{format_day(when)}, {_hhmm(latest)} Uhr", r.json()
         assert _visit_id(site, cid, route.day) is None  # recorded („erledigt“)
 
 

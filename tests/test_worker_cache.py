@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hausbesuch import clock
+from hausbesuch.fields import format_day
 from tests import test_web, web_fixtures
 from tests.browser import wait_until_async
 from tests.fake_clock import same_moment, server_zone
@@ -270,7 +271,8 @@ def test_outcome_refused_for_a_revoked_link_deletes_the_route_but_keeps_the_outc
         unsent = page.inner_text("#nicht-gesendet")
         assert "1 Ergebnis wurde nicht gesendet" in unsent
         assert "bitte der Koordination melden" in unsent
-        assert f"{route.stops[0].client_id}: Verzogen ({route.day:%d.%m.%Y} 10:05 Uhr)" in unsent
+        assert (f"{route.stops[0].client_id}: Verzogen ({format_day(route.day)}, 10:05 Uhr)"
+                in unsent)
         _assert_nothing_kept(page, url, token)
         queued = page.evaluate(QUEUE)
         assert len(queued) == 1 and queued[0]["blocked"] is True
@@ -319,8 +321,8 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         _assert_route_off_the_page(page, route)
         unsent = page.inner_text("#nicht-gesendet")
         assert "1 Ergebnis wurde nicht gesendet und bleibt auf diesem Telefon" in unsent
-        assert (f"{route.stops[0].client_id}: Nicht angetroffen ({route.day:%d.%m.%Y} 10:05 "
-                "Uhr), mit Notiz") in unsent
+        assert (f"{route.stops[0].client_id}: Nicht angetroffen ({format_day(route.day)}, "
+                "10:05 Uhr), mit Notiz") in unsent
         assert "verreist" not in page.content()
         assert page.evaluate(QUEUE)[0]["fields"]["notiz"] == "Nachbarin: verreist"
         assert len(page.evaluate(QUEUE)) == 1
@@ -839,7 +841,7 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
     token, link, url = _link(site, route)
     first = next(s for s in route.stops if re.fullmatch(r"[\w-]+", s.client_id))
     agreed = route.day + timedelta(days=7)
-    says = (f"Übermittelt: Termin vereinbart (10:05 Uhr), Termin am {agreed:%d.%m.%Y} um "
+    says = (f"Übermittelt: Termin vereinbart (10:05 Uhr), Termin am {format_day(agreed)}, "
             "11:30 Uhr")
     with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
         stop = page.locator(f"li#stopp-{first.client_id}")

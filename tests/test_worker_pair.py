@@ -149,7 +149,7 @@ def test_the_minute_checks_headers_stay_small_and_read_back() -> None:
     from hausbesuch.web.pages_worker import header_text
 
     entry = {"k": "N-MO06", "e": "Nachricht hinterlassen", "z": "08:07",
-             "t": ", Termin am 10.12.2026 um 15:45 Uhr", "l": True}
+             "t": ", Termin am Do, 10.12.2026, 15:45 Uhr", "l": True}
     day = json.dumps([entry] * 15, ensure_ascii=False, separators=(",", ":"))
     assert len(header_text(day)) == len(day) < 1700
     for text in (day, "Ab 09:00 Uhr abgemeldet: die weiteren Besuche übernimmt ein anderes "

@@ -55,7 +55,7 @@ from hausbesuch.casework import RESULTS, CaseworkError
 from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
 from hausbesuch.errors import UserError
-from hausbesuch.fields import FieldError, format_clock, parse_clock
+from hausbesuch.fields import FieldError, format_clock, format_moment, parse_clock
 from hausbesuch.plandata import TeamDayRoute
 from hausbesuch.versions import newest_version
 from hausbesuch.web import casework_api
@@ -245,8 +245,7 @@ def recorded_list(link: WorkerLink, route: TeamDayRoute,
         appt = rec["appointment_at"]
         out.append({"k": s.client_id, "e": OUTCOME_LABELS.get(rec["result"], rec["result"]),
                     "z": format_clock(t) if t is not None else "",
-                    "t": (f", Termin am {appt:%d.%m.%Y} um {appt:%H:%M} Uhr"
-                          if appt is not None else ""),
+                    "t": f", Termin am {format_moment(appt)}" if appt is not None else "",
                     "l": _via_link(link, rec)})
     return out
 
@@ -660,7 +659,7 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
                              **({"aendern_hinweis": correction_open_hint(left)}
                                 if left else {}),
                              **({"hinweis": hint} if hint else {}),
-                             **({"termin": f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr"}
+                             **({"termin": format_moment(appointment)}
                                 if appointment is not None else {})})
     return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
                             status_code=303)

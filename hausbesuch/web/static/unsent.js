@@ -11,6 +11,23 @@ var hausbesuchUnsent = (function () {
     if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
     return iso.slice(8, 10) + "." + iso.slice(5, 7) + "." + iso.slice(0, 4);
   }
+  // the weekday of an ISO day („Do“); "" for a day typed otherwise or one not in the
+  // calendar (2026-02-31)
+  function weekdayDe(iso) {
+    iso = String(iso);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return "";
+    var d = new Date(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)));
+    if (d.getUTCDate() !== +iso.slice(8, 10)) return "";
+    return ["So", "Mo", "Di", "Mi", "Do", "Fr", "Sa"][d.getUTCDay()];
+  }
+  // an ISO day and a clock time as the server writes a moment (fields.format_moment:
+  // „Do, 17.12.2026, 10:30 Uhr“), so that an echo made here reads as the server's; a day
+  // typed otherwise stays as typed, a part not given is left out
+  function momentDe(iso, clock) {
+    var c = String(clock || "").trim();
+    return [weekdayDe(iso), iso ? dayDe(iso) : "", c ? c + " Uhr" : ""]
+      .filter(function (x) { return x; }).join(", ");
+  }
   // the outcomes ``q`` (worker.js's queue items) into ``box``; the intro paragraph, or null
   // when there is none to list
   function render(box, q) {
@@ -27,9 +44,8 @@ var hausbesuchUnsent = (function () {
       var zeit = String(f.zeit || "");
       var li = document.createElement("li");
       li.textContent = String(f.kundennummer || "?") + ": " + String(item.label || "") +
-        (zeit ? " (" + dayDe(zeit.slice(0, 10)) + " " + zeit.slice(11) + " Uhr)" : "") +
-        (f.termin_datum ? ", Termin " + dayDe(String(f.termin_datum)) + " " +
-          String(f.termin_zeit || "") : "") +
+        (zeit ? " (" + momentDe(zeit.slice(0, 10), zeit.slice(11)) + ")" : "") +
+        (f.termin_datum ? ", Termin am " + momentDe(String(f.termin_datum), f.termin_zeit) : "") +
         (f.notiz ? ", mit Notiz" : "") +
         (item.refused ? ", nicht angenommen: " + item.refused : "");
       list.appendChild(li);
@@ -37,5 +53,5 @@ var hausbesuchUnsent = (function () {
     box.appendChild(list);
     return p;
   }
-  return { dayDe: dayDe, render: render };
+  return { dayDe: dayDe, weekdayDe: weekdayDe, momentDe: momentDe, render: render };
 })();

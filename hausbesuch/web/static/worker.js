@@ -48,12 +48,12 @@
     try { return JSON.parse(localStorage.getItem(sentKey) || "[]"); } catch (e) { return []; }
   }
   // the agreed appointment of an outcome sent, as the line „Übermittelt …“ echoes it
-  // (QA 27): the server's reading of it (``termin`` of its answer), else the fields sent
+  // (QA 27): the server's reading of it (``termin`` of its answer), else the fields sent;
+  // in the words of the page's „Erfasst: …“ line („, Termin am Do, 17.12.2026, 10:30 Uhr“)
   function appointmentEcho(fields, data) {
     if (data && data.termin) return ", Termin am " + data.termin;
     if (!fields.termin_datum || !fields.termin_zeit) return "";
-    return ", Termin am " + hausbesuchUnsent.dayDe(fields.termin_datum) + " um " +
-      fields.termin_zeit + " Uhr";
+    return ", Termin am " + hausbesuchUnsent.momentDe(fields.termin_datum, fields.termin_zeit);
   }
   function remember(item, data) {
     var list = sentList();
@@ -927,7 +927,6 @@
   function waiting(x) {
     return !x.blocked && !x.refused && x.fields.schluessel !== sendingKey;
   }
-  var dayDe = hausbesuchUnsent.dayDe;
 
   // an outcome the server refused (400): it stays on the phone with the server's reason
   // and its note until it is recorded again (corrected) or discarded
@@ -972,8 +971,8 @@
     }
     if (item.fields.termin_datum || item.fields.termin_zeit) {
       var appt = document.createElement("p");
-      appt.textContent = "Termin: " + (item.fields.termin_datum ? dayDe(item.fields.termin_datum) : "") +
-        " " + item.fields.termin_zeit;
+      appt.textContent = "Termin: " + hausbesuchUnsent.momentDe(item.fields.termin_datum,
+        item.fields.termin_zeit);
       box.appendChild(appt);
     }
     var drop = document.createElement("button");
@@ -1221,9 +1220,8 @@
     var start = +m[1] * 60 + +m[2], first = hours[0], last = hours[1];
     if (start <= first || start >= last || start + minutes <= last) return "";
     // (the moment as the server writes it: fields.format_moment, „Do, 10.12.2026, 15:45 Uhr“)
-    var head = "Termin " + ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So"][wd] + ", " + dayDe(iso) +
-      ", " + hhmm(start) + " Uhr: der Besuch (" + minutes + " Min.) endet nach Schichtende " +
-      hhmm(last) + " Uhr; ";
+    var head = "Termin " + hausbesuchUnsent.momentDe(iso, hhmm(start)) + ": der Besuch (" +
+      minutes + " Min.) endet nach Schichtende " + hhmm(last) + " Uhr; ";
     if (last - minutes <= first) {
       return head + "an diesem Tag passt er in keine Schicht. Bitte einen anderen Tag " +
         "vereinbaren oder die Koordination anrufen.";
@@ -1240,14 +1238,16 @@
     }
     // today's appointment: only the coordination can pin a visit for later today (QA 28 F7)
     if (iso === day && SAME_DAY) return SAME_DAY;
+    // (in the server's words: casework.service, „Termin Do, 10.12.2026, 11:00 Uhr liegt …“)
+    var when = "Termin " + hausbesuchUnsent.momentDe(iso, timeText);
     if (iso <= day) {
-      return "Termin " + dayDe(iso) + " liegt nicht nach dem Besuchstag " + dayDe(day) + ".";
+      return when + " liegt nicht nach dem Besuchstag " + hausbesuchUnsent.momentDe(day) + ".";
     }
     var diff = (Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10)) -
       Date.UTC(+day.slice(0, 4), +day.slice(5, 7) - 1, +day.slice(8, 10))) / 86400000;
     if (diff > ahead) {
-      return "Termin " + dayDe(iso) + " liegt mehr als " + ahead + " Tage nach dem Besuch am " +
-        dayDe(day) + " (Jahr vertippt?).";
+      return when + " liegt mehr als " + ahead + " Tage nach dem Besuch am " +
+        hausbesuchUnsent.momentDe(day) + " (Jahr vertippt?).";
     }
     return pastShift(iso, timeText, minutes);
   }
