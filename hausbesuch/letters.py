@@ -45,7 +45,7 @@ from hausbesuch.config import (
     resolve_data_file,
 )
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_day
+from hausbesuch.fields import format_day, format_moment
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -1970,19 +1970,19 @@ def run_letters(
         if status in {"erledigt", "entfallen"}:
             skipped.append((a.client_id, f"Besuch bereits {status}"))
         elif a.day < today:
-            skipped.append((a.client_id, f"Besuch am {a.day:%d.%m.%Y} liegt vor heute"))
+            skipped.append((a.client_id, f"Besuch am {format_day(a.day)} liegt vor heute"))
         elif a.appointment and not correction:
             # agreed at the door: the client knows the time; a letter would greet them as
             # not yet met and promise a window around it
             skipped.append((a.client_id, (
-                f"Termin am {a.day:%d.%m.%Y} um {a.planned_start:%H:%M} Uhr beim Besuch "
+                f"Termin am {format_moment(a.planned_start)} beim Besuch "
                 "vereinbart: kein Ankündigungsbrief")))
         elif (correction and a.case_status and a.planned_start is not None
               and a.planned_start <= clock.now()):
             # the team may have been at the door already: no cancellation after the fact
             skipped.append((a.client_id, (
-                f"Besuch am {a.day:%d.%m.%Y} um {a.planned_start:%H:%M} Uhr hat schon "
-                "begonnen: keine Absage mehr; bitte das Ergebnis erfassen")))
+                f"Besuch am {format_moment(a.planned_start)} hat schon begonnen: keine "
+                "Absage mehr; bitte das Ergebnis erfassen")))
         elif (case := cases.get(a.client_id, "offen")) != "offen":
             # closed, in Klärung or reached since the plan: no visit to announce
             skipped.append((a.client_id, (

@@ -728,7 +728,7 @@ def test_an_appointment_agreed_during_the_week_is_planned_by_the_replan(planned,
                               str(tmp_path / "briefe"), "--db", copy],
                         env={clock.ENV: first.start.date().isoformat()})  # on the visit's day
     out = res.output
-    assert (f"Kein Brief für {first.client_id}: Termin am {when:%d.%m.%Y} um 10:30 Uhr beim "
+    assert (f"Kein Brief für {first.client_id}: Termin am {format_day(when)}, 10:30 Uhr beim "
             "Besuch vereinbart: kein Ankündigungsbrief") in out, out
     assert not list((tmp_path / "briefe").glob("brief_*.pdf")), out
     with Store.open(copy) as store:
@@ -967,7 +967,7 @@ def test_an_appointment_the_teams_cannot_keep_is_refused(planned, tmp_path):
     out = ok("outcomes", str(path), *_common(db))  # (today is 21.12.2026)
     assert "2 erfasst" in out and "5 abgelehnt" in out, out
     # QA 15a F6: a sheet that came late sets an appointment already gone: said at once
-    assert (f"Hinweis: Zeile 7 ({stops[5][0]}): der vereinbarte Termin am 15.12.2026 um "
+    assert (f"Hinweis: Zeile 7 ({stops[5][0]}): der vereinbarte Termin am Di, 15.12.2026, "
             "10:00 Uhr ist schon vorbei; bitte mit der Kundin oder dem Kunden einen neuen "
             "Termin vereinbaren") in out, out
     assert "Zeile 8 (" not in out, out  # the appointment of the 22nd lies ahead
@@ -1007,7 +1007,7 @@ def test_an_appointment_whose_visit_ends_after_the_shift_is_recorded_with_a_hint
     assert "2 erfasst" in out, out
     minutes = load_profile("bad-hersfeld").workday.visit_minutes  # (no Besuchsdauer column)
     end, latest = 15 * 60 + 50 + minutes, 16 * 60 - minutes
-    assert (f"Hinweis: Zeile 2 ({a}): der vereinbarte Termin am 22.12.2026 um 15:50 Uhr ist "
+    assert (f"Hinweis: Zeile 2 ({a}): der vereinbarte Termin am Di, 22.12.2026, 15:50 Uhr ist "
             f"erfasst, aber der Besuch ({minutes} Min.) endet erst um {end // 60:02d}:"
             f"{end % 60:02d} Uhr, nach dem Schichtende der Teams (16:00 Uhr)") in out, out
     # one latest time, as the phone's refusal gives it (QA 28 F19: „Beginn spätestens

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
-from hausbesuch.fields import format_day
+from hausbesuch.fields import format_day, format_moment
 from hausbesuch.letters import (
     AUDIT_CORRECTION,
     AUDIT_LETTER,
@@ -141,7 +141,7 @@ def test_no_letter_for_a_visit_before_today(planned_week, db, tmp_path):
     got = {p.name.removeprefix("brief_").removesuffix(".pdf") for p in out.glob("brief_*.pdf")}
     assert got == ahead
     for cid in past:
-        assert f"Kein Brief für {cid}: Besuch am 07.12.2026 liegt vor heute" in res.output
+        assert f"Kein Brief für {cid}: Besuch am Mo, 07.12.2026 liegt vor heute" in res.output
     assert res.output.count("liegt vor heute") == len(past)
     routes_ahead = [r for r in plan.routes if r.day >= tuesday]
     assert {p.name for p in out.glob("sammel_brief_*.pdf")} == {
@@ -167,7 +167,7 @@ def test_no_letter_at_all_after_the_week(planned_week, db, tmp_path):
     res = _letters(planned_week.plan_id, db, out, "--clients", cid.lower(), today=after)
     assert res.exit_code == 0, res.output
     assert "Keine Briefe geschrieben; kein Ordner angelegt" in res.output
-    assert f"Kein Brief für {cid}: Besuch am {r.day:%d.%m.%Y} liegt vor heute" in res.output
+    assert f"Kein Brief für {cid}: Besuch am {format_day(r.day)} liegt vor heute" in res.output
     assert not out.exists()  # no folder holding only the social-data notice (QA 24 T1)
     assert not _announced(db)
 
@@ -194,7 +194,7 @@ def test_correction_letters_only_for_visits_not_yet_past(planned_week, db, tmp_p
     assert res.exit_code == 0, res.output
     assert [p.name for p in out.glob("korrektur_*.pdf")] == [f"korrektur_{wednesday}.pdf"]
     assert "1 Korrekturbrief und 1 Sammel-PDF " in res.output
-    assert f"Kein Brief für {monday}: Besuch am 07.12.2026 liegt vor heute" in res.output
+    assert f"Kein Brief für {monday}: Besuch am Mo, 07.12.2026 liegt vor heute" in res.output
     assert "Keine Korrekturbriefe nötig" not in res.output
     text = _text(out / f"korrektur_{wednesday}.pdf")
     assert _letter_date(text) == "08.12.2026"
@@ -530,7 +530,7 @@ def test_a_client_visited_twice_gets_none_after_its_last_visit(twice, tmp_path):
     assert res.exit_code == 0, res.output
     assert not list(out.glob("brief_*.pdf"))
     assert res.output.count(f"Kein Brief für {cid}") == 1
-    assert f"Kein Brief für {cid}: Besuch am {thursday:%d.%m.%Y} liegt vor heute" in res.output
+    assert f"Kein Brief für {cid}: Besuch am {format_day(thursday)} liegt vor heute" in res.output
 
 
 # --------------------------------------------------------------------------- normal letters
@@ -706,8 +706,8 @@ def test_no_cancellation_for_a_visit_that_has_begun(planned_week, db, tmp_path, 
         res = CliRunner().invoke(app, ["letters", pid, "--db", db, "--out",
                                        str(tmp_path / "korrektur"), "--correction"])
     assert res.exit_code == 0, res.output
-    assert (f"Besuch am {first.start:%d.%m.%Y} um {first.start:%H:%M} Uhr hat schon begonnen: "
-            "keine Absage mehr; bitte das Ergebnis erfassen") in " ".join(res.output.split())
+    assert (f"Besuch am {format_moment(first.start)} hat schon begonnen: keine Absage mehr; "
+            "bitte das Ergebnis erfassen") in " ".join(res.output.split())
     assert not list((tmp_path / "korrektur").glob("korrektur_*.pdf"))
     with Store.open(db) as store, store.session() as s:
         v = s.query(CaseVisitRow).filter(CaseVisitRow.client_id == first.client_id).one()

@@ -15,6 +15,7 @@ import pytest
 from hausbesuch import clock
 from hausbesuch.casework import Casework, CaseworkError
 from hausbesuch.config import load_profile
+from hausbesuch.fields import format_day
 from hausbesuch.store import ClientRow, OutcomeRow, Store
 from tests.test_casework_store import START, _copy_of, base, planned  # noqa: F401
 
@@ -353,7 +354,7 @@ def test_a_visit_still_planned_at_the_old_appointment_is_named(
                               "--appointment", f"{first:%d.%m.%Y %H:%M}", "--city",
                               "bad-hersfeld", "--db", db])
     assert res.exit_code == 0, res.output
-    assert (f"Der Besuch zum alten Termin am {moved:%d.%m.%Y} um 11:00 Uhr steht noch in "
+    assert (f"Der Besuch zum alten Termin am {format_day(moved)}, 11:00 Uhr steht noch in "
             "Plan 20261214-080000-termin: bitte neu planen.") in res.output, res.output
     with Store.open(db) as store:
         cw = _cw(store)

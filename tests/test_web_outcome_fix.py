@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from hausbesuch.fields import format_day
 from hausbesuch.maps import fmt_date
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
@@ -347,7 +348,7 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
             form.locator("button[type=submit]").click()
             page.wait_for_url("**ergebnis=berichtigt**")
             body = page.inner_text("body")
-            assert (f"Der Besuch zum alten Termin am {first:%d.%m.%Y} um 10:00 Uhr steht "
+            assert (f"Der Besuch zum alten Termin am {format_day(first)}, 10:00 Uhr steht "
                     "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             shoot(page, "statuskorr-alter-termin.png", full_page=True)

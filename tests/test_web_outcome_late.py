@@ -88,6 +88,8 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
     """F7 follow-up: „Termin vereinbart“ for 15:50 entered on the case page is saved, and
     the page it returns to says that the visit ends after the shift and by when it must
     start (in Chromium at 390 px); one at 10:00 gets no such note."""
+    from hausbesuch.fields import format_day
+
     stops = _stops(site)
     late, fits = stops[-1], stops[-2]
     day = max(late.start.date(), fits.start.date())
@@ -115,7 +117,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             form.locator("button[type=submit]").click()
             page.wait_for_url("**ergebnis=nachgetragen**")
             note = page.inner_text("#termin-nach-schicht")
-            assert (f"Der vereinbarte Termin am {when:%d.%m.%Y} um 15:50 Uhr ist "
+            assert (f"Der vereinbarte Termin am {format_day(when)}, 15:50 Uhr ist "
                     "erfasst, aber der Besuch") in note, note
             assert LATE in note and "Termin vereinbaren, spätestens " in note, note
             assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from hausbesuch.fields import format_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
 
@@ -341,7 +342,8 @@ def test_an_open_case_in_no_plan_can_be_pinned_into_the_week(site: Site,  # noqa
         r = kora.post(f"/plaene/{plan.id}/verschieben", data={
             "csrf_token": csrf, "kundennummer": "NEU901", "ziel": ziel})
         assert r.status_code == 400, html.unescape(r.text)[-2000:]
-        assert (f"Für NEU901 ist ein Termin am {target[1]:%d.%m.%Y} um 10:00 Uhr vereinbart"
+        # (with its weekday, as the case page's „Festgelegt: …“ says it)
+        assert (f"Für NEU901 ist ein Termin am {format_day(target[1])}, 10:00 Uhr vereinbart"
                 in html.unescape(r.text))
         assert _pin_of(site, "NEU901") == (None, target[1], 600, "termin")
         r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",

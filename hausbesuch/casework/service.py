@@ -497,7 +497,7 @@ class OutcomeCorrection:
 
 def old_visit_note(at: datetime, plan_id: str) -> str:
     """German: a plan still holds a visit at an appointment that no longer stands."""
-    return (f"Der Besuch zum alten Termin am {at:%d.%m.%Y} um {at:%H:%M} Uhr steht noch in "
+    return (f"Der Besuch zum alten Termin am {format_moment(at)} steht noch in "
             f"Plan {plan_id}: bitte neu planen.")
 
 
@@ -2463,7 +2463,7 @@ class Casework:
         if found is None:
             return None
         start, minutes, _first, last = found
-        return (f"der vereinbarte Termin am {at:%d.%m.%Y} um {at:%H:%M} Uhr ist erfasst, aber "
+        return (f"der vereinbarte Termin am {format_moment(at)} ist erfasst, aber "
                 f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
                 f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "
                 "keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden einen früheren "
@@ -2669,8 +2669,7 @@ class Casework:
                         # a sheet that came late: the client probably waited in vain
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): der vereinbarte Termin am "
-                            f"{appointment:%d.%m.%Y} um {appointment:%H:%M} Uhr ist schon "
-                            "vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
+                            f"{format_moment(appointment)} ist schon vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
                             "vereinbaren (die nächste Planung plant den Fall frei ein).")
                     elif appointment is not None:
                         if late := self.appointment_past_shift(cid, appointment):

@@ -184,10 +184,11 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
             # an appointment agreed with the client is not replaced in passing (review 22
             # #9: the pin form, which now takes cases from outside the plan too, dropped it
             # without a word); taking it back first is the deliberate way
-            from hausbesuch.fields import format_clock
+            from hausbesuch.fields import format_clock, format_day
 
-            when = (f"{row.pin_day:%d.%m.%Y}" + (f" um {format_clock(row.pin_time_min)} Uhr"
-                                                 if row.pin_time_min is not None else ""))
+            # (as the case page's „Festgelegt: Do, 17.12.2026, 10:30 Uhr“)
+            when = format_day(row.pin_day) + (f", {format_clock(row.pin_time_min)} Uhr"
+                                              if row.pin_time_min is not None else "")
             raise UserError(f"Für {row.client_id} ist ein Termin am {when} vereinbart. Hat "
                             "er sich geändert, bitte erst die Festlegung des Termins "
                             "aufheben, dann neu festlegen.")
