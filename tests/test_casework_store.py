@@ -1437,6 +1437,7 @@ def test_an_announced_visit_pinned_to_another_day_moves_and_the_letter_is_called
     announced visit is called off, the replan says so and asks for the correction letter,
     which the letters command then writes (before: the client was visited on neither day,
     "das Fenster passt nicht (mehr)")."""
+    from hausbesuch.fields import format_day
     from hausbesuch.letters import AUDIT_CORRECTION
     from hausbesuch.store import AuditRow, CaseVisitRow, ClientRow, Store
 
@@ -1466,9 +1467,9 @@ def test_an_announced_visit_pinned_to_another_day_moves_and_the_letter_is_called
             w.announced_at = w.promised_start = w.promised_end = None
     out = run("replan", plan.id, "--from", f"{START:%Y-%m-%d} 07:00", "--out",
               str(tmp_path / "neu"), "--time-limit", "4")
-    assert (f"{cid}: angekündigt für {promised[0]:%d.%m.%Y %H:%M}–{promised[1]:%H:%M} Uhr; "
-            f"jetzt gilt: Festlegung im Web ({target:%d.%m.%Y}). Der angekündigte Besuch "
-            "entfällt") in out, out
+    assert (f"{cid}: angekündigt für {format_day(promised[0])}, {promised[0]:%H:%M}–"
+            f"{promised[1]:%H:%M} Uhr; jetzt gilt: Festlegung im Web ({format_day(target)}). "
+            "Der angekündigte Besuch entfällt") in out, out
     with Store.open(copy) as store:
         new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
                   key=lambda p: p.version)

@@ -563,8 +563,61 @@ def test_a_passed_appointment_plays_no_part_beside_a_letters_window(hour):
     assert c.windows == ((8 * 3600, 10 * 3600),), (hour, c.windows)
     assert (c.earliest_day, c.latest_day, c.pin_day) == (0, 0, 0)
     assert c.promise == promise and c.visit_id == "v-brief" and c.moved_promise is None
-    assert c.pin_note == "Angekündigter Besuch am 07.12.2026, 08:00–10:00 Uhr", c.pin_note
+    assert c.pin_note == "Angekündigter Besuch am Mo, 07.12.2026, 08:00–10:00 Uhr", c.pin_note
     assert "Termin" not in c.agreed, c.agreed
+
+
+def test_the_planners_notes_write_an_appointment_with_its_weekday() -> None:
+    """The reason of an appointment the plan could not place, and a replan's note on a pin
+    it cannot take up, wrote the day without its weekday („Vereinbarter Termin am
+    09.12.2026, 10:00 Uhr“), unlike the case page and every message on an appointment
+    („Termin am Mi, 09.12.2026, 10:00 Uhr“: fields.format_moment). A replan still knows
+    the notes of plans stored before, in the old words, as its own (it makes them anew)."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from hausbesuch.casework.rules import PastOutcome, WorkCalendar, directive
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client, Geocode
+    from hausbesuch.planning.builder import Candidate, Span, make_candidate
+    from hausbesuch.planning.workflow import _REMADE_NOTE, _moved_note, _pins_not_taken
+
+    client = Client(row=2, id="F-01", address="Am Markt 20, 36251 Bad Hersfeld")
+    where = Geocode("F-01", 9.7068, 50.8681, "exact", 1.0, "Am Markt 20", "", "Innenstadt")
+    span = Span(date(2026, 12, 7), 5, WorkCalendar("HE"))
+    d = directive([PastOutcome(date(2026, 12, 1), "termin_vereinbart", 9 * 60,
+                               datetime(2026, 12, 9, 10, 0))], calendar=WorkCalendar("HE"))
+    c = make_candidate(client, where, span=span, profile=load_profile("bad-hersfeld"),
+                       directive=d, today=date(2026, 12, 4))
+    assert isinstance(c, Candidate), c
+    assert c.pin_note == "Vereinbarter Termin am Mi, 09.12.2026, 10:00 Uhr", c.pin_note
+    # a pin a replan cannot take up: the appointment and the visits in the way
+    pin = SimpleNamespace(pin_source="termin", pin_day=date(2026, 12, 9), pin_time_min=600)
+    standing = SimpleNamespace(start=datetime(2026, 12, 8, 11, 15))
+    other = SimpleNamespace(plan_id="P-2", day=date(2026, 12, 10))
+    notes = [*_pins_not_taken({"F-01": pin}, {"F-01"}, {"F-01": standing}, {}),
+             *_pins_not_taken({"F-01": pin}, {"F-01"}, {}, {"F-01": other})]
+    assert notes == [
+        "Vereinbarter Termin für F-01 am Mi, 09.12.2026, 10:00 Uhr nicht eingeplant: der "
+        "Besuch am Di, 08.12.2026, 11:15 Uhr hat noch kein Ergebnis; erst das Ergebnis "
+        "erfassen, dann neu planen.",
+        "Vereinbarter Termin für F-01 am Mi, 09.12.2026, 10:00 Uhr nicht eingeplant: Plan "
+        "P-2 hat am Do, 10.12.2026 einen Besuch geplant (zum Ändern: jenen Plan neu "
+        "planen)."], notes
+    moved = _moved_note(SimpleNamespace(
+        id="F-01", pin_note=c.pin_note,
+        moved_promise=(datetime(2026, 12, 7, 8, 0), datetime(2026, 12, 7, 10, 0))))
+    assert moved.startswith("F-01: angekündigt für Mo, 07.12.2026, 08:00–10:00 Uhr; jetzt "
+                            "gilt: Vereinbarter Termin am Mi, 09.12.2026, 10:00 Uhr. "), moved
+    stored = ["Vereinbarter Termin für F-01 am 09.12.2026, 10:00 Uhr nicht eingeplant: der "
+              "Besuch am 08.12.2026 um 11:15 Uhr hat noch kein Ergebnis; erst das Ergebnis "
+              "erfassen, dann neu planen.",
+              "F-01: angekündigt für 07.12.2026 08:00–10:00 Uhr; jetzt gilt: Vereinbarter "
+              "Termin am 09.12.2026, 10:00 Uhr. Der angekündigte Besuch entfällt; bitte für "
+              "diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
+              "--correction)."]
+    for note in (*notes, moved, *stored):
+        assert _REMADE_NOTE.match(note), note
 
 
 def test_the_solver_stage_never_counts_past_its_limit() -> None:

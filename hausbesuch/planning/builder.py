@@ -23,7 +23,7 @@ import numpy as np
 from hausbesuch.casework.rules import Directive, WorkCalendar
 from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_clock, format_day
+from hausbesuch.fields import format_clock, format_day, format_moment
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -517,19 +517,20 @@ def make_candidate(
         return unassigned("revisit_rules",
                           f"{d.reason or 'Keine mögliche Besuchszeit'}: im Planungszeitraum "
                           "bleibt kein anderer Wochentag oder keine andere Tageszeit.")
+    # (the days with their weekday, as the pages write them: „Vereinbarter Termin am Do,
+    # 17.12.2026, 10:30 Uhr“, the form of the case page and every appointment message)
     note = agreed = ""
     if appointment is not None:
-        note = f"Vereinbarter Termin am {fmt_date(appointment.date())}, " \
-               f"{appointment:%H:%M} Uhr"
+        note = f"Vereinbarter Termin am {format_moment(appointment)}"
         agreed = appointment_text(appointment)
     elif promise is not None:
-        note = f"Angekündigter Besuch am {fmt_date(promise[0].date())}, " \
+        note = f"Angekündigter Besuch am {format_day(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
         agreed = announced_text(*promise)
     elif pin_day is not None or pin_team:
         where = "im Web" if pin_source == "web" else "laut Liste"
         note = f"Festlegung {where} (" + ", ".join(
-            x for x in (pin_team and f"Team {pin_team}", pin_day and fmt_date(pin_day),
+            x for x in (pin_team and f"Team {pin_team}", pin_day and format_day(pin_day),
                         pin_time_min is not None and f"{format_clock(pin_time_min)} Uhr")
             if x) + ")"
     return Candidate(

@@ -39,7 +39,7 @@ from hausbesuch.config import (
     resolve_osm,
 )
 from hausbesuch.errors import CasesRefused, UserError
-from hausbesuch.fields import count, format_clock, format_day
+from hausbesuch.fields import count, format_clock, format_day, format_moment
 from hausbesuch.othercities import other_cities_hint
 from hausbesuch.plandata import (
     OUTSIDE,
@@ -1691,8 +1691,9 @@ _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
-    r"|(?:Vereinbarter Termin|Festlegung) für .+ am \d\d\.\d\d\.\d{4}.* nicht eingeplant: "
-    r"|.+: angekündigt für \d\d\.\d\d\.\d{4} .+; jetzt gilt: "
+    r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
+    r"nicht eingeplant: "
+    r"|.+: angekündigt für (?:\w\w, )?\d\d\.\d\d\.\d{4},? .+; jetzt gilt: "
     r"|Team .+ bleibt für den Rest des \w\w,? \d\d\.\d\d\.\d{4} abgemeldet \(seit "
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
     r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
@@ -1718,7 +1719,8 @@ _STALE_NOTE = re.compile(
 def _moved_note(c: Candidate) -> str:
     """The note for an announced visit moved by a later pin or appointment."""
     ps, pe = c.moved_promise
-    return (f"{c.id}: angekündigt für {ps:%d.%m.%Y} {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt gilt: "
+    return (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
+            "jetzt gilt: "
             f"{c.pin_note or 'eine andere Festlegung'}. Der angekündigte Besuch entfällt; "
             "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
             "--correction).")
@@ -1758,15 +1760,15 @@ def _pins_not_taken(pins: Mapping[str, Any], ids: set[str],
         if day == p.pin_day:  # the visit that stands is the pinned one
             continue
         what = "Vereinbarter Termin" if p.pin_source == "termin" else "Festlegung"
-        at = fmt_date(p.pin_day) + (f", {format_clock(p.pin_time_min)} Uhr"
-                                    if p.pin_time_min is not None else "")
+        at = format_day(p.pin_day) + (f", {format_clock(p.pin_time_min)} Uhr"
+                                      if p.pin_time_min is not None else "")
         if cid in unrecorded:
             st = unrecorded[cid]
-            why = (f"der Besuch am {fmt_date(st.start.date())} um {st.start:%H:%M} Uhr hat noch "
-                   "kein Ergebnis; erst das Ergebnis erfassen, dann neu planen.")
+            why = (f"der Besuch am {format_moment(st.start)} hat noch kein Ergebnis; erst das "
+                   "Ergebnis erfassen, dann neu planen.")
         else:
             v = elsewhere[cid]
-            why = (f"Plan {v.plan_id} hat am {fmt_date(v.day)} einen Besuch geplant (zum "
+            why = (f"Plan {v.plan_id} hat am {format_day(v.day)} einen Besuch geplant (zum "
                    "Ändern: jenen Plan neu planen).")
         out.append(f"{what} für {cid} am {at} nicht eingeplant: {why}")
     return out
