@@ -1921,8 +1921,8 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
     assert rows["F-Q"]["status"] == "nicht_eingeplant"
     assert rows["F-Q"]["grund"].endswith("Team team-2 fällt am Di, 08.12.2026 ab 11:30 Uhr aus "
                                          "(Neuplanung)."), rows["F-Q"]
-    assert rows["F-P"]["grund"] == ("Datum laut Liste (08.12.2026, 07:00 Uhr) liegt vor "
-                                    "der Neuplanung ab 08.12.2026 11:30."), rows["F-P"]
+    assert rows["F-P"]["grund"] == ("Datum laut Liste (Di, 08.12.2026, 07:00 Uhr) liegt vor "
+                                    "der Neuplanung ab Di, 08.12.2026, 11:30 Uhr."), rows["F-P"]
 
 
 def test_a_replan_takes_up_fixed_rejections_and_never_visits_an_old_door(base, tmp_path):

@@ -418,7 +418,7 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     # a pin to the holiday names it
     u = make_candidate(short, where, span=week, profile=he, pin_day=date(2027, 3, 29))
     assert u.code == "pin_not_working_day"
-    assert u.reason.endswith("am 29.03.2027 ist kein Arbeitstag (Ostermontag, Feiertag in "
+    assert u.reason.endswith("am Mo, 29.03.2027 ist kein Arbeitstag (Ostermontag, Feiertag in "
                              "HE)."), u.reason
 
 
@@ -439,8 +439,9 @@ def test_a_pin_to_a_day_before_the_replan_moment_says_so():
     u = make_candidate(client, where, span=span, profile=profile, pin_team="team-9",
                        pin_day=date(2026, 12, 7), not_before=datetime(2026, 12, 9, 11, 30))
     assert u.code == "pin_before_replan"
-    assert u.reason == ("Datum laut Liste am 07.12.2026 liegt vor der Neuplanung ab "
-                        "09.12.2026 11:30."), u.reason
+    # (the days with their weekday, as every message on a pin or appointment names them)
+    assert u.reason == ("Datum laut Liste am Mo, 07.12.2026 liegt vor der Neuplanung ab "
+                        "Mi, 09.12.2026, 11:30 Uhr."), u.reason
     late = make_candidate(client, where, span=span, profile=profile,
                           not_before=datetime(2026, 12, 12, 9, 0))
     assert late.code == "no_day_after_replan", late
@@ -467,7 +468,7 @@ def test_an_announcement_or_revisit_day_names_the_real_conflict():
     assert not hasattr(make_candidate(client, where, span=span, profile=he), "reason")
     u = make_candidate(client, where, span=span, profile=he, pin_day=date(2026, 12, 22))
     assert (u.code, u.reason) == (
-        "pin_before_announced", "Datum laut Liste am 22.12.2026 liegt vor dem Tag, ab dem "
+        "pin_before_announced", "Datum laut Liste am Di, 22.12.2026 liegt vor dem Tag, ab dem "
                                 "der Besuch angekündigt ist (23.12.2026).")
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where, span=span,
                        profile=he)
@@ -493,7 +494,7 @@ def test_an_announcement_or_revisit_day_names_the_real_conflict():
     u = make_candidate(plain, where, span=span, profile=he, directive=d,
                        pin_day=date(2026, 12, 22))
     assert (u.code, u.reason) == (
-        "pin_before_revisit", "Datum laut Liste am 22.12.2026 liegt vor dem nächsten "
+        "pin_before_revisit", "Datum laut Liste am Di, 22.12.2026 liegt vor dem nächsten "
         f"möglichen Versuch ({d.reason}).")
     later = replace(d, earliest=date(2026, 12, 28), reason=d.reason.replace("23.12.", "28.12."))
     u = make_candidate(plain, where, span=span, profile=he, directive=later)
@@ -521,7 +522,7 @@ def test_a_pin_before_the_span_binds_until_its_day_has_passed():
     ahead = make_candidate(client, where, span=span, profile=profile, today=date(2026, 12, 8),
                            **pin)
     assert ahead.code == "pin_before_span"
-    assert ahead.reason.startswith("Datum laut Liste am 11.12.2026 liegt vor dem "
+    assert ahead.reason.startswith("Datum laut Liste am Fr, 11.12.2026 liegt vor dem "
                                    "Planungszeitraum"), ahead.reason
     assert passed_pin(span, None, date(2026, 12, 11), "liste", date(2026, 12, 8)) is None
     gone = make_candidate(client, where, span=span, profile=profile, today=date(2026, 12, 12),
@@ -591,6 +592,14 @@ def test_the_planners_notes_write_an_appointment_with_its_weekday() -> None:
                        directive=d, today=date(2026, 12, 4))
     assert isinstance(c, Candidate), c
     assert c.pin_note == "Vereinbarter Termin am Mi, 09.12.2026, 10:00 Uhr", c.pin_note
+    # one still ahead, before the span: the plan of its days takes it
+    ahead = directive([PastOutcome(date(2026, 12, 1), "termin_vereinbart", 9 * 60,
+                                   datetime(2026, 12, 4, 10, 0))], calendar=WorkCalendar("HE"))
+    u = make_candidate(client, where, span=span, profile=load_profile("bad-hersfeld"),
+                       directive=ahead, today=date(2026, 12, 3))
+    assert u.code == "pin_before_span", u
+    assert u.reason.startswith("Vereinbarter Termin am Fr, 04.12.2026 liegt vor dem "
+                               "Planungszeitraum"), u.reason
     # a pin a replan cannot take up: the appointment and the visits in the way
     pin = SimpleNamespace(pin_source="termin", pin_day=date(2026, 12, 9), pin_time_min=600)
     standing = SimpleNamespace(start=datetime(2026, 12, 8, 11, 15))

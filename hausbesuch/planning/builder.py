@@ -337,7 +337,7 @@ def make_candidate(
             else "Festlegung im Web" if pin_source == "web" else "Datum laut Liste")
     if pin_day is not None and promise is None and pin_day < span.start:
         return unassigned("pin_before_span",
-                          f"{what} am {fmt_date(pin_day)} liegt vor dem Planungszeitraum "
+                          f"{what} am {format_day(pin_day)} liegt vor dem Planungszeitraum "
                           f"({span.describe()}) und ist noch nicht vorbei: der Plan jenes "
                           "Tages nimmt den Besuch auf (ihn neu planen).")
     # (code, reason) of the restriction that removed the last day left (the first to do so)
@@ -355,7 +355,7 @@ def make_candidate(
         if days and not kept and not limits:
             if pin_day is not None:
                 limits.append((f"pin_before_{code}",
-                               f"{what} am {fmt_date(pin_day)} liegt {pin_why}."))
+                               f"{what} am {format_day(pin_day)} liegt {pin_why}."))
             elif first_day > span.last:
                 limits.append((f"{code}_after_span",
                                f"{lead}, nach dem Planungszeitraum (bis {fmt_date(span.last)})."
@@ -377,12 +377,12 @@ def make_candidate(
         k = span.index(pin_day)
         if k is None:
             return unassigned("pin_outside_span",
-                              f"{what} am {fmt_date(pin_day)} liegt außerhalb des "
+                              f"{what} am {format_day(pin_day)} liegt außerhalb des "
                               f"Planungszeitraums ({span.describe()}).")
         if k not in days:
             label = span.calendar.holiday_label(pin_day) if pin_day.weekday() < 5 else None
             return unassigned("pin_not_working_day",
-                              f"{what} am {fmt_date(pin_day)} ist kein Arbeitstag"
+                              f"{what} am {format_day(pin_day)} ist kein Arbeitstag"
                               + (f" ({label})" if label else "") + ".")
         days = [k]
     if client.angekuendigt_ab is not None:
@@ -396,9 +396,9 @@ def make_candidate(
     if not_before is not None:
         first = (not_before.date() - span.start).days
         if days and not limits and all(x < first for x in days):
-            after = f"vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}"
+            after = f"vor der Neuplanung ab {format_moment(not_before)}"
             limits.append(
-                ("pin_before_replan", f"{what} am {fmt_date(pin_day)} liegt {after}.")
+                ("pin_before_replan", f"{what} am {format_day(pin_day)} liegt {after}.")
                 if pin_day is not None else
                 ("no_day_after_replan", f"Kein Arbeitstag im Planungszeitraum liegt nach "
                  f"dem {not_before:%d.%m.%Y %H:%M} (Neuplanung)."))
@@ -418,8 +418,8 @@ def make_candidate(
         # the agreed time of the re-plan's own day has passed (before, the empty window
         # fell through to the revisit rules' reason)
         return unassigned("pin_before_replan",
-                          f"{what} ({fmt_date(pin_day)}, {format_clock(pin_time_min)} Uhr) "
-                          f"liegt vor der Neuplanung ab {not_before:%d.%m.%Y %H:%M}.")
+                          f"{what} ({format_day(pin_day)}, {format_clock(pin_time_min)} Uhr) "
+                          f"liegt vor der Neuplanung ab {format_moment(not_before)}.")
     if promise is not None:
         # a window an announcement letter promised keeps to the half-day rule as before,
         # not to the minimum distance: the letter may predate the setting or the try, and
