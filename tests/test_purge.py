@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from hausbesuch.fields import format_day
 from tests.pg import pg_url, schema_url
 from tests.planning_fixtures import real_addresses
 
@@ -673,8 +674,9 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
             + ", ".join(f"{c} (zuletzt am 01.10.2026)" for c in gone) + ".") in dry, dry
     assert f"Daten von {len(erased)} Fällen ({', '.join(erased)})" in dry, dry
     assert re.search(ahead + r" bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant", dry)
-    assert (f"E99 bleibt: Termin vereinbart für den {today + timedelta(days=5):%d.%m.%Y}; "
-            "erst den Termin absagen") in dry, dry
+    # (the appointment in the words of the case page: „Festgelegt: Do, 17.12.2026, 10:00 Uhr“)
+    assert (f"E99 bleibt: Termin vereinbart für {format_day(today + timedelta(days=5))}, "
+            "10:00 Uhr; erst den Termin absagen") in dry, dry
     assert refused not in dry
     # the day the list last held them counts: not yet that many days plus one
     n = (today - date(2026, 10, 1)).days

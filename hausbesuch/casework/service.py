@@ -55,6 +55,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
     clean_text,
     count,
+    format_clock,
     format_day,
     format_moment,
     parse_datetime,
@@ -1263,8 +1264,12 @@ class Casework:
                     # an appointment agreed at the door (or a day fixed) waits for its visit
                     what = ("Termin vereinbart" if r.pin_source == "termin"
                             else "Besuchstag festgelegt")
+                    # (as the case page's „Festgelegt: Do, 17.12.2026, 10:30 Uhr“)
+                    when = format_day(r.pin_day) + (
+                        f", {format_clock(r.pin_time_min)} Uhr"
+                        if r.pin_time_min is not None else "")
                     result.skipped.append((cid, (
-                        f"{what} für den {r.pin_day:%d.%m.%Y}; erst den Termin absagen (im "
+                        f"{what} für {when}; erst den Termin absagen (im "
                         "Web: Festlegung aufheben) oder verstreichen lassen")))
                 elif (v := unwritten.get(cid)) is not None:
                     result.skipped.append((cid, (
