@@ -2287,8 +2287,9 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         browser.close()
     # the agreed appointment is echoed (QA 27): the worker can check what was sent
     # (with its weekday, as the page's own line and the case page say it)
+    # (a sentence of its own before the hint: QA 31 read „… 10:00 Uhr Termin übermittelt“)
     assert state == (f"Übermittelt: Termin vereinbart (09:05 Uhr), Termin am "
-                     f"{format_moment(at)} {hint}"), state
+                     f"{format_moment(at)}. {hint}"), state
     assert "hausbesuch replan" not in state and plan.id not in state
     # without script: the page the form comes back to says it too
     page = httpx.get(site.url + f"/w/{token}/")

@@ -1125,10 +1125,12 @@
           save(load().filter(function (x) { return !sameKey(x, item); }));
           // a note of the server (an appointment no route holds yet) follows the line
           // "statt": the phone's own outcome it replaced (within the minutes it may)
+          // (a sentence of its own when one follows: „…, 10:00 Uhr. Termin übermittelt; …“)
           show(item.fields.kundennummer, (data.statt ? "Geändert: " + item.label + " statt „" +
             data.statt + "“" : "Übermittelt: " + item.label) +
             " (" + item.fields.zeit.slice(11) + " Uhr)" + appointmentEcho(item.fields, data) +
-            (data.statt ? ", übermittelt." : "") +
+            (data.statt ? ", übermittelt" : "") +
+            (data.statt || data.notiz_bleibt || data.hinweis ? "." : "") +
             (data.notiz_bleibt ? " Notiz bleibt erhalten." : "") +
             (data.hinweis ? " " + data.hinweis : ""), "done");
           doneHead(item.fields.kundennummer, item.fields.zeit.slice(11), item.label);
