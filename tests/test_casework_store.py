@@ -813,6 +813,13 @@ def test_a_failed_try_is_revisited_by_the_replan(planned, base, tmp_path):
     assert _half(again.start) != _half(failed.start), again
     assert again.try_label == "2. Versuch"
     assert failed.client_id not in {u.client_id for u in new.unassigned}
+    # the version's notes name it (stored: ``show`` and the web's plan page say it too)
+    from hausbesuch.fields import format_day
+
+    said_revisit = (f"Wiederholungsbesuch eingeplant (nach einem Versuch ohne Kontakt): "
+                    f"{failed.client_id} am {format_day(again.start.date())}.")
+    assert said_revisit in new.warnings, new.warnings
+    assert f"Hinweis: {said_revisit}" in out, out
     with Store.open(db) as store, store.session() as s:
         rows = {v.visit_id: (v.status, v.day, v.try_no) for v in s.scalars(
             select(CaseVisitRow).where(CaseVisitRow.client_id == failed.client_id))}

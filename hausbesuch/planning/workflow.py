@@ -220,6 +220,20 @@ def _revisits_due(cw: Casework, span: Span, ids: Iterable[str]) -> dict[str, Dir
             and st.directive.earliest is not None and st.directive.appointment is None}
 
 
+def _revisits_note(placed: Iterable[tuple[str, date]]) -> str:
+    """The note of a re-plan that planned revisits (:func:`_revisits_due`; case ids and
+    days only): „2 Wiederholungsbesuche eingeplant (nach einem Versuch ohne Kontakt):
+    K-1 am Mi, 09.12.2026, K-2 am Do, 10.12.2026.“; "" for none. Made for its version
+    only (:data:`_REMADE_NOTE`): in the next one they are visits as any other."""
+    shown = sorted(set(placed), key=lambda p: (p[1], p[0]))
+    if not shown:
+        return ""
+    what = ("Wiederholungsbesuch" if len(shown) == 1
+            else f"{len(shown)} Wiederholungsbesuche")
+    return (f"{what} eingeplant (nach einem Versuch ohne Kontakt): "
+            + ", ".join(f"{cid} am {format_day(day)}" for cid, day in shown) + ".")
+
+
 def _revisit_reason(u: UnassignedVisit, d: Directive, span: Span) -> UnassignedVisit:
     """A revisit a re-plan cannot place says it is one, when it may come at the earliest,
     and that the case comes into the next plan (it stays open, without a visit ahead: the
@@ -1656,6 +1670,11 @@ def _replan(
         _revisit_reason(u, tried[u.client_id], span)
         if u.client_id in revisit_ids and u.client_id not in worded else u
         for u in result.plan.unassigned]
+    # ... and those it placed are named in the version's notes: the coordinator sees what
+    # the re-plan added besides what it moved (a letter may be due for them)
+    _add_note(result.plan, _revisits_note(
+        (s.client_id, r.day) for r in result.plan.routes for s in r.stops
+        if s.client_id in revisit_ids and s.visit_id not in recorded))
     # announced visits that cannot be kept get the reason the letters issue asks for
     for i, u in enumerate(result.plan.unassigned):
         if (u.client_id in promises and u.client_id not in moved_ids
@@ -1689,6 +1708,7 @@ def _replan(
 #: ``land`` was required (QA 18b #4).
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
+    r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(nach einem Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
