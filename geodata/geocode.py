@@ -103,6 +103,9 @@ INDEX_VERSION = 8
 _CLUSTER_RADIUS_M = 300.0  # pieces of one street name closer than this are one street
 _SAME_TOWN_MERGE_M = 1500.0  # ... or this, when postcode and town agree
 _DUPLICATE_RADIUS_M = 120.0  # equal addresses closer than this are one address
+#: A street with at most this many house numbers in the map data names each of them when
+#: the number asked for is not there; a longer one, their range and the nearest ones.
+_KNOWN_NUMBERS_LISTED = 8
 _NEIGHBOUR_MAX_GAP = 24  # interpolate between known numbers at most this far apart
 _NEIGHBOUR_MAX_DIST_M = 600.0
 _FUZZY_MIN = 85.0  # rapidfuzz ratio needed for a fuzzy street match
@@ -1323,11 +1326,8 @@ class AddressIndex:
                                              f"{self.e_hn[e2]}."])
         # 7. the street only
         x, y = self._street_point(cl, num)
-        known = [n_ for par in cl.numbers.values() for n_, _ in par]
-        span = f" (bekannt: Nr. {min(known)}–{max(known)})" if known else ""
-        if known and min(known) == max(known):  # one number (and its parts): name them
-            shown = sorted({self.e_hn[e] for par in cl.numbers.values() for _, e in par})
-            span = f" (bekannt: Nr. {', '.join(shown[:4])}{' …' if len(shown) > 4 else ''})"
+        known = self._known_numbers(cl, num)
+        span = f" (bekannt: {known})" if known else ""
         return self._result(x, y, STREET, 0.4 * factor, self._fmt_street(cl),
                             notes + [f"Hausnummer {hn} nicht gefunden{span}: Punkt auf der "
                                      "Straße."])
@@ -1698,6 +1698,33 @@ class AddressIndex:
     def _fmt_street(self, cl: _Cluster) -> str:
         tail = " ".join(p for p in (cl.main_postcode, cl.main_town) if p)
         return cl.name + (f", {tail}" if tail else "")
+
+    def _known_numbers(self, cl: _Cluster, num: int) -> str:
+        """The house numbers the map data hold on ``cl``, for a number ``num`` not among
+        them: each of them when they are few („Nr. 1, 6, 16a, 20“: a range „1–20“ read as
+        „9 must exist“, QA 31), else the range with how many there are and, for a number
+        inside it, the nearest existing ones on its side of the street (on either side
+        when its side has none below or above it): „Nr. 1–120, 57 Hausnummern; nächste:
+        7 und 11“. "" when the street has no number."""
+        shown: dict[str, tuple[int, str]] = {}
+        for par in cl.numbers.values():
+            for n_, e in par:
+                key = housenumber_key(self.e_hn[e])
+                shown.setdefault(key, (n_, key))
+        order = sorted(shown.values())
+        if not order:
+            return ""
+        if len(order) <= _KNOWN_NUMBERS_LISTED:
+            return "Nr. " + ", ".join(k for _, k in order)
+        text = f"Nr. {order[0][1]}–{order[-1][1]}, {len(order)} Hausnummern"
+        if not order[0][0] < num < order[-1][0]:
+            return text
+        same = [o for o in order if o[0] % 2 == num % 2]
+        pool = same if any(o[0] < num for o in same) and any(o[0] > num for o in same) \
+            else order
+        below = max(o for o in pool if o[0] < num)
+        above = min(o for o in pool if o[0] > num)
+        return f"{text}; nächste: {below[1]} und {above[1]}"
 
     def _street_point(self, cl: _Cluster, num: int | None) -> tuple[float, float]:
         """A point on the street: near the known number closest to ``num``, else the middle."""

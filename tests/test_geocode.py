@@ -315,6 +315,24 @@ def test_house_number_texts(bh: AddressIndex) -> None:
     assert r.reason == "Hausnummer 3 nicht im Kartenauszug; Position von Nr. 3a."
 
 
+@pytest.mark.parametrize("typed,known", [
+    # few numbers: each of them (before: „bekannt: Nr. 1–20“, read as „9 must exist“)
+    ("Bahnhofstr. 9", "bekannt: Nr. 1, 6, 16a, 20"),
+    ("Bahnhofstraße 999, 36251 Bad Hersfeld", "bekannt: Nr. 1, 6, 16a, 20"),
+    # many: their range and how many; inside it, the nearest ones around the number
+    ("Klausstraße 999", "bekannt: Nr. 2–36, 15 Hausnummern"),
+    ("Am Weinberg 4, 36251 Bad Hersfeld", "bekannt: Nr. 3–58, 21 Hausnummern; nächste: 3 und 5"),
+])
+def test_a_number_not_found_names_the_numbers_that_exist(bh: AddressIndex, typed: str,
+                                                         known: str) -> None:
+    """QA 31: „Hausnummer 9 nicht gefunden (bekannt: Nr. 1–20)“ where the street has only
+    1, 6, 16a and 20: a range reads as if every number in it existed."""
+    r = bh.geocode(typed)
+    assert r.quality == "street", r
+    number = typed.split(",")[0].rsplit(" ", 1)[1]
+    assert r.reason == f"Hausnummer {number} nicht gefunden ({known}): Punkt auf der Straße."
+
+
 def test_an_addition_after_the_number_is_no_town(bh: AddressIndex) -> None:
     """'Ahornweg 36, Hinterhaus' is found like 'Ahornweg 36, Whg. 3' (before: 'Ort
     „Hinterhaus“ liegt nicht im Gebiet'); a town named like an addition stays a town."""
