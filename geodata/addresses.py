@@ -97,6 +97,13 @@ def street_key(name: str) -> str:
     return _NON_ALNUM.sub("", s)
 
 
+def typo_in_street_type(name: str) -> bool:
+    """Whether the street type of ``name`` is misspelt in a way :func:`street_key` passes
+    over („Breitenstrase“, „Breitenstrsse“ are keyed as the Breitenstraße): the name as
+    typed is not the street's, though its key is (QA 31: the field saw the typo)."""
+    return any(m[0] != "strasse" for m in _STRASSE.finditer(normalize_text(name)))
+
+
 _STR_ABBR = re.compile(r"str\b\.?")
 
 

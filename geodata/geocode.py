@@ -71,6 +71,7 @@ from geodata.addresses import (
     town_parts,
     town_qualifiers_agree,
     town_tokens,
+    typo_in_street_type,
 )
 from geodata.cache import PUBLIC, atomic_write, cache_dir, cache_key, file_digest
 from geodata.errors import EmptyAreaError
@@ -212,6 +213,19 @@ def _is_typing_error(typed: str, known: str) -> bool:
                _typo_distance(typed, _FOLD.sub(lambda m: _ONE_LETTER[m[0]], known)),
                _typo_distance(_fold(sharp_typed), _fold(sharp_known)),
                ) <= limit
+
+
+def street_typo_of(typed: str, found: str) -> bool:
+    """Whether the street name ``typed`` is a typing error of ``found``, the name of the
+    street the geocoder found for it („Breitenstrase“, „Bahnhofsstraße“ for the
+    Bahnhofstraße; :func:`_is_typing_error`), not the same name written another accepted
+    way („Breitenstr.“, „breitenstrasse“, umlauts as „ae“) nor another name: what the
+    field is to see then is the street as found, the typo corrected (QA 31)."""
+    if not typed or not found:
+        return False
+    if street_key(typed) == street_key(found):
+        return typo_in_street_type(typed) and not typo_in_street_type(found)
+    return _is_typing_error(street_fuzzy_key(typed), street_fuzzy_key(found))
 
 
 def _typo_distance(a: str, b: str) -> int:
@@ -896,6 +910,11 @@ class AddressIndex:
         notes: list[str] = []
         factor = 1.0
         clusters, rejected = self._clusters_for(q.street_key, q)
+        if clusters and typo_in_street_type(q.street):
+            # "Breitenstrase": keyed as the Breitenstraße, a typo all the same; said as
+            # the fuzzy match says it, so that report and pages give the street as found
+            notes.append(f"Straßenname unscharf erkannt: „{_cut(q.street)}“ ≈ "
+                         f"„{self.clusters[clusters[0]].name}“.")
         #: a street that the typed name without its first word(s) names, where those
         #: words look like part of the street's name ("Obere", "Heuchlinger"): offered,
         #: never found (QA 25 F1)

@@ -187,6 +187,55 @@ def test_a_street_level_fix_shows_the_corrected_street_with_its_number(tmp_path,
     assert address == shown, address
 
 
+def test_a_street_typo_the_geocoder_is_sure_of_reaches_the_field_corrected(tmp_path,
+                                                                          bad_hersfeld_pbf):
+    """QA 31: „Breitenstrase 20“ (a letter of „Straße“ missing; Nr. 20 interpolated) went to
+    the phone, the print sheet and the map as typed, and ``report.csv`` gave only the
+    interpolation note: the key of „Strase“ is the Straße's, so the geocoder said nothing.
+    It names the typo („Straßenname unscharf erkannt“), ``report.csv`` says the street as
+    found, and the pages show the address as found with the rest as typed (c/o line,
+    postcode, town); *Adressen* does not list it (the geocoder is sure), and an address in
+    doubt keeps the list's words."""
+    import sqlite3
+
+    db_file = tmp_path / "f.sqlite"
+    db = city_db(str(db_file))
+    town = "36251 Bad Hersfeld"
+    ok("import", str(_list(tmp_path / "a.csv", [
+        ("K-3101", f"Breitenstrase 20, {town}"),  # sure typo, interpolated
+        ("K-3102", f"c/o Testfamilie Q, Bahnhofsstraße 1, {town}"),  # sure typo, exact
+        ("K-3103", f"Brietenstraße 24, {town}"),  # two letters swapped: in doubt
+        ("K-3104", f"Breitenstr. 24, {town}")])), *db)  # no typo: as typed
+    listed = ok("addresses", *db)
+    assert "K-3101" not in listed and "K-3102" not in listed and "K-3103" in listed, listed
+    plan = tmp_path / "plan"
+    ok("plan", *db, "--start", "2026-12-07", "--days", "1", "--out", str(plan),
+       "--time-limit", "1", "--threads", "1")
+    rows = _report(plan / "report.csv")
+    assert rows["K-3101"]["grund"].startswith(
+        "Adresse nur interpoliert gefunden: Straßenname unscharf erkannt: „Breitenstrase“ ≈ "
+        "„Breitenstraße“. Hausnummer 20 nicht im Kartenauszug"), rows["K-3101"]
+    assert rows["K-3102"]["grund"].startswith("Adresse gefunden: Straßenname unscharf "
+                                              "erkannt: „Bahnhofsstraße“ ≈ „Bahnhofstraße“")
+    shown = {"K-3101": f"Breitenstraße 20, {town}",
+             "K-3102": f"c/o Testfamilie Q, Bahnhofstraße 1, {town}",
+             "K-3103": f"Brietenstraße 24, {town}", "K-3104": f"Breitenstr. 24, {town}"}
+    with sqlite3.connect(db_file) as con:  # what the phone page shows of each stop
+        stored = dict(con.execute("SELECT client_id, address FROM visits").fetchall())
+    assert stored == shown, stored
+    pages = [*plan.glob("routen/*.html"), *plan.glob("druck/*.html"),
+             *plan.glob("karten/*.html")]
+    for cid, found in (("K-3101", "Breitenstraße 20"), ("K-3102", "Bahnhofstraße 1")):
+        # its route page, sheet and map (the popup)
+        have = [p for p in pages if cid in p.read_text("utf-8")]
+        assert {p.parent.name for p in have} == {"routen", "druck", "karten"}, (cid, pages)
+        for page in have:
+            assert found in page.read_text("utf-8"), (cid, page)
+    for page in pages:
+        text = page.read_text("utf-8")
+        assert "Breitenstrase" not in text and "Bahnhofsstraße" not in text, page
+
+
 def test_a_closed_case_that_moves_with_a_visit_ahead_gets_no_replan_hint(tmp_path,
                                                                         bad_hersfeld_pbf):
     """A closed case with a visit still ahead, read in at a new address, was told „bitte

@@ -71,6 +71,29 @@ def test_exact_variants(bh: AddressIndex, text: str) -> None:
 def test_typo_is_named_in_the_reason(bh: AddressIndex) -> None:
     r = bh.geocode("Brietenstraße 24, 36251 Bad Hersfeld")
     assert "unscharf" in r.reason and r.score < 1.0
+    # a typo inside „Straße“ that the street's key passes over is named too (QA 31: it
+    # reached the field as typed), without doubt
+    r = bh.geocode("Breitenstrase 24, 36251 Bad Hersfeld")
+    assert r.quality == EXACT and not r.doubt
+    assert r.reason == "Straßenname unscharf erkannt: „Breitenstrase“ ≈ „Breitenstraße“."
+    for spelt in ("Breitenstr. 24", "breitenstrasse 24", "Breitenstraße 24"):
+        assert bh.geocode(spelt).reason == "", spelt
+
+
+@pytest.mark.parametrize("typed,found,typo", [
+    ("Breitenstrase", "Breitenstraße", True),
+    ("Bahnhofsstraße", "Bahnhofstraße", True),
+    ("Bruckenmullerstr.", "Brückenmüllerstraße", True),
+    ("Breitenstr.", "Breitenstraße", False),  # written short, no typo
+    ("breitenstrasse", "Breitenstraße", False),
+    ("Anna Meier Breitenstraße", "Breitenstraße", False),  # words before: not a typo
+    ("Weinberg", "Am Weinberg", False),
+])
+def test_which_street_names_are_typos_of_the_one_found(typed: str, found: str,
+                                                       typo: bool) -> None:
+    from geodata.geocode import street_typo_of
+
+    assert street_typo_of(typed, found) is typo
 
 
 def test_number_past_the_street_is_street_level(bh: AddressIndex) -> None:

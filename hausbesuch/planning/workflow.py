@@ -1229,6 +1229,8 @@ def _as_corrected(client: Client, loc: Any) -> Client:
     the only ones there are)."""
     from hausbesuch.casework.service import with_typed_number
 
+    if loc.source == "geokodiert":
+        return _typo_corrected(client, loc)
     if not (loc.source == "korrektur_adresse" and loc.plannable and loc.match):
         return client
     if loc.quality in {"exact", "interpolated"}:
@@ -1240,6 +1242,37 @@ def _as_corrected(client: Client, loc: Any) -> Client:
         return client
     return replace(client, address=address, street=None, housenumber=None, postcode=None,
                    town=None)
+
+
+def _typo_corrected(client: Client, loc: Any) -> Client:
+    """The client as the field sees it when the geocoder found the list's address with a
+    typing error in the street's name that it is sure of („Breitenstrase 20“: found, not in
+    doubt, at the Breitenstraße; :func:`geodata.geocode.street_typo_of`): the address with
+    the street as OSM writes it, the rest as typed (house number, c/o line, additions,
+    postcode and town), so that the route pages, the print sheet, the phone and the map
+    say where the team goes, not the typo (QA 31). The *Adressen* page keeps the list's
+    words, and ``report.csv`` names the typo („Straßenname unscharf erkannt: …“).
+    Otherwise unchanged: found in doubt (the street may be another one), not found, or
+    the street typed as OSM has it (also „Breitenstr.“)."""
+    from geodata.addresses import parse_address
+    from geodata.geocode import street_typo_of
+
+    if loc.doubt or not loc.plannable or not loc.match or not client.address:
+        return client
+    typed = parse_address(client.address).street
+    found = parse_address(loc.match).street
+    if not street_typo_of(typed, found):
+        return client
+    # the street as it stands in the address (the parser drops a closing dot and
+    # doubled spaces): its first occurrence, in any case
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in typed.split()) + r"\.?(?!\w)"
+    m = re.search(pattern, client.address, re.IGNORECASE)
+    if m is None:
+        return client
+    address = client.address[:m.start()] + found + client.address[m.end():]
+    street = found if client.street and street_typo_of(client.street.strip(), found) \
+        else client.street
+    return replace(client, address=address, street=street)
 
 
 def replan(
