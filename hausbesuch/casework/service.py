@@ -1754,6 +1754,18 @@ class Casework:
         """Clients (of these statuses) whose address is unresolved, street-level, found in
         doubt (:attr:`Located.doubt`) or whose fix went stale, with the geocoder's
         suggestions."""
+        return self.address_review(statuses=statuses)[0]
+
+    def address_review(self, *, statuses: Sequence[str] = ("offen", "in_klaerung")
+                       ) -> tuple[list[AddressProblem], list[AddressProblem]]:
+        """:meth:`address_problems`, and the open cases whose address a coordinator fixed
+        by text to one found only at street level (its house number not in the map data:
+        „Bahnhofstr. 9“ on a Bahnhofstraße that OSM maps with 1, 6, 16a and 20). A fix
+        counts as reviewed, so these are no problem to list; but the field is told
+        „Lage nur auf Straßenebene – Hausnummer vor Ort suchen“, so ``addresses`` and
+        *Adressen* name them beside the list, never an all-clear without them (QA 31),
+        with the address as the field sees it and the geocoder's reason: a point set by
+        hand places them exactly."""
         self.check_extract()  # another area's map offers another town's suggestions
         states = [st for st in self.states() if st.status in statuses]
         with self.store.session() as s:
@@ -1762,7 +1774,8 @@ class Casework:
                     AddressFixRow.city == self.city, AddressFixRow.stale.is_(True)))
             }
         located = self.locate([st.client for st in states])
-        out = []
+        out: list[AddressProblem] = []
+        street: list[AddressProblem] = []
         for st in states:
             loc = located[st.client.id]
             if st.status == "in_klaerung":
@@ -1792,7 +1805,14 @@ class Casework:
                              "mehr; " + reason
                 out.append(AddressProblem(st.client.id, st.client.address, loc.quality,
                                           reason, loc.offered, st.client.id in stale))
-        return out
+            elif (st.status == "offen" and loc.source == "korrektur_adresse"
+                  and loc.quality == "street" and loc.plannable):
+                shown = with_typed_number(loc.match, loc.fix_address) or loc.match \
+                    or loc.fix_address
+                street.append(AddressProblem(
+                    st.client.id, shown, loc.quality,
+                    loc.reason or "Hausnummer nicht in den Kartendaten", (), False))
+        return out, street
 
     def fix_address(self, client_id: str, *, address: str | None = None,
                     point: tuple[float, float] | None = None,

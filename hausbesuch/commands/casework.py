@@ -34,6 +34,17 @@ from hausbesuch.commands._common import (
 from hausbesuch.errors import UserError
 
 
+def _street_fixes(street: list, *, of: bool = False) -> str:  # type: ignore[type-arg]
+    """„1 davon nur auf Straßenebene (von Hand korrigiert)“ (``of``) or „1 von Hand
+    korrigierte Adresse nur auf Straßenebene“: the fixes of
+    :meth:`Casework.address_review` that the field must look for."""
+    n = len(street)
+    if of:
+        return f"{n} davon nur auf Straßenebene (von Hand korrigiert)"
+    return (f"{n} von Hand korrigierte Adresse" if n == 1 else
+            f"{n} von Hand korrigierte Adressen") + " nur auf Straßenebene"
+
+
 def _addresses(n: int) -> str:
     return count(n, "Adresse", "Adressen")
 
@@ -295,13 +306,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.othercities import other_cities_hint
 
         with _casework(db, city, osm, extract=True) as cw:
-            problems = cw.address_problems()
+            problems, street = cw.address_review()
             where = cw.city
-            hint = "" if problems else other_cities_hint(cw.store, where)
+            hint = "" if problems or street else other_cities_hint(cw.store, where)
             cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
                 "ausgabe": "csv" if out is not None else "anzeige",
                 **({"datei": str(out.resolve())} if out is not None else {}),
-                SHOWN: [p.client_id for p in problems]})
+                SHOWN: [p.client_id for p in [*problems, *street]]})
         rows = []
         for p in problems:
             row = {"kundennummer": p.client_id, "adresse": p.address,
@@ -314,20 +325,38 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                     "vorschlag_1", "vorschlag_2", "vorschlag_3"]
             _write_csv(out, cols, rows, "--out", "adressen.csv")
             typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
+            if street:  # not in the file (reviewed), but not found to the house
+                typer.echo(f"{_street_fixes(street)} (nicht in der Datei): "
+                           + ", ".join(p.client_id for p in street))
             if hint:
                 typer.echo(hint)
             return
-        if not rows:  # a forgotten --city: the hint, no false all-clear
+        if not rows and not street:  # a forgotten --city: the hint, no false all-clear
             typer.echo(hint or f"Alle Adressen offener Fälle in {where} sind gefunden.")
             return
-        typer.echo(f"{_addresses(len(rows))} zu prüfen:")
+        if rows:
+            typer.echo(f"{_addresses(len(rows))} zu prüfen:")
         for p in problems:
             typer.echo(f"{p.client_id}: {printable(p.address)} ({quality_label(p.quality)}): "
                        f"{printable(p.reason)}")
             for k, s in enumerate(p.suggestions, start=1):
                 typer.echo(f"    Vorschlag {k}: {printable(s)}")
-        typer.echo("Korrigieren: hausbesuch address KUNDENNUMMER --suggestion N | "
-                   "--set-address \"…\" | --set-point BREITE,LÄNGE")
+        if rows:
+            typer.echo("Korrigieren: hausbesuch address KUNDENNUMMER --suggestion N | "
+                       "--set-address \"…\" | --set-point BREITE,LÄNGE")
+        if street:
+            # a coordinator's own fix counts as reviewed, but the field is told to look
+            # for the house: no all-clear without naming them (QA 31)
+            typer.echo(f"Außerdem {_street_fixes(street)}:" if rows else
+                       f"Alle Adressen offener Fälle in {where} sind gefunden; "
+                       f"{_street_fixes(street, of=True)}:")
+            for p in street:
+                typer.echo(f"{p.client_id}: {printable(p.address)} ({quality_label(p.quality)})"
+                           f": {printable(p.reason)}")
+            typer.echo("Im Außendienst: „Lage nur auf Straßenebene – Hausnummer vor Ort "
+                       "suchen“. Genauer: hausbesuch address KUNDENNUMMER --set-point "
+                       "BREITE,LÄNGE")
+
 
     @app.command("address")
     @user_errors
@@ -370,6 +399,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         typer.echo(f"Gespeichert: {loc.client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
                    f"({loc.match})" + (f"; nur auf Straßenebene: {loc.reason}"
                                        if loc.quality == "street" and loc.reason else "."))
+        if loc.quality == "street":  # reviewed, but named by `addresses` (QA 31)
+            typer.echo("Im Außendienst: „Lage nur auf Straßenebene – Hausnummer vor Ort "
+                       "suchen“; „hausbesuch addresses“ nennt den Fall, bis ein Punkt gesetzt "
+                       f"ist (hausbesuch address {loc.client_id} --set-point BREITE,LÄNGE).")
 
     @app.command("outcomes")
     @user_errors

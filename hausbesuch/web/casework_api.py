@@ -325,12 +325,23 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
     stale, with the geocoder's suggestions, the point found (if any) to start the map at
     and, for an address the map data hold at several places, those places (``candidates``:
     [lat, lon] each) to pick one."""
+    return address_review(store, profile, actor)[0]
+
+
+def address_review(store: Store, profile: Profile, actor: str
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    """:func:`unresolved`, and the open cases whose address a coordinator fixed to one
+    found only at street level (:meth:`Casework.address_review`: named beside the list,
+    never an all-clear without them): case id, the address as the field sees it, the
+    geocoder's reason."""
     from hausbesuch.planning.report import QUALITY_DE
 
     cw = casework(store, profile, actor)
-    problems = cw.address_problems()
+    problems, street_fixes = cw.address_review()
+    street = [{"client_id": p.client_id, "address": p.address, "reason": p.reason}
+              for p in street_fixes]
     if not problems:
-        return []
+        return [], street
     clients = {st.client.id: st.client for st in cw.states([p.client_id for p in problems])}
     located = cw.locate([clients[p.client_id] for p in problems if p.client_id in clients])
     out = []
@@ -343,7 +354,7 @@ def unresolved(store: Store, profile: Profile, actor: str) -> list[dict[str, Any
                     "lon": loc.lon if loc else None, "lat": loc.lat if loc else None,
                     "candidates": [[lat, lon] for lon, lat in loc.candidates]
                     if loc and loc.lon is None else []})
-    return out
+    return out, street
 
 
 def address_row(store: Store, profile: Profile, actor: str, client_id: str

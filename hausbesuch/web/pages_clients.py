@@ -219,7 +219,7 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
                       city=city, rows=[], total=0, more=0, case=None,
                       tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                       depot=None, saved=None, failed=None, failed_here=False,
-                      refused=str(exc))
+                      street=[], refused=str(exc))
 
 
 def _addresses_shown(request: Request, user: User, city: str, profile: Profile, *, status: int,
@@ -232,6 +232,7 @@ def _addresses_shown(request: Request, user: User, city: str, profile: Profile, 
     from hausbesuch.web.pages_cases import _unknown
 
     web = ctx(request)
+    street: list[dict[str, str]] = []  # fixes found at street level only (QA 31)
     if case is not None:
         try:
             rows = [casework_api.address_row(web.store, profile, user.name, case)]
@@ -241,7 +242,7 @@ def _addresses_shown(request: Request, user: User, city: str, profile: Profile, 
             raise HTTPException(status_code=404,
                                 detail=_unknown(request, user, case, exc)) from None
     else:
-        rows = casework_api.unresolved(web.store, profile, user.name)
+        rows, street = casework_api.address_review(web.store, profile, user.name)
         if failed is not None and all(r["client_id"] != failed["client_id"] for r in rows):
             with contextlib.suppress(CaseworkError):  # a case opened by its id: its
                 rows.append(casework_api.address_row(  # form again, with the message
@@ -253,7 +254,7 @@ def _addresses_shown(request: Request, user: User, city: str, profile: Profile, 
     if total > cap:
         keep = {failed["client_id"]} if failed is not None else set()
         rows = rows[:cap] + [r for r in rows[cap:] if r["client_id"] in keep]
-    shown = [r["client_id"] for r in rows]
+    shown = [r["client_id"] for r in rows] + [r["client_id"] for r in street]
     if saved is not None and saved[0] not in shown:  # the confirmation names its fix
         shown.append(saved[0])
     casework_api.audit(web.store, user.name, "adressen_angezeigt", city=city, details={
@@ -262,7 +263,7 @@ def _addresses_shown(request: Request, user: User, city: str, profile: Profile, 
                   total=total, more=total - len(rows), case=rows[0] if case else None,
                   tile_url=profile.map.tile_url, attribution=profile.map.attribution,
                   depot=casework_api.map_center(web.store, profile, user.name),
-                  saved=saved, failed=failed,
+                  saved=saved, failed=failed, street=street,
                   failed_here=failed is not None
                   and any(r["client_id"] == failed["client_id"] for r in rows))
 
