@@ -75,6 +75,13 @@ def _rejected_table(html: str) -> list[list[str]]:
     return [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows if "<td" in r]
 
 
+def _page_text(page: str) -> str:
+    import html
+    import re
+
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
 @pytest.mark.slow
 def test_rejected_rows_stay_until_the_next_import(tmp_path: Path,
                                                   bad_hersfeld_pbf: Path) -> None:
@@ -207,3 +214,52 @@ def test_disclosure_finds_a_rejected_row_of_an_id_with_non_ascii_letters(sqlite_
     text = disclosure_text(sqlite_store, CITY, "öz-12")
     assert ("Liste vom 04.12.2026 09:30, Zeile 3 (Kontaktabbruch seit): kein gültiges "
             "Datum: „…“") in text, text
+
+
+@pytest.mark.slow
+def test_a_rejected_row_of_a_case_in_the_database_is_not_said_to_be_missing(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 31: after a list with a case id twice (its first row read in, the second
+    rejected), *Kundenliste* said „Diese Kundinnen und Kunden der Liste sind nicht in der
+    Datenbank“ over both rejected rows, the duplicate's case among them. Each rejected row
+    now says whether its case is in the database („ja, aus Zeile 2“; „ja, mit den
+    bisherigen Daten“ for a stored case whose row was not read; „nein“), and the note
+    claims absence only of those that are absent."""
+    street, hn, pc, town = "Breitenstraße", "24", "36251", CITY
+
+    def write(path: Path, rows: list[tuple[str, str]]) -> Path:
+        with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(HEADER)
+            for cid, since in rows:
+                w.writerow([cid, f"{NAME_MARK} {cid}", street, hn, pc, town, since, "", "",
+                            "", "30", ""])
+        return path
+
+    app = bare_app(tmp_path)
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        # K-3001 stored first; then the list: K-3005 twice, K-3001 and K-3009 with a
+        # date that does not exist
+        assert _upload(kora, write(tmp_path / "a.csv", [("K-3001", "01.01.2024")])
+                       ).status_code == 200
+        up = _upload(kora, write(tmp_path / "b.csv", [
+            ("K-3005", "01.01.2024"), ("K-3005", "01.01.2024"), ("K-3001", "31.02.2025"),
+            ("K-3009", "31.02.2025")]))
+        assert up.status_code == 200 and "3</strong> abgelehnt" in up.text
+        page = kora.get("/kunden/import").text
+    table = _rejected_table(page)
+    assert [(r[0], r[1], r[4]) for r in table] == [
+        ("3", "K-3005", "ja, aus Zeile 2"), ("4", "K-3001", "ja, mit den bisherigen Daten"),
+        ("5", "K-3009", "nein")], table
+    text = _page_text(page)
+    assert "Diese Kundinnen und Kunden der Liste sind nicht in der Datenbank" not in text
+    assert ("Nicht in der Datenbank sind die Kundinnen und Kunden mit „nein“ unter „In der "
+            "Datenbank“") in text
+    from sqlalchemy import select as sql_select
+
+    from hausbesuch.store import ClientRow
+
+    with app.state.web.store.session() as s:  # what the page says is so
+        assert set(s.scalars(sql_select(ClientRow.client_id))) == {"K-3001", "K-3005"}
+

@@ -6,6 +6,7 @@ casework API changes, only this module follows.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -294,11 +295,50 @@ def last_import(store: Store, city: str) -> dict[str, Any] | None:
         by = shown_name(last.imported_by.removeprefix("cli:"))
         if last.imported_by.startswith("cli:"):
             by += " (Befehlszeile)"
+        stored = _stored_cases(s, city) if any(r.client_id for r in rows) else {}
+        rejected = []
+        for r in rows:
+            shown = _rejected_row(r.input_row, r.client_id, r.field_name, r.reason)
+            shown["gespeichert"] = _in_database(r, stored, {x.input_row for x in rows})
+            rejected.append(shown)
         return {"at": last.imported_at, "by": by, "total": last.total_rows,
                 "new": last.new, "updated": last.updated, "unchanged": last.unchanged,
                 "erased_kept": last.erased_kept, "rejected_count": last.rejected,
-                "rejected": [_rejected_row(r.input_row, r.client_id, r.field_name, r.reason)
-                             for r in rows]}
+                "rejected": rejected,
+                "all_absent": all(r["gespeichert"] == "nein" for r in rejected)}
+
+
+def _stored_cases(s: Any, city: str) -> dict[str, bool]:
+    """The city's stored cases by :func:`~hausbesuch.caseids.id_key`: whether their data
+    were erased."""
+    from hausbesuch.caseids import id_key
+    from hausbesuch.store import ClientRow
+
+    return {id_key(cid): erased is not None for cid, erased in s.execute(
+        select(ClientRow.client_id, ClientRow.erased_at).where(ClientRow.city == city))}
+
+
+#: the reason of a row whose case id an earlier row of the list has
+#: (:func:`hausbesuch.clients.read_clients`): „… doppelt: schon in Zeile 7“
+_TWICE = re.compile(r"doppelt: schon in Zeile (\d+)")
+
+
+def _in_database(r: Any, stored: dict[str, bool], rejected_rows: set[int]) -> str:
+    """Whether the case of a rejected row of the last import is in the database all the
+    same, as *Kundenliste* says it (QA 31: the page said every such row's case was not,
+    also for a second row of a case whose first row was read in): „nein“; „ja, aus Zeile
+    7“ (a case id twice in the list, its first row read in); „ja, mit den bisherigen
+    Daten“ (stored before, this row not read); „ja (Daten gelöscht)“."""
+    from hausbesuch.caseids import id_key
+
+    if not r.client_id or id_key(r.client_id) not in stored:
+        return "nein"
+    if stored[id_key(r.client_id)]:
+        return "ja (Daten gelöscht)"
+    if r.field_name == "id" and (m := _TWICE.search(r.reason)) \
+            and int(m[1]) not in rejected_rows:
+        return f"ja, aus Zeile {m[1]}"
+    return "ja, mit den bisherigen Daten"
 
 
 def rejections_csv(rejected: list[dict[str, str]]) -> str:
