@@ -390,7 +390,9 @@ def test_job_state_as_json_and_the_link_to_update_without_script(
     assert f'<noscript>Ohne JavaScript: den Stand mit <a href="/auftraege/{job_id}">' \
         'Aktualisieren</a> abfragen' in page.text
     assert "öffnet er sich" not in page.text  # said by the script, which does it
-    assert 'src="/static/web/job.js"' in page.text
+    from hausbesuch.web.app import static_version
+
+    assert f'src="/static/web/v/{static_version()}/job.js"' in page.text
     state = kora.get(f"/auftraege/{job_id}/stand")
     assert state.status_code == 200 and state.headers["cache-control"] == "no-store"
     assert state.json() == {"status": "laeuft", "status_label": "läuft",

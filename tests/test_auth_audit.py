@@ -687,7 +687,7 @@ def test_session_state_is_read_without_extending_it(server: Server) -> None:
                 return s.execute(select(SessionRow).where(mine)).scalar_one()
 
         page = c.get("/plaene")
-        assert 'data-leerlauf="1800"' in page.text and "/static/web/sitzung.js" in page.text
+        assert 'data-leerlauf="1800"' in page.text and "/sitzung.js" in page.text
         token = csrf_of(page.text)
         ten_ago = clock.utc() - timedelta(minutes=10)
         with server.store.session() as s:

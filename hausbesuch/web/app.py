@@ -18,10 +18,11 @@ reads it (:class:`BodyLimit`, an ASGI middleware).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -585,10 +586,33 @@ def _templates() -> Jinja2Templates:
     t.env.filters.update(PAGES_ENV.filters)
     t.env.globals["q"] = lambda s: quote(str(s), safe="")
     t.env.globals["form_action"] = _form_action
+    t.env.globals["static_url"] = _static_url(static_version())
     t.env.filters["date_iso_de"] = _date_iso_de
     t.env.filters["web_reason"] = web_reason
     t.env.filters["utc_de"] = _utc_de
     return t
+
+
+def static_version() -> str:
+    """12 hex digits of the SHA-256 of the web app's own static files (names and
+    contents): the version in their URLs (:func:`_static_url`). A static file is cached
+    by the browser for an hour; a page of a new version asks for its files under a new
+    URL, so that it never runs the previous version's script for that hour."""
+    h = hashlib.sha256()
+    root = WEB_DIR / "static"
+    for f in sorted(p for p in root.rglob("*") if p.is_file()):
+        h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def _static_url(version: str) -> Callable[[str], str]:
+    """The templates' ``static_url("app.css")``: the file's URL with ``version`` in its
+    path (the mount of :data:`hausbesuch.web.pages_worker.VERSIONED_STATIC`, which serves
+    the files as they are; the phone page's files carry the service worker's own version
+    instead, :func:`hausbesuch.web.pages_worker.asset_urls`)."""
+    from hausbesuch.web.pages_worker import VERSIONED_STATIC
+
+    return lambda name: f"{VERSIONED_STATIC}{version}/{name}"
 
 
 def _utc_de(moment: datetime) -> str:
