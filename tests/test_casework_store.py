@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import io
 import json
 import os
 import random
@@ -861,6 +862,38 @@ def test_a_failed_try_is_revisited_by_the_replan(planned, base, tmp_path):
     assert nxt.start == START + timedelta(days=7)
     assert failed.client_id not in {s.client_id for r in nxt.routes for s in r.stops} | {
         u.client_id for u in nxt.unassigned}
+
+
+def test_a_failed_try_the_next_weeks_plan_holds_is_left_to_it(planned, base, tmp_path):
+    """Review 31: Monday's visit fails, the next week's plan (made on Tuesday) takes the
+    case up, then the week is re-planned on Wednesday: the re-plan leaves the case to that
+    plan, without a revisit of its own and without listing it as not planned (it listed
+    it „Bereits in Plan … eingeplant“, and report.csv said „nicht_eingeplant“)."""
+    db, plan, stops = _copy_of(planned, tmp_path, "naechste.sqlite")
+    tue, wed = START + timedelta(days=1), START + timedelta(days=2)
+    failed = min((s for s in stops if s.start.date() == START), key=lambda s: s.start)
+    _record(db, failed, "Nicht angetroffen", tue, tmp_path)
+    ClockedCli(tue).ok("plan", *_common(db), "--start", (START + timedelta(days=7)).isoformat(),
+                       "--days", "5", "--out", str(tmp_path / "w51"), "--time-limit", "2",
+                       "--threads", "1")
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        later = store.latest_plan("Bad Hersfeld")
+    assert [s for r in later.routes for s in r.stops if s.client_id == failed.client_id]
+    ClockedCli(wed).ok("replan", plan.id, "--from", f"{wed:%Y-%m-%d} 07:00", "--out",
+                       str(tmp_path / "neu"), "--time-limit", "2", "--threads", "1",
+                       *_common(db))
+    with Store.open(db) as store:
+        (new,) = [store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")
+                  if p.version == 2]
+    assert [s.visit_id for r in new.routes for s in r.stops
+            if s.client_id == failed.client_id] == [failed.visit_id]
+    assert failed.client_id not in {u.client_id for u in new.unassigned}, new.unassigned
+    rows = [r for r in csv.DictReader(io.StringIO(
+        (tmp_path / "neu" / "report.csv").read_text(encoding="utf-8-sig")), delimiter=";")
+        if r["id"] == failed.client_id]
+    assert [r["status"] for r in rows] == ["geplant"], rows
 
 
 def test_a_failed_try_with_no_day_left_is_listed_for_the_next_plan(planned, tmp_path):
@@ -2043,6 +2076,11 @@ def test_an_outcome_sent_while_a_replan_runs_is_not_lost(planned, tmp_path, monk
         # stored with the plan, as every note: ``show``, the web's plan view and its ZIP
         # say it too (it was added after the plan was stored, review 31)
         assert store.load_plan(result.plan.id).warnings == result.plan.warnings
+        # ... and of that version only: a quiet re-plan of it was not computed again
+        quiet = replan(store, result.plan.id, profile, moment=moment + timedelta(hours=1),
+                       actor="cli:test", time_limit=2)
+        assert not [w for w in store.load_plan(quiet.plan.id).warnings
+                    if w.startswith("Neu berechnet")], quiet.plan.warnings
 
 
 def test_a_plan_that_keeps_changing_is_not_stored(planned, tmp_path, monkeypatch):

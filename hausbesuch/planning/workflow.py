@@ -1557,9 +1557,11 @@ def _replan(
             CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
             CaseVisitRow.plan_id != old.id, CaseVisitRow.day >= cw.today(),
             CaseVisitRow.client_id.in_(look)))} if look else {}
-    booked = ((free_again | set(tried)) & set(elsewhere)) - {cid for cid, _ in moving}
+    booked = (free_again & set(elsewhere)) - {cid for cid, _ in moving}
     waiting = set(unrecorded) | set(elsewhere)
-    revisit_ids = set(tried) - booked
+    # a revisit another plan holds already (the next week's, made since): nothing to do
+    # here, and nothing to list (review 31: it was listed as „Bereits in Plan …“)
+    revisit_ids = set(tried) - set(elsewhere)
     # (and the clients the old plan rejected for their address: fixed since, or not);
     # not those another plan has booked since (they would have two visits)
     pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting)
@@ -1766,7 +1768,9 @@ _STALE_NOTE = re.compile(
     r"|\d+ (?:Fall ist|Fälle sind) nicht mehr offen, aber in Plan "
     r"|\d+ (?:Fall hat|Fälle haben) in Plan .+ schon einen geplanten Besuch "
     r"|Im Zeitraum (?:ist|sind) schon .+ in Plan .+ eingeplant; "
-    r"|\d+ offene(?:r Fall| Fälle) seit dem Plan aufgenommen \(")
+    r"|\d+ offene(?:r Fall| Fälle) seit dem Plan aufgenommen \("
+    # (the run that made that version was computed again: not this one, review 31)
+    r"|Neu berechnet, weil während der Planung geändert wurde: ")
 
 
 def _moved_note(c: Candidate) -> str:
