@@ -133,8 +133,9 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
     assert len(rows) == 1
     row = rows[0]
     assert row["status"] == STATUS_UNASSIGNED and row["datum"] == "", row
-    assert row["grund"] == (f"{reason}; weiterer Besuch im Plan: {format_moment(made.start)} "
-                            f"(Team {r1.team_id})"), row
+    # (one full stop at the end: „….; weiterer …“ before, review 31)
+    assert row["grund"] == (f"{reason.removesuffix('.')}; weiterer Besuch im Plan: "
+                            f"{format_moment(made.start)} (Team {r1.team_id})"), row
     # its address notes stay with it (review 15 L5)
     from hausbesuch.plandata import Geocode
 
@@ -143,7 +144,9 @@ def test_an_appointment_a_replan_cannot_place_is_the_clients_row() -> None:
                 "nicht gefunden", made.district)])
     row = next(r for r in report_rows(rough, snap_far={made.client_id: 140.0})
                if r["id"] == made.client_id and r["status"] == STATUS_UNASSIGNED)
-    assert row["grund"].startswith(f"{reason}; Adresse nur ") and "140 m vom" in row["grund"]
+    assert row["grund"].startswith(f"{reason.removesuffix('.')}; Adresse nur ") \
+        and "140 m vom" in row["grund"]
+    assert ".;" not in row["grund"], row
     unplanned = sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(with_appointment))
     assert unplanned == sum(r["status"] == STATUS_UNASSIGNED for r in report_rows(plan)) + 1
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -112,6 +113,14 @@ def _too_far(far_m: float | None) -> bool:
     return far_m is not None and far_m > MAX_ACCESS_M
 
 
+def _reasons(notes: Iterable[str]) -> str:
+    """The notes of a report row in one cell, „; “ between them: a note that ends with a
+    full stop gives it up before the next one („… kommt in den nächsten Plan; weiterer
+    Besuch im Plan: …“, not „….; weiterer …“, review 31); the last keeps its own."""
+    parts = [n for n in notes if n]
+    return "; ".join([p.removesuffix(".") for p in parts[:-1]] + parts[-1:])
+
+
 def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
                   but: PlannedStop | None = None) -> list[str]:
     """„weiterer Besuch im Plan: Mo, 07.12.2026, 10:00 Uhr (Team team-1, entfällt seit Fr,
@@ -176,7 +185,7 @@ def report_rows(
             notes = [u.reason, *(_address_notes(g, far) if c.id in visits
                                  else _address_notes(None, far) if _too_far(far)
                                  else []), *_other_visits(visits.get(c.id, []))]
-            row.update(status=STATUS_UNASSIGNED, grund="; ".join(n for n in notes if n),
+            row.update(status=STATUS_UNASSIGNED, grund=_reasons(notes),
                        versuche_bisher=str(u.tries_before))
         elif c.id in planned:
             r, s = planned[c.id]
@@ -193,7 +202,7 @@ def report_rows(
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
             notes += _other_visits(visits[c.id], but=s)
-            row["grund"] = "; ".join(n for n in notes if n)
+            row["grund"] = _reasons(notes)
         else:
             raise RuntimeError(f"client {c.id} neither planned nor unassigned")
         if c.notiz and _MARKUP.search(c.notiz):
