@@ -817,7 +817,7 @@ def test_a_failed_try_is_revisited_by_the_replan(planned, base, tmp_path):
     # the version's notes name it (stored: ``show`` and the web's plan page say it too)
     from hausbesuch.fields import format_day
 
-    said_revisit = (f"Wiederholungsbesuch eingeplant (nach einem Versuch ohne Kontakt): "
+    said_revisit = (f"Wiederholungsbesuch eingeplant (letzter Versuch ohne Kontakt): "
                     f"{failed.client_id} am {format_day(again.start.date())}.")
     assert said_revisit in new.warnings, new.warnings
     assert f"Hinweis: {said_revisit}" in out, out

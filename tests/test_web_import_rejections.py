@@ -122,7 +122,7 @@ def test_rejected_rows_stay_until_the_next_import(tmp_path: Path,
         got = kora.get(f"/kunden/ablehnungen.csv?stadt={CITY}")
         assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
         lines = list(csv.reader(io.StringIO(got.text.lstrip("\ufeff")), delimiter=";"))
-        assert lines[0] == ["Zeile", "Kundennummer", "Feld", "Grund"]
+        assert lines[0] == ["Zeile", "Kundennummer", "Feld", "Grund", "In der Datenbank"]
         assert [r[:3] for r in lines[1:]] == [[r[0], r[1], r[2]] for r in table]
         assert NAME_MARK not in got.text and TOWN_ONLY not in got.text
 
@@ -153,7 +153,8 @@ def test_rejected_rows_stay_until_the_next_import(tmp_path: Path,
         with store.session() as s:
             assert s.scalars(select(ImportRejectionRow)).all() == []
         got = kora.get(f"/kunden/ablehnungen.csv?stadt={CITY}")
-        assert got.text.lstrip("\ufeff").strip() == "Zeile;Kundennummer;Feld;Grund"
+        assert got.text.lstrip("\ufeff").strip() == \
+            "Zeile;Kundennummer;Feld;Grund;In der Datenbank"
 
 
 def test_stored_reason_keeps_dates_and_ids_and_drops_typed_words() -> None:
@@ -248,10 +249,14 @@ def test_a_rejected_row_of_a_case_in_the_database_is_not_said_to_be_missing(
             ("K-3009", "31.02.2025")]))
         assert up.status_code == 200 and "3</strong> abgelehnt" in up.text
         page = kora.get("/kunden/import").text
+        got = kora.get(f"/kunden/ablehnungen.csv?stadt={CITY}").text
     table = _rejected_table(page)
     assert [(r[0], r[1], r[4]) for r in table] == [
         ("3", "K-3005", "ja, aus Zeile 2"), ("4", "K-3001", "ja, mit den bisherigen Daten"),
         ("5", "K-3009", "nein")], table
+    # the download says it too
+    lines = list(csv.reader(io.StringIO(got.lstrip("\ufeff")), delimiter=";"))
+    assert [(r[0], r[1], r[4]) for r in lines[1:]] == [(r[0], r[1], r[4]) for r in table]
     text = _page_text(page)
     assert "Diese Kundinnen und Kunden der Liste sind nicht in der Datenbank" not in text
     assert ("Nicht in der Datenbank sind die Kundinnen und Kunden mit „nein“ unter „In der "

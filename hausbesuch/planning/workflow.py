@@ -222,7 +222,7 @@ def _revisits_due(cw: Casework, span: Span, ids: Iterable[str]) -> dict[str, Dir
 
 def _revisits_note(placed: Iterable[tuple[str, date]]) -> str:
     """The note of a re-plan that planned revisits (:func:`_revisits_due`; case ids and
-    days only): „2 Wiederholungsbesuche eingeplant (nach einem Versuch ohne Kontakt):
+    days only): „2 Wiederholungsbesuche eingeplant (letzter Versuch ohne Kontakt):
     K-1 am Mi, 09.12.2026, K-2 am Do, 10.12.2026.“; "" for none. Made for its version
     only (:data:`_REMADE_NOTE`): in the next one they are visits as any other."""
     shown = sorted(set(placed), key=lambda p: (p[1], p[0]))
@@ -230,7 +230,7 @@ def _revisits_note(placed: Iterable[tuple[str, date]]) -> str:
         return ""
     what = ("Wiederholungsbesuch" if len(shown) == 1
             else f"{len(shown)} Wiederholungsbesuche")
-    return (f"{what} eingeplant (nach einem Versuch ohne Kontakt): "
+    return (f"{what} eingeplant (letzter Versuch ohne Kontakt): "
             + ", ".join(f"{cid} am {format_day(day)}" for cid, day in shown) + ".")
 
 
@@ -1743,7 +1743,7 @@ def _replan(
 #: ``land`` was required (QA 18b #4).
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
-    r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(nach einem Versuch ohne Kontakt\): "
+    r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "

@@ -343,14 +343,17 @@ def _in_database(r: Any, stored: dict[str, bool], rejected_rows: set[int]) -> st
 
 def rejections_csv(rejected: list[dict[str, str]]) -> str:
     """The rejected rows of :func:`last_import` as a CSV (semicolons, as German Excel
-    reads it; cells that a spreadsheet would run as a formula made safe)."""
+    reads it; cells that a spreadsheet would run as a formula made safe), with whether
+    each row's case is in the database all the same, as the page says it
+    (:func:`_in_database`)."""
     import io
 
     from hausbesuch.safe_cells import write_csv
 
     out = io.StringIO()
-    write_csv(out, ["Zeile", "Kundennummer", "Feld", "Grund"],
-              [[r["zeile"], r["id"], r["feld"], r["grund"]] for r in rejected])
+    write_csv(out, ["Zeile", "Kundennummer", "Feld", "Grund", "In der Datenbank"],
+              [[r["zeile"], r["id"], r["feld"], r["grund"], r.get("gespeichert", "")]
+               for r in rejected])
     return "\ufeff" + out.getvalue()
 
 
