@@ -203,13 +203,11 @@ def test_a_visit_done_after_the_return_leaves_no_further_visits(
         _set_spans(site, plan_id, before)
 
 
-@sqlite_only()
-@pytest.mark.browser
-def test_an_open_phone_learns_that_its_team_is_back_in(
-        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The team is out while its page is open; *Team wieder einplanen* takes it back in
-    after its last visit. Within the minute check the page says so, in its line below the
-    header and in a banner (an alert), without a reload: the stops did not change."""
+def _out_and_back(site: Site, monkeypatch: pytest.MonkeyPatch) -> tuple:
+    """A fresh route on its day (21:00 in the exercise), its plan, the plan's teams out
+    before (to restore), the moments two minutes before and after its last visit, and
+    the phone's line when the team is out from the first, and when back in at the
+    second: (route, plan id, before, at, back, out note, back note)."""
     from hausbesuch import clock
 
     route = _fresh_route(site)
@@ -219,12 +217,23 @@ def test_an_open_phone_learns_that_its_team_is_back_in(
     before = site.store.plan_params(plan_id).get("teams_out_spans")
     last = route.stops[-1].start
     at, back = last - timedelta(minutes=2), last + timedelta(minutes=2)
-    team = route.team_id
     out_note = (f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages übernimmt "
                 "ein anderes Team oder sie bleiben offen.")
     back_note = (f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche dazwischen "
                  "übernimmt ein anderes Team oder sie bleiben offen. Wieder eingeplant ab "
                  f"{back:%H:%M} Uhr; derzeit keine weiteren Besuche.")
+    return route, plan_id, before, at, back, out_note, back_note
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_an_open_phone_learns_that_its_team_is_back_in(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The team is out while its page is open; *Team wieder einplanen* takes it back in
+    after its last visit. Within the minute check the page says so, in its line below the
+    header and in a banner (an alert), without a reload: the stops did not change."""
+    route, plan_id, before, at, back, out_note, back_note = _out_and_back(site, monkeypatch)
+    team = route.team_id
     try:
         _set_spans(site, plan_id, [{"team": team, "ab": at.isoformat()}])
         _, _, url = _link(site, route)
@@ -295,21 +304,8 @@ def test_the_copy_without_signal_follows_the_team_taken_out_and_back_in(
     team as it was when the page was loaded. The copy now follows the team's state too,
     audited as a copy once per change (``worker_link_copy``, not as a view), and a check
     that finds the copy as it is asks for none."""
-    from hausbesuch import clock
-
-    route = _fresh_route(site)
-    monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    exercise_time_of_day(monkeypatch, dtime(21, 0))
-    plan_id = _current_plan(site).id
-    before = site.store.plan_params(plan_id).get("teams_out_spans")
-    last = route.stops[-1].start
-    at, back = last - timedelta(minutes=2), last + timedelta(minutes=2)
+    route, plan_id, before, at, back, out_note, back_note = _out_and_back(site, monkeypatch)
     team = route.team_id
-    out_note = (f"Ab {at:%H:%M} Uhr abgemeldet: die weiteren Besuche des Tages übernimmt "
-                "ein anderes Team oder sie bleiben offen.")
-    back_note = (f"Von {at:%H:%M} bis {back:%H:%M} Uhr abgemeldet: die Besuche dazwischen "
-                 "übernimmt ein anderes Team oder sie bleiben offen. Wieder eingeplant ab "
-                 f"{back:%H:%M} Uhr; derzeit keine weiteren Besuche.")
     _, link, url = _link(site, route)
 
     def audited(action: str) -> int:
