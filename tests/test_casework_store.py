@@ -928,6 +928,21 @@ def test_a_failed_try_with_no_day_left_is_listed_for_the_next_plan(planned, tmp_
     assert again.start.date() >= START + timedelta(days=7)
     assert _half(again.start) != _half(failed.start), again
     assert again.try_label == "2. Versuch"
+    # the week re-planned once more: the revisit is the next plan's now, the case is not
+    # listed again („Bereits in Plan …“, QA 31b: it came from the version's own list)
+    ClockedCli(fri).ok("replan", new.id, "--from", f"{fri:%Y-%m-%d} 12:00", "--out",
+                       str(tmp_path / "neu2"), "--time-limit", "2", "--threads", "1",
+                       *_common(db))
+    with Store.open(db) as store:
+        (v3,) = [store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")
+                 if p.version == 3]
+    assert failed.client_id not in {u.client_id for u in v3.unassigned}, v3.unassigned
+    assert [s.visit_id for r in v3.routes for s in r.stops
+            if s.client_id == failed.client_id] == [failed.visit_id]
+    rows = [r for r in csv.DictReader(io.StringIO(
+        (tmp_path / "neu2" / "report.csv").read_text(encoding="utf-8-sig")), delimiter=";")
+        if r["id"] == failed.client_id]
+    assert [r["status"] for r in rows] == ["geplant"], rows
 
 
 def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):

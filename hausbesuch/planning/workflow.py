@@ -1546,9 +1546,9 @@ def _replan(
     # and that have no visit still to do in it: their revisit, where the rules leave a day
     # of the span, is a visit of their own, as an agreed appointment's (QA 31: before, the
     # kept stop with its outcome was all the plan said of them until the next week's plan)
-    tried = _revisits_due(cw, span, {st.client_id for r in kept.values() for st in r.stops
-                                     if st.visit_id in recorded}
-                          - moving_ids - pinned_since - set(unrecorded))
+    visited = {st.client_id for r in kept.values() for st in r.stops
+               if st.visit_id in recorded}
+    tried = _revisits_due(cw, span, visited - moving_ids - pinned_since - set(unrecorded))
     with store.session() as s:
         look = sorted(pinned_since | free_again | set(tried))
         # a visit still to do in another plan: that plan has the client (an overdue one,
@@ -1557,15 +1557,18 @@ def _replan(
             CaseVisitRow.city == old.city, CaseVisitRow.status == "geplant",
             CaseVisitRow.plan_id != old.id, CaseVisitRow.day >= cw.today(),
             CaseVisitRow.client_id.in_(look)))} if look else {}
-    booked = (free_again & set(elsewhere)) - {cid for cid, _ in moving}
+    # a case visited in this plan whose next visit another plan holds (the next week's,
+    # made since): nothing to do here, and nothing to list (review 31, QA 31b: it was
+    # listed as „Bereits in Plan …“, also when the version before had listed its revisit
+    # as not plannable, which put it among ``free_again``)
+    left_to_other = (visited & set(elsewhere)) - {cid for cid, _ in moving}
+    booked = (free_again & set(elsewhere)) - {cid for cid, _ in moving} - left_to_other
     waiting = set(unrecorded) | set(elsewhere)
-    # a revisit another plan holds already (the next week's, made since): nothing to do
-    # here, and nothing to list (review 31: it was listed as „Bereits in Plan …“)
     revisit_ids = set(tried) - set(elsewhere)
     # (and the clients the old plan rejected for their address: fixed since, or not);
     # not those another plan has booked since (they would have two visits)
-    pool_ids = list(((moving_ids | free_again) - booked) | (pinned_since - waiting)
-                    | revisit_ids)
+    pool_ids = list(((moving_ids | free_again) - booked - left_to_other)
+                    | (pinned_since - waiting) | revisit_ids)
     # and the open cases the plan does not know that `plan` would take now (imported
     # since, re-opened; QA 22 F9: before, only a pin brought such a case in)
     new_ids = sorted(st.client.id for st in _taken_up(cw, old, span))
@@ -1663,7 +1666,7 @@ def _replan(
     handled = ({c.id for c in candidates} | {u.client_id for u in unassigned}
                | set(fresh_rejected))
     for u in old.unassigned:  # clients no longer open keep their old reason
-        if u.client_id not in handled:
+        if u.client_id not in handled and u.client_id not in left_to_other:
             unassigned.append(u)
     # every team out for the rest of a day from the moment's on, those taken out earlier
     # too: the next re-plan reads them here (:func:`_removed_earlier`)
