@@ -863,6 +863,39 @@ def test_a_sent_appointment_is_echoed_also_in_the_copy_without_signal(
         ctx.close()
 
 
+def test_an_appointment_kept_without_signal_is_echoed_while_it_waits(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 31b: an appointment tapped without signal said only „Auf dem Telefon gespeichert
+    (noch nicht gesendet): Termin vereinbart (10:05 Uhr), wird gesendet, sobald Netz da
+    ist.“: which appointment waits was not said until it was sent. It is named as once
+    sent, also on the page opened again without signal."""
+    route = _fresh_route(site)
+    token, link, url = _link(site, route)
+    first = next(s for s in route.stops if re.fullmatch(r"[\w-]+", s.client_id))
+    agreed = route.day + timedelta(days=7)
+    echo = f"Termin vereinbart (10:05 Uhr), Termin am {format_day(agreed)}, 11:30 Uhr, "
+    with _phone_at_five_past_ten(monkeypatch, route, url) as (ctx, page, errors):
+        stop = page.locator(f"li#stopp-{first.client_id}")
+        ctx.set_offline(True)
+        _visit_time(stop)
+        _open_appointment(stop)  # (QA 28 F17: folded until tapped)
+        stop.locator("input[name=termin_datum]").fill(agreed.isoformat())
+        stop.locator("input[name=termin_zeit]").fill("11:30")
+        stop.locator("button[value=termin_vereinbart]").click()
+        state = f"li#stopp-{first.client_id} [data-state]"
+        assert page.inner_text(state) == (
+            f"Auf dem Telefon gespeichert (noch nicht gesendet): {echo}"
+            "wird gesendet, sobald Netz da ist."), page.inner_text(state)
+        page.reload()
+        page.wait_for_function("(sel) => document.querySelector(sel).textContent.trim()",
+                               arg=state)
+        assert page.inner_text(state) == (
+            f"Auf dem Telefon gespeichert (noch nicht gesendet): {echo}wartet auf Netz"), \
+            page.inner_text(state)
+        assert errors == []
+        ctx.close()
+
+
 def _copy_says(page, url: str, cid: str, text: str) -> None:  # noqa: ANN001
     """Wait until the service worker's copy of the page at ``url`` says ``text`` on the
     state line of the stop of ``cid``."""

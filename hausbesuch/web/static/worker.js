@@ -1414,7 +1414,8 @@
       var entry = { fields: fields, label: label };
       if (at < 0) q.push(entry); else q.splice(at, 0, entry);
       save(q);
-      var when = " (" + fields.zeit.slice(11) + " Uhr), ";
+      // (and the appointment agreed, as the line once sent says it: QA 31b)
+      var when = " (" + fields.zeit.slice(11) + " Uhr)" + appointmentEcho(fields, null) + ", ";
       dropDraft(fields.kundennummer);  // queued: the draft has served
       // the note of the outcome it replaces stays when this tap brings none (README)
       var kept = before && before.fields.notiz && !cleanNote(f.notiz.value).trim()
@@ -1493,7 +1494,8 @@
     if (item.refused) { showRefused(item); return; }
     var when = String(item.fields.zeit || "").slice(11);
     show(item.fields.kundennummer, QUEUED + item.label +
-      (when ? " (" + when + " Uhr)" : "") + ", wartet auf Netz", "pending");
+      (when ? " (" + when + " Uhr)" : "") + appointmentEcho(item.fields, null) +
+      ", wartet auf Netz", "pending");
     // its visit time is back in the field: a correction of the stop keeps it
     var li = stopEl(item.fields.kundennummer);
     var input = li && li.querySelector("form.outcome-form input[name=zeit]");
