@@ -284,11 +284,15 @@ def check_lonlat(lon: float | None, lat: float | None, what: str) -> tuple[float
     return lo, la
 
 
-def visits_text(route: TeamDayRoute) -> str:
+def visits_text(route: TeamDayRoute, gone: Mapping[int, str] | None = None) -> str:
     """How many visits a team-day has still to make, and how many were called off since
-    the plan was made: "11 Besuche", "11 Besuche, 1 weiterer entfällt"."""
-    text = count(len(route.to_visit), "Besuch", "Besuche")
-    off = len(route.stops) - len(route.to_visit)
+    the plan was made: "11 Besuche", "11 Besuche, 1 weiterer entfällt". ``gone``: by stop
+    position, the stops whose case was closed since, where the route does not carry it
+    (the phone's page, :func:`hausbesuch.casework.stops.gone_of`): they are off too (QA
+    31b: the phone counted them while it showed them „Besuch entfällt“)."""
+    to_visit = [s for s in route.to_visit if s.position not in (gone or {})]
+    text = count(len(to_visit), "Besuch", "Besuche")
+    off = len(route.stops) - len(to_visit)
     if off:
         text += f", {off} weiterer entfällt" if off == 1 else f", {off} weitere entfallen"
     return text

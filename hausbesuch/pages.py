@@ -284,7 +284,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
         "links": links,
         "items": _timeline(route, settings, geocodes, gone, done),
         "start_line": start_line(route),
-        "visits": visits_text(route),
+        "visits": visits_text(route, gone),
         "same_end": route.end_lonlat == route.start_lonlat,
         "home_osm": osm_directions_url(
             (route.to_visit[-1].lon, route.to_visit[-1].lat) if route.to_visit

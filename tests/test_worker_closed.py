@@ -81,6 +81,12 @@ def test_a_case_closed_since_the_plan_is_called_off_on_the_phone(
         assert "outcome-form" not in stop and "Navigation starten" not in stop
         assert "Widerspruch" not in page  # the reason typed with the status is not shown
         assert "outcome-form" in _stop_html(page, reached)  # the others are as they were
+        # the header counts it as off, as the plan page does (QA 31b: „7 Besuche“ over
+        # a page that showed two of them „Besuch entfällt“)
+        n = len(route.stops)
+        head = html.unescape(re.sub(r"<[^>]+>", " ", page.split("</header>", 1)[0]))
+        assert (f"{n - 1} Besuch{'e' if n - 1 != 1 else ''}, 1 weiterer entfällt · "
+                in " ".join(head.split())), head
 
         # an outcome sent anyway (a copy of the page from before): refused, case unchanged
         csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
