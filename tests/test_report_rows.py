@@ -189,3 +189,7 @@ def test_a_visit_kept_by_a_replan_at_its_recorded_time_is_not_said_agreed():
     rows = {x["id"]: x for x in report_rows(replanned)}
     assert "festgelegte Zeit" not in rows["W-1"]["grund"]
     assert "festgelegte Zeit" in {x["id"]: x for x in report_rows(plan)}["W-1"]["grund"]
+    # an appointment agreed at the door is said as one (QA 31b)
+    agreed = replace(stop, window_text="Termin vereinbart: 10:05 Uhr")
+    assert outside_window(client, agreed) == (
+        "vereinbarter Termin 10:05 Uhr liegt außerhalb des Zeitfensters „Di 14-16“")

@@ -22,6 +22,7 @@ from hausbesuch.plandata import (
     PlannedStop,
     TeamDayRoute,
     address_in_doubt,
+    is_appointment,
 )
 from hausbesuch.planning.builder import window_text
 
@@ -247,8 +248,11 @@ def outside_window(client: Client, stop: PlannedStop, kept_before: datetime | No
     if any(wd in slot.weekdays and slot.start_min * 60 <= start and end <= slot.end_min * 60
            for slot in client.zeitfenster):
         return ""
-    return (f"festgelegte Zeit {stop.start:%H:%M} Uhr liegt außerhalb des Zeitfensters "
-            f"„{window_text(client)}“")
+    # an appointment agreed at the door is said as one, as the pages say it (QA 31b: it
+    # read „festgelegte Zeit“, the words of a time pinned in the list or on the web)
+    agreed = is_appointment(stop.stored_window or stop.window_text)
+    return (f"{'vereinbarter Termin' if agreed else 'festgelegte Zeit'} {stop.start:%H:%M} "
+            f"Uhr liegt außerhalb des Zeitfensters „{window_text(client)}“")
 
 
 def replan_moment(plan: Plan) -> datetime | None:
