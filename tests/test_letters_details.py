@@ -780,7 +780,11 @@ def test_a_replan_does_not_book_twice_a_client_another_plan_holds(planned_week, 
     assert cid not in {st.client_id for r in new.routes for st in r.stops}
     listed = {u.client_id: u for u in new.unassigned}[cid]
     assert listed.code == "already_planned"
-    assert listed.reason.startswith(f"Bereits in Plan {ahead.plan_id} am ")
+    # (the day with its weekday, as the pages write days: QA 31b)
+    from hausbesuch.fields import format_day
+
+    assert listed.reason == (f"Bereits in Plan {ahead.plan_id} am {format_day(ahead.day)} "
+                             "eingeplant (zum Ändern: jenen Plan neu planen)."), listed.reason
 
 
 def test_letters_without_city_use_the_profile_the_plan_was_made_with(planned_week, db, tmp_path):

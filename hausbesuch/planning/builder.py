@@ -493,7 +493,8 @@ def make_candidate(
                 + "; der Fall bleibt offen für den nächsten Plan.")
         if promise is not None:
             return unassigned("announced_window_impossible",
-                              f"angekündigt ({promise[0]:%d.%m.%Y %H:%M}–{promise[1]:%H:%M}), "
+                              f"angekündigt ({format_day(promise[0].date())}, "
+                              f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr), "
                               "aber nicht mehr einplanbar: das Fenster passt nicht (mehr).")
         if client.zeitfenster:
             first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))

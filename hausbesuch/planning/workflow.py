@@ -806,7 +806,7 @@ def _plan_span(
         if c.id in other_ids:
             if c.id in busy and st.status == "offen":  # (a closed one: its status says why)
                 v = busy[c.id]
-                reason = (f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} eingeplant "
+                reason = (f"Bereits in Plan {v.plan_id} am {format_day(v.day)} eingeplant "
                           "(zum Ändern: jenen Plan neu planen).")
                 code = "already_planned"
             else:
@@ -1605,7 +1605,7 @@ def _replan(
         v = elsewhere[cid]
         lon, lat, address, district = was_at.get(cid, (None, None, "", ""))
         unassigned.append(UnassignedVisit(
-            cid, "already_planned", f"Bereits in Plan {v.plan_id} am {fmt_date(v.day)} "
+            cid, "already_planned", f"Bereits in Plan {v.plan_id} am {format_day(v.day)} "
             "eingeplant (zum Ändern: jenen Plan neu planen).", lon, lat, address, district))
     # what this version knows of the clients it plans again: the address as fixed since,
     # its point and district, or a rejection with today's reason (before, the old plan's
@@ -1720,8 +1720,8 @@ def _replan(
             ps, pe = promises[u.client_id]
             result.plan.unassigned[i] = replace(
                 u, code="announced_unplannable",
-                reason=f"angekündigt ({ps:%d.%m.%Y %H:%M}–{pe:%H:%M}), aber nicht mehr "
-                f"einplanbar: {u.reason}")
+                reason=f"angekündigt ({format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr), "
+                f"aber nicht mehr einplanbar: {u.reason}")
     complete_unassigned(result.plan)  # (the reasons of announced visits, as just given)
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
