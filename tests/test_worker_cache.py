@@ -896,6 +896,16 @@ def test_an_appointment_kept_without_signal_is_echoed_while_it_waits(
         ctx.close()
 
 
+def _no_copy_asked(page, url: str) -> None:  # noqa: ANN001
+    """The next minute check (the page's clock run on) finds the copy of the page at
+    ``url`` as it is: no fresh copy is asked for."""
+    made: list[str] = []
+    page.on("request", lambda q: made.append(q.url) if q.url == url else None)
+    page.clock.run_for(61_000)
+    page.wait_for_timeout(500)
+    assert made == []
+
+
 def _copy_says(page, url: str, cid: str, text: str) -> None:  # noqa: ANN001
     """Wait until the service worker's copy of the page at ``url`` says ``text`` on the
     state line of the stop of ``cid``."""
@@ -975,13 +985,8 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
             assert page.inner_text(state) == "Erfasst: Nicht angetroffen (10:05 Uhr)"
             assert (page.inner_text(f"#stopp-{cid} .stop-head .time")
                     == "erledigt 10:05 Uhr: Nicht angetroffen")
-            # the check that finds the copy as it is asks for none
             ctx.set_offline(False)
-            made: list[str] = []
-            page.on("request", lambda q: made.append(q.url) if q.url == url else None)
-            page.clock.run_for(61_000)
-            page.wait_for_timeout(500)
-            assert made == []
+            _no_copy_asked(page, url)
             assert errors == []
             ctx.close()
     finally:

@@ -33,6 +33,7 @@ from tests.test_worker_cache import (
     _browser,
     _fresh_route,
     _link,
+    _no_copy_asked,
     _open_with_worker,
     _phone,
     _phone_at,
@@ -340,12 +341,7 @@ def test_the_copy_without_signal_follows_the_team_taken_out_and_back_in(
                 assert page.inner_text("#abgemeldet") == note
                 assert page.get_attribute("body", "data-team") == note
                 ctx.set_offline(False)
-            # the check that finds the copy as it is asks for none
-            made: list[str] = []
-            page.on("request", lambda q: made.append(q.url) if q.url == url else None)
-            page.clock.run_for(61_000)
-            page.wait_for_timeout(500)
-            assert made == []
+            _no_copy_asked(page, url)  # the check that finds the copy as it is
             assert audited("worker_link_copy") == 2
             assert errors == []
             ctx.close()
