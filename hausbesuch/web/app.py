@@ -18,6 +18,7 @@ reads it (:class:`BodyLimit`, an ASGI middleware).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -607,12 +608,12 @@ def static_version() -> str:
 
 def _static_url(version: str) -> Callable[[str], str]:
     """The templates' ``static_url("app.css")``: the file's URL with ``version`` in its
-    path (the mount of :data:`hausbesuch.web.pages_worker.VERSIONED_STATIC`, which serves
-    the files as they are; the phone page's files carry the service worker's own version
+    path (:func:`hausbesuch.web.pages_worker.versioned_url`, the mount that serves the
+    files as they are; the phone page's files carry the service worker's own version
     instead, :func:`hausbesuch.web.pages_worker.asset_urls`)."""
-    from hausbesuch.web.pages_worker import VERSIONED_STATIC
+    from hausbesuch.web.pages_worker import versioned_url
 
-    return lambda name: f"{VERSIONED_STATIC}{version}/{name}"
+    return functools.partial(versioned_url, version)
 
 
 def _utc_de(moment: datetime) -> str:

@@ -173,11 +173,17 @@ def current_asset_version(web: WebContext) -> str:
     return str(web.extra.get("asset_version") or asset_version())
 
 
+def versioned_url(version: str, name: str) -> str:
+    """The URL of the web app's static file ``name`` with ``version`` in its path
+    (``/static/web/v/<version>/worker.js``: :data:`VERSIONED_STATIC`)."""
+    return f"{VERSIONED_STATIC}{version}/{name}"
+
+
 def asset_urls(version: str) -> dict[str, str]:
     """The URL of each of :data:`WORKER_ASSETS` with ``version`` in its path, by file name
-    (``{"worker.js": "/static/web/v/<version>/worker.js", …}``)."""
+    (``{"worker.js": "/static/web/v/<version>/worker.js", …}``: :func:`versioned_url`)."""
     names = (a.removeprefix("/static/web/") for a in WORKER_ASSETS)
-    return {n: f"{VERSIONED_STATIC}{version}/{n}" for n in names}
+    return {n: versioned_url(version, n) for n in names}
 
 
 #: How far past a link's end the phone's clock must be before the phone deletes the route
