@@ -487,6 +487,96 @@ def test_open_page_learns_that_the_tour_changed(site: Site) -> None:
         ctx.close()
 
 
+def _copy_shows(page, url: str, pred: str, arg: object, what: str) -> None:  # noqa: ANN001
+    """Wait until the service worker's copy of the page at ``url``, parsed, meets ``pred``
+    (a JavaScript function of the document and ``arg``); ``what`` names it in the error."""
+    js = ("async ([scope, arg]) => { const r = await caches.match(scope); if (!r) return null;"
+          " const doc = new DOMParser().parseFromString(await r.text(), 'text/html');"
+          f" return ({pred})(doc, arg); }}")
+    for _ in range(150):
+        if page.evaluate(js, [url, arg]):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the phone's copy of the page does not show {what}")
+
+
+def _open_stop(site: Site):  # noqa: ANN202
+    """(team-day, case id) of a stop with a plain id (a CSS selector) and no outcome on a
+    team-day of two stops or more: for a test that sends nothing."""
+    done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
+    return next((r, s.client_id) for r in _current_plan(site).routes if len(r.stops) >= 2
+                for s in reversed(r.stops) if (s.client_id, r.day) not in done
+                and not s.called_off and re.fullmatch(r"[\w-]+", s.client_id))
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_the_copy_without_signal_follows_a_tour_change_while_something_is_typed(
+        site: Site) -> None:
+    """A re-plan moves a stop to another team while the page is open with a note typed:
+    the page keeps itself and asks for a reload (test above), and its copy on the phone
+    stayed the old one, so opened again without signal it showed the stop moved away
+    (closing note 31). The check finds the stops changed (X-Tour-Stand) and the service
+    worker keeps a fresh copy; the open page stays as it is."""
+    route, moved = _open_stop(site)
+    _, _, url = _link(site, route, on_its_day=True)  # (its form is folded before the day)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        page.locator("li.stop textarea[name=notiz]").first.fill("Hund im Hof")
+        given = None
+        try:
+            given = _give_away(site, route, moved)
+            page.clock.run_for(61_000)
+            page.wait_for_selector("#tourwechsel p")
+            _copy_shows(page, url, "(doc, id) => !doc.getElementById(id)", f"stopp-{moved}",
+                        f"the stops without {moved}")
+            assert page.locator(f"#stopp-{moved}").count() == 1  # (the open page: as it was)
+            assert page.locator("li.stop textarea[name=notiz]").first.input_value() == \
+                "Hund im Hof"
+            ctx.set_offline(True)
+            page.reload()
+            page.wait_for_selector("li.stop")
+            assert page.locator(f"#stopp-{moved}").count() == 0
+            ctx.set_offline(False)
+            _no_copy_asked(page, url)
+        finally:
+            if given:
+                _give_back(site, given)
+        assert errors == []
+        ctx.close()
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_the_copy_without_signal_follows_the_exercise_to_another_day(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The exercise moves from the day before to the visit day while the page is open: the
+    page follows it (test_worker_exercise_clock.py), and now its copy on the phone does
+    too (``data-heute``), so opened again without signal it takes the new day."""
+    route, _ = _open_stop(site)
+    monkeypatch.setenv(clock.ENV, (route.day - timedelta(days=1)).isoformat())
+    _, _, url = _link(site, route)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        day = route.day.isoformat()
+        assert page.get_attribute("body", "data-heute") != day
+        monkeypatch.setenv(clock.ENV, day)
+        page.clock.run_for(61_000)
+        _copy_shows(page, url, "(doc, day) => doc.body.getAttribute('data-heute') === day",
+                    day, f"the exercise's day {day}")
+        ctx.set_offline(True)
+        page.reload()
+        assert page.get_attribute("body", "data-heute") == day
+        ctx.set_offline(False)
+        _no_copy_asked(page, url)
+        assert errors == []
+        ctx.close()
+
+
 # --------------------------------------------------------------------------- expired
 
 

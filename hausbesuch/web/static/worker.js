@@ -667,17 +667,18 @@
         return el.type !== "hidden" && el.value.trim() !== "";
       });
   }
+  // (true: the page reloads itself, which keeps the new page as the phone's copy)
   function tourChanged(stamp) {
-    if (closed) return;
+    if (closed) return false;
     var again = false;
     try { again = sessionStorage.getItem(reloadKey) === stamp; } catch (e) { again = true; }
     if (!again && !typed() && !load().length && !sending) {
       try { sessionStorage.setItem(reloadKey, stamp); } catch (e) { /* reload anyway */ }
       location.reload();
-      return;
+      return true;
     }
     var box = document.getElementById("tourwechsel");
-    if (!box || box.firstChild) return;  // said already
+    if (!box || box.firstChild) return false;  // said already
     var p = document.createElement("p");
     p.className = "hint";
     p.textContent = TOUR_TEXT;
@@ -691,6 +692,7 @@
     p.appendChild(document.createTextNode(" "));
     p.appendChild(b);
     box.appendChild(p);
+    return false;
   }
   // the exercise's day the server takes as today now ("" once it ended): the checks
   // against the visit day follow it at once (buttons before the day, the time field)
@@ -837,19 +839,25 @@
   }
   // the outcomes the phone's copy of the page shows (the server's stamp of them: the
   // page's own, as the service worker keeps the page of each load), the team's state it
-  // shows (the page's line, data-team), and whether a fresh copy is being made
+  // shows (the page's line, data-team), its stops (data-tour), the exercise's day it takes
+  // as today (data-heute), and whether a fresh copy is being made
   var copyStamp = body.getAttribute("data-erfasst-stand") || "";
   var copyTeam = body.getAttribute("data-team") || "";
+  var copyTour = tourShown;
+  var copyHeute = exerciseDay;
   // ... and those this page has (the page's, then the last check's): sent with the check,
   // which gets the outcomes only so, and is audited on the server when they changed
   var knownStamp = copyStamp;
   var refreshing = false;
-  // the outcomes (the check's X-Erfasst-Stand) or the team's state (X-Team-Stand: taken
-  // out or back in) changed since the copy was made: the service worker keeps a fresh
-  // copy, so that the page opened again without signal does not show an outcome
-  // corrected or taken back since, nor the team as it was (the open page follows the
-  // check). ``stamp``, ``team``: what the check said, which the copy shows once kept.
-  function refreshCopy(stamp, team) {
+  // the outcomes (the check's X-Erfasst-Stand), the team's state (X-Team-Stand: taken
+  // out or back in), the stops (X-Tour-Stand: a re-plan moved some while the worker had
+  // typed something, so the open page only asks for a reload) or the exercise's day
+  // (X-Heute) changed since the copy was made: the service worker keeps a fresh copy, so
+  // that the page opened again without signal does not show an outcome corrected or taken
+  // back since, the team as it was, the old stops or the old day (the open page follows
+  // the check, or asks for the reload). ``now``: what the check said ({stamp, team, tour,
+  // heute}), which the copy shows once kept.
+  function refreshCopy(now) {
     var sw = "serviceWorker" in navigator && navigator.serviceWorker.controller;
     if (!sw || refreshing || !window.MessageChannel) return;
     refreshing = true;
@@ -857,7 +865,9 @@
     channel.port1.onmessage = function (ev) {
       refreshing = false;
       // (else the next check asks again)
-      if (ev.data === true) { copyStamp = stamp; copyTeam = team; }
+      if (ev.data === true) {
+        copyStamp = now.stamp; copyTeam = now.team; copyTour = now.tour; copyHeute = now.heute;
+      }
     };
     sw.postMessage("kopie-auffrischen", [channel.port2]);
     // no answer (the service worker replaced meanwhile): the next check asks again
@@ -870,7 +880,7 @@
           { cache: "no-store", credentials: "omit" }).then(function (resp) {
       if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
-      if (stamp && tourShown && stamp !== tourShown) tourChanged(stamp);
+      if (stamp && tourShown && stamp !== tourShown && tourChanged(stamp)) return;
       var team = header(resp, "X-Team-Stand");  // null: an older server
       if (team !== null) teamChanged(team);
       var outcomes = header(resp, "X-Erfasst");
@@ -881,11 +891,14 @@
       }
       var recordedStamp = resp.ok ? resp.headers.get("X-Erfasst-Stand") : null;
       if (recordedStamp) knownStamp = recordedStamp;
-      // (either header missing, from an older server: that one does not count)
-      var nowStamp = recordedStamp || copyStamp, nowTeam = team !== null ? team : copyTeam;
-      if (nowStamp !== copyStamp || nowTeam !== copyTeam) refreshCopy(nowStamp, nowTeam);
       var heute = resp.ok ? resp.headers.get("X-Heute") : null;  // null: an older server
       if (heute !== null && heute !== exerciseDay) exerciseMoved(heute);
+      // (a header missing, from an older server: that one does not count)
+      var now = {
+        stamp: recordedStamp || copyStamp, team: team !== null ? team : copyTeam,
+        tour: stamp || copyTour, heute: heute !== null ? heute : copyHeute };
+      if (now.stamp !== copyStamp || now.team !== copyTeam || now.tour !== copyTour ||
+          now.heute !== copyHeute) refreshCopy(now);
     }, function () {  // no answer: the phone's clock decides, with the margin
       if (expiredNow()) closeExpired();
     });
