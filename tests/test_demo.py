@@ -25,6 +25,9 @@ def test_demo_plans_a_week_and_again(tmp_path, monkeypatch, bad_hersfeld_pbf):
         m = re.search(r"(\d+) geplant", res.output)
         assert m, res.output
         planned.append(int(m[1]))
+        # the first route's day with its weekday, as every page writes it
+        assert re.search(r"Erste Route \(team-[\w-]+, (Mo|Di|Mi|Do|Fr|Sa), \d\d\.12\.2026\): ",
+                         res.output), res.output
         assert (tmp_path / "demo" / "index.html").is_file()
         assert (tmp_path / "demo" / "eingabe").is_dir()
     assert planned[0] > 10 and planned[1] == planned[0]

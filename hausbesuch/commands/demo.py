@@ -13,6 +13,7 @@ import typer
 
 from hausbesuch import clock
 from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
+from hausbesuch.fields import format_day
 
 
 def next_monday(today: date | None = None) -> date:
@@ -143,5 +144,5 @@ def register(app: typer.Typer) -> None:
         routes = sorted(result.plan.routes, key=lambda r: (r.day, r.team_id))  # type: ignore[attr-defined]
         if routes:
             r = routes[0]
-            typer.echo(f"Erste Route ({r.team_id}, {r.day:%d.%m.%Y}): "
+            typer.echo(f"Erste Route ({r.team_id}, {format_day(r.day)}): "
                        f"{(out / 'routen' / (r.slug + '.html')).resolve()}")
