@@ -64,12 +64,13 @@ def _upload(kora: httpx.Client, path: Path) -> httpx.Response:
     return upload_list(kora, path, CITY)
 
 
-def _rejected_table(html: str) -> list[list[str]]:
-    """The rows of the page's table of the last import's rejected rows."""
+def _rejected_table(html: str, section: str = "letzter-import") -> list[list[str]]:
+    """The rows of the page's table of the last import's rejected rows (``section``
+    "bericht": of the import's result, right after the upload)."""
     import re
 
-    part = html.split('id="letzter-import"', 1)
-    assert len(part) == 2, "no last import on the page"
+    part = html.split(f'id="{section}"', 1)
+    assert len(part) == 2, f"no {section} on the page"
     body = part[1].split("</section>", 1)[0]
     rows = re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     return [re.findall(r"<td[^>]*>(.*?)</td>", r, re.S) for r in rows if "<td" in r]
@@ -225,7 +226,8 @@ def test_a_rejected_row_of_a_case_in_the_database_is_not_said_to_be_missing(
     Datenbank“ over both rejected rows, the duplicate's case among them. Each rejected row
     now says whether its case is in the database („ja, aus Zeile 2“; „ja, mit den
     bisherigen Daten“ for a stored case whose row was not read; „nein“), and the note
-    claims absence only of those that are absent."""
+    claims absence only of those that are absent. The upload's result page says it as
+    *Kundenliste* and ``ablehnungen.csv`` do (it had no such column)."""
     street, hn, pc, town = "Breitenstraße", "24", "36251", CITY
 
     def write(path: Path, rows: list[tuple[str, str]]) -> Path:
@@ -254,6 +256,14 @@ def test_a_rejected_row_of_a_case_in_the_database_is_not_said_to_be_missing(
     assert [(r[0], r[1], r[4]) for r in table] == [
         ("3", "K-3005", "ja, aus Zeile 2"), ("4", "K-3001", "ja, mit den bisherigen Daten"),
         ("5", "K-3009", "nein")], table
+    # the upload's result page says it as well, with the same note (it had no column
+    # „In der Datenbank“)
+    result = _rejected_table(up.text, "bericht")
+    assert all(len(r) == 5 for r in result), result  # Zeile … In der Datenbank
+    assert [(r[0], r[1], r[4]) for r in result] == [(r[0], r[1], r[4]) for r in table], result
+    assert '<th role="columnheader">In der Datenbank</th>' in up.text.split('id="bericht"')[1]
+    assert ("Nicht in der Datenbank sind die Kundinnen und Kunden mit „nein“ unter „In der "
+            "Datenbank“") in _page_text(up.text)
     # the download says it too
     lines = list(csv.reader(io.StringIO(got.lstrip("\ufeff")), delimiter=";"))
     assert [(r[0], r[1], r[4]) for r in lines[1:]] == [(r[0], r[1], r[4]) for r in table]

@@ -238,9 +238,11 @@ def test_import_names_the_uploaded_file_and_splits_field_and_reason(
             "gelesen; nicht gelesen: „Hinweise“.</p>") in r.text
     assert 'class="error"' not in r.text
     cells = re.findall(r"<tr[^>]*><td[^>]*>(\d+)</td><td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td>"
-                       r"<td[^>]*>([^<]*)</td></tr>", r.text)
+                       r"<td[^>]*>([^<]*)</td><td[^>]*>([^<]*)</td></tr>", r.text)
     assert len(cells) == 2, r.text
-    by_row = {int(row): (cid, feld, grund) for row, cid, feld, grund in cells}
+    by_row = {int(row): (cid, feld, grund) for row, cid, feld, grund, _ in cells}
+    # „In der Datenbank“, as on Kundenliste: neither row's case is stored
+    assert [stored for *_, stored in cells] == ["nein", "nein"], cells
     assert by_row[2][1] == "Kundennummer" and by_row[2][2]
     assert by_row[3][0] == "Z001" and by_row[3][1] == "Zeitfenster" and by_row[3][2]
     for _cid, feld, grund in by_row.values():

@@ -250,9 +250,16 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     """Import or update a client list (casework rules: fixes, pins, coordinates); the
     per-row report (ids, fields and reasons; no names). ``name`` is how messages name the
     file (an upload: the name of the file sent, never the temporary path)."""
-    res = casework(store, profile, actor).import_clients(path, name=name)
+    cw = casework(store, profile, actor)
+    res = cw.import_clients(path, name=name)
     rejected = [_rejected_row(r.row, r.id, r.field, r.reason)
                 for r in sorted(res.rejected, key=lambda r: r.row)]
+    if rejected:  # whether each row's case is in the database, as *Kundenliste* says it
+        with store.session() as s:
+            stored = _stored_cases(s, cw.city) if any(r.id for r in res.rejected) else {}
+        rows = {r.row for r in res.rejected}
+        for shown, r in zip(rejected, sorted(res.rejected, key=lambda r: r.row), strict=True):
+            shown["gespeichert"] = _in_database(r.id, r.field, r.reason, stored, rows)
     # a moved client still planned at the old address: the web's way to re-plan, not the
     # command line's (a coordinator in the browser may have none)
     web_notes = {res.replan_hint(text, pid): f"{text}: bitte Plan {pid} unter „Pläne“ "
@@ -263,6 +270,7 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
         "warnings": [web_notes.get(w, w) for w in res.warnings]
         + [f"{cid}: {res.not_open_reason(cid, command=False)}." for cid in res.not_open],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
+        "all_absent": all(r["gespeichert"] == "nein" for r in rejected),
     }
 
 
@@ -299,7 +307,8 @@ def last_import(store: Store, city: str) -> dict[str, Any] | None:
         rejected = []
         for r in rows:
             shown = _rejected_row(r.input_row, r.client_id, r.field_name, r.reason)
-            shown["gespeichert"] = _in_database(r, stored, {x.input_row for x in rows})
+            shown["gespeichert"] = _in_database(r.client_id, r.field_name, r.reason, stored,
+                                                {x.input_row for x in rows})
             rejected.append(shown)
         return {"at": last.imported_at, "by": by, "total": last.total_rows,
                 "new": last.new, "updated": last.updated, "unchanged": last.unchanged,
@@ -323,20 +332,22 @@ def _stored_cases(s: Any, city: str) -> dict[str, bool]:
 _TWICE = re.compile(r"doppelt: schon in Zeile (\d+)")
 
 
-def _in_database(r: Any, stored: dict[str, bool], rejected_rows: set[int]) -> str:
-    """Whether the case of a rejected row of the last import is in the database all the
-    same, as *Kundenliste* says it (QA 31: the page said every such row's case was not,
+def _in_database(client_id: str | None, field: str, reason: str, stored: dict[str, bool],
+                 rejected_rows: set[int]) -> str:
+    """Whether the case of a rejected row (its case id, field and reason) of the last
+    import is in the database all the same, as *Kundenliste*, the import's result page
+    and ``ablehnungen.csv`` say it (QA 31: the page said every such row's case was not,
     also for a second row of a case whose first row was read in): „nein“; „ja, aus Zeile
     7“ (a case id twice in the list, its first row read in); „ja, mit den bisherigen
-    Daten“ (stored before, this row not read); „ja (Daten gelöscht)“."""
+    Daten“ (stored before, this row not read); „ja (Daten gelöscht)“. ``stored``:
+    :func:`_stored_cases`; ``rejected_rows``: the numbers of the import's rejected rows."""
     from hausbesuch.caseids import id_key
 
-    if not r.client_id or id_key(r.client_id) not in stored:
+    if not client_id or id_key(client_id) not in stored:
         return "nein"
-    if stored[id_key(r.client_id)]:
+    if stored[id_key(client_id)]:
         return "ja (Daten gelöscht)"
-    if r.field_name == "id" and (m := _TWICE.search(r.reason)) \
-            and int(m[1]) not in rejected_rows:
+    if field == "id" and (m := _TWICE.search(reason)) and int(m[1]) not in rejected_rows:
         return f"ja, aus Zeile {m[1]}"
     return "ja, mit den bisherigen Daten"
 
