@@ -104,3 +104,39 @@ def test_a_fix_found_at_street_level_is_named_on_the_web_and_by_addresses(
     cli.ok("address", "K-3100", "--suggestion", "1", *db)  # Alte Straße 12: found
     out = cli.ok("addresses", *db)
     assert out.strip() == "Alle Adressen offener Fälle in Bad Hersfeld sind gefunden.", out
+
+
+def test_the_address_command_echoes_a_street_level_fix_with_the_number_typed(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """``hausbesuch address K --set-address "Bahnhofstr. 9"`` (a number the Bahnhofstraße
+    does not have in OSM) said „liegt jetzt bei … (Bahnhofstraße, 36251 Bad Hersfeld); nur
+    auf Straßenebene: …“: the number stored was not to be seen. It says the address with
+    the number typed, as ``addresses`` and the field show it, and why it is on the street
+    (the numbers OSM knows there); a fix found to the house is echoed as before."""
+    listed = tmp_path / "kunden.csv"
+    listed.write_text("Kundennummer;Adresse\n"
+                      f"K-3107;Bahnhofstraße 999, 36251 {CITY}\n"
+                      f"K-3108;Breitenstraß 24, 36251 {CITY}\n", encoding="utf-8")
+    db = city_db(f"sqlite:///{tmp_path / 'echo.sqlite'}")
+    cli.ok("import", str(listed), *db)
+    out = cli.ok("address", "K-3107", "--set-address", "Bahnhofstr. 9a", *db)
+    first = out.splitlines()[0]
+    assert re.fullmatch(
+        r"Gespeichert: K-3107 liegt jetzt bei 50\.\d{6}, 9\.\d{6} "
+        rf"\(Bahnhofstraße 9a, 36251 {CITY}\); nur auf Straßenebene: Hausnummer 9a nicht "
+        r"gefunden \(bekannt: Nr\. 1, 6, 16a, 20\): Punkt auf der Straße\.", first), out
+    # as `addresses` names it
+    assert f"K-3107: Bahnhofstraße 9a, 36251 {CITY} (auf Straßenebene): Hausnummer 9a " \
+        "nicht gefunden" in cli.ok("addresses", *db)
+    # a typo in the street too: found all the same, the number kept
+    out = cli.ok("address", "K-3107", "--set-address", "Bahnhofstrase 9", *db)
+    assert f"(Bahnhofstraße 9, 36251 {CITY}); nur auf Straßenebene: Straßenname unscharf " \
+        "erkannt: „Bahnhofstrase“ ≈ „Bahnhofstraße“. Hausnummer 9 nicht gefunden" in out, out
+    # no number typed: the street, and that none was given
+    out = cli.ok("address", "K-3107", "--set-address", "Bahnhofstraße", *db)
+    assert f"(Bahnhofstraße, 36251 {CITY}); nur auf Straßenebene: Keine Hausnummer " \
+        "angegeben: Punkt auf der Straße." in out, out
+    # found to the house: as before, no street-level words
+    out = cli.ok("address", "K-3108", "--set-address", "Breitenstr. 24", *db)
+    assert re.fullmatch(r"Gespeichert: K-3108 liegt jetzt bei 50\.\d{6}, 9\.\d{6} "
+                        rf"\(Breitenstraße 24, 36251 {CITY}\)\.\n", out), out

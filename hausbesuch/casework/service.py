@@ -389,6 +389,19 @@ class Located:
                 and self.quality in FOUND_QUALITIES and self.lon is not None)
 
     @property
+    def fix_shown(self) -> str:
+        """The address of a fix by text as the field sees it: found at street level only,
+        OSM's street with the house number of the fix („Bahnhofstraße 9, 36251 Bad
+        Hersfeld“ for „Bahnhofstr. 9“, whose number OSM does not have:
+        :func:`with_typed_number`), not the bare street of :attr:`match`; else
+        :attr:`match` (which has the fix's own number when found: „Bierweg 4“), or the
+        fix as stored without a match."""
+        if self.quality == "street" and self.fix_address:
+            return with_typed_number(self.match, self.fix_address) or self.match \
+                or self.fix_address
+        return self.match or self.fix_address
+
+    @property
     def offered(self) -> tuple[str, ...]:
         """The suggestions a coordinator may take by number: for an address in doubt,
         and for the new address of a fix set aside when it is found, the match comes
@@ -1807,10 +1820,8 @@ class Casework:
                                           reason, loc.offered, st.client.id in stale))
             elif (st.status == "offen" and loc.source == "korrektur_adresse"
                   and loc.quality == "street" and loc.plannable):
-                shown = with_typed_number(loc.match, loc.fix_address) or loc.match \
-                    or loc.fix_address
                 street.append(AddressProblem(
-                    st.client.id, shown, loc.quality,
+                    st.client.id, loc.fix_shown, loc.quality,
                     loc.reason or "Hausnummer nicht in den Kartendaten", (), False))
         return out, street
 

@@ -396,9 +396,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 if exc.field not in FIX_OPTIONS:
                     raise
                 raise UserError(f"{FIX_OPTIONS[exc.field]}: {exc.reason}") from None
+        # found at street level only: the address with the house number typed (the match
+        # is the bare street: the number stored was not to be seen), as `addresses` and
+        # the field show it, and why it is on the street (the numbers OSM knows there)
         typer.echo(f"Gespeichert: {loc.client_id} liegt jetzt bei {loc.lat:.6f}, {loc.lon:.6f} "
-                   f"({loc.match})" + (f"; nur auf Straßenebene: {loc.reason}"
-                                       if loc.quality == "street" and loc.reason else "."))
+                   f"({printable(loc.fix_shown)})"
+                   + (f"; nur auf Straßenebene: {printable(loc.reason)}"
+                      if loc.quality == "street" and loc.reason else
+                      "; nur auf Straßenebene." if loc.quality == "street" else "."))
         if loc.quality == "street":  # reviewed, but named by `addresses` (QA 31)
             typer.echo("Im Außendienst: „Lage nur auf Straßenebene – Hausnummer vor Ort "
                        "suchen“; „hausbesuch addresses“ nennt den Fall, bis ein Punkt gesetzt "
