@@ -195,7 +195,9 @@ def test_a_street_typo_the_geocoder_is_sure_of_reaches_the_field_corrected(tmp_p
     It names the typo („Straßenname unscharf erkannt“), ``report.csv`` says the street as
     found, and the pages show the address as found with the rest as typed (c/o line,
     postcode, town); *Adressen* does not list it (the geocoder is sure), and an address in
-    doubt keeps the list's words."""
+    doubt keeps the list's words. So does a typo with the house number glued to the street
+    („Dudenstrase5“: found, but the typo reached the field, since the street's words were
+    looked for in the address only before a space or the end)."""
     import sqlite3
 
     db_file = tmp_path / "f.sqlite"
@@ -205,9 +207,11 @@ def test_a_street_typo_the_geocoder_is_sure_of_reaches_the_field_corrected(tmp_p
         ("K-3101", f"Breitenstrase 20, {town}"),  # sure typo, interpolated
         ("K-3102", f"c/o Testfamilie Q, Bahnhofsstraße 1, {town}"),  # sure typo, exact
         ("K-3103", f"Brietenstraße 24, {town}"),  # two letters swapped: in doubt
-        ("K-3104", f"Breitenstr. 24, {town}")])), *db)  # no typo: as typed
+        ("K-3104", f"Breitenstr. 24, {town}"),  # no typo: as typed
+        ("K-3105", f"Dudenstrase5, {town}")])), *db)  # sure typo, number glued on
     listed = ok("addresses", *db)
     assert "K-3101" not in listed and "K-3102" not in listed and "K-3103" in listed, listed
+    assert "K-3105" not in listed, listed
     plan = tmp_path / "plan"
     ok("plan", *db, "--start", "2026-12-07", "--days", "1", "--out", str(plan),
        "--time-limit", "1", "--threads", "1")
@@ -219,13 +223,15 @@ def test_a_street_typo_the_geocoder_is_sure_of_reaches_the_field_corrected(tmp_p
                                               "erkannt: „Bahnhofsstraße“ ≈ „Bahnhofstraße“")
     shown = {"K-3101": f"Breitenstraße 20, {town}",
              "K-3102": f"c/o Testfamilie Q, Bahnhofstraße 1, {town}",
-             "K-3103": f"Brietenstraße 24, {town}", "K-3104": f"Breitenstr. 24, {town}"}
+             "K-3103": f"Brietenstraße 24, {town}", "K-3104": f"Breitenstr. 24, {town}",
+             "K-3105": f"Dudenstraße 5, {town}"}
     with sqlite3.connect(db_file) as con:  # what the phone page shows of each stop
         stored = dict(con.execute("SELECT client_id, address FROM visits").fetchall())
     assert stored == shown, stored
     pages = [*plan.glob("routen/*.html"), *plan.glob("druck/*.html"),
              *plan.glob("karten/*.html")]
-    for cid, found in (("K-3101", "Breitenstraße 20"), ("K-3102", "Bahnhofstraße 1")):
+    for cid, found in (("K-3101", "Breitenstraße 20"), ("K-3102", "Bahnhofstraße 1"),
+                       ("K-3105", "Dudenstraße 5")):
         # its route page, sheet and map (the popup)
         have = [p for p in pages if cid in p.read_text("utf-8")]
         assert {p.parent.name for p in have} == {"routen", "druck", "karten"}, (cid, pages)
@@ -234,6 +240,7 @@ def test_a_street_typo_the_geocoder_is_sure_of_reaches_the_field_corrected(tmp_p
     for page in pages:
         text = page.read_text("utf-8")
         assert "Breitenstrase" not in text and "Bahnhofsstraße" not in text, page
+        assert "Dudenstrase" not in text, page
 
 
 def test_a_closed_case_that_moves_with_a_visit_ahead_gets_no_replan_hint(tmp_path,

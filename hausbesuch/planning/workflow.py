@@ -1263,16 +1263,28 @@ def _typo_corrected(client: Client, loc: Any) -> Client:
     found = parse_address(loc.match).street
     if not street_typo_of(typed, found):
         return client
-    # the street as it stands in the address (the parser drops a closing dot and
-    # doubled spaces): its first occurrence, in any case
-    pattern = r"(?<!\w)" + r"\s+".join(re.escape(w) for w in typed.split()) + r"\.?(?!\w)"
-    m = re.search(pattern, client.address, re.IGNORECASE)
-    if m is None:
+    address = _street_replaced(client.address, typed, found)
+    if address is None:
         return client
-    address = client.address[:m.start()] + found + client.address[m.end():]
-    street = found if client.street and street_typo_of(client.street.strip(), found) \
-        else client.street
+    street = client.street
+    if street and street_typo_of(own := parse_address(street).street or street.strip(), found):
+        street = _street_replaced(street, own, found) or found
     return replace(client, address=address, street=street)
+
+
+def _street_replaced(text: str, typed: str, found: str) -> str | None:
+    """``text`` with the street ``typed`` (as the parser read it) written as ``found``:
+    its first occurrence, in any case (the parser drops a closing dot and doubled
+    spaces), also with the house number glued to it („Breitenstrase20“ -> „Breitenstraße
+    20“: the parser splits the number off, so the typo is corrected there too); None when
+    the street does not stand in ``text``."""
+    pattern = (r"(?<!\w)" + r"\s+".join(re.escape(w) for w in typed.split())
+               + r"\.?(?![^\W\d_])")
+    m = re.search(pattern, text, re.IGNORECASE)
+    if m is None:
+        return None
+    glued = text[m.end():m.end() + 1].isdigit()
+    return text[:m.start()] + found + (" " if glued else "") + text[m.end():]
 
 
 def replan(
