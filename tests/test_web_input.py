@@ -348,6 +348,30 @@ def test_plan_form_echoes_a_long_value_cut_and_takes_ascii_digits_only(
         assert "1" * 41 not in r.text
 
 
+@sqlite_only("bare")
+def test_an_unknown_case_id_is_quoted_cut_and_with_invisible_characters_written_out(
+        kora: httpx.Client) -> None:
+    """QA 32 F4: an unknown Kundennummer from a link (*Adressen* of one case, the case
+    page) was quoted whole (300 characters and more) and with a right-to-left override
+    (U+202E) as sent, which turns the text of the red box around. The message quotes at
+    most 40 characters, then „…“, and writes format and control characters as ``\\u202e``
+    (casework.service.quoted_id, for the command line too)."""
+    from urllib.parse import quote
+
+    long_id = "K-" + "9" * 300
+    turned = "\u202e" * 30 + "K-12"
+    for sent, quoted in ((long_id, "„K-" + "9" * 38 + "…“"),
+                         (turned, "„" + "\\u202e" * 6 + "…“")):
+        for r in (kora.get("/adressen", params={"kundennummer": sent}),
+                  kora.get(f"/faelle/{quote(sent, safe='')}")):
+            assert r.status_code == 404, (r.url, r.status_code, r.text[-400:])
+            message = _alert(r.text)
+            assert message.startswith(f"Kundennummer {quoted} ist in {CITY} nicht bekannt"), \
+                message
+            assert len(message) < 200 and "9" * 41 not in r.text, message
+            assert "\u202e" not in r.text
+
+
 def test_import_report_says_one_row_in_the_singular(kora: httpx.Client) -> None:
     from tests.web_fixtures import HEADER
 

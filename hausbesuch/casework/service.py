@@ -537,12 +537,35 @@ NAME_LIKE_ID = ("sieht aus wie ein Name oder eine Anschrift und wird darum nicht
                 "angeben)")
 
 
+#: Most characters of an unknown id a message quotes (then „…“), as the web app's
+#: ``ECHO_SHORT`` (:func:`hausbesuch.web.app.echo`).
+ID_ECHO_SHORT = 40
+
+
+def quoted_id(client_id: str) -> str:
+    """An unknown id as a message quotes it (QA 32 F4): invisible characters (control and
+    format characters such as the right-to-left override U+202E, line separators) written
+    as ``\\u202e``, as the command line's ``printable`` does, and at most
+    :data:`ID_ECHO_SHORT` characters of that, then „…“. A link or argument may hold
+    anything; the refusal lands in pages, terminals and logs."""
+    out: list[str] = []
+    size = 0
+    for ch in client_id:
+        piece = (f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
+            "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch)
+        if size + len(piece) > ID_ECHO_SHORT:  # cut before a written character, not in it
+            return "".join(out).rstrip() + "…"
+        out.append(piece)
+        size += len(piece)
+    return "".join(out)
+
+
 def unknown_id(client_id: str, city: str, pattern: re.Pattern[str] | None = None) -> str:
-    """„Kundennummer „K-1099“ ist in Kassel nicht bekannt“, or, for an id that may not be
-    quoted (:func:`id_may_be_shown` with the city's id ``pattern``), the same without the
-    id and why."""
+    """„Kundennummer „K-1099“ ist in Kassel nicht bekannt“ (the id as :func:`quoted_id`
+    writes it), or, for an id that may not be quoted (:func:`id_may_be_shown` with the
+    city's id ``pattern``), the same without the id and why."""
     if id_may_be_shown(client_id, pattern):
-        return f"Kundennummer „{client_id}“ ist in {city} nicht bekannt"
+        return f"Kundennummer „{quoted_id(client_id)}“ ist in {city} nicht bekannt"
     return f"Die angegebene Kundennummer ist in {city} nicht bekannt; sie {NAME_LIKE_ID}"
 
 
@@ -1959,7 +1982,8 @@ class Casework:
             if id_key(read_back(r.client_id.strip())) == key), None)
         if hit is None:
             return None
-        said = (f"Kundennummer „{client_id}“" if id_may_be_shown(client_id, self.id_pattern)
+        said = (f"Kundennummer „{quoted_id(client_id)}“"
+                if id_may_be_shown(client_id, self.id_pattern)
                 else "Die angegebene Kundennummer")
         return (f"{said} ist in {self.city} nicht gespeichert: der letzte "
                 f"Import ({hit.imported_at:%d.%m.%Y %H:%M}) hat ihre Zeile abgelehnt (Zeile "
