@@ -77,8 +77,11 @@ ACTION_LABELS: dict[str, str] = {
     "worker_link_view": "Tagesroute über Link angesehen",
     "worker_link_check": "Geänderte Ergebnisse der Tagesroute über Link abgerufen "
                          "(Prüfung des Telefons)",
-    "worker_link_copy": "Tagesroute über Link für die Nutzung ohne Netz neu gespeichert "
-                        "(Telefon, nach geänderten Ergebnissen)",
+    # the phone's own claim (header X-Kopie), not checked: a full read of the route,
+    # counted apart from the views but selected with them (ALSO_SELECTS; QA 32 F3)
+    "worker_link_copy": "Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
+                        "Nutzung ohne Netz nach einer Änderung (Angabe des "
+                        "Telefons, nicht geprüft; die ganze Route wurde gelesen)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
                           "Formular-Token fehlt)",
@@ -117,9 +120,28 @@ SHOWN = "kundennummern"
 NO_CITY = "ohne"
 
 
+#: Actions that a filter by the key (``--aktion``, the page's *Aktion*) selects besides
+#: itself: a link's page fetched as the phone's copy for use without signal is the
+#: phone's own claim (a request header any holder of the link can send) and a full read
+#: of the route, so "who read this route" lists it with the views (QA 32 F3).
+ALSO_SELECTS: dict[str, tuple[str, ...]] = {"worker_link_view": ("worker_link_copy",)}
+
+
 def label(action: str) -> str:
     """The German label of an action code (the code itself when it has none)."""
     return ACTION_LABELS.get(action, action)
+
+
+def selected_actions(action: str) -> tuple[str, ...]:
+    """The action codes a filter by ``action`` selects (:data:`ALSO_SELECTS`)."""
+    return (action, *ALSO_SELECTS.get(action, ()))
+
+
+def filter_label(action: str) -> str:
+    """The German label of ``action`` as a filter's choice: what it selects besides."""
+    also = ALSO_SELECTS.get(action)
+    return (f"{label(action)} (auch als Kopie für die Nutzung ohne Netz abgerufen)"
+            if also else label(action))
 
 
 @dataclass(frozen=True)
@@ -171,9 +193,11 @@ def read(store: Any, flt: AuditFilter) -> list[dict[str, Any]]:
         if flt.without_city:
             q = q.where(AuditRow.city.is_(None))
         for column, value in ((AuditRow.city, flt.city), (AuditRow.plan_id, flt.plan_id),
-                              (AuditRow.actor, flt.actor), (AuditRow.action, flt.action)):
+                              (AuditRow.actor, flt.actor)):
             if value is not None:
                 q = q.where(column == value)
+        if flt.action is not None:
+            q = q.where(AuditRow.action.in_(selected_actions(flt.action)))
         if flt.since is not None:  # a superset by day; _keeps decides
             q = q.where(AuditRow.at >= datetime.combine(flt.since, datetime.min.time()))
         with store.session() as s:
@@ -186,7 +210,7 @@ def _keeps(flt: AuditFilter, row: dict[str, Any]) -> bool:
     return ((flt.plan_id is None or row["plan_id"] == flt.plan_id)
             and (not flt.without_city or row["city"] is None)
             and (flt.actor is None or row["actor"] == flt.actor)
-            and (flt.action is None or row["action"] == flt.action)
+            and (flt.action is None or row["action"] in selected_actions(flt.action))
             and (flt.since is None or at.date() >= flt.since)
             and (flt.until is None or at.date() <= flt.until))
 

@@ -651,6 +651,44 @@ def test_worker_link_shows_its_team_day_only(site: Site, monkeypatch: pytest.Mon
                for v in views)
 
 
+def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 32 F3: whether a load of the link's page is audited as a view or as the phone's
+    offline copy depends on a header the client chooses (``X-Kopie: auffrischen``): any
+    holder of the link reads the whole route and it was logged as background traffic of
+    the phone, missing from a review of the views. The copy stays apart from the views
+    (review 30 #4), but its row says it is the phone's claim and a read of the whole
+    route, and a filter by views (page and ``hausbesuch audit --aktion``) lists it."""
+    import html as html_lib
+
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
+    actor = f"link:{link.prefix}"
+    r = httpx.get(site.url + f"/w/{token}/", headers={"X-Kopie": "auffrischen"})
+    assert r.status_code == 200 and 'data-kunde="' in r.text  # the whole route
+    mine = [row for row in site.store.audit_rows() if row["actor"] == actor]
+    assert [row["action"] for row in mine] == ["worker_link_copy"]  # not counted as a view
+    said = label("worker_link_copy")
+    assert said.startswith("Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
+                           "Nutzung ohne Netz") and "die ganze Route wurde gelesen" in said
+    with logged_in(site.url, "ada") as ada:
+        page = ada.get("/protokoll", params={"stadt": CITY, "aktion": "worker_link_view"})
+    assert page.status_code == 200, page.text[-400:]
+    rows = [html_lib.unescape(tr) for tr in re.findall(r"<tr><td>.*?</tr>", page.text)]
+    assert any(actor in tr and said in tr for tr in rows), rows[:3]
+    assert "Tagesroute über Link angesehen (auch als Kopie für die Nutzung ohne Netz " \
+           "abgerufen)" in html_lib.unescape(page.text)  # the filter's choice says so
+    out = CliRunner(env={"HAUSBESUCH_USER": "tester"}).invoke(cli, [
+        "audit", "--aktion", "worker_link_view", "--city", CITY_PROFILE, "--db", site.db_cli])
+    assert out.exit_code == 0, out.output
+    assert any(actor in line and said in line for line in out.output.splitlines()), \
+        out.output[-1500:]
+
+
 def test_revoked_expired_and_unknown_links(site: Site, kora: httpx.Client,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     from hausbesuch import clock

@@ -27,6 +27,7 @@ import pytest
 from sqlalchemy import select, update
 
 from hausbesuch import clock
+from hausbesuch.auditlog import AuditFilter, label, read
 from hausbesuch.fields import format_day
 from tests import test_web, web_fixtures
 from tests.browser import wait_until_async
@@ -1070,10 +1071,15 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
             page.wait_for_function("(sel) => document.querySelector(sel).innerText"
                                    ".includes('Nicht angetroffen')", arg=state)
             _copy_says(page, url, cid, "Erfasst: Nicht angetroffen (10:05 Uhr)")
-            # the fresh copy is audited as a copy, not as a view (review 30 #4)
+            # the fresh copy is audited as a copy, not as a view (review 30 #4), but as
+            # what the phone claims and a read of the route: a filter by views lists it
+            # (QA 32 F3)
             page.wait_for_timeout(300)
             assert len(audited("worker_link_copy")) == 1
             assert len(audited("worker_link_view")) == views
+            assert "laut Telefon" in label("worker_link_copy")
+            reads = read(site.store, AuditFilter(city=test_web.CITY, action="worker_link_view"))
+            assert audited("worker_link_copy")[0]["id"] in {r["id"] for r in reads}
             ctx.set_offline(True)
             page.reload()
             assert page.inner_text(state) == "Erfasst: Nicht angetroffen (10:05 Uhr)"

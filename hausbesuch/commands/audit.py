@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
         person: Annotated[str | None, typer.Option(
             "--person", help="Nur diese handelnde Person (z. B. cli:meier).")] = None,
         action: Annotated[str | None, typer.Option(
-            "--aktion", help="Nur diese Aktion (Code, z. B. plan_angezeigt).")] = None,
+            "--aktion", help="Nur diese Aktion (Code, z. B. plan_angezeigt; "
+            "worker_link_view schließt die vom Telefon als Kopie abgerufenen Routen ein, "
+            "worker_link_copy).")] = None,
         since: Annotated[str | None, typer.Option("--von", help="Ab diesem Tag.")] = None,
         until: Annotated[str | None, typer.Option("--bis", help="Bis einschließlich "
                                                   "diesem Tag.")] = None,

@@ -82,7 +82,8 @@ def audit_page(request: Request, stadt: str | None = None, kundennummer: str | N
     _require_admin(request, user)
     form = {"kundennummer": kundennummer or "", "von": von or "", "bis": bis or "",
             "aktion": aktion or ""}
-    labels = sorted(auditlog.ACTION_LABELS.items(), key=lambda kv: kv[1])
+    labels = sorted(((code, auditlog.filter_label(code)) for code in auditlog.ACTION_LABELS),
+                    key=lambda kv: kv[1])
     scope = {"no_city": NO_CITY, "no_city_label": NO_CITY_LABEL}
     try:
         city, _flt, rows = _read(request, user, stadt, kundennummer, von, bis, aktion, "web")

@@ -127,7 +127,10 @@ AUDIT_CHECK = "worker_link_check"
 #: Request header of the service worker's fetch of a fresh copy of the page (after a
 #: check found the outcomes or the team's state changed), and the audit action of that
 #: fetch (once per change: the page remembers what its copy shows): the page goes
-#: to the phone's cache, nobody looks at it then.
+#: to the phone's cache, nobody looks at it then. The header is the phone's own claim
+#: (anyone holding the link can send it): the row's label says so and that the whole
+#: route was read, and a filter by views selects it too (auditlog.ALSO_SELECTS; QA 32
+#: F3); it is kept apart only so that copies do not count as views (review 30 #4).
 COPY_HEADER = "X-Kopie"
 COPY_REFRESH = "auffrischen"
 AUDIT_COPY = "worker_link_copy"
@@ -323,7 +326,7 @@ def worker_page(request: Request, token: str) -> Response:
                    # „erledigt 09:40 Uhr: Verweigert“ instead of the planned visit (QA 28 F10)
                    done=casework_api.done_of(route.stops, recorded))
     # the service worker's fresh copy for use without signal (COPY_HEADER) is no view:
-    # audited as what it is (review 30 #4)
+    # audited as what the phone says it is (review 30 #4), a read all the same (QA 32 F3)
     copy = request.headers.get(COPY_HEADER) == COPY_REFRESH
     casework_api.audit(web.store, _actor(link), AUDIT_COPY if copy else AUDIT_VIEW,
                        city=link.city, plan_id=plan_id,
