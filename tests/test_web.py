@@ -1353,6 +1353,50 @@ def test_audit_log_page_for_administrators(site: Site, kora: httpx.Client) -> No
         assert name not in page.text and name not in got.text
 
 
+def test_audit_log_filter_posts_a_typed_kundennummer_and_never_repeats_a_name(
+        site: Site) -> None:
+    """QA 32 F1: the *Protokoll* filter was a GET form: a name typed as the Kundennummer
+    stood in the URL (history, proxy logs) and came back in the field, while the message
+    said it was not repeated. The form posts (with its CSRF token), as *Fälle* does: a
+    known case goes on to the page by its stored id (303), a name is answered without a
+    redirect and is not put back; a link's ``?kundennummer=`` still works, and a name
+    there is not put back either."""
+    import html as html_lib
+
+    typed_name = "Anna Schröder"
+    client = current_stops(site)[0].client_id
+    with logged_in(site.url, "ada") as ada:
+        page = ada.get("/protokoll", params={"stadt": CITY})
+        assert 'method="post" action="/protokoll"' in page.text
+        csrf = csrf_of(page.text)
+        form = {"stadt": CITY, "von": "", "bis": "", "aktion": ""}
+        assert ada.post("/protokoll", data={**form, "kundennummer": client}
+                        ).status_code == 403  # no token
+        found = ada.post("/protokoll", data={**form, "csrf_token": csrf,
+                                             "kundennummer": client.lower()})
+        assert found.status_code == 303
+        assert found.headers["location"] == (
+            f"/protokoll?stadt={quote(CITY).replace('%20', '+')}&kundennummer={client}")
+        shown = ada.get(found.headers["location"])
+        assert shown.status_code == 200 and "Besuch geplant" in shown.text
+        assert f'name="kundennummer" value="{client}"' in shown.text
+        for refused in (ada.post("/protokoll", data={**form, "csrf_token": csrf,
+                                                     "kundennummer": typed_name}),
+                        ada.get("/protokoll", params={**form, "kundennummer": typed_name})):
+            assert refused.status_code == 400, refused.text[-400:]
+            assert "wird darum nicht wiederholt" in html_lib.unescape(refused.text)
+            assert 'name="kundennummer" value=""' in refused.text
+            assert "Schröder" not in html_lib.unescape(refused.text)
+        unknown = ada.post("/protokoll", data={**form, "csrf_token": csrf,
+                                               "kundennummer": "W999"})
+        assert unknown.status_code == 400  # an unknown id of the list's form: repeated
+        assert 'name="kundennummer" value="W999"' in unknown.text
+        every = ada.post("/protokoll", data={"csrf_token": csrf, "stadt": CITY,
+                                             "aktion": "plan_angezeigt", "kundennummer": ""})
+        assert every.headers["location"] == (
+            f"/protokoll?stadt={quote(CITY).replace('%20', '+')}&aktion=plan_angezeigt")
+
+
 @sqlite_only()
 def test_uploads_refuse_other_types_and_files_over_40_mb(site: Site, kora: httpx.Client
                                                            ) -> None:
