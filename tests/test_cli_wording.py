@@ -403,8 +403,14 @@ def test_plan_warns_of_a_first_day_before_today(small):
     assert (f"Warnung: --start: {START:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
             f"{today:%d.%m.%Y}). Besuche an vergangenen Tagen werden trotzdem eingeplant; "
             f"für einen Plan ab heute --start {today:%d.%m.%Y} angeben.") in plan, plan
-    on_the_day = CliRunner(env={clock.ENV: START.isoformat()}).invoke(
-        app, ["plan", *common, "--start", START.isoformat(), "--days", "1", "--out",
+    # on the day itself, in a database of its own: the fixture's plan holds K-1 on START
+    # (the test ran only after a test that recorded its outcome, QA 32)
+    heute = CliRunner(env={clock.ENV: START.isoformat()})
+    own = ["--city", "bad-hersfeld", "--db", f"sqlite:///{d / 'heute.sqlite'}"]
+    imported = heute.invoke(app, ["import", str(d / "kunden.csv"), *own])
+    assert imported.exit_code == 0, imported.output
+    on_the_day = heute.invoke(
+        app, ["plan", *own, "--start", START.isoformat(), "--days", "1", "--out",
               str(d / "plan-heute"), "--time-limit", "1", "--threads", "1"])
     assert on_the_day.exit_code == 0, on_the_day.output
     assert "Warnung" not in on_the_day.output and "Vergangenheit" not in on_the_day.output
