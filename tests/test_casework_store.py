@@ -2512,14 +2512,15 @@ def test_a_replan_drops_the_notes_its_plan_made_of_the_store_then(planned, tmp_p
     assert not [w for w in new.warnings if w in stale], new.warnings
 
 
-def _replan_newest(db: str, out_dir: Path, plan_id: str, at: datetime, *args: str
-                   ) -> tuple[str, Any]:
-    """``hausbesuch replan`` through the CLI (solver 1 s): its output and the newest
-    version of the city's plans."""
+def _replan_newest(db: str, out_dir: Path, plan_id: str, at: datetime, *args: str,
+                   today: date | None = None) -> tuple[str, Any]:
+    """``hausbesuch replan`` through the CLI (solver 1 s; run on ``today``, by default the
+    module's day after the plan): its output and the newest version of the city's plans."""
     from hausbesuch.store import Store
 
-    out = ok("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
-             str(out_dir), "--time-limit", "1", *_common(db))
+    run = ok if today is None else ClockedCli(today).ok
+    out = run("replan", plan_id, "--from", f"{at:%Y-%m-%d %H:%M}", *args, "--out",
+              str(out_dir), "--time-limit", "1", *_common(db))
     with Store.open(db) as store:
         new = max((store.load_plan(p.id) for p in store.list_plans("Bad Hersfeld")),
                   key=lambda p: p.version)
@@ -2691,7 +2692,9 @@ def test_a_team_brought_back_gets_the_visits_its_removal_left_open(planned, tmp_
     the day holds (serving more visits comes before the minimal change), from where its
     kept visits left it; what stays open stays for want of time. A team out all day and
     brought back takes up what the other team could not serve; it may stay idle when
-    nothing is open (a visit moves only to serve more or save enough travel)."""
+    nothing is open (a visit moves only to serve more or save enough travel). The
+    re-plans run on that Friday: a re-plan plans none of the visits its plan left open into
+    a day already over (closing notes 31)."""
     fri = START + timedelta(days=4)
 
     def at(hour: int, minute: int = 0) -> datetime:
@@ -2705,9 +2708,10 @@ def test_a_team_brought_back_gets_the_visits_its_removal_left_open(planned, tmp_
     late = {c for team in ("team-1", "team-2") for c, t in friday(v1, team) if t >= at(9, 30)}
     assert len(late) >= 3  # (else the test shows nothing)
     _, v2 = _replan_newest(db, tmp_path / "v2", v1.id, at(9, 30), "--without-team", "team-1",
-                           "--without-team", "team-2")
+                           "--without-team", "team-2", today=fri)
     assert {u.client_id for u in v2.unassigned} == late
-    out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(10, 30), "--with-team", "team-1")
+    out, v3 = _replan_newest(db, tmp_path / "v3", v2.id, at(10, 30), "--with-team", "team-1",
+                             today=fri)
     assert "Team team-1 ist ab Fr, 11.12.2026 10:30 Uhr wieder eingeplant" in out, out
     again = friday(v3, "team-1")
     got = {c for c, t in again if t >= at(10, 30)}
@@ -2723,10 +2727,12 @@ def test_a_team_brought_back_gets_the_visits_its_removal_left_open(planned, tmp_
     # out all day, its visits served by team-2 as far as they fit: brought back, it takes
     # up what stayed open (as many as fit), and nothing else is left open
     db, v1, _ = _copy_of(planned, tmp_path, "wieder2.sqlite")
-    _, v2 = _replan_newest(db, tmp_path / "w2", v1.id, at(0), "--without-team", "team-1")
+    _, v2 = _replan_newest(db, tmp_path / "w2", v1.id, at(0), "--without-team", "team-1",
+                           today=fri)
     assert not friday(v2, "team-1")
     still = {u.client_id for u in v2.unassigned}
-    _, v3 = _replan_newest(db, tmp_path / "w3", v2.id, at(10, 30), "--with-team", "team-1")
+    _, v3 = _replan_newest(db, tmp_path / "w3", v2.id, at(10, 30), "--with-team", "team-1",
+                           today=fri)
     left = {u.client_id for u in v3.unassigned}
     assert left <= still and (not still or len(left) < len(still)), (still, left)
     assert all(u.code == "days_full" for u in v3.unassigned), v3.unassigned

@@ -1654,9 +1654,12 @@ def _replan(
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
                               visit_id=visit_of.get(c.id), pin_source=st.pin_source,
-                              # (a new case or a revisit: not before today, as `plan`
-                              # plans)
+                              # (a new case, a revisit, one the old plan could not
+                              # plan or whose visit was called off: not before today, as
+                              # `plan` plans; a re-plan from a past moment planned the old
+                              # „Nicht eingeplant“ into days over, QA 31)
                               not_before=new_from if c.id in new_ids or c.id in revisit_ids
+                              or c.id in free_again - pinned_since - set(visit_of)
                               else moment)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(_revisit_reason(cand, tried[c.id], span)
