@@ -14,6 +14,8 @@ planned.
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import shutil
 from datetime import date, datetime, timedelta
@@ -62,6 +64,11 @@ def _copy(week, tmp_path: Path) -> str:  # noqa: ANN001
     return db
 
 
+def _report(folder: Path) -> dict[str, dict[str, str]]:
+    return {r["id"]: r for r in csv.DictReader(io.StringIO(
+        (folder / "report.csv").read_text(encoding="utf-8-sig")), delimiter=";")}
+
+
 def test_a_replan_from_a_past_moment_plans_the_old_list_from_today_on(week, tmp_path):
     """Re-planned on Thursday from Tuesday 10:00: Wednesday's two cases were closed since,
     so Wednesday has room. None of the cases of the old „Nicht eingeplant“ list is planned
@@ -99,3 +106,43 @@ def test_a_replan_from_a_past_moment_plans_the_old_list_from_today_on(week, tmp_
     # a case of the list left out says so (Wednesday is no day for it any more)
     for cid in listed - {cid for _, cid, _ in added}:
         assert cid in {u.client_id for u in new.unassigned}, cid
+
+
+def test_report_names_no_further_visit_for_a_failed_try_alone(week, tmp_path):
+    """Thursday's first visit ends „nicht angetroffen“; re-planned on Friday, its revisit
+    may come on Monday at the earliest, after the plan: its report.csv row is „nicht
+    eingeplant“ saying so, and names no „weiterer Besuch im Plan“ (it named the failed try
+    of Thursday as one, though the plan holds no further visit)."""
+    from openpyxl import load_workbook
+
+    from hausbesuch.store import Store
+
+    db = _copy(week, tmp_path)
+    plan = week[1]
+    thursday, friday = MONDAY + timedelta(days=3), MONDAY + timedelta(days=4)
+    failed = min((s for r in plan.routes if r.day == thursday for s in r.stops),
+                 key=lambda s: s.start)
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                    f"{failed.client_id};{failed.start:%d.%m.%Y};{failed.start:%H:%M};"
+                    "Nicht angetroffen\n", encoding="utf-8")
+    on_friday = ClockedCli(friday)
+    assert "1 erfasst" in on_friday.ok("outcomes", str(rows), *city_db(db))
+    on_friday.ok("replan", plan.id, "--from", f"{friday:%Y-%m-%d} 07:00", "--out",
+                 str(tmp_path / "v2"), "--time-limit", "2", "--threads", "1", *city_db(db))
+    row = _report(tmp_path / "v2")[failed.client_id]
+    assert row["status"] == "nicht_eingeplant", row
+    # the try is named as made, as the pages say it (the day with its weekday)
+    assert row["grund"] == (
+        "Wiederholungsbesuch frühestens Mo, 14.12.2026 – nach diesem Plan (bis Fr, "
+        "11.12.2026); kommt in den nächsten Plan; Besuch im Plan am Do, 10.12.2026 (Team "
+        f"team-1): erledigt {failed.start:%H:%M} Uhr: Nicht angetroffen"), row
+    # the workbook's „Bericht“ (``export``) says the same as report.csv (it said
+    # „weiterer Besuch im Plan“ of the try: ``export`` did not read the outcomes)
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld").id
+    on_friday.ok("export", v2, "--format", "xlsx", "--out", str(tmp_path / "plan.xlsx"),
+                 "--db", db)
+    sheet = load_workbook(tmp_path / "plan.xlsx")["Bericht"]
+    bericht = {r[1]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert bericht[failed.client_id] == row["grund"]

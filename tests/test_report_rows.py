@@ -193,3 +193,49 @@ def test_a_visit_kept_by_a_replan_at_its_recorded_time_is_not_said_agreed():
     agreed = replace(stop, window_text="Termin vereinbart: 10:05 Uhr")
     assert outside_window(client, agreed) == (
         "vereinbarter Termin 10:05 Uhr liegt außerhalb des Zeitfensters „Di 14-16“")
+
+
+def test_a_visit_made_is_no_further_visit_in_the_report() -> None:
+    """QA 31: a failed try (a stop with its outcome recorded, as ``show``, a re-plan's
+    files and ``export`` mark it) was named „weiterer Besuch im Plan“ beside the revisit,
+    and in the row of a revisit the plan could not hold, which claimed a further visit
+    where there was none. It is named as made, as the pages say it; a visit still to do
+    stays „weiterer Besuch im Plan“ with its day, weekday and time."""
+    from hausbesuch.fields import format_day
+    from hausbesuch.plandata import UnassignedVisit
+    from hausbesuch.planning.report import STATUS_UNASSIGNED
+
+    plan = sample_plan()
+    r1, r2, r3 = plan.routes
+    tried = replace(r2.stops[0], done="erledigt 08:10 Uhr: Nicht angetroffen")
+    made = (f"Besuch im Plan am {format_day(r2.day)} (Team {r2.team_id}): erledigt 08:10 Uhr: "
+            "Nicht angetroffen")
+    again = replace(tried, done="", position=1,
+                    **{k: datetime.combine(r3.day, getattr(tried, k).time())
+                       + timedelta(hours=3) for k in ("arrival", "start", "end")})
+    # the revisit planned: its row names the try as made, not as a further visit
+    planned = replace(plan, routes=[r1, replace(r2, stops=(tried, *r2.stops[1:])),
+                                    replace(r3, stops=(again,))])
+    row = next(r for r in report_rows(planned) if r["id"] == tried.client_id)
+    assert (row["status"], row["datum"]) == ("geplant", r3.day.isoformat()), row
+    assert row["grund"] == made, row
+    # the revisit not plannable: no further visit claimed
+    revisit = UnassignedVisit(
+        client_id=tried.client_id, code="revisit_after_span", reason=(
+            "Wiederholungsbesuch frühestens Mo, 14.12.2026 – nach diesem Plan (bis Fr, "
+            "11.12.2026); kommt in den nächsten Plan."), lon=tried.lon, lat=tried.lat,
+        address=tried.address, district=tried.district)
+    alone = replace(plan, routes=[r1, replace(r2, stops=(tried, *r2.stops[1:])), r3],
+                    unassigned=[*plan.unassigned, revisit])
+    row = next(r for r in report_rows(alone) if r["id"] == tried.client_id)
+    assert row["status"] == STATUS_UNASSIGNED, row
+    assert row["grund"] == ("Wiederholungsbesuch frühestens Mo, 14.12.2026 – nach diesem "
+                            f"Plan (bis Fr, 11.12.2026); kommt in den nächsten Plan; {made}")
+    assert "weiterer Besuch" not in row["grund"]
+    # a visit still to do beside it (an appointment the re-plan could not place, agreed
+    # at a visit that the plan holds later): that one is the further visit
+    both = replace(alone, routes=[r1, replace(r2, stops=(tried, *r2.stops[1:])),
+                                  replace(r3, stops=(again,))])
+    row = next(r for r in report_rows(both) if r["id"] == tried.client_id)
+    assert row["grund"].endswith(f"; {made}; weiterer Besuch im Plan: "
+                                 f"{format_moment(again.start)} (Team {r3.team_id})"), row

@@ -25,7 +25,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     or a colleague's workbook."""
     from geodata.cache import refuse_special_target
     from hausbesuch.casework import cli_actor
-    from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.casework.stops import mark_done, mark_gone
     from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.output import plan_folder_around
@@ -44,8 +44,9 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         refuse_special_target(out, "--out")  # a link, a FIFO, a device: never replaced
         check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
-        # a stop whose case was closed since is off, as on the pages (QA 25 F3)
-        plan = mark_gone(store, store.load_plan(plan_id))
+        # a stop whose case was closed since is off, as on the pages (QA 25 F3); one with
+        # an outcome says so, as report.csv does (the „Bericht“ sheet is its copy)
+        plan = mark_done(store, mark_gone(store, store.load_plan(plan_id)))
         plan.replaced, plan.replaced_version = replacement(store, plan.id)
         _refuse_named_file(out, plan, fmt)
         promises = promises_of(store, plan)

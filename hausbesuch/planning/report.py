@@ -126,8 +126,14 @@ def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
                   but: PlannedStop | None = None) -> list[str]:
     """„weiterer Besuch im Plan: Mo, 07.12.2026, 10:00 Uhr (Team team-1, entfällt seit Fr,
     04.12.2026)“ for each of a client's visits but ``but`` (the day with its weekday, as
-    :func:`_called_off` beside it and the pages: :func:`format_moment`)."""
-    return [f"weiterer Besuch im Plan: {format_moment(s.start)} "
+    :func:`_called_off` beside it and the pages: :func:`format_moment`). A visit with its
+    outcome recorded (:attr:`PlannedStop.done`: a failed try, the visit at which an
+    appointment was agreed) is no further visit; it is named as made, as the pages say
+    it: „Besuch im Plan am Do, 10.12.2026 (Team team-1): erledigt 10:20 Uhr: Nicht
+    angetroffen“ (QA 31: the row of a failed try whose revisit the plan could not hold
+    said „weiterer Besuch im Plan“ of the try itself)."""
+    return [f"Besuch im Plan am {format_day(r.day)} (Team {r.team_id}): {s.done}" if s.done
+            else f"weiterer Besuch im Plan: {format_moment(s.start)} "
             f"(Team {r.team_id}{', ' + _called_off(s) if s.off else ''})"
             for r, s in sorted(visits, key=lambda rs: rs[1].start) if s is not but]
 
