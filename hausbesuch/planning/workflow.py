@@ -194,6 +194,47 @@ def open_cases_to_take_up(store: Store, profile: Profile, plan: Plan,
     return [st.client.id for st in _taken_up(cw, plan, span, ids)]
 
 
+def revisits_waiting(store: Store, profile: Profile, plan: Plan
+                     ) -> list[tuple[str, date, int | None, str, date]]:
+    """The failed tries of ``plan`` (the newest version of its family) whose revisit only
+    its next re-plan plans (as :func:`_replan` takes them up, QA 31): (case id, the try's
+    day, its minute of the day or None, its result, the revisit's earliest day), by the
+    try's day. Not a case with a visit still to do in the plan or from today in another,
+    one pinned from today on (the re-plan plans the pin), one the plan lists as not
+    planned (its revisit was looked at), nor one whose revisit may only come after the
+    plan's days; none once they are over. The plan page lists them (closing notes 31: the
+    coordination learnt of them nowhere before „Neu planen“)."""
+    cw = Casework(store, profile, actor="lesen")  # (reads only)
+    span = Span(plan.start, plan.days, cw.calendar)
+    today = cw.today()
+    ids = sorted({st.visit_id for r in plan.routes for st in r.stops if st.visit_id})
+    if span.last < today or not ids:
+        return []
+    with store.session() as s:
+        states = {v.visit_id: (v.client_id, v.status) for v in s.scalars(
+            select(CaseVisitRow).where(CaseVisitRow.visit_id.in_(ids)))}
+        tried = {vid: cid for vid, (cid, status) in states.items() if status == "erledigt"}
+        busy = {cid for cid, status in states.values() if status == "geplant"}
+        busy |= set(s.scalars(select(CaseVisitRow.client_id).where(
+            CaseVisitRow.city == plan.city, CaseVisitRow.status == "geplant",
+            CaseVisitRow.plan_id != plan.id, CaseVisitRow.day >= today,
+            CaseVisitRow.client_id.in_(sorted(set(tried.values()))))))
+        busy |= set(s.scalars(select(ClientRow.client_id).where(
+            ClientRow.city == plan.city, ClientRow.pin_day >= today,
+            ClientRow.pin_day <= span.last, ClientRow.client_id.in_(
+                sorted(set(tried.values()))))))
+        last = {}
+        for o in s.scalars(select(OutcomeRow).where(OutcomeRow.visit_id.in_(sorted(tried)))
+                           .order_by(OutcomeRow.day, OutcomeRow.time_min, OutcomeRow.id)):
+            last[o.client_id] = o
+    busy |= {u.client_id for u in plan.unassigned}
+    due = _revisits_due(cw, span, set(tried.values()) - busy)
+    return sorted(((cid, last[cid].day, last[cid].time_min, last[cid].result, d.earliest)
+                   for cid, d in due.items()
+                   if cid in last and d.earliest is not None and d.earliest <= span.last),
+                  key=lambda w: (w[1], w[2] or 0, w[0]))
+
+
 def _taken_up_note(ids: Sequence[str]) -> list[str]:
     """The note of a re-plan that took up open cases its plan did not know (ids only)."""
     if not ids:

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import zipfile
 from collections import OrderedDict
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -471,6 +471,24 @@ def _to_replan(store: Store, profile: Profile, user: User, plan, newest: str  # 
                 store, profile, user.name, newest, plan.start, plan.days)]
 
 
+def _revisits_to_replan(store: Store, profile: Profile, plan, newest: str  # noqa: ANN001
+                        ) -> list[tuple[str, str]]:
+    """(case id, „Nicht angetroffen am Mo, 07.12.2026, 09:40 Uhr; nächster Versuch
+    frühestens Mi, 09.12.2026“) of each failed try of the plan's newest version whose
+    revisit only its „Neu planen“ plans (:func:`hausbesuch.planning.workflow.
+    revisits_waiting`; closing notes 31: no page said so)."""
+    from hausbesuch.casework.rules import result_label
+    from hausbesuch.fields import format_day, format_moment
+    from hausbesuch.planning.workflow import revisits_waiting
+
+    shown = plan if newest == plan.id else store.load_plan(newest)
+    return [(cid, f"{result_label(result)} am "
+             + (format_day(day) if minute is None else format_moment(
+                 datetime.combine(day, time()) + timedelta(minutes=minute)))
+             + f"; nächster Versuch frühestens {format_day(earliest)}")
+            for cid, day, minute, result, earliest in revisits_waiting(store, profile, shown)]
+
+
 @router.get("/plaene/{plan_id}")
 def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     return _plan_page(request, user, plan_id)
@@ -516,6 +534,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
         to_replan=_to_replan(web.store, profile, user, plan, newest),
+        revisits=_revisits_to_replan(web.store, profile, plan, newest),
         # the re-plan form is the newest version's only
         replan_teams=_replan_teams(web.store, plan) if newest == plan.id else None,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
@@ -948,7 +967,8 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
     newest = newest_version(web.store, plan_id)
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
                   called_off=len(pairs) - to_visit, newest=newest,
-                  to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest))
+                  to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest),
+                  revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest))
 
 
 @router.get("/plaene/{plan_id}/dateien.zip")
