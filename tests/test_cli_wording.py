@@ -424,3 +424,30 @@ def test_a_number_out_of_its_range_is_told_in_german(tmp_path):
     code, out = invoke("purge", "--closed-days", "40000", "--db", db)
     assert code == 2 and "--closed-days': höchstens 36500 erwartet" in out, out
     assert "greater" not in out and "less than" not in out
+
+
+@pytest.mark.slow
+def test_replan_warns_of_a_moment_before_today(small):
+    """``replan --from`` a moment of a day gone re-plans from there (a replay: tests and
+    simulations use it) but says that visits may be moved onto days over, and how to
+    re-plan from now (QA 32: `plan` warned of a first day gone, `replan` did not)."""
+    import re
+
+    d, db, common, _, plan = small  # planned from START while today is two weeks later
+    plan_id = re.search(r"Plan (\d{8}-\d{6}-\w+)", plan)[1]
+    today = START + timedelta(days=14)
+    res = cli.runner.invoke(app, ["replan", plan_id, "--from", f"{START} 10:00", *common,
+                                  "--out", str(d / "neu"), "--time-limit", "1",
+                                  "--threads", "1"])
+    assert res.exit_code == 0, res.output
+    assert (f"Warnung: --from: Mo, {START:%d.%m.%Y}, 10:00 Uhr liegt vor heute "
+            f"(Mo, {today:%d.%m.%Y}). Besuche ab diesem Zeitpunkt werden trotzdem neu "
+            "verteilt, auch auf vergangene Tage; für eine Neuplanung ab jetzt --from "
+            f"\"{today}") in res.output, res.output
+    # on the day itself: no warning (the newest version is re-planned)
+    newest = re.search(r"^Plan (\d{8}-\d{6}-\w+):", res.output, re.MULTILINE)[1]
+    on_the_day = CliRunner(env={clock.ENV: START.isoformat()}).invoke(
+        app, ["replan", newest, "--from", f"{START} 10:00", *common, "--out",
+              str(d / "neu-heute"), "--time-limit", "1", "--threads", "1"])
+    assert on_the_day.exit_code == 0, on_the_day.output
+    assert "Warnung" not in on_the_day.output, on_the_day.output

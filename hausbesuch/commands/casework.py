@@ -933,13 +933,23 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Rest eines Plans ab einem Zeitpunkt neu planen (neue Version; Besuche davor,
         erfasste Ergebnisse und Festlegungen bleiben)."""
+        from hausbesuch import clock
         from hausbesuch.casework import cli_actor
         from hausbesuch.commands.plan import summary_lines
+        from hausbesuch.fields import format_day, format_moment
         from hausbesuch.output import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, show_plan, write_plan_files
         from hausbesuch.store import Store
 
         at = parse_moment_option(moment, "--from")
+        if at.date() < clock.today():
+            # a warning, as `plan` warns of a first day gone: a replay from a past moment
+            # (tests, simulations) is allowed, but it may move visits onto days over
+            typer.echo(f"Warnung: --from: {format_moment(at)} liegt vor heute "
+                       f"({format_day(clock.today())}). Besuche ab diesem Zeitpunkt werden "
+                       "trotzdem neu verteilt, auch auf vergangene Tage; für eine Neuplanung "
+                       f"ab jetzt --from \"{clock.now_on_today():%Y-%m-%d %H:%M}\" angeben.",
+                       err=True)
         if time_limit is not None and not time_limit > 0:
             raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
         if out is not None:
