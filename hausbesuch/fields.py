@@ -91,6 +91,14 @@ def format_day(d: date) -> str:
     return f"{WEEKDAYS_DE[d.weekday()]}, {d:%d.%m.%Y}"
 
 
+def format_days(first: date, last: date) -> str:
+    """Days from ``first`` to ``last`` as the pages write a plan's days (:func:`format_day`
+    each): ``Mo, 14.12.2026 bis Fr, 18.12.2026``; one day alone: ``Sa, 12.12.2026``."""
+    if first == last:
+        return format_day(first)
+    return f"{format_day(first)} bis {format_day(last)}"
+
+
 def weekday_span(days: Iterable[int]) -> str:
     """Weekdays (0 = Monday) in short German: three or more consecutive days as a range
     („Mo–Do“, „Mo–Mi, Fr“), the others one by one („Mo, Mi, Fr“).

@@ -312,6 +312,15 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
                                   "Tages abgemeldet (Neuplanung Version 2).")
 
 
+def test_days_from_first_to_last_are_named_with_their_weekdays() -> None:
+    """A span of days as the pages write a plan's days („Plan vom … bis …“)."""
+    from hausbesuch.fields import format_days
+
+    assert format_days(date(2026, 12, 14), date(2026, 12, 18)) == \
+        "Mo, 14.12.2026 bis Fr, 18.12.2026"
+    assert format_days(date(2026, 12, 12), date(2026, 12, 12)) == "Sa, 12.12.2026"
+
+
 @pytest.mark.parametrize(("typed", "shown"), [
     ("Do 13:30-16", "Do 13:30–16:00 Uhr"),  # QA 28 F19: shown raw on the phone's list
     ("Di 10-12", "Di 10:00–12:00 Uhr"),
