@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 from hausbesuch import clock
 from hausbesuch.casework.rules import WorkCalendar, half_of_day
 from hausbesuch.cli import app
+from hausbesuch.fields import format_day
 from tests.planning_fixtures import write_client_list
 from tests.web_fixtures import links_open
 
@@ -139,7 +140,7 @@ def test_bad_outcome_rows_are_rejected_with_row_field_and_reason(cycle):
         saturday = week["plan"].start + timedelta(days=5)
         line = next(x for x in out.splitlines() if x.strip().startswith("Zeile 9 "))
         assert "Datum:" in line and "in der Zukunft" in line, line
-        assert f"heute ist der {saturday:%d.%m.%Y}" in line, line
+        assert f"(heute ist {format_day(saturday)})" in line, line
 
 
 def test_no_client_is_planned_twice_in_a_span_or_lost(cycle):

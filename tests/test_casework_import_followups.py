@@ -263,9 +263,9 @@ def test_a_closed_case_that_moves_with_a_visit_ahead_gets_no_replan_hint(tmp_pat
     k1 = [line for line in out.splitlines() if "K-1:" in line]
     assert any("Status „abgeschlossen“: wird nicht geplant" in line for line in k1), out
     assert not any("replan" in line or "neu planen" in line for line in k1), out
-    assert any(re.search(r"K-1: Adresse geändert; der Besuch am 08\.12\.2026 um \d\d:\d\d "
+    assert any(re.search(r"K-1: Adresse geändert; der Besuch am Di, 08\.12\.2026, \d\d:\d\d "
                          rf"Uhr \(Plan {pid}\) an der alten Adresse entfällt, da der Fall "
                          "nicht offen ist\\.", line) for line in k1), out
-    assert re.search(rf"K-2: Adresse geändert, aber am 08\.12\.2026 um \d\d:\d\d Uhr noch an "
+    assert re.search(rf"K-2: Adresse geändert, aber am Di, 08\.12\.2026, \d\d:\d\d Uhr noch an "
                      rf"der alten Adresse eingeplant \(Plan {pid}\); bitte neu planen "
                      rf"\(hausbesuch replan {pid} --from …\)\.", out), out

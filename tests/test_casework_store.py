@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from hausbesuch.fields import format_day, format_moment
 from tests.cli_helpers import ClockedCli, city_db
 from tests.pg import pg_url, schema_url
 from tests.planning_fixtures import real_addresses
@@ -651,8 +652,8 @@ def test_an_outcome_after_today_is_refused_until_the_visit_day(planned, tmp_path
     assert res.exit_code == 2, res.output  # nothing recorded, a row rejected
     assert "0 erfasst" in res.output and "1 abgelehnt" in res.output, res.output
     line = next(x.strip() for x in res.output.splitlines() if x.strip().startswith("Zeile"))
-    assert line.startswith(f"Zeile 2 ({cid}), Datum: Der {day:%d.%m.%Y} liegt in "
-                           f"der Zukunft (heute ist der {before:%d.%m.%Y})"), line
+    assert line.startswith(f"Zeile 2 ({cid}), Datum: {format_day(day)} liegt in "
+                           f"der Zukunft (heute ist {format_day(before)})"), line
     with Store.open(db) as store:
         assert not store.audit_rows(client_id=cid, action="ergebnis_erfasst")
     res = runner.invoke(app, ["outcomes", str(path), *_common(db)],
@@ -1343,8 +1344,8 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
     with Store.open(copy) as store, store.session() as s:
         v = s.get(CaseVisitRow, st.visit_id)  # as the newest version has it
         pid, at = v.plan_id, v.start_at
-    assert (f"{st.client_id}: Adresse geändert, aber am {at:%d.%m.%Y} um "
-            f"{at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan {pid}); "
+    assert (f"{st.client_id}: Adresse geändert, aber am {format_moment(at)} "
+            f"noch an der alten Adresse eingeplant (Plan {pid}); "
             f"bitte neu planen (hausbesuch replan {pid} --from …).") in res.output, res.output
     assert res.output.count("Adresse geändert, aber") == 1  # the others did not move
     # QA 16a #6: the list put back to the address the plan visits needs no re-plan (the
@@ -1361,7 +1362,7 @@ def test_a_reimport_names_a_moved_client_with_a_visit_ahead(planned, base, tmp_p
         report = import_clients(store, load_profile("bad-hersfeld"), str(tmp_path / "neu.csv"),
                                 "kora", name="neu.csv")
     assert report["updated"] == 1, report
-    assert (f"{st.client_id}: Adresse geändert, aber am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
+    assert (f"{st.client_id}: Adresse geändert, aber am {format_moment(at)} "
             f"noch an der alten Adresse eingeplant (Plan {pid}): bitte Plan {pid} unter "
             "„Pläne“ öffnen und dort „Neu planen“.") in report["warnings"], report
     assert not [w for w in report["warnings"] if "hausbesuch replan" in w], report
@@ -1404,7 +1405,7 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
 
     out = run("status", closed.client_id, "--set", "abgeschlossen", "--reason",
               "in Fallverwaltung abgeschlossen")
-    says = (f"Hinweis: {closed.client_id} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr "
+    says = (f"Hinweis: {closed.client_id} ist noch am {format_moment(at)} "
             f"eingeplant (Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein schon "
             f"gedruckter Laufzettel nicht: bitte neu planen (hausbesuch replan {pid} --from …).")
     assert says in out, out
@@ -1550,7 +1551,8 @@ def test_a_contradicting_outcome_names_the_field_and_what_is_stored(planned, tmp
     code, out = invoke("outcomes", str(rows), *_common(copy))
     assert "1 erfasst" in out and "1 abgelehnt" in out, out
     assert (f"Zeile 3 ({st.client_id}), Ergebnis: Für den Besuch von „{st.client_id}“ am "
-            f"{st.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „nicht angetroffen“") in out
+            f"{format_day(st.start.date())} ist bereits ein Ergebnis erfasst: „nicht "
+            "angetroffen“") in out
 
 
 def test_a_plan_stored_before_the_casework_store_is_named(planned, tmp_path):
@@ -1840,7 +1842,8 @@ def test_an_outcome_row_saying_what_the_phone_sent_is_already_recorded(planned, 
     assert code == 0 and "0 erfasst, 3 schon erfasst, 3 abgelehnt" in out, out
     assert f"Zeile 5 ({a.client_id}), Notiz: Für den Besuch von „{a.client_id}“" in out, out
     assert (f"Zeile 6 ({a.client_id}), Ergebnis: Für den Besuch von „{a.client_id}“ am "
-            f"{a.start:%d.%m.%Y} ist bereits ein Ergebnis erfasst: „angetroffen“") in out, out
+            f"{format_day(a.start.date())} ist bereits ein Ergebnis erfasst: „angetroffen“") \
+        in out, out
     assert f"Zeile 7 ({b.client_id}), Termin:" in out, out
     for line in out.splitlines():
         assert not re.match(r"  Zeile [234] ", line), out
@@ -2208,7 +2211,8 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
                     f"{b};08.12.2026;Termin vereinbart;22.12.2026 10:30\n", encoding="utf-8")
     out = run("outcomes", str(rows))
     hint = (f"Termin am Do, 17.12.2026, 10:30 Uhr fällt in den gespeicherten Plan {week.id} "
-            "(14.–18.12.2026), der ihn nicht enthält: bitte diesen Plan neu planen "
+            "(Mo, 14.12.2026 bis Fr, 18.12.2026), der ihn nicht enthält: bitte diesen Plan "
+            "neu planen "
             f"(hausbesuch replan {week.id} --from …).")
     assert "2 erfasst" in out and f"Hinweis: Zeile 2 ({a}): {hint}" in out, out
     assert "Zeile 3" not in out, out  # 22.12.: no stored plan covers it
@@ -2227,7 +2231,7 @@ def test_an_appointment_on_a_day_of_a_stored_later_plan_names_that_plan(planned,
                     f"{c};08.12.2026;Termin vereinbart;16.12.2026 11:00\n", encoding="utf-8")
     out = run("outcomes", str(rows))
     assert (f"Hinweis: Zeile 2 ({c}): Termin am Mi, 16.12.2026, 11:00 Uhr fällt in den gespeicherten "
-            f"Plan {newest.id} (14.–18.12.2026)") in out, out
+            f"Plan {newest.id} (Mo, 14.12.2026 bis Fr, 18.12.2026)") in out, out
     assert week.id not in out, out
 
 
@@ -2403,7 +2407,7 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
     res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",
                               *_common(db)], input="Nachbarin: niemand da\n")
     assert res.exit_code == 0, res.output
-    assert f"Notiz des Ergebnisses von {st.client_id} am {day} {st.start:%H:%M} Uhr " \
+    assert f"Notiz des Ergebnisses von {st.client_id} am {format_moment(st.start)} " \
         "berichtigt." in res.output
     with Store.open(db) as store, store.session() as s:
         changed = s.scalars(select(StatusHistoryRow).where(
@@ -2411,11 +2415,11 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
             StatusHistoryRow.status == "in_klaerung")).one().changed_at
     code, msg = invoke("rectify", st.client_id, "--status-change", f"{changed:%d.%m.%Y}",
                        "--clear", *_common(db))  # the import's and this one, same minute
-    assert code == 2 and f"Statusänderung von {st.client_id} am {changed:%d.%m.%Y}: 2 " \
+    assert code == 2 and f"Statusänderung von {st.client_id} am {format_day(changed.date())}: 2 " \
         "gespeichert (" in msg and "in_klaerung" in msg, msg
     out = ok("rectify", st.client_id, "--status-change", f"{changed:%d.%m.%Y} in_klaerung",
              "--clear", *_common(db))
-    assert f"Grund der Statusänderung von {st.client_id} am {changed:%d.%m.%Y %H:%M} Uhr " \
+    assert f"Grund der Statusänderung von {st.client_id} am {format_moment(changed)} " \
         "gelöscht." in out
     with Store.open(db) as store, store.session() as s:
         note = s.scalars(select(OutcomeRow.note).where(
@@ -2437,7 +2441,7 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
     # nothing on that day, or neither text nor --clear: refused in German
     code, msg = invoke("rectify", st.client_id, "--outcome", "01.01.2027", "--clear",
                        *_common(db))
-    assert code == 2 and f"Kein Ergebnis von {st.client_id} am 01.01.2027 gespeichert" in msg
+    assert code == 2 and f"Kein Ergebnis von {st.client_id} am Fr, 01.01.2027 gespeichert" in msg
     code, msg = invoke("rectify", st.client_id, "--outcome", day, *_common(db))
     assert code == 2 and "Entweder --text TEXT" in msg
     res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",

@@ -185,7 +185,7 @@ def test_rectify_corrects_result_and_time_on_the_command_line(
     res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
                               "--time", "08:55", *common])
     assert res.exit_code == 0, res.output
-    assert (f"Ergebnis von {stop.client_id} am {day:%d.%m.%Y} berichtigt: „nicht angetroffen "
+    assert (f"Ergebnis von {stop.client_id} am {format_day(day)} berichtigt: „nicht angetroffen "
             "um 16:00 Uhr“ → „nicht angetroffen um 08:55 Uhr“.") in res.output
     res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
                               "--result", "angetroffen", *common])

@@ -234,7 +234,7 @@ def test_a_dry_run_lists_the_cases_and_changes_nothing(history, tmp_path):
     assert "Zu löschen: Daten von 3 Fällen (E00, E01, E04)" in out, out
     assert "Probelauf: nichts gelöscht" in out
     # the case closed with a visit ahead is named with that visit and the re-plan to make
-    assert re.search(r"E02 bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant "
+    assert re.search(r"E02 bleibt: noch am \w\w, \d\d\.12\.2026, \d\d:\d\d Uhr eingeplant "
                      r"\(Plan [\d-]+\w+\); erst neu planen \(hausbesuch replan ", out), out
     assert _all_text(db) == before
     # closed on 03.12., today is 12.12.: nine days ago, not ten
@@ -568,7 +568,7 @@ def test_a_case_waiting_for_its_cancellation_letter_keeps_its_address(history, t
     newest = _plan_id(db, WEEK2, newest=True)
     assert newest != history["plan2"]
     out = run("purge", "E02", "--yes", *common, code=2)
-    assert re.search(r"E02 bleibt: der angekündigte Besuch am 1\d\.12\.2026 entfällt, die "
+    assert re.search(r"E02 bleibt: der angekündigte Besuch am \w\w, 1\d\.12\.2026 entfällt, die "
                      rf"Absage ist noch nicht geschrieben \(erst hausbesuch letters "
                      rf"{newest} --correction\)", out), out
     run("letters", newest, "--correction", "--out", str(tmp_path / "absagen"), "--db", db)
@@ -671,9 +671,9 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
 
     dry = run("purge", "--absent-days", "30", *common, today=today)
     assert ("Abzuschließen, weil seit mindestens 30 Tagen in keiner Kundenliste: "
-            + ", ".join(f"{c} (zuletzt am 01.10.2026)" for c in gone) + ".") in dry, dry
+            + ", ".join(f"{c} (zuletzt am Do, 01.10.2026)" for c in gone) + ".") in dry, dry
     assert f"Daten von {len(erased)} Fällen ({', '.join(erased)})" in dry, dry
-    assert re.search(ahead + r" bleibt: noch am \d\d\.12\.2026 um \d\d:\d\d Uhr eingeplant", dry)
+    assert re.search(ahead + r" bleibt: noch am \w\w, \d\d\.12\.2026, \d\d:\d\d Uhr eingeplant", dry)
     # (the appointment in the words of the case page: „Festgelegt: Do, 17.12.2026, 10:00 Uhr“)
     assert (f"E99 bleibt: Termin vereinbart für {format_day(today + timedelta(days=5))}, "
             "10:00 Uhr; erst den Termin absagen") in dry, dry
@@ -695,7 +695,7 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
     for i in range(N):  # the others keep their data
         if f"E{i:02d}" not in erased:
             assert _name(i) in text, i
-    reason = "nicht mehr in der Kundenliste (zuletzt am 01.10.2026)"
+    reason = "nicht mehr in der Kundenliste (zuletzt am Do, 01.10.2026)"
     with Store.open(db) as store, store.session() as s:
         rows = {r.client_id: r for r in s.scalars(select(ClientRow))}
         for cid in gone:
@@ -730,8 +730,23 @@ def test_cases_no_list_holds_any_more_are_closed_and_erased(history, tmp_path, b
     report = (out_dir / "report.csv").read_text(encoding="utf-8-sig").splitlines()
     line = next(row for row in report if re.search(rf"\b{gone[0]}\b", row))
     assert ("Status „abgeschlossen“: wird nicht geplant (automatisch abgeschlossen: nicht mehr "
-            "in der Kundenliste, zuletzt am 01.10.2026)") in line, line
+            "in der Kundenliste, zuletzt am Do, 01.10.2026)") in line, line
     assert "von Hand" not in line, line
+
+
+def test_the_absent_reason_names_its_day_with_the_weekday_and_reads_the_old_form() -> None:
+    """The reason ``purge --absent-days`` stores names the day as every page does („zuletzt
+    am Do, 01.10.2026“); a reason stored before the weekday is still known as that one (a
+    plan's report says „automatisch abgeschlossen“ for it, not „von Hand gesetzt“)."""
+    from hausbesuch.casework.service import absent_reason, absent_since
+
+    reason = absent_reason(date(2026, 10, 1))
+    assert reason == "nicht mehr in der Kundenliste (zuletzt am Do, 01.10.2026)"
+    assert absent_since(reason) == date(2026, 10, 1)
+    assert absent_since("nicht mehr in der Kundenliste (zuletzt am 01.10.2026)") == \
+        date(2026, 10, 1)
+    assert absent_since("nicht mehr in der Kundenliste (zuletzt am Do, 01.10.2026) und") is None
+    assert absent_since("verzogen") is None and absent_since(None) is None
 
 
 def test_purge_names_the_copies_outside_the_database(history, tmp_path):

@@ -29,6 +29,7 @@ from sqlalchemy import select, text, update
 
 from hausbesuch import clock
 from hausbesuch.auditlog import label
+from hausbesuch.fields import format_day
 from tests.fake_clock import exercise_time_of_day
 from tests.pg import drop_schema, store_url
 from tests.shots import shoot
@@ -1009,7 +1010,7 @@ def test_outcome_is_recorded_once_per_key(site: Site, monkeypatch: pytest.Monkey
     early = httpx.post(site.url + f"/w/{token}/ergebnis", data=data, headers=hdr)
     assert early.status_code == 400, early.text
     assert early.json()["fehler"].startswith(
-        f"Der {link.day:%d.%m.%Y} liegt in der Zukunft"), early.text
+        f"{format_day(link.day)} liegt in der Zukunft (heute ist "), early.text
     assert not [r for r in _outcomes(site) if r["client_id"] == cid and r["day"] == link.day]
     # on the team-day
     monkeypatch.setenv(clock.ENV, link.day.isoformat())

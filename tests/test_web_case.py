@@ -16,6 +16,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from hausbesuch.fields import format_moment
 from tests.browser import launch
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import (
@@ -218,7 +219,7 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
             assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d abgeschlossen: in der "
                              r"Fallverwaltung abgeschlossen \(kora\)", history), history
             note = page.inner_text("p.hint")
-            assert note == (f"{cid} ist noch am {at:%d.%m.%Y} um {at:%H:%M} Uhr eingeplant "
+            assert note == (f"{cid} ist noch am {format_moment(at)} eingeplant "
                             f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein "
                             "schon gedruckter Laufzettel nicht: bitte neu planen: Plan "
                             f"{pid} öffnen und dort "

@@ -57,6 +57,7 @@ from hausbesuch.fields import (  # parse_datetime re-exported: one parser for al
     count,
     format_clock,
     format_day,
+    format_days,
     format_moment,
     parse_datetime,
 )
@@ -100,17 +101,25 @@ __all__ = [
 
 
 #: The reason ``purge --absent-days`` gives a case it closes (fixed text, no name: it may
-#: be shown wherever the status is), and how it is recognised again.
-ABSENT_REASON = "nicht mehr in der Kundenliste (zuletzt am {day:%d.%m.%Y})"
+#: be shown wherever the status is; ``day`` with its weekday, :func:`absent_reason`), and
+#: how it is recognised again (also as stored before the weekday: „zuletzt am 01.10.2026“).
+ABSENT_REASON = "nicht mehr in der Kundenliste (zuletzt am {day})"
 _ABSENT_REASON_RE = re.compile(
-    r"nicht mehr in der Kundenliste \(zuletzt am (\d\d\.\d\d\.\d{4})\)")
+    r"nicht mehr in der Kundenliste \(zuletzt am (?:\w\w, )?(\d\d)\.(\d\d)\.(\d{4})\)")
 
 
-def absent_since(reason: str | None) -> str | None:
-    """The day („03.03.2027“) a case was last listed when ``reason`` is the one
-    ``purge --absent-days`` stored on closing it (:data:`ABSENT_REASON`), else None."""
+def absent_reason(day: date) -> str:
+    """The reason ``purge --absent-days`` stores on a case it closes, the case last listed
+    on ``day``: „nicht mehr in der Kundenliste (zuletzt am Do, 01.10.2026)“."""
+    return ABSENT_REASON.format(day=format_day(day))
+
+
+def absent_since(reason: str | None) -> date | None:
+    """The day a case was last listed when ``reason`` is the one ``purge --absent-days``
+    stored on closing it (:func:`absent_reason`, or its form without the weekday), else
+    None."""
     m = _ABSENT_REASON_RE.fullmatch(reason or "")
-    return m.group(1) if m else None
+    return date(int(m[3]), int(m[2]), int(m[1])) if m else None
 
 
 #: Geocoder qualities that can be planned; ``manual`` = a point set by a coordinator,
@@ -135,17 +144,6 @@ def _past(moment: datetime, today: date) -> bool:
     compared)."""
     now = clock.now()
     return moment.date() < today or (moment.date() == today == now.date() and moment < now)
-
-
-def _period(start: date, end: date) -> str:
-    """A plan's period in German: „14.–18.12.2026“, „28.12.2026–01.01.2027“."""
-    if start == end:
-        return f"{start:%d.%m.%Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start:%d.}–{end:%d.%m.%Y}"
-    if start.year == end.year:
-        return f"{start:%d.%m.}–{end:%d.%m.%Y}"
-    return f"{start:%d.%m.%Y}–{end:%d.%m.%Y}"
 
 
 def cli_actor() -> str:
@@ -590,7 +588,7 @@ def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datet
     the change was lost without a word). Empty time or note say nothing."""
     from hausbesuch.fields import format_clock
 
-    was = f"Für den Besuch von „{prev.client_id}“ am {prev.day:%d.%m.%Y} ist schon " \
+    was = f"Für den Besuch von „{prev.client_id}“ am {format_day(prev.day)} ist schon " \
           f"„{RESULT_LABELS.get(prev.result, prev.result)}“ erfasst"
     if appointment is not None and appointment != prev.appointment_at:
         if prev.appointment_at is None:
@@ -959,7 +957,7 @@ class Casework:
                 OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id,
                 OutcomeRow.day == day).order_by(OutcomeRow.time_min, OutcomeRow.id))
                 if minute is None or o.time_min == minute]
-            what = f"Ergebnis von {row.client_id} am {day:%d.%m.%Y}" + (
+            what = f"Ergebnis von {row.client_id} am {format_day(day)}" + (
                 f" um {format_clock(minute)} Uhr" if minute is not None else "")
             o = self._one(found, what, lambda o: format_clock(o.time_min)
                           if o.time_min is not None else "ohne Uhrzeit")
@@ -988,7 +986,7 @@ class Casework:
                 if h.changed_at.date() == day and (status is None or h.status == status)
                 and (not isinstance(when, datetime)
                      or h.changed_at.replace(second=0, microsecond=0) == when)]
-            what = f"Statusänderung von {row.client_id} am {day:%d.%m.%Y}" + (
+            what = f"Statusänderung von {row.client_id} am {format_day(day)}" + (
                 f" um {when:%H:%M} Uhr" if isinstance(when, datetime) else "") + (
                 f" nach „{status}“" if status else "")
             h = self._one(found, what, lambda h: f"{h.changed_at:%H:%M} {h.status}",
@@ -1058,7 +1056,7 @@ class Casework:
     def planned_after_close(self, client_id: str) -> list[tuple[str, str]]:
         """German notes for a case that is no longer open but still has a visit ahead on
         a team's route: ``(text, plan id)`` per visit, the text without a full stop
-        ("000011 ist noch am 11.12.2026 um 10:30 Uhr eingeplant (Plan …); das Telefon zeigt
+        ("000011 ist noch am Fr, 11.12.2026, 10:30 Uhr eingeplant (Plan …); das Telefon zeigt
         den Besuch als entfallen, ein schon gedruckter Laufzettel nicht: bitte neu
         planen"); each front adds how to re-plan. Setting a status calls no visit off in
         the store: the visit stays on the stored route until that plan is re-planned (the
@@ -1069,10 +1067,10 @@ class Casework:
             status, cid = row.status, row.client_id
         if status == "offen":
             return []
-        return [(f"{cid} ist noch am {day:%d.%m.%Y} um {start:%H:%M} Uhr eingeplant "
+        return [(f"{cid} ist noch am {format_moment(start)} eingeplant "
                  f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein schon "
                  "gedruckter Laufzettel nicht: bitte neu planen", pid)
-                for day, start, pid in self.visits_ahead(cid)]
+                for _day, start, pid in self.visits_ahead(cid)]
 
     def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
                                        ) -> list[tuple[str, str]]:
@@ -1115,7 +1113,7 @@ class Casework:
             return []
         how = ": bitte diesen Plan neu planen (hausbesuch replan {} --from …)"
         return [(f"Termin am {format_moment(at)} fällt in den gespeicherten Plan "
-                 f"{p.id} ({_period(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
+                 f"{p.id} ({format_days(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
                  f"der ihn nicht enthält" + (how.format(p.id) if command else ""), p.id)
                 for p in plans]
 
@@ -1293,7 +1291,7 @@ class Casework:
                         f"status {cid} --set abgeschlossen --reason …)")))
                 elif (v := ahead.get(cid)) is not None:
                     result.skipped.append((cid, (
-                        f"noch am {v.day:%d.%m.%Y} um {v.start_at:%H:%M} Uhr eingeplant (Plan "
+                        f"noch am {format_moment(v.start_at)} eingeplant (Plan "
                         f"{v.plan_id}); erst neu planen (hausbesuch replan {v.plan_id} "
                         "--from …)")))
                 elif r.pin_day is not None and r.pin_day >= today:
@@ -1309,7 +1307,7 @@ class Casework:
                         "Web: Festlegung aufheben) oder verstreichen lassen")))
                 elif (v := unwritten.get(cid)) is not None:
                     result.skipped.append((cid, (
-                        f"der angekündigte Besuch am {v.promised_start:%d.%m.%Y} entfällt, "
+                        f"der angekündigte Besuch am {format_day(v.promised_start.date())} entfällt, "
                         "die Absage ist noch nicht geschrieben (erst hausbesuch letters "
                         f"{v.plan_id} --correction)")))
                 else:
@@ -1325,7 +1323,7 @@ class Casework:
                 result.erased = erase(s, self.city, result.to_erase, actor=self.actor, at=at)
                 # the reason of that closing names no person: it stays readable
                 for cid, listed_at in result.to_close.items():
-                    reason = ABSENT_REASON.format(day=listed_at)
+                    reason = absent_reason(listed_at)
                     s.execute(update(ClientRow).where(
                         ClientRow.city == self.city, ClientRow.client_id == cid)
                         .values(status_reason=reason))
@@ -1560,12 +1558,12 @@ class Casework:
                     # on the route page, sheet and phone (stops.closed_cases); a re-plan
                     # for the new address would not take the case either
                     result.warnings.append(
-                        f"{key}: Adresse geändert; der Besuch am {v.day:%d.%m.%Y} um "
-                        f"{v.start_at:%H:%M} Uhr (Plan {v.plan_id}) an der alten Adresse "
+                        f"{key}: Adresse geändert; der Besuch am {format_moment(v.start_at)} "
+                        f"(Plan {v.plan_id}) an der alten Adresse "
                         "entfällt, da der Fall nicht offen ist.")
                     continue
-                text = (f"{key}: Adresse geändert, aber am {v.day:%d.%m.%Y} um "
-                        f"{v.start_at:%H:%M} Uhr noch an der alten Adresse eingeplant (Plan "
+                text = (f"{key}: Adresse geändert, aber am {format_moment(v.start_at)} "
+                        "noch an der alten Adresse eingeplant (Plan "
                         f"{v.plan_id})")
                 result.moved_ahead.append((text, v.plan_id or "?"))
                 result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
@@ -1986,7 +1984,7 @@ class Casework:
                 if id_may_be_shown(client_id, self.id_pattern)
                 else "Die angegebene Kundennummer")
         return (f"{said} ist in {self.city} nicht gespeichert: der letzte "
-                f"Import ({hit.imported_at:%d.%m.%Y %H:%M}) hat ihre Zeile abgelehnt (Zeile "
+                f"Import ({format_moment(hit.imported_at)}) hat ihre Zeile abgelehnt (Zeile "
                 f"{hit.input_row}, {field_reason(hit.field_name, hit.reason)}). Bitte in der "
                 "Liste korrigieren und neu einlesen.")
 
@@ -2128,8 +2126,8 @@ class Casework:
                 note = None
             if day > today:
                 raise CaseworkError(
-                    f"Der {day:%d.%m.%Y} liegt in der Zukunft (heute ist der "
-                    f"{today:%d.%m.%Y}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
+                    f"{format_day(day)} liegt in der Zukunft (heute ist "
+                    f"{format_day(today)}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
             visit = self._visit_on(s, row.client_id, day, visit_id)
             if typed:  # a typed time: a file's, or a phone's field (QA 22 F5)
@@ -2147,7 +2145,7 @@ class Casework:
                     if appointment == existing.appointment_at:
                         return existing, False
                 raise CaseworkError(
-                    f"Für den Besuch von „{row.client_id}“ am {day:%d.%m.%Y} ist bereits ein "
+                    f"Für den Besuch von „{row.client_id}“ am {format_day(day)} ist bereits ein "
                     f"Ergebnis erfasst: „{RESULT_LABELS.get(existing.result, existing.result)}“.",
                     field="ergebnis")
             if only_open and row.status != "offen":
@@ -2273,7 +2271,7 @@ class Casework:
                 q = q.where(OutcomeRow.day == day)
             found = [o for o in s.scalars(q.order_by(OutcomeRow.time_min, OutcomeRow.id))
                      if minute is None or o.time_min == minute]
-            what = f"Ergebnis von {cid}" + (f" am {day:%d.%m.%Y}" if day else "") + (
+            what = f"Ergebnis von {cid}" + (f" am {format_day(day)}" if day else "") + (
                 f" um {format_clock(minute)} Uhr" if minute is not None else "")
             target = self._one(found, what, lambda o: format_clock(o.time_min)
                                if o.time_min is not None else "ohne Uhrzeit")
@@ -2594,9 +2592,9 @@ class Casework:
         hit = [v for v in visits if v.day == day and (visit_id is None or v.visit_id == visit_id)]
         if hit:
             return hit[-1]
-        days = ", ".join(f"{v.day:%d.%m.%Y}" for v in visits[-3:])
+        days = ", ".join(format_day(v.day) for v in visits[-3:])
         raise CaseworkError(
-            f"Kundennummer „{client_id}“ hat am {day:%d.%m.%Y} keinen geplanten Besuch"
+            f"Kundennummer „{client_id}“ hat am {format_day(day)} keinen geplanten Besuch"
             + (f" (geplant: {days})." if days else " (zurzeit kein Besuch geplant).")
         )
 

@@ -607,7 +607,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
                 from hausbesuch.casework.rules import RESULT_LABELS
                 from hausbesuch.clients import parse_clock_minutes
-                from hausbesuch.fields import format_clock
+                from hausbesuch.fields import format_clock, format_day
 
                 try:
                     minute = parse_clock_minutes(time.strip()) if time else None
@@ -628,7 +628,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                     cw.rectify_outcome_note(known, datetime.combine(
                         fix.day, datetime.min.time()) + timedelta(minutes=fix.new_time)
                         if fix.new_time is not None else fix.day, None)
-                at = f"{fix.day:%d.%m.%Y}"
+                at = format_day(fix.day)
                 if not fix.changed and not clear:
                     typer.echo(f"Das Ergebnis von {known} am {at} ist schon so gespeichert; "
                                "nichts geändert.")
@@ -650,16 +650,18 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                     typer.echo(line)
             elif outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
-                from hausbesuch.fields import format_clock
+                from hausbesuch.fields import format_clock, format_day
 
-                at = f"{day:%d.%m.%Y}" + (f" {format_clock(minute)} Uhr" if minute is not None
-                                          else "")
+                at = format_day(day) + (f", {format_clock(minute)} Uhr" if minute is not None
+                                        else "")
                 typer.echo(f"Notiz des Ergebnisses von {known} am {at} "
                            f"{'gelöscht' if clear else 'berichtigt'}.")
             else:
+                from hausbesuch.fields import format_moment
+
                 moment = cw.rectify_status_reason(known, when, new, status)
-                typer.echo(f"Grund der Statusänderung von {known} am {moment:%d.%m.%Y %H:%M} "
-                           f"Uhr {'gelöscht' if clear else 'berichtigt'}.")
+                typer.echo(f"Grund der Statusänderung von {known} am {format_moment(moment)} "
+                           f"{'gelöscht' if clear else 'berichtigt'}.")
             # PostgreSQL keeps the old text in a dead row version until the table is
             # rewritten (SQLite zeroes it at once: secure_delete)
             if cw.store.engine.dialect.name == "postgresql" and not cw.store.reclaim():
@@ -770,11 +772,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         shown = ", ".join(result.to_erase[:MAX_LINES])
         more = " …" if len(result.to_erase) > MAX_LINES else ""
         if result.to_close:
+            from hausbesuch.fields import format_day
+
             closing = sorted(result.to_close)
             typer.echo(
                 f"{'Abgeschlossen' if result.erased is not None else 'Abzuschließen'}, weil "
                 f"seit mindestens {absent_days} Tagen in keiner Kundenliste: "
-                + ", ".join(f"{cid} (zuletzt am {result.to_close[cid]:%d.%m.%Y})"
+                + ", ".join(f"{cid} (zuletzt am {format_day(result.to_close[cid])})"
                             for cid in closing[:MAX_LINES])
                 + (" …" if len(closing) > MAX_LINES else "") + ".")
         if result.erased is None:

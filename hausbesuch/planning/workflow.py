@@ -305,7 +305,7 @@ def _status_reason(st: CaseState) -> str:
         return f"{reason} ({d.reason})."
     if st.status == "abgeschlossen" and (day := absent_since(st.client_status_reason)):
         return (f"{reason} (automatisch abgeschlossen: nicht mehr in der Kundenliste, "
-                f"zuletzt am {day}).")
+                f"zuletzt am {format_day(day)}).")
     return f"{reason} (von Hand gesetzt; der Grund steht beim Fall)."
 
 
