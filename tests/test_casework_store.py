@@ -964,8 +964,8 @@ def test_a_pin_whose_day_passed_no_longer_blocks_the_client(planned, tmp_path):
     out = ok("plan", *_common(copy), "--start", nxt.isoformat(), "--days", "5", "--out",
              str(tmp_path / "naechste"), "--time-limit", "2", "--threads", "1")
     assert ("Hinweis: Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
-            "P001 (laut Liste 08.12.2026), P002 (im Web festgelegt 09.12.2026), P003 (laut "
-            "Liste 10.12.2026).") in out, out
+            "P001 (laut Liste Di, 08.12.2026), P002 (im Web festgelegt Mi, 09.12.2026), P003 "
+            "(laut Liste Do, 10.12.2026).") in out, out
     with Store.open(copy) as store:
         plan = store.latest_plan("Bad Hersfeld")
     stops = _stops(plan)

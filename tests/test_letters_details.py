@@ -1326,7 +1326,7 @@ def test_an_announced_visit_of_a_client_whose_appointment_passed_stays_planned(
     cli(date(2026, 11, 27))("outcomes", str(tmp_path / "erg.csv"), *db)
     out = cli(date(2026, 12, 4))("plan", *db, "--start", "2026-12-07", "--days", "5",
                                  "--out", str(tmp_path / "w2"), *run)
-    assert "daher frei eingeplant: F-01 (Termin 27.11.2026)" in out, out
+    assert "daher frei eingeplant: F-01 (Termin Fr, 27.11.2026)" in out, out
     plan_id = re.search(r"Plan (\S+):", out)[1]
     cli(date(2026, 12, 4))("letters", plan_id, "--db", url, "--out", str(tmp_path / "briefe"))
     out = cli(date(2026, 12, 7))("replan", plan_id, "--db", url, "--from", "2026-12-07 07:00",

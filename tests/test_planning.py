@@ -291,7 +291,8 @@ def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
     u = make_candidate(client, where, span=span, profile=profile,
                        not_before=datetime(2026, 12, 9, 11, 30))
     assert u.code == "window_outside_span"
-    assert "liegt an keinem möglichen Tag (09.12.2026–11.12.2026)" in u.reason, u.reason
+    assert "liegt an keinem möglichen Tag (Mi, 09.12.2026 bis Fr, 11.12.2026)" in u.reason, \
+        u.reason
 
 
 def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause():
@@ -325,7 +326,8 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
     assert (u.code, u.reason) == (
         "window_before_replan", "Das Zeitfenster „Di 10-12“ lässt am Di, 08.12.2026 nach der "
         "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an keinem weiteren "
-        "möglichen Tag (09.12.2026–11.12.2026); der Fall bleibt offen für den nächsten Plan.")
+        "möglichen Tag (Mi, 09.12.2026 bis Fr, 11.12.2026); der Fall bleibt offen für den "
+        "nächsten Plan.")
     # a failed try on a Tuesday at 13:00: the rule took the starts from 11:01, the moment
     # the rest; both named
     late = directive([PastOutcome(date(2026, 11, 24), "nicht_angetroffen", 13 * 60)],
@@ -335,7 +337,8 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
     assert u.code == "window_before_replan", u
     assert u.reason.startswith("Das Zeitfenster „Di 10-12“ lässt am Di, 08.12.2026 nach der "
                                "Neuplanung ab 11:30 Uhr keine Besuchszeit mehr und liegt an "
-                               "keinem weiteren möglichen Tag (09.12.2026–11.12.2026); "
+                               "keinem weiteren möglichen Tag (Mi, 09.12.2026 bis Fr, "
+                               "11.12.2026); "
                                f"{late.reason}; "), u.reason
 
 
@@ -348,10 +351,10 @@ def test_the_days_a_window_misses_are_named_without_a_day_it_allows():
     from hausbesuch.planning.builder import days_named
 
     tue, wed, thu, fri = (date(2026, 12, d) for d in (8, 9, 10, 11))
-    assert days_named([wed, fri], [tue, thu]) == "09.12.2026, 11.12.2026"
-    assert days_named([wed, thu, fri], [tue]) == "09.12.2026–11.12.2026"
-    assert days_named([fri], [tue, thu]) == "11.12.2026"
-    assert days_named([thu, wed], [tue, fri]) == "09.12.2026–10.12.2026"
+    assert days_named([wed, fri], [tue, thu]) == "Mi, 09.12.2026, Fr, 11.12.2026"
+    assert days_named([wed, thu, fri], [tue]) == "Mi, 09.12.2026 bis Fr, 11.12.2026"
+    assert days_named([fri], [tue, thu]) == "Fr, 11.12.2026"
+    assert days_named([thu, wed], [tue, fri]) == "Mi, 09.12.2026 bis Do, 10.12.2026"
 
 
 def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
@@ -445,7 +448,7 @@ def test_a_pin_to_a_day_before_the_replan_moment_says_so():
     late = make_candidate(client, where, span=span, profile=profile,
                           not_before=datetime(2026, 12, 12, 9, 0))
     assert late.code == "no_day_after_replan", late
-    assert "nach dem 12.12.2026 09:00" in late.reason
+    assert "nach dem Sa, 12.12.2026, 09:00 Uhr (Neuplanung)" in late.reason, late.reason
 
 
 def test_an_announcement_or_revisit_day_names_the_real_conflict():
@@ -469,23 +472,23 @@ def test_an_announcement_or_revisit_day_names_the_real_conflict():
     u = make_candidate(client, where, span=span, profile=he, pin_day=date(2026, 12, 22))
     assert (u.code, u.reason) == (
         "pin_before_announced", "Datum laut Liste am Di, 22.12.2026 liegt vor dem Tag, ab dem "
-                                "der Besuch angekündigt ist (23.12.2026).")
+                                "der Besuch angekündigt ist (Mi, 23.12.2026).")
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where, span=span,
                        profile=he)
     assert (u.code, u.reason) == (
-        "announced_no_working_day", "Angekündigt erst ab 25.12.2026; ab dann bleibt im "
-        "Planungszeitraum (bis 25.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
+        "announced_no_working_day", "Angekündigt erst ab Fr, 25.12.2026; ab dann bleibt im "
+        "Planungszeitraum (bis Fr, 25.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
         "Weihnachtstag, Feiertag in HE).")
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 25)), where,
                        span=Span(date(2026, 12, 21), 7, WorkCalendar("HE")), profile=he)
-    assert u.reason.endswith("(bis 27.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
+    assert u.reason.endswith("(bis So, 27.12.2026) kein Arbeitstag: Fr, 25.12.2026 (Erster "
                              "Weihnachtstag, Feiertag in HE), sonst Wochenende."), u.reason
     # after the span: as before
     u = make_candidate(replace(client, angekuendigt_ab=date(2026, 12, 28)), where, span=span,
                        profile=he)
     assert (u.code, u.reason) == (
-        "announced_after_span", "Angekündigt erst ab 28.12.2026, nach dem Planungszeitraum "
-                                "(bis 25.12.2026).")
+        "announced_after_span", "Angekündigt erst ab Mo, 28.12.2026, nach dem "
+                                "Planungszeitraum (bis Fr, 25.12.2026).")
     # the revisit day of a failed try: the same pattern
     plain = replace(client, angekuendigt_ab=None)
     d = Directive(status="offen", earliest=date(2026, 12, 23),
@@ -500,7 +503,7 @@ def test_an_announcement_or_revisit_day_names_the_real_conflict():
     u = make_candidate(plain, where, span=span, profile=he, directive=later)
     assert (u.code, u.reason) == (
         "revisit_after_span", f"{later.reason}; das liegt nach dem Planungszeitraum "
-                              "(bis 25.12.2026).")
+                              "(bis Fr, 25.12.2026).")
 
 
 def test_a_pin_before_the_span_binds_until_its_day_has_passed():
@@ -529,7 +532,7 @@ def test_a_pin_before_the_span_binds_until_its_day_has_passed():
                           **pin)
     assert not hasattr(gone, "reason") and gone.pin_day is None
     assert passed_pin(span, None, date(2026, 12, 11), "liste",
-                      date(2026, 12, 12)) == "laut Liste 11.12.2026"
+                      date(2026, 12, 12)) == "laut Liste Fr, 11.12.2026"
 
 
 @pytest.mark.parametrize("hour", [14, 10])  # outside the window; inside it (was pinned)

@@ -28,7 +28,8 @@ _WHERE = Geocode("L-1068", 11.2813, 49.5118, "exact", 1.0, "Marktplatz 1", "", "
      "Das Zeitfenster „Di 10-10:20“ ist kürzer als die Besuchsdauer (45 Min.)."),
     # a window that fits, on a weekday the span does not hold (Tuesday, Wed–Fri planned)
     ((TimeSlot(frozenset({1}), 600, 720, "Di 10-12"),),
-     "Das Zeitfenster „Di 10-12“ liegt an keinem möglichen Tag (06.01.2027–08.01.2027)."),
+     "Das Zeitfenster „Di 10-12“ liegt an keinem möglichen Tag (Mi, 06.01.2027 bis Fr, "
+     "08.01.2027)."),
 ])
 def test_a_window_reason_names_its_cause(slots, reason):
     span = Span(date(2027, 1, 6) if slots[0].text == "Di 10-12" else date(2027, 1, 4),

@@ -23,7 +23,7 @@ import numpy as np
 from hausbesuch.casework.rules import Directive, WorkCalendar
 from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_clock, format_day, format_moment
+from hausbesuch.fields import format_clock, format_day, format_days, format_moment
 from hausbesuch.plandata import (
     Client,
     Geocode,
@@ -54,15 +54,16 @@ def fmt_date(d: date) -> str:
 
 
 def days_named(meant: Sequence[date], others: Sequence[date]) -> str:
-    """The days ``meant``, in German: as a range „09.12.2026–11.12.2026“ when none of the
-    ``others`` lies within it, else one by one („09.12.2026, 11.12.2026“), so that no day
-    of ``others`` is named with them (review 27 #8)."""
+    """The days ``meant`` with their weekdays, in German: as a range „Mi, 09.12.2026 bis
+    Fr, 11.12.2026“ (:func:`~hausbesuch.fields.format_days`) when none of the ``others``
+    lies within it, else one by one („Mi, 09.12.2026, Fr, 11.12.2026“), so that no day of
+    ``others`` is named with them (review 27 #8)."""
     meant = sorted(meant)
     if not meant:
         return ""
     if any(meant[0] < d < meant[-1] for d in others):
-        return ", ".join(fmt_date(d) for d in meant)
-    return "–".join(dict.fromkeys((fmt_date(meant[0]), fmt_date(meant[-1]))))
+        return ", ".join(format_day(d) for d in meant)
+    return format_days(meant[0], meant[-1])
 
 
 def slot_text(slot: TimeSlot) -> str:
@@ -128,10 +129,8 @@ class Span:
         return [d for d in range(self.days) if self.is_work(d)]
 
     def describe(self) -> str:
-        """``07.12.2026–11.12.2026``; one day: ``26.12.2026``."""
-        if self.days == 1:
-            return fmt_date(self.start)
-        return f"{fmt_date(self.start)}–{fmt_date(self.last)}"
+        """``Mo, 07.12.2026 bis Fr, 11.12.2026``; one day: ``Sa, 26.12.2026``."""
+        return format_days(self.start, self.last)
 
     def holidays(self) -> list[tuple[date, str]]:
         """The public holidays of the profile's Land on weekdays of the span, with their
@@ -253,7 +252,7 @@ def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
                pin_source: str | None, today: date | None = None) -> str | None:
     """``Kundennummer``-free words for a pin (or agreed appointment) whose day has passed
     (before ``today`` and before ``span``) and so no longer binds (:func:`make_candidate`
-    plans such a client freely), e.g. ``Termin 10.12.2026``; None when there is no such
+    plans such a client freely), e.g. ``Termin Do, 10.12.2026``; None when there is no such
     pin. ``today`` None: every day before the span counts as passed."""
     appointment = directive.appointment if directive is not None else None
     day = appointment.date() if appointment is not None else pin_day
@@ -261,7 +260,7 @@ def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
         return None
     what = ("Termin" if appointment is not None else "im Web festgelegt"
             if pin_source == "web" else "laut Liste")
-    return f"{what} {fmt_date(day)}"
+    return f"{what} {format_day(day)}"
 
 
 def _passed_before(span: Span, today: date | None) -> date:
@@ -358,10 +357,10 @@ def make_candidate(
                                f"{what} am {format_day(pin_day)} liegt {pin_why}."))
             elif first_day > span.last:
                 limits.append((f"{code}_after_span",
-                               f"{lead}, nach dem Planungszeitraum (bis {fmt_date(span.last)})."
+                               f"{lead}, nach dem Planungszeitraum (bis {format_day(span.last)})."
                                if code == "announced" else
                                f"{lead}; das liegt nach dem Planungszeitraum "
-                               f"(bis {fmt_date(span.last)})."))
+                               f"(bis {format_day(span.last)})."))
             else:
                 off = [span.holiday_text(day, name) for day, name in span.holidays()
                        if day >= first_day]
@@ -370,7 +369,7 @@ def make_candidate(
                        if off else " (nur Wochenende)")
                 limits.append((f"{code}_no_working_day",
                                f"{lead}; ab dann bleibt im Planungszeitraum (bis "
-                               f"{fmt_date(span.last)}) kein Arbeitstag{why}."))
+                               f"{format_day(span.last)}) kein Arbeitstag{why}."))
         days = kept
 
     if pin_day is not None:
@@ -387,11 +386,11 @@ def make_candidate(
         days = [k]
     if client.angekuendigt_ab is not None:
         from_day(client.angekuendigt_ab, "announced",
-                 f"Angekündigt erst ab {fmt_date(client.angekuendigt_ab)}",
+                 f"Angekündigt erst ab {format_day(client.angekuendigt_ab)}",
                  "vor dem Tag, ab dem der Besuch angekündigt ist "
-                 f"({fmt_date(client.angekuendigt_ab)})")
+                 f"({format_day(client.angekuendigt_ab)})")
     if d.earliest is not None:
-        lead = d.reason or f"Nächster Versuch erst ab {fmt_date(d.earliest)}"
+        lead = d.reason or f"Nächster Versuch erst ab {format_day(d.earliest)}"
         from_day(d.earliest, "revisit", lead, f"vor dem nächsten möglichen Versuch ({lead})")
     if not_before is not None:
         first = (not_before.date() - span.start).days
@@ -401,7 +400,7 @@ def make_candidate(
                 ("pin_before_replan", f"{what} am {format_day(pin_day)} liegt {after}.")
                 if pin_day is not None else
                 ("no_day_after_replan", f"Kein Arbeitstag im Planungszeitraum liegt nach "
-                 f"dem {not_before:%d.%m.%Y %H:%M} (Neuplanung)."))
+                 f"dem {format_moment(not_before)} (Neuplanung)."))
         days = [x for x in days if x >= first]
         left_from = max(left_from, first)
     if not days:
@@ -497,9 +496,8 @@ def make_candidate(
                               f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr), "
                               "aber nicht mehr einplanbar: das Fenster passt nicht (mehr).")
         if client.zeitfenster:
-            first, last = fmt_date(span.date(days[0])), fmt_date(span.date(days[-1]))
             left = (span.describe() if days == span.work_days  # else what is left of it
-                    else first if first == last else f"{first}–{last}")
+                    else format_days(span.date(days[0]), span.date(days[-1])))
             # a holiday of what is left of the span on which a window would fit if it were
             # a working day is a cause: say so (no working day left fits, ``windows`` being
             # empty; a window too short fits no holiday either)
