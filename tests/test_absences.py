@@ -122,7 +122,7 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     assert res.exit_code == 2 and "gibt es nicht" in res.output
     out = ok("plan", *common, "--start", START.isoformat(), "--days", "3", "--out",
              str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1")
-    assert "Team team-2 ist am 15.12.2026 abwesend" in out
+    assert "Team team-2 ist am Di, 15.12.2026 abwesend" in out
     plan = _plan(db)
     days = {(r.team_id, r.day) for r in plan.routes if r.stops}
     assert ("team-2", date(2026, 12, 15)) not in days
@@ -144,7 +144,7 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
         login(c, "kora")
         page = c.get(f"/plaene/{plan.id}")
     assert page.status_code == 200 and 'id="hinweise"' in page.text
-    assert "Team team-2 ist am 15.12.2026 abwesend" in page.text
+    assert "Team team-2 ist am Di, 15.12.2026 abwesend" in page.text
 
     # team-1 falls ill on its last working day of the plan (after Monday): the re-plan
     # from Monday noon moves its visits (which day that is, the plan decides: before the
@@ -159,6 +159,9 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     busy = {(r.team_id, r.day) for r in new.routes if r.stops}
     assert ("team-1", ill) not in busy
     assert ("team-2", date(2026, 12, 15)) not in busy
+    # the replan makes the absence notes again, with the weekday: the old one goes
+    notes = new.params["warnings"]
+    assert sum("Team team-2 ist am Di, 15.12.2026 abwesend" in w for w in notes) == 1, notes
     moved = {s.client_id for r in plan.routes for s in r.stops
              if (r.team_id, r.day) == ("team-1", ill)}
     assert moved  # team-1 had visits that day

@@ -1110,7 +1110,7 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, t
                               r"Besuch vor diesem Zeitraum \(([^)]*)\)", res.output)
             assert found, res.output
             # the cases are named with their day (at most ten of them)
-            named = set(re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", found[1]))
+            named = set(re.findall(r"(\S+) am \w\w, \d\d\.\d\d\.\d{4}", found[1]))
             assert named and named <= planned_before, (named, planned_before)
         else:
             assert planned_before <= again
@@ -1152,7 +1152,8 @@ def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned
     found = re.search(r"\d+ Fälle haben in Plan \S+ schon einen geplanten Besuch nach "
                       r"diesem Zeitraum \(([^)]*)\)", res.output)
     assert found, res.output
-    assert set(re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", found[1])) <= later
+    named = re.findall(r"(\S+) am \w\w, \d\d\.\d\d\.\d{4}", found[1])  # with the weekday
+    assert named and set(named) <= later, found[1]
 
 
 @pytest.mark.parametrize("backend", ["sqlite",
@@ -1424,7 +1425,7 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
             "Besuch, der noch aussteht; kein Plan gespeichert.") in text, text
     apart = re.search(rf"In Plan {pid} (?:ist|sind) noch \d+ Besuche? \D+ \(([^)]*)\); "
                       "bitte jenen Plan neu planen", text)
-    assert apart and f"{closed.client_id} am {at:%d.%m.%Y}" in apart[1], text
+    assert apart and f"{closed.client_id} am {format_day(at.date())}" in apart[1], text
     assert text.count(f"{closed.client_id} am") == 1 and still_open.client_id not in text
     assert not (tmp_path / "woche2").exists()
 
@@ -1434,11 +1435,12 @@ def test_closing_a_case_with_a_visit_ahead_warns_and_the_replan_calls_it_off(pla
     before = re.findall(r"(?:Fall hat|Fälle haben) in Plan \S+ schon einen geplanten Besuch "
                         r"vor diesem Zeitraum \(([^)]*)\)", out)
     assert before, out
-    named = {x for note in before for x in re.findall(r"(\S+) am \d\d\.\d\d\.\d{4}", note)}
+    named = {x for note in before
+             for x in re.findall(r"(\S+) am \w\w, \d\d\.\d\d\.\d{4}", note)}
     assert named and closed.client_id not in named, out
     apart = re.search(rf"(?:1 Fall ist|\d+ Fälle sind) nicht mehr offen, aber in Plan {pid} "
                       r"noch eingeplant \(([^)]*)\); bitte jenen Plan neu planen", out)
-    assert apart and f"{closed.client_id} am {at:%d.%m.%Y}" in apart[1], out
+    assert apart and f"{closed.client_id} am {format_day(at.date())}" in apart[1], out
     assert out.count(f"{closed.client_id} am") == 1, out
 
     out = run("replan", pid, "--from", f"{START.isoformat()} 06:00", "--out",
@@ -2668,11 +2670,11 @@ def test_a_team_taken_out_is_brought_back_with_with_team(planned, tmp_path):
     _, v2 = run(v1.id, gone, "--without-team", "team-1", name="v2")
     # taken out for Thursday too, in advance (a re-plan from a later moment)
     _, v3 = run(v2.id, thu10, "--without-team", "team-1", name="v3")
-    assert "--with-team: Team „team-2“ ist am 09.12.2026 in Plan " in refused(
+    assert "--with-team: Team „team-2“ ist am Mi, 09.12.2026 in Plan " in refused(
         v3.id, gone.replace(hour=13), "--with-team", "team-2")
     assert "bitte nur eines angeben" in refused(
         v3.id, gone.replace(hour=13), "--with-team", "team-1", "--without-team", "team-1")
-    assert "ist am 08.12.2026 in Plan" in refused(v3.id, tue10, "--with-team", "team-1")
+    assert "ist am Di, 08.12.2026 in Plan" in refused(v3.id, tue10, "--with-team", "team-1")
     back = gone.replace(hour=13, minute=10)
     out, v4 = run(v3.id, back, "--with-team", "team-1", name="v4")
     assert "Team team-1 ist ab Mi, 09.12.2026 13:10 Uhr wieder eingeplant" in out, out

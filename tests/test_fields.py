@@ -310,6 +310,9 @@ def test_a_day_with_its_weekday_is_written_alike_everywhere() -> None:
     for day in ("Di 08.12.2026", "Di, 08.12.2026"):
         assert _REMADE_NOTE.match(f"Team team-1 ist am {day} ab 09:00 Uhr für den Rest des "
                                   "Tages abgemeldet (Neuplanung Version 2).")
+    # an absence note, as written now and as stored before its weekday
+    for day in ("08.12.2026", "Di, 08.12.2026"):
+        assert _REMADE_NOTE.match(f"Team team-1 ist am {day} abwesend: an dem Tag keine Tour.")
 
 
 def test_days_from_first_to_last_are_named_with_their_weekdays() -> None:

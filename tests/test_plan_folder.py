@@ -536,11 +536,11 @@ def test_planning_days_whose_cases_are_all_planned_stores_nothing_and_keeps_the_
     assert "Nichts zu planen: in Bad Hersfeld gibt es keinen offenen Fall" in text, text
     # (each case named with its day, as the plan's note names them)
     assert re.search(rf"In Plan {first_id} sind noch 4 Besuche von Fällen eingeplant, die "
-                     r"nicht mehr offen sind \(W\d+ am \d\d\.12\.2026(, W\d+ am "
-                     r"\d\d\.12\.2026){3}\); bitte jenen Plan neu planen", text), text
+                     r"nicht mehr offen sind \(W\d+ am \w\w, \d\d\.12\.2026(, W\d+ am "
+                     r"\w\w, \d\d\.12\.2026){3}\); bitte jenen Plan neu planen", text), text
     assert all(f"{i} am " in text for i in ids), text
     assert re.search(rf"In Plan {second_id} ist noch 1 Besuch eines Falls eingeplant, der "
-                     r"nicht mehr offen ist \(N000 am 0[78]\.12\.2026\)", text), text
+                     r"nicht mehr offen ist \(N000 am (?:Mo|Di), 0[78]\.12\.2026\)", text), text
     assert "Einen dieser Pläne ändern" in text and "„hausbesuch replan PLAN --from …“" in text
     assert not (tmp_path / "danach").exists()
     with Store.open(db) as store:

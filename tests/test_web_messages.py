@@ -171,7 +171,7 @@ def test_a_span_the_planner_refuses_is_named_on_the_form(site: Site, kora: httpx
     saturday = (WEEK + timedelta(days=5)).isoformat()  # of the fixture's week
     for start, days, says in (
             (saturday, "2", "Bitte „Erster Tag“ oder „Tage“ ändern."),
-            ("2300-01-01", "1", "Erster Tag: 01.01.2300 liegt nicht zwischen"),
+            ("2300-01-01", "1", "Erster Tag: Mo, 01.01.2300 liegt nicht zwischen"),
             ("31.02.2027", "5", "Erster Tag: kein gültiges Datum: „31.02.2027“."),
             (WEEK.isoformat(), "32", "Tage: zwischen 1 und 31, erhalten 32."),
             (WEEK.isoformat(), "fünf", "Tage: „fünf“ ist keine ganze Zahl.")):

@@ -49,10 +49,6 @@ __all__ = [
 ]
 
 
-def fmt_date(d: date) -> str:
-    return d.strftime("%d.%m.%Y")
-
-
 def days_named(meant: Sequence[date], others: Sequence[date]) -> str:
     """The days ``meant`` with their weekdays, in German: as a range „Mi, 09.12.2026 bis
     Fr, 11.12.2026“ (:func:`~hausbesuch.fields.format_days`) when none of the ``others``

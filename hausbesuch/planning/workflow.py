@@ -39,7 +39,7 @@ from hausbesuch.config import (
     resolve_osm,
 )
 from hausbesuch.errors import CasesRefused, UserError
-from hausbesuch.fields import count, format_clock, format_day, format_moment
+from hausbesuch.fields import count, format_clock, format_day, format_days, format_moment
 from hausbesuch.othercities import other_cities_hint
 from hausbesuch.plandata import (
     OUTSIDE,
@@ -58,7 +58,6 @@ from hausbesuch.planning.builder import (
     Span,
     build_problem,
     depot_lonlat,
-    fmt_date,
     make_candidate,
     passed_pin,
     team_from_dict,
@@ -390,7 +389,7 @@ def _pin_check(c: Candidate, team_ids: set[str],
         what = c.pin_note or "Festlegung"
         return UnassignedVisit(
             c.id, "pin_team_absent",
-            f"{what}: Team „{c.pin_team}“ ist am {fmt_date(span.date(c.pin_day))} abwesend "
+            f"{what}: Team „{c.pin_team}“ ist am {format_day(span.date(c.pin_day))} abwesend "
             "(anderes Team oder anderen Tag festlegen, oder die Abwesenheit löschen).",
             c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
             tries_before=c.tries_before)
@@ -421,7 +420,7 @@ def _holiday_notes(span: Span) -> list[str]:
 
 
 def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
-    return [f"Team {team} ist am {fmt_date(span.date(k))} abwesend: an dem Tag keine Tour."
+    return [f"Team {team} ist am {format_day(span.date(k))} abwesend: an dem Tag keine Tour."
             for team, k in sorted(absent, key=lambda x: (x[1], x[0]))]
 
 
@@ -611,7 +610,7 @@ def _planned_elsewhere(store: Store, busy: Mapping[str, CaseVisitRow],
             first, days = store.plan_span(pid)
         except StoreError:
             return ""
-        return f" ({format_day(first)} bis {format_day(first + timedelta(days=days - 1))})"
+        return f" ({format_days(first, first + timedelta(days=days - 1))})"
 
     open_by: dict[str, int] = Counter()
     closed_by: dict[str, list[CaseVisitRow]] = {}
@@ -636,7 +635,7 @@ def _planned_elsewhere(store: Store, busy: Mapping[str, CaseVisitRow],
     for pid, visits in sorted(closed_by.items()):
         n, shown = len(visits), visits[:NOTHING_TO_PLAN_ROWS]
         named += [v.client_id for v in shown]
-        cases = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in shown)
+        cases = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in shown)
         what = ("1 Besuch eines Falls eingeplant, der nicht mehr offen ist" if n == 1 else
                 f"{n} Besuche von Fällen eingeplant, die nicht mehr offen sind")
         lines.append(f"In Plan {pid} {'ist' if n == 1 else 'sind'} noch {what} ({cases}"
@@ -907,7 +906,7 @@ def _plan_span(
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
     if overdue:
-        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in overdue[:5])
+        shown = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in overdue[:5])
         params["warnings"].append(
             f"{count(len(overdue), 'Besuch', 'Besuche')} vor heute ohne "
             f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
@@ -924,7 +923,7 @@ def _plan_span(
             ahead_by_plan.setdefault(v.plan_id or "?", []).append(v)
     for pid, visits in sorted(closed_by_plan.items()):
         n = len(visits)
-        shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in visits[:10])
+        shown = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in visits[:10])
         params["warnings"].append(
             f"{n} {'Fall ist' if n == 1 else 'Fälle sind'} nicht mehr offen, aber in Plan "
             f"{pid} noch eingeplant ({shown}{' …' if n > 10 else ''}); bitte jenen Plan "
@@ -935,7 +934,7 @@ def _plan_span(
             if not these:
                 continue
             n = len(these)
-            shown = ", ".join(f"{v.client_id} am {fmt_date(v.day)}" for v in these[:10])
+            shown = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in these[:10])
             params["warnings"].append(
                 f"{n} {'Fall hat' if n == 1 else 'Fälle haben'} in Plan {pid} schon einen "
                 f"geplanten Besuch {when} diesem Zeitraum ({shown}{' …' if n > 10 else ''}) "
@@ -1421,8 +1420,8 @@ def _replan(
     span_end = datetime.combine(old.start + timedelta(days=old.days), datetime.min.time())
     span_start = datetime.combine(old.start, datetime.min.time())
     if not span_start <= moment < span_end:
-        raise UserError(f"--from {moment:%d.%m.%Y %H:%M} liegt nicht im Zeitraum des Plans "
-                        f"({fmt_date(old.start)}–{fmt_date(old.start + timedelta(days=old.days - 1))}).")
+        raise UserError(f"--from {format_moment(moment)} liegt nicht im Zeitraum des Plans "
+                        f"({format_days(old.start, old.start + timedelta(days=old.days - 1))}).")
     team_list = [team_from_dict(d) for d in params["teams"]]
     ids = {t.id for t in team_list}
     for option, named in (("--without-team", without_teams), ("--with-team", with_teams)):
@@ -1479,7 +1478,7 @@ def _replan(
     # day brings the team back, review 20c #2); a removal after the moment is called off
     back_of = {t for t in with_teams if (t, moment.date()) in carried}
     if missing := sorted(set(with_teams) - back_of):
-        raise UserError(f"--with-team: Team „{missing[0]}“ ist am {moment:%d.%m.%Y} in Plan "
+        raise UserError(f"--with-team: Team „{missing[0]}“ ist am {format_day(moment.date())} in Plan "
                         f"{plan_id} nicht abgemeldet (eine Abmeldung eines späteren Tages "
                         "hebt eine Neuplanung ab jenem Tag auf).")
     for t in back_of:
@@ -1804,7 +1803,7 @@ _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
     r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
-    r"|Team .+ ist am \d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
+    r"|Team .+ ist am (?:\w\w, )?\d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
     r"nicht eingeplant: "
     r"|.+: angekündigt für (?:\w\w, )?\d\d\.\d\d\.\d{4},? .+; jetzt gilt: "

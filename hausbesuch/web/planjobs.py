@@ -65,14 +65,15 @@ def check_map_data(profile: Profile, job: Job) -> None:
 def check_span(profile: Profile, start: date, days: int) -> None:
     """Refuse a span the planner would refuse, in the words of the form (its fields
     „Erster Tag“ and „Tage“), not of the command line's options."""
-    from hausbesuch.planning.builder import Span, fmt_date
+    from hausbesuch.fields import format_day
+    from hausbesuch.planning.builder import Span
     from hausbesuch.planning.options import EARLIEST_START, LATEST_START, MAX_DAYS
 
     if not 1 <= days <= MAX_DAYS:
         raise UserError(f"Tage: zwischen 1 und {MAX_DAYS}, erhalten {days}.")
     if not EARLIEST_START <= start <= LATEST_START:
-        raise UserError(f"Erster Tag: {fmt_date(start)} liegt nicht zwischen "
-                        f"{fmt_date(EARLIEST_START)} und {fmt_date(LATEST_START)}.")
+        raise UserError(f"Erster Tag: {format_day(start)} liegt nicht zwischen "
+                        f"{format_day(EARLIEST_START)} und {format_day(LATEST_START)}.")
     Span(start, days, profile.casework.calendar()).require_work_days(
         "Bitte „Erster Tag“ oder „Tage“ ändern.")
 
@@ -112,7 +113,7 @@ def replan_words(store: Store, job: Job) -> str:
     job's start (:func:`replan_job` plans from there); a job that still waits plans from
     when it starts, or from the plan's first day when that lies ahead. Before, the page
     said „Zeitraum ab Mo, 07.12.2026, 5 Tage“ of a re-plan from Tuesday night (QA 31)."""
-    from hausbesuch.fields import format_day, format_moment
+    from hausbesuch.fields import format_days, format_moment
     from hausbesuch.versions import replanned_from
 
     p = job.params
@@ -126,8 +127,7 @@ def replan_words(store: Store, job: Job) -> str:
         midnight = datetime.combine(first, datetime.min.time())
         moment = midnight if midnight > clock.now_on_today() else None
     last = first + timedelta(days=days - 1)
-    span = (f"Plan vom {format_day(first)} bis {format_day(last)}" if days > 1
-            else f"Plan vom {format_day(first)}")
+    span = f"Plan vom {format_days(first, last)}"
     since = (f" ab {format_moment(moment)}" if moment
              else " ab dem Start des Auftrags" if job.active else "")
     return f"Neuplanung{since} ({span})"
