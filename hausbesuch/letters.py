@@ -1388,7 +1388,7 @@ def write_letters(
             run.notes.append((a.client_id,
                               f"Anschrift vor dem Versand prüfen: {_wrap_words(fit)}"))
         path = out / letter_file(kind, a, twice)
-        key = f"{a.client_id} ({a.day:%d.%m.%Y})" if a.client_id in twice else a.client_id
+        key = f"{a.client_id} ({format_day(a.day)})" if a.client_id in twice else a.client_id
         if key in run.letters or path in run.letters.values():  # never overwrite
             raise LetterError(f"Zwei Briefe hätten dieselbe Datei {path.name}: bitte melden.")
         _write(path, pdf)
@@ -2070,5 +2070,5 @@ def run_letters(
             run.notes.append((a.client_id, (
                 f"Absage, Fall inzwischen „{status_label(a.case_status)}“"
                 + (f"; der Besuch steht noch in der Route {held[0].team_id} am "
-                   f"{a.day:%d.%m.%Y}: dort nicht mehr hingehen" if held else ""))))
+                   f"{format_day(a.day)}: dort nicht mehr hingehen" if held else ""))))
     return run

@@ -620,7 +620,7 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == sorted(
         [f"korrektur_{closed}.pdf", f"korrektur_{unclear}.pdf"])
-    day = f"{route.day:%d.%m.%Y}"
+    day = format_day(route.day)  # as every page names a day
     assert (f"{closed}: Absage, Fall inzwischen „abgeschlossen“; der Besuch steht noch in der "
             f"Route {route.team_id} am {day}: dort nicht mehr hingehen") in res.output
     assert f"{unclear}: Absage, Fall inzwischen „in Klärung“" in res.output
