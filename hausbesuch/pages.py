@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from hausbesuch.care_of import CareOf
-from hausbesuch.fields import count, format_moment
+from hausbesuch.fields import count, format_moment, weekday_span
 from hausbesuch.maps import (
     MapSettings,
     check_lonlat,
@@ -140,6 +140,7 @@ _ENV.filters.update(
     date_de=fmt_date,
     date_long=lambda d: fmt_date(d, long=True),
     moment_de=format_moment,  # „Do, 10.12.2026, 15:45 Uhr“
+    weekdays_de=weekday_span,  # a team's working days: „Mo–Fr“, „Mo–Mi, Fr“
     duration=fmt_duration,
     minutes_de=fmt_minutes,
     km=fmt_km,

@@ -223,6 +223,19 @@ def test_visit_count_in_its_number() -> None:
         assert "1 Besuch ·" in html and "1 Besuche" not in html
 
 
+def test_the_plans_overview_says_when_it_was_made_with_the_weekday() -> None:
+    """„erstellt Mo, 07.12.2026, 10:00 Uhr“ as every page writes a moment (was „erstellt
+    07.12.2026 10:00 Uhr“ beside „Montag, 07.12.2026 bis …“)."""
+    from dataclasses import replace
+    from datetime import datetime
+
+    from hausbesuch.pages import index_page
+
+    plan = replace(sample_plan(), created_at=datetime(2026, 12, 7, 10, 0))
+    html = index_page(plan, MapSettings(), routes=[], overview_href="uebersicht.html")
+    assert "· erstellt Mo, 07.12.2026, 10:00 Uhr</p>" in html
+
+
 def test_safe_stem() -> None:
     assert safe_stem("T1_2026-12-08") == "T1_2026-12-08"
     assert safe_stem("Süd 2_2026-12-08") == "Sued-2_2026-12-08"

@@ -1431,6 +1431,10 @@ def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -
         shown = kora.get("/teams?gespeichert=teams").text
         assert "09:00–17:00" in shown and "Teams gespeichert" in shown
         assert "teams.csv" in shown  # where they came from
+        # when, and each team's days, as the pages write them (not „12.12.2026 10:00“,
+        # „Mo, Di, Mi, Do, Fr“)
+        assert re.search(r"\(gespeichert am \w\w, \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr\)", shown)
+        assert "<td>Mo–Fr</td>" in shown and "Mo, Di" not in shown
         bad = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
             "datei": ("teams.csv", b"id;schicht\nwest;16:00-8:00\n", "text/csv")})
         assert bad.status_code == 400 and "west" in bad.text

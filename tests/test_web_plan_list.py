@@ -51,6 +51,10 @@ def test_the_plan_list_labels_its_figures_as_those_of_the_plans_making(
     row = table.split(f'<a href="/plaene/{site.plan_id}">', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td[^>]*>(\d+)</td>", row) == [
         str(info.routes), str(info.visits), str(info.unassigned)], row
+    # made when: with the weekday, as every page writes a moment
+    from hausbesuch.fields import format_moment
+
+    assert f'data-label="Erstellt">{format_moment(info.created_at)}</td>' in row, row
 
 
 #: The web job's settings of the week planned (three days from :data:`WEEK`).
