@@ -108,3 +108,31 @@ def test_the_team_balance_survives_the_json_round_trip() -> None:
     q = dataclasses.replace(p, team_balance=0)
     assert "team_balance" not in problem_to_json(q)["hausbesuch"]
     assert problem_from_json(problem_to_json(q)).team_balance == 0
+
+
+def test_a_team_left_with_few_visits_is_named_in_the_plans_notes(light_week) -> None:  # noqa: ANN001
+    """QA 32b: a walking team beside one by bike got 8 of 35 visits, and no page said why
+    nor what to set. The plan's notes name a team with less than half its share (by
+    working time) and the profile's setting; a re-plan makes the note anew."""
+    from hausbesuch.planning.workflow import _REMADE_NOTE, unshared_note
+
+    sol = solve(light_week, time_limit=4, threads=1, seed=1)
+    counts = dict(zip([t.id for t in light_week.teams], _per_team(light_week, sol),
+                      strict=True))
+    idle = [t for t, n in counts.items() if n < 5]  # (30 visits, 3 teams of equal time)
+    assert idle  # the case the note is for
+    note = unshared_note(light_week, sol, 0)
+    assert note is not None
+    for t in idle:
+        assert f"Team {t} hat {counts[t]} der 30 eingeplanten Besuche (nach seiner " \
+               "Arbeitszeit etwa 10)" in note, note
+    assert all(f"Team {t} " not in note for t, n in counts.items() if n >= 5), note
+    assert note.endswith("im Stadtprofil [workday] balance_minutes höher setzen (jetzt 0; "
+                         "mehr Ausgleich kostet mehr Wegzeit).")
+    assert _REMADE_NOTE.match(note)
+    # shared by the team balance: no note
+    p = dataclasses.replace(light_week, team_balance=TEN_MINUTES)
+    assert unshared_note(p, solve(p, time_limit=4, threads=1, seed=1), 10) is None
+    # one team: nothing to share
+    one = dataclasses.replace(light_week, teams=light_week.teams[:1])
+    assert unshared_note(one, solve(one, time_limit=2, threads=1, seed=1), 10) is None

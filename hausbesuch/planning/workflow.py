@@ -1016,6 +1016,8 @@ def _solve_and_assemble(
     unassigned = unassigned + assemble_unassigned(built, solution)
     snap_far = built.snap_far
     params["snap_far"] = snap_far
+    if note := unshared_note(built.problem, solution, profile.workday.balance_minutes):
+        params["warnings"] = [*(params.get("warnings") or []), note]
     created = clock.now().replace(microsecond=0)
     row_of = {c.id: (c.row or 10**9, i) for i, c in enumerate(clients)}
     plan = Plan(
@@ -1033,6 +1035,43 @@ def _solve_and_assemble(
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
                                      snap_far=snap_far)
     return result
+
+
+#: A team with less than this part of its share of the planned visits (by working time)
+#: is named in the plan's notes (:func:`unshared_note`).
+UNSHARED_PART = 0.5
+
+
+def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | None:
+    """The plan's note on a team that got far fewer of the planned visits than its working
+    time would give it (less than :data:`UNSHARED_PART` of its share), or None: the solver
+    weighs travel against ``[workday] balance_minutes`` per visit over a team's share, so a
+    slower team (on foot beside one by bike, QA 32b) may sit idle on most days without a
+    word. Not for one team, nor for a plan of fewer than four visits per team."""
+    teams = problem.teams
+    if len(teams) < 2:
+        return None
+    work = [0] * len(teams)
+    for veh in problem.vehicles():
+        w = veh.shift.window
+        work[veh.team_index] += max(0, w.end - w.start
+                                    - sum(b.duration for b in veh.shift.breaks))
+    visits = Counter(r.team for r in solution.routes for _ in r.visits)
+    planned, total = sum(visits.values()), sum(work)
+    if total <= 0 or planned < 4 * len(teams):
+        return None
+    few = [(t.id, visits.get(t.id, 0), round(planned * work[i] / total))
+           for i, t in enumerate(teams)
+           if work[i] > 0 and visits.get(t.id, 0) < UNSHARED_PART * planned * work[i] / total]
+    if not few:
+        return None
+    named = "; ".join(f"Team {team} hat {n} der {planned} eingeplanten Besuche (nach seiner "
+                      f"Arbeitszeit etwa {share})" for team, n, share in few)
+    return (f"{named}. Die Planung verteilt nach Wegzeit: ein langsameres Team (zu Fuß "
+            "neben einem mit Rad oder Auto) oder eines mit engerer Zuständigkeit oder "
+            "Sprache bekommt weniger. Für eine gleichmäßigere Verteilung im Stadtprofil "
+            f"[workday] balance_minutes höher setzen (jetzt {balance_minutes}; mehr "
+            "Ausgleich kostet mehr Wegzeit).")
 
 
 def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
@@ -1814,7 +1853,8 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ (?:ist|bleibt) am \w\w,? \d\d\.\d\d\.\d{4} den ganzen Tag abgemeldet "
     r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} bis \d\d:\d\d Uhr abgemeldet "
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
-    r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$")
+    r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
+    r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
