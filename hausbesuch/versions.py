@@ -223,12 +223,14 @@ def delete_plan_version(store: Any, plan_id: str, *, actor: str,
                 "löschen")
         recorded = [(r.team_id, r.day) for r in held if r.status == "erledigt"]
         if recorded:
+            one = len(recorded) == 1  # „1 Besuch … gehört“, „2 Besuche … gehören“
             reasons.append(
                 f"{count(len(recorded), 'Besuch', 'Besuche')} mit erfasstem Ergebnis "
-                f"({_team_days(recorded)}) gehören zu dieser Version; die Ergebnisse "
-                "beziehen sich auf sie und bleiben für Statistik und Protokoll. Diese "
-                "Version bleibt; personenbezogene Daten abgeschlossener Fälle löscht "
-                "hausbesuch purge, auch in diesem Plan")
+                f"({_team_days(recorded)}) {'gehört' if one else 'gehören'} zu dieser "
+                f"Version; {'das Ergebnis bezieht' if one else 'die Ergebnisse beziehen'} "
+                f"sich auf sie und {'bleibt' if one else 'bleiben'} für Statistik und "
+                "Protokoll. Diese Version bleibt; personenbezogene Daten abgeschlossener "
+                "Fälle löscht hausbesuch purge, auch in diesem Plan")
         announced = [(r.team_id, r.day) for r in held
                      if r.status == "entfallen" and r.announced_at is not None]
         if announced:

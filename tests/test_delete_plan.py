@@ -115,6 +115,32 @@ def test_a_version_with_recorded_outcomes_is_refused(weeks, tmp_path):
     db = _copy(weeks, tmp_path)
     out, err = _delete(db, weeks["week1"], "--yes", code=2)
     assert "mit erfasstem Ergebnis" in err and "hausbesuch purge" in err, err
+    assert " gehören zu dieser Version; die Ergebnisse beziehen sich auf sie und bleiben " \
+        "für Statistik" in err, err
+    assert weeks["week1"] in _plan_ids(db)
+
+
+def test_one_recorded_outcome_is_said_in_the_singular(weeks, tmp_path):
+    """„1 Besuch mit erfasstem Ergebnis (…) gehört zu dieser Version“, not „gehören“ (QA 32b
+    F6): week 1 with one visit recorded, the others called off (not announced)."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import CaseVisitRow, Store
+
+    db = _copy(weeks, tmp_path)
+    with Store.open(db) as store, store.session() as s:
+        done = list(s.scalars(select(CaseVisitRow.visit_id).where(
+            CaseVisitRow.plan_id == weeks["week1"], CaseVisitRow.status == "erledigt")
+            .order_by(CaseVisitRow.visit_id)))
+        assert len(done) > 1
+        s.execute(update(CaseVisitRow).where(CaseVisitRow.visit_id.in_(done[1:]))
+                  .values(status="entfallen"))
+    out, err = _delete(db, weeks["week1"], "--yes", code=2)
+    text = " ".join(err.split())
+    assert "1 Besuch mit erfasstem Ergebnis (1 Team-Tag: Team " in text, text
+    assert ") gehört zu dieser Version; das Ergebnis bezieht sich auf sie und bleibt für " \
+        "Statistik und Protokoll." in text, text
+    assert "gehören" not in text, text
     assert weeks["week1"] in _plan_ids(db)
 
 
