@@ -186,3 +186,56 @@ def test_a_plan_with_a_district_file_of_another_town_says_so(bad_hersfeld_pbf, t
                        options=PlanOptions(start=START, days=1, time_limit=1, threads=1))
     assert any("Der Bezirk aus far.geojson liegt nicht im Gebiet des OSM-Auszugs" in w
                for w in result.warnings), result.warnings
+
+
+@pytest.mark.slow
+def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path):
+    """Bad Hersfeld's extract has no district boundaries: the plan's notes (CLI output,
+    index.html, stored warnings) carry „Keine Bezirksgrenzen verfügbar: … Ersatzbezirke …“,
+    as the README says (QA 32b F1), once, and a re-plan carries it on without saying it
+    twice."""
+    from datetime import date
+
+    from hausbesuch.store import Store
+    from tests.cli_helpers import ClockedCli
+    from tests.test_cli_wording import GOOD, write_list
+
+    start = date(2026, 12, 7)
+    cli = ClockedCli(start)
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    common = ["--city", "bad-hersfeld", "--db", db]
+    cli.ok("import", str(write_list(tmp_path / "kunden.csv", [("K-1", GOOD)])), *common)
+    out = cli.ok("plan", *common, "--start", start.isoformat(), "--days", "2", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    note = "Keine Bezirksgrenzen verfügbar: "
+    assert out.count(f"Hinweis: {note}") == 1, out
+    assert "Ersatzbezirke um die Ortsteil-Knoten" in " ".join(out.split()), out
+    index = (tmp_path / "plan" / "index.html").read_text(encoding="utf-8")
+    assert index.count(note) == 1
+    with Store.open(db) as store:
+        first = store.latest_plan("Bad Hersfeld")
+    assert [w for w in first.warnings if w.startswith(note)], first.warnings
+    again = cli.ok("replan", first.id, "--from", f"{start:%Y-%m-%d} 07:00", "--out",
+                   str(tmp_path / "neu"), "--time-limit", "1", "--db", db)
+    assert again.count(f"Hinweis: {note}") == 1, again
+    with Store.open(db) as store:
+        second = store.latest_plan("Bad Hersfeld")
+    assert second.predecessor_id == first.id
+    assert len([w for w in second.warnings if w.startswith(note)]) == 1, second.warnings
+    index = (tmp_path / "neu" / "index.html").read_text(encoding="utf-8")
+    assert index.count(note) == 1
+    # a version stored before plans had the note: its re-plan adds it, once
+    import json
+
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import PlanRow
+
+    with Store.open(db) as store, store.session() as s:
+        params = json.loads(s.scalar(select(PlanRow.params).where(PlanRow.id == second.id)))
+        params["warnings"] = [w for w in params["warnings"] if not w.startswith(note)]
+        s.execute(update(PlanRow).where(PlanRow.id == second.id)
+                  .values(params=json.dumps(params)))
+    third = cli.ok("replan", second.id, "--from", f"{start:%Y-%m-%d} 07:30", "--out",
+                   str(tmp_path / "neu2"), "--time-limit", "1", "--db", db)
+    assert third.count(f"Hinweis: {note}") == 1, third

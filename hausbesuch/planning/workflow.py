@@ -125,6 +125,15 @@ def _districts(osm_path: Path, profile: Profile, districts_file: Any) -> Any:
     return load_districts(osm_path, **district_options(profile, districts_file))
 
 
+def _district_notes(districts: Any) -> list[str]:
+    """The districts' notes a plan's warnings carry: those on the coordinator's own
+    district file (a file of another town: every client „außerhalb“) and those on the
+    substitute districts (cells around place nodes: „Keine Bezirksgrenzen verfügbar: …
+    Ersatzbezirke …“, approximate names the README promises a plan warns about, QA 32b
+    F1); not those on complete OSM boundaries."""
+    return list(districts.notes) if districts.source in ("file", "fallback") else []
+
+
 def _keep_districts(store: Store, profile: Profile, districts: Any, actor: str) -> None:
     """The city's districts in the store as the plan used them (exports read them there)."""
     store.save_districts(profile.name, zip(districts.names, districts.geometries, strict=True),
@@ -895,9 +904,7 @@ def _plan_span(
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
               "warnings": [*(imported.warnings if imported else []),
-                           # notes on the coordinator's own district file (a file of
-                           # another town: every client "außerhalb")
-                           *(districts.notes if districts.source == "file" else []),
+                           *_district_notes(districts),
                            *_holiday_notes(span), *_absence_notes(absent, span)]}
     if passed_pins:
         params["warnings"].append(
@@ -1782,6 +1789,8 @@ def _replan(
                            + _back_notes(back_of, moment, carried)
                            + pin_notes + _taken_up_note(new_ids)
                            + [_moved_note(c) for c in moved])
+    # (the districts' notes are carried on: added only to a version made before it had them)
+    params["warnings"] += [n for n in _district_notes(districts) if n not in params["warnings"]]
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     worded = {u.client_id for u in unassigned}  # (revisits among them: worded already)
