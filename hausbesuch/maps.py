@@ -1026,7 +1026,10 @@ def overview_map(
                        f'{OFF_COLOUR}"></span>entfällt (nicht hingehen)</li>')
     legend = (
         f"<details open><summary>Legende</summary>"
-        f"<div>{n_planned} geplant · {f'{n_off} entfallen · ' if n_off else ''}"
+        # the markers are visits (a case visited twice is two): said so, beside the
+        # index page's count of cases planned (QA 32b F3)
+        f"<div>{count(n_planned, 'Besuch', 'Besuche')} geplant · "
+        f"{f'{n_off} entfallen · ' if n_off else ''}"
         f"{len(plan.unassigned)} nicht eingeplant</div>"
         f"<ul>{''.join(rows)}</ul></details>"
     )

@@ -362,6 +362,13 @@ def index_page(
         days.setdefault(ir.route.day, []).append(ir)
     end = plan.start + timedelta(days=max(plan.days, 1) - 1)
     n_planned = sum(len(r.to_visit) for r in plan.routes)  # without visits called off
+    # the badges count cases, as report.csv, the command line and the export do („33
+    # geplant“ for 38 visits of 33 cases, QA 32b F3): a case with a visit to do is
+    # „geplant“, one whose every visit is off „entfallen“; the table „Besuche (N)“ counts
+    # the visits
+    left_out = {u.client_id for u in plan.unassigned}
+    live = {s.client_id for r in plan.routes for s in r.to_visit} - left_out
+    off = {s.client_id for r in plan.routes for s in r.stops} - live - left_out
     # At most MAX_INDEX_ROWS rows per table (a list of 50,000 must not give a page of
     # 50,000 rows); visits left out over the capacity come last. report.csv has them all.
     unassigned = sorted(plan.unassigned, key=lambda u: (u.code == "over_capacity", u.client_id))
@@ -381,7 +388,8 @@ def index_page(
         settings=settings,
         days=days,
         end=end,
-        n_planned=n_planned,
+        cases_planned=len(live),
+        cases_called_off=len(off),
         overview_href=overview_href,
         downloads=dict(downloads or {}),
         outside=OUTSIDE,

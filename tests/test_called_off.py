@@ -174,7 +174,7 @@ def test_route_map_draws_a_called_off_stop_and_its_legs_apart() -> None:
 def test_overview_map_and_index_count_visits_without_those_called_off() -> None:
     plan = _plan_with_second_stop_off()
     page = render_map(overview_map(plan, MapSettings()))
-    assert _js("7 geplant · 1 entfallen · 2 nicht eingeplant") in page
+    assert _js("7 Besuche geplant · 1 entfallen · 2 nicht eingeplant") in page
     assert "K-1002 · entfällt" in page
     routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plan.routes]
     html = index_page(plan, MapSettings(), routes=routes, overview_href="uebersicht.html")
@@ -182,6 +182,38 @@ def test_overview_map_and_index_count_visits_without_those_called_off() -> None:
     assert '<td class="num">4 <span class="muted">(+1 entfallen)</span></td>' in html
     assert "Besuche (7, dazu 1 entfallen)" in html
     assert "K-1002 <strong>(entfällt)</strong>" in html
+
+
+def test_index_counts_cases_as_the_report_does_and_visits_in_its_table() -> None:
+    """A case with two visits in the plan (a visit made and the appointment agreed at it)
+    is one case „geplant“, as report.csv and the command line count it; the table
+    „Besuche (N)“ counts both visits (QA 32b F3: „38 geplant“ beside the CLI's 33). A case
+    whose first visit is off and its second to do is „geplant“, not „entfallen“."""
+    from hausbesuch.planning.report import report_rows
+
+    def badges(plan: Plan) -> str:
+        statuses = [r["status"] for r in report_rows(plan)]
+        routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plan.routes]
+        html = index_page(plan, MapSettings(), routes=routes, overview_href="uebersicht.html")
+        assert (f"<strong>{statuses.count('geplant')}</strong> geplant" in html
+                and f"<strong>{statuses.count('entfallen')}</strong> entfallen" in html
+                and f"<strong>{statuses.count('nicht_eingeplant')}</strong> nicht "
+                    "eingeplant" in html), statuses
+        return html
+
+    plan = _plan_with_second_stop_off()  # 8 cases, 8 visits, K-1002's off
+    first, empty = plan.routes[0], plan.routes[2]
+    again = dataclasses.replace(first.stops[0], position=1)  # K-1001 once more, next day
+    plan.routes[2] = dataclasses.replace(empty, stops=(again,))
+    html = badges(plan)
+    assert "<strong>7</strong> geplant" in html and "<strong>1</strong> entfallen" in html
+    assert "Besuche (8, dazu 1 entfallen)" in html
+    stops = list(first.stops)  # K-1001's first visit off: its case still „geplant“
+    stops[0] = dataclasses.replace(stops[0], called_off=True, window_text=OFF_TEXT)
+    plan.routes[0] = dataclasses.replace(first, stops=tuple(stops))
+    html = badges(plan)
+    assert "<strong>7</strong> geplant" in html and "<strong>1</strong> entfallen" in html
+    assert "Besuche (7, dazu 2 entfallen)" in html
 
 
 def test_gpx_does_not_lead_to_a_called_off_stop() -> None:
