@@ -98,7 +98,7 @@ def test_plan_summary_in_singular_and_plural(tmp_path):
         return "\n".join(summary_lines(result, "P1", tmp_path))
 
     one = summary([("", "geplant")], 1)
-    assert "Plan P1: 1 offener Fall: 1 geplant, 0 nicht eingeplant, 0 abgelehnt." in one
+    assert "Plan P1: 1 Fall: 1 geplant, 0 nicht eingeplant, 0 abgelehnt." in one
     assert "\n1 Team-Tag. Übersicht:" in one
     assert "Plan P1: 1 Zeile: " in summary([("2", "geplant")], 1)
     mixed = summary([("2", "geplant"), ("", "nicht_eingeplant")], 2)
@@ -106,9 +106,11 @@ def test_plan_summary_in_singular_and_plural(tmp_path):
     assert "1 Fall (" not in summary([("2", "geplant")], 0)
     assert "\n0 Team-Tage." in summary([("", "abgelehnt"), ("", "abgelehnt")], 0)
     # nothing to plan (every open case is in another plan): no "0 Zeilen" of a list
-    assert "Plan P1: 0 offene Fälle: 0 geplant" in summary([], 0)
-    # a plan shown again after a visit was called off: every case counted once
-    assert "Plan P1: 3 offene Fälle: 1 geplant, 1 entfallen, 1 nicht eingeplant, " \
+    assert "Plan P1: 0 Fälle: 0 geplant" in summary([], 0)
+    # a plan shown again after a visit was called off: every case counted once; the
+    # cases of a plan, not „offene Fälle“ (a re-plan's hold those reached or closed
+    # since, QA 32b F4)
+    assert "Plan P1: 3 Fälle: 1 geplant, 1 entfallen, 1 nicht eingeplant, " \
         "0 abgelehnt." in summary([("", "geplant"), ("", "entfallen"),
                                    ("", "nicht_eingeplant")], 1)
 
@@ -289,7 +291,7 @@ def test_import_and_plan_summaries_in_singular(small):
     # one row again: "1 Zeile", unchanged
     again = ok("import", str(write_list(d / "eins.csv", [("K-1", GOOD)])), *common)
     assert again.startswith("1 Zeile aus ") and "1 unverändert" in again
-    assert "2 offene Fälle: 1 geplant, 0 nicht eingeplant, 1 abgelehnt." in plan, plan
+    assert ": 2 Fälle: 1 geplant, 0 nicht eingeplant, 1 abgelehnt." in plan, plan
     assert "\n1 Team-Tag. Übersicht:" in plan, plan
 
 

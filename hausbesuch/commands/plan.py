@@ -119,9 +119,11 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
     plan = result.plan  # type: ignore[attr-defined]
     listed = sum(1 for r in rows if r["zeile"])
     n = len(rows)
+    # (the cases of the plan, not „offene Fälle“: a re-plan's rows hold those reached,
+    # closed or in Klärung since too, QA 32b F4; `plan` and `replan` say it alike)
     what = count(n, "Zeile", "Zeilen") if n and listed == n else (
         f"{count(n, 'Fall', 'Fälle')} ({listed} aus der Liste)" if listed
-        else count(n, "offener Fall", "offene Fälle"))
+        else count(n, "Fall", "Fälle"))
     lines = [
         f"Plan {plan_id}: {what}: {counts[STATUS_PLANNED]} geplant{off}, "
         f"{counts[STATUS_UNASSIGNED]} nicht eingeplant, {counts[STATUS_REJECTED]} abgelehnt.",
