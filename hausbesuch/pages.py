@@ -379,6 +379,10 @@ def index_page(
 
     return _ENV.get_template("index.html.j2").render(
         notes=plan_notes(plan),
+        # a plan of the database's open cases: the rows its list's import rejected are in
+        # that import's report, not in this plan's (QA 32b F5)
+        read_list=(plan.params or {}).get("total_rows") is not None,
+        web=plan.for_web,
         unassigned_rows=[care_of.unassigned(u) for u in unassigned[:MAX_INDEX_ROWS]],
         unassigned_more=max(0, len(unassigned) - MAX_INDEX_ROWS),
         rejected_rows=[care_of.rejected(r) for r in rejected[:MAX_INDEX_ROWS]],

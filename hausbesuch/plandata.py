@@ -405,3 +405,7 @@ class Plan:
     replaced: str = ""
     #: the newest version's number when :attr:`replaced` is set (the GPX names say it)
     replaced_version: int | None = None
+    #: whether the files are the web app's (*Dateien (ZIP)*, the print view of a team-day;
+    #: set when the web shows a stored plan): their own hints then name the web's pages,
+    #: not a command (the stored reasons and notes: ``show_plan(reason_text=…)``)
+    for_web: bool = False

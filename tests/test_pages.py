@@ -204,6 +204,39 @@ def test_print_sheet_is_a4_with_outcome_boxes() -> None:
     assert "Pause" in text and "Datum, Unterschrift" in text
 
 
+def test_the_index_of_a_plan_without_a_list_points_to_the_imports_rejections() -> None:
+    """A plan of the database's open cases read no list: its index does not say „Keine
+    Zeile wurde abgelehnt“ for the list its import rejected rows of, but where those are:
+    the import's output and report, or in the web's files the page „Kundenliste“ (QA 32b
+    F5). A plan that read a list without a row rejected says so."""
+    from hausbesuch.pages import IndexRoute, index_page
+
+    def index(plan) -> str:  # noqa: ANN001
+        routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plan.routes]
+        return " ".join("".join(_parse(index_page(
+            plan, MapSettings(), routes=routes, overview_href="uebersicht.html")).text).split())
+
+    none = "Keine Zeile wurde abgelehnt."
+    pointer = ("Dieser Plan hat keine Liste eingelesen: die beim Import abgelehnten Zeilen "
+               "der Kundenliste ")
+    listed = dataclasses.replace(sample_plan(), rejected=[], params={"total_rows": 10})
+    assert none in index(listed) and pointer not in index(listed)
+    backlog = dataclasses.replace(listed, params={"total_rows": None})
+    cli = index(backlog)
+    assert none not in cli
+    assert (pointer + "nennt „hausbesuch import“ (Ausgabe und --report); bis zum nächsten "
+            "Import stehen sie auch in der Web-Oberfläche unter „Kundenliste“ "
+            "(ablehnungen.csv).") in cli, cli
+    web = index(dataclasses.replace(backlog, for_web=True))
+    assert (pointer + "stehen bis zum nächsten Import unter „Kundenliste“ (auch als CSV: "
+            "„Abgelehnte Zeilen herunterladen“).") in web, web
+    assert "„hausbesuch " not in web and "--report" not in web
+    # cases of the backlog rejected by this plan (an address not found): listed, and the
+    # pointer to the import's rows too
+    mixed = index(dataclasses.replace(sample_plan(), params={}))
+    assert "Abgelehnte Zeilen (3)" in mixed and pointer in mixed and none not in mixed
+
+
 def test_empty_day_pages() -> None:
     route = sample_plan().routes[2]
     assert "keine Besuche geplant" in route_page(route, MapSettings(), links=LINKS)

@@ -102,3 +102,20 @@ def test_the_web_zip_says_where_the_web_fixes_an_address(
     for text in (report, html.unescape(index)):
         assert "hausbesuch address" not in text
         assert "Korrigieren unter „Adressen“." in text
+
+
+@sqlite_only()
+def test_the_web_zip_of_a_plan_without_a_list_points_to_the_kundenliste(
+        site: Site, kora: httpx.Client) -> None:  # noqa: F811
+    """The week was planned from the database (its list imported first): the ZIP's
+    index.html says where the import's rejected rows are in the web's words, not
+    „Keine Zeile wurde abgelehnt“ nor the command line (QA 32b F5)."""
+    plan = _current_plan(site)
+    assert (plan.params or {}).get("total_rows") is None, "a plan of the open cases"
+    r = kora.get(f"/plaene/{plan.id}/dateien.zip")
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        index = " ".join(html.unescape(zf.read("index.html").decode("utf-8")).split())
+    assert ("Dieser Plan hat keine Liste eingelesen: die beim Import abgelehnten Zeilen der "
+            "Kundenliste stehen bis zum nächsten Import unter „Kundenliste“") in index
+    assert "Keine Zeile wurde abgelehnt" not in index and "„hausbesuch import“" not in index

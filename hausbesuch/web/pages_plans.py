@@ -985,9 +985,11 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
     with tempfile.TemporaryDirectory(prefix="hausbesuch-zip-") as tmp:
         out = Path(tmp)
         # the stored reasons in the web's words („Korrigieren unter „Adressen““, not the
-        # command line's `hausbesuch address …`: QA 26 F8)
-        write_plan_files(show_plan(web.store, plan_id, profile, reason_text=web_reason),
-                         out, profile)
+        # command line's `hausbesuch address …`: QA 26 F8), and the pages' own hints
+        # (Plan.for_web: „Kundenliste“, QA 32b F5)
+        shown = show_plan(web.store, plan_id, profile, reason_text=web_reason)
+        shown.plan.for_web = True
+        write_plan_files(shown, out, profile)
         # unpacked, it is a plan folder whose other files a later plan keeps
         write_marker(out, plan_id)
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
