@@ -273,7 +273,8 @@ def team_day_sheet(plan: Plan, route: TeamDayRoute, settings: MapSettings, *, li
     return print_sheet(route, settings, links=links, chances=chances, geocodes=geocodes,
                        gone=(gone or {}).get((route.team_id, route.day)),
                        replaced=plan.replaced,
-                       out_note=team_out_note(plan.params, route.team_id, route.day))
+                       out_note=team_out_note(plan.params, route.team_id, route.day),
+                       web=plan.for_web)
 
 
 def team_day_gpx(plan: Plan, route: TeamDayRoute) -> str:

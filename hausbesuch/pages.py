@@ -273,10 +273,12 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             chances: Mapping[tuple[str, datetime], object] | None = None,
             geocodes: Mapping[str, Geocode] | None = None,
             gone: Mapping[int, str] | None = None, replaced: str = "",
-            out_note: str = "", done: Mapping[int, str] | None = None) -> dict:
+            out_note: str = "", done: Mapping[int, str] | None = None,
+            web: bool = False) -> dict:
     from hausbesuch.athome import VisitChances
 
     return {
+        "web": web,
         "replaced": replaced,
         "out_note": out_note,
         "chances": VisitChances(chances or {}),
@@ -323,13 +325,16 @@ def print_sheet(route: TeamDayRoute, settings: MapSettings, *, links: RouteLinks
                 chances: Mapping[tuple[str, datetime], object] | None = None,
                 geocodes: Mapping[str, Geocode] | None = None,
                 gone: Mapping[int, str] | None = None, replaced: str = "",
-                out_note: str = "") -> str:
+                out_note: str = "", web: bool = False) -> str:
     """Printable A4 route sheet with outcome tick boxes per stop (``chances``,
     ``geocodes``, ``gone``, ``replaced`` and ``out_note`` as for :func:`route_page`); a
     stop with an outcome recorded (:attr:`PlannedStop.done`) shows it ticked instead,
-    with no boxes to fill in again."""
+    with no boxes to fill in again. ``web``: the web app's sheet (its print view, its
+    ZIP), whose hint on recording the outcomes names the web's form, not the command
+    (:attr:`Plan.for_web`)."""
     return _ENV.get_template("sheet.html.j2").render(
-        **_common(route, settings, links, chances, geocodes, gone, replaced, out_note))
+        **_common(route, settings, links, chances, geocodes, gone, replaced, out_note,
+                  web=web))
 
 
 @dataclass(frozen=True)

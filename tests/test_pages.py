@@ -202,6 +202,14 @@ def test_print_sheet_is_a4_with_outcome_boxes() -> None:
     assert html.count('<tr class="stopp">') == len(route.stops)
     assert "Laufzettel T1 · Dienstag, 08.12.2026" in text
     assert "Pause" in text and "Datum, Unterschrift" in text
+    # where the boxes are typed in: the command line's results list; on the web's sheet
+    # the web's form (QA 32b F7)
+    assert "Beim Erfassen (Ergebnisliste für „hausbesuch outcomes“): „besucht um“ in die " \
+        "Spalte „Uhrzeit“" in text
+    web = "".join(_parse(print_sheet(route, MapSettings(), links=LINKS, web=True)).text)
+    assert "Beim Erfassen (unter „Fälle“ beim Besuch: „Ergebnis nachtragen“): „besucht um“ " \
+        "als „Uhrzeit des Besuchs“, „Termin am … um …“ als „Termin“." in web
+    assert "hausbesuch outcomes" not in web
 
 
 def test_the_index_of_a_plan_without_a_list_points_to_the_imports_rejections() -> None:

@@ -90,6 +90,11 @@ def test_team_day_sheet_and_gpx_are_the_written_ones_of_that_team_day(
     written_sheet, written_gpx = _zip_files(kora, plan.id, safe_stem(route.slug))
     assert _sheet_ids(written_sheet) == ids
     assert _main(sheet) == _main(written_sheet)  # the same table, row for row
+    # recording the outcomes: the web's form, not the command line's list (QA 32b F7)
+    for page in (sheet, written_sheet):
+        assert ("Beim Erfassen (unter „Fälle“ beim Besuch: „Ergebnis nachtragen“): „besucht "
+                "um“ als „Uhrzeit des Besuchs“") in page
+        assert "hausbesuch outcomes" not in page
     # the way back is named after its target: the plan's page here, the plan's overview
     # (index.html) in the files (QA 28 F19: „Übersicht“ led to the plan's page)
     assert f'<a href="/plaene/{plan.id}">Zum Plan</a>' in sheet and ">Übersicht</a>" not in sheet

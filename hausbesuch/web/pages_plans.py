@@ -986,7 +986,7 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
         out = Path(tmp)
         # the stored reasons in the web's words („Korrigieren unter „Adressen““, not the
         # command line's `hausbesuch address …`: QA 26 F8), and the pages' own hints
-        # (Plan.for_web: „Kundenliste“, QA 32b F5)
+        # (Plan.for_web: „Kundenliste“, „Ergebnis nachtragen“, QA 32b F5, F7)
         shown = show_plan(web.store, plan_id, profile, reason_text=web_reason)
         shown.plan.for_web = True
         write_plan_files(shown, out, profile)
@@ -1073,6 +1073,7 @@ def _team_day_files(request: Request, user: User, plan_id: str, team: str, tag: 
         raise HTTPException(status_code=404, detail="Diesen Team-Tag gibt es nicht.") from None
     result = show_plan(web.store, plan_id, web.profile(city), reason_text=web_reason,
                        with_districts=False)
+    result.plan.for_web = True  # the sheet's own hints in the web's words (QA 32b F7)
     route = next((r for r in result.plan.routes if (r.team_id, r.day) == (team, day)), None)
     if route is None:
         raise HTTPException(status_code=404, detail="Diesen Team-Tag gibt es in diesem Plan "
