@@ -30,7 +30,7 @@ def summary(result) -> dict:
 
 def test_districts_from_extract_writes_geojson(bad_hersfeld_pbf, tmp_path):
     out = tmp_path / "bezirke" / "districts.geojson"
-    res = invoke("districts", "--osm", str(bad_hersfeld_pbf), "--out", str(out))
+    res = invoke("districts", "--osm", str(bad_hersfeld_pbf), "--out", str(out), "--json")
     s = summary(res)
     assert s["source"] == "fallback" and s["districts"] == len(s["names"]) >= 5
     assert "Bad Hersfeld" in s["names"] and s["out"] == str(out)
@@ -42,7 +42,9 @@ def test_districts_from_extract_writes_geojson(bad_hersfeld_pbf, tmp_path):
 
 def test_districts_admin_level_note(lauf_pbf, tmp_path):
     res = invoke("districts", "--osm", str(lauf_pbf), "--admin-level", "8", "--out", str(tmp_path / "d.geojson"))
-    summary(res)
+    assert res.exit_code == 0, res.stderr
+    # no JSON on the screen unless asked for (--json, for scripts; QA 32b F8)
+    assert res.stdout == "" and "Bezirke nach " in res.stderr
     assert "admin_level 8" in res.stderr and "Lauf an der Pegnitz" in res.stderr
 
 
@@ -53,7 +55,7 @@ def test_districts_from_user_file(bad_hersfeld_pbf, tmp_path):
                      geometry=cells, crs="EPSG:4326").to_file(src)  # fmt: skip
     out = tmp_path / "d.geojson"
     s = summary(invoke("districts", "--osm", str(bad_hersfeld_pbf), "--districts", str(src),
-                       "--name-column", "txt", "--out", str(out)))  # fmt: skip
+                       "--name-column", "txt", "--out", str(out), "--json"))  # fmt: skip
     assert s["source"] == "file" and s["names"] == ["West", "Mitte", "Ost"]
     res = invoke("districts", "--osm", str(bad_hersfeld_pbf), "--districts", str(src), "--out", str(out))
     assert res.exit_code == 2
@@ -80,7 +82,8 @@ def test_districts_by_city_as_a_user_runs_it(bad_hersfeld_pbf, tmp_path):
     """The installed entry point (a subprocess) with a shipped profile."""
     out = tmp_path / "d.geojson"
     res = subprocess.run(
-        [sys.executable, "-m", "hausbesuch", "districts", "--city", "bad-hersfeld", "--out", str(out)],
+        [sys.executable, "-m", "hausbesuch", "districts", "--city", "bad-hersfeld", "--out", str(out),
+         "--json"],
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert res.returncode == 0, res.stderr
@@ -114,7 +117,7 @@ def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path,
         monkeypatch.setenv("HAUSBESUCH_OVERPASS_URL", srv.overpass_url)
         monkeypatch.setenv("HAUSBESUCH_NOMINATIM_URL", srv.nominatim_url)
         out = tmp_path / "d.geojson"
-        first = invoke("districts", "--city", str(profile), "--out", str(out))
+        first = invoke("districts", "--city", str(profile), "--out", str(out), "--json")
         s = summary(first)
         assert srv.count("/api/interpreter") >= 3 and srv.count("/nominatim/search") == 1
         assert "Schritt 1/5" in first.stderr and "Schritt 5/5" in first.stderr
@@ -127,7 +130,7 @@ def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path,
         )
         assert polygon.buffer(0.003).contains(union) and union.area > 0.5 * polygon.area
         count = srv.count()
-        second = summary(invoke("districts", "--city", str(profile), "--out", str(out)))
+        second = summary(invoke("districts", "--city", str(profile), "--out", str(out), "--json"))
         assert srv.count() == count and second["osm"] == s["osm"]
         net = summary(invoke("network", "--city", str(profile), "--mode", "walk"))
         assert srv.count() == count and net["osm"] == s["osm"] and net["nodes"] > 1000
@@ -147,7 +150,8 @@ def test_kassel_profile_with_user_file_needs_no_download(tmp_path, monkeypatch):
     ).to_file(src)
     monkeypatch.setenv("HAUSBESUCH_CACHE_DIR", str(tmp_path / "cache"))
     with deny_network() as attempts:
-        res = invoke("districts", "--city", "kassel", "--districts", str(src), "--out", str(tmp_path / "k.geojson"))
+        res = invoke("districts", "--city", "kassel", "--districts", str(src), "--out",
+                     str(tmp_path / "k.geojson"), "--json")
     s = summary(res)
     assert attempts == [] and s["osm"] is None and "Schritt" not in res.stderr
     assert s["source"] == "file" and s["names"] == ["Nord-Holland", "Wolfsanger-Hasenhecke"]
@@ -160,7 +164,7 @@ def test_district_file_of_another_town_is_warned(lauf_pbf, tmp_path):
     gpd.GeoDataFrame({"name": ["Fern"]}, geometry=[shapely.box(9.40, 51.30, 9.41, 51.31)],
                      crs="EPSG:4326").to_file(far)
     res = invoke("districts", "--osm", str(lauf_pbf), "--districts", str(far),
-                 "--out", str(tmp_path / "o.geojson"))
+                 "--out", str(tmp_path / "o.geojson"), "--json")
     assert summary(res)["districts"] == 1
     assert ("Hinweis: Der Bezirk aus far.geojson liegt nicht im Gebiet des OSM-Auszugs "
             f"{lauf_pbf.name}. Gehört die Bezirksdatei zu einer anderen Stadt?") in res.stderr

@@ -92,7 +92,12 @@ def test_the_summary_counts_rows_without_address_apart_and_xlsx_is_refused(
     assert res.exit_code == 0, res.output
     assert "4 Zeilen geokodiert: 2 exakt, 0 interpoliert, 0 nur Straße, 1 nicht gefunden, " \
         "1 Zeile ohne Adresse." in res.output, res.output
-    summary = json.loads(next(ln for ln in res.output.splitlines() if ln.startswith("{")))
+    # no JSON on the screen unless asked for (--json, for scripts; QA 32b F8)
+    assert res.stdout == "" and "{" not in res.output, res.output
+    res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(out),
+                              "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
     assert (summary["unresolved"], summary["no_address"]) == (2, 1)
     bad = tmp_path / "out.xlsx"
     res = runner.invoke(app, ["geocode", str(src), "--osm", str(lauf_pbf), "--out", str(bad)])

@@ -49,6 +49,13 @@ OsmOption = Annotated[
     Path | None,
     typer.Option("--osm", help="OSM-Auszug (.osm.pbf, .osm, .osm.gz, .osm.bz2); ersetzt die Quelle des Profils."),
 ]
+#: A summary as one JSON line on stdout, for scripts; only when asked for (the German
+#: summary on stderr is what a coordinator reads, QA 32b F8).
+JsonOption = Annotated[
+    bool,
+    typer.Option("--json", help="Zusätzlich eine Zusammenfassung als JSON-Zeile auf der "
+                 "Standardausgabe (für Skripte)."),
+]
 
 
 def printable(value: object) -> str:

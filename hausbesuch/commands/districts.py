@@ -12,6 +12,7 @@ import typer
 
 from hausbesuch.commands._common import (
     CityOption,
+    JsonOption,
     OsmOption,
     count,
     progress_enabled,
@@ -70,6 +71,7 @@ def register(app: typer.Typer) -> None:
                 help="OSM-admin_level der Bezirksgrenzen (Standard: aus dem Profil, sonst 10).",
             ),
         ] = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Bezirke (Stadtteile) bilden und als GeoJSON schreiben.
 
@@ -124,13 +126,14 @@ def register(app: typer.Typer) -> None:
         written = result.to_geojson(out)
         for note in result.notes:
             typer.echo(f"Hinweis: {note}", err=True)
-        summary = {
-            "source": result.source,
-            "districts": len(result),
-            "names": result.names,
-            "osm": str(osm_path) if osm_path is not None else None,
-            "out": str(written),
-        }
-        typer.echo(json.dumps(summary, ensure_ascii=False))
+        if as_json:
+            summary = {
+                "source": result.source,
+                "districts": len(result),
+                "names": result.names,
+                "osm": str(osm_path) if osm_path is not None else None,
+                "out": str(written),
+            }
+            typer.echo(json.dumps(summary, ensure_ascii=False))
         typer.echo(f"{count(len(result), 'Bezirk', 'Bezirke')} nach {written} geschrieben.",
                    err=True)

@@ -21,7 +21,7 @@ from typing import Annotated, Any
 import typer
 
 from geodata.cache import atomic_write, refuse_special_target
-from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
+from hausbesuch.commands._common import CityOption, JsonOption, OsmOption, count, user_errors
 from hausbesuch.errors import UserError
 from hausbesuch.safe_cells import write_csv as safe_write_csv
 
@@ -195,6 +195,7 @@ def register(app: typer.Typer) -> None:
                          help="Bezirksdatei (GeoJSON, GeoPackage, Shapefile) für die Spalte "
                               "„district“."),
         ] = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Adressen offline geokodieren (ohne Internet: nur der lokale OSM-Auszug).
 
@@ -279,10 +280,11 @@ def register(app: typer.Typer) -> None:
         # rows with no address at all (an empty row of the list) are not addresses that
         # were not found: counted apart (review 20b; ``unresolved`` holds them too)
         empty = sum(1 for r in rows if r["geo_reason"] == NO_ADDRESS)
-        summary = {"rows": len(rows), **{q: counts.get(q, 0) for q in
-                                         ("exact", "interpolated", "street", "unresolved")},
-                   "no_address": empty, "osm": str(osm_path), "out": str(out)}
-        typer.echo(json.dumps(summary, ensure_ascii=False))
+        if as_json:
+            summary = {"rows": len(rows), **{q: counts.get(q, 0) for q in
+                                             ("exact", "interpolated", "street", "unresolved")},
+                       "no_address": empty, "osm": str(osm_path), "out": str(out)}
+            typer.echo(json.dumps(summary, ensure_ascii=False))
         missing = counts.get("unresolved", 0) - empty
         typer.echo(
             f"{count(len(rows), 'Zeile', 'Zeilen')} geokodiert: {counts.get('exact', 0)} exakt, "
