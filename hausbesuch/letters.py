@@ -63,10 +63,12 @@ __all__ = [
     "Announcement",
     "LetterError",
     "LetterRun",
+    "already_lines",
     "announcements",
     "arrival_day",
     "bind_announcements",
     "broken_promises",
+    "check_kept",
     "check_out_dir",
     "first_promises",
     "late_lines",
@@ -83,6 +85,7 @@ __all__ = [
     "record_corrections",
     "render_letters",
     "render_pdf",
+    "reprint_lines",
     "run_letters",
     "too_late",
     "unprintable_reason",
@@ -1188,7 +1191,7 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             f"--out {out}: der Ordner enthält Briefe eines früheren Laufs, die dieser Lauf mit "
             f"--clients nicht neu schreibt ({_shown(dropped)}); sie fehlten danach im Ordner "
             "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
-            "ohne --clients alle Briefe neu schreiben."
+            "ohne --clients und mit --reprint alle Briefe neu schreiben."
         )
     earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_"))
     if earlier and kind == "korrektur":
@@ -1200,6 +1203,24 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
             "schreibt sie neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
             "neuen Ordner angeben (der Inhalt wird nicht gelöscht)."
+        )
+
+
+def check_kept(out: Path, old: Sequence[str], files: Sequence[str],
+               client_ids: Sequence[str]) -> None:
+    """Refuse a run into ``out`` (earlier run's files ``old``) that does not write again
+    the letters ``files`` of ``client_ids`` (visits that have a letter already): the
+    earlier run's copies would be gone from the folder, perhaps before they were printed."""
+    kept = set(old)
+    held = sorted((cid for cid, f in zip(client_ids, files, strict=True) if f in kept),
+                  key=id_key)
+    if held:
+        raise LetterError(
+            f"--out {out}: der Ordner enthält Briefe eines früheren Laufs für Besuche, die "
+            f"schon einen Brief haben und nicht noch einmal geschrieben werden "
+            f"({_shown(held)}); sie fehlten danach im Ordner. Bitte einen neuen Ordner "
+            "angeben (der Inhalt wird nicht gelöscht), oder mit --reprint auch die schon "
+            "geschriebenen noch einmal schreiben."
         )
 
 
@@ -1302,9 +1323,20 @@ class LetterRun:
     #: (client id, German note) on letters written: a visit called off because its case
     #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
-    #: (client id, day of the visit, kind) of letters written whose visit lies before the
-    #: day the post brings the letter (:func:`too_late`); kind ``brief`` or ``korrektur``
-    late: list[tuple[str, date, str]] = field(default_factory=list)
+    #: (client id, day of the visit, kind, the letter's date) of letters written whose
+    #: visit lies before the day the post brings the letter (:func:`too_late`); kind
+    #: ``brief`` or ``korrektur``; a reprint's date is its first letter's
+    late: list[tuple[str, date, str, date]] = field(default_factory=list)
+    #: (client id, date of its letter) of the visits that already have a letter (an earlier
+    #: run, perhaps for an earlier version of the plan) and were not written again: a run
+    #: without ``reprint`` writes only letters of visits not announced yet
+    already: list[tuple[str, date]] = field(default_factory=list)
+    #: (client id, date of its first letter, day of the visit) of the letters written
+    #: again (``reprint``): each carries its first letter's date, as the client has it
+    reprints: list[tuple[str, date, date]] = field(default_factory=list)
+    #: True when the run had nothing new to write (every visit has its letter) and left
+    #: the earlier run's folder as it was
+    unchanged: bool = False
     #: case ids of the letters written with the follow-up text (``folge_text``)
     follow_ups: list[str] = field(default_factory=list)
     #: case ids of follow-ups written with the built-in follow-up texts instead: the
@@ -1377,7 +1409,10 @@ def write_letters(
             continue
         if check := _address_doubt(visited, geocodes.get(a.client_id)):
             run.notes.append((a.client_id, f"Anschrift vor dem Versand prüfen: {check}"))
-        body = letter_content(profile, a, name=name, address=address, letter_date=when)
+        # a reprint is the same letter: it carries its first letter's date (which pages,
+        # corrections and follow-ups name), and the post is judged by that date
+        dated = a.first_letter or when
+        body = letter_content(profile, a, name=name, address=address, letter_date=dated)
         try:
             pdf, (fit,) = render_letters(profile, [body], title=f"Hausbesuch {a.client_id}",
                                          logo=logo, created=created)
@@ -1396,9 +1431,10 @@ def write_letters(
         run.announcements.append(a)
         if a.follow_up and not a.announced_on:
             (run.follow_ups if follow_up_text(profile, a) else run.undated).append(a.client_id)
-        if a.day < (arrives if a.first_letter is None or a.first_letter >= when
-                    else arrival_day(profile, a.first_letter)):
-            run.late.append((a.client_id, a.day, kind))
+        if a.first_letter is not None:
+            run.reprints.append((a.client_id, a.first_letter, a.day))
+        if a.day < (arrives if dated == when else arrival_day(profile, dated)):
+            run.late.append((a.client_id, a.day, kind, dated))
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
         pdf = render_pdf(profile, bodies, title=f"Hausbesuche {team} {day.isoformat()}",
@@ -1408,9 +1444,10 @@ def write_letters(
         _write(path, pdf)
         run.team_days[(team, day)] = path
     run.dated, run.arrives = when, arrives
-    if run.late:  # the folder's notice lists them too: whoever prints them sees it
-        _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(late_lines(run, profile))
-                                   + "\n").encode("utf-8"))
+    if run.late or run.reprints:  # the folder's notice lists them too: whoever prints
+        # them sees it
+        _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(
+            [*reprint_lines(run), *late_lines(run, profile)]) + "\n").encode("utf-8"))
     return run
 
 
@@ -1435,18 +1472,75 @@ def too_late(client_id: str, day: date, kind: str) -> str:
 
 def late_lines(run: LetterRun, profile: Profile) -> list[str]:
     """What the command and ``LIESMICH.txt`` say about the letters the post brings too
-    late: a heading with the letter date and the delivery time, then one line each."""
-    if not run.late or run.dated is None or run.arrives is None:
+    late: per date the letters carry (the run's; a reprint's is its first letter's, which
+    the heading names as such), a heading with that date and the delivery time, then one
+    line each."""
+    if not run.late or run.dated is None:
         return []
-    n, days, dated, arrives = (len(run.late), profile.brief.postlaufzeit_werktage,
-                               run.dated, run.arrives)
-    head = (f"Achtung: {n} {'Brief kommt' if n == 1 else 'Briefe kommen'} per Post zu spät "
-            f"({letter_words(dated)}, Postlaufzeit {days} "
-            f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
-            f"{format_day(arrives)}; "
-            "einstellbar im Profil, [brief] postlaufzeit_werktage):")
-    return [head, *(too_late(cid, day, kind) for cid, day, kind in sorted(
-        run.late, key=lambda x: (x[1], id_key(x[0]))))]
+    days = profile.brief.postlaufzeit_werktage
+    out: list[str] = []
+    for dated in sorted({d for *_, d in run.late}, key=lambda d: (d != run.dated, d)):
+        late = [x for x in run.late if x[3] == dated]
+        n = len(late)
+        again = "" if dated == run.dated else (
+            f"{'Nachdruck' if n == 1 else 'Nachdrucke'} mit dem Datum des ersten Briefs, ")
+        head = (f"Achtung: {n} {'Brief kommt' if n == 1 else 'Briefe kommen'} per Post zu "
+                f"spät ({again}{letter_words(dated)}, Postlaufzeit {days} "
+                f"{'Werktag' if days == 1 else 'Werktage'}: im Briefkasten am "
+                f"{format_day(arrival_day(profile, dated))}; "
+                "einstellbar im Profil, [brief] postlaufzeit_werktage):")
+        out += [head, *(too_late(cid, day, kind) for cid, day, kind, _ in sorted(
+            late, key=lambda x: (x[1], id_key(x[0]))))]
+    return out
+
+
+def _by_letter(items: Iterable[tuple[str, date]]) -> list[tuple[date, list[str]]]:
+    """``(case id, letter date)`` pairs as ``[(letter date, case ids)]``, oldest first."""
+    groups: dict[date, list[str]] = {}
+    for cid, d in items:
+        groups.setdefault(d, []).append(cid)
+    return [(d, sorted(ids, key=id_key)) for d, ids in sorted(groups.items())]
+
+
+def already_lines(run: LetterRun) -> list[str]:
+    """What the command says about the visits not written again because they have a
+    letter already (case ids only, each named, grouped by that letter's date), and how to
+    print them again."""
+    out = []
+    for d, ids in _by_letter(run.already):
+        n = len(ids)
+        out.append(f"{n} {'Besuch hat' if n == 1 else 'Besuche haben'} schon einen Brief "
+                   f"(vom {format_day(d)}), nicht noch einmal geschrieben: {', '.join(ids)}")
+    if out:
+        out.append("Mit --reprint noch einmal drucken (Nachdruck mit dem Datum des ersten "
+                   "Briefs; nur nötig, wenn der erste Brief nicht verschickt wurde).")
+    return out
+
+
+def reprint_lines(run: LetterRun) -> list[str]:
+    """What the command and ``LIESMICH.txt`` say about the letters written again
+    (``--reprint``): each named, grouped by the first letter's date, which they carry; and
+    those a reprint posted today would reach after the visit (the post is judged by the
+    letter's date in :func:`late_lines`, as the client has the first letter; a reprint
+    sent instead of a first letter never sent comes later)."""
+    out = []
+    for d, ids in _by_letter((cid, d) for cid, d, _ in run.reprints):
+        n = len(ids)
+        out.append(f"{n} {'Brief ist ein Nachdruck' if n == 1 else 'Briefe sind Nachdrucke'} "
+                   f"des schon geschriebenen Briefs vom {format_day(d)} (mit dessen Datum; "
+                   f"nur verschicken, wenn der erste Brief nicht verschickt wurde): "
+                   f"{', '.join(ids)}")
+    late = {cid for cid, *_ in run.late}
+    if run.arrives is not None and (after := sorted(
+            (cid for cid, _, day in run.reprints if day < run.arrives and cid not in late),
+            key=id_key)):
+        visits, its = (("den Besuch", "sein") if len(after) == 1
+                       else ("die Besuche", "ihr"))
+        out.append(f"Ein Nachdruck, der heute verschickt wird, ist erst am "
+                   f"{format_day(run.arrives)} im Briefkasten: zu spät für {visits} bei "
+                   f"{', '.join(after)} (falls {its} erster Brief nicht verschickt wurde: "
+                   "bitte anrufen).")
+    return out
 
 
 def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
@@ -1906,12 +2000,18 @@ def run_letters(
     window_minutes: int = 120,
     correction: bool = False,
     letter_date: date | None = None,
+    reprint: bool = False,
 ) -> LetterRun:
     """The whole letter run of ``hausbesuch letters``: choose the visits, record them in the
     store and write the PDFs, in one transaction (a failure records nothing).
 
-    Without ``correction``: a letter per planned visit (or per visit of ``clients``), each
-    recorded as announced with its promised window. With ``correction``: a correction
+    Without ``correction``: a letter per planned visit (or per visit of ``clients``) that
+    has no letter yet, each recorded as announced with its promised window. A visit that
+    has one (a letter for the same case visit: the visit a re-plan kept, whose promise
+    binds it; :func:`first_promises`), also one written for an earlier version of the
+    plan, is not written again but listed in :attr:`LetterRun.already` with that letter's
+    date; with ``reprint`` it is written again (:attr:`LetterRun.reprints`), the same
+    letter: its first window and its first letter's date. With ``correction``: a correction
     letter per announced visit that ``plan`` no longer keeps in its window
     (:func:`broken_promises`); those visits are then called off.
 
@@ -1938,6 +2038,9 @@ def run_letters(
         raise LetterError(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
+    if reprint and correction:
+        raise LetterError("--reprint gilt für Ankündigungsbriefe; ein Korrekturbrief wird "
+                          "einmal geschrieben (--reprint oder --correction angeben).")
     out = check_out_dir(out_dir)
     old_files = earlier_run(out)
     _check_newest(store, plan)
@@ -2004,6 +2107,21 @@ def run_letters(
             skipped.append((a.client_id, missing))
         else:
             named.append(a)
+    if not correction and not reprint:
+        # visits with a letter already are not written again: an earlier run's letter of
+        # one in ``out`` would be dropped from the folder, perhaps before it was printed
+        with store.session() as s:
+            had = [a for a in first_promises(s, plan, named) if a.first_letter is not None]
+        files = {letter_file(kind, a, twice) for a in had}
+        if old_files and had and len(had) == len(named) and all(
+                f in files for f in old_files if _ONE_LETTER.match(f)):
+            # nothing new to write, and the folder holds letters of these visits only: it
+            # keeps the earlier run (perhaps not printed yet), not replaced by an empty one
+            return LetterRun(out_dir=out, skipped=skipped, folder_made=False, unchanged=True,
+                             already=[(a.client_id, a.first_letter) for a in had
+                                      if a.first_letter is not None])
+        check_kept(out, old_files, [letter_file(kind, a, twice) for a in had],
+                   [a.client_id for a in had])
     now = clock.now().replace(microsecond=0)
     tmp = fresh_folder(out)
     try:
@@ -2011,9 +2129,13 @@ def run_letters(
             # the letters first, with the window a letter already promised: what is
             # recorded is what was written (a letter skipped for its address binds and
             # audits nothing)
+            already: list[Announcement] = []
             if not correction:
                 fresh = {a.client_id: a.window for a in named}
                 named = follow_ups(s, plan, first_promises(s, plan, named))
+                if not reprint:  # the letter is written: not again
+                    already = [a for a in named if a.first_letter is not None]
+                    named = [a for a in named if a.first_letter is None]
                 # a visit announced before keeps its first window, whatever the window
                 # length asked now: said, so a shorter window asked is not taken as
                 # printed (QA 20b)
@@ -2021,6 +2143,8 @@ def run_letters(
                         if a.window != fresh[a.client_id]]
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
+            run.already = [(a.client_id, a.first_letter) for a in already
+                           if a.first_letter is not None]
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
                                    folder=out, dated=letter_date or today)

@@ -301,7 +301,7 @@ def test_second_run_keeps_the_first_promise(planned_week, letters_db, letter_run
     cid = planned_week.result.plan.routes[1].stops[0].client_id
     again = base / "nochmal"
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(again),
-                  "--clients", cid, "--window-minutes", "60")
+                  "--clients", cid, "--window-minutes", "60", "--reprint")
     assert res.exit_code == 0, res.output
     assert [p.name for p in again.glob("brief_*.pdf")] == [f"brief_{cid}.pdf"]
     assert _window(_text(again / f"brief_{cid}.pdf")) == _window(_text(out / f"brief_{cid}.pdf"))
@@ -435,7 +435,7 @@ def test_no_letter_for_a_visit_with_an_outcome(planned_week, letters_db, letter_
         "outcomes", str(base / "ergebnisse.csv"), "--db", url, "--city", "bad-hersfeld"])
     assert res.exit_code == 0 and "1 erfasst" in res.output, res.output
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(base / "b"),
-                  "--clients", f"{done},{other}")
+                  "--clients", f"{done},{other}", "--reprint")  # (the module's letters: written)
     assert res.exit_code == 0, res.output
     assert [p.name for p in (base / "b").glob("brief_*.pdf")] == [f"brief_{other}.pdf"]
     assert f"Kein Brief für {done}: Besuch bereits erledigt" in res.output
@@ -548,7 +548,7 @@ def test_logo_from_the_profile(planned_week, letters_db):
     cid = planned_week.result.plan.routes[0].stops[1].client_id
     out = base / "mit_logo"
     res = _invoke("letters", planned_week.plan_id, "--db", url, "--out", str(out), "--clients",
-                  cid, "--city", str(prof / "bh.toml"))
+                  cid, "--city", str(prof / "bh.toml"), "--reprint")  # (written by letter_run)
     assert res.exit_code == 0, res.output
     page = PdfReader(out / f"brief_{cid}.pdf").pages[0]
     assert len(page.images) == 1 and page.images[0].image.size == (40, 20)
@@ -1167,7 +1167,7 @@ def test_no_letter_without_postcode_and_town(planned_week, letters_db, letter_ru
                 address=bare.address, street=None, housenumber=None, postcode=None,
                 town=None, given_lon=bare.lon, given_lat=bare.lat))
         run = run_letters(store, plan, load_profile("bad-hersfeld"), tmp_path / "out",
-                          actor="test")
+                          actor="test", reprint=True)  # (letter_run wrote the others)
     assert cid not in run.letters
     assert (cid, "Anschrift ohne Postleitzahl und Ort: bitte die Adresse ergänzen") \
         in run.skipped

@@ -610,7 +610,10 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     _set_status(db, {closed: "abgeschlossen", unclear: "in_klaerung"})
     res = _letters(pid, db, tmp_path / "nochmal", "--clients", both)
     assert res.exit_code == 0, res.output
-    assert [p.name for p in (tmp_path / "nochmal").glob("brief_*.pdf")] == [f"brief_{fine}.pdf"]
+    # (the open case's visit has its letter: named, not written again)
+    assert not (tmp_path / "nochmal").exists()
+    assert f"1 Besuch hat schon einen Brief (vom {format_day(BEFORE)}), nicht noch einmal " \
+        f"geschrieben: {fine}" in _flat(res.output)
     assert (f"Kein Brief für {closed}: angekündigt, Fall inzwischen „abgeschlossen“: bitte "
             f"Absage (hausbesuch letters {pid} --correction)") in res.output
     assert f"Kein Brief für {unclear}: angekündigt, Fall inzwischen „in Klärung“" in res.output

@@ -90,7 +90,9 @@ def _audited(url: str) -> int:
 @pytest.mark.parametrize("legacy", [False, True], ids=["marked", "written-before-the-marker"])
 def test_a_new_version_replaces_the_letters_of_the_old_one(small, tmp_path, legacy):
     """After a re-plan, the letters of the visits it no longer holds and the PDF of the
-    team-day it dropped leave the folder; the command names them."""
+    team-day it dropped leave the folder; the command names them. The visits it keeps
+    have their letters: a run without --reprint writes none of them again and leaves the
+    folder as it is, refused (their letters would be gone from it; QA 32b F2)."""
     from hausbesuch.store import Store
 
     url, plan, newer = small
@@ -105,7 +107,12 @@ def test_a_new_version_replaces_the_letters_of_the_old_one(small, tmp_path, lega
         (out / LETTERS_MARKER).unlink()
     with Store.open(url) as store:
         store.save_plan(newer)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     res = _letters(newer.id, url, out)
+    assert res.exit_code == 2, res.output
+    assert "Briefe eines früheren Laufs für Besuche, die schon einen Brief haben" in res.output
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    res = _letters(newer.id, url, out, "--reprint")
     assert res.exit_code == 0, res.output
     assert _files(out) == {LETTERS_MARKER, "LIESMICH.txt", _bundle(kept),
                            *(f"brief_{s.client_id}.pdf" for s in kept.stops)}
@@ -131,7 +138,7 @@ def test_a_selection_never_clobbers_a_team_day_pdf(small, tmp_path):
     cid = route.stops[0].client_id
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     audited = _audited(url)
-    res = _letters(plan.id, url, out, "--clients", cid)
+    res = _letters(plan.id, url, out, "--clients", cid, "--reprint")
     assert res.exit_code == 2
     assert "Briefe eines früheren Laufs, die dieser Lauf mit --clients nicht neu schreibt" \
         in res.output
@@ -142,21 +149,21 @@ def test_a_selection_never_clobbers_a_team_day_pdf(small, tmp_path):
     _no_hidden_folders(tmp_path)
 
     again = tmp_path / "nachdruck"
-    res = _letters(plan.id, url, again, "--clients", cid)
+    res = _letters(plan.id, url, again, "--clients", cid, "--reprint")
     assert res.exit_code == 0, res.output
     assert "1 Brief und 1 Sammel-PDF (nur der Auswahl, je Team und Tag)" in res.output
     assert _files(again) == {LETTERS_MARKER, "LIESMICH.txt", f"brief_{cid}.pdf",
                              _bundle(route, "_auswahl")}
     # the same selection again, or a larger one, replaces it: no letter is dropped
     other = route.stops[1].client_id
-    res = _letters(plan.id, url, again, "--clients", f"{cid},{other}")
+    res = _letters(plan.id, url, again, "--clients", f"{cid},{other}", "--reprint")
     assert res.exit_code == 0, res.output
     assert _files(again) == {LETTERS_MARKER, "LIESMICH.txt", f"brief_{cid}.pdf",
                              f"brief_{other}.pdf", _bundle(route, "_auswahl")}
     assert _pages(again / _bundle(route, "_auswahl")) == 2
-    assert _letters(plan.id, url, again, "--clients", other).exit_code == 2
+    assert _letters(plan.id, url, again, "--clients", other, "--reprint").exit_code == 2
     # a whole run replaces a selection
-    res = _letters(plan.id, url, again)
+    res = _letters(plan.id, url, again, "--reprint")
     assert res.exit_code == 0, res.output
     assert _bundle(route) in _files(again) and _bundle(route, "_auswahl") not in _files(again)
     assert f"entfernt (nicht mehr angekündigt oder nicht neu geschrieben): " \
@@ -249,7 +256,8 @@ def test_a_run_that_fails_leaves_the_earlier_run_as_it_was(small, tmp_path, monk
 
     monkeypatch.setattr(letters_mod, "bind_announcements", refuse)
     with Store.open(url) as store, pytest.raises(RuntimeError, match="database gone"):
-        letters_mod.run_letters(store, plan, load_profile("bad-hersfeld"), out, actor="test")
+        letters_mod.run_letters(store, plan, load_profile("bad-hersfeld"), out, actor="test",
+                                reprint=True)
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     _no_hidden_folders(tmp_path)
 

@@ -124,7 +124,8 @@ def test_a_client_whose_announced_visit_was_called_off_gets_the_follow_up_text(
     bundle = _text(next(out.glob("sammel_brief_*_2026-12-09_auswahl.pdf")))
     assert bundle.count("Neuer Termin: Ihr Hausbesuch") == 3 and bundle.count(FIRST_WORDS) == 1
     # printed again (another folder): the same visit keeps its follow-up text
-    again = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--clients", off)
+    again = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--clients", off,
+                     "--reprint")
     assert again.exit_code == 0, again.output
     assert FOLLOW_WORDS in _text(tmp_path / "nachdruck" / f"brief_{off}.pdf")
 
@@ -203,7 +204,7 @@ def test_a_follow_up_without_an_earlier_letter_takes_the_built_in_text_and_stops
     assert {off, met, new, tried} <= announced
     # printed again: the met client's visit keeps the built-in text, and says so again
     again = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--clients", met,
-                     "--city", str(profile))
+                     "--city", str(profile), "--reprint")
     assert again.exit_code == 0, again.output
     assert "wir haben einen neuen Termin" in _text(tmp_path / "nachdruck" / f"brief_{met}.pdf")
     assert f"statt des eigenen: {met}." in _flat(again.output)

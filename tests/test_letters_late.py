@@ -83,8 +83,8 @@ def test_letters_written_in_time_say_nothing(planned_week, db, tmp_path):
 
 def test_a_letter_printed_again_is_judged_by_the_first_letter(planned_week, db, tmp_path):
     """The visits announced on Tuesday 01.12. (in time) and printed again on Friday 04.12.
-    are not listed: the client has the first letter. A Monday visit first announced on
-    Friday is."""
+    (``--reprint``) are not listed as late: the reprint carries the first letter's date,
+    which the client has. A Monday visit first announced on Friday is."""
     from sqlalchemy import update
 
     from hausbesuch.store import CaseVisitRow, Store
@@ -98,10 +98,13 @@ def test_a_letter_printed_again_is_judged_by_the_first_letter(planned_week, db, 
     with Store.open(db) as store, store.session() as s:
         s.execute(update(CaseVisitRow).where(CaseVisitRow.client_id == fresh).values(
             announced_at=None, promised_start=None, promised_end=None))
-    res = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", today=FRIDAY_BEFORE)
+    res = _letters(planned_week.plan_id, db, tmp_path / "nachdruck", "--reprint",
+                   today=FRIDAY_BEFORE)
     assert res.exit_code == 0, res.output
     said = _flat(res.output)
-    assert "Achtung: 1 Brief kommt per Post zu spät" in said
+    assert re.search(r"Datum:? 01\.12\.2026", _text(tmp_path / "nachdruck"
+                                                   / f"brief_{monday[1]}.pdf"))
+    assert "Achtung: 1 Brief kommt per Post zu spät (Brief vom Fr, 04.12.2026" in said
     assert f"Brief kommt zu spät für den Besuch am Mo, 07.12.2026 ({fresh})" in said
     assert not any(f"({cid}): bitte anrufen" in said for cid in monday[1:])
 

@@ -45,14 +45,26 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--correction", help="Korrekturbriefe für angekündigte Besuche, die der Plan "
                                "nicht mehr im angekündigten Zeitfenster hält.")
         ] = False,
+        reprint: Annotated[
+            bool, typer.Option("--reprint", help="Auch Besuche, die schon einen Brief haben "
+                               "(auch von einer früheren Version des Plans), noch einmal "
+                               "drucken: derselbe Brief mit dem Datum des ersten Briefs. "
+                               "Ohne diese Angabe werden sie nur genannt.")
+        ] = False,
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
-        """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch ab heute und ein
-        Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster werden gespeichert und gelten
-        für jeden späteren Plan."""
+        """Ankündigungsbriefe (PDF, DIN 5008) schreiben: einer je Besuch ab heute, der noch
+        keinen Brief hat, und ein Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster
+        werden gespeichert und gelten für jeden späteren Plan."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.letters import follow_up_lines, late_lines, run_letters
+        from hausbesuch.letters import (
+            already_lines,
+            follow_up_lines,
+            late_lines,
+            reprint_lines,
+            run_letters,
+        )
         from hausbesuch.store import Store
 
         wanted = _client_list(clients)
@@ -60,11 +72,15 @@ def register(app: typer.Typer) -> None:
             stored = store.load_plan(plan)
             profile = profile_for_plan(city, stored.city, store.plan_profile(plan))
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
-                              window_minutes=window_minutes, correction=correction)
+                              window_minutes=window_minutes, correction=correction,
+                              reprint=reprint)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
         per = "nur der Auswahl, je Team und Tag" if wanted is not None else "je Team und Tag"
-        if not run.folder_made:  # nothing written: no folder holding only the notice
+        if run.unchanged:  # nothing new: the earlier run's letters stay as they are
+            typer.echo(f"Keine neuen Briefe geschrieben; der Ordner {run.out_dir} bleibt, "
+                       "wie er ist.")
+        elif not run.folder_made:  # nothing written: no folder holding only the notice
             typer.echo(("Keine Korrekturbriefe nötig: kein angekündigter Besuch, den der Plan "
                         "nicht mehr hält" if correction and not run.skipped else
                         f"Keine {'Korrekturbriefe' if correction else 'Briefe'} geschrieben")
@@ -80,7 +96,9 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        for line in late_lines(run, profile):  # case ids only, as every line here
+        for line in [*already_lines(run), *reprint_lines(run)]:  # case ids only, as
+            typer.echo(line)  # every line here
+        for line in late_lines(run, profile):
             typer.echo(line)
         for line in follow_up_lines(run, profile):
             typer.echo(line)
