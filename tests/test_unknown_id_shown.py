@@ -101,3 +101,20 @@ def test_a_casework_refusal_does_not_repeat_a_name_typed_as_id(db):
         res = _run(*args, "--city", "bad-hersfeld", "--db", db, code=2)
         assert NAME not in res.stdout + res.stderr, (args, res.stderr)
         assert "Die angegebene Kundennummer ist in Bad Hersfeld nicht bekannt" in res.stderr
+
+
+@pytest.mark.parametrize("typed", ["Me\u200bie\u200br 12", "Weinstra\u00adsse-21",
+                                   "Schr\u00f6\u200bder", "M\u2060eier"])
+def test_invisible_characters_do_not_hide_a_name_typed_as_id(typed: str) -> None:
+    """Review 32 #3: a name broken up by invisible characters (zero-width space, soft
+    hyphen, word joiner) passed the name check and was quoted as an unknown id."""
+    from hausbesuch.casework.service import id_may_be_shown
+
+    assert not id_may_be_shown(typed)
+
+
+def test_an_id_with_an_invisible_character_may_still_be_quoted() -> None:
+    from hausbesuch.casework.service import id_may_be_shown, quoted_id
+
+    assert id_may_be_shown("K-10\u200b99")
+    assert quoted_id("K-10\u200b99") == "K-10\\u200b99"

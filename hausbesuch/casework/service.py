@@ -523,10 +523,20 @@ def id_may_be_shown(client_id: str, pattern: re.Pattern[str] | None = None) -> b
     ``Weinstrasse-21``, ``Meier 12``). A mistyped id column or argument may hold any of
     them, and refusals land in terminals, pages and logs. (No row belongs to an unknown
     id, so no row's own name or street is compared.) A well-formed unknown id („K-1099“)
-    may be quoted."""
+    may be quoted. Invisible characters (:data:`INVISIBLE`: a zero-width space, a soft
+    hyphen) do not hide a name: it is checked also without them (review 32 #3)."""
     from hausbesuch.clients import id_problem
 
-    return not id_problem(client_id, None, pattern=pattern)
+    seen = "".join(ch for ch in client_id if unicodedata.category(ch) not in INVISIBLE)
+    return not id_problem(client_id, None, pattern=pattern) and not id_problem(
+        seen, None, pattern=pattern)
+
+
+#: Unicode categories a message does not show as they are (control and format characters
+#: such as U+202E or a zero-width space, private use, unassigned, surrogates, line and
+#: paragraph separators): :func:`quoted_id` writes them out, :func:`id_may_be_shown`
+#: looks through them.
+INVISIBLE = ("Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp")
 
 
 #: what a refusal adds for an unknown id it does not repeat (:func:`id_may_be_shown`)
@@ -549,8 +559,7 @@ def quoted_id(client_id: str) -> str:
     out: list[str] = []
     size = 0
     for ch in client_id:
-        piece = (f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
-            "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch)
+        piece = f"\\u{ord(ch):04x}" if unicodedata.category(ch) in INVISIBLE else ch
         if size + len(piece) > ID_ECHO_SHORT:  # cut before a written character, not in it
             return "".join(out).rstrip() + "…"
         out.append(piece)
