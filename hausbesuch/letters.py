@@ -1526,19 +1526,21 @@ def reprint_lines(run: LetterRun) -> list[str]:
     out = []
     for d, ids in _by_letter((cid, d) for cid, d, _ in run.reprints):
         n = len(ids)
-        out.append(f"{n} {'Brief ist ein Nachdruck' if n == 1 else 'Briefe sind Nachdrucke'} "
-                   f"des schon geschriebenen Briefs vom {format_day(d)} (mit dessen Datum; "
-                   f"nur verschicken, wenn der erste Brief nicht verschickt wurde): "
-                   f"{', '.join(ids)}")
+        out.append(f"1 Brief ist ein Nachdruck des schon geschriebenen Briefs vom "
+                   f"{format_day(d)} (mit dessen Datum; nur verschicken, wenn der erste "
+                   f"Brief nicht verschickt wurde): {ids[0]}" if n == 1 else
+                   f"{n} Briefe sind Nachdrucke der schon geschriebenen Briefe vom "
+                   f"{format_day(d)} (mit deren Datum; nur verschicken, wenn die ersten "
+                   f"Briefe nicht verschickt wurden): {', '.join(ids)}")
     late = {cid for cid, *_ in run.late}
     if run.arrives is not None and (after := sorted(
             (cid for cid, _, day in run.reprints if day < run.arrives and cid not in late),
             key=id_key)):
-        visits, its = (("den Besuch", "sein") if len(after) == 1
-                       else ("die Besuche", "ihr"))
+        visits, where = (("den Besuch", "falls") if len(after) == 1
+                         else ("die Besuche", "wo"))
         out.append(f"Ein Nachdruck, der heute verschickt wird, ist erst am "
                    f"{format_day(run.arrives)} im Briefkasten: zu spät für {visits} bei "
-                   f"{', '.join(after)} (falls {its} erster Brief nicht verschickt wurde: "
+                   f"{', '.join(after)} ({where} der erste Brief nicht verschickt wurde: "
                    "bitte anrufen).")
     return out
 

@@ -101,9 +101,12 @@ def test_a_replan_writes_only_the_visits_without_a_letter(planned_week, db, tmp_
     assert res.exit_code == 0, res.output
     said = _flat(res.output)
     assert _written(again) == stops
-    line = (f"{n} {'Brief ist ein Nachdruck' if n == 1 else 'Briefe sind Nachdrucke'} des "
-            "schon geschriebenen Briefs vom Di, 01.12.2026 (mit dessen Datum; nur verschicken, "
-            f"wenn der erste Brief nicht verschickt wurde): {', '.join(kept)}")
+    line = ("1 Brief ist ein Nachdruck des schon geschriebenen Briefs vom Di, 01.12.2026 (mit "
+            "dessen Datum; nur verschicken, wenn der erste Brief nicht verschickt wurde): "
+            if n == 1 else
+            f"{n} Briefe sind Nachdrucke der schon geschriebenen Briefe vom Di, 01.12.2026 "
+            "(mit deren Datum; nur verschicken, wenn die ersten Briefe nicht verschickt "
+            "wurden): ") + ", ".join(kept)
     assert line in said
     assert line in _flat((again / "LIESMICH.txt").read_text(encoding="utf-8"))
     assert "schon einen Brief" not in said
@@ -200,7 +203,9 @@ def test_reprints_are_judged_by_the_date_they_carry(planned_week, db, tmp_path):
         assert _letter_date(_text(out / f"brief_{cid}.pdf")) == "04.12.2026"
     posted = ("Ein Nachdruck, der heute verschickt wird, ist erst am Mi, 09.12.2026 im "
               f"Briefkasten: zu spät für {'den Besuch' if len(tuesday) == 2 else 'die Besuche'}"
-              f" bei {', '.join(sorted(tuesday[1:], key=id_key))} (")
+              f" bei {', '.join(sorted(tuesday[1:], key=id_key))} "
+              f"({'falls' if len(tuesday) == 2 else 'wo'} der erste Brief nicht verschickt "
+              "wurde: bitte anrufen).")
     assert posted in said and posted in notice
     # the letter first written now: dated Monday, judged by Monday, under its own heading
     assert _letter_date(_text(out / f"brief_{fresh}.pdf")) == "07.12.2026"
