@@ -481,7 +481,10 @@ def _revisits_to_replan(store: Store, profile: Profile, plan, newest: str  # noq
     from hausbesuch.fields import format_day, format_moment
     from hausbesuch.planning.workflow import revisits_waiting
 
-    shown = plan if newest == plan.id else store.load_plan(newest)
+    # (a family's versions share their days: once over, nothing waits; review 32 #1)
+    if plan.start + timedelta(days=max(plan.days, 1) - 1) < clock.today():
+        return []
+    shown = plan if newest == plan.id else store.load_plan(newest, overview=True)
     return [(cid, f"{result_label(result)} am "
              + (format_day(day) if minute is None else format_moment(
                  datetime.combine(day, time()) + timedelta(minutes=minute)))
