@@ -243,3 +243,20 @@ def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path)
     third = cli.ok("replan", second.id, "--from", f"{start:%Y-%m-%d} 07:30", "--out",
                    str(tmp_path / "neu2"), "--time-limit", "1", "--db", db)
     assert third.count(f"Hinweis: {note}") == 1, third
+    # a note on districts the plan no longer uses (a district file of an earlier version,
+    # review 32 #4): the re-plan drops it and says what holds now
+    stale = ("Der Bezirk aus alt.geojson liegt nicht im Gebiet des OSM-Auszugs x.osm.pbf. "
+             "Gehört die Bezirksdatei zu einer anderen Stadt? So erhält jede Adresse den "
+             "Bezirk „außerhalb“.")
+    with Store.open(db) as store:
+        third_id = store.latest_plan("Bad Hersfeld").id
+    with Store.open(db) as store, store.session() as s:
+        params = json.loads(s.scalar(select(PlanRow.params).where(PlanRow.id == third_id)))
+        params["warnings"].append(stale)
+        s.execute(update(PlanRow).where(PlanRow.id == third_id)
+                  .values(params=json.dumps(params)))
+    fourth = cli.ok("replan", third_id, "--from", f"{start:%Y-%m-%d} 08:00", "--out",
+                    str(tmp_path / "neu3"), "--time-limit", "1", "--db", db)
+    assert "alt.geojson" not in fourth and fourth.count(f"Hinweis: {note}") == 1, fourth
+    with Store.open(db) as store:
+        assert stale not in store.latest_plan("Bad Hersfeld").warnings

@@ -1790,7 +1790,7 @@ def _replan(
                            + pin_notes + _taken_up_note(new_ids)
                            + [_moved_note(c) for c in moved])
     # (the districts' notes are carried on: added only to a version made before it had them)
-    params["warnings"] += [n for n in _district_notes(districts) if n not in params["warnings"]]
+    params["warnings"] += _district_notes(districts)  # (as they are now: _REMADE_NOTE)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     worded = {u.client_id for u in unassigned}  # (revisits among them: worded already)
@@ -1863,7 +1863,15 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} bis \d\d:\d\d Uhr abgemeldet "
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
-    r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa ")
+    r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
+    # the districts' notes (_district_notes: the districts as the re-plan finds them; a
+    # district file set or changed since must not leave the old note, review 32 #4)
+    r"|Keine Bezirksgrenzen verfügbar: |Keine Ortsteil-Knoten \(place="
+    r"|Keine vollständigen OSM-Bezirksgrenzen auf admin_level "
+    r"|\d+ Bezirksgrenze\(n\) auf admin_level "
+    r"|Die Bezirksdatei .+ (?:nennt kein Koordinatensystem|wurde von .+ nach WGS84 umgerechnet)"
+    r"|\d+ Objekt\(e\) ohne Flächengeometrie in "
+    r"|(?:Der Bezirk|Keiner der \d+ Bezirke) aus .+ im Gebiet des OSM-Auszugs ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
