@@ -94,6 +94,7 @@ def test_a_replan_from_a_past_moment_plans_the_old_list_from_today_on(week, tmp_
     listed = {u.client_id for u in plan.unassigned}
     added = [(r.day, s.client_id, s.start) for r in new.routes for s in r.stops
              if s.client_id in listed]
+    assert added  # (the list's cases are planned from the moment on: checked below)
     assert all(at >= moment for _, _, at in added), added
     # (QA 31: two of them were planned into Wednesday, with Thursday as today)
     midnight = datetime.combine(thursday, datetime.min.time())

@@ -61,7 +61,8 @@ def test_failed_tries_waiting_for_a_replan_are_listed_until_it_runs(
     # plans it, and the plan page and *Ergebnisse* say so, with the try's day and time
     wednesday = monday + timedelta(days=2)
     said = (f"1 Besuch ohne Kontakt wartet auf „Neu planen“ von Plan {v1.id}; erst dann "
-            f"wird der nächste Versuch eingeplant: {tried.client_id}: Nicht angetroffen am "
+            f"wird der nächste Versuch eingeplant, soweit im Plan noch ein Tag dafür frei ist: "
+            f"{tried.client_id}: Nicht angetroffen am "
             f"{format_moment(at)}; nächster Versuch frühestens {format_day(wednesday)}")
     for path in (f"/plaene/{v1.id}", f"/plaene/{v1.id}/ergebnisse"):
         page = kora.get(path)
