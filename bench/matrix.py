@@ -26,6 +26,7 @@ it; compare the ratios, not the absolute numbers.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import statistics
 import sys
@@ -41,7 +42,8 @@ from geodata import _ch  # noqa: E402
 from geodata.matrix import travel_matrix  # noqa: E402
 from geodata.network import load_network, nearest_nodes  # noqa: E402
 
-DEFAULT_OSM = REPO.parent / "shared" / "data" / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
+SHARED = Path(os.environ.get("HAUSBESUCH_SHARED_DATA", REPO.parent / "shared" / "data"))
+DEFAULT_OSM = SHARED / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
 
 
 def random_points(net, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

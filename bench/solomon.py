@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import tempfile
 import time
@@ -41,7 +42,7 @@ from routing.solomon import SolomonInstance, euclidean_length, load  # noqa: E40
 from routing.solve import solve  # noqa: E402
 from routing.vroom_json import problem_to_json, solution_from_json  # noqa: E402
 
-DATA = REPO.parent / "shared" / "data" / "vrp"
+DATA = Path(os.environ.get("HAUSBESUCH_SHARED_DATA", REPO.parent / "shared" / "data")) / "vrp"
 
 
 def run_ours(problem, tl: float, threads: int, seed: int | None = None) -> Solution:

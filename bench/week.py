@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 import tempfile
 import time
@@ -74,7 +75,8 @@ from routing.schedule import schedule  # noqa: E402
 from routing.solve import solve  # noqa: E402
 from routing.vroom_json import problem_to_json, solution_from_json  # noqa: E402
 
-EXTRACT = REPO.parent / "shared" / "data" / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
+SHARED = Path(os.environ.get("HAUSBESUCH_SHARED_DATA", REPO.parent / "shared" / "data"))
+EXTRACT = SHARED / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
 
 
 def street_matrix(n_points: int, seed: int, radius_m: float = 4000.0):
