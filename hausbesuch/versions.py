@@ -165,10 +165,10 @@ class PlanDeletion:
 
 
 def _team_days(rows: Sequence[tuple[str, date]]) -> str:
-    from hausbesuch.fields import count
+    from hausbesuch.fields import count, format_day
 
     days = sorted(set(rows), key=lambda r: (r[1], r[0]))
-    shown = ", ".join(f"Team {team} am {day:%d.%m.%Y}" for team, day in days[:_SHOWN])
+    shown = ", ".join(f"Team {team} am {format_day(day)}" for team, day in days[:_SHOWN])
     return (f"{count(len(days), 'Team-Tag', 'Team-Tage')}: " + shown
             + (" …" if len(days) > _SHOWN else ""))
 

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from hausbesuch import clock
 from hausbesuch.cli import app
+from hausbesuch.fields import WEEKDAYS_DE
 from tests.planning_fixtures import real_addresses
 from tests.test_purge import (  # noqa: F401 - _december_clock: the module's clock fixture
     SATURDAY,
@@ -106,7 +107,9 @@ def test_the_valid_version_with_open_visits_is_refused(weeks, tmp_path):
     assert "wird nicht gelöscht" in err and "offene Besuche" in err, err
     assert f"hausbesuch replan {newest} --from" in err, err
     team, day = weeks["team_day"]
-    assert f"Team {team} am {day:%d.%m.%Y}" in err, err
+    # the team-day with its weekday, as every page and message writes a day
+    text = " ".join(err.split())
+    assert f"Team {team} am {WEEKDAYS_DE[day.weekday()]}, {day:%d.%m.%Y}" in text, err
     assert newest in _plan_ids(db)
     assert not any(_name(i) in out + err for i in range(10))
 
