@@ -14,7 +14,7 @@ from typing import Any
 
 from hausbesuch import clock
 from hausbesuch.errors import UserError
-from hausbesuch.fields import WEEKDAYS_DE
+from hausbesuch.fields import WEEKDAYS_DE, format_day, format_days
 
 #: Longest range entered at once (a typo like 2027 for 2026 would otherwise add a year).
 MAX_DAYS = 92
@@ -23,8 +23,8 @@ MAX_DAYS = 92
 def _days(first: date, last: date | None) -> list[date]:
     last = last or first
     if last < first:
-        raise UserError(f"Abwesenheit: „bis“ ({last:%d.%m.%Y}) liegt vor „von“ "
-                        f"({first:%d.%m.%Y}).")
+        raise UserError(f"Abwesenheit: „bis“ ({format_day(last)}) liegt vor „von“ "
+                        f"({format_day(first)}).")
     n = (last - first).days + 1
     if n > MAX_DAYS:
         raise UserError(f"Abwesenheit: {n} Tage auf einmal sind zu viele (höchstens "
@@ -58,8 +58,8 @@ def add(store: Any, city: str, team_id: str, first: date, last: date | None = No
         works = workdays[team_id]
         days = [d for d in days if d.weekday() in works]
         if not days:
-            when = f"am {first:%d.%m.%Y}" if last in (None, first) else \
-                f"vom {first:%d.%m.%Y} bis {last:%d.%m.%Y}"
+            last = last or first
+            when = f"{'am' if last == first else 'vom'} {format_days(first, last)}"
             raise UserError(f"Team „{team_id}“ arbeitet {when} an keinem Tag (Arbeitstage: "
                             f"{', '.join(WEEKDAYS_DE[w] for w in sorted(works))}); nichts "
                             "eingetragen.")

@@ -78,11 +78,23 @@ def test_only_the_days_a_team_works_are_marked(sqlite_store):
                         teams=teams, actor="kora") == 3
     assert [d for _, d in absences.listed(sqlite_store, CITY)] == [
         date(2026, 12, 14), date(2026, 12, 16), date(2026, 12, 18)]
-    with pytest.raises(UserError, match=r"Team „mmf“ arbeitet vom 19.12.2026 bis 20.12.2026 "
-                       r"an keinem Tag \(Arbeitstage: Mo, Mi, Fr\); nichts eingetragen"):
+    with pytest.raises(UserError, match=r"Team „mmf“ arbeitet vom Sa, 19.12.2026 bis So, "
+                       r"20.12.2026 an keinem Tag \(Arbeitstage: Mo, Mi, Fr\); nichts "
+                       r"eingetragen"):
         absences.add(sqlite_store, CITY, "mmf", date(2026, 12, 19), date(2026, 12, 20),
                      teams=teams, actor="kora")
     assert len(absences.listed(sqlite_store, CITY)) == 3
+    with pytest.raises(UserError, match=r"Team „mmf“ arbeitet am So, 20.12.2026 an keinem "):
+        absences.add(sqlite_store, CITY, "mmf", date(2026, 12, 20), teams=teams, actor="kora")
+
+
+def test_an_absence_ending_before_it_starts_names_both_days_with_their_weekday(sqlite_store):
+    """The days of the refusal read as every message writes a day."""
+    with pytest.raises(UserError) as refused:
+        absences.add(sqlite_store, CITY, "team-1", date(2026, 12, 15), date(2026, 12, 14),
+                     teams=["team-1"], actor="kora")
+    assert str(refused.value) == ("Abwesenheit: „bis“ (Mo, 14.12.2026) liegt vor „von“ "
+                                  "(Di, 15.12.2026).")
 
 
 @pytest.fixture(scope="module")
@@ -116,8 +128,13 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     common = ["--city", "bad-hersfeld", "--db", db]
     ok("import", str(listed_db / "kunden.csv"), *common)
     out = ok("absence", "add", "team-2", "15.12.2026", *common)
-    assert "(1 Tag neu eingetragen)" in out
-    assert "team-2: 15.12.2026" in ok("absence", "list", "--von", "14.12.2026", *common)
+    assert "Team team-2 am Di, 15.12.2026 abwesend (1 Tag neu eingetragen)." in out, out
+    out = ok("absence", "add", "team-1", "17.12.2026", "--bis", "18.12.2026", *common)
+    assert "Team team-1 vom Do, 17.12.2026 bis Fr, 18.12.2026 abwesend (2 Tage neu " \
+        "eingetragen)." in out, out
+    assert ok("absence", "list", "--von", "14.12.2026", *common).splitlines() == [
+        "team-2: Di, 15.12.2026", "team-1: Do, 17.12.2026 bis Fr, 18.12.2026"]
+    ok("absence", "remove", "team-1", "17.12.2026", "--bis", "18.12.2026", *common)
     res = run("absence", "add", "team-7", "15.12.2026", *common)
     assert res.exit_code == 2 and "gibt es nicht" in res.output
     out = ok("plan", *common, "--start", START.isoformat(), "--days", "3", "--out",

@@ -123,7 +123,7 @@ def test_absences_are_listed_from_berlins_today(monkeypatch: pytest.MonkeyPatch,
     url = _absent_team(tmp_path)
     with server_clock(monkeypatch, WINTER):  # Tuesday in Berlin, Monday in UTC
         out = ok("absence", "list", "--city", "bad-hersfeld", "--db", url)
-    assert out.strip() == "team-1: 07.01.2031"
+    assert out.strip() == "team-1: Di, 07.01.2031"
 
 
 def test_the_teams_page_offers_berlins_today(monkeypatch: pytest.MonkeyPatch,

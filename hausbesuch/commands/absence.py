@@ -21,6 +21,7 @@ from hausbesuch.commands._common import (
     user_errors,
 )
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_days
 
 TeamArgument = Annotated[str, typer.Argument(metavar="TEAM", help="Kennung des Teams.")]
 FromArgument = Annotated[str, typer.Argument(metavar="VON", help="Erster Tag (TT.MM.JJJJ).")]
@@ -58,8 +59,8 @@ def register(app: typer.Typer) -> None:
                 typer.echo(warning, err=True)
             n = absences.add(store, profile.name, team, start, last,
                              teams=city_teams(store, profile, teams), actor=cli_actor())
-        span = f"am {start:%d.%m.%Y}" if last in (None, start) else \
-            f"vom {start:%d.%m.%Y} bis {last:%d.%m.%Y}"
+        last = last or start
+        span = f"{'am' if last == start else 'vom'} {format_days(start, last)}"
         typer.echo(f"Team {team} {span} abwesend ({count(n, 'Tag', 'Tage')} neu "
                    "eingetragen).")
 
@@ -108,4 +109,4 @@ def register(app: typer.Typer) -> None:
                        + (f" {hint}" if hint else ""))
             return
         for team, a, b in found:
-            typer.echo(f"{team}: {a:%d.%m.%Y}" + (f"–{b:%d.%m.%Y}" if b != a else ""))
+            typer.echo(f"{team}: {format_days(a, b)}")
