@@ -74,8 +74,10 @@ def past_start(first: date, label: str = "Erster Tag") -> str | None:
     """Why a span beginning on ``first`` lies in the past (before :func:`today`; today
     itself is fine), in the words of the plan form (``label``: how the form or the option
     names the first day); ``None`` when it does not."""
+    from hausbesuch.fields import format_day  # (fields imports this module)
+
     current = today()
     if first >= current:
         return None
-    return (f"{label}: {first:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
-            f"{current:%d.%m.%Y}).")
+    return (f"{label}: {format_day(first)} liegt in der Vergangenheit (heute ist "
+            f"{format_day(current)}).")

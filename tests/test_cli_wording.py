@@ -402,8 +402,9 @@ def test_plan_warns_of_a_first_day_before_today(small):
     the tests plan weeks gone) but says so, in the form's words (QA 15 a, F5)."""
     d, db, common, _, plan = small  # planned from START while today is two weeks later
     today = START + timedelta(days=14)
-    assert (f"Warnung: --start: {START:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
-            f"{today:%d.%m.%Y}). Besuche an vergangenen Tagen werden trotzdem eingeplant; "
+    # the days it describes with their weekday; the one to type as it is typed
+    assert (f"Warnung: --start: Mo, {START:%d.%m.%Y} liegt in der Vergangenheit (heute ist "
+            f"Mo, {today:%d.%m.%Y}). Besuche an vergangenen Tagen werden trotzdem eingeplant; "
             f"für einen Plan ab heute --start {today:%d.%m.%Y} angeben.") in plan, plan
     # on the day itself, in a database of its own: the fixture's plan holds K-1 on START
     # (the test ran only after a test that recorded its outcome, QA 32)

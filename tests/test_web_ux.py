@@ -30,6 +30,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from hausbesuch.fields import WEEKDAYS_DE
 from tests.browser import launch
 from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
@@ -225,7 +226,8 @@ def test_plan_form_refuses_a_span_that_began_before_today(
         assert r.status_code == 400, start
         message = _alert(r.text)
         assert message.startswith("Erster Tag: ") and "liegt in der Vergangenheit" in message
-        assert "„Erster Tag“" in message and f"heute ist {today:%d.%m.%Y}" in message
+        assert "„Erster Tag“" in message and f"heute ist {WEEKDAYS_DE[today.weekday()]}, {today:%d.%m.%Y})" \
+            in message
         assert f'name="start" value="{start}"' in r.text and 'name="tage" value="5"' in r.text
         assert "<h2>Gespeicherte Pläne</h2>" in r.text
     assert [j.id for j in jobs.recent(site.store, CITY)] == queued
@@ -240,7 +242,7 @@ def test_plan_form_refuses_a_span_that_began_before_today(
     r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
                                        "start": friday.isoformat(), "tage": "1"})
     assert r.status_code == 400
-    assert f"Erster Tag: {friday:%d.%m.%Y} liegt in der Vergangenheit" in _alert(r.text)
+    assert f"Erster Tag: Fr, {friday:%d.%m.%Y} liegt in der Vergangenheit" in _alert(r.text)
     r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
                                        "start": monday.isoformat(), "tage": "1"})
     assert r.status_code == 303 and r.headers["location"].startswith("/auftraege/")
