@@ -37,6 +37,14 @@ def test_plan_options_refuse_impossible_values(kwargs, fragment):
         PlanOptions(**args)
 
 
+def test_a_start_out_of_bounds_is_named_with_the_bounds_and_their_weekdays():
+    """The days read as the web form's refusal of the same bounds (planjobs)."""
+    with pytest.raises(UserError) as refused:
+        PlanOptions(start=date(9999, 12, 31))
+    assert str(refused.value) == ("--start: Fr, 31.12.9999 liegt nicht zwischen "
+                                  "Sa, 01.01.2000 und Di, 31.12.2199.")
+
+
 def test_deeply_nested_team_and_profile_files(tmp_path):
     from hausbesuch.config import load_profile
     from hausbesuch.errors import ProfileError

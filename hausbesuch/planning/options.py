@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_day
 from hausbesuch.plandata import Plan
 
 #: ``progress(stage, fraction)``: a German stage description and the overall fraction done.
@@ -52,8 +53,8 @@ class PlanOptions:
             raise UserError(f"--seed: eine ganze Zahl von 0 bis {2**32 - 1}, erhalten {self.seed}.")
         if not EARLIEST_START <= self.start <= LATEST_START:
             raise UserError(
-                f"--start: {self.start:%d.%m.%Y} liegt nicht zwischen "
-                f"{EARLIEST_START:%d.%m.%Y} und {LATEST_START:%d.%m.%Y}."
+                f"--start: {format_day(self.start)} liegt nicht zwischen "
+                f"{format_day(EARLIEST_START)} und {format_day(LATEST_START)}."
             )
 
     def to_dict(self) -> dict[str, Any]:
