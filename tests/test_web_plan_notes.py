@@ -214,7 +214,7 @@ def test_a_team_is_taken_out_and_brought_back_from_the_plan_page(
     assert said == ("Team abmelden: Team „team-9“ gibt es in diesem Plan nicht (Teams: "
                     "team-1, team-2)."), said
     said = refused("team_wieder", team_wieder=team)
-    assert said == (f"Team wieder einplanen: Team „team-1“ ist am {monday:%d.%m.%Y} in "
+    assert said == (f"Team wieder einplanen: Team „team-1“ ist am Mo, {monday:%d.%m.%Y} in "
                     "diesem Plan nicht abgemeldet."), said
     # without the token: refused, nothing queued
     r = kora.post(f"/plaene/{plan_id}/neu-planen", data={"team_abmelden": team})

@@ -27,7 +27,7 @@ from hausbesuch.caseids import id_key
 from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_clock
+from hausbesuch.fields import format_clock, format_day
 from hausbesuch.maps import ROUTE_PALETTE
 from hausbesuch.planning.options import MAX_DAYS
 from hausbesuch.store import ClientRow, PlanInfo, PlanRow, Store, StoreError
@@ -478,7 +478,7 @@ def _revisits_to_replan(store: Store, profile: Profile, plan, newest: str  # noq
     revisit only its „Neu planen“ plans (:func:`hausbesuch.planning.workflow.
     revisits_waiting`; closing notes 31: no page said so)."""
     from hausbesuch.casework.rules import result_label
-    from hausbesuch.fields import format_day, format_moment
+    from hausbesuch.fields import format_moment
     from hausbesuch.planning.workflow import revisits_waiting
 
     # (a family's versions share their days: once over, nothing waits; review 32 #1)
@@ -747,9 +747,9 @@ def _replan_team_input(offer: dict, off: str, back: str) -> tuple[list[str], lis
         raise _Refused(f"Team abmelden: Team „{echo(off)}“ gibt es in diesem Plan nicht "
                        f"(Teams: {', '.join(offer['teams'])}).", "team_abmelden")
     if back and back not in offer["out"]:
-        day = offer["moment"]
+        day = format_day(offer["moment"].date())
         raise _Refused(
-            f"Team wieder einplanen: Team „{echo(back)}“ ist am {day:%d.%m.%Y} in diesem Plan "
+            f"Team wieder einplanen: Team „{echo(back)}“ ist am {day} in diesem Plan "
             "nicht abgemeldet" + (f" (abgemeldet: {', '.join(offer['out'])})." if offer["out"]
                                   else "."), "team_wieder")
     if off and off == back:
