@@ -268,7 +268,8 @@ def test_cases_not_to_erase_are_refused_by_name_with_the_reason(history, tmp_pat
     # purge), in German, with exit code 2 and nothing changed; a status without one is set
     out = run("status", "E00", "--set", "offen", "--reason", "Herr Ottokar Blümlein rief an",
               "--city", "bad-hersfeld", "--db", db, code=2)
-    assert "Die Daten von E00 wurden am " in out and "ein neuer Grund wird nicht " \
+    assert f"Die Daten von E00 wurden am Do, {CLOCK_START:%d.%m.%Y} gelöscht" in out, out
+    assert "ein neuer Grund wird nicht " \
         "gespeichert; den Status ohne Grund setzen." in out, out
     assert "Ottokar Blümlein" not in _all_text(db)
     run("status", "E00", "--set", "offen", "--city", "bad-hersfeld", "--db", db)
@@ -586,7 +587,7 @@ def test_a_case_waiting_for_its_cancellation_letter_keeps_its_address(history, t
         plan = store.load_plan(again)
     assert "E02" not in {s.client_id for r in plan.routes for s in r.stops}
     assert [r.reason for r in plan.rejected if r.id == "E02"] == [
-        f"Die Daten des Falls wurden am {CLOCK_START:%d.%m.%Y} gelöscht: erst die "
+        f"Die Daten des Falls wurden am Do, {CLOCK_START:%d.%m.%Y} gelöscht: erst die "
         "Kundenliste mit dem Fall einlesen."]
 
 

@@ -43,6 +43,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.caseids import id_key
+from hausbesuch.fields import format_day
 from hausbesuch.store import (
     AddressFixRow,
     ClientRow,
@@ -94,10 +95,10 @@ def _chunks(ids: Sequence[str]) -> list[list[str]]:
 
 
 def erased_note(at: datetime, client_id: str | None = None) -> str:
-    """``Die Daten des Falls wurden am 03.12.2026 gelöscht`` (with ``client_id``: ``Die
+    """``Die Daten des Falls wurden am Do, 03.12.2026 gelöscht`` (with ``client_id``: ``Die
     Daten von K-1 wurden …``): the one wording of every message about an erased case."""
     who = f"von {client_id}" if client_id else "des Falls"
-    return f"Die Daten {who} wurden am {at:%d.%m.%Y} gelöscht"
+    return f"Die Daten {who} wurden am {format_day(at)} gelöscht"
 
 
 #: What stands instead of the message of a web job that named an erased case.
