@@ -89,9 +89,9 @@ def test_a_time_in_the_datum_cell_of_the_list_pins_the_time(tmp_path):
     assert {k: (r.pin_day, r.pin_time_min) for k, r in rows.items()} == {
         "T-1": (date(2027, 1, 7), 600), "T-2": (date(2026, 12, 8), 840),
         "T-4": (date(2026, 12, 8), None), "T-5": (date(2026, 12, 8), 840)}
-    assert "festgelegt laut Liste: 07.01.2027, 10:00 Uhr" in ok("status", "T-1", *_common(db))
+    assert "festgelegt laut Liste: Do, 07.01.2027, 10:00 Uhr" in ok("status", "T-1", *_common(db))
     status = ok("status", "T-4", *_common(db))
-    assert "festgelegt laut Liste: 08.12.2026\n" in status, status
+    assert "festgelegt laut Liste: Di, 08.12.2026\n" in status, status
 
 
 def test_an_excel_date_time_cell_pins_the_time(tmp_path):
@@ -117,7 +117,7 @@ def test_status_shows_the_pinned_time(tmp_path):
         ["S-2", *_address(2), "team-1", "", ""],
     ])
     ok("import", str(path), *_common(db))
-    assert ("festgelegt laut Liste: Team team-1, 08.12.2026, 10:00 Uhr"
+    assert ("festgelegt laut Liste: Team team-1, Di, 08.12.2026, 10:00 Uhr"
             in ok("status", "S-1", *_common(db)))
     status = ok("status", "S-2", *_common(db))
     assert "festgelegt laut Liste: Team team-1\n" in status, status

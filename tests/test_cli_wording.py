@@ -10,6 +10,7 @@ words; ``link`` names its arguments as its help does.
 from __future__ import annotations
 
 import csv
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -320,7 +321,10 @@ def test_status_of_a_final_case_shows_no_revisit_rule(small):
     out = ok("status", "k-1", "--set", "erreicht", "--reason", "hat angerufen", *common)
     headline = out.splitlines()[0]
     assert headline == "K-1: erreicht (Kontakt hergestellt); hat angerufen", out
-    assert "Besuch 07.12.2026: nicht angetroffen" in out
+    assert "Besuch Mo, 07.12.2026: nicht angetroffen" in out
+    # the status history: each change at its moment, with the weekday
+    assert re.search(r"^  (Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr "
+                     r"erreicht: hat angerufen \(", out, re.M), out
     out = ok("status", "K-1", "--set", "Erreicht", "--reason", "nochmal", *common)
     assert out.startswith("Der Status war schon „erreicht“; nichts geändert.\n"), out
     assert "nochmal" not in out

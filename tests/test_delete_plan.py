@@ -193,6 +193,8 @@ def test_without_yes_it_asks_first(weeks, tmp_path):
     v1, v2, v3 = weeks["week2"]
     out, _ = _delete(db, v1, code=1, input="nein\n")
     assert f"Zu löschen: Plan {v1}" in out and "Nichts gelöscht." in out, out
+    assert f"Zu löschen: Plan {v1} (Bad Hersfeld, Mo, 14.12.2026 bis Fr, 18.12.2026, " \
+        "Version 1, " in out, out
     assert "Tageslink geht auf " f"Plan {v2} über" in out, out
     assert v1 in _plan_ids(db)
     _, _ = _delete(db, v1, code=1, input="")  # no answer: no

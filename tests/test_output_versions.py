@@ -197,3 +197,11 @@ def test_plans_says_which_version_follows_which_and_which_is_current(versions, t
         v2.id: f"2, folgt auf {v1.id} (ersetzt durch Version 3: {v3.id})",
         v3.id: f"3, folgt auf {v2.id} (aktuell)",
     }
+    # the span and the moment made as the pages write them, with the weekday
+    days = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+    row = next(line.split(" | ") for line in cli.ok(
+        "plans", "--city", "bad-hersfeld", "--db", db).splitlines() if line.startswith(v1.id))
+    first, last, made = v1.start, v1.start + timedelta(days=v1.days - 1), v1.created_at
+    assert row[2] == (f"{days[first.weekday()]}, {first:%d.%m.%Y} bis "
+                      f"{days[last.weekday()]}, {last:%d.%m.%Y}"), row
+    assert row[-1] == f"{days[made.weekday()]}, {made:%d.%m.%Y}, {made:%H:%M} Uhr", row

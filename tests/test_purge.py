@@ -398,7 +398,7 @@ def test_an_old_plan_is_written_again_without_the_erased_cases_data(history, tmp
         drawn = {tuple(p) for path in _plan_paths(store, plan).values() for p in path}
         assert not house & drawn
     plans = run("plans", "--city", "bad-hersfeld", "--db", db)
-    first = re.findall(r"^(\d{8}-\d{6}-[0-9a-f]{6}) \| Bad Hersfeld \| 07\.12\.2026", plans,
+    first = re.findall(r"^(\d{8}-\d{6}-[0-9a-f]{6}) \| Bad Hersfeld \| Mo, 07\.12\.2026 bis ", plans,
                        re.M)
     assert first, plans
     out = tmp_path / "neu"

@@ -85,7 +85,7 @@ def _assert_read_whole(db: str, out: str, source: Path) -> None:
     assert rows["M-1"].address == "Breitenstraße 24, 36251 Bad Hersfeld"
     assert {k: r.input_row for k, r in rows.items()} == {"M-1": 3, "M-2": 4, "M-3": 5}
     assert (rows["M-1"].pin_day, rows["M-1"].pin_time_min) == (date(2026, 12, 8), 600)
-    assert "festgelegt laut Liste: 08.12.2026, 10:00 Uhr" in cli.ok(
+    assert "festgelegt laut Liste: Di, 08.12.2026, 10:00 Uhr" in cli.ok(
         "status", "M-1", *city_db(db))
 
 
@@ -185,7 +185,7 @@ def _assert_read_from_row(db: str, out: str, source: Path, top: int) -> None:
     assert {k: (r.street, r.housenumber, r.postcode, r.town) for k, r in rows.items()} \
         == EXPECTED
     assert (rows["M-1"].pin_day, rows["M-1"].pin_time_min) == (date(2026, 12, 8), 600)
-    assert "festgelegt laut Liste: 08.12.2026, 10:00 Uhr" in cli.ok(
+    assert "festgelegt laut Liste: Di, 08.12.2026, 10:00 Uhr" in cli.ok(
         "status", "M-1", *city_db(db))
 
 

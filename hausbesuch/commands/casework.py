@@ -32,6 +32,7 @@ from hausbesuch.commands._common import (
     visible_controls,
 )
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_day, format_days, format_moment
 
 
 def _street_fixes(street: list, *, of: bool = False) -> str:  # type: ignore[type-arg]
@@ -498,13 +499,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                       if st.pin_day and st.pin_time_min is not None else None)
             typer.echo(f"  festgelegt{' ' + source if source else ''}: "
                        + ", ".join(x for x in (st.pin_team and f"Team {st.pin_team}",
-                                               st.pin_day and f"{st.pin_day:%d.%m.%Y}", pin_at)
+                                               st.pin_day and format_day(st.pin_day), pin_at)
                                    if x))
         for at, status, why, who in history:
-            typer.echo(f"  {at:%d.%m.%Y %H:%M} {_status_word(status)}: {printable(why)} "
+            typer.echo(f"  {format_moment(at)} {_status_word(status)}: {printable(why)} "
                        f"({printable(who)})")
         for o in outcomes:
-            typer.echo(f"  Besuch {o['day']:%d.%m.%Y}: {printable(o['label'])}")
+            typer.echo(f"  Besuch {format_day(o['day'])}: {printable(o['label'])}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
         for text, _ in missing:
@@ -833,9 +834,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    "eingeplant | abgelehnt | erstellt")
         for p in plans:
             last = p.start + timedelta(days=p.days - 1)
-            typer.echo(f"{p.id} | {p.city} | {p.start:%d.%m.%Y}–{last:%d.%m.%Y} | "
+            typer.echo(f"{p.id} | {p.city} | {format_days(p.start, last)} | "
                        f"{version_words(p.id, versions, newest_of)} | {p.routes} | {p.visits} | "
-                       f"{p.unassigned} | {p.rejected} | {p.created_at:%d.%m.%Y %H:%M}")
+                       f"{p.unassigned} | {p.rejected} | {format_moment(p.created_at)}")
 
     @app.command("show")
     @user_errors
@@ -989,7 +990,7 @@ def _echo_plan_deletion(d) -> None:  # noqa: ANN001 - hausbesuch.versions.PlanDe
     from datetime import timedelta
 
     last = d.start + timedelta(days=d.days - 1)
-    typer.echo(f"Zu löschen: Plan {d.plan_id} ({d.city}, {d.start:%d.%m.%Y}–{last:%d.%m.%Y}, "
+    typer.echo(f"Zu löschen: Plan {d.plan_id} ({d.city}, {format_days(d.start, last)}, "
                f"Version {d.version}, {count(d.visits, 'geplanter Besuch', 'geplante Besuche')})"
                + (f"; ersetzt durch {', '.join(d.successors)}" if d.successors else "") + ".")
     if d.links_moved:
