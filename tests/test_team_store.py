@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import csv
 import random
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -145,7 +145,7 @@ def test_plan_uses_the_stored_teams(tmp_path, bad_hersfeld_pbf):
     assert res.exit_code == 2 and "keine Teams gespeichert" in res.output
 
 
-def test_the_summary_shows_days_start_and_end_and_languages(tmp_path):
+def test_the_summary_shows_days_start_and_end_and_languages(tmp_path, monkeypatch):
     """``hausbesuch teams`` shows what the plans keep of each team (QA 19d #2): its days
     when not Mo–Fr, its own start and end point when not the depot, its languages; a
     team at the depot on Mo–Fr without languages shows none of them."""
@@ -164,8 +164,15 @@ tage = ["Mo", "Mi", "Fr"]
 sprachen = ["Russisch"]
 """, encoding="utf-8")
     common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "t.sqlite")]
+    from hausbesuch import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 7, 10, 5))
     ok("teams", "--set", str(tmp_path / "teams.toml"), *common)
-    shown = {line.split(":")[0].strip(): line for line in ok("teams", *common).splitlines()}
+    out = ok("teams", *common)
+    # when they were stored, as the teams page writes it: with the weekday
+    assert out.splitlines()[0] == ("Teams von Bad Hersfeld (gespeichert aus „teams.toml“ am "
+                                   "Mo, 07.12.2026, 10:05 Uhr):"), out
+    shown = {line.split(":")[0].strip(): line for line in out.splitlines()}
     # review 19b #4: the extra parts are joined with „; “, consecutive days are a range,
     # and coordinates are labelled (the file takes [Länge, Breite])
     assert shown["nord"].endswith(", höchstens 5 Besuche; Tage: Mo–Mi; "

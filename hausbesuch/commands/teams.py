@@ -14,7 +14,7 @@ import typer
 
 from hausbesuch.commands._common import CityOption, DbOption, count, user_errors
 from hausbesuch.errors import UserError
-from hausbesuch.fields import weekday_span
+from hausbesuch.fields import format_moment, weekday_span
 
 if TYPE_CHECKING:
     from hausbesuch.teams import TeamConfig
@@ -79,7 +79,7 @@ def register(app: typer.Typer) -> None:
                 fh.write(team_store.teams_csv(now.teams))
             typer.echo(f"Teams geschrieben: {csv_out.resolve()}")
             return
-        where = (f"gespeichert aus „{now.source}“ am {now.updated_at:%d.%m.%Y %H:%M}"
+        where = (f"gespeichert aus „{now.source}“ am {format_moment(now.updated_at)}"
                  if now.source is not None else "aus dem Stadtprofil")
         typer.echo(f"Teams von {profile.name} ({where}):")
         for t in now.teams:
