@@ -281,11 +281,14 @@ def test_cleanup_command(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "mindestens 90 erwartet" in res.output, res.output
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365"])
     assert res.exit_code == 0, res.output
+    # the days with their weekday, as the pages write them
+    before = clock.today() - timedelta(days=365)
+    cutoff = f"{('Mo', 'Di', 'Mi', 'Do', 'Fr', 'Sa', 'So')[before.weekday()]}, {before:%d.%m.%Y}"
     assert ("Zu löschen: 1 Anmeldesitzung; 1 fehlgeschlagene Anmeldung; 1 Gerätecookie (seit "
             "über 180 Tagen ohne Anmeldung abgelaufen); 2 Tageslinks (seit "
             "über 30 Tagen abgelaufen oder widerrufen); 4 Planungsaufträge (seit über 30 "
-            "Tagen beendet oder ohne Lebenszeichen); 5 Protokolleinträge vom 05.03.2024 bis vor dem "
-            f"{clock.today() - timedelta(days=365):%d.%m.%Y}.") in res.output
+            "Tagen beendet oder ohne Lebenszeichen); 5 Protokolleinträge vom Di, 05.03.2024 bis "
+            f"vor dem {cutoff}.") in res.output, res.output
     assert "Probelauf: nichts gelöscht" in res.output
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])
     assert res.exit_code == 0, res.output
@@ -294,7 +297,8 @@ def test_cleanup_command(tmp_path: Path) -> None:
     with Store.open(db) as st:
         assert _device_keys(st) == ["valid"]
     res = runner.invoke(app, ["cleanup", "--db", db, "--audit-days", "365", "--yes"])
-    assert res.output.startswith("Nichts zu löschen. Das Protokoll hat keine Einträge vor dem")
+    assert res.output.startswith("Nichts zu löschen. Das Protokoll hat keine Einträge vor dem "
+                                 f"{cutoff}."), res.output
     res = runner.invoke(app, ["audit", "--db", db, "--ohne-stadt"])  # no city: the whole log
     assert "Protokoll gekürzt (alte Einträge gelöscht)" in res.output, res.output
     assert "Einträge vor: " in res.output and "Anzahl: 5" in res.output

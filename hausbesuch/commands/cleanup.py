@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from hausbesuch.commands._common import DbOption, user_errors
-from hausbesuch.fields import count
+from hausbesuch.fields import count, format_day
 from hausbesuch.web.retention import KEEP_DAYS, MIN_AUDIT_DAYS
 
 
@@ -60,11 +60,11 @@ def register(app: typer.Typer) -> None:
         if result.audit_before is not None and result.audit_rows:
             lines.append(
                 count(result.audit_rows, "Protokolleintrag", "Protokolleinträge")
-                + f" vom {result.audit_oldest:%d.%m.%Y} bis vor dem "
-                f"{result.audit_before:%d.%m.%Y}")
+                + f" vom {format_day(result.audit_oldest)} bis vor dem "
+                f"{format_day(result.audit_before)}")
         if not lines:
             typer.echo("Nichts zu löschen." + (
-                f" Das Protokoll hat keine Einträge vor dem {result.audit_before:%d.%m.%Y}."
+                f" Das Protokoll hat keine Einträge vor dem {format_day(result.audit_before)}."
                 if result.audit_before is not None else ""))
             return
         head = "Gelöscht" if result.done else "Zu löschen"
