@@ -15,7 +15,7 @@ import dataclasses
 import json
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 
@@ -311,7 +311,9 @@ def test_outcomes_page_counts_and_numbers_as_the_phone(planned_week, tmp_path, m
     db, pid, route, off, n_all = _one_called_off(planned_week, tmp_path, 0)
     later = route.stops[2]
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
-    with Store.open(db) as store:
+    recorded = datetime.combine(route.day, time(16, 5))
+    with Store.open(db) as store, monkeypatch.context() as at:
+        at.setattr(clock, "now", lambda: recorded)  # the moment the outcome is stored
         casework_api.record_outcome(
             store, load_profile("bad-hersfeld"), "test", later.client_id, route.day,
             "angetroffen", time_min=later.start.hour * 60 + later.start.minute,
@@ -323,6 +325,9 @@ def test_outcomes_page_counts_and_numbers_as_the_phone(planned_week, tmp_path, m
     row = next(r for r in page.text.split("<tr") if f'data-kunde="{later.client_id}"' in r)
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
     assert later.position == 3 and cells[2] == "2", cells  # as on the phone
+    # „Erfasst“: the moment with its weekday, as the „Termin“ column and every page write it
+    days = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")
+    assert cells[-2] == f"{days[route.day.weekday()]}, {route.day:%d.%m.%Y}, 16:05 Uhr", cells
 
 
 def _client_twice_one_off(planned_week, tmp_path, monkeypatch):  # noqa: ANN001, ANN202

@@ -82,7 +82,9 @@ def test_a_case_is_found_by_its_number_and_shows_status_and_history(
     assert page.status_code == 200
     text = _text(page)
     assert f"Fall {stop.client_id} · {CITY}" in text and "offen (zu besuchen)" in text
-    assert "neu eingelesen" in text  # the history
+    assert "neu eingelesen" in text  # the history, each change at its moment with the weekday
+    assert re.search(r"(Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr offen: "
+                     r"neu eingelesen", text), text
     assert f"{stop.start:%d.%m.%Y}, {stop.start:%H:%M} Uhr" in text  # the visit ahead
     assert "noch am" not in text  # an open case: no warning
     assert NAME_MARK not in page.text
@@ -216,7 +218,8 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
                 "abgeschlossen; in der Fallverwaltung abgeschlossen"
             assert page.locator("select[name=status]").input_value() == "abgeschlossen"
             history = page.inner_text("#verlauf")
-            assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d abgeschlossen: in der "
+            assert re.search(r"(Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr "
+                             r"abgeschlossen: in der "
                              r"Fallverwaltung abgeschlossen \(kora\)", history), history
             note = page.inner_text("p.hint")
             assert note == (f"{cid} ist noch am {format_moment(at)} eingeplant "
