@@ -155,6 +155,10 @@ def test_after_restore_revokes_every_day_link_and_ends_every_session(tmp_path: P
     # after the backup: the phone is lost, the staff member left
     done = runner.invoke(app, ["link", "--revoke", token[:8], "--db", db])
     assert done.exit_code == 0, done.output
+    # the day with its weekday, as the links page writes it
+    weekday = ("Mo", "Di", "Mi", "Do", "Fr", "Sa", "So")[now.weekday()]
+    assert done.output == f"Link {token[:8]}… (team-nord, {weekday}, {now:%d.%m.%Y}) " \
+        "widerrufen.\n", done.output
     assert runner.invoke(app, ["user", "disable", "dora", "--db", db]).exit_code == 0
 
     restored = tmp_path / "wiederhergestellt.sqlite"

@@ -9,7 +9,7 @@ import typer
 
 from hausbesuch.commands._common import parse_day_option, parse_moment_option, user_errors
 from hausbesuch.errors import UserError
-from hausbesuch.fields import format_moment
+from hausbesuch.fields import format_day, format_moment
 
 DbOption = Annotated[
     str | None, typer.Option("--db", help="Datenbank-URL (Standard: SQLite im Benutzerordner).")
@@ -475,7 +475,8 @@ def register(app: typer.Typer) -> None:
                 store.audit(cli_actor(), "worker_link_revoked", city=found.city, plan_id=found.plan_id,
                             details={"link": found.prefix, "team": found.team_id,
                                      "day": found.day.isoformat()})
-                typer.echo(f"Link {found.prefix}… ({found.team_id}, {found.day:%d.%m.%Y}) widerrufen.")
+                typer.echo(f"Link {found.prefix}… ({found.team_id}, {format_day(found.day)}) "
+                           "widerrufen.")
                 return
             if not (plan and team and day):
                 missing = [n for n, v in (("PLAN", plan), ("TEAM", team), ("TAG", day)) if not v]
