@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile, profile_ref
 from hausbesuch.errors import UserError
+from hausbesuch.fields import format_moment
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
     DEVICE_COOKIE,
@@ -618,8 +619,9 @@ def _static_url(version: str) -> Callable[[str], str]:
 
 def _utc_de(moment: datetime) -> str:
     """A moment stored in UTC without a zone (``clock.utc``: sessions) as the pages show
-    times, in the Jobcenters' zone: ``05.12.2026 14:03``."""
-    return moment.replace(tzinfo=UTC).astimezone(clock.ZONE).strftime("%d.%m.%Y %H:%M")
+    moments (:func:`hausbesuch.fields.format_moment`), in the Jobcenters' zone:
+    ``Sa, 05.12.2026, 14:03 Uhr``."""
+    return format_moment(moment.replace(tzinfo=UTC).astimezone(clock.ZONE).replace(tzinfo=None))
 
 
 
