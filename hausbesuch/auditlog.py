@@ -21,7 +21,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from hausbesuch.fields import format_clock
+from hausbesuch.fields import format_clock, format_moment
 
 #: What each action code means, in German (the audit command and its CSV show these).
 ACTION_LABELS: dict[str, str] = {
@@ -406,9 +406,9 @@ class Copy:
     def line(self) -> str:
         """One German line: what, when, where (and whether it is still there)."""
         if self.where is None:
-            return f"{self.what} am {self.at:%d.%m.%Y %H:%M}"
+            return f"{self.what} am {format_moment(self.at)}"
         gone = "" if Path(self.where).exists() else " (nicht mehr vorhanden)"
-        return f"{self.what} am {self.at:%d.%m.%Y %H:%M}: {self.where}{gone}"
+        return f"{self.what} am {format_moment(self.at)}: {self.where}{gone}"
 
 
 #: Actions whose rows name a copy of a plan's data (details ``ordner`` or ``datei``).

@@ -774,6 +774,9 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
     assert f": {(tmp_path / 'nochmal').resolve()}\n" in listed + "\n"
     assert f"Export (Plan {plan1}) am " in listed and str((tmp_path / "woche1.xlsx").resolve()) \
         in listed
+    # when, as every message writes a moment: with the weekday (the module's clock)
+    assert re.search(r"^  Sicherung der Datenbank am Do, 03\.12\.2026, \d\d:\d\d Uhr: ", listed,
+                     re.M), listed
     assert "Sicherung der Datenbank am " in listed and str(
         (tmp_path / "sicherung.sqlite").resolve()) in listed
     assert "Auskunft für E00 am " in listed and "auskunft.txt (nicht mehr vorhanden)" in listed
