@@ -15,20 +15,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
 
-from tests.test_web_plan_notes import _replan, notes_site  # noqa: F401 - the fixture
-from tests.web_fixtures import csrf_of, logged_in
-
-
-@pytest.fixture
-def kora(notes_site: tuple[str, object, str]) -> Iterator[httpx.Client]:  # noqa: F811
-    with logged_in(notes_site[0], "kora") as c:
-        yield c
+from tests.test_web_plan_notes import _replan, kora, notes_site  # noqa: F401 - fixtures
+from tests.web_fixtures import csrf_of
 
 
 def _pin_of(store, cid: str) -> tuple:  # noqa: ANN001

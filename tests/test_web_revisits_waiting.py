@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 import httpx
@@ -19,14 +18,7 @@ import pytest
 
 from hausbesuch.fields import format_day, format_moment
 from tests.shots import shoot
-from tests.test_web_plan_notes import _replan, notes_site  # noqa: F401 - the fixture
-from tests.web_fixtures import logged_in
-
-
-@pytest.fixture
-def kora(notes_site: tuple[str, object, str]) -> Iterator[httpx.Client]:  # noqa: F811
-    with logged_in(notes_site[0], "kora") as c:
-        yield c
+from tests.test_web_plan_notes import _replan, kora, notes_site  # noqa: F401 - fixtures
 
 
 def _box(page: str) -> str | None:
