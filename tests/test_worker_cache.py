@@ -1003,20 +1003,12 @@ def _no_copy_asked(page, url: str) -> None:  # noqa: ANN001
 
 def _copy_says(page, url: str, cid: str, text: str) -> None:  # noqa: ANN001
     """Wait until the service worker's copy of the page at ``url`` says ``text`` on the
-    state line of the stop of ``cid``."""
-    said = None
-    for _ in range(150):
-        said = page.evaluate("""async ([scope, id]) => {
-            const r = await caches.match(scope);
-            if (!r) return null;
-            const doc = new DOMParser().parseFromString(await r.text(), 'text/html');
-            const li = doc.getElementById(id);
-            const st = li && li.querySelector('[data-state]');
-            return st ? st.textContent.trim() : null; }""", [url, f"stopp-{cid}"])
-        if said == text:
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"the phone's copy of the page says {said!r}, not {text!r}")
+    state line of the stop of ``cid`` (:func:`_copy_shows`)."""
+    _copy_shows(page, url, """(doc, [id, text]) => {
+        const li = doc.getElementById(id);
+        const st = li && li.querySelector('[data-state]');
+        return !!st && st.textContent.trim() === text; }""", [f"stopp-{cid}", text],
+                f"{text!r} for {cid}")
 
 
 # storing and correcting an outcome on both: test_worker_own_outcome.py (review 28b)
