@@ -581,6 +581,16 @@ def _balance_terms(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, int]
     return problem.balance, math.ceil(servable / len(vehicles))
 
 
+def team_work(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray:
+    """Each team's working time in the span (seconds; its shifts' windows less their
+    breaks), by team index: what :func:`team_shares` shares the visits by."""
+    work = np.zeros(max(1, len(problem.teams)), np.float64)
+    for veh in vehicles:
+        w = veh.shift.window
+        work[veh.team_index] += max(0, w.end - w.start - sum(b.duration for b in veh.shift.breaks))
+    return work
+
+
 def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndarray, np.ndarray]:
     """(cost per visit over a team's share, team index per vehicle, share per team) of
     :attr:`Problem.team_balance`.
@@ -594,10 +604,7 @@ def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndar
     share = np.zeros(n_teams, np.int64)
     if problem.team_balance <= 0 or not vehicles:
         return 0, vteam, share
-    work = np.zeros(n_teams, np.float64)
-    for veh in vehicles:
-        w = veh.shift.window
-        work[veh.team_index] += max(0, w.end - w.start - sum(b.duration for b in veh.shift.breaks))
+    work = team_work(problem, vehicles)
     servable = servable_count(problem, vehicles)
     total = float(work.sum())
     if total <= 0:

@@ -1055,14 +1055,12 @@ def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | No
     weighs travel against ``[workday] balance_minutes`` per visit over a team's share, so a
     slower team (on foot beside one by bike, QA 32b) may sit idle on most days without a
     word. Not for one team, nor for a plan of fewer than four visits per team."""
+    from routing.solve import team_work
+
     teams = problem.teams
     if len(teams) < 2:
         return None
-    work = [0] * len(teams)
-    for veh in problem.vehicles():
-        w = veh.shift.window
-        work[veh.team_index] += max(0, w.end - w.start
-                                    - sum(b.duration for b in veh.shift.breaks))
+    work = team_work(problem, problem.vehicles()).tolist()
     visits = Counter(r.team for r in solution.routes for _ in r.visits)
     planned, total = sum(visits.values()), sum(work)
     if total <= 0 or planned < 4 * len(teams):
