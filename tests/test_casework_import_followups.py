@@ -75,6 +75,10 @@ def test_a_street_suggestion_keeps_the_house_number_given(tmp_path, bad_hersfeld
     assert m, listed
     out8 = ok("address", "S-8", "--suggestion", m[1], *db)
     assert "Johannes-Brahms-Straße 8, 36251 Bad Hersfeld" in out8, out8
+    # placed between known numbers: the echo says so, as the phone and the sheet do
+    assert "(Johannes-Brahms-Straße 8, 36251 Bad Hersfeld); Lage geschätzt: Hausnummer 8 " \
+        "nicht im Kartenauszug; interpoliert zwischen Nr. 4 und 12." in out8, out8
+    assert "Im Außendienst: „Lage geschätzt (interpoliert) – Haus vor Ort suchen“." in out8
     lat, lon = (float(x) for x in re.search(r"bei ([\d.]+), ([\d.]+)", out8).groups())
     assert abs(lat - 50.87325) < 2e-4 and abs(lon - 9.68078) < 2e-4, out8
     out3 = ok("address", "S-3", "--suggestion", m[1], *db)

@@ -404,7 +404,15 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    f"({printable(loc.fix_shown)})"
                    + (f"; nur auf Straßenebene: {printable(loc.reason)}"
                       if loc.quality == "street" and loc.reason else
-                      "; nur auf Straßenebene." if loc.quality == "street" else "."))
+                      "; nur auf Straßenebene." if loc.quality == "street" else
+                      f"; Lage geschätzt: {printable(loc.reason)}"
+                      if loc.quality == "interpolated" and loc.reason else
+                      "; Lage geschätzt (interpoliert)." if loc.quality == "interpolated"
+                      else "."))
+        if loc.quality == "interpolated":  # the house is placed between known numbers
+            from hausbesuch.pages import WHERE_INTERPOLATED
+
+            typer.echo(f"Im Außendienst: „{WHERE_INTERPOLATED}“.")
         if loc.quality == "street":  # reviewed, but named by `addresses` (QA 31)
             typer.echo("Im Außendienst: „Lage nur auf Straßenebene – Hausnummer vor Ort "
                        "suchen“; „hausbesuch addresses“ nennt den Fall, bis ein Punkt gesetzt "
