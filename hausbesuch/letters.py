@@ -37,6 +37,7 @@ from typing import Any
 from geodata.cache import atomic_write
 from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
+from hausbesuch.casework.rules import CONTACT
 from hausbesuch.config import (
     DEFAULT_FOLLOW_UP_TEXT,
     LetterSettings,
@@ -1553,8 +1554,8 @@ def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
     if ids := sorted(run.follow_ups, key=id_key):
         n = len(ids)
         out.append(f"{n} {'Brief' if n == 1 else 'Briefe'} mit dem Folgetext ([brief] "
-                   "folge_betreff und folge_text: schon ein Brief zu einem anderen Besuch "
-                   "oder schon Kontakt): " + _shown(ids, 20))
+                   "folge_betreff und folge_text: schon ein Brief zu einem anderen Besuch, "
+                   "eine Nachricht an der Tür oder schon Kontakt): " + _shown(ids, 20))
     if ids := sorted(run.undated, key=id_key):
         n, keys = len(ids), _dated_follow_up_keys(profile)
         case, has, gets = (("dieser Fall", "hat", "bekäme") if n == 1
@@ -1564,7 +1565,7 @@ def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
             f"Datum eines früheren Briefs) statt des eigenen: {_shown(ids, 20)}. Grund: [brief] "
             f"{' und '.join(keys)} {'nutzt' if len(keys) == 1 else 'nutzen'} den Platzhalter "
             f"{{angekuendigt_am}} (Datum des früheren Briefs), aber {case} {has} keinen "
-            "früheren Brief (nur Kontakt beim Besuch); der Platzhalter bliebe leer. Ohne "
+            "früheren Brief (nur einen Besuch ohne Brief); der Platzhalter bliebe leer. Ohne "
             f"{{angekuendigt_am}} dort {gets} auch {case} den eigenen Folgetext.")
     return out
 
@@ -1648,18 +1649,25 @@ def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[An
     return out
 
 
+#: Outcomes after which a client knows of the visits (:func:`follow_ups`): contact
+#: (:data:`hausbesuch.casework.rules.CONTACT`) or a note left at the door
+KNOWN_US = CONTACT | {"nachricht_hinterlassen"}
+
+
 def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
     """``items`` with :attr:`Announcement.follow_up` set for a client who is no stranger
     (read only, in session ``s``): one who had a letter for another visit before (another
     case visit with ``announced_at``: called off since, or visited and nobody opened, the
-    common case of a revisit), or with a recorded outcome of contact (:data:`hausbesuch.casework.rules.CONTACT`: ``angetroffen``,
-    ``verweigert``, ``termin_vereinbart``). Such a letter takes the profile's
+    common case of a revisit), or with a recorded outcome of :data:`KNOWN_US` (contact:
+    ``angetroffen``, ``verweigert``, ``termin_vereinbart``; or ``nachricht_hinterlassen``,
+    a note at the door after an unannounced try: the next letter is no first greeting
+    either; a try where nobody opened and nothing was left, ``nicht_angetroffen``, leaves
+    the client a stranger). Such a letter takes the profile's
     ``folge_betreff``/``folge_text``; its :attr:`Announcement.earlier_letter` is the date
     of the case's last letter for another visit, where there is one. A letter printed
     again for the same visit gets the same text: its own visit is not counted."""
     from sqlalchemy import select
 
-    from hausbesuch.casework.rules import CONTACT
     from hausbesuch.store import OutcomeRow
 
     ids = sorted({a.client_id for a in items})
@@ -1668,7 +1676,7 @@ def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announ
     for k in range(0, len(ids), 500):
         met.update(s.scalars(select(OutcomeRow.client_id).where(
             OutcomeRow.city == plan.city, OutcomeRow.client_id.in_(ids[k:k + 500]),
-            OutcomeRow.result.in_(sorted(CONTACT)))))
+            OutcomeRow.result.in_(sorted(KNOWN_US)))))
     out = []
     for a in items:
         mine = rows.get(a.client_id, [])

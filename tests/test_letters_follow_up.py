@@ -57,6 +57,17 @@ def _four(planned_week) -> tuple[str, str, str, str]:
     return ids[0], ids[1], ids[2], ids[3]
 
 
+def _tried(url: str, outcomes: dict[str, str]) -> None:
+    """An unannounced try of each client on 25.11.2026 with the given outcome."""
+    from hausbesuch.store import OutcomeRow, Store
+
+    with Store.open(url) as store, store.session() as s:
+        for cid, result in outcomes.items():
+            s.add(OutcomeRow(city="Bad Hersfeld", client_id=cid, day=date(2026, 11, 25),
+                             time_min=9 * 60, result=result, recorded_by="test",
+                             recorded_at=datetime(2026, 11, 25, 12), source="csv"))
+
+
 def _history(url: str, *, called_off: str | None = None, met: str | None = None,
              not_home: str | None = None) -> None:
     """An earlier plan's visit of ``called_off``, announced by a letter of 20.11.2026 and
@@ -116,7 +127,7 @@ def test_a_client_whose_announced_visit_was_called_off_gets_the_follow_up_text(
         assert "Passt Ihnen der Termin nicht?" in letter  # how to reschedule, as always
     said = _flat(res.output)
     assert ("3 Briefe mit dem Folgetext ([brief] folge_betreff und folge_text: schon ein "
-            "Brief zu einem anderen Besuch oder schon Kontakt): "
+            "Brief zu einem anderen Besuch, eine Nachricht an der Tür oder schon Kontakt): "
             + ", ".join(sorted((off, met, tried), key=id_key))) in said
     names = {c.name for c in planned_week.result.plan.clients if c.name}
     assert not [n for n in names if n in res.output]
@@ -177,12 +188,12 @@ def test_a_follow_up_without_an_earlier_letter_takes_the_built_in_text_and_stops
     assert "Schreiben vom" not in letter and "Neuer Termin" not in letter
     said = _flat(res.output)
     assert ("2 Briefe mit dem Folgetext ([brief] folge_betreff und folge_text: schon ein "
-            "Brief zu einem anderen Besuch oder schon Kontakt): "
+            "Brief zu einem anderen Besuch, eine Nachricht an der Tür oder schon Kontakt): "
             + ", ".join(sorted((off, tried), key=id_key))) in said
     assert (f"1 Brief mit dem eingebauten Folgetext (ohne Datum eines früheren Briefs) "
             f"statt des eigenen: {met}. Grund: [brief] folge_betreff und folge_text nutzen den "
             "Platzhalter {angekuendigt_am} (Datum des früheren Briefs), aber dieser Fall hat "
-            "keinen früheren Brief (nur Kontakt beim Besuch); der Platzhalter bliebe leer. "
+            "keinen früheren Brief (nur einen Besuch ohne Brief); der Platzhalter bliebe leer. "
             "Ohne {angekuendigt_am} dort bekäme auch dieser Fall den eigenen Folgetext.") \
         in said
     assert new not in said.split("statt des eigenen:")[1]
@@ -219,3 +230,32 @@ def test_a_wrong_placeholder_in_the_follow_up_text_is_refused_in_german(
     assert "brief.folge_text" in said and "unbekannte Platzhalter {datm}" in said
     assert "erlaubt: {name}" in said
     assert not (tmp_path / "briefe").exists()
+
+
+def test_a_note_left_at_the_door_makes_the_next_letter_a_follow_up(planned_week, db, tmp_path):
+    """An unannounced try with a note left at the door (``nachricht_hinterlassen``): the
+    client knows of us, and the letter of the revisit is no first greeting; a try where
+    nobody opened and nothing was left (``nicht_angetroffen``) leaves the first text."""
+    noted, missed, _new = _three(planned_week)
+    _tried(db, {noted: "nachricht_hinterlassen", missed: "nicht_angetroffen"})
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", f"{noted},{missed}")
+    assert res.exit_code == 0, res.output
+    letter = _text(out / f"brief_{noted}.pdf")
+    assert "Neuer Termin: Ihr Hausbesuch am Mittwoch, 09.12.2026" in letter
+    assert FOLLOW_WORDS in letter and FIRST_WORDS not in letter
+    letter = _text(out / f"brief_{missed}.pdf")
+    assert FIRST_WORDS in letter and "Neuer Termin" not in letter
+    said = _flat(res.output)
+    assert ("1 Brief mit dem Folgetext ([brief] folge_betreff und folge_text: schon ein "
+            "Brief zu einem anderen Besuch, eine Nachricht an der Tür oder schon Kontakt): "
+            f"{noted}") in said
+    # with follow-up texts naming the earlier letter's date there is none to name: the
+    # built-in follow-up, said by case id
+    res = _letters(planned_week.plan_id, db, tmp_path / "datiert", "--clients", noted,
+                   "--city", str(_profile(tmp_path, DATED)), "--reprint")
+    assert res.exit_code == 0, res.output
+    letter = _text(tmp_path / "datiert" / f"brief_{noted}.pdf")
+    assert FOLLOW_WORDS in letter and "Schreiben vom" not in letter
+    assert f"statt des eigenen: {noted}. Grund:" in _flat(res.output)
+    assert "(nur einen Besuch ohne Brief)" in _flat(res.output)
