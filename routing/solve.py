@@ -591,13 +591,43 @@ def team_work(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray:
     return work
 
 
+def team_caps(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray:
+    """Each team's most visits in the span (the sum of its shifts' ``max_visits``; inf
+    when a shift has no limit), by team index."""
+    cap = np.zeros(max(1, len(problem.teams)), np.float64)
+    for veh in vehicles:
+        m = veh.max_visits
+        cap[veh.team_index] += math.inf if m is None else m
+    return cap
+
+
+def fair_shares(total: float, work: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """``total`` visits shared in proportion to ``work`` (a team's working time), no team
+    above its ``cap`` (:func:`team_caps`): what a capped team cannot take goes to the
+    others, again by working time (water filling). Fractional shares, by team index."""
+    share = np.zeros(len(work), np.float64)
+    open_ = work > 0
+    left = float(total)
+    while left > 1e-9 and open_.any():
+        part = left * work * open_ / float(work[open_].sum())
+        over = open_ & (share + part >= cap - 1e-9)
+        if not over.any():
+            return share + part
+        left -= float((cap[over] - share[over]).sum())
+        share[over] = cap[over]
+        open_ &= ~over
+    return share
+
+
 def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndarray, np.ndarray]:
     """(cost per visit over a team's share, team index per vehicle, share per team) of
     :attr:`Problem.team_balance`.
 
     A team's share of the servable visits is proportional to its working time in the
     span (its shifts' windows less their breaks), rounded up: a team absent on a day or
-    with shorter shifts has a smaller share, and none without shifts.
+    with shorter shifts has a smaller share, and none without shifts. A team whose shifts
+    allow fewer visits (``max_visits``) has at most that many; the rest is shared by the
+    others (:func:`fair_shares`).
     """
     vteam = np.array([veh.team_index for veh in vehicles], np.int64)
     n_teams = max(1, len(problem.teams))
@@ -605,12 +635,10 @@ def team_shares(problem: Problem, vehicles: list[Vehicle]) -> tuple[int, np.ndar
     if problem.team_balance <= 0 or not vehicles:
         return 0, vteam, share
     work = team_work(problem, vehicles)
-    servable = servable_count(problem, vehicles)
-    total = float(work.sum())
-    if total <= 0:
+    if float(work.sum()) <= 0:
         return 0, vteam, share
-    for t in range(n_teams):
-        share[t] = math.ceil(servable * work[t] / total - 1e-9)
+    fair = fair_shares(servable_count(problem, vehicles), work, team_caps(problem, vehicles))
+    share[:] = np.ceil(fair - 1e-9).astype(np.int64)
     return problem.team_balance, vteam, share
 
 

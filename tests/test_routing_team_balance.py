@@ -102,6 +102,28 @@ def test_a_team_s_share_follows_its_working_time() -> None:
     assert list(team_shares(dataclasses.replace(p, team_balance=0), p.vehicles())[2]) == [0, 0]
 
 
+def test_a_team_s_share_is_at_most_the_visits_its_shifts_allow() -> None:
+    """A team whose shifts allow two visits a day (``max_visits``) beside one without a
+    limit: its share is what it may take, not half of the visits; the rest goes to the
+    other team (before, both had 6 of 12 and the solver paid for every visit over the
+    capped team's 6 that the other took)."""
+    from routing.solve import fair_shares, team_caps
+
+    p = _two_teams(range(4))
+    b = dataclasses.replace(p.teams[1], max_visits=2)
+    p = dataclasses.replace(p, teams=(p.teams[0], b))
+    assert list(team_caps(p, p.vehicles())) == [np.inf, 8]
+    assert list(team_shares(p, p.vehicles())[2]) == [6, 6]  # 8 allowed: 6 of 12 fit
+    b = dataclasses.replace(p.teams[1], max_visits=1)
+    p = dataclasses.replace(p, teams=(p.teams[0], b))
+    assert list(team_shares(p, p.vehicles())[2]) == [8, 4]  # 4 allowed: the rest to A
+    # three teams, one capped: what it cannot take is shared by the others' working time
+    assert fair_shares(30, np.array([2.0, 1.0, 1.0]), np.array([np.inf, np.inf, 3.0])
+                       ).tolist() == pytest.approx([18.0, 9.0, 3.0])
+    assert fair_shares(30, np.array([1.0, 1.0]), np.array([4.0, 5.0])).tolist() == [4, 5]
+    assert fair_shares(10, np.array([1.0, 0.0]), np.array([np.inf, np.inf])).tolist() == [10, 0]
+
+
 def test_the_team_balance_survives_the_json_round_trip() -> None:
     p = _two_teams(range(4))
     assert problem_from_json(problem_to_json(p)).team_balance == TEN_MINUTES
@@ -133,6 +155,13 @@ def test_a_team_left_with_few_visits_is_named_in_the_plans_notes(light_week) -> 
     # shared by the team balance: no note
     p = dataclasses.replace(light_week, team_balance=TEN_MINUTES)
     assert unshared_note(p, solve(p, time_limit=4, threads=1, seed=1), 10) is None
+    # a team whose shifts allow only the visits it has is not named: its share is that
+    for t in idle:
+        team = next(x for x in light_week.teams if x.id == t)
+        capped = dataclasses.replace(light_week, teams=tuple(
+            dataclasses.replace(x, max_visits=0) if x is team else x
+            for x in light_week.teams))
+        assert f"Team {t} " not in (unshared_note(capped, sol, 0) or ""), t
     # one team: nothing to share
     one = dataclasses.replace(light_week, teams=light_week.teams[:1])
     assert unshared_note(one, solve(one, time_limit=2, threads=1, seed=1), 10) is None

@@ -1054,20 +1054,24 @@ def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | No
     time would give it (less than :data:`UNSHARED_PART` of its share), or None: the solver
     weighs travel against ``[workday] balance_minutes`` per visit over a team's share, so a
     slower team (on foot beside one by bike, QA 32b) may sit idle on most days without a
-    word. Not for one team, nor for a plan of fewer than four visits per team."""
-    from routing.solve import team_work
+    word. A team's share is by working time, at most the visits its shifts allow
+    (``max_visits``; :func:`routing.solve.fair_shares`). Not for one team, nor for a plan
+    of fewer than four visits per team."""
+    from routing.solve import fair_shares, team_caps, team_work
 
     teams = problem.teams
     if len(teams) < 2:
         return None
-    work = team_work(problem, problem.vehicles()).tolist()
+    vehicles = problem.vehicles()
+    work = team_work(problem, vehicles)
     visits = Counter(r.team for r in solution.routes for _ in r.visits)
-    planned, total = sum(visits.values()), sum(work)
-    if total <= 0 or planned < 4 * len(teams):
+    planned = sum(visits.values())
+    if float(work.sum()) <= 0 or planned < 4 * len(teams):
         return None
-    few = [(t.id, visits.get(t.id, 0), round(planned * work[i] / total))
+    fair = fair_shares(planned, work, team_caps(problem, vehicles))
+    few = [(t.id, visits.get(t.id, 0), round(float(fair[i])))
            for i, t in enumerate(teams)
-           if work[i] > 0 and visits.get(t.id, 0) < UNSHARED_PART * planned * work[i] / total]
+           if work[i] > 0 and visits.get(t.id, 0) < UNSHARED_PART * fair[i]]
     if not few:
         return None
     named = "; ".join(f"Team {team} hat {n} der {planned} eingeplanten Besuche (nach seiner "
