@@ -1340,8 +1340,10 @@ def _typo_corrected(client: Client, loc: Any) -> Client:
     postcode and town), so that the route pages, the print sheet, the phone and the map
     say where the team goes, not the typo (QA 31). The *Adressen* page keeps the list's
     words, and ``report.csv`` names the typo („Straßenname unscharf erkannt: …“).
-    Otherwise unchanged: found in doubt (the street may be another one), not found, or
-    the street typed as OSM has it (also „Breitenstr.“)."""
+    The street typed as OSM has it (also „Breitenstr.“) keeps its words, only a house
+    number glued to it gets its space („Breitenstraße20“ -> „Breitenstraße 20“, as the
+    geocoder read it). Otherwise unchanged: found in doubt (the street may be another
+    one) or not found."""
     from geodata.addresses import parse_address
     from geodata.geocode import street_typo_of
 
@@ -1349,30 +1351,33 @@ def _typo_corrected(client: Client, loc: Any) -> Client:
         return client
     typed = parse_address(client.address).street
     found = parse_address(loc.match).street
-    if not street_typo_of(typed, found):
-        return client
-    address = _street_replaced(client.address, typed, found)
-    if address is None:
+    typo = street_typo_of(typed, found)
+    address = _street_replaced(client.address, typed, found if typo else None)
+    if address is None or address == client.address:
         return client
     street = client.street
-    if street and street_typo_of(own := parse_address(street).street or street.strip(), found):
-        street = _street_replaced(street, own, found) or found
+    if street and (own := parse_address(street).street or street.strip()):
+        if street_typo_of(own, found):
+            street = _street_replaced(street, own, found) or found
+        else:
+            street = _street_replaced(street, own, None) or street
     return replace(client, address=address, street=street)
 
 
-def _street_replaced(text: str, typed: str, found: str) -> str | None:
-    """``text`` with the street ``typed`` (as the parser read it) written as ``found``:
-    its first occurrence, in any case (the parser drops a closing dot and doubled
-    spaces), also with the house number glued to it („Breitenstrase20“ -> „Breitenstraße
-    20“: the parser splits the number off, so the typo is corrected there too); None when
-    the street does not stand in ``text``."""
+def _street_replaced(text: str, typed: str, found: str | None) -> str | None:
+    """``text`` with the street ``typed`` (as the parser read it) written as ``found``
+    (None: as typed): its first occurrence, in any case (the parser drops a closing dot
+    and doubled spaces), also with the house number glued to it, which gets its space
+    („Breitenstrase20“ -> „Breitenstraße 20“: the parser splits the number off, so the
+    typo is corrected there too); None when the street does not stand in ``text``."""
     pattern = (r"(?<!\w)" + r"\s+".join(re.escape(w) for w in typed.split())
                + r"\.?(?![^\W\d_])")
     m = re.search(pattern, text, re.IGNORECASE)
     if m is None:
         return None
     glued = text[m.end():m.end() + 1].isdigit()
-    return text[:m.start()] + found + (" " if glued else "") + text[m.end():]
+    return (text[:m.start()] + (m.group(0) if found is None else found)
+            + (" " if glued else "") + text[m.end():])
 
 
 def replan(
