@@ -172,3 +172,19 @@ def test_solution_file_is_strict_json(tmp_path):
     with pytest.raises(ValueError):
         _write_json(tmp_path / "x.json", {"time_limit": float("inf")})
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_line_loads_no_database_or_solver_code_before_a_command_needs_it() -> None:
+    """QA 33a F4: ``hausbesuch solve`` on two visits took 2.3–4.7 s on a loaded machine,
+    about 1.2 s of it imports: the ``cleanup`` command pulled the web's retention module
+    and with it SQLAlchemy, ``solve`` the routing package and NumPy, for every command. The
+    command list loads neither; each command imports what it runs."""
+    import subprocess
+    import sys
+
+    code = ("import sys, hausbesuch.cli; "
+            "print(sorted(m for m in ('sqlalchemy', 'numpy', 'routing', 'fastapi') "
+            "if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -14,7 +14,6 @@ import typer
 from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import count, progress_enabled, user_errors
 from hausbesuch.errors import UserError
-from routing.errors import RoutingInputError
 
 #: Option bounds, as for ``plan`` (``hausbesuch.planning.options``; not imported from
 #: there: that module loads the whole planner, which ``solve`` does not need).
@@ -80,6 +79,7 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Touren planen: liest ein VROOM-Problem und schreibt VROOMs Lösungsformat."""
+        from routing.errors import RoutingInputError
         from routing.solve import default_threads, solve
         from routing.vroom_json import load_problem, problem_from_text, solution_to_json
 

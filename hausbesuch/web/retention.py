@@ -30,8 +30,6 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, delete, func, or_, select
-
 from hausbesuch import clock
 
 if TYPE_CHECKING:
@@ -79,6 +77,8 @@ def audit_cutoff(audit_days: int) -> datetime:
 def cleanup(store: Store, *, actor: str, audit_days: int | None = None,
             dry_run: bool = True) -> CleanupResult:
     """Delete (or, with ``dry_run``, count) what has aged out; see the module's text."""
+    from sqlalchemy import and_, delete, func, or_, select
+
     from hausbesuch.web.auth import DEVICE_DAYS
     from hausbesuch.web.models import (
         DeviceRow,
