@@ -358,7 +358,16 @@ def explain(
     if not alone_ok:
         if visit.pin is not None:
             days = {d for w in visit.time_windows for d in range(w.start // DAY, w.end // DAY + 1)}
-            near = [veh for veh in reach if not days or veh.day in days] or reach
+            near = [veh for veh in reach if not days or veh.day in days]
+            teams = sorted({veh.team.id for veh in reach})
+            if days and not near and not any(  # once, not per team-day (QA 33a F7)
+                    veh.day in days for veh in problem.vehicles() if veh.team.id in teams):
+                who = (f"arbeitet Team {teams[0]} nicht" if len(teams) == 1
+                       else f"arbeitet keines der Teams ({', '.join(teams)})")
+                on = " oder ".join(_on(d, problem) for d in sorted(days))
+                return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
+                               f"Die Uhrzeit liegt {on}; dann {who}.")
+            near = near or reach
             whys = [_alone_why(problem, visit, veh) for veh in near]
             if all(whys):
                 return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "

@@ -335,6 +335,23 @@ def test_a_pinned_day_and_a_time_on_another_day():
                         "Team A an Tag 1.")
 
 
+def test_a_pinned_time_on_a_day_no_team_works_is_said_once():
+    """QA 33a F7: a time pinned to a day on which no team works gave one sentence per
+    team-day („Die Uhrzeit liegt an Tag 2, die Schicht von Team A an Tag 1. Die Uhrzeit
+    liegt an Tag 2, die Schicht von Team A an Tag 3. …“: 32 for 8 teams and 5 days)."""
+    ten = TimeWindow(86_400 + 10 * 3600, 86_400 + 10 * 3600)
+    vs = [Visit("p", 1, pin=Pin(window=ten)), Visit("q", 2)]
+    _, sol = run(vs, [team("A", days=(0, 2)), team("B", days=(0, 2))], days=3)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Tag 2, 10:00 Uhr) lässt sich nicht einhalten: "
+                        "Die Uhrzeit liegt an Tag 2; dann arbeitet keines der Teams (A, B).")
+    vs = [Visit("p", 1, pin=Pin(team="A", window=ten)), Visit("q", 2)]
+    _, sol = run(vs, [team("A", days=(0, 2)), team("B", days=(0, 1, 2))], days=3)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Team A, Tag 2, 10:00 Uhr) lässt sich nicht "
+                        "einhalten: Die Uhrzeit liegt an Tag 2; dann arbeitet Team A nicht.")
+
+
 def test_two_visits_pinned_to_one_time_name_each_other():
     """qa12_f #5: the loser named no other visit ('… zusammen mit den anderen festen
     Besuchen'); the pinned visit in the way is named with its time."""
