@@ -506,7 +506,9 @@ class Problem:
         Minimal disruption: a visit with a ``home`` team-day served on another one costs
         this much (travel seconds); moving it must gain more than that. When the home
         team-day has no shift (its team is out that day), another team on the same day
-        costs half. 0: off.
+        costs half. Each day later than the home day costs twice as much again
+        (``routing.solve.DELAY_MOVES``): a visit is put off only when that gains more, not
+        to fill the idle time of a later day while a team is free on its own. 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
     absent : mapping (team id, day) -> str

@@ -475,10 +475,19 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
 MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
 
 
+#: What each day a visit is put off beyond its home day costs, in moves
+#: (:attr:`Problem.move_cost`): a move of two days later costs five moves.
+DELAY_MOVES = 2
+
+
 def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     """Per visit and vehicle the cost of serving it there, beyond travel: the visit's own
     ``cost`` (an alternative's), ``move_cost``
-    away from its home team-day, ``outside_cost`` outside the team's districts (soft).
+    away from its home team-day and :data:`DELAY_MOVES` times ``move_cost`` for each day
+    later than its home day (a visit put off waits; a team free on its day should take it:
+    QA 33c M1, a team's open stops of the morning went two days later, into the idle time
+    before an appointment there, while the team sat idle from 09:18),
+    ``outside_cost`` outside the team's districts (soft).
     A visit whose home team-day has no shift any more (its team taken out that day) must
     move anyway: another team on that day costs half, so the visit stays on its day where
     a team there has room, rather than go to a later day for a little less travel (QA 26:
@@ -502,6 +511,8 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
                 for vi, veh in enumerate(vehicles):
                     if veh.day == v.home[1]:
                         out[i, vi] -= problem.move_cost - problem.move_cost // 2
+            for vi, veh in enumerate(vehicles):  # put off: per day later, twice again
+                out[i, vi] += DELAY_MOVES * problem.move_cost * max(0, veh.day - v.home[1])
         if outside and v.district is not None:
             for vi, veh in enumerate(vehicles):
                 if problem.outside(v, veh.team):

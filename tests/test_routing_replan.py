@@ -32,7 +32,7 @@ from routing import (
 )
 from routing.check import check
 from routing.schedule import schedule
-from routing.solve import solve
+from routing.solve import objective, solve
 
 TEAMS = "ABCDE"
 
@@ -189,6 +189,31 @@ def test_a_visit_whose_team_day_is_gone_stays_on_its_day_where_a_team_has_room(
     assert check(p, sol) == []
     r = sol.route_of("x")
     assert (r.team, r.day) == (team, day)
+
+
+@pytest.mark.parametrize(("move_cost", "team", "day"), [(0, "B", 2), (15, "B", 2), (20, "A", 0),
+                                                         (50, "A", 0), (50, "C", 0)])
+def test_a_visit_is_put_off_to_a_later_day_only_when_that_gains_each_day_s_cost(
+        move_cost, team, day):
+    """QA 33c M1: the open stops of a team's morning went two days later (into the idle
+    time before an appointment there) while the team sat idle, since a move cost the same
+    to any day. 'x' at 10, home A on day 0 (A at 60: 100 s); B on day 2 at 10 (10 s):
+    90 s to gain. Two days later costs the move and twice it per day (5 moves): worth it
+    below 18 s a move; another team on the same day (C, 10 s, when it works) costs one."""
+    pos = [0, 10, 60]
+    m = np.abs(np.subtract.outer(pos, pos)).astype(np.int64)
+    teams = [
+        Team("A", (Shift(0, TimeWindow(0, 1000)),), start=2, end=2),
+        Team("B", (Shift(2, TimeWindow(2 * DAY, 2 * DAY + 1000)),), start=1, end=0),
+    ]
+    if team == "C":
+        teams.append(Team("C", (Shift(0, TimeWindow(0, 1000)),), start=1, end=0))
+    p = Problem([Visit("x", 1, home=("A", 0))], teams, 3, {"car": m}, move_cost=move_cost)
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert check(p, sol) == []
+    r = sol.route_of("x")
+    assert (r.team, r.day) == (team, day)
+    assert sol.objective == objective(p, sol)
 
 
 def test_warm_start_from_the_previous_plan(week):
