@@ -118,3 +118,20 @@ def test_an_id_with_an_invisible_character_may_still_be_quoted() -> None:
 
     assert id_may_be_shown("K-10\u200b99")
     assert quoted_id("K-10\u200b99") == "K-10\\u200b99"
+
+
+@pytest.mark.parametrize("typed", ["Am Hang 3", "Ida Roth", "Uwe Lang", "Am Ring 12a",
+                                   "Roth, Ida"])
+def test_two_words_of_letters_typed_as_id_are_not_quoted(typed: str) -> None:
+    """QA 33c L2: „Am Hang 3“ (a client's address: short words, no run of five letters)
+    was quoted back by the case search, the pin form and /adressen?kundennummer=."""
+    from hausbesuch.casework.service import id_may_be_shown
+
+    assert not id_may_be_shown(typed)
+
+
+@pytest.mark.parametrize("typed", ["K-1099", "BG 12345", "K 3100", "K-10 99"])
+def test_an_id_of_one_word_of_letters_may_be_quoted(typed: str) -> None:
+    from hausbesuch.casework.service import id_may_be_shown
+
+    assert id_may_be_shown(typed)

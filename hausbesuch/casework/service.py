@@ -524,12 +524,20 @@ def id_may_be_shown(client_id: str, pattern: re.Pattern[str] | None = None) -> b
     them, and refusals land in terminals, pages and logs. (No row belongs to an unknown
     id, so no row's own name or street is compared.) A well-formed unknown id („K-1099“)
     may be quoted. Invisible characters (:data:`INVISIBLE`: a zero-width space, a soft
-    hyphen) do not hide a name: it is checked also without them (review 32 #3)."""
+    hyphen) do not hide a name: it is checked also without them (review 32 #3). Nor is a
+    value of two words of letters or more quoted (a short street and number, „Am Hang 3“,
+    or name, „Ida Roth“, passes the run of five letters: QA 33c L2); an id has one
+    („BG 12345“ may be quoted)."""
     from hausbesuch.clients import id_problem
 
     seen = "".join(ch for ch in client_id if unicodedata.category(ch) not in INVISIBLE)
-    return not id_problem(client_id, None, pattern=pattern) and not id_problem(
-        seen, None, pattern=pattern)
+    words = [w for w in re.split(r"[\s,;/]+", seen) if len(_LETTER_RE.sub("", w)) < len(w) - 1]
+    return len(words) < 2 and not id_problem(client_id, None, pattern=pattern) and not \
+        id_problem(seen, None, pattern=pattern)
+
+
+#: a letter (:func:`id_may_be_shown` counts the letters of each word)
+_LETTER_RE = re.compile(r"[^\W\d_]")
 
 
 #: Unicode categories a message does not show as they are (control and format characters
