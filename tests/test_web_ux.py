@@ -353,6 +353,10 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
             first, last = cells.first.bounding_box(), cells.last.bounding_box()
             assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
             assert [s for s in page.evaluate(LINES_JS, "#team-tage .stopid") if s[1] != 1] == []
+            # day, team, time and distance on one line each (QA 33c L7: „team-“ / „1“)
+            short = page.evaluate(LINES_JS, "#team-tage td.kurz")
+            assert len(short) == 4 * len(plan.routes), short
+            assert [s for s in short if s[1] != 1 and "(" not in s[0]] == [], short
             assert rec.violations == []
         finally:
             browser.close()
