@@ -181,6 +181,67 @@ class PurgeResult:
     reclaimed: bool | None = None
 
 
+def pin_words(team: str | None, day: date | None, minute: int | None) -> str:
+    """A pin as the plan's notes write it, without its source: ``Team team-1, Fr,
+    15.01.2027, 09:00 Uhr`` (the parts it has)."""
+    return ", ".join(x for x in (team and f"Team {team}", day and format_day(day),
+                                 minute is not None and f"{format_clock(minute)} Uhr") if x)
+
+
+def _appointment_stands(row: Any, c: Client, today: date) -> bool:  # noqa: ANN401 - a row
+    """Whether the stored case ``row`` has an appointment agreed at the door (pin source
+    ``termin``) that a list pin of ``c`` does not replace: its day is today or later (a
+    passed appointment no longer binds, :func:`hausbesuch.planning.builder.passed_pin`;
+    then a list pin to today or later takes its place), or the list's pin names no day
+    that is still to come."""
+    if row.pin_source != "termin" or row.pin_day is None:
+        return False
+    return row.pin_day >= today or c.pin_day is None or c.pin_day < today
+
+
+def _pin_not_taken(row: Any, c: Client, today: date) -> str | None:  # noqa: ANN401 - a row
+    """The note for a list pin of ``c`` not taken because the appointment of ``row``
+    stands (:func:`_appointment_stands`), with how to let the list's pin apply; None when
+    the list says nothing against it: the same day (and time), a pin to a team only
+    (the appointment names day and time; the team is the plan's choice) or a day already
+    over (the list's old pin, which the appointment followed)."""
+    if c.pin_day is None or c.pin_day < today or row.pin_day < today:
+        return None
+    if c.pin_day == row.pin_day and c.pin_time_min in (None, row.pin_time_min):
+        return None
+    agreed = format_day(row.pin_day) + (f", {format_clock(row.pin_time_min)} Uhr"
+                                        if row.pin_time_min is not None else "")
+    return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
+            f"nicht übernommen: der beim Besuch vereinbarte Termin {agreed} gilt. Hat sich "
+            "der Termin geändert: im Web auf der Seite des Plans unter „Festlegungen“ den "
+            "Termin aufheben, dann die Liste erneut einlesen (oder dort den Besuch neu "
+            "festlegen).")
+
+
+def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
+    """The note for a list pin of ``c`` that moves a visit announced by letter (of the
+    case's visits ``ahead``) to another day or out of the announced window: the next
+    re-plan plans the pin as a visit of its own and calls the announced one off
+    (:func:`hausbesuch.planning.builder.make_candidate`), which needs a correction
+    letter; None when the pin keeps to an announcement (or there is none)."""
+    if c.pin_day is None:
+        return None
+    for v in sorted(ahead, key=lambda x: x.start_at):
+        if v.announced_at is None or v.promised_start is None or v.promised_end is None:
+            continue
+        a, b = v.promised_start, v.promised_end
+        if c.pin_day == a.date() and (c.pin_time_min is None or (
+                a.hour * 60 + a.minute <= c.pin_time_min <= b.hour * 60 + b.minute)):
+            return None
+        return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
+                f"weicht vom angekündigten Besuch ab ({format_day(a.date())}, "
+                f"{a:%H:%M}–{b:%H:%M} Uhr, Brief vom {format_day(v.announced_at.date())}): "
+                "die nächste Neuplanung plant den Besuch nach der Festlegung, der "
+                "angekündigte entfällt (Korrekturbrief nötig). Soll der angekündigte Besuch "
+                "bleiben: die Festlegung aus der Liste nehmen und die Liste erneut einlesen.")
+    return None
+
+
 def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     """Whether the stop of ``visit`` in the plan version that holds it goes to the
     address the list now gives for ``c`` (the same words and, when the list gives a point,
@@ -241,6 +302,11 @@ class ImportResult:
     #: listed cases whose data were erased and that are done (id as listed -> when erased):
     #: the row was not read (counted in :attr:`unchanged`, the stored case did not change)
     erased_kept: dict[str, datetime] = field(default_factory=dict)
+    #: what a row's pin did not do or will do (id as listed -> German notes): a list pin
+    #: not taken because an appointment agreed at the door stands (QA 33a F3), a list pin
+    #: that will replace an announced visit (QA 33b F10); :attr:`warnings` holds each with
+    #: its row and case id, the report (:meth:`report_rows`) in its row's „grund“
+    pin_notes: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def unchanged_read(self) -> int:
@@ -301,7 +367,8 @@ class ImportResult:
             return "; ".join(
                 ([self.not_open_reason(cid)] if cid in self.not_open else [])
                 + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
-                   if cid in self.stale_fixes else []))
+                   if cid in self.stale_fixes else [])
+                + [n.rstrip(".") for n in self.pin_notes.get(cid, [])])
 
         rows = [
             {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c.id)}
@@ -1497,11 +1564,17 @@ class Casework:
                 values["client_id"] = key
                 # a client whose data were erased is a live case again: its data are back
                 values.update(given_lon=c.lon, given_lat=c.lat, erased_at=None)
-                if c.pin_day and row is not None and (
-                        (key, c.pin_day) in done_on or row.pin_source == "termin"):
-                    # the list's pin was served (a visit with an outcome that day), or an
-                    # appointment agreed with the client since stands: the row keeps its pin
-                    pass
+                if row is not None and c.pin_day and (key, c.pin_day) in done_on:
+                    pass  # the list's pin was served (a visit with an outcome that day)
+                elif row is not None and (c.pin_team or c.pin_day) \
+                        and _appointment_stands(row, c, today or self.today()):
+                    # an appointment agreed with the client at the door since stands: the
+                    # row keeps it (also against a list pin to a team only); a list pin
+                    # that asks for another day or time is named, not dropped without a
+                    # word (QA 33a F3)
+                    if (note := _pin_not_taken(row, c, today or self.today())) is not None:
+                        result.pin_notes.setdefault(c.id, []).append(note)
+                        result.warnings.append(f"Zeile {c.row} ({key}): {note}")
                 elif c.pin_team or c.pin_day:
                     values.update(pin_team=c.pin_team, pin_day=c.pin_day,
                                   pin_time_min=c.pin_time_min, pin_source="liste")
@@ -1544,6 +1617,13 @@ class Casework:
                                                                     - {"input_row"})}))
                 if key in ahead and {"address", "given_lon", "given_lat"} & set(changed):
                     moved_ahead.append((key, c))
+                if key in ahead and values.get("pin_source") == "liste" and {
+                        "pin_team", "pin_day", "pin_time_min"} & set(changed) and (
+                        note := _pin_moves_promise(c, ahead[key])) is not None:
+                    # the next re-plan calls the announced visit off for the pin: said
+                    # now, while the list can still be put back (QA 33b F10)
+                    result.pin_notes.setdefault(c.id, []).append(note)
+                    result.warnings.append(f"Zeile {c.row} ({key}): {note}")
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address:
                     stale.append({"city": city, "client_id": key, "stale": True})

@@ -1,0 +1,147 @@
+"""Casework findings of QA 33: a list pin that an appointment agreed at the door outranks
+is named by the import (row and case id), also on the web's upload; a list pin that will
+replace a visit announced by letter is named too; ``address`` on a case still planned at
+the old place says to re-plan, as the import does; an outcome for a visit called off too
+late (the team went anyway) is recorded by ``outcomes``. Real SQLite, the real Bad
+Hersfeld extract, the command line as users run it."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import ClockedCli, city_db
+
+pytestmark = pytest.mark.slow
+
+TOWN = "36251 Bad Hersfeld"
+#: the day of the list and the plan; the plan's day; the day after it
+MON, TUE, WED = ClockedCli(date(2026, 12, 7)), ClockedCli(date(2026, 12, 8)), \
+    ClockedCli(date(2026, 12, 9))
+
+
+def _list(path: Path, rows: list[tuple[str, str, str, str, str]]) -> Path:
+    """A client list: (id, address, team, day, time) per row; a name for the letters."""
+    path.write_text("Kundennummer;Name;Adresse;Team;Datum;Uhrzeit\n"
+                    + "".join(";".join([r[0], f"Erika Muster {r[0]}", *r[1:]]) + "\n"
+                              for r in rows), encoding="utf-8")
+    return path
+
+
+def _report(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+
+
+def _client(db: str, cid: str):  # noqa: ANN202 - a ClientRow
+    from hausbesuch.store import ClientRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        return s.get(ClientRow, {"city": "Bad Hersfeld", "client_id": cid})
+
+
+FIRST = [("K-1", f"Breitenstraße 24, {TOWN}", "", "", ""),
+         ("K-2", f"Dudenstraße 5, {TOWN}", "", "", "")]
+
+
+def _planned(tmp_path: Path) -> tuple[str, list[str], str]:
+    """Two cases imported on Monday and planned for Tuesday: (database, its options,
+    the plan id)."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    MON.ok("import", str(_list(tmp_path / "a.csv", FIRST)), *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    return path, db, re.search(r"Plan (\S+):", out)[1]
+
+
+def test_a_list_pin_an_agreed_appointment_outranks_is_named(tmp_path, bad_hersfeld_pbf):
+    """QA 33a F3: K-1 agreed an appointment at the door (Thu 10.12. 10:00); the list then
+    pins it to Fri 11.12. 09:00. The import counted the row „unverändert“ without a word
+    and the plan kept the appointment. The appointment stands; the import names the row,
+    the case and both moments, and how to let the list's pin apply (also in ``--report``
+    and on the web's upload). A list pin to a team only no longer replaces the
+    appointment (it did, silently); once the appointment has passed, a later list pin
+    applies."""
+    path, db, _pid = _planned(tmp_path)
+    outcome = tmp_path / "erg.csv"
+    outcome.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                       "K-1;08.12.2026;Termin vereinbart;10.12.2026 10:00\n", encoding="utf-8")
+    assert "1 erfasst" in TUE.ok("outcomes", str(outcome), *db)
+    moved = _list(tmp_path / "b.csv", [("K-1", FIRST[0][1], "team-1", "11.12.2026", "09:00"),
+                                       FIRST[1]])
+    report = tmp_path / "bericht.csv"
+    out = TUE.ok("import", str(moved), *db, "--report", str(report))
+    note = ("Zeile 2 (K-1): Festlegung laut Liste (Team team-1, Fr, 11.12.2026, 09:00 Uhr) "
+            "nicht übernommen: der beim Besuch vereinbarte Termin Do, 10.12.2026, 10:00 Uhr "
+            "gilt. Hat sich der Termin geändert: im Web auf der Seite des Plans unter "
+            "„Festlegungen“ den Termin aufheben, dann die Liste erneut einlesen (oder dort "
+            "den Besuch neu festlegen).")
+    assert f"Hinweis: {note}" in " ".join(out.split()), out
+    assert "0 aktualisiert, 2 unverändert" in out, out
+    assert _report(report)["K-1"]["grund"].startswith("Festlegung laut Liste (Team team-1, "
+                                                      "Fr, 11.12.2026, 09:00 Uhr) nicht "
+                                                      "übernommen"), report.read_text()
+    row = _client(path, "K-1")
+    assert (row.pin_source, row.pin_day, row.pin_time_min) == ("termin", date(2026, 12, 10),
+                                                               600)
+    # the web's upload calls the same import: its report shows the note
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+    from hausbesuch.web.casework_api import import_clients
+
+    with Store.open(path) as store:
+        shown = import_clients(store, load_profile("bad-hersfeld"), str(moved), "kora",
+                               name="b.csv")
+    assert note in shown["warnings"], shown
+    # the list as it was (no pin) and a list with the same moment say nothing
+    same = _list(tmp_path / "c.csv", [("K-1", FIRST[0][1], "", "10.12.2026", "10:00"),
+                                      FIRST[1]])
+    assert "Festlegung laut Liste" not in TUE.ok("import", str(same), *db)
+    # a pin to a team only: the appointment stays (it was replaced without a word)
+    team_only = _list(tmp_path / "d.csv", [("K-1", FIRST[0][1], "team-2", "", ""), FIRST[1]])
+    TUE.ok("import", str(team_only), *db)
+    row = _client(path, "K-1")
+    assert (row.pin_source, row.pin_day, row.pin_team) == ("termin", date(2026, 12, 10), None)
+    # the appointment has passed (no outcome that day): the list's later pin applies
+    later = _list(tmp_path / "e.csv", [("K-1", FIRST[0][1], "team-1", "14.12.2026", "09:00"),
+                                       FIRST[1]])
+    out = ClockedCli(date(2026, 12, 11)).ok("import", str(later), *db)
+    assert "1 aktualisiert" in out and "nicht übernommen" not in out, out
+    row = _client(path, "K-1")
+    assert (row.pin_source, row.pin_day, row.pin_team) == ("liste", date(2026, 12, 14),
+                                                           "team-1")
+
+
+def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfeld_pbf):
+    """QA 33b F10: a list pin to another day than the one a letter announced made the next
+    re-plan call the announced visit off, and the import said nothing. The import names
+    the row, the pin and the announced visit, and how to keep the announced one; a pin
+    inside the announced window says nothing."""
+    path, db, pid = _planned(tmp_path)
+    MON.ok("letters", pid, "--out", str(tmp_path / "briefe"), *db)
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(path) as store, store.session() as s:
+        v = next(v for v in s.query(CaseVisitRow) if v.client_id == "K-1")
+        ps, pe = v.promised_start, v.promised_end
+    inside = _list(tmp_path / "b.csv", [("K-1", FIRST[0][1], "", "08.12.2026",
+                                         f"{ps:%H:%M}"), FIRST[1]])
+    out = MON.ok("import", str(inside), *db)
+    assert "1 aktualisiert" in out and "angekündigten Besuch" not in out, out
+    other = _list(tmp_path / "c.csv", [("K-1", FIRST[0][1], "team-1", "10.12.2026", "10:00"),
+                                       FIRST[1]])
+    report = tmp_path / "bericht.csv"
+    out = MON.ok("import", str(other), *db, "--report", str(report))
+    note = ("Zeile 2 (K-1): Festlegung laut Liste (Team team-1, Do, 10.12.2026, 10:00 Uhr) "
+            f"weicht vom angekündigten Besuch ab (Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} Uhr, "
+            "Brief vom Mo, 07.12.2026): die nächste Neuplanung plant den Besuch nach der "
+            "Festlegung, der angekündigte entfällt (Korrekturbrief nötig). Soll der "
+            "angekündigte Besuch bleiben: die Festlegung aus der Liste nehmen und die Liste "
+            "erneut einlesen.")
+    assert f"Hinweis: {note}" in " ".join(out.split()), out
+    assert "weicht vom angekündigten Besuch ab" in _report(report)["K-1"]["grund"]
