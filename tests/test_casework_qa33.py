@@ -117,6 +117,38 @@ def test_a_list_pin_an_agreed_appointment_outranks_is_named(tmp_path, bad_hersfe
                                                            "team-1")
 
 
+def test_address_on_a_case_planned_at_the_old_place_says_to_replan(tmp_path,
+                                                                   bad_hersfeld_pbf):
+    """QA 33b F5: ``address`` fixing a case with a visit ahead said only „Gespeichert“,
+    while the import says for the same change that the plan still goes to the old
+    address and to re-plan. ``address`` says it in the import's words, with the letter
+    that announced the visit there; a fix to the place the plan visits says nothing."""
+    path, db, pid = _planned(tmp_path)
+    MON.ok("letters", pid, "--out", str(tmp_path / "briefe"), *db)
+    from hausbesuch.store import CaseVisitRow, Store, VisitRow
+
+    with Store.open(path) as store, store.session() as s:
+        v = next(v for v in s.query(CaseVisitRow) if v.client_id == "K-1")
+        stop = next(x for x in s.query(VisitRow) if x.visit_id == v.visit_id)
+        at, lat, lon = v.start_at, stop.lat, stop.lon
+    out = MON.ok("address", "K-1", "--set-point", f"{lat:.7f},{lon:.7f}", *db)
+    assert "Hinweis" not in out, out  # the place the plan goes to: nothing to re-plan
+    out = MON.ok("address", "K-1", "--set-address", f"Hainstraße 2, {TOWN}", *db)
+    from hausbesuch.fields import format_moment
+
+    assert (f"Hinweis: K-1: Adresse geändert, aber am {format_moment(at)} noch an der alten "
+            f"Adresse eingeplant (Plan {pid}, mit Brief vom Mo, 07.12.2026 an die alte "
+            f"Adresse angekündigt); bitte neu planen (hausbesuch replan {pid} --from …)."
+            ) in " ".join(out.split()), out
+    # a case no longer open: its visit is off, no re-plan takes it
+    MON.ok("status", "K-2", "--set", "abgeschlossen", *db)
+    out = MON.ok("address", "K-2", "--set-address", f"Klausstraße 12, {TOWN}", *db)
+    assert re.search(r"Hinweis: K-2: Adresse geändert; der Besuch am Di, 08\.12\.2026, "
+                     rf"\d\d:\d\d Uhr \(Plan {pid}\) an der alten Adresse entfällt, da der "
+                     "Fall nicht offen ist\\.", " ".join(out.split())), out
+    assert "replan" not in out, out
+
+
 def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfeld_pbf):
     """QA 33b F10: a list pin to another day than the one a letter announced made the next
     re-plan call the announced visit off, and the import said nothing. The import names

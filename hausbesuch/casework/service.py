@@ -242,6 +242,22 @@ def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     return None
 
 
+def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True) -> str:
+    """The note on a case whose address changed (a list, a fix) while its visit ``v``
+    ahead goes to the old one: for an open case without how to re-plan (the command
+    line adds it, :meth:`ImportResult.replan_hint`; a web page names „Neu planen“), with
+    the letter that announced it there; for a case no longer open, that the visit is off.
+    """
+    if not still_open:
+        return (f"{client_id}: Adresse geändert; der Besuch am {format_moment(v.start_at)} "
+                f"(Plan {v.plan_id}) an der alten Adresse entfällt, da der Fall nicht offen "
+                "ist.")
+    letter = (f", mit Brief vom {format_day(v.announced_at.date())} an die alte Adresse "
+              "angekündigt" if v.announced_at is not None else "")
+    return (f"{client_id}: Adresse geändert, aber am {format_moment(v.start_at)} noch an "
+            f"der alten Adresse eingeplant (Plan {v.plan_id}{letter})")
+
+
 def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     """Whether the stop of ``visit`` in the plan version that holds it goes to the
     address the list now gives for ``c`` (the same words and, when the list gives a point,
@@ -1654,14 +1670,9 @@ class Casework:
                     # not planned (its own note says so): the visit ahead is called off
                     # on the route page, sheet and phone (stops.closed_cases); a re-plan
                     # for the new address would not take the case either
-                    result.warnings.append(
-                        f"{key}: Adresse geändert; der Besuch am {format_moment(v.start_at)} "
-                        f"(Plan {v.plan_id}) an der alten Adresse "
-                        "entfällt, da der Fall nicht offen ist.")
+                    result.warnings.append(old_address_note(key, v, still_open=False))
                     continue
-                text = (f"{key}: Adresse geändert, aber am {format_moment(v.start_at)} "
-                        "noch an der alten Adresse eingeplant (Plan "
-                        f"{v.plan_id})")
+                text = old_address_note(key, v)
                 result.moved_ahead.append((text, v.plan_id or "?"))
                 result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
             result.rejected.sort(key=lambda r: r.row)
@@ -2057,6 +2068,32 @@ class Casework:
                              details={"art": "punkt" if point is not None else "adresse"},
                              session=s)
         return self.locate([client])[client.id]
+
+    def visit_at_old_place(self, client_id: str, loc: Located) -> tuple[str, str, bool] | None:
+        """After an address fix (``loc``: where the case is now): the note on its first
+        visit ahead that a stored plan sends elsewhere (its stop more than a few metres
+        from ``loc``), as the import says it for a moved client (:func:`old_address_note`;
+        QA 33b F5: ``address`` said nothing), with the plan id and whether the case is
+        open (a re-plan takes it); None when no visit ahead goes elsewhere."""
+        if loc.lon is None or loc.lat is None:
+            return None
+        today = self.today()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            for v in s.scalars(select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                    CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)
+                    .order_by(CaseVisitRow.start_at)):
+                stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == v.plan_id,
+                                                       VisitRow.visit_id == v.visit_id)
+                                .limit(1))
+                if stop is None or (abs(stop.lat - loc.lat) < 5e-5
+                                    and abs(stop.lon - loc.lon) < 5e-5):
+                    continue
+                still_open = row.status == "offen"
+                return (old_address_note(row.client_id, v, still_open=still_open),
+                        v.plan_id or "?", still_open)
+        return None
 
     def _rejected_at_import(self, s: Session, client_id: str) -> str | None:
         """Why a case id the city does not know is not stored: its row was rejected by the

@@ -397,6 +397,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 if exc.field not in FIX_OPTIONS:
                     raise
                 raise UserError(f"{FIX_OPTIONS[exc.field]}: {exc.reason}") from None
+            # a visit ahead still at the old place: the import's hint (QA 33b F5)
+            elsewhere = cw.visit_at_old_place(loc.client_id, loc)
         # found at street level only: the address with the house number typed (the match
         # is the bare street: the number stored was not to be seen), as `addresses` and
         # the field show it, and why it is on the street (the numbers OSM knows there)
@@ -417,6 +419,12 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo("Im Außendienst: „Lage nur auf Straßenebene – Hausnummer vor Ort "
                        "suchen“; „hausbesuch addresses“ nennt den Fall, bis ein Punkt gesetzt "
                        f"ist (hausbesuch address {loc.client_id} --set-point BREITE,LÄNGE).")
+        if elsewhere is not None:
+            from hausbesuch.casework import ImportResult
+
+            text, plan_id, still_open = elsewhere
+            typer.echo("Hinweis: " + (ImportResult.replan_hint(text, plan_id) if still_open
+                                      else text))
 
     @app.command("outcomes")
     @user_errors
