@@ -149,6 +149,60 @@ def test_address_on_a_case_planned_at_the_old_place_says_to_replan(tmp_path,
     assert "replan" not in out, out
 
 
+def test_an_outcome_of_a_visit_called_off_too_late_is_recorded(tmp_path, bad_hersfeld_pbf,
+                                                               monkeypatch):
+    """QA 33b F9: the visits announced for Tuesday were called off on Monday (a re-plan
+    without both teams, its correction letters), too late for the post; a team went
+    anyway and brought back „angetroffen“. ``outcomes`` refused it („keinen geplanten
+    Besuch“), and nothing else could record it. It is recorded (the visit took place),
+    with a note; the phone, which shows the visit as called off, is told what to do."""
+    path, db, pid = _planned(tmp_path)
+    MON.ok("letters", pid, "--out", str(tmp_path / "briefe"), *db)
+    MON.ok("replan", pid, "--from", "2026-12-08 07:00", "--without-team", "team-1",
+           "--without-team", "team-2", "--out", str(tmp_path / "v2"), "--time-limit", "1",
+           "--threads", "1", *db)
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(path) as store:
+        v2 = store.latest_plan("Bad Hersfeld").id
+        with store.session() as s:
+            visits = {v.client_id: v for v in s.query(CaseVisitRow)}
+    assert visits["K-1"].status == visits["K-2"].status == "entfallen", visits
+    MON.ok("letters", v2, "--correction", "--out", str(tmp_path / "korrektur"), *db)
+    # the phone's way (the worker's page shows the visit as called off): refused, saying so
+    from hausbesuch import clock
+    from hausbesuch.casework import CaseworkError
+    from hausbesuch.config import load_profile
+    from hausbesuch.web.casework_api import record_outcome
+
+    monkeypatch.setenv(clock.ENV, "2026-12-08")
+    with Store.open(path) as store, pytest.raises(CaseworkError) as refused:
+        record_outcome(store, load_profile("bad-hersfeld"), "telefon", "K-2",
+                       date(2026, 12, 8), "angetroffen", time_min=None, appointment=None,
+                       note=None, idempotency_key="k2-1")
+    monkeypatch.delenv(clock.ENV)
+    assert str(refused.value) == (
+        "Der Besuch von „K-2“ am Di, 08.12.2026 ist abgesagt (entfällt seit Mo, "
+        "07.12.2026). War das Team trotzdem dort: das Ergebnis bitte der Koordination "
+        "melden (sie erfasst es mit hausbesuch outcomes).")
+    sheet = tmp_path / "erg.csv"
+    sheet.write_text("Kundennummer;Datum;Ergebnis\nK-1;08.12.2026;angetroffen\n",
+                     encoding="utf-8")
+    out = TUE.ok("outcomes", str(sheet), *db)
+    assert "1 erfasst, 0 schon erfasst, 0 abgelehnt" in out, out
+    assert ("Hinweis: Zeile 2 (K-1): der Besuch am Di, 08.12.2026 war abgesagt (entfällt "
+            "seit Mo, 07.12.2026); das Ergebnis ist trotzdem erfasst, der Besuch gilt als "
+            "durchgeführt.") in " ".join(out.split()), out
+    with Store.open(path) as store, store.session() as s:
+        v = s.get(CaseVisitRow, visits["K-1"].visit_id)
+        assert (v.status, v.plan_id) == ("erledigt", pid)  # the version whose route held it
+    assert _client(path, "K-1").status == "erreicht"
+    assert "schon erfasst" in TUE.ok("outcomes", str(sheet), *db)  # a second run
+    # the plan's pages and a re-plan of the newest version read it as done
+    WED.ok("show", pid, "--out", str(tmp_path / "v1-neu"), *db)
+    WED.ok("show", v2, "--out", str(tmp_path / "v2-neu"), *db)
+
+
 def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfeld_pbf):
     """QA 33b F10: a list pin to another day than the one a letter announced made the next
     re-plan call the announced visit off, and the import said nothing. The import names

@@ -2147,8 +2147,14 @@ class Casework:
         only_open: bool = False,
         check_time: bool = False,
         refuse_past_shift: bool = False,
+        called_off: bool = False,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
+
+        ``called_off`` (``hausbesuch outcomes``): a visit of that day called off since
+        (its correction letter came too late, the team went anyway) takes the outcome
+        when the case has no other visit that day; the visit is ``erledigt`` then, as it
+        took place (QA 33b F9). Elsewhere such a visit is refused, naming it.
 
         ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
         whose visit ends after the teams' shift (:meth:`past_shift_refusal`) is refused
@@ -2196,7 +2202,7 @@ class Casework:
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
                                         source, idempotency_key, visit_id, same_details,
-                                        only_open, check_time)
+                                        only_open, check_time, called_off)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -2230,7 +2236,7 @@ class Casework:
                         appointment: datetime | None, note: str | None, source: str,
                         idempotency_key: str | None, visit_id: str | None,
                         same_details: bool = False, only_open: bool = False,
-                        check_time: bool = False,
+                        check_time: bool = False, called_off: bool = False,
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
         typed = time_min is not None and (same_details or check_time)
@@ -2263,7 +2269,7 @@ class Casework:
                     f"{format_day(day)} liegt in der Zukunft (heute ist "
                     f"{format_day(today)}): ein Ergebnis kann erst ab dem Besuchstag erfasst "
                     "werden.", field="day")
-            visit = self._visit_on(s, row.client_id, day, visit_id)
+            visit = self._visit_on(s, row.client_id, day, visit_id, called_off=called_off)
             if typed:  # a typed time: a file's, or a phone's field (QA 22 F5)
                 self._check_visit_time(s, time_min, visit, hours)
             existing = s.scalar(select(OutcomeRow).where(
@@ -2718,7 +2724,13 @@ class Casework:
             raise CaseworkError(f"Ergebnis: {exc}") from None
 
     def _visit_on(self, s: Session, client_id: str, day: date,
-                  visit_id: str | None) -> CaseVisitRow:
+                  visit_id: str | None, *, called_off: bool = False) -> CaseVisitRow:
+        """The case's visit on ``day`` (planned or recorded; ``visit_id``: that one).
+        ``called_off`` (the coordination's outcome file): without one, a visit of that day
+        called off since (``entfallen``: a correction letter that came too late, a re-plan
+        after the sheets were printed) whose team went anyway (QA 33b F9); it is put back
+        into the plan version whose route holds it. Else such a visit is named with what
+        to do; without any, the days planned are."""
         q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
                                        CaseVisitRow.client_id == client_id,
                                        CaseVisitRow.status.in_(("geplant", "erledigt")))
@@ -2726,11 +2738,50 @@ class Casework:
         hit = [v for v in visits if v.day == day and (visit_id is None or v.visit_id == visit_id)]
         if hit:
             return hit[-1]
+        off = s.scalars(select(CaseVisitRow).where(
+            CaseVisitRow.city == self.city, CaseVisitRow.client_id == client_id,
+            CaseVisitRow.status == "entfallen", CaseVisitRow.day == day,
+            *([CaseVisitRow.visit_id == visit_id] if visit_id is not None else []))
+            .order_by(CaseVisitRow.start_at.desc())).first()
+        # the version whose route held the visit (a re-plan that called it off names
+        # itself, and its routes do not hold it): what a recorded visit was is read there
+        route = None if off is None else s.execute(
+            select(VisitRow.plan_id).join(PlanRow, PlanRow.id == VisitRow.plan_id)
+            .where(VisitRow.visit_id == off.visit_id, VisitRow.day == day)
+            .order_by(PlanRow.version.desc(), PlanRow.created_at.desc()).limit(1)).scalar()
+        if off is not None and route is not None:
+            if called_off:
+                off.plan_id = route
+                return off
+            raise CaseworkError(
+                f"Der Besuch von „{client_id}“ am {format_day(day)} ist abgesagt (entfällt "
+                f"seit {format_day(off.updated_at.date())}). War das Team trotzdem dort: "
+                "das Ergebnis bitte der Koordination melden (sie erfasst es mit hausbesuch "
+                "outcomes).")
         days = ", ".join(format_day(v.day) for v in visits[-3:])
         raise CaseworkError(
             f"Kundennummer „{client_id}“ hat am {format_day(day)} keinen geplanten Besuch"
             + (f" (geplant: {days})." if days else " (zurzeit kein Besuch geplant).")
         )
+
+    def _called_off_on(self, client_id: str, day: date) -> date | None:
+        """Since when the case's visit on ``day`` is called off, when that is its only
+        visit of the day (:meth:`_visit_on` with ``called_off``); else None (also for an
+        unknown case: recording names it)."""
+        with self.store.session() as s:
+            try:
+                cid = self._row(s, client_id).client_id
+            except CaseworkError:
+                return None
+            if s.scalar(select(CaseVisitRow.visit_id).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == cid,
+                    CaseVisitRow.day == day,
+                    CaseVisitRow.status.in_(("geplant", "erledigt"))).limit(1)) is not None:
+                return None
+            since = s.scalar(select(func.max(CaseVisitRow.updated_at)).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == cid,
+                CaseVisitRow.day == day, CaseVisitRow.status == "entfallen"))
+            return since.date() if since is not None else None
 
     def record_outcomes_file(self, path: str | os.PathLike[str], *,
                              source: str = "csv") -> OutcomeResult:
@@ -2836,12 +2887,13 @@ class Casework:
                 appointment = (_parsed("termin", _serial_datetime, cell("termin"), ValueError,
                                        "Termin") if cell("termin") else None)
                 key = f"{source}:{self.city}:{id_key(cid)}:{day.isoformat()}:{result}"
+                off = self._called_off_on(cid, day)
                 try:
                     _, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
                                                  idempotency_key=_digest(key),
-                                                 same_details=True)
+                                                 same_details=True, called_off=True)
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
                                                             "ergebnis")
@@ -2857,6 +2909,11 @@ class Casework:
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
+                    if off is not None:  # the team went although the visit was off
+                        res.notes.append(
+                            f"Zeile {rownum} ({cid}): der Besuch am {format_day(day)} war "
+                            f"abgesagt (entfällt seit {format_day(off)}); das Ergebnis ist "
+                            "trotzdem erfasst, der Besuch gilt als durchgeführt.")
                     if appointment is not None and _past(appointment, self.today()):
                         # a sheet that came late: the client probably waited in vain
                         res.notes.append(
