@@ -1083,3 +1083,25 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
             ctx.close()
     finally:
         _undo(site, cid, route.day)
+
+
+@sqlite_only()
+@pytest.mark.browser
+def test_a_first_opening_is_one_view_and_one_copy(site: Site) -> None:
+    """QA 33c L1: opening a link in a fresh browser wrote two ``worker_link_view`` rows:
+    the service worker's install fetched the page again for its copy without saying so.
+    That fetch is audited as the copy it is."""
+    route = next(r for r in _current_plan(site).routes if r.stops)
+    _, link, url = _link(site, route)
+
+    def audited(action: str) -> list[dict]:
+        return [r for r in site.store.audit_rows(action=action)
+                if r["actor"] == f"link:{link.prefix}"]
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        _open_with_worker(page, url)
+        page.wait_for_timeout(300)
+        assert len(audited("worker_link_view")) == 1
+        assert len(audited("worker_link_copy")) == 1
+        assert errors == []
+        ctx.close()
