@@ -433,6 +433,27 @@ def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
             for team, k in sorted(absent, key=lambda x: (x[1], x[0]))]
 
 
+def _no_work_left(team: Any, span: Span, k: int, moment: datetime,
+                  absent: Container[tuple[str, int]]) -> str | None:
+    """Why ``team`` has nothing left to do on day ``k`` of ``span`` from ``moment`` on, in
+    the words after „arbeitet am Mi, 06.01.2027“ („nicht (Heilige Drei Könige, Feiertag
+    in BY)“, „nicht (Wochenende)“, „nicht (Tage laut Plan: Mo–Mi)“, „nicht (als abwesend
+    eingetragen)“, „nur bis 16:00 Uhr“), or None when it still works then: a removal
+    there would take out nothing (QA 33a F6: a version was stored announcing it)."""
+    from hausbesuch.fields import weekday_span
+
+    day = span.date(k)
+    if not span.is_work(k):
+        return f"nicht ({span.calendar.holiday_label(day) or 'Wochenende'})"
+    if day.weekday() not in team.weekdays:
+        return f"nicht (Tage laut Plan: {weekday_span(team.weekdays)})"
+    if (team.id, k) in absent:
+        return "nicht (als abwesend eingetragen)"
+    if moment >= datetime.combine(day, time.min) + timedelta(minutes=team.shift_end_min):
+        return f"nur bis {format_clock(team.shift_end_min)} Uhr"
+    return None
+
+
 def _new_plan_id(created: datetime) -> str:
     return f"{created:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
 
@@ -1526,6 +1547,13 @@ def _replan(
     # needs them); those in force at or after the moment are planned around.
     spells = {k: list(w) for k, w in _removed_earlier(store, old).items() if k[0] in ids}
     carried = _in_force(spells, moment, span_end.date())
+    absent = _absences(store, profile, team_list, span, since=moment.date())
+    for t in without_teams:  # (QA 33a F6: a removal on a day off stored a version)
+        if (t, moment.date()) not in carried and (
+                why := _no_work_left(next(x for x in team_list if x.id == t), span,
+                                     day_index, moment, absent)):
+            raise UserError(f"--without-team: Team {t} arbeitet am {format_day(moment.date())}"
+                            f" {why}; da ist nichts abzumelden. Nichts gespeichert.")
     # a team back at work (it was taken out by mistake, or came back): from the moment on
     # (the moment's day only: a removal of a later day stays until a re-plan from that
     # day brings the team back, review 20c #2); a removal after the moment is called off
@@ -1551,7 +1579,6 @@ def _replan(
     moving: list[tuple[str, str]] = []  # (client id, visit id) to plan again
     home_of: dict[str, tuple[str, int]] = {}
     initial: dict[tuple[str, int], list[str]] = {}  # warm start: the old order
-    absent = _absences(store, profile, team_list, span, since=moment.date())
     off_clients: set[str] = set()  # clients of visits called off (a visit of their own)
     for r in old.routes:
         off = [st for st in r.stops if st.visit_id in called_off]
