@@ -6,14 +6,33 @@ real SQLite store with the real Bad Hersfeld extract (the module plan of
 - QA 33a F6: ``replan --without-team`` on a day the team does not work (a holiday, the
   weekend, a day entered as absent, after its shift) stored a version announcing the
   removal; now refused, nothing stored.
+
+The others on a plan of their own (:func:`week`): three teams by car stored with
+``teams --set``, 20 clients pinned to the first day, far ahead (2098: a plan's
+``created_at`` is the real clock, which then lies before every moment, as in an exercise
+with ``HAUSBESUCH_HEUTE``):
+
+- QA 33a F8: ``report.csv`` of a re-planned version listed a visit made as plain
+  „geplant“; now it says „erledigt 09:00 Uhr: Angetroffen“, as the pages.
+- QA 33a F9: with ``HAUSBESUCH_HEUTE`` set, a re-plan's texts took the real clock's
+  creation time for when it was made: a visit kept before the moment (or one done) got
+  „festgelegte Zeit … außerhalb des Zeitfensters“, and a case not planned before today
+  „liegt vor der Neuplanung ab Mi, …, 00:00 Uhr“.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import csv
+import random
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
 
 from hausbesuch.cli import app
 from tests.cli_helpers import ClockedCli
+from tests.planning_fixtures import real_addresses
 from tests.test_casework_store import (  # noqa: F401 - the fixtures
     START,
     _common,
@@ -56,3 +75,132 @@ def test_without_team_on_a_day_it_does_not_work_is_refused(planned, tmp_path):  
                  "--out", str(tmp_path / "v2"), "--time-limit", "1", *_common(db))
     assert "Team team-2 ist am Mi, 09.12.2026 ab 11:30 Uhr für den Rest des Tages" in out
 
+
+#: The plan's first day (a Monday far ahead, see the module's doc) and its teams.
+DAY = date(2098, 3, 3)
+TEAMS = """[defaults]
+schicht = "8:00-16:00"
+mittag = "12:00-13:30"
+mittag_dauer = 30
+modus = "drive"
+
+[[team]]
+id = "team-1"
+
+[[team]]
+id = "team-2"
+
+[[team]]
+id = "team-3"
+"""
+LIST_HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort",
+               "Kontaktabbruch seit", "Zeitfenster", "Besuchsdauer", "Team", "Datum", "Uhrzeit"]
+
+
+def _write_list(path: Path, addrs, n: int,  # noqa: ANN001
+                pins: dict[str, tuple[str, str, str]] | None = None) -> None:
+    """``n`` clients, 20 minutes each, pinned to :data:`DAY` (but those in ``pins``: case
+    id -> team, day, time, all three may be empty): W-000 to team-1 at 10:00 outside its
+    window (14-16), W-001 with that window."""
+    pins = pins or {}
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(LIST_HEADER)
+        for i, (street, hn, pc, town) in enumerate(addrs[:n]):
+            cid = f"W-{i:03d}"
+            window = "Mo-Fr 14-16" if i in (0, 1) else ""
+            team, day, at = pins.get(cid, (("team-1", f"{DAY:%d.%m.%Y}", "10:00") if i == 0
+                                           else ("", f"{DAY:%d.%m.%Y}", "")))
+            w.writerow([cid, f"Geheim W{i}", street, hn, pc, town or "Bad Hersfeld",
+                        "01.03.2097", window, "20", team, day, at])
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory, bad_hersfeld_pbf):
+    """The plan of :data:`DAY` to two days after it (as made the day before): its
+    database (kept pristine: each test works on a copy), the plan, the addresses."""
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+
+    d = tmp_path_factory.mktemp("qa33")
+    addrs = random.Random(33).sample(real_addresses(load_index(bad_hersfeld_pbf)), 30)
+    _write_list(d / "kunden.csv", addrs, 20)
+    (d / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    db = str(d / "week.sqlite")
+    cli = ClockedCli(DAY - timedelta(days=1))
+    cli.ok("teams", "--set", str(d / "teams.toml"), *_common(db))
+    cli.ok("import", str(d / "kunden.csv"), *_common(db))
+    cli.ok("plan", *_common(db), "--start", DAY.isoformat(), "--days", "3", "--out",
+           str(d / "v1"), "--time-limit", "3", "--threads", "1")
+    with Store.open(db) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    return db, plan, addrs
+
+
+def _week_copy(week, tmp_path: Path, name: str) -> str:  # noqa: ANN001
+    db = str(tmp_path / name)
+    shutil.copy(week[0], db)
+    return db
+
+
+def _stop(plan, cid: str):  # noqa: ANN001, ANN202
+    return next(s for r in plan.routes for s in r.stops if s.client_id == cid)
+
+
+def _report(folder: Path) -> dict[str, dict[str, str]]:
+    with open(folder / "report.csv", encoding="utf-8-sig") as fh:
+        return {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+
+
+def test_a_replan_on_the_exercise_day_says_what_was_done(week, tmp_path):
+    """QA 33a F8 and F9, on the exercise day (``HAUSBESUCH_HEUTE`` = the plan's first
+    day), re-planned from 11:30: W-001 (window 14-16), planned for the afternoon, was
+    visited at 11:15 and nobody was in; W-002 was found at home. Neither is „festgelegt“,
+    and report.csv says of W-002 that its visit was made, with its outcome."""
+    db = _week_copy(week, tmp_path, "heute.sqlite")
+    plan = week[1]
+    assert _stop(plan, "W-001").start.hour >= 14
+    done = _stop(plan, "W-002")
+    rows = tmp_path / "erg.csv"
+    rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                    f"W-001;{DAY:%d.%m.%Y};11:15;nicht angetroffen\n"
+                    f"W-002;{DAY:%d.%m.%Y};{done.start:%H:%M};angetroffen\n",
+                    encoding="utf-8")
+    cli = ClockedCli(DAY)
+    assert "2 erfasst" in cli.ok("outcomes", str(rows), *_common(db))
+    out = cli.ok("replan", plan.id, "--from", f"{DAY} 11:30", "--out", str(tmp_path / "v2"),
+                 "--time-limit", "2", *_common(db))
+    assert "W-001 (" not in out, out
+    report = _report(tmp_path / "v2")
+    assert "festgelegte Zeit" not in report["W-001"]["grund"], report["W-001"]
+    assert report["W-002"]["status"] == "geplant"
+    assert report["W-002"]["grund"].startswith(
+        f"erledigt {done.start:%H:%M} Uhr: Angetroffen"), report["W-002"]
+
+
+def test_a_replan_from_yesterday_names_its_moment_and_today(week, tmp_path):
+    """QA 33a F9, the day after (``HAUSBESUCH_HEUTE``), re-planned from the first day
+    11:30: W-000's visit at 10:00, kept, is what happened (no note of a time outside its
+    window, as the plan had); a case imported since, pinned to that first day, is not
+    planned into a day over, and its reason says that (not „vor der Neuplanung ab …,
+    00:00 Uhr“)."""
+    db = _week_copy(week, tmp_path, "gestern.sqlite")
+    plan, addrs = week[1], week[2]
+    assert any(w.startswith("W-000 (team-1") for w in _plan_notes(plan))
+    _write_list(tmp_path / "neu.csv", addrs, 21)
+    cli = ClockedCli(DAY + timedelta(days=1))
+    cli.ok("import", str(tmp_path / "neu.csv"), *_common(db))
+    out = cli.ok("replan", plan.id, "--from", f"{DAY} 11:30", "--out", str(tmp_path / "v2"),
+                 "--time-limit", "2", *_common(db))
+    assert "W-000 (" not in out and "festgelegte Zeit" not in out, out
+    report = _report(tmp_path / "v2")
+    assert "festgelegte Zeit" not in report["W-000"]["grund"], report["W-000"]
+    assert report["W-020"]["grund"] == (
+        "Datum laut Liste am Mo, 03.03.2098 liegt vor heute (Di, 04.03.2098); vergangene "
+        "Tage plant die Neuplanung nicht neu."), report["W-020"]
+
+
+def _plan_notes(plan) -> list[str]:  # noqa: ANN001
+    from hausbesuch.planning.report import plan_notes
+
+    return plan_notes(plan)

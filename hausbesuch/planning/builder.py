@@ -279,6 +279,7 @@ def make_candidate(
     not_before: datetime | None = None,
     pin_source: str | None = None,
     today: date | None = None,
+    replan_from: datetime | None = None,
 ) -> Candidate | UnassignedVisit:
     """The client as a solver candidate, or an unassigned visit saying why it cannot be
     planned in the span (German reason).
@@ -286,7 +287,11 @@ def make_candidate(
     Restrictions combined: working days, the client's time windows (the whole visit fits),
     ``angekuendigt_ab``, the directive of its outcomes (earliest day, half-days to avoid,
     an agreed appointment), a pin to a day (and time) and a promised window; ``not_before``
-    (a re-plan's moment) excludes earlier times. A pinned day (or appointment) that lies
+    (a re-plan's moment) excludes earlier times; ``replan_from``: the re-plan's moment
+    when ``not_before`` is later, the start of today (a new case or a revisit is not
+    planned into a day over by a re-plan from a past moment), and the reasons name each
+    where it applies (QA 33a F9: „vor der Neuplanung ab Mi, 13.01.2027, 00:00 Uhr“ of a
+    re-plan from Tuesday 12:00). A pinned day (or appointment) that lies
     before the span and before ``today`` has passed without an outcome: it no longer
     binds, the visit is planned freely (:func:`passed_pin` words it for the plan's notes);
     one still ahead of ``today`` but before the span is no visit of this span (the plan of
@@ -390,8 +395,20 @@ def make_candidate(
         from_day(d.earliest, "revisit", lead, f"vor dem nächsten möglichen Versuch ({lead})")
     if not_before is not None:
         first = (not_before.date() - span.start).days
-        if days and not limits and all(x < first for x in days):
-            after = f"vor der Neuplanung ab {format_moment(not_before)}"
+        # (before today but not before a re-plan's moment in the past: said so)
+        today_only = replan_from is not None and replan_from < not_before and (
+            pin_day is None or pin_day >= replan_from.date())
+        if days and not limits and all(x < first for x in days) and today_only:
+            today_text = format_day(not_before.date())
+            limits.append(
+                ("pin_before_replan", f"{what} am {format_day(pin_day)} liegt vor heute "
+                 f"({today_text}); vergangene Tage plant die Neuplanung nicht neu.")
+                if pin_day is not None else
+                ("no_day_after_replan", f"Kein Arbeitstag im Planungszeitraum ab heute "
+                 f"({today_text}); vergangene Tage plant die Neuplanung nicht neu."))
+        elif days and not limits and all(x < first for x in days):
+            since = replan_from if replan_from is not None else not_before
+            after = f"vor der Neuplanung ab {format_moment(since)}"
             limits.append(
                 ("pin_before_replan", f"{what} am {format_day(pin_day)} liegt {after}.")
                 if pin_day is not None else

@@ -204,7 +204,9 @@ def report_rows(
                 beginn=s.start.strftime("%H:%M"), ende=s.end.strftime("%H:%M"),
                 versuche_bisher=str(s.tries_before),
             )
-            notes = [_called_off(s)] if s.off else []
+            # a visit made says so, as the pages do („erledigt 09:00 Uhr: Verzogen“, QA
+            # 33a F8: a re-plan's row said plain „geplant“ of it)
+            notes = [_called_off(s)] if s.off else [s.done] if s.done else []
             if not s.off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
@@ -245,8 +247,10 @@ def outside_window(client: Client, stop: PlannedStop, kept_before: datetime | No
     them (:func:`hausbesuch.planning.builder.make_candidate`), and such a pair is often a
     typo: it is planned as agreed, and said (QA 20a F4). A re-plan's visits before its
     moment (``kept_before``) are what happened, at the time recorded for them: nothing was
-    agreed there (review 20 #3)."""
-    if not client.zeitfenster or (kept_before is not None and stop.start < kept_before):
+    agreed there (review 20 #3); so is a visit with its outcome recorded
+    (:attr:`PlannedStop.done`, QA 33a F9)."""
+    if (not client.zeitfenster or stop.done
+            or (kept_before is not None and stop.start < kept_before)):
         return ""
     wd = stop.start.weekday()
     start = stop.start.hour * 3600 + stop.start.minute * 60 + stop.start.second
@@ -264,12 +268,20 @@ def outside_window(client: Client, stop: PlannedStop, kept_before: datetime | No
 def replan_moment(plan: Plan) -> datetime | None:
     """Up to when a re-planned version holds what happened: its moment, or when it was
     made if that was earlier (a re-plan from a moment ahead keeps visits that are still to
-    come, review 20b #3). None for a first plan."""
+    come, review 20b #3). None for a first plan. When it was made is taken on the day
+    that was today then (``replan_made``, :func:`hausbesuch.clock.now_on_today`): in an
+    exercise (``HAUSBESUCH_HEUTE``) the plan's ``created_at`` is the real date, before
+    the days re-planned, and every kept visit counted as still to come (QA 33a F9); a
+    version stored before that is read by its ``created_at``."""
+    params = getattr(plan, "params", None) or {}
     try:
-        moment = datetime.fromisoformat((getattr(plan, "params", None) or {})["replan_from"])
+        moment = datetime.fromisoformat(params["replan_from"])
     except (KeyError, TypeError, ValueError):
         return None
-    made = getattr(plan, "created_at", None)
+    try:
+        made = datetime.fromisoformat(params["replan_made"])
+    except (KeyError, TypeError, ValueError):
+        made = getattr(plan, "created_at", None)
     return min(moment, made) if isinstance(made, datetime) and made.tzinfo is None else moment
 
 

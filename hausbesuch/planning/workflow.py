@@ -1770,17 +1770,17 @@ def _replan(
             fresh_geo[c.id] = loc.geocode(district_of.get(c.id, OUTSIDE))
             continue
         fresh_clients[c.id], fresh_geo[c.id] = c, g
+        # (a new case, a revisit, one the old plan could not plan or whose visit was
+        # called off: not before today, as `plan` plans; a re-plan from a past moment
+        # planned the old „Nicht eingeplant“ into days over, QA 31)
+        today_on = (c.id in new_ids or c.id in revisit_ids
+                    or c.id in free_again - pinned_since - set(visit_of))
         cand = make_candidate(c, g, span=span, profile=profile, directive=st.directive,
                               pin_team=st.pin_team, pin_day=st.pin_day,
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
                               visit_id=visit_of.get(c.id), pin_source=st.pin_source,
-                              # (a new case, a revisit, one the old plan could not
-                              # plan or whose visit was called off: not before today, as
-                              # `plan` plans; a re-plan from a past moment planned the old
-                              # „Nicht eingeplant“ into days over, QA 31)
-                              not_before=new_from if c.id in new_ids or c.id in revisit_ids
-                              or c.id in free_again - pinned_since - set(visit_of)
-                              else moment)
+                              not_before=new_from if today_on else moment,
+                              replan_from=moment if today_on else None)
         if isinstance(cand, UnassignedVisit):
             unassigned.append(_revisit_reason(cand, tried[c.id], span)
                               if c.id in revisit_ids else cand)
@@ -1806,6 +1806,9 @@ def _replan(
     # every team out for the rest of a day from the moment's on, those taken out earlier
     # too: the next re-plan reads them here (:func:`_removed_earlier`)
     params.update(replan_from=moment.isoformat(timespec="minutes"),
+                  # when it was made, on the day taken as today (HAUSBESUCH_HEUTE in an
+                  # exercise: the plan's created_at is the real date, QA 33a F9)
+                  replan_made=clock.now_on_today().isoformat(timespec="seconds"),
                   without_teams=sorted({t for t, _ in out_since}),
                   removed_teams=_spell_rows(out_since),
                   # every absence of the plan's days, also those before the moment and
