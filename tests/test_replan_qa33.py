@@ -18,6 +18,9 @@ with ``HAUSBESUCH_HEUTE``):
   creation time for when it was made: a visit kept before the moment (or one done) got
   „festgelegte Zeit … außerhalb des Zeitfensters“, and a case not planned before today
   „liegt vor der Neuplanung ab Mi, …, 00:00 Uhr“.
+- QA 33b F7: a team taken out for the day was told it had „0 der 16 eingeplanten
+  Besuche (nach seiner Arbeitszeit etwa 4)“ by its working time on days none of them
+  could go to.
 """
 
 from __future__ import annotations
@@ -204,3 +207,17 @@ def _plan_notes(plan) -> list[str]:  # noqa: ANN001
     from hausbesuch.planning.report import plan_notes
 
     return plan_notes(plan)
+
+
+def test_a_team_taken_out_for_the_day_is_not_said_to_get_too_few(week, tmp_path):
+    """QA 33b F7: every visit is pinned to the first day; re-planned before it began
+    without team-3, the other two take them. team-3's next days could take none of them:
+    no note that it got too few of them by its working time."""
+    db = _week_copy(week, tmp_path, "ohne.sqlite")
+    out = ClockedCli(DAY).ok("replan", week[1].id, "--from", f"{DAY} 07:00",
+                             "--without-team", "team-3", "--out", str(tmp_path / "v2"),
+                             "--time-limit", "2", *_common(db))
+    report = _report(tmp_path / "v2")
+    served = [r for r in report.values() if r["status"] == "geplant"]
+    assert len(served) >= 12 and {r["team"] for r in served} == {"team-1", "team-2"}
+    assert "eingeplanten Besuche (nach seiner Arbeitszeit" not in out, out

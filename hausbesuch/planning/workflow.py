@@ -1076,14 +1076,21 @@ def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | No
     weighs travel against ``[workday] balance_minutes`` per visit over a team's share, so a
     slower team (on foot beside one by bike, QA 32b) may sit idle on most days without a
     word. A team's share is by working time, at most the visits its shifts allow
-    (``max_visits``; :func:`routing.solve.fair_shares`). Not for one team, nor for a plan
-    of fewer than four visits per team."""
+    (``max_visits``; :func:`routing.solve.fair_shares`), counting only the shifts that
+    could take one of the visits planned (their days, windows, pins, skills): a team
+    taken out for a day whose visits were announced for that day has no share of them
+    (QA 33b F7: „Team team-2 hat 0 der 8 eingeplanten Besuche (… etwa 3)“ of a re-plan
+    without it, by its working time on days none of them could go to). Not for one team,
+    nor for a plan of fewer than four visits per team."""
     from routing.solve import fair_shares, team_caps, team_work
 
     teams = problem.teams
     if len(teams) < 2:
         return None
-    vehicles = problem.vehicles()
+    ids = {v for r in solution.routes for v in r.visits}
+    planned_visits = [v for v in problem.visits if v.id in ids]
+    vehicles = [veh for veh in problem.vehicles()
+                if any(_could_take(problem, v, veh) for v in planned_visits)]
     work = team_work(problem, vehicles)
     visits = Counter(r.team for r in solution.routes for _ in r.visits)
     planned = sum(visits.values())
@@ -1102,6 +1109,17 @@ def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | No
             "Sprache bekommt weniger. Für eine gleichmäßigere Verteilung im Stadtprofil "
             f"[workday] balance_minutes höher setzen (jetzt {balance_minutes}; mehr "
             "Ausgleich kostet mehr Wegzeit).")
+
+
+def _could_take(problem: Any, visit: Any, vehicle: Any) -> bool:
+    """Whether ``vehicle`` (a team's shift) could take ``visit``: skills, days, pins and
+    capacity (:meth:`routing.model.Problem.compatible`), and a time window of the visit
+    within the shift (a window promised by a letter is on its day alone)."""
+    if not problem.compatible(visit, vehicle):
+        return False
+    w = vehicle.shift.window
+    return not visit.time_windows or any(tw.start <= w.end and tw.end >= w.start
+                                         for tw in visit.time_windows)
 
 
 def complete_unassigned(plan: Plan, used_ids: Iterable[int] = ()) -> None:
