@@ -18,6 +18,9 @@ with ``HAUSBESUCH_HEUTE``):
   creation time for when it was made: a visit kept before the moment (or one done) got
   „festgelegte Zeit … außerhalb des Zeitfensters“, and a case not planned before today
   „liegt vor der Neuplanung ab Mi, …, 00:00 Uhr“.
+- QA 33a F2: a re-plan kept the plan's teams and ignored, without a word, the city's
+  teams changed since (``teams --set``); now it takes over a day no longer worked and a
+  shorter shift from the day after its moment, and names what it cannot take over.
 - QA 33b F7: a team taken out for the day was told it had „0 der 16 eingeplanten
   Besuche (nach seiner Arbeitszeit etwa 4)“ by its working time on days none of them
   could go to.
@@ -221,3 +224,54 @@ def test_a_team_taken_out_for_the_day_is_not_said_to_get_too_few(week, tmp_path)
     served = [r for r in report.values() if r["status"] == "geplant"]
     assert len(served) >= 12 and {r["team"] for r in served} == {"team-1", "team-2"}
     assert "eingeplanten Besuche (nach seiner Arbeitszeit" not in out, out
+
+
+def test_a_replan_takes_over_the_citys_changed_teams_where_it_can(week, tmp_path):
+    """QA 33a F2: after the plan, the city's teams change (``teams --set``): team-2 works
+    Mondays only, team-3 until 12:00, a team-4 comes. A re-plan from Monday 11:30 (with
+    ten cases imported since, free to go on any day, five pinned to Tuesday: to team-2,
+    to team-3 at 14:00, to team-3, and two to no team) plans no tour of team-2 on Tuesday and Wednesday, and none of
+    team-3 after 12:00 on those days, and says so; the new team is named as not taken over (a version keeps the plan's teams). The note is stored with
+    the version (the web's plan page shows it)."""
+    from hausbesuch.store import Store
+
+    db = _week_copy(week, tmp_path, "teams.sqlite")
+    plan, addrs = week[1], week[2]
+    tue = DAY + timedelta(days=1)
+    (tmp_path / "teams.toml").write_text(
+        TEAMS.replace('id = "team-2"', 'id = "team-2"\ntage = "Mo"')
+        .replace('id = "team-3"', 'id = "team-3"\nschicht = "8:00-12:00"')
+        + '\n[[team]]\nid = "team-4"\n', encoding="utf-8")
+    cli = ClockedCli(DAY)
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *_common(db))
+    free = {f"W-{i:03d}": ("", "", "") for i in range(20, 30)}
+    free["W-020"] = ("team-2", f"{tue:%d.%m.%Y}", "")
+    free["W-021"] = ("team-3", f"{tue:%d.%m.%Y}", "14:00")
+    free["W-022"] = ("team-3", f"{tue:%d.%m.%Y}", "")
+    free["W-023"] = free["W-024"] = ("", f"{tue:%d.%m.%Y}", "")
+    _write_list(tmp_path / "neu.csv", addrs, 30, free)
+    cli.ok("import", str(tmp_path / "neu.csv"), *_common(db))
+    out = cli.ok("replan", plan.id, "--from", f"{DAY} 11:30", "--out", str(tmp_path / "v2"),
+                 "--time-limit", "2", *_common(db))
+    note = (
+        "Die Teams der Stadt weichen von denen des Plans ab. Diese Neuplanung übernimmt "
+        "davon: Team team-2 arbeitet nur noch Mo (im Plan Mo–Fr): ohne Tour am Di, "
+        "04.03.2098, Mi, 05.03.2098; Team team-3: Schicht 08:00–12:00 (im Plan "
+        "08:00–16:00). Nicht übernommen (eine Neuplanung behält die Teams des Plans; erst "
+        "ein neuer Plan nutzt sie): Team team-4 (neu). Am Mo, 03.03.2098 selbst gilt noch "
+        "der Plan: ein Team, das nicht mehr arbeitet, beim Neu planen abmelden "
+        "(hausbesuch replan … --without-team TEAM).")
+    assert f"Hinweis: {note}" in out, out
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld")
+    assert v2.version == 2 and note in v2.warnings
+    later = [(r.team_id, s) for r in v2.routes if r.day > DAY for s in r.stops]
+    assert {s.client_id for _, s in later} >= {"W-022", "W-023", "W-024"}, later
+    assert not [s for team, s in later if team == "team-2"], later
+    assert all(s.end.hour * 60 + s.end.minute <= 12 * 60 for team, s in later
+               if team == "team-3"), later
+    report = _report(tmp_path / "v2")
+    assert report["W-020"]["status"] == "nicht_eingeplant"
+    assert "nur noch Mo (seit dem Plan geändert)" in report["W-020"]["grund"], report["W-020"]
+    assert report["W-021"]["status"] == "nicht_eingeplant", report["W-021"]
+    assert "Team team-3 arbeitet am Di, 04.03.2098 bis 12:00 Uhr" in report["W-021"]["grund"]

@@ -433,6 +433,103 @@ def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
             for team, k in sorted(absent, key=lambda x: (x[1], x[0]))]
 
 
+def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], span: Span,
+                       moment: datetime, *, take: bool | None = True
+                       ) -> tuple[dict[tuple[str, int], ShiftOverride], list[str]]:
+    """What a re-plan from ``moment`` takes over of the city's teams as they are now
+    (``city_teams``, :func:`_teams`) where they differ from the plan's (``plan_teams``,
+    whose ids, routes and shifts the versions keep), and the note that says so (none when
+    they are alike). From the first day the re-plan has whole (the day after the moment's;
+    the moment's when it is midnight: on the moment's day the team may be out already,
+    ``--without-team`` takes it out for the rest of it): a team no longer among the city's
+    teams, or on a weekday it no longer works, has no tour (an override with its reason);
+    a shift begun later or ended earlier is kept to. A new team, more days or longer
+    hours, another lunch break, mode, limit, start or end point or languages are not
+    taken over (a version keeps the plan's teams): the note names them and that a new
+    plan uses them (QA 33a F2: the city's changed teams were ignored without a word).
+    ``take`` None: a plan stored before it said whether it used the city's teams (or a
+    ``--teams`` file, whose teams a re-plan keeps without a word): nothing is taken over,
+    the note names every difference."""
+    from hausbesuch.fields import weekday_span
+
+    def shift(t: Any) -> str:
+        return f"{format_clock(t.shift_start_min)}–{format_clock(t.shift_end_min)}"
+
+    def lunch(t: Any) -> tuple[Any, ...]:
+        return (t.lunch_window, t.lunch_min) if t.has_lunch else ()
+
+    midnight = datetime.combine(moment.date(), time.min)
+    k0 = (moment.date() - span.start).days + (0 if moment == midnight else 1)
+    city = {t.id: t for t in city_teams}
+    out: dict[tuple[str, int], ShiftOverride] = {}
+    taken: list[str] = []
+    left: list[str] = []
+    for t in plan_teams:
+        days = [k for k in range(max(k0, 0), span.days)
+                if take and span.is_work(k) and span.date(k).weekday() in t.weekdays]
+        c = city.get(t.id)
+        if c is None:
+            for k in days:
+                out[(t.id, k)] = ShiftOverride(
+                    removed=True, why="gehört seit dem Plan nicht mehr zu den Teams der Stadt")
+            (taken if days else left).append(
+                f"Team {t.id} gehört nicht mehr zu den Teams der Stadt"
+                + (f": ohne Tour ab {format_day(span.date(days[0]))}" if days else ""))
+            continue
+        more = []
+        gone = [k for k in days if span.date(k).weekday() not in c.weekdays]
+        for k in gone:
+            out[(t.id, k)] = ShiftOverride(
+                removed=True, why=f"arbeitet laut den Teams der Stadt nur noch "
+                f"{weekday_span(c.weekdays)} (seit dem Plan geändert)")
+        if gone:
+            taken.append(f"Team {t.id} arbeitet nur noch {weekday_span(c.weekdays)} (im "
+                         f"Plan {weekday_span(t.weekdays)}): ohne Tour am "
+                         + ", ".join(format_day(span.date(k)) for k in gone))
+        if c.weekdays - t.weekdays or (not take and c.weekdays != t.weekdays):
+            more.append(f"Tage {weekday_span(c.weekdays)}")
+        start = max(t.shift_start_min, c.shift_start_min)
+        end = min(t.shift_end_min, c.shift_end_min)
+        rest = [k for k in days if k not in gone]
+        if (start, end) != (t.shift_start_min, t.shift_end_min) and rest:
+            for k in rest:
+                out[(t.id, k)] = ShiftOverride(start_s=start * 60, end_s=end * 60)
+            taken.append(f"Team {t.id}: Schicht {format_clock(start)}–{format_clock(end)} "
+                         f"(im Plan {shift(t)})")
+            if (c.shift_start_min, c.shift_end_min) != (start, end):
+                more.append(f"Schicht {shift(c)}")
+        elif (c.shift_start_min, c.shift_end_min) != (t.shift_start_min, t.shift_end_min):
+            more.append(f"Schicht {shift(c)}")
+        # (a shift cut short before its lunch window has none: the team file then has
+        # none either, and the shorter shift says it)
+        cut = bool(rest) and c.shift_end_min < t.shift_end_min and not c.has_lunch \
+            and t.has_lunch and t.lunch_window[1] > end
+        more += [what for what, differs in (
+            ("Mittagspause", lunch(c) != lunch(t) and not cut),
+            ("Verkehrsmittel", c.mode != t.mode),
+            ("höchstens Besuche am Tag", c.max_visits_per_day != t.max_visits_per_day),
+            ("Start oder Ende", (c.start_address, c.start_lonlat, c.end_address, c.end_lonlat)
+             != (t.start_address, t.start_lonlat, t.end_address, t.end_lonlat)),
+            ("Sprachen", c.skills != t.skills)) if differs]
+        if more:
+            left.append(f"Team {t.id}: {', '.join(more)}")
+    ids = {t.id for t in plan_teams}
+    left += [f"Team {t.id} (neu)" for t in city_teams if t.id not in ids]
+    if not taken and not left:
+        return out, []
+    note = "Die Teams der Stadt weichen von denen des Plans ab."
+    if taken:
+        note += f" Diese Neuplanung übernimmt davon: {'; '.join(taken)}."
+    if left:
+        note += (f" Nicht übernommen (eine Neuplanung behält die Teams des Plans; erst ein "
+                 f"neuer Plan nutzt sie): {'; '.join(left)}.")
+    if taken and k0 > (moment.date() - span.start).days:
+        note += (f" Am {format_day(moment.date())} selbst gilt noch der Plan: ein Team, "
+                 "das nicht mehr arbeitet, beim Neu planen abmelden (hausbesuch replan … "
+                 "--without-team TEAM).")
+    return out, [note]
+
+
 def _no_work_left(team: Any, span: Span, k: int, moment: datetime,
                   absent: Container[tuple[str, int]]) -> str | None:
     """Why ``team`` has nothing left to do on day ``k`` of ``span`` from ``moment`` on, in
@@ -918,6 +1015,9 @@ def _plan_span(
         bad = _pin_check(cand, team_ids, absent, span)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
+              # the city's teams (not a --teams file's): a re-plan takes over what it can
+              # of their changes since (:func:`_city_team_changes`)
+              "teams_of_city": teams is None,
               # the profile it was made with: letters, replan and show load this one
               "profile": profile_ref(profile),
               "osm": str(osm_path),
@@ -1673,6 +1773,22 @@ def _replan(
                              end_s=int((gone[0][0] - midnight).total_seconds()))
             if ov is not None:
                 overrides[(t.id, k)] = ov
+    # the city's teams changed since the plan (QA 33a F2: kept without a word): from the
+    # first day the re-plan has whole, a day a team no longer works has no tour and a
+    # shorter shift is kept to; what a re-plan cannot take over is said
+    changed, team_notes = ({}, []) if params.get("teams_of_city") is False else \
+        _city_team_changes(team_list, _teams(profile, None, cw.index, store), span, moment,
+                           take=params.get("teams_of_city"))  # (a --teams file's: kept)
+    for key, ov in changed.items():
+        have = overrides.get(key)
+        if key in absent or (have is not None and have.removed):
+            continue
+        if have is None or ov.removed:
+            overrides[key] = ov
+            continue
+        overrides[key] = replace(
+            have, start_s=max(x for x in (have.start_s, ov.start_s, 0) if x is not None),
+            end_s=min((x for x in (have.end_s, ov.end_s) if x is not None), default=None))
     overrides.update(absent)
     # the candidates: the moving visits plus what the old plan could not hold, plus open
     # clients pinned into the rest of the span since (an appointment agreed at the door on
@@ -1841,7 +1957,7 @@ def _replan(
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
-                           + _back_notes(back_of, moment, carried)
+                           + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
                            + [_moved_note(c) for c in moved])
     # (the districts' notes are carried on: added only to a version made before it had them)
@@ -1919,6 +2035,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
+    r"|Die Teams der Stadt weichen von denen des Plans ab\. "
     # the districts' notes (_district_notes: the districts as the re-plan finds them; a
     # district file set or changed since must not leave the old note, review 32 #4)
     r"|Keine Bezirksgrenzen verfügbar: |Keine Ortsteil-Knoten \(place="
