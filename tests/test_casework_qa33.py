@@ -231,3 +231,17 @@ def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfel
             "erneut einlesen.")
     assert f"Hinweis: {note}" in " ".join(out.split()), out
     assert "weicht vom angekündigten Besuch ab" in _report(report)["K-1"]["grund"]
+    # a pin on the announced day after the shift: the re-plan cannot plan it; its notes
+    # say that the case has no visit now, not only „jetzt gilt“ the pin (QA 33b F10)
+    late = _list(tmp_path / "d.csv", [("K-1", FIRST[0][1], "", "08.12.2026", "18:30"),
+                                      FIRST[1]])
+    MON.ok("import", str(late), *db)
+    out = " ".join(MON.ok("replan", pid, "--from", "2026-12-08 00:00", "--out",
+                          str(tmp_path / "neu"), "--time-limit", "1", *db).split())
+    assert (f"K-1: angekündigt für Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt gilt: "
+            "Festlegung laut Liste (Di, 08.12.2026, 18:30 Uhr), doch die ist nicht "
+            "einplanbar (Grund unter „Nicht eingeplant“). Der angekündigte Besuch entfällt "
+            "trotzdem: der Fall hat in diesem Plan keinen Besuch.") in out, out
+    why = _report(tmp_path / "neu" / "report.csv")["K-1"]["grund"]
+    assert why.endswith(f"; der angekündigte Besuch (Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} "
+                        "Uhr) entfällt trotzdem."), why

@@ -1996,6 +1996,19 @@ def _replan(
                 u, code="announced_unplannable",
                 reason=f"angekündigt ({format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr), "
                 f"aber nicht mehr einplanbar: {u.reason}")
+    # a pin that moved an announced visit and could not be planned itself: the note says
+    # the case has no visit now, and its reason that the announced one is off all the same
+    stuck = {u.client_id for u in result.plan.unassigned} & moved_ids
+    for c in (c for c in moved if c.id in stuck):
+        was, now = _moved_note(c), _moved_note(c, placed=False)
+        for notes in (result.plan.warnings, result.plan.params.get("warnings") or []):
+            notes[:] = [now if n == was else n for n in notes]
+        ps, pe = c.moved_promise
+        result.plan.unassigned = [replace(u, reason=f"{u.reason.rstrip('.')}; der angekündigte "
+                                          f"Besuch ({format_day(ps.date())}, {ps:%H:%M}–"
+                                          f"{pe:%H:%M} Uhr) entfällt trotzdem.")
+                                  if u.client_id == c.id else u
+                                  for u in result.plan.unassigned]
     complete_unassigned(result.plan)  # (the reasons of announced visits, as just given)
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
@@ -2060,14 +2073,20 @@ _STALE_NOTE = re.compile(
     r"|Neu berechnet, weil während der Planung geändert wurde: ")
 
 
-def _moved_note(c: Candidate) -> str:
-    """The note for an announced visit moved by a later pin or appointment."""
+def _moved_note(c: Candidate, *, placed: bool = True) -> str:
+    """The note for an announced visit moved by a later pin or appointment; ``placed``
+    False: the pin itself could not be planned (QA 33b F10: the note said „jetzt gilt“ the
+    pin, and the client was left with a correction letter and no visit, unsaid)."""
     ps, pe = c.moved_promise
-    return (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
-            "jetzt gilt: "
-            f"{c.pin_note or 'eine andere Festlegung'}. Der angekündigte Besuch entfällt; "
-            "bitte für diesen Plan einen Korrekturbrief schreiben (hausbesuch letters … "
-            "--correction).")
+    head = (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
+            f"jetzt gilt: {c.pin_note or 'eine andere Festlegung'}")
+    if not placed:
+        return (f"{head}, doch die ist nicht einplanbar (Grund unter „Nicht eingeplant“). "
+                "Der angekündigte Besuch entfällt trotzdem: der Fall hat in diesem Plan "
+                "keinen Besuch. Bitte die Festlegung ändern und neu planen oder einen "
+                "Korrekturbrief schreiben (hausbesuch letters … --correction).")
+    return (f"{head}. Der angekündigte Besuch entfällt; bitte für diesen Plan einen "
+            "Korrekturbrief schreiben (hausbesuch letters … --correction).")
 
 
 def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:
