@@ -23,6 +23,7 @@ import html
 import io
 import re
 import zipfile
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import httpx
@@ -190,3 +191,32 @@ def test_done_stops_after_a_replan_keep_their_numbers_and_read_as_done(
     # day, and its line is v2's line to them (the way the team went)
     assert day3.travel_s <= day.travel_s + 60, (day.travel_s, day3.travel_s)
     assert day3.legs[:4] == day.legs[:4]
+
+
+def test_visits_done_before_the_planned_departure_move_the_routes_start() -> None:
+    """QA 33c L3: after visits recorded at 08:10–08:25, earlier than planned, the kept
+    part of the route still said „Start 08:33“ (the plan's departure) above them."""
+    from hausbesuch.plandata import PlannedStop, TeamDayRoute
+    from hausbesuch.planning.workflow import _head_route
+
+    day = date(2026, 12, 7)
+
+    def at(h: int, m: int) -> datetime:
+        return datetime.combine(day, datetime.min.time()) + timedelta(hours=h, minutes=m)
+
+    stops = tuple(PlannedStop(f"K-{n}", n, at(h, m), at(h, m), at(h, m + 45), 9.7, 50.87,
+                              "Weg 1", "Mitte", visit_id=f"v{n}")
+                  for n, (h, m) in enumerate(((8, 41), (9, 30), (10, 20), (11, 44)), start=1))
+    route = TeamDayRoute("team-2", "", day, "walk", (9.7, 50.87), (9.7, 50.87), "Amt",
+                         depart=at(8, 33), return_=at(12, 40), stops=stops, travel_s=1800,
+                         distance_m=2000, service_s=4 * 2700, waiting_s=0)
+    done = {1: (8, 25), 2: (8, 10), 3: (8, 20)}
+    head = [replace(st, arrival=at(*done[st.position]), start=at(*done[st.position]),
+                    end=at(*done[st.position]) + timedelta(minutes=5)) for st in stops[:3]]
+    kept = _head_route(route, head, None)
+    assert [s.client_id for s in kept.stops] == ["K-2", "K-3", "K-1"]
+    assert kept.depart == at(8, 2), kept.depart  # the first leg (8 min) before 08:10
+    assert kept.depart <= kept.stops[0].arrival and kept.travel_s >= 8 * 60
+    # done as planned: the plan's departure stays
+    same = _head_route(route, list(stops[:2]), None)
+    assert same.depart == at(8, 33)

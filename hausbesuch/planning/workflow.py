@@ -1432,13 +1432,21 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
         travel += max(0.0, gap)
         waiting += max(0.0, (st.start - st.arrival).total_seconds())
         service += (st.end - st.start).total_seconds()
+    # a visit done before the route's planned departure (QA 33c L3: „Start 08:33“ above
+    # visits done at 08:10): the team left the way to its first stop before it
+    depart = r.depart
+    if head and head[0].arrival < depart:
+        first_leg = max(0.0, (r.stops[0].arrival - r.depart).total_seconds())
+        depart = head[0].arrival - timedelta(seconds=first_leg)
+        travel += first_leg
     legs = tuple(r.legs[i] for i in idx) if len(r.legs) >= len(r.stops) else ()
     if legs:
         distance = sum(float(haversine_m(a[0], a[1], b[0], b[1]))
                        for leg in legs for a, b in zip(leg, leg[1:], strict=False))
     else:  # a route read without its geometry: its distance in the share of its travel
         distance = r.distance_m * travel / r.travel_s if r.travel_s else 0.0
-    return replace(r, stops=tuple(head), return_=last_begun(head).end, lunch=lunch,
+    return replace(r, stops=tuple(head), depart=depart, return_=last_begun(head).end,
+                   lunch=lunch,
                    travel_s=int(round(travel)), waiting_s=int(round(waiting)),
                    service_s=int(round(service)), distance_m=int(round(distance)), legs=legs)
 
