@@ -222,6 +222,10 @@ class Announcement:
     #: follow-up texts use the date, that letter takes the built-in ones:
     #: :func:`follow_up_text`)
     earlier_letter: date | None = None
+    #: a visit whose letter went to an address the client has left since
+    #: (:func:`first_promises`): that letter's date. This letter goes to the address the
+    #: plan visits, dated as the run's, with the window promised then
+    readdressed: date | None = None
 
 
 _COUNT_WORDS = ("eine", "zwei", "drei", "vier", "fünf", "sechs")
@@ -1638,14 +1642,99 @@ def _promised_before(row: Any) -> tuple[datetime, datetime] | None:
 def first_promises(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
     """``items`` with the window a letter already promised for the same visit, where one
     did (read only, in session ``s``): a letter printed again shows the first promise, and
-    :func:`bind_announcements` records the same window."""
+    :func:`bind_announcements` records the same window.
+
+    A visit whose letter went to another address than the one ``plan`` visits (the client
+    moved after the letter, and a re-plan kept the visit with its promise: QA 33b F1) has
+    no letter at this address: it comes back with the window promised and
+    :attr:`Announcement.readdressed` (the date of the letter to the former address)
+    instead of :attr:`Announcement.first_letter`, to be written anew
+    (:func:`letter_addresses`)."""
     rows = _visit_rows(s, plan.city, (a.client_id for a in items))
+    matched = {a.client_id: _match_visit(rows.get(a.client_id, []), a, plan) for a in items}
+    elsewhere = letter_addresses(s, plan, [row for row in matched.values()
+                                           if _promised_before(row) is not None])
     out = []
     for a in items:
-        row = _match_visit(rows.get(a.client_id, []), a, plan)
+        row = matched[a.client_id]
         window = _promised_before(row)
-        out.append(a if window is None else replace(
-            a, window=window, first_letter=row.announced_at.date()))
+        if window is None:
+            out.append(a)
+        elif row.visit_id in elsewhere:
+            out.append(replace(a, window=window, readdressed=row.announced_at.date()))
+        else:
+            out.append(replace(a, window=window, first_letter=row.announced_at.date()))
+    return out
+
+
+def _same_address(then: Client, then_at: Geocode | None, now: Client,
+                  now_at: Geocode | None) -> bool:
+    """Whether two snapshots of a client (two plans') send a letter to the same house: the
+    same address text, or both found to the house number at the same point (the same
+    house spelled anew), as :func:`moved_since` judges."""
+    from geodata.network import haversine_m
+
+    if then.address == now.address:
+        return True
+    found = {"exact", "interpolated"}
+    return (then_at is not None and now_at is not None
+            and then_at.quality in found and now_at.quality in found
+            and None not in (then_at.lon, then_at.lat, now_at.lon, now_at.lat)
+            and float(haversine_m(then_at.lon, then_at.lat, now_at.lon, now_at.lat))
+            <= SAME_PLACE_M)
+
+
+def letter_addresses(s: Any, plan: Plan, rows: Sequence[Any]) -> set[str]:
+    """The visit ids of these announced case visits whose letter went to another address
+    than the one ``plan`` visits (read only, in session ``s``).
+
+    A letter goes to the address of the plan version it was written for (its snapshot,
+    :func:`write_letters`); the audit row of the letter (:data:`AUDIT_LETTER`, written
+    for the first time or anew for a new address, not a reprint) names that version. A
+    re-plan keeps an announced visit with its id and promise, also after the client
+    moved: its snapshot holds the new address, the letter went to the former one. A visit
+    whose letter row or version is no longer stored (an aged-out audit log) counts as
+    written here."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow, GeocodeRow, PlanClientRow, _client_from, geocode_from
+
+    ids = sorted({row.visit_id for row in rows})
+    bound: dict[str, tuple[str, str]] = {}  # visit id -> (plan id, case id) of its letter
+    for k in range(0, len(ids), 500):
+        q = (select(AuditRow.visit_id, AuditRow.plan_id, AuditRow.client_id, AuditRow.details)
+             .where(AuditRow.city == plan.city, AuditRow.action == AUDIT_LETTER,
+                    AuditRow.visit_id.in_(ids[k:k + 500]))
+             .order_by(AuditRow.id))
+        for vid, pid, cid, details in s.execute(q):
+            try:
+                said = json.loads(details or "{}")
+            except ValueError:
+                said = {}
+            if pid and (said.get("erstmals") or said.get("neue_anschrift")):
+                bound[vid] = (pid, cid)
+    others = {(pid, cid) for pid, cid in bound.values() if pid != plan.id}
+    if not others:
+        return set()
+    snapshot = {c.id: c for c in plan.clients}
+    geocodes = {g.client_id: g for g in plan.geocodes}
+    then: dict[tuple[str, str], Client] = {}
+    then_at: dict[tuple[str, str], Geocode] = {}
+    for pid in sorted({pid for pid, _ in others}):
+        cids = sorted({cid for p, cid in others if p == pid})
+        for r in s.scalars(select(PlanClientRow).where(PlanClientRow.plan_id == pid,
+                                                       PlanClientRow.client_id.in_(cids))):
+            then[(pid, r.client_id)] = _client_from(r)
+        for g in s.scalars(select(GeocodeRow).where(GeocodeRow.plan_id == pid,
+                                                    GeocodeRow.client_id.in_(cids))):
+            then_at[(pid, g.client_id)] = geocode_from(g)
+    out = set()
+    for vid, key in bound.items():
+        cid = key[1]
+        if key[0] == plan.id or key not in then or cid not in snapshot:
+            continue
+        if not _same_address(then[key], then_at.get(key), snapshot[cid], geocodes.get(cid)):
+            out.add(vid)
     return out
 
 
@@ -1751,6 +1840,9 @@ def bind_announcements(
         if (before := _promised_before(row)) is not None:
             window = before
             first = False
+            if a.readdressed is not None:  # a letter to the new address: the client's
+                row.announced_at = announced  # letter now (corrections name its date)
+                row.updated_at = now
         else:
             window = a.window
             row.announced_at = announced
@@ -1764,6 +1856,7 @@ def bind_announcements(
                     details={"tag": a.day.isoformat(), "von": _fmt_time(window[0]),
                              "bis": _fmt_time(window[1]), "team": a.team_id,
                              "erstmals": first,
+                             **({"neue_anschrift": True} if a.readdressed else {}),
                              **({"ordner": str(folder.resolve())} if folder else {})})
     return out
 
@@ -2150,7 +2243,11 @@ def run_letters(
                 # length asked now: said, so a shorter window asked is not taken as
                 # printed (QA 20b)
                 kept = [(a.client_id, _window_words(a.window)) for a in named
-                        if a.window != fresh[a.client_id]]
+                        if a.window != fresh[a.client_id] and a.readdressed is None]
+                # a letter that went to an address the client has left: written anew to
+                # the address this version visits, with the window it promised (QA 33b F1)
+                anew = [(a.client_id, a.readdressed, _window_words(a.window)) for a in named
+                        if a.readdressed is not None]
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
             run.already = [(a.client_id, a.first_letter) for a in already
@@ -2198,6 +2295,11 @@ def run_letters(
         run.notes += [(cid, f"schon angekündigt: der Brief nennt wieder das Zeitfenster des "
                             f"ersten Briefs ({words}), nicht ein neu berechnetes")
                       for cid, words in kept]
+        written_now = {a.client_id for a in run.announcements}
+        run.notes += [(cid, f"neue Anschrift seit dem Brief vom {format_day(d)} (der ging an "
+                            "die frühere Anschrift): dieser Brief geht an die neue Anschrift, "
+                            f"mit dem damals angekündigten Zeitfenster ({words})")
+                      for cid, d, words in anew if cid in written_now]
     for a in run.announcements:
         if a.case_status:
             held = stop_of(plan, a.client_id, a.day)
