@@ -496,7 +496,15 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     care_of = [x for x in parsed.letter_care_of if not _bare_marker(x)] if parsed else []
     more = list(parsed.letter_additions) if parsed else []
     street = " ".join(p for p in (client.street, client.housenumber) if p)
+    if parsed and parsed.letter_care_of:
+        # the c/o line stands above the street, once: the Straße or Hausnummer cell that
+        # holds it („c/o Meier, Neumarkt“, „40 c/o Meier“) keeps the rest (QA 33b F2)
+        street = _without_parts(street, parsed.letter_care_of)
     postcode, town = client.postcode or "", client.town or ""
+    if pm := _PLZ_AND_TOWN.fullmatch(postcode.strip()):
+        # a PLZ cell holding postcode and town („36251 Bad Hersfeld“, merged in the
+        # export): the town is written once (QA 33b F4)
+        postcode, town = pm[1], town or pm[2]
     if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \
             and geocode.match:
         m = _HEAD_TAIL.match(geocode.match)
@@ -523,6 +531,25 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         street = ", ".join([street, *more])
     last = " ".join(p for p in (postcode, town) if p)
     return [*care_of, street, last] if last else [*care_of, street]
+
+
+#: A postcode cell that holds the town too: ``36251 Bad Hersfeld``, ``D-36251 Bad Hersfeld``.
+_PLZ_AND_TOWN = re.compile(r"(?:D\s*-\s*)?(\d{5})\s+(\S.*)")
+
+
+def _without_parts(line: str, parts: Iterable[str]) -> str:
+    """``line`` without these parts of it, its comma-separated pieces kept apart and its
+    spaces tidied: ``"c/o Meier, Neumarkt 40"`` without ``"c/o Meier"`` is
+    ``"Neumarkt 40"``, ``"Neumarkt 40 c/o Meier"`` too. A part not in ``line`` leaves it
+    as it is."""
+    pats = [r"\s+".join(re.escape(w) for w in part.split()) for part in parts if part.split()]
+    pieces = []
+    for piece in re.split(r"\s*[,;]\s*", line):
+        for pat in pats:
+            piece = re.sub(rf"(?:^|(?<=\s)){pat}(?=$|\s)", " ", piece, flags=re.IGNORECASE)
+        if piece := " ".join(piece.split()):
+            pieces.append(piece)
+    return ", ".join(pieces)
 
 
 def _bare_marker(line: str) -> bool:
