@@ -67,6 +67,7 @@ __all__ = [
     "already_lines",
     "announcements",
     "arrival_day",
+    "comes_late",
     "bind_announcements",
     "broken_promises",
     "check_kept",
@@ -1356,7 +1357,8 @@ class LetterRun:
     #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
     #: (client id, day of the visit, kind, the letter's date) of letters written whose
-    #: visit lies before the day the post brings the letter (:func:`too_late`); kind
+    #: visit lies on or before the day the post brings the letter (:func:`comes_late`,
+    #: :func:`too_late`); kind
     #: ``brief`` or ``korrektur``; a reprint's date is its first letter's
     late: list[tuple[str, date, str, date]] = field(default_factory=list)
     #: (client id, date of its letter) of the visits that already have a letter (an earlier
@@ -1465,7 +1467,7 @@ def write_letters(
             (run.follow_ups if follow_up_text(profile, a) else run.undated).append(a.client_id)
         if a.first_letter is not None:
             run.reprints.append((a.client_id, a.first_letter, a.day))
-        if a.day < (arrives if dated == when else arrival_day(profile, dated)):
+        if comes_late(profile, dated, a.day):
             run.late.append((a.client_id, a.day, kind, dated))
         groups.setdefault((a.team_id, a.day), []).append(body)
     for (team, day), bodies in sorted(groups.items()):
@@ -1479,7 +1481,7 @@ def write_letters(
     if run.late or run.reprints:  # the folder's notice lists them too: whoever prints
         # them sees it
         _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(
-            [*reprint_lines(run), *late_lines(run, profile)]) + "\n").encode("utf-8"))
+            [*reprint_lines(run, profile), *late_lines(run, profile)]) + "\n").encode("utf-8"))
     return run
 
 
@@ -1489,6 +1491,16 @@ def arrival_day(profile: Profile, letter_date: date) -> date:
     the profile's ``[casework]``)."""
     return profile.casework.calendar().add_working_days(
         letter_date, profile.brief.postlaufzeit_werktage)
+
+
+def comes_late(profile: Profile, letter_date: date, day: date) -> bool:
+    """Whether a letter dated ``letter_date`` may reach the client only after a visit on
+    ``day``: the visit lies on or before the day the post brings it (:func:`arrival_day`).
+    The arrival day itself counts as too late, whatever the visit's time: the post comes
+    at any hour of the day, perhaps after the team (QA 33b F6). ``postlaufzeit_werktage``
+    0 turns the check off."""
+    return profile.brief.postlaufzeit_werktage > 0 and day <= arrival_day(profile,
+                                                                          letter_date)
 
 
 def too_late(client_id: str, day: date, kind: str) -> str:
@@ -1549,10 +1561,11 @@ def already_lines(run: LetterRun) -> list[str]:
     return out
 
 
-def reprint_lines(run: LetterRun) -> list[str]:
+def reprint_lines(run: LetterRun, profile: Profile) -> list[str]:
     """What the command and ``LIESMICH.txt`` say about the letters written again
     (``--reprint``): each named, grouped by the first letter's date, which they carry; and
-    those a reprint posted today would reach after the visit (the post is judged by the
+    those a reprint posted today would reach only on the visit's day or later
+    (:func:`comes_late`; the post is judged by the
     letter's date in :func:`late_lines`, as the client has the first letter; a reprint
     sent instead of a first letter never sent comes later)."""
     out = []
@@ -1566,7 +1579,9 @@ def reprint_lines(run: LetterRun) -> list[str]:
                    f"Briefe nicht verschickt wurden): {', '.join(ids)}")
     late = {cid for cid, *_ in run.late}
     if run.arrives is not None and (after := sorted(
-            (cid for cid, _, day in run.reprints if day < run.arrives and cid not in late),
+            (cid for cid, _, day in run.reprints
+             if run.dated is not None and comes_late(profile, run.dated, day)
+             and cid not in late),
             key=id_key)):
         visits, where = (("den Besuch", "falls") if len(after) == 1
                          else ("die Besuche", "wo"))

@@ -42,16 +42,22 @@ _flat = details._flat
 def test_letters_for_monday_written_on_friday_are_named_too_late(planned_week, db, tmp_path):
     """Dated Friday 04.12., the letters reach the clients on Tuesday 08.12. (2 working
     days): every Monday visit is listed, on the terminal and in LIESMICH.txt, with its case
-    id and no name; Tuesday's and later ones are not. The letters are still written."""
+    id and no name, and so is every Tuesday visit (the day the letter arrives: the post may
+    come after the team, QA 33b F6); Wednesday's and later ones are not. The letters are
+    still written."""
     plan = planned_week.result.plan
     monday = sorted({s.client_id for r in plan.routes if r.day == MONDAY for s in r.stops})
-    later = {s.client_id for r in plan.routes if r.day > MONDAY for s in r.stops}
-    assert monday and later
+    tuesday = sorted({s.client_id for r in plan.routes if r.day == MONDAY + timedelta(days=1)
+                      for s in r.stops})
+    later = {s.client_id for r in plan.routes if r.day > MONDAY + timedelta(days=1)
+             for s in r.stops}
+    assert monday and tuesday and later
     out = tmp_path / "briefe"
     res = _letters(planned_week.plan_id, db, out, today=FRIDAY_BEFORE)
     assert res.exit_code == 0, res.output
     said = _flat(res.output)
-    head = (f"Achtung: {len(monday)} Briefe kommen per Post zu spät (Brief vom Fr, 04.12.2026, "
+    head = (f"Achtung: {len(monday) + len(tuesday)} Briefe kommen per Post zu spät (Brief "
+            "vom Fr, 04.12.2026, "
             "Postlaufzeit 2 Werktage: im Briefkasten am Di, 08.12.2026;")
     assert head in said
     for cid in monday:
@@ -60,8 +66,11 @@ def test_letters_for_monday_written_on_friday_are_named_too_late(planned_week, d
         assert line in said
         assert (out / f"brief_{cid}.pdf").is_file()  # still written
         assert re.search(r"Datum:? 04\.12\.2026", _text(out / f"brief_{cid}.pdf"))
+    for cid in tuesday:  # in the box that day, perhaps after the visit
+        assert (f"Brief kommt zu spät für den Besuch am Di, 08.12.2026 ({cid}): bitte "
+                "anrufen oder den Besuch verschieben.") in said
     late_ids = set(re.findall(r"Brief kommt zu spät für den Besuch am [^(]*\(([^)]+)\)", said))
-    assert late_ids == set(monday)
+    assert late_ids == set(monday) | set(tuesday)
     notice = _flat((out / "LIESMICH.txt").read_text(encoding="utf-8"))
     assert "Sozialdaten" in notice and head in notice
     assert all(f"({cid}): bitte anrufen oder den Besuch verschieben." in notice

@@ -96,7 +96,7 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        for line in [*already_lines(run), *reprint_lines(run)]:  # case ids only, as
+        for line in [*already_lines(run), *reprint_lines(run, profile)]:  # case ids only, as
             typer.echo(line)  # every line here
         for line in late_lines(run, profile):
             typer.echo(line)
