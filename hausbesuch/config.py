@@ -439,7 +439,7 @@ class LetterSettings(_Strict):
     unterschrift: list[str] = Field(default_factory=lambda: ["Ihr Team der Aufsuchenden Beratung"])
     fusszeile: str = ""
     #: working days (Monday to Friday without the holidays of ``[casework]``) a letter takes
-    #: from its date to the letterbox: a visit on an earlier day is listed as one the letter
+    #: from its date to the letterbox: a visit on that day or an earlier one is listed as one the letter
     #: reaches too late (phone the client instead); 0: no such check
     postlaufzeit_werktage: int = Field(default=2, ge=0, le=10)
 
