@@ -70,6 +70,8 @@ __all__ = [
     "comes_late",
     "bind_announcements",
     "broken_promises",
+    "called_off_by_letter",
+    "called_off_reasons",
     "check_kept",
     "check_out_dir",
     "first_promises",
@@ -2005,6 +2007,74 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     return out
 
 
+def called_off_by_letter(s: Any, visit_ids: Sequence[str]) -> dict[str, date]:
+    """``{visit id: date of its correction letter}`` of these case visits whose promise a
+    correction or cancellation letter called off (audit :data:`AUDIT_CORRECTION`; read in
+    session ``s``). The date is the letter's (``brief_vom`` of the audit row), for a row
+    written before it was kept the day it was recorded."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow
+
+    ids = sorted(set(visit_ids))
+    out: dict[str, date] = {}
+    for k in range(0, len(ids), 500):
+        for vid, at, details in s.execute(
+                select(AuditRow.visit_id, AuditRow.at, AuditRow.details).where(
+                    AuditRow.action == AUDIT_CORRECTION, AuditRow.visit_id.in_(ids[k:k + 500]))
+                .order_by(AuditRow.id)):
+            try:
+                dated = date.fromisoformat(json.loads(details or "{}").get("brief_vom", ""))
+            except (ValueError, TypeError, AttributeError):
+                dated = at.date()
+            out.setdefault(vid, dated)  # the first letter that called it off
+    return out
+
+
+def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
+                       keep: Iterable[str] = ()) -> list[Any]:
+    """``unassigned`` (a plan's visits not planned) where a client's announced visit in
+    the plan's span was called off by its correction or cancellation letter
+    (:func:`called_off_by_letter`): its reason says so, with the letter's date
+    („angekündigt (Do, 10.12.2026, 08:00–10:00 Uhr), schon abgesagt (Absage vom Mi,
+    02.12.2026): Status „abgeschlossen“ …“), instead of „…, aber nicht mehr einplanbar:
+    …“, which asks for a correction letter (a reason carried from the version before).
+    Clients in ``keep`` (a promise the plan still holds to) are left as they are."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import CaseVisitRow
+
+    kept = set(keep)
+    ids = sorted({u.client_id for u in unassigned} - kept)
+    if not ids:
+        return list(unassigned)
+    first = datetime.combine(plan.start, datetime.min.time())
+    last = first + timedelta(days=plan.days)
+    found: dict[str, tuple[datetime, datetime, date]] = {}
+    with store.session() as s:
+        rows = []
+        for k in range(0, len(ids), 500):
+            rows += s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.city == plan.city, CaseVisitRow.client_id.in_(ids[k:k + 500]),
+                CaseVisitRow.announced_at.is_not(None), CaseVisitRow.promised_start >= first,
+                CaseVisitRow.promised_start < last).order_by(CaseVisitRow.promised_start)).all()
+        off = called_off_by_letter(s, [r.visit_id for r in rows])
+        for r in rows:
+            if r.visit_id in off:
+                found[r.client_id] = (r.promised_start, r.promised_end, off[r.visit_id])
+    out = []
+    for u in unassigned:
+        if u.client_id in found:
+            ps, pe, on = found[u.client_id]
+            head = f"angekündigt ({format_day(ps.date())}, {_fmt_time(ps)}–{_fmt_time(pe)} Uhr), "
+            rest = u.reason.removeprefix(f"{head}aber nicht mehr einplanbar: ")
+            if not rest.startswith(head):
+                u = replace(u, code="announced_called_off", reason=(
+                    f"{head}schon abgesagt (Absage vom {format_day(on)}): {rest}"))
+        out.append(u)
+    return out
+
+
 def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
                        actor: str, now: datetime, folder: Path | None = None,
                        dated: date | None = None) -> None:
@@ -2032,7 +2102,8 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             row.status = "entfallen"
             row.updated_at = datetime.combine(dated or clock.today(), now.time())
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
-                   "bis": _fmt_time(a.window[1]), "team": a.team_id}
+                   "bis": _fmt_time(a.window[1]), "team": a.team_id,
+                   "brief_vom": (dated or clock.today()).isoformat()}
         if a.case_status:
             details["fallstatus"] = a.case_status
         if folder is not None:  # where the letter is (``purge`` names the copy)

@@ -129,3 +129,51 @@ def test_a_client_moved_after_its_letter_gets_one_at_the_new_address(
     again = tmp_path / "v4" / f"brief_{moved}.pdf"
     assert _letter_date(_text(again)) == "02.12.2026"
     assert _address_lines(again)[1:] == [f"{street} {hn}", f"{pc} {town}"]
+
+
+def test_a_visit_called_off_by_its_letter_is_not_to_be_corrected_again(planned_week, db,
+                                                                      tmp_path):
+    """QA 33b F8: a visit announced, its case closed, a re-plan (which calls the visit
+    off and asks for the cancellation), the cancellation written (``--correction``); the
+    next re-plan's report said of it again „angekündigt …, aber nicht mehr einplanbar“,
+    the words that ask for a correction letter. It says now that the visit was called off
+    already, with the cancellation's date."""
+    import csv
+
+    plan = planned_week.result.plan
+    pid = planned_week.plan_id
+    route = sorted(plan.routes, key=lambda r: (r.day, r.team_id))[-1]
+    closed, other = (s.client_id for s in route.stops[:2])
+    res = _letters(pid, db, tmp_path / "briefe", "--clients", f"{closed},{other}")
+    assert res.exit_code == 0, res.output
+    details._set_status(db, {closed: "abgeschlossen"})
+
+    def replan(version: str, out: str) -> list[dict[str, str]]:
+        res = CliRunner(env={clock.ENV: WEDNESDAY.isoformat()}).invoke(app, [
+            "replan", version, "--city", "bad-hersfeld", "--from",
+            f"{plan.start.isoformat()} 06:00", "--db", db, "--out", str(tmp_path / out),
+            "--time-limit", "2"])
+        assert res.exit_code == 0, res.output
+        with open(tmp_path / out / "report.csv", encoding="utf-8-sig", newline="") as fh:
+            return list(csv.DictReader(fh, delimiter=";"))
+
+    def said_of(rows: list[dict[str, str]]) -> str:
+        return _flat(" ".join(v for v in next(r for r in rows if closed in r.values())
+                              .values() if v))
+
+    # the re-plan after the closing asks for the cancellation (right: none is written)
+    assert "aber nicht mehr einplanbar" in said_of(replan(pid, "v2"))
+    v2 = details._new_version(db, pid)
+    res = _letters(v2, db, tmp_path / "absage", "--correction", today=WEDNESDAY)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "absage" / f"korrektur_{closed}.pdf").is_file()
+    # the next re-plan says it is called off, not again to be called off
+    text = said_of(replan(v2, "v3"))
+    assert "nicht mehr einplanbar" not in text, text
+    assert "schon abgesagt (Absage vom Mi, 02.12.2026)" in text, text
+    assert "Status „abgeschlossen“" in text, text
+    # and the correction run of the newest version has nothing more to write for it
+    res = _letters(details._new_version(db, v2), db, tmp_path / "absage2", "--correction",
+                   today=WEDNESDAY)
+    assert res.exit_code == 0, res.output
+    assert closed not in res.output

@@ -2017,6 +2017,12 @@ def _replan(
                                           f"{pe:%H:%M} Uhr) entfällt trotzdem.")
                                   if u.client_id == c.id else u
                                   for u in result.plan.unassigned]
+    # ... and those whose cancellation is written say so, not again that one is due
+    # (QA 33b F8; also the reason carried from the version before)
+    from hausbesuch.letters import called_off_reasons
+
+    result.plan.unassigned = called_off_reasons(store, result.plan, result.plan.unassigned,
+                                                keep=set(promises))
     complete_unassigned(result.plan)  # (the reasons of announced visits, as just given)
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
