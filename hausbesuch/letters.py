@@ -87,6 +87,7 @@ __all__ = [
     "postal_lines",
     "promised_window",
     "record_corrections",
+    "refuse_named_folder",
     "render_letters",
     "render_pdf",
     "reprint_lines",
@@ -2116,6 +2117,39 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             "Ergebnis erfasst: bitte die Korrekturbriefe noch einmal erstellen.")
 
 
+def refuse_named_folder(out: Path, plan: Plan, master: dict[str, Client],
+                        clients: Sequence[str] | None = None) -> None:
+    """Refuse a letters folder whose name holds a word of the name of one of the plan's
+    clients (``nachdruck-hoffmann``): its path goes into the audit log under each case id
+    of the run, and the log outlives the cases' erasure (QA 33b F3; ``export`` and
+    ``disclose`` refuse so too, :func:`hausbesuch.pathnames.named_in_path`). Names only,
+    as the plan's snapshot and the client table hold them; the folder's own name for
+    every client of the plan, the whole path for the clients of ``clients`` (a run for a
+    few: a folder above named after one of them is as telling). A street counts not: a
+    folder named after a district's street is common."""
+    from hausbesuch.pathnames import named_in_path, safe_file_part
+
+    wanted = None if clients is None else _folded(clients)
+    people = []
+    selected = []
+    for c in plan.clients:
+        names = {c.name, master[c.id].name if c.id in master else None} - {None, ""}
+        for name in names:
+            people.append((name, None, None))
+            if wanted is not None and id_key(c.id) in wanted:
+                selected.append((name, None, None))
+    if (named_in_path(out, people, streets=False, folders=False) is None
+            and (not selected or named_in_path(out, selected, streets=False) is None)):
+        return
+    example = (f"nachdruck-{safe_file_part(next(iter(wanted.values())))}"
+               if wanted is not None and len(wanted) == 1 else
+               f"briefe-{safe_file_part(plan.id)}")
+    raise LetterError(
+        "--out: Der Ordner der Briefe enthält einen Namen aus dem Plan (eine Kundin oder ein "
+        "Kunde). Der Pfad wird zu jedem Brief im Protokoll vermerkt, das auch nach der "
+        f"Löschung der Fälle bleibt. Bitte einen Ordner ohne Namen wählen, z. B. {example}.")
+
+
 def _check_newest(store: Any, plan: Plan) -> None:
     """Refuse a plan that a re-plan has replaced: its times are no longer the plan. The
     refusal names the newest version, as ``link`` does (before, the direct successor,
@@ -2261,6 +2295,7 @@ def run_letters(
     old_files = earlier_run(out)
     _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
+    refuse_named_folder(out, plan, master, clients)
     if correction:
         items = broken_promises(store, plan)
         if clients is not None:

@@ -301,3 +301,43 @@ def test_a_run_that_writes_nothing_makes_no_folder(small, tmp_path):
     assert "liegt vor heute" in res.output
     assert not late_dir.exists()
     _no_hidden_folders(tmp_path)
+
+
+def test_a_letters_folder_named_after_a_client_is_refused(planned_week, tmp_path):
+    """QA 33b F3: ``--out nachdruck-hoffmann`` for a reprint of one client was accepted,
+    and its absolute path went into the append-only audit log under the case id. A folder
+    whose name holds a word of the name of a client of the plan is refused (as ``export``
+    and ``disclose`` refuse such paths), before anything is written or recorded; with
+    ``--clients``, a folder above named after one of them too."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    shutil.copyfile(planned_week.db_url.removeprefix("sqlite:///"), tmp_path / "plan.db")
+    url = f"sqlite:///{tmp_path / 'plan.db'}"
+    plan = planned_week.result.plan
+    stop = plan.routes[0].stops[0]
+    surname = "Hoffmann"  # the client's name as the client table holds it now
+    from tests.test_letters_details import _set_names
+
+    _set_names(url, {stop.client_id: f"Sabine {surname}"})
+    with Store.open(url) as store:
+        before = len(store.audit_rows())
+    for out, args in ((tmp_path / f"nachdruck-{surname.lower()}", ("--clients", stop.client_id)),
+                      (tmp_path / f"Briefe {surname}", ()),
+                      (tmp_path / surname / "briefe", ("--clients", stop.client_id))):
+        res = CliRunner(env={clock.ENV: "2026-12-01"}).invoke(
+            app, ["letters", planned_week.plan_id, "--db", url, "--out", str(out), *args])
+        assert res.exit_code == 2, res.output
+        said = " ".join(res.output.split())
+        assert ("--out: Der Ordner der Briefe enthält einen Namen aus dem Plan (eine Kundin "
+                "oder ein Kunde).") in said, said
+        assert surname not in said.replace(str(out), "")
+        assert not out.exists()
+    with Store.open(url) as store:
+        assert len(store.audit_rows()) == before  # nothing recorded
+    # a folder without a name is fine
+    res = CliRunner(env={clock.ENV: "2026-12-01"}).invoke(
+        app, ["letters", planned_week.plan_id, "--db", url, "--out",
+              str(tmp_path / f"nachdruck-{stop.client_id}"), "--clients", stop.client_id])
+    assert res.exit_code == 0, res.output
