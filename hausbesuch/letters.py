@@ -2040,7 +2040,8 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
     („angekündigt (Do, 10.12.2026, 08:00–10:00 Uhr), schon abgesagt (Absage vom Mi,
     02.12.2026): Status „abgeschlossen“ …“), instead of „…, aber nicht mehr einplanbar:
     …“, which asks for a correction letter (a reason carried from the version before).
-    Clients in ``keep`` (a promise the plan still holds to) are left as they are."""
+    Any other reason, and the clients in ``keep`` (a promise the plan still holds to), are
+    left as they are."""
     from sqlalchemy import select
 
     from hausbesuch.store import CaseVisitRow
@@ -2068,10 +2069,12 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
         if u.client_id in found:
             ps, pe, on = found[u.client_id]
             head = f"angekündigt ({format_day(ps.date())}, {_fmt_time(ps)}–{_fmt_time(pe)} Uhr), "
-            rest = u.reason.removeprefix(f"{head}aber nicht mehr einplanbar: ")
-            if not rest.startswith(head):
-                u = replace(u, code="announced_called_off", reason=(
-                    f"{head}schon abgesagt (Absage vom {format_day(on)}): {rest}"))
+            asked = f"{head}aber nicht mehr einplanbar: "
+            if u.reason.startswith(asked):  # only that wording: any other reason stays
+                u = replace(u, code=("announced_called_off" if u.code == "announced_unplannable"
+                                     else u.code), reason=(
+                    f"{head}schon abgesagt (Absage vom {format_day(on)}): "
+                    f"{u.reason.removeprefix(asked)}"))
         out.append(u)
     return out
 
