@@ -150,6 +150,10 @@ class DistrictSettings(_Strict):
 
 #: The default of ``[workday] balance_minutes`` (measured with ``bench/week.py --balance``).
 BALANCE_MINUTES = 10
+#: The default of ``[workday] outside_minutes``: what a visit outside a team's districts
+#: costs under soft responsibility (``bench/districts.py`` measured 1,800 s: 67 % of the
+#: visits outside without it, 32 % with it).
+OUTSIDE_MINUTES = 30
 
 
 class Workday(_Strict):
@@ -172,7 +176,26 @@ class Workday(_Strict):
     #: the teams share the work instead of one taking all while another stays idle.
     #: Serving visits (and urgent ones) still comes first. 0: off.
     balance_minutes: Annotated[int, Field(ge=0, le=60)] = BALANCE_MINUTES
+    #: how binding a team's districts (its ``stadtteile`` in the teams file) are:
+    #: "soft" ("weich"): it takes visits elsewhere too, each costing ``outside_minutes``;
+    #: "hard" ("hart"): it takes visits of its districts only (a visit of a district no
+    #: team is responsible for stays unplanned, with the reason). A team without
+    #: districts takes visits anywhere either way (``routing.model.Problem.responsibility``).
+    responsibility: Literal["soft", "hard", "weich", "hart"] = "soft"
+    #: soft responsibility: each visit a team with districts makes outside them costs this
+    #: many minutes of travel in the plan's objective (``Problem.outside_cost``); 0: off
+    outside_minutes: Annotated[int, Field(ge=0, le=240)] = OUTSIDE_MINUTES
+    #: each district beyond the first in one team-day costs this many minutes of travel
+    #: (``Problem.district_cost``): a team's day stays in few districts, whether or not the
+    #: teams have districts of their own. 0 (default): off
+    district_minutes: Annotated[int, Field(ge=0, le=120)] = 0
     weekdays: list[str] = Field(default_factory=lambda: list(WEEKDAYS_DE[:5]), min_length=1)
+
+    @field_validator("responsibility")
+    @classmethod
+    def _responsibility(cls, v: str) -> str:
+        # the German words as the library's: "weich" is "soft", "hart" is "hard"
+        return {"weich": "soft", "hart": "hard"}.get(v, v)
 
     @field_validator("start", "end", "lunch_start", "lunch_end")
     @classmethod
@@ -227,8 +250,8 @@ class Workday(_Strict):
 
 class TeamDefault(_Strict):
     """A default team of the profile (used when ``--teams`` is not given). The keys of a
-    teams file (``mitglieder``, ``sprachen``, ``schicht``, ``modus``, ``max_besuche``) work
-    as well as the English ones."""
+    teams file (``mitglieder``, ``sprachen``, ``schicht``, ``modus``, ``max_besuche``,
+    ``stadtteile``) work as well as the English ones."""
 
     id: str
     members: list[str] = Field(default_factory=list,
@@ -242,6 +265,10 @@ class TeamDefault(_Strict):
     max_visits_per_day: int | None = Field(
         default=None, ge=1, le=50,
         validation_alias=AliasChoices("max_visits_per_day", "max_besuche"))
+    #: the districts the team is responsible for (checked against the city's districts
+    #: when a plan is built); empty: the whole city
+    districts: list[str] = Field(default_factory=list,
+                                 validation_alias=AliasChoices("districts", "stadtteile"))
 
     @field_validator("shift")
     @classmethod

@@ -33,8 +33,8 @@ from hausbesuch.teams import (
 
 #: Columns of :func:`teams_csv` (the German names ``--teams`` files use).
 CSV_COLUMNS = ["id", "mitglieder", "sprachen", "schicht", "mittag", "mittag_dauer", "modus",
-               "max_besuche", "tage", "start", "start_lon", "start_lat", "ende", "ende_lon",
-               "ende_lat"]
+               "max_besuche", "tage", "stadtteile", "start", "start_lon", "start_lat", "ende",
+               "ende_lon", "ende_lat"]
 
 
 def stored_teams(store: Any, profile: Profile) -> tuple[list[TeamConfig], str, datetime] | None:
@@ -93,7 +93,9 @@ def city_teams(store: Any, profile: Profile, path: str | Path | None = None
 def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
                source: str | None = None) -> list[TeamConfig]:
     """Read a teams file (checked as ``--teams`` files are: :class:`TeamError` naming the
-    team and field) and store its teams for the city; audited."""
+    team and field) and store its teams for the city; audited. A team's ``stadtteile``
+    must be districts of the city (the profile's district source over its extract, as
+    ``hausbesuch districts`` lists them) and are stored in the city's spelling."""
     from hausbesuch.planning.builder import team_to_dict
     from hausbesuch.store import CityTeamsRow, dialect_insert
 
@@ -107,6 +109,8 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
         problems = team_place_problems(teams, load_index(resolve_osm(profile)))
         if problems:
             raise TeamError(" ".join(problems))
+    if any(t.districts for t in teams):
+        teams = _in_city_districts(teams, profile, source or Path(path).name)
     now = clock.now()
     values = {"teams": json.dumps([team_to_dict(t) for t in teams], ensure_ascii=False),
               "source": (source or Path(path).name)[:200], "updated_by": actor[:120],
@@ -119,6 +123,21 @@ def save_teams(store: Any, profile: Profile, path: str | Path, *, actor: str,
         store.audit(actor, "teams_gespeichert", city=profile.name, details={
             "teams": [t.id for t in teams], "quelle": values["source"]}, session=s)
     return teams
+
+
+def _in_city_districts(teams: list[TeamConfig], profile: Profile,
+                       name: str) -> list[TeamConfig]:
+    """The teams with their districts in the city's spelling; a district the city does not
+    have is refused (:class:`TeamError` naming team, district and the city's districts)."""
+    from geodata.districts import load_districts
+    from hausbesuch.config import district_options, resolve_osm
+    from hausbesuch.teams import district_problems
+
+    districts = load_districts(resolve_osm(profile), **district_options(profile))
+    mapped, problems = district_problems(teams, districts.names, profile.name)
+    if problems:
+        raise TeamError(f"Ungültige Teams in {name}: " + "; ".join(problems) + ".")
+    return mapped
 
 
 def reset_teams(store: Any, profile: Profile, *, actor: str) -> bool:
@@ -161,6 +180,7 @@ def teams_csv(teams: list[TeamConfig]) -> str:
             "mittag_dauer": str(t.lunch_min) if t.has_lunch else "",
             "modus": t.mode, "max_besuche": str(t.max_visits_per_day or ""),
             "tage": ",".join(WEEKDAYS_DE[d] for d in sorted(t.weekdays)),
+            "stadtteile": ", ".join(t.districts),
             "start": start, "start_lon": start_lon, "start_lat": start_lat,
             "ende": end, "ende_lon": end_lon, "ende_lat": end_lat,
         })

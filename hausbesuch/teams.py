@@ -22,15 +22,25 @@ TOML
     ende = [9.7068, 50.8683]                       # default: the start (default: the depot)
     max_besuche = 6
     tage = "Mo-Fr"
+    stadtteile = ["Johannesberg", "Hohe Luft"]     # optional: the team's districts
 
 CSV / XLSX
 ----------
 One row per team, headers as the TOML keys: ``id;mitglieder;sprachen;schicht;mittag;
-mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage``.
-Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+``.
+mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage;
+stadtteile``. Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+``; the
+districts (``stadtteile``) by ``,`` ``;`` or ``|`` only, as a district's name may hold a
+``/`` (Kassel's tables write „Süsterfeld/Helleböhn“).
+
+``stadtteile``: the districts (Stadtteile) the team is responsible for, spelled as the
+city's districts are (``hausbesuch districts``); empty: the whole city. Which districts a
+city has depends on its extract and district file, which this module does not read: the
+names are checked against them where the teams are stored
+(:func:`hausbesuch.team_store.save_teams`) and again when a plan is built
+(:func:`hausbesuch.planning.builder.build_problem`), see :func:`district_problems`.
 
 English keys (``members``, ``skills``, ``shift``, ``lunch``, ``lunch_minutes``, ``end``,
-``mode``, ``max_visits``, ``days``) work as well. Unknown keys are an error (a typo must not
+``mode``, ``max_visits``, ``days``, ``districts``) work as well. Unknown keys are an error (a typo must not
 vanish silently). Times are minutes after midnight in :class:`TeamConfig`.
 """
 
@@ -66,6 +76,7 @@ __all__ = [
     "TeamConfig",
     "TeamError",
     "default_teams",
+    "district_problems",
     "load_teams",
     "parse_teams",
     "teams_for_profile",
@@ -119,8 +130,12 @@ class TeamConfig:
     mode: str = "walk"
     max_visits_per_day: int | None = None
     weekdays: frozenset[int] = field(default_factory=lambda: frozenset(range(5)))
+    #: the districts (Stadtteile) the team is responsible for, in the order written;
+    #: empty: the whole city (see the profile's ``[workday] responsibility``)
+    districts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "districts", tuple(self.districts))
         errors = _validate(self)
         if errors:
             raise TeamError(f"Team „{self.id}“: " + "; ".join(errors))
@@ -196,6 +211,8 @@ def _validate(t: TeamConfig) -> list[str]:
         )
     if not t.weekdays or not t.weekdays <= set(range(7)):
         errs.append("Feld „tage“: keine gültigen Wochentage")
+    if any(not isinstance(d, str) or not clean_text(d) for d in t.districts):
+        errs.append("Feld „stadtteile“: leerer Name eines Stadtteils")
     for fname, ll in (("start", t.start_lonlat), ("ende", t.end_lonlat)):
         if ll is not None:
             msg = lonlat_problem(ll)
@@ -232,6 +249,8 @@ for _canon, _syns in {
     "max_visits": ("max besuche", "max besuche pro tag", "maximale besuche", "besuche pro tag",
                    "max visits", "max visits per day", "max_visits_per_day"),
     "weekdays": ("tage", "arbeitstage", "wochentage", "days", "weekdays", "workdays"),
+    "districts": ("stadtteile", "stadtteil", "bezirke", "bezirk", "zustaendig fuer",
+                  "zuständig für", "districts", "district"),
 }.items():
     for _s in _syns:
         _KEYS[normalize_header(_s)] = _canon
@@ -242,6 +261,7 @@ _FIELD_DE = {
     "lunch_min": "mittag_dauer", "start": "start", "start_lon": "start_lon",
     "start_lat": "start_lat", "end": "ende", "end_lon": "ende_lon", "end_lat": "ende_lat",
     "mode": "modus", "max_visits": "max_besuche", "weekdays": "tage",
+    "districts": "stadtteile",
 }
 
 
@@ -325,6 +345,52 @@ def _mode(value: Any) -> str:
 
 
 _weekdays = parse_weekdays
+
+
+def _districts(value: Any) -> tuple[str, ...]:
+    """A team's districts: a TOML list of texts, or one text (a CSV/XLSX cell) separated
+    by ``,`` ``;`` or ``|``; never by ``/`` (a district's name may hold one). Repeated
+    names count once; the order is kept."""
+    example = '["Johannesberg", "Hohe Luft"]'
+    if isinstance(value, list | tuple):
+        if not all(isinstance(v, str) for v in value):
+            raise _FieldProblem(f"jeder Eintrag muss ein Text sein, z. B. {example} "
+                                f"(nicht {toml_spelling(value)})")
+        items = [clean_text(v) for v in value]
+    else:
+        items = [clean_text(p) for p in re.split(r"[,;|]", _text(value, example))]
+    return tuple(dict.fromkeys(i for i in items if i))
+
+
+def district_problems(teams: Iterable[TeamConfig], known: Iterable[str], city: str,
+                      ) -> tuple[list[TeamConfig], list[str]]:
+    """The teams with their districts in the city's spelling, and a German message per
+    district of a team the city does not have (naming the team, the district and the
+    city's districts).
+
+    ``known``: the city's district names (:attr:`geodata.districts.Districts.names`).
+    Another spelling of a known name (case, „ß“/„ss“, dashes, slashes, brackets, a unique
+    leading part: :func:`geodata.districts.canonical_district_name`) is taken as that
+    name; the teams returned hold the city's spelling.
+    """
+    from geodata.districts import OUTSIDE, canonical_district_name
+
+    names = [n for n in dict.fromkeys(str(k) for k in known) if n != OUTSIDE]
+    out: list[TeamConfig] = []
+    problems: list[str] = []
+    for t in teams:
+        mapped = []
+        for d in t.districts:
+            name = canonical_district_name(d, names)
+            if name in names:
+                mapped.append(name)
+            else:
+                problems.append(f"Team „{t.id}“: Stadtteil „{d}“ gibt es in {city} nicht")
+        out.append(replace(t, districts=tuple(dict.fromkeys(mapped))))
+    if problems:
+        listed = ", ".join(sorted(names, key=str.casefold)) or "keine"
+        problems[-1] += f" (Stadtteile von {city}: {listed})"
+    return out, problems
 
 
 def _place(value: Any) -> tuple[str | None, tuple[float, float] | None]:
@@ -469,6 +535,7 @@ def _build(
     mode = get("mode", _mode, defaults.mode)
     max_visits = get("max_visits", lambda x: _int(x, "besuche"), defaults.max_visits)
     weekdays = get("weekdays", _weekdays, defaults.weekdays)
+    districts = get("districts", _districts, ())
     if problems:
         errors.append(f"{who}: " + "; ".join(problems))
         return None
@@ -488,6 +555,7 @@ def _build(
             mode=mode,
             max_visits_per_day=max_visits,
             weekdays=weekdays,
+            districts=districts,
         )
     except TeamError as exc:
         errors.append(str(exc))
@@ -559,9 +627,10 @@ def parse_teams(
                 problem = isinstance(text, str) and control_character_problem(str(k), text)
                 if problem:
                     errors.append(f"{label}: Feld „{k}“ {problem}")
-    # Place-like defaults (start/end/members/skills) are merged per team.
+    # Place-like defaults (start/end/members/skills/districts) are merged per team.
     place_defaults = {k: v for k, v in base_raw.items() if _key(str(k)) in {
-        "start", "end", "start_lon", "start_lat", "end_lon", "end_lat", "skills"}}
+        "start", "end", "start_lon", "start_lat", "end_lon", "end_lat", "skills",
+        "districts"}}
     teams = _collect(
         ({**place_defaults, **e} if isinstance(e, Mapping) else e for e in entries),
         base, errors,
@@ -653,6 +722,8 @@ def default_teams(profile: Profile | None = None) -> list[TeamConfig]:
                 spec["mode"] = t.mode
             if t.max_visits_per_day:
                 spec["max_visits"] = t.max_visits_per_day
+            if t.districts:
+                spec["districts"] = list(t.districts)
             specs.append(spec)
     else:
         specs = [{"id": "team-1"}, {"id": "team-2"}]

@@ -602,7 +602,8 @@ def test_the_template_with_only_name_extract_and_depot_is_refused_naming_land(tm
         ('tage = "Mo-Mi"\n',
          "Feld „teams[0].tage“ ist kein bekanntes Feld (Wert: \"Mo-Mi\") – bekannt in "
          "[[teams]] des Profils: id, members/mitglieder, skills/sprachen, shift/schicht, "
-         "mode/modus, max_visits_per_day/max_besuche; alles Weitere (tage, start, mittag …) "
+         "mode/modus, max_visits_per_day/max_besuche, districts/stadtteile; alles Weitere "
+         "(tage, start, mittag …) "
          "in einer Teams-Datei (--teams)"),
         ('schicht = "16-8"\n', "Feld „teams[0].schicht“ das Zeitband „16-8“ endet nicht nach"),
     ],

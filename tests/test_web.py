@@ -1413,8 +1413,9 @@ def test_uploads_refuse_other_types_and_files_over_40_mb(site: Site, kora: httpx
 
 
 def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -> None:
-    """The coordinator downloads the teams as CSV, changes a shift, uploads it (checked;
-    a bad file changes nothing and says why), and goes back to the profile's teams."""
+    """The coordinator downloads the teams as CSV, changes a shift and a team's districts,
+    uploads it (checked; a bad file changes nothing and says why, also a district the city
+    does not have), and goes back to the profile's teams."""
     got = kora.get("/teams.csv")
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     text_csv = got.content.decode("utf-8-sig")
@@ -1422,6 +1423,12 @@ def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -
     changed = text_csv.replace("team-2;Team 2 A, Team 2 B;;08:00-16:00",
                                "team-2;Team 2 A, Team 2 B;;09:00-17:00")
     assert changed != text_csv
+    # the districts column, after the days: team-2 is responsible for Hohe Luft and Sorga
+    lines = changed.splitlines()
+    assert lines[0].split(";")[8:10] == ["tage", "stadtteile"]
+    lines = [line.replace("Mo,Di,Mi,Do,Fr;;", "Mo,Di,Mi,Do,Fr;hohe luft, Sorga;")
+             if line.startswith("team-2;") else line for line in lines]
+    changed = "\n".join(lines) + "\n"
     page = kora.get("/teams")
     csrf = csrf_of(page.text)
     r = kora.post("/teams/hochladen", data={"csrf_token": csrf},
@@ -1435,6 +1442,14 @@ def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -
         # „Mo, Di, Mi, Do, Fr“)
         assert re.search(r"\(gespeichert am \w\w, \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr\)", shown)
         assert "<td>Mo–Fr</td>" in shown and "Mo, Di" not in shown
+        # in the city's spelling; a team without districts: the whole city
+        assert "<td>Hohe Luft, Sorga</td>" in shown and "<td>alle</td>" in shown
+        unknown = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
+            "datei": ("teams.csv", b"id;stadtteile\nwest;Altstadt\n", "text/csv")})
+        assert unknown.status_code == 400
+        assert ("Team „west“: Stadtteil „Altstadt“ gibt es in Bad Hersfeld nicht "
+                "(Stadtteile von Bad Hersfeld: Allmershausen, Bad Hersfeld,") in unknown.text
+        assert "<td>Hohe Luft, Sorga</td>" in unknown.text  # unchanged
         bad = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
             "datei": ("teams.csv", b"id;schicht\nwest;16:00-8:00\n", "text/csv")})
         assert bad.status_code == 400 and "west" in bad.text

@@ -97,8 +97,9 @@ def register(app: typer.Typer) -> None:
 def _more(t: TeamConfig, depot: str | None) -> list[str]:
     """What else a team's plans keep, in the summary's words (QA 19d #2: the days, start
     and end point and languages were used but not shown): its days when not Mo–Fr, its
-    own start and end point when not the depot, its languages. The summary joins them
-    with „; “ (review 19b #4: a comma also separates the days and the languages), and
+    own start and end point when not the depot, its languages, its districts
+    (Stadtteile). The summary joins them with „; “ (review 19b #4: a comma also
+    separates the days and the languages), and
     coordinates are labelled, as the teams file takes them the other way round
     ([Länge, Breite])."""
     out = []
@@ -126,4 +127,6 @@ def _more(t: TeamConfig, depot: str | None) -> list[str]:
             out.append("Ende am Depot")
     if t.skills:
         out.append("Sprachen: " + ", ".join(sorted(t.skills)))
+    if t.districts:
+        out.append("Stadtteile: " + ", ".join(t.districts))
     return out

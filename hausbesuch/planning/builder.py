@@ -41,6 +41,7 @@ __all__ = [
     "Span",
     "build_problem",
     "depot_lonlat",
+    "district_rules",
     "make_candidate",
     "slot_text",
     "team_from_dict",
@@ -582,6 +583,7 @@ def team_to_dict(t: Any) -> dict[str, Any]:
     d["members"] = list(t.members)
     d["skills"] = sorted(t.skills)
     d["weekdays"] = sorted(t.weekdays)
+    d["districts"] = list(t.districts)
     for k in ("lunch_window", "start_lonlat", "end_lonlat"):
         d[k] = list(d[k]) if d[k] is not None else None
     return d
@@ -594,6 +596,7 @@ def team_from_dict(d: dict[str, Any]) -> Any:
     kw["members"] = tuple(kw.get("members", ()))
     kw["skills"] = frozenset(kw.get("skills", ()))
     kw["weekdays"] = frozenset(kw.get("weekdays", range(5)))
+    kw["districts"] = tuple(kw.get("districts") or ())  # stored before districts: none
     for k in ("lunch_window", "start_lonlat", "end_lonlat"):
         if kw.get(k) is not None:
             kw[k] = tuple(kw[k])
@@ -743,6 +746,36 @@ class Built:
     snap_far: dict[str, float] = field(default_factory=dict)
 
 
+def district_rules(profile: Profile, districts: Any = None) -> dict[str, Any]:
+    """The keyword arguments of :func:`build_problem` for the teams' districts: the
+    profile's ``[workday] responsibility``, ``outside_minutes`` and ``district_minutes``,
+    and the city's districts (``districts``: :class:`geodata.districts.Districts` of the
+    plan, or None) that the teams' ``stadtteile`` are checked against."""
+    wd = profile.workday
+    return {"responsibility": wd.responsibility, "outside_cost": wd.outside_minutes * 60,
+            "district_cost": wd.district_minutes * 60,
+            "city_districts": (profile.name, list(districts.names))
+            if districts is not None else None}
+
+
+def _responsible_teams(teams: Sequence[Any],
+                       city_districts: tuple[str, Sequence[str]] | None) -> list[Any]:
+    """The teams with their districts in the city's spelling; a district the city does
+    not have (a typo, a district file changed since the teams were stored, a plan with
+    another ``--districts`` file) is refused naming the team and the district."""
+    from hausbesuch.teams import district_problems
+
+    if city_districts is None or not any(t.districts for t in teams):
+        return list(teams)
+    city, names = city_districts
+    mapped, problems = district_problems(teams, names, city)
+    if problems:
+        raise UserError("Zuständigkeit der Teams: " + "; ".join(problems) + ". Bitte das "
+                        "Feld „stadtteile“ der Teams berichtigen (Teams-Datei, "
+                        "„hausbesuch teams --set“ oder die Seite „Teams“).")
+    return mapped
+
+
 def _solver_matrices(tm: Any) -> tuple[np.ndarray, np.ndarray]:
     """Integer duration and distance matrices with the solver's unreachable sentinel
     (``geodata.matrix.UNREACHABLE`` -> ``routing.UNREACHABLE``: the one conversion)."""
@@ -767,6 +800,10 @@ def build_problem(
     move_cost: int = 0,
     span_cost: int = 0,
     team_balance: int = 0,
+    responsibility: str = "soft",
+    outside_cost: int = 0,
+    district_cost: int = 0,
+    city_districts: tuple[str, Sequence[str]] | None = None,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
@@ -776,11 +813,21 @@ def build_problem(
     team-day costs (the profile's ``[workday] span_cost``, see
     :attr:`routing.model.Problem.span_cost`); ``team_balance`` (seconds of travel): what each
     visit a team has above its share of the span's visits costs (the profile's
-    ``[workday] balance_minutes``, see :attr:`routing.model.Problem.team_balance`)."""
+    ``[workday] balance_minutes``, see :attr:`routing.model.Problem.team_balance`).
+
+    The teams' districts (``TeamConfig.districts``) become :attr:`routing.model.Team.districts`
+    and each visit's district (its geocode's; an address outside every district has
+    none, so any team may take it) :attr:`routing.model.Visit.district`;
+    ``responsibility``, ``outside_cost`` and ``district_cost`` (travel seconds) are the
+    :class:`routing.model.Problem`'s (:func:`district_rules` reads them from the profile).
+    ``city_districts`` (city name, its district names): the teams' districts are checked
+    against them (:class:`~hausbesuch.errors.UserError` naming team and district)."""
+    from geodata.districts import OUTSIDE
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
 
+    teams = _responsible_teams(teams, city_districts)
     overrides = overrides or {}
     mode_of = {t.id: options.mode or t.mode for t in teams}
     places: list[tuple[float, float]] = []
@@ -840,6 +887,8 @@ def build_problem(
             pin=Pin(team=c.pin_team, day=c.pin_day)
             if (c.pin_team or c.pin_day is not None) else None,
             home=c.home,
+            district=c.geocode.district
+            if c.geocode.district and c.geocode.district != OUTSIDE else None,
         )
         for k, c in enumerate(cands)
     ]
@@ -883,11 +932,14 @@ def build_problem(
         rteams.append(Team(
             id=t.id, shifts=tuple(shifts), start=depot_loc[2 * ti], end=depot_loc[2 * ti + 1],
             skills=frozenset(t.skills), max_visits=t.max_visits_per_day, mode=mode_of[t.id],
+            districts=frozenset(t.districts),
         ))
     problem = Problem(visits=tuple(visits), teams=tuple(rteams), days=span.days,
                       durations=durations, distances=distances, balance=options.balance,
                       move_cost=move_cost if any(c.home for c in cands) else 0,
                       span_cost=span_cost, team_balance=team_balance,
+                      responsibility=responsibility, outside_cost=outside_cost,
+                      district_cost=district_cost,
                       day_names=tuple(format_day(span.date(d)) for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
                               if ov.removed and ov.why})

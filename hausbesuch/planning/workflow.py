@@ -58,6 +58,7 @@ from hausbesuch.planning.builder import (
     Span,
     build_problem,
     depot_lonlat,
+    district_rules,
     make_candidate,
     passed_pin,
     team_from_dict,
@@ -1124,7 +1125,8 @@ def _solve_and_assemble(
     built = build_problem(candidates, team_list, span=span, options=options,
                           osm_path=osm_path, index=index, overrides=overrides, progress=say,
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
-                          team_balance=profile.workday.balance_minutes * 60)
+                          team_balance=profile.workday.balance_minutes * 60,
+                          **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
         if store is not None else None
     plain = built
