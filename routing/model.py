@@ -507,7 +507,7 @@ class Problem:
         this much (travel seconds); moving it must gain more than that. When the home
         team-day has no shift (its team is out that day), another team on the same day
         costs half. Each day later than the home day costs twice as much again
-        (``routing.solve.DELAY_MOVES``): a visit is put off only when that gains more, not
+        (:data:`DELAY_MOVES`): a visit is put off only when that gains more, not
         to fill the idle time of a later day while a team is free on its own. 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
@@ -744,7 +744,9 @@ class Problem:
     def extra_per_visit(self) -> int:
         """Largest non-travel cost one visit can add (balance, moves, districts, its
         own ``cost``)."""
-        return (self.balance + self.team_balance + self.move_cost + self.outside_cost
+        # a move put off to the last day costs DELAY_MOVES moves per day besides the move
+        moves = self.move_cost * (1 + DELAY_MOVES * max(0, self.days - 1))
+        return (self.balance + self.team_balance + moves + self.outside_cost
                 + self.district_cost + max((v.cost for v in self.visits), default=0))
 
     def alternatives(self, i: int) -> tuple[int, ...]:
@@ -866,6 +868,12 @@ class Problem:
             ):
                 return False
         return True
+
+
+#: What each day a visit is put off beyond its home day costs, in moves
+#: (:attr:`Problem.move_cost`): a move of two days later costs five moves
+#: (``routing.solve.visit_costs``, review 33 #4: also in the drop penalty's bound).
+DELAY_MOVES = 2
 
 
 def day_name(d: int, names: Sequence[str] = ()) -> str:

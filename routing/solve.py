@@ -55,7 +55,16 @@ from typing import Any
 
 import numpy as np
 
-from routing.model import Problem, Route, Solution, Unassigned, Vehicle, Visit, reachable
+from routing.model import (
+    DELAY_MOVES,
+    Problem,
+    Route,
+    Solution,
+    Unassigned,
+    Vehicle,
+    Visit,
+    reachable,
+)
 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
 WORK_PER_SECOND = 50
@@ -473,11 +482,6 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
 #: Largest OR-Tools model with one cost matrix per vehicle (minimal disruption); above
 #: it only the ruin-and-recreate phase sees the move costs.
 MAX_VEHICLE_MATRIX_ENTRIES = 20_000_000
-
-
-#: What each day a visit is put off beyond its home day costs, in moves
-#: (:attr:`Problem.move_cost`): a move of two days later costs five moves.
-DELAY_MOVES = 2
 
 
 def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:

@@ -830,3 +830,20 @@ def test_a_team_placed_from_its_base_is_there_by_the_moment_and_lunches_on_the_w
             ("position", 3, at(0, 10, 45), at(0, 12, 50))]
         assert r.steps[k - 1].service_start + r.steps[k - 1].service == at(0, 9, 45)
         assert r.travel == _legs(p, r)
+
+
+def test_serving_a_visit_put_off_to_the_last_day_costs_less_than_dropping_it():
+    """Review 33 #4: the cost of a day put off (``DELAY_MOVES`` moves a day) was not in the
+    drop penalty's bound (``Problem.extra_per_visit``): a visit whose home day was 0 and
+    whose only team works on day 9 cost 17,120 to serve and 931 to drop."""
+    from routing.solve import penalties, visit_costs
+
+    pos = [0, 10]
+    m = np.abs(np.subtract.outer(pos, pos)).astype(np.int64)
+    teams = [Team("A", (), start=0, end=0),
+             Team("B", (Shift(9, TimeWindow(9 * DAY, 9 * DAY + 30000)),), start=0, end=0)]
+    p = Problem([Visit("x", 1, home=("A", 0))], teams, 10, {"car": m}, move_cost=900)
+    costs = visit_costs(p, p.vehicles())
+    assert int(penalties(p)[0]) > int(costs[0].max()) + 2 * 10
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert sol.route_of("x") is not None and sol.objective == objective(p, sol)
