@@ -37,7 +37,6 @@ from typing import Any
 from geodata.cache import atomic_write
 from hausbesuch import clock, namewords
 from hausbesuch.caseids import id_key
-from hausbesuch.casework.rules import CONTACT
 from hausbesuch.config import (
     DEFAULT_FOLLOW_UP_TEXT,
     LetterSettings,
@@ -1783,16 +1782,16 @@ def letter_addresses(s: Any, plan: Plan, rows: Sequence[Any]) -> set[str]:
     return out
 
 
-#: Outcomes after which a client knows of the visits (:func:`follow_ups`): contact
-#: (:data:`hausbesuch.casework.rules.CONTACT`) or a note left at the door
-KNOWN_US = CONTACT | {"nachricht_hinterlassen"}
+#: Outcomes after which a client knows of the visits (:func:`follow_ups`) besides those of
+#: contact (:data:`hausbesuch.casework.rules.CONTACT`): a note left at the door
+NOTE_LEFT = frozenset({"nachricht_hinterlassen"})
 
 
 def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announcement]:
     """``items`` with :attr:`Announcement.follow_up` set for a client who is no stranger
     (read only, in session ``s``): one who had a letter for another visit before (another
     case visit with ``announced_at``: called off since, or visited and nobody opened, the
-    common case of a revisit), or with a recorded outcome of :data:`KNOWN_US` (contact:
+    common case of a revisit), or with a recorded outcome of contact or :data:`NOTE_LEFT` (contact:
     ``angetroffen``, ``verweigert``, ``termin_vereinbart``; or ``nachricht_hinterlassen``,
     a note at the door after an unannounced try: the next letter is no first greeting
     either; a try where nobody opened and nothing was left, ``nicht_angetroffen``, leaves
@@ -1802,6 +1801,7 @@ def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announ
     again for the same visit gets the same text: its own visit is not counted."""
     from sqlalchemy import select
 
+    from hausbesuch.casework.rules import CONTACT
     from hausbesuch.store import OutcomeRow
 
     ids = sorted({a.client_id for a in items})
@@ -1810,7 +1810,7 @@ def follow_ups(s: Any, plan: Plan, items: Sequence[Announcement]) -> list[Announ
     for k in range(0, len(ids), 500):
         met.update(s.scalars(select(OutcomeRow.client_id).where(
             OutcomeRow.city == plan.city, OutcomeRow.client_id.in_(ids[k:k + 500]),
-            OutcomeRow.result.in_(sorted(KNOWN_US)))))
+            OutcomeRow.result.in_(sorted(CONTACT | NOTE_LEFT)))))
     out = []
     for a in items:
         mine = rows.get(a.client_id, [])
@@ -2008,11 +2008,12 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     return out
 
 
-def called_off_by_letter(s: Any, visit_ids: Sequence[str]) -> dict[str, date]:
+def called_off_by_letter(s: Any, city: str, visit_ids: Sequence[str]) -> dict[str, date]:
     """``{visit id: date of its correction letter}`` of these case visits whose promise a
     correction or cancellation letter called off (audit :data:`AUDIT_CORRECTION`; read in
-    session ``s``). The date is the letter's (``brief_vom`` of the audit row), for a row
-    written before it was kept the day it was recorded."""
+    session ``s``, of ``city``). The date is the letter's (``brief_vom`` of the audit
+    row), for a row written before it was kept the day it was recorded (the real day, also
+    in an exercise: only rows older than ``brief_vom``)."""
     from sqlalchemy import select
 
     from hausbesuch.store import AuditRow
@@ -2022,7 +2023,8 @@ def called_off_by_letter(s: Any, visit_ids: Sequence[str]) -> dict[str, date]:
     for k in range(0, len(ids), 500):
         for vid, at, details in s.execute(
                 select(AuditRow.visit_id, AuditRow.at, AuditRow.details).where(
-                    AuditRow.action == AUDIT_CORRECTION, AuditRow.visit_id.in_(ids[k:k + 500]))
+                    AuditRow.city == city, AuditRow.action == AUDIT_CORRECTION,
+                    AuditRow.visit_id.in_(ids[k:k + 500]))
                 .order_by(AuditRow.id)):
             try:
                 dated = date.fromisoformat(json.loads(details or "{}").get("brief_vom", ""))
@@ -2052,7 +2054,7 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
         return list(unassigned)
     first = datetime.combine(plan.start, datetime.min.time())
     last = first + timedelta(days=plan.days)
-    found: dict[str, tuple[datetime, datetime, date]] = {}
+    found: dict[str, list[tuple[datetime, datetime, date]]] = {}
     with store.session() as s:
         rows = []
         for k in range(0, len(ids), 500):
@@ -2060,14 +2062,14 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
                 CaseVisitRow.city == plan.city, CaseVisitRow.client_id.in_(ids[k:k + 500]),
                 CaseVisitRow.announced_at.is_not(None), CaseVisitRow.promised_start >= first,
                 CaseVisitRow.promised_start < last).order_by(CaseVisitRow.promised_start)).all()
-        off = called_off_by_letter(s, [r.visit_id for r in rows])
-        for r in rows:
+        off = called_off_by_letter(s, plan.city, [r.visit_id for r in rows])
+        for r in rows:  # (every such visit of the client: the reason names one of them)
             if r.visit_id in off:
-                found[r.client_id] = (r.promised_start, r.promised_end, off[r.visit_id])
+                found.setdefault(r.client_id, []).append(
+                    (r.promised_start, r.promised_end, off[r.visit_id]))
     out = []
     for u in unassigned:
-        if u.client_id in found:
-            ps, pe, on = found[u.client_id]
+        for ps, pe, on in found.get(u.client_id, ()):
             head = f"angekündigt ({format_day(ps.date())}, {_fmt_time(ps)}–{_fmt_time(pe)} Uhr), "
             asked = f"{head}aber nicht mehr einplanbar: "
             if u.reason.startswith(asked):  # only that wording: any other reason stays
@@ -2075,6 +2077,7 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
                                      else u.code), reason=(
                     f"{head}schon abgesagt (Absage vom {format_day(on)}): "
                     f"{u.reason.removeprefix(asked)}"))
+                break
         out.append(u)
     return out
 

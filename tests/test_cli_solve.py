@@ -178,11 +178,12 @@ def test_the_command_line_loads_no_database_or_solver_code_before_a_command_need
     """QA 33a F4: ``hausbesuch solve`` on two visits took 2.3–4.7 s on a loaded machine,
     about 1.2 s of it imports: the ``cleanup`` command pulled the web's retention module
     and with it SQLAlchemy, ``solve`` the routing package and NumPy, for every command. The
-    command list loads neither; each command imports what it runs."""
+    command list loads neither; each command imports what it runs. Nor does the letters
+    module at import (review 33 #7: it pulled the casework package and SQLAlchemy)."""
     import subprocess
     import sys
 
-    code = ("import sys, hausbesuch.cli; "
+    code = ("import sys, hausbesuch.cli, hausbesuch.letters; "
             "print(sorted(m for m in ('sqlalchemy', 'numpy', 'routing', 'fastapi') "
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -2747,7 +2747,8 @@ class Casework:
         # itself, and its routes do not hold it): what a recorded visit was is read there
         route = None if off is None else s.execute(
             select(VisitRow.plan_id).join(PlanRow, PlanRow.id == VisitRow.plan_id)
-            .where(VisitRow.visit_id == off.visit_id, VisitRow.day == day)
+            .where(PlanRow.city == self.city, VisitRow.visit_id == off.visit_id,
+                   VisitRow.day == day)
             .order_by(PlanRow.version.desc(), PlanRow.created_at.desc()).limit(1)).scalar()
         if off is not None and route is not None:
             if called_off:
