@@ -31,6 +31,7 @@ from __future__ import annotations
 import csv
 import random
 import shutil
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -275,3 +276,91 @@ def test_a_replan_takes_over_the_citys_changed_teams_where_it_can(week, tmp_path
     assert "nur noch Mo (seit dem Plan geändert)" in report["W-020"]["grund"], report["W-020"]
     assert report["W-021"]["status"] == "nicht_eingeplant", report["W-021"]
     assert "Team team-3 arbeitet am Di, 04.03.2098 bis 12:00 Uhr" in report["W-021"]["grund"]
+
+
+def _changes(plan_team, city_team, moment):
+    """:func:`_city_team_changes` for one team over Mo 07.12.2026 to Fr 11.12.2026 (HE)."""
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.planning.builder import Span
+    from hausbesuch.planning.workflow import _city_team_changes
+
+    return _city_team_changes([plan_team], [city_team],
+                              Span(date(2026, 12, 7), 5, WorkCalendar("HE")), moment)
+
+
+def test_a_city_shift_outside_the_plans_leaves_the_team_without_tour():
+    """Review 33 #1: a city shift of 13–17 against the plan's 08–12 became an inverted
+    window (13:00–12:00), the team-days were dropped without a reason and the note said
+    „Schicht 13:00–12:00“. Now the days are removed with a reason, and the note says so."""
+    from datetime import datetime
+
+    from hausbesuch.teams import TeamConfig
+
+    plan = TeamConfig("team-1", shift_start_min=8 * 60, shift_end_min=12 * 60,
+                      lunch_window=None, lunch_min=0)
+    out, [note] = _changes(plan, replace(plan, shift_start_min=13 * 60,
+                                         shift_end_min=17 * 60), datetime(2026, 12, 8, 10))
+    assert sorted(out) == [("team-1", 2), ("team-1", 3), ("team-1", 4)]
+    assert all(ov.removed and "ohne Überschneidung" in ov.why for ov in out.values())
+    assert out[("team-1", 2)].why == ("hat laut den Teams der Stadt jetzt die Schicht "
+                                      "13:00–17:00, ohne Überschneidung mit der des Plans "
+                                      "(08:00–12:00)")
+    assert "13:00–12:00" not in note
+    assert ("Diese Neuplanung übernimmt davon: Team team-1 hat jetzt die Schicht 13:00–17:00 "
+            "(im Plan 08:00–12:00, keine Überschneidung): ohne Tour am Mi, 09.12.2026, Do, "
+            "10.12.2026, Fr, 11.12.2026.") in note, note
+
+
+def test_changed_districts_of_the_citys_teams_are_named_as_not_taken_over():
+    """Review 33 #2: a city team given other districts (``stadtteile``) since the plan
+    was not named among what a re-plan does not take over."""
+    from datetime import datetime
+
+    from hausbesuch.teams import TeamConfig
+
+    plan = TeamConfig("team-1", districts=("Hohe Luft",))
+    out, [note] = _changes(plan, replace(plan, districts=("Bad Hersfeld",)),
+                           datetime(2026, 12, 8, 10))
+    assert out == {}
+    assert ("Nicht übernommen (eine Neuplanung behält die Teams des Plans; erst ein neuer "
+            "Plan nutzt sie): Team team-1: Stadtteile.") in note, note
+    # the same districts in another order are no change
+    both = replace(plan, districts=("Hohe Luft", "Bad Hersfeld"))
+    assert _changes(both, replace(both, districts=("Bad Hersfeld", "Hohe Luft")),
+                    datetime(2026, 12, 8, 10)) == ({}, [])
+
+
+def test_the_moments_day_is_named_only_within_the_plans_days():
+    """Review 33 #14: „Am … selbst gilt noch der Plan“ was said for a moment before the
+    plan's first day, which is no day of the plan."""
+    from datetime import datetime
+
+    from hausbesuch.teams import TeamConfig
+
+    plan = TeamConfig("team-1")
+    city = replace(plan, shift_end_min=14 * 60)
+    _, [inside] = _changes(plan, city, datetime(2026, 12, 8, 10))
+    assert "Am Di, 08.12.2026 selbst gilt noch der Plan" in inside, inside
+    out, [before] = _changes(plan, city, datetime(2026, 12, 4, 10))
+    assert len(out) == 5 and "übernimmt davon: Team team-1: Schicht 08:00–14:00" in before
+    assert "selbst gilt noch der Plan" not in before, before
+
+
+def test_unknown_districts_of_a_plans_teams_refuse_a_replan_with_its_own_advice():
+    """Review 33 #2: a re-plan whose plan's teams name districts the city's districts no
+    longer have was told to fix the teams file or page, which a re-plan does not read."""
+    from hausbesuch.errors import UserError
+    from hausbesuch.planning.builder import _responsible_teams
+    from hausbesuch.teams import TeamConfig
+
+    teams = [TeamConfig("nord", districts=("Altstadt",))]
+    city = ("Bad Hersfeld", ["Bad Hersfeld", "Hohe Luft"])
+    with pytest.raises(UserError) as new:
+        _responsible_teams(teams, city)
+    assert "Teams-Datei" in str(new.value)
+    with pytest.raises(UserError) as again:
+        _responsible_teams(teams, city, replan=True)
+    said = str(again.value)
+    assert "Team „nord“: Stadtteil „Altstadt“ gibt es in Bad Hersfeld nicht" in said
+    assert "Teams-Datei" not in said and "teams --set" not in said
+    assert "Bitte einen neuen Plan erstellen" in said and "Bezirke wiederherstellen" in said

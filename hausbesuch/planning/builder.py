@@ -759,16 +759,27 @@ def district_rules(profile: Profile, districts: Any = None) -> dict[str, Any]:
 
 
 def _responsible_teams(teams: Sequence[Any],
-                       city_districts: tuple[str, Sequence[str]] | None) -> list[Any]:
+                       city_districts: tuple[str, Sequence[str]] | None, *,
+                       replan: bool = False) -> list[Any]:
     """The teams with their districts in the city's spelling; a district the city does
     not have (a typo, a district file changed since the teams were stored, a plan with
-    another ``--districts`` file) is refused naming the team and the district."""
+    another ``--districts`` file) is refused naming the team and the district. ``replan``:
+    the teams are a plan's, which a re-plan keeps (it reads no teams file): the refusal
+    says to make a new plan or restore the plan's districts, not to fix the teams
+    (review 33: that advice could not unblock a re-plan)."""
     from hausbesuch.teams import district_problems
 
     if city_districts is None or not any(t.districts for t in teams):
         return list(teams)
     city, names = city_districts
     mapped, problems = district_problems(teams, names, city)
+    if problems and replan:
+        raise UserError(
+            "Zuständigkeit der Teams dieses Plans: " + "; ".join(problems) + ". Eine "
+            "Neuplanung behält die Teams des Plans mit ihren Stadtteilen, und die Bezirke "
+            "der Stadt sind seit dem Plan andere. Bitte einen neuen Plan erstellen (er "
+            "nutzt die Teams der Stadt) oder die Bezirke wiederherstellen, mit denen der "
+            "Plan erstellt wurde (Bezirksdatei, „[districts]“ des Profils).")
     if problems:
         raise UserError("Zuständigkeit der Teams: " + "; ".join(problems) + ". Bitte das "
                         "Feld „stadtteile“ der Teams berichtigen (Teams-Datei, "
@@ -804,6 +815,7 @@ def build_problem(
     outside_cost: int = 0,
     district_cost: int = 0,
     city_districts: tuple[str, Sequence[str]] | None = None,
+    replan: bool = False,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
@@ -821,13 +833,14 @@ def build_problem(
     ``responsibility``, ``outside_cost`` and ``district_cost`` (travel seconds) are the
     :class:`routing.model.Problem`'s (:func:`district_rules` reads them from the profile).
     ``city_districts`` (city name, its district names): the teams' districts are checked
-    against them (:class:`~hausbesuch.errors.UserError` naming team and district)."""
+    against them (:class:`~hausbesuch.errors.UserError` naming team and district;
+    ``replan``: the teams are a re-planned plan's, the refusal words it for a re-plan)."""
     from geodata.districts import OUTSIDE
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
 
-    teams = _responsible_teams(teams, city_districts)
+    teams = _responsible_teams(teams, city_districts, replan=replan)
     overrides = overrides or {}
     mode_of = {t.id: options.mode or t.mode for t in teams}
     places: list[tuple[float, float]] = []

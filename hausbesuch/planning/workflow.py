@@ -444,9 +444,11 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
     the moment's when it is midnight: on the moment's day the team may be out already,
     ``--without-team`` takes it out for the rest of it): a team no longer among the city's
     teams, or on a weekday it no longer works, has no tour (an override with its reason);
-    a shift begun later or ended earlier is kept to. A new team, more days or longer
-    hours, another lunch break, mode, limit, start or end point or languages are not
-    taken over (a version keeps the plan's teams): the note names them and that a new
+    a shift begun later or ended earlier is kept to, and one with no hour within the
+    plan's shift leaves the team without a tour (review 33: an inverted window dropped the
+    team-day unsaid). A new team, more days or longer
+    hours, another lunch break, mode, limit, start or end point, languages or districts
+    are not taken over (a version keeps the plan's teams): the note names them and that a new
     plan uses them (QA 33a F2: the city's changed teams were ignored without a word).
     ``take`` None: a plan stored before it said whether it used the city's teams (or a
     ``--teams`` file, whose teams a re-plan keeps without a word): nothing is taken over,
@@ -492,7 +494,16 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
         start = max(t.shift_start_min, c.shift_start_min)
         end = min(t.shift_end_min, c.shift_end_min)
         rest = [k for k in days if k not in gone]
-        if (start, end) != (t.shift_start_min, t.shift_end_min) and rest:
+        if start >= end and rest:  # no hour of the city's shift within the plan's
+            for k in rest:
+                out[(t.id, k)] = ShiftOverride(
+                    removed=True, why=f"hat laut den Teams der Stadt jetzt die Schicht "
+                    f"{shift(c)}, ohne Überschneidung mit der des Plans ({shift(t)})")
+            taken.append(f"Team {t.id} hat jetzt die Schicht {shift(c)} (im Plan "
+                         f"{shift(t)}, keine Überschneidung): ohne Tour am "
+                         + ", ".join(format_day(span.date(k)) for k in rest))
+            more.append(f"Schicht {shift(c)}")
+        elif (start, end) != (t.shift_start_min, t.shift_end_min) and rest:
             for k in rest:
                 out[(t.id, k)] = ShiftOverride(start_s=start * 60, end_s=end * 60)
             taken.append(f"Team {t.id}: Schicht {format_clock(start)}–{format_clock(end)} "
@@ -511,7 +522,8 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
             ("höchstens Besuche am Tag", c.max_visits_per_day != t.max_visits_per_day),
             ("Start oder Ende", (c.start_address, c.start_lonlat, c.end_address, c.end_lonlat)
              != (t.start_address, t.start_lonlat, t.end_address, t.end_lonlat)),
-            ("Sprachen", c.skills != t.skills)) if differs]
+            ("Sprachen", c.skills != t.skills),
+            ("Stadtteile", set(c.districts) != set(t.districts))) if differs]
         if more:
             left.append(f"Team {t.id}: {', '.join(more)}")
     ids = {t.id for t in plan_teams}
@@ -524,7 +536,7 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
     if left:
         note += (f" Nicht übernommen (eine Neuplanung behält die Teams des Plans; erst ein "
                  f"neuer Plan nutzt sie): {'; '.join(left)}.")
-    if taken and k0 > (moment.date() - span.start).days:
+    if taken and k0 > (moment.date() - span.start).days >= 0:  # (the day in the span)
         note += (f" Am {format_day(moment.date())} selbst gilt noch der Plan: ein Team, "
                  "das nicht mehr arbeitet, beim Neu planen abmelden (hausbesuch replan … "
                  "--without-team TEAM).")
@@ -1126,6 +1138,7 @@ def _solve_and_assemble(
                           osm_path=osm_path, index=index, overrides=overrides, progress=say,
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
                           team_balance=profile.workday.balance_minutes * 60,
+                          replan=predecessor_id is not None,
                           **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
         if store is not None else None
