@@ -1448,10 +1448,16 @@ def _head_route(r: TeamDayRoute, head: Sequence[PlannedStop],
         waiting += max(0.0, (st.start - st.arrival).total_seconds())
         service += (st.end - st.start).total_seconds()
     # a visit done before the route's planned departure (QA 33c L3: „Start 08:33“ above
-    # visits done at 08:10): the team left the way to its first stop before it
+    # visits done at 08:10): the team left the way to its first stop before it. An
+    # estimate: the plan's leg to the stop done first (from the start when it was the
+    # first planned, else from the stop planned before it; the plan has no travel time
+    # from the start to every stop); review 33: the planned first stop's leg was taken
+    # when another stop was done first
     depart = r.depart
     if head and head[0].arrival < depart:
-        first_leg = max(0.0, (r.stops[0].arrival - r.depart).total_seconds())
+        i = idx[0]
+        first_leg = max(0.0, (r.stops[i].arrival
+                              - (r.stops[i - 1].end if i else r.depart)).total_seconds())
         depart = head[0].arrival - timedelta(seconds=first_leg)
         travel += first_leg
     legs = tuple(r.legs[i] for i in idx) if len(r.legs) >= len(r.stops) else ()
