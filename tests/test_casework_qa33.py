@@ -239,8 +239,9 @@ def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfel
     out = " ".join(MON.ok("replan", pid, "--from", "2026-12-08 00:00", "--out",
                           str(tmp_path / "neu"), "--time-limit", "1", *db).split())
     assert (f"K-1: angekündigt für Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt gilt: "
-            "Festlegung laut Liste (Di, 08.12.2026, 18:30 Uhr), doch die ist nicht "
-            "einplanbar (Grund unter „Nicht eingeplant“). Der angekündigte Besuch entfällt "
+            "Festlegung laut Liste (Di, 08.12.2026, 18:30 Uhr). Diese Festlegung lässt "
+            "sich nicht einplanen (Grund unter „Nicht eingeplant“). Der angekündigte Besuch "
+            "entfällt "
             "trotzdem: der Fall hat in diesem Plan keinen Besuch.") in out, out
     why = _report(tmp_path / "neu" / "report.csv")["K-1"]["grund"]
     assert why.endswith(f"; der angekündigte Besuch (Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} "

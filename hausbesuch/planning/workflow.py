@@ -2116,7 +2116,8 @@ def _moved_note(c: Candidate, *, placed: bool = True) -> str:
     head = (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
             f"jetzt gilt: {c.pin_note or 'eine andere Festlegung'}")
     if not placed:
-        return (f"{head}, doch die ist nicht einplanbar (Grund unter „Nicht eingeplant“). "
+        return (f"{head}. Diese Festlegung lässt sich nicht einplanen (Grund unter „Nicht "
+                "eingeplant“). "
                 "Der angekündigte Besuch entfällt trotzdem: der Fall hat in diesem Plan "
                 "keinen Besuch. Bitte die Festlegung ändern und neu planen oder einen "
                 "Korrekturbrief schreiben (hausbesuch letters … --correction).")
