@@ -246,3 +246,23 @@ def test_a_list_pin_that_moves_an_announced_visit_is_named(tmp_path, bad_hersfel
     why = _report(tmp_path / "neu" / "report.csv")["K-1"]["grund"]
     assert why.endswith(f"; der angekündigte Besuch (Di, 08.12.2026, {ps:%H:%M}–{pe:%H:%M} "
                         "Uhr) entfällt trotzdem."), why
+
+
+def test_a_passed_appointment_gives_way_to_a_list_pin_to_a_team() -> None:
+    """Review 33 #8: after the appointment's day, a list pin naming only a team was
+    dropped without a word (the passed appointment kept), against the README."""
+    from types import SimpleNamespace
+
+    from hausbesuch.casework.service import _appointment_stands
+
+    today = date(2027, 1, 14)
+    passed = SimpleNamespace(pin_source="termin", pin_day=date(2027, 1, 12), pin_time_min=600)
+    ahead = SimpleNamespace(pin_source="termin", pin_day=date(2027, 1, 15), pin_time_min=600)
+
+    def listed(team=None, day=None):  # noqa: ANN001, ANN202
+        return SimpleNamespace(pin_team=team, pin_day=day, pin_time_min=None)
+    assert not _appointment_stands(passed, listed(team="team-1"), today)
+    assert not _appointment_stands(passed, listed(day=date(2027, 1, 18)), today)
+    assert _appointment_stands(passed, listed(day=date(2027, 1, 11)), today)  # its old pin
+    assert _appointment_stands(ahead, listed(team="team-1"), today)
+    assert _appointment_stands(ahead, listed(day=date(2027, 1, 18)), today)

@@ -193,10 +193,13 @@ def _appointment_stands(row: Any, c: Client, today: date) -> bool:  # noqa: ANN4
     ``termin``) that a list pin of ``c`` does not replace: its day is today or later (a
     passed appointment no longer binds, :func:`hausbesuch.planning.builder.passed_pin`;
     then a list pin to today or later takes its place), or the list's pin names no day
-    that is still to come."""
+    that is still to come (a passed appointment keeps only against the list's old dated
+    pin, the one it followed; a list pin to a team only then applies: review 33 #8)."""
     if row.pin_source != "termin" or row.pin_day is None:
         return False
-    return row.pin_day >= today or c.pin_day is None or c.pin_day < today
+    if row.pin_day < today:
+        return c.pin_day is not None and c.pin_day < today
+    return True
 
 
 def _pin_not_taken(row: Any, c: Client, today: date) -> str | None:  # noqa: ANN401 - a row
