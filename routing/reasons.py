@@ -365,8 +365,10 @@ def explain(
                 who = (f"arbeitet Team {teams[0]} nicht" if len(teams) == 1
                        else f"arbeitet keines der Teams ({', '.join(teams)})")
                 on = " oder ".join(_on(d, problem) for d in sorted(days))
+                what = ("Die Uhrzeit liegt" if visit.pin.window is not None
+                        else "Die Zeitfenster liegen")  # (a team's pin, the client's times)
                 return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
-                               f"Die Uhrzeit liegt {on}; dann {who}.")
+                               f"{what} {on}; dann {who}.")
             near = near or reach
             whys = [_alone_why(problem, visit, veh) for veh in near]
             if all(whys):

@@ -350,6 +350,13 @@ def test_a_pinned_time_on_a_day_no_team_works_is_said_once():
     (u,) = sol.unassigned
     assert u.reason == ("Die feste Zuordnung (Team A, Tag 2, 10:00 Uhr) lässt sich nicht "
                         "einhalten: Die Uhrzeit liegt an Tag 2; dann arbeitet Team A nicht.")
+    # a pin to a team only, the client's own windows on that day (review 33 #12)
+    vs = [Visit("p", 1, time_windows=(TimeWindow(86_400 + 9 * 3600, 86_400 + 11 * 3600),),
+                pin=Pin(team="A")), Visit("q", 2)]
+    _, sol = run(vs, [team("A", days=(0, 2)), team("B", days=(0, 1, 2))], days=3)
+    (u,) = sol.unassigned
+    assert u.reason.endswith("Die Zeitfenster liegen an Tag 2; dann arbeitet Team A nicht."), \
+        u.reason
 
 
 def test_two_visits_pinned_to_one_time_name_each_other():
