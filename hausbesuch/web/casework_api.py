@@ -463,14 +463,22 @@ def stored_fix(store: Store, city: str, client_id: str) -> str | None:
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
                 point: tuple[float, float] | None = None, address: str | None = None,
                 suggestion: int | None = None, suggested_for: str | None = None,
-                point_as_typed: tuple[str, str] | None = None) -> None:
+                point_as_typed: tuple[str, str] | None = None) -> str | None:
     """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion
     (its number; or its text, ``address``, offered for the typed ``suggested_for``);
-    ``point_as_typed``: the form's Breite and Länge as typed, for a refusal's echo."""
-    casework(store, profile, actor).fix_address(client_id, point=point, address=address,
-                                                suggestion=suggestion,
-                                                suggested_for=suggested_for,
-                                                point_as_typed=point_as_typed)
+    ``point_as_typed``: the form's Breite and Länge as typed, for a refusal's echo.
+    Returns the note on a visit ahead that a stored plan still sends to the old place
+    (:meth:`~hausbesuch.casework.Casework.visit_at_old_place`), with the web's way to
+    re-plan, as the upload says it (review 33 #3); None without one."""
+    cw = casework(store, profile, actor)
+    loc = cw.fix_address(client_id, point=point, address=address, suggestion=suggestion,
+                         suggested_for=suggested_for, point_as_typed=point_as_typed)
+    elsewhere = cw.visit_at_old_place(loc.client_id, loc)
+    if elsewhere is None:
+        return None
+    text, plan_id, still_open = elsewhere
+    return (f"{text}: bitte Plan {plan_id} unter „Pläne“ öffnen und dort „Neu planen“."
+            if still_open else text)
 
 
 # --------------------------------------------------------------------------- one case

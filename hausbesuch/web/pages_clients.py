@@ -175,7 +175,8 @@ def addresses(request: Request, stadt: str | None = None, kundennummer: str | No
     item = _saved_fixes(request).take(key, _session_key(request), city) if key else None
     shown = casework_api.stored_fix(ctx(request).store, city, item[0]) if item else None
     return _addresses_page(request, user, stadt,
-                           saved=(item[0], SAVED_WHAT.get(item[1], "Korrektur"), shown)
+                           saved=(item[0], SAVED_WHAT.get(item[1], "Korrektur"), shown,
+                                  item[2] if len(item) > 2 else "")
                            if item and shown is not None else None)
 
 
@@ -185,8 +186,9 @@ SAVED_WHAT = {"adresse": "Adresse", "punkt": "Punkt", "vorschlag": "Vorgeschlage
 SAVED_FIX_SECONDS = 300
 
 
-def _saved_fixes(request: Request) -> ShownOnce[tuple[str, str]]:
-    """Confirmations of saved address fixes (case id, kind of fix) waiting for their one
+def _saved_fixes(request: Request) -> ShownOnce[tuple[str, str, str]]:
+    """Confirmations of saved address fixes (case id, kind of fix, the note on a visit
+    still planned at the old place or "") waiting for their one
     display. Saving a fix redirects to the address page with the entry's random key
     (``?gespeichert=<key>``), never the case id: the page confirms what is stored for that
     case once (its audit row names the case). A key that is unknown, another session's or
@@ -196,7 +198,7 @@ def _saved_fixes(request: Request) -> ShownOnce[tuple[str, str]]:
 
 
 def _addresses_page(request: Request, user: User, stadt: str | None, *, status: int = 200,
-                    saved: tuple[str, str, str] | None = None,
+                    saved: tuple[str, str, str, str] | None = None,
                     failed: dict[str, str] | None = None,
                     case: str | None = None) -> Response:
     """The address page; ``failed`` is a fix that was refused: the client id, the German
@@ -223,7 +225,8 @@ def _addresses_page(request: Request, user: User, stadt: str | None, *, status: 
 
 
 def _addresses_shown(request: Request, user: User, city: str, profile: Profile, *, status: int,
-                     saved: tuple[str, str, str] | None, failed: dict[str, str] | None,
+                     saved: tuple[str, str, str, str] | None,
+                     failed: dict[str, str] | None,
                      case: str | None) -> Response:
     """The address page of :func:`_addresses_page` (its arguments) over the city's
     extract; :class:`ForeignExtractError` when that covers another area."""
@@ -339,7 +342,8 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
             kwargs, what = {"point": _form_point(breite, laenge, lambda: casework_api.map_center(
                 web.store, web.profile(city), user.name)),
                 "point_as_typed": (_as_typed(breite), _as_typed(laenge))}, "punkt"
-        casework_api.fix_address(web.store, web.profile(city), user.name, client_id, **kwargs)
+        note = casework_api.fix_address(web.store, web.profile(city), user.name, client_id,
+                                        **kwargs)
     except UserError as exc:
         offered = [x[:300] for x in getattr(exc, "suggestions", ())[:10]]
         message = str(exc)
@@ -349,7 +353,7 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
             "client_id": client_id, "message": _echo_capped(message, adresse.strip()),
             "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
             "suggestions": offered})
-    key = _saved_fixes(request).put(_session_key(request), city, (client_id, what))
+    key = _saved_fixes(request).put(_session_key(request), city, (client_id, what, note or ""))
     return RedirectResponse(f"/adressen?gespeichert={key}&stadt={quote(city, safe='')}",
                             status_code=303)
 
