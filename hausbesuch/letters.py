@@ -1743,12 +1743,14 @@ def letter_addresses(s: Any, plan: Plan, rows: Sequence[Any]) -> set[str]:
 
     from hausbesuch.store import AuditRow, GeocodeRow, PlanClientRow, _client_from, geocode_from
 
-    ids = sorted({row.visit_id for row in rows})
+    pairs = sorted({(row.visit_id, row.client_id) for row in rows})
     bound: dict[str, tuple[str, str]] = {}  # visit id -> (plan id, case id) of its letter
-    for k in range(0, len(ids), 500):
+    for k in range(0, len(pairs), 500):
+        batch = pairs[k:k + 500]  # (the case ids: the audit log's index, review 33 #6)
         q = (select(AuditRow.visit_id, AuditRow.plan_id, AuditRow.client_id, AuditRow.details)
              .where(AuditRow.city == plan.city, AuditRow.action == AUDIT_LETTER,
-                    AuditRow.visit_id.in_(ids[k:k + 500]))
+                    AuditRow.client_id.in_(sorted({c for _, c in batch})),
+                    AuditRow.visit_id.in_([v for v, _ in batch]))
              .order_by(AuditRow.id))
         for vid, pid, cid, details in s.execute(q):
             try:
@@ -2008,9 +2010,10 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     return out
 
 
-def called_off_by_letter(s: Any, city: str, visit_ids: Sequence[str]) -> dict[str, date]:
-    """``{visit id: date of its correction letter}`` of these case visits whose promise a
-    correction or cancellation letter called off (audit :data:`AUDIT_CORRECTION`; read in
+def called_off_by_letter(s: Any, city: str, visits: Iterable[tuple[str, str]]
+                         ) -> dict[str, date]:
+    """``{visit id: date of its correction letter}`` of these case visits (visit id, case
+    id) whose promise a correction or cancellation letter called off (audit :data:`AUDIT_CORRECTION`; read in
     session ``s``, of ``city``). The date is the letter's (``brief_vom`` of the audit
     row), for a row written before it was kept the day it was recorded (the real day, also
     in an exercise: only rows older than ``brief_vom``)."""
@@ -2018,13 +2021,15 @@ def called_off_by_letter(s: Any, city: str, visit_ids: Sequence[str]) -> dict[st
 
     from hausbesuch.store import AuditRow
 
-    ids = sorted(set(visit_ids))
+    pairs = sorted(set(visits))  # (visit id, case id): the case ids use the log's index
     out: dict[str, date] = {}
-    for k in range(0, len(ids), 500):
+    for k in range(0, len(pairs), 500):
+        batch = pairs[k:k + 500]
         for vid, at, details in s.execute(
                 select(AuditRow.visit_id, AuditRow.at, AuditRow.details).where(
                     AuditRow.city == city, AuditRow.action == AUDIT_CORRECTION,
-                    AuditRow.visit_id.in_(ids[k:k + 500]))
+                    AuditRow.client_id.in_(sorted({c for _, c in batch})),
+                    AuditRow.visit_id.in_([v for v, _ in batch]))
                 .order_by(AuditRow.id)):
             try:
                 dated = date.fromisoformat(json.loads(details or "{}").get("brief_vom", ""))
@@ -2062,7 +2067,7 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
                 CaseVisitRow.city == plan.city, CaseVisitRow.client_id.in_(ids[k:k + 500]),
                 CaseVisitRow.announced_at.is_not(None), CaseVisitRow.promised_start >= first,
                 CaseVisitRow.promised_start < last).order_by(CaseVisitRow.promised_start)).all()
-        off = called_off_by_letter(s, plan.city, [r.visit_id for r in rows])
+        off = called_off_by_letter(s, plan.city, [(r.visit_id, r.client_id) for r in rows])
         for r in rows:  # (every such visit of the client: the reason names one of them)
             if r.visit_id in off:
                 found.setdefault(r.client_id, []).append(
