@@ -2357,6 +2357,8 @@ _SHARED_HEADERS = (
     "max besuche pro tag", "maximale besuche", "besuche pro tag", "max visits",
     "max visits per day", "max_visits_per_day", "tage", "arbeitstage", "wochentage",
     "days", "weekdays", "workdays", "tag", "faehigkeiten", "kenntnisse",
+    # a team's districts of responsibility (hausbesuch.teams: ``stadtteile``)
+    "stadtteile", "bezirke", "zustaendig fuer", "districts",
 )
 #: The fields of a client list whose value rows may share: dates and times, the team,
 #: the language, the time windows, the visit's duration, coordinates (see

@@ -44,7 +44,7 @@ def test_revoking_a_day_link_asks_first_and_says_so(site: Site,  # noqa: F811
     assert (f"Tageslink {link.prefix} für {link.team_id}, {fmt_date(link.day)} wirklich "
             "widerrufen?") in ask
     assert 'name="bestaetigt" value="ja"' in ask and f'value="{link.prefix}"' in ask
-    assert f'<a href="{links}">Abbrechen</a>' in ask
+    assert f'<a class="daneben" href="{links}">Abbrechen</a>' in ask
     # nothing revoked yet: the phone still opens its route, nothing audited
     assert httpx.get(site.url + f"/w/{token}/").status_code == 200
     assert len(site.store.audit_rows(action="worker_link_revoked")) == audits
