@@ -156,6 +156,53 @@ def launch(pw):  # noqa: ANN001, ANN201
                               args=CHROMIUM_ARGS)
 
 
+#: The Chromium of :func:`shared_browser` in this process: (Playwright, Browser) or empty.
+_SHARED: list = []
+
+
+@contextmanager
+def shared_browser() -> Iterator[object]:
+    """Debian's Chromium as :func:`launch` gives it, started once and kept for the tests of
+    one module (:func:`close_shared_browser` ends it, ``tests/conftest.py`` calls it after
+    each module): starting Playwright's driver and Chromium takes about 2 s, a context
+    0.4 s. Every context (and page) opened during the ``with`` is closed at its end, so a
+    test sees a browser with no page, cookie, storage or service worker of another test,
+    as with a browser of its own (Chromium's contexts share nothing of that).
+
+    While it runs, Playwright's sync API marks its event loop as running in this thread,
+    so ``asyncio.run`` cannot run here: only for modules that do not need that."""
+    if _SHARED and not _SHARED[1].is_connected():  # crashed or closed by a test
+        close_shared_browser()
+    if not _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        pw = sync_playwright().start()
+        try:
+            _SHARED[:] = [pw, launch(pw)]
+        except BaseException:
+            pw.stop()
+            raise
+    browser = _SHARED[1]
+    before = set(browser.contexts)
+    try:
+        yield browser
+    finally:
+        for ctx in browser.contexts:
+            if ctx not in before:
+                ctx.close()
+
+
+def close_shared_browser() -> None:
+    """End the Chromium of :func:`shared_browser`, if one runs."""
+    if _SHARED:
+        pw, browser = _SHARED
+        _SHARED.clear()
+        try:
+            browser.close()
+        finally:
+            pw.stop()
+
+
 def phone_context(browser, rec: Recorder):  # noqa: ANN001, ANN201
     """A phone-sized context (390 × 844, touch, German) whose requests ``rec`` records."""
     phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,

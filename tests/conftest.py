@@ -133,3 +133,13 @@ def _links_open_monkeypatch(monkeypatch: pytest.MonkeyPatch) -> object:
     web_fixtures.current_monkeypatch = monkeypatch
     yield
     web_fixtures.current_monkeypatch = None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_shared_browser() -> object:
+    """The Chromium kept for a module's tests (:func:`tests.browser.shared_browser`) ends
+    with the module: the next module (maybe without a browser) runs without it."""
+    yield
+    from tests.browser import close_shared_browser
+
+    close_shared_browser()

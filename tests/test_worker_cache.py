@@ -100,18 +100,11 @@ def _set_valid_until(site: Site, token: str, until: datetime) -> None:
 
 @contextmanager
 def _browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
+    """Chromium with no context of another test (:func:`tests.browser.shared_browser`)."""
+    from tests.browser import shared_browser
 
-    from tests.browser import CHROMIUM_ARGS, require_chromium
-
-    exe = require_chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
-                                     args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        yield browser
 
 
 def _phone(browser, service_workers: str = "allow"):  # noqa: ANN001, ANN202
