@@ -156,7 +156,8 @@ def launch(pw):  # noqa: ANN001, ANN201
                               args=CHROMIUM_ARGS)
 
 
-#: The Chromium of :func:`shared_browser` in this process: (Playwright, Browser) or empty.
+#: The driver and Chromium of :func:`shared_browser` in this process: [Playwright, Browser or
+#: None], or empty.
 _SHARED: list = []
 
 
@@ -171,17 +172,11 @@ def shared_browser() -> Iterator[object]:
 
     While it runs, Playwright's sync API marks its event loop as running in this thread,
     so ``asyncio.run`` cannot run here: only for modules that do not need that."""
-    if _SHARED and not _SHARED[1].is_connected():  # crashed or closed by a test
+    if _SHARED and _SHARED[1] is not None and not _SHARED[1].is_connected():  # crashed
         close_shared_browser()
-    if not _SHARED:
-        from playwright.sync_api import sync_playwright
-
-        pw = sync_playwright().start()
-        try:
-            _SHARED[:] = [pw, launch(pw)]
-        except BaseException:
-            pw.stop()
-            raise
+    pw = shared_playwright()
+    if _SHARED[1] is None:
+        _SHARED[1] = launch(pw)
     browser = _SHARED[1]
     before = set(browser.contexts)
     try:
@@ -192,13 +187,24 @@ def shared_browser() -> Iterator[object]:
                 ctx.close()
 
 
+def shared_playwright():  # noqa: ANN201
+    """Playwright's driver for this module's tests, started once (see
+    :func:`shared_browser`): a second ``sync_playwright()`` cannot start while it runs."""
+    if not _SHARED:
+        from playwright.sync_api import sync_playwright
+
+        _SHARED[:] = [sync_playwright().start(), None]
+    return _SHARED[0]
+
+
 def close_shared_browser() -> None:
-    """End the Chromium of :func:`shared_browser`, if one runs."""
+    """End the Chromium of :func:`shared_browser` and Playwright's driver, if they run."""
     if _SHARED:
         pw, browser = _SHARED
         _SHARED.clear()
         try:
-            browser.close()
+            if browser is not None:
+                browser.close()
         finally:
             pw.stop()
 
@@ -236,15 +242,19 @@ def desktop_page(browser, tile_host: str = "tile.openstreetmap.org"):  # noqa: A
 def chromium_context(tile_host: str, *, viewport: tuple[int, int] = (420, 860)) -> Iterator[tuple[object, Recorder]]:
     """A fresh headless Chromium context (new user-data-dir) with a :class:`Recorder`.
 
-    Yields ``(context, recorder)``; every new page gets the console/page-error hooks.
+    Yields ``(context, recorder)``; every new page gets the console/page-error hooks. The
+    Chromium is its own, started by the driver of :func:`shared_browser` when that runs
+    (a second driver cannot start beside it), else by one of its own that ends with it.
     """
-    exe = require_chromium()
+    from contextlib import nullcontext
+
     from playwright.sync_api import sync_playwright
 
+    exe = require_chromium()
     user_data = tempfile.mkdtemp(prefix="hausbesuch-chromium-")
     rec = Recorder(tile_host=tile_host)
     try:
-        with sync_playwright() as pw:
+        with nullcontext(_SHARED[0]) if _SHARED else sync_playwright() as pw:
             ctx = pw.chromium.launch_persistent_context(
                 user_data,
                 executable_path=str(exe),

@@ -30,7 +30,6 @@ from tests.browser import ax_node
 from tests.test_web import _open_appointment
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
-from tests.test_web_ux import _browser
 from tests.test_worker_cache import QUEUE, _fresh_route, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import NAME_MARK, PASSWORD, WEEK, Site, csrf_of, log_in_page, login
@@ -43,17 +42,13 @@ site = test_web.sqlite_site
 @contextmanager
 def _coordinator_page(site: Site, **page_options):  # noqa: ANN003, ANN202, F811
     """A German page in Chromium, logged in as the coordinator kora."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE", **page_options)
-            page.set_default_timeout(30_000)
-            log_in_page(page, site.url)
-            yield page
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page = browser.new_page(locale="de-DE", **page_options)
+        page.set_default_timeout(30_000)
+        log_in_page(page, site.url)
+        yield page
 
 
 @contextmanager

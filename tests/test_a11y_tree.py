@@ -132,33 +132,27 @@ def _stop_list(tree: list[dict]) -> list[str]:
 
 
 def test_login_page_reads_and_a_refused_login_is_heard(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
-    from tests.test_web_ux import _browser
-
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.goto(f"{site.url}/anmelden")
-            tree = _check_page(page)
-            assert [n["name"] for n in tree if n["role"] == "heading"] == ["Anmelden"]
-            named = [(n["role"], n["name"]) for n in tree if n["role"] in _CONTROLS]
-            assert ("textbox", "Benutzername") in named and ("textbox", "Passwort") in named
-            assert ("button", "Anmelden") in named
-            # refused: the alert is there, and read with the name field the page focuses
-            page.fill("input[name=name]", "niemand-da")
-            page.fill("input[name=passwort]", "falsches-passwort-1")
-            page.click("button[type=submit]")
-            page.wait_for_selector("[role=alert]")
-            assert page.get_by_role("alert").inner_text() == "Benutzername oder Passwort falsch."
-            assert page.evaluate("document.activeElement.name") == "name"
-            field = next(n for n in _tree(page) if n["role"] == "textbox"
-                         and n["name"] == "Benutzername")
-            assert field["description"] == "Benutzername oder Passwort falsch.", field
-            _check_page(page)
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page = browser.new_page(locale="de-DE")
+        page.goto(f"{site.url}/anmelden")
+        tree = _check_page(page)
+        assert [n["name"] for n in tree if n["role"] == "heading"] == ["Anmelden"]
+        named = [(n["role"], n["name"]) for n in tree if n["role"] in _CONTROLS]
+        assert ("textbox", "Benutzername") in named and ("textbox", "Passwort") in named
+        assert ("button", "Anmelden") in named
+        # refused: the alert is there, and read with the name field the page focuses
+        page.fill("input[name=name]", "niemand-da")
+        page.fill("input[name=passwort]", "falsches-passwort-1")
+        page.click("button[type=submit]")
+        page.wait_for_selector("[role=alert]")
+        assert page.get_by_role("alert").inner_text() == "Benutzername oder Passwort falsch."
+        assert page.evaluate("document.activeElement.name") == "name"
+        field = next(n for n in _tree(page) if n["role"] == "textbox"
+                     and n["name"] == "Benutzername")
+        assert field["description"] == "Benutzername oder Passwort falsch.", field
+        _check_page(page)
 
 
 def test_worker_day_page_reads_stop_by_stop(site: Site,  # noqa: F811

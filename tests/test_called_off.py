@@ -450,12 +450,11 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
     from datetime import time
     from zoneinfo import ZoneInfo
 
-    from playwright.sync_api import sync_playwright
     from sqlalchemy import select
 
     from hausbesuch.store import OutcomeRow, Store
     from hausbesuch.web.links import link_path
-    from tests.browser import ax_node, contrast, launch, phone_page
+    from tests.browser import ax_node, contrast, phone_page, shared_browser
     from tests.web_fixtures import live_server
 
     db, pid, route, off, other = _client_twice_one_off(planned_week, tmp_path, monkeypatch)
@@ -466,47 +465,43 @@ def test_outcome_on_the_phone_marks_the_live_stop_not_the_called_off_one(
     from tests.fake_clock import exercise_time_of_day
 
     exercise_time_of_day(monkeypatch, time(11, 20))
-    with live_server(web) as live, sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, rec = phone_page(browser)
-            rec.attach_page(page)
-            page.clock.set_fixed_time(datetime.combine(
-                route.day, time(11, 20), ZoneInfo("Europe/Berlin")).timestamp())
-            page.goto(live.url + link_path(token))
-            stops = page.locator("li.stop")
-            gone, live_stop = stops.nth(0), stops.nth(2)
-            assert gone.get_attribute("class") == "stop called-off"
-            # readable (no transparency: grey text 4.5:1), the ✕ badge 3:1 and said as text
-            assert gone.evaluate("e => getComputedStyle(e).opacity") == "1"
-            back = gone.evaluate("e => getComputedStyle(e).backgroundColor")
-            for meta in gone.locator(".meta").all():
-                fg = meta.evaluate("e => getComputedStyle(e).color")
-                assert contrast(fg, back) >= 4.5, (fg, back)
-            badge = gone.locator(".num").evaluate("e => getComputedStyle(e).backgroundColor")
-            assert contrast(badge, back) >= 3 and contrast(badge, "rgb(255, 255, 255)") >= 4.5
-            heading = ax_node(page, f"#{gone.get_attribute('id')} h2")
-            assert heading["name"].startswith("Entfällt: Stopp"), heading
-            assert "✕" not in heading["name"], heading
-            before = gone.inner_text()
-            assert "Besuch entfällt – nicht hingehen." in before
-            # the phone's time of day typed in (it fills in by itself only on the stop
-            # planned nearest it, QA 28 F15)
-            live_stop.locator("input[name=zeit]").fill(
-                page.evaluate("() => new Date().toTimeString().slice(0, 5)"))
-            live_stop.locator("button[value=nicht_angetroffen]").click()
-            page.wait_for_function(
-                "() => document.querySelectorAll('li.stop')[2].innerText"
-                ".includes('Übermittelt')")
-            assert "done" in live_stop.get_attribute("class").split()
-            assert "Übermittelt: Nicht angetroffen" in live_stop.inner_text()
-            # the called-off stop: untouched
-            assert gone.get_attribute("class") == "stop called-off"
-            assert gone.inner_text() == before
-            assert rec.page_errors == [] and rec.violations == []
-            page.context.close()
-        finally:
-            browser.close()
+    with live_server(web) as live, shared_browser() as browser:
+        page, rec = phone_page(browser)
+        rec.attach_page(page)
+        page.clock.set_fixed_time(datetime.combine(
+            route.day, time(11, 20), ZoneInfo("Europe/Berlin")).timestamp())
+        page.goto(live.url + link_path(token))
+        stops = page.locator("li.stop")
+        gone, live_stop = stops.nth(0), stops.nth(2)
+        assert gone.get_attribute("class") == "stop called-off"
+        # readable (no transparency: grey text 4.5:1), the ✕ badge 3:1 and said as text
+        assert gone.evaluate("e => getComputedStyle(e).opacity") == "1"
+        back = gone.evaluate("e => getComputedStyle(e).backgroundColor")
+        for meta in gone.locator(".meta").all():
+            fg = meta.evaluate("e => getComputedStyle(e).color")
+            assert contrast(fg, back) >= 4.5, (fg, back)
+        badge = gone.locator(".num").evaluate("e => getComputedStyle(e).backgroundColor")
+        assert contrast(badge, back) >= 3 and contrast(badge, "rgb(255, 255, 255)") >= 4.5
+        heading = ax_node(page, f"#{gone.get_attribute('id')} h2")
+        assert heading["name"].startswith("Entfällt: Stopp"), heading
+        assert "✕" not in heading["name"], heading
+        before = gone.inner_text()
+        assert "Besuch entfällt – nicht hingehen." in before
+        # the phone's time of day typed in (it fills in by itself only on the stop
+        # planned nearest it, QA 28 F15)
+        live_stop.locator("input[name=zeit]").fill(
+            page.evaluate("() => new Date().toTimeString().slice(0, 5)"))
+        live_stop.locator("button[value=nicht_angetroffen]").click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('li.stop')[2].innerText"
+            ".includes('Übermittelt')")
+        assert "done" in live_stop.get_attribute("class").split()
+        assert "Übermittelt: Nicht angetroffen" in live_stop.inner_text()
+        # the called-off stop: untouched
+        assert gone.get_attribute("class") == "stop called-off"
+        assert gone.inner_text() == before
+        assert rec.page_errors == [] and rec.violations == []
+        page.context.close()
     with Store.open(db) as store, store.session() as s:
         got = s.execute(select(OutcomeRow.visit_id, OutcomeRow.result)
                         .where(OutcomeRow.client_id == client)).all()

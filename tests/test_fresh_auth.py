@@ -203,35 +203,29 @@ def test_the_password_field_on_the_phone(served) -> None:  # noqa: ANN001
     """In Chromium at 390 px with a login older than 10 minutes: *Kundenliste* and a
     case's *Status setzen* show the labelled password field (no horizontal overflow); the
     list is read with the password typed, and the case form then asks nothing."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch, phone_page
+    from tests.browser import phone_page, shared_browser
     from tests.shots import shoot
     from tests.web_fixtures import log_in_page
 
     url, store, path = served
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, _rec = phone_page(browser)
-            log_in_page(page, url)
-            _age_session(store, [(c["name"], c["value"]) for c in page.context.cookies()], 11)
-            page.goto(url + "/kunden/import")
-            field = page.get_by_label(re.compile("Passwort \\(zur Bestätigung"))
-            assert field.is_visible()
-            assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
-            shoot(page, "secleft-upload-reauth.png", full_page=True)
-            page.goto(url + f"/faelle/K-1001?stadt={quote(CITY, safe='')}")
-            assert page.locator("#status-setzen input[name=passwort]").is_visible()
-            assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
-            shoot(page, "secleft-case-reauth.png", full_page=True)
-            page.goto(url + "/kunden/import")
-            page.set_input_files("input[name=datei]", str(path))
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("form[action='/kunden/import'] button[type=submit]")
-            page.wait_for_selector("#bericht")
-            page.goto(url + f"/faelle/K-1001?stadt={quote(CITY, safe='')}")
-            assert page.locator("#status-setzen input[name=passwort]").count() == 0
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, _rec = phone_page(browser)
+        log_in_page(page, url)
+        _age_session(store, [(c["name"], c["value"]) for c in page.context.cookies()], 11)
+        page.goto(url + "/kunden/import")
+        field = page.get_by_label(re.compile("Passwort \\(zur Bestätigung"))
+        assert field.is_visible()
+        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        shoot(page, "secleft-upload-reauth.png", full_page=True)
+        page.goto(url + f"/faelle/K-1001?stadt={quote(CITY, safe='')}")
+        assert page.locator("#status-setzen input[name=passwort]").is_visible()
+        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        shoot(page, "secleft-case-reauth.png", full_page=True)
+        page.goto(url + "/kunden/import")
+        page.set_input_files("input[name=datei]", str(path))
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("form[action='/kunden/import'] button[type=submit]")
+        page.wait_for_selector("#bericht")
+        page.goto(url + f"/faelle/K-1001?stadt={quote(CITY, safe='')}")
+        assert page.locator("#status-setzen input[name=passwort]").count() == 0

@@ -20,7 +20,7 @@ import pytest
 
 from hausbesuch.maps import INITIAL_MAX_ZOOM, MapSettings
 from hausbesuch.plandata import Client, Plan
-from tests.browser import chromium_context, desktop_page, launch, serve_directory
+from tests.browser import chromium_context, desktop_page, serve_directory
 from tests.test_maps import DEPOT, _route
 from tests.web_fixtures import bare_app, live_server, log_in_page
 
@@ -94,23 +94,19 @@ def test_written_route_and_overview_maps_open_at_most_at_the_cap(tmp_path: Path)
 
 
 def test_the_web_plan_view_opens_at_most_at_the_cap(tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     app = bare_app(tmp_path)
     plan = close_plan()
     plan_id = app.state.web.store.save_plan(plan, actor="test")
-    with live_server(app) as live, sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, rec = desktop_page(browser, TILE_HOST)
-            log_in_page(page, live.url)
-            rec.reset()
-            page.goto(f"{live.url}/plaene/{plan_id}")
-            page.wait_for_selector("#karte .leaflet-tile-loaded")
-            page.wait_for_load_state("networkidle")
-            assert page.locator("#karte path.leaflet-interactive").count() >= len(
-                plan.routes[0].stops)
-        finally:
-            browser.close()
+    with live_server(app) as live, shared_browser() as browser:
+        page, rec = desktop_page(browser, TILE_HOST)
+        log_in_page(page, live.url)
+        rec.reset()
+        page.goto(f"{live.url}/plaene/{plan_id}")
+        page.wait_for_selector("#karte .leaflet-tile-loaded")
+        page.wait_for_load_state("networkidle")
+        assert page.locator("#karte path.leaflet-interactive").count() >= len(
+            plan.routes[0].stops)
     assert rec.violations == [], rec.violations
     _assert_capped(rec.tiles, plan)

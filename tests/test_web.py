@@ -1634,16 +1634,15 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
     team-day to a phone, record outcomes offline, reconnect, see them at the coordinator."""
     from zoneinfo import ZoneInfo
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch import clock
     from hausbesuch.store import AddressFixRow
-    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium, wait_until_async
+    from tests.browser import (
+        Recorder,
+        shared_browser,
+        wait_until_async,
+    )
 
-    exe = require_chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE",
                                    timezone_id="Europe/Berlin", service_workers="block")
         tiles = Recorder(tile_host="tile.openstreetmap.org")
@@ -1844,7 +1843,6 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         assert tiles.violations == [] and pwatch.foreign() == []
         phone.close()
         desk.close()
-        browser.close()
 
 
 # --------------------------------------------------------------------------- jobs
@@ -2025,17 +2023,13 @@ def test_worker_command_runs_queued_jobs(site: Site) -> None:
 def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The client whose note carries script: shown as text on the worker page, never run."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM_ARGS, require_chromium
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
     route = next(r for r in plan.routes for st in r.stops if "<script>" in st.notiz)
     token, _ = _make_link(site, route.team_id, route.day)
     links_open(monkeypatch, route.day)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   service_workers="block")
         watch = _Watch()
@@ -2047,7 +2041,6 @@ def test_payloads_stay_text_on_the_phone_and_in_the_plan_view(site: Site,
         _clean(page, site)
         assert page.locator(".stopnote img").count() == 0
         assert watch.errors == [] and watch.foreign() == []
-        browser.close()
 
 
 @sqlite_only()  # the revocation on both: test_revoked_expired_and_unknown_links
@@ -2056,10 +2049,8 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     from zoneinfo import ZoneInfo
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.web.links import revoke
-    from tests.browser import CHROMIUM_ARGS, require_chromium
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
     done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
@@ -2067,9 +2058,7 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
                  if r.stops and all((s.client_id, r.day) not in done for s in r.stops))
     token, link = _make_link(site, route.team_id, route.day)
     monkeypatch.setenv(clock.ENV, route.day.isoformat())  # the phone's day (below)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   service_workers="block")
         page = ctx.new_page()
@@ -2105,7 +2094,6 @@ def test_outcome_recorded_offline_stays_on_the_phone_when_the_link_was_revoked(
         assert page.locator("#nicht-gesendet li").count() == 0
         assert page.evaluate("() => localStorage.getItem("
                              "'hausbesuch-warteschlange:' + location.pathname)") is None
-        browser.close()
 
 
 @sqlite_only()  # storing an outcome on both: test_outcome_is_recorded_once_per_key
@@ -2121,10 +2109,8 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
     its own outcome closed), and the same button again shows as sent."""
     from zoneinfo import ZoneInfo
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch import clock
-    from tests.browser import CHROMIUM_ARGS, require_chromium
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
     done = {(o["client_id"], o["day"]) for o in _outcomes(site)}
@@ -2143,9 +2129,7 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         return [o["result"] for o in _outcomes(site) if (o["client_id"], o["day"]) ==
                 (cid, route.day)]
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   has_touch=True, locale="de-DE", timezone_id="Europe/Berlin",
                                   service_workers="block")
@@ -2243,7 +2227,6 @@ def test_a_second_tap_offline_replaces_the_queued_outcome_and_nothing_is_refused
         assert result(b) == ["verweigert"] and result(c) == ["nicht_angetroffen"]
         # no script error (requests without signal and the 400 above are logged too)
         assert [e for e in watch.errors if not e.startswith("Failed to load resource")] == []
-        browser.close()
 
 
 @sqlite_only()
@@ -2348,10 +2331,8 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     import html as html_lib
     from zoneinfo import ZoneInfo
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.fields import format_day, format_moment
-    from tests.browser import CHROMIUM_ARGS, require_chromium
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
     last = max(r.day for r in plan.routes)
@@ -2367,9 +2348,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
     # the server's time of day: after the phone's tap (09:05) and the form sent at 09:20
     exercise_time_of_day(monkeypatch, dtime(9, 20))
     hint = "Termin übermittelt; die Koordination plant ihn ein."
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True,
                                   timezone_id="Europe/Berlin", service_workers="block")
         page = ctx.new_page()
@@ -2386,7 +2365,6 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
         page.wait_for_function("() => document.querySelector('li.stop [data-state]')"
                                ".textContent.startsWith('Übermittelt')", timeout=30_000)
         state = stop.locator("[data-state]").inner_text()
-        browser.close()
     # the agreed appointment is echoed (QA 27): the worker can check what was sent
     # (with its weekday, as the page's own line and the case page say it)
     # (a sentence of its own before the hint: QA 31 read „… 10:00 Uhr Termin übermittelt“)

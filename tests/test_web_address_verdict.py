@@ -201,16 +201,11 @@ def test_a_geocode_stored_before_the_verdict_was_kept_is_judged_as_then() -> Non
 
 @pytest.mark.browser
 def test_the_map_leaves_a_row_without_a_point_empty_until_clicked(lauf_site: LaufSite) -> None:
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.store import AddressFixRow
-    from tests.browser import CHROMIUM_ARGS, Recorder, require_chromium
+    from tests.browser import Recorder, shared_browser
 
     site = lauf_site
-    exe = require_chromium()
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(exe), headless=True,
-                                     args=CHROMIUM_ARGS)
+    with shared_browser() as browser:
         ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="de-DE",
                                   timezone_id="Europe/Berlin", service_workers="block",
                                   reduced_motion="reduce")  # no smooth scroll under a click
@@ -260,7 +255,6 @@ def test_the_map_leaves_a_row_without_a_point_empty_until_clicked(lauf_site: Lau
                                                      "y": box["height"] * 0.3})
         assert (float(lat.input_value()), float(lon.input_value())) != picked
         assert not rec.page_errors and not rec.violations, (rec.page_errors, rec.violations)
-        browser.close()
 
 
 def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(

@@ -185,10 +185,8 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
     time, plan: re-plan), with no horizontal overflow. The audit rows are those of
     ``hausbesuch status --set``: ``status_geaendert`` (von, nach; no reason, no name) by
     the account, and ``fall_angezeigt``."""
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.store import CaseVisitRow
-    from tests.browser import phone_page
+    from tests.browser import phone_page, shared_browser
 
     stop = _planned(site)[0]
     cid = stop.client_id
@@ -197,43 +195,39 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
         pid, at = visit.plan_id, visit.start_at
     rows = len(site.store.audit_rows())
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page, rec = phone_page(browser)
-            log_in_page(page, site.url)
-            page.click("header nav >> text=Fälle")
-            page.wait_for_url("**/faelle")
-            page.fill("input[name=kundennummer]", cid)
-            page.click("#fall-suchen button[type=submit]")
-            page.wait_for_selector("#status-setzen")
-            assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
-            page.select_option("select[name=status]", "abgeschlossen")
-            page.fill("input[name=grund]", "in der Fallverwaltung abgeschlossen")
-            page.click("#status-setzen button[type=submit]")
-            page.wait_for_selector("#gespeichert")
-            page.wait_for_load_state("load")
-            assert page.inner_text("#gespeichert") == "Status „abgeschlossen“ gesetzt."
-            assert page.inner_text("#status-jetzt") == \
-                "abgeschlossen; in der Fallverwaltung abgeschlossen"
-            assert page.locator("select[name=status]").input_value() == "abgeschlossen"
-            history = page.inner_text("#verlauf")
-            assert re.search(r"(Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr "
-                             r"abgeschlossen: in der "
-                             r"Fallverwaltung abgeschlossen \(kora\)", history), history
-            note = page.inner_text("p.hint")
-            assert note == (f"{cid} ist noch am {format_moment(at)} eingeplant "
-                            f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein "
-                            "schon gedruckter Laufzettel nicht: bitte neu planen: Plan "
-                            f"{pid} öffnen und dort "
-                            "„Neu planen“."), note
-            assert page.get_attribute("p.hint a", "href") == f"/plaene/{pid}"
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
-            assert NAME_MARK not in page.content()
-            assert rec.violations == [] and rec.page_errors == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = phone_page(browser)
+        log_in_page(page, site.url)
+        page.click("header nav >> text=Fälle")
+        page.wait_for_url("**/faelle")
+        page.fill("input[name=kundennummer]", cid)
+        page.click("#fall-suchen button[type=submit]")
+        page.wait_for_selector("#status-setzen")
+        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        page.select_option("select[name=status]", "abgeschlossen")
+        page.fill("input[name=grund]", "in der Fallverwaltung abgeschlossen")
+        page.click("#status-setzen button[type=submit]")
+        page.wait_for_selector("#gespeichert")
+        page.wait_for_load_state("load")
+        assert page.inner_text("#gespeichert") == "Status „abgeschlossen“ gesetzt."
+        assert page.inner_text("#status-jetzt") == \
+            "abgeschlossen; in der Fallverwaltung abgeschlossen"
+        assert page.locator("select[name=status]").input_value() == "abgeschlossen"
+        history = page.inner_text("#verlauf")
+        assert re.search(r"(Mo|Di|Mi|Do|Fr|Sa|So), \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr "
+                         r"abgeschlossen: in der "
+                         r"Fallverwaltung abgeschlossen \(kora\)", history), history
+        note = page.inner_text("p.hint")
+        assert note == (f"{cid} ist noch am {format_moment(at)} eingeplant "
+                        f"(Plan {pid}); das Telefon zeigt den Besuch als entfallen, ein "
+                        "schon gedruckter Laufzettel nicht: bitte neu planen: Plan "
+                        f"{pid} öffnen und dort "
+                        "„Neu planen“."), note
+        assert page.get_attribute("p.hint a", "href") == f"/plaene/{pid}"
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+        assert NAME_MARK not in page.content()
+        assert rec.violations == [] and rec.page_errors == []
     assert _status(site, cid) == ("abgeschlossen", "in der Fallverwaltung abgeschlossen")
     new = site.store.audit_rows()[rows:]
     changed = [r for r in new if r["action"] == "status_geaendert"]

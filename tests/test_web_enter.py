@@ -32,7 +32,6 @@ from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import _open_appointment, _outcomes
 from tests.test_web_messages import _address_of, _client_rows
-from tests.test_web_ux import _browser
 from tests.test_worker_cache import QUEUE, _fresh_route, _link, _phone, _visit_time
 from tests.test_worker_cache import _browser as _worker_browser
 from tests.web_fixtures import HEADER, NAME_MARK, Site, log_in_page
@@ -75,32 +74,28 @@ def _fix_of(site: Site, client_id: str):  # noqa: ANN202, F811
 @pytest.mark.browser
 def test_enter_in_the_address_field_stores_the_typed_address(site: Site, tmp_path: Path
                                                              ) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     _import_with_suggestions(site, tmp_path)
     typed = _address_of(_client_rows(site)["W001"])
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page = browser.new_page(locale="de-DE")
-            page.set_default_timeout(30_000)
-            log_in_page(page, site.url)
-            page.goto(site.url + "/adressen")
-            row = page.locator(f"#adresse-{ENTER_ID}")
-            assert row.locator("ol.suggestions button").count() >= 1  # the trap is there
-            row.locator("input[name=adresse]").fill(typed)
-            row.locator("input[name=adresse]").press("Enter")
-            page.wait_for_selector("p.ok")
-            assert "gespeichert=" in page.url and ENTER_ID not in page.url, page.url
-            shown = page.inner_text("p.ok")
-            assert shown.startswith(f"Adresse „{typed}“ für {ENTER_ID} gespeichert."), shown
-            fix = _fix_of(site, ENTER_ID)
-            assert fix is not None and fix.address == typed
-            # the visible "Speichern" is still the one a click uses
-            assert page.locator("form.fix-form button.primary").first.inner_text() == \
-                "Speichern"
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page = browser.new_page(locale="de-DE")
+        page.set_default_timeout(30_000)
+        log_in_page(page, site.url)
+        page.goto(site.url + "/adressen")
+        row = page.locator(f"#adresse-{ENTER_ID}")
+        assert row.locator("ol.suggestions button").count() >= 1  # the trap is there
+        row.locator("input[name=adresse]").fill(typed)
+        row.locator("input[name=adresse]").press("Enter")
+        page.wait_for_selector("p.ok")
+        assert "gespeichert=" in page.url and ENTER_ID not in page.url, page.url
+        shown = page.inner_text("p.ok")
+        assert shown.startswith(f"Adresse „{typed}“ für {ENTER_ID} gespeichert."), shown
+        fix = _fix_of(site, ENTER_ID)
+        assert fix is not None and fix.address == typed
+        # the visible "Speichern" is still the one a click uses
+        assert page.locator("form.fix-form button.primary").first.inner_text() == \
+            "Speichern"
 
 
 def _worker_page(site: Site, browser, route, at: dtime):  # noqa: ANN001, ANN202, F811
@@ -262,10 +257,8 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
     import math
     import re
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.web import casework_api
-    from tests.browser import desktop_page
+    from tests.browser import desktop_page, shared_browser
 
     # two cases in Klärung at addresses of the list, far apart: listed with their points
     rows = sorted(_client_rows(site).values(), key=lambda r: r["Kundennummer"])
@@ -281,20 +274,16 @@ def test_the_address_map_opens_over_all_listed_points_at_the_city_zoom(
     for k in (1, 2):
         casework_api.set_status(site.store, profile, "test", f"KT-{k:04d}", "in_klaerung",
                                 "Adresse prüfen")
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page, rec = desktop_page(browser)
-            log_in_page(page, site.url)
-            rec.reset()
-            page.goto(site.url + "/adressen")
-            page.wait_for_selector("#adresskarte .leaflet-tile-loaded")
-            page.wait_for_load_state("networkidle")
-            points = page.locator("form.fix-form").evaluate_all(
-                "fs => fs.map(f => [parseFloat(f.breite.value), parseFloat(f.laenge.value)])"
-                ".filter(p => !isNaN(p[0]) && !isNaN(p[1]))")
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = desktop_page(browser)
+        log_in_page(page, site.url)
+        rec.reset()
+        page.goto(site.url + "/adressen")
+        page.wait_for_selector("#adresskarte .leaflet-tile-loaded")
+        page.wait_for_load_state("networkidle")
+        points = page.locator("form.fix-form").evaluate_all(
+            "fs => fs.map(f => [parseFloat(f.breite.value), parseFloat(f.laenge.value)])"
+            ".filter(p => !isNaN(p[0]) && !isNaN(p[1]))")
     assert len(points) >= 2, points
     tiles = {tuple(int(n) for n in m.groups())
              for t in rec.tiles if (m := re.search(r"/(\d+)/(\d+)/(\d+)\.png$", t))}

@@ -140,26 +140,20 @@ def test_behind_the_proxy_and_with_base_url_the_own_origin_passes(tmp_path: Path
 def test_chromium_posts_the_apps_own_forms(served) -> None:  # noqa: ANN001
     """Chromium sends ``Origin: null`` with the login form (the page's no-referrer policy)
     and the real origin with the page script's fetch („Angemeldet bleiben“): both pass."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import desktop_page, launch
+    from tests.browser import desktop_page, shared_browser
 
     posts: list = []
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, rec = desktop_page(browser)
-            page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
-            log_in_page(page, served.url)  # the login form
-            status = page.evaluate("""async () => {
-                const token = document.querySelector("input[name=csrf_token]").value;
-                const r = await fetch("/sitzung/verlaengern", {method: "POST",
-                    headers: {"X-CSRF-Token": token}});
-                return r.status; }""")
-            seen = [(r.url.removeprefix(served.url), r.all_headers().get("origin"))
-                    for r in posts]
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = desktop_page(browser)
+        page.on("request", lambda r: posts.append(r) if r.method == "POST" else None)
+        log_in_page(page, served.url)  # the login form
+        status = page.evaluate("""async () => {
+            const token = document.querySelector("input[name=csrf_token]").value;
+            const r = await fetch("/sitzung/verlaengern", {method: "POST",
+                headers: {"X-CSRF-Token": token}});
+            return r.status; }""")
+        seen = [(r.url.removeprefix(served.url), r.all_headers().get("origin"))
+                for r in posts]
     assert status == 200
     assert rec.violations == [], rec.violations
     assert ("/anmelden", "null") in seen, seen

@@ -256,38 +256,32 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
 @pytest.mark.browser
 def test_the_correction_form_in_chromium_at_390_px(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch, phone_page
+    from tests.browser import phone_page, shared_browser
 
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 2]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)  # (after every visit)
     _phone_outcome(site, stop, "nicht_angetroffen", note="Klingel ohne Schild")
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, _rec = phone_page(browser)
-            log_in_page(page, site.url)
-            page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
-            page.click("text=Ergebnis berichtigen")
-            form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
-            form.locator("select[name=ergebnis]").select_option("angetroffen")
-            form.locator("input[name=uhrzeit]").fill("09:15")
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, width  # nothing wider than the phone
-            shoot(page, "berichtigen-formular.png", full_page=True)
-            # the stored note can be deleted (review 22 #7); here it stays
-            box = form.locator("input[name=notiz_loeschen]")
-            assert box.is_visible() and not box.is_checked()
-            shoot(form, "notes-notiz-loeschen.png")
-            form.locator("button[type=submit]").click()
-            page.wait_for_url("**ergebnis=berichtigt**")
-            assert "Ergebnis berichtigt. Status jetzt: „erreicht“." in page.inner_text("body")
-            shoot(page, "berichtigen-gespeichert.png", full_page=True)
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, _rec = phone_page(browser)
+        log_in_page(page, site.url)
+        page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
+        page.click("text=Ergebnis berichtigen")
+        form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
+        form.locator("select[name=ergebnis]").select_option("angetroffen")
+        form.locator("input[name=uhrzeit]").fill("09:15")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, width  # nothing wider than the phone
+        shoot(page, "berichtigen-formular.png", full_page=True)
+        # the stored note can be deleted (review 22 #7); here it stays
+        box = form.locator("input[name=notiz_loeschen]")
+        assert box.is_visible() and not box.is_checked()
+        shoot(form, "notes-notiz-loeschen.png")
+        form.locator("button[type=submit]").click()
+        page.wait_for_url("**ergebnis=berichtigt**")
+        assert "Ergebnis berichtigt. Status jetzt: „erreicht“." in page.inner_text("body")
+        shoot(page, "berichtigen-gespeichert.png", full_page=True)
     assert _status(site, stop.client_id) == "erreicht"
 
 
@@ -311,11 +305,9 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
     Chromium at 390 px (the page reads the visit from the store; the link names its id)."""
     from datetime import datetime, timedelta
 
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.store import CaseVisitRow
     from hausbesuch.web import casework_api
-    from tests.browser import launch, phone_page
+    from tests.browser import phone_page, shared_browser
 
     stops = _stops(site)
     stop = stops[len(stops) // 2 + 4]
@@ -336,24 +328,20 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
                            team_id="team-1", day=first.date(), start_at=first,
                            end_at=first + timedelta(minutes=30), status="geplant",
                            pinned=True, created_at=first, updated_at=first))
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, _rec = phone_page(browser)
-            log_in_page(page, site.url)
-            page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
-            page.click("text=Ergebnis berichtigen")
-            form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
-            form.locator("input[name=termin]").fill(f"{moved:%Y-%m-%dT%H:%M}")
-            form.locator("button[type=submit]").click()
-            page.wait_for_url("**ergebnis=berichtigt**")
-            body = page.inner_text("body")
-            assert (f"Der Besuch zum alten Termin am {format_day(first)}, 10:00 Uhr steht "
-                    "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            shoot(page, "statuskorr-alter-termin.png", full_page=True)
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, _rec = phone_page(browser)
+        log_in_page(page, site.url)
+        page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
+        page.click("text=Ergebnis berichtigen")
+        form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
+        form.locator("input[name=termin]").fill(f"{moved:%Y-%m-%dT%H:%M}")
+        form.locator("button[type=submit]").click()
+        page.wait_for_url("**ergebnis=berichtigt**")
+        body = page.inner_text("body")
+        assert (f"Der Besuch zum alten Termin am {format_day(first)}, 10:00 Uhr steht "
+                "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        shoot(page, "statuskorr-alter-termin.png", full_page=True)
     from hausbesuch.store import ClientRow
 
     with site.store.session() as s:

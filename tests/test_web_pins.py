@@ -249,11 +249,9 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
     """QA 22 F3 in the browser, at 390 px: the pin form's choice starts today; a day over
     sent anyway (an option put back by hand, as a stale page would) comes back as the
     focused message naming the day, and nothing is pinned."""
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch import clock
     from hausbesuch.maps import fmt_date
-    from tests.browser import launch, phone_page
+    from tests.browser import phone_page, shared_browser
 
     plan = _current_plan(site)
     with logged_in(site.url, "kora") as c:
@@ -264,29 +262,25 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
     before = _pin_of(site, cid)
     past = next(x for x in offered if x[1] < today)
     monkeypatch.setenv(clock.ENV, today.isoformat())
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, rec = phone_page(browser)
-            log_in_page(page, site.url)
-            page.goto(site.url + f"/plaene/{plan.id}#verschieben")
-            values = page.eval_on_selector_all("select[name=ziel] option",
-                                               "els => els.map(e => e.value)")
-            assert values == [f"{t}|{d.isoformat()}" for t, d in offered if d >= today]
-            page.fill("input[name=kundennummer]", cid)
-            page.eval_on_selector("select[name=ziel]", """(s, v) => {
-                const o = document.createElement('option'); o.value = v; s.add(o, 0);
-                s.value = v; }""", f"{past[0]}|{past[1].isoformat()}")
-            page.click("form[action$='/verschieben'] button[type=submit]")
-            page.wait_for_selector("#fehlermeldung [role=alert]")
-            text = page.inner_text("#fehlermeldung")
-            assert f"{fmt_date(past[1])} ist schon vorbei" in text, text
-            assert page.evaluate("() => document.activeElement.id") == "fehlermeldung"
-            assert page.get_attribute("select[name=ziel]", "aria-invalid") == "true"
-            assert _pin_of(site, cid) == before
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = phone_page(browser)
+        log_in_page(page, site.url)
+        page.goto(site.url + f"/plaene/{plan.id}#verschieben")
+        values = page.eval_on_selector_all("select[name=ziel] option",
+                                           "els => els.map(e => e.value)")
+        assert values == [f"{t}|{d.isoformat()}" for t, d in offered if d >= today]
+        page.fill("input[name=kundennummer]", cid)
+        page.eval_on_selector("select[name=ziel]", """(s, v) => {
+            const o = document.createElement('option'); o.value = v; s.add(o, 0);
+            s.value = v; }""", f"{past[0]}|{past[1].isoformat()}")
+        page.click("form[action$='/verschieben'] button[type=submit]")
+        page.wait_for_selector("#fehlermeldung [role=alert]")
+        text = page.inner_text("#fehlermeldung")
+        assert f"{fmt_date(past[1])} ist schon vorbei" in text, text
+        assert page.evaluate("() => document.activeElement.id") == "fehlermeldung"
+        assert page.get_attribute("select[name=ziel]", "aria-invalid") == "true"
+        assert _pin_of(site, cid) == before
+        assert rec.violations == []
 
 
 # ------------------------------------------------------------------- a new case (QA 22 F9)

@@ -252,40 +252,34 @@ def test_wrong_passwords_here_lock_the_account_as_logins_do(bare) -> None:  # no
 def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
     """The page on a phone: no sideways scrolling; another session is chosen, the
     password typed, and it ends."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import Recorder, launch, phone_context
+    from tests.browser import Recorder, phone_context, shared_browser
     from tests.web_fixtures import log_in_page
 
     url, _app = bare
-    with _logged_in(url, "kora", DESK_UA) as other, sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page = phone_context(browser, Recorder(tile_host="tile.invalid")).new_page()
-            page.set_default_timeout(30_000)
-            log_in_page(page, url)
-            page.click("a[href='/konto/sitzungen']")
-            page.wait_for_url("**/konto/sitzungen")
-            assert page.locator("#diese-sitzung").inner_text().count("diese Sitzung") == 1
-            width = "document.documentElement.scrollWidth"
-            assert page.evaluate(width) <= 390
-            shoot(page, "web-sessions.png", full_page=True)
-            chosen = "input[aria-label^='Beenden: Firefox auf Windows']"
-            page.check(chosen)
-            # a wrong password: refused, the choice stays (QA 26 F10), the field empty
-            page.fill("input[name=aktuell]", "Falsches-Geheimwort-4713")
-            page.click("#beenden")
-            page.wait_for_selector("#fehlermeldung")
-            assert page.is_checked(chosen)
-            assert page.input_value("input[name=aktuell]") == ""
-            assert page.evaluate(width) <= 390
-            shoot(page, "webforms-sitzungen-falsches-pw.png",
-                            full_page=True)
-            page.fill("input[name=aktuell]", PASSWORD)
-            page.click("#beenden")
-            page.wait_for_selector("#beendet")
-            assert "1 Sitzung beendet" in page.inner_text("#beendet")
-            assert page.evaluate(width) <= 390
-        finally:
-            browser.close()
+    with _logged_in(url, "kora", DESK_UA) as other, shared_browser() as browser:
+        page = phone_context(browser, Recorder(tile_host="tile.invalid")).new_page()
+        page.set_default_timeout(30_000)
+        log_in_page(page, url)
+        page.click("a[href='/konto/sitzungen']")
+        page.wait_for_url("**/konto/sitzungen")
+        assert page.locator("#diese-sitzung").inner_text().count("diese Sitzung") == 1
+        width = "document.documentElement.scrollWidth"
+        assert page.evaluate(width) <= 390
+        shoot(page, "web-sessions.png", full_page=True)
+        chosen = "input[aria-label^='Beenden: Firefox auf Windows']"
+        page.check(chosen)
+        # a wrong password: refused, the choice stays (QA 26 F10), the field empty
+        page.fill("input[name=aktuell]", "Falsches-Geheimwort-4713")
+        page.click("#beenden")
+        page.wait_for_selector("#fehlermeldung")
+        assert page.is_checked(chosen)
+        assert page.input_value("input[name=aktuell]") == ""
+        assert page.evaluate(width) <= 390
+        shoot(page, "webforms-sitzungen-falsches-pw.png",
+                        full_page=True)
+        page.fill("input[name=aktuell]", PASSWORD)
+        page.click("#beenden")
+        page.wait_for_selector("#beendet")
+        assert "1 Sitzung beendet" in page.inner_text("#beendet")
+        assert page.evaluate(width) <= 390
         assert not _alive(other)

@@ -162,39 +162,33 @@ def test_team_day_files_need_a_login_of_the_plans_city(site: Site) -> None:  # n
 def test_sheet_renders_in_chromium_under_the_csp(site: Site) -> None:  # noqa: F811
     """The sheet as served: its styles apply (from this server), no CSP violation in the
     console; screenshots of the plan page's new links and the sheet at 390 px."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import launch, phone_page
+    from tests.browser import phone_page, shared_browser
     from tests.web_fixtures import PASSWORD
 
     plan, route, _ = _routes(site)
     sheet_path, _gpx = _paths(plan.id, route.team_id, route.day)
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, rec = phone_page(browser)
-            console: list[str] = []
-            page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
-            page.goto(site.url + "/anmelden")
-            page.fill("input[name=name]", "kora")
-            page.fill("input[name=passwort]", PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_load_state()
-            page.goto(site.url + f"/plaene/{plan.id}")
-            link = page.get_by_role("link", name=f"Laufzettel drucken: {route.team_id}").first
-            link.scroll_into_view_if_needed()
-            shoot(page, "teamfiles-plan-links.png")
-            console.clear()
-            page.goto(site.url + sheet_path)
-            page.wait_for_load_state("load")
-            box = page.locator("table.sheet .box").first
-            # the sheet's own styles apply: a tick box is 3.2 mm with a border
-            assert box.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
-            assert page.locator("header.kopf").evaluate(
-                "e => getComputedStyle(e).maxWidth") != "none"
-            shoot(page, "teamfiles-laufzettel.png", full_page=True)
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = phone_page(browser)
+        console: list[str] = []
+        page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
+        page.goto(site.url + "/anmelden")
+        page.fill("input[name=name]", "kora")
+        page.fill("input[name=passwort]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(site.url + f"/plaene/{plan.id}")
+        link = page.get_by_role("link", name=f"Laufzettel drucken: {route.team_id}").first
+        link.scroll_into_view_if_needed()
+        shoot(page, "teamfiles-plan-links.png")
+        console.clear()
+        page.goto(site.url + sheet_path)
+        page.wait_for_load_state("load")
+        box = page.locator("table.sheet .box").first
+        # the sheet's own styles apply: a tick box is 3.2 mm with a border
+        assert box.evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
+        assert page.locator("header.kopf").evaluate(
+            "e => getComputedStyle(e).maxWidth") != "none"
+        shoot(page, "teamfiles-laufzettel.png", full_page=True)
     bad = [m for m in console if "Content Security Policy" in m or m.startswith("error")]
     assert not bad, bad
     assert not rec.violations and not rec.page_errors

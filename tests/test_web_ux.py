@@ -260,39 +260,33 @@ _browser = launch
 @sqlite_only()
 @pytest.mark.browser
 def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> None:  # noqa: F811
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import desktop_page
+    from tests.browser import desktop_page, shared_browser
 
     plan = _current_plan(site)
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page, rec = desktop_page(browser)
-            sent: list[tuple[str, str]] = []
-            page.on("request", lambda req: sent.append(
-                (req.url, req.headers.get("referer", ""))))
-            log_in_page(page, site.url)
-            page.goto(site.url + f"/plaene/{plan.id}/links")
-            before = _link_count(site)
-            page.click("form[action$='/links'] button.primary")
-            page.wait_for_selector(".qr svg")
-            url = page.inner_text("#link-text").strip()
-            token = url.split("/w/", 1)[1].strip("/")
-            assert _link_count(site) == before + 1
-            assert "neu=" in page.url and token not in page.url
-            page.reload()
-            page.wait_for_selector("#link-schon-angezeigt")
-            assert page.locator(".qr svg").count() == 0
-            assert page.locator("#link-text").count() == 0
-            assert _link_count(site) == before + 1
-            page.go_back()  # back to the form's page: still no second link
-            page.wait_for_load_state()
-            assert _link_count(site) == before + 1
-            assert all(token not in u and token not in ref for u, ref in sent), sent
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = desktop_page(browser)
+        sent: list[tuple[str, str]] = []
+        page.on("request", lambda req: sent.append(
+            (req.url, req.headers.get("referer", ""))))
+        log_in_page(page, site.url)
+        page.goto(site.url + f"/plaene/{plan.id}/links")
+        before = _link_count(site)
+        page.click("form[action$='/links'] button.primary")
+        page.wait_for_selector(".qr svg")
+        url = page.inner_text("#link-text").strip()
+        token = url.split("/w/", 1)[1].strip("/")
+        assert _link_count(site) == before + 1
+        assert "neu=" in page.url and token not in page.url
+        page.reload()
+        page.wait_for_selector("#link-schon-angezeigt")
+        assert page.locator(".qr svg").count() == 0
+        assert page.locator("#link-text").count() == 0
+        assert _link_count(site) == before + 1
+        page.go_back()  # back to the form's page: still no second link
+        page.wait_for_load_state()
+        assert _link_count(site) == before + 1
+        assert all(token not in u and token not in ref for u, ref in sent), sent
+        assert rec.violations == []
 
 
 #: Per element of ``sel``: [text, lines it is rendered on, words in it] (lines: the distinct
@@ -311,14 +305,13 @@ LINES_JS = """(sel) => [...document.querySelectorAll(sel)].map(el => {
 PAGE_FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
-def _phone_page(pw, site: Site):  # noqa: ANN001, ANN202, F811
-    """A logged-in page at 390 × 844 (browser, page, recorder)."""
+def _phone_page(browser, site: Site):  # noqa: ANN001, ANN202, F811
+    """A logged-in page at 390 × 844 in a new context of ``browser`` (page, recorder)."""
     from tests.browser import phone_page
 
-    browser = _browser(pw)
     page, rec = phone_page(browser)
     log_in_page(page, site.url)
-    return browser, page, rec
+    return page, rec
 
 
 @sqlite_only()
@@ -327,39 +320,36 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
     """At 390 px each team-day's „In den Außendienst senden“ lies within the screen's width
     (no sideways scrolling of the table), a stop („3. B-1028 (09:25)“) is on one line and
     the page is not wider than the screen. At 1280 px the team-days stay a table."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
-    with sync_playwright() as pw:
-        browser, page, rec = _phone_page(pw, site)
-        try:
-            page.goto(site.url + f"/plaene/{plan.id}")
-            page.wait_for_load_state("load")
-            buttons = page.locator("#team-tage button", has_text="In den Außendienst senden")
-            assert buttons.count() == len([r for r in plan.routes if r.stops]) > 0
-            for i in range(buttons.count()):
-                box = buttons.nth(i).bounding_box()
-                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
-            stops = page.evaluate(LINES_JS, "#team-tage .stopid")
-            assert len(stops) == sum(len(r.stops) for r in plan.routes)
-            assert [s for s in stops if s[1] != 1] == [], stops
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
-            # a desk: the same rows as a table with its head, the button in its row
-            page.set_viewport_size({"width": 1280, "height": 900})
-            assert page.locator("#team-tage thead").is_visible()
-            row = page.locator("#team-tage tbody tr").first
-            cells = row.locator("td")
-            first, last = cells.first.bounding_box(), cells.last.bounding_box()
-            assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
-            assert [s for s in page.evaluate(LINES_JS, "#team-tage .stopid") if s[1] != 1] == []
-            # day, team, time and distance on one line each (QA 33c L7: „team-“ / „1“)
-            short = page.evaluate(LINES_JS, "#team-tage td.kurz")
-            assert len(short) == 4 * len(plan.routes), short
-            assert [s for s in short if s[1] != 1 and "(" not in s[0]] == [], short
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = _phone_page(browser, site)
+        page.goto(site.url + f"/plaene/{plan.id}")
+        page.wait_for_load_state("load")
+        buttons = page.locator("#team-tage button", has_text="In den Außendienst senden")
+        assert buttons.count() == len([r for r in plan.routes if r.stops]) > 0
+        for i in range(buttons.count()):
+            box = buttons.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (i, box)
+        stops = page.evaluate(LINES_JS, "#team-tage .stopid")
+        assert len(stops) == sum(len(r.stops) for r in plan.routes)
+        assert [s for s in stops if s[1] != 1] == [], stops
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        # a desk: the same rows as a table with its head, the button in its row
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert page.locator("#team-tage thead").is_visible()
+        row = page.locator("#team-tage tbody tr").first
+        cells = row.locator("td")
+        first, last = cells.first.bounding_box(), cells.last.bounding_box()
+        assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
+        assert [s for s in page.evaluate(LINES_JS, "#team-tage .stopid") if s[1] != 1] == []
+        # day, team, time and distance on one line each (QA 33c L7: „team-“ / „1“)
+        short = page.evaluate(LINES_JS, "#team-tage td.kurz")
+        assert len(short) == 4 * len(plan.routes), short
+        assert [s for s in short if s[1] != 1 and "(" not in s[0]] == [], short
+        assert rec.violations == []
 
 
 #: The plan list's tables (/plaene) and the German label each value must carry on a phone.
@@ -386,43 +376,40 @@ def test_plan_list_tables_fit_a_phone(site: Site) -> None:  # noqa: F811
     like the pins' and outcomes' (table.stack): no box and not the page scrolls sideways,
     every cell lies within the screen, its column's German name before its value. At
     1280 px they are tables as before."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     plan = _current_plan(site)
-    with sync_playwright() as pw:
-        browser, page, rec = _phone_page(pw, site)
-        try:
-            page.goto(site.url + "/plaene")
-            page.wait_for_load_state("load")
-            shoot(page, "plaene-390.png", full_page=True)
-            assert plan.id in page.locator("#gespeicherte-plaene").inner_text()
-            for table, names in PLAN_LIST_TABLES.items():
-                assert page.locator(f"{table} thead th").all_inner_texts() == names, table
-                boxes = page.evaluate(f"""() => {{ const s = document.querySelector('{table}')
-                    .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }}""")
-                assert boxes[0] <= boxes[1], f"{table} scrolls sideways in its box: {boxes}"
-                cells = page.evaluate(CELLS_JS, table)
-                rows = page.locator(f"{table} tbody tr").count()
-                assert rows > 0 and len(cells) == rows * len(names), (table, cells)
-                # every value within the screen, its column's name before it
-                assert [c for c in cells if not c[1]] == [], f"{table}: cells off screen"
-                labels = [c[0] for c in cells[:len(names)]]
-                assert labels == [f"{n}: " for n in names], (table, labels)
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
-            # the screen reader keeps the column headers (the head is out of view only)
-            assert page.locator("#gespeicherte-plaene").get_attribute("role") == "table"
-            # a desk: tables with their heads, a row's cells side by side, no labels
-            page.set_viewport_size({"width": 1280, "height": 900})
-            for table in PLAN_LIST_TABLES:
-                assert page.locator(f"{table} thead").is_visible(), table
-                cells = page.locator(f"{table} tbody tr").first.locator("td")
-                first, last = cells.first.bounding_box(), cells.last.bounding_box()
-                assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], table
-                assert {c[0] for c in page.evaluate(CELLS_JS, table)} <= {"none", "normal"}
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = _phone_page(browser, site)
+        page.goto(site.url + "/plaene")
+        page.wait_for_load_state("load")
+        shoot(page, "plaene-390.png", full_page=True)
+        assert plan.id in page.locator("#gespeicherte-plaene").inner_text()
+        for table, names in PLAN_LIST_TABLES.items():
+            assert page.locator(f"{table} thead th").all_inner_texts() == names, table
+            boxes = page.evaluate(f"""() => {{ const s = document.querySelector('{table}')
+                .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }}""")
+            assert boxes[0] <= boxes[1], f"{table} scrolls sideways in its box: {boxes}"
+            cells = page.evaluate(CELLS_JS, table)
+            rows = page.locator(f"{table} tbody tr").count()
+            assert rows > 0 and len(cells) == rows * len(names), (table, cells)
+            # every value within the screen, its column's name before it
+            assert [c for c in cells if not c[1]] == [], f"{table}: cells off screen"
+            labels = [c[0] for c in cells[:len(names)]]
+            assert labels == [f"{n}: " for n in names], (table, labels)
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        # the screen reader keeps the column headers (the head is out of view only)
+        assert page.locator("#gespeicherte-plaene").get_attribute("role") == "table"
+        # a desk: tables with their heads, a row's cells side by side, no labels
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for table in PLAN_LIST_TABLES:
+            assert page.locator(f"{table} thead").is_visible(), table
+            cells = page.locator(f"{table} tbody tr").first.locator("td")
+            first, last = cells.first.bounding_box(), cells.last.bounding_box()
+            assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], table
+            assert {c[0] for c in page.evaluate(CELLS_JS, table)} <= {"none", "normal"}
+        assert rec.violations == []
 
 
 @sqlite_only()
@@ -430,30 +417,27 @@ def test_plan_list_tables_fit_a_phone(site: Site) -> None:  # noqa: F811
 def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  # noqa: F811
     """After a refused teams upload the phone shows the page's top: the German message is
     there (within 390 × 844), not below the unchanged teams table."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
     wrong = (b'[[team]]\nid = "west"\nmitglieder = ["A. B."]\nmaximal = 6\n')
-    with sync_playwright() as pw:
-        browser, page, rec = _phone_page(pw, site)
-        try:
-            page.goto(site.url + "/teams")
-            page.set_input_files("input[name=datei]", files=[{
-                "name": "meine.teams.toml", "mimeType": "text/plain", "buffer": wrong}])
-            with page.expect_navigation():
-                page.click("text=Teams hochladen")
-            page.wait_for_load_state("load")
-            alert = page.locator("p.error[role=alert]")
-            assert alert.count() == 1
-            message = alert.inner_text()
-            assert message.startswith("Ungültige Teams in meine.teams.toml") and \
-                "„maximal“" in message, message
-            box = alert.bounding_box()
-            assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-            assert page.evaluate(PAGE_FITS)
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = _phone_page(browser, site)
+        page.goto(site.url + "/teams")
+        page.set_input_files("input[name=datei]", files=[{
+            "name": "meine.teams.toml", "mimeType": "text/plain", "buffer": wrong}])
+        with page.expect_navigation():
+            page.click("text=Teams hochladen")
+        page.wait_for_load_state("load")
+        alert = page.locator("p.error[role=alert]")
+        assert alert.count() == 1
+        message = alert.inner_text()
+        assert message.startswith("Ungültige Teams in meine.teams.toml") and \
+            "„maximal“" in message, message
+        box = alert.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        assert page.evaluate(PAGE_FITS)
+        assert rec.violations == []
 
 
 @sqlite_only()  # storing an absence on both: test_web.py::test_team_absences_on_the_teams_page
@@ -461,10 +445,10 @@ def test_absence_answers_are_said_in_the_first_screen(site: Site) -> None:  # no
     """The absences form sits far down the teams page: its refusal and its „gespeichert“
     are at the top, where the phone shows the page again (QA 13a: after the teams upload,
     the same for the absences)."""
-    from playwright.sync_api import sync_playwright
+    from tests.browser import shared_browser
 
-    with sync_playwright() as pw:
-        browser, page, rec = _phone_page(pw, site)
+    with shared_browser() as browser:
+        page, rec = _phone_page(browser, site)
         try:
             # an impossible day (typed past the browser's date field), then a day far
             # ahead of every plan of the other tests (taken back below)
@@ -486,7 +470,6 @@ def test_absence_answers_are_said_in_the_first_screen(site: Site) -> None:  # no
             assert page.evaluate(PAGE_FITS)
             assert rec.violations == []
         finally:
-            browser.close()
             from datetime import date
 
             from hausbesuch import absences
@@ -518,38 +501,32 @@ def _import_long_address(site: Site, tmp: Path) -> None:  # noqa: F811
 def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) -> None:  # noqa: F811
     """At 390 px (a phone) the address page has no horizontal overflow although an address
     is one word of 69 letters, also after a refused fix that echoes a long typed word."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import phone_page
+    from tests.browser import phone_page, shared_browser
 
     _import_long_address(site, tmp_path)
     fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
-    with sync_playwright() as pw:
-        browser = _browser(pw)
-        try:
-            page, rec = phone_page(browser)
-            log_in_page(page, site.url)
-            page.goto(site.url + "/adressen")
-            row = page.locator(f"#adresse-{LONG_ID}")
-            assert LONG_STREET in row.inner_text()
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
-            assert page.evaluate("() => window.innerWidth") == 390  # not zoomed out
-            box = row.bounding_box()
-            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-            # a refused fix: the long typed word in the message and in the field
-            row.locator("input[name=adresse]").fill(LONG_WORD + "weg 12")
-            row.locator("button.primary").click()
-            page.wait_for_selector(f"#adresse-{LONG_ID} p.error")
-            page.wait_for_load_state("load")  # the style sheet too (CI measured before it)
-            message = page.locator(f"#adresse-{LONG_ID} p.error").inner_text()
-            assert LONG_WORD in message
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert width <= 390 and page.evaluate(fits), \
-                f"page with the message is {width} px wide at 390 px"
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = phone_page(browser)
+        log_in_page(page, site.url)
+        page.goto(site.url + "/adressen")
+        row = page.locator(f"#adresse-{LONG_ID}")
+        assert LONG_STREET in row.inner_text()
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+        assert page.evaluate("() => window.innerWidth") == 390  # not zoomed out
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        # a refused fix: the long typed word in the message and in the field
+        row.locator("input[name=adresse]").fill(LONG_WORD + "weg 12")
+        row.locator("button.primary").click()
+        page.wait_for_selector(f"#adresse-{LONG_ID} p.error")
+        page.wait_for_load_state("load")  # the style sheet too (CI measured before it)
+        message = page.locator(f"#adresse-{LONG_ID} p.error").inner_text()
+        assert LONG_WORD in message
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert width <= 390 and page.evaluate(fits), \
+            f"page with the message is {width} px wide at 390 px"
+        assert rec.violations == []
 
 
 @sqlite_only()  # storing an outcome on both: test_web.py::test_outcome_is_recorded_once_per_key
@@ -560,10 +537,9 @@ def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
     keeps its cells' width: no cell breaks inside a word (the date, the Kundennummer, the
     note), and the page is not wider than the screen. Its rows are blocks on a phone
     (QA 22 F8; it scrolled sideways in its box before), so nothing scrolls sideways."""
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch import clock
     from hausbesuch.web import casework_api
+    from tests.browser import shared_browser
     from tests.test_web import _outcomes
 
     plan = _current_plan(site)
@@ -575,25 +551,22 @@ def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
         site.store, site.app.state.web.profile(CITY), "test", stop.client_id, route.day,
         "nicht_angetroffen", time_min=10 * 60, appointment=None,
         note="Briefkasten leer, Nachbarin sagt: verreist", idempotency_key="ux-390-1")
-    with sync_playwright() as pw:
-        browser, page, rec = _phone_page(pw, site)
-        try:
-            page.goto(site.url + f"/plaene/{plan.id}/ergebnisse")
-            page.wait_for_load_state("load")
-            row = f'#ergebnisse tr[data-kunde="{stop.client_id}"]'
-            cells = page.evaluate(LINES_JS, f"{row} td")
-            assert cells[0][0].endswith(f"{route.day:%d.%m.%Y}"), cells
-            assert any("Briefkasten" in c[0] for c in cells), cells
-            assert [c for c in cells if c[1] > c[2]] == [], \
-                f"cells broken inside a word (text, lines, words): {cells}"
-            box = page.evaluate("""() => { const s = document.querySelector('#ergebnisse')
-                .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
-            assert box[0] <= box[1], f"the table should need no sideways scrolling: {box}"
-            width = page.evaluate("() => document.documentElement.scrollWidth")
-            assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
-            assert rec.violations == []
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, rec = _phone_page(browser, site)
+        page.goto(site.url + f"/plaene/{plan.id}/ergebnisse")
+        page.wait_for_load_state("load")
+        row = f'#ergebnisse tr[data-kunde="{stop.client_id}"]'
+        cells = page.evaluate(LINES_JS, f"{row} td")
+        assert cells[0][0].endswith(f"{route.day:%d.%m.%Y}"), cells
+        assert any("Briefkasten" in c[0] for c in cells), cells
+        assert [c for c in cells if c[1] > c[2]] == [], \
+            f"cells broken inside a word (text, lines, words): {cells}"
+        box = page.evaluate("""() => { const s = document.querySelector('#ergebnisse')
+            .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
+        assert box[0] <= box[1], f"the table should need no sideways scrolling: {box}"
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        assert rec.violations == []
 
 
 #: Where the phone tests of the plan's tables save their screenshots (QA 22 F8).
@@ -611,13 +584,13 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
     with the column names as labels: every control lies within the screen's width, the
     page is not wider than the screen. At 1280 px they are tables as before (head shown,
     a row's cells side by side)."""
-    from playwright.sync_api import sync_playwright
     from sqlalchemy import update
 
     from hausbesuch import clock
     from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow
     from hausbesuch.web import casework_api
     from hausbesuch.web.links import create_link, revoke
+    from tests.browser import shared_browser
     from tests.test_web import _outcomes
 
     plan = _current_plan(site)
@@ -647,46 +620,43 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
     off: dict[str, list] = {}  # page -> controls off the screen
     labels: dict[str, list] = {}  # page -> the label before a value (CSS ::before)
     try:
-        with sync_playwright() as pw:
-            browser, page, rec = _phone_page(pw, site)
-            try:
-                for name, (path, table, holds) in pages.items():
-                    page.set_viewport_size({"width": 390, "height": 844})
-                    page.goto(site.url + path)
-                    page.wait_for_load_state("load")
-                    assert holds in page.locator(table).inner_text(), name
-                    page.locator(table).scroll_into_view_if_needed()
-                    shoot(page, f"{name}-390.png")
-                    controls = page.locator(f"{table} tbody").locator(CONTROLS)
-                    assert controls.count() > 0, name
-                    for i in range(controls.count()):
-                        c = controls.nth(i)
-                        box = c.bounding_box()
-                        if box is None or box["x"] < 0 or box["x"] + box["width"] > 390:
-                            off.setdefault(name, []).append((c.inner_text(), box))
-                    width = page.evaluate("() => document.documentElement.scrollWidth")
-                    assert page.evaluate(PAGE_FITS), f"{name}: page is {width} px wide"
-                    # the column's name before a value, for the eye
-                    labels[name] = page.locator(f"{table} tbody td[data-label]").evaluate_all(
-                        "es => es.slice(0, 1).map(e => getComputedStyle(e, '::before')"
-                        ".content)")
-                    # a desk: a table as before, its head shown, a row's cells side by side
-                    page.set_viewport_size({"width": 1280, "height": 900})
-                    assert page.locator(f"{table} thead").is_visible(), name
-                    cells = page.locator(f"{table} tbody tr").first.locator("td")
-                    first, last = cells.first.bounding_box(), cells.last.bounding_box()
-                    assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], \
-                        (name, first, last)
-                    assert set(page.locator(f"{table} tbody td[data-label]").evaluate_all(
-                        "es => es.map(e => getComputedStyle(e, '::before').content)")
-                    ) <= {"none", "normal"}, name
-                # every table checked (each fails without the fix): then the verdict
-                assert off == {}, f"controls off the screen at 390 px: {off}"
-                assert [n for n, v in labels.items()
-                        if not v or v[0] in ("none", "normal", "")] == [], labels
-                assert rec.violations == []
-            finally:
-                browser.close()
+        with shared_browser() as browser:
+            page, rec = _phone_page(browser, site)
+            for name, (path, table, holds) in pages.items():
+                page.set_viewport_size({"width": 390, "height": 844})
+                page.goto(site.url + path)
+                page.wait_for_load_state("load")
+                assert holds in page.locator(table).inner_text(), name
+                page.locator(table).scroll_into_view_if_needed()
+                shoot(page, f"{name}-390.png")
+                controls = page.locator(f"{table} tbody").locator(CONTROLS)
+                assert controls.count() > 0, name
+                for i in range(controls.count()):
+                    c = controls.nth(i)
+                    box = c.bounding_box()
+                    if box is None or box["x"] < 0 or box["x"] + box["width"] > 390:
+                        off.setdefault(name, []).append((c.inner_text(), box))
+                width = page.evaluate("() => document.documentElement.scrollWidth")
+                assert page.evaluate(PAGE_FITS), f"{name}: page is {width} px wide"
+                # the column's name before a value, for the eye
+                labels[name] = page.locator(f"{table} tbody td[data-label]").evaluate_all(
+                    "es => es.slice(0, 1).map(e => getComputedStyle(e, '::before')"
+                    ".content)")
+                # a desk: a table as before, its head shown, a row's cells side by side
+                page.set_viewport_size({"width": 1280, "height": 900})
+                assert page.locator(f"{table} thead").is_visible(), name
+                cells = page.locator(f"{table} tbody tr").first.locator("td")
+                first, last = cells.first.bounding_box(), cells.last.bounding_box()
+                assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], \
+                    (name, first, last)
+                assert set(page.locator(f"{table} tbody td[data-label]").evaluate_all(
+                    "es => es.map(e => getComputedStyle(e, '::before').content)")
+                ) <= {"none", "normal"}, name
+            # every table checked (each fails without the fix): then the verdict
+            assert off == {}, f"controls off the screen at 390 px: {off}"
+            assert [n for n, v in labels.items()
+                    if not v or v[0] in ("none", "normal", "")] == [], labels
+            assert rec.violations == []
     finally:
         casework_api.unpin_visit(site.store, CITY, "test", pinned, plan.id)
         revoke(site.store, link.prefix, actor="test", city=CITY)

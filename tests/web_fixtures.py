@@ -202,19 +202,14 @@ def page_text(body: str) -> str:
 @contextmanager
 def coordinator_on_phone(url: str, name: str = "kora") -> Iterator[object]:
     """A Chromium page at phone size (:func:`tests.browser.phone_page`) with ``name``
-    logged in to the app at ``url`` (:func:`log_in_page`); the browser closes after."""
-    from playwright.sync_api import sync_playwright
+    logged in to the app at ``url`` (:func:`log_in_page`), in a context of
+    :func:`tests.browser.shared_browser` that closes after."""
+    from tests.browser import phone_page, shared_browser
 
-    from tests.browser import launch, phone_page
-
-    with sync_playwright() as pw:
-        browser = launch(pw)
-        try:
-            page, _rec = phone_page(browser)
-            log_in_page(page, url, name)
-            yield page
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page, _rec = phone_page(browser)
+        log_in_page(page, url, name)
+        yield page
 
 
 def login(client, name: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
