@@ -56,10 +56,10 @@ def test_a_damaged_database_is_named_with_its_cause(tmp_path: Path) -> None:
     """Damage deeper in the file than the schema (a torn copy): found by the command's
     work, not at opening."""
     db = tmp_path / "kopie.sqlite"
-    with Store.open(db) as store:
+    with Store.open(db) as store, store.session() as s:  # one transaction
         for i in range(2000):
             store.audit("cli:test", "status_viewed", city="Bad Hersfeld", client_id=f"K{i}",
-                        details={"pad": "x" * 200})
+                        details={"pad": "x" * 200}, session=s)
     size = db.stat().st_size
     with open(db, "r+b") as fh:  # the audit log's pages at the end of the file
         fh.seek(size - 40 * 4096)
