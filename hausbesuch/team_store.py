@@ -1,7 +1,8 @@
 """The teams of a city in the store: set by the coordinators (a teams file uploaded in the
 web app or given to ``hausbesuch teams --set``), used by every new plan of the city
 instead of the profile's ``[[teams]]`` until they are reset (a re-plan keeps the teams of
-the plan it continues).
+the plan it continues, and takes over of their changes since only days no longer worked,
+teams gone and shorter shifts: ``hausbesuch.planning.workflow._city_team_changes``).
 
 Which teams a run uses (:func:`city_teams`): a ``--teams`` file given to the run, else the
 city's stored teams, else the profile's. Every change is audited (team ids, never the
