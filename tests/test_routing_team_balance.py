@@ -162,6 +162,16 @@ def test_a_team_left_with_few_visits_is_named_in_the_plans_notes(light_week) -> 
             dataclasses.replace(x, max_visits=0) if x is team else x
             for x in light_week.teams))
         assert f"Team {t} " not in (unshared_note(capped, sol, 0) or ""), t
+    # an idle team kept to its districts (soft): the note names the other setting to turn
+    t = idle[0]
+    kept = dataclasses.replace(light_week, responsibility="soft", outside_cost=1800, teams=tuple(
+        dataclasses.replace(x, districts=("Nirgendwo",)) if x.id == t else x
+        for x in light_week.teams))
+    note = unshared_note(kept, sol, 10) or ""
+    assert note.endswith(f"Team {t} besucht außerhalb seiner Stadtteile nur, wo das mehr "
+                         "spart als [workday] outside_minutes (jetzt 30); niedriger gesetzt, "
+                         "hilft es mehr aus."), note
+    assert "outside_minutes" not in (unshared_note(light_week, sol, 10) or "")
     # one team: nothing to share
     one = dataclasses.replace(light_week, teams=light_week.teams[:1])
     assert unshared_note(one, solve(one, time_limit=2, threads=1, seed=1), 10) is None

@@ -1219,11 +1219,23 @@ def unshared_note(problem: Any, solution: Any, balance_minutes: int) -> str | No
         return None
     named = "; ".join(f"Team {team} hat {n} der {planned} eingeplanten Besuche (nach seiner "
                       f"Arbeitszeit etwa {share})" for team, n, share in few)
+    by_id = {t.id: t for t in teams}
+    bound = [team for team, _, _ in few if by_id[team].districts]
+    outside = ""
+    if bound and problem.responsibility == "soft" and problem.outside_cost > 0:
+        # a team kept to its districts (stadtteile) helps elsewhere only when that saves
+        # more than a visit outside costs: the other setting to turn
+        outside = (f" {'Team ' + bound[0] if len(bound) == 1 else 'Die Teams ' + ', '.join(bound)}"
+                   f" {'besucht' if len(bound) == 1 else 'besuchen'} außerhalb "
+                   f"{'seiner' if len(bound) == 1 else 'ihrer'} Stadtteile nur, wo das mehr "
+                   "spart als [workday] outside_minutes (jetzt "
+                   f"{problem.outside_cost // 60}); niedriger gesetzt, "
+                   f"{'hilft es' if len(bound) == 1 else 'helfen sie'} mehr aus.")
     return (f"{named}. Die Planung verteilt nach Wegzeit: ein langsameres Team (zu Fuß "
             "neben einem mit Rad oder Auto) oder eines mit engerer Zuständigkeit oder "
             "Sprache bekommt weniger. Für eine gleichmäßigere Verteilung im Stadtprofil "
             f"[workday] balance_minutes höher setzen (jetzt {balance_minutes}; mehr "
-            "Ausgleich kostet mehr Wegzeit).")
+            f"Ausgleich kostet mehr Wegzeit).{outside}")
 
 
 def _could_take(problem: Any, visit: Any, vehicle: Any) -> bool:
