@@ -15,11 +15,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from hausbesuch import clock
-from hausbesuch.cli import app
 from tests import test_letters_details as details
+from tests.cli_helpers import ClockedCli, city_db
 
 BEFORE = date(2026, 12, 1)
 MONDAY = date(2026, 12, 7)
@@ -38,14 +36,8 @@ R-11;Ærøskøbing, Søren;Johannesstraße;3;36251 Bad Hersfeld;;12.03.2025
 def letters(tmp_path_factory, bad_hersfeld_pbf) -> Path:
     """The letters of a one-day plan of :data:`LIST`."""
     tmp = tmp_path_factory.mktemp("address_field")
-    cli = CliRunner(env={clock.ENV: BEFORE.isoformat()})
-
-    def ok(*args: str) -> str:
-        res = cli.invoke(app, list(args), catch_exceptions=False)
-        assert res.exit_code == 0, res.output
-        return res.output
-
-    db = ["--city", "bad-hersfeld", "--db", str(tmp / "s.sqlite")]
+    ok = ClockedCli(BEFORE).ok
+    db = city_db(str(tmp / "s.sqlite"))
     (tmp / "k.csv").write_text(LIST, encoding="utf-8")
     ok("import", str(tmp / "k.csv"), *db)
     out = ok("plan", *db, "--start", MONDAY.isoformat(), "--days", "1", "--out",

@@ -35,6 +35,7 @@ from hausbesuch.letters import (
     letter_name,
     salutation_name,
 )
+from tests.cli_helpers import ClockedCli, city_db
 from tests.web_fixtures import links_open
 
 MM = 72 / 25.4
@@ -1257,14 +1258,8 @@ def test_a_one_cell_address_placed_by_hand_gets_its_letter(tmp_path, bad_hersfel
     before the postcode, the town first or a country after it. Now the letter takes
     postcode and town from the cell; only a cell without them is refused, naming what it
     lacks."""
-    cli = CliRunner(env={clock.ENV: BEFORE.isoformat()})
-
-    def ok(*args: str) -> str:
-        res = cli.invoke(app, list(args), catch_exceptions=False)
-        assert res.exit_code == 0, res.output
-        return res.output
-
-    db = ["--city", "bad-hersfeld", "--db", str(tmp_path / "s.sqlite")]
+    ok = ClockedCli(BEFORE).ok
+    db = city_db(str(tmp_path / "s.sqlite"))
     (tmp_path / "k.csv").write_text(
         "Kundennummer;Name;Adresse;Kontaktabbruch seit\n"
         "B-1;Anna Weiß;Nirgendwoweg 5 36251 Bad Hersfeld;01.03.2025\n"
