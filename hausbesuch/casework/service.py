@@ -225,16 +225,18 @@ def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     """The note for a list pin of ``c`` that moves a visit announced by letter (of the
     case's visits ``ahead``) to another day or out of the announced window: the next
     re-plan plans the pin as a visit of its own and calls the announced one off
-    (:func:`hausbesuch.planning.builder.make_candidate`), which needs a correction
+    (:func:`hausbesuch.planning.builder.make_candidate`, by the same
+    :func:`~hausbesuch.planning.builder.keeps_promise`), which needs a correction
     letter; None when the pin keeps to an announcement (or there is none)."""
+    from hausbesuch.planning.builder import keeps_promise
+
     if c.pin_day is None:
         return None
     for v in sorted(ahead, key=lambda x: x.start_at):
         if v.announced_at is None or v.promised_start is None or v.promised_end is None:
             continue
         a, b = v.promised_start, v.promised_end
-        if c.pin_day == a.date() and (c.pin_time_min is None or (
-                a.hour * 60 + a.minute <= c.pin_time_min <= b.hour * 60 + b.minute)):
+        if keeps_promise((a, b), c.pin_day, c.pin_time_min):
             return None
         return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
                 f"weicht vom angekündigten Besuch ab ({format_day(a.date())}, "

@@ -245,6 +245,17 @@ def promised_starts(promise: tuple[datetime, datetime]) -> tuple[int, int]:
     return a.hour * 3600 + a.minute * 60, b.hour * 3600 + b.minute * 60
 
 
+def keeps_promise(promise: tuple[datetime, datetime], pin_day: date,
+                  pin_time_min: int | None) -> bool:
+    """Whether a pin (day, and time when given) keeps to a letter's promise: the same day,
+    the time (if any) a start the letter allows (:func:`promised_starts`). Else the pin
+    is a decision taken after the letter: :func:`make_candidate` plans it as a visit of
+    its own and the letter's visit is called off (the import says so beforehand)."""
+    a, b = promised_starts(promise)
+    return pin_day == promise[0].date() and (pin_time_min is None
+                                             or a <= pin_time_min * 60 <= b)
+
+
 def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
                pin_source: str | None, today: date | None = None) -> str | None:
     """``Kundennummer``-free words for a pin (or agreed appointment) whose day has passed
@@ -324,13 +335,11 @@ def make_candidate(
         # pinned to that time, QA 27 F1)
         pin_day = pin_time_min = pin_team = appointment = None
     moved_promise = None
-    if promise is not None and pin_day is not None and pin_day >= span.start:
-        a, b = promised_starts(promise)
-        if pin_day != promise[0].date() or (pin_time_min is not None
-                                            and not a <= pin_time_min * 60 <= b):
-            # decided after the letter (an appointment, a pin to another day or time): the
-            # decision holds, as a visit of its own; the letter's visit is called off
-            moved_promise, promise, visit_id = promise, None, None
+    if (promise is not None and pin_day is not None and pin_day >= span.start
+            and not keeps_promise(promise, pin_day, pin_time_min)):
+        # decided after the letter (an appointment, a pin to another day or time): the
+        # decision holds, as a visit of its own; the letter's visit is called off
+        moved_promise, promise, visit_id = promise, None, None
     if promise is not None:
         pin_day = promise[0].date()
     what = ("Vereinbarter Termin" if appointment is not None
