@@ -87,7 +87,7 @@ class ExportError(UserError):
 
 
 def _check_target(path: Path, suffix: str) -> Path:
-    from hausbesuch.store import private_dir
+    from hausbesuch.planfolder import private_dir
 
     path = path.expanduser()
     if path.suffix.lower() != suffix:

@@ -1091,7 +1091,7 @@ def _check_logo(profile: Profile, found: Path) -> None:
 
 def check_out_dir(out: Path) -> Path:
     """Refuse a plan's output folder (or a folder inside one) as the letters' folder."""
-    from hausbesuch.output import plan_folder_around, refuse_working_folder
+    from hausbesuch.planfolder import plan_folder_around, refuse_working_folder
 
     try:
         refuse_working_folder(out)
@@ -1263,8 +1263,7 @@ def fresh_folder(out: Path) -> Path:
     """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
     :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
     same ``out`` (marked, their process gone) are removed first."""
-    from hausbesuch.output import process_alive, remove_marked_folder
-    from hausbesuch.store import private_dir
+    from hausbesuch.planfolder import private_dir, process_alive, remove_marked_folder
 
     parent = out.parent
     try:
@@ -1289,7 +1288,7 @@ def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -
     any moment, ``out`` is the earlier complete run, or (between the renames) missing, or
     the new complete run; never a mix. The folder is its owner's only (0700, as
     :func:`fresh_folder` made it), also where ``out`` existed with another mode: letters
-    hold names and addresses (as a plan folder, :func:`hausbesuch.output.plan_folder`)."""
+    hold names and addresses (as a plan folder, :func:`hausbesuch.planfolder.plan_folder`)."""
     files = sorted(p.name for p in tmp.iterdir() if p.name != LETTERS_MARKER)
     marker = {"plan_id": plan_id, "art": kind, "auswahl": selection,
               "erstellt": clock.now().isoformat(timespec="seconds"), "files": files}
@@ -1313,7 +1312,7 @@ def swap_in(tmp: Path, out: Path, *, plan_id: str, kind: str, selection: bool) -
     except OSError:
         pass
     if old is not None:
-        from hausbesuch.output import remove_marked_folder
+        from hausbesuch.planfolder import remove_marked_folder
 
         remove_marked_folder(old, LETTERS_MARKER)  # its marker last: see there
 
@@ -1415,7 +1414,7 @@ def write_letters(
             f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
             "Termin verschieben kann: die Telefonnummer im Profil eintragen."
         )
-    from hausbesuch.store import private_dir
+    from hausbesuch.planfolder import private_dir
 
     out = check_out_dir(out_dir)
     private_dir(out)  # letters hold names and addresses: a new folder is the owner's only
@@ -2424,14 +2423,14 @@ def run_letters(
     except BaseException:
         # nothing was recorded: no letter of this run may stay to be printed and sent, and
         # the folder keeps the earlier run
-        from hausbesuch.output import remove_marked_folder
+        from hausbesuch.planfolder import remove_marked_folder
 
         remove_marked_folder(tmp, LETTERS_MARKER)
         raise
     if not run.letters and not old_files:
         # nothing written and nothing of an earlier run to replace: no folder that only
         # says it holds social data (QA 24 T1, QA 27)
-        from hausbesuch.output import remove_marked_folder
+        from hausbesuch.planfolder import remove_marked_folder
 
         remove_marked_folder(tmp, LETTERS_MARKER)
         run.out_dir, run.folder_made = out, False

@@ -49,9 +49,7 @@ from hausbesuch.config import (  # noqa: E402 - the one definition of the map de
     DEFAULT_TILE_URL,
     OSM_COPYRIGHT_URL,
 )
-
-#: Sub-directory of an output directory that holds the vendored front-end assets.
-ASSETS_DIRNAME = "assets"
+from hausbesuch.planfolder import ASSETS_DIRNAME  # noqa: E402  (the folder of the vendored front-end assets)
 
 # Local copies of what Folium would otherwise pull from CDNs (paths below static/vendor).
 _MAP_JS = [("leaflet", "leaflet/leaflet.js"), ("jquery", "jquery/jquery.min.js")]

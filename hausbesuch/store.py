@@ -84,6 +84,7 @@ from hausbesuch.plandata import (
     announced_text,
     is_appointment,
 )
+from hausbesuch.planfolder import private_dir
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -152,21 +153,6 @@ def resolve_db_url(url: str | os.PathLike[str] | None = None) -> str:
         if value.startswith(prefix):
             return "postgresql+psycopg://" + value[len(prefix):]
     return value
-
-
-def private_dir(path: Path) -> None:
-    """Make ``path`` (and missing parents) readable by the owner only (0700) when this
-    creates it; an existing folder keeps its mode (a shared folder is the administrator's
-    choice)."""
-    missing = []
-    p = path
-    while not p.exists():
-        missing.append(p)
-        if p.parent == p:
-            break
-        p = p.parent
-    for d in reversed(missing):
-        d.mkdir(mode=0o700, exist_ok=True)
 
 
 def private_file(path: Path) -> None:

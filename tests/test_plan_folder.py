@@ -1,4 +1,4 @@
-"""One output folder holds exactly one plan (hausbesuch.output.plan_folder).
+"""One output folder holds exactly one plan (hausbesuch.planfolder.plan_folder).
 
 Unit tests of the swap on plain folders, then the ``plan`` command as a user runs it: twice
 into one folder, into a foreign folder, and killed (SIGKILL) at several moments.
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from hausbesuch.errors import UserError
-from hausbesuch.output import MARKER_FILE, check_plan_folder, plan_folder
+from hausbesuch.planfolder import MARKER_FILE, check_plan_folder, plan_folder
 
 
 def _tree(folder: Path) -> set[str]:
@@ -86,7 +86,7 @@ def test_a_foreign_folder_is_refused_and_left_alone(tmp_path):
 def test_files_put_into_a_plan_folder_are_never_deleted(tmp_path):
     """A note or an export put into a plan folder after it was written: the next plan into
     that folder is refused and the files stay (before, the swap deleted them)."""
-    from hausbesuch.output import plan_folder_around
+    from hausbesuch.planfolder import plan_folder_around
 
     out = tmp_path / "plan"
     with plan_folder(out) as folder:
@@ -644,7 +644,7 @@ def test_a_killed_removal_leaves_a_marked_leftover_that_the_next_run_removes(tmp
     script = f"""
 import os, signal, sys
 from pathlib import Path
-from hausbesuch.output import plan_folder
+from hausbesuch.planfolder import plan_folder
 
 out, nth = Path({str(out)!r}), int(sys.argv[1])
 with plan_folder(out) as folder:

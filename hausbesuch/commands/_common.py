@@ -265,7 +265,7 @@ def refuse_pages_of_a_plan_in_force(store: Store, out: Path, start: Any, days: i
     from sqlalchemy import func, select
 
     from hausbesuch.fields import format_day
-    from hausbesuch.output import MARKER_FILE
+    from hausbesuch.planfolder import MARKER_FILE
     from hausbesuch.store import PlanRow, RouteRow
     from hausbesuch.versions import newest_version
 

@@ -864,7 +864,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
-        from hausbesuch.output import check_plan_folder, plan_folder
+        from hausbesuch.planfolder import check_plan_folder, plan_folder
         from hausbesuch.planning import show_plan, write_plan_files
         from hausbesuch.store import Store
 
@@ -958,7 +958,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.casework import cli_actor
         from hausbesuch.commands.plan import summary_lines
         from hausbesuch.fields import format_day, format_moment
-        from hausbesuch.output import check_plan_folder, plan_folder
+        from hausbesuch.planfolder import check_plan_folder, plan_folder
         from hausbesuch.planning import replan, show_plan, write_plan_files
         from hausbesuch.store import Store
 

@@ -110,7 +110,7 @@ def register(app: typer.Typer) -> None:
         from hausbesuch.config import load_profile, resolve_osm
         from hausbesuch.demo import make_demo_files
         from hausbesuch.errors import UserError
-        from hausbesuch.output import check_plan_folder
+        from hausbesuch.planfolder import check_plan_folder
 
         if not 1 <= clients <= 5_000:
             raise UserError(f"--clients: zwischen 1 und 5000 Kundenzeilen, erhalten {clients}.")

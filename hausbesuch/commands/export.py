@@ -28,7 +28,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     from hausbesuch.casework.stops import mark_done, mark_gone
     from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
-    from hausbesuch.output import plan_folder_around
+    from hausbesuch.planfolder import plan_folder_around
     from hausbesuch.store import Store
     from hausbesuch.versions import replacement
 

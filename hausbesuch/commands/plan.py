@@ -47,7 +47,7 @@ def run_plan(
     display, then write the plan's files; return (result, plan id).
 
     The plan is stored first; its files are written into a fresh folder beside ``out`` that
-    replaces ``out`` only then (:func:`hausbesuch.output.plan_folder`); ``inputs`` (the
+    replaces ``out`` only then (:func:`hausbesuch.planfolder.plan_folder`); ``inputs`` (the
     demo's generated list) is copied into its ``eingabe/`` folder.
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -57,7 +57,8 @@ def run_plan(
     from hausbesuch.commands._common import audit_files, refuse_pages_of_a_plan_in_force
     from hausbesuch.commands.casework import osm_refusal
     from hausbesuch.config import load_profile
-    from hausbesuch.output import check_plan_folder, plan_folder, relocate
+    from hausbesuch.output import relocate
+    from hausbesuch.planfolder import check_plan_folder, plan_folder
     from hausbesuch.planning import PlanOptions, plan_span, write_plan_files
     from hausbesuch.store import Store
     from hausbesuch.teams import load_teams

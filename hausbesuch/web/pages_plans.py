@@ -978,7 +978,7 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
 def download_zip(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     """The plan's files, the same as ``hausbesuch show`` writes (overview, maps, route
     pages, sheets, GPX, plan.json, report.csv)."""
-    from hausbesuch.output import write_marker
+    from hausbesuch.planfolder import write_marker
     from hausbesuch.planning.workflow import show_plan, write_plan_files
 
     web = ctx(request)
