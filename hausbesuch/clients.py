@@ -51,6 +51,12 @@ read, has an invalid time or ends before it starts; the duration is unreadable, 
 or longer than :data:`MAX_DURATION_MIN`. Whether an address exists (an unknown street) is
 the geocoder's check, not the reader's.
 
+The PLZ (a ``plz`` or ``plz_ort`` cell) is read as five digits where that is unambiguous
+(``D-36251``, ``36 251``, ``36251.0`` of a number cell, ``4109`` that lost its zero); one
+that is no postcode (``362511``, ``3625x``) does not reject the row: it is left out of the
+address, which the geocoder finds by street and town, and one warning names each such row
+and column (:func:`_postcode_cells`, :func:`postcode_note`).
+
 The visit priority is :func:`priority_from_months` of the months since contact broke off.
 """
 
@@ -108,6 +114,7 @@ __all__ = [
     "parse_duration",
     "parse_skills",
     "parse_time_windows",
+    "postcode_note",
     "priority_from_months",
     "read_clients",
     "serial_note",
@@ -620,6 +627,7 @@ def read_clients(
     # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
     # a warning
     serials: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+    odd_postcodes: list[tuple[int, str, str]] = []  # (row, column, text): no postcode
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         if problem := table.row_problem(rownum):  # more fields than the header: shifted
@@ -657,6 +665,10 @@ def read_clients(
         unreadable = _unreadable_cells(table, rownum, row, used, name_parts, roles)
         for fname, reason in unreadable.values():
             fail(fname, reason)
+        # the PLZ as the address is made of it: what is unambiguous as five digits
+        # ("D-36251", "36 251", "36251.0"), what is no postcode ("362511", "3625x") left
+        # out and named in a warning once the row is read in
+        row, odd_postcode = _postcode_cells(table, rownum, row, roles, unreadable)
 
         def cell(fname: str, _row: dict[str, str] = row,
                  _unreadable: Mapping[str, object] = unreadable) -> str:
@@ -844,6 +856,7 @@ def read_clients(
             continue
         for fname, n, text, value, kind in row_serials:  # named in a warning
             serials.setdefault((fname, kind), []).append((n, text, value))
+        odd_postcodes += [(rownum, col, text) for col, text in odd_postcode]
         result.clients.append(
             Client(
                 row=rownum,
@@ -881,7 +894,65 @@ def read_clients(
     result.warnings += [serial_note(table.source, FIELD_LABELS.get(fname, fname), read,
                                     kind=kind)
                         for (fname, kind), read in serials.items()]
+    if odd_postcodes:
+        result.warnings.append(postcode_note(table.source, odd_postcodes))
     return result
+
+
+def _postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
+                    roles: Mapping[str, str], unreadable: Mapping[str, object]
+                    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """Row ``rownum`` with its PLZ and „PLZ Ort“ cells as the address is made of them,
+    and what stood for a postcode that is none, per column: (column, the text).
+
+    A cell is read with :func:`hausbesuch.tabular.split_postcode`: what is unambiguous
+    becomes the postcode's five digits (``D-36251``, ``36 251``, ``36251.0`` of a number
+    cell -> ``36251``; ``4109`` -> ``04109``), with the town typed after it kept after it;
+    what is no postcode (``362511``, ``3625x``, a PLZ cell holding letters only) is left
+    out (a town after it is kept) and returned, for :func:`postcode_note`: the geocoder
+    finds the address by street and town (a street the extract has in several places
+    stays unresolved, with a reason asking for PLZ or town). A placeholder (``-``,
+    ``k. A.``) is empty. A cell that holds no value (``unreadable``) or that a spreadsheet
+    stored as a date is left as it is: the row is rejected naming it
+    (:func:`_unreadable_cells`, :meth:`hausbesuch.tabular.Table.address_problem`).
+    ``table``: the :class:`hausbesuch.tabular.Table` read."""
+    from hausbesuch.tabular import split_postcode
+
+    out = dict(row)
+    odd: list[tuple[str, str]] = []
+    for role in ("plz", "plz_ort"):
+        col = roles.get(role)
+        if col is None or col in unreadable or (rownum, col) in table.date_cells:
+            continue
+        text = clean_text(row.get(col, ""))
+        if not text or is_placeholder(text):
+            out[col] = ""
+            continue
+        postcode, town, tried = split_postcode(text)
+        if tried or (role == "plz" and not postcode):
+            odd.append((col, tried or text))
+        out[col] = " ".join(p for p in (postcode, town) if p)
+    return out, odd
+
+
+def postcode_note(source: str, odd: Sequence[tuple[int, str, str]]) -> str:
+    """A German note naming the cells of a PLZ or „PLZ Ort“ column that hold no postcode
+    (see :func:`_postcode_cells`): ``odd`` holds (row, column, the cell's text or what
+    stood for the postcode in it). The rows are read in; their addresses are searched
+    without the postcode."""
+    from hausbesuch.tabular import shown_header
+
+    named = [f"Zeile {row}, Spalte „{shown_header(col)}“: „{shorten(text, 30)}“"
+             for row, col, text in odd[:_SERIALS_NAMED]]
+    if len(odd) > _SERIALS_NAMED:
+        named.append(f"und {len(odd) - _SERIALS_NAMED} weitere")
+    one = len(odd) == 1
+    return (f"{source}: " + "; ".join(named) + ". "
+            + ("Das ist keine Postleitzahl (fünf Ziffern). Die Zeile ist eingelesen, ihre "
+               "Adresse wird ohne PLZ gesucht" if one else
+               "Das sind keine Postleitzahlen (fünf Ziffern). Die Zeilen sind eingelesen, "
+               "ihre Adressen werden ohne PLZ gesucht")
+            + " (nach Straße und Ort); bitte die PLZ in der Kundenliste berichtigen.")
 
 
 def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
@@ -987,19 +1058,16 @@ def _name(full: str, parts: list[str]) -> str | None:
 
 def _address_parts(cell: Callable[[str], str]) -> dict[str, str | None]:
     """Street, number, postcode and town from split address columns (None where absent)."""
-    from hausbesuch.tabular import join_housenumber
+    from hausbesuch.tabular import join_housenumber, split_postcode
 
     number = join_housenumber(cell("hausnummer"), cell("zusatz"))
-    postcode, town = cell("plz"), cell("ort")
-    if postcode.isdigit() and len(postcode) == 4:
-        postcode = "0" + postcode  # stored as a number, the leading zero was lost
+    # (the cells as _postcode_cells left them: a postcode of five digits, perhaps with
+    # the town after it, or the town alone)
+    postcode, in_plz, _ = split_postcode(cell("plz"))
+    town = cell("ort") or in_plz  # a PLZ cell holding the town too: „36251 Bad Hersfeld“
     if plz_ort := cell("plz_ort"):
-        m = re.fullmatch(r"(\d{4,5})\s*(.*)", plz_ort)
-        if m:
-            postcode = postcode or m[1].zfill(5)
-            town = town or m[2].strip()
-        else:
-            town = town or plz_ort
+        in_plz_ort, town_there, _ = split_postcode(plz_ort)
+        postcode, town = postcode or in_plz_ort, town or town_there
     return {
         "street": cell("strasse") or None,
         "housenumber": number or None,

@@ -96,6 +96,7 @@ __all__ = [
     "shared_columns",
     "shown_columns",
     "shown_header",
+    "split_postcode",
 ]
 
 #: Accepted header names per address role (compared after :func:`normalize_header`).
@@ -345,6 +346,48 @@ def join_housenumber(number: str, suffix: str) -> str:
     if suffix and not number:
         return suffix
     return number
+
+
+#: The start of a PLZ or „PLZ Ort“ cell that is a German postcode, as typed or as a
+#: spreadsheet wrote a number cell: ``36251``, ``36 251``, ``D-36251``, ``D 36251``,
+#: ``DE-36251``; ``36251.0``/``36251,0`` (a number cell written with decimals),
+#: ``36.251`` (with a thousands separator); ``4109``, ``4109.0``, ``4.109`` (a number
+#: cell that lost the leading zero of 04109).
+_POSTCODE_START = re.compile(
+    r"(?:DE?\s*[-–]?\s*)?(?P<five>\d{2}\s?\d{3})(?!\d|[.,]\d)"
+    r"|(?P<decimal>\d{4,5})[.,]0+(?!\d|[.,]\d)"
+    r"|(?P<thousands>\d{1,2}\.\d{3})(?!\d|[.,]\d)"
+    r"|(?P<four>\d{4})(?!\d|[.,]\d)", re.IGNORECASE)
+#: The start of such a cell that tries to be a postcode and is none (``362511``, ``3625x``,
+#: ``D-3625``, ``36251,5``): a run with a digit up to the town.
+_POSTCODE_TRY = re.compile(r"(?:DE?\s*[-–]?\s*)?[\d\s.,/-]*\d[^\s,;]*", re.IGNORECASE)
+
+
+def split_postcode(text: str) -> tuple[str, str, str]:
+    """A PLZ or „PLZ Ort“ cell as (postcode, town, what stood for the postcode if it is no
+    postcode): ``D-36251 Bad Hersfeld`` -> ``("36251", "Bad Hersfeld", "")``;
+    ``36251.0`` -> ``("36251", "", "")``; ``4109`` -> ``("04109", "", "")`` (a number cell
+    lost the leading zero); ``362511 Bad Hersfeld`` -> ``("", "Bad Hersfeld", "362511")``;
+    ``3625x`` -> ``("", "", "3625x")``; ``Bad Hersfeld`` -> ``("", "Bad Hersfeld", "")``.
+
+    What is unambiguous becomes the five digits (see :data:`_POSTCODE_START`): spaces
+    around and inside, a country prefix ``D-``/``D ``/``DE-``, the ``.0`` of a number cell
+    written with decimals, a thousands separator. The town may follow after a space, a
+    comma or (after five digits) glued on with a capital (``36251Bad Hersfeld``); a
+    letter after four digits (``3625x``) makes them no postcode."""
+    s = " ".join(text.split())
+    m = _POSTCODE_START.match(s)
+    if m is not None:
+        rest = s[m.end():]
+        digits = re.sub(r"\D", "", m["five"] or m["decimal"] or m["thousands"] or m["four"])
+        glued = m["five"] is not None and re.match(r"[^\W\d_][^\W\d_]", rest) is not None \
+            and rest[0].isupper()
+        if not rest or rest[0] in " ," or glued:
+            return digits.zfill(5), rest.strip(" ,"), ""
+    m = _POSTCODE_TRY.match(s)
+    if m is None:
+        return "", s, ""
+    return "", s[m.end():].strip(" ,;"), m[0].strip()
 
 
 #: A line that addresses a person (never part of the address): "Herrn Jürgen Müller",

@@ -1,0 +1,199 @@
+"""The PLZ of the client list: what is unambiguous is read as the postcode's five digits
+(``D-36251``, ``36 251``, ``36251.0`` of a number cell); what is no postcode (``362511``,
+``3625x``) is left out of the address, which the geocoder finds by street and town, and a
+warning names its row and column. Before, such a cell was taken silently: stored as the
+postcode and printed on the route page and in the letter, and a „PLZ Ort“ cell
+``362511 Bad Hersfeld`` became the postcode 36251 in the town „1 Bad Hersfeld“."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from hausbesuch.clients import ClientList, read_clients
+from tests.cli_helpers import ClockedCli, city_db
+
+TODAY = date(2026, 12, 3)
+
+
+def _csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _postcode_notes(result: ClientList) -> list[str]:
+    return [w for w in result.warnings if "Postleitzahl" in w]
+
+
+@pytest.mark.parametrize("cell", ["36 251", "D-36251", "D 36251", "d-36251", "DE-36251",
+                                  "36251.0", "36251,0", "36.251"])
+def test_a_postcode_written_otherwise_is_read_as_its_five_digits(tmp_path: Path,
+                                                                 cell: str) -> None:
+    """A country prefix, an inner space, the decimals or the thousands separator of a
+    number cell: the postcode is unambiguous and stored, shown and geocoded as five digits
+    (before: „D 36251“ in the letter, „36251.0 Bad Hersfeld“ on the route page)."""
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort",
+                [f"K-1;Breitenstraße;24;{cell};Bad Hersfeld"])
+    result = read_clients(path, today=TODAY)
+    [client] = result.clients
+    assert (client.postcode, client.town) == ("36251", "Bad Hersfeld")
+    assert client.address == "Breitenstraße 24, 36251 Bad Hersfeld"
+    assert _postcode_notes(result) == []
+
+
+@pytest.mark.parametrize("cell", ["-", "k. A."])
+def test_a_placeholder_in_the_plz_column_is_no_part_of_the_address(tmp_path: Path,
+                                                                   cell: str) -> None:
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort",
+                [f"K-1;Breitenstraße;24;{cell};Bad Hersfeld"])
+    result = read_clients(path, today=TODAY)
+    [client] = result.clients
+    assert client.address == "Breitenstraße 24, Bad Hersfeld"  # before: "…, - Bad Hersfeld"
+    assert client.postcode is None
+    assert _postcode_notes(result) == []
+
+
+def test_a_plz_that_is_no_postcode_is_left_out_and_its_row_named(tmp_path: Path) -> None:
+    """Six digits, a letter, a decimal, a town in the PLZ column: the row is read in
+    without the postcode (the street and the town find the address) and one warning names
+    each row and the column as the list heads it; a row rejected for another reason is
+    not named (its rejection says what to do)."""
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;Postleitzahl;Ort", [
+        "K-1;Breitenstraße;24;362511;Bad Hersfeld",
+        "K-2;Dudenstraße;5;3625x;Bad Hersfeld",
+        "K-3;Klausstraße;12;36251,5;Bad Hersfeld",
+        "K-4;Hainstraße;1;Bad Hersfeld;",
+        "K-5;Klausstraße;16;36251;Bad Hersfeld",
+        ";Klausstraße;18;99;Bad Hersfeld",  # no Kundennummer: rejected
+    ])
+    result = read_clients(path, today=TODAY)
+    clients = {c.id: c for c in result.clients}
+    assert sorted(clients) == ["K-1", "K-2", "K-3", "K-4", "K-5"]
+    assert [r.row for r in result.rejected] == [7]
+    for cid, street in (("K-1", "Breitenstraße 24"), ("K-2", "Dudenstraße 5"),
+                        ("K-3", "Klausstraße 12"), ("K-4", "Hainstraße 1")):
+        c = clients[cid]
+        assert (c.address, c.postcode, c.town) == (f"{street}, Bad Hersfeld", None,
+                                                   "Bad Hersfeld"), c
+    assert clients["K-5"].postcode == "36251"
+    assert _postcode_notes(result) == [
+        f"{path}: Zeile 2, Spalte „Postleitzahl“: „362511“; Zeile 3, Spalte "
+        "„Postleitzahl“: „3625x“; Zeile 4, Spalte „Postleitzahl“: „36251,5“; Zeile 5, "
+        "Spalte „Postleitzahl“: „Bad Hersfeld“. Das sind keine Postleitzahlen (fünf "
+        "Ziffern). Die Zeilen sind eingelesen, ihre Adressen werden ohne PLZ gesucht (nach "
+        "Straße und Ort); bitte die PLZ in der Kundenliste berichtigen."]
+
+
+def test_a_plz_ort_column_is_read_the_same_way(tmp_path: Path) -> None:
+    """„PLZ Ort“ in one column: a postcode written otherwise is read, one that is none is
+    named and left out, and the town after it stays the town (before: ``362511 Bad
+    Hersfeld`` was the postcode 36251 in „1 Bad Hersfeld“, ``3625x`` 03625 in „x Bad
+    Hersfeld“)."""
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ Ort", [
+        "K-1;Breitenstraße;24;362511 Bad Hersfeld",
+        "K-2;Dudenstraße;5;3625x Bad Hersfeld",
+        "K-3;Klausstraße;12;D-36251 Bad Hersfeld",
+        "K-4;Klausstraße;16;36 251 Bad Hersfeld",
+        "K-5;Hainstraße;1;Bad Hersfeld",
+    ])
+    result = read_clients(path, today=TODAY)
+    got = {c.id: (c.address, c.postcode, c.town) for c in result.clients}
+    assert got == {
+        "K-1": ("Breitenstraße 24, Bad Hersfeld", None, "Bad Hersfeld"),
+        "K-2": ("Dudenstraße 5, Bad Hersfeld", None, "Bad Hersfeld"),
+        "K-3": ("Klausstraße 12, 36251 Bad Hersfeld", "36251", "Bad Hersfeld"),
+        "K-4": ("Klausstraße 16, 36251 Bad Hersfeld", "36251", "Bad Hersfeld"),
+        "K-5": ("Hainstraße 1, Bad Hersfeld", None, "Bad Hersfeld"),
+    }
+    [note] = _postcode_notes(result)
+    assert note.startswith(f"{path}: Zeile 2, Spalte „PLZ Ort“: „362511“; Zeile 3, "
+                           "Spalte „PLZ Ort“: „3625x“. Das sind keine Postleitzahlen"), note
+
+
+def test_a_workbooks_number_cells_in_the_plz_column(tmp_path: Path) -> None:
+    """XLSX: a number cell is read as the spreadsheet shows it (36251.0 as 36251, 4109 with
+    the format 00000 as 04109, 4109 without it gets its zero back), a text cell as typed;
+    six digits in a number cell are no postcode either."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"])
+    ws.append(["K-1", "Breitenstraße", 24, 362511, "Bad Hersfeld"])
+    ws.append(["K-2", "Dudenstraße", 5, 36251.0, "Bad Hersfeld"])
+    ws.append(["K-3", "Klausstraße", 12, "D-36251", "Bad Hersfeld"])
+    ws.append(["K-4", "Markt", 1, 4109, "Leipzig"])
+    ws.append(["K-5", "Markt", 2, 4109, "Leipzig"])
+    ws.cell(row=6, column=4).number_format = "00000"
+    ws.append(["K-6", "Klausstraße", 16, 36251.5, "Bad Hersfeld"])
+    path = tmp_path / "kunden.xlsx"
+    wb.save(path)
+    result = read_clients(path, today=TODAY)
+    got = {c.id: (c.address, c.postcode) for c in result.clients}
+    assert got == {
+        "K-1": ("Breitenstraße 24, Bad Hersfeld", None),
+        "K-2": ("Dudenstraße 5, 36251 Bad Hersfeld", "36251"),
+        "K-3": ("Klausstraße 12, 36251 Bad Hersfeld", "36251"),
+        "K-4": ("Markt 1, 04109 Leipzig", "04109"),
+        "K-5": ("Markt 2, 04109 Leipzig", "04109"),
+        "K-6": ("Klausstraße 16, Bad Hersfeld", None),
+    }
+    [note] = _postcode_notes(result)
+    assert note.startswith(f"{path}: Zeile 2, Spalte „PLZ“: „362511“; Zeile 7, Spalte "
+                           "„PLZ“: „36251,5“. Das sind keine Postleitzahlen"), note
+
+
+# ------------------------------------------------------------------ through the commands
+
+cli = ClockedCli(TODAY)
+
+
+@pytest.mark.slow
+def test_import_and_plan_take_the_row_without_the_postcode_and_say_so(tmp_path: Path,
+                                                                       bad_hersfeld_pbf) -> None:
+    """Real SQLite, the real Bad Hersfeld extract: a row whose PLZ is no postcode is read
+    in and planned when street and town find the house; one whose street the extract has
+    in two places and whose Ort is empty is not planned, with the geocoder's reason asking
+    for PLZ or town (listed by ``addresses``, refused by the plan with how to fix it). Import and plan name the rows and the
+    column; the postcode typed is stored nowhere."""
+    from hausbesuch.store import ClientRow, Store
+
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort", [
+        "K-1;Breitenstraße;24;362511;Bad Hersfeld",
+        "K-2;Dudenstraße;5;D-36251;Bad Hersfeld",
+        "K-3;Hauptstraße;5;3625x;",
+    ])
+    db = str(tmp_path / "fall.sqlite")
+    note = ("Hinweis: kunden.csv: Zeile 2, Spalte „PLZ“: „362511“; Zeile 4, Spalte „PLZ“: "
+            "„3625x“. Das sind keine Postleitzahlen (fünf Ziffern). Die Zeilen sind "
+            "eingelesen, ihre Adressen werden ohne PLZ gesucht (nach Straße und Ort); bitte "
+            "die PLZ in der Kundenliste berichtigen.")
+    out = cli.ok("import", str(path), *city_db(db))
+    assert note.replace("kunden.csv", str(path)) in out, out
+    assert "3 neu" in out and "0 abgelehnt" in out, out
+    with Store.open(db) as store, store.session() as s:
+        stored = {r.client_id: (r.address, r.postcode) for r in s.query(ClientRow)}
+    assert stored == {"K-1": ("Breitenstraße 24, Bad Hersfeld", None),
+                      "K-2": ("Dudenstraße 5, 36251 Bad Hersfeld", "36251"),
+                      "K-3": ("Hauptstraße 5", None)}
+    listed = cli.ok("addresses", *city_db(db))
+    assert "K-1" not in listed and "K-2" not in listed, listed
+    assert "K-3: Hauptstraße 5 (nicht gefunden): Straße „Hauptstraße“ gibt es mehrfach" \
+        in listed and "bitte PLZ oder Ort angeben" in listed, listed
+
+    out = cli.ok("plan", str(path), *city_db(db), "--start", "2026-12-07", "--days", "1",
+                 "--out", str(tmp_path / "plan"), "--time-limit", "2", "--threads", "1")
+    assert note.replace("kunden.csv", str(path)) in out, out
+    with open(tmp_path / "plan" / "report.csv", encoding="utf-8-sig", newline="") as fh:
+        report = {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert (report["K-1"]["status"], report["K-1"]["geo_qualitaet"]) == ("geplant", "exakt")
+    assert report["K-2"]["status"] == "geplant"
+    # not found: not planned, with what to do (as any address the extract does not hold)
+    assert report["K-3"]["status"] == "abgelehnt", report
+    assert "gibt es mehrfach (36251 Bad Hersfeld, 36282 Hauneck); bitte PLZ oder Ort " \
+        "angeben. Korrigieren mit „hausbesuch address K-3 --set-address …“" \
+        in report["K-3"]["grund"], report["K-3"]
+    pages = "".join(p.read_text("utf-8") for p in (tmp_path / "plan" / "routen").glob("*.html"))
+    assert "Breitenstraße 24, Bad Hersfeld" in pages and "362511" not in pages
