@@ -184,7 +184,7 @@ def test_an_outcome_of_a_visit_called_off_too_late_is_recorded(tmp_path, bad_her
     assert str(refused.value) == (
         "Der Besuch von „K-2“ am Di, 08.12.2026 ist abgesagt (entfällt seit Mo, "
         "07.12.2026). War das Team trotzdem dort: das Ergebnis bitte der Koordination "
-        "melden (sie erfasst es mit hausbesuch outcomes).")
+        "melden (sie erfasst es auf der Seite des Falls oder mit hausbesuch outcomes).")
     sheet = tmp_path / "erg.csv"
     sheet.write_text("Kundennummer;Datum;Ergebnis\nK-1;08.12.2026;angetroffen\n",
                      encoding="utf-8")

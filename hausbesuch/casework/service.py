@@ -2156,10 +2156,11 @@ class Casework:
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
 
-        ``called_off`` (``hausbesuch outcomes``): a visit of that day called off since
-        (its correction letter came too late, the team went anyway) takes the outcome
-        when the case has no other visit that day; the visit is ``erledigt`` then, as it
-        took place (QA 33b F9). Elsewhere such a visit is refused, naming it.
+        ``called_off`` (``hausbesuch outcomes``; the case page's form of a called-off
+        visit, :meth:`enter_outcome`): a visit of that day called off since (its
+        correction letter came too late, the team went anyway) takes the outcome when the
+        case has no other visit that day; the visit is ``erledigt`` then, as it took place
+        (QA 33b F9). Elsewhere such a visit is refused, naming it.
 
         ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
         whose visit ends after the teams' shift (:meth:`past_shift_refusal`) is refused
@@ -2336,14 +2337,45 @@ class Casework:
                         .order_by(CaseVisitRow.start_at))
                     if v.visit_id not in done]
 
+    def called_off_to_enter(self, client_id: str
+                            ) -> list[tuple[str, date, datetime, str, date]]:
+        """The case's visits up to today that were called off since their plan (a re-plan,
+        a cancellation letter; ``entfallen``) and that an outcome may still be recorded for,
+        as ``hausbesuch outcomes`` would take it (:meth:`_visit_on` with ``called_off``:
+        a stored version's route still holds the visit, and the case has no other visit
+        that day): the team may have gone anyway (a correction letter that came too late).
+        (visit id, day, planned start, the plan id whose route holds it, the day it was
+        called off), first first. :meth:`enter_outcome` with ``called_off`` records one."""
+        today = self.today()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            taken = {d for d in s.scalars(select(CaseVisitRow.day).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                CaseVisitRow.status.in_(("geplant", "erledigt"))))}
+            out = []
+            for v in s.scalars(select(CaseVisitRow).where(
+                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                    CaseVisitRow.status == "entfallen", CaseVisitRow.day <= today)
+                    .order_by(CaseVisitRow.start_at)):
+                if v.day in taken or (route := self._route_of(s, v)) is None:
+                    continue
+                out.append((v.visit_id, v.day, v.start_at, route, v.updated_at.date()))
+            return out
+
     def enter_outcome(self, client_id: str, visit_id: str, result: str, *, time_min: int,
-                      appointment: datetime | None = None, note: str | None = None
-                      ) -> tuple[OutcomeRow, bool]:
+                      appointment: datetime | None = None, note: str | None = None,
+                      called_off: bool = False) -> tuple[OutcomeRow, bool]:
         """Record, as the coordination, the outcome of a stored plan's visit that has none
         (:meth:`visits_to_enter`): the checks of a row of an outcomes file (the day not in
         the future, the time in the team's working hours, an appointment for „Termin
         vereinbart“ on a working day after the visit) and its consequences and audit
-        (``ergebnis_erfasst``, source ``koordination``): :meth:`record_outcome`."""
+        (``ergebnis_erfasst``, source ``koordination``): :meth:`record_outcome`.
+
+        ``called_off``: the coordination knows the visit was called off and records it
+        anyway (:meth:`called_off_to_enter`), as ``hausbesuch outcomes`` takes such a
+        row; the visit is ``erledigt`` then. Without it a visit called off since (a
+        re-plan after the page was loaded) is refused, saying so: what is recorded is
+        then a visit that took place although called off, a deliberate decision."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             visit = s.scalar(select(CaseVisitRow).where(
@@ -2353,10 +2385,17 @@ class Casework:
                 raise CaseworkError(f"Kein geplanter Besuch von {row.client_id} mit dieser "
                                     "Kennung gespeichert.")
             cid, day = row.client_id, visit.day
+            if visit.status == "entfallen" and not called_off:
+                raise CaseworkError(
+                    f"Der Besuch von „{cid}“ am {format_day(day)} ist inzwischen abgesagt "
+                    f"(entfällt seit {format_day(visit.updated_at.date())}). Sein Ergebnis "
+                    "nur erfassen, wenn das Team trotzdem dort war: als abgesagten Besuch "
+                    "(„Trotzdem Ergebnis nachtragen“); er gilt dann als durchgeführt.")
         _not_ahead(day, time_min)
         return self.record_outcome(cid, day, result, time_min=time_min,
                                    appointment=appointment, note=note, source="koordination",
-                                   visit_id=visit_id, same_details=True)
+                                   visit_id=visit_id, same_details=True,
+                                   called_off=called_off)
 
     def correct_outcome(self, client_id: str, result: str | None, *,
                         visit_id: str | None = None,
@@ -2731,11 +2770,14 @@ class Casework:
     def _visit_on(self, s: Session, client_id: str, day: date,
                   visit_id: str | None, *, called_off: bool = False) -> CaseVisitRow:
         """The case's visit on ``day`` (planned or recorded; ``visit_id``: that one).
-        ``called_off`` (the coordination's outcome file): without one, a visit of that day
-        called off since (``entfallen``: a correction letter that came too late, a re-plan
-        after the sheets were printed) whose team went anyway (QA 33b F9); it is put back
-        into the plan version whose route holds it. Else such a visit is named with what
-        to do; without any, the days planned are."""
+        ``called_off`` (the coordination: an outcomes file, the case page's form for a
+        called-off visit): without one, a visit of that day called off since
+        (``entfallen``: a correction letter that came too late, a re-plan after the sheets
+        were printed) whose team went anyway (QA 33b F9), when the case has no other
+        visit that day (a file's row by day would take that one: the case page's form
+        names the called-off visit, and is held to the same rule); it is put back into
+        the plan version whose route holds it. Else such a visit is named with what to
+        do; without any, the days planned are."""
         q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
                                        CaseVisitRow.client_id == client_id,
                                        CaseVisitRow.status.in_(("geplant", "erledigt")))
@@ -2748,27 +2790,40 @@ class Casework:
             CaseVisitRow.status == "entfallen", CaseVisitRow.day == day,
             *([CaseVisitRow.visit_id == visit_id] if visit_id is not None else []))
             .order_by(CaseVisitRow.start_at.desc())).first()
-        # the version whose route held the visit (a re-plan that called it off names
-        # itself, and its routes do not hold it): what a recorded visit was is read there
-        route = None if off is None else s.execute(
-            select(VisitRow.plan_id).join(PlanRow, PlanRow.id == VisitRow.plan_id)
-            .where(PlanRow.city == self.city, VisitRow.visit_id == off.visit_id,
-                   VisitRow.day == day)
-            .order_by(PlanRow.version.desc(), PlanRow.created_at.desc()).limit(1)).scalar()
+        route = None if off is None else self._route_of(s, off)
         if off is not None and route is not None:
+            since = format_day(off.updated_at.date())
+            other = [v for v in visits if v.day == day]
+            if called_off and other:  # (only with a visit id: by day, ``hit`` took it)
+                raise CaseworkError(
+                    f"Der Besuch von „{client_id}“ am {format_day(day)} um "
+                    f"{off.start_at:%H:%M} Uhr ist abgesagt (entfällt seit {since}); an dem "
+                    f"Tag hat der Fall einen anderen Besuch ({other[-1].start_at:%H:%M} Uhr): "
+                    "das Ergebnis bitte bei diesem erfassen.")
             if called_off:
                 off.plan_id = route
                 return off
             raise CaseworkError(
                 f"Der Besuch von „{client_id}“ am {format_day(day)} ist abgesagt (entfällt "
-                f"seit {format_day(off.updated_at.date())}). War das Team trotzdem dort: "
-                "das Ergebnis bitte der Koordination melden (sie erfasst es mit hausbesuch "
-                "outcomes).")
+                f"seit {since}). War das Team trotzdem dort: das Ergebnis bitte der "
+                "Koordination melden (sie erfasst es auf der Seite des Falls oder mit "
+                "hausbesuch outcomes).")
         days = ", ".join(format_day(v.day) for v in visits[-3:])
         raise CaseworkError(
             f"Kundennummer „{client_id}“ hat am {format_day(day)} keinen geplanten Besuch"
             + (f" (geplant: {days})." if days else " (zurzeit kein Besuch geplant).")
         )
+
+    def _route_of(self, s: Session, visit: CaseVisitRow) -> str | None:
+        """The newest plan version of the city whose route holds the called-off ``visit``
+        on its day (a re-plan that called it off names itself, and its routes do not hold
+        it): what a recorded visit was is read there. None when no stored version holds
+        it any more (its version deleted): no outcome can be recorded for it."""
+        return s.execute(
+            select(VisitRow.plan_id).join(PlanRow, PlanRow.id == VisitRow.plan_id)
+            .where(PlanRow.city == self.city, VisitRow.visit_id == visit.visit_id,
+                   VisitRow.day == visit.day)
+            .order_by(PlanRow.version.desc(), PlanRow.created_at.desc()).limit(1)).scalar()
 
     def _called_off_on(self, client_id: str, day: date) -> date | None:
         """Since when the case's visit on ``day`` is called off, when that is its only
