@@ -555,6 +555,12 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "to_enter": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid,
                       "gone": closed_ids(store, profile.name, [known], by=day).get(known)}
                      for vid, day, start, pid in cw.visits_to_enter(known)],
+        # visits up to today called off since their plan (a re-plan, a cancellation
+        # letter) whose team may have gone anyway: ``hausbesuch outcomes`` takes their
+        # outcome, so does the case page, as a visit called off (QA 33b F9, session 33)
+        "called_off": [{"visit_id": vid, "day": day, "start": start, "plan_id": pid,
+                        "since": since}
+                       for vid, day, start, pid, since in cw.called_off_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
         "late": cw.agreed_appointment_past_shift(known),
         "notes": [{"text": text, "plan_id": pid}
@@ -662,10 +668,14 @@ def old_visit_notes(store: Store, profile: Profile, actor: str, client_id: str,
 
 def enter_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                   visit_id: str, result: str, *, time_min: int,
-                  appointment: datetime | None, note: str | None) -> bool:
+                  appointment: datetime | None, note: str | None,
+                  called_off: bool = False) -> bool:
     """The coordination enters the outcome of a visit that has none
-    (:meth:`Casework.enter_outcome`); False when the same outcome was stored already."""
+    (:meth:`Casework.enter_outcome`); False when the same outcome was stored already.
+    ``called_off``: the form of a visit called off since its plan, which the coordination
+    records knowing so (as ``hausbesuch outcomes`` does); without it such a visit is
+    refused, saying that it was called off."""
     cw = casework(store, profile, actor)
     _row, new = cw.enter_outcome(cw.case_id(client_id), visit_id, result, time_min=time_min,
-                                 appointment=appointment, note=note)
+                                 appointment=appointment, note=note, called_off=called_off)
     return new

@@ -33,6 +33,8 @@ OUTCOME_SAVED = {
     "berichtigt-status-bleibt": "Ergebnis berichtigt; der von Hand gesetzte Status bleibt.",
     "unveraendert": "Das Ergebnis war schon so gespeichert; nichts geändert.",
     "nachgetragen": "Ergebnis nachgetragen.",
+    "nachgetragen-abgesagt": ("Ergebnis des abgesagten Besuchs nachgetragen; der Besuch gilt "
+                              "als durchgeführt."),
 }
 #: Added to the confirmation when the replaced or deleted note could not be removed from
 #: the database's files at once (``?notiz=nicht-verdichtet``; review 22 #7).
@@ -133,14 +135,15 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
 def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
                  aktion: str = Form(""), besuch: str = Form(""), ergebnis: str = Form(""),
                  uhrzeit: str = Form(""), termin: str = Form(""), notiz: str = Form(""),
-                 notiz_loeschen: str = Form(""),
+                 notiz_loeschen: str = Form(""), abgesagt: str = Form(""),
                  user: User = Depends(require_user)) -> Response:
     """„Ergebnis berichtigen“ (``aktion=berichtigen``: a recorded outcome) or „Ergebnis
-    nachtragen“ (``aktion=nachtragen``: a visit up to today without one) on the case page:
-    result, the visit's time on its day, an appointment for „Termin vereinbart“, an
-    optional note (berichtigen: empty keeps the stored one, ``notiz_loeschen`` deletes
-    it), as the casework service checks them (the rows of an outcomes file);
-    audited there. A refused entry shows the page again (400) with the message naming
+    nachtragen“ (``aktion=nachtragen``: a visit up to today without one; ``abgesagt``: the
+    form of a visit called off since its plan, recorded anyway as ``hausbesuch outcomes``
+    takes it) on the case page: result, the visit's time on its day, an appointment for
+    „Termin vereinbart“, an optional note (berichtigen: empty keeps the stored one,
+    ``notiz_loeschen`` deletes it), as the casework service checks them (the rows of an
+    outcomes file); audited there. A refused entry shows the page again (400) with the message naming
     the field, next to the visit's form. The case id comes in the form, not the path."""
     from hausbesuch.clients import parse_clock_minutes
     from hausbesuch.fields import FieldError, parse_datetime
@@ -190,8 +193,10 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
         else:
             new = casework_api.enter_outcome(
                 web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
-                time_min=minute, appointment=appointment, note=note)
-            done = "nachgetragen" if new else "unveraendert"
+                time_min=minute, appointment=appointment, note=note,
+                called_off=bool(abgesagt))
+            done = ("unveraendert" if not new else "nachgetragen-abgesagt" if abgesagt
+                    else "nachgetragen")
             known = casework_api.case_id(web.store, web.profile(city), user.name, client_id)
     except CaseworkError as exc:
         if "nicht bekannt" in str(exc):  # an unknown case: nothing changed
