@@ -96,7 +96,8 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     stadt = web.city_named(stadt)  # „Bad Hersfeld“ or „bad-hersfeld“, as the commands say
     if user.city:
         if stadt and stadt != user.city:  # another city's page asked for: refused, audited
-            audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None)
+            audit_refused(request, "andere Stadt", city=stadt if stadt in web.profiles else None,
+                          plan_id=request.path_params.get("plan_id"))
             raise HTTPException(status_code=404, detail="Nicht gefunden.")
         return user.city
     cities = web.cities_for(user)
@@ -109,14 +110,36 @@ def _city_of(request: Request, user: User, stadt: str | None) -> str:
     return cities[0]
 
 
-def _plan_for(request: Request, user: User, plan_id: str, *, full: bool = False):  # noqa: ANN202
-    """The stored plan if the user may see it (404 otherwise, also for other cities);
-    without ``full`` the light form of :func:`plan_overview` (no geometry, no snapshot)."""
-    web = ctx(request)
-    city = plan_city(web.store, plan_id)
+def _check_named_city(request: Request, user: User, city: str) -> None:
+    """For a page or form of one object of ``city`` (a plan, a job; the user may see
+    ``city``): a ``stadt=`` in its address (the page's, or the form's, which carries the
+    page's) that names a city the account may not see is refused as on every other page
+    (:func:`_city_of`: 404, audited); one that names another city the account may see
+    answers 404 as well (the object is not of that city; nothing refused, not audited).
+    Before, these pages ignored ``stadt=`` (QA 33c L6)."""
+    named = request.query_params.get("stadt")
+    if named and _city_of(request, user, named) != city:
+        raise HTTPException(status_code=404, detail="Nicht gefunden.")
+
+
+def _city_of_plan(request: Request, user: User, plan_id: str) -> str:
+    """The city of a stored plan the user may see: 404 for an unknown plan, for one of a
+    city the user may not see (audited, :func:`check_city`) and for a ``stadt=`` that
+    names another city (:func:`_check_named_city`)."""
+    city = plan_city(ctx(request).store, plan_id)
     if city is None:
         raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
     check_city(request, user, city)
+    _check_named_city(request, user, city)
+    return city
+
+
+def _plan_for(request: Request, user: User, plan_id: str, *, full: bool = False):  # noqa: ANN202
+    """The stored plan if the user may see it (404 otherwise, also for other cities,
+    :func:`_city_of_plan`); without ``full`` the light form of :func:`plan_overview` (no
+    geometry, no snapshot)."""
+    web = ctx(request)
+    _city_of_plan(request, user, plan_id)
     plan = web.store.load_plan(plan_id) if full else plan_overview(web.store, plan_id)
     if plan is None:
         raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
@@ -247,6 +270,7 @@ def job_page(request: Request, job_id: str, user: User = Depends(require_user)) 
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
+    _check_named_city(request, user, job.city)
     _audit_job_view(request, user, job)
     return render(request, "job.html.j2", job=job, **_next_step(web.store, job),
                   replan_span=replan_words(web.store, job)
@@ -295,6 +319,7 @@ def job_state(request: Request, job_id: str) -> Response:
     if job is None:
         raise HTTPException(status_code=404, detail="Diesen Auftrag gibt es nicht.")
     check_city(request, user, job.city)
+    _check_named_city(request, user, job.city)
     _audit_job_view(request, user, job)
     return JSONResponse({
         "status": job.status, "status_label": job.status_label, "active": job.active,
@@ -1066,10 +1091,7 @@ def _team_day_files(request: Request, user: User, plan_id: str, team: str, tag: 
     from hausbesuch.planning.workflow import show_plan
 
     web = ctx(request)
-    city = plan_city(web.store, plan_id)
-    if city is None:
-        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
-    check_city(request, user, city)
+    city = _city_of_plan(request, user, plan_id)
     try:
         day = date.fromisoformat(tag)
     except ValueError:
