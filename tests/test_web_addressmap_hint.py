@@ -1,9 +1,12 @@
 """QA 26 F7: the address map's status line (``#karten-hinweis``, role=status) says when a
 point was set by a click into the map or by dragging the marker, with the point in German
-numbers; it kept saying „noch kein Punkt“ while Breite and Länge were filled. In
+numbers, in the words the confirmation after saving uses („Breite 50,873143, Länge
+9,734402“, QA 33c L7); it kept saying „noch kein Punkt“ while Breite and Länge were filled. In
 Chromium at 390 px over the Lauf list of :mod:`tests.test_web_address_verdict`."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -12,7 +15,9 @@ from tests.web_fixtures import log_in_page
 
 
 def _german(value: str) -> str:
-    return f"{float(value):.4f}".replace(".", ",")
+    """A field's number as the line says it: its digits with a decimal comma (QA 33c L7)."""
+    assert re.fullmatch(r"-?\d+\.\d{6}", value), value  # the field keeps a point
+    return value.replace(".", ",")
 
 
 @pytest.mark.browser
@@ -46,8 +51,8 @@ def test_the_map_hint_says_a_point_was_set(lauf_site: LaufSite) -> None:  # noqa
             box = page.locator("#adresskarte").bounding_box()
             page.locator("#adresskarte").click(position={"x": box["width"] * 0.85,
                                                          "y": box["height"] * 0.3})
-            said = (f"{AMBIGUOUS}: Punkt gesetzt ({_german(lat.input_value())} / "
-                    f"{_german(lon.input_value())}). „Speichern“ übernimmt ihn.")
+            said = (f"{AMBIGUOUS}: Punkt gesetzt (Breite {_german(lat.input_value())}, "
+                    f"Länge {_german(lon.input_value())}). „Speichern“ übernimmt ihn.")
             assert hint.inner_text() == said, hint.inner_text()
             assert hint.get_attribute("role") == "status"
             # dragging the marker: the line follows
@@ -59,9 +64,17 @@ def test_the_map_hint_says_a_point_was_set(lauf_site: LaufSite) -> None:  # noqa
             page.mouse.move(x - 60, y + 40, steps=8)
             page.mouse.up()
             assert (lat.input_value(), lon.input_value()) != before
-            said = (f"{AMBIGUOUS}: Punkt gesetzt ({_german(lat.input_value())} / "
-                    f"{_german(lon.input_value())}). „Speichern“ übernimmt ihn.")
+            said = (f"{AMBIGUOUS}: Punkt gesetzt (Breite {_german(lat.input_value())}, "
+                    f"Länge {_german(lon.input_value())}). „Speichern“ übernimmt ihn.")
             assert hint.inner_text() == said, hint.inner_text()
+            # saved: the confirmation names the same point in the same words (and the
+            # fields sent it with a point: machine-readable)
+            point = said.split(": ", 1)[1].removeprefix("Punkt gesetzt ").split(".")[0]
+            assert point.startswith("(Breite ") and point.endswith(")"), point
+            with page.expect_navigation():
+                row.locator("button.primary", has_text="Speichern").click()
+            assert page.locator("p.ok").inner_text().startswith(
+                f"Punkt {point} für {AMBIGUOUS} gespeichert."), page.locator("p.ok").inner_text()
             assert not rec.page_errors and not rec.violations, (rec.page_errors,
                                                                 rec.violations)
         finally:

@@ -332,7 +332,8 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
                                               "breite": "50,8675", "laenge": "9,7071"})
     assert r.status_code == 303, r.text[-800:]
     shown = kora.get(r.headers["location"]).text
-    assert f"Punkt (Breite 50.867500, Länge 9.707100) für {other} gespeichert." in shown
+    # in German numbers, as the address map's line says the point set (QA 33c L7)
+    assert f"Punkt (Breite 50,867500, Länge 9,707100) für {other} gespeichert." in shown
     _clean(shown)
 
 

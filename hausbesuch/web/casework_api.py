@@ -455,8 +455,10 @@ def stored_fix(store: Store, city: str, client_id: str) -> str | None:
             return None
         if fix.address:
             return f"„{fix.address}“"
-        if fix.lat is not None and fix.lon is not None:
-            return f"(Breite {fix.lat:.6f}, Länge {fix.lon:.6f})"
+        if fix.lat is not None and fix.lon is not None:  # with a decimal comma, as the
+            # address map's line says the point set (QA 33c L7: it said „50.873143“ here)
+            lat, lon = (f"{v:.6f}".replace(".", ",") for v in (fix.lat, fix.lon))
+            return f"(Breite {lat}, Länge {lon})"
         return ""
 
 

@@ -34,15 +34,19 @@
     active.breite.value = latlng.lat.toFixed(6);
     active.laenge.value = latlng.lng.toFixed(6);
   }
-  function german(x) { return x.toFixed(4).replace(".", ","); }
+  // a number as the page says it: the digits the form's field holds (put), with a decimal
+  // comma (the field keeps its point: it is sent as it is)
+  function german(x) { return x.toFixed(6).replace(".", ","); }
   // a point set by a click into the map or by dragging the marker: the status line says
-  // so (QA 26 F7: it kept saying „noch kein Punkt“ while the fields were filled)
+  // so (QA 26 F7: it kept saying „noch kein Punkt“ while the fields were filled), in the
+  // words of the confirmation after „Speichern“ (QA 33c L7: „50,8731 / 9,7344“ there,
+  // „Breite 50.873143, Länge 9.734402“ after saving)
   function setByHand(latlng) {
     if (!active) return;
     place(latlng);
     put(latlng);
-    say(idOf(active) + ": Punkt gesetzt (" + german(latlng.lat) + " / " + german(latlng.lng) +
-        "). „Speichern“ übernimmt ihn.");
+    say(idOf(active) + ": Punkt gesetzt (Breite " + german(latlng.lat) + ", Länge " +
+        german(latlng.lng) + "). „Speichern“ übernimmt ihn.");
   }
   function idOf(f) { return f.closest("tr").id.replace(/^adresse-/, ""); }
   function say(text) { if (hint) hint.textContent = text; }
