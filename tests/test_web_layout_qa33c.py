@@ -1,0 +1,156 @@
+"""QA 33c L7: layout details of the coordinator pages, measured in Chromium.
+
+- At a desk (1280 px) a day, a team id, a time span and a distance stay on one line in
+  the plan's team-days, on *Ergebnisse* and on *Tageslinks* („team-“ / „1“, „1,4“ /
+  „km“ before); the revoke confirmation's „Ja, Link … widerrufen“ and „Abbrechen“ keep
+  a gap between them (they touched).
+  On a phone, where they stand one above the other, they keep a gap too (Abbrechen
+  stood right under the button).
+
+Over real HTTP (uvicorn, SQLite) against a small planned Bad Hersfeld week of its own: a
+few clients at real addresses, one with the long Kundennummer of the QA round, an
+outcome with a long note and a day link.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.shots import shoot
+from tests.test_web_ux import LINES_JS
+from tests.web_fixtures import (
+    CITY_PROFILE,
+    HEADER,
+    PASSWORD,
+    START_ISO,
+    live_server,
+    log_in_page,
+    run_jobs_now,
+)
+
+CITY = "Bad Hersfeld"
+#: The Kundennummer of the QA round's card that ran past the right edge.
+LONG_ID = "K-3201/2026-0001234567-0009876543-77"
+NOTE = ("Briefkasten voll, Nachbarin sagt: seit Wochen verreist, kommt vielleicht Ende des "
+        "Monats zurück; bitte dann noch einmal versuchen und vorher anrufen")
+
+
+@dataclass
+class Week:
+    url: str
+    store: object
+    plan_id: str
+    route: object  # the team-day with LONG_ID
+    link: object
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path) -> Iterator[Week]:
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.demo import real_addresses
+    from hausbesuch.web import casework_api, jobs
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from hausbesuch.web.links import create_link
+
+    tmp = tmp_path_factory.mktemp("layout-qa33c")
+    app = create_app(f"sqlite:///{tmp / 'web.sqlite'}", cities=[CITY_PROFILE],
+                     plan_time_limit=2.0)
+    store = app.state.web.store
+    add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
+    addrs = random.Random(33).sample(real_addresses(load_index(bad_hersfeld_pbf)), 8)
+    with open(tmp / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(HEADER)
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            cid = LONG_ID if i == 4 else f"K-{3100 + i}"
+            w.writerow([cid, f"Testname {i}", street, hn, pc, town or CITY, "01.03.2026",
+                        "", "", "", "30", ""])
+    profile = app.state.web.profile(CITY)
+    casework_api.import_clients(store, profile, str(tmp / "kunden.csv"), "kora")
+    jobs.submit(store, "plan", CITY, {"start": START_ISO, "days": 5, "time_limit": 2.0,
+                                      "profile": CITY_PROFILE}, "kora")
+    plan_id = run_jobs_now(store)[0]
+    plan = store.load_plan(plan_id)
+    route = next(r for r in plan.routes if LONG_ID in {s.client_id for s in r.stops})
+    assert len(route.stops) > 1, "the long id among other stops"
+    with pytest.MonkeyPatch.context() as mp:  # an outcome is recorded on its day
+        mp.setenv(clock.ENV, route.day.isoformat())
+        casework_api.record_outcome(store, profile, "test", route.stops[0].client_id,
+                                    route.day, "nicht_angetroffen", time_min=10 * 60,
+                                    appointment=None, note=NOTE, idempotency_key="l7")
+    _, link = create_link(store, plan_id, route.team_id, route.day, actor="test")
+    with live_server(app) as live:
+        yield Week(live.url, store, plan_id, route, link)
+
+
+def _page(browser, week: Week, width: int):  # noqa: ANN001, ANN202
+    from tests.browser import desktop_page, phone_page
+
+    page, rec = phone_page(browser) if width == 390 else desktop_page(browser)
+    log_in_page(page, week.url)
+    return page, rec
+
+
+@pytest.mark.browser
+def test_short_values_stay_on_one_line_at_a_desk(week: Week) -> None:
+    """At 1280 px every ``td.kurz`` (day, team, time span, distance) of the team-days,
+    the outcomes and the day links is on one line (a note in it, „(Ende des letzten
+    Besuchs)“, may wrap)."""
+    from tests.browser import shared_browser
+
+    tables = {f"/plaene/{week.plan_id}": "#team-tage",
+              f"/plaene/{week.plan_id}/ergebnisse": "#ergebnisse",
+              f"/plaene/{week.plan_id}/links": "table:has(form[action*='/links/widerrufen'])"}
+    broken: dict[str, list] = {}
+    with shared_browser() as browser:
+        page, rec = _page(browser, week, 1280)
+        for path, table in tables.items():
+            page.goto(week.url + path)
+            page.wait_for_load_state("load")
+            shoot(page, f"qa33c-l7-{path.rsplit('/', 1)[-1]}-1280.png", full_page=True)
+            short = page.evaluate(LINES_JS, f"{table} td.kurz")
+            assert len(short) >= 2, (path, short)
+            assert {s[0] for s in short} >= {week.route.team_id}, (path, short)
+            broken[path] = [s for s in short if s[1] != 1 and "(" not in s[0]]
+        assert rec.violations == []
+    assert {p: b for p, b in broken.items() if b} == {}, "short values broken over lines"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_revoke_confirmation_keeps_its_two_choices_apart(week: Week, width: int) -> None:
+    """„Ja, Link … widerrufen“ and „Abbrechen“ touched (QA 33c L7): beside each other at
+    least 8 px apart, or on lines of their own."""
+    from tests.browser import shared_browser
+
+    with shared_browser() as browser:
+        page, rec = _page(browser, week, width)
+        page.goto(week.url + f"/plaene/{week.plan_id}/links")
+        row = page.locator("tr", has_text=week.link.prefix)
+        with page.expect_navigation():
+            row.locator("button", has_text="Widerrufen").click()
+        ask = page.locator("#widerruf-bestaetigen")
+        yes = ask.locator("button", has_text=f"Ja, Link {week.link.prefix} widerrufen")
+        no = ask.locator("a", has_text="Abbrechen")
+        shoot(ask, f"qa33c-l7-widerrufen-{width}.png")
+        b, a = yes.bounding_box(), no.bounding_box()
+        same_line = a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+        if same_line:
+            assert a["x"] - (b["x"] + b["width"]) >= 8, (b, a)
+        else:
+            assert a["y"] - (b["y"] + b["height"]) >= 4, (b, a)
+        assert a["x"] + a["width"] <= width and b["x"] + b["width"] <= width, (b, a)
+        assert rec.violations == []
+    # nothing revoked: the confirmation only asks
+    from hausbesuch.web.links import links_of_plan
+
+    assert [lk.revoked_at for lk in links_of_plan(week.store, week.plan_id)
+            if lk.prefix == week.link.prefix] == [None]
