@@ -1441,15 +1441,16 @@ def test_teams_are_changed_by_uploading_a_file(site: Site, kora: httpx.Client) -
         # when, and each team's days, as the pages write them (not „12.12.2026 10:00“,
         # „Mo, Di, Mi, Do, Fr“)
         assert re.search(r"\(gespeichert am \w\w, \d\d\.\d\d\.\d{4}, \d\d:\d\d Uhr\)", shown)
-        assert "<td>Mo–Fr</td>" in shown and "Mo, Di" not in shown
+        assert 'data-label="Arbeitstage">Mo–Fr</td>' in shown and "Mo, Di" not in shown
         # in the city's spelling; a team without districts: the whole city
-        assert "<td>Hohe Luft, Sorga</td>" in shown and "<td>alle</td>" in shown
+        assert 'data-label="Stadtteile">Hohe Luft, Sorga</td>' in shown
+        assert 'data-label="Stadtteile">alle</td>' in shown
         unknown = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
             "datei": ("teams.csv", b"id;stadtteile\nwest;Altstadt\n", "text/csv")})
         assert unknown.status_code == 400
         assert ("Team „west“: Stadtteil „Altstadt“ gibt es in Bad Hersfeld nicht "
                 "(Stadtteile von Bad Hersfeld: Allmershausen, Bad Hersfeld,") in unknown.text
-        assert "<td>Hohe Luft, Sorga</td>" in unknown.text  # unchanged
+        assert 'data-label="Stadtteile">Hohe Luft, Sorga</td>' in unknown.text  # unchanged
         bad = kora.post("/teams/hochladen", data={"csrf_token": csrf}, files={
             "datei": ("teams.csv", b"id;schicht\nwest;16:00-8:00\n", "text/csv")})
         assert bad.status_code == 400 and "west" in bad.text

@@ -6,6 +6,8 @@
   a gap between them (they touched).
   On a phone, where they stand one above the other, they keep a gap too (Abbrechen
   stood right under the button).
+- At 390 px the Teams table is a block per team with the column names as labels (it
+  scrolled sideways, Schicht, Mittagspause, Fortbewegung off to the right).
 
 Over real HTTP (uvicorn, SQLite) against a small planned Bad Hersfeld week of its own: a
 few clients at real addresses, one with the long Kundennummer of the QA round, an
@@ -23,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.shots import shoot
-from tests.test_web_ux import LINES_JS
+from tests.test_web_ux import CELLS_JS, LINES_JS, PAGE_FITS
 from tests.web_fixtures import (
     CITY_PROFILE,
     HEADER,
@@ -154,3 +156,45 @@ def test_the_revoke_confirmation_keeps_its_two_choices_apart(week: Week, width: 
 
     assert [lk.revoked_at for lk in links_of_plan(week.store, week.plan_id)
             if lk.prefix == week.link.prefix] == [None]
+
+
+#: The Teams table's columns, as the labels before their values on a phone.
+TEAM_COLUMNS = ["Team", "Mitglieder", "Arbeitstage", "Schicht", "Mittagspause",
+                "Fortbewegung", "Sprachen", "Höchstens Besuche/Tag", "Stadtteile"]
+
+
+@pytest.mark.browser
+def test_the_teams_table_needs_no_sideways_scrolling_on_a_phone(week: Week) -> None:
+    """At 390 px each team is a block, every value within the screen with its column's
+    name before it (Schicht, Mittagspause, Fortbewegung were off to the right, in a box
+    scrolling sideways); at 1280 px a table as before."""
+    from tests.browser import shared_browser
+
+    with shared_browser() as browser:
+        page, rec = _page(browser, week, 390)
+        page.goto(week.url + "/teams")
+        page.wait_for_load_state("load")
+        shoot(page, "qa33c-l7-teams-390.png", full_page=True)
+        table = "#teams-liste"
+        box = page.evaluate("""() => { const s = document.querySelector('#teams-liste')
+            .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
+        assert box[0] <= box[1], f"the Teams table scrolls sideways in its box: {box}"
+        assert page.evaluate(PAGE_FITS)
+        cells = page.evaluate(CELLS_JS, table)
+        rows = page.locator(f"{table} tbody tr").count()
+        assert rows >= 2 and len(cells) == rows * len(TEAM_COLUMNS), cells
+        assert [c for c in cells if c[2] and not c[1]] == [], "values off the screen"
+        assert [c[0] for c in cells[:len(TEAM_COLUMNS)]] == [f"{n}: " for n in TEAM_COLUMNS]
+        for name in ("Schicht", "Mittagspause", "Fortbewegung"):
+            td = page.locator(f"{table} tbody tr").first.locator(f"td[data-label='{name}']")
+            b = td.bounding_box()
+            assert b["x"] >= 0 and b["x"] + b["width"] <= 390 and b["y"] < 844 * 2, (name, b)
+        # the screen reader keeps the column headers (the head is out of view only)
+        assert page.locator(table).get_attribute("role") == "table"
+        page.set_viewport_size({"width": 1280, "height": 900})
+        assert page.locator(f"{table} thead").is_visible()
+        tds = page.locator(f"{table} tbody tr").first.locator("td")
+        first, last = tds.first.bounding_box(), tds.last.bounding_box()
+        assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
+        assert {c[0] for c in page.evaluate(CELLS_JS, table)} <= {"none", "normal"}
+        assert rec.violations == []
