@@ -7,7 +7,9 @@
   On a phone, where they stand one above the other, they keep a gap too (Abbrechen
   stood right under the button).
 - At 390 px the Teams table is a block per team with the column names as labels (it
-  scrolled sideways, Schicht, Mittagspause, Fortbewegung off to the right).
+  scrolled sideways, Schicht, Mittagspause, Fortbewegung off to the right), and a
+  team-day card's „Reihenfolge“ with a long Kundennummer wraps within the card (it ran
+  past the right edge), a comma staying with its stop.
 
 Over real HTTP (uvicorn, SQLite) against a small planned Bad Hersfeld week of its own: a
 few clients at real addresses, one with the long Kundennummer of the QA round, an
@@ -197,4 +199,63 @@ def test_the_teams_table_needs_no_sideways_scrolling_on_a_phone(week: Week) -> N
         first, last = tds.first.bounding_box(), tds.last.bounding_box()
         assert abs(first["y"] - last["y"]) < 1 and last["x"] > first["x"], (first, last)
         assert {c[0] for c in page.evaluate(CELLS_JS, table)} <= {"none", "normal"}
+        assert rec.violations == []
+
+
+#: Per element of ``sel``: the characters that begin a line of it (its text, character
+#: by character: one with no other character of its line to its left).
+LINE_STARTS_JS = """(sel) => [...document.querySelectorAll(sel)].flatMap(el => {
+  const glyphs = [];
+  const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    for (let i = 0; i < n.length; i++) {
+      const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+      const b = r.getBoundingClientRect();
+      if (b.width > 0 && n.data[i].trim()) glyphs.push([n.data[i], b.left, b.top, b.bottom]);
+    }
+  }
+  return glyphs.filter(([c, left, top, bottom]) => !glyphs.some(
+    ([, l, t, bo]) => l < left - 0.5 && t < bottom - 2 && top < bo - 2)).map(g => g[0]);
+})"""
+#: Per element of ``sel``: the right edge of its widest line box (its text's rects).
+RIGHT_JS = """(sel) => [...document.querySelectorAll(sel)].map(el => {
+  const r = document.createRange(); r.selectNodeContents(el);
+  return [el.innerText.trim(), Math.max(...[...r.getClientRects()].map(b => b.right))];
+})"""
+
+
+@pytest.mark.browser
+def test_a_long_kundennummer_wraps_within_its_team_day_card(week: Week) -> None:
+    """At 390 px the team-day with the long Kundennummer keeps its „Reihenfolge“ within
+    the card and the screen: the long stop wraps inside (its comma with it), the other
+    stops stay whole, each on one line; nothing scrolls sideways."""
+    from tests.browser import shared_browser
+
+    with shared_browser() as browser:
+        page, rec = _page(browser, week, 390)
+        page.goto(week.url + f"/plaene/{week.plan_id}")
+        page.wait_for_load_state("load")
+        row = page.locator("#team-tage tbody tr", has_text=LONG_ID)
+        assert row.count() == 1
+        row.scroll_into_view_if_needed()
+        shoot(row, "qa33c-l7-teamtag-390.png")
+        card = row.bounding_box()
+        assert card["x"] >= 0 and card["x"] + card["width"] <= 390, card
+        order = row.locator("td[data-label='Reihenfolge']")
+        cell = order.bounding_box()
+        assert cell["x"] + cell["width"] <= card["x"] + card["width"] + 0.5, (cell, card)
+        sel = "#team-tage tbody tr td[data-label='Reihenfolge']"
+        rights = page.evaluate(RIGHT_JS, sel + " .stopid")
+        assert any(LONG_ID in t for t, _ in rights), rights
+        assert [(t, r) for t, r in rights if r > cell["x"] + cell["width"] + 0.5] == [], \
+            "stops past the card's right edge"
+        lines = page.evaluate(LINES_JS, sel + " .stopid")
+        assert [s for s in lines if s[1] != 1 and LONG_ID not in s[0]] == [], lines
+        # a comma stays with its stop: no line of the cell begins with one
+        starts = page.evaluate(LINE_STARTS_JS, sel)
+        assert len(starts) > 2 and "," not in starts, starts
+        box = page.evaluate("""() => { const s = document.querySelector('#team-tage')
+            .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
+        assert box[0] <= box[1], f"the team-days scroll sideways in their box: {box}"
+        assert page.evaluate(PAGE_FITS)
         assert rec.violations == []
