@@ -307,7 +307,15 @@ def explain(
             return (code, f"Im erlaubten Zeitraum ({days}) kann kein Team den Besuch "
                           "übernehmen: " + " ".join(texts))
         who = "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team"
-        return ("no_shift", f"Im erlaubten Zeitraum ({days}) hat {who} eine Schicht.")
+        # the teams out on those days (taken out by a re-plan, absent): named, as the
+        # pin's reason names them (QA 33c L5: „hat kein Team eine Schicht“ said nothing of
+        # a team that would have worked then)
+        able = {t.id for t in teams if visit.skills <= t.skills}
+        gone = [f"Team {t} {why}." for (t, d), why in
+                sorted(problem.absent.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+                if t in able and visit.day_allowed(d)]
+        return ("no_shift", f"Im erlaubten Zeitraum ({days}) hat {who} eine Schicht"
+                + (": " + " ".join(gone) if gone else "."))
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
         return ("pin", _pin_reason(problem, visit))

@@ -230,3 +230,22 @@ def test_out_of_time_a_visit_no_route_has_room_for_is_told_what_is_used_up():
     room = [schedule(p, veh, p.visits[:1])]  # one place left: either may still fit
     out = explain_all(p, room, [2, 3], checked=[], alone=alone, deadline=0.0)
     assert {u.code for u in out} == {"not_checked"}
+
+
+def test_no_shift_in_the_allowed_days_names_the_teams_out_then():
+    """QA 33c L5: a visit allowed on day 2 only, when both teams that work then are out
+    (a re-plan took one out, the other is absent), read „hat kein Team eine Schicht“ and
+    nothing of why; now each team out on an allowed day is named with its reason (not
+    one out on another day, nor one without the visit's skill)."""
+    p = Problem([Visit("x", 1, earliest_day=1, latest_day=1, skills=ARABISCH)],
+                [team("A", days=(0, 2), skills=ARABISCH), team("B", days=(0, 2), skills=ARABISCH),
+                 team("C", days=(0, 2))], 3, line([0, 10]),
+                day_names=("Mo", "Di", "Mi"),
+                absent={("A", 1): "ist am Di ab 08:37 Uhr für den Rest des Tages abgemeldet "
+                                  "(Neuplanung)", ("B", 1): "ist am Di abwesend (eingetragen)",
+                        ("B", 2): "ist am Mi abwesend (eingetragen)",
+                        ("C", 1): "ist am Di abwesend (eingetragen)"})
+    assert why(p, "x") == (
+        "no_shift", "Im erlaubten Zeitraum (Di) hat kein Team mit den nötigen Fähigkeiten "
+                    "eine Schicht: Team A ist am Di ab 08:37 Uhr für den Rest des Tages "
+                    "abgemeldet (Neuplanung). Team B ist am Di abwesend (eingetragen).")
