@@ -145,7 +145,14 @@ def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     assert ("team-2", date(2026, 12, 15)) not in days
     assert ("team-1", date(2026, 12, 15)) in days  # the other team works
     pinned = {u.client_id: u for u in plan.unassigned}["B000"]
-    assert pinned.code == "pin_team_absent" and "abwesend" in pinned.reason
+    # the cause and what to do: the team working that day named (QA 33c L5); the pin
+    # as the list wrote it
+    assert pinned.code == "pin_team_absent"
+    assert pinned.reason == (
+        "Festlegung laut Liste (Team TEAM-2, Di, 15.12.2026): Team „team-2“ ist am Di, "
+        "15.12.2026 abwesend (eingetragen). Bitte die Festlegung aufheben, ein anderes Team "
+        "(team-1) oder einen anderen Tag festlegen, oder die Abwesenheit löschen (Seite "
+        "„Teams“, „Abwesenheiten“; hausbesuch absence remove team-2 15.12.2026)."), pinned
     planned = {s.client_id for r in plan.routes for s in r.stops}
     assert planned | {u.client_id for u in plan.unassigned} >= {f"B{i:03d}" for i in range(18)}
     # the coordinator's plan view in the web app shows the plan's notes

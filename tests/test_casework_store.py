@@ -1979,8 +1979,12 @@ def test_a_replan_reports_what_it_knows_now_of_fixed_and_moved_addresses(base, t
     assert rows[cid]["stadtteil"] == geo[cid].district
     assert rows["F-P"]["status"] == "nicht_eingeplant"
     assert rows["F-Q"]["status"] == "nicht_eingeplant"
-    assert rows["F-Q"]["grund"].endswith("Team team-2 fällt am Di, 08.12.2026 ab 11:30 Uhr aus "
-                                         "(Neuplanung)."), rows["F-Q"]
+    assert rows["F-Q"]["grund"] == (
+        "Festlegung laut Liste (Team team-2, Di, 08.12.2026, 14:00 Uhr): Team „team-2“ ist am "
+        "Di, 08.12.2026 ab 11:30 Uhr für den Rest des Tages abgemeldet (Neuplanung). Bitte "
+        "die Festlegung aufheben, ein anderes Team (team-1) oder einen anderen Tag "
+        "festlegen, oder Team team-2 beim Neu planen wieder einplanen (im Web „Team wieder "
+        "einplanen“, sonst hausbesuch replan … --with-team team-2)."), rows["F-Q"]
     assert rows["F-P"]["grund"] == ("Datum laut Liste (Di, 08.12.2026, 07:00 Uhr) liegt vor "
                                     "der Neuplanung ab Di, 08.12.2026, 11:30 Uhr."), rows["F-P"]
 

@@ -273,7 +273,13 @@ def test_a_replan_takes_over_the_citys_changed_teams_where_it_can(week, tmp_path
                if team == "team-3"), later
     report = _report(tmp_path / "v2")
     assert report["W-020"]["status"] == "nicht_eingeplant"
-    assert "nur noch Mo (seit dem Plan geändert)" in report["W-020"]["grund"], report["W-020"]
+    # the cause and what to do, the teams working that day named (QA 33c L5)
+    assert report["W-020"]["grund"] == (
+        "Festlegung laut Liste (Team team-2, Di, 04.03.2098): Team „team-2“ arbeitet laut "
+        "den Teams der Stadt nur noch Mo (seit dem Plan geändert). Bitte die Festlegung "
+        "aufheben, ein anderes Team (team-1, team-3) oder einen anderen Tag festlegen."), \
+        report["W-020"]
+    assert {u.client_id: u.code for u in v2.unassigned}["W-020"] == "pin_team_changed"
     assert report["W-021"]["status"] == "nicht_eingeplant", report["W-021"]
     assert "Team team-3 arbeitet am Di, 04.03.2098 bis 12:00 Uhr" in report["W-021"]["grund"]
 
@@ -364,3 +370,78 @@ def test_unknown_districts_of_a_plans_teams_refuse_a_replan_with_its_own_advice(
     assert "Team „nord“: Stadtteil „Altstadt“ gibt es in Bad Hersfeld nicht" in said
     assert "Teams-Datei" not in said and "teams --set" not in said
     assert "Bitte einen neuen Plan erstellen" in said and "Bezirke wiederherstellen" in said
+
+
+def test_a_pin_to_a_team_taken_out_says_so_and_what_to_do(planned, tmp_path):  # noqa: F811
+    """QA 33c L5: P002 is pinned (list) to team-1 on Wednesday; the coordinator re-plans
+    from Wednesday 08:37 taking team-1 out (*Team abmelden*), then from 08:40 taking team-2
+    out too. The pinned case read „Im erlaubten Zeitraum (Mi, …) hat kein Team eine
+    Schicht“ (or, with team-2 at work, that team-1 „fällt … aus“) and nothing of what to
+    do; now the reason names the removal and what to do: take the pin back, pin another
+    team (named while one works that day) or day, or bring the team back."""
+    from hausbesuch.store import Store
+
+    db, v1, _ = _copy_of(planned, tmp_path, "abgemeldet.sqlite")
+    wed = START + timedelta(days=2)
+    cli = ClockedCli(START + timedelta(days=14))
+    head = ("Festlegung laut Liste (Team team-1, Mi, 09.12.2026): Team „team-1“ ist am Mi, "
+            "09.12.2026 ab 08:37 Uhr für den Rest des Tages abgemeldet (Neuplanung). ")
+    back = (", oder Team team-1 beim Neu planen wieder einplanen (im Web „Team wieder "
+            "einplanen“, sonst hausbesuch replan … --with-team team-1).")
+    plan_id = v1.id
+    for at, team, todo in (
+            ("08:37", "team-1", "Bitte die Festlegung aufheben, ein anderes Team (team-2) "
+                                "oder einen anderen Tag festlegen"),
+            ("08:40", "team-2", "An dem Tag arbeitet auch kein anderes Team: bitte die "
+                                "Festlegung aufheben oder einen anderen Tag festlegen")):
+        out = tmp_path / f"ohne-{team}"
+        cli.ok("replan", plan_id, "--from", f"{wed} {at}", "--without-team", team,
+               "--out", str(out), "--time-limit", "1", *_common(db))
+        with Store.open(db) as store:
+            plan = store.latest_plan("Bad Hersfeld")
+        pinned = {u.client_id: u for u in plan.unassigned}["P002"]
+        assert (pinned.code, pinned.reason) == ("pin_team_out", head + todo + back), pinned
+        assert _report(out)["P002"]["grund"] == head + todo + back
+        plan_id = plan.id
+
+
+def test_a_web_pin_to_a_team_the_city_no_longer_has(week, tmp_path, monkeypatch):
+    """QA 33c L5, its sibling: a case planned for Monday afternoon is pinned in the web
+    (the pin form's function) to team-3 on Tuesday; then the city's teams lose team-3.
+    The re-plan from Monday 11:30 has no tour of team-3 from Tuesday on, and the pinned
+    case says why and what to do: another team (those working that day named) or another
+    day (team-3 still works the rest of Monday: the plan holds on the moment's day), and
+    no way to bring the team back but the city's teams. Taken out for the rest of Monday
+    too, team-3 has no other day: that choice is not offered."""
+    from hausbesuch import clock
+    from hausbesuch.store import Store
+    from hausbesuch.web.casework_api import pin_visit
+
+    db = _week_copy(week, tmp_path, "weg.sqlite")
+    plan = week[1]
+    tue = DAY + timedelta(days=1)
+    cid = min(s.client_id for r in plan.routes for s in r.stops
+              if r.day == DAY and s.start.hour >= 12 and s.client_id not in ("W-000", "W-001"))
+    monkeypatch.setenv(clock.ENV, (DAY - timedelta(days=1)).isoformat())
+    with Store.open(db) as store:
+        assert pin_visit(store, "Bad Hersfeld", "kora", cid, plan.id, team="team-3",
+                         day=tue, minutes=None) is None
+    (tmp_path / "teams.toml").write_text(TEAMS[:TEAMS.index('\n[[team]]\nid = "team-3"')],
+                                         encoding="utf-8")
+    cli = ClockedCli(DAY)
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *_common(db))
+    said = ("Festlegung im Web (Team team-3, Di, 04.03.2098): Team „team-3“ gehört seit dem "
+            "Plan nicht mehr zu den Teams der Stadt. Bitte die Festlegung aufheben")
+    for without, todo in (((), ", ein anderes Team (team-1, team-2) oder einen anderen Tag "
+                                "festlegen."),
+                          (("--without-team", "team-3"),
+                           " oder ein anderes Team (team-1, team-2) festlegen.")):
+        copy = str(tmp_path / f"weg{len(without)}.sqlite")
+        shutil.copy(db, copy)
+        cli.ok("replan", plan.id, "--from", f"{DAY} 11:30", *without, "--out",
+               str(tmp_path / f"v{len(without)}"), "--time-limit", "1", *_common(copy))
+        with Store.open(copy) as store:
+            v2 = store.latest_plan("Bad Hersfeld")
+        assert not [r for r in v2.routes if r.team_id == "team-3" and r.day > DAY and r.stops]
+        pinned = {u.client_id: u for u in v2.unassigned}[cid]
+        assert (pinned.code, pinned.reason) == ("pin_team_changed", said + todo), pinned

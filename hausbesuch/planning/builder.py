@@ -725,7 +725,10 @@ class ShiftOverride:
     ``removed``: no shift, and ``why`` says why as a reason words it after "Team A"
     ("ist am … abwesend"); ``kept``: the visits the team-day keeps from the plan
     re-planned (before the moment, or with an outcome), which count against the team's
-    ``max_visits_per_day``."""
+    ``max_visits_per_day``. A removed team-day also says, for a visit pinned to it
+    (``planning.workflow._pin_check``, QA 33c L5: such pins read „hat kein Team eine
+    Schicht“), the reason's ``code`` and ``undo``: how the team gets the day back, in
+    words after „oder“ („die Abwesenheit löschen …“; empty: nothing brings it back)."""
 
     place: tuple[float, float] | None = None
     start_s: int | None = None
@@ -734,6 +737,8 @@ class ShiftOverride:
     removed: bool = False
     why: str | None = None
     kept: int = 0
+    code: str = "pin_team_absent"
+    undo: str = ""
 
 
 # --------------------------------------------------------------------------- the problem

@@ -384,26 +384,51 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
 
 
 def _pin_check(c: Candidate, team_ids: set[str],
-               absent: dict[tuple[str, int], Any] | None = None,
-               span: Span | None = None) -> UnassignedVisit | None:
+               out: Mapping[tuple[str, int], ShiftOverride] | None = None,
+               span: Span | None = None, teams: Sequence[Any] = (),
+               first: int = 0) -> UnassignedVisit | None:
     """A candidate pinned to a team that does not exist, or to a team-day on which the team
-    is absent (``absent``: keys (team, day index) of :func:`_absences`)."""
+    has no shift (``out``: the team-days removed, (team, day index) -> override: the
+    absences of :func:`_absences`, and in a re-plan also the teams taken out and those the
+    city's teams changed, :func:`_city_team_changes`), with the cause and what to do: take
+    the pin back, pin another team (those of ``teams`` that work that day are named) or
+    another day (when the team works on one from day ``first`` on: a re-plan's days over
+    are no choice), or bring the team back (the override's ``undo``). QA 33c L5: a pin to
+    a team taken out by „Team abmelden“ read „Im erlaubten Zeitraum … hat kein Team eine
+    Schicht“ when no other team worked either, and said nothing of what to do."""
+    what = c.pin_note or "Festlegung"
     if c.pin_team and c.pin_team not in team_ids:
+        where = "laut Liste " if c.pin_note.startswith("Festlegung laut Liste") else ""
         return UnassignedVisit(
             c.id, "pin_unknown_team",
-            f"Team „{c.pin_team}“ laut Liste gibt es nicht (Teams: {', '.join(sorted(team_ids))}).",
+            f"Team „{c.pin_team}“ {where}gibt es nicht (Teams: {', '.join(sorted(team_ids))}). "
+            "Bitte die Festlegung aufheben oder ein anderes Team festlegen.",
             c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
             tries_before=c.tries_before)
-    if (absent and span is not None and c.pin_team and c.pin_day is not None
-            and (c.pin_team, c.pin_day) in absent):
-        what = c.pin_note or "Festlegung"
-        return UnassignedVisit(
-            c.id, "pin_team_absent",
-            f"{what}: Team „{c.pin_team}“ ist am {format_day(span.date(c.pin_day))} abwesend "
-            "(anderes Team oder anderen Tag festlegen, oder die Abwesenheit löschen).",
-            c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
-            tries_before=c.tries_before)
-    return None
+    out = out or {}
+    ov = out.get((c.pin_team, c.pin_day)) if c.pin_team and c.pin_day is not None else None
+    if ov is None or not ov.removed or span is None:
+        return None
+
+    def works(team: Any, k: int) -> bool:
+        return (span.is_work(k) and span.date(k).weekday() in team.weekdays
+                and not out.get((team.id, k), ShiftOverride()).removed)
+
+    others = sorted(t.id for t in teams if t.id != c.pin_team and works(t, c.pin_day))
+    own = next((t for t in teams if t.id == c.pin_team), None)
+    later = own is not None and any(works(own, k) for k in range(max(first, 0), span.days)
+                                    if k != c.pin_day)
+    choices = [*([f"ein anderes Team ({', '.join(others)})"] if others else []),
+               *(["einen anderen Tag"] if later else [])]
+    todo = ("Bitte" if others else "An dem Tag arbeitet auch kein anderes Team: bitte") \
+        + " die Festlegung aufheben" + (
+            (", " if len(choices) > 1 else " oder ") + " oder ".join(choices) + " festlegen"
+            if choices else "")
+    return UnassignedVisit(
+        c.id, ov.code, f"{what}: Team „{c.pin_team}“ {ov.why}. {todo}"
+        + (f", oder {ov.undo}" if ov.undo else "") + ".",
+        c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
+        tries_before=c.tries_before)
 
 
 def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Span,
@@ -418,8 +443,9 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
         k = span.index(day)
         if team in ids and k is not None and span.is_work(k):
             out[(team, k)] = ShiftOverride(
-                removed=True, why=f"ist am {format_day(day)} "
-                "abwesend (eingetragen)")
+                removed=True, why=f"ist am {format_day(day)} abwesend (eingetragen)",
+                undo=f"die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“; hausbesuch "
+                f"absence remove {team} {day:%d.%m.%Y})")
     return out
 
 
@@ -474,7 +500,8 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
         if c is None:
             for k in days:
                 out[(t.id, k)] = ShiftOverride(
-                    removed=True, why="gehört seit dem Plan nicht mehr zu den Teams der Stadt")
+                    removed=True, why="gehört seit dem Plan nicht mehr zu den Teams der Stadt",
+                    code="pin_team_changed")
             (taken if days else left).append(
                 f"Team {t.id} gehört nicht mehr zu den Teams der Stadt"
                 + (f": ohne Tour ab {format_day(span.date(days[0]))}" if days else ""))
@@ -484,7 +511,7 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
         for k in gone:
             out[(t.id, k)] = ShiftOverride(
                 removed=True, why=f"arbeitet laut den Teams der Stadt nur noch "
-                f"{weekday_span(c.weekdays)} (seit dem Plan geändert)")
+                f"{weekday_span(c.weekdays)} (seit dem Plan geändert)", code="pin_team_changed")
         if gone:
             taken.append(f"Team {t.id} arbeitet nur noch {weekday_span(c.weekdays)} (im "
                          f"Plan {weekday_span(t.weekdays)}): ohne Tour am "
@@ -498,7 +525,8 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
             for k in rest:
                 out[(t.id, k)] = ShiftOverride(
                     removed=True, why=f"hat laut den Teams der Stadt jetzt die Schicht "
-                    f"{shift(c)}, ohne Überschneidung mit der des Plans ({shift(t)})")
+                    f"{shift(c)}, ohne Überschneidung mit der des Plans ({shift(t)})",
+                    code="pin_team_changed")
             taken.append(f"Team {t.id} hat jetzt die Schicht {shift(c)} (im Plan "
                          f"{shift(t)}, keine Überschneidung): ohne Tour am "
                          + ", ".join(format_day(span.date(k)) for k in rest))
@@ -1025,7 +1053,7 @@ def _plan_span(
     kept_cands = []
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
-        bad = _pin_check(cand, team_ids, absent, span)
+        bad = _pin_check(cand, team_ids, absent, span, team_list)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
               # the city's teams (not a --teams file's): a re-plan takes over what it can
@@ -1789,9 +1817,14 @@ def _replan(
                 continue  # (its own override, with its reason)
             gone = out_since.get((t.id, d), [])
             if k == day_index and gone and gone[0][2] is None:
+                # (as the version's notes say it: from the minute, or the whole day)
+                since = ("den ganzen Tag" if from_midnight(gone[0][0]) else
+                         f"ab {gone[0][0]:%H:%M} Uhr für den Rest des Tages")
                 overrides[(t.id, k)] = ShiftOverride(
-                    removed=True, why=f"fällt am {format_day(d)} "
-                    f"ab {gone[0][0]:%H:%M} Uhr aus (Neuplanung)")
+                    removed=True, why=f"ist am {format_day(d)} {since} abgemeldet "
+                    "(Neuplanung)", code="pin_team_out",
+                    undo=f"Team {t.id} beim Neu planen wieder einplanen (im Web „Team "
+                    f"wieder einplanen“, sonst hausbesuch replan … --with-team {t.id})")
                 continue
             midnight = datetime.combine(d, datetime.min.time())
             resume = moment
@@ -1959,8 +1992,8 @@ def _replan(
         if isinstance(cand, UnassignedVisit):
             unassigned.append(_revisit_reason(cand, tried[c.id], span)
                               if c.id in revisit_ids else cand)
-        elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, absent,
-                                span)) is not None:
+        elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, overrides,
+                                span, team_list, day_index)) is not None:
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
