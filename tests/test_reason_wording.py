@@ -50,3 +50,40 @@ def test_a_language_no_team_speaks_is_called_a_language():
     assert language_reason(("Arabisch",), [T(), T("Türkisch")]) == f"Kein Team spricht Arabisch {tail}"
     assert language_reason(("Arabisch", "Türkisch"), [T("Arabisch"), T("Türkisch")]) == (
         f"Kein Team spricht Arabisch und Türkisch zugleich {tail}")
+
+
+def test_a_pin_to_a_team_without_that_day_says_what_is_left_to_do():
+    """QA 33c L5: a pin to a team that does not exist, or to a team-day without a shift,
+    says what the coordinator can do, offering only what is possible: a web pin is not
+    called the list's; another team only when one works that day, another day only when
+    the team works on one."""
+    from hausbesuch.planning.builder import ShiftOverride
+    from hausbesuch.planning.workflow import _pin_check
+    from hausbesuch.teams import TeamConfig
+
+    span = Span(date(2027, 1, 11), 2, WorkCalendar("BY"))  # Mo, Di
+    teams = [TeamConfig("team-1"), TeamConfig("team-2")]
+    ids = {"team-1", "team-2"}
+
+    def pin(team: str, **kw) -> object:  # noqa: ANN003
+        return make_candidate(_CLIENT, _WHERE, span=span, profile=load_profile("lauf"),
+                              pin_team=team, pin_day=date(2027, 1, 11), **kw)
+
+    gone = _pin_check(pin("team-9", pin_source="web"), ids)
+    assert (gone.code, gone.reason) == (
+        "pin_unknown_team", "Team „team-9“ gibt es nicht (Teams: team-1, team-2). Bitte die "
+        "Festlegung aufheben oder ein anderes Team festlegen.")
+    assert "„team-9“ laut Liste gibt es nicht" in _pin_check(pin("team-9"), ids).reason
+    out = {("team-1", 0): ShiftOverride(removed=True, why="ist am Mo, 11.01.2027 abwesend "
+                                        "(eingetragen)", undo="die Abwesenheit löschen"),
+           ("team-1", 1): ShiftOverride(removed=True, why="ist am Di abwesend"),
+           ("team-2", 0): ShiftOverride(removed=True, why="ist am Mo abwesend")}
+    assert _pin_check(pin("team-1", pin_source="web"), ids, out, span, teams).reason == (
+        "Festlegung im Web (Team team-1, Mo, 11.01.2027): Team „team-1“ ist am Mo, "
+        "11.01.2027 abwesend (eingetragen). An dem Tag arbeitet auch kein anderes Team: "
+        "bitte die Festlegung aufheben, oder die Abwesenheit löschen.")
+    del out[("team-2", 0)]
+    assert _pin_check(pin("team-1"), ids, out, span, teams).reason.endswith(
+        "Bitte die Festlegung aufheben oder ein anderes Team (team-2) festlegen, oder die "
+        "Abwesenheit löschen.")
+    assert _pin_check(pin("team-2"), ids, out, span, teams) is None  # it works that day
