@@ -257,8 +257,10 @@ def _folded(clients: Iterable[str]) -> dict[str, str]:
 def team_day(plan: Plan, route: TeamDayRoute,
              at: datetime | None = None) -> tuple[datetime, datetime]:
     """The working day of a route's team: its shift on the route's day as the plan's
-    teams give it (not the route's departure and return: a route that ends at 9:50 does
-    not end the team's day). A plan that does not say: the route's departure and return.
+    teams give it, or the shorter one a re-plan took over of the city's teams for that day
+    (:func:`hausbesuch.teams.plan_shift`), not the route's departure and return: a route
+    that ends at 9:50 does not end the team's day. A plan that does not say: the route's
+    departure and return.
 
     With ``at`` (a visit's planned start): the part of that shift the team works around
     ``at``, cut by the spans a re-plan took the team out of that day
@@ -268,7 +270,7 @@ def team_day(plan: Plan, route: TeamDayRoute,
     span (a visit recorded there): the whole shift."""
     from hausbesuch.teams import out_spans, plan_shift
 
-    shift = plan_shift(plan.params, route.team_id)
+    shift = plan_shift(plan.params, route.team_id, route.day)
     if shift is None:
         return route.depart, route.return_
     day0 = datetime(route.day.year, route.day.month, route.day.day)

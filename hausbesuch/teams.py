@@ -748,9 +748,21 @@ def teams_for_profile(profile: Profile, path: str | Path | None = None) -> list[
     return at_profile_depot(profile, teams)
 
 
-def plan_shift(params: Mapping[str, Any] | None, team_id: str) -> tuple[int, int] | None:
+def plan_shift(params: Mapping[str, Any] | None, team_id: str,
+               day: date | None = None) -> tuple[int, int] | None:
     """(start, end) in minutes of the shift of ``team_id`` as a stored plan's ``params``
-    hold its teams (``planning.builder.team_to_dict``); None when the plan does not say."""
+    hold its teams (``planning.builder.team_to_dict``); None when the plan does not say.
+    With ``day``: the shift the version planned that day with, when a re-plan took over a
+    shorter one of the city's teams (``team_day_shifts``, closing 33: the letters kept
+    their windows to the plan's); the times a re-plan took the team out are
+    :func:`out_spans`'."""
+    if day is not None:
+        for row in (params or {}).get("team_day_shifts") or []:
+            if (isinstance(row, Mapping) and row.get("team") == team_id
+                    and row.get("tag") == day.isoformat()):
+                a, b = row.get("von"), row.get("bis")
+                if isinstance(a, int) and isinstance(b, int) and a < b:
+                    return a, b
     for t in (params or {}).get("teams") or []:
         if isinstance(t, Mapping) and t.get("id") == team_id:
             a, b = t.get("shift_start_min"), t.get("shift_end_min")

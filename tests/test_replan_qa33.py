@@ -32,7 +32,7 @@ import csv
 import random
 import shutil
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -445,3 +445,50 @@ def test_a_web_pin_to_a_team_the_city_no_longer_has(week, tmp_path, monkeypatch)
         assert not [r for r in v2.routes if r.team_id == "team-3" and r.day > DAY and r.stops]
         pinned = {u.client_id: u for u in v2.unassigned}[cid]
         assert (pinned.code, pinned.reason) == ("pin_team_changed", said + todo), pinned
+
+
+def test_letters_keep_to_a_shorter_shift_a_replan_took_over(week, tmp_path):
+    """Closing 33: a re-plan that takes over a shorter shift of the city's teams (team-3
+    until 12:00 from Tuesday) plans to it, but the letters kept the announced window
+    within the plan's shift (until 16:00): a visit at 11:30 was announced for
+    10:30–12:30, after the team's day ends. Now the window ends with the shift the
+    version planned with (10:00–12:00). A re-plan from Tuesday 09:00 keeps what the
+    version before took over for Tuesday (the moment's day keeps the plan's shifts, and
+    that plan is the version's): team-3 until 12:00, and team-2, which works Mondays only
+    now, no tour: cases pinned to them then are not planned (before, both got Tuesday
+    whole again)."""
+    from hausbesuch.letters import announcements
+    from hausbesuch.store import Store
+
+    db = _week_copy(week, tmp_path, "kurz.sqlite")
+    plan, addrs = week[1], week[2]
+    tue = DAY + timedelta(days=1)
+    (tmp_path / "teams.toml").write_text(
+        TEAMS.replace('id = "team-2"', 'id = "team-2"\ntage = "Mo"')
+        .replace('id = "team-3"', 'id = "team-3"\nschicht = "8:00-12:00"'),
+        encoding="utf-8")
+    cli = ClockedCli(DAY)
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *_common(db))
+    free = {f"W-{i:03d}": ("", f"{tue:%d.%m.%Y}", "") for i in range(20, 30)}
+    free["W-020"] = ("team-3", f"{tue:%d.%m.%Y}", "11:30")
+    free["W-021"] = ("team-2", f"{tue:%d.%m.%Y}", "")
+    free["W-022"] = ("team-3", f"{tue:%d.%m.%Y}", "14:00")
+    _write_list(tmp_path / "neu.csv", addrs, 30, free)
+    cli.ok("import", str(tmp_path / "neu.csv"), *_common(db))
+    plan_id = plan.id
+    for at in (f"{DAY} 11:30", f"{tue} 09:00"):
+        cli.ok("replan", plan_id, "--from", at, "--out", str(tmp_path / at[-5:-3]),
+               "--time-limit", "1", *_common(db))
+        with Store.open(db) as store:
+            new = store.latest_plan("Bad Hersfeld")
+        assert _stop(new, "W-020").start == datetime.combine(tue, time(11, 30))
+        (a,) = announcements(new, clients=["W-020"])
+        assert a.window == (datetime.combine(tue, time(10)), datetime.combine(tue, time(12)))
+        tuesday = [(r.team_id, s) for r in new.routes if r.day == tue for s in r.stops]
+        assert not [s for team, s in tuesday if team == "team-2"], tuesday
+        assert all(s.end <= datetime.combine(tue, time(12)) for team, s in tuesday
+                   if team == "team-3"), tuesday
+        left = {u.client_id: u.reason for u in new.unassigned}
+        assert "nur noch Mo (seit dem Plan geändert)" in left["W-021"], left
+        assert "W-022" in left, tuesday
+        plan_id = new.id

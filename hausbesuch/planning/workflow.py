@@ -487,8 +487,7 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
     def lunch(t: Any) -> tuple[Any, ...]:
         return (t.lunch_window, t.lunch_min) if t.has_lunch else ()
 
-    midnight = datetime.combine(moment.date(), time.min)
-    k0 = (moment.date() - span.start).days + (0 if moment == midnight else 1)
+    k0 = _first_whole_day(span, moment)
     city = {t.id: t for t in city_teams}
     out: dict[tuple[str, int], ShiftOverride] = {}
     taken: list[str] = []
@@ -569,6 +568,49 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
                  "das nicht mehr arbeitet, beim Neu planen abmelden (hausbesuch replan … "
                  "--without-team TEAM).")
     return out, [note]
+
+
+def _first_whole_day(span: Span, moment: datetime) -> int:
+    """The index of the first day a re-plan from ``moment`` has whole: the day after the
+    moment's, or the moment's own when it is midnight (may lie outside the span)."""
+    midnight = datetime.combine(moment.date(), time.min)
+    return (moment.date() - span.start).days + (0 if moment == midnight else 1)
+
+
+def _shift_rows(changed: Mapping[tuple[str, int], ShiftOverride],
+                span: Span) -> list[dict[str, Any]]:
+    """The team-days whose shift a re-plan took over of the city's teams
+    (:func:`_city_team_changes`), as a version's ``team_day_shifts`` store them: team, day,
+    the shift's start and end in minutes (None: no tour that day, ``grund`` says why)."""
+    rows = []
+    for (team, k), ov in sorted(changed.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if ov.removed:
+            rows.append({"team": team, "tag": span.date(k).isoformat(), "von": None,
+                         "bis": None, "grund": ov.why})
+        elif ov.start_s is not None and ov.end_s is not None:
+            rows.append({"team": team, "tag": span.date(k).isoformat(),
+                         "von": ov.start_s // 60, "bis": ov.end_s // 60})
+    return rows
+
+
+def _taken_shifts(rows: Any, span: Span) -> dict[tuple[str, int], ShiftOverride]:  # noqa: ANN401
+    """A version's ``team_day_shifts`` (:func:`_shift_rows`) as overrides of the days of
+    ``span``; rows that cannot be read are skipped."""
+    out: dict[tuple[str, int], ShiftOverride] = {}
+    for row in rows if isinstance(rows, list) else []:
+        try:
+            k = span.index(date.fromisoformat(row["tag"]))
+            team, a, b = str(row["team"]), row.get("von"), row.get("bis")
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue
+        if k is None:
+            continue
+        if a is None and b is None:
+            out[(team, k)] = ShiftOverride(removed=True, why=str(row.get("grund") or ""),
+                                           code="pin_team_changed")
+        elif isinstance(a, int) and isinstance(b, int) and a < b:
+            out[(team, k)] = ShiftOverride(start_s=a * 60, end_s=b * 60)
+    return out
 
 
 def _no_work_left(team: Any, span: Span, k: int, moment: datetime,
@@ -1853,6 +1895,14 @@ def _replan(
     changed, team_notes = ({}, []) if params.get("teams_of_city") is False else \
         _city_team_changes(team_list, _teams(profile, None, cw.index, store), span, moment,
                            take=params.get("teams_of_city"))  # (a --teams file's: kept)
+    # what the versions before took over stays on the days before this one's first whole
+    # day (the moment's own: „selbst gilt noch der Plan“, the version's plan), and every
+    # team-day's shift is stored with the version: the letters and the pin checks keep to
+    # it (:func:`hausbesuch.teams.plan_shift`; closing 33: they kept to the plan's)
+    first = _first_whole_day(span, moment)
+    earlier = _taken_shifts(params.get("team_day_shifts"), span)
+    changed.update({key: ov for key, ov in earlier.items() if key[1] < first})
+    params["team_day_shifts"] = _shift_rows(changed, span)
     for key, ov in changed.items():
         have = overrides.get(key)
         if key in absent or (have is not None and have.removed):
@@ -2409,7 +2459,7 @@ def earliest_visit_start(plan: Plan, team: str, day: date, moment: datetime,
         # schedule put as late as its first visit allowed (review 27: a team standing by
         # its start at 08:05 was told „frühestens gegen 09:55 Uhr“); departed without a
         # visit begun: its departure, the smaller bound
-        shift = plan_shift(getattr(plan, "params", None), team)
+        shift = plan_shift(getattr(plan, "params", None), team, day)
         ready = (moment if shift is None
                  else max(moment, datetime.combine(day, time.min) + timedelta(minutes=shift[0])))
         origin, free, where = route.start_lonlat, min(route.depart, ready), "vom Ausgangspunkt"
