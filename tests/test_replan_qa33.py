@@ -447,7 +447,7 @@ def test_a_web_pin_to_a_team_the_city_no_longer_has(week, tmp_path, monkeypatch)
         assert (pinned.code, pinned.reason) == ("pin_team_changed", said + todo), pinned
 
 
-def test_letters_keep_to_a_shorter_shift_a_replan_took_over(week, tmp_path):
+def test_letters_keep_to_a_shorter_shift_a_replan_took_over(week, tmp_path, monkeypatch):
     """Closing 33: a re-plan that takes over a shorter shift of the city's teams (team-3
     until 12:00 from Tuesday) plans to it, but the letters kept the announced window
     within the plan's shift (until 16:00): a visit at 11:30 was announced for
@@ -492,3 +492,22 @@ def test_letters_keep_to_a_shorter_shift_a_replan_took_over(week, tmp_path):
         assert "nur noch Mo (seit dem Plan geändert)" in left["W-021"], left
         assert "W-022" in left, tuesday
         plan_id = new.id
+    # the web's pin form of that version keeps to the shorter shift too (before, 14:00
+    # was taken as within team-3's 08:00–16:00)
+    from hausbesuch import clock
+    from hausbesuch.config import load_profile
+    from hausbesuch.web.pages_plans import _pin_input, _Refused
+
+    monkeypatch.setenv(clock.ENV, DAY.isoformat())
+    refused = pytest.raises(_Refused, match="außerhalb der Arbeitszeit von „team-3“ "
+                            r"\(08:00–12:00 Uhr\)")
+    with Store.open(db) as store, refused:
+        _pin_input(new, load_profile("bad-hersfeld"), "W-025", f"team-3|{tue}", "14:00", store)
+    # and an outcome's time is checked against it (with its hour of leeway): 13:30 is not
+    # in team-3's day that Tuesday (before: within 08:00–16:00)
+    (tmp_path / "erg.csv").write_text("Kundennummer;Datum;Uhrzeit;Ergebnis\n"
+                                      f"W-020;{tue:%d.%m.%Y};13:30;nicht angetroffen\n",
+                                      encoding="utf-8")
+    code, out = ClockedCli(tue + timedelta(days=1)).invoke(
+        "outcomes", str(tmp_path / "erg.csv"), *_common(db))
+    assert code == 2 and "außerhalb der Arbeitszeit von „team-3“ (08:00–12:00 Uhr" in out, out

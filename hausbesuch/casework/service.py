@@ -2595,7 +2595,8 @@ class Casework:
             params = json.loads(raw or "{}")
         except ValueError:
             return None
-        return plan_shift(params if isinstance(params, dict) else None, visit.team_id)
+        return plan_shift(params if isinstance(params, dict) else None, visit.team_id,
+                          visit.day)
 
     def _working_hours(self, weekday: int) -> tuple[int, int] | None:
         """(first start, last end) in minutes of the teams that work this weekday."""

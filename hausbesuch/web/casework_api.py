@@ -111,7 +111,7 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                    "in Luftlinie gerechnet)" if where else
                    f"ein Besuch lässt sich frühestens {MIN_PIN_LEAD_MIN} Minuten nach jetzt "
                    "festlegen")
-            shift = plan_shift(plan.params, team)
+            shift = plan_shift(plan.params, team, day)
             late = at.date() != day or (shift is not None
                                         and at.hour * 60 + at.minute >= shift[1])
             ask = ("Heute ist das in der Arbeitszeit nicht mehr zu schaffen: bitte die "

@@ -625,7 +625,7 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         except ValueError:
             raise _Refused("Uhrzeit ist ungültig (HH:MM).", "uhrzeit") from None
         minutes = t.hour * 60 + t.minute
-        shift = plan_shift(plan.params, team)
+        shift = plan_shift(plan.params, team, day)
         if shift is not None and not shift[0] <= minutes < shift[1]:
             raise _Refused(
                 f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
