@@ -105,7 +105,7 @@ def _page(browser, week: Week, width: int):  # noqa: ANN001, ANN202
 
 @pytest.mark.browser
 def test_short_values_stay_on_one_line_at_a_desk(week: Week) -> None:
-    """At 1280 px every ``td.kurz`` (day, team, time span, distance) of the team-days,
+    """At 1280 px every ``td.kurz`` (day, team, time span, distance, a link's plan id) of the team-days,
     the outcomes and the day links is on one line (a note in it, „(Ende des letzten
     Besuchs)“, may wrap)."""
     from tests.browser import shared_browser
@@ -123,6 +123,8 @@ def test_short_values_stay_on_one_line_at_a_desk(week: Week) -> None:
             short = page.evaluate(LINES_JS, f"{table} td.kurz")
             assert len(short) >= 2, (path, short)
             assert {s[0] for s in short} >= {week.route.team_id}, (path, short)
+            if path.endswith("/links"):  # the plan id broke at its hyphen
+                assert week.plan_id in {s[0] for s in short}, short
             broken[path] = [s for s in short if s[1] != 1 and "(" not in s[0]]
         assert rec.violations == []
     assert {p: b for p, b in broken.items() if b} == {}, "short values broken over lines"
