@@ -55,7 +55,7 @@ The PLZ (a ``plz`` or ``plz_ort`` cell) is read as five digits where that is una
 (``D-36251``, ``36 251``, ``36251.0`` of a number cell, ``4109`` that lost its zero); one
 that is no postcode (``362511``, ``3625x``) does not reject the row: it is left out of the
 address, which the geocoder finds by street and town, and one warning names each such row
-and column (:func:`_postcode_cells`, :func:`postcode_note`).
+and column (:func:`postcode_cells`, :func:`postcode_note`).
 
 The visit priority is :func:`priority_from_months` of the months since contact broke off.
 """
@@ -114,6 +114,7 @@ __all__ = [
     "parse_duration",
     "parse_skills",
     "parse_time_windows",
+    "postcode_cells",
     "postcode_note",
     "priority_from_months",
     "read_clients",
@@ -668,7 +669,7 @@ def read_clients(
         # the PLZ as the address is made of it: what is unambiguous as five digits
         # ("D-36251", "36 251", "36251.0"), what is no postcode ("362511", "3625x") left
         # out and named in a warning once the row is read in
-        row, odd_postcode = _postcode_cells(table, rownum, row, roles, unreadable)
+        row, odd_postcode = postcode_cells(table, rownum, row, roles, unreadable)
 
         def cell(fname: str, _row: dict[str, str] = row,
                  _unreadable: Mapping[str, object] = unreadable) -> str:
@@ -899,9 +900,9 @@ def read_clients(
     return result
 
 
-def _postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
-                    roles: Mapping[str, str], unreadable: Mapping[str, object]
-                    ) -> tuple[dict[str, str], list[tuple[str, str]]]:
+def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
+                   roles: Mapping[str, str], unreadable: Mapping[str, object]
+                   ) -> tuple[dict[str, str], list[tuple[str, str]]]:
     """Row ``rownum`` with its PLZ and „PLZ Ort“ cells as the address is made of them,
     and what stood for a postcode that is none, per column: (column, the text).
 
@@ -915,7 +916,8 @@ def _postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
     ``k. A.``) is empty. A cell that holds no value (``unreadable``) or that a spreadsheet
     stored as a date is left as it is: the row is rejected naming it
     (:func:`_unreadable_cells`, :meth:`hausbesuch.tabular.Table.address_problem`).
-    ``table``: the :class:`hausbesuch.tabular.Table` read."""
+    ``table``: the :class:`hausbesuch.tabular.Table` read. The client list and ``hausbesuch
+    geocode`` read the PLZ this one way."""
     from hausbesuch.tabular import split_postcode
 
     out = dict(row)
@@ -935,11 +937,13 @@ def _postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
     return out, odd
 
 
-def postcode_note(source: str, odd: Sequence[tuple[int, str, str]]) -> str:
+def postcode_note(source: str, odd: Sequence[tuple[int, str, str]], *,
+                  the_list: str = "der Kundenliste") -> str:
     """A German note naming the cells of a PLZ or „PLZ Ort“ column that hold no postcode
-    (see :func:`_postcode_cells`): ``odd`` holds (row, column, the cell's text or what
+    (see :func:`postcode_cells`): ``odd`` holds (row, column, the cell's text or what
     stood for the postcode in it). The rows are read in; their addresses are searched
-    without the postcode."""
+    without the postcode. ``the_list``: how the note names the list to correct (``hausbesuch
+    geocode`` reads any address list: „der Liste“)."""
     from hausbesuch.tabular import shown_header
 
     named = [f"Zeile {row}, Spalte „{shown_header(col)}“: „{shorten(text, 30)}“"
@@ -952,7 +956,7 @@ def postcode_note(source: str, odd: Sequence[tuple[int, str, str]]) -> str:
                "Adresse wird ohne PLZ gesucht" if one else
                "Das sind keine Postleitzahlen (fünf Ziffern). Die Zeilen sind eingelesen, "
                "ihre Adressen werden ohne PLZ gesucht")
-            + " (nach Straße und Ort); bitte die PLZ in der Kundenliste berichtigen.")
+            + f" (nach Straße und Ort); bitte die PLZ in {the_list} berichtigen.")
 
 
 def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
@@ -1061,7 +1065,7 @@ def _address_parts(cell: Callable[[str], str]) -> dict[str, str | None]:
     from hausbesuch.tabular import join_housenumber, split_postcode
 
     number = join_housenumber(cell("hausnummer"), cell("zusatz"))
-    # (the cells as _postcode_cells left them: a postcode of five digits, perhaps with
+    # (the cells as postcode_cells left them: a postcode of five digits, perhaps with
     # the town after it, or the town alone)
     postcode, in_plz, _ = split_postcode(cell("plz"))
     town = cell("ort") or in_plz  # a PLZ cell holding the town too: „36251 Bad Hersfeld“

@@ -197,3 +197,35 @@ def test_import_and_plan_take_the_row_without_the_postcode_and_say_so(tmp_path: 
         in report["K-3"]["grund"], report["K-3"]
     pages = "".join(p.read_text("utf-8") for p in (tmp_path / "plan" / "routen").glob("*.html"))
     assert "Breitenstraße 24, Bad Hersfeld" in pages and "362511" not in pages
+
+
+@pytest.mark.slow
+def test_geocode_reads_the_plz_as_the_client_list_does(tmp_path: Path,
+                                                       bad_hersfeld_pbf: Path) -> None:
+    """``hausbesuch geocode`` reads the PLZ cells as ``import`` and ``plan`` do (one way,
+    :func:`hausbesuch.clients.postcode_cells`): a postcode written otherwise is searched
+    as its five digits (before: „Hauptstraße 40, 36282.0“ was not found, „nicht in 36282
+    0“), one that is no postcode is left out of the address searched and named, row and
+    column, in a note (before: searched as typed, nothing said). The output keeps the
+    cells as the list has them."""
+    path = _csv(tmp_path / "adressen.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort", [
+        "K-1;Breitenstraße;24;362511;Bad Hersfeld",
+        "K-2;Hauptstraße;40;36282.0;",
+        "K-3;Hauptstraße;40;D-36282;",
+        "K-4;Hauptstraße;5;3625x;",
+    ])
+    out = tmp_path / "geokodiert.csv"
+    said = cli.ok("geocode", str(path), "--osm", str(bad_hersfeld_pbf), "--out", str(out))
+    assert (f"Hinweis: {path}: Zeile 2, Spalte „PLZ“: „362511“; Zeile 5, Spalte „PLZ“: "
+            "„3625x“. Das sind keine Postleitzahlen (fünf Ziffern). Die Zeilen sind "
+            "eingelesen, ihre Adressen werden ohne PLZ gesucht (nach Straße und Ort); bitte "
+            "die PLZ in der Liste berichtigen.") in said, said
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        rows = {r["Kundennummer"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert [rows[k]["PLZ"] for k in ("K-1", "K-2", "K-3", "K-4")] == [
+        "362511", "36282.0", "D-36282", "3625x"]  # as typed
+    got = {k: (r["geo_quality"], r["geo_match"]) for k, r in rows.items()}
+    assert got["K-1"] == ("exact", "Breitenstraße 24, 36251 Bad Hersfeld")
+    assert got["K-2"] == got["K-3"] == ("exact", "Hauptstraße 40, 36282 Hauneck (Unterhaun)")
+    assert got["K-4"][0] == "unresolved"
+    assert "bitte PLZ oder Ort angeben" in rows["K-4"]["geo_reason"], rows["K-4"]

@@ -34,8 +34,9 @@ NO_ADDRESS = "Keine Adresse in dieser Zeile."
 
 
 def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
-                       ) -> tuple[list[str], list[dict[str, str]]]:
-    """Geocode a :class:`hausbesuch.tabular.Table`; returns (columns, rows) for the output.
+                       ) -> tuple[list[str], list[dict[str, str]], list[str]]:
+    """Geocode a :class:`hausbesuch.tabular.Table`; returns (columns, rows) for the output
+    and German notes on the rows (a PLZ that is no postcode, :func:`postcode_note`).
 
     Raises :class:`UserError` when the table has no address column. Every input row gives
     exactly one output row, in order; a row with more fields than the header (its cells
@@ -45,8 +46,14 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     empty spreadsheet row, a CSV record of delimiters only: ``Table.empty_rows``) is a row
     too: unresolved, „Keine Adresse in dieser Zeile.“, in its place. Blank text lines and
     the empty rows after the last data row are not rows of the list.
+
+    The PLZ is read as the client list reads it (:func:`hausbesuch.clients.postcode_cells`):
+    ``D-36251``, ``36 251``, ``36251.0`` are searched as 36251; one that is no postcode
+    (``362511``, ``3625x``) is left out of the address searched (street and town find it)
+    and named, row and column, in the note returned. The output keeps the cells as typed.
     """
     from geodata.geocode import geocode_table
+    from hausbesuch.clients import postcode_cells, postcode_note
     from hausbesuch.tabular import address_columns, address_from_row
 
     roles = address_columns(table.columns, source=table.source)
@@ -54,8 +61,16 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     # turned into a date ("12-14" as 14.12.2026) is another address: neither is geocoded
     problems = [table.row_problem(n) or (table.address_problem(n, row, roles) or ("", ""))[1]
                 for n, row in zip(table.row_numbers, table.rows, strict=True)]
-    lines = ["" if problem else address_from_row(row, roles)
-             for row, problem in zip(table.rows, problems, strict=True)]
+    lines: list[str] = []
+    odd: list[tuple[int, str, str]] = []  # (row, column, text): a PLZ that is no postcode
+    for n, row, problem in zip(table.row_numbers, table.rows, problems, strict=True):
+        if problem:
+            lines.append("")
+            continue
+        read, odd_here = postcode_cells(table, n, row, roles, {})
+        odd += [(n, col, text) for col, text in odd_here]
+        lines.append(address_from_row(read, roles))
+    notes = [postcode_note(table.source, odd, the_list="der Liste")] if odd else []
     # the empty rows between data rows, in their places: rows without an address
     if empty := getattr(table, "empty_rows", None):
         blank = dict.fromkeys(table.columns, "")
@@ -99,7 +114,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
             district=district,
         )
         rows.append(out)
-    return columns, rows
+    return columns, rows, notes
 
 
 def check_writable(path: Path, option: str = "--out") -> None:
@@ -274,7 +289,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"Hinweis: keine Bezirke ({exc}); Spalte „district“ bleibt leer.",
                        err=True)
 
-        columns, rows = geocode_table_rows(table, index, districts)
+        columns, rows, notes = geocode_table_rows(table, index, districts)
+        for note in notes:  # a PLZ that is no postcode: searched without it
+            typer.echo(f"Hinweis: {note}", err=True)
         write_csv(out, columns, rows)
         counts = Counter(r["geo_quality"] for r in rows)
         # rows with no address at all (an empty row of the list) are not addresses that
