@@ -116,6 +116,7 @@ __all__ = [
     "parse_time_windows",
     "postcode_cells",
     "postcode_note",
+    "postcode_reason",
     "priority_from_months",
     "read_clients",
     "serial_note",
@@ -324,6 +325,10 @@ class ClientList:
     columns: dict[str, str] = field(default_factory=dict)
     #: German notes for the coordinator (which sheet was read, columns not evaluated, ...)
     warnings: list[str] = field(default_factory=list)
+    #: the PLZ cells of rows read in that hold no postcode, left out of the address:
+    #: (row, column, what stood for the postcode), as :func:`postcode_note` names them
+    #: once for all and :func:`postcode_reason` for one row
+    odd_postcodes: list[tuple[int, str, str]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.clients)
@@ -897,6 +902,7 @@ def read_clients(
                         for (fname, kind), read in serials.items()]
     if odd_postcodes:
         result.warnings.append(postcode_note(table.source, odd_postcodes))
+    result.odd_postcodes = odd_postcodes
     return result
 
 
@@ -957,6 +963,17 @@ def postcode_note(source: str, odd: Sequence[tuple[int, str, str]], *,
                "Das sind keine Postleitzahlen (fünf Ziffern). Die Zeilen sind eingelesen, "
                "ihre Adressen werden ohne PLZ gesucht")
             + f" (nach Straße und Ort); bitte die PLZ in {the_list} berichtigen.")
+
+
+def postcode_reason(column: str, text: str) -> str:
+    """Why the address of a row was searched without its PLZ, for that row (the import's
+    report): the cell of ``column`` held ``text``, which is no postcode (see
+    :func:`postcode_cells`; :func:`postcode_note` names every such row at once)."""
+    from hausbesuch.tabular import shown_header
+
+    return (f"„{shorten(text, 30)}“ in Spalte „{shown_header(column)}“ ist keine "
+            "Postleitzahl (fünf Ziffern): die Adresse wird ohne PLZ gesucht (nach Straße und "
+            "Ort); bitte die PLZ in der Kundenliste berichtigen")
 
 
 def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],

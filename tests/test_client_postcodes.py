@@ -229,3 +229,34 @@ def test_geocode_reads_the_plz_as_the_client_list_does(tmp_path: Path,
     assert got["K-2"] == got["K-3"] == ("exact", "Hauptstraße 40, 36282 Hauneck (Unterhaun)")
     assert got["K-4"][0] == "unresolved"
     assert "bitte PLZ oder Ort angeben" in rows["K-4"]["geo_reason"], rows["K-4"]
+
+
+@pytest.mark.slow
+def test_the_import_report_names_the_plz_left_out_in_its_row(tmp_path: Path,
+                                                            bad_hersfeld_pbf) -> None:
+    """``import --report``: the row whose PLZ was left out says so in its „grund“, with
+    the column and what was typed (before: only the printed note named it, the report's
+    row was empty); its status stays what the import did with the case."""
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort", [
+        "K-1;Breitenstraße;24;362511;Bad Hersfeld",
+        "K-2;Dudenstraße;5;D-36251;Bad Hersfeld",
+        ";Klausstraße;18;3625x;Bad Hersfeld",  # no Kundennummer: rejected, for that
+    ])
+    db = str(tmp_path / "fall.sqlite")
+    report = tmp_path / "bericht.csv"
+
+    def rows() -> dict[str, tuple[str, str]]:
+        with open(report, encoding="utf-8-sig", newline="") as fh:
+            return {r["zeile"]: (r["status"], r["grund"])
+                    for r in csv.DictReader(fh, delimiter=";")}
+
+    left_out = ("„362511“ in Spalte „PLZ“ ist keine Postleitzahl (fünf Ziffern): die "
+                "Adresse wird ohne PLZ gesucht (nach Straße und Ort); bitte die PLZ in der "
+                "Kundenliste berichtigen")
+    cli.ok("import", str(path), *city_db(db), "--report", str(report))
+    got = rows()
+    assert got["2"] == ("neu", left_out), got
+    assert got["3"] == ("neu", "")
+    assert got["4"][0] == "abgelehnt" and "Kundennummer fehlt" in got["4"][1], got
+    cli.ok("import", str(path), *city_db(db), "--report", str(report))
+    assert rows()["2"] == ("unverändert", left_out)

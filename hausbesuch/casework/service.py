@@ -328,6 +328,10 @@ class ImportResult:
     #: that will replace an announced visit (QA 33b F10); :attr:`warnings` holds each with
     #: its row and case id, the report (:meth:`report_rows`) in its row's „grund“
     pin_notes: dict[str, list[str]] = field(default_factory=dict)
+    #: the PLZ cells that hold no postcode, left out of the address (row, column, text:
+    #: :attr:`hausbesuch.clients.ClientList.odd_postcodes`): :attr:`warnings` names them
+    #: at once, the report (:meth:`report_rows`) each in its row's „grund“
+    odd_postcodes: list[tuple[int, str, str]] = field(default_factory=list)
 
     @property
     def unchanged_read(self) -> int:
@@ -376,23 +380,32 @@ class ImportResult:
 
     def report_rows(self) -> list[dict[str, str]]:
         """One row per input row: ``neu`` / ``aktualisiert`` / ``unverändert`` /
-        ``nicht_eingelesen`` (data erased, :attr:`erased_kept`) / ``abgelehnt``."""
+        ``nicht_eingelesen`` (data erased, :attr:`erased_kept`) / ``abgelehnt``, and in
+        ``grund`` why (a rejection) or what to check (a case not open, a fix no longer
+        valid, a list pin, a PLZ left out of the address)."""
+        from hausbesuch.clients import postcode_reason
+
         status = {cid: "neu" for cid in self.new}
         status.update({cid: "aktualisiert" for cid in self.updated})
         status.update({cid: "unverändert" for cid in self.unchanged})
         status.update({cid: "nicht_eingelesen" for cid in self.erased_kept})
+        postcodes: dict[int, list[str]] = {}  # row -> its PLZ left out, why
+        for row, col, text in self.odd_postcodes:
+            postcodes.setdefault(row, []).append(postcode_reason(col, text))
 
-        def why(cid: str) -> str:
+        def why(c: Client) -> str:
+            cid = c.id
             if cid in self.erased_kept:
                 return self.erased_reason(cid)
             return "; ".join(
                 ([self.not_open_reason(cid)] if cid in self.not_open else [])
                 + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
                    if cid in self.stale_fixes else [])
-                + [n.rstrip(".") for n in self.pin_notes.get(cid, [])])
+                + [n.rstrip(".") for n in self.pin_notes.get(cid, [])]
+                + postcodes.get(c.row, []))
 
         rows = [
-            {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c.id)}
+            {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c)}
             for c in self.clients if c.id in status
         ]
         rows += [
@@ -1494,7 +1507,8 @@ class Casework:
         clist = read_clients(path, today=today or self.today(), name=name,
                              **self.profile.casework.id_form())
         result = ImportResult(source=clist.source, total_rows=clist.total_rows,
-                              rejected=list(clist.rejected), warnings=list(clist.warnings))
+                              rejected=list(clist.rejected), warnings=list(clist.warnings),
+                              odd_postcodes=list(clist.odd_postcodes))
         valid: list[Client] = []
         for c in clist.clients:
             if c.lon is not None and c.lat is not None and not self.inside_extract(c.lon, c.lat):
