@@ -91,6 +91,8 @@ __all__ = [
     "client_header_name",
     "find_column",
     "normalize_header",
+    "place_as_read",
+    "postcode_as_read",
     "read_table",
     "shared_by_rows",
     "shared_columns",
@@ -388,6 +390,33 @@ def split_postcode(text: str) -> tuple[str, str, str]:
     if m is None:
         return "", s, ""
     return "", s[m.end():].strip(" ,;"), m[0].strip()
+
+
+def postcode_as_read(address: str) -> str:
+    """``address`` with the PLZ in its last part (after the last comma: the postcode and
+    town :func:`address_from_row` puts there) as :func:`split_postcode` reads it, so that
+    an address stored before the PLZ was read so compares equal to the one made of the
+    same cells now: ``Breitenstraße 24, 36251.0 Bad Hersfeld`` and ``…, D-36251 Bad
+    Hersfeld`` give ``Breitenstraße 24, 36251 Bad Hersfeld``; ``…, 362511 Bad Hersfeld``
+    (no postcode, left out since) gives ``Breitenstraße 24, Bad Hersfeld``. An address
+    without a comma, and a last part that starts with fewer than four digits that are no
+    postcode (``Am Markt, 2. OG``: an addition), are returned as they are."""
+    head, sep, tail = address.rpartition(",")
+    if not sep or (place := place_as_read(tail)) is None:
+        return address
+    return f"{head.rstrip()}, {place}" if place else head.rstrip()
+
+
+def place_as_read(text: str) -> str | None:
+    """A postcode and town (``36251.0 Bad Hersfeld``) as :func:`split_postcode` reads them:
+    the postcode's five digits and the town (``36251 Bad Hersfeld``), without what is no
+    postcode (``362511 Bad Hersfeld`` -> ``Bad Hersfeld``); None when the text starts with
+    fewer than four digits that are no postcode (``2. OG``: no postcode meant), see
+    :func:`postcode_as_read`."""
+    postcode, town, tried = split_postcode(text)
+    if tried and sum(ch.isdigit() for ch in tried) < 4:
+        return None
+    return " ".join(p for p in (postcode, town) if p)
 
 
 #: A line that addresses a person (never part of the address): "Herrn Jürgen Müller",

@@ -260,3 +260,123 @@ def test_the_import_report_names_the_plz_left_out_in_its_row(tmp_path: Path,
     assert got["4"][0] == "abgelehnt" and "Kundennummer fehlt" in got["4"][1], got
     cli.ok("import", str(path), *city_db(db), "--report", str(report))
     assert rows()["2"] == ("unverändert", left_out)
+
+
+# ------------------------------------------------------- a database stored before (upgrade)
+
+#: What an import before the PLZ was read stored for a row (address, postcode): the cell
+#: as typed.
+_STORED_BEFORE = {
+    "K-1": ("Breitenstraße 24, 36251.0 Bad Hersfeld", "36251.0"),
+    "K-2": ("Dudenstraße 5, D-36251 Bad Hersfeld", "D-36251"),
+    "K-3": ("Klausstraße 12, 362511 Bad Hersfeld", "362511"),
+    "K-4": ("Klausstraße 16, 36 251 Bad Hersfeld", "36 251"),
+    "K-6": ("Zauberwaldweg 5, 36251.0 Bad Hersfeld", "36251.0"),
+}
+
+
+def _as_stored_before(db: str) -> None:
+    """Put the database in the state an import, an address fix and a plan of a version
+    before the PLZ was read left it in: the address, the postcode, the fix's source address,
+    the plan's stop and client snapshot with the PLZ as typed (the same SQLite file, its
+    columns written as that version wrote them)."""
+    import sqlite3
+
+    con = sqlite3.connect(db)
+    with con:
+        for cid, (address, postcode) in _STORED_BEFORE.items():
+            con.execute("UPDATE clients SET address = ?, postcode = ? WHERE client_id = ?",
+                        (address, postcode, cid))
+            con.execute("UPDATE address_fixes SET source_address = ? WHERE client_id = ?",
+                        (address, cid))
+            con.execute("UPDATE plan_clients SET address = ?, postcode = ? WHERE client_id = ?",
+                        (address, postcode, cid))
+            if cid != "K-6":  # its stop goes to the point set by hand, as a fix's does
+                con.execute("UPDATE visits SET address = ? WHERE client_id = ?",
+                            (address, cid))
+    con.close()
+
+
+@pytest.mark.slow
+def test_a_list_read_again_after_the_upgrade_changes_nothing(tmp_path: Path,
+                                                             bad_hersfeld_pbf) -> None:
+    """Cases stored while the PLZ was kept as typed („36251.0“, „D-36251“, „36 251“,
+    „362511“), with address fixes and a plan ahead: the same list imported again is
+    „unverändert“ (before: „aktualisiert“, the fixes „gelten nicht mehr“, „Adresse geändert,
+    aber … noch an der alten Adresse eingeplant“); the cases and fixes are stored with the
+    PLZ as read now, and a fix keeps applying. A real change still counts, and a list put
+    back to the address a plan stored before visits needs no re-plan."""
+    from hausbesuch.store import AddressFixRow, ClientRow, Store
+
+    rows = ["K-1;Breitenstraße;24;36251.0;Bad Hersfeld;",
+            "K-2;Dudenstraße;5;D-36251;Bad Hersfeld;",
+            "K-3;Klausstraße;12;362511;Bad Hersfeld;",
+            "K-4;Klausstraße;16;36 251;Bad Hersfeld;",
+            "K-5;Hainstraße;1;36251;Bad Hersfeld;",
+            "K-6;Zauberwaldweg;5;36251.0;Bad Hersfeld;"]  # a street the extract lacks
+    header = "Kundennummer;Straße;Hausnummer;PLZ;Ort;Notiz"
+    path = _csv(tmp_path / "kunden.csv", header, rows)
+    db = str(tmp_path / "fall.sqlite")
+    report = tmp_path / "bericht.csv"
+    cli.ok("import", str(path), *city_db(db))
+    cli.ok("address", "K-1", "--set-point", "50.86795,9.71028", *city_db(db))
+    cli.ok("address", "K-2", "--set-address", "Dudenstraße 5, 36251 Bad Hersfeld",
+           *city_db(db))
+    cli.ok("address", "K-6", "--set-point", "50.8688,9.7088", *city_db(db))
+    cli.ok("plan", *city_db(db), "--start", "2026-12-07", "--days", "1",
+           "--out", str(tmp_path / "plan"), "--time-limit", "2", "--threads", "1")
+    _as_stored_before(db)
+
+    # the same list, but for a note on K-2 (its fix was made for the address as typed)
+    noted = [r.replace("Bad Hersfeld;", "Bad Hersfeld;Hund im Hof") if r.startswith("K-2")
+             else r for r in rows]
+    out = cli.ok("import", str(_csv(tmp_path / "kunden.csv", header, noted)), *city_db(db),
+                 "--report", str(report))
+    assert "0 neu, 1 aktualisiert, 5 unverändert, 0 abgelehnt" in out, out
+    assert "Adresse geändert" not in out and "gilt nicht mehr" not in out, out
+    with open(report, encoding="utf-8-sig", newline="") as fh:
+        assert {r["id"]: r["status"] for r in csv.DictReader(fh, delimiter=";")} == {
+            **dict.fromkeys([f"K-{n}" for n in range(1, 7)], "unverändert"),
+            "K-2": "aktualisiert"}
+    with Store.open(db) as store, store.session() as s:
+        stored = {r.client_id: (r.address, r.postcode) for r in s.query(ClientRow)}
+        fixes = {f.client_id: (f.source_address, f.stale) for f in s.query(AddressFixRow)}
+    assert stored["K-1"] == ("Breitenstraße 24, 36251 Bad Hersfeld", "36251")
+    assert stored["K-3"] == ("Klausstraße 12, Bad Hersfeld", None)
+    assert stored["K-4"] == ("Klausstraße 16, 36251 Bad Hersfeld", "36251")
+    assert fixes == {"K-1": ("Breitenstraße 24, 36251 Bad Hersfeld", False),
+                     "K-2": ("Dudenstraße 5, 36251 Bad Hersfeld", False),
+                     "K-6": ("Zauberwaldweg 5, 36251 Bad Hersfeld", False)}
+    # the fix of the street the extract lacks still applies: nothing to check
+    assert "Alle Adressen offener Fälle in Bad Hersfeld sind gefunden" in cli.ok(
+        "addresses", *city_db(db))
+
+    # a real change counts: the house number of K-4 (planned at 16), of K-6 (fixed)
+    moved = [r.replace(";16;", ";18;").replace(";5;36251.0", ";7;36251.0") for r in rows]
+    out = cli.ok("import", str(_csv(tmp_path / "kunden.csv", header, moved)), *city_db(db))
+    assert "3 aktualisiert, 3 unverändert" in out, out  # (K-2: its note taken out)
+    assert "K-4: Adresse geändert, aber am Mo, 07.12.2026" in out, out
+    assert "1 Adresskorrektur gilt nicht mehr" in out, out
+    # ... and put back to 16, where the plan (stored before, „36 251“) visits: no re-plan
+    out = cli.ok("import", str(_csv(tmp_path / "kunden.csv", header, rows)), *city_db(db))
+    assert "2 aktualisiert, 4 unverändert" in out, out
+    assert "Adresse geändert" not in out, out
+
+
+@pytest.mark.parametrize(("address", "as_read"), [
+    ("Breitenstraße 24, 36251.0 Bad Hersfeld", "Breitenstraße 24, 36251 Bad Hersfeld"),
+    ("Breitenstraße 24, D-36251 Bad Hersfeld", "Breitenstraße 24, 36251 Bad Hersfeld"),
+    ("Breitenstraße 24, 362511 Bad Hersfeld", "Breitenstraße 24, Bad Hersfeld"),
+    ("Hauptstraße 5, 3625x", "Hauptstraße 5"),
+    ("Breitenstraße 24, 36251 Bad Hersfeld OT Hohe Luft",
+     "Breitenstraße 24, 36251 Bad Hersfeld OT Hohe Luft"),
+    ("Am Markt, 2. OG", "Am Markt, 2. OG"),  # an addition last, no postcode meant
+    ("Am Markt 16 (Hinterhaus)", "Am Markt 16 (Hinterhaus)"),
+])
+def test_an_address_compared_with_its_plz_as_read(address: str, as_read: str) -> None:
+    """How the import compares a stored address with the list's (:func:`postcode_as_read`):
+    the PLZ of the last part as :func:`split_postcode` reads it; what starts with fewer
+    than four digits is no PLZ and stays, so „2. OG“ and „3. OG“ stay apart."""
+    from hausbesuch.tabular import postcode_as_read
+
+    assert postcode_as_read(address) == as_read

@@ -25,7 +25,7 @@ import logging
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -269,8 +269,11 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     that point within a few metres). A stop keeps its address without the words of the
     client's own name (:func:`hausbesuch.care_of.without_own_name`, as the plan found the
     address: its geocode), so the list's address is compared so too (review 25 #4); a
-    stop of a plan stored before kept them, and is compared with the address as given."""
+    stop of a plan stored before kept them, and is compared with the address as given.
+    The PLZ is compared as read (:func:`hausbesuch.tabular.postcode_as_read`): a stop of
+    a plan stored before ``36251.0`` was read as ``36251`` goes to the same address."""
     from hausbesuch.care_of import without_own_name
+    from hausbesuch.tabular import postcode_as_read
 
     stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
                                            VisitRow.visit_id == visit.visit_id).limit(1))
@@ -279,14 +282,40 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     g = s.scalar(select(GeocodeRow).where(GeocodeRow.plan_id == visit.plan_id,
                                           GeocodeRow.client_id == stop.client_id).limit(1))
 
-    def same(a: str) -> bool:
-        return " ".join(stop.address.split()).casefold() == " ".join(a.split()).casefold()
+    def same(a: str) -> bool:  # the PLZ as read now: a plan stored before kept it as typed
+        return (" ".join(postcode_as_read(stop.address).split()).casefold()
+                == " ".join(postcode_as_read(a).split()).casefold())
 
     if not same(c.address) and not same(without_own_name(
             c, geocode_from(g) if g is not None else None)):
         return False
     return c.lat is None or c.lon is None or (
         abs(stop.lat - c.lat) < 5e-5 and abs(stop.lon - c.lon) < 5e-5)
+
+
+def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # noqa: ANN401
+               ) -> set[str]:
+    """Of the ``changed`` columns of the stored case ``row`` (a list's ``values``), those
+    that differ only as the PLZ is read now (:func:`hausbesuch.tabular.split_postcode`): a
+    case stored while a PLZ was kept as typed (``36251.0``, ``D-36251``, ``36 251``; one
+    that is no postcode, ``362511``, is left out now) has the same address, postcode and
+    town as read now, although the text differs. No change of the list: not counted as
+    one, no fix made stale, no visit moved."""
+    from hausbesuch.tabular import place_as_read, postcode_as_read
+
+    out: set[str] = set()
+    if "address" in changed and postcode_as_read(row.address or "") == postcode_as_read(
+            values["address"] or ""):
+        out.add("address")
+    if {"postcode", "town"} & set(changed):
+        def place(postcode: str | None, town: str | None) -> str | None:
+            return place_as_read(" ".join(p for p in (postcode, town) if p))
+
+        then = place(row.postcode, row.town)
+        if then is not None and then == place(values.get("postcode", row.postcode),
+                                              values.get("town", row.town)):
+            out |= {"postcode", "town"} & set(changed)
+    return out
 
 
 @dataclass
@@ -1502,6 +1531,7 @@ class Casework:
         from hausbesuch.caseids import id_key, lookalike, stored_as
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
+        from hausbesuch.tabular import postcode_as_read
 
         self.check_extract()  # another area's extract: nothing read, nothing stored
         clist = read_clients(path, today=today or self.today(), name=name,
@@ -1531,6 +1561,7 @@ class Casework:
         history: list[dict[str, Any]] = []
         updates: list[dict[str, Any]] = []
         stale: list[dict[str, Any]] = []
+        fix_sources: list[dict[str, Any]] = []  # a fix's address as read now (_read_anew)
         audit: list[dict[str, Any]] = []
         erased_kept: list[str] = []
         with self.store.session() as s:
@@ -1639,9 +1670,26 @@ class Casework:
                     continue
                 keep_absent(values, row, absent, kept)  # a column the list lacks: kept
                 changed = [k for k, v in values.items() if getattr(row, k) != v]
-                if changed == ["input_row"]:  # only moved in the list: not a change of data
-                    updates.append({"input_row": c.row, "city": city, "client_id": key})
-                if changed in ([], ["input_row"]):
+                # a PLZ stored as typed before it was read as five digits ("36251.0",
+                # "D-36251"): the same address read anew, stored so, but no change
+                anew = _read_anew(row, values, changed)
+                real = [k for k in changed if k not in anew]
+                fix = fixes.get(key)
+                if fix is not None and not fix.stale and fix.source_address != c.address \
+                        and postcode_as_read(fix.source_address) == postcode_as_read(c.address):
+                    # the fix was made for this address, its PLZ as typed: it stays, made
+                    # for the address as read now (compared so everywhere)
+                    fix_sources.append({"city": city, "client_id": key,
+                                        "source_address": c.address})
+                if real in ([], ["input_row"]):
+                    if anew:  # stored as read now (audited), the case counts as unchanged
+                        updates.append({**{k: values[k] for k in changed}, "city": city,
+                                        "client_id": key, "updated_at": now})
+                        audit.append(audit_values(actor, "klient_geaendert", city=city,
+                                                  client_id=key,
+                                                  details={"felder": sorted(anew)}))
+                    elif changed == ["input_row"]:  # only moved in the list: no change
+                        updates.append({"input_row": c.row, "city": city, "client_id": key})
                     result.unchanged.append(c.id)
                     continue
                 updates.append({**{k: values[k] for k in changed}, "city": city,
@@ -1650,7 +1698,7 @@ class Casework:
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
                                           details={"felder": sorted(set(changed)
                                                                     - {"input_row"})}))
-                if key in ahead and {"address", "given_lon", "given_lat"} & set(changed):
+                if key in ahead and {"address", "given_lon", "given_lat"} & set(real):
                     moved_ahead.append((key, c))
                 if key in ahead and values.get("pin_source") == "liste" and {
                         "pin_team", "pin_day", "pin_time_min"} & set(changed) and (
@@ -1659,8 +1707,8 @@ class Casework:
                     # now, while the list can still be put back (QA 33b F10)
                     result.pin_notes.setdefault(c.id, []).append(note)
                     result.warnings.append(f"Zeile {c.row} ({key}): {note}")
-                fix = fixes.get(key)
-                if fix is not None and not fix.stale and fix.source_address != c.address:
+                if fix is not None and not fix.stale and postcode_as_read(
+                        fix.source_address) != postcode_as_read(c.address):
                     stale.append({"city": city, "client_id": key, "stale": True})
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
@@ -1724,6 +1772,8 @@ class Casework:
                     .values(last_listed_at=now))
             if stale:
                 s.execute(update(AddressFixRow), stale)
+            if fix_sources:
+                s.execute(update(AddressFixRow), fix_sources)
             self._keep_last_import(s, result, now, [*existing, *listed], clist.columns)
             self.store.audit_many(audit, session=s)
         return result
