@@ -21,7 +21,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -390,12 +390,10 @@ def _pin_check(c: Candidate, team_ids: set[str],
     """A candidate pinned to a team that does not exist, or to a team-day on which the team
     has no shift (``out``: the team-days removed, (team, day index) -> override: the
     absences of :func:`_absences`, and in a re-plan also the teams taken out and those the
-    city's teams changed, :func:`_city_team_changes`), with the cause and what to do: take
-    the pin back, pin another team (those of ``teams`` that work that day are named) or
-    another day (when the team works on one from day ``first`` on: a re-plan's days over
-    are no choice), or bring the team back (the override's ``undo``). QA 33c L5: a pin to
-    a team taken out by „Team abmelden“ read „Im erlaubten Zeitraum … hat kein Team eine
-    Schicht“ when no other team worked either, and said nothing of what to do."""
+    city's teams changed, :func:`_city_team_changes`), with the cause and what to do
+    (:func:`_pin_out_text`). QA 33c L5: a pin to a team taken out by „Team abmelden“ read
+    „Im erlaubten Zeitraum … hat kein Team eine Schicht“ when no other team worked either,
+    and said nothing of what to do."""
     what = c.pin_note or "Festlegung"
     if c.pin_team and c.pin_team not in team_ids:
         where = "laut Liste " if c.pin_note.startswith("Festlegung laut Liste") else ""
@@ -409,26 +407,74 @@ def _pin_check(c: Candidate, team_ids: set[str],
     ov = out.get((c.pin_team, c.pin_day)) if c.pin_team and c.pin_day is not None else None
     if ov is None or not ov.removed or span is None:
         return None
-
-    def works(team: Any, k: int) -> bool:
-        return (span.is_work(k) and span.date(k).weekday() in team.weekdays
-                and not out.get((team.id, k), ShiftOverride()).removed)
-
-    others = sorted(t.id for t in teams if t.id != c.pin_team and works(t, c.pin_day))
-    own = next((t for t in teams if t.id == c.pin_team), None)
-    later = own is not None and any(works(own, k) for k in range(max(first, 0), span.days)
-                                    if k != c.pin_day)
-    choices = [*([f"ein anderes Team ({', '.join(others)})"] if others else []),
-               *(["einen anderen Tag"] if later else [])]
-    todo = ("Bitte" if others else "An dem Tag arbeitet auch kein anderes Team: bitte") \
-        + " die Festlegung aufheben" + (
-            (", " if len(choices) > 1 else " oder ") + " oder ".join(choices) + " festlegen"
-            if choices else "")
     return UnassignedVisit(
-        c.id, ov.code, f"{what}: Team „{c.pin_team}“ {ov.why}. {todo}"
-        + (f", oder {ov.undo}" if ov.undo else "") + ".",
+        c.id, ov.code, f"{what}: "
+        + _pin_out_text(c.pin_team, c.pin_day, ov, out, span, teams, first),
         c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
         tries_before=c.tries_before)
+
+
+def _pin_out_text(team: str, k: int, ov: ShiftOverride,
+                  out: Mapping[tuple[str, int], ShiftOverride], span: Span,
+                  teams: Sequence[Any], first: int = 0, *, pinned: bool = True,
+                  web: bool = False) -> str:
+    """Why a visit cannot be pinned to ``team`` on day ``k`` of ``span``, whose shift
+    ``ov`` removes (one of ``out``, as :func:`_pin_check` takes them), and what to do:
+    take the pin back (``pinned``: a pin there is stored; else one is being made, and
+    another team-day is to be chosen), pin another team (those of ``teams`` that work
+    that day are named) or another day (when the team works on one from day ``first`` on:
+    a re-plan's days over are no choice), or bring the team back (the override's
+    ``undo``; ``web``: in the web's words, :func:`_undo_words`). The one wording of the
+    re-plan's reason and of the web's pin form and table of pins."""
+    def works(t: Any, j: int) -> bool:
+        return (span.is_work(j) and span.date(j).weekday() in t.weekdays
+                and not out.get((t.id, j), ShiftOverride()).removed)
+
+    others = sorted(t.id for t in teams if t.id != team and works(t, k))
+    own = next((t for t in teams if t.id == team), None)
+    later = own is not None and any(works(own, j) for j in range(max(first, 0), span.days)
+                                    if j != k)
+    choices = [*([f"ein anderes Team ({', '.join(others)})"] if others else []),
+               *(["einen anderen Tag"] if later else [])]
+    lead = "Bitte" if others else "An dem Tag arbeitet auch kein anderes Team: bitte"
+    if pinned:
+        todo = lead + " die Festlegung aufheben" + (
+            (", " if len(choices) > 1 else " oder ") + " oder ".join(choices) + " festlegen"
+            if choices else "")
+    else:
+        todo = f"{lead} {' oder '.join(choices) or 'ein anderes Team an einem anderen Tag'} " \
+            "wählen"
+    undo = _undo_words(ov, team, span.date(k)) if web else ov.undo
+    cause = f"Team „{team}“ {ov.why}" + ("" if pinned else
+                                        ": dort lässt sich kein Besuch festlegen")
+    return f"{cause}. {todo}" + (f", oder {undo}" if undo else "") + "."
+
+
+def _undo_words(ov: ShiftOverride, team: str, day: date) -> str:
+    """How the web brings ``team`` back on ``day`` (the override's ``undo`` without the
+    command line): delete the absence, or bring the team back at *Neu planen*."""
+    if not ov.undo:
+        return ""
+    if ov.code == "pin_team_absent":
+        return _absence_undo(team, day, web=True)
+    if ov.code == "pin_team_out":
+        return _out_undo(team, web=True)
+    return ov.undo
+
+
+def _absence_undo(team: str, day: date, *, web: bool = False) -> str:
+    """What brings back a team entered as absent on ``day``, in words after „oder“."""
+    return ("die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“"
+            + ("" if web else f"; hausbesuch absence remove {team} {day:%d.%m.%Y}") + ")")
+
+
+def _out_undo(team: str, *, web: bool = False) -> str:
+    """What brings back a team a re-plan took out for the rest of a day, in words after
+    „oder“."""
+    if web:
+        return f"Team {team} mit „Neu planen“ → „Team wieder einplanen“ zurückholen"
+    return (f"Team {team} beim Neu planen wieder einplanen (im Web „Team wieder einplanen“, "
+            f"sonst hausbesuch replan … --with-team {team})")
 
 
 def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Span,
@@ -444,8 +490,7 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
         if team in ids and k is not None and span.is_work(k):
             out[(team, k)] = ShiftOverride(
                 removed=True, why=f"ist am {format_day(day)} abwesend (eingetragen)",
-                undo=f"die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“; hausbesuch "
-                f"absence remove {team} {day:%d.%m.%Y})")
+                undo=_absence_undo(team, day))
     return out
 
 
@@ -568,6 +613,38 @@ def _city_team_changes(plan_teams: Sequence[Any], city_teams: Sequence[Any], spa
                  "das nicht mehr arbeitet, beim Neu planen abmelden (hausbesuch replan … "
                  "--without-team TEAM).")
     return out, [note]
+
+
+def _changed_shifts(params: Mapping[str, Any], plan_teams: Sequence[Any],
+                    city_teams: Callable[[], Sequence[Any]], span: Span, moment: datetime
+                    ) -> tuple[dict[tuple[str, int], ShiftOverride], list[str]]:
+    """The shifts a re-plan from ``moment`` of the version with ``params`` takes over of
+    the city's teams (``city_teams``: read only when the plan used them), and its note
+    (:func:`_city_team_changes`; none for a plan of a ``--teams`` file, whose teams a
+    re-plan keeps without a word); what the versions before took over stays on the days
+    before this one's first whole day (the moment's own: „selbst gilt noch der Plan“,
+    the version's plan)."""
+    changed, notes = ({}, []) if params.get("teams_of_city") is False else \
+        _city_team_changes(plan_teams, city_teams(), span, moment,
+                           take=params.get("teams_of_city"))
+    first = _first_whole_day(span, moment)
+    earlier = _taken_shifts(params.get("team_day_shifts"), span)
+    changed.update({key: ov for key, ov in earlier.items() if key[1] < first})
+    return changed, notes
+
+
+def _taken_out(team: str, day: date, gone: Sequence[tuple[datetime, int, datetime | None]]
+               ) -> ShiftOverride | None:
+    """No shift for ``team`` on ``day``, the day a re-plan plans from, when re-plans took
+    it out then for the rest of the day (``gone``: its absences that day in force,
+    :func:`_in_force`, first first); its reason as the version's notes say it: from the
+    minute, or the whole day."""
+    if not gone or gone[0][2] is not None:
+        return None
+    since = ("den ganzen Tag" if from_midnight(gone[0][0]) else
+             f"ab {gone[0][0]:%H:%M} Uhr für den Rest des Tages")
+    return ShiftOverride(removed=True, why=f"ist am {format_day(day)} {since} abgemeldet "
+                         "(Neuplanung)", code="pin_team_out", undo=_out_undo(team))
 
 
 def _first_whole_day(span: Span, moment: datetime) -> int:
@@ -1858,15 +1935,8 @@ def _replan(
             if (t.id, k) in absent:
                 continue  # (its own override, with its reason)
             gone = out_since.get((t.id, d), [])
-            if k == day_index and gone and gone[0][2] is None:
-                # (as the version's notes say it: from the minute, or the whole day)
-                since = ("den ganzen Tag" if from_midnight(gone[0][0]) else
-                         f"ab {gone[0][0]:%H:%M} Uhr für den Rest des Tages")
-                overrides[(t.id, k)] = ShiftOverride(
-                    removed=True, why=f"ist am {format_day(d)} {since} abgemeldet "
-                    "(Neuplanung)", code="pin_team_out",
-                    undo=f"Team {t.id} beim Neu planen wieder einplanen (im Web „Team "
-                    f"wieder einplanen“, sonst hausbesuch replan … --with-team {t.id})")
+            if k == day_index and (out := _taken_out(t.id, d, gone)) is not None:
+                overrides[(t.id, k)] = out
                 continue
             midnight = datetime.combine(d, datetime.min.time())
             resume = moment
@@ -1892,16 +1962,10 @@ def _replan(
     # the city's teams changed since the plan (QA 33a F2: kept without a word): from the
     # first day the re-plan has whole, a day a team no longer works has no tour and a
     # shorter shift is kept to; what a re-plan cannot take over is said
-    changed, team_notes = ({}, []) if params.get("teams_of_city") is False else \
-        _city_team_changes(team_list, _teams(profile, None, cw.index, store), span, moment,
-                           take=params.get("teams_of_city"))  # (a --teams file's: kept)
-    # what the versions before took over stays on the days before this one's first whole
-    # day (the moment's own: „selbst gilt noch der Plan“, the version's plan), and every
-    # team-day's shift is stored with the version: the letters and the pin checks keep to
-    # it (:func:`hausbesuch.teams.plan_shift`; closing 33: they kept to the plan's)
-    first = _first_whole_day(span, moment)
-    earlier = _taken_shifts(params.get("team_day_shifts"), span)
-    changed.update({key: ov for key, ov in earlier.items() if key[1] < first})
+    changed, team_notes = _changed_shifts(
+        params, team_list, lambda: _teams(profile, None, cw.index, store), span, moment)
+    # every team-day's shift is stored with the version: the letters and the pin checks
+    # keep to it (:func:`hausbesuch.teams.plan_shift`; closing 33: they kept to the plan's)
     params["team_day_shifts"] = _shift_rows(changed, span)
     for key, ov in changed.items():
         have = overrides.get(key)
@@ -2409,6 +2473,71 @@ def team_out_at(store: Store, plan: Plan, team: str, day: date, minute: int | No
     at_pin = midnight + timedelta(minutes=minute)
     return next(((at, back) for at, _, back in spells
                  if at <= at_pin and (back is None or back > at_pin)), None)
+
+
+@dataclass(frozen=True)
+class TeamDaysOut:
+    """The team-days of a stored plan on which its next re-plan gives the team no shift
+    (:func:`team_days_out`): the plan's ``span`` and ``teams``, the removed team-days
+    ``out`` ((team, day index) -> override, as :func:`_pin_check` takes them) and the
+    index of the re-plan's day (``first``)."""
+
+    span: Span
+    teams: tuple[Any, ...]
+    out: Mapping[tuple[str, int], ShiftOverride]
+    first: int
+
+    def reason(self, team: str, day: date, *, pinned: bool,
+               web: bool = True) -> tuple[str, str] | None:
+        """(code, German text) of why a visit pinned to ``team`` (spelled in any case) on
+        ``day`` is not planned by that re-plan, and what to do (:func:`_pin_out_text`:
+        the re-plan's reason without its „Festlegung …:“; ``pinned``: a pin stored, else
+        one being made; ``web``: without the command line); None when the team works
+        then, or the day lies before the re-plan's or outside the plan."""
+        same = [t.id for t in self.teams if t.id.casefold() == team.casefold()]
+        team = team if team in same or len(same) != 1 else same[0]
+        k = self.span.index(day)
+        ov = self.out.get((team, k)) if k is not None and k >= self.first else None
+        if ov is None or not ov.removed:
+            return None
+        return ov.code, _pin_out_text(team, k, ov, self.out, self.span, self.teams,
+                                      self.first, pinned=pinned, web=web)
+
+
+def team_days_out(store: Store, profile: Profile, plan: Plan,
+                  moment: datetime) -> TeamDaysOut:
+    """The team-days of ``plan`` (the newest version of its family) on which a re-plan
+    from ``moment`` gives the team no shift, read as :func:`replan` reads them: a day the
+    team is entered as absent (:func:`_absences`, from the moment's day on), the moment's
+    day when re-plans took the team out for the rest of it (:func:`_taken_out`;
+    :func:`team_out_at` says from when to when), and a day the city's teams no longer
+    have the team or it no longer works then, or with no hour of the plan's shift
+    (:func:`_changed_shifts`: from the first day the re-plan has whole, and as the
+    versions before took them over). A visit pinned there is not planned
+    (:func:`_pin_check`, QA 33c L5): the web's pin form refuses such a team-day and its
+    table of pins says so."""
+    from hausbesuch.team_store import base_teams
+
+    span = Span(plan.start, plan.days, profile.casework.calendar())
+    params = dict(plan.params or {})
+    team_list = [team_from_dict(d) for d in params.get("teams") or []]
+    k0 = (moment.date() - plan.start).days
+    if not team_list:
+        return TeamDaysOut(span, (), {}, max(k0, 0))
+    ids = {t.id for t in team_list}
+    end = plan.start + timedelta(days=plan.days)
+    out_since = _in_force({k: w for k, w in _removed_earlier(store, plan).items()
+                           if k[0] in ids}, moment, end)
+    # (the depot of the city's teams does not decide whether a team works a day)
+    changed, _ = _changed_shifts(params, team_list, lambda: base_teams(store, profile),
+                                 span, moment)
+    out = {key: ov for key, ov in changed.items() if ov.removed}
+    if 0 <= k0 < span.days:  # (taken out before a day changed: as the re-plan)
+        day = span.date(k0)
+        out.update({(t.id, k0): ov for t in team_list
+                    if (ov := _taken_out(t.id, day, out_since.get((t.id, day), [])))})
+    out.update(_absences(store, profile, team_list, span, since=moment.date()))
+    return TeamDaysOut(span, tuple(team_list), out, max(k0, 0))
 
 
 #: The least time between now and a pinned visit today (minutes): the coordinator still
