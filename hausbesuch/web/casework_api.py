@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -26,6 +26,9 @@ from hausbesuch.casework.stops import outcomes_of_stops as outcomes_of_stops
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.store import OutcomeRow, Store
+
+if TYPE_CHECKING:
+    from hausbesuch.planning.workflow import TeamDaysOut
 
 
 def audit(store: Store, actor: str, action: str, **kwargs: Any) -> None:
@@ -73,7 +76,9 @@ def past_pin_day(day: date) -> str | None:
 
 
 def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
-                minutes: int | None, client_id: str | None = None) -> tuple[str, str] | None:
+                minutes: int | None, client_id: str | None = None, *,
+                profile: Profile | None = None, days_out: TeamDaysOut | None = None
+                ) -> tuple[str, str] | None:
     """Why the next re-plan of ``plan`` (its newest version) could not take up a pin of a
     visit to ``team`` on ``day`` (``minutes`` after midnight, or None): (German message
     that says what to do, the pin form's field in error), or None when it could. The one
@@ -82,10 +87,16 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     (:func:`hausbesuch.web.planjobs.replan_moment`), a team taken out then (*Team
     abmelden*: :func:`hausbesuch.planning.workflow.team_out_at`). QA 26 F1: such pins were
     accepted with „„Neu planen“ übernimmt es“, and the next re-plan dropped the visit
-    from the week. A time of today the team cannot reach by then is refused too: at least
+    from the week. A team-day the re-plan gives no shift for another cause is refused
+    with it and what to do, in the words of the re-plan's reason (:func:`pin_days_out`:
+    the team entered as absent, no longer among the city's teams or no longer working
+    that day; closing 33: accepted, then „Nicht eingeplant“). A time of today the team
+    cannot reach by then is refused too: at least
     :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead and the way from
     where the team is (:func:`~hausbesuch.planning.workflow.earliest_visit_start`, to the
-    place the plan has for ``client_id``; closing 26: a pin at "now" was accepted)."""
+    place the plan has for ``client_id``; closing 26: a pin at "now" was accepted).
+    ``days_out``: :func:`pin_days_out` of ``plan`` when the caller has it (a form of many
+    team-days), else read for the city's ``profile`` (None: the plan's own)."""
     from hausbesuch.fields import format_clock
     from hausbesuch.maps import fmt_date
     from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start, team_out_at
@@ -102,6 +113,12 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                 "spätere Uhrzeit eintragen, die Uhrzeit leer lassen oder einen späteren "
                 "Tag wählen.", "uhrzeit")
     out = team_out_at(store, plan, team, day, minutes, moment)
+    if out is None:  # (taken out for the rest of the day: said below, from when to when)
+        if days_out is None:
+            days_out = pin_days_out(store, plan, profile, moment)
+        gone = days_out.reason(team, day, pinned=False) if days_out is not None else None
+        if gone is not None:
+            return gone[1], "ziel"
     if out is None and minutes is not None and (reach := earliest_visit_start(
             plan, team, day, moment, _place_in(plan, client_id))) is not None:
         earliest, where = reach
@@ -137,6 +154,26 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
             f"{back:%H:%M} Uhr, ein anderes Team oder einen anderen Tag wählen.", "uhrzeit")
 
 
+def pin_days_out(store: Store, plan: Any, profile: Profile | None = None,  # noqa: ANN401
+                 moment: datetime | None = None) -> TeamDaysOut | None:
+    """The team-days of ``plan`` (the newest version of its family) that a re-plan from
+    ``moment`` (default: the web's, :func:`hausbesuch.web.planjobs.replan_moment`) gives
+    no shift (:func:`hausbesuch.planning.workflow.team_days_out`; its ``reason`` says why
+    a pin there is not planned, and what to do), for the city's ``profile`` (None: the
+    one the plan was made with; None when the plan does not name it)."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning.workflow import team_days_out
+    from hausbesuch.web.planjobs import replan_moment
+
+    if profile is None:
+        ref = (plan.params or {}).get("profile")
+        if not isinstance(ref, str) or not ref:
+            return None
+        profile = load_profile(ref)
+    return team_days_out(store, profile, plan,
+                         moment if moment is not None else replan_moment(plan.start))
+
+
 def _place_in(plan: Any, client_id: str | None) -> tuple[float, float] | None:  # noqa: ANN401
     """Where ``plan`` has the case's address (lon, lat): a stop's place or an unassigned
     visit's; None when it has none."""
@@ -158,7 +195,8 @@ def _up_to_5_min(at: datetime) -> datetime:
 
 
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
-              team: str, day: date, minutes: int | None, plan: Any = None) -> str | None:  # noqa: ANN401
+              team: str, day: date, minutes: int | None, plan: Any = None,  # noqa: ANN401
+              profile: Profile | None = None) -> str | None:
     """Pin the case's next visit to a team-day (optionally a start minute) for the next
     re-plan; audited (``visit_pinned``). Returns the case's status when it is no longer
     ``offen`` (nothing written: a re-plan could not take the pin up), else None.
@@ -167,12 +205,13 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     closing it at the same moment comes either before (the pin is refused) or after.
     Raises :class:`LookupError` for an unknown case and :class:`UserError` for a pin the
     next re-plan could not take up (:func:`pin_refusal`: a day over, a time of today
-    already over, a team taken out then; nothing written). ``plan``: the plan of
-    ``plan_id`` when the caller has it loaded."""
+    already over, a team taken out then or without a shift that day; nothing written).
+    ``plan``: the plan of ``plan_id`` when the caller has it loaded; ``profile``: the
+    city's (None: the one the plan was made with)."""
     from hausbesuch.store import ClientRow, lock_clients
 
     if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
-                           team, day, minutes, client_id)) is not None:
+                           team, day, minutes, client_id, profile=profile)) is not None:
         raise UserError(why[0])
     with store.session() as s:
         lock_clients(s, city, [client_id])

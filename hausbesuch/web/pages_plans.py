@@ -558,6 +558,11 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     newest = newest_version(web.store, plan_id)
+    pins = _pins(web.store, plan.city, ids)
+    # the team-days the next re-plan (of the newest version) gives no shift: not offered
+    # for a pin, and a pin there says why and what to do (closing 33)
+    days_out = casework_api.pin_days_out(
+        web.store, plan if newest == plan.id else plan_overview(web.store, newest), profile)
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
@@ -569,11 +574,14 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
-        attribution=profile.map.attribution, pins=_pins(web.store, plan.city, ids),
+        attribution=profile.map.attribution, pins=pins,
+        pins_out=_pins_out(pins, days_out),
         # pins only on today and later days (QA 22 F3): a day over is no target
-        # ... nor a team-day its team was taken out of (QA 26 F1)
+        # ... nor a team-day its team was taken out of (QA 26 F1), entered as absent or
+        # that the city's teams no longer work (closing 33)
         team_days=[(t, d) for t, d in _pin_targets(plan, profile) if d >= clock.today()
-                   and casework_api.pin_refusal(web.store, plan, t, d, None) is None],
+                   and casework_api.pin_refusal(web.store, plan, t, d, None,
+                                                days_out=days_out) is None],
         today=clock.today(), clock=format_clock,
         moved=own_id(request.query_params.get("verschoben"), ids),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
@@ -583,6 +591,19 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         rejected=[care_of.rejected(r) for r in rejected[:cap]],
         rejected_more=max(0, len(rejected) - cap),
     )
+
+
+def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
+              days_out) -> dict[str, str]:  # noqa: ANN001
+    """``{case id: note}`` of the ``pins`` (:func:`_pins`) to a team-day the next re-plan
+    gives no shift (``days_out``, :func:`casework_api.pin_days_out`): why the visit is
+    not planned and what to do, in the words of the re-plan's reason (the team taken out,
+    entered as absent, no longer among or working that day in the city's teams)."""
+    if days_out is None:
+        return {}
+    return {cid: why[1] for cid, (team, day, _, _) in pins.items()
+            if team and day is not None
+            and (why := days_out.reason(team, day, pinned=True)) is not None}
 
 
 def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: ANN001
@@ -637,8 +658,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
                 "Uhrzeit eintragen.", "uhrzeit")
     # a time of today already over, a team taken out then (QA 26 F1): the one check of
     # every pin (casework_api.pin_visit runs it again)
-    if (why := casework_api.pin_refusal(store, plan, team, day, minutes,
-                                        kundennummer)) is not None:
+    if (why := casework_api.pin_refusal(store, plan, team, day, minutes, kundennummer,
+                                        profile=profile)) is not None:
         raise _Refused(*why)
     return kundennummer, team, day, minutes
 
@@ -670,7 +691,7 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
                                         plan_id, team=team, day=day, minutes=minutes,
-                                        plan=plan)
+                                        plan=plan, profile=web.profile(plan.city))
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
     except UserError as exc:  # the day passed since the form was checked (midnight)
