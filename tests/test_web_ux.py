@@ -583,10 +583,11 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
     screen, in a box that showed no sign of scrolling sideways. Now each row is a block
     with the column names as labels: every control lies within the screen's width, the
     page is not wider than the screen. At 1280 px they are tables as before (head shown,
-    a row's cells side by side)."""
+    a row's cells side by side). A pin's note (its team entered as absent that day,
+    closing 33: the column „Hinweis“) fits too."""
     from sqlalchemy import update
 
-    from hausbesuch import clock
+    from hausbesuch import absences, clock
     from hausbesuch.store import CaseVisitRow, ClientRow, OutcomeRow
     from hausbesuch.web import casework_api
     from hausbesuch.web.links import create_link, revoke
@@ -604,6 +605,13 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
     monkeypatch.setenv(clock.ENV, (route.day - timedelta(days=1)).isoformat())
     assert casework_api.pin_visit(site.store, CITY, "kora", pinned, plan.id,
                                   team=route.team_id, day=route.day, minutes=9 * 60) is None
+    # a pin to the other team, which is then entered as absent that day: noted
+    other = next(t["id"] for t in plan.params["teams"] if t["id"] != route.team_id)
+    noted = next(s.client_id for r in plan.routes for s in r.stops
+                 if s.client_id not in (stop.client_id, pinned) and not s.called_off)
+    assert casework_api.pin_visit(site.store, CITY, "kora", noted, plan.id, team=other,
+                                  day=route.day, minutes=None) is None
+    assert absences.add(site.store, CITY, other, route.day, teams=[other], actor="test") == 1
     monkeypatch.setenv(clock.ENV, route.day.isoformat())
     _, link = create_link(site.store, plan.id, route.team_id, route.day, actor="test")
     casework_api.record_outcome(
@@ -638,6 +646,12 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
                         off.setdefault(name, []).append((c.inner_text(), box))
                 width = page.evaluate("() => document.documentElement.scrollWidth")
                 assert page.evaluate(PAGE_FITS), f"{name}: page is {width} px wide"
+                if name == "festlegungen":  # the note, whole on the screen
+                    note = page.locator(f"{table} td[data-label=Hinweis]:not(:empty)")
+                    assert note.count() == 1 and note.inner_text().startswith(
+                        f"Team „{other}“ ist am "), note.all_inner_texts()
+                    box = note.bounding_box()
+                    assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
                 # the column's name before a value, for the eye
                 labels[name] = page.locator(f"{table} tbody td[data-label]").evaluate_all(
                     "es => es.slice(0, 1).map(e => getComputedStyle(e, '::before')"
@@ -659,6 +673,8 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
             assert rec.violations == []
     finally:
         casework_api.unpin_visit(site.store, CITY, "test", pinned, plan.id)
+        casework_api.unpin_visit(site.store, CITY, "test", noted, plan.id)
+        absences.remove(site.store, CITY, other, route.day, actor="test")
         revoke(site.store, link.prefix, actor="test", city=CITY)
         with site.store.session() as s:  # the shared week as it was for the other tests
             s.execute(OutcomeRow.__table__.delete().where(
