@@ -337,6 +337,16 @@ _LETTERS = "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"
     ("Zuerst eine Kundenliste einlesen (hausbesuch import).",
      "Zuerst eine Kundenliste einlesen (unter „Kundenliste“)."),
     ("Plan prüfen (hausbesuch status K-1).", "Plan prüfen."),  # any other: left out
+    # the pin reasons of a re-plan (pins 34): the web's own words stay, the command goes
+    ("Team „team-1“ ist am Mo, 07.12.2026 abwesend (eingetragen). Bitte die Festlegung "
+     "aufheben, oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“; hausbesuch "
+     "absence remove team-1 07.12.2026).",
+     "Team „team-1“ ist am Mo, 07.12.2026 abwesend (eingetragen). Bitte die Festlegung "
+     "aufheben, oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“)."),
+    ("… oder Team team-1 beim Neu planen wieder einplanen (im Web „Team wieder einplanen“, "
+     "sonst hausbesuch replan … --with-team team-1).",
+     "… oder Team team-1 beim Neu planen wieder einplanen (im Web „Team wieder "
+     "einplanen“)."),
 ])
 def test_stored_command_hints_are_said_in_the_webs_words(stored: str, web: str) -> None:
     """Every stored note or reason the web shows goes through ``web_reason``; the hint of a

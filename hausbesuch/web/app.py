@@ -645,6 +645,9 @@ _CLI_HINTS = (
      "(den Plan unter „Pläne“ öffnen und dort „Neu planen“)"),
     (re.compile(r"\(hausbesuch show [^()]*\)"), "(unter „Pläne“)"),
     (re.compile(r"\(hausbesuch import\)"), "(unter „Kundenliste“)"),
+    # a command after the web's own words in one bracket („(im Web „Team wieder
+    # einplanen“, sonst hausbesuch replan …)“, „(Seite „Teams“, …; hausbesuch absence …)“)
+    (re.compile(r"[;,] (?:sonst )?hausbesuch [^()]*\)"), ")"),
     # any other: the hint is left out rather than a command shown
     (re.compile(r" ?\(hausbesuch [^()]*\)"), ""),
 )
