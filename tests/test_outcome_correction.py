@@ -151,7 +151,7 @@ def test_the_coordination_enters_an_outcome_a_phone_could_not_send(
                 cw.enter_outcome(stop.client_id, todo[0][0], result, time_min=10 * 60,
                                  appointment=appointment)
             assert said in str(refused.value) and refused.value.field == "termin"
-        row, new = cw.enter_outcome(stop.client_id, todo[0][0], "verweigert",
+        row, new, _off = cw.enter_outcome(stop.client_id, todo[0][0], "verweigert",
                                     time_min=10 * 60)
         assert new and row.source == "koordination" and row.time_min == 600
         assert _status(store, stop.client_id)[0] == "abgeschlossen"

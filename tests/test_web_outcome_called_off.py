@@ -3,7 +3,7 @@
 without both teams, its correction letters), too late for the post, and a team went
 anyway. ``hausbesuch outcomes`` records such an outcome (QA 33b F9,
 tests/test_casework_qa33.py); the case page listed only planned visits, so the
-coordination could not. It lists the called-off visit under *Entfallen*, „abgesagt am …“,
+coordination could not. It lists the called-off visit under *Entfallen*, „entfällt seit …“,
 and records it with the same store function and checks as the command line (the time in
 the team's hours, none in the future, the same outcome twice „unverändert“, another one
 refused, the audit row without names, CSRF); the command line and the page agree on what
@@ -151,7 +151,7 @@ def _audit(db: str, cid: str) -> list[dict]:
 def test_a_called_off_visit_gets_its_outcome_on_the_case_page(
         db: str, called_off: tuple[Path, str], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The called-off visit is listed under *Entfallen* („abgesagt am …“), its form is
+    """The called-off visit is listed under *Entfallen* („entfällt seit …“), its form is
     „Trotzdem Ergebnis nachtragen“, checked as a row of ``hausbesuch outcomes`` is; the
     outcome is stored as the command line stores it (the visit „erledigt“ in the version
     whose route held it, the case „erreicht“, one audit row without a name); the same
@@ -164,7 +164,7 @@ def test_a_called_off_visit_gets_its_outcome_on_the_case_page(
         page = _page(c, "K-1")
         shown = _section(page)
         assert (f"Entfallen Besuch Di, 08.12.2026, geplant {visit.start_at:%H:%M} Uhr · Plan "
-                f"{pid} · abgesagt am Mo, 07.12.2026 Ein Ergebnis nur eintragen, wenn das "
+                f"{pid} · entfällt seit Mo, 07.12.2026 Ein Ergebnis nur eintragen, wenn das "
                 "Team trotzdem dort war; der Besuch gilt dann als durchgeführt. Trotzdem "
                 "Ergebnis nachtragen") in shown, shown
         assert "Ohne Ergebnis" not in shown
@@ -202,7 +202,7 @@ def test_a_called_off_visit_gets_its_outcome_on_the_case_page(
                 "durchgeführt. Status jetzt: „erreicht“.") in page_text(page)
         shown = _section(page)
         assert "Besuch Di, 08.12.2026, 08:15 Uhr: Angetroffen Ergebnis berichtigen" in shown
-        assert "Entfallen" not in shown and "abgesagt am" not in shown, shown
+        assert "Entfallen" not in shown and "entfällt seit" not in shown, shown
         # the same form again (sent twice): nothing changes
         r = c.post("/fall-ergebnis", data=base)
         assert r.status_code == 303 and "ergebnis=unveraendert" in r.headers["location"]
@@ -299,7 +299,7 @@ def test_a_called_off_visit_beside_another_that_day_is_not_offered(
         shown = _section(page)
         assert f"Ohne Ergebnis Besuch Di, 08.12.2026, geplant {again.start_at:%H:%M} Uhr" \
             in shown, shown
-        assert "Entfallen" not in shown and "abgesagt am" not in shown, shown
+        assert "Entfallen" not in shown and "entfällt seit" not in shown, shown
         fields = {**_form(page, again.visit_id), "besuch": off.visit_id, "abgesagt": "1"}
         r = c.post("/fall-ergebnis", data={**fields, "ergebnis": "angetroffen",
                                            "uhrzeit": "08:15"})
@@ -308,13 +308,89 @@ def test_a_called_off_visit_beside_another_that_day_is_not_offered(
                 "abgesagt (entfällt seit Mo, 07.12.2026); an dem Tag hat der Fall einen "
                 f"anderen Besuch ({again.start_at:%H:%M} Uhr): das Ergebnis bitte bei diesem "
                 "erfassen.") in page_text(r.text), page_text(r.text)[-900:]
+        assert _visit(db, "K-1").status == "entfallen" and _audit(db, "K-1") == []
+        # the form of the visit planned again, sent with the called-off form's word (a
+        # page loaded before the re-plan, whose visit the re-plan planned again): the
+        # outcome goes to the planned visit, and the confirmation says what was stored,
+        # not what the form asked (review 34 #6)
+        fields = {**_form(_page(c, "K-1"), again.visit_id), "abgesagt": "1"}
+        r = c.post("/fall-ergebnis", data={**fields, "ergebnis": "angetroffen",
+                                           "uhrzeit": f"{again.start_at:%H:%M}"})
+        assert r.status_code == 303, page_text(r.text)[-800:]
+        assert re.search(r"ergebnis=nachgetragen(&|#|$)", r.headers["location"]), \
+            r.headers["location"]
+        shown = page_text(c.get(r.headers["location"]).text)
+        assert "Ergebnis nachgetragen" in shown and "abgesagten" not in shown, shown
+    with Store.open(db) as store, store.session() as s:
+        assert s.get(CaseVisitRow, again.visit_id).status == "erledigt"
+        assert s.get(CaseVisitRow, off.visit_id).status == "entfallen"
+
+
+@pytest.fixture(scope="module")
+def called_off_early(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
+                     ) -> str:
+    """The two cases imported on Monday and planned for Wednesday; a re-plan on Monday
+    from Wednesday 07:00 without both teams called both visits off two days ahead, before
+    their eve: the database file."""
+    tmp = tmp_path_factory.mktemp("frueh-abgesagt")
+    path = tmp / "f.sqlite"
+    db = city_db(str(path))
+    mon = ClockedCli(MON)
+    mon.ok("import", str(_list(tmp / "a.csv", [(c, a, "", "") for c, a in ROWS])), *db)
+    out = mon.ok("plan", *db, "--start", WED.isoformat(), "--days", "1", "--out",
+                 str(tmp / "plan"), "--time-limit", "1", "--threads", "1")
+    pid = re.search(r"Plan (\S+):", out)[1]
+    mon.ok("replan", pid, "--from", f"{WED.isoformat()} 07:00", "--without-team", "team-1",
+           "--without-team", "team-2", "--out", str(tmp / "v2"), "--time-limit", "1",
+           "--threads", "1", *db)
+    return str(path)
+
+
+def test_a_visit_called_off_before_its_eve_takes_no_outcome(
+        called_off_early: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visit a re-plan called off two days ahead was off the team's route in good time:
+    on its day the case page offers no form for it (a dropped visit per re-plan would
+    pile up there, review 34 #7), and ``hausbesuch outcomes`` refuses its row saying
+    why: one rule for both (``called_off_to_enter``)."""
+    shutil.copyfile(called_off_early, tmp_path / "f.sqlite")
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    visit = _visit(db, "K-1")
+    assert (visit.status, visit.day, visit.updated_at.date()) == ("entfallen", WED, MON)
+    monkeypatch.setenv(clock.ENV, WED.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(23, 50), never_back=True)
+    with _kora(db) as c:
+        shown = _section(_page(c, "K-1"))
+        assert "Entfallen" not in shown and "Trotzdem" not in shown, shown
+        assert "Noch keine Ergebnisse." in shown, shown
+    sheet = tmp_path / "erg.csv"
+    sheet.write_text(f"Kundennummer;Datum;Uhrzeit;Ergebnis\nK-1;{WED:%d.%m.%Y};;"
+                     "angetroffen\n", encoding="utf-8")
+    code, out = ClockedCli(WED).invoke("outcomes", str(sheet), *city_db(db))
+    out = " ".join(out.split())
+    assert code == 2 and "0 erfasst, 0 schon erfasst, 1 abgelehnt" in out, out
+    assert ("Der Besuch von „K-1“ am Mi, 09.12.2026 ist abgesagt (entfällt seit Mo, "
+            "07.12.2026), schon vor dem Vortag: er stand nicht mehr auf der Route des "
+            "Teams, ein Ergebnis wird dafür nicht erfasst.") in out, out
     assert _visit(db, "K-1").status == "entfallen" and _audit(db, "K-1") == []
+
+
+def test_the_eve_of_a_monday_is_the_friday() -> None:
+    """A Monday's visit called off on the Friday before may still have been made (the
+    team's sheets for Monday printed on Friday); one called off on Thursday was not."""
+    from hausbesuch.casework.service import called_off_late
+
+    monday = date(2026, 12, 14)
+    assert called_off_late(monday, date(2026, 12, 11))  # Friday
+    assert called_off_late(monday, date(2026, 12, 13))  # Sunday
+    assert called_off_late(monday, date(2026, 12, 15))  # after its day
+    assert not called_off_late(monday, date(2026, 12, 10))  # Thursday
+    assert called_off_late(TUE, MON) and not called_off_late(WED, MON)
 
 
 @pytest.mark.browser
 def test_the_called_off_form_in_chromium_at_390_px(
         db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """In Chromium at a phone's width: the called-off visit's line says „abgesagt am …“,
+    """In Chromium at a phone's width: the called-off visit's line says „entfällt seit …“,
     its form opens from „Trotzdem Ergebnis nachtragen“, and the outcome is stored; the
     page it returns to says that the called-off visit counts as made."""
     from tests.shots import shoot
@@ -325,7 +401,7 @@ def test_the_called_off_form_in_chromium_at_390_px(
     with live_server(_app(db)) as live, coordinator_on_phone(live.url) as page:
         page.goto(live.url + f"/faelle/K-2?stadt={CITY}#ergebnisse")
         line = page.locator("#entfallen li").first
-        assert "abgesagt am Mo, 07.12.2026" in line.inner_text()
+        assert "entfällt seit Mo, 07.12.2026" in line.inner_text()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         line.locator("summary").click()
         form = line.locator(f"#nachtragen-{visit.visit_id}")

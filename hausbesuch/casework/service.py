@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import Row, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -602,6 +602,15 @@ class OutcomeResult:
 CORRECTED_PREFIX = "Ergebnis berichtigt: "
 
 
+class EnteredOutcome(NamedTuple):
+    """What :meth:`Casework.enter_outcome` stored: the outcome, whether it is new, and the
+    day its visit had been called off when it went to a called-off visit (else None)."""
+
+    row: OutcomeRow
+    new: bool
+    called_off_since: date | None
+
+
 @dataclass
 class OutcomeCorrection:
     """What :meth:`Casework.correct_outcome` did (times in minutes of the day)."""
@@ -835,6 +844,19 @@ def _as_past(o: OutcomeRow) -> PastOutcome:
     """A stored outcome as the rules read it."""
     return PastOutcome(day=o.day, result=o.result, time_min=o.time_min,
                        appointment_at=o.appointment_at)
+
+
+def called_off_late(day: date, since: date) -> bool:
+    """Whether a visit on ``day`` called off on ``since`` may still have been made: it was
+    called off on the eve of its day or later (before a Monday: from the Friday on), when
+    the team may already hold the old route (printed sheets, a correction letter that
+    came too late). One called off earlier was off the team's route in good time: no
+    outcome is taken for it (:meth:`Casework.called_off_to_enter`, ``hausbesuch
+    outcomes``: one rule)."""
+    eve = day - timedelta(days=1)
+    while eve.weekday() >= 5:  # Saturday, Sunday: the working day before
+        eve -= timedelta(days=1)
+    return since >= eve
 
 
 def _not_ahead(day: date, time_min: int | None) -> None:
@@ -2217,6 +2239,7 @@ class Casework:
         check_time: bool = False,
         refuse_past_shift: bool = False,
         called_off: bool = False,
+        took_called_off: list[date] | None = None,
     ) -> tuple[OutcomeRow, bool]:
         """Record the outcome of the client's visit on ``day``; returns (row, new).
 
@@ -2224,7 +2247,10 @@ class Casework:
         visit, :meth:`enter_outcome`): a visit of that day called off since (its
         correction letter came too late, the team went anyway) takes the outcome when the
         case has no other visit that day; the visit is ``erledigt`` then, as it took place
-        (QA 33b F9). Elsewhere such a visit is refused, naming it.
+        (QA 33b F9). Elsewhere such a visit is refused, naming it. ``took_called_off``:
+        when the outcome went to such a visit, the day it was called off is appended
+        (what the store recorded, not what the caller asked: the visit may be planned
+        again meanwhile).
 
         ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
         whose visit ends after the teams' shift (:meth:`past_shift_refusal`) is refused
@@ -2272,7 +2298,7 @@ class Casework:
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
                                         source, idempotency_key, visit_id, same_details,
-                                        only_open, check_time, called_off)
+                                        only_open, check_time, called_off, took_called_off)
         except IntegrityError:
             # the same outcome sent twice at once (two tabs of a link): the first one won
             if idempotency_key:
@@ -2307,6 +2333,7 @@ class Casework:
                         idempotency_key: str | None, visit_id: str | None,
                         same_details: bool = False, only_open: bool = False,
                         check_time: bool = False, called_off: bool = False,
+                        took_called_off: list[date] | None = None,
                         ) -> tuple[OutcomeRow, bool]:
         today = self.today()
         typed = time_min is not None and (same_details or check_time)
@@ -2371,6 +2398,8 @@ class Casework:
                              recorded_by=self.actor, recorded_at=now, source=source,
                              idempotency_key=idempotency_key or None)
             s.add(out)
+            if visit.status == "entfallen" and took_called_off is not None:
+                took_called_off.append(visit.updated_at.date())
             visit.status, visit.updated_at = "erledigt", now
             self.store.audit(self.actor, "ergebnis_erfasst", city=self.city,
                              client_id=row.client_id, visit_id=visit.visit_id,
@@ -2406,8 +2435,10 @@ class Casework:
         """The case's visits up to today that were called off since their plan (a re-plan,
         a cancellation letter; ``entfallen``) and that an outcome may still be recorded for,
         as ``hausbesuch outcomes`` would take it (:meth:`_visit_on` with ``called_off``:
-        a stored version's route still holds the visit, and the case has no other visit
-        that day): the team may have gone anyway (a correction letter that came too late).
+        a stored version's route still holds the visit, the case has no other visit
+        that day, and it was called off on the eve of its day or later,
+        :func:`called_off_late`): the team may have gone anyway (a correction letter that
+        came too late). One called off earlier was off the team's route in good time.
         (visit id, day, planned start, the plan id whose route holds it, the day it was
         called off), first first. :meth:`enter_outcome` with ``called_off`` records one."""
         today = self.today()
@@ -2421,14 +2452,15 @@ class Casework:
                     CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
                     CaseVisitRow.status == "entfallen", CaseVisitRow.day <= today)
                     .order_by(CaseVisitRow.start_at)):
-                if v.day in taken or (route := self._route_of(s, v)) is None:
+                if v.day in taken or not called_off_late(v.day, v.updated_at.date()) \
+                        or (route := self._route_of(s, v)) is None:
                     continue
                 out.append((v.visit_id, v.day, v.start_at, route, v.updated_at.date()))
             return out
 
     def enter_outcome(self, client_id: str, visit_id: str, result: str, *, time_min: int,
                       appointment: datetime | None = None, note: str | None = None,
-                      called_off: bool = False) -> tuple[OutcomeRow, bool]:
+                      called_off: bool = False) -> EnteredOutcome:
         """Record, as the coordination, the outcome of a stored plan's visit that has none
         (:meth:`visits_to_enter`): the checks of a row of an outcomes file (the day not in
         the future, the time in the team's working hours, an appointment for „Termin
@@ -2439,7 +2471,10 @@ class Casework:
         anyway (:meth:`called_off_to_enter`), as ``hausbesuch outcomes`` takes such a
         row; the visit is ``erledigt`` then. Without it a visit called off since (a
         re-plan after the page was loaded) is refused, saying so: what is recorded is
-        then a visit that took place although called off, a deliberate decision."""
+        then a visit that took place although called off, a deliberate decision.
+        :attr:`EnteredOutcome.called_off_since` says whether the outcome went to a
+        called-off visit (with ``called_off``, a visit planned again meanwhile takes it as
+        a planned one)."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             visit = s.scalar(select(CaseVisitRow).where(
@@ -2456,10 +2491,13 @@ class Casework:
                     "nur erfassen, wenn das Team trotzdem dort war: als abgesagten Besuch "
                     "(„Trotzdem Ergebnis nachtragen“); er gilt dann als durchgeführt.")
         _not_ahead(day, time_min)
-        return self.record_outcome(cid, day, result, time_min=time_min,
-                                   appointment=appointment, note=note, source="koordination",
-                                   visit_id=visit_id, same_details=True,
-                                   called_off=called_off)
+        took: list[date] = []
+        row, new = self.record_outcome(cid, day, result, time_min=time_min,
+                                       appointment=appointment, note=note,
+                                       source="koordination", visit_id=visit_id,
+                                       same_details=True, called_off=called_off,
+                                       took_called_off=took)
+        return EnteredOutcome(row, new, took[0] if took else None)
 
     def correct_outcome(self, client_id: str, result: str | None, *,
                         visit_id: str | None = None,
@@ -2840,7 +2878,8 @@ class Casework:
         (``entfallen``: a correction letter that came too late, a re-plan after the sheets
         were printed) whose team went anyway (QA 33b F9), when the case has no other
         visit that day (a file's row by day would take that one: the case page's form
-        names the called-off visit, and is held to the same rule); it is put back into
+        names the called-off visit, and is held to the same rule) and it was called off
+        on the eve of its day or later (:func:`called_off_late`); it is put back into
         the plan version whose route holds it. Else such a visit is named with what to
         do; without any, the days planned are."""
         q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
@@ -2865,6 +2904,12 @@ class Casework:
                     f"{off.start_at:%H:%M} Uhr ist abgesagt (entfällt seit {since}); an dem "
                     f"Tag hat der Fall einen anderen Besuch ({other[-1].start_at:%H:%M} Uhr): "
                     "das Ergebnis bitte bei diesem erfassen.")
+            if called_off and not called_off_late(day, off.updated_at.date()):
+                raise CaseworkError(
+                    f"Der Besuch von „{client_id}“ am {format_day(day)} ist abgesagt "
+                    f"(entfällt seit {since}), schon vor dem Vortag: er stand nicht mehr "
+                    "auf der Route des Teams, ein Ergebnis wird dafür nicht erfasst. Ist der "
+                    "Fall noch offen, plant ihn die nächste Planung ein.")
             if called_off:
                 off.plan_id = route
                 return off
@@ -2907,7 +2952,8 @@ class Casework:
             since = s.scalar(select(func.max(CaseVisitRow.updated_at)).where(
                 CaseVisitRow.city == self.city, CaseVisitRow.client_id == cid,
                 CaseVisitRow.day == day, CaseVisitRow.status == "entfallen"))
-            return since.date() if since is not None else None
+            return since.date() if since is not None and called_off_late(
+                day, since.date()) else None
 
     def record_outcomes_file(self, path: str | os.PathLike[str], *,
                              source: str = "csv") -> OutcomeResult:

@@ -710,13 +710,16 @@ def old_visit_notes(store: Store, profile: Profile, actor: str, client_id: str,
 def enter_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                   visit_id: str, result: str, *, time_min: int,
                   appointment: datetime | None, note: str | None,
-                  called_off: bool = False) -> bool:
+                  called_off: bool = False) -> str:
     """The coordination enters the outcome of a visit that has none
-    (:meth:`Casework.enter_outcome`); False when the same outcome was stored already.
+    (:meth:`Casework.enter_outcome`): "unveraendert" when the same outcome was stored
+    already, "nachgetragen-abgesagt" when it went to a called-off visit (what the store
+    recorded: a visit planned again meanwhile takes it as planned), else "nachgetragen".
     ``called_off``: the form of a visit called off since its plan, which the coordination
     records knowing so (as ``hausbesuch outcomes`` does); without it such a visit is
     refused, saying that it was called off."""
     cw = casework(store, profile, actor)
-    _row, new = cw.enter_outcome(cw.case_id(client_id), visit_id, result, time_min=time_min,
-                                 appointment=appointment, note=note, called_off=called_off)
-    return new
+    entered = cw.enter_outcome(cw.case_id(client_id), visit_id, result, time_min=time_min,
+                               appointment=appointment, note=note, called_off=called_off)
+    return ("unveraendert" if not entered.new else "nachgetragen-abgesagt"
+            if entered.called_off_since is not None else "nachgetragen")

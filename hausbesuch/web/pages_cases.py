@@ -191,12 +191,12 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
             # (review 22 #4)
             old_visits = ",".join(vid for vid, _at, _plan in fix.old_visits)
         else:
-            new = casework_api.enter_outcome(
+            # the confirmation as stored (a visit planned again since takes the outcome
+            # as a planned one, whatever the form said)
+            done = casework_api.enter_outcome(
                 web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
                 time_min=minute, appointment=appointment, note=note,
                 called_off=bool(abgesagt))
-            done = ("unveraendert" if not new else "nachgetragen-abgesagt" if abgesagt
-                    else "nachgetragen")
             known = casework_api.case_id(web.store, web.profile(city), user.name, client_id)
     except CaseworkError as exc:
         if "nicht bekannt" in str(exc):  # an unknown case: nothing changed
