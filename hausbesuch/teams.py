@@ -754,13 +754,17 @@ def plan_shift(params: Mapping[str, Any] | None, team_id: str,
     hold its teams (``planning.builder.team_to_dict``); None when the plan does not say.
     With ``day``: the shift the version planned that day with, when a re-plan took over a
     shorter one of the city's teams (``team_day_shifts``, closing 33: the letters kept
-    their windows to the plan's); the times a re-plan took the team out are
+    their windows to the plan's); None also for a team-day stored there without a tour
+    (``von``/``bis`` None: the team no longer works that day, :func:`team_day_off` says
+    why), not the plan's whole shift; the times a re-plan took the team out are
     :func:`out_spans`'."""
     if day is not None:
         for row in (params or {}).get("team_day_shifts") or []:
             if (isinstance(row, Mapping) and row.get("team") == team_id
                     and row.get("tag") == day.isoformat()):
                 a, b = row.get("von"), row.get("bis")
+                if a is None and b is None:
+                    return None
                 if isinstance(a, int) and isinstance(b, int) and a < b:
                     return a, b
     for t in (params or {}).get("teams") or []:
@@ -768,6 +772,19 @@ def plan_shift(params: Mapping[str, Any] | None, team_id: str,
             a, b = t.get("shift_start_min"), t.get("shift_end_min")
             if isinstance(a, int) and isinstance(b, int):
                 return a, b
+    return None
+
+
+def team_day_off(params: Mapping[str, Any] | None, team_id: str, day: date) -> str | None:
+    """Why the version with ``params`` gave ``team_id`` no tour on ``day`` as its
+    ``team_day_shifts`` store it (the city's teams changed: the team no longer works that
+    day, or with no hour of the plan's shift), in the words of its ``grund``; None when
+    the version stores no such team-day."""
+    for row in (params or {}).get("team_day_shifts") or []:
+        if (isinstance(row, Mapping) and row.get("team") == team_id
+                and row.get("tag") == day.isoformat() and row.get("von") is None
+                and row.get("bis") is None):
+            return str(row.get("grund") or "laut den Teams der Stadt")
     return None
 
 

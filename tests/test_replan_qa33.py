@@ -511,3 +511,53 @@ def test_letters_keep_to_a_shorter_shift_a_replan_took_over(week, tmp_path, monk
     code, out = ClockedCli(tue + timedelta(days=1)).invoke(
         "outcomes", str(tmp_path / "erg.csv"), *_common(db))
     assert code == 2 and "außerhalb der Arbeitszeit von „team-3“ (08:00–12:00 Uhr" in out, out
+
+
+def test_without_team_keeps_to_the_shift_an_earlier_replan_took_over(week, tmp_path):
+    """Review 34 #9: a re-plan from Monday took over the city's changed teams for Tuesday
+    (team-3 until 12:00, team-2 without tour: it works Mondays only now) and stored them
+    with its version. A second re-plan on Tuesday at 13:00 taking out team-3 or team-2
+    would take out nothing: refused naming the shift the version planned with and the
+    reason stored for the team-day without tour (before, the plan's 08:00–16:00 was read
+    and a version stored); team-1 is taken out as before."""
+    from hausbesuch.store import Store
+    from hausbesuch.teams import plan_shift, team_day_off
+
+    db = _week_copy(week, tmp_path, "zweimal.sqlite")
+    plan = week[1]
+    tue = DAY + timedelta(days=1)
+    (tmp_path / "teams.toml").write_text(
+        TEAMS.replace('id = "team-2"', 'id = "team-2"\ntage = "Mo"')
+        .replace('id = "team-3"', 'id = "team-3"\nschicht = "8:00-12:00"'),
+        encoding="utf-8")
+    cli = ClockedCli(DAY)
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *_common(db))
+    cli.ok("replan", plan.id, "--from", f"{DAY} 11:30", "--out", str(tmp_path / "v2"),
+           "--time-limit", "1", *_common(db))
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld")
+        before = _versions(db)
+    # the stored team-days as the pin form and the letters read them: team-3 until 12:00,
+    # team-2 none (before, plan_shift gave team-2 the plan's whole shift)
+    assert plan_shift(v2.params, "team-3", tue) == (8 * 60, 12 * 60)
+    assert plan_shift(v2.params, "team-2", tue) is None
+    assert plan_shift(v2.params, "team-2") == (8 * 60, 16 * 60)
+    assert team_day_off(v2.params, "team-2", tue) == "arbeitet laut den Teams der Stadt " \
+        "nur noch Mo (seit dem Plan geändert)", v2.params.get("team_day_shifts")
+    assert team_day_off(v2.params, "team-3", tue) is None
+    cli = ClockedCli(tue)
+    for team, why in (
+            ("team-3", "Team team-3 arbeitet am Di, 04.03.2098 nur bis 12:00 Uhr; da ist "
+             "nichts abzumelden. Nichts gespeichert."),
+            ("team-2", "Team team-2 arbeitet am Di, 04.03.2098 nicht (arbeitet laut den "
+             "Teams der Stadt nur noch Mo (seit dem Plan geändert)); da ist nichts "
+             "abzumelden. Nichts gespeichert.")):
+        res = cli.runner.invoke(app, ["replan", v2.id, "--from", f"{tue} 13:00",
+                                      "--without-team", team, "--out", str(tmp_path / "v3"),
+                                      "--time-limit", "1", *_common(db)])
+        assert res.exit_code == 2, res.output
+        assert why in " ".join(res.output.split()), res.output
+        assert _versions(db) == before
+    out = cli.ok("replan", v2.id, "--from", f"{tue} 13:00", "--without-team", "team-1",
+                 "--out", str(tmp_path / "v3"), "--time-limit", "1", *_common(db))
+    assert "Team team-1 ist am Di, 04.03.2098 ab 13:00 Uhr für den Rest des Tages" in out

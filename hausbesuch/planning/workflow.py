@@ -76,7 +76,7 @@ from hausbesuch.store import (
     VisitRow,
     lock_changes,
 )
-from hausbesuch.teams import from_midnight, plan_shift
+from hausbesuch.teams import from_midnight, plan_shift, team_day_off
 
 __all__ = ["plan_span", "replan", "save_plan_and_visits", "show_plan", "write_plan_files"]
 
@@ -691,12 +691,15 @@ def _taken_shifts(rows: Any, span: Span) -> dict[tuple[str, int], ShiftOverride]
 
 
 def _no_work_left(team: Any, span: Span, k: int, moment: datetime,
-                  absent: Container[tuple[str, int]]) -> str | None:
+                  absent: Container[tuple[str, int]],
+                  params: Mapping[str, Any] | None = None) -> str | None:
     """Why ``team`` has nothing left to do on day ``k`` of ``span`` from ``moment`` on, in
     the words after „arbeitet am Mi, 06.01.2027“ („nicht (Heilige Drei Könige, Feiertag
     in BY)“, „nicht (Wochenende)“, „nicht (Tage laut Plan: Mo–Mi)“, „nicht (als abwesend
     eingetragen)“, „nur bis 16:00 Uhr“), or None when it still works then: a removal
-    there would take out nothing (QA 33a F6: a version was stored announcing it)."""
+    there would take out nothing (QA 33a F6: a version was stored announcing it). The
+    shift is the one the version re-planned (``params``) planned that day with: a shorter
+    one an earlier re-plan took over of the city's teams, or none (review 34 #9)."""
     from hausbesuch.fields import weekday_span
 
     day = span.date(k)
@@ -706,8 +709,11 @@ def _no_work_left(team: Any, span: Span, k: int, moment: datetime,
         return f"nicht (Tage laut Plan: {weekday_span(team.weekdays)})"
     if (team.id, k) in absent:
         return "nicht (als abwesend eingetragen)"
-    if moment >= datetime.combine(day, time.min) + timedelta(minutes=team.shift_end_min):
-        return f"nur bis {format_clock(team.shift_end_min)} Uhr"
+    if (off := team_day_off(params, team.id, day)) is not None:
+        return f"nicht ({off})"
+    end = (plan_shift(params, team.id, day) or (0, team.shift_end_min))[1]
+    if moment >= datetime.combine(day, time.min) + timedelta(minutes=end):
+        return f"nur bis {format_clock(end)} Uhr"
     return None
 
 
@@ -1857,7 +1863,7 @@ def _replan(
     for t in without_teams:  # (QA 33a F6: a removal on a day off stored a version)
         if (t, moment.date()) not in carried and (
                 why := _no_work_left(next(x for x in team_list if x.id == t), span,
-                                     day_index, moment, absent)):
+                                     day_index, moment, absent, old.params)):
             raise UserError(f"--without-team: Team {t} arbeitet am {format_day(moment.date())}"
                             f" {why}; da ist nichts abzumelden. Nichts gespeichert.")
     # a team back at work (it was taken out by mistake, or came back): from the moment on
