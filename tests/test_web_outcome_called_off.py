@@ -346,12 +346,12 @@ def called_off_early(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf:
     return str(path)
 
 
-def test_a_visit_called_off_before_its_eve_takes_no_outcome(
+def test_a_visit_called_off_before_its_eve_is_not_offered_on_the_case_page(
         called_off_early: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A visit a re-plan called off two days ahead was off the team's route in good time:
     on its day the case page offers no form for it (a dropped visit per re-plan would
-    pile up there, review 34 #7), and ``hausbesuch outcomes`` refuses its row saying
-    why: one rule for both (``called_off_to_enter``)."""
+    pile up there, review 34 #7); ``hausbesuch outcomes`` still takes its row (a visit
+    that took place is not refused for when it was called off: nothing is lost)."""
     shutil.copyfile(called_off_early, tmp_path / "f.sqlite")
     db = f"sqlite:///{tmp_path / 'f.sqlite'}"
     visit = _visit(db, "K-1")
@@ -367,11 +367,10 @@ def test_a_visit_called_off_before_its_eve_takes_no_outcome(
                      "angetroffen\n", encoding="utf-8")
     code, out = ClockedCli(WED).invoke("outcomes", str(sheet), *city_db(db))
     out = " ".join(out.split())
-    assert code == 2 and "0 erfasst, 0 schon erfasst, 1 abgelehnt" in out, out
-    assert ("Der Besuch von „K-1“ am Mi, 09.12.2026 ist abgesagt (entfällt seit Mo, "
-            "07.12.2026), schon vor dem Vortag: er stand nicht mehr auf der Route des "
-            "Teams, ein Ergebnis wird dafür nicht erfasst.") in out, out
-    assert _visit(db, "K-1").status == "entfallen" and _audit(db, "K-1") == []
+    assert code == 0 and "1 erfasst, 0 schon erfasst, 0 abgelehnt" in out, out
+    assert ("der Besuch am Mi, 09.12.2026 war abgesagt (entfällt seit Mo, 07.12.2026); das "
+            "Ergebnis ist trotzdem erfasst") in out, out
+    assert _visit(db, "K-1").status == "erledigt"
 
 
 def test_the_eve_of_a_monday_is_the_friday() -> None:

@@ -847,12 +847,13 @@ def _as_past(o: OutcomeRow) -> PastOutcome:
 
 
 def called_off_late(day: date, since: date) -> bool:
-    """Whether a visit on ``day`` called off on ``since`` may still have been made: it was
-    called off on the eve of its day or later (before a Monday: from the Friday on), when
-    the team may already hold the old route (printed sheets, a correction letter that
-    came too late). One called off earlier was off the team's route in good time: no
-    outcome is taken for it (:meth:`Casework.called_off_to_enter`, ``hausbesuch
-    outcomes``: one rule)."""
+    """Whether a visit on ``day`` called off on ``since`` is likely to have been made
+    anyway: it was called off on the eve of its day or later (before a Monday: from the
+    Friday on), when the team may already hold the old route (printed sheets, a
+    correction letter that came too late). The case page offers a form only for those
+    (:meth:`Casework.called_off_to_enter`: one per re-plan that dropped a visit would pile
+    up there); ``hausbesuch outcomes`` still takes the row of one called off earlier (a
+    visit that took place is never refused for when it was called off)."""
     eve = day - timedelta(days=1)
     while eve.weekday() >= 5:  # Saturday, Sunday: the working day before
         eve -= timedelta(days=1)
@@ -2878,8 +2879,7 @@ class Casework:
         (``entfallen``: a correction letter that came too late, a re-plan after the sheets
         were printed) whose team went anyway (QA 33b F9), when the case has no other
         visit that day (a file's row by day would take that one: the case page's form
-        names the called-off visit, and is held to the same rule) and it was called off
-        on the eve of its day or later (:func:`called_off_late`); it is put back into
+        names the called-off visit, and is held to the same rule); it is put back into
         the plan version whose route holds it. Else such a visit is named with what to
         do; without any, the days planned are."""
         q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
@@ -2904,12 +2904,6 @@ class Casework:
                     f"{off.start_at:%H:%M} Uhr ist abgesagt (entfällt seit {since}); an dem "
                     f"Tag hat der Fall einen anderen Besuch ({other[-1].start_at:%H:%M} Uhr): "
                     "das Ergebnis bitte bei diesem erfassen.")
-            if called_off and not called_off_late(day, off.updated_at.date()):
-                raise CaseworkError(
-                    f"Der Besuch von „{client_id}“ am {format_day(day)} ist abgesagt "
-                    f"(entfällt seit {since}), schon vor dem Vortag: er stand nicht mehr "
-                    "auf der Route des Teams, ein Ergebnis wird dafür nicht erfasst. Ist der "
-                    "Fall noch offen, plant ihn die nächste Planung ein.")
             if called_off:
                 off.plan_id = route
                 return off
@@ -2952,8 +2946,7 @@ class Casework:
             since = s.scalar(select(func.max(CaseVisitRow.updated_at)).where(
                 CaseVisitRow.city == self.city, CaseVisitRow.client_id == cid,
                 CaseVisitRow.day == day, CaseVisitRow.status == "entfallen"))
-            return since.date() if since is not None and called_off_late(
-                day, since.date()) else None
+            return since.date() if since is not None else None
 
     def record_outcomes_file(self, path: str | os.PathLike[str], *,
                              source: str = "csv") -> OutcomeResult:
