@@ -1718,8 +1718,9 @@ def _same_address(then: Client, then_at: Geocode | None, now: Client,
     same address text, or both found to the house number at the same point (the same
     house spelled anew), as :func:`moved_since` judges."""
     from geodata.network import haversine_m
+    from hausbesuch.tabular import same_address_text
 
-    if then.address == now.address:
+    if same_address_text(then.address, now.address):  # the PLZ as read: 36251.0 is 36251
         return True
     found = {"exact", "interpolated"}
     return (then_at is not None and now_at is not None
@@ -2187,7 +2188,9 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     coordinator's fix while it applies, as :func:`hausbesuch.planning.workflow._as_corrected`
     spells it); it counts as the plan's when its text is the plan's, or when both are
     found to the house number at the same point (a fix or a list that spells the same
-    house anew). Only the postal address counts: a point set by hand or a coordinate of the
+    house anew). The text is compared with the PLZ as read
+    (:func:`hausbesuch.tabular.same_address_text`): a plan stored while the list's
+    ``36251.0`` was kept as typed visits the address of ``36251``. Only the postal address counts: a point set by hand or a coordinate of the
     list moves no letter. A case whose data were erased, and one the plan does not hold,
     are left to the other checks. The geocoder is read only for a client whose text
     differs or who has a fix by address text.
@@ -2198,6 +2201,7 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
     from hausbesuch.casework import Casework
     from hausbesuch.planning.workflow import _as_corrected
     from hausbesuch.store import AddressFixRow
+    from hausbesuch.tabular import same_address_text
 
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
@@ -2215,14 +2219,15 @@ def moved_since(store: Any, plan: Plan, profile: Profile, client_ids: Iterable[s
             if address and not stale and cid in states
             and source == states[cid].client.address}
     doubtful = [st.client for cid, st in states.items()
-                if cid in text_fixed or st.client.address != snapshot[cid].address]
+                if cid in text_fixed
+                or not same_address_text(st.client.address, snapshot[cid].address)]
     if not doubtful:
         return set()
     located = cw.locate(doubtful)
     moved = set()
     for c in doubtful:
         loc, then = located[c.id], geocodes.get(c.id)
-        if _as_corrected(c, loc).address == snapshot[c.id].address:
+        if same_address_text(_as_corrected(c, loc).address, snapshot[c.id].address):
             continue
         if (then is not None and then.lon is not None and then.lat is not None
                 and loc.lon is not None and loc.lat is not None

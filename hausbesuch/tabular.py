@@ -93,6 +93,7 @@ __all__ = [
     "normalize_header",
     "place_as_read",
     "postcode_as_read",
+    "same_address_text",
     "read_table",
     "shared_by_rows",
     "shared_columns",
@@ -405,6 +406,20 @@ def postcode_as_read(address: str) -> str:
     if not sep or (place := place_as_read(tail)) is None:
         return address
     return f"{head.rstrip()}, {place}" if place else head.rstrip()
+
+
+def same_address_text(a: str | None, b: str | None, *, any_case: bool = False) -> bool:
+    """Whether two address texts are the same address as the list is read now: equal with
+    the PLZ as read (:func:`postcode_as_read`) and runs of spaces as one, so a plan, a
+    case or a fix stored while the PLZ was kept as typed (``…, 36251.0 Bad Hersfeld``)
+    names the address of ``…, 36251 Bad Hersfeld``. ``any_case``: the case of letters
+    counts neither. The one comparison of casework (import, a visit's address) and the
+    letters (moved since the plan, the same house)."""
+    def as_read(text: str | None) -> str:
+        read = " ".join(postcode_as_read(text or "").split())
+        return read.casefold() if any_case else read
+
+    return as_read(a) == as_read(b)
 
 
 def place_as_read(text: str) -> str | None:

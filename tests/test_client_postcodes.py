@@ -350,6 +350,16 @@ def test_a_list_read_again_after_the_upgrade_changes_nothing(tmp_path: Path,
     # the fix of the street the extract lacks still applies: nothing to check
     assert "Alle Adressen offener Fälle in Bad Hersfeld sind gefunden" in cli.ok(
         "addresses", *city_db(db))
+    # the letters take the plan's addresses (PLZ as typed) for the cases' (as read): no
+    # one moved, not the points set by hand (K-1, K-6) nor one found only by its street
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import moved_since
+
+    with Store.open(db) as store:
+        plan = store.latest_plan()
+        assert plan is not None
+        assert moved_since(store, plan, load_profile("bad-hersfeld"),
+                           [f"K-{n}" for n in range(1, 7)], actor="test") == set()
 
     # a real change counts: the house number of K-4 (planned at 16), of K-6 (fixed)
     moved = [r.replace(";16;", ";18;").replace(";5;36251.0", ";7;36251.0") for r in rows]
@@ -380,3 +390,17 @@ def test_an_address_compared_with_its_plz_as_read(address: str, as_read: str) ->
     from hausbesuch.tabular import postcode_as_read
 
     assert postcode_as_read(address) == as_read
+
+
+def test_two_plans_of_a_letter_compare_the_plz_as_read() -> None:
+    """Letters (:func:`hausbesuch.letters._same_address`): the plan a letter was written
+    for, stored while the PLZ was kept as typed („36251.0“), and a plan made since visit
+    the same house (before: another address, a second letter); another house stays one."""
+    from hausbesuch.letters import _same_address
+    from hausbesuch.plandata import Client
+
+    then = Client(row=2, id="K-1", address="Breitenstraße 24, 36251.0 Bad Hersfeld")
+    now = Client(row=2, id="K-1", address="Breitenstraße 24, 36251 Bad Hersfeld")
+    assert _same_address(then, None, now, None)
+    other = Client(row=2, id="K-1", address="Breitenstraße 26, 36251 Bad Hersfeld")
+    assert not _same_address(then, None, other, None)

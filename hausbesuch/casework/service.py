@@ -270,10 +270,10 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     client's own name (:func:`hausbesuch.care_of.without_own_name`, as the plan found the
     address: its geocode), so the list's address is compared so too (review 25 #4); a
     stop of a plan stored before kept them, and is compared with the address as given.
-    The PLZ is compared as read (:func:`hausbesuch.tabular.postcode_as_read`): a stop of
+    The PLZ is compared as read (:func:`hausbesuch.tabular.same_address_text`): a stop of
     a plan stored before ``36251.0`` was read as ``36251`` goes to the same address."""
     from hausbesuch.care_of import without_own_name
-    from hausbesuch.tabular import postcode_as_read
+    from hausbesuch.tabular import same_address_text
 
     stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
                                            VisitRow.visit_id == visit.visit_id).limit(1))
@@ -283,8 +283,7 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
                                           GeocodeRow.client_id == stop.client_id).limit(1))
 
     def same(a: str) -> bool:  # the PLZ as read now: a plan stored before kept it as typed
-        return (" ".join(postcode_as_read(stop.address).split()).casefold()
-                == " ".join(postcode_as_read(a).split()).casefold())
+        return same_address_text(stop.address, a, any_case=True)
 
     if not same(c.address) and not same(without_own_name(
             c, geocode_from(g) if g is not None else None)):
@@ -301,11 +300,10 @@ def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # no
     that is no postcode, ``362511``, is left out now) has the same address, postcode and
     town as read now, although the text differs. No change of the list: not counted as
     one, no fix made stale, no visit moved."""
-    from hausbesuch.tabular import place_as_read, postcode_as_read
+    from hausbesuch.tabular import place_as_read, same_address_text
 
     out: set[str] = set()
-    if "address" in changed and postcode_as_read(row.address or "") == postcode_as_read(
-            values["address"] or ""):
+    if "address" in changed and same_address_text(row.address, values["address"]):
         out.add("address")
     if {"postcode", "town"} & set(changed):
         def place(postcode: str | None, town: str | None) -> str | None:
@@ -1554,7 +1552,7 @@ class Casework:
         from hausbesuch.caseids import id_key, lookalike, stored_as
         from hausbesuch.clients import read_clients
         from hausbesuch.store import _client_values
-        from hausbesuch.tabular import postcode_as_read
+        from hausbesuch.tabular import same_address_text
 
         self.check_extract()  # another area's extract: nothing read, nothing stored
         clist = read_clients(path, today=today or self.today(), name=name,
@@ -1699,7 +1697,7 @@ class Casework:
                 real = [k for k in changed if k not in anew]
                 fix = fixes.get(key)
                 if fix is not None and not fix.stale and fix.source_address != c.address \
-                        and postcode_as_read(fix.source_address) == postcode_as_read(c.address):
+                        and same_address_text(fix.source_address, c.address):
                     # the fix was made for this address, its PLZ as typed: it stays, made
                     # for the address as read now (compared so everywhere)
                     fix_sources.append({"city": city, "client_id": key,
@@ -1730,8 +1728,8 @@ class Casework:
                     # now, while the list can still be put back (QA 33b F10)
                     result.pin_notes.setdefault(c.id, []).append(note)
                     result.warnings.append(f"Zeile {c.row} ({key}): {note}")
-                if fix is not None and not fix.stale and postcode_as_read(
-                        fix.source_address) != postcode_as_read(c.address):
+                if fix is not None and not fix.stale and not same_address_text(
+                        fix.source_address, c.address):
                     stale.append({"city": city, "client_id": key, "stale": True})
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
