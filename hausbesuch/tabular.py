@@ -362,8 +362,9 @@ _POSTCODE_START = re.compile(
     r"|(?P<thousands>\d{1,2}\.\d{3})(?!\d|[.,]\d)"
     r"|(?P<four>\d{4})(?!\d|[.,]\d)", re.IGNORECASE)
 #: The start of such a cell that tries to be a postcode and is none (``362511``, ``3625x``,
-#: ``D-3625``, ``36251,5``): a run with a digit up to the town.
-_POSTCODE_TRY = re.compile(r"(?:DE?\s*[-–]?\s*)?[\d\s.,/-]*\d[^\s,;]*", re.IGNORECASE)
+#: ``D-3625``, ``36251,5``): a run with a digit and the letters glued to it, up to the
+#: town (``362511-Bad Hersfeld``: the town after the dash).
+_POSTCODE_TRY = re.compile(r"(?:DE?\s*[-–]?\s*)?[\d\s.,/-]*\d[\w.]*", re.IGNORECASE)
 
 
 def split_postcode(text: str) -> tuple[str, str, str]:
@@ -376,8 +377,9 @@ def split_postcode(text: str) -> tuple[str, str, str]:
     What is unambiguous becomes the five digits (see :data:`_POSTCODE_START`): spaces
     around and inside, a country prefix ``D-``/``D ``/``DE-``, the ``.0`` of a number cell
     written with decimals, a thousands separator. The town may follow after a space, a
-    comma or (after five digits) glued on with a capital (``36251Bad Hersfeld``); a
-    letter after four digits (``3625x``) makes them no postcode."""
+    comma, a dash, a slash or a semicolon (``36251-Bad Hersfeld``, ``36251;Bad Hersfeld``)
+    or (after five digits) glued on with a capital (``36251Bad Hersfeld``); a letter
+    after four digits (``3625x``) makes them no postcode."""
     s = " ".join(text.split())
     m = _POSTCODE_START.match(s)
     if m is not None:
@@ -385,12 +387,16 @@ def split_postcode(text: str) -> tuple[str, str, str]:
         digits = re.sub(r"\D", "", m["five"] or m["decimal"] or m["thousands"] or m["four"])
         glued = m["five"] is not None and re.match(r"[^\W\d_][^\W\d_]", rest) is not None \
             and rest[0].isupper()
+        # a town after a dash, slash or semicolon: „36251-Bad Hersfeld“, „36251 / Bad …“
+        joined = re.match(r"\s*[-–/;,]\s*(?=[^\W\d_])", rest)
+        if joined is not None:
+            return digits.zfill(5), rest[joined.end():].strip(" ,"), ""
         if not rest or rest[0] in " ," or glued:
             return digits.zfill(5), rest.strip(" ,"), ""
     m = _POSTCODE_TRY.match(s)
     if m is None:
         return "", s, ""
-    return "", s[m.end():].strip(" ,;"), m[0].strip()
+    return "", re.sub(r"^[\s,;/–-]+", "", s[m.end():]).strip(" ,;"), m[0].strip()
 
 
 def postcode_as_read(address: str) -> str:

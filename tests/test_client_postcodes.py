@@ -404,3 +404,23 @@ def test_two_plans_of_a_letter_compare_the_plz_as_read() -> None:
     assert _same_address(then, None, now, None)
     other = Client(row=2, id="K-1", address="Breitenstraße 26, 36251 Bad Hersfeld")
     assert not _same_address(then, None, other, None)
+
+
+@pytest.mark.parametrize(("cell", "read"), [
+    ("36251-Bad Hersfeld", ("36251", "Bad Hersfeld", "")),
+    ("36251/Bad Hersfeld", ("36251", "Bad Hersfeld", "")),
+    ("36251;Bad Hersfeld", ("36251", "Bad Hersfeld", "")),
+    ("36251 - Bad Hersfeld", ("36251", "Bad Hersfeld", "")),
+    ("D-36251 / Bad Hersfeld", ("36251", "Bad Hersfeld", "")),
+    ("362511-Bad Hersfeld", ("", "Bad Hersfeld", "362511")),
+    ("36251,5 Bad Hersfeld", ("", "Bad Hersfeld", "36251,5")),
+    ("36251-5", ("", "", "36251-5")),
+])
+def test_a_town_after_a_dash_slash_or_semicolon(cell: str, read: tuple[str, str, str]
+                                                ) -> None:
+    """A „PLZ Ort“ cell whose town follows the postcode after ``-``, ``/`` or ``;``: the
+    postcode and the whole town (before: ``36251-Bad Hersfeld`` was no postcode, „36251-Bad“,
+    in the town „Hersfeld“; ``36251 - Bad Hersfeld`` the town „- Bad Hersfeld“)."""
+    from hausbesuch.tabular import split_postcode
+
+    assert split_postcode(cell) == read
