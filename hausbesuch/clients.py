@@ -916,7 +916,9 @@ def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
     becomes the postcode's five digits (``D-36251``, ``36 251``, ``36251.0`` of a number
     cell -> ``36251``; ``4109`` -> ``04109``), with the town typed after it kept after it;
     what is no postcode (``362511``, ``3625x``, a PLZ cell holding letters only) is left
-    out (a town after it is kept) and returned, for :func:`postcode_note`: the geocoder
+    out (a town after it, or a PLZ cell's letters, is kept as the town only when the Ort
+    column is empty: ``fehlt`` next to ``Bad Hersfeld`` is no part of the address) and
+    returned, for :func:`postcode_note`: the geocoder
     finds the address by street and town (a street the extract has in several places
     stays unresolved, with a reason asking for PLZ or town). A placeholder (``-``,
     ``k. A.``) is empty. A cell that holds no value (``unreadable``) or that a spreadsheet
@@ -939,6 +941,9 @@ def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
         postcode, town, tried = split_postcode(text)
         if tried or (role == "plz" and not postcode):
             odd.append((col, tried or text))
+            if role == "plz" and not postcode and clean_text(row.get(roles.get("ort") or "",
+                                                                     "")):
+                town = ""  # „fehlt“ next to the Ort: no part of the address
         out[col] = " ".join(p for p in (postcode, town) if p)
     return out, odd
 

@@ -69,13 +69,17 @@ def test_a_plz_that_is_no_postcode_is_left_out_and_its_row_named(tmp_path: Path)
         "K-4;Hainstraße;1;Bad Hersfeld;",
         "K-5;Klausstraße;16;36251;Bad Hersfeld",
         ";Klausstraße;18;99;Bad Hersfeld",  # no Kundennummer: rejected
+        "K-6;Breitenstraße;26;fehlt;Bad Hersfeld",  # letters next to the town
+        "K-7;Breitenstraße;28;362511 Hersfeld;Bad Hersfeld",
     ])
     result = read_clients(path, today=TODAY)
     clients = {c.id: c for c in result.clients}
-    assert sorted(clients) == ["K-1", "K-2", "K-3", "K-4", "K-5"]
+    assert sorted(clients) == ["K-1", "K-2", "K-3", "K-4", "K-5", "K-6", "K-7"]
     assert [r.row for r in result.rejected] == [7]
     for cid, street in (("K-1", "Breitenstraße 24"), ("K-2", "Dudenstraße 5"),
-                        ("K-3", "Klausstraße 12"), ("K-4", "Hainstraße 1")):
+                        ("K-3", "Klausstraße 12"), ("K-4", "Hainstraße 1"),
+                        ("K-6", "Breitenstraße 26"),  # before: „…, fehlt Bad Hersfeld“
+                        ("K-7", "Breitenstraße 28")):  # before: „…, Hersfeld Bad Hersfeld“
         c = clients[cid]
         assert (c.address, c.postcode, c.town) == (f"{street}, Bad Hersfeld", None,
                                                    "Bad Hersfeld"), c
@@ -83,7 +87,8 @@ def test_a_plz_that_is_no_postcode_is_left_out_and_its_row_named(tmp_path: Path)
     assert _postcode_notes(result) == [
         f"{path}: Zeile 2, Spalte „Postleitzahl“: „362511“; Zeile 3, Spalte "
         "„Postleitzahl“: „3625x“; Zeile 4, Spalte „Postleitzahl“: „36251,5“; Zeile 5, "
-        "Spalte „Postleitzahl“: „Bad Hersfeld“. Das sind keine Postleitzahlen (fünf "
+        "Spalte „Postleitzahl“: „Bad Hersfeld“; Zeile 8, Spalte „Postleitzahl“: „fehlt“; "
+        "Zeile 9, Spalte „Postleitzahl“: „362511“. Das sind keine Postleitzahlen (fünf "
         "Ziffern). Die Zeilen sind eingelesen, ihre Adressen werden ohne PLZ gesucht (nach "
         "Straße und Ort); bitte die PLZ in der Kundenliste berichtigen."]
 
