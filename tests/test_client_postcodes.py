@@ -429,3 +429,57 @@ def test_a_town_after_a_dash_slash_or_semicolon(cell: str, read: tuple[str, str,
     from hausbesuch.tabular import split_postcode
 
     assert split_postcode(cell) == read
+
+
+@pytest.mark.slow
+def test_a_plz_cell_with_the_town_or_letters_stored_before_is_unchanged(tmp_path: Path
+                                                                       ) -> None:
+    """A case stored while the PLZ cell was kept as typed, its Ort cell as the town: the
+    merged export's „36251 Bad Hersfeld“ next to the Ort, letters (``fehlt``) next to it,
+    a town alone in the PLZ column. The same list again is „unverändert“ (before: the
+    postcode, then the address „…, fehlt Bad Hersfeld“ counted as changed), the case is
+    stored as read now; a changed Ort still counts."""
+    import sqlite3
+
+    from hausbesuch.store import AddressFixRow, ClientRow, Store
+
+    rows = ["K-1;Breitenstraße;24;36251 Bad Hersfeld;Bad Hersfeld",
+            "K-2;Breitenstraße;26;fehlt;Bad Hersfeld",
+            "K-3;Breitenstraße;28;362511 Hersfeld;Bad Hersfeld",
+            "K-4;Breitenstraße;30;Bad Hersfeld;",
+            "K-5;Breitenstraße;32;D-36251 Bad Hersfeld;"]
+    header = "Kundennummer;Straße;Hausnummer;PLZ;Ort"
+    path = _csv(tmp_path / "kunden.csv", header, rows)
+    db = str(tmp_path / "fall.sqlite")
+    cli.ok("import", str(path), *city_db(db))
+    cli.ok("address", "K-2", "--set-point", "50.86795,9.71028", *city_db(db))
+    before = {  # address, postcode, town as an import before the PLZ was read stored them
+        "K-1": ("Breitenstraße 24, 36251 Bad Hersfeld", "36251 Bad Hersfeld", "Bad Hersfeld"),
+        "K-2": ("Breitenstraße 26, fehlt Bad Hersfeld", "fehlt", "Bad Hersfeld"),
+        "K-3": ("Breitenstraße 28, 362511 Hersfeld Bad Hersfeld", "362511 Hersfeld",
+                "Bad Hersfeld"),
+        "K-4": ("Breitenstraße 30, Bad Hersfeld", "Bad Hersfeld", None),
+        "K-5": ("Breitenstraße 32, D-36251 Bad Hersfeld", "D-36251 Bad Hersfeld", None),
+    }
+    con = sqlite3.connect(db)
+    with con:
+        for cid, (address, postcode, town) in before.items():
+            con.execute("UPDATE clients SET address = ?, postcode = ?, town = ? "
+                        "WHERE client_id = ?", (address, postcode, town, cid))
+            con.execute("UPDATE address_fixes SET source_address = ? WHERE client_id = ?",
+                        (address, cid))
+    con.close()
+
+    out = cli.ok("import", str(path), *city_db(db))
+    assert "0 neu, 0 aktualisiert, 5 unverändert, 0 abgelehnt" in out, out
+    assert "gilt nicht mehr" not in out, out  # the fix was made for this address
+    with Store.open(db) as store, store.session() as s:
+        stored = {r.client_id: (r.address, r.postcode, r.town) for r in s.query(ClientRow)}
+        fixes = {f.client_id: (f.source_address, f.stale) for f in s.query(AddressFixRow)}
+    assert stored["K-2"] == ("Breitenstraße 26, Bad Hersfeld", None, "Bad Hersfeld")
+    assert fixes == {"K-2": ("Breitenstraße 26, Bad Hersfeld", False)}  # applies still
+    assert stored["K-5"] == ("Breitenstraße 32, 36251 Bad Hersfeld", "36251", "Bad Hersfeld")
+    out = cli.ok("import", str(_csv(tmp_path / "kunden.csv", header, [
+        r.replace(";fehlt;Bad Hersfeld", ";fehlt;Hauneck") for r in rows])), *city_db(db))
+    assert "0 neu, 1 aktualisiert, 4 unverändert" in out, out
+    assert "1 Adresskorrektur gilt nicht mehr" in out, out

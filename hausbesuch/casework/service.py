@@ -296,23 +296,38 @@ def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # no
                ) -> set[str]:
     """Of the ``changed`` columns of the stored case ``row`` (a list's ``values``), those
     that differ only as the PLZ is read now (:func:`hausbesuch.tabular.split_postcode`): a
-    case stored while a PLZ was kept as typed (``36251.0``, ``D-36251``, ``36 251``; one
-    that is no postcode, ``362511``, is left out now) has the same address, postcode and
-    town as read now, although the text differs. No change of the list: not counted as
+    case stored while a PLZ was kept as typed (``36251.0``, ``D-36251``, ``36 251``, the
+    merged ``36251 Bad Hersfeld`` next to the Ort; one that is no postcode, ``362511`` or
+    ``fehlt``, is left out now) has the same address, postcode and town as read now,
+    although the text differs: the stored PLZ cell is read anew (not a joined text). No change of the list: not counted as
     one, no fix made stale, no visit moved."""
-    from hausbesuch.tabular import place_as_read, same_address_text
+    from hausbesuch.tabular import same_address_text, split_postcode
 
+    # the PLZ cell as stored before (as typed: „36251.0“, „36251 Bad Hersfeld“ next to
+    # the Ort, „fehlt“) read as the client list reads it now (clients.postcode_cells,
+    # _address_parts): its five digits; letters next to a filled Ort left out
+    postcode, in_plz, _ = split_postcode(row.postcode or "")
+    if not postcode and row.town:
+        in_plz = ""
+    town = row.town or in_plz or None
     out: set[str] = set()
-    if "address" in changed and same_address_text(row.address, values["address"]):
-        out.add("address")
-    if {"postcode", "town"} & set(changed):
-        def place(postcode: str | None, town: str | None) -> str | None:
-            return place_as_read(" ".join(p for p in (postcode, town) if p))
-
-        then = place(row.postcode, row.town)
-        if then is not None and then == place(values.get("postcode", row.postcode),
-                                              values.get("town", row.town)):
-            out |= {"postcode", "town"} & set(changed)
+    if "address" in changed:
+        now = values["address"] or ""
+        if same_address_text(row.address, now):
+            out.add("address")
+        elif row.postcode:  # „…, fehlt Bad Hersfeld“: the address as made of it now
+            typed = row.postcode + (f" {row.town}" if row.town and row.town.casefold()
+                                    not in row.postcode.casefold() else "")
+            cell = " ".join(p for p in (postcode, in_plz) if p)
+            read = " ".join(p for p in (cell, row.town) if p and (
+                p is cell or p.casefold() not in cell.casefold()))
+            head, sep, tail = (row.address or "").rpartition(",")
+            if sep and tail.strip().startswith(typed) and same_address_text(
+                    f"{head}, {read}{tail.strip()[len(typed):]}".rstrip(", "), now):
+                out.add("address")
+    if {"postcode", "town"} & set(changed) and (postcode or None, town) == (
+            values.get("postcode", row.postcode), values.get("town", row.town)):
+        out |= {"postcode", "town"} & set(changed)
     return out
 
 
@@ -1696,8 +1711,11 @@ class Casework:
                 anew = _read_anew(row, values, changed)
                 real = [k for k in changed if k not in anew]
                 fix = fixes.get(key)
+                fixed_for = fix is not None and (  # the address the fix was made for
+                    same_address_text(fix.source_address, c.address)
+                    or ("address" in anew and fix.source_address == row.address))
                 if fix is not None and not fix.stale and fix.source_address != c.address \
-                        and same_address_text(fix.source_address, c.address):
+                        and fixed_for:
                     # the fix was made for this address, its PLZ as typed: it stays, made
                     # for the address as read now (compared so everywhere)
                     fix_sources.append({"city": city, "client_id": key,
@@ -1728,8 +1746,7 @@ class Casework:
                     # now, while the list can still be put back (QA 33b F10)
                     result.pin_notes.setdefault(c.id, []).append(note)
                     result.warnings.append(f"Zeile {c.row} ({key}): {note}")
-                if fix is not None and not fix.stale and not same_address_text(
-                        fix.source_address, c.address):
+                if fix is not None and not fix.stale and not fixed_for:
                     stale.append({"city": city, "client_id": key, "stale": True})
                     result.stale_fixes.append(c.id)
                     audit.append(audit_values(actor, "korrektur_veraltet", city=city,
