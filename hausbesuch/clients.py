@@ -748,6 +748,10 @@ def read_clients(
             pass  # told above, not as "Adresse fehlt"
         elif mangled := table.address_problem(rownum, row, roles):  # "12-14" became a date
             fail("adresse", mangled[1])
+        elif not address and odd_postcode:  # only a PLZ that is none: named, as typed
+            typed = " ".join(text for _, text in odd_postcode)
+            fail("adresse", f"Adresse unvollständig: Straße fehlt („{shorten(typed, 80)}“)"
+                            f"{unread}")
         elif not address:
             fail("adresse", f"Adresse fehlt{unread}")
         elif not clean_text(street_part):

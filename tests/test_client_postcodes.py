@@ -483,3 +483,15 @@ def test_a_plz_cell_with_the_town_or_letters_stored_before_is_unchanged(tmp_path
         r.replace(";fehlt;Bad Hersfeld", ";fehlt;Hauneck") for r in rows])), *city_db(db))
     assert "0 neu, 1 aktualisiert, 4 unverändert" in out, out
     assert "1 Adresskorrektur gilt nicht mehr" in out, out
+
+
+def test_a_row_whose_address_is_only_a_plz_that_is_none_names_it(tmp_path: Path) -> None:
+    """A row with nothing of the address but a PLZ that is no postcode: rejected naming
+    what was typed, as a row with only a postcode is (before: „Adresse fehlt“, the cell
+    named nowhere, as the PLZ note leaves rejected rows to their rejection)."""
+    path = _csv(tmp_path / "kunden.csv", "Kundennummer;Straße;Hausnummer;PLZ;Ort",
+                ["K-1;;;362511;", "K-2;;;36251.0;"])
+    result = read_clients(path, today=TODAY)
+    assert [(r.id, r.reason) for r in result.rejected] == [
+        ("K-1", "Adresse unvollständig: Straße fehlt („362511“)"),
+        ("K-2", "Adresse unvollständig: Straße fehlt („36251“)")]
