@@ -218,6 +218,7 @@ def test_geocode_reads_the_plz_as_the_client_list_does(tmp_path: Path,
         "K-2;Hauptstraße;40;36282.0;",
         "K-3;Hauptstraße;40;D-36282;",
         "K-4;Hauptstraße;5;3625x;",
+        "K-5;Breitenstraße;24;#NV;Bad Hersfeld",  # an error value: no PLZ left out
     ])
     out = tmp_path / "geokodiert.csv"
     said = cli.ok("geocode", str(path), "--osm", str(bad_hersfeld_pbf), "--out", str(out))
@@ -234,6 +235,11 @@ def test_geocode_reads_the_plz_as_the_client_list_does(tmp_path: Path,
     assert got["K-2"] == got["K-3"] == ("exact", "Hauptstraße 40, 36282 Hauneck (Unterhaun)")
     assert got["K-4"][0] == "unresolved"
     assert "bitte PLZ oder Ort angeben" in rows["K-4"]["geo_reason"], rows["K-4"]
+    # as the client list rejects it: not searched (before: as „Breitenstraße 24, #NV Bad
+    # Hersfeld“, named as „keine Postleitzahl … eingelesen“)
+    assert got["K-5"][0] == "unresolved"
+    assert rows["K-5"]["geo_reason"].startswith(
+        "„#NV“ in Spalte „PLZ“ ist ein Fehlerwert der Tabellenkalkulation"), rows["K-5"]
 
 
 @pytest.mark.slow

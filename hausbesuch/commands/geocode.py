@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,7 +41,9 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     Raises :class:`UserError` when the table has no address column. Every input row gives
     exactly one output row, in order; a row with more fields than the header (its cells
     shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) or an address cell that Excel
-    made a date of (:meth:`~hausbesuch.tabular.Table.address_problem`) is not geocoded:
+    made a date of (:meth:`~hausbesuch.tabular.Table.address_problem`), or one holding a
+    spreadsheet's error value (``#NV``) or a formula without a stored value (as the client
+    list rejects it, :func:`hausbesuch.clients._unreadable_cells`) is not geocoded:
     unresolved, the problem in ``geo_reason``. An empty row between the data rows (an
     empty spreadsheet row, a CSV record of delimiters only: ``Table.empty_rows``) is a row
     too: unresolved, „Keine Adresse in dieser Zeile.“, in its place. Blank text lines and
@@ -53,13 +55,21 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     and named, row and column, in the note returned. The output keeps the cells as typed.
     """
     from geodata.geocode import geocode_table
-    from hausbesuch.clients import postcode_cells, postcode_note
+    from hausbesuch.clients import _unreadable_cells, postcode_cells, postcode_note
     from hausbesuch.tabular import address_columns, address_from_row
 
     roles = address_columns(table.columns, source=table.source)
+
+    def unreadable(n: int, row: Mapping[str, str]) -> str:
+        # an address cell holding a spreadsheet's error value (#NV) or a formula without a
+        # stored value: no address, as the client list rejects it (not a PLZ left out)
+        return "; ".join(reason for _, reason in _unreadable_cells(
+            table, n, row, roles, [], roles).values())
+
     # a row with more fields than the header has its cells shifted, an address cell Excel
     # turned into a date ("12-14" as 14.12.2026) is another address: neither is geocoded
     problems = [table.row_problem(n) or (table.address_problem(n, row, roles) or ("", ""))[1]
+                or unreadable(n, row)
                 for n, row in zip(table.row_numbers, table.rows, strict=True)]
     lines: list[str] = []
     odd: list[tuple[int, str, str]] = []  # (row, column, text): a PLZ that is no postcode
