@@ -90,6 +90,23 @@ MIN_VISITS_PER_WORKER = 10
 #: the search time, the plan is built by the ruin-and-recreate phase alone.
 BUILD_S_PER_ENTRY = 1.5e-7
 BUILD_SHARE = 0.25
+#: OR-Tools removes a gap between two time windows of a visit from its time variable one
+#: second at a time (measured 0.08-0.12 us per second of gap on the shared machine): "Mo-Fr 14-16" for 200
+#: visits of a 5-day week cost 6 s before the search began (QA 34a F2). Only the part
+#: of a gap inside a shift that could serve the visit is removed (a visit's time lies
+#: inside its team-day's shift anyway), and the seconds removed count in the estimate
+#: of the model's building time.
+BUILD_S_PER_GAP_SECOND = 1e-7
+#: A build that has taken this share of the time left to the search when it began is
+#: given up: the ruin-and-recreate phase builds the plan (the estimate above missed,
+#: e.g. under load).
+BUILD_ABORT_SHARE = 0.5
+#: The search "had no time" when its improvement phase ran fewer than this many
+#: ruin-and-recreate iterations per visit (at least ``MIN_SEARCH_ITERATIONS``; cut by the
+#: deadline, or a seeded run's work for a tiny time limit), or OR-Tools alone found no
+#: plan, or a visit was left untried: ``Solution.stats["short_of_time"]``.
+MIN_SEARCH_ITERATIONS = 20
+MIN_SEARCH_ITERATIONS_PER_VISIT = 0.5
 #: Seconds the reasons take per left-out visit, and per left-out visit and team-day
 #: (measured: 0.7 s for 1,700 left-out visits and 40 team-days, bench/bigweek.py); the
 #: insertions and swaps stop in time for them.
@@ -124,6 +141,7 @@ class _WorkerResult:
     ortools_routes: list[list[int]] | None = None  # OR-Tools' plan when the LNS changed it
     lns: dict[str, Any] | None = None
     from_scratch: bool = False  # OR-Tools found nothing; the LNS phase built the plan
+    build_given_up: bool = False  # OR-Tools' model took too long to build (see BUILD_*)
     arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
     warm: bool = False  # OR-Tools started from a given plan
 
@@ -177,6 +195,61 @@ def _node_layout(problem: Problem, vehicles: list[Vehicle]):
     return starts, ends, depot_locs
 
 
+def _window_plan(problem: Problem, vehicles: list[Vehicle]):
+    """What OR-Tools' model needs of each visit's time windows, by visit index.
+
+    Returns (allowed vehicles per visit, per visit None (no window meets a shift that
+    could serve it: never served) or ``(lo, hi, gaps)`` for a visit with windows (its
+    time variable's range and the intervals to remove from it), the seconds removed in
+    all). A visit's service starts inside the shift of its team-day (the route's start
+    and end lie inside it, and time only moves forward along a route), so only the part
+    of a gap between two windows that lies inside a shift that could serve the visit is
+    removed: OR-Tools removes a gap second by second (``BUILD_S_PER_GAP_SECOND``), and the
+    nights between "Mo-Fr 14-16" are three quarters of its gaps.
+    """
+    horizon = max(veh.shift.window.end for veh in vehicles) + 1 if vehicles else 1
+    allowed_of: list[list[int]] = []
+    ranges: list[tuple[int, int, list[tuple[int, int]]] | None] = []
+    total = 0
+    for v in problem.visits:
+        allowed = [vi for vi, veh in enumerate(vehicles) if problem.compatible(v, veh)]
+        allowed_of.append(allowed)
+        tws = [(w.start, min(w.end, horizon)) for w in v.time_windows if w.start <= horizon]
+        if not v.time_windows:
+            ranges.append((0, horizon, []))
+            continue
+        shifts: list[list[int]] = []  # merged shift windows of the allowed vehicles
+        for a, b in sorted((vehicles[vi].shift.window.start, vehicles[vi].shift.window.end)
+                           for vi in allowed):
+            if shifts and a <= shifts[-1][1] + 1:
+                shifts[-1][1] = max(shifts[-1][1], b)
+            else:
+                shifts.append([a, b])
+        # the times it may start: its windows inside those shifts (sorted, disjoint)
+        pieces = sorted((max(wa, sa), min(wb, sb)) for wa, wb in tws for sa, sb in shifts
+                        if max(wa, sa) <= min(wb, sb))
+        if not pieces:  # no window in a shift that could serve it
+            ranges.append(None)
+            continue
+        lo, hi = pieces[0][0], pieces[-1][1]
+        gaps = []  # within [lo, hi], the shifts' times outside the pieces
+        for sa, sb in shifts:
+            a, b = max(sa, lo), min(sb, hi)
+            for pa, pb in pieces:
+                if a > b or pa > b:
+                    break
+                if pb < a:
+                    continue
+                if pa > a:
+                    gaps.append((a, pa - 1))
+                a = pb + 1
+            if a <= b:
+                gaps.append((a, b))
+        total += sum(b - a + 1 for a, b in gaps)
+        ranges.append((lo, hi, gaps))
+    return allowed_of, ranges, total
+
+
 def _solve_worker(
     problem: Problem,
     worker: int,
@@ -210,25 +283,43 @@ def _solve_worker(
     pen_all = penalties(problem)
     pen = [pen_all[i] for i in perm]
 
-    n_mats = 2 * len({veh.team.mode for veh in vehicles})
-    if lns_share > 0 and (problem.has_groups or BUILD_S_PER_ENTRY * n_nodes**2 * n_mats
-                          > BUILD_SHARE * (deadline - t0)):
-        # Too large for the time limit: building OR-Tools' model alone would eat the
-        # search time. Or alternatives (Visit.group): OR-Tools' insertion heuristics and
-        # local search handle a disjunction of several nodes badly (a week of 100
-        # clients in three alternatives each: no first plan in 3 s). The
-        # ruin-and-recreate phase builds the plan from nothing, or from the start plan
-        # when there is one (a re-plan's old routes; review 29c: it was ignored).
+    def from_scratch(given_up: bool = False) -> _WorkerResult:
+        # The ruin-and-recreate phase builds the plan from nothing (its first iteration
+        # inserts every visit where it fits, run even past the deadline), or from the
+        # start plan when there is one (a re-plan's old routes; review 29c: it was
+        # ignored).
         result = _WorkerResult(
             worker, sum(pen_all),
             [list(r) for r in initial] if initial is not None else [[] for _ in vehicles],
             [[br.window.start for br in veh.shift.breaks] for veh in vehicles],
-            0, False, -1, [],
+            0, given_up, -1, [],
         )
         result.from_scratch = True
+        result.build_given_up = given_up
         result.warm = initial is not None
         _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
         return result
+
+    n_mats = 2 * len({veh.team.mode for veh in vehicles})
+    budget = BUILD_SHARE * (deadline - t0)  # fixed by the time limit: seeded runs repeat
+    if lns_share > 0 and (problem.has_groups or BUILD_S_PER_ENTRY * n_nodes**2 * n_mats
+                          > budget):
+        # Too large for the time limit: building OR-Tools' model alone would eat the
+        # search time. Or alternatives (Visit.group): OR-Tools' insertion heuristics and
+        # local search handle a disjunction of several nodes badly (a week of 100
+        # clients in three alternatives each: no first plan in 3 s).
+        return from_scratch()
+    allowed_of, ranges, gap_s = _window_plan(problem, vehicles)
+    moves = _move_costs(problem, vehicles, perm, n_nodes)
+    n_own = 0 if moves is None else int(moves.any(axis=0).sum())  # per-vehicle matrices
+    if lns_share > 0 and (BUILD_S_PER_ENTRY * n_nodes**2 * (n_mats + n_own)
+                          + BUILD_S_PER_GAP_SECOND * gap_s > budget):
+        return from_scratch()  # the windows' gaps or the move costs would eat the time
+    # the estimate may miss (a loaded machine): a build past this point is given up
+    give_up_at = time.monotonic() + BUILD_ABORT_SHARE * max(0.0, deadline - time.monotonic())
+
+    def too_slow() -> bool:
+        return lns_share > 0 and time.monotonic() > give_up_at
 
     manager = pywrapcp.RoutingIndexManager(n_nodes, len(vehicles), starts, ends)
     routing = pywrapcp.RoutingModel(manager)
@@ -253,8 +344,9 @@ def _solve_worker(
         transit_idx[mode] = routing.RegisterTransitMatrix(tr.tolist())
         cost_idx[mode] = routing.RegisterTransitMatrix(cost.tolist())
         base_cost[mode] = cost
-    moves = _move_costs(problem, vehicles, perm, n_nodes)
     for vi, veh in enumerate(vehicles):
+        if too_slow():
+            return from_scratch(given_up=True)
         if moves is not None and moves[:, vi].any():  # minimal disruption: own matrix
             cost_v = base_cost[veh.team.mode] + moves[:, vi][None, :]
             np.fill_diagonal(cost_v, 0)
@@ -296,19 +388,21 @@ def _solve_worker(
 
     all_vehicles = list(range(len(vehicles)))
     for node, v in enumerate(visits):
+        if too_slow():
+            return from_scratch(given_up=True)
         idx = manager.NodeToIndex(node)
         cum = time_dim.CumulVar(idx)
         inactive = False
+        i = int(perm[node])
         if v.time_windows:
-            tws = [(w.start, min(w.end, horizon)) for w in v.time_windows if w.start <= horizon]
-            if not tws:
+            if ranges[i] is None:
                 inactive = True
             else:
-                cum.SetRange(tws[0][0], tws[-1][1])
-                for (_, a_end), (b_start, _) in zip(tws, tws[1:], strict=False):
-                    if b_start - 1 >= a_end + 1:
-                        cum.RemoveInterval(a_end + 1, b_start - 1)
-        allowed = [vi for vi, veh in enumerate(vehicles) if problem.compatible(v, veh)]
+                lo, hi, gaps = ranges[i]
+                cum.SetRange(lo, hi)
+                for a, b in gaps:
+                    cum.RemoveInterval(a, b)
+        allowed = allowed_of[i]
         if not allowed or inactive:
             routing.ActiveVar(idx).SetValue(0)
         elif len(allowed) < len(all_vehicles):
@@ -432,15 +526,31 @@ def _solve_worker(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
     result.warm = warm
-    if sol is None and lns_share > 0:
+    if (sol is None or (status != 1 and not any(routes))) and lns_share > 0:
         # OR-Tools found no first plan in time (a large problem on a short limit): the
-        # ruin-and-recreate phase builds one from nothing (every visit left out)
+        # ruin-and-recreate phase builds one from nothing (every visit left out). OR-Tools
+        # stopped in its first-solution heuristic answers with a plan that serves nothing
+        # (status 2, QA 34a F1): that is no plan either; taken for one, the second phase
+        # had no time left to improve it and the week was planned empty.
         result.objective = sum(pen_all)
+        result.routes = [[] for _ in vehicles]
         result.break_starts = [[br.window.start for br in veh.shift.breaks] for veh in vehicles]
         result.from_scratch = True
     if lns_share > 0 and (lns_iterations is None or lns_iterations > 0):
         _improve_result(problem, vehicles, result, seed, deadline, lns_iterations, t0, progress)
     return result
+
+
+def _search_cut(result: _WorkerResult, n_visits: int) -> bool:
+    """Whether the time limit left a worker's search less than its least work: fewer than
+    ``MIN_SEARCH_ITERATIONS`` (or ``MIN_SEARCH_ITERATIONS_PER_VISIT`` per visit) rounds of
+    the second phase, whether the deadline ended them or (seeded) the amount of work the
+    time limit gives (a stalled search has run 20,000 at least), or, without the second
+    phase, OR-Tools found no plan in time."""
+    if result.lns is not None:
+        least = max(MIN_SEARCH_ITERATIONS, MIN_SEARCH_ITERATIONS_PER_VISIT * n_visits)
+        return result.lns["iterations"] < least
+    return result.hit_time_limit and not any(result.routes)
 
 
 def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, progress):
@@ -461,7 +571,11 @@ def _improve_result(problem, vehicles, result, seed, deadline, iterations, t0, p
         problem, vehicles, result.routes, penalties(problem), bal_coef=bal_coef,
         bal_target=bal_target, deadline=deadline, iterations=iterations,
         seed=(seed or 0) * 1009 + result.worker, on_improve=on_improve,
-        min_iterations=1 if result.from_scratch else 0,
+        # one iteration even past the deadline: its recreate step inserts every left-out
+        # visit where it fits, the quick construction no plan goes without (QA 34a F1:
+        # OR-Tools stopped in its first-solution heuristic with 10 of 100 visits placed,
+        # and the deadline had passed; 0.01-0.05 s for 300-400 visits)
+        min_iterations=1,
         arrays_out=arrays if result.worker == 0 else None,  # worker 0 runs in this process
         temp_start=WARM_TEMP_START if result.warm else None,
     )
@@ -904,6 +1018,11 @@ def solve(
         arrays=arrays,
     )
     elapsed = time.monotonic() - t0
+    # the time limit cut the search before it could do its least work: the plan is what
+    # a quick construction and the repair placed (the app warns, naming the time limit)
+    short = bool(problem.visits and vehicles) and (
+        best is None or _search_cut(best, len(problem.visits))
+        or any(u.code == "not_checked" for u in unassigned))
     stats: dict[str, Any] = {
         "seed": seed,
         "threads": threads,
@@ -925,6 +1044,11 @@ def solve(
                 "objective": r.objective,
                 "improvements": r.solutions,
                 "hit_time_limit": r.hit_time_limit,
+                # OR-Tools gave no plan (none in time, or its model was too large to build
+                # in the time: build_given_up when the building ran out of it), the
+                # ruin-and-recreate phase built it
+                "from_scratch": r.from_scratch,
+                "build_given_up": r.build_given_up,
             }
             for r in results
         ],
@@ -938,6 +1062,7 @@ def solve(
         and not late
         and not any(r.hit_time_limit for r in results),
         "events": best.events if best else [],
+        "short_of_time": short,
     }
     sol = Solution(tuple(sorted(routes, key=lambda r: r.vehicle)), tuple(unassigned), 0, stats)
     return Solution(sol.routes, sol.unassigned, objective(problem, sol), stats)
