@@ -10,7 +10,7 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
-from hausbesuch.fields import format_day, format_moment
+from hausbesuch.fields import count, format_day, format_moment
 from hausbesuch.plandata import (
     STATUS_CALLED_OFF,
     STATUS_PLANNED,
@@ -26,8 +26,8 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "outside_window", "plan_notes", "quality_label",
-           "report_rows", "write_report"]
+__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "outside_window", "plan_notes",
+           "quality_label", "report_rows", "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -283,6 +283,27 @@ def replan_moment(plan: Plan) -> datetime | None:
     except (KeyError, TypeError, ValueError):
         made = getattr(plan, "created_at", None)
     return min(moment, made) if isinstance(made, datetime) and made.tzinfo is None else moment
+
+
+#: How :func:`short_time_note` begins (a re-plan drops the old plan's and makes its own).
+SHORT_TIME_NOTE = "Die Rechenzeit von "
+
+
+def short_time_note(solution: object, time_limit: float) -> str | None:
+    """The plan's note when the solver's time limit was too short to search properly
+    (``Solution.stats["short_of_time"]``: the plan is what a quick construction placed;
+    QA 34a F1: a week planned empty at ``--time-limit 2`` without a word), or None."""
+    stats = getattr(solution, "stats", None) or {}
+    if not stats.get("short_of_time"):
+        return None
+    untried = sum(1 for u in getattr(solution, "unassigned", ()) if u.code == "not_checked")
+    seconds = f"{time_limit:g}".replace(".", ",")
+    also = (f"; {count(untried, 'Besuch wurde', 'Besuche wurden')} in der Zeit nicht mehr "
+            "geprüft") if untried else ""
+    return (f"{SHORT_TIME_NOTE}{seconds} s war zu kurz für eine gründliche Suche: die Touren "
+            f"sind nur schnell aufgebaut und kaum verbessert{also}. Mit mehr Rechenzeit "
+            "(--time-limit; Standard 30 s) werden meist mehr Besuche eingeplant und die Wege "
+            "kürzer.")
 
 
 def plan_notes(plan: Plan) -> list[str]:

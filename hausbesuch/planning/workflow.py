@@ -65,7 +65,7 @@ from hausbesuch.planning.builder import (
     team_to_dict,
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
-from hausbesuch.planning.report import report_rows, write_report
+from hausbesuch.planning.report import SHORT_TIME_NOTE, report_rows, short_time_note, write_report
 from hausbesuch.store import (
     CaseVisitRow,
     ChangeMarker,
@@ -1300,6 +1300,7 @@ def _solve_and_assemble(
         built = athome.adjust_built(built, store=store, profile=profile, start=span.start,
                                     seed=options.seed, model=model)
     solution = _run_solver(built.problem, options, say, initial)
+    short = short_time_note(solution, options.time_limit)  # the time limit cut the search
     if built.problem.has_groups:  # a visit's alternatives (when weighed) become the visit
         solution = athome.merge_alternatives(plain.problem, built.problem, solution)
         built = plain
@@ -1314,6 +1315,8 @@ def _solve_and_assemble(
     params["snap_far"] = snap_far
     if note := unshared_note(built.problem, solution, profile.workday.balance_minutes):
         params["warnings"] = [*(params.get("warnings") or []), note]
+    if short:
+        params["warnings"] = [*(params.get("warnings") or []), short]
     created = clock.now().replace(microsecond=0)
     row_of = {c.id: (c.row or 10**9, i) for i, c in enumerate(clients)}
     plan = Plan(
@@ -2248,6 +2251,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
+    rf"|{re.escape(SHORT_TIME_NOTE)}"  # short_time_note: the re-plan's own search decides
     r"|Die Teams der Stadt weichen von denen des Plans ab\. "
     # the districts' notes (_district_notes: the districts as the re-plan finds them; a
     # district file set or changed since must not leave the old note, review 32 #4)
