@@ -23,6 +23,12 @@ its own guided-local-search lambda (from the third worker on also another
 first-solution strategy) and its own random stream in the second phase; the best plan
 wins (ties: lowest worker). A worker that has not reported by the time limit is
 dropped. The progress callback follows the worker that runs in the calling process.
+When OR-Tools gives no plan in time, or its model would take too long to build (the
+matrices, move costs and window gaps are estimated, and a build is given up when it
+overruns), the second phase builds the plan from nothing. Its first iteration runs
+also past the deadline: it inserts every left-out visit where it fits, the quick
+construction no plan goes without (``stats["short_of_time"]`` tells when the search
+did no more than that).
 
 Afterwards the plan is re-timed (:mod:`routing.schedule`; if a route of the second
 phase would not re-time, the worker's OR-Tools plan is used), left-out visits are

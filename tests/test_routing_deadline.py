@@ -16,35 +16,14 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
 import pytest
 
-from routing import Problem, Shift, Team, TimeWindow, Visit, at, prepare
+from bench.deadline import week
+from routing import Problem, TimeWindow, Visit, at, prepare
 from routing.check import check
 from routing.solve import _window_plan, penalties, solve
 
 DAYS = 5
-
-
-def week(n: int, *, windows: bool, teams: int = 2, max_visits: int = 10, seed: int = 1,
-         days: int = DAYS) -> Problem:
-    """``n`` 30-minute visits within 1 km of the office (every second one, with
-    ``windows``, at "Mo-Fr 14-16"), ``teams`` x ``days`` team-days of 8-16 with at most
-    ``max_visits`` each: a greedy insertion fills every team-day."""
-    rng = np.random.default_rng(seed)
-    pts = rng.random((n + 1, 2)) * 1000.0
-    d = np.ceil(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) / 1.2)
-    visits = []
-    for i in range(1, n + 1):
-        tws: tuple[TimeWindow, ...] = ()
-        if windows and i % 2 == 0:
-            tws = tuple(TimeWindow(at(day, 14), at(day, 16)) for day in range(days))
-        visits.append(Visit(f"v{i}", i, service=1800, time_windows=tws))
-    team_list = tuple(
-        Team(f"t{k}", tuple(Shift(day, TimeWindow(at(day, 8), at(day, 16))) for day in range(days)),
-             start=0, end=0, max_visits=max_visits)
-        for k in range(teams))
-    return Problem(tuple(visits), team_list, days, {"car": d.astype(np.int64)})
 
 
 def placed(sol) -> int:
