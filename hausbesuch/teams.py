@@ -28,7 +28,8 @@ CSV / XLSX
 ----------
 One row per team, headers as the TOML keys: ``id;mitglieder;sprachen;schicht;mittag;
 mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage;
-stadtteile``. Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+``; the
+stadtteile``. Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+`` (a ``+``
+that begins a name, „+49 Herr“, is part of it); the
 districts (``stadtteile``) by ``,`` ``;`` or ``|`` only, as a district's name may hold a
 ``/`` (Kassel's tables write „Süsterfeld/Helleböhn“).
 
@@ -65,6 +66,7 @@ from hausbesuch.fields import (
     parse_clock_range,
     parse_weekdays,
 )
+from hausbesuch.safe_cells import read_back
 from hausbesuch.tabular import normalize_header
 from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
@@ -321,6 +323,12 @@ def _float(value: Any) -> float:
         raise _FieldProblem(f"keine Zahl: {_quoted(value)}") from None
 
 
+#: Between members (or skills) of a cell: ``,`` ``;`` ``/`` ``|``, and a ``+`` that follows
+#: a name („A. Schmidt + B. Yilmaz“); a ``+`` that begins a name („+49 Herr“, which
+#: ``teams --csv`` writes as „'+49 Herr“) is part of it.
+_NAME_SEPARATORS = re.compile(r"[,;/|]|(?<=[^\s,;/|+])\s*\+")
+
+
 def _names(value: Any) -> list[str]:
     example = '["A. Schmidt", "B. Yilmaz"]'
     if isinstance(value, list | tuple):
@@ -329,7 +337,7 @@ def _names(value: Any) -> list[str]:
                                 f"(nicht {toml_spelling(value)})")
         items = [clean_text(v) for v in value]
     else:
-        items = [clean_text(p) for p in re.split(r"[,;/|+]", _text(value, example))]
+        items = [clean_text(p) for p in _NAME_SEPARATORS.split(_text(value, example))]
     return [i for i in items if i]
 
 
@@ -693,8 +701,10 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     # a row with more fields than the header (a delimiter in a field without quotes)
     errors: list[str] = [why for n in table.row_numbers if (why := table.row_problem(n))]
     labels = [f"Zeile {n}" for n in table.row_numbers]
-    rows = [{k: v for k, v in row.items() if not (k.startswith("Spalte ") and not v)}
-            for row in table.rows]
+    # a cell as ``teams --csv`` (safe_cells) wrote it: its protective „'“ before a
+    # formula start („'-Arabisch, =Türkisch“, „'+49 Herr“) is not part of the value
+    rows = [{k: read_back(v) if isinstance(v, str) else v for k, v in row.items()
+             if not (k.startswith("Spalte ") and not v)} for row in table.rows]
     teams = _collect(rows, _defaults_from_profile(profile), errors, labels)
     if not rows:
         errors.append("keine Teams (nur eine Kopfzeile)")
