@@ -10,11 +10,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
+
+import pytest
 
 from hausbesuch import team_store
 from hausbesuch.config import load_profile
-from tests.cli_helpers import ok
+from tests.cli_helpers import ClockedCli, city_db, ok
 
 MEMBERS_TOML = """
 [[team]]
@@ -61,3 +64,99 @@ def test_a_plus_between_names_still_separates_them(tmp_path: Path) -> None:
                                     "+49 Herr\n", encoding="utf-8")
     got = load_teams(tmp_path / "t.csv")
     assert got[0].members == ("A. Schmidt", "B. Yilmaz", "C. Weiß", "+49 Herr")
+
+
+# ---- F4: one limit for every route in, and a word when a text is cut
+
+TOWN = "36251 Bad Hersfeld"
+#: the day of the list and the plan; the plan's day
+MON, TUE = ClockedCli(date(2026, 12, 7)), ClockedCli(date(2026, 12, 8))
+
+
+def _imported(tmp_path: Path) -> tuple[str, list[str]]:
+    """Two cases imported on Monday: (database, its options)."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    (tmp_path / "a.csv").write_text(
+        "Kundennummer;Name;Adresse\n"
+        f"K-1;Erika Muster;Breitenstraße 24, {TOWN}\n"
+        f"K-2;Max Muster;Dudenstraße 5, {TOWN}\n", encoding="utf-8")
+    MON.ok("import", str(tmp_path / "a.csv"), *db)
+    return path, db
+
+
+def _planned(tmp_path: Path) -> tuple[str, list[str]]:
+    """The two cases planned for Tuesday."""
+    path, db = _imported(tmp_path)
+    MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+           str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    return path, db
+
+
+def _notes(path: str) -> dict[str, str | None]:
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow, Store
+
+    with Store.open(path) as store, store.session() as s:
+        return {o.client_id: o.note for o in s.scalars(select(OutcomeRow))}
+
+
+def test_a_long_outcome_note_is_cut_with_a_marker_and_the_row_named(tmp_path,
+                                                                     bad_hersfeld_pbf):
+    """QA 34a F4 case 1: a 100,000-character note was stored as its first 2,000
+    characters, without a marker and without a word („1 erfasst“). It is cut to 2,000
+    characters ending in „[…gekürzt]“, and the output names the row."""
+    path, db = _planned(tmp_path)
+    sheet = tmp_path / "erg.csv"
+    sheet.write_text("Kundennummer;Datum;Ergebnis;Notiz\n"
+                     f"K-1;08.12.2026;nicht angetroffen;{'N' * 100_000}\n"
+                     f"K-2;08.12.2026;nicht angetroffen;{'M' * 2_000}\n", encoding="utf-8")
+    out = TUE.ok("outcomes", str(sheet), *db)
+    assert "2 erfasst" in out
+    assert ("Hinweis: Zeile 2 (K-1): die Notiz hat 100000 Zeichen, gespeichert sind "
+            "höchstens 2000: sie ist gekürzt und endet mit „[…gekürzt]“.") in out, out
+    assert "K-2" not in out  # a note of 2,000 characters is whole
+    notes = _notes(path)
+    assert len(notes["K-1"]) == 2_000 and notes["K-1"].endswith(" […gekürzt]")
+    assert notes["K-2"] == "M" * 2_000
+
+
+def test_status_reason_has_the_webs_limit_on_the_command_line(tmp_path, bad_hersfeld_pbf):
+    """QA 34a F4 case 3: ``status --reason`` stored a reason of 100,000 characters (the
+    web's form takes 500) and ``status`` and ``disclose`` printed it whole. The command
+    line refuses a reason over 500 characters naming the option, as the web does, and
+    stores nothing; so does ``rectify --status-change --text``, and ``rectify --outcome
+    --text`` a note over the web's 2,000."""
+    path, db = _imported(tmp_path)
+    code, out = MON.invoke("status", "K-1", "--set", "erreicht", "--reason", "R" * 501, *db)
+    assert code == 2, out
+    assert "--reason: höchstens 500 Zeichen, erhalten 501." in out
+    assert "K-1: offen" in MON.ok("status", "K-1", *db)  # nothing changed
+    MON.ok("status", "K-1", "--set", "erreicht", "--reason", "R" * 500, *db)
+    code, out = MON.invoke("rectify", "K-1", "--status-change", "07.12.2026", "--text",
+                           "S" * 501, *db)
+    assert code == 2 and "--text: höchstens 500 Zeichen, erhalten 501." in out, out
+    code, out = MON.invoke("rectify", "K-1", "--outcome", "07.12.2026", "--text",
+                           "S" * 2_001, *db)
+    assert code == 2, out
+    assert "--text: eine Notiz hat höchstens 2000 Zeichen, erhalten 2001." in out
+    from hausbesuch.casework.rules import MAX_REASON_LENGTH
+    from hausbesuch.web.pages_cases import MAX_REASON
+
+    assert MAX_REASON == MAX_REASON_LENGTH == 500  # one limit for the web and the CLI
+
+
+def test_the_casework_refuses_a_too_long_reason_whoever_calls_it(tmp_path, bad_hersfeld_pbf):
+    """The service keeps the limit too (the web checks before it): a reason over 500
+    characters is refused, not stored."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.errors import UserError
+    from hausbesuch.store import Store
+
+    path, _db = _imported(tmp_path)
+    with Store.open(path) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="kora")
+        with pytest.raises(UserError, match="Grund: höchstens 500 Zeichen, erhalten 501"):
+            cw.set_status("K-1", "erreicht", "R" * 501)
+        assert cw.states(["K-1"])[0].status == "offen"

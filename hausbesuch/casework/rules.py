@@ -39,6 +39,7 @@ __all__ = [
     "CONTACT",
     "FAILED",
     "HALF_DAYS",
+    "MAX_REASON_LENGTH",
     "RESULTS",
     "RESULT_LABELS",
     "STATUSES",
@@ -53,6 +54,10 @@ __all__ = [
     "parse_result",
     "parse_status",
 ]
+
+#: Most characters of the reason given with a status change: the web's case page and
+#: ``hausbesuch status --reason`` (``rectify --status-change --text``) refuse a longer one.
+MAX_REASON_LENGTH = 500
 
 #: Case statuses of a client.
 STATUSES = ("offen", "erreicht", "in_klaerung", "abgeschlossen")

@@ -42,6 +42,7 @@ from hausbesuch import clock
 from hausbesuch.accountnames import ACTOR_ENV, shown_name  # ACTOR_ENV re-exported
 from hausbesuch.casework.erasure import ERASABLE, erased_note
 from hausbesuch.casework.rules import (
+    MAX_REASON_LENGTH,
     RESULT_LABELS,
     STATUS_LABELS,
     STATUSES,
@@ -50,6 +51,7 @@ from hausbesuch.casework.rules import (
     directive,
     parse_result,
 )
+from hausbesuch.clients import MAX_NOTE_LENGTH  # an outcome's note: a list's note's limit
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
@@ -62,7 +64,7 @@ from hausbesuch.fields import (  # parse_datetime re-exported: one parser for al
     parse_datetime,
 )
 from hausbesuch.plandata import Client, Geocode, Rejected
-from hausbesuch.safe_cells import read_back
+from hausbesuch.safe_cells import read_back, shorten
 from hausbesuch.store import (
     AddressFixRow,
     CaseVisitRow,
@@ -597,6 +599,22 @@ class CaseState:
         return self.client_status_reason
 
 
+def outcome_note(note: str | None) -> str | None:
+    """An outcome's note as stored: without control characters, at most
+    :data:`MAX_NOTE_LENGTH` characters (a longer one cut, ending in „[…gekürzt]“:
+    :func:`hausbesuch.safe_cells.shorten`); None for none."""
+    return shorten(clean_text(note), MAX_NOTE_LENGTH) or None if note else None
+
+
+def reason_problem(reason: str, what: str = "Grund") -> str | None:
+    """The German message for a status reason longer than :data:`MAX_REASON_LENGTH`
+    characters (``what``: how it is named, e.g. an option), or None."""
+    n = len(reason.strip())
+    if n <= MAX_REASON_LENGTH:
+        return None
+    return f"{what}: höchstens {MAX_REASON_LENGTH} Zeichen, erhalten {n}."
+
+
 @dataclass
 class OutcomeResult:
     """What :meth:`Casework.record_outcomes_file` did."""
@@ -1100,6 +1118,8 @@ class Casework:
         """Set a client's case status by hand (with history and audit)."""
         if status not in STATUSES:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
+        if problem := reason_problem(reason):  # the web's and the command line's limit
+            raise UserError(problem)
         with self.store.session() as s:
             row = self._row(s, client_id, lock=True)  # after a phone's outcome, not under it
             if row.erased_at is not None and reason.strip():
@@ -1144,7 +1164,7 @@ class Casework:
                 f" um {format_clock(minute)} Uhr" if minute is not None else "")
             o = self._one(found, what, lambda o: format_clock(o.time_min)
                           if o.time_min is not None else "ohne Uhrzeit")
-            o.note = clean_text(note).strip()[:2000] or None if note else None  # as recorded
+            o.note = outcome_note(note)  # as recorded
             self.store.audit(self.actor, "berichtigt", city=self.city,
                              client_id=row.client_id, details={
                                  "feld": "ergebnisnotiz", "tag": day.isoformat(),
@@ -1175,7 +1195,9 @@ class Casework:
             h = self._one(found, what, lambda h: f"{h.changed_at:%H:%M} {h.status}",
                           "oder mit dem Status danach, z. B. „08.12.2026 in_klaerung“")
             text = clean_text(reason).strip() if reason else ""
-            new = text[:2000] if text else "berichtigt: Grund gelöscht"
+            if problem := reason_problem(text):
+                raise UserError(problem)
+            new = text or "berichtigt: Grund gelöscht"
             latest = s.scalars(select(StatusHistoryRow).where(
                 StatusHistoryRow.city == self.city,
                 StatusHistoryRow.client_id == row.client_id)
@@ -2303,7 +2325,7 @@ class Casework:
             date or not after the visit's day.
         """
         result = self._result(result)
-        note = clean_text(note)[:2000] if note else None  # no NUL or control characters
+        note = outcome_note(note)  # no NUL or control characters, cut with a marker
         if only_open:  # a closed case first: its visit is off, whatever the appointment
             self._refuse_closed(client_id, idempotency_key)
         if result == "termin_vereinbart" and appointment is not None \
@@ -2554,7 +2576,7 @@ class Casework:
             result = parse_result(result) if result is not None else None
         except ValueError as exc:
             raise CaseworkError(f"Ergebnis: {exc}.", field="ergebnis") from None
-        note = clean_text(note).strip()[:2000] or None if note else None
+        note = outcome_note(note)
         if clear_note and note is not None:
             raise CaseworkError("Notiz: entweder eine neue Notiz eintragen oder die "
                                 "gespeicherte löschen, nicht beides.", field="notiz")
@@ -3110,6 +3132,11 @@ class Casework:
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "
                             "erfasst, ohne Notiz; der Fall bleibt, wie er ist.")
+                    elif len(cell("notiz")) > MAX_NOTE_LENGTH:
+                        res.notes.append(
+                            f"Zeile {rownum} ({cid}): die Notiz hat {len(cell('notiz'))} "
+                            f"Zeichen, gespeichert sind höchstens {MAX_NOTE_LENGTH}: sie "
+                            "ist gekürzt und endet mit „[…gekürzt]“.")
                 else:
                     res.duplicates.append((rownum, cid))
             except _RowError as exc:

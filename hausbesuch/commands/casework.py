@@ -481,6 +481,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if reason and set_status is None:
             raise UserError("--reason gehört zu --set: den neuen Status mit --set angeben, "
                             "z. B. --set erreicht --reason \"hat angerufen\".")
+        from hausbesuch.casework.service import reason_problem
+
+        if problem := reason_problem(reason, "--reason"):  # the web's limit (QA 34a F4)
+            raise UserError(problem)
         new = None
         if set_status is not None:
             try:
@@ -612,6 +616,15 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         text = _stdin_value(text, "--text")
         if text is not None and not text.strip():
             raise UserError("--text ist leer; zum Löschen --clear angeben.")
+        from hausbesuch.casework.service import MAX_NOTE_LENGTH, reason_problem
+
+        # the limits of the web's forms: a note of an outcome, a reason of a status change
+        if text is not None and outcome is not None and len(text.strip()) > MAX_NOTE_LENGTH:
+            raise UserError(f"--text: eine Notiz hat höchstens {MAX_NOTE_LENGTH} Zeichen, "
+                            f"erhalten {len(text.strip())}.")
+        if text is not None and outcome is None and (
+                problem := reason_problem(text, "--text")):
+            raise UserError(problem)
         with _casework(db, city) as cw:
             try:
                 known = cw.case_id(client_id)

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from hausbesuch.casework import CaseworkError
-from hausbesuch.casework.service import id_may_be_shown
+from hausbesuch.casework.rules import MAX_REASON_LENGTH
+from hausbesuch.casework.service import MAX_NOTE_LENGTH, id_may_be_shown
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, echo, load_session, render
@@ -23,10 +24,12 @@ from hausbesuch.web.security import csrf_protect
 
 router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 
-#: Most characters of the reason given with a status (it goes into the status history).
-MAX_REASON = 500
-#: Most characters of an outcome's note typed on the case page.
-MAX_NOTE = 2000
+#: Most characters of the reason given with a status (it goes into the status history),
+#: as ``hausbesuch status --reason`` takes it.
+MAX_REASON = MAX_REASON_LENGTH
+#: Most characters of an outcome's note typed on the case page (an outcomes file's longer
+#: note is cut to it).
+MAX_NOTE = MAX_NOTE_LENGTH
 #: The confirmation after an outcome form (``?ergebnis=…``).
 OUTCOME_SAVED = {
     "berichtigt": "Ergebnis berichtigt.",
