@@ -15,6 +15,7 @@ from typing import Any
 from hausbesuch import clock
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE, format_day, format_days
+from hausbesuch.safe_cells import shorten
 
 #: Longest range entered at once (a typo like 2027 for 2026 would otherwise add a year).
 MAX_DAYS = 92
@@ -32,11 +33,18 @@ def _days(first: date, last: date | None) -> list[date]:
     return [first + timedelta(days=k) for k in range(n)]
 
 
+#: Most team ids a message lists (then how many more).
+SHOWN_TEAMS = 20
+
+
 def _check_team(team_id: str, teams: Collection[str], city: str) -> str:
     by_fold = {t.casefold(): t for t in teams}
     if team_id.casefold() not in by_fold:  # the city named: a forgotten --city (QA 27 F4)
-        raise UserError(f"Team „{team_id}“ gibt es nicht (Stadt {city}, Teams: "
-                        f"{', '.join(sorted(teams))}). Gehört es zu einer anderen Stadt, "
+        ids = sorted(teams)
+        listed = ", ".join(ids[:SHOWN_TEAMS]) + (
+            f" und {len(ids) - SHOWN_TEAMS} weitere" if len(ids) > SHOWN_TEAMS else "")
+        raise UserError(f"Team „{shorten(team_id, 60)}“ gibt es nicht (Stadt {city}, Teams: "
+                        f"{listed}). Gehört es zu einer anderen Stadt, "
                         "mit --city deren Profil angeben.")
     return by_fold[team_id.casefold()]
 

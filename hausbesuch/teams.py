@@ -66,7 +66,7 @@ from hausbesuch.fields import (
     parse_clock_range,
     parse_weekdays,
 )
-from hausbesuch.safe_cells import read_back
+from hausbesuch.safe_cells import read_back, shorten
 from hausbesuch.tabular import normalize_header
 from hausbesuch.tomlfile import control_character_problem, read_toml, toml_spelling
 
@@ -97,6 +97,20 @@ _MODE_WORDS = {
 }
 #: Most visits one team can do in a day (more is a typo).
 MAX_VISITS_LIMIT = 50
+#: Longest lunch break (minutes).
+MAX_LUNCH_MIN = 180
+#: Most teams of a teams file (or a city): more than a home-visit service has. A plan's
+#: travel-time matrices hold every team's start and end besides the clients
+#: (:func:`hausbesuch.capacity.check_matrix_memory`): with 200 teams a list of some 4,800
+#: clients already needs more memory than a plan may take, and 5,000 teams are refused by
+#: ``plan`` whatever the list. A file with more is refused when it is read (``teams
+#: --set``, ``--teams``, the web's upload), not by the next plan.
+MAX_TEAMS = 200
+#: Longest team id a message repeats (a valid one has at most 40 characters).
+_ID_SHOWN = 60
+#: Largest whole number a field takes before its range is checked (``mittag_dauer``,
+#: ``max_besuche``): a bigger one (``1e308``) is named as typed, not as 309 digits.
+_BIG = 10**6
 _ID_RE = re.compile(r"[A-Za-z0-9ÄÖÜäöüß][A-Za-z0-9ÄÖÜäöüß_-]{0,39}")
 
 
@@ -140,7 +154,7 @@ class TeamConfig:
         object.__setattr__(self, "districts", tuple(self.districts))
         errors = _validate(self)
         if errors:
-            raise TeamError(f"Team „{self.id}“: " + "; ".join(errors))
+            raise TeamError(f"Team „{_shown_id(self.id)}“: " + "; ".join(errors))
 
     @property
     def label(self) -> str:
@@ -173,6 +187,12 @@ class TeamConfig:
                        end_address=end_a, end_lonlat=end_ll)
 
 
+def _shown_id(tid: Any) -> str:
+    """A team id as messages repeat it: at most :data:`_ID_SHOWN` characters (an id of
+    4,000 characters is cut, ending in „[…gekürzt]“)."""
+    return shorten(str(tid), _ID_SHOWN)
+
+
 def _validate(t: TeamConfig) -> list[str]:
     errs: list[str] = []
     if not isinstance(t.id, str) or not _ID_RE.fullmatch(t.id):
@@ -203,8 +223,8 @@ def _validate(t: TeamConfig) -> list[str]:
                 f"Feld „mittag_dauer“: {t.lunch_min} Minuten passen nicht in das Fenster "
                 f"{format_clock(ls)}–{format_clock(le)}"
             )
-    if not 0 <= t.lunch_min <= 180:
-        errs.append(f"Feld „mittag_dauer“: {t.lunch_min} Minuten (erlaubt 0 bis 180)")
+    if not 0 <= t.lunch_min <= MAX_LUNCH_MIN:
+        errs.append(f"Feld „mittag_dauer“: {t.lunch_min} Minuten (erlaubt 0 bis {MAX_LUNCH_MIN})")
     if t.mode not in MODES:
         errs.append(f"Feld „modus“: „{t.mode}“ unbekannt (erlaubt: walk, bike, drive)")
     if t.max_visits_per_day is not None and not 1 <= t.max_visits_per_day <= MAX_VISITS_LIMIT:
@@ -296,19 +316,29 @@ def _quoted(value: Any) -> str:
     return f"„{value}“" if isinstance(value, str) else toml_spelling(value)
 
 
-def _int(value: Any, what: str) -> int:
+def _int(value: Any, what: str, allowed: str = "") -> int:
+    """A whole number (``what``: the unit a cell may add, „30 min“); one beyond
+    :data:`_BIG` is refused here, named as typed with the range ``allowed``."""
     if isinstance(value, bool):
         raise _FieldProblem(f"keine ganze Zahl: {str(value).lower()}")
     if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    text = clean_text(str(value)).lower()
-    text = re.sub(rf"\s*(min|minuten|{what})\.?$", "", text)
-    text = re.sub(r"[.,]0+$", "", text)
-    if not re.fullmatch(r"-?\d+", text):
-        raise _FieldProblem(f"keine ganze Zahl: {_quoted(value)}")
-    return int(text)
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        text = clean_text(str(value)).lower()
+        text = re.sub(rf"\s*(min|minuten|{what})\.?$", "", text)
+        text = re.sub(r"[.,]0+$", "", text)
+        if not re.fullmatch(r"-?\d+", text):
+            raise _FieldProblem(f"keine ganze Zahl: {_quoted(shorten(value, 80))}"
+                                if isinstance(value, str) else
+                                f"keine ganze Zahl: {_quoted(value)}")
+        number = int(text) if len(text) <= 20 else _BIG + 1
+    if abs(number) > _BIG:  # named as typed (1e+308), not as 309 digits
+        shown = _quoted(shorten(value, 30)) if isinstance(value, str) else toml_spelling(value, 30)
+        raise _FieldProblem(f"{shown} ist viel zu groß" + (f" (erlaubt {allowed})" if allowed
+                                                            else ""))
+    return number
 
 
 def _float(value: Any) -> float:
@@ -393,7 +423,8 @@ def district_problems(teams: Iterable[TeamConfig], known: Iterable[str], city: s
             if name in names:
                 mapped.append(name)
             else:
-                problems.append(f"Team „{t.id}“: Stadtteil „{d}“ gibt es in {city} nicht")
+                problems.append(f"Team „{t.id}“: Stadtteil „{shorten(d, 80)}“ gibt es in "
+                                f"{city} nicht")
         out.append(replace(t, districts=tuple(dict.fromkeys(mapped))))
     if problems:
         listed = ", ".join(sorted(names, key=str.casefold)) or "keine"
@@ -468,7 +499,8 @@ def _build(
         canon = _key(str(k))
         if canon is None:
             problems.append(
-                f"Feld „{k}“ unbekannt (erlaubt: {', '.join(dict.fromkeys(_FIELD_DE.values()))})"
+                f"Feld „{shorten(str(k), 60)}“ unbekannt (erlaubt: "
+                f"{', '.join(dict.fromkeys(_FIELD_DE.values()))})"
             )
             continue
         if v is None or (isinstance(v, str) and not clean_text(v)):
@@ -476,7 +508,7 @@ def _build(
         values[canon] = v
     raw_id = values.get("id", "")
     tid = clean_text(raw_id) or None if isinstance(raw_id, str) else None
-    who = f"Team „{tid}“" if tid else label
+    who = f"Team „{_shown_id(tid)}“" if tid else label
     if not isinstance(raw_id, str):  # id = ["a"], id = 1
         problems.append(f"Feld „id“: muss ein Text sein, z. B. id = \"team-1\" "
                         f"(nicht {toml_spelling(raw_id)})")
@@ -508,7 +540,8 @@ def _build(
             lunch, lunch_min = None, 0
         else:
             lunch = get("lunch", _clock_range, defaults.lunch)
-    lunch_min = get("lunch_min", lambda x: _int(x, "minuten"), lunch_min)
+    lunch_min = get("lunch_min", lambda x: _int(x, "minuten", f"0 bis {MAX_LUNCH_MIN}"),
+                    lunch_min)
     if "lunch" not in values and lunch is not None:
         # An inherited lunch window is clipped to this team's shift; a short shift that
         # leaves no room for it has no lunch break.
@@ -541,7 +574,8 @@ def _build(
     members = tuple(get("members", _names, []))
     skills = frozenset(normalize_skill(s) for s in get("skills", _names, []))
     mode = get("mode", _mode, defaults.mode)
-    max_visits = get("max_visits", lambda x: _int(x, "besuche"), defaults.max_visits)
+    max_visits = get("max_visits", lambda x: _int(x, "besuche", f"1 bis {MAX_VISITS_LIMIT}"),
+                     defaults.max_visits)
     weekdays = get("weekdays", _weekdays, defaults.weekdays)
     districts = get("districts", _districts, ())
     if problems:
@@ -619,11 +653,12 @@ def parse_teams(
         elif isinstance(block, Mapping):
             for tid, body in block.items():
                 if not isinstance(body, Mapping):
-                    errors.append(f"[{key}.{tid}] ist keine Tabelle")
+                    errors.append(f"[{key}.{_shown_id(tid)}] ist keine Tabelle")
                     continue
                 entries.append({"id": tid, **body})
     if not entries and not errors:
         errors.append("keine Teams gefunden (erwartet Abschnitte [[team]] mit id = …)")
+    _refuse_too_many(len(entries), source)
     # a Windows path or address between double quotation marks whose backslashes are valid
     # escapes ("C:\\test": a tab) reads without a parser error; clean_text would make it a
     # blank without a word
@@ -646,6 +681,16 @@ def parse_teams(
     if errors:
         raise TeamError(f"Ungültige Teams in {source}: " + " | ".join(errors))
     return teams
+
+
+def _refuse_too_many(n: int, source: str) -> None:
+    """Refuse a file of more than :data:`MAX_TEAMS` teams before they are read one by one
+    (a plan could not use them: it would run out of memory)."""
+    if n > MAX_TEAMS:
+        raise TeamError(f"Ungültige Teams in {source}: {n} Teams, erlaubt sind höchstens "
+                        f"{MAX_TEAMS} (mehr hat kein Außendienst, und ein Plan mit so vielen "
+                        "Teams bräuchte für die Fahrzeiten zu viel Arbeitsspeicher). Bitte die "
+                        "Datei prüfen.")
 
 
 def _collect(entries: Iterable[Any], base: _Defaults, errors: list[str],
@@ -698,6 +743,7 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     from hausbesuch.tabular import read_table
 
     table = read_table(p, name=name)
+    _refuse_too_many(len(table.rows), p.name)
     # a row with more fields than the header (a delimiter in a field without quotes)
     errors: list[str] = [why for n in table.row_numbers if (why := table.row_problem(n))]
     labels = [f"Zeile {n}" for n in table.row_numbers]

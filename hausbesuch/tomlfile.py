@@ -118,14 +118,29 @@ _ESCAPES = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
+#: Names of control characters a message names (others: their code point only).
+_CONTROL_NAMES = {"\x00": "ein Null-Byte", "\x1b": "ein Escape-Zeichen", "\x7f": "ein Löschzeichen"}
+
+
 def control_character_problem(key: str, value: str) -> str | None:
     r"""Why a file path (or another one-line text) read from TOML holds a control character,
     or ``None``: a Windows path between double quotation marks whose backslashes are valid
     escapes (``"C:\test\bh.pbf"``: a tab and a backspace) parses without an error. The
-    answer is the hint for Windows paths, with the value as it was typed."""
+    answer is the hint for Windows paths, with the value as it was typed. A control
+    character no backslash of a path makes (``"\u0000"``, ``"\u001b"``) is named as what
+    it is, with its place and how it is written in TOML."""
     if not _CONTROL.search(value):
         return None
-    typed = _CONTROL.sub(lambda m: _ESCAPES.get(m[0], f"\\u{ord(m[0]):04X}"), value)
+    other = next((m for m in _CONTROL.finditer(value) if m[0] not in _ESCAPES), None)
+    if other is not None:
+        char = other[0]
+        what = _CONTROL_NAMES.get(char, "ein unsichtbares Steuerzeichen")
+        return (f"enthält ein Steuerzeichen (Zeichen {other.start() + 1} ist "
+                f"U+{ord(char):04X}, {what}; in TOML „\\u{ord(char):04x}“ geschrieben): "
+                "Steuerzeichen gehören in keinen Text, bitte entfernen")
+    typed = _CONTROL.sub(lambda m: _ESCAPES[m[0]], value)
+    if len(typed) > 200:  # a value of thousands of characters is not repeated
+        return f"enthält ein Steuerzeichen – {_BACKSLASH}"
     hint = _backslash_hint(key, f'"{typed}"')
     return f"enthält ein Steuerzeichen – {hint}"
 

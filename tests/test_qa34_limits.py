@@ -17,7 +17,7 @@ import pytest
 
 from hausbesuch import team_store
 from hausbesuch.config import load_profile
-from tests.cli_helpers import ClockedCli, city_db, ok
+from tests.cli_helpers import ClockedCli, city_db, ok, run
 
 MEMBERS_TOML = """
 [[team]]
@@ -160,3 +160,83 @@ def test_the_casework_refuses_a_too_long_reason_whoever_calls_it(tmp_path, bad_h
         with pytest.raises(UserError, match="Grund: höchstens 500 Zeichen, erhalten 501"):
             cw.set_status("K-1", "erreicht", "R" * 501)
         assert cw.states(["K-1"])[0].status == "offen"
+
+
+# ---- F6: messages shorten what they echo; what cannot be used later is refused at once
+
+
+def _set_teams(tmp_path: Path, body: str) -> tuple[int, str]:
+    (tmp_path / "teams.toml").write_text(body, encoding="utf-8")
+    res = run("teams", "--set", str(tmp_path / "teams.toml"), "--city", "bad-hersfeld",
+              "--db", str(tmp_path / "t.sqlite"))
+    return res.exit_code, res.output
+
+
+def test_a_huge_number_is_named_as_typed(tmp_path: Path) -> None:
+    """QA 34a F6: ``mittag_dauer = 1e308`` was echoed as a 309-digit number, twice."""
+    code, out = _set_teams(tmp_path, '[[team]]\nid = "t1"\nmittag_dauer = 1e308\n'
+                                     'max_besuche = 99999999999999999999\n')
+    assert code == 2, out
+    flat = " ".join(out.split())
+    assert "Feld „mittag_dauer“: 1e+308 ist viel zu groß (erlaubt 0 bis 180)" in flat, out
+    assert "Feld „max_besuche“: 99999999999999999999 ist viel zu groß (erlaubt 1 bis 50)" \
+        in flat, out
+    assert "0000000000000000000000" not in out and len(out) < 400
+
+
+def test_a_long_team_id_is_shortened_in_the_message(tmp_path: Path) -> None:
+    """QA 34a F6: an id of 4,000 characters was repeated whole in the message."""
+    code, out = _set_teams(tmp_path, f'[[team]]\nid = "{"x" * 4_000}"\n')
+    assert code == 2, out
+    assert "[…gekürzt]“: Feld „id“: nur Buchstaben" in " ".join(out.split()), out
+    assert "x" * 61 not in out and len(out) < 600
+
+
+def test_a_nul_in_a_toml_text_is_named_as_what_it_is(tmp_path: Path) -> None:
+    """QA 34a F6: ``"\\u0000"`` in a TOML text was blamed on a backslash of a Windows
+    path („Pfade mit „/“ schreiben …“), which the user did not type. The message says
+    which control character it is, where, and how it is written."""
+    code, out = _set_teams(tmp_path, '[[team]]\nid = "t1"\nmitglieder = ["A\\u0000B"]\n')
+    assert code == 2, out
+    flat = " ".join(out.split())
+    assert ("Feld „mitglieder“ enthält ein Steuerzeichen (Zeichen 2 ist U+0000, ein "
+            "Null-Byte; in TOML „\\u0000“ geschrieben): Steuerzeichen gehören in keinen "
+            "Text, bitte entfernen") in flat, out
+    assert "Pfade" not in out
+    # a Windows path keeps its hint
+    code, out = _set_teams(tmp_path, '[[team]]\nid = "t1"\nstart = "C:\\test"\n')
+    assert code == 2 and "Pfade mit „/“ schreiben" in " ".join(out.split()), out
+
+
+def test_too_many_teams_are_refused_when_set(tmp_path: Path) -> None:
+    """QA 34a F6: 5,000 teams were stored (exit 0), and only ``plan`` refused them („10002
+    Orte … etwa 8.9 GB“). ``teams --set`` refuses more than MAX_TEAMS and stores nothing."""
+    from hausbesuch.teams import MAX_TEAMS
+
+    many = "".join(f'[[team]]\nid = "t{i}"\n' for i in range(MAX_TEAMS + 1))
+    code, out = _set_teams(tmp_path, many)
+    assert code == 2, out
+    assert f"{MAX_TEAMS + 1} Teams, erlaubt sind höchstens {MAX_TEAMS}" in " ".join(out.split())
+    assert "Stadtprofil" in ok("teams", "--city", "bad-hersfeld", "--db",
+                               str(tmp_path / "t.sqlite"))  # nothing stored
+    (tmp_path / "many.csv").write_text("id\n" + "".join(f"t{i}\n" for i in range(MAX_TEAMS + 1)),
+                                       encoding="utf-8")
+    res = run("teams", "--set", str(tmp_path / "many.csv"), "--city", "bad-hersfeld",
+              "--db", str(tmp_path / "t.sqlite"))
+    assert res.exit_code == 2 and f"höchstens {MAX_TEAMS}" in res.output, res.output
+    code, out = _set_teams(tmp_path, "".join(f'[[team]]\nid = "t{i}"\n'
+                                             for i in range(MAX_TEAMS)))
+    assert code == 0, out
+
+
+def test_an_unknown_team_lists_a_long_list_of_teams_with_a_count(tmp_path: Path) -> None:
+    """QA 34a F6: ``absence add`` for an unknown team listed every team id of the file
+    (5,000 of them) in one message: at most 20, then how many more."""
+    code, out = _set_teams(tmp_path, "".join(f'[[team]]\nid = "t{i:02d}"\n' for i in range(30)))
+    assert code == 0, out
+    res = run("absence", "add", "team-x", "2027-01-11", "--city", "bad-hersfeld", "--db",
+              str(tmp_path / "t.sqlite"))
+    assert res.exit_code == 2, res.output
+    flat = " ".join(res.output.split())
+    assert "Teams: t00, t01," in flat and "t19 und 10 weitere)." in flat, flat
+    assert "t20" not in flat
