@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -240,3 +241,29 @@ def test_an_unknown_team_lists_a_long_list_of_teams_with_a_count(tmp_path: Path)
     flat = " ".join(res.output.split())
     assert "Teams: t00, t01," in flat and "t19 und 10 weitere)." in flat, flat
     assert "t20" not in flat
+
+
+def test_plan_and_replan_refuse_a_time_limit_under_solves_minimum(tmp_path, bad_hersfeld_pbf):
+    """QA 34a F6: ``plan --time-limit 0.01`` was taken and stored an empty plan, while
+    ``solve`` refuses anything under 0.1 s. ``plan``, ``replan`` and ``serve`` (the web's
+    plans) take the same minimum, one constant (``solve`` holds the same value)."""
+    from hausbesuch.commands import solve
+    from hausbesuch.planning import options
+
+    _path, db = _imported(tmp_path)
+    code, out = MON.invoke("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                           str(tmp_path / "plan"), "--time-limit", "0.01")
+    assert code == 2, out
+    assert "--time-limit: zwischen 0,1 und 86400 Sekunden, erhalten 0.01." in out
+    assert not (tmp_path / "plan").exists()
+    assert "Keine gespeicherten Pläne" in MON.ok("plans", *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    pid = re.search(r"Plan (\S+):", out)[1]
+    code, out = MON.invoke("replan", pid, "--from", "2026-12-08 10:00", "--time-limit",
+                           "0.05", *db)
+    assert code == 2 and "--time-limit: zwischen 0,1 und 86400 Sekunden" in out, out
+    res = run("serve", "--time-limit", "0.01", "--port", "1")
+    assert res.exit_code == 2 and "--time-limit: zwischen 0,1" in res.output, res.output
+    assert (options.MIN_TIME_LIMIT_S, options.MAX_TIME_LIMIT_S) == (
+        solve.MIN_TIME_LIMIT_S, solve.MAX_TIME_LIMIT_S)

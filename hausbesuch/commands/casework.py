@@ -984,8 +984,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        "trotzdem neu verteilt, auch auf vergangene Tage; für eine Neuplanung "
                        f"ab jetzt --from \"{clock.now_on_today():%Y-%m-%d %H:%M}\" angeben.",
                        err=True)
-        if time_limit is not None and not time_limit > 0:
-            raise UserError(f"--time-limit: muss größer als 0 sein, erhalten {time_limit}.")
+        from hausbesuch.planning.options import time_limit_problem
+
+        if time_limit is not None and (problem := time_limit_problem(time_limit)):
+            raise UserError(problem)  # as plan's, before the plan is read
         if out is not None:
             check_plan_folder(out)
         replaced_pages = None

@@ -15,8 +15,9 @@ from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import count, progress_enabled, user_errors
 from hausbesuch.errors import UserError
 
-#: Option bounds, as for ``plan`` (``hausbesuch.planning.options``; not imported from
-#: there: that module loads the whole planner, which ``solve`` does not need).
+#: Option bounds, the same values as for ``plan`` (``hausbesuch.planning.options``; not
+#: imported from there: that module loads the whole planner, which ``solve`` does not need;
+#: tests/test_qa34_limits.py checks that they agree).
 MIN_TIME_LIMIT_S = 0.1
 MAX_TIME_LIMIT_S = 86_400
 MAX_THREADS = 16

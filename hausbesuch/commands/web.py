@@ -247,10 +247,13 @@ def register(app: typer.Typer) -> None:
         """Web-Oberfläche starten: Koordination im Browser, Tageslinks für den Außendienst."""
         import uvicorn
 
+        from hausbesuch.planning.options import time_limit_problem
         from hausbesuch.web.app import create_app
 
         if not 1 <= port <= 65535:
             raise UserError(f"--port: zwischen 1 und 65535, erhalten {port}.")
+        if problem := time_limit_problem(time_limit):  # the web's plans: plan's limits
+            raise UserError(problem)
         base = _base_url(base_url) if base_url is not None else None
         address = _resolve(host, port)[4][0]
         allowed, warnings = _serve_hosts(host, address, proxy=proxy, base_url=base,

@@ -18,12 +18,25 @@ Progress = Callable[[str, float], None]
 DAY_S = 86_400
 
 #: Bounds of the plan options (checked in PlanOptions; a bad value is a German message).
+#: ``--time-limit`` of ``plan``, ``replan`` and ``serve`` (the web's plans) and of
+#: ``solve`` (``hausbesuch.commands.solve`` holds the same values): less than 0.1 s does
+#: not find a first solution, the plan would hold no visit.
+MIN_TIME_LIMIT_S = 0.1
 MAX_TIME_LIMIT_S = 86_400
 MAX_THREADS = 16
 EARLIEST_START = date(2000, 1, 1)
 LATEST_START = date(2199, 12, 31)
 #: Longest span planned at once (days).
 MAX_DAYS = 31
+
+
+def time_limit_problem(seconds: float, option: str = "--time-limit") -> str | None:
+    """The German message for a solver time limit outside :data:`MIN_TIME_LIMIT_S` to
+    :data:`MAX_TIME_LIMIT_S` seconds (also NaN and infinity), or None."""
+    if MIN_TIME_LIMIT_S <= seconds <= MAX_TIME_LIMIT_S:
+        return None
+    low = f"{MIN_TIME_LIMIT_S:g}".replace(".", ",")
+    return f"{option}: zwischen {low} und {MAX_TIME_LIMIT_S} Sekunden, erhalten {seconds}."
 
 
 @dataclass(frozen=True)
@@ -42,11 +55,8 @@ class PlanOptions:
         if not 1 <= self.days <= MAX_DAYS:
             raise UserError(f"--days: zwischen 1 und {MAX_DAYS} Tagen erlaubt, erhalten "
                             f"{self.days}.")
-        if not 0 < self.time_limit <= MAX_TIME_LIMIT_S:  # also NaN and infinity
-            raise UserError(
-                f"--time-limit: mehr als 0 und höchstens {MAX_TIME_LIMIT_S} Sekunden, "
-                f"erhalten {self.time_limit}."
-            )
+        if problem := time_limit_problem(self.time_limit):
+            raise UserError(problem)
         if not 1 <= self.threads <= MAX_THREADS:
             raise UserError(f"--threads: zwischen 1 und {MAX_THREADS}, erhalten {self.threads}.")
         if self.seed is not None and not 0 <= self.seed < 2**32:
@@ -64,8 +74,11 @@ class PlanOptions:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> PlanOptions:
+        """The options a plan was stored with; a time limit stored below
+        :data:`MIN_TIME_LIMIT_S` (before that minimum) is taken as the minimum, so that
+        its plan can be re-planned."""
         return cls(start=date.fromisoformat(d["start"]), days=int(d["days"]),
-                   time_limit=float(d["time_limit"]), seed=d.get("seed"),
+                   time_limit=max(MIN_TIME_LIMIT_S, float(d["time_limit"])), seed=d.get("seed"),
                    threads=int(d.get("threads", 2)), mode=d.get("mode"),
                    balance=int(d.get("balance", 0)))
 
