@@ -56,6 +56,7 @@ from hausbesuch.plandata import (
     is_appointment,
     letter_words,
 )
+from hausbesuch.safe_cells import read_back
 
 __all__ = [
     "AUDIT_CORRECTION",
@@ -247,10 +248,13 @@ def who_comes(visitors: int | None) -> str:
 def _folded(clients: Iterable[str]) -> dict[str, str]:
     """``{case id folded: case id as given}`` (first spelling wins): case ids are compared
     by :func:`hausbesuch.caseids.id_key` (without case, look-alike spaces and dashes), as
-    everywhere else."""
+    everywhere else; an id as ``report.csv`` writes it (``'=F-14``: the apostrophe that keeps
+    a spreadsheet from reading a formula, :func:`hausbesuch.safe_cells.read_back`) is
+    the id (QA 34a F6), as ``disclose`` and ``outcomes`` take it."""
     out: dict[str, str] = {}
     for cid in clients:
-        out.setdefault(id_key(cid.strip()), cid.strip())
+        plain = read_back(cid.strip())
+        out.setdefault(id_key(plain), plain)
     return out
 
 

@@ -267,3 +267,22 @@ def test_plan_and_replan_refuse_a_time_limit_under_solves_minimum(tmp_path, bad_
     assert res.exit_code == 2 and "--time-limit: zwischen 0,1" in res.output, res.output
     assert (options.MIN_TIME_LIMIT_S, options.MAX_TIME_LIMIT_S) == (
         solve.MIN_TIME_LIMIT_S, solve.MAX_TIME_LIMIT_S)
+
+
+def test_letters_take_a_case_id_as_report_csv_writes_it(tmp_path, bad_hersfeld_pbf):
+    """QA 34a F6: ``letters PLAN --clients "'=F-14"`` (the id as ``report.csv`` writes
+    it) said „nicht im Plan eingeplant“; ``disclose``, ``outcomes`` and ``address`` take
+    that form. ``letters`` does too."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    (tmp_path / "a.csv").write_text(
+        "Kundennummer;Name;Adresse\n"
+        f"-K-3;Erika Muster;Breitenstraße 24, {TOWN}\n"
+        f"K-2;Max Muster;Dudenstraße 5, {TOWN}\n", encoding="utf-8")
+    MON.ok("import", str(tmp_path / "a.csv"), *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    pid = re.search(r"Plan (\S+):", out)[1]
+    assert ";'-K-3;geplant;" in (tmp_path / "plan" / "report.csv").read_text(encoding="utf-8-sig")
+    out = MON.ok("letters", pid, "--clients", "'-K-3", "--out", str(tmp_path / "briefe"), *db)
+    assert out.startswith("1 Brief "), out
+    assert (tmp_path / "briefe" / "brief_-K-3.pdf").exists()
