@@ -286,3 +286,18 @@ def test_letters_take_a_case_id_as_report_csv_writes_it(tmp_path, bad_hersfeld_p
     out = MON.ok("letters", pid, "--clients", "'-K-3", "--out", str(tmp_path / "briefe"), *db)
     assert out.startswith("1 Brief "), out
     assert (tmp_path / "briefe" / "brief_-K-3.pdf").exists()
+
+
+# ---- F7: a header-only outcomes file is an error, as a header-only client list is
+
+
+def test_a_header_only_outcomes_file_exits_2(tmp_path, bad_hersfeld_pbf):
+    """QA 34a F7: „0 Zeilen … 0 erfasst“ with exit 0, while an empty file and a client
+    list of a header only exit 2 („enthält keine Datenzeilen“)."""
+    _path, db = _imported(tmp_path)
+    sheet = tmp_path / "erg.csv"
+    sheet.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\n", encoding="utf-8")
+    code, out = TUE.invoke("outcomes", str(sheet), *db)
+    assert code == 2, out
+    assert ("Die Ergebnisliste " in out and "enthält keine Datenzeilen (nur die Kopfzeile). "
+            "Es gibt nichts zu erfassen." in " ".join(out.split())), out

@@ -3026,6 +3026,11 @@ class Casework:
                    else f"fehlen die Spalten {', '.join(missing)}") + ". Erwartet: "
                 "Kundennummer; Datum; optional Uhrzeit; Ergebnis; optional Termin; optional "
                 f"Notiz. Vorhanden: {', '.join(cols) or 'keine'}.")
+        if not table.rows:  # as a client list of a header only: nothing done is an error
+            raise CaseworkError(
+                f"Die Ergebnisliste {table.source} enthält keine Datenzeilen (nur die Kopfzeile"
+                f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
+                "Es gibt nichts zu erfassen.")
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
         # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
         serials: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
