@@ -1070,26 +1070,86 @@ def _logo(profile: Profile) -> Path | None:
     return found
 
 
+#: What one letter's PDF should stay under (README, section Performance: „target < 100 KB“).
+LETTER_PDF_TARGET_BYTES = 100 * 1024
+#: A letter's PDF without a logo (about 24 KB, fonts included) and some room.
+_LETTER_WITHOUT_LOGO_BYTES = 30 * 1024
+#: Most bytes a logo may add to every letter's PDF (Typst embeds the whole image, whatever
+#: size it is printed at): the rest of :data:`LETTER_PDF_TARGET_BYTES`.
+MAX_LOGO_PDF_BYTES = LETTER_PDF_TARGET_BYTES - _LETTER_WITHOUT_LOGO_BYTES
+#: Most pixels of a raster logo, checked from the file's header before it is decoded (a
+#: 20,000 × 20,000 PNG of 1 MB decodes to 1.6 GB). The letterhead prints it at most
+#: 75 × 13 mm: about 1,800 × 300 pixels at 600 dpi.
+MAX_LOGO_PIXELS = 2_000 * 2_000
+
+
+def _raster_size(data: bytes, suffix: str) -> tuple[int, int] | None:
+    """(width, height) in pixels from a PNG's, GIF's or JPEG's header; None when the header
+    does not say (Typst then refuses the file as unreadable)."""
+    import struct
+
+    if suffix == ".png" and data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR":
+        w, h = struct.unpack(">II", data[16:24])
+        return w, h
+    if suffix == ".gif" and data[:4] == b"GIF8" and len(data) >= 10:
+        w, h = struct.unpack("<HH", data[6:10])
+        return w, h
+    if suffix in (".jpg", ".jpeg") and data[:2] == b"\xff\xd8":
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker = data[i + 1]
+            if marker == 0xFF:  # fill byte
+                i += 1
+                continue
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame
+                h, w = struct.unpack(">HH", data[i + 5:i + 9])
+                return w, h
+            i += 2 + struct.unpack(">H", data[i + 2:i + 4])[0]
+    return None
+
+
 def _check_logo(profile: Profile, found: Path) -> None:
     """Refuse a logo that Typst cannot read (not the image its suffix says, broken, an SVG
     with an entity loop) before any letter is written: in German, naming the field and the
-    file (Typst's own message is English and names neither)."""
+    file (Typst's own message is English and names neither). So is a logo that would make
+    every letter's PDF larger than :data:`LETTER_PDF_TARGET_BYTES` (QA 34a F5: a 20,000 ×
+    20,000 PNG made 1.2 MB letters and took 1.5 GB of memory): one of more than
+    :data:`MAX_LOGO_PIXELS` pixels by its header, before it is decoded, any other by the
+    size of a PDF that holds it alone (more than :data:`MAX_LOGO_PDF_BYTES`)."""
     import typst
 
-    bad = (f"Profil {profile.slug}: [brief] logo „{profile.brief.logo}“ ist kein lesbares "
-           f"{found.suffix.lower().lstrip('.').upper().replace('JPG', 'JPEG')}-Bild")
+    suffix = found.suffix.lower()
+    named = f"Profil {profile.slug}: [brief] logo „{profile.brief.logo}“"
+    bad = f"{named} ist kein lesbares {suffix.lstrip('.').upper().replace('JPG', 'JPEG')}-Bild"
+    smaller = ("bitte das Bild verkleinern (im Briefkopf ist es höchstens 75 × 13 mm groß; "
+               "dafür reichen etwa 1.800 × 300 Pixel) und als PNG oder JPEG speichern")
     with tempfile.TemporaryDirectory(prefix="hausbesuch-logo-") as tmp:
         try:
-            shutil.copyfile(found, Path(tmp) / f"logo{found.suffix.lower()}")
+            shutil.copyfile(found, Path(tmp) / f"logo{suffix}")
+            with open(found, "rb") as fh:
+                head = fh.read(1 << 20)
         except OSError as exc:
             raise LetterError(f"{bad} (nicht lesbar: {exc.strerror or exc})") from None
+        size = _raster_size(head, suffix)
+        if size is not None and size[0] * size[1] > MAX_LOGO_PIXELS:
+            raise LetterError(f"{named} hat {size[0]} × {size[1]} Pixel, höchstens "
+                              f"{MAX_LOGO_PIXELS // 1_000_000} Millionen sind erlaubt: jeder "
+                              "Brief würde damit zu groß und das Setzen bräuchte viel "
+                              f"Arbeitsspeicher; {smaller}.")
         src = Path(tmp) / "probe.typ"
-        src.write_text(f'#image("logo{found.suffix.lower()}", width: 2cm)\n', encoding="utf-8")
+        src.write_text(f'#image("logo{suffix}", width: 2cm)\n', encoding="utf-8")
         try:
-            typst.compile(str(src), root=tmp, ignore_system_fonts=True)
+            probe = typst.compile(str(src), root=tmp, ignore_system_fonts=True)
         except typst.TypstError:
             raise LetterError(f"{bad} (Datei beschädigt oder in einem anderen Format): bitte "
                               "die Datei prüfen oder neu speichern") from None
+    if probe is not None and len(probe) > MAX_LOGO_PDF_BYTES:
+        raise LetterError(f"{named} macht jeden Brief um etwa {len(probe) // 1024} KB größer "
+                          f"(ein Brief soll unter {LETTER_PDF_TARGET_BYTES // 1024} KB bleiben, "
+                          f"das Logo höchstens {MAX_LOGO_PDF_BYTES // 1024} KB dazutun): "
+                          f"{smaller}.")
 
 
 # --------------------------------------------------------------------------- files

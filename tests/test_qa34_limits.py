@@ -86,12 +86,12 @@ def _imported(tmp_path: Path) -> tuple[str, list[str]]:
     return path, db
 
 
-def _planned(tmp_path: Path) -> tuple[str, list[str]]:
-    """The two cases planned for Tuesday."""
+def _planned(tmp_path: Path) -> tuple[str, list[str], str]:
+    """The two cases planned for Tuesday: (database, its options, the plan id)."""
     path, db = _imported(tmp_path)
-    MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
-           str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
-    return path, db
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    return path, db, re.search(r"Plan (\S+):", out)[1]
 
 
 def _notes(path: str) -> dict[str, str | None]:
@@ -108,7 +108,7 @@ def test_a_long_outcome_note_is_cut_with_a_marker_and_the_row_named(tmp_path,
     """QA 34a F4 case 1: a 100,000-character note was stored as its first 2,000
     characters, without a marker and without a word („1 erfasst“). It is cut to 2,000
     characters ending in „[…gekürzt]“, and the output names the row."""
-    path, db = _planned(tmp_path)
+    path, db, _pid = _planned(tmp_path)
     sheet = tmp_path / "erg.csv"
     sheet.write_text("Kundennummer;Datum;Ergebnis;Notiz\n"
                      f"K-1;08.12.2026;nicht angetroffen;{'N' * 100_000}\n"
@@ -301,3 +301,57 @@ def test_a_header_only_outcomes_file_exits_2(tmp_path, bad_hersfeld_pbf):
     assert code == 2, out
     assert ("Die Ergebnisliste " in out and "enthält keine Datenzeilen (nur die Kopfzeile). "
             "Es gibt nichts zu erfassen." in " ".join(out.split())), out
+
+
+# ---- F5: a logo that would make every letter too large is refused
+
+
+def _png(path: Path, w: int, h: int, *, noise: bool) -> None:
+    """A PNG written by hand (no imaging library): one flat colour, or random pixels that
+    no compression shrinks."""
+    import random
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(
+            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    rnd = random.Random(1)
+    raw = b"".join(b"\x00" + (rnd.randbytes(w * 3) if noise else b"\xcc\x00\x00" * w)
+                   for _ in range(h))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize(("w", "h", "noise", "said"), [
+    (2_100, 2_000, False, "„logo.png“ hat 2100 × 2000 Pixel, höchstens 4 Millionen sind "
+                          "erlaubt"),
+    (600, 600, True, "„logo.png“ macht jeden Brief um etwa 1058 KB größer (ein Brief soll "
+                     "unter 100 KB bleiben, das Logo höchstens 70 KB dazutun)"),
+])
+def test_a_logo_that_makes_every_letter_too_large_is_refused(tmp_path, bad_hersfeld_pbf,
+                                                               w, h, noise, said):
+    """QA 34a F5: a 20,000 × 20,000 PNG of 1.1 MB was taken as the letters' logo: 1.46 GB
+    of memory, each letter's PDF 1.19 MB (README: under 100 KB). A logo of more than 4
+    million pixels is refused by its header, before it is decoded; one that would add more
+    than 70 KB to every letter by the size of a PDF holding it alone. Before any letter,
+    in German, with what to do."""
+    from hausbesuch.config import PROFILE_DIR
+
+    _path, db, pid = _planned(tmp_path)
+    prof = tmp_path / "profil"
+    prof.mkdir()
+    _png(prof / "logo.png", w, h, noise=noise)
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    (prof / "bh.toml").write_text(text.replace("[brief]\n", '[brief]\nlogo = "logo.png"\n'),
+                                  encoding="utf-8")
+    code, out = MON.invoke("letters", pid, "--out", str(tmp_path / "briefe"), "--city",
+                           str(prof / "bh.toml"), "--db", db[-1])
+    assert code == 2, out
+    flat = " ".join(out.split())
+    assert said in flat, flat
+    assert "bitte das Bild verkleinern" in flat
+    assert not list((tmp_path / "briefe").glob("*.pdf")) if (tmp_path / "briefe").exists() \
+        else True
