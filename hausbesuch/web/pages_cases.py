@@ -15,6 +15,7 @@ from hausbesuch.casework import CaseworkError
 from hausbesuch.casework.rules import MAX_REASON_LENGTH
 from hausbesuch.casework.service import MAX_NOTE_LENGTH, id_may_be_shown
 from hausbesuch.errors import UserError
+from hausbesuch.safe_cells import CUT_MARKER, shorten
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, echo, load_session, render
 from hausbesuch.web.auth import FRESH_AUTH_MINUTES, User, audit_refused, require_user
@@ -27,8 +28,8 @@ router = APIRouter(dependencies=[Depends(load_session), Depends(csrf_protect)])
 #: Most characters of the reason given with a status (it goes into the status history),
 #: as ``hausbesuch status --reason`` takes it.
 MAX_REASON = MAX_REASON_LENGTH
-#: Most characters of an outcome's note typed on the case page (an outcomes file's longer
-#: note is cut to it).
+#: Most characters of an outcome's note typed on the case page (a longer one is refused;
+#: an outcomes file's or the phone's longer note is cut to it, ending in „[…gekürzt]“).
 MAX_NOTE = MAX_NOTE_LENGTH
 #: The confirmation after an outcome form (``?ergebnis=…``).
 OUTCOME_SAVED = {
@@ -160,8 +161,9 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
     # a refused form is shown again with what was typed, so that only the field named
     # needs fixing (QA 26 F2: it fell back to the stored values, and a message about an
     # appointment stood next to a form without one)
+    # (a note too long shown cut as the store cuts one, with its marker: not silently)
     typed = {"ergebnis": ergebnis[:40], "uhrzeit": uhrzeit.strip()[:20],
-             "termin": termin.strip()[:40], "notiz": notiz[:MAX_NOTE],
+             "termin": termin.strip()[:40], "notiz": shorten(notiz.strip(), MAX_NOTE),
              "notiz_loeschen": bool(notiz_loeschen)}
     extra: dict[str, str] = {}
     try:
@@ -177,8 +179,10 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
                 appointment = parse_datetime(termin.strip())
             except (FieldError, ValueError) as exc:
                 raise UserError(f"Termin: {exc}.") from None
-        if len(notiz) > MAX_NOTE:
-            raise UserError(f"Notiz: höchstens {MAX_NOTE} Zeichen, erhalten {len(notiz)}.")
+        if len(notiz.strip()) > MAX_NOTE:
+            raise UserError(f"Notiz: höchstens {MAX_NOTE} Zeichen, erhalten "
+                            f"{len(notiz.strip())}; das Feld zeigt sie gekürzt (endet mit "
+                            f"„{CUT_MARKER.strip()}“).")
         note = notiz.strip() or None
         if aktion == "berichtigen":
             fix = casework_api.correct_outcome(

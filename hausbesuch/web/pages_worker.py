@@ -53,7 +53,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from hausbesuch import clock
 from hausbesuch.casework import RESULTS, CaseworkError
 from hausbesuch.casework.rules import result_label
-from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN
+from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN, outcome_note
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, format_clock, format_moment, parse_clock
 from hausbesuch.plandata import TeamDayRoute
@@ -522,7 +522,9 @@ def _recorded_outcome(web: WebContext, link: WorkerLink, route: TeamDayRoute,
 def _same_statement(known: dict, result: str, day_text: str, time_text: str,
                     note: str) -> bool:
     """An outcome sent again with another key says what ``known`` (the visit's recorded
-    outcome) says: the same result and appointment, and no note or the same one."""
+    outcome) says: the same result and appointment, and no note or the same one (as
+    stored: :func:`~hausbesuch.casework.service.outcome_note`, a long one cut with its
+    marker)."""
     if known["result"] != result:
         return False
     if result == "termin_vereinbart":
@@ -531,7 +533,7 @@ def _same_statement(known: dict, result: str, day_text: str, time_text: str,
                 return False
         except UserError:
             return False
-    note = note.strip()
+    note = outcome_note(note.strip())
     return not note or note == (known["note"] or "").strip()
 
 
@@ -601,14 +603,14 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             casework_api.correct_outcome(
                 web.store, web.profile(link.city), _actor(link), kundennummer,
                 own["visit_id"], ergebnis, time_min=time_min, appointment=appointment,
-                note=notiz.strip()[:2000] or None, source="telefon")
+                note=notiz.strip() or None, source="telefon")
             replaced = OUTCOME_LABELS.get(own["result"], own["result"])
             duplicate = False
         else:
             duplicate = casework_api.record_outcome(
                 web.store, web.profile(link.city), _actor(link), kundennummer, link.day,
                 ergebnis, time_min=time_min, appointment=appointment,
-                note=notiz.strip()[:2000] or None, idempotency_key=f"{link.prefix}-{key}")
+                note=notiz.strip() or None, idempotency_key=f"{link.prefix}-{key}")
     except UserError as exc:  # CaseworkError is one too
         message, field = str(exc), getattr(exc, "field", None)
         if field == "uhrzeit":  # the casework's check of the hours: the phone's field
