@@ -120,6 +120,7 @@ __all__ = [
     "priority_from_months",
     "read_clients",
     "serial_note",
+    "unreadable_cells",
 ]
 
 #: An announcement letter dated further ahead than this (days) is taken for a typo.
@@ -668,7 +669,7 @@ def read_clients(
 
         # cells that hold no value although they are not empty: a spreadsheet's error value
         # (#NV, #WERT!) or a formula without a stored value; each names its column
-        unreadable = _unreadable_cells(table, rownum, row, used, name_parts, roles)
+        unreadable = unreadable_cells(table, rownum, row, used, name_parts, roles)
         for fname, reason in unreadable.values():
             fail(fname, reason)
         # the PLZ as the address is made of it: what is unambiguous as five digits
@@ -927,7 +928,7 @@ def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],
     stays unresolved, with a reason asking for PLZ or town). A placeholder (``-``,
     ``k. A.``) is empty. A cell that holds no value (``unreadable``) or that a spreadsheet
     stored as a date is left as it is: the row is rejected naming it
-    (:func:`_unreadable_cells`, :meth:`hausbesuch.tabular.Table.address_problem`).
+    (:func:`unreadable_cells`, :meth:`hausbesuch.tabular.Table.address_problem`).
     ``table``: the :class:`hausbesuch.tabular.Table` read. The client list and ``hausbesuch
     geocode`` read the PLZ this one way."""
     from hausbesuch.tabular import split_postcode
@@ -985,9 +986,9 @@ def postcode_reason(column: str, text: str) -> str:
             "Ort); bitte die PLZ in der Kundenliste berichtigen")
 
 
-def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
-                      used: Mapping[str, str], name_parts: Sequence[str],
-                      roles: Mapping[str, str]) -> dict[str, tuple[str, str]]:
+def unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
+                     used: Mapping[str, str], name_parts: Sequence[str],
+                     roles: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """The cells of row ``rownum`` in the columns read (``used``, ``name_parts``) that hold
     no value although they are not empty, per column: (field, German reason). A
     spreadsheet's error value (``#NV``, ``#N/A``, ``#WERT!``, :func:`is_excel_error`): the
@@ -995,7 +996,8 @@ def _unreadable_cells(table: Any, rownum: int, row: Mapping[str, str],
     stored value (:attr:`Table.formula_cells`) in the id or an address column, which read
     as empty, „fehlt“. Either in the id
     column would make different people one case (every ``#NV`` the same id). ``table``:
-    the :class:`hausbesuch.tabular.Table` read."""
+    the :class:`hausbesuch.tabular.Table` read. The client list and ``hausbesuch geocode``
+    (its address columns only) reject a row by these cells this one way."""
     from hausbesuch.tabular import shown_header
 
     address_cols = set(roles.values())

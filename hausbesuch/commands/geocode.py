@@ -43,7 +43,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     shifted, :meth:`~hausbesuch.tabular.Table.row_problem`) or an address cell that Excel
     made a date of (:meth:`~hausbesuch.tabular.Table.address_problem`), or one holding a
     spreadsheet's error value (``#NV``) or a formula without a stored value (as the client
-    list rejects it, :func:`hausbesuch.clients._unreadable_cells`) is not geocoded:
+    list rejects it, :func:`hausbesuch.clients.unreadable_cells`) is not geocoded:
     unresolved, the problem in ``geo_reason``. An empty row between the data rows (an
     empty spreadsheet row, a CSV record of delimiters only: ``Table.empty_rows``) is a row
     too: unresolved, „Keine Adresse in dieser Zeile.“, in its place. Blank text lines and
@@ -55,7 +55,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     and named, row and column, in the note returned. The output keeps the cells as typed.
     """
     from geodata.geocode import geocode_table
-    from hausbesuch.clients import _unreadable_cells, postcode_cells, postcode_note
+    from hausbesuch.clients import postcode_cells, postcode_note, unreadable_cells
     from hausbesuch.tabular import address_columns, address_from_row
 
     roles = address_columns(table.columns, source=table.source)
@@ -63,7 +63,7 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
     def unreadable(n: int, row: Mapping[str, str]) -> str:
         # an address cell holding a spreadsheet's error value (#NV) or a formula without a
         # stored value: no address, as the client list rejects it (not a PLZ left out)
-        return "; ".join(reason for _, reason in _unreadable_cells(
+        return "; ".join(reason for _, reason in unreadable_cells(
             table, n, row, roles, [], roles).values())
 
     # a row with more fields than the header has its cells shifted, an address cell Excel
