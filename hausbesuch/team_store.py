@@ -29,6 +29,7 @@ from hausbesuch.teams import (
     default_teams,
     format_clock,
     load_teams,
+    names_cell,
     teams_for_profile,
 )
 
@@ -174,7 +175,9 @@ def teams_csv(teams: list[TeamConfig]) -> str:
         start, start_lon, start_lat = _place(t.start_address, t.start_lonlat)
         end, end_lon, end_lat = _place(t.end_address, t.end_lonlat)
         rows.append({
-            "id": t.id, "mitglieder": ", ".join(t.members), "sprachen": ", ".join(sorted(t.skills)),
+            # a name holding a separator („Müller, Anna“) in double quotes: read back whole
+            "id": t.id, "mitglieder": names_cell(t.members),
+            "sprachen": names_cell(sorted(t.skills)),
             "schicht": f"{format_clock(t.shift_start_min)}-{format_clock(t.shift_end_min)}",
             "mittag": (f"{format_clock(t.lunch_window[0])}-{format_clock(t.lunch_window[1])}"
                        if t.has_lunch else "keine"),

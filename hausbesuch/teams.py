@@ -29,7 +29,9 @@ CSV / XLSX
 One row per team, headers as the TOML keys: ``id;mitglieder;sprachen;schicht;mittag;
 mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage;
 stadtteile``. Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+`` (a ``+``
-that begins a name, „+49 Herr“, is part of it); the
+that begins a name, „+49 Herr“, is part of it); a name in double quotes is kept whole
+(``"Müller, Anna", B. Yilmaz``: two members; ``teams --csv`` writes a name holding a
+separator so, :func:`names_cell`, :func:`split_names`); the
 districts (``stadtteile``) by ``,`` ``;`` or ``|`` only, as a district's name may hold a
 ``/`` (Kassel's tables write „Süsterfeld/Helleböhn“).
 
@@ -80,7 +82,9 @@ __all__ = [
     "default_teams",
     "district_problems",
     "load_teams",
+    "names_cell",
     "parse_teams",
+    "split_names",
     "teams_for_profile",
     "at_profile_depot",
 ]
@@ -357,6 +361,42 @@ def _float(value: Any) -> float:
 #: a name („A. Schmidt + B. Yilmaz“); a ``+`` that begins a name („+49 Herr“, which
 #: ``teams --csv`` writes as „'+49 Herr“) is part of it.
 _NAME_SEPARATORS = re.compile(r"[,;/|]|(?<=[^\s,;/|+])\s*\+")
+#: A name in double quotes at the start of a cell's entry („"Müller, Anna", B. Yilmaz“):
+#: kept whole, separators and all; ``""`` inside stands for one ``"``.
+_QUOTED_NAME = re.compile(r'\s*"((?:[^"]|"")*)"')
+
+
+def split_names(text: str) -> list[str]:
+    """The members (or skills) of a CSV/XLSX cell, in order: separated by
+    :data:`_NAME_SEPARATORS`, except inside double quotes that begin an entry
+    (``"Müller, Anna", B. Yilmaz`` -> ``Müller, Anna`` and ``B. Yilmaz``; ``""`` within
+    them is one ``"``; text after the closing quote up to the next separator stays with
+    the name). A ``"`` elsewhere is part of the name; an unclosed one is too. Each entry
+    is :func:`~hausbesuch.fields.clean_text`-ed; empty ones are left out.
+    :func:`names_cell` writes the cell this reads back."""
+    items: list[str] = []
+    pos = 0
+    while True:
+        head = ""
+        if (quoted := _QUOTED_NAME.match(text, pos)) is not None:
+            head, pos = quoted[1].replace('""', '"'), quoted.end()
+        sep = _NAME_SEPARATORS.search(text, pos)
+        items.append(clean_text(head + text[pos:sep.start() if sep else len(text)]))
+        if sep is None:
+            return [i for i in items if i]
+        pos = sep.end()
+
+
+def names_cell(names: Iterable[str]) -> str:
+    """``names`` (members or skills) as one cell, joined by „, “, that :func:`split_names`
+    reads back to the same names: a name that would not come back whole (it holds a
+    separator, „Müller, Anna“, „Farsi/Dari“, or begins with ``"``) is written in double
+    quotes, a ``"`` in it doubled."""
+    def one(name: str) -> str:
+        if split_names(name) == [name] and not name.lstrip().startswith('"'):
+            return name
+        return '"' + name.replace('"', '""') + '"'
+    return ", ".join(one(n) for n in names)
 
 
 def _names(value: Any) -> list[str]:
@@ -367,7 +407,7 @@ def _names(value: Any) -> list[str]:
                                 f"(nicht {toml_spelling(value)})")
         items = [clean_text(v) for v in value]
     else:
-        items = [clean_text(p) for p in _NAME_SEPARATORS.split(_text(value, example))]
+        items = split_names(_text(value, example))
     return [i for i in items if i]
 
 
