@@ -1058,24 +1058,27 @@ def unprintable_reason(name: str, address: Sequence[str]) -> str | None:
     return f"{where} {count} der Brief nicht drucken kann (z. B. Emoji): bitte entfernen"
 
 
-def _logo(profile: Profile) -> Path | None:
+def _logo(profile: Profile) -> tuple[Path | None, str | None]:
+    """The profile's logo file (None without one) and the German warning of
+    :func:`_check_logo` (None when it keeps letters small); a logo that cannot be used is
+    refused (:class:`LetterError`)."""
     if not profile.brief.logo:
-        return None
+        return None, None
     found = resolve_data_file(profile, profile.brief.logo)
     if found is None:
         raise LetterError(f"Profil {profile.slug}: [brief] logo nicht gefunden: {profile.brief.logo}")
     if found.suffix.lower() not in {".png", ".jpg", ".jpeg", ".svg", ".gif"}:
         raise LetterError(f"Profil {profile.slug}: [brief] logo muss PNG, JPEG, GIF oder SVG sein.")
-    _check_logo(profile, found)
-    return found
+    return found, _check_logo(profile, found)
 
 
 #: What one letter's PDF should stay under (README, section Performance: „target < 100 KB“).
 LETTER_PDF_TARGET_BYTES = 100 * 1024
 #: A letter's PDF without a logo (about 24 KB, fonts included) and some room.
 _LETTER_WITHOUT_LOGO_BYTES = 30 * 1024
-#: Most bytes a logo may add to every letter's PDF (Typst embeds the whole image, whatever
-#: size it is printed at): the rest of :data:`LETTER_PDF_TARGET_BYTES`.
+#: Most bytes a logo should add to every letter's PDF (Typst embeds the whole image,
+#: whatever size it is printed at): the rest of :data:`LETTER_PDF_TARGET_BYTES`. A larger
+#: one is warned about, not refused (:func:`_check_logo`).
 MAX_LOGO_PDF_BYTES = LETTER_PDF_TARGET_BYTES - _LETTER_WITHOUT_LOGO_BYTES
 #: Most pixels of a raster logo, checked from the file's header before it is decoded (a
 #: 20,000 × 20,000 PNG of 1 MB decodes to 1.6 GB). The letterhead prints it at most
@@ -1110,14 +1113,15 @@ def _raster_size(data: bytes, suffix: str) -> tuple[int, int] | None:
     return None
 
 
-def _check_logo(profile: Profile, found: Path) -> None:
+def _check_logo(profile: Profile, found: Path) -> str | None:
     """Refuse a logo that Typst cannot read (not the image its suffix says, broken, an SVG
     with an entity loop) before any letter is written: in German, naming the field and the
-    file (Typst's own message is English and names neither). So is a logo that would make
-    every letter's PDF larger than :data:`LETTER_PDF_TARGET_BYTES` (QA 34a F5: a 20,000 ×
-    20,000 PNG made 1.2 MB letters and took 1.5 GB of memory): one of more than
-    :data:`MAX_LOGO_PIXELS` pixels by its header, before it is decoded, any other by the
-    size of a PDF that holds it alone (more than :data:`MAX_LOGO_PDF_BYTES`)."""
+    file (Typst's own message is English and names neither). So is one of more than
+    :data:`MAX_LOGO_PIXELS` pixels, by its header before it is decoded (QA 34a F5: a
+    20,000 × 20,000 PNG made 1.2 MB letters and took 1.5 GB of memory). A logo that would
+    make every letter's PDF larger than :data:`LETTER_PDF_TARGET_BYTES` (a PDF that holds
+    it alone is larger than :data:`MAX_LOGO_PDF_BYTES`) is used: the German warning
+    returned says so and how to shrink it (None for a logo that keeps letters small)."""
     import typst
 
     suffix = found.suffix.lower()
@@ -1146,10 +1150,11 @@ def _check_logo(profile: Profile, found: Path) -> None:
             raise LetterError(f"{bad} (Datei beschädigt oder in einem anderen Format): bitte "
                               "die Datei prüfen oder neu speichern") from None
     if probe is not None and len(probe) > MAX_LOGO_PDF_BYTES:
-        raise LetterError(f"{named} macht jeden Brief um etwa {len(probe) // 1024} KB größer "
-                          f"(ein Brief soll unter {LETTER_PDF_TARGET_BYTES // 1024} KB bleiben, "
-                          f"das Logo höchstens {MAX_LOGO_PDF_BYTES // 1024} KB dazutun): "
-                          f"{smaller}.")
+        return (f"{named} macht jeden Brief um etwa {len(probe) // 1024} KB größer: die PDFs "
+                f"werden größer als die angestrebten {LETTER_PDF_TARGET_BYTES // 1024} KB je "
+                f"Brief (das Logo sollte höchstens {MAX_LOGO_PDF_BYTES // 1024} KB dazutun). "
+                f"Die Briefe sind trotzdem geschrieben; für kleinere Briefe {smaller}.")
+    return None
 
 
 # --------------------------------------------------------------------------- files
@@ -1423,6 +1428,9 @@ class LetterRun:
     #: (client id, German note) on letters written: a visit called off because its case
     #: is no longer open, an address to check before sending (:func:`_address_doubt`)
     notes: list[tuple[str, str]] = field(default_factory=list)
+    #: German warnings on the run as a whole: a logo that makes every letter larger than
+    #: :data:`LETTER_PDF_TARGET_BYTES` (:func:`_check_logo`)
+    warnings: list[str] = field(default_factory=list)
     #: (client id, day of the visit, kind, the letter's date) of letters written whose
     #: visit lies on or before the day the post brings the letter (:func:`comes_late`,
     #: :func:`too_late`); kind
@@ -1485,13 +1493,13 @@ def write_letters(
     out = check_out_dir(out_dir)
     private_dir(out)  # letters hold names and addresses: a new folder is the owner's only
     _write(out / NOTICE_FILE, NOTICE.encode("utf-8"))
-    logo = _logo(profile)
+    logo, logo_warning = _logo(profile)
     when = letter_date or clock.today()
     arrives = arrival_day(profile, when)
     created = clock.now().replace(microsecond=0)
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
-    run = LetterRun(out_dir=out)
+    run = LetterRun(out_dir=out, warnings=[logo_warning] if logo_warning else [])
     kind = "korrektur" if any(a.announced_on for a in items) else "brief"
     twice = twice_in(items)
     groups: dict[tuple[str, date], list[dict[str, Any]]] = {}

@@ -303,7 +303,8 @@ def test_a_header_only_outcomes_file_exits_2(tmp_path, bad_hersfeld_pbf):
             "Es gibt nichts zu erfassen." in " ".join(out.split())), out
 
 
-# ---- F5: a logo that would make every letter too large is refused
+# ---- F5: a logo too large in pixels is refused; one that makes every letter larger
+# than the target is warned about (session 35)
 
 
 def _png(path: Path, w: int, h: int, *, noise: bool) -> None:
@@ -325,19 +326,9 @@ def _png(path: Path, w: int, h: int, *, noise: bool) -> None:
                      + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
 
 
-@pytest.mark.parametrize(("w", "h", "noise", "said"), [
-    (2_100, 2_000, False, "„logo.png“ hat 2100 × 2000 Pixel, höchstens 4 Millionen sind "
-                          "erlaubt"),
-    (600, 600, True, "„logo.png“ macht jeden Brief um etwa 1058 KB größer (ein Brief soll "
-                     "unter 100 KB bleiben, das Logo höchstens 70 KB dazutun)"),
-])
-def test_a_logo_that_makes_every_letter_too_large_is_refused(tmp_path, bad_hersfeld_pbf,
-                                                               w, h, noise, said):
-    """QA 34a F5: a 20,000 × 20,000 PNG of 1.1 MB was taken as the letters' logo: 1.46 GB
-    of memory, each letter's PDF 1.19 MB (README: under 100 KB). A logo of more than 4
-    million pixels is refused by its header, before it is decoded; one that would add more
-    than 70 KB to every letter by the size of a PDF holding it alone. Before any letter,
-    in German, with what to do."""
+def _logo_letters(tmp_path: Path, w: int, h: int, *, noise: bool) -> tuple[int, str]:
+    """``letters`` of the planned Tuesday with a ``w`` × ``h`` PNG as the profile's logo:
+    (exit code, output flattened)."""
     from hausbesuch.config import PROFILE_DIR
 
     _path, db, pid = _planned(tmp_path)
@@ -349,9 +340,35 @@ def test_a_logo_that_makes_every_letter_too_large_is_refused(tmp_path, bad_hersf
                                   encoding="utf-8")
     code, out = MON.invoke("letters", pid, "--out", str(tmp_path / "briefe"), "--city",
                            str(prof / "bh.toml"), "--db", db[-1])
-    assert code == 2, out
-    flat = " ".join(out.split())
-    assert said in flat, flat
+    return code, " ".join(out.split())
+
+
+def test_a_logo_of_too_many_pixels_is_refused(tmp_path, bad_hersfeld_pbf):
+    """QA 34a F5: a 20,000 × 20,000 PNG of 1.1 MB was taken as the letters' logo: 1.46 GB
+    of memory, each letter's PDF 1.19 MB (README: under 100 KB). A logo of more than 4
+    million pixels is refused by its header, before it is decoded and before any letter,
+    in German, with what to do."""
+    code, flat = _logo_letters(tmp_path, 2_100, 2_000, noise=False)
+    assert code == 2, flat
+    assert ("„logo.png“ hat 2100 × 2000 Pixel, höchstens 4 Millionen sind erlaubt") in flat, \
+        flat
     assert "bitte das Bild verkleinern" in flat
     assert not list((tmp_path / "briefe").glob("*.pdf")) if (tmp_path / "briefe").exists() \
         else True
+
+
+def test_a_logo_that_makes_every_letter_larger_than_the_target_is_warned_about(
+        tmp_path, bad_hersfeld_pbf):
+    """A logo within the pixels that would add more than 70 KB to every letter (by the
+    size of a PDF holding it alone) was refused (QA 34a F5); the letters are now written
+    with it, and a German warning says that they become larger than the 100 KB target
+    and how to shrink the logo (session 35)."""
+    code, flat = _logo_letters(tmp_path, 600, 600, noise=True)
+    assert code == 0, flat
+    letters = sorted((tmp_path / "briefe").glob("*.pdf"))
+    assert letters, flat
+    assert max(p.stat().st_size for p in letters) > 100 * 1024  # the warning is true
+    assert ("Warnung: Profil bh: [brief] logo „logo.png“ macht jeden Brief um etwa 1058 KB "
+            "größer: die PDFs werden größer als die angestrebten 100 KB je Brief (das Logo "
+            "sollte höchstens 70 KB dazutun). Die Briefe sind trotzdem geschrieben; für "
+            "kleinere Briefe bitte das Bild verkleinern") in flat, flat

@@ -106,5 +106,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
+        if run.letters:  # a logo that makes every letter larger than the target
+            for warning in run.warnings:
+                typer.echo(f"Warnung: {warning}", err=True)
         if run.letters:
             typer.echo("Der Ordner enthält Namen und Anschriften (Sozialdaten): nach dem Versand löschen.")
