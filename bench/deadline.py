@@ -9,7 +9,9 @@ The project's tests assert what is planned and the stats (``tests/test_routing_d
 each of ``--limits`` and ``--seeds``. Per run: the wall time of the call against
 ``limit + MARGIN_S``, visits placed of the week's places, whether OR-Tools gave no plan
 (``scratch``: the second phase built it; ``gave up``: its model's building ran out of
-time), the second phase's iterations, ``short_of_time`` and ``deterministic``.
+time), what ended OR-Tools' search (``ortools``: ``neighbors`` or ``solutions``, a seeded
+run's work limits, ``time_limit``, ``-`` when it did not search), the second phase's
+iterations, ``short_of_time`` and ``deterministic``.
 
 ``--plan LIST --start DATE [--city CITY]``: runs ``hausbesuch plan LIST`` in this process
 with each of ``--limits`` (a fresh SQLite store per run) and prints the seconds from the
@@ -76,7 +78,8 @@ def run_solver(limits: list[float], seeds: list[int], threads: int) -> None:
 
     prepare()
     print(f"{'case':34s} {'limit':>5s} {'seed':>4s} {'wall':>6s} {'ok':>3s} {'placed':>9s} "
-          f"{'scratch':>7s} {'gave up':>7s} {'iters':>6s} {'short':>5s} {'det':>5s}")
+          f"{'scratch':>7s} {'gave up':>7s} {'ortools':>10s} {'iters':>6s} {'short':>5s} "
+          f"{'det':>5s}")
     for name, kw in CASES:
         for seed in seeds:
             p = week(seed=seed, **kw)
@@ -91,7 +94,8 @@ def run_solver(limits: list[float], seeds: list[int], threads: int) -> None:
                 print(f"{name:34s} {limit:5g} {seed:4d} {wall:6.2f} "
                       f"{'yes' if wall <= limit + MARGIN_S else 'NO':>3s} "
                       f"{served:4d}/{places:<4d} {best['from_scratch']!s:>7s} "
-                      f"{best['build_given_up']!s:>7s} {(st['lns'] or {}).get('iterations', 0):6d} "
+                      f"{best['build_given_up']!s:>7s} {best['ortools_stop'] or '-':>10s} "
+                      f"{(st['lns'] or {}).get('iterations', 0):6d} "
                       f"{st['short_of_time']!s:>5s} {st['deterministic']!s:>5s}"
                       + ("" if not check(p, sol) else "  CHECK FAILED"))
 

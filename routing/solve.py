@@ -39,12 +39,16 @@ Determinism
 -----------
 - ``seed=None`` (default): every worker searches until the time limit. Best quality,
   but the result depends on how far the search got, i.e. on machine load.
-- ``seed=N``: every worker stops after a fixed amount of search work (a solution
-  limit of ``work_per_second * (1 - LNS_SHARE) * time_limit`` accepted moves in OR-Tools,
-  then ``LNS_ITERATIONS_PER_SECOND * LNS_SHARE * time_limit`` ruin-and-recreate
-  iterations; the rates are fixed constants, not measured). Same problem + seed +
-  time limit + threads => same plan, on any machine, *as long as the time limit is not
-  hit first*; it remains a hard cap. ``Solution.stats["deterministic"]`` says whether that held.
+- ``seed=N``: every worker stops after a fixed amount of search work (in OR-Tools
+  ``work_per_second * (1 - LNS_SHARE) * time_limit`` accepted moves or
+  ``NEIGHBORS_PER_SECOND * (1 - LNS_SHARE) * time_limit`` neighbours examined, whichever
+  comes first, without the operators whose neighbours a count cannot weigh
+  (``HEURISTIC_OPERATORS``); then ``LNS_ITERATIONS_PER_SECOND * LNS_SHARE * time_limit``
+  ruin-and-recreate iterations; the rates are fixed constants, not measured). Same
+  problem + seed + time limit + threads => same plan, on any machine, *as long as the
+  time limit is not hit first*; it remains a hard cap, and OR-Tools may take at most
+  ``SEEDED_ORTOOLS_CAP`` of the search time left after building its model (the rest is the
+  second phase's). ``Solution.stats["deterministic"]`` says whether that held.
 """
 
 from __future__ import annotations
@@ -74,8 +78,34 @@ from routing.model import (
 
 #: Accepted local-search moves per second of time limit in seeded (deterministic) mode.
 WORK_PER_SECOND = 50
+#: Neighbours OR-Tools' local search examines per second of time limit in seeded mode: a
+#: second work limit beside ``WORK_PER_SECOND`` (whichever is reached first ends the
+#: phase). Accepted moves can be rare: on a week of 300 candidates for 100 places, 7 in
+#: the first 0.3 s and then none in the next 200,000 neighbours, so that the solution
+#: limit alone let OR-Tools run to its time cap, the second phase had one iteration
+#: left and the plan depended on the load (closing 34). OR-Tools examined 300,000-550,000
+#: neighbours a second on that week on the shared machine.
+NEIGHBORS_PER_SECOND = 100_000
+#: OR-Tools' local-search operators that rebuild part of the plan with an insertion
+#: heuristic for each neighbour: off in seeded mode. One such neighbour costs as much as
+#: thousands of others (on the week above they ran from 0.3 s to the time cap for 70,000
+#: neighbours), so a count of neighbours does not measure their work; the second phase's
+#: ruin-and-recreate does the same far quicker.
+HEURISTIC_OPERATORS = (
+    "use_global_cheapest_insertion_path_lns",
+    "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed",
+    "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns",
+)
 #: Ruin-and-recreate iterations per second of time limit in seeded (deterministic) mode.
 LNS_ITERATIONS_PER_SECOND = 2_000
+#: Share of the search time left after building OR-Tools' model that a seeded OR-Tools
+#: phase may take at most. Its work limits end it far sooner on the machines they were
+#: measured on; the cap keeps a slow machine (or a first solution that takes long: no
+#: work limit counts it) from taking the second phase's time, which could leave it a
+#: single iteration (closing 34). A run the cap cuts is not deterministic.
+SEEDED_ORTOOLS_CAP = 0.5
 #: Share of each worker's search time given to ruin-and-recreate after OR-Tools.
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
@@ -150,6 +180,10 @@ class _WorkerResult:
     build_given_up: bool = False  # OR-Tools' model took too long to build (see BUILD_*)
     arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
     warm: bool = False  # OR-Tools started from a given plan
+    # what ended OR-Tools' search: "solutions" or "neighbors" (a seeded run's work limits),
+    # "time_limit", "done" (no first solution, not for time); None when it did not search
+    ortools_stop: str | None = None
+    ortools_neighbors: int = 0  # neighbours its local search examined (seeded runs)
 
 
 def penalties(problem: Problem) -> list[int]:
@@ -268,6 +302,7 @@ def _solve_worker(
     lns_share: float = LNS_SHARE,
     lns_iterations: int | None = None,
     initial: list[list[int]] | None = None,
+    neighbor_limit: int | None = None,
 ) -> _WorkerResult:
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -464,17 +499,23 @@ def _solve_worker(
     )
     # OR-Tools checks its limit between moves; keep a margin for long moves under load.
     remaining = max(0.05, 0.95 * (deadline - time.monotonic()))
-    if lns_share > 0 and solution_limit is None:  # seeded: the work limits end each phase
-        remaining *= 1.0 - lns_share
+    if lns_share > 0:  # the rest is the second phase's
+        # seeded: the work limits end the phase; the cap only keeps a slow machine (or a
+        # first solution that takes long, which no work limit counts) from taking the
+        # second phase's time: past it the run is no longer deterministic (closing 34: a
+        # seeded OR-Tools phase without the cap left the second phase one iteration)
+        remaining *= 1.0 - lns_share if solution_limit is None else SEEDED_ORTOOLS_CAP
     # Stop when done: guided local search never ends by itself; a small plan gets at
     # most ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT per visit (the second phase stops on
-    # its own when it stalls). Seeded runs end by their work limit instead (a time cap
-    # would make them depend on the machine's load).
+    # its own when it stalls). Seeded runs end by their work limits instead (a time cap
+    # would make them depend on the machine's load; theirs is only the safeguard above).
     if solution_limit is None:
         remaining = min(remaining, ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT * n)
     params.time_limit.FromMilliseconds(int(remaining * 1000))
     if solution_limit is not None:
         params.solution_limit = max(1, solution_limit)
+        for name in HEURISTIC_OPERATORS:  # their work is no count of neighbours
+            setattr(params.local_search_operators, name, pywrapcp.BOOL_FALSE)
     params.log_search = False
     if extra_params:
         from google.protobuf import text_format
@@ -482,8 +523,10 @@ def _solve_worker(
         text_format.Merge(extra_params, params)
     events: list[tuple[float, int]] = []
     best = [None]
+    found = [0]  # solutions OR-Tools reported (its solution limit counts these)
 
     def on_solution() -> None:
+        found[0] += 1
         obj = routing.CostVar().Value()
         if best[0] is None or obj < best[0]:
             best[0] = obj
@@ -493,6 +536,18 @@ def _solve_worker(
                 progress(el, obj)
 
     routing.AddAtSolutionCallback(on_solution)
+    # seeded: a limit OR-Tools asks once per neighbour its local search examines (and at
+    # a few other points of its search, always the same), counting: a work limit that
+    # follows its time where accepted moves are rare (NEIGHBORS_PER_SECOND)
+    checks = [0]
+
+    def over_neighbors() -> bool:
+        checks[0] += 1
+        return checks[0] > neighbor_limit
+
+    if neighbor_limit is not None:
+        neighbors_cap = solver.CustomLimit(over_neighbors)  # kept alive during the search
+        routing.AddSearchMonitor(neighbors_cap)
     sol = None
     warm = False
     if initial is not None:  # warm start: the given routes (already checked feasible)
@@ -509,6 +564,14 @@ def _solve_worker(
         sol = routing.SolveWithParameters(params)
     status = routing.status()
     hit_time = time.monotonic() >= deadline - 0.01
+    if neighbor_limit is not None and checks[0] > neighbor_limit:
+        stop = "neighbors"
+    elif solution_limit is not None and found[0] >= solution_limit:
+        stop = "solutions"
+    elif sol is None and status != 4:  # no first solution, not for time (4: FAIL_TIMEOUT)
+        stop = "done"
+    else:  # guided local search ends by its limits only
+        stop = "time_limit"
     routes: list[list[int]] = [[] for _ in vehicles]
     bstarts: list[list[int]] = [[] for _ in vehicles]
     objective = -1
@@ -526,12 +589,16 @@ def _solve_worker(
             starts_by_name[el.Var().Name()] = el.StartValue()
         for vi, ivs in enumerate(break_vars):
             bstarts[vi] = [starts_by_name.get(iv.Name(), iv.StartMin()) for iv in ivs]
-        if solution_limit is not None:
-            hit_time = hit_time and status != 1  # 1 = ROUTING_SUCCESS
+    if solution_limit is not None:
+        # seeded: deterministic when a work limit ended OR-Tools (or it found no first
+        # solution, not for time), not when its time cap did (a slow or loaded machine)
+        hit_time = stop == "time_limit"
     result = _WorkerResult(
         worker, objective, routes, bstarts, len(events), hit_time, int(status), events
     )
     result.warm = warm
+    result.ortools_stop = stop
+    result.ortools_neighbors = min(checks[0], neighbor_limit or checks[0])
     if (sol is None or (status != 1 and not any(routes))) and lns_share > 0:
         # OR-Tools found no first plan in time (a large problem on a short limit): the
         # ruin-and-recreate phase builds one from nothing (every visit left out). OR-Tools
@@ -930,6 +997,10 @@ def solve(
     lns_iterations = (
         None if seed is None else max(1, int(LNS_ITERATIONS_PER_SECOND * time_limit * lns_share))
     )
+    neighbor_limit = (
+        None if seed is None
+        else max(1, round(NEIGHBORS_PER_SECOND * time_limit * (1 - lns_share)))
+    )
     start_routes = _start_routes(problem, vehicles, initial) if initial else None
     results: list[_WorkerResult] = []
     late = False
@@ -943,14 +1014,14 @@ def solve(
                 futures.append(
                     pool.submit(
                         _solve_worker, problem, w, seed, deadline, solution_limit, None, t0,
-                        search_params, lns_share, lns_iterations, start_routes,
+                        search_params, lns_share, lns_iterations, start_routes, neighbor_limit,
                     )
                 )
         try:
             results.append(
                 _solve_worker(
                     problem, 0, seed, deadline, solution_limit, progress, t0, search_params,
-                    lns_share, lns_iterations, start_routes,
+                    lns_share, lns_iterations, start_routes, neighbor_limit,
                 )
             )
             for f in futures:
@@ -1055,6 +1126,11 @@ def solve(
                 # ruin-and-recreate phase built it
                 "from_scratch": r.from_scratch,
                 "build_given_up": r.build_given_up,
+                # what ended OR-Tools' search (seeded: "solutions" or "neighbors", its work
+                # limits; "time_limit"; "done": no first solution, not for time; None: it
+                # did not search) and the neighbours it examined (counted in seeded runs)
+                "ortools_stop": r.ortools_stop,
+                "ortools_neighbors": r.ortools_neighbors,
             }
             for r in results
         ],

@@ -1,0 +1,102 @@
+"""A seeded OR-Tools phase keeps to its work and its share of the time (closing 34).
+
+On a week of 300 candidates for 10 teams x 5 days of 2 visits (no time windows), seeded
+runs at ``--time-limit 1``-``2`` left the second phase a single ruin-and-recreate
+iteration: OR-Tools' work limit counted accepted moves only, and after 7 of them in the
+first 0.3 s it examined hundreds of thousands of neighbours (and rebuilt routes with its
+insertion-heuristic operators) without accepting one, up to its time cap, which in seeded
+mode was the whole search time. The plan was marked short of time and not deterministic
+although every place was filled.
+
+No wall-clock asserts: the stats say which limit ended OR-Tools, how many neighbours it
+examined, how many iterations the second phase ran, and whether the run kept to its work.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.deadline import week
+from routing import prepare
+from routing import solve as solve_module
+from routing.check import check
+from routing.solve import (
+    LNS_ITERATIONS_PER_SECOND,
+    LNS_SHARE,
+    NEIGHBORS_PER_SECOND,
+    solve,
+)
+
+
+def placed(sol) -> int:
+    return sum(len(r.visits) for r in sol.routes)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def compiled():
+    prepare()  # the compiled second phase, as the app loads it before the clock
+
+
+def full_week(seed: int = 1):
+    """300 candidates, 100 places, no windows: accepted moves are rare after the first."""
+    return week(300, windows=False, teams=10, max_visits=2, seed=seed)
+
+
+def test_a_seeded_ortools_phase_ends_by_its_neighbours_where_moves_are_rare():
+    p = full_week()
+    sol = solve(p, time_limit=2.0, seed=1, threads=1)
+    assert check(p, sol) == []
+    assert placed(sol) == 100
+    # the second phase ran its whole work (before: 1 iteration)
+    assert sol.stats["lns"]["iterations"] == int(LNS_ITERATIONS_PER_SECOND * 2.0 * LNS_SHARE)
+    assert sol.stats["lns"]["stop"] == "iterations"
+    assert not sol.stats["short_of_time"]
+    assert sol.stats["deterministic"]
+    worker = sol.stats["workers"][0]
+    assert not worker["from_scratch"]
+    assert worker["ortools_stop"] == "neighbors"
+    assert worker["ortools_neighbors"] == round(NEIGHBORS_PER_SECOND * 2.0 * (1 - LNS_SHARE))
+
+
+@pytest.mark.parametrize("seed", [2, 3])
+def test_the_same_seed_plans_the_week_the_same_again(seed):
+    p = full_week(seed)
+    a = solve(p, time_limit=2.0, seed=seed, threads=1)
+    b = solve(p, time_limit=2.0, seed=seed, threads=1)
+    assert a.stats["deterministic"] and b.stats["deterministic"]
+    assert [(r.vehicle, r.visits) for r in a.routes] == [(r.vehicle, r.visits) for r in b.routes]
+    assert placed(a) == 100
+
+
+def test_an_ortools_phase_cut_by_its_cap_leaves_the_second_phase_its_time(monkeypatch):
+    """Work limits no machine reaches in the time (as a machine far slower than the rates
+    assume): OR-Tools stops at its cap, half the search time left after its model, and
+    the second phase still runs its work; the run says it is not deterministic."""
+    monkeypatch.setattr(solve_module, "NEIGHBORS_PER_SECOND", 10**12)
+    p = full_week()
+    sol = solve(p, time_limit=2.0, seed=1, threads=1, work_per_second=10**9)
+    assert sol.stats["lns"]["iterations"] == int(LNS_ITERATIONS_PER_SECOND * 2.0 * LNS_SHARE)
+    assert not sol.stats["short_of_time"]
+    assert placed(sol) == 100
+    worker = sol.stats["workers"][0]
+    assert worker["ortools_stop"] == "time_limit" and worker["hit_time_limit"]
+    assert not sol.stats["deterministic"]
+
+
+def test_a_single_visit_ends_by_the_neighbour_count():
+    """Guided local search with one visit never accepts a second solution: the solution
+    limit alone never ended it, the count of neighbours does."""
+    p = week(1, windows=False, teams=1, days=1)
+    sol = solve(p, time_limit=5.0, seed=1, threads=1)
+    worker = sol.stats["workers"][0]
+    assert worker["ortools_stop"] == "neighbors"
+    assert worker["ortools_neighbors"] == round(NEIGHBORS_PER_SECOND * 5.0 * (1 - LNS_SHARE))
+    assert sol.stats["deterministic"] and placed(sol) == 1
+
+
+def test_an_unseeded_run_counts_no_neighbours():
+    p = week(30, windows=False, teams=1, max_visits=10)
+    sol = solve(p, time_limit=1.0, threads=1)
+    worker = sol.stats["workers"][0]
+    assert worker["ortools_neighbors"] == 0 and worker["ortools_stop"] == "time_limit"
+    assert not sol.stats["deterministic"] and placed(sol) == 30
