@@ -83,14 +83,16 @@ WORK_PER_SECOND = 50
 #: phase). Accepted moves can be rare: on a week of 300 candidates for 100 places, 7 in
 #: the first 0.3 s and then none in the next 200,000 neighbours, so that the solution
 #: limit alone let OR-Tools run to its time cap, the second phase had one iteration
-#: left and the plan depended on the load (closing 34). OR-Tools examined 300,000-550,000
-#: neighbours a second on that week on the shared machine.
+#: left and the plan depended on the load (closing 34). On the shared machine OR-Tools
+#: examined 300,000-550,000 neighbours a second on that week, 85,000-190,000 on weeks of
+#: 100 and 400 candidates with windows (bench/deadline.py's ``week``): the 20,000 a
+#: second of time limit take it at most about a quarter of that second.
 NEIGHBORS_PER_SECOND = 100_000
 #: OR-Tools' local-search operators that rebuild part of the plan with an insertion
 #: heuristic for each neighbour: off in seeded mode. One such neighbour costs as much as
-#: thousands of others (on the week above they ran from 0.3 s to the time cap for 70,000
-#: neighbours), so a count of neighbours does not measure their work; the second phase's
-#: ruin-and-recreate does the same far quicker.
+#: thousands of others (with them, OR-Tools examined 100,000 neighbours of the week above
+#: in its first 0.27 s and 110,000 in the next 1.4 s), so a count of neighbours does not
+#: measure their work; the second phase's ruin-and-recreate does the like far quicker.
 HEURISTIC_OPERATORS = (
     "use_global_cheapest_insertion_path_lns",
     "use_local_cheapest_insertion_path_lns",
