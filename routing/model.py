@@ -772,9 +772,7 @@ class Problem:
 
     def outside(self, visit: Visit, team: Team) -> bool:
         """The visit's district is not among the team's (a team without districts: never)."""
-        return bool(team.districts) and visit.district is not None and (
-            visit.district not in team.districts
-        )
+        return outside(visit, team)
 
     @property
     def conflicts(self) -> Mapping[str, tuple[str, str]]:
@@ -846,15 +844,9 @@ class Problem:
     def compatible(self, visit: Visit, vehicle: Vehicle, *, use_pin: bool = True) -> bool:
         """Skills, day range, pin (team/day) and capacity allow this vehicle for the visit."""
         t = vehicle.team
-        if not visit.skills <= t.skills:
+        if rules_out(visit, t, self.responsibility) is not None:
             return False
         if not visit.day_allowed(vehicle.day):
-            return False
-        if self.responsibility == "hard" and self.outside(visit, t):
-            return False
-        if visit.amount and any(
-            a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
-        ):
             return False
         if use_pin and visit.id in self._conflicts:
             return False
@@ -868,6 +860,32 @@ class Problem:
             ):
                 return False
         return True
+
+
+def outside(visit: Visit, team: Team) -> bool:
+    """The visit's district is not among the team's (a team without districts: never)."""
+    return bool(team.districts) and visit.district is not None and (
+        visit.district not in team.districts
+    )
+
+
+def rules_out(visit: Visit, team: Team, responsibility: str = "hard") -> str | None:
+    """What keeps ``team`` from taking ``visit`` on every day, whatever its shifts: "skill"
+    (a skill of the visit the team lacks), "district" (``responsibility`` "hard" and the
+    visit's district not among the team's) or "capacity" (the amount over the team's
+    capacity); None when nothing does. The one rule of :meth:`Problem.compatible` and of
+    the reasons (``routing.reasons``); an application asks it which teams may take a visit
+    before it builds a problem (whom to suggest for a pin)."""
+    if not visit.skills <= team.skills:
+        return "skill"
+    if responsibility == "hard" and outside(visit, team):
+        return "district"
+    if visit.amount and any(
+        a > (team.capacity[k] if k < len(team.capacity) else 0)
+        for k, a in enumerate(visit.amount)
+    ):
+        return "capacity"
+    return None
 
 
 #: What each day a visit is put off beyond its home day costs, in moves

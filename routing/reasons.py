@@ -67,6 +67,7 @@ from routing.model import (
     _window_text,
     day_name,
     reachable,
+    rules_out,
 )
 from routing.schedule import schedule
 
@@ -119,15 +120,14 @@ def _district(visit: Visit) -> str:
 def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | None:
     """Why this team cannot take the visit on any day (skills, district under hard
     responsibility, capacity): (code, German sentence), or None."""
-    if not visit.skills <= t.skills:
+    code = rules_out(visit, t, problem.responsibility)
+    if code == "skill":
         missing = ", ".join(sorted(visit.skills - t.skills))
         return ("skill", f"Team {t.id} hat die nötige Fähigkeit nicht ({missing}).")
-    if problem.responsibility == "hard" and problem.outside(visit, t):
+    if code == "district":
         return ("district", f"Team {t.id} ist für {_district(visit)} nicht "
                             "zuständig (Zuständigkeit: hart).")
-    if visit.amount and any(
-        a > (t.capacity[k] if k < len(t.capacity) else 0) for k, a in enumerate(visit.amount)
-    ):
+    if code == "capacity":
         return ("capacity", f"Die Menge des Besuchs ({_amount(visit.amount)}) übersteigt die "
                             f"Kapazität von Team {t.id} ({_amount(t.capacity) or 0}).")
     return None
