@@ -39,6 +39,7 @@ __all__ = [
     "Candidate",
     "ShiftOverride",
     "Span",
+    "VisitNeeds",
     "build_problem",
     "depot_lonlat",
     "district_rules",
@@ -801,6 +802,67 @@ def _responsible_teams(teams: Sequence[Any],
     return mapped
 
 
+def _visit_district(district: str | None) -> str | None:
+    """A visit's district as the solver takes it: none for an address outside every
+    district (any team may take it)."""
+    from geodata.districts import OUTSIDE
+
+    return district if district and district != OUTSIDE else None
+
+
+@dataclass(frozen=True)
+class VisitNeeds:
+    """What a visit asks of the team that takes it, as :func:`build_problem` hands it to
+    the solver: the client's languages (``sprache``), the district of its address (None:
+    outside every district or not known) and the profile's ``responsibility``; with
+    ``city_districts`` (the city's district names) the teams' districts are read in the
+    city's spelling (:func:`_responsible_teams`). :meth:`rules_out` asks the planner's
+    rule (:func:`routing.model.rules_out`) whether a team may take the visit at all:
+    whom a pin's advice names (review 34 #8: it named every team working that day)."""
+
+    languages: tuple[str, ...] = ()
+    district: str | None = None
+    responsibility: str = "soft"
+    city_districts: tuple[str, ...] | None = None
+
+    def rules_out(self, team: Any) -> str | None:  # noqa: ANN401 - a TeamConfig
+        """"skill", "district" (hard responsibility) or "capacity" when ``team`` can
+        take the visit on no day, whatever its shifts; None when it may take it."""
+        from routing.model import Team, Visit, rules_out
+
+        districts = tuple(team.districts)
+        if districts and self.responsibility == "hard" and self.city_districts is not None:
+            from hausbesuch.teams import district_problems
+
+            districts = district_problems([team], self.city_districts, "")[0][0].districts
+        return rules_out(
+            Visit("_", 0, skills=frozenset(self.languages),
+                  district=_visit_district(self.district)),
+            Team(team.id, (), start=0, skills=frozenset(team.skills),
+                 districts=frozenset(districts)),
+            self.responsibility)
+
+    def lacks(self, team: Any) -> str:  # noqa: ANN401 - a TeamConfig
+        """Why ``team`` cannot take the visit, in German words after „Team „A““
+        („spricht kein Arabisch“, „ist für den Stadtteil Nord nicht zuständig“); "" when
+        it may."""
+        code = self.rules_out(team)
+        if code == "skill":
+            missing = [x for x in self.languages if x not in team.skills]
+            return "spricht " + " und ".join(f"kein {x}" for x in missing)
+        if code == "district":
+            return f"ist für den Stadtteil {self.district} nicht zuständig"
+        return "kann den Besuch nicht übernehmen" if code else ""
+
+    @classmethod
+    def of(cls, c: Candidate, profile: Profile,
+           city_districts: Sequence[str] | None = None) -> VisitNeeds:
+        """The needs of candidate ``c`` under ``profile``'s responsibility."""
+        return cls(tuple(c.client.sprache), c.geocode.district,
+                   profile.workday.responsibility,
+                   tuple(city_districts) if city_districts is not None else None)
+
+
 def _solver_matrices(tm: Any) -> tuple[np.ndarray, np.ndarray]:
     """Integer duration and distance matrices with the solver's unreachable sentinel
     (``geodata.matrix.UNREACHABLE`` -> ``routing.UNREACHABLE``: the one conversion)."""
@@ -849,7 +911,6 @@ def build_problem(
     ``city_districts`` (city name, its district names): the teams' districts are checked
     against them (:class:`~hausbesuch.errors.UserError` naming team and district;
     ``replan``: the teams are a re-planned plan's, the refusal words it for a re-plan)."""
-    from geodata.districts import OUTSIDE
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
@@ -914,8 +975,7 @@ def build_problem(
             pin=Pin(team=c.pin_team, day=c.pin_day)
             if (c.pin_team or c.pin_day is not None) else None,
             home=c.home,
-            district=c.geocode.district
-            if c.geocode.district and c.geocode.district != OUTSIDE else None,
+            district=_visit_district(c.geocode.district),
         )
         for k, c in enumerate(cands)
     ]

@@ -56,6 +56,7 @@ from hausbesuch.planning.builder import (
     Candidate,
     ShiftOverride,
     Span,
+    VisitNeeds,
     build_problem,
     depot_lonlat,
     district_rules,
@@ -386,14 +387,20 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
 def _pin_check(c: Candidate, team_ids: set[str],
                out: Mapping[tuple[str, int], ShiftOverride] | None = None,
                span: Span | None = None, teams: Sequence[Any] = (),
-               first: int = 0) -> UnassignedVisit | None:
-    """A candidate pinned to a team that does not exist, or to a team-day on which the team
+               first: int = 0, needs: VisitNeeds | None = None) -> UnassignedVisit | None:
+    """A candidate pinned to a team that does not exist, to a team that can take the
+    visit on no day (``needs``, the candidate's :class:`VisitNeeds`: a language the team
+    does not speak, a district it is not responsible for under hard responsibility;
+    :func:`_pin_never_text`), or to a team-day on which the team
     has no shift (``out``: the team-days removed, (team, day index) -> override: the
     absences of :func:`_absences`, and in a re-plan also the teams taken out and those the
     city's teams changed, :func:`_city_team_changes`), with the cause and what to do
-    (:func:`_pin_out_text`). QA 33c L5: a pin to a team taken out by „Team abmelden“ read
+    (:func:`_pin_out_text`, naming as other teams only those that may take the visit).
+    QA 33c L5: a pin to a team taken out by „Team abmelden“ read
     „Im erlaubten Zeitraum … hat kein Team eine Schicht“ when no other team worked either,
-    and said nothing of what to do."""
+    and said nothing of what to do. Review 34 #8: a pin to a team without the client's
+    language read „Die feste Zuordnung … ist nicht möglich: Team A hat die nötige
+    Fähigkeit nicht (Arabisch)“, and said nothing of what to do."""
     what = c.pin_note or "Festlegung"
     if c.pin_team and c.pin_team not in team_ids:
         where = "laut Liste " if c.pin_note.startswith("Festlegung laut Liste") else ""
@@ -403,40 +410,85 @@ def _pin_check(c: Candidate, team_ids: set[str],
             "Bitte die Festlegung aufheben oder ein anderes Team festlegen.",
             c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
             tries_before=c.tries_before)
+    own = next((t for t in teams if t.id == c.pin_team), None) if c.pin_team else None
+    if own is not None and needs is not None and (code := needs.rules_out(own)) is not None:
+        return UnassignedVisit(
+            c.id, f"pin_team_{code}", f"{what}: " + _pin_never_text(own, needs, teams),
+            c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
+            tries_before=c.tries_before)
     out = out or {}
     ov = out.get((c.pin_team, c.pin_day)) if c.pin_team and c.pin_day is not None else None
     if ov is None or not ov.removed or span is None:
         return None
     return UnassignedVisit(
         c.id, ov.code, f"{what}: "
-        + _pin_out_text(c.pin_team, c.pin_day, ov, out, span, teams, first),
+        + _pin_out_text(c.pin_team, c.pin_day, ov, out, span, teams, first, needs=needs),
         c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
         tries_before=c.tries_before)
+
+
+def _pin_never_text(team: Any, needs: VisitNeeds, teams: Sequence[Any], *,  # noqa: ANN401
+                    pinned: bool = True) -> str:
+    """Why a visit with ``needs`` cannot be pinned to ``team`` (a TeamConfig) on any day
+    (:meth:`VisitNeeds.rules_out`), and what to do: take the pin back (``pinned``: a pin
+    is stored; else one is being made) or pin a team of ``teams`` that may take it (named);
+    when none may, which teams' field to fill in (a re-plan keeps the plan's teams: a new
+    plan uses them). The one wording of the plan's and re-plan's reason and of the web's
+    pin form and table of pins."""
+    code = needs.rules_out(team)
+    able = sorted(t.id for t in teams if t.id != team.id and needs.rules_out(t) is None)
+    cause = f"Team „{team.id}“ {needs.lacks(team)} und kann den Besuch daher an keinem " \
+        "Tag übernehmen"
+    if able:
+        todo = ("Bitte die Festlegung aufheben oder ein Team festlegen"
+                if pinned else "Bitte ein Team wählen") \
+            + f", das ihn übernehmen kann ({', '.join(able)})"
+    else:
+        column = {"skill": "sprachen", "district": "stadtteile"}.get(code or "")
+        todo = "Auch kein anderes Team des Plans kann ihn übernehmen" + (
+            ": bitte die Festlegung aufheben" if pinned else "") + (
+            f"; erst ein neuer Plan nutzt geänderte Teams (Seite „Teams“, Spalte „{column}“)"
+            if column else "")
+    return f"{cause}. {todo}."
 
 
 def _pin_out_text(team: str, k: int, ov: ShiftOverride,
                   out: Mapping[tuple[str, int], ShiftOverride], span: Span,
                   teams: Sequence[Any], first: int = 0, *, pinned: bool = True,
-                  web: bool = False) -> str:
+                  web: bool = False, needs: VisitNeeds | None = None) -> str:
     """Why a visit cannot be pinned to ``team`` on day ``k`` of ``span``, whose shift
     ``ov`` removes (one of ``out``, as :func:`_pin_check` takes them), and what to do:
     take the pin back (``pinned``: a pin there is stored; else one is being made, and
     another team-day is to be chosen), pin another team (those of ``teams`` that work
-    that day are named) or another day (when the team works on one from day ``first`` on:
-    a re-plan's days over are no choice), or bring the team back (the override's
+    that day and may take the visit, ``needs``: :meth:`VisitNeeds.rules_out`, are named;
+    None: the visit is not known, every team that works then) or another day (when the
+    team works on one from day ``first`` on, a re-plan's days over being no choice, and
+    may take the visit), or bring the team back (the override's
     ``undo``; ``web``: in the web's words, :func:`_undo_words`). The one wording of the
-    re-plan's reason and of the web's pin form and table of pins."""
+    re-plan's reason and of the web's pin form and table of pins. Review 34 #8: the
+    teams named included those without the client's language."""
     def works(t: Any, j: int) -> bool:
         return (span.is_work(j) and span.date(j).weekday() in t.weekdays
                 and not out.get((t.id, j), ShiftOverride()).removed)
 
-    others = sorted(t.id for t in teams if t.id != team and works(t, k))
+    def may(t: Any) -> bool:
+        return needs is None or needs.rules_out(t) is None
+
+    working = [t for t in teams if t.id != team and works(t, k)]
+    others = sorted(t.id for t in working if may(t))
     own = next((t for t in teams if t.id == team), None)
-    later = own is not None and any(works(own, j) for j in range(max(first, 0), span.days)
-                                    if j != k)
+    later = own is not None and may(own) and any(
+        works(own, j) for j in range(max(first, 0), span.days) if j != k)
     choices = [*([f"ein anderes Team ({', '.join(others)})"] if others else []),
                *(["einen anderen Tag"] if later else [])]
-    lead = "Bitte" if others else "An dem Tag arbeitet auch kein anderes Team: bitte"
+    if others:
+        lead = "Bitte"
+    elif working and needs is not None:  # (they work, but none may take the visit)
+        lead = ("An dem Tag arbeitet kein anderes Team, das den Besuch übernehmen kann ("
+                + "; ".join(f"{t.id} {needs.lacks(t)}" for t in
+                            sorted(working, key=lambda t: t.id)) + "): bitte")
+    else:
+        lead = "An dem Tag arbeitet auch kein anderes Team: bitte"
     if pinned:
         todo = lead + " die Festlegung aufheben" + (
             (", " if len(choices) > 1 else " oder ") + " oder ".join(choices) + " festlegen"
@@ -1178,7 +1230,8 @@ def _plan_span(
     kept_cands = []
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
-        bad = _pin_check(cand, team_ids, absent, span, team_list)
+        bad = _pin_check(cand, team_ids, absent, span, team_list,
+                         needs=VisitNeeds.of(cand, profile, districts.names))
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
               # the city's teams (not a --teams file's): a re-plan takes over what it can
@@ -2116,7 +2169,8 @@ def _replan(
             unassigned.append(_revisit_reason(cand, tried[c.id], span)
                               if c.id in revisit_ids else cand)
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, overrides,
-                                span, team_list, day_index)) is not None:
+                                span, team_list, day_index,
+                                VisitNeeds.of(cand, profile, districts.names))) is not None:
             unassigned.append(bad)
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
@@ -2497,21 +2551,43 @@ class TeamDaysOut:
     out: Mapping[tuple[str, int], ShiftOverride]
     first: int
 
-    def reason(self, team: str, day: date, *, pinned: bool,
-               web: bool = True) -> tuple[str, str] | None:
+    def _spelled(self, team: str) -> str:
+        same = [t.id for t in self.teams if t.id.casefold() == team.casefold()]
+        return team if team in same or len(same) != 1 else same[0]
+
+    def reason(self, team: str, day: date, *, pinned: bool, web: bool = True,
+               needs: VisitNeeds | None = None) -> tuple[str, str] | None:
         """(code, German text) of why a visit pinned to ``team`` (spelled in any case) on
         ``day`` is not planned by that re-plan, and what to do (:func:`_pin_out_text`:
         the re-plan's reason without its „Festlegung …:“; ``pinned``: a pin stored, else
         one being made; ``web``: without the command line); None when the team works
-        then, or the day lies before the re-plan's or outside the plan."""
-        same = [t.id for t in self.teams if t.id.casefold() == team.casefold()]
-        team = team if team in same or len(same) != 1 else same[0]
+        then, or the day lies before the re-plan's or outside the plan. ``needs``: the
+        visit's (:class:`VisitNeeds`; None: not known): a team that may take it on no
+        day is said first (:func:`_pin_never_text`), and only teams that may take it are
+        named (review 34 #8)."""
+        team = self._spelled(team)
         k = self.span.index(day)
-        ov = self.out.get((team, k)) if k is not None and k >= self.first else None
+        if k is None or k < self.first:
+            return None
+        if (never := self.never(team, needs, pinned=pinned)) is not None:
+            return never
+        ov = self.out.get((team, k))
         if ov is None or not ov.removed:
             return None
         return ov.code, _pin_out_text(team, k, ov, self.out, self.span, self.teams,
-                                      self.first, pinned=pinned, web=web)
+                                      self.first, pinned=pinned, web=web, needs=needs)
+
+    def never(self, team: str, needs: VisitNeeds | None, *,
+              pinned: bool) -> tuple[str, str] | None:
+        """(code, German text) of why a visit with ``needs`` cannot be pinned to ``team``
+        (spelled in any case) on any day, and what to do (:func:`_pin_never_text`, the
+        re-plan's reason without its „Festlegung …:“); None when the team may take it,
+        is not the plan's, or ``needs`` is None (the visit is not known)."""
+        team = self._spelled(team)
+        own = next((t for t in self.teams if t.id == team), None)
+        if own is None or needs is None or (code := needs.rules_out(own)) is None:
+            return None
+        return f"pin_team_{code}", _pin_never_text(own, needs, self.teams, pinned=pinned)
 
 
 def team_days_out(store: Store, profile: Profile, plan: Plan,

@@ -28,6 +28,7 @@ from hausbesuch.errors import UserError
 from hausbesuch.store import OutcomeRow, Store
 
 if TYPE_CHECKING:
+    from hausbesuch.planning.builder import VisitNeeds
     from hausbesuch.planning.workflow import TeamDaysOut
 
 
@@ -90,7 +91,10 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     from the week. A team-day the re-plan gives no shift for another cause is refused
     with it and what to do, in the words of the re-plan's reason (:func:`pin_days_out`:
     the team entered as absent, no longer among the city's teams or no longer working
-    that day; closing 33: accepted, then „Nicht eingeplant“). A time of today the team
+    that day; closing 33: accepted, then „Nicht eingeplant“). A team that cannot take the
+    case's visit on any day (:func:`pin_needs`: its language; review 34 #8) is refused
+    naming the case and the teams that can, in the words of the re-plan's reason. A time
+    of today the team
     cannot reach by then is refused too: at least
     :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead and the way from
     where the team is (:func:`~hausbesuch.planning.workflow.earliest_visit_start`, to the
@@ -112,11 +116,18 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                 f"(jetzt {moment:%H:%M} Uhr): „Neu planen“ plant ab jetzt. Bitte eine "
                 "spätere Uhrzeit eintragen, die Uhrzeit leer lassen oder einen späteren "
                 "Tag wählen.", "uhrzeit")
+    if days_out is None:
+        days_out = pin_days_out(store, plan, profile, moment)
+    # the case's visit asks for a language (a district) the team lacks: never there
+    # (review 34 #8), said before a cause of that one day
+    needs = (pin_needs(store, plan, [client_id], profile).get(client_id)
+             if client_id is not None and days_out is not None else None)
+    if days_out is not None and (never := days_out.never(team, needs, pinned=False)):
+        return f"{client_id}: {never[1]}", "ziel"
     out = team_out_at(store, plan, team, day, minutes, moment)
     if out is None:  # (taken out for the rest of the day: said below, from when to when)
-        if days_out is None:
-            days_out = pin_days_out(store, plan, profile, moment)
-        gone = days_out.reason(team, day, pinned=False) if days_out is not None else None
+        gone = (days_out.reason(team, day, pinned=False, needs=needs)
+                if days_out is not None else None)
         if gone is not None:
             return gone[1], "ziel"
     if out is None and minutes is not None and (reach := earliest_visit_start(
@@ -152,6 +163,39 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet: zu der Uhrzeit "
             f"lässt sich bei ihm kein Besuch festlegen. Bitte eine Uhrzeit ab "
             f"{back:%H:%M} Uhr, ein anderes Team oder einen anderen Tag wählen.", "uhrzeit")
+
+
+def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN401
+              profile: Profile | None = None) -> dict[str, VisitNeeds]:
+    """What the visits of the cases ``client_ids`` ask of the team that takes them, as
+    the next re-plan of ``plan`` reads them (:class:`hausbesuch.planning.builder.
+    VisitNeeds`): the case's languages as they are now, the district the plan has for its
+    address (none for a case the plan does not hold: any team may take it), the city's
+    ``profile``'s responsibility (None: the profile the plan was made with; {} when the
+    plan does not name it) and, under hard responsibility, the city's district names."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.planning.builder import VisitNeeds
+    from hausbesuch.store import ClientRow, DistrictRow, _loads
+
+    if profile is None:
+        ref = (plan.params or {}).get("profile")
+        if not isinstance(ref, str) or not ref:
+            return {}
+        profile = load_profile(ref)
+    ids = list(dict.fromkeys(client_ids))
+    if not ids:
+        return {}
+    district = {u.client_id: u.district for u in plan.unassigned}
+    district.update({st.client_id: st.district for r in plan.routes for st in r.stops})
+    hard = profile.workday.responsibility == "hard"
+    with store.session() as s:
+        languages = dict(s.execute(select(ClientRow.client_id, ClientRow.sprache).where(
+            ClientRow.city == plan.city, ClientRow.client_id.in_(ids))).all())
+        names = tuple(s.scalars(select(DistrictRow.name).where(
+            DistrictRow.city == profile.name))) if hard else None
+    return {cid: VisitNeeds(tuple(_loads(languages.get(cid)) or ()), district.get(cid),
+                            profile.workday.responsibility, names or None)
+            for cid in ids}
 
 
 def pin_days_out(store: Store, plan: Any, profile: Profile | None = None,  # noqa: ANN401
