@@ -1,10 +1,13 @@
-"""Review 34 #8: a pin's advice names only teams that can take the visit.
+"""Review 34 #8 and closing 34: a pin's advice names only teams that can take the visit,
+and the web's pin form knows the shorter shift of the city's teams.
 
 A pin to a team that does not speak the client's language (``sprache``) is refused by
 the plan, the re-plan and the web's pin form with a German message that says so and names
 the teams that do; a pin to a team-day the team is out names as other teams only those
 that may take the visit (the planner's rule, :func:`routing.model.rules_out`), and says
-when none working that day may.
+when none working that day may. A pin at a time outside the shorter shift a re-plan takes
+over of the city's teams (changed after the plan) is refused at the form, and a pin stored
+there before is listed with the note the re-plan gives as its reason.
 
 Over real HTTP against a small planned week of Bad Hersfeld with three teams of the city
 (team-2 and team-3 speak Arabisch, team-1 does not) and a list whose pins (column „Team“,
@@ -254,6 +257,45 @@ def test_a_pin_to_a_team_out_names_only_teams_that_speak_the_language(
     assert r.status_code == 400, r.status_code
     assert _alert(r.text) == (f"{cause} Bitte ein anderes Team (team-1) oder einen anderen "
                               f"Tag wählen{undo}"), _alert(r.text)
+
+
+def test_the_pin_form_knows_the_shorter_shift_of_the_citys_teams(
+        site: tuple[str, object, str, Path], kora: httpx.Client, clean: list[str]) -> None:
+    """After the plan the city's team-1 works 8:00–12:00 only. A pin to team-1 at 14:00
+    is refused at the form with the shift the next re-plan takes over (before: accepted,
+    and only that re-plan did not plan the visit); 10:00 is taken. A pin at 14:00 stored
+    before the change is listed with the note the re-plan gives as its reason."""
+    from hausbesuch.versions import newest_version
+    from hausbesuch.web import casework_api
+
+    _, store, first, folder = site
+    plan = store.load_plan(newest_version(store, first))
+    clean += ["D-FREI2", "D-FREI3"]
+    assert casework_api.pin_visit(store, CITY, "kora", "D-FREI2", plan.id, team="team-1",
+                                  day=FRI, minutes=14 * 60) is None
+    _save_teams(store, folder, TEAMS.replace('id = "team-1"\n',
+                                             'id = "team-1"\nschicht = "8:00-12:00"\n'))
+    shift = (f"passt nicht: Team team-1 arbeitet am {format_day(FRI)} bis 12:00 Uhr (Schicht "
+             "laut den Teams der Stadt seit dem Plan geändert, im Plan 08:00–16:00 Uhr; "
+             "„Neu planen“ übernimmt sie). Bitte ")
+    for at in ("14:00", "12:00"):
+        r = _pin(kora, plan.id, "D-FREI3", f"team-1|{FRI}", at)
+        assert r.status_code == 400, (at, r.status_code)
+        assert _alert(r.text) == (
+            f"Uhrzeit {at} {shift}eine Uhrzeit nach 08:00 und vor 12:00 Uhr eintragen, die "
+            "Uhrzeit leer lassen oder ein anderes Team wählen."), _alert(r.text)
+        assert re.search(r'name="uhrzeit"[^>]*aria-invalid="true"', r.text)
+    note = (f"Uhrzeit 14:00 {shift}die Festlegung aufheben oder neu festlegen: mit einer "
+            "Uhrzeit nach 08:00 und vor 12:00 Uhr, ohne Uhrzeit oder bei einem anderen Team.")
+    assert _pin_notes(kora.get(f"/plaene/{plan.id}").text)["D-FREI2"] == note
+    assert _pin(kora, plan.id, "D-FREI3", f"team-1|{FRI}", "10:00").status_code == 303
+
+    v2 = store.load_plan(_replan(kora, store, plan.id))
+    reasons = {u.client_id: u.reason for u in v2.unassigned}
+    assert reasons["D-FREI2"] == (f"Festlegung im Web (Team team-1, {format_day(FRI)}, "
+                                  f"14:00 Uhr): {note}"), reasons.get("D-FREI2")
+    assert any(st.client_id == "D-FREI3" for r in v2.routes
+               if (r.team_id, r.day) == ("team-1", FRI) for st in r.stops), reasons
 
 
 def test_under_hard_responsibility_a_pin_names_only_teams_responsible_for_the_district(

@@ -21,7 +21,7 @@ import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
@@ -427,6 +427,36 @@ def _pin_check(c: Candidate, team_ids: set[str],
         tries_before=c.tries_before)
 
 
+def _outside_shift_text(team: str, day: date, minute: int | None,
+                        cut: tuple[int, int] | None, params: Mapping[str, Any] | None,
+                        *, pinned: bool = True) -> str | None:
+    """Why a visit pinned to ``team`` on ``day`` at ``minute`` (after midnight) is not
+    planned by a re-plan that takes over the shorter shift ``cut`` ((start, end) in
+    minutes) of the city's teams (:func:`_city_team_changes`): the minute lies outside it
+    or at its start (the team only sets out then), with the shift the version re-planned
+    had (``params``: :func:`hausbesuch.teams.plan_shift`) and what to do (``pinned``: a
+    pin is stored, else one is being made); None when it lies within it, or ``cut`` or
+    ``minute`` is None. The one wording of the re-plan's reason and of the web's pin form
+    and table of pins (closing 34: the form took such a time, the re-plan refused it)."""
+    if cut is None or minute is None or cut[0] < minute < cut[1]:
+        return None
+    was = plan_shift(params, team, day)
+    then = (f", im Plan {format_clock(was[0])}–{format_clock(was[1])} Uhr"
+            if was is not None and was != cut else "")
+    # (the cause in the solver's words: „Team A arbeitet am … bis 12:00 Uhr“)
+    cause = (f"Team {team} arbeitet am {format_day(day)} bis {format_clock(cut[1])} Uhr"
+             if minute >= cut[1] else
+             f"Team {team} beginnt am {format_day(day)} erst um {format_clock(cut[0])} Uhr")
+    within = f"nach {format_clock(cut[0])} und vor {format_clock(cut[1])} Uhr"
+    todo = (f"die Festlegung aufheben oder neu festlegen: mit einer Uhrzeit {within}, "
+            "ohne Uhrzeit oder bei einem anderen Team" if pinned else
+            f"eine Uhrzeit {within} eintragen, die Uhrzeit leer lassen oder ein anderes "
+            "Team wählen")
+    return (f"Uhrzeit {format_clock(minute)} passt nicht: {cause} (Schicht laut den Teams "
+            f"der Stadt seit dem Plan geändert{then}; „Neu planen“ übernimmt sie). "
+            f"Bitte {todo}.")
+
+
 def _pin_never_text(team: Any, needs: VisitNeeds, teams: Sequence[Any], *,  # noqa: ANN401
                     pinned: bool = True) -> str:
     """Why a visit with ``needs`` cannot be pinned to ``team`` (a TeamConfig) on any day
@@ -697,6 +727,17 @@ def _taken_out(team: str, day: date, gone: Sequence[tuple[datetime, int, datetim
              f"ab {gone[0][0]:%H:%M} Uhr für den Rest des Tages")
     return ShiftOverride(removed=True, why=f"ist am {format_day(day)} {since} abgemeldet "
                          "(Neuplanung)", code="pin_team_out", undo=_out_undo(team))
+
+
+def _taken_shift(changed: Mapping[tuple[str, int], ShiftOverride],
+                 c: Candidate) -> tuple[int, int] | None:
+    """(start, end) in minutes of the shorter shift a re-plan takes over of the city's
+    teams (``changed``, :func:`_changed_shifts`) on the team-day ``c`` is pinned to; None
+    when it takes over none there."""
+    ov = changed.get((c.pin_team or "", c.pin_day)) if c.pin_day is not None else None
+    if ov is None or ov.removed or ov.start_s is None or ov.end_s is None:
+        return None
+    return ov.start_s // 60, ov.end_s // 60
 
 
 def _first_whole_day(span: Span, moment: datetime) -> int:
@@ -2172,6 +2213,16 @@ def _replan(
                                 span, team_list, day_index,
                                 VisitNeeds.of(cand, profile, districts.names))) is not None:
             unassigned.append(bad)
+        elif (cut := _outside_shift_text(
+                cand.pin_team or "", span.date(cand.pin_day) if cand.pin_day is not None
+                else span.start, st.pin_time_min, _taken_shift(changed, cand),
+                old.params)) is not None:
+            # a time of the pin outside the shorter shift taken over (as the pin form
+            # says: closing 34)
+            unassigned.append(UnassignedVisit(
+                cand.id, "pin_team_changed", f"{cand.pin_note or 'Festlegung'}: {cut}",
+                cand.geocode.lon, cand.geocode.lat, cand.client.address,
+                cand.geocode.district, tries_before=cand.tries_before))
         else:
             candidates.append(replace(cand, home=home_of.get(c.id)))
     stop_of = {st.client_id: st for r in old.routes for st in r.stops}
@@ -2550,6 +2601,9 @@ class TeamDaysOut:
     teams: tuple[Any, ...]
     out: Mapping[tuple[str, int], ShiftOverride]
     first: int
+    #: the team-days whose shorter shift the re-plan takes over of the city's teams:
+    #: (team, day index) -> (start, end) in minutes after midnight
+    shifts: Mapping[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
 
     def _spelled(self, team: str) -> str:
         same = [t.id for t in self.teams if t.id.casefold() == team.casefold()]
@@ -2589,6 +2643,26 @@ class TeamDaysOut:
             return None
         return f"pin_team_{code}", _pin_never_text(own, needs, self.teams, pinned=pinned)
 
+    def outside_shift(self, team: str, day: date, minute: int | None,
+                      params: Mapping[str, Any] | None, *, pinned: bool) -> str | None:
+        """Why a visit pinned to ``team`` on ``day`` at ``minute`` (after midnight) is not
+        planned then by the re-plan: the minute lies outside (or at the start of) the
+        shorter shift it takes over of the city's teams (:meth:`shift`; the version's
+        ``params`` say the shift it had, :func:`hausbesuch.teams.plan_shift`), and what
+        to do (``pinned``: a pin stored, else one being made), in German; None when it
+        lies within it, or nothing is taken over then. Closing 34: the pin form took such
+        a time, which only the next re-plan refused."""
+        team = self._spelled(team)
+        cut = self.shift(team, day) if minute is not None else None
+        return _outside_shift_text(team, day, minute, cut, params, pinned=pinned)
+
+    def shift(self, team: str, day: date) -> tuple[int, int] | None:
+        """(start, end) in minutes of the shorter shift of ``team`` on ``day`` that the
+        re-plan takes over of the city's teams (:func:`_city_team_changes`); None when it
+        keeps the version's (:func:`hausbesuch.teams.plan_shift` says which)."""
+        k = self.span.index(day)
+        return self.shifts.get((self._spelled(team), k)) if k is not None else None
+
 
 def team_days_out(store: Store, profile: Profile, plan: Plan,
                   moment: datetime) -> TeamDaysOut:
@@ -2618,12 +2692,14 @@ def team_days_out(store: Store, profile: Profile, plan: Plan,
     changed, _ = _changed_shifts(params, team_list, lambda: base_teams(store, profile),
                                  span, moment)
     out = {key: ov for key, ov in changed.items() if ov.removed}
+    shifts = {key: (ov.start_s // 60, ov.end_s // 60) for key, ov in changed.items()
+              if not ov.removed and ov.start_s is not None and ov.end_s is not None}
     if 0 <= k0 < span.days:  # (taken out before a day changed: as the re-plan)
         day = span.date(k0)
         out.update({(t.id, k0): ov for t in team_list
                     if (ov := _taken_out(t.id, day, out_since.get((t.id, day), [])))})
     out.update(_absences(store, profile, team_list, span, since=moment.date()))
-    return TeamDaysOut(span, tuple(team_list), out, max(k0, 0))
+    return TeamDaysOut(span, tuple(team_list), out, max(k0, 0), shifts)
 
 
 #: The least time between now and a pinned visit today (minutes): the coordinator still

@@ -93,8 +93,9 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     the team entered as absent, no longer among the city's teams or no longer working
     that day; closing 33: accepted, then „Nicht eingeplant“). A team that cannot take the
     case's visit on any day (:func:`pin_needs`: its language; review 34 #8) is refused
-    naming the case and the teams that can, in the words of the re-plan's reason. A time
-    of today the team
+    naming the case and the teams that can, and a time outside the shorter shift the
+    re-plan takes over of the city's teams with that shift (closing 34), each in the words
+    of the re-plan's reason. A time of today the team
     cannot reach by then is refused too: at least
     :data:`~hausbesuch.planning.workflow.MIN_PIN_LEAD_MIN` minutes ahead and the way from
     where the team is (:func:`~hausbesuch.planning.workflow.earliest_visit_start`, to the
@@ -124,6 +125,9 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
              if client_id is not None and days_out is not None else None)
     if days_out is not None and (never := days_out.never(team, needs, pinned=False)):
         return f"{client_id}: {never[1]}", "ziel"
+    if days_out is not None and (cut := days_out.outside_shift(
+            team, day, minutes, plan.params, pinned=False)) is not None:
+        return cut, "uhrzeit"
     out = team_out_at(store, plan, team, day, minutes, moment)
     if out is None:  # (taken out for the rest of the day: said below, from when to when)
         gone = (days_out.reason(team, day, pinned=False, needs=needs)

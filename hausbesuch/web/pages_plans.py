@@ -576,7 +576,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=pins,
         pins_out=_pins_out(pins, days_out, casework_api.pin_needs(
-            web.store, plan, list(pins), profile) if days_out is not None else {}),
+            web.store, plan, list(pins), profile) if days_out is not None else {},
+            plan.params),
         # pins only on today and later days (QA 22 F3): a day over is no target
         # ... nor a team-day its team was taken out of (QA 26 F1), entered as absent or
         # that the city's teams no longer work (closing 33)
@@ -595,22 +596,27 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
 
 
 def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
-              days_out, needs: dict | None = None) -> dict[str, str]:  # noqa: ANN001
+              days_out, needs: dict | None = None,  # noqa: ANN001
+              params: dict | None = None) -> dict[str, str]:
     """``{case id: note}`` of the ``pins`` (:func:`_pins`) to a team-day the next re-plan
     gives no shift (``days_out``, :func:`casework_api.pin_days_out`): why the visit is
     not planned and what to do, in the words of the re-plan's reason (the team taken out,
     entered as absent, no longer among or working that day in the city's teams); to a
     team that cannot take the case's visit (``needs``, :func:`casework_api.pin_needs`:
-    its language; review 34 #8)."""
+    its language; review 34 #8); or at a time outside the shorter shift the re-plan
+    takes over of the city's teams (``params``: the plan's, its shifts; closing 34)."""
     if days_out is None:
         return {}
     needs = needs or {}
     out = {}
-    for cid, (team, day, _, _) in pins.items():
+    for cid, (team, day, minute, _) in pins.items():
         if not team or day is None:
             continue
         if (why := days_out.reason(team, day, pinned=True, needs=needs.get(cid))) is not None:
             out[cid] = why[1]
+        elif (cut := days_out.outside_shift(team, day, minute, params,
+                                            pinned=True)) is not None:
+            out[cid] = cut
     return out
 
 
