@@ -81,3 +81,26 @@ def run_with_read_only_folder(folder, args: list[str], env: dict[str, str] | Non
                     "unwritable")
     return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(folder), *cmd],
                           env=env, capture_output=True, text=True, timeout=600)
+
+
+def teams_csv_round_trip(folder, toml: str, city: str = "bad-hersfeld"):  # noqa: ANN001, ANN201
+    """The documented edit cycle of a city's teams on the command line: ``teams --set`` of
+    ``toml``, ``teams --csv``, then ``teams --set`` of that CSV (database and files in
+    ``folder``). (The CSV as written, the stored teams before and after the second
+    ``--set``, the options naming city and database.)"""
+    from hausbesuch import team_store
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    (folder / "teams.toml").write_text(toml, encoding="utf-8")
+    common = city_db(str(folder / "t.sqlite"), city)
+    ok("teams", "--set", str(folder / "teams.toml"), *common)
+    ok("teams", "--csv", str(folder / "teams.csv"), *common)
+    written = (folder / "teams.csv").read_text(encoding="utf-8-sig")
+    profile = load_profile(city)
+    with Store.open(folder / "t.sqlite") as store:
+        before = team_store.stored_teams(store, profile)[0]
+    ok("teams", "--set", str(folder / "teams.csv"), *common)
+    with Store.open(folder / "t.sqlite") as store:
+        after = team_store.stored_teams(store, profile)[0]
+    return written, before, after, common

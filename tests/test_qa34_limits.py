@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from hausbesuch import team_store
 from hausbesuch.config import load_profile
-from tests.cli_helpers import ClockedCli, city_db, ok, run
+from tests.cli_helpers import ClockedCli, city_db, ok, run, teams_csv_round_trip
 
 MEMBERS_TOML = """
 [[team]]
@@ -36,20 +35,8 @@ def test_teams_csv_then_set_gives_back_the_same_teams(tmp_path: Path) -> None:
     """QA 34a F3: the documented edit cycle (``--csv``, edit, ``--set``) kept the „'“ that
     protects a formula-like cell („'-arabisch“ no longer matched a client's language) and
     split „+49 Herr“ at its „+“ into „'“ and „49 Herr“."""
-    from hausbesuch.store import Store
-
-    (tmp_path / "teams.toml").write_text(MEMBERS_TOML, encoding="utf-8")
-    common = ["--city", "bad-hersfeld", "--db", str(tmp_path / "t.sqlite")]
-    ok("teams", "--set", str(tmp_path / "teams.toml"), *common)
-    ok("teams", "--csv", str(tmp_path / "teams.csv"), *common)
-    written = (tmp_path / "teams.csv").read_text(encoding="utf-8-sig")
+    written, before, after, common = teams_csv_round_trip(tmp_path, MEMBERS_TOML)
     assert "'+49 Herr" in written and "'-arabisch" in written  # still protected
-    profile = load_profile("bad-hersfeld")
-    with Store.open(tmp_path / "t.sqlite") as store:
-        before = team_store.stored_teams(store, profile)[0]
-    ok("teams", "--set", str(tmp_path / "teams.csv"), *common)
-    with Store.open(tmp_path / "t.sqlite") as store:
-        after = team_store.stored_teams(store, profile)[0]
     assert after == before
     assert after[0].skills == {"=türkisch", "-arabisch"}
     assert after[1].members == ("+49 Herr", "-Tab", "C. Weiß")
