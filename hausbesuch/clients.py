@@ -120,6 +120,7 @@ __all__ = [
     "priority_from_months",
     "read_clients",
     "serial_note",
+    "split_skills",
     "unreadable_cells",
 ]
 
@@ -288,25 +289,43 @@ _BLANKABLE = frozenset({"kontakt_abbruch_seit", "angekuendigt_ab", "zeitfenster"
 IMPLICIT_SKILLS = frozenset({"Deutsch", "German", "De"})
 
 
-def parse_skills(text: str) -> tuple[str, ...]:
-    """Split a ``sprache`` cell into normalised skills (``,`` ``;`` ``/`` ``+`` or "und").
+def split_skills(text: str) -> tuple[str, ...]:
+    """Split a cell of languages into normalised skills (:func:`normalize_skill`): at ``,``
+    ``;`` ``/`` ``+`` ``|`` and the words „und“/„and“; double quotes („"Farsi/Dari"“), a
+    comment in brackets („Arabisch (syrisch)“), placeholders (``keine``, ``-``, ``k. A.``)
+    and a ``0`` or ``x`` are left out. Order is kept, duplicates are removed. ``Deutsch`` is kept (see
+    :func:`parse_skills`).
 
-    ``Deutsch`` is dropped (see :data:`IMPLICIT_SKILLS`): every team speaks German. Order is
-    kept, duplicates are removed.
+    The one rule for a client's ``sprache`` and a team's ``sprachen``
+    (:mod:`hausbesuch.teams`), so that a team's „Farsi/Dari“ splits as a client's does.
     """
-    text = clean_text(text)
-    if is_placeholder(text) or text.strip().casefold() in {"0", "x"}:
+    text = clean_text(text).translate(_SKILL_QUOTES)
+    if is_placeholder(text):
         return ()
-    parts = re.split(r"[,;/+|]|\bund\b|\band\b", _SKILL_COMMENT.sub(" ", text))
+    parts = _SKILL_SEPARATORS.split(_SKILL_COMMENT.sub(" ", text))
     out: list[str] = []
     for part in parts:
         skill = normalize_skill(part)
-        if skill and skill not in IMPLICIT_SKILLS and skill not in out \
-                and not is_placeholder(skill):
+        if skill and skill not in out and not is_placeholder(skill) \
+                and skill.casefold() not in {"0", "x"}:  # a box ticked
             out.append(skill)
     return tuple(out)
 
 
+def parse_skills(text: str) -> tuple[str, ...]:
+    """A client's ``sprache`` cell as the skills a visit needs: :func:`split_skills`
+    without ``Deutsch`` (see :data:`IMPLICIT_SKILLS`): every team speaks German."""
+    return tuple(s for s in split_skills(text) if s not in IMPLICIT_SKILLS)
+
+
+#: Between languages of a cell: ``,`` ``;`` ``/`` ``+`` ``|`` and the word „und“/„and“ in
+#: any case („Farsi UND Dari“: a skill read whole would be spelled „Farsi und dari“, which
+#: splits when read again).
+_SKILL_SEPARATORS = re.compile(r"[,;/+|]|\b(?:und|and)\b", re.IGNORECASE)
+
+#: Double quotes, straight and German, left out of a cell of languages: they do not keep
+#: a language whole („"Farsi/Dari"“ is Farsi and Dari, as a team's cell may be written).
+_SKILL_QUOTES = str.maketrans("", "", '"„“”')
 #: A comment in brackets: "Deutsch (Muttersprache)", "Arabisch (syrisch)".
 _SKILL_COMMENT = re.compile(r"\([^()]*\)")
 

@@ -177,7 +177,9 @@ def teams_csv(teams: list[TeamConfig]) -> str:
         rows.append({
             # a name holding a separator („Müller, Anna“) in double quotes: read back whole
             "id": t.id, "mitglieder": names_cell(t.members),
-            "sprachen": names_cell(sorted(t.skills)),
+            # skills split as they are read (split_skills): joined, they read back the
+            # same; a stored one read whole before („Farsi/dari“) comes back split
+            "sprachen": ", ".join(sorted(t.skills)),
             "schicht": f"{format_clock(t.shift_start_min)}-{format_clock(t.shift_end_min)}",
             "mittag": (f"{format_clock(t.lunch_window[0])}-{format_clock(t.lunch_window[1])}"
                        if t.has_lunch else "keine"),

@@ -28,11 +28,14 @@ CSV / XLSX
 ----------
 One row per team, headers as the TOML keys: ``id;mitglieder;sprachen;schicht;mittag;
 mittag_dauer;start;start_lon;start_lat;ende;ende_lon;ende_lat;modus;max_besuche;tage;
-stadtteile``. Members and skills are separated by ``,`` ``;`` ``/`` ``|`` or ``+`` (a ``+``
-that begins a name, „+49 Herr“, is part of it); a name in double quotes is kept whole
+stadtteile``. Members are separated by ``,`` ``;`` ``/`` ``|`` or ``+`` (a ``+`` that
+begins a name, „+49 Herr“, is part of it); a name in double quotes is kept whole
 (``"Müller, Anna", B. Yilmaz``: two members; ``teams --csv`` writes a name holding a
-separator so, :func:`names_cell`, :func:`split_names`); the
-districts (``stadtteile``) by ``,`` ``;`` or ``|`` only, as a district's name may hold a
+separator so, :func:`names_cell`, :func:`split_names`). Skills (``sprachen``, in a cell
+and in each entry of a TOML list) are split as a client's ``sprache`` is
+(:func:`hausbesuch.clients.split_skills`: „Farsi/Dari“ is Farsi and Dari), so that a
+team's skills and a client's needs always compare alike; quotes do not keep a skill
+whole. The districts (``stadtteile``) by ``,`` ``;`` or ``|`` only, as a district's name may hold a
 ``/`` (Kassel's tables write „Süsterfeld/Helleböhn“).
 
 ``stadtteile``: the districts (Stadtteile) the team is responsible for, spelled as the
@@ -56,7 +59,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hausbesuch.clients import normalize_skill
+from hausbesuch.clients import split_skills
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (
     WEEKDAYS_DE,
@@ -367,7 +370,7 @@ _QUOTED_NAME = re.compile(r'\s*"((?:[^"]|"")*)"')
 
 
 def split_names(text: str) -> list[str]:
-    """The members (or skills) of a CSV/XLSX cell, in order: separated by
+    """The members of a CSV/XLSX cell, in order: separated by
     :data:`_NAME_SEPARATORS`, except inside double quotes that begin an entry
     (``"Müller, Anna", B. Yilmaz`` -> ``Müller, Anna`` and ``B. Yilmaz``; ``""`` within
     them is one ``"``; text after the closing quote up to the next separator stays with
@@ -388,10 +391,10 @@ def split_names(text: str) -> list[str]:
 
 
 def names_cell(names: Iterable[str]) -> str:
-    """``names`` (members or skills) as one cell, joined by „, “, that :func:`split_names`
-    reads back to the same names: a name that would not come back whole (it holds a
-    separator, „Müller, Anna“, „Farsi/Dari“, or begins with ``"``) is written in double
-    quotes, a ``"`` in it doubled."""
+    """``names`` (members) as one cell, joined by „, “, that :func:`split_names` reads
+    back to the same names: a name that would not come back whole (it holds a separator,
+    „Müller, Anna“, „Schmidt/Weiß“, or begins with ``"``) is written in double quotes, a
+    ``"`` in it doubled."""
     def one(name: str) -> str:
         if split_names(name) == [name] and not name.lstrip().startswith('"'):
             return name
@@ -409,6 +412,23 @@ def _names(value: Any) -> list[str]:
     else:
         items = split_names(_text(value, example))
     return [i for i in items if i]
+
+
+def _skills(value: Any) -> list[str]:
+    """A team's languages, split and spelled as a client's ``sprache`` is
+    (:func:`~hausbesuch.clients.split_skills`), a TOML list's entries each: a team's
+    „Farsi/Dari“ is Farsi and Dari, the languages a client's „Farsi/Dari“ needs (review 35
+    #2: read whole it was „Farsi/dari“, which no client needs). ``Deutsch`` is kept: no
+    client needs it, and the team's list shows it as written."""
+    example = '["Arabisch", "Türkisch"]'
+    if isinstance(value, list | tuple):
+        if not all(isinstance(v, str) for v in value):  # sprachen = [1, true]
+            raise _FieldProblem(f"jeder Eintrag muss ein Text sein, z. B. {example} "
+                                f"(nicht {toml_spelling(value)})")
+        items = [s for v in value for s in split_skills(v)]
+    else:
+        items = list(split_skills(_text(value, example)))
+    return list(dict.fromkeys(items))
 
 
 def _mode(value: Any) -> str:
@@ -612,7 +632,7 @@ def _build(
                 else:
                     end_ll = ll
     members = tuple(get("members", _names, []))
-    skills = frozenset(normalize_skill(s) for s in get("skills", _names, []))
+    skills = frozenset(get("skills", _skills, []))
     mode = get("mode", _mode, defaults.mode)
     max_visits = get("max_visits", lambda x: _int(x, "besuche", f"1 bis {MAX_VISITS_LIMIT}"),
                      defaults.max_visits)
