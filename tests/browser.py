@@ -4,6 +4,8 @@
 - :func:`serve_directory` serves a directory on a loopback port.
 - :func:`wait_until_async` waits for an async predicate in the page (Playwright's
   ``wait_for_function`` takes its promise for a truthy value and returns at once).
+- :func:`wait_for_retry` waits for the field worker's page to send its queue again, with
+  the page's retry (every 10 s) run at once on the page's Playwright clock.
 - :class:`Recorder` intercepts every request of a browser context: the tile server is
   answered with a small generated PNG (no internet needed), loopback/file/data requests
   pass, anything else is aborted and recorded as a violation. It also collects console
@@ -69,6 +71,38 @@ def wait_until_async(page, predicate: str, arg: object = None, *,  # noqa: ANN00
             return last
         page.wait_for_timeout(100)
     raise AssertionError(f"not so after {timeout_ms} ms: {what or predicate} (last: {last!r})")
+
+
+#: How often the field worker's page tries again by itself to send the outcomes it keeps
+#: (the ``setInterval(…, 10000)`` that calls ``flush`` in hausbesuch/web/static/worker.js).
+QUEUE_RETRY_MS = 10_000
+
+
+def wait_for_retry(page, predicate: str, arg: object = None, *,  # noqa: ANN001
+                   timeout_ms: int = 30_000) -> None:
+    """Wait until ``predicate`` (JavaScript) holds in the field worker's ``page`` once the
+    page has tried again to send its queue, and let that try come now: the page's timers
+    run :data:`QUEUE_RETRY_MS` ahead on its Playwright clock (installed before the page
+    loaded, e.g. by ``page.clock.set_fixed_time``, whose fixed time stays), as they would
+    while a phone waits, instead of the test waiting up to 10 s in real time.
+
+    For the moments in which the page gets no ``online`` event to send at once: a send cut
+    off while the phone has signal (a request aborted), and Playwright's
+    ``set_offline(False)`` in a page loaded without signal (Playwright leaves its
+    ``navigator.onLine`` true: no change, no event). A try still under way when the timers
+    run lets the page skip that turn (``flush`` sends one outcome at a time): the timers
+    run ahead again after each second without ``predicate``, three times at most; after
+    that the real interval still comes within ``timeout_ms``."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    for _ in range(3):
+        page.clock.run_for(QUEUE_RETRY_MS)
+        try:
+            page.wait_for_function(predicate, arg=arg, timeout=1_000)
+            return
+        except PlaywrightTimeoutError:
+            pass
+    page.wait_for_function(predicate, arg=arg, timeout=max(1_000, timeout_ms - 3_000))
 
 
 def png_tile(size: int = 256, rgb: tuple[int, int, int] = (232, 228, 218)) -> bytes:

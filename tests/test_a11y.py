@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from tests import test_web
-from tests.browser import ax_node
+from tests.browser import ax_node, wait_for_retry
 from tests.test_web import _open_appointment
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
@@ -186,7 +186,8 @@ def test_worker_page_announces_what_happens_to_an_outcome(
         assert ax_node(page, "#warteschlange")["live"] == "polite"
         ctx.set_offline(False)
         page.wait_for_function("() => document.getElementById('netz').textContent === ''")
-        _wait_state(page, 2, "Übermittelt: Nicht angetroffen")
+        wait_for_retry(page, "([id, t]) => document.getElementById(id).textContent.includes(t)",
+                       ["zustand-2", "Übermittelt: Nicht angetroffen"])
         assert len(page.evaluate(QUEUE)) == 1  # the refused one, until discarded
         assert errors == []
 

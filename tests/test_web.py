@@ -1640,6 +1640,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
     from tests.browser import (
         Recorder,
         shared_browser,
+        wait_for_retry,
         wait_until_async,
     )
 
@@ -1806,9 +1807,9 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
 
         # back online: each outcome arrives exactly once
         phone.set_offline(False)
-        mobile.wait_for_function(
-            "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + "
-            "location.pathname) || '[]').length === 0", timeout=30_000)
+        wait_for_retry(
+            mobile, "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + "
+            "location.pathname) || '[]').length === 0")
         got = [o for o in _outcomes(site) if o["day"] == route.day]
         assert sorted((o["client_id"], o["result"]) for o in got) == sorted(
             [(first, "nicht_angetroffen"), (second, "termin_vereinbart")])

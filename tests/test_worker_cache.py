@@ -30,7 +30,7 @@ from hausbesuch import clock
 from hausbesuch.auditlog import AuditFilter, label, read
 from hausbesuch.fields import format_day
 from tests import test_web, web_fixtures
-from tests.browser import wait_until_async
+from tests.browser import wait_for_retry, wait_until_async
 from tests.fake_clock import same_moment, server_zone
 from tests.test_web import _current_plan, _open_appointment, _outcomes, _visit_time  # noqa: F401 (used by others)
 from tests.web_fixtures import Site, links_open, sqlite_only
@@ -749,7 +749,7 @@ def test_valid_link_works_offline_and_old_copies_are_cleaned(
             assert (route.stops[0].client_id, route.day) not in {
                 (o["client_id"], o["day"]) for o in _outcomes(site)}
             ctx.set_offline(False)
-            page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+            wait_for_retry(page, f"() => ({QUEUE})().length === 0")
             got = [o for o in _outcomes(site)
                    if (o["client_id"], o["day"]) == (route.stops[0].client_id, route.day)]
             assert [o["result"] for o in got] == ["nicht_angetroffen"]

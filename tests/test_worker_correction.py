@@ -23,6 +23,7 @@ from datetime import time as dtime
 import pytest
 
 from tests import test_web
+from tests.browser import wait_for_retry
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web_enter import _recorded, _worker_page
@@ -173,9 +174,8 @@ def _second(site: Site, route, cid: str) -> None:  # noqa: ANN001
         _wait_for(page, held)
         stop.locator("button[value=nachricht_hinterlassen]").click()
         held[0].abort("internetdisconnected")  # the first never reached the server
-        page.wait_for_function(
-            "(id) => document.getElementById(id).classList.contains('done')",
-            arg=f"stopp-{cid}", timeout=30_000)
+        wait_for_retry(page, "(id) => document.getElementById(id).classList.contains('done')",
+                       f"stopp-{cid}")
         got = _recorded(site, route, cid)
         assert [o["result"] for o in got] == ["nachricht_hinterlassen"], got
         assert got[0]["note"] == "Briefkasten voll"  # the first's note went with it

@@ -27,6 +27,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
+from tests.browser import wait_for_retry
 from tests.fake_clock import exercise_time_of_day, same_moment, server_clock
 from tests.shots import shoot
 from tests.test_web_enter import _recorded
@@ -189,7 +190,7 @@ def test_in_an_exercise_the_phones_copy_on_a_later_day_keeps_the_exercises_day(
                 stop.locator("button[value=nicht_angetroffen]").click()
                 assert len(page.evaluate(QUEUE)) == 1
                 ctx.set_offline(False)
-                page.wait_for_function(f"() => ({QUEUE})().length === 0", timeout=30_000)
+                wait_for_retry(page, f"() => ({QUEUE})().length === 0")
                 assert [o["time_min"] for o in _recorded(site, route, near.client_id)] == \
                     [at.hour * 60 + at.minute]
                 assert not errors, errors

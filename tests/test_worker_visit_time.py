@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from tests import test_web
+from tests.browser import wait_for_retry
 from tests.fake_clock import server_clock
 from tests.shots import shoot
 from tests.test_web_enter import _recorded
@@ -66,10 +67,11 @@ def _open(browser, site: Site, route, at: dtime, offline: bool = False):  # noqa
     return ctx, page, errors
 
 
+DONE_JS = "(id) => document.getElementById(id).classList.contains('done')"
+
+
 def _done(page, cid: str) -> None:  # noqa: ANN001
-    page.wait_for_function(
-        "(id) => document.getElementById(id).classList.contains('done')",
-        arg=f"stopp-{cid}", timeout=30_000)
+    page.wait_for_function(DONE_JS, arg=f"stopp-{cid}", timeout=30_000)
 
 
 # a typed visit time stored on both: test_the_server_refuses_a_visit_time_ahead_of_its_clock
@@ -358,7 +360,7 @@ def test_a_correction_keeps_the_time_set_and_a_future_time_is_not_queued(
             stop.locator("button[value=verweigert]").click()
             assert [q["fields"]["zeit"] for q in page.evaluate(QUEUE)] == [f"{day}T08:15"]
             page.unroute("**/ergebnis")
-            _done(page, first.client_id)
+            wait_for_retry(page, DONE_JS, f"stopp-{first.client_id}")
             got = _recorded(site, route, first.client_id)
             assert [(o["result"], o["time_min"]) for o in got] == [("verweigert", 495)], got
             assert errors == []
