@@ -605,15 +605,26 @@ def test_stored_route_is_not_shown_after_the_links_end_without_signal(
 
     monkeypatch.setattr(pages_worker, "LINK_END_MARGIN_MS", 0)
     route = _fresh_route(site)
-    token, _, url = _link(site, route)
-    end = clock.now().replace(microsecond=0) + timedelta(seconds=20)
-    _set_valid_until(site, token, end)
     with _browser() as browser:
-        ctx, page, errors = _phone(browser)
-        _open_with_worker(page, url)
-        expected = _ms(end)
-        assert page.get_attribute("body", "data-valid-until") == str(expected)
-        assert page.evaluate(STORED_JS, url)["mine"][0].split("-")[2] == str(expected)
+        # The link ends a few seconds after it is opened, and the test waits for that end
+        # in real time: first 6 s, time enough to open the link on a machine not too busy;
+        # only when its end came before the page was open and kept (the open failed after
+        # the end) once more with 20 s. A failure before the end is the test's failure.
+        for budget in (6, 20):
+            token, _, url = _link(site, route)
+            end = clock.now().replace(microsecond=0) + timedelta(seconds=budget)
+            _set_valid_until(site, token, end)
+            ctx, page, errors = _phone(browser)
+            try:
+                _open_with_worker(page, url)
+                expected = _ms(end)
+                assert page.get_attribute("body", "data-valid-until") == str(expected)
+                assert page.evaluate(STORED_JS, url)["mine"][0].split("-")[2] == str(expected)
+                break
+            except Exception:
+                ctx.close()
+                if clock.now() < end or budget == 20:
+                    raise
         ctx.set_offline(True)
         if clock.now() < end - timedelta(seconds=3):  # still valid: the copy is shown
             page.reload()
