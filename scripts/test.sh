@@ -46,10 +46,22 @@ export HAUSBESUCH_TEST_PG_URL="postgresql+psycopg://hausbesuch@127.0.0.1:$PGPORT
 
 export HAUSBESUCH_TEST_CACHE=$(mktemp -d /tmp/hausbesuch-test-cache.XXXXXX)
 
+# Bytecode caches on, whatever the environment says: the tests start some hundred Python
+# processes (the CLI, serve) and two pytest workers per stage. With PYTHONDONTWRITEBYTECODE
+# set, each of them compiled the project again, and each worker rewrote the asserts of
+# every test module again (~15 s of CPU per worker and stage).
+unset PYTHONDONTWRITEBYTECODE
+python3 -m compileall -q geodata routing hausbesuch >/dev/null || true
+
 status=0
 python3 -m ruff check geodata routing hausbesuch tests bench || status=1
-# Compile the solver's numba code once (~20 s in a fresh clone) before the parallel workers start.
+# Write pytest's cached test modules (collecting what the run will collect) on one core
+# while the solver's numba code compiles on the other (~20 s in a fresh clone), both
+# before the parallel workers start. (Errors: reported by the run itself.)
+python3 -m pytest -q --collect-only "$@" >/dev/null 2>&1 &
+collecting=$!
 python3 -c "import routing._lns as m; print(f'solver code ready in {m.warm_up():.1f} s')" || status=1
+wait "$collecting" || true
 if [ $# -gt 0 ]; then  # what the caller names (a file, -k, -m …), in one run
   python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
 else
