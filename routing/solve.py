@@ -183,7 +183,8 @@ class _WorkerResult:
     arrays: Any = None  # the LNS arrays of the in-process worker (reused by fit_matrix)
     warm: bool = False  # OR-Tools started from a given plan
     # what ended OR-Tools' search: "solutions" or "neighbors" (a seeded run's work limits),
-    # "time_limit", "done" (no first solution, not for time); None when it did not search
+    # "time_limit", "done" (by itself: no first solution or a local optimum, not for
+    # time); None when it did not search
     ortools_stop: str | None = None
     ortools_neighbors: int = 0  # neighbours its local search examined (seeded runs)
 
@@ -500,7 +501,8 @@ def _solve_worker(
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     # OR-Tools checks its limit between moves; keep a margin for long moves under load.
-    remaining = max(0.05, 0.95 * (deadline - time.monotonic()))
+    searching = time.monotonic()
+    remaining = max(0.05, 0.95 * (deadline - searching))
     if lns_share > 0:  # the rest is the second phase's
         # seeded: the work limits end the phase; the cap only keeps a slow machine (or a
         # first solution that takes long, which no work limit counts) from taking the
@@ -565,15 +567,19 @@ def _solve_worker(
     if sol is None:
         sol = routing.SolveWithParameters(params)
     status = routing.status()
-    hit_time = time.monotonic() >= deadline - 0.01
+    ended = time.monotonic()
+    hit_time = ended >= deadline - 0.01
     if neighbor_limit is not None and checks[0] > neighbor_limit:
         stop = "neighbors"
     elif solution_limit is not None and found[0] >= solution_limit:
         stop = "solutions"
-    elif sol is None and status != 4:  # no first solution, not for time (4: FAIL_TIMEOUT)
-        stop = "done"
-    else:  # guided local search ends by its limits only
+    elif status == 4 or ended >= searching + remaining - 0.01:
+        # its time limit (4: FAIL_TIMEOUT; the clock from before its start, with a margin
+        # for the whole milliseconds it was given: a doubt counts as time)
         stop = "time_limit"
+    else:  # by itself: no first solution, or a local optimum (review 35 #6: a
+        # metaheuristic of search_params that ends, or OPTIMAL, was taken for time)
+        stop = "done"
     routes: list[list[int]] = [[] for _ in vehicles]
     bstarts: list[list[int]] = [[] for _ in vehicles]
     objective = -1
@@ -1168,8 +1174,9 @@ def solve(
                 "from_scratch": r.from_scratch,
                 "build_given_up": r.build_given_up,
                 # what ended OR-Tools' search (seeded: "solutions" or "neighbors", its work
-                # limits; "time_limit"; "done": no first solution, not for time; None: it
-                # did not search) and the neighbours it examined (counted in seeded runs)
+                # limits; "time_limit"; "done": by itself, no first solution or a local
+                # optimum, not for time; None: it did not search) and the neighbours it
+                # examined (counted in seeded runs)
                 "ortools_stop": r.ortools_stop,
                 "ortools_neighbors": r.ortools_neighbors,
             }
