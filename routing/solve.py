@@ -46,9 +46,10 @@ Determinism
   (``HEURISTIC_OPERATORS``); then ``LNS_ITERATIONS_PER_SECOND * LNS_SHARE * time_limit``
   ruin-and-recreate iterations; the rates are fixed constants, not measured). Same
   problem + seed + time limit + threads => same plan, on any machine, *as long as the
-  time limit is not hit first*; it remains a hard cap, and OR-Tools may take at most
-  ``SEEDED_ORTOOLS_CAP`` of the search time left after building its model (the rest is the
-  second phase's). ``Solution.stats["deterministic"]`` says whether that held.
+  time limit is not hit first*; it remains a hard cap, and OR-Tools' local search may take
+  at most ``SEEDED_ORTOOLS_CAP`` of the search time left at its first solution, OR-Tools
+  in all ``SEEDED_ORTOOLS_LIMIT`` of the time left after building its model (the rest is
+  the second phase's). ``Solution.stats["deterministic"]`` says whether that held.
 """
 
 from __future__ import annotations
@@ -102,12 +103,19 @@ HEURISTIC_OPERATORS = (
 )
 #: Ruin-and-recreate iterations per second of time limit in seeded (deterministic) mode.
 LNS_ITERATIONS_PER_SECOND = 2_000
-#: Share of the search time left after building OR-Tools' model that a seeded OR-Tools
-#: phase may take at most. Its work limits end it far sooner on the machines they were
-#: measured on; the cap keeps a slow machine (or a first solution that takes long: no
-#: work limit counts it) from taking the second phase's time, which could leave it a
-#: single iteration (closing 34). A run the cap cuts is not deterministic.
+#: Share of the search time left at its first solution that a seeded OR-Tools local
+#: search may take at most. Its work limits end it far sooner on the machines they were
+#: measured on; the cap keeps a slow machine from taking the second phase's time, which
+#: could leave it a single iteration (closing 34). It starts at the first solution, which
+#: no work limit counts (review 35 #1: counted from the model's end, with 2 threads on 2
+#: loaded cores the first solution took 0.2-0.4 s of a cap of 0.37-0.45 s at 2 s). A
+#: run the cap cuts is not deterministic.
 SEEDED_ORTOOLS_CAP = 0.5
+#: Share of the search time left after building its model that a seeded OR-Tools phase
+#: may take in all, first solution included (its time limit: the safeguard for a first
+#: solution that takes long; it ends the search before the cap above only when the first
+#: solution took more than half of that time).
+SEEDED_ORTOOLS_LIMIT = 0.75
 #: Share of each worker's search time given to ruin-and-recreate after OR-Tools.
 LNS_SHARE = 0.8
 #: Seconds kept back from the time limit for building the model and post-processing.
@@ -504,11 +512,13 @@ def _solve_worker(
     searching = time.monotonic()
     remaining = max(0.05, 0.95 * (deadline - searching))
     if lns_share > 0:  # the rest is the second phase's
-        # seeded: the work limits end the phase; the cap only keeps a slow machine (or a
-        # first solution that takes long, which no work limit counts) from taking the
-        # second phase's time: past it the run is no longer deterministic (closing 34: a
-        # seeded OR-Tools phase without the cap left the second phase one iteration)
-        remaining *= 1.0 - lns_share if solution_limit is None else SEEDED_ORTOOLS_CAP
+        # seeded: the work limits end the phase; the cap (SEEDED_ORTOOLS_CAP, from the
+        # first solution on: see over_neighbors) only keeps a slow machine from taking
+        # the second phase's time, and this time limit a first solution that takes long
+        # (no work limit counts it): past either the run is no longer deterministic
+        # (closing 34: a seeded OR-Tools phase without a cap left the second phase one
+        # iteration)
+        remaining *= 1.0 - lns_share if solution_limit is None else SEEDED_ORTOOLS_LIMIT
     # Stop when done: guided local search never ends by itself; a small plan gets at
     # most ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT per visit (the second phase stops on
     # its own when it stalls). Seeded runs end by their work limits instead (a time cap
@@ -542,12 +552,29 @@ def _solve_worker(
     routing.AddAtSolutionCallback(on_solution)
     # seeded: a limit OR-Tools asks once per neighbour its local search examines (and at
     # a few other points of its search, always the same), counting: a work limit that
-    # follows its time where accepted moves are rare (NEIGHBORS_PER_SECOND)
+    # follows its time where accepted moves are rare (NEIGHBORS_PER_SECOND). It also
+    # holds the cap: from its first look at the clock after the first solution (every
+    # 64th check: the clock costs twice the count), the local search may take
+    # SEEDED_ORTOOLS_CAP of the time left to the deadline (review 35 #1: a cap
+    # counted from the model's end was used up by the first solution when two workers
+    # shared two loaded cores, and OR-Tools stopped after 17,000 of 40,000 neighbours).
     checks = [0]
+    cap_at: list[float | None] = [None]
+    capped = [False]
 
     def over_neighbors() -> bool:
         checks[0] += 1
-        return checks[0] > neighbor_limit
+        if checks[0] > neighbor_limit:
+            return True
+        if checks[0] & 63 or not found[0]:
+            return False
+        now = time.monotonic()
+        if cap_at[0] is None:
+            cap_at[0] = now + SEEDED_ORTOOLS_CAP * max(0.0, deadline - now)
+        elif now > cap_at[0]:
+            capped[0] = True
+            return True
+        return False
 
     if neighbor_limit is not None:
         neighbors_cap = solver.CustomLimit(over_neighbors)  # kept alive during the search
@@ -573,9 +600,9 @@ def _solve_worker(
         stop = "neighbors"
     elif solution_limit is not None and found[0] >= solution_limit:
         stop = "solutions"
-    elif status == 4 or ended >= searching + remaining - 0.01:
-        # its time limit (4: FAIL_TIMEOUT; the clock from before its start, with a margin
-        # for the whole milliseconds it was given: a doubt counts as time)
+    elif capped[0] or status == 4 or ended >= searching + remaining - 0.01:
+        # the cap, or its time limit (4: FAIL_TIMEOUT; the clock from before its start,
+        # with a margin for the whole milliseconds it was given: a doubt counts as time)
         stop = "time_limit"
     else:  # by itself: no first solution, or a local optimum (review 35 #6: a
         # metaheuristic of search_params that ends, or OPTIMAL, was taken for time)

@@ -14,6 +14,8 @@ examined, how many iterations the second phase ran, and whether the run kept to 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from bench.deadline import week
@@ -92,6 +94,31 @@ def test_a_single_visit_ends_by_the_neighbour_count():
     assert worker["ortools_stop"] == "neighbors"
     assert worker["ortools_neighbors"] == round(NEIGHBORS_PER_SECOND * 5.0 * (1 - LNS_SHARE))
     assert sol.stats["deterministic"] and placed(sol) == 1
+
+
+def test_the_cap_starts_at_the_first_solution(monkeypatch):
+    """A first solution that takes long (here: the progress callback holds it until 2.7 s
+    after the call, as two workers on two loaded cores took 0.2-0.4 s of a cap of
+    0.37-0.45 s at 2 s) does not use up the cap of the local search: counted from the model's end, the cap (0.5 x 0.95 x
+    4.5 s after a model of a few milliseconds: about 2.2 s) ended OR-Tools at its first
+    solution, and the run was not deterministic (review 35 #1). OR-Tools' own time limit
+    (0.75 of that time: about 3.2 s) stays the safeguard."""
+    monkeypatch.setattr(solve_module, "NEIGHBORS_PER_SECOND", 1_000)
+    monkeypatch.setattr(solve_module, "LNS_ITERATIONS_PER_SECOND", 100)
+    p = week(60, windows=False, teams=2, max_visits=10)
+    start = time.monotonic()
+    calls = []
+
+    def slow_first(elapsed, objective):
+        if not calls:
+            time.sleep(max(0.0, start + 2.7 - time.monotonic()))
+        calls.append(objective)
+
+    sol = solve(p, time_limit=5.0, seed=1, threads=1, progress=slow_first)
+    worker = sol.stats["workers"][0]
+    assert worker["ortools_stop"] == "neighbors" and not worker["hit_time_limit"]
+    assert worker["ortools_neighbors"] == round(1_000 * 5.0 * (1 - LNS_SHARE))
+    assert sol.stats["deterministic"] and placed(sol) == 60
 
 
 GREEDY = "local_search_metaheuristic: GREEDY_DESCENT"
