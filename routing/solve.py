@@ -86,8 +86,10 @@ WORK_PER_SECOND = 50
 #: limit alone let OR-Tools run to its time cap, the second phase had one iteration
 #: left and the plan depended on the load (closing 34). On the shared machine OR-Tools
 #: examined 300,000-550,000 neighbours a second on that week, 85,000-190,000 on weeks of
-#: 100 and 400 candidates with windows (bench/deadline.py's ``week``): the 20,000 a
-#: second of time limit take it at most about a quarter of that second.
+#: 100 and 400 candidates with windows (bench/deadline.py's ``week``; 1 thread, the
+#: bench's default): the 20,000 a second of time limit take it at most about a quarter
+#: of that second. With 2 threads (the CLI's default) on the 2 cores at load 5-6 a
+#: worker examined 80,000-400,000 a second on the 300-candidate week (review 35 #1).
 NEIGHBORS_PER_SECOND = 100_000
 #: OR-Tools' local-search operators that rebuild part of the plan with an insertion
 #: heuristic for each neighbour: off in seeded mode. One such neighbour costs as much as
