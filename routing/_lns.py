@@ -1133,25 +1133,34 @@ def improve(
         obj += sum(int(_team_cost(int(rl[A.vteam == t].sum()), A.tb_coef, int(A.tshare[t])))
                    for t in range(len(A.tshare)))
     start_obj = obj
-    legs = int(rl.sum()) + int((rl > 0).sum())
-    cost_sum = float(rcost.sum())
-    if A.span_c > 0:  # a leg's travel costs 1 + span_c; the days' service and waits do not
-        cost_sum = 0.0  # count as legs
-        for v in range(m):
-            prev = int(A.vs[v])
-            for p in range(int(rl[v]) + 1):
-                nxt = int(R[v, p]) if p < rl[v] else int(A.ve[v])
-                if rl[v] > 0:
-                    cost_sum += float(A.T[A.vmode[v], prev, nxt]) * (1 + A.span_c)
-                prev = nxt
-    avg_leg = cost_sum / max(1, legs)
+    def mean_leg() -> float:
+        """The mean leg of the plan in R, rl (its routes' cost per leg)."""
+        legs = int(rl.sum()) + int((rl > 0).sum())
+        cost_sum = float(rcost.sum())
+        if A.span_c > 0:  # a leg's travel costs 1 + span_c; the days' service and waits
+            cost_sum = 0.0  # do not count as legs
+            for v in range(m):
+                prev = int(A.vs[v])
+                for p in range(int(rl[v]) + 1):
+                    nxt = int(R[v, p]) if p < rl[v] else int(A.ve[v])
+                    if rl[v] > 0:
+                        cost_sum += float(A.T[A.vmode[v], prev, nxt]) * (1 + A.span_c)
+                    prev = nxt
+        return cost_sum / max(1, legs)
+
     # Temperatures relative to the mean leg of the start plan. The paper's T0 = 100,
     # Tf = 1 are about 10 and 0.1 mean legs on Solomon, for millions of iterations; with
     # the ~10^5 of a 10 s run, 3 and 0.01 mean legs did best on R1/R2/RC1/RC2 samples.
-    t_hi, t_lo = (TEMP_START if temp_start is None else temp_start) * avg_leg, TEMP_END * avg_leg
+    t_mult = TEMP_START if temp_start is None else temp_start
+    avg_leg = mean_leg()
+    t_hi, t_lo = t_mult * avg_leg, TEMP_END * avg_leg
     stats["start_objective"] = start_obj
     if n == 0 or m == 0 or avg_leg <= 0:
         t_hi = t_lo = 0.0
+    # A plan from nothing has no legs to measure: its temperatures are set by the plan
+    # its first iteration builds (at temperature 0 throughout, every accepted move was an
+    # improvement and the search stuck in the first local optimum)
+    cold = n > 0 and m > 0 and avg_leg <= 0
     bestR = R.copy()
     bestrl = rl.copy()
     best_obj = obj
@@ -1167,7 +1176,12 @@ def improve(
     last_gain = 0  # iteration count at the last improvement of the best plan
 
     def run(k: int, f0: float, f1: float) -> None:
-        nonlocal obj, best_obj, last_gain
+        nonlocal obj, best_obj, last_gain, t_hi, t_lo, cold
+        if cold and stats["iterations"] > 0:
+            leg = mean_leg()
+            if leg > 0:
+                t_hi, t_lo = t_mult * leg, TEMP_END * leg
+                cold = False
         a = t_hi * (t_lo / t_hi) ** f0 if t_hi > 0 else 0.0
         b = t_hi * (t_lo / t_hi) ** f1 if t_hi > 0 else 0.0
         obj, best_obj, acc, imp = _run(
