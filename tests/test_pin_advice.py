@@ -17,7 +17,6 @@ test's thread."""
 from __future__ import annotations
 
 import csv
-import html
 import random
 import re
 from collections.abc import Iterator
@@ -29,6 +28,10 @@ import pytest
 
 from hausbesuch.fields import format_day
 from tests.web_fixtures import WEEK, bare_app, csrf_of, live_server, logged_in, run_jobs_now
+from tests.web_helpers import pin as _pin
+from tests.web_helpers import pin_alert as _alert
+from tests.web_helpers import pin_notes as _pin_notes
+from tests.web_helpers import plan_week
 
 CITY = "Bad Hersfeld"
 WED, THU, FRI = (WEEK + timedelta(days=k) for k in (2, 3, 4))
@@ -76,7 +79,6 @@ def site(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
     from hausbesuch import absences
     from hausbesuch.config import load_profile
     from hausbesuch.team_store import base_teams
-    from hausbesuch.web import casework_api, jobs
 
     tmp = tmp_path_factory.mktemp("pin-advice")
     app = bare_app(tmp, plan_time_limit=2.0)
@@ -85,11 +87,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
     profile = load_profile("bad-hersfeld")
     absences.add(store, CITY, "team-2", THU, teams=base_teams(store, profile), actor="kora")
     _write_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf))
-    casework_api.import_clients(store, app.state.web.profile(CITY), str(tmp / "liste.csv"),
-                                "kora")
-    jobs.submit(store, "plan", CITY, {"start": WEEK.isoformat(), "days": 5,
-                                      "time_limit": 2.0, "profile": "bad-hersfeld"}, "kora")
-    plan_id = run_jobs_now(store)[0]
+    plan_id = plan_week(app, tmp / "liste.csv")
     with live_server(app) as live:
         yield live.url, store, plan_id, tmp
 
@@ -116,30 +114,6 @@ def clean(site: tuple[str, object, str, Path]) -> Iterator[list[str]]:
         if (team, day) != ("team-2", THU):
             absences.remove(store, CITY, team, day, actor="test")
     _save_teams(store, folder)
-
-
-def _alert(page: str) -> str:
-    m = re.search(r'id="fehlermeldung".*?role="alert"[^>]*>(.*?)</', page, re.S)
-    return html.unescape(m.group(1)).strip() if m else ""
-
-
-def _pin_notes(page: str) -> dict[str, str]:
-    """{case id: its note} of the plan page's table of pins ("" without one)."""
-    m = re.search(r'<table id="festlegungen".*?</table>', page, re.S)
-    assert m, "no table of pins"
-    out = {}
-    for row in re.findall(r"<tr role=\"row\">(.*?)</tr>", m.group(0), re.S)[1:]:
-        cid = html.unescape(re.search(r'data-label="Festgelegt">(.*?)</td>', row).group(1))
-        note = re.search(r'data-label="Hinweis"[^>]*>(.*?)</td>', row, re.S)
-        out[cid] = html.unescape(note.group(1)).strip() if note else ""
-    return out
-
-
-def _pin(kora: httpx.Client, plan_id: str, cid: str, ziel: str,
-         uhrzeit: str = "") -> httpx.Response:
-    page = kora.get(f"/plaene/{plan_id}").text
-    return kora.post(f"/plaene/{plan_id}/verschieben", data={
-        "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": ziel, "uhrzeit": uhrzeit})
 
 
 def _replan(kora: httpx.Client, store, plan_id: str) -> str:  # noqa: ANN001

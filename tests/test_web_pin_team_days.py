@@ -23,30 +23,15 @@ import pytest
 
 from hausbesuch.fields import format_day
 from tests.test_web_plan_notes import _replan, kora, notes_site  # noqa: F401 - fixtures
-from tests.web_fixtures import csrf_of
+from tests.web_helpers import pin as _pin
+from tests.web_helpers import pin_alert as _alert
+from tests.web_helpers import pin_notes as _pin_notes
 
 CITY = "Bad Hersfeld"
 
 
-def _alert(page: str) -> str:
-    m = re.search(r'id="fehlermeldung".*?role="alert"[^>]*>(.*?)</', page, re.S)
-    return html.unescape(m.group(1)).strip() if m else ""
-
-
 def _targets(page: str) -> list[str]:
     return re.findall(r'<option value="([^"|]+\|\d{4}-\d\d-\d\d)"', page)
-
-
-def _pin_notes(page: str) -> dict[str, str]:
-    """{case id: its note} of the plan page's table of pins (every pin, "" without one)."""
-    m = re.search(r'<table id="festlegungen".*?</table>', page, re.S)
-    assert m, "no table of pins"
-    out = {}
-    for row in re.findall(r"<tr role=\"row\">(.*?)</tr>", m.group(0), re.S)[1:]:
-        cid = html.unescape(re.search(r'data-label="Festgelegt">(.*?)</td>', row).group(1))
-        note = re.search(r'data-label="Hinweis"[^>]*>(.*?)</td>', row, re.S)
-        out[cid] = html.unescape(note.group(1)).strip() if note else ""
-    return out
 
 
 def _free_cases(plan, n: int) -> list[str]:  # noqa: ANN001
@@ -72,13 +57,6 @@ def clean(notes_site: tuple[str, object, str]) -> Iterator[list[str]]:  # noqa: 
     for team, day in absences.listed(store, CITY):
         absences.remove(store, CITY, team, day, actor="test")
     reset_teams(store, load_profile("bad-hersfeld"), actor="test")
-
-
-def _pin(kora: httpx.Client, plan_id: str, cid: str, ziel: str,  # noqa: F811
-         uhrzeit: str = "") -> httpx.Response:
-    page = kora.get(f"/plaene/{plan_id}").text
-    return kora.post(f"/plaene/{plan_id}/verschieben", data={
-        "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": ziel, "uhrzeit": uhrzeit})
 
 
 def test_a_team_entered_as_absent_is_no_pin_target_and_its_pins_say_so(

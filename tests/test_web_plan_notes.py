@@ -31,6 +31,7 @@ from tests.web_fixtures import (
     logged_in,
     run_jobs_now,
 )
+from tests.web_helpers import plan_week
 
 CITY = "Bad Hersfeld"
 TUESDAY = WEEK + timedelta(days=1)
@@ -69,17 +70,12 @@ def notes_site(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
     """An app (no job runner: the test runs the jobs) with a planned week: its URL, its
     store and the plan's id."""
     from geodata.geocode import load_index
-    from hausbesuch.web import casework_api, jobs
 
     tmp = tmp_path_factory.mktemp("web-plan-notes")
     app = bare_app(tmp, plan_time_limit=2.0)
     store = app.state.web.store
     _write_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf))
-    casework_api.import_clients(store, app.state.web.profile(CITY), str(tmp / "liste.csv"),
-                                "kora")
-    jobs.submit(store, "plan", CITY, {"start": WEEK.isoformat(), "days": 5,
-                                      "time_limit": 2.0, "profile": "bad-hersfeld"}, "kora")
-    plan_id = run_jobs_now(store)[0]
+    plan_id = plan_week(app, tmp / "liste.csv")
     with live_server(app) as live:
         yield live.url, store, plan_id
 
