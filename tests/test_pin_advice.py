@@ -134,7 +134,7 @@ def _store_pin(store, cid: str, team: str, day, minute=None) -> None:  # noqa: A
         row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = team, day, minute, "web"
 
 
-NEVER_1 = ("Team „team-1“ spricht kein Arabisch und kann den Besuch daher an keinem Tag "
+NEVER_1 = ("Team „team-1“ spricht Arabisch nicht und kann den Besuch daher an keinem Tag "
            "übernehmen.")
 
 
@@ -225,7 +225,7 @@ def test_a_pin_to_a_team_out_names_only_teams_that_speak_the_language(
     assert r.status_code == 400, r.status_code
     assert _alert(r.text) == (
         f"{cause} An dem Tag arbeitet kein anderes Team, das den Besuch übernehmen kann "
-        f"(team-1 spricht kein Arabisch): bitte einen anderen Tag wählen{undo}"), \
+        f"(Team „team-1“ spricht Arabisch nicht): bitte einen anderen Tag wählen{undo}"), \
         _alert(r.text)
     r = _pin(kora, plan.id, "D-FREI1", f"team-2|{FRI}")
     assert r.status_code == 400, r.status_code
@@ -249,7 +249,7 @@ def test_the_pin_form_knows_the_shorter_shift_of_the_citys_teams(
                                   day=FRI, minutes=14 * 60) is None
     _save_teams(store, folder, TEAMS.replace('id = "team-1"\n',
                                              'id = "team-1"\nschicht = "8:00-12:00"\n'))
-    shift = (f"passt nicht: Team team-1 arbeitet am {format_day(FRI)} bis 12:00 Uhr (Schicht "
+    shift = (f"passt nicht: Team „team-1“ arbeitet am {format_day(FRI)} bis 12:00 Uhr (Schicht "
              "laut den Teams der Stadt seit dem Plan geändert, im Plan 08:00–16:00 Uhr; "
              "„Neu planen“ übernimmt sie). Bitte ")
     for at in ("14:00", "12:00"):

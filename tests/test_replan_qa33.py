@@ -281,7 +281,7 @@ def test_a_replan_takes_over_the_citys_changed_teams_where_it_can(week, tmp_path
         report["W-020"]
     assert {u.client_id: u.code for u in v2.unassigned}["W-020"] == "pin_team_changed"
     assert report["W-021"]["status"] == "nicht_eingeplant", report["W-021"]
-    assert "Team team-3 arbeitet am Di, 04.03.2098 bis 12:00 Uhr" in report["W-021"]["grund"]
+    assert "Team „team-3“ arbeitet am Di, 04.03.2098 bis 12:00 Uhr" in report["W-021"]["grund"]
 
 
 def _changes(plan_team, city_team, moment):

@@ -844,12 +844,16 @@ class VisitNeeds:
 
     def lacks(self, team: Any) -> str:  # noqa: ANN401 - a TeamConfig
         """Why ``team`` cannot take the visit, in German words after „Team „A““
-        („spricht kein Arabisch“, „ist für den Stadtteil Nord nicht zuständig“); "" when
-        it may."""
+        („spricht Arabisch nicht“, „spricht weder Arabisch, Türkisch noch
+        Gebärdensprache“, „ist für den Stadtteil Nord nicht zuständig“); "" when it may.
+        No article before a language (review 35 #5: „kein Gebärdensprache“, „kein Leichte
+        Sprache“, and „kein Arabisch und kein Türkisch und …“ chained)."""
         code = self.rules_out(team)
         if code == "skill":
             missing = [x for x in self.languages if x not in team.skills]
-            return "spricht " + " und ".join(f"kein {x}" for x in missing)
+            if len(missing) == 1:
+                return f"spricht {missing[0]} nicht"
+            return f"spricht weder {', '.join(missing[:-1])} noch {missing[-1]}"
         if code == "district":
             return f"ist für den Stadtteil {self.district} nicht zuständig"
         return "kann den Besuch nicht übernehmen" if code else ""

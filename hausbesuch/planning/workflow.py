@@ -387,7 +387,8 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
 def _pin_check(c: Candidate, team_ids: set[str],
                out: Mapping[tuple[str, int], ShiftOverride] | None = None,
                span: Span | None = None, teams: Sequence[Any] = (),
-               first: int = 0, needs: VisitNeeds | None = None) -> UnassignedVisit | None:
+               first: int = 0, needs: VisitNeeds | None = None, *, replan: bool = True,
+               teams_file: bool = False) -> UnassignedVisit | None:
     """A candidate pinned to a team that does not exist, to a team that can take the
     visit on no day (``needs``, the candidate's :class:`VisitNeeds`: a language the team
     does not speak, a district it is not responsible for under hard responsibility;
@@ -400,7 +401,9 @@ def _pin_check(c: Candidate, team_ids: set[str],
     „Im erlaubten Zeitraum … hat kein Team eine Schicht“ when no other team worked either,
     and said nothing of what to do. Review 34 #8: a pin to a team without the client's
     language read „Die feste Zuordnung … ist nicht möglich: Team A hat die nötige
-    Fähigkeit nicht (Arabisch)“, and said nothing of what to do."""
+    Fähigkeit nicht (Arabisch)“, and said nothing of what to do. ``replan``: a re-plan's
+    check (it keeps the plan's teams), else a plan's; ``teams_file``: the teams are a
+    ``--teams`` file's, not the city's (:func:`_teams_fix`)."""
     what = c.pin_note or "Festlegung"
     if c.pin_team and c.pin_team not in team_ids:
         where = "laut Liste " if c.pin_note.startswith("Festlegung laut Liste") else ""
@@ -413,7 +416,8 @@ def _pin_check(c: Candidate, team_ids: set[str],
     own = next((t for t in teams if t.id == c.pin_team), None) if c.pin_team else None
     if own is not None and needs is not None and (code := needs.rules_out(own)) is not None:
         return UnassignedVisit(
-            c.id, f"pin_team_{code}", f"{what}: " + _pin_never_text(own, needs, teams),
+            c.id, f"pin_team_{code}", f"{what}: " + _pin_never_text(
+                own, needs, teams, replan=replan, teams_file=teams_file),
             c.geocode.lon, c.geocode.lat, c.client.address, c.geocode.district,
             tries_before=c.tries_before)
     out = out or {}
@@ -443,10 +447,11 @@ def _outside_shift_text(team: str, day: date, minute: int | None,
     was = plan_shift(params, team, day)
     then = (f", im Plan {format_clock(was[0])}–{format_clock(was[1])} Uhr"
             if was is not None and was != cut else "")
-    # (the cause in the solver's words: „Team A arbeitet am … bis 12:00 Uhr“)
-    cause = (f"Team {team} arbeitet am {format_day(day)} bis {format_clock(cut[1])} Uhr"
+    # (the cause in the solver's words, the team quoted as in the other pin advice:
+    # „Team „A“ arbeitet am … bis 12:00 Uhr“)
+    cause = (f"Team „{team}“ arbeitet am {format_day(day)} bis {format_clock(cut[1])} Uhr"
              if minute >= cut[1] else
-             f"Team {team} beginnt am {format_day(day)} erst um {format_clock(cut[0])} Uhr")
+             f"Team „{team}“ beginnt am {format_day(day)} erst um {format_clock(cut[0])} Uhr")
     within = f"nach {format_clock(cut[0])} und vor {format_clock(cut[1])} Uhr"
     todo = (f"die Festlegung aufheben oder neu festlegen: mit einer Uhrzeit {within}, "
             "ohne Uhrzeit oder bei einem anderen Team" if pinned else
@@ -458,14 +463,14 @@ def _outside_shift_text(team: str, day: date, minute: int | None,
 
 
 def _pin_never_text(team: Any, needs: VisitNeeds, teams: Sequence[Any], *,  # noqa: ANN401
-                    pinned: bool = True) -> str:
+                    pinned: bool = True, replan: bool = True, web: bool = False,
+                    teams_file: bool = False) -> str:
     """Why a visit with ``needs`` cannot be pinned to ``team`` (a TeamConfig) on any day
     (:meth:`VisitNeeds.rules_out`), and what to do: take the pin back (``pinned``: a pin
     is stored; else one is being made) or pin a team of ``teams`` that may take it (named);
-    when none may, which teams' field to fill in (a re-plan keeps the plan's teams: a new
-    plan uses them). The one wording of the plan's and re-plan's reason and of the web's
-    pin form and table of pins."""
-    code = needs.rules_out(team)
+    when none may, where the teams get the field they lack (:func:`_teams_fix`). The one
+    wording of the plan's and re-plan's reason and of the web's pin form and table of
+    pins."""
     able = sorted(t.id for t in teams if t.id != team.id and needs.rules_out(t) is None)
     cause = f"Team „{team.id}“ {needs.lacks(team)} und kann den Besuch daher an keinem " \
         "Tag übernehmen"
@@ -473,13 +478,44 @@ def _pin_never_text(team: Any, needs: VisitNeeds, teams: Sequence[Any], *,  # no
         todo = ("Bitte die Festlegung aufheben oder ein Team festlegen"
                 if pinned else "Bitte ein Team wählen") \
             + f", das ihn übernehmen kann ({', '.join(able)})"
+        return f"{cause}. {todo}."
+    # the columns that keep each team out (review 35 #5: only the pinned team's was named)
+    codes = {needs.rules_out(t) for t in (team, *teams)}
+    columns = [col for code, col in (("skill", "sprachen"), ("district", "stadtteile"))
+               if code in codes]
+    fix = _teams_fix(columns, replan=replan, web=web, teams_file=teams_file)
+    if not replan:
+        todo = ("Auch kein anderes Team kann ihn übernehmen: bitte die Festlegung aufheben"
+                + (f" oder {fix}" if fix else ""))
+        return f"{cause}. {todo}."
+    todo = "Auch kein anderes Team des Plans kann ihn übernehmen" + (
+        ": bitte die Festlegung aufheben" if pinned else "")
+    return f"{cause}. {todo}." + (f" {fix}." if fix else "")
+
+
+def _teams_fix(columns: Sequence[str], *, replan: bool, web: bool, teams_file: bool) -> str:
+    """How the teams get the ``columns`` („sprachen“, „stadtteile“) that keep every team
+    from a visit, in German (review 35 #5: a plan from a ``--teams`` file, and the command
+    line, were sent to the web's page „Teams“ only, and a new plan was told „erst ein
+    neuer Plan“): in a plan (``replan`` False) words after „oder“, the teams file of the
+    plan (``teams_file``) or the city's teams changed and the plan made again; in a re-plan
+    a sentence, that only a new plan uses changed teams. ``web``: the web's words only (a
+    new plan in the web uses the city's teams). "" without columns."""
+    if not columns:
+        return ""
+    col = ("Spalte " if len(columns) == 1 else "Spalten ") + " und ".join(
+        f"„{c}“" for c in columns)
+    if web:
+        where = f"Seite „Teams“, {col}"
+    elif teams_file:
+        where = f"{col} der Teams-Datei (--teams)"
     else:
-        column = {"skill": "sprachen", "district": "stadtteile"}.get(code or "")
-        todo = "Auch kein anderes Team des Plans kann ihn übernehmen" + (
-            ": bitte die Festlegung aufheben" if pinned else "") + (
-            f"; erst ein neuer Plan nutzt geänderte Teams (Seite „Teams“, Spalte „{column}“)"
-            if column else "")
-    return f"{cause}. {todo}."
+        where = f"{col} der Teams der Stadt: Seite „Teams“ oder hausbesuch teams --set"
+    if not replan:
+        return (f"die Teams-Datei ändern ({col}) und neu planen" if teams_file and not web
+                else f"die Teams ändern ({where}) und neu planen")
+    return ("Eine Neuplanung behält die Teams des Plans; erst ein neuer Plan nutzt "
+            f"geänderte Teams ({where})")
 
 
 def _pin_out_text(team: str, k: int, ov: ShiftOverride,
@@ -515,7 +551,7 @@ def _pin_out_text(team: str, k: int, ov: ShiftOverride,
         lead = "Bitte"
     elif working and needs is not None:  # (they work, but none may take the visit)
         lead = ("An dem Tag arbeitet kein anderes Team, das den Besuch übernehmen kann ("
-                + "; ".join(f"{t.id} {needs.lacks(t)}" for t in
+                + "; ".join(f"Team „{t.id}“ {needs.lacks(t)}" for t in
                             sorted(working, key=lambda t: t.id)) + "): bitte")
     else:
         lead = "An dem Tag arbeitet auch kein anderes Team: bitte"
@@ -1272,7 +1308,8 @@ def _plan_span(
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
         bad = _pin_check(cand, team_ids, absent, span, team_list,
-                         needs=VisitNeeds.of(cand, profile, districts.names))
+                         needs=VisitNeeds.of(cand, profile, districts.names),
+                         replan=False, teams_file=teams is not None)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
     params = {"options": options.to_dict(), "teams": [team_to_dict(t) for t in team_list],
               # the city's teams (not a --teams file's): a re-plan takes over what it can
@@ -2211,7 +2248,8 @@ def _replan(
                               if c.id in revisit_ids else cand)
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, overrides,
                                 span, team_list, day_index,
-                                VisitNeeds.of(cand, profile, districts.names))) is not None:
+                                VisitNeeds.of(cand, profile, districts.names),
+                                teams_file=params.get("teams_of_city") is False)) is not None:
             unassigned.append(bad)
         elif (cut := _outside_shift_text(
                 cand.pin_team or "", span.date(cand.pin_day) if cand.pin_day is not None
@@ -2623,7 +2661,7 @@ class TeamDaysOut:
         k = self.span.index(day)
         if k is None or k < self.first:
             return None
-        if (never := self.never(team, needs, pinned=pinned)) is not None:
+        if (never := self.never(team, needs, pinned=pinned, web=web)) is not None:
             return never
         ov = self.out.get((team, k))
         if ov is None or not ov.removed:
@@ -2631,17 +2669,19 @@ class TeamDaysOut:
         return ov.code, _pin_out_text(team, k, ov, self.out, self.span, self.teams,
                                       self.first, pinned=pinned, web=web, needs=needs)
 
-    def never(self, team: str, needs: VisitNeeds | None, *,
-              pinned: bool) -> tuple[str, str] | None:
+    def never(self, team: str, needs: VisitNeeds | None, *, pinned: bool,
+              web: bool = True) -> tuple[str, str] | None:
         """(code, German text) of why a visit with ``needs`` cannot be pinned to ``team``
         (spelled in any case) on any day, and what to do (:func:`_pin_never_text`, the
-        re-plan's reason without its „Festlegung …:“); None when the team may take it,
-        is not the plan's, or ``needs`` is None (the visit is not known)."""
+        re-plan's reason without its „Festlegung …:“; ``web``: without the command
+        line); None when the team may take it, is not the plan's, or ``needs`` is None
+        (the visit is not known)."""
         team = self._spelled(team)
         own = next((t for t in self.teams if t.id == team), None)
         if own is None or needs is None or (code := needs.rules_out(own)) is None:
             return None
-        return f"pin_team_{code}", _pin_never_text(own, needs, self.teams, pinned=pinned)
+        return f"pin_team_{code}", _pin_never_text(own, needs, self.teams, pinned=pinned,
+                                                   web=web)
 
     def outside_shift(self, team: str, day: date, minute: int | None,
                       params: Mapping[str, Any] | None, *, pinned: bool) -> str | None:
