@@ -11,6 +11,73 @@ one district of Bad Hersfeld; the jobs run in the test's thread."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import httpx
+
+from hausbesuch.fields import format_day
+from tests.test_pin_advice import (  # noqa: F401 - fixtures
+    CITY,
+    FRI,
+    NEVER_1,
+    _replan,
+    _save_teams,
+    _store_pin,
+    clean,
+    kora,
+    site,
+)
+from tests.web_helpers import pin, pin_alert, pin_notes
+
+NEVER_1_STORED = (f"{NEVER_1} Bitte die Festlegung aufheben oder ein Team festlegen, das "
+                  "ihn übernehmen kann (team-2, team-3).")
+
+
+def _newest(store, plan_id: str):  # noqa: ANN001, ANN202
+    from hausbesuch.versions import newest_version
+
+    return store.load_plan(newest_version(store, plan_id))
+
+
+# --------------------------------------------------------------------------- #3
+
+
+def test_a_team_day_absent_with_a_shorter_shift_is_refused_for_the_absence_first(
+        site: tuple[str, object, str, Path], kora: httpx.Client,  # noqa: F811
+        clean: list[str]) -> None:  # noqa: F811
+    """team-1 works 8:00–12:00 on Friday since the plan (the city's teams) and is entered as
+    absent then too. A pin there at 14:00 is refused for the absence (field „ziel“), as the
+    table of pins notes a pin stored there and the re-plan gives its reason: the team-day's
+    cause first (before, the form said the shorter shift, and once the time was fixed, the
+    absence)."""
+    from hausbesuch import absences
+    from hausbesuch.config import load_profile
+    from hausbesuch.team_store import base_teams
+    from tests.test_pin_advice import TEAMS
+
+    _, store, first, folder = site
+    plan = _newest(store, first)
+    clean.append("D-FREI4")
+    _save_teams(store, folder, TEAMS.replace('id = "team-1"\n',
+                                             'id = "team-1"\nschicht = "8:00-12:00"\n'))
+    absences.add(store, CITY, "team-1", FRI,
+                 teams=base_teams(store, load_profile("bad-hersfeld")), actor="kora")
+    cause = f"Team „team-1“ ist am {format_day(FRI)} abwesend (eingetragen)"
+    r = pin(kora, plan.id, "D-FREI3", f"team-1|{FRI}", "14:00")
+    assert r.status_code == 400, r.status_code
+    assert pin_alert(r.text).startswith(f"{cause}: dort lässt sich kein Besuch festlegen."), \
+        pin_alert(r.text)
+    assert 'name="ziel" aria-invalid="true"' in r.text
+
+    _store_pin(store, "D-FREI4", "team-1", FRI, 14 * 60)
+    note = pin_notes(kora.get(f"/plaene/{plan.id}").text)["D-FREI4"]
+    assert note.startswith(f"{cause}. Bitte die Festlegung aufheben"), note
+    v2 = store.load_plan(_replan(kora, store, plan.id))
+    reason = {u.client_id: u.reason for u in v2.unassigned}["D-FREI4"]
+    assert reason.startswith(f"Festlegung im Web (Team team-1, {format_day(FRI)}, 14:00 Uhr): "
+                             f"{cause}. "), reason
+
+
 # --------------------------------------------------------------------------- #5
 
 

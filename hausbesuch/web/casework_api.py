@@ -125,15 +125,21 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
              if client_id is not None and days_out is not None else None)
     if days_out is not None and (never := days_out.never(team, needs, pinned=False)):
         return f"{client_id}: {never[1]}", "ziel"
-    if days_out is not None and (cut := days_out.outside_shift(
-            team, day, minutes, plan.params, pinned=False)) is not None:
-        return cut, "uhrzeit"
     out = team_out_at(store, plan, team, day, minutes, moment)
     if out is None:  # (taken out for the rest of the day: said below, from when to when)
         gone = (days_out.reason(team, day, pinned=False, needs=needs)
                 if days_out is not None else None)
         if gone is not None:
             return gone[1], "ziel"
+    # the team-day's causes (absent, taken out) before a time outside the shorter shift
+    # taken over, as the re-plan (_pin_check first) and the table of pins say them
+    # (review 35 #3: the form said the shift, then, the time fixed, the absence); a team
+    # out for a while that day is a time of its own, after the shift as in the re-plan
+    if out is not None and out[1] is None:
+        return _taken_out_refusal(team, day, out[0])
+    if days_out is not None and (cut := days_out.outside_shift(
+            team, day, minutes, plan.params, pinned=False)) is not None:
+        return cut, "uhrzeit"
     if out is None and minutes is not None and (reach := earliest_visit_start(
             plan, team, day, moment, _place_in(plan, client_id))) is not None:
         earliest, where = reach
@@ -157,16 +163,23 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
         return None
     at, back = out
     whole = from_midnight(at)
-    if back is None:
-        span = "den ganzen Tag" if whole else f"ab {at:%H:%M} Uhr für den Rest des Tages"
-        return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet („Team "
-                "abmelden“ beim Neu planen): dort lässt sich kein Besuch festlegen. Bitte "
-                "ein anderes Team oder einen anderen Tag wählen, oder das Team erst mit "
-                "„Neu planen“ → „Team wieder einplanen“ zurückholen.", "ziel")
     span = f"bis {back:%H:%M} Uhr" if whole else f"von {at:%H:%M} bis {back:%H:%M} Uhr"
     return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet: zu der Uhrzeit "
             f"lässt sich bei ihm kein Besuch festlegen. Bitte eine Uhrzeit ab "
             f"{back:%H:%M} Uhr, ein anderes Team oder einen anderen Tag wählen.", "uhrzeit")
+
+
+def _taken_out_refusal(team: str, day: date, at: datetime) -> tuple[str, str]:
+    """The pin form's refusal of a team-day whose team a re-plan took out for the rest of
+    the day from ``at`` (*Team abmelden*), and the field in error."""
+    from hausbesuch.maps import fmt_date
+    from hausbesuch.teams import from_midnight
+
+    span = "den ganzen Tag" if from_midnight(at) else f"ab {at:%H:%M} Uhr für den Rest des Tages"
+    return (f"Team „{team}“ ist am {fmt_date(day)} {span} abgemeldet („Team abmelden“ beim "
+            "Neu planen): dort lässt sich kein Besuch festlegen. Bitte ein anderes Team oder "
+            "einen anderen Tag wählen, oder das Team erst mit „Neu planen“ → „Team wieder "
+            "einplanen“ zurückholen.", "ziel")
 
 
 def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN401
