@@ -11,9 +11,11 @@ one district of Bad Hersfeld; the jobs run in the test's thread."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import httpx
+import pytest
 
 from hausbesuch.fields import format_day
 from tests.test_pin_advice import (  # noqa: F401 - fixtures
@@ -76,6 +78,44 @@ def test_a_team_day_absent_with_a_shorter_shift_is_refused_for_the_absence_first
     reason = {u.client_id: u.reason for u in v2.unassigned}["D-FREI4"]
     assert reason.startswith(f"Festlegung im Web (Team team-1, {format_day(FRI)}, 14:00 Uhr): "
                              f"{cause}. "), reason
+
+
+# --------------------------------------------------------------------------- #11
+
+
+def test_the_pin_form_does_not_repeat_a_case_id_that_looks_like_a_name(
+        site: tuple[str, object, str, Path], kora: httpx.Client,  # noqa: F811
+        clean: list[str]) -> None:  # noqa: F811
+    """A case imported after the plan whose id has two words of letters („AB 12CD“, which
+    the import takes) and who speaks Arabisch is pinned to team-1: the refusal says why
+    without the id (as the form's field keeps it out), where one of the usual form keeps
+    it („A-NEU1: …“). The language is named: the plan page shows the clients' languages
+    anyway (each team-day's sheet, „Sprache: Arabisch“, and the reasons of „Nicht
+    eingeplant“)."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.errors import UserError
+    from hausbesuch.web import casework_api
+
+    _, store, first, folder = site
+    plan = _newest(store, first)
+    with open(folder / "neu.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Sprache"])
+        w.writerow(["AB 12CD", "Geheimname 900", "Am Markt", "16", "36251", CITY, "Arabisch"])
+        w.writerow(["A-NEU1", "Geheimname 901", "Am Markt", "16", "36251", CITY, "Arabisch"])
+    casework_api.import_clients(store, load_profile("bad-hersfeld"), str(folder / "neu.csv"),
+                                "kora")
+    said = f"{NEVER_1} Bitte ein Team wählen, das ihn übernehmen kann (team-2, team-3)."
+    r = pin(kora, plan.id, "AB 12CD", f"team-1|{FRI}")
+    assert r.status_code == 400, r.status_code
+    assert pin_alert(r.text) == said, pin_alert(r.text)
+    assert "AB 12CD" not in r.text
+    with pytest.raises(UserError) as refused:
+        casework_api.pin_visit(store, CITY, "kora", "AB 12CD", plan.id, team="team-1",
+                               day=FRI, minutes=None)
+    assert str(refused.value) == said
+    r = pin(kora, plan.id, "A-NEU1", f"team-1|{FRI}")
+    assert pin_alert(r.text) == f"A-NEU1: {said}", pin_alert(r.text)
 
 
 # --------------------------------------------------------------------------- #5

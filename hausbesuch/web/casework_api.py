@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hausbesuch import clock
 from hausbesuch.casework import Casework
 from hausbesuch.casework.rules import result_label
-from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN
+from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN, id_may_be_shown
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
 from hausbesuch.casework.stops import closed_cases as closed_cases
@@ -124,7 +124,11 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     needs = (pin_needs(store, plan, [client_id], profile).get(client_id)
              if client_id is not None and days_out is not None else None)
     if days_out is not None and (never := days_out.never(team, needs, pinned=False)):
-        return f"{client_id}: {never[1]}", "ziel"
+        # the case named, unless its id looks like a name (as the form's field keeps it
+        # out: review 35 #11)
+        named = client_id is not None and id_may_be_shown(
+            client_id, (profile or _plan_profile(plan)).casework.id_form()["id_pattern"])
+        return (f"{client_id}: " if named else "") + never[1], "ziel"
     out = team_out_at(store, plan, team, day, minutes, moment)
     if out is None:  # (taken out for the rest of the day: said below, from when to when)
         gone = (days_out.reason(team, day, pinned=False, needs=needs)
@@ -180,6 +184,13 @@ def _taken_out_refusal(team: str, day: date, at: datetime) -> tuple[str, str]:
             "Neu planen): dort lässt sich kein Besuch festlegen. Bitte ein anderes Team oder "
             "einen anderen Tag wählen, oder das Team erst mit „Neu planen“ → „Team wieder "
             "einplanen“ zurückholen.", "ziel")
+
+
+def _plan_profile(plan: Any) -> Profile:  # noqa: ANN401
+    """The profile ``plan`` was made with (its ``params``), loaded."""
+    from hausbesuch.config import load_profile
+
+    return load_profile((plan.params or {})["profile"])
 
 
 def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN401
