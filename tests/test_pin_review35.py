@@ -12,6 +12,7 @@ one district of Bad Hersfeld; the jobs run in the test's thread."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import httpx
@@ -78,6 +79,32 @@ def test_a_team_day_absent_with_a_shorter_shift_is_refused_for_the_absence_first
     reason = {u.client_id: u.reason for u in v2.unassigned}["D-FREI4"]
     assert reason.startswith(f"Festlegung im Web (Team team-1, {format_day(FRI)}, 14:00 Uhr): "
                              f"{cause}. "), reason
+
+
+# --------------------------------------------------------------------------- #9
+
+
+def test_a_pin_to_a_team_alone_that_never_can_is_listed_with_the_replans_note(
+        site: tuple[str, object, str, Path], kora: httpx.Client,  # noqa: F811
+        clean: list[str]) -> None:  # noqa: F811
+    """A-FREI2 (Arabisch) is pinned to team-1 without a day, D-FREI4 to team-1 alone too.
+    The table of pins lists both (before: only pins with a day), A-FREI2 with the note
+    the next re-plan gives as its reason (team-1 speaks no Arabisch), D-FREI4 without one;
+    their day reads „beliebig“."""
+    _, store, first, _ = site
+    plan = _newest(store, first)
+    clean += ["A-FREI2", "D-FREI4"]
+    _store_pin(store, "A-FREI2", "team-1", None)
+    _store_pin(store, "D-FREI4", "team-1", None)
+    page = kora.get(f"/plaene/{plan.id}").text
+    notes = pin_notes(page)
+    assert notes.get("A-FREI2") == NEVER_1_STORED, notes
+    assert notes.get("D-FREI4") == "", notes
+    row = re.search(r'data-label="Festgelegt">A-FREI2</td>(.*?)</tr>', page, re.S).group(1)
+    assert '<td role="cell" data-label="Tag">beliebig</td>' in row, row
+    v2 = store.load_plan(_replan(kora, store, plan.id))
+    reasons = {u.client_id: u.reason for u in v2.unassigned}
+    assert reasons.get("A-FREI2", "").endswith(f": {NEVER_1_STORED}"), reasons.get("A-FREI2")
 
 
 # --------------------------------------------------------------------------- #11

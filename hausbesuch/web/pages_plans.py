@@ -417,14 +417,17 @@ def _team_day(ziel: str) -> tuple[str, date]:
 
 def _pins(store: Store, city: str, ids: list[str]
           ) -> dict[str, tuple[str | None, date | None, int | None, str | None]]:
-    """``{case id: (team, day, minute, source)}`` of the pinned clients among ``ids``."""
+    """``{case id: (team, day, minute, source)}`` of the pinned clients among ``ids``: to
+    a day, or to a team alone (day None; review 35 #9: not listed, though the re-plan
+    refuses one to a team that can never take the visit)."""
     if not ids:
         return {}
     with store.session() as s:
         rows = s.execute(select(ClientRow.client_id, ClientRow.pin_team, ClientRow.pin_day,
                                 ClientRow.pin_time_min, ClientRow.pin_source)
                          .where(ClientRow.city == city, ClientRow.client_id.in_(ids),
-                                ClientRow.pin_day.is_not(None)))
+                                ClientRow.pin_day.is_not(None)
+                                | ClientRow.pin_team.is_not(None)))
         return {cid: (team, day, minute, source) for cid, team, day, minute, source in rows}
 
 
@@ -434,14 +437,15 @@ def _new_cases(store: Store, profile: Profile, plan, typed: str | None = None  #
     re-opened; QA 22 F9: :func:`hausbesuch.planning.workflow.open_cases_to_take_up`, the
     rule of ``plan``): ``typed`` as the coordinator typed it (its case and look-alike
     spaces and dashes do not matter: :func:`hausbesuch.caseids.id_key`), else those
-    pinned into the plan's days (the page lists their pins)."""
+    pinned into the plan's days or to a team alone (the page lists their pins)."""
     from hausbesuch.planning.workflow import open_cases_to_take_up
 
     q = select(ClientRow.client_id).where(ClientRow.city == plan.city,
                                           ClientRow.status == "offen")
     if typed is None:
-        q = q.where(ClientRow.pin_day >= plan.start,
-                    ClientRow.pin_day < plan.start + timedelta(days=plan.days))
+        q = q.where(((ClientRow.pin_day >= plan.start)
+                     & (ClientRow.pin_day < plan.start + timedelta(days=plan.days)))
+                    | (ClientRow.pin_day.is_(None) & ClientRow.pin_team.is_not(None)))
     with store.session() as s:
         ids = sorted(s.scalars(q))
     if typed is not None:
@@ -604,12 +608,18 @@ def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | N
     entered as absent, no longer among or working that day in the city's teams); to a
     team that cannot take the case's visit (``needs``, :func:`casework_api.pin_needs`:
     its language; review 34 #8); or at a time outside the shorter shift the re-plan
-    takes over of the city's teams (``params``: the plan's, its shifts; closing 34)."""
+    takes over of the city's teams (``params``: the plan's, its shifts; closing 34). A
+    pin to a team alone (no day) is noted when the team can take the visit on no day
+    (review 35 #9)."""
     if days_out is None:
         return {}
     needs = needs or {}
     out = {}
     for cid, (team, day, minute, _) in pins.items():
+        if team and day is None:
+            if (never := days_out.never(team, needs.get(cid), pinned=True)) is not None:
+                out[cid] = never[1]
+            continue
         if not team or day is None:
             continue
         if (why := days_out.reason(team, day, pinned=True, needs=needs.get(cid))) is not None:
