@@ -12,7 +12,9 @@ one district of Bad Hersfeld; the jobs run in the test's thread."""
 from __future__ import annotations
 
 import csv
+import random
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -30,7 +32,8 @@ from tests.test_pin_advice import (  # noqa: F401 - fixtures
     kora,
     site,
 )
-from tests.web_helpers import pin, pin_alert, pin_notes
+from tests.web_fixtures import PASSWORD, live_server, logged_in
+from tests.web_helpers import pin, pin_alert, pin_notes, plan_week
 
 NEVER_1_STORED = (f"{NEVER_1} Bitte die Festlegung aufheben oder ein Team festlegen, das "
                   "ihn übernehmen kann (team-2, team-3).")
@@ -208,3 +211,120 @@ def test_when_no_team_can_the_fix_is_worded_per_cause_and_per_where_the_teams_co
         "(Seite „Teams“, Spalte „sprachen“).")
 
 
+# --------------------------------------------------------------------------- #4
+
+HARD_TEAMS = ('[defaults]\nschicht = "8:00-16:00"\n\n'
+              '[[team]]\nid = "team-1"\nstadtteile = ["Bad Hersfeld"]\n\n'
+              '[[team]]\nid = "team-2"\nstadtteile = ["Hohe Luft"]\n')
+
+
+def _hard_profile(folder: Path) -> Path:
+    """The shipped Bad Hersfeld profile under hard responsibility."""
+    from hausbesuch.config import PROFILE_DIR
+
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    assert "visit_minutes = 45\n" in text
+    path = folder / "hart.toml"
+    path.write_text(text.replace("visit_minutes = 45\n",
+                                 'visit_minutes = 45\nresponsibility = "hart"\n'),
+                    encoding="utf-8")
+    return path
+
+
+def _addresses(pbf: Path, profile) -> dict[str, list[tuple[str, str, str, str]]]:  # noqa: ANN001
+    """Real addresses of the extract found exactly, by district („Bad Hersfeld“, „Hohe
+    Luft“), in a fixed order."""
+    import numpy as np
+
+    from geodata.districts import load_districts
+    from geodata.geocode import load_index
+    from hausbesuch.config import district_options
+    from hausbesuch.demo import real_addresses
+
+    index = load_index(pbf)
+    districts = load_districts(pbf, **district_options(profile))
+    rng = random.Random(35)
+    found = []
+    for street, hn, pc, town in rng.sample(sorted(real_addresses(index)), 400):
+        res = index.geocode(f"{street} {hn}, {pc} {town or CITY}")
+        if res.quality == "exact":
+            found.append(((street, hn, pc, town or CITY), float(res.lon), float(res.lat)))
+    names = districts.assign(np.array([f[1] for f in found]), np.array([f[2] for f in found]))
+    out: dict[str, list] = {"Bad Hersfeld": [], "Hohe Luft": []}
+    for (addr, _, _), name in zip(found, names, strict=True):
+        if str(name) in out:
+            out[str(name)].append(addr)
+    return out
+
+
+def _list(path: Path, rows: list[tuple[str, tuple[str, str, str, str]]]) -> None:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for k, (cid, (street, hn, pc, town)) in enumerate(rows):
+            w.writerow([cid, f"Geheimname {k:03d}", street, hn, pc, town])
+
+
+@pytest.fixture(scope="module")
+def hard_site(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
+              ) -> Iterator[tuple[str, object, str]]:
+    """A week planned under hard responsibility, team-1 responsible for „Bad Hersfeld“,
+    team-2 for „Hohe Luft“ (H-BH* in the first, H-HL* in the second). Then the list again
+    with a new case in „Hohe Luft“ (H-NEU) and H-BH2 moved there: the URL, the store and
+    the plan's id."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.team_store import save_teams
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp("pin-hard")
+    path = _hard_profile(tmp)
+    profile = load_profile(str(path))
+    assert profile.workday.responsibility == "hard"
+    app = create_app(f"sqlite:///{tmp / 'hard.sqlite'}", cities=[str(path)], run_jobs=False,
+                     plan_time_limit=2.0)
+    store = app.state.web.store
+    add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
+    (tmp / "teams.toml").write_text(HARD_TEAMS, encoding="utf-8")
+    save_teams(store, profile, tmp / "teams.toml", actor="kora")
+    where = _addresses(bad_hersfeld_pbf, profile)
+    bh, hl = where["Bad Hersfeld"], where["Hohe Luft"]
+    assert len(bh) >= 4 and len(hl) >= 5, {k: len(v) for k, v in where.items()}
+    rows = [*((f"H-BH{i}", bh[i]) for i in range(3)), *((f"H-HL{i}", hl[i]) for i in range(3))]
+    _list(tmp / "liste.csv", rows)
+    plan_id = plan_week(app, tmp / "liste.csv", profile=str(path))
+    rows = [(cid, hl[3] if cid == "H-BH2" else addr) for cid, addr in rows]
+    _list(tmp / "liste2.csv", [*rows, ("H-NEU", hl[4])])
+    casework_api.import_clients(store, app.state.web.profile(CITY), str(tmp / "liste2.csv"),
+                                "kora")
+    with live_server(app) as live:
+        yield live.url, store, plan_id
+
+
+def test_under_hard_responsibility_a_new_or_moved_case_is_pinned_by_its_district_now(
+        hard_site: tuple[str, object, str]) -> None:
+    """H-NEU (imported after the plan) and H-BH2 (moved since from „Bad Hersfeld“) live in
+    „Hohe Luft“ now: a pin of either to team-1 is refused naming the district and team-2,
+    as the re-plan refuses it (before: the form knew no district of H-NEU and the plan's
+    old one of H-BH2, and took both). H-BH0 is still team-1's. A pin of H-NEU stored before
+    is noted in the table of pins and given that reason by the re-plan."""
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    never = ("Team „team-1“ ist für den Stadtteil Hohe Luft nicht zuständig und kann den "
+             "Besuch daher an keinem Tag übernehmen.")
+    with logged_in(url, "kora") as c:
+        for cid in ("H-NEU", "H-BH2"):
+            r = pin(c, plan.id, cid, f"team-1|{FRI}")
+            assert r.status_code == 400, (cid, r.status_code)
+            assert pin_alert(r.text) == (f"{cid}: {never} Bitte ein Team wählen, das ihn "
+                                         "übernehmen kann (team-2)."), pin_alert(r.text)
+        assert pin(c, plan.id, "H-BH0", f"team-1|{FRI}").status_code == 303
+        _store_pin(store, "H-NEU", "team-1", FRI)
+        note = (f"{never} Bitte die Festlegung aufheben oder ein Team festlegen, das ihn "
+                "übernehmen kann (team-2).")
+        assert pin_notes(c.get(f"/plaene/{plan.id}").text).get("H-NEU") == note
+        v2 = store.load_plan(_replan(c, store, plan.id))
+    reasons = {u.client_id: u.reason for u in v2.unassigned}
+    assert reasons.get("H-NEU") == f"Festlegung im Web (Team team-1, {format_day(FRI)}): {note}", \
+        reasons

@@ -2704,6 +2704,27 @@ class TeamDaysOut:
         return self.shifts.get((self._spelled(team), k)) if k is not None else None
 
 
+def visit_districts(store: Store, profile: Profile, plan: Plan, client_ids: Sequence[str],
+                    actor: str = "web") -> tuple[dict[str, str], tuple[str, ...]]:
+    """The district the next re-plan of ``plan`` gives each case of ``client_ids``, as
+    :func:`replan` reads it: the case's address as it is now, located the same way (an
+    address fix, the list's coordinate, the geocoder: :meth:`Casework.locate`) in the
+    districts of the plan's extract and district file; :data:`geodata.districts.OUTSIDE`
+    for an address outside every district; a case not found (or whose data were erased)
+    is left out (the re-plan keeps the plan's point for an unchanged address, and rejects
+    a changed one). And the city's district names it reads. Review 35 #4: the web's pin
+    checks knew only the plan's district, none for a case the plan does not hold (a new
+    case) and the old one for a case that moved since, so under hard responsibility they
+    took a pin that the re-plan refused."""
+    params = plan.params or {}
+    osm_path = resolve_osm(profile, params.get("osm"))
+    cw = Casework(store, profile, actor=actor, osm=osm_path)
+    clients = [st.client for st in cw.states(list(client_ids)) if st.erased_at is None]
+    districts = _districts(osm_path, profile, params.get("districts_file"))
+    located = cw.locate(clients) if clients else {}
+    return _assign(districts, located), tuple(districts.names)
+
+
 def team_days_out(store: Store, profile: Profile, plan: Plan,
                   moment: datetime) -> TeamDaysOut:
     """The team-days of ``plan`` (the newest version of its family) on which a re-plan

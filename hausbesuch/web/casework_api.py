@@ -200,9 +200,14 @@ def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN40
     VisitNeeds`): the case's languages as they are now, the district the plan has for its
     address (none for a case the plan does not hold: any team may take it), the city's
     ``profile``'s responsibility (None: the profile the plan was made with; {} when the
-    plan does not name it) and, under hard responsibility, the city's district names."""
+    plan does not name it) and, under hard responsibility, the city's district names.
+    Under hard responsibility with teams responsible for districts, the district decides,
+    and each case's is the one the re-plan gives its address now
+    (:func:`hausbesuch.planning.workflow.visit_districts`: review 35 #4, a new case had
+    none and a case that moved since the plan its old one)."""
     from hausbesuch.config import load_profile
     from hausbesuch.planning.builder import VisitNeeds
+    from hausbesuch.planning.workflow import visit_districts
     from hausbesuch.store import ClientRow, DistrictRow, _loads
 
     if profile is None:
@@ -216,11 +221,16 @@ def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN40
     district = {u.client_id: u.district for u in plan.unassigned}
     district.update({st.client_id: st.district for r in plan.routes for st in r.stops})
     hard = profile.workday.responsibility == "hard"
+    names: tuple[str, ...] | None = None
+    if hard and any(t.get("districts") for t in (plan.params or {}).get("teams", [])):
+        now, names = visit_districts(store, profile, plan, ids)
+        district.update(now)
     with store.session() as s:
         languages = dict(s.execute(select(ClientRow.client_id, ClientRow.sprache).where(
             ClientRow.city == plan.city, ClientRow.client_id.in_(ids))).all())
-        names = tuple(s.scalars(select(DistrictRow.name).where(
-            DistrictRow.city == profile.name))) if hard else None
+        if hard and names is None:
+            names = tuple(s.scalars(select(DistrictRow.name).where(
+                DistrictRow.city == profile.name)))
     return {cid: VisitNeeds(tuple(_loads(languages.get(cid)) or ()), district.get(cid),
                             profile.workday.responsibility, names or None)
             for cid in ids}
