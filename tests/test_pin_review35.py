@@ -178,6 +178,7 @@ def test_when_no_team_can_the_fix_is_worded_per_cause_and_per_where_the_teams_co
     from hausbesuch.planning.builder import VisitNeeds
     from hausbesuch.planning.workflow import _pin_never_text
     from hausbesuch.teams import TeamConfig
+    from hausbesuch.web.app import web_reason
 
     teams = (TeamConfig("team-1", districts=("Hohe Luft",)),
              TeamConfig("team-2", skills=frozenset({"Arabisch"}),
@@ -189,18 +190,21 @@ def test_when_no_team_can_the_fix_is_worded_per_cause_and_per_where_the_teams_co
     cols = "Spalten „sprachen“ und „stadtteile“"
     assert _pin_never_text(teams[0], needs, teams, replan=False) == (
         f"{cause}Auch kein anderes Team kann ihn übernehmen: bitte die Festlegung aufheben "
-        f"oder die Teams ändern ({cols} der Teams der Stadt: Seite „Teams“ oder hausbesuch "
+        f"oder die Teams ändern ({cols} der Teams der Stadt: Seite „Teams“; hausbesuch "
         "teams --set) und neu planen.")
     assert _pin_never_text(teams[0], needs, teams, replan=False, teams_file=True) == (
         f"{cause}Auch kein anderes Team kann ihn übernehmen: bitte die Festlegung aufheben "
         f"oder die Teams-Datei ändern ({cols}) und neu planen.")
-    assert _pin_never_text(teams[0], needs, teams) == (
+    replan = _pin_never_text(teams[0], needs, teams)
+    assert replan == (
         f"{cause}Auch kein anderes Team des Plans kann ihn übernehmen: bitte die Festlegung "
         "aufheben. Eine Neuplanung behält die Teams des Plans; erst ein neuer Plan nutzt "
-        f"geänderte Teams ({cols} der Teams der Stadt: Seite „Teams“ oder hausbesuch teams "
+        f"geänderte Teams ({cols} der Teams der Stadt: Seite „Teams“; hausbesuch teams "
         "--set).")
+    # the plan page shows a stored reason without the command line
+    assert web_reason(replan).endswith(f"({cols} der Teams der Stadt: Seite „Teams“).")
     assert _pin_never_text(teams[0], needs, teams, teams_file=True).endswith(
-        f"erst ein neuer Plan nutzt geänderte Teams ({cols} der Teams-Datei (--teams)).")
+        f"erst ein neuer Plan nutzt geänderte Teams ({cols} der Teams-Datei).")
     assert _pin_never_text(teams[0], needs, teams, pinned=False, web=True) == (
         f"{cause}Auch kein anderes Team des Plans kann ihn übernehmen. Eine Neuplanung "
         "behält die Teams des Plans; erst ein neuer Plan nutzt geänderte Teams (Seite "

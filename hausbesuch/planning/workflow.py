@@ -508,9 +508,9 @@ def _teams_fix(columns: Sequence[str], *, replan: bool, web: bool, teams_file: b
     if web:
         where = f"Seite „Teams“, {col}"
     elif teams_file:
-        where = f"{col} der Teams-Datei (--teams)"
-    else:
-        where = f"{col} der Teams der Stadt: Seite „Teams“ oder hausbesuch teams --set"
+        where = f"{col} der Teams-Datei"
+    else:  # (the command after „;“: the web's pages leave it out, web_reason)
+        where = f"{col} der Teams der Stadt: Seite „Teams“; hausbesuch teams --set"
     if not replan:
         return (f"die Teams-Datei ändern ({col}) und neu planen" if teams_file and not web
                 else f"die Teams ändern ({where}) und neu planen")
