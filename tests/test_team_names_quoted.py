@@ -127,3 +127,17 @@ def test_teams_csv_writes_languages_that_read_back_the_same(cells: list[str]) ->
     team = parse_teams({"team": [{"id": "a", "sprachen": cells}]})[0]
     row = team_store.teams_csv([team]).splitlines()[1].split(";")
     assert set(split_skills(row[2].removeprefix("'"))) == team.skills
+
+
+def test_a_language_stored_whole_before_is_split_when_the_team_is_loaded():
+    """Teams stored (a plan's snapshot, the city's teams) with a skill read whole before
+    the teams file split languages as the client list does: loaded, the skill is split,
+    so a client needing Farsi is taken."""
+    from hausbesuch.planning.builder import team_from_dict, team_to_dict
+    from hausbesuch.teams import TeamConfig
+
+    stored = team_to_dict(TeamConfig(id="a", skills=frozenset({"Farsi/dari", "Arabisch"})))
+    assert stored["skills"] == ["Arabisch", "Farsi/dari"]
+    assert team_from_dict(stored).skills == {"Farsi", "Dari", "Arabisch"}
+    plain = TeamConfig(id="b", skills=frozenset({"Türkisch", "Deutsch"}))
+    assert team_from_dict(team_to_dict(plain)) == plain

@@ -600,11 +600,16 @@ def team_to_dict(t: Any) -> dict[str, Any]:
 
 
 def team_from_dict(d: dict[str, Any]) -> Any:
+    """A TeamConfig from :func:`team_to_dict`'s dict (a plan's snapshot, the city's stored
+    teams). Its skills are split as a client's languages are
+    (:func:`hausbesuch.clients.split_skills`): one stored whole before session 35 („Farsi/
+    dari“ from a TOML list or a quoted cell) would never match a client's need."""
+    from hausbesuch.clients import split_skills
     from hausbesuch.teams import TeamConfig
 
     kw = dict(d)
     kw["members"] = tuple(kw.get("members", ()))
-    kw["skills"] = frozenset(kw.get("skills", ()))
+    kw["skills"] = frozenset(s for x in kw.get("skills", ()) for s in split_skills(str(x)))
     kw["weekdays"] = frozenset(kw.get("weekdays", range(5)))
     kw["districts"] = tuple(kw.get("districts") or ())  # stored before districts: none
     for k in ("lunch_window", "start_lonlat", "end_lonlat"):
