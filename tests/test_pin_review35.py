@@ -12,6 +12,7 @@ one district of Bad Hersfeld; the jobs run in the test's thread."""
 from __future__ import annotations
 
 import csv
+import json
 import random
 import re
 from collections.abc import Iterator
@@ -332,3 +333,32 @@ def test_under_hard_responsibility_a_new_or_moved_case_is_pinned_by_its_district
     reasons = {u.client_id: u.reason for u in v2.unassigned}
     assert reasons.get("H-NEU") == f"Festlegung im Web (Team team-1, {format_day(FRI)}): {note}", \
         reasons
+
+
+def test_a_plan_whose_extract_is_gone_still_shows_its_pins_and_takes_a_pin(
+        hard_site: tuple[str, object, str]) -> None:
+    """Under hard responsibility the pin checks locate cases in the plan's extract. When
+    that file is gone (the city's extract replaced by a newer file at another path), the
+    plan page and the pin form fall back to the plan's districts (review 35b #1: both were
+    a 500, so a pin could not even be lifted). Runs last: it points the stored plans of
+    the module's site at a file that does not exist."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import PlanRow
+
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    gone = str(Path(plan.params["osm"]).with_name("ersetzt-und-geloescht.osm.pbf"))
+    assert not Path(gone).exists()
+    with store.session() as s:
+        for row in s.scalars(select(PlanRow).where(PlanRow.city == plan.city)):
+            params = json.loads(row.params)
+            params["osm"] = gone
+            s.execute(update(PlanRow).where(PlanRow.id == row.id).values(
+                params=json.dumps(params)))
+    assert _newest(store, first).params["osm"] == gone
+    with logged_in(url, "kora") as c:
+        page = c.get(f"/plaene/{plan.id}")
+        assert page.status_code == 200, page.status_code
+        assert "H-NEU" in pin_notes(page.text)
+        assert pin(c, plan.id, "H-BH1", f"team-1|{FRI}").status_code == 303

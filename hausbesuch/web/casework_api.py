@@ -223,8 +223,15 @@ def pin_needs(store: Store, plan: Any, client_ids: Sequence[str],  # noqa: ANN40
     hard = profile.workday.responsibility == "hard"
     names: tuple[str, ...] | None = None
     if hard and any(t.get("districts") for t in (plan.params or {}).get("teams", [])):
-        now, names = visit_districts(store, profile, plan, ids)
-        district.update(now)
+        try:
+            now, names = visit_districts(store, profile, plan, ids)
+        except (ValueError, OSError):  # UserError, GeodataError (German), a file unread
+            # the plan's extract or district file is gone or unreadable (replaced by a
+            # newer one): the plan's districts, the city's stored names; the re-plan says
+            # what it lacks (review 35b #1: the plan page and the pin form were a 500)
+            pass
+        else:
+            district.update(now)
     with store.session() as s:
         languages = dict(s.execute(select(ClientRow.client_id, ClientRow.sprache).where(
             ClientRow.city == plan.city, ClientRow.client_id.in_(ids))).all())
