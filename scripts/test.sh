@@ -55,13 +55,17 @@ python3 -m compileall -q geodata routing hausbesuch >/dev/null || true
 
 status=0
 python3 -m ruff check geodata routing hausbesuch tests bench || status=1
-# Write pytest's cached test modules (collecting what the run will collect) on one core
-# while the solver's numba code compiles on the other (~20 s in a fresh clone), both
-# before the parallel workers start. (Errors: reported by the run itself.)
-python3 -m pytest -q --collect-only "$@" >/dev/null 2>&1 &
-collecting=$!
+# The whole suite: write pytest's cached test modules (collecting in one process) on one
+# core while the solver's numba code compiles on the other (~20 s in a fresh clone), both
+# before the parallel workers start. (Errors: reported by the run itself.) Not for a run
+# the caller names: its options (-n, --junitxml, …) are not for a collecting run.
+collecting=
+if [ $# -eq 0 ]; then
+  python3 -m pytest -q --collect-only -p no:xdist >/dev/null 2>&1 &
+  collecting=$!
+fi
 python3 -c "import routing._lns as m; print(f'solver code ready in {m.warm_up():.1f} s')" || status=1
-wait "$collecting" || true
+[ -z "$collecting" ] || wait "$collecting" || true
 if [ $# -gt 0 ]; then  # what the caller names (a file, -k, -m …), in one run
   python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
 else
