@@ -537,6 +537,9 @@ def _solve_worker(
         from google.protobuf import text_format
 
         text_format.Merge(extra_params, params)
+        # its time limit as given there (review 35b #3: a shorter one that ended the
+        # search was taken for the search ending by itself, and the run for deterministic)
+        remaining = params.time_limit.ToMilliseconds() / 1000
     events: list[tuple[float, int]] = []
     best = [None]
     found = [0]  # solutions OR-Tools reported (its solution limit counts these)

@@ -175,3 +175,16 @@ def test_an_unseeded_guided_search_ends_by_its_time_limit():
     worker = sol.stats["workers"][0]
     assert worker["ortools_stop"] == "time_limit"
     assert placed(sol) == 30
+
+
+def test_a_time_limit_of_search_params_that_ends_the_search_is_time():
+    """A time limit given in search_params (shorter than the solver's own) that ends a
+    seeded OR-Tools search is the time limit, and the run is not deterministic (review
+    35b #3: the solver compared with its own limit, took the stop for the search ending
+    by itself, and called the run deterministic)."""
+    p = full_week()
+    sol = solve(p, time_limit=5.0, seed=1, threads=1,
+                search_params="time_limit { seconds: 0 nanos: 20000000 }")
+    worker = sol.stats["workers"][0]
+    assert worker["ortools_stop"] == "time_limit" and worker["hit_time_limit"]
+    assert not sol.stats["deterministic"]
