@@ -362,3 +362,25 @@ def test_a_plan_whose_extract_is_gone_still_shows_its_pins_and_takes_a_pin(
         assert page.status_code == 200, page.status_code
         assert "H-NEU" in pin_notes(page.text)
         assert pin(c, plan.id, "H-BH1", f"team-1|{FRI}").status_code == 303
+
+
+def test_a_team_kept_out_by_language_and_district_is_told_both() -> None:
+    """Under hard responsibility a team that lacks the language and is not responsible for
+    the district is told both, and the fix names both columns (review 35b #4: only the
+    language was named; a coordinator who added it was then told of the district)."""
+    from hausbesuch.planning.builder import VisitNeeds
+    from hausbesuch.planning.workflow import _pin_never_text
+    from hausbesuch.teams import TeamConfig
+
+    teams = (TeamConfig("a", skills=frozenset({"Arabisch"}), districts=("Nord",)),
+             TeamConfig("b", skills=frozenset({"Türkisch"}), districts=("Nord",)))
+    needs = VisitNeeds(("Farsi",), "Süd", "hard", ("Nord", "Süd"))
+    assert needs.causes(teams[0]) == ["skill", "district"]
+    assert needs.lacks(teams[0]) == ("spricht Farsi nicht und ist für den Stadtteil Süd "
+                                     "nicht zuständig")
+    text = _pin_never_text(teams[0], needs, teams, replan=False, web=True)
+    assert text.startswith("Team „a“ spricht Farsi nicht und ist für den Stadtteil Süd nicht "
+                           "zuständig und kann den Besuch daher an keinem Tag übernehmen."), text
+    assert "Spalten „sprachen“ und „stadtteile“" in text, text
+    assert VisitNeeds(("Farsi",), "Nord", "hard", ("Nord", "Süd")).causes(teams[0]) == ["skill"]
+    assert VisitNeeds((), "Süd", "soft", ("Nord", "Süd")).causes(teams[0]) == []

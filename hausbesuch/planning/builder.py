@@ -853,15 +853,28 @@ class VisitNeeds:
         Gebärdensprache“, „ist für den Stadtteil Nord nicht zuständig“); "" when it may.
         No article before a language (review 35 #5: „kein Gebärdensprache“, „kein Leichte
         Sprache“, and „kein Arabisch und kein Türkisch und …“ chained)."""
+        words = []
+        for code in self.causes(team):
+            if code == "skill":
+                missing = [x for x in self.languages if x not in team.skills]
+                words.append(f"spricht {missing[0]} nicht" if len(missing) == 1 else
+                             f"spricht weder {', '.join(missing[:-1])} noch {missing[-1]}")
+            elif code == "district":
+                words.append(f"ist für den Stadtteil {self.district} nicht zuständig")
+            else:
+                words.append("kann den Besuch nicht übernehmen")
+        return " und ".join(words)
+
+    def causes(self, team: Any) -> list[str]:  # noqa: ANN401 - a TeamConfig
+        """Every cause of :meth:`rules_out` that keeps ``team`` from the visit, in its
+        order ("skill" before "district"); [] when it may take it. Review 35b #4: only the
+        first was named, so a coordinator who added the language was then told of the
+        district."""
         code = self.rules_out(team)
-        if code == "skill":
-            missing = [x for x in self.languages if x not in team.skills]
-            if len(missing) == 1:
-                return f"spricht {missing[0]} nicht"
-            return f"spricht weder {', '.join(missing[:-1])} noch {missing[-1]}"
-        if code == "district":
-            return f"ist für den Stadtteil {self.district} nicht zuständig"
-        return "kann den Besuch nicht übernehmen" if code else ""
+        if code != "skill":
+            return [code] if code else []
+        rest = replace(self, languages=()).rules_out(team)
+        return ["skill", *([rest] if rest else [])]
 
     @classmethod
     def of(cls, c: Candidate, profile: Profile,

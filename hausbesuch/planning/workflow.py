@@ -480,7 +480,7 @@ def _pin_never_text(team: Any, needs: VisitNeeds, teams: Sequence[Any], *,  # no
             + f", das ihn übernehmen kann ({', '.join(able)})"
         return f"{cause}. {todo}."
     # the columns that keep each team out (review 35 #5: only the pinned team's was named)
-    codes = {needs.rules_out(t) for t in (team, *teams)}
+    codes = {code for t in (team, *teams) for code in needs.causes(t)}
     columns = [col for code, col in (("skill", "sprachen"), ("district", "stadtteile"))
                if code in codes]
     fix = _teams_fix(columns, replan=replan, web=web, teams_file=teams_file)
