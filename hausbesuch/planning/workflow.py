@@ -2715,14 +2715,90 @@ def visit_districts(store: Store, profile: Profile, plan: Plan, client_ids: Sequ
     a changed one). And the city's district names it reads. Review 35 #4: the web's pin
     checks knew only the plan's district, none for a case the plan does not hold (a new
     case) and the old one for a case that moved since, so under hard responsibility they
-    took a pin that the re-plan refused."""
+    took a pin that the re-plan refused.
+
+    A case whose point :meth:`Casework.locate` would find again as the plan found it
+    (:func:`_points_unchanged`: the same address, no fix or coordinate since, the same
+    extract) is not located: its point in the plan is placed in the districts (review 35b
+    #2: a list pinning every case of a big city located them all, and loaded the
+    geocoder, on each view of the plan page)."""
+    import numpy as np
+
     params = plan.params or {}
     osm_path = resolve_osm(profile, params.get("osm"))
     cw = Casework(store, profile, actor=actor, osm=osm_path)
     clients = [st.client for st in cw.states(list(client_ids)) if st.erased_at is None]
     districts = _districts(osm_path, profile, params.get("districts_file"))
-    located = cw.locate(clients) if clients else {}
-    return _assign(districts, located), tuple(districts.names)
+    kept = _points_unchanged(store, plan, clients, osm_path)
+    rest = [c for c in clients if c.id not in kept]
+    out = _assign(districts, cw.locate(rest) if rest else {})
+    if kept:
+        names = districts.assign(np.array([p[0] for p in kept.values()], dtype=float),
+                                 np.array([p[1] for p in kept.values()], dtype=float))
+        out.update({k: str(n) for k, n in zip(kept, names, strict=True)})
+    return out, tuple(districts.names)
+
+
+def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
+                      osm_path: Path) -> dict[str, tuple[float, float]]:
+    """``{case id: (lon, lat)}`` of the ``clients`` (as they are now) whose point
+    :meth:`Casework.locate` would find again as ``plan`` found it, without looking: the
+    plan holds a plannable point of the case (its geocodes), its snapshot has the case's
+    address and name as they are now (what the geocoder reads), the list gives no
+    coordinate, and the case has no address fix, or the same point set by hand that the
+    plan has (a fix by text is looked up: the geocoder decides). Nothing when the extract
+    was written after the plan's first version was made (another extract at the same
+    path may place an address elsewhere). The district is not taken over: the caller
+    places the point in the districts as they are now, as the re-plan does."""
+    from hausbesuch.casework.service import PLANNABLE_QUALITIES
+    from hausbesuch.store import AddressFixRow, GeocodeRow, PlanClientRow
+
+    ids = [c.id for c in clients if c.lon is None and c.lat is None]
+    if not ids:
+        return {}
+    with store.session() as s:
+        first, current = plan.created_at, plan.predecessor_id
+        seen = {plan.id}
+        while current is not None and current not in seen:  # the family's first version
+            seen.add(current)
+            row = s.execute(select(PlanRow.created_at, PlanRow.predecessor_id).where(
+                PlanRow.id == current)).first()
+            if row is None:
+                break
+            first, current = min(first, row[0]), row[1]
+        written = datetime.fromtimestamp(osm_path.stat().st_mtime, clock.ZONE).replace(
+            tzinfo=None)
+        if written >= first:
+            return {}
+        points, snaps, fixes = {}, {}, {}
+        for i in range(0, len(ids), 900):
+            part = ids[i:i + 900]
+            points.update({g.client_id: g for g in s.execute(select(
+                GeocodeRow.client_id, GeocodeRow.lon, GeocodeRow.lat, GeocodeRow.quality)
+                .where(GeocodeRow.plan_id == plan.id, GeocodeRow.client_id.in_(part)))})
+            snaps.update({r.client_id: r for r in s.execute(select(
+                PlanClientRow.client_id, PlanClientRow.address, PlanClientRow.name)
+                .where(PlanClientRow.plan_id == plan.id,
+                       PlanClientRow.client_id.in_(part)))})
+            fixes.update({f.client_id: f for f in s.execute(select(
+                AddressFixRow.client_id, AddressFixRow.source_address, AddressFixRow.lon,
+                AddressFixRow.lat, AddressFixRow.stale).where(
+                AddressFixRow.city == plan.city, AddressFixRow.client_id.in_(part)))})
+    out = {}
+    for c in clients:
+        g, snap, fix = points.get(c.id), snaps.get(c.id), fixes.get(c.id)
+        if (g is None or snap is None or g.lon is None or g.lat is None
+                or g.quality not in PLANNABLE_QUALITIES
+                or (snap.address, snap.name) != (c.address, c.name)):
+            continue
+        if fix is None:  # found by the geocoder then (not a coordinate of the list)
+            same = g.quality not in ("manual", "given")
+        else:  # the point set by hand then, that applies now
+            same = (g.quality == "manual" and not fix.stale
+                    and fix.source_address == c.address and (fix.lon, fix.lat) == (g.lon, g.lat))
+        if same:
+            out[c.id] = (g.lon, g.lat)
+    return out
 
 
 def team_days_out(store: Store, profile: Profile, plan: Plan,

@@ -1,0 +1,126 @@
+"""Review 35b #2: the plan page's table of pins at scale. Under hard responsibility the
+pin checks locate only the pinned cases whose point may have changed since the plan (new
+cases, an address changed, another extract); the others keep the plan's point, placed in
+the districts as the re-plan places them.
+
+Over real HTTP against the week of :mod:`tests.test_pin_review35` planned under hard
+responsibility (team-1 responsible for „Bad Hersfeld“, team-2 for „Hohe Luft“; H-BH2 moved
+to „Hohe Luft“ since, H-NEU imported since); :meth:`Casework.locate` is wrapped to count
+the cases it is given, never to answer for it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from hausbesuch.fields import format_day
+from tests.test_pin_advice import CITY, FRI, _replan, _store_pin
+from tests.test_pin_review35 import _newest, hard_site  # noqa: F401 - fixture
+from tests.web_fixtures import logged_in
+from tests.web_helpers import pin_notes
+
+UNCHANGED = ["H-BH0", "H-BH1", "H-HL0", "H-HL1", "H-HL2"]
+
+
+def _not_for(district: str) -> str:
+    return (f"Team „team-1“ ist für den Stadtteil {district} nicht zuständig und kann den "
+            "Besuch daher an keinem Tag übernehmen. Bitte die Festlegung aufheben oder ein "
+            "Team festlegen, das ihn übernehmen kann (team-2).")
+
+
+@pytest.fixture
+def located(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The case ids :meth:`Casework.locate` is given (the real one answers)."""
+    from hausbesuch.casework.service import Casework
+
+    seen: list[str] = []
+    real = Casework.locate
+
+    def counting(self, clients):  # noqa: ANN001, ANN202
+        seen.extend(c.id for c in clients)
+        return real(self, clients)
+
+    monkeypatch.setattr(Casework, "locate", counting)
+    return seen
+
+
+@pytest.fixture
+def pinned(hard_site: tuple[str, object, str]) -> Iterator[list[str]]:  # noqa: F811
+    """Every case of the site pinned to team-1 on Friday (H-NEU to team-2); the pins
+    taken back after."""
+    from hausbesuch.store import ClientRow
+
+    _, store, _ = hard_site
+    ids = [*UNCHANGED, "H-BH2"]
+    for cid in ids:
+        _store_pin(store, cid, "team-1", FRI)
+    _store_pin(store, "H-NEU", "team-2", FRI)
+    yield [*ids, "H-NEU"]
+    with store.session() as s:
+        for cid in [*ids, "H-NEU"]:
+            row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+            row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+
+
+def test_the_plan_page_locates_only_the_pinned_cases_whose_point_may_have_changed(
+        hard_site: tuple[str, object, str], pinned: list[str],  # noqa: F811
+        located: list[str]) -> None:
+    """With seven cases pinned, the plan page locates H-BH2 (moved since) and H-NEU (new)
+    only (before: all seven, and the geocoder loaded for them on each view). The five
+    unchanged keep their point of the plan: H-HL0..2 in „Hohe Luft“ are noted as not
+    team-1's, H-BH0 and H-BH1 are not; H-BH2 is noted by its new district. The re-plan
+    gives the same reasons."""
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    with logged_in(url, "kora") as c:
+        page = c.get(f"/plaene/{plan.id}")
+        assert page.status_code == 200, page.status_code
+        assert sorted(set(located)) == ["H-BH2", "H-NEU"], sorted(located)
+        notes = pin_notes(page.text)
+        assert {k: notes.get(k) for k in pinned} == {
+            "H-BH0": "", "H-BH1": "", "H-HL0": _not_for("Hohe Luft"),
+            "H-HL1": _not_for("Hohe Luft"), "H-HL2": _not_for("Hohe Luft"),
+            "H-BH2": _not_for("Hohe Luft"), "H-NEU": ""}, notes
+        v2 = store.load_plan(_replan(c, store, plan.id))
+    reasons = {u.client_id: u.reason for u in v2.unassigned}
+    said = f"Festlegung im Web (Team team-1, {format_day(FRI)}): {_not_for('Hohe Luft')}"
+    assert {k: reasons.get(k) for k in ("H-HL0", "H-HL1", "H-HL2", "H-BH2")} == dict.fromkeys(
+        ("H-HL0", "H-HL1", "H-HL2", "H-BH2"), said), reasons
+    assert not {"H-BH0", "H-BH1", "H-NEU"} & set(reasons), reasons
+
+
+def test_a_plan_whose_extract_was_written_since_locates_every_pinned_case(
+        hard_site: tuple[str, object, str], pinned: list[str],  # noqa: F811
+        located: list[str], tmp_path: Path) -> None:
+    """An extract written after the plan was made (a newer one at the same path) may place
+    an unchanged address elsewhere: then every pinned case is located, as the re-plan
+    locates it in that file."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import PlanRow
+
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    newer = tmp_path / "neuer-auszug.osm.pbf"
+    shutil.copyfile(plan.params["osm"], newer)  # (written now, after the plan)
+    before: dict[str, str] = {}
+    with store.session() as s:
+        for row in s.scalars(select(PlanRow).where(PlanRow.city == plan.city)):
+            params = json.loads(row.params)
+            before[row.id] = row.params
+            s.execute(update(PlanRow).where(PlanRow.id == row.id).values(
+                params=json.dumps({**params, "osm": str(newer)})))
+    try:
+        with logged_in(url, "kora") as c:
+            page = c.get(f"/plaene/{plan.id}")
+        assert page.status_code == 200, page.status_code
+        assert sorted(set(located)) == sorted(pinned), sorted(located)
+        assert pin_notes(page.text).get("H-HL0") == _not_for("Hohe Luft")
+    finally:
+        with store.session() as s:
+            for pid, params in before.items():
+                s.execute(update(PlanRow).where(PlanRow.id == pid).values(params=params))
