@@ -124,3 +124,79 @@ def test_a_plan_whose_extract_was_written_since_locates_every_pinned_case(
         with store.session() as s:
             for pid, params in before.items():
                 s.execute(update(PlanRow).where(PlanRow.id == pid).values(params=params))
+
+
+ORDER = ["H-BH2", "H-HL0", "H-HL1", "H-HL2", "H-BH0", "H-NEU", "H-BH1"]
+
+
+@pytest.fixture
+def few_rows(monkeypatch: pytest.MonkeyPatch, hard_site: tuple[str, object, str],  # noqa: F811
+             pinned: list[str]) -> list[str]:
+    """The pins of :func:`pinned`, H-BH1's to team-1 alone (no day); the table of pins
+    cut at 3 rows (its limit, lowered)."""
+    from hausbesuch.store import ClientRow
+    from hausbesuch.web import pages_plans
+
+    with hard_site[1].session() as s:
+        s.get(ClientRow, {"city": CITY, "client_id": "H-BH1"}).pin_day = None
+    monkeypatch.setattr(pages_plans, "MAX_PIN_ROWS", 3)
+    return pinned
+
+
+def test_the_table_of_pins_lists_those_with_a_note_first_and_says_how_many_more(
+        hard_site: tuple[str, object, str], few_rows: list[str]) -> None:  # noqa: F811
+    """At most MAX_PIN_ROWS pins (lowered to 3): those the next re-plan does not plan as
+    pinned (a note) first, then pins to a day before pins to a team alone, by day and
+    team; a line says how many more, how many of them with a note, and links the page
+    with all of them, whose „Aufheben“ comes back to all of them (before: every pin, by
+    case id, on each view: 2,000 rows for a list pinning every case of a big city)."""
+    import re
+
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    with logged_in(url, "kora") as c:
+        page = c.get(f"/plaene/{plan.id}").text
+        assert list(pin_notes(page)) == ORDER[:3], list(pin_notes(page))
+        more = re.search(r'<p class="muted" id="festlegungen-mehr">(.*?)</p>', page, re.S)
+        assert more, "no line of the pins left out"
+        assert re.sub(r"<[^>]+>", "", more.group(1)) == (
+            "… und 4 weitere Festlegungen, davon 1 mit Hinweis (sortiert: die mit Hinweis zuerst, "
+            "dann nach Tag und Team): alle 7 Festlegungen anzeigen."), more.group(1)
+        link = re.search(r'href="([^"]+)">alle 7', more.group(1)).group(1)
+        assert link == f"/plaene/{plan.id}?festlegungen=alle#festlegungen", link
+        every = c.get(link.split("#")[0]).text
+        assert list(pin_notes(every)) == ORDER, list(pin_notes(every))
+        assert 'id="festlegungen-mehr"' not in every
+        token = re.search(r'name="csrf_token" value="([^"]+)"', every).group(1)
+        r = c.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+            "csrf_token": token, "kundennummer": "H-BH1", "festlegungen": "alle"})
+        assert r.status_code == 303, r.status_code
+        assert r.headers["location"] == (f"/plaene/{plan.id}?aufgehoben=H-BH1"
+                                         "&festlegungen=alle#verschieben"), r.headers
+        assert list(pin_notes(c.get(r.headers["location"].split("#")[0]).text)) == ORDER[:-1]
+
+
+@pytest.mark.browser
+def test_the_line_of_pins_left_out_reads_on_a_phone(
+        hard_site: tuple[str, object, str], few_rows: list[str]) -> None:  # noqa: F811
+    """At 390 px the line of the pins left out stays on the screen (no sideways scroll),
+    and its link opens every pin."""
+    from tests.shots import shoot
+    from tests.web_fixtures import coordinator_on_phone
+
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    width = "() => document.documentElement.scrollWidth"
+    with coordinator_on_phone(url) as page:
+        page.goto(f"{url}/plaene/{plan.id}")
+        line = page.locator("#festlegungen-mehr")
+        assert line.is_visible()
+        assert page.evaluate(width) <= 390
+        box = line.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+        line.scroll_into_view_if_needed()
+        shoot(page, "festlegungen-mehr-390.png")
+        line.locator("a").click()
+        page.wait_for_selector("#festlegungen-mehr", state="detached")
+        assert page.locator("#festlegungen tbody tr").count() == len(ORDER)
+        assert page.evaluate(width) <= 390

@@ -567,6 +567,16 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     # for a pin, and a pin there says why and what to do (closing 33)
     days_out = casework_api.pin_days_out(
         web.store, plan if newest == plan.id else plan_overview(web.store, newest), profile)
+    pins_out = _pins_out(pins, days_out, casework_api.pin_needs(
+        web.store, plan, list(pins), profile) if days_out is not None else {}, plan.params)
+    # at most MAX_PIN_ROWS pins (a list whose team column pins every case of a big city:
+    # a table of 2,000 rows on each view; review 35b #2), those with a note first; all of
+    # them on request (?festlegungen=alle)
+    pin_rows = _pin_order(pins, pins_out)
+    all_pins = request.query_params.get("festlegungen") == "alle"
+    if not all_pins:
+        pin_rows = pin_rows[:MAX_PIN_ROWS]  # read per request
+    shown = {cid for cid, _ in pin_rows}
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
@@ -578,10 +588,10 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         n_planned=sum(len(r.to_visit) for r in plan.routes),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
-        attribution=profile.map.attribution, pins=pins,
-        pins_out=_pins_out(pins, days_out, casework_api.pin_needs(
-            web.store, plan, list(pins), profile) if days_out is not None else {},
-            plan.params),
+        attribution=profile.map.attribution, pins=pins, pin_rows=pin_rows,
+        pins_more=len(pins) - len(pin_rows),
+        pins_more_noted=sum(1 for cid in pins_out if cid not in shown), pins_out=pins_out,
+        all_pins=all_pins,
         # pins only on today and later days (QA 22 F3): a day over is no target
         # ... nor a team-day its team was taken out of (QA 26 F1), entered as absent or
         # that the city's teams no longer work (closing 33)
@@ -597,6 +607,26 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         rejected=[care_of.rejected(r) for r in rejected[:cap]],
         rejected_more=max(0, len(rejected) - cap),
     )
+
+
+#: The most pins the plan page's table of pins lists at first (review 35b #2); a link
+#: shows them all.
+MAX_PIN_ROWS = 50
+
+
+def _pin_order(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
+               pins_out: dict[str, str]
+               ) -> list[tuple[str, tuple[str | None, date | None, int | None, str | None]]]:
+    """The ``pins`` (:func:`_pins`) in the order of the plan page's table: first those the
+    next re-plan does not plan as pinned (a note in ``pins_out``, :func:`_pins_out`), then
+    pins to a day before pins to a team alone, each by day, team, time (none last) and
+    case id."""
+    def key(item):  # noqa: ANN001, ANN202
+        cid, (team, day, minute, _) = item
+        return (cid not in pins_out, day is None, day or date.max, team or "",
+                minute is None, minute or 0, cid)
+
+    return sorted(pins.items(), key=key)
 
 
 def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
@@ -736,9 +766,11 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
 
 @router.post("/plaene/{plan_id}/festlegung-aufheben")
 def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
+                festlegungen: str = Form(""),
                 user: User = Depends(require_user)) -> Response:
     """Take back a client's pin (from the web, the list or an appointment): the next
-    (re-)plan places the visit freely. Only on the newest version of a plan."""
+    (re-)plan places the visit freely. Only on the newest version of a plan. The page
+    comes back with every pin listed when it listed them all (``festlegungen=alle``)."""
     web = ctx(request)
     plan = _plan_for(request, user, plan_id)
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
@@ -756,8 +788,9 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     if reason is not None:
         return _plan_page(request, user, plan_id, status=400,
                           pin={"error": reason, "field": None, "typed": {}})
+    every = "&festlegungen=alle" if festlegungen == "alle" else ""
     return RedirectResponse(f"/plaene/{quote(plan_id)}?aufgehoben={quote(kundennummer, safe='')}"
-                            "#verschieben", status_code=303)
+                            f"{every}#verschieben", status_code=303)
 
 
 def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
