@@ -37,6 +37,31 @@ def pytest_configure(config: pytest.Config) -> None:
         base = Path(os.environ.get("HAUSBESUCH_TEST_CACHE", "/tmp/hausbesuch-test-cache"))
         base.mkdir(parents=True, exist_ok=True)
         os.environ["HAUSBESUCH_CACHE_DIR"] = str(base)
+    _build_each_command_tree_once()
+
+
+def _build_each_command_tree_once() -> None:
+    """Typer's test runner builds the app's whole click command tree again on every
+    ``invoke`` (each command's signature and annotations read: ~70 ms), and the suite
+    invokes the command line some thousand times in-process. A process running
+    ``hausbesuch`` builds the tree once and runs one command with it; so do the tests now:
+    the tree of each app is built on its first invoke and kept (click commands keep no
+    state of a run: each run has its own context)."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    if getattr(build, "keeps_trees", False):
+        return
+    trees: dict[int, tuple[object, object]] = {}
+
+    def get_command(typer_instance):  # noqa: ANN001, ANN202
+        kept = trees.get(id(typer_instance))
+        if kept is None or kept[0] is not typer_instance:
+            kept = trees[id(typer_instance)] = (typer_instance, build(typer_instance))
+        return kept[1]
+
+    get_command.keeps_trees = True  # type: ignore[attr-defined]
+    typer.testing._get_command = get_command
 
 
 @pytest.fixture(scope="session", autouse=True)
