@@ -38,6 +38,35 @@ def pytest_configure(config: pytest.Config) -> None:
         base.mkdir(parents=True, exist_ok=True)
         os.environ["HAUSBESUCH_CACHE_DIR"] = str(base)
     _build_each_command_tree_once()
+    _one_ssl_context_for_test_clients()
+
+
+def _one_ssl_context_for_test_clients() -> None:
+    """The tests' httpx clients talk plain HTTP to servers on loopback, and each new
+    client still builds an SSL context and loads certifi's CA bundle into it (~30 ms of
+    CPU that no request uses), some thousand times in the suite. Clients made with the
+    default verification share one such context, made as httpx makes it (the
+    application itself makes no HTTP request with httpx: only the tests use it). An
+    httpx without the function where 0.28/0.29 have it: each client makes its own."""
+    try:
+        import httpx._transports.default as transports
+    except ImportError:
+        return
+    make = getattr(transports, "create_ssl_context", None)
+    if make is None or getattr(make, "shares_default", False):
+        return
+    shared: list[object] = []
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True):  # noqa: ANN001, ANN202
+        if verify is not True or cert is not None or not trust_env or os.environ.get(
+                "SSL_CERT_FILE") or os.environ.get("SSL_CERT_DIR"):
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if not shared:
+            shared.append(make(verify=verify, cert=cert, trust_env=trust_env))
+        return shared[0]
+
+    create_ssl_context.shares_default = True  # type: ignore[attr-defined]
+    transports.create_ssl_context = create_ssl_context
 
 
 def _build_each_command_tree_once() -> None:
