@@ -76,13 +76,17 @@ PRIO_NOISE = 0.5
 #: While the plan leaves visits out (more candidates than places), the visits cut out and
 #: the left-out visits among their NEAR_KEYS nearest go back first, each in the order of
 #: its cheapest insertion into the ruined plan (travel and visit cost, before any of them
-#: is put back); the other left-out visits follow in SISR's order (an iteration that cut
-#: nothing, e.g. the first one of a plan from nothing, orders them all by cost). SISR's
-#: orders were made for plans that serve every visit: with them whichever candidates came
-#: first took the places the ruin had freed, and the phase rarely found a better plan
-#: (session 35, seeded: a week of 400 candidates for 100 places, windowed, built from
-#: nothing, ended 10-49 % above this order's travel; 300 candidates for 100 places
-#: 3.5-5.4 % above the optimum after 2,000 iterations from nothing, about 2 % with it).
+#: is put back); the other left-out visits follow in SISR's order (a plan with nothing to
+#: cut, e.g. one from nothing, orders them all by cost: they build the whole plan; an
+#: iteration whose ruin found nothing to cut near its seed keeps SISR's order, as for the
+#: visits far from a ruin; session 36: such iterations were 18-40 % of all on weeks of
+#: 1,200-2,000 candidates, and costing every visit in them changed no seeded plan of
+#: weeks of 300-2,000 candidates from nothing). SISR's orders were made for plans that
+#: serve every visit: with them whichever candidates came first took the places the
+#: ruin had freed, and the phase rarely found a better plan (session 35, seeded: a week
+#: of 400 candidates for 100 places, windowed, built from nothing, ended 10-49 % above
+#: this order's travel; 300 candidates for 100 places 3.5-5.4 % above the optimum after
+#: 2,000 iterations from nothing, about 2 % with it).
 #: Keying every left-out visit planned as well but took 2.5-3.5 times as long per
 #: iteration on weeks of 800-2,000 candidates (a seeded run of 1,200 candidates at 10 s
 #: then hit its time limit); the 10 nearest cost no measurable time.
@@ -729,7 +733,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 for q in range(na):
                     c = removed[order[q]]
                     ckeys[q] = float(OPEN)
-                    if near[c] or n_out == na:  # nothing cut (a plan from nothing): all
+                    if near[c] or n_routes == 0:  # nothing to cut (from nothing): all
                         ckeys[q] = _cheapest(c, gn, gm, frozen, allowed, rl, maxv, load, amt,
                                              cap, R, fixlen, est, lst, T, vmode, vs, ve, sh_s,
                                              svc, tw_n, tw_s, tw_e, mv)
