@@ -556,6 +556,22 @@ def _cheapest(c0, gn, gm, frozen, allowed, rl, maxv, load, amt, cap, R, fixlen, 
 
 
 @njit(cache=True, nogil=True)
+def _copy_route(v, R, rl, est, lst, rcost, load, R2, rl2, est2, lst2, rcost2, load2):
+    """Copy route v's visits, cached times, cost and load from the first arrays into the
+    second (the backup before an iteration changes the route, or the backup back)."""
+    L = rl[v]
+    for p in range(L):
+        R2[v, p] = R[v, p]
+        est2[v, p] = est[v, p]
+    for p in range(L + 1):
+        lst2[v, p] = lst[v, p]
+    rl2[v] = L
+    rcost2[v] = rcost[v]
+    for k in range(load.shape[1]):
+        load2[v, k] = load[v, k]
+
+
+@njit(cache=True, nogil=True)
 def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_obj,
          bestR, bestrl, best_obj, T, vmode, vs, ve, sh_s, sh_e, svc, tw_n, tw_s, tw_e, amt,
          cap, maxv, allowed, frozen, fixlen, pen, bal_coef, bal_target, nbk, bk_ws, bk_ls,
@@ -575,7 +591,6 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
     """
     n = R.shape[1] - 1
     m = R.shape[0]
-    C = load.shape[1]
     touched = np.zeros(m, np.bool_)
     tlist = np.empty(m, np.int64)
     removed = np.empty(n, np.int64)
@@ -632,15 +647,8 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 touched[v] = True
                 tlist[nt] = v
                 nt += 1
-                for p in range(L):
-                    bR[v, p] = R[v, p]
-                    best_[v, p] = est[v, p]
-                for p in range(L + 1):
-                    blst[v, p] = lst[v, p]
-                brl[v] = L
-                brcost[v] = rcost[v]
-                for k in range(C):
-                    bload[v, k] = load[v, k]
+                _copy_route(v, R, rl, est, lst, rcost, load, bR, brl, best_, blst, brcost,
+                            bload)
                 pos = posof[c]
                 keep_from = -1
                 keep_len = 0
@@ -856,16 +864,8 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                     touched[v] = True
                     tlist[nt] = v
                     nt += 1
-                    L = rl[v]
-                    for p in range(L):
-                        bR[v, p] = R[v, p]
-                        best_[v, p] = est[v, p]
-                    for p in range(L + 1):
-                        blst[v, p] = lst[v, p]
-                    brl[v] = L
-                    brcost[v] = rcost[v]
-                    for k in range(C):
-                        bload[v, k] = load[v, k]
+                    _copy_route(v, R, rl, est, lst, rcost, load, bR, brl, best_, blst,
+                                brcost, bload)
                 L = rl[v]
                 for x in range(L, best_p, -1):
                     R[v, x] = R[v, x - 1]
@@ -900,18 +900,11 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 where[removed[q]] = -1
             for i in range(nt):
                 v = tlist[i]
-                L = brl[v]
-                for p in range(L):
-                    R[v, p] = bR[v, p]
-                    est[v, p] = best_[v, p]
+                _copy_route(v, bR, brl, best_, blst, brcost, bload, R, rl, est, lst, rcost,
+                            load)
+                for p in range(rl[v]):
                     where[R[v, p]] = v
                     posof[R[v, p]] = p
-                for p in range(L + 1):
-                    lst[v, p] = blst[v, p]
-                rl[v] = L
-                rcost[v] = brcost[v]
-                for k in range(C):
-                    load[v, k] = bload[v, k]
         for i in range(nt):
             touched[tlist[i]] = False
         for q in range(na):
