@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from geodata.cache import atomic_write
@@ -26,8 +27,9 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "outside_window", "plan_notes",
-           "quality_label", "report_rows", "short_time_note", "write_report"]
+__all__ = ["LATE_LETTER_NOTE", "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE",
+           "late_letter_note", "outside_window", "plan_notes", "quality_label", "report_rows",
+           "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -314,6 +316,39 @@ def short_time_note(solution: object, time_limit: float) -> str | None:
     return (f"{SHORT_TIME_NOTE}{seconds} s war zu kurz für eine gründliche Suche: die Touren "
             f"sind nur schnell aufgebaut und kaum verbessert{also}. Mit mehr Rechenzeit "
             f"(--time-limit; Standard 30 s) {brings}.")
+
+
+#: How :func:`late_letter_note` begins (a re-plan drops the first version's: it was about
+#: letters written on the day that version was made).
+LATE_LETTER_NOTE = "Ankündigungsbriefe von heute ("
+
+
+def late_letter_note(plan: Plan, profile: object, today: date) -> str | None:
+    """The note of a new plan whose first visits lie on or before the day the post brings
+    a letter written ``today`` (``[brief] postlaufzeit_werktage``,
+    :func:`hausbesuch.letters.comes_late`), or None: the visits the letters of
+    ``hausbesuch letters`` would announce (one per client, none for a time agreed at the
+    door) from today up to that day, counted per day. QA 36 #3: a week planned on Friday
+    from Monday packed one team's visits into Monday and Tuesday, and only ``letters``
+    said afterwards that 24 of 31 letters came too late. With
+    ``postlaufzeit_werktage = 0`` (no letters by post, or no check) nothing is said."""
+    from hausbesuch.letters import announcements, arrival_day, comes_late
+
+    if getattr(profile.brief, "postlaufzeit_werktage", 0) <= 0:
+        return None
+    late = Counter(a.day for a in announcements(plan)
+                   if not a.appointment and a.day >= today and comes_late(profile, today, a.day))
+    if not late:
+        return None
+    n = sum(late.values())
+    days = "; ".join(f"{format_day(d)}: {k}" for d, k in sorted(late.items()))
+    post = profile.brief.postlaufzeit_werktage
+    return (f"{LATE_LETTER_NOTE}{format_day(today)}) sind erst am "
+            f"{format_day(arrival_day(profile, today))} im Briefkasten (Postlaufzeit {post} "
+            f"{'Werktag' if post == 1 else 'Werktage'}, im Profil [brief] "
+            f"postlaufzeit_werktage): für {count(n, 'Besuch', 'Besuche')} bis dahin "
+            f"({days}) kommt ein Brief zu spät. Diese Besuche anders ankündigen (Telefon) "
+            "oder den Plan an einem späteren Tag beginnen lassen.")
 
 
 def plan_notes(plan: Plan) -> list[str]:

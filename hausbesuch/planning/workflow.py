@@ -66,7 +66,14 @@ from hausbesuch.planning.builder import (
     team_to_dict,
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
-from hausbesuch.planning.report import SHORT_TIME_NOTE, report_rows, short_time_note, write_report
+from hausbesuch.planning.report import (
+    LATE_LETTER_NOTE,
+    SHORT_TIME_NOTE,
+    late_letter_note,
+    report_rows,
+    short_time_note,
+    write_report,
+)
 from hausbesuch.store import (
     CaseVisitRow,
     ChangeMarker,
@@ -1460,6 +1467,11 @@ def _solve_and_assemble(
         warnings=list(params.get("warnings") or []),
     )
     complete_unassigned(plan, job_ids(built.problem).values())
+    if predecessor_id is None and (late := late_letter_note(plan, profile, clock.today())):
+        # a new plan whose letters, written today, come too late for its first days (QA 36
+        # #3); a re-plan drops it (`letters` judges each letter by the date it carries)
+        params["warnings"] = [*(params.get("warnings") or []), late]
+        plan.warnings.append(late)
     result = PlanResult(plan=plan, districts=districts,
                         warnings=list(params.get("warnings") or []))
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
@@ -2395,6 +2407,7 @@ _REMADE_NOTE = re.compile(
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
     rf"|{re.escape(SHORT_TIME_NOTE)}"  # short_time_note: the re-plan's own search decides
+    rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
     r"|Die Teams der Stadt weichen von denen des Plans ab\. "
     # the districts' notes (_district_notes: the districts as the re-plan finds them; a
     # district file set or changed since must not leave the old note, review 32 #4)
