@@ -8,6 +8,11 @@ an addition that names a person without such a word (``Meier``, ``Familie Meier`
 geocoder read past (``Anna Meier Linggplatz 7``: its note „2 Wörter vor dem Straßennamen
 ignoriert“, kept with the plan) and with the words of the client's own name (the list's
 ``Name`` column) wherever the address holds them (:class:`CareOf`).
+
+A case-management export may put the c/o into the ``Name`` cell too („Jürgen Weiß c/o
+Öztürk“, „Weiß, Jürgen c/o Öztürk“): from the marker on, the cell names the host, not the
+client (:func:`own_name_and_host`). The host's words stay in the address of the field
+views, and a host named only there is shown before the address (:func:`without_own_name`).
 """
 
 from __future__ import annotations
@@ -24,8 +29,53 @@ from hausbesuch.plandata import Client, Geocode, Plan, Rejected, UnassignedVisit
 if TYPE_CHECKING:
     from geodata.addresses import ParsedAddress
 
-__all__ = ["CareOf", "own_name_before_street", "own_name_note", "without_care_of",
-           "without_own_name"]
+__all__ = ["CareOf", "host_not_in", "own_name_and_host", "own_name_before_street", "own_name_note",
+           "without_care_of", "without_own_name"]
+
+
+#: A c/o marker inside a ``Name`` cell, after the client's own name: the spellings of a c/o
+#: line (:func:`geodata.addresses.care_of_marker`) that no person's name holds: „c/o“,
+#: „c/o.“, „c.o.“, „bei“, „wohnhaft bei“, „p. Adr.“, „per Adresse“. Not „b.“ nor „p. A.“
+#: (initials: „Anna B. Meier“), nor „z. Hd.“ (it names the recipient, not a host); „bei“
+#: only in small letters (Bei is a surname too: „Li Bei“).
+_NAME_CARE_OF = re.compile(
+    r"(?<![\w/.])(?:c\s*/\s*o\.?|c\.\s*o\.|wohnhaft\s+bei|(?-i:bei)|p\.\s*adr\.?"
+    r"|per\s+adresse)"
+    r"(?=[\s.:,]|$)", re.IGNORECASE)
+
+
+def own_name_and_host(name: str | None) -> tuple[str, str]:
+    """A ``Name`` cell cut at a c/o marker after the client's own name (:data:`_NAME_CARE_OF`):
+    the client's own name and the host as typed with its marker, ``("Jürgen Weiß", "c/o
+    Öztürk")`` of „Jürgen Weiß c/o Öztürk“, ``("Weiß, Jürgen", "c/o Öztürk")`` of „Weiß,
+    Jürgen c/o Öztürk“ (also „…, c/o Öztürk“ and „… (c/o Öztürk)“). A marker without a name
+    after it is left out („Jürgen Weiß c/o“: no host); a cell without a marker, or one
+    that begins with it (no own name before it), is the client's name as it is: ``(name,
+    "")``."""
+    text = " ".join((name or "").split())
+    for m in _NAME_CARE_OF.finditer(text):
+        own = text[:m.start()].rstrip(" ,;/(-–")
+        if not re.search(r"[^\W\d_]", own):
+            continue
+        host = text[m.start():].strip(" ,;")
+        if "(" in text[:m.start()] and host.endswith(")"):
+            host = host[:-1].rstrip()
+        after = host[m.end() - m.start():]
+        return own, host if re.search(r"[^\W\d_]", after) else ""
+    return text, ""
+
+
+def host_not_in(name: str | None, address: str) -> str:
+    """The host a ``Name`` cell names (:func:`own_name_and_host`: ``c/o Öztürk`` of „Jürgen
+    Weiß c/o Öztürk“) when ``address`` does not name it (no word of its name, three letters
+    or more, compared without case and umlaut spelling, in it), else "": the c/o line the
+    field views and the letter add to the address, so that it stands once."""
+    host = own_name_and_host(unicodedata.normalize("NFC", name or ""))[1]
+    if not host or not address.strip():
+        return ""
+    m = _NAME_CARE_OF.match(host)
+    named = name_words(host[m.end():] if m else host)
+    return "" if named & set(words(address, both_spellings=True)) else host
 
 
 #: What separates the parts of an address as typed: a comma, a semicolon, a line break,
@@ -146,7 +196,8 @@ def _read_past(parsed: ParsedAddress, geocode: Geocode | None) -> str:
     return " ".join(words[: int(m[1])])
 
 
-def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
+def _own_name_runs(address: str, name: str | None, keep: set[str], *, whole: bool = False
+                   ) -> list[str]:
     """The runs of words of ``address`` (apart by spaces only) that are words of the
     client's own ``name`` (three letters or more, no particle or salutation: ``Hannelore
     Quaschning`` of „Quaschning, Hannelore“; compared without case and umlaut spelling),
@@ -154,7 +205,8 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
     address's own: a client Berg at „Am Berg 5“; so is a run typed directly before a bare
     kind of street: a client Müller at „Müller Straße 12“, Hans Sachs at „Hans Sachs Str.
     3“ (review 25 #2)."""
-    names = name_words(name)
+    # a host in the Name cell is not the client (``whole``: as plans before session 36 read it)
+    names = name_words(name if whole else own_name_and_host(name)[0])
     if not names or not address:
         return []
     runs: list[list[tuple[re.Match[str], bool]]] = []
@@ -180,7 +232,7 @@ def _own_name_runs(address: str, name: str | None, keep: set[str]) -> list[str]:
     return list(dict.fromkeys(address[r[0][0].start():r[-1][0].end()] for r in runs if r))
 
 
-def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
+def _own_names(client: Client, geocode: Geocode | None, *, whole: bool = False) -> list[str]:
     """The runs of words of the client's own name in its address (:func:`_own_name_runs`),
     a word of the street and town the geocoder found (``geocode.match``) aside, and of
     the town and district as parsed: of the address after the own name and a comma when
@@ -192,28 +244,37 @@ def _own_names(client: Client, geocode: Geocode | None) -> list[str]:
              else "")
     keep = _street_forms(words(" ".join([found, parsed.town, parsed.district]),
                                both_spellings=True))
-    return _own_name_runs(address, unicodedata.normalize("NFC", client.name or ""), keep)
+    return _own_name_runs(address, unicodedata.normalize("NFC", client.name or ""), keep,
+                          whole=whole)
 
 
-def without_own_name(client: Client, geocode: Geocode | None) -> str:
+def without_own_name(client: Client, geocode: Geocode | None, *, host: bool = True) -> str:
     """The client's address without the words of its own name (the list's ``Name``
     column) typed into it without a salutation („Hannelore Quaschning Linggplatz 7“ of
     „Quaschning, Hannelore“): what a planned visit keeps as its address, so that the
     worker's route page, its map, print sheet and GPX carry no name of the client either
     (as a salutation line naming the client is left out when the list is read); a c/o line
-    and a third person's name stay there (they may be on the bell)."""
+    and a third person's name stay there (they may be on the bell).
+
+    A host named in the ``Name`` cell (:func:`own_name_and_host`: „Jürgen Weiß c/o Öztürk“)
+    is no word of the client's name: it stays, and when the address does not name it, it
+    stands before the address as its c/o line („c/o Öztürk, Wäschgasse 9, …“; the name on
+    the bell; the overviews leave it out as any c/o line). Without ``host``, the address
+    a plan stored before session 36 kept: without every word of the ``Name`` cell, the
+    host's too, and nothing added (so an unchanged address is not taken for a move)."""
     address = client.address or ""
-    runs = _own_names(client, geocode) if address.strip() else []
-    if not runs:
-        return address
-    text = unicodedata.normalize("NFC", address)
-    for part in runs:
-        text = _drop(text, part)
-    text = text.strip(" \t\n,;|/")
-    first = _TOKEN.search(text)
-    if first is None or (first.start() == 0 and _a_street_kind(first[0])):
-        return address  # nothing but a kind of street left of its name: "Straße 12"
-    return text
+    runs = _own_names(client, geocode, whole=not host) if address.strip() else []
+    text = address
+    if runs:
+        text = unicodedata.normalize("NFC", address)
+        for part in runs:
+            text = _drop(text, part)
+        text = text.strip(" \t\n,;|/")
+        first = _TOKEN.search(text)
+        if first is None or (first.start() == 0 and _a_street_kind(first[0])):
+            text = address  # nothing but a kind of street left of its name: "Straße 12"
+    named = host_not_in(client.name, text) if host else ""
+    return f"{named}, {text}" if named else text
 
 
 #: The note of an address whose street the client's own name was typed before („Anna Meier

@@ -840,3 +840,63 @@ def test_an_own_name_before_a_street_found_is_still_left_out():
                       "", "x")
     assert without_own_name(Client(row=2, id="N-1", name="Goethe, Karl", address=typed),
                             geocode) == "Linggplatz 7, 36251 Bad Hersfeld"
+
+
+@pytest.mark.parametrize(("name", "own", "host"), [
+    ("Jürgen Weiß c/o Öztürk", "Jürgen Weiß", "c/o Öztürk"),
+    ("Weiß, Jürgen c/o Öztürk", "Weiß, Jürgen", "c/o Öztürk"),
+    ("Weiß, Jürgen, c/o Öztürk", "Weiß, Jürgen", "c/o Öztürk"),
+    ("Jürgen Weiß (bei Familie Öztürk)", "Jürgen Weiß", "bei Familie Öztürk"),
+    ("Jürgen Weiß C/O. Öztürk", "Jürgen Weiß", "C/O. Öztürk"),
+    ("Jürgen Weiß c.o. Öztürk", "Jürgen Weiß", "c.o. Öztürk"),
+    ("Jürgen Weiß wohnhaft bei Öztürk", "Jürgen Weiß", "wohnhaft bei Öztürk"),
+    ("Jürgen Weiß p. Adr. Öztürk", "Jürgen Weiß", "p. Adr. Öztürk"),
+    ("Jürgen Weiß c/o", "Jürgen Weiß", ""),  # a bare marker names nobody
+    # no marker: the name as it is
+    ("Weiß, Jürgen", "Weiß, Jürgen", ""),
+    ("Anna B. Meier", "Anna B. Meier", ""),  # an initial, not „b.“ (bei)
+    ("Li Bei", "Li Bei", ""),  # Bei is a surname
+    ("Hans Beimer", "Hans Beimer", ""),
+    ("c/o Öztürk", "c/o Öztürk", ""),  # no own name before it
+])
+def test_a_name_cell_is_cut_at_a_care_of_marker(name, own, host):
+    """QA 36 #1: from a c/o marker on, a Name cell names the host, not the client."""
+    from hausbesuch.care_of import own_name_and_host
+
+    assert own_name_and_host(name) == (own, host)
+
+
+@pytest.mark.parametrize(("name", "address", "shown"), [
+    # the host's name was cut out as a word of the client's: „c/o, Wäschgasse 7“
+    ("Jürgen Weiß c/o Öztürk", "c/o Öztürk, Wäschgasse 7, 91207 Lauf",
+     "c/o Öztürk, Wäschgasse 7, 91207 Lauf"),
+    ("Weiß, Jürgen c/o Öztürk", "Wäschgasse 7 bei Öztürk", "Wäschgasse 7 bei Öztürk"),
+    # the host named only in the Name cell stands before the address, once
+    ("Weiß, Jürgen c/o Öztürk", "Wäschgasse 9, 91207 Lauf", "c/o Öztürk, Wäschgasse 9, 91207 Lauf"),
+    ("Jürgen Weiß c/o Öztürk", "Jürgen Weiß Wäschgasse 9, 91207 Lauf",
+     "c/o Öztürk, Wäschgasse 9, 91207 Lauf"),
+    ("Jürgen Weiß c/o Oeztuerk", "c/o Öztürk, Wäschgasse 7", "c/o Öztürk, Wäschgasse 7"),
+    ("Weiß, Jürgen", "c/o Öztürk, Wäschgasse 7", "c/o Öztürk, Wäschgasse 7"),
+    ("Jürgen Weiß c/o", "Wäschgasse 9", "Wäschgasse 9"),
+])
+def test_a_host_in_the_name_cell_stays_on_the_bell(name, address, shown):
+    """What a planned visit keeps as its address (route page, sheet, map, phone) for a
+    client whose Name cell names its host; the overviews leave the host out."""
+    from hausbesuch.care_of import without_own_name
+    from hausbesuch.plandata import Client
+
+    client = Client(row=2, id="N-1", name=name, address=address)
+    assert without_own_name(client, None) == shown
+    assert _care_of([("N-1", name, shown)], []).address("N-1", shown) \
+        == shown.replace("c/o Öztürk, ", "").replace(" bei Öztürk", "")
+
+
+def test_a_plan_stored_before_is_compared_with_the_address_it_kept():
+    """``host=False``: the address a plan stored before kept for a host in the Name cell
+    (the casework compares a stop's address with it, so that it is not taken for a move)."""
+    from hausbesuch.care_of import without_own_name
+    from hausbesuch.plandata import Client
+
+    client = Client(row=2, id="N-1", name="Jürgen Weiß c/o Öztürk",
+                    address="c/o Öztürk, Wäschgasse 7, 91207 Lauf")
+    assert without_own_name(client, None, host=False) == "c/o, Wäschgasse 7, 91207 Lauf"

@@ -270,8 +270,9 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     address the list now gives for ``c`` (the same words and, when the list gives a point,
     that point within a few metres). A stop keeps its address without the words of the
     client's own name (:func:`hausbesuch.care_of.without_own_name`, as the plan found the
-    address: its geocode), so the list's address is compared so too (review 25 #4); a
-    stop of a plan stored before kept them, and is compared with the address as given.
+    address: its geocode; with the c/o line of a host named in the ``Name`` cell), so the
+    list's address is compared so too (review 25 #4); a stop of a plan stored before kept
+    them, and is compared with the address as given (and without that c/o line).
     The PLZ is compared as read (:func:`hausbesuch.tabular.same_address_text`): a stop of
     a plan stored before ``36251.0`` was read as ``36251`` goes to the same address."""
     from hausbesuch.care_of import without_own_name
@@ -287,8 +288,10 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     def same(a: str) -> bool:  # the PLZ as read now: a plan stored before kept it as typed
         return same_address_text(stop.address, a, any_case=True)
 
-    if not same(c.address) and not same(without_own_name(
-            c, geocode_from(g) if g is not None else None)):
+    geocode = geocode_from(g) if g is not None else None
+    # (a stop of a plan stored before a host of the Name cell was added to it: without)
+    if not same(c.address) and not same(without_own_name(c, geocode)) \
+            and not same(without_own_name(c, geocode, host=False)):
         return False
     return c.lat is None or c.lon is None or (
         abs(stop.lat - c.lat) < 5e-5 and abs(stop.lon - c.lon) < 5e-5)
