@@ -361,14 +361,21 @@ def letter_name(name: str) -> str:
     "Anna Weiß" (a side left empty, or a placeholder such as "-", is dropped with the
     comma); an Anrede or title in front of the surname stays in front: "Frau Öztürk-Çelik,
     Ayşe" becomes "Frau Ayşe Öztürk-Çelik" (QA 27 F3). Any other name is written as
-    stored; nothing is guessed from it (no gender, no title). A name that is an export's
+    stored; nothing is guessed from it (no gender, no title). A host after a c/o marker
+    („Weiß, Jürgen c/o Öztürk“: :func:`hausbesuch.care_of.own_name_and_host`) is left
+    out, before the name is turned round: „Jürgen Weiß“ (its c/o line is the address
+    field's, :func:`postal_lines`). A name that is an export's
     placeholder (:func:`is_name_placeholder`), as a whole or on both sides of the comma,
     is no name: "", and so is a name with no word left after its framing words,
     salutations and titles („Frau“, „Herrn“, „Familie“, „Frau Dr.“, „z. Hd. Frau“, „Herr
     und Frau“: :func:`_leading`; QA 27 F2): a letter to it greets nobody and does not reach
     the client.
     """
-    text = name.strip()
+    from hausbesuch.care_of import own_name_and_host
+
+    # the host a Name cell names („Weiß, Jürgen c/o Öztürk“) is no part of the client's
+    # name: it stands on the c/o line (:func:`postal_lines`), and is not turned round
+    text = own_name_and_host(name)[0].strip()
     if is_name_placeholder(text):
         return ""  # "-", "k. A.", "unbekannt": an export's "no name", not a name
     if text.count(",") == 1:
@@ -493,16 +500,22 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     Otherwise (not found, a point set by hand, a coordinate from the list) the address as
     given (one typed in a single cell cut into lines, postcode and town last:
     :func:`_typed_lines`). A ``c/o``/``bei`` line of the address as given comes first (DIN 5008: above the
-    street), and so does a bare name without such a word ("Familie Meier"); an addition like
+    street), and so does a bare name without such a word ("Familie Meier"), and the host a
+    ``Name`` cell names after a c/o marker when the address does not name it („Jürgen Weiß
+    c/o Öztürk“: :func:`hausbesuch.care_of.host_not_in`); an addition like
     a flat or "Hinterhaus" follows the street, also one that carries a name after its hint
     for the door ("Klingel Sommer", "Seitenflügel links Wohnung 12 Sommer": see
     :attr:`~geodata.addresses.ParsedAddress.letter_additions`); a country is left out
     (letters go within Germany).
     """
     from geodata.addresses import parse_address
+    from hausbesuch.care_of import host_not_in
 
     parsed = parse_address(client.address) if client.address else None
     care_of = [x for x in parsed.letter_care_of if not _bare_marker(x)] if parsed else []
+    # a host named in the Name cell only („Jürgen Weiß c/o Öztürk“): its c/o line first
+    host = [x for x in [host_not_in(client.name, client.address or "")] if x]
+    care_of[:0] = host
     more = list(parsed.letter_additions) if parsed else []
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     if parsed and parsed.letter_care_of:
@@ -531,7 +544,7 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         if not (postcode or town):
             typed = [x for x in _typed_lines(client.address, parsed) if not _bare_marker(x)]
             if len(typed) >= 2:
-                return typed  # as typed, c/o lines included
+                return [*host, *typed]  # as typed, c/o lines included
         parts = [p.strip() for p in client.address.split(",") if p.strip()]
         lines = [p for p in parts if p not in care_of and p not in more
                  and not _bare_marker(p)]

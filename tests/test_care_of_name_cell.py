@@ -29,6 +29,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import test_letters_details as details
 from tests.cli_helpers import ClockedCli, city_db
 
 pytestmark = pytest.mark.slow
@@ -152,3 +153,16 @@ def test_the_overviews_leave_the_host_out(run):
             text = f.read_text(encoding="utf-8")
             assert "Öztürk" not in text and "c/o" not in text, f
             assert not any(name in text for name in OWN), f
+
+
+@pytest.mark.parametrize("cid", ["C-1", "C-2", "C-3"])
+def test_the_letter_greets_the_person_and_writes_the_care_of_line_once(run, cid):
+    """QA 36 #2: „Guten Tag Jürgen Weiß c/o Öztürk,“, the c/o line twice, and „Jürgen c/o
+    Öztürk Weiß“ of „Weiß, Jürgen c/o Öztürk“ before."""
+    path = run.letters / f"brief_{cid}.pdf"
+    street = SHOWN[cid].split(", ")[1]
+    assert details._address_lines(path) == [
+        "Jürgen Weiß", "c/o Öztürk", street, "36251 Bad Hersfeld"], cid
+    text = details._text(path)
+    assert "Guten Tag Jürgen Weiß," in text, text
+    assert text.count("Öztürk") == 1, text
