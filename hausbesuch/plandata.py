@@ -102,12 +102,17 @@ def letter_words(letter: date) -> str:
     return f"Brief vom {format_day(letter)}"
 
 
-def names_letter(window_text: str, letter: date) -> bool:
-    """Whether a stop's window already names a letter of that day: in the words of
-    :func:`letter_words`, or as windows stored before the weekday was added wrote it
-    (``Brief vom 04.12.2026``: re-plans before :attr:`PlannedStop.stored_window` stored
-    the stops they kept with the window their pages showed)."""
-    return letter_words(letter) in window_text or f"Brief vom {letter:%d.%m.%Y}" in window_text
+#: A letter named in a stop's window (:func:`announced_text`), in the words of
+#: :func:`letter_words` or as windows stored before the weekday was added wrote it
+#: (``Brief vom 04.12.2026``: re-plans before :attr:`PlannedStop.stored_window` stored the
+#: stops they kept with the window their pages showed).
+_LETTER_IN_WINDOW = re.compile(r"Brief vom (?:[A-Z][a-z], )?\d\d\.\d\d\.\d{4}")
+
+
+def names_a_letter(window_text: str) -> bool:
+    """Whether a stop's window names a letter of its own (the window a letter promised
+    for this visit: :func:`announced_text`), of any day."""
+    return _LETTER_IN_WINDOW.search(window_text) is not None
 
 
 def announced_text(start: datetime, end: datetime, letter: date | None = None) -> str:
@@ -263,13 +268,16 @@ class PlannedStop:
     def facts(self) -> tuple[str, ...]:
         """What the team needs at the door besides the address, in the words of every page
         (phone, route page, sheet, route map): „Sprache: Türkisch“, „Brief vom Fr,
-        27.11.2026“ (the list's letter date, :func:`letter_words`; not again when the
-        window already names a letter of that day, :func:`names_letter`). No names."""
+        27.11.2026“ (the list's letter date, :func:`letter_words`), but not when the
+        window names the visit's own letter (:func:`names_a_letter`: „angekündigt: 13:00–
+        15:00 Uhr (Brief vom Di, 12.01.2027)“): one letter date per stop, the one this
+        visit's window rests on, not the list's earlier one beside it (QA 36 #5). No
+        names."""
         out = []
         if self.sprache:
             out.append("Sprache: " + ", ".join(self.sprache))
         letter = self.angekuendigt_ab
-        if letter is not None and not names_letter(self.window_text, letter):
+        if letter is not None and not names_a_letter(self.window_text):
             out.append(letter_words(letter))
         return tuple(out)
 

@@ -166,3 +166,19 @@ def test_the_letter_greets_the_person_and_writes_the_care_of_line_once(run, cid)
     text = details._text(path)
     assert "Guten Tag Jürgen Weiß," in text, text
     assert text.count("Öztürk") == 1, text
+
+
+def test_a_stop_names_one_letter_date(run, phone):
+    """QA 36 #5: a visit announced by its own letter (of Tue, 01.12.) named the list's
+    letter date (Fri, 27.11.) beside it; a visit without a letter of its own (C-4, no name:
+    none written) names the list's."""
+    assert "Kein Brief für C-4" in run.letters_out, run.letters_out
+    own, listed = "Brief vom Di, 01.12.2026", "Brief vom Fr, 27.11.2026"
+    views = dict(_stop_texts(run.shown))
+    views["telefon"] = phone
+    for kind, stops in views.items():
+        assert "angekündigt: " in stops["C-1"] and own in stops["C-1"], (kind, stops["C-1"])
+        assert listed not in stops["C-1"], (kind, stops["C-1"])
+        assert stops["C-1"].count("Brief vom") == 1, (kind, stops["C-1"])
+        assert listed in stops["C-4"] and "angekündigt" not in stops["C-4"], (kind, stops)
+        assert "Brief vom" not in stops["C-2"] or own in stops["C-2"], (kind, stops["C-2"])

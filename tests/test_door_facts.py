@@ -296,10 +296,11 @@ def test_a_window_naming_the_letter_says_its_day_as_the_facts_and_is_not_repeate
     of the list's letter date at the door („Brief vom Fr, 27.11.2026“; it said „Brief vom
     27.11.2026“ beside it), and that date is then not said again. A window stored in the
     old words (a stop a re-plan kept, with the window its pages showed) is read as naming
-    the letter too."""
+    the letter too. A letter of another day is the visit's own and the list's date is not
+    said beside it either; a window without a letter leaves the list's."""
     from datetime import datetime
 
-    from hausbesuch.plandata import PlannedStop, announced_text
+    from hausbesuch.plandata import PlannedStop, announced_text, appointment_text
 
     letter = date(2026, 11, 27)
     at = datetime(2026, 12, 7, 8, 0)
@@ -311,7 +312,12 @@ def test_a_window_naming_the_letter_says_its_day_as_the_facts_and_is_not_repeate
     assert stop.facts == ("Sprache: Türkisch", "Brief vom Fr, 27.11.2026")
     for shown in (window, "angekündigt: 08:00–10:00 Uhr (Brief vom 27.11.2026)"):
         assert replace(stop, window_text=shown).facts == ("Sprache: Türkisch",), shown
-    # a letter of another day leaves the list's letter date at the door
+    # a letter of another day is the visit's own: the list's earlier one is not named
+    # beside it (QA 36 #5: „(Brief vom Di, 01.12.2026) … Brief vom Fr, 27.11.2026“)
     other = announced_text(at, at.replace(hour=10), datetime(2026, 12, 1, 9, 0))
-    assert replace(stop, window_text=other).facts == (
-        "Sprache: Türkisch", "Brief vom Fr, 27.11.2026")
+    for shown in (other, "angekündigt: 08:00–10:00 Uhr (Brief vom 01.12.2026)"):
+        assert replace(stop, window_text=shown).facts == ("Sprache: Türkisch",), shown
+    # a window without a letter (the client's own, an appointment) leaves the list's
+    for shown in ("Di 10-12", appointment_text(at)):
+        assert replace(stop, window_text=shown).facts == (
+            "Sprache: Türkisch", "Brief vom Fr, 27.11.2026"), shown
