@@ -356,7 +356,11 @@ class CareOf:
     def _names(c: Client, parsed: ParsedAddress, geocode: Geocode | None
                ) -> tuple[str, ...]:
         past = _read_past(parsed, geocode)
-        return tuple(dict.fromkeys(x for x in (past, *_own_names(c, geocode)) if x))
+        # every word of the Name cell, a host's after a c/o marker too (the overviews show
+        # no host, and its name may stand in the address without a marker: „Öztürk
+        # Wäschgasse 9“ of „Jürgen Weiß c/o Öztürk“)
+        own = _own_names(c, geocode, whole=True)
+        return tuple(dict.fromkeys(x for x in (past, *own) if x))
 
     def address(self, client_id: str | None, address: str) -> str:
         """A client's address as the overviews, the report and the exports show it: without
