@@ -515,6 +515,11 @@ class Problem:
         Why a team has no shift on a day, as a reason says it after "Team A" (e.g. "fällt
         an Tag 1 ab 11:30 aus (Neuplanung)", set by :func:`routing.replan`); without an
         entry a reason says that the team does not work that day.
+    skill_verb : (str, str)
+        How reasons say that teams have a visit's skills: the verb for one team and for
+        several, the skills following it (("spricht", "sprechen") where the skills are
+        languages: „nur Team nord spricht Arabisch“); empty: „nur Team nord hat die nötige
+        Fähigkeit: arabisch“.
 
     Raises
     ------
@@ -540,10 +545,15 @@ class Problem:
     absent: Mapping[tuple[str, int], str] = field(default_factory=dict)
     span_cost: int = 0
     team_balance: int = 0
+    skill_verb: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
         object.__setattr__(self, "day_names", tuple(str(n) for n in self.day_names))
+        object.__setattr__(self, "skill_verb", tuple(str(w) for w in self.skill_verb))
+        if len(self.skill_verb) not in (0, 2):
+            raise _err("Problem, Feld 'skill_verb': zwei Wörter (ein Team, mehrere Teams) "
+                       f"oder keines, nicht {len(self.skill_verb)}.")
         object.__setattr__(self, "absent", {
             (str(t), _int(d, "Problem", "absent")): str(text)
             for (t, d), text in dict(self.absent).items()

@@ -43,6 +43,12 @@ Codes (checked in this order; the first that holds is reported):
     the most visits per route or (mixed with working time) capacity is used up.
 ``not_checked``
     The time limit ran out before the visit could be tried in every route.
+
+When only some teams may take the visit at all (its skills, its district under hard
+responsibility, its amount: :func:`routing.model.rules_out`), a reason found among them
+(``no_shift``, ``max_visits``, ``unreachable``, ``time_window``, ``days_full``, the
+late ``capacity``) says so: „(nur Team nord hat die nötige Fähigkeit: arabisch)“, or in
+the words of :attr:`Problem.skill_verb` „(nur Team nord spricht Arabisch)“.
 """
 
 from __future__ import annotations
@@ -131,6 +137,54 @@ def _team_says(problem: Problem, visit: Visit, t: Team) -> tuple[str, str] | Non
         return ("capacity", f"Die Menge des Besuchs ({_amount(visit.amount)}) übersteigt die "
                             f"Kapazität von Team {t.id} ({_amount(t.capacity) or 0}).")
     return None
+
+
+def _teams_text(ids: Sequence[str]) -> str:
+    """„Team nord“, „die Teams nord und süd“, „die Teams a, b und c“."""
+    if len(ids) == 1:
+        return f"Team {ids[0]}"
+    return f"die Teams {', '.join(ids[:-1])} und {ids[-1]}"
+
+
+def _only(problem: Problem, visit: Visit) -> str:
+    """Which teams may take the visit at all, and what the others lack (its skills, its
+    district under hard responsibility, the capacity for its amount: :func:`rules_out`),
+    as words for a reason built from those teams only: „nur Team nord spricht Arabisch“
+    (with :attr:`Problem.skill_verb`), „nur Team nord ist für den Stadtteil Nord
+    zuständig“. QA 36 #6: a reason that named only the visits of the one team with the
+    language left the coordinator puzzled by the other team's free days. "" when every
+    team (or none) may take it."""
+    teams = problem.teams
+    codes = {t.id: rules_out(visit, t, problem.responsibility) for t in teams}
+    able = [t.id for t in teams if codes[t.id] is None]
+    if not able or len(able) == len(teams):
+        return ""
+    one = len(able) == 1
+    kept = set(codes.values())
+    parts = []
+    if "skill" in kept:
+        skills = sorted(visit.skills)
+        if problem.skill_verb:
+            verb = problem.skill_verb[0 if one else 1]
+            parts.append(f"{verb} {' und '.join(skills)}")
+        else:
+            what = ("die nötige Fähigkeit" if len(skills) == 1
+                    else "die nötigen Fähigkeiten")
+            parts.append(f"{'hat' if one else 'haben'} {what}: {', '.join(skills)}")
+    if "district" in kept:
+        parts.append(f"{'ist' if one else 'sind'} für {_district(visit)} zuständig")
+    if "capacity" in kept:
+        parts.append(f"{'hat' if one else 'haben'} die Kapazität für die Menge "
+                     f"{_amount(visit.amount)}")
+    return f"nur {_teams_text(able)} " + " und ".join(parts)
+
+
+def _with_only(text: str, only: str) -> str:
+    """``text`` (a reason ending in a full stop) with ``only`` (:func:`_only`) in
+    parentheses before its end."""
+    if not only:
+        return text
+    return f"{text[:-1]} ({only})." if text.endswith(".") else f"{text} ({only})"
 
 
 def _alone_why(problem: Problem, visit: Visit, veh: Vehicle) -> str | None:
@@ -301,12 +355,15 @@ def explain(
         days = _days_text(visit, problem)
         day_ok = [veh for veh in skilled if visit.day_allowed(veh.day)]
         says = [x for veh in day_ok if (x := _team_says(problem, visit, veh.team)) is not None]
+        # the teams that may take it at all, when the others are left out (QA 36 #6)
+        only = f" ({x})" if (x := _only(problem, visit)) else ""
         if says:  # teams work then, but are not responsible or too small
             code = says[0][0] if len({c for c, _ in says}) == 1 else "no_shift"
             texts = list(dict.fromkeys(t for _, t in says))
             return (code, f"Im erlaubten Zeitraum ({days}) kann kein Team den Besuch "
-                          "übernehmen: " + " ".join(texts))
-        who = "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team"
+                          f"übernehmen{only}: " + " ".join(texts))
+        who = ("kein Team, das den Besuch übernehmen kann," if only  # (named in it)
+               else "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team")
         # the teams out on those days (taken out by a re-plan, absent): named, as the
         # pin's reason names them (QA 33c L5: „hat kein Team eine Schicht“ said nothing of
         # a team that would have worked then)
@@ -314,7 +371,7 @@ def explain(
         gone = [f"Team {t} {why}." for (t, d), why in
                 sorted(problem.absent.items(), key=lambda kv: (kv[0][1], kv[0][0]))
                 if t in able and visit.day_allowed(d)]
-        return ("no_shift", f"Im erlaubten Zeitraum ({days}) hat {who} eine Schicht"
+        return ("no_shift", f"Im erlaubten Zeitraum ({days}) hat {who} eine Schicht{only}"
                 + (": " + " ".join(gone) if gone else "."))
     allowed = [veh for veh in in_days if problem.compatible(visit, veh)]
     if not allowed:
@@ -324,11 +381,13 @@ def explain(
     if not allowed:
         said = [_limit_sentence(problem, veh) for veh in zero if _kept_before(veh)]
         if len(said) == len(zero):  # a re-plan: the visits kept have used up each day
-            return ("max_visits", " ".join(dict.fromkeys(said)))
+            return ("max_visits", _with_only(" ".join(dict.fromkeys(said)),
+                                             _only(problem, visit)))
+        only = f" ({x})" if (x := _only(problem, visit)) else ""
         return (
             "max_visits",
-            "Die Schichten, die den Besuch übernehmen könnten, erlauben keinen Besuch "
-            "(Höchstzahl der Besuche 0, Feld 'max_tasks' bzw. 'max_visits').",
+            f"Die Schichten, die den Besuch übernehmen könnten{only}, erlauben keinen "
+            "Besuch (Höchstzahl der Besuche 0, Feld 'max_tasks' bzw. 'max_visits').",
         )
 
     def leg_ok(veh) -> bool:
@@ -341,8 +400,9 @@ def explain(
     if not reach:
         return (
             "unreachable",
-            "Der Ort ist über das Wegenetz nicht erreichbar: es gibt keinen Weg vom "
-            "Startpunkt der Teams dorthin oder von dort zurück.",
+            _with_only("Der Ort ist über das Wegenetz nicht erreichbar: es gibt keinen Weg "
+                       "vom Startpunkt der Teams dorthin oder von dort zurück.",
+                       _only(problem, visit)),
         )
     # proven without simulating a route: no route that could take the visit has room
     no_room = fits is not None and not any(fits[veh.index] for veh in reach)
@@ -391,13 +451,14 @@ def explain(
         if visit.time_windows:
             return (
                 "time_window",
-                "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
-                "Besuchsdauer und Pause passen nicht in die Arbeitszeit.",
+                _with_only("Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und "
+                           "Rückweg, Besuchsdauer und Pause passen nicht in die Arbeitszeit.",
+                           _only(problem, visit)),
             )
         return (
             "time_window",
-            "Der Besuch passt mit Hin- und Rückweg, Besuchsdauer und Pause in keine "
-            "Schicht.",
+            _with_only("Der Besuch passt mit Hin- und Rückweg, Besuchsdauer und Pause in "
+                       "keine Schicht.", _only(problem, visit)),
         )
     idx = problem.visit_index() if _index is None else _index
     if visit.pin is not None and visit.pin.position is not None and visit.pin.position > 1:
@@ -459,22 +520,26 @@ def explain(
         blockers = _blockers(problem, in_routes, visit, reach, idx, pinned=False)
         if blockers:
             one = len(blockers) == 1
-            return ("time_window",
-                    "Das Zeitfenster überschneidet sich mit "
-                    f"{'dem Besuch' if one else 'den Besuchen'} {', '.join(blockers)}: "
-                    + ("die beiden Besuche lassen sich in keiner Reihenfolge nacheinander "
-                       "einplanen." if one else "mit keinem von ihnen lässt sich der Besuch "
-                       "in einer Reihenfolge nacheinander einplanen."))
+            # (the teams named are those that may take the visit: what keeps the others
+            # out said with them, QA 36 #6)
+            return ("time_window", _with_only(
+                "Das Zeitfenster überschneidet sich mit "
+                f"{'dem Besuch' if one else 'den Besuchen'} {', '.join(blockers)}: "
+                + ("die beiden Besuche lassen sich in keiner Reihenfolge nacheinander "
+                   "einplanen." if one else "mit keinem von ihnen lässt sich der Besuch "
+                   "in einer Reihenfolge nacheinander einplanen."), _only(problem, visit)))
+    only = _only(problem, visit)
     if binds == {"capacity"}:
-        return ("capacity", "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch "
-                            f"(Menge {_amount(visit.amount)}, {tail[1:]}")
+        return ("capacity", _with_only(
+            "Die Kapazität der passenden Teams ist ausgeschöpft: der Besuch "
+            f"(Menge {_amount(visit.amount)}, {tail[1:]}", only))
     if binds == {"max_visits"}:
-        return ("days_full", "Die Touren der passenden Teams haben die Höchstzahl der Besuche "
-                             f"erreicht: der Besuch {tail}")
+        return ("days_full", _with_only("Die Touren der passenden Teams haben die Höchstzahl "
+                                        f"der Besuche erreicht: der Besuch {tail}", only))
     if "capacity" in binds:
-        return ("days_full", "Die Touren sind voll (Arbeitszeit oder Kapazität): der Besuch "
-                             f"{tail}")
-    return ("days_full", f"Die Tage sind voll: der Besuch {tail}")
+        return ("days_full", _with_only("Die Touren sind voll (Arbeitszeit oder Kapazität): "
+                                        f"der Besuch {tail}", only))
+    return ("days_full", _with_only(f"Die Tage sind voll: der Besuch {tail}", only))
 
 
 def _what_binds(problem: Problem, visit: Visit, veh: Vehicle, routes: Sequence[Route],

@@ -839,6 +839,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _absent(ext),
         _uint(ext, "span_cost", "hausbesuch", 0),
         _uint(ext, "team_balance", "hausbesuch", 0),
+        tuple(_strs(ext, "skill_verb", "hausbesuch")),
     )
 
 
@@ -1067,6 +1068,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         **({"team_balance": problem.team_balance} if problem.team_balance else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
+        **({"skill_verb": list(problem.skill_verb)} if problem.skill_verb else {}),
         **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
            if problem.absent else {}),
         **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,

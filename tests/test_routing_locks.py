@@ -216,8 +216,9 @@ def test_teams_working_on_the_allowed_days_but_not_responsible_are_named():
     _, sol = run(vs, teams, days=2)
     (u,) = sol.unassigned
     assert (u.code, u.reason) == (
-        "district", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: Team A "
-                    "ist für den Stadtteil Sued nicht zuständig (Zuständigkeit: hart).")
+        "district", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen (nur "
+                    "Team B ist für den Stadtteil Sued zuständig): Team A ist für den "
+                    "Stadtteil Sued nicht zuständig (Zuständigkeit: hart).")
 
 
 def test_allowed_days_after_the_span_are_not_clipped_into_nonsense():

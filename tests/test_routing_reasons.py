@@ -39,10 +39,17 @@ def test_a_pinned_team_without_the_skill_is_named():
 
 def test_skilled_team_only_on_a_day_not_allowed_is_no_shift():
     """The only team with the skill works on day 1 only, the visit is allowed from day 2 on,
-    when a team without the skill works: nobody with the skill has a shift then."""
+    when a team without the skill works: nobody with the skill has a shift then, and the
+    team that has it is named (QA 36 #6)."""
     p = Problem([Visit("x", 1, skills=ARABISCH, earliest_day=1)],
                 [team("A", days=(0,), skills=ARABISCH), team("B", days=(1,))], 2,
                 line([0, 10]))
+    assert why(p, "x") == (
+        "no_shift", "Im erlaubten Zeitraum (Tag 2) hat kein Team, das den Besuch übernehmen "
+                    "kann, eine Schicht (nur Team A hat die nötige Fähigkeit: arabisch).")
+    # every team has it: nothing to name
+    p = Problem([Visit("x", 1, skills=ARABISCH, earliest_day=1)],
+                [team("A", days=(0,), skills=ARABISCH)], 2, line([0, 10]))
     assert why(p, "x") == (
         "no_shift", "Im erlaubten Zeitraum (Tag 2) hat kein Team mit den nötigen Fähigkeiten "
                     "eine Schicht.")
@@ -95,7 +102,8 @@ def test_teams_that_work_then_but_fail_for_different_reasons():
              team("C", days=(1,), capacity=(9,))]
     p = Problem([Visit("x", 1, amount=(4,), latest_day=0)], teams, 2, line([0, 10]))
     assert why(p, "x") == (
-        "capacity", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen: "
+        "capacity", "Im erlaubten Zeitraum (Tag 1) kann kein Team den Besuch übernehmen (nur "
+                    "Team C hat die Kapazität für die Menge 4): "
                     "Die Menge des Besuchs (4) übersteigt die Kapazität von Team A (3). "
                     "Die Menge des Besuchs (4) übersteigt die Kapazität von Team B (2).")
 
@@ -246,6 +254,51 @@ def test_no_shift_in_the_allowed_days_names_the_teams_out_then():
                         ("B", 2): "ist am Mi abwesend (eingetragen)",
                         ("C", 1): "ist am Di abwesend (eingetragen)"})
     assert why(p, "x") == (
-        "no_shift", "Im erlaubten Zeitraum (Di) hat kein Team mit den nötigen Fähigkeiten "
-                    "eine Schicht: Team A ist am Di ab 08:37 Uhr für den Rest des Tages "
+        "no_shift", "Im erlaubten Zeitraum (Di) hat kein Team, das den Besuch übernehmen "
+                    "kann, eine Schicht (nur die Teams A und B haben die nötige Fähigkeit: "
+                    "arabisch): Team A ist am Di ab 08:37 Uhr für den Rest des Tages "
                     "abgemeldet (Neuplanung). Team B ist am Di abwesend (eingetragen).")
+
+
+def test_a_reason_from_the_teams_that_may_take_the_visit_says_why_the_others_may_not():
+    """QA 36 #6: only team nord speaks the client's language; its visit y holds the
+    client's window, while team mitte is free all day. The reason named y (Team nord)
+    and never why mitte does not take the visit: now it says so, in the application's
+    words (``Problem.skill_verb``) or the module's; as for a district under hard
+    responsibility, and for a window no shift of nord reaches (its shift ends first)."""
+    from routing.schedule import schedule
+
+    window = (TimeWindow(36_000, 36_600),)
+    shift = (Shift(0, TimeWindow(28_800, 57_600)),)
+    durations = {"car": np.array([[0, 271, 233], [271, 0, 196], [233, 196, 0]],
+                                 dtype=np.int64)}
+
+    def reason(nord: dict, mitte: dict, x: dict, **kw) -> tuple[str, str]:  # noqa: ANN003
+        p = Problem([Visit("x", 1, service=1800, time_windows=window, **x),
+                     Visit("y", 2, service=1800, time_windows=window, priority=90, **x)],
+                    [Team("nord", shift, start=0, end=0, **nord),
+                     Team("mitte", shift, start=0, end=0, **mitte)], 1, durations, **kw)
+        route = schedule(p, p.vehicles()[0], [p.visits[1]])
+        assert route is not None
+        return explain(p, [route], p.visits[0])
+
+    held = ("Das Zeitfenster überschneidet sich mit dem Besuch y (Team nord, Tag 1, 10:00 "
+            "bis 10:30 Uhr; höhere Priorität): die beiden Besuche lassen sich in keiner "
+            "Reihenfolge nacheinander einplanen")
+    arabic = {"skills": frozenset({"Arabisch"})}
+    assert reason(arabic, {}, arabic, skill_verb=("spricht", "sprechen")) == (
+        "time_window", f"{held} (nur Team nord spricht Arabisch).")
+    assert reason(arabic, {}, arabic) == (
+        "time_window", f"{held} (nur Team nord hat die nötige Fähigkeit: Arabisch).")
+    assert reason({"districts": frozenset({"Nord"})}, {"districts": frozenset({"Süd"})},
+                  {"district": "Nord"}) == (
+        "time_window", f"{held} (nur Team nord ist für den Stadtteil Nord zuständig).")
+    # nord ends at 9:00, mitte would reach the window
+    p = Problem([Visit("x", 1, service=1800, time_windows=window, **arabic)],
+                [Team("nord", (Shift(0, TimeWindow(28_800, 32_400)),), start=0, end=0,
+                      **arabic), Team("mitte", shift, start=0, end=0)], 1, durations,
+                skill_verb=("spricht", "sprechen"))
+    assert explain(p, (), p.visits[0]) == (
+        "time_window", "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
+                       "Besuchsdauer und Pause passen nicht in die Arbeitszeit (nur Team nord "
+                       "spricht Arabisch).")

@@ -1051,7 +1051,10 @@ def build_problem(
                       district_cost=district_cost,
                       day_names=tuple(format_day(span.date(d)) for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
-                              if ov.removed and ov.why})
+                              if ov.removed and ov.why},
+                      # the skills are the client's languages: „nur Team nord spricht
+                      # Arabisch“ (QA 36 #6)
+                      skill_verb=("spricht", "sprechen"))
     return Built(problem=problem, candidates={c.id: c for c in cands}, teams=list(teams),
                  places=places, labels=labels, depot_loc=depot_loc,
                  shift_start_loc=shift_start_loc, nets=nets, mode_of=mode_of,

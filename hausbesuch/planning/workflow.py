@@ -51,7 +51,12 @@ from hausbesuch.plandata import (
     TeamDayRoute,
     UnassignedVisit,
 )
-from hausbesuch.planning.assemble import assemble_routes, assemble_unassigned, last_begun
+from hausbesuch.planning.assemble import (
+    assemble_routes,
+    assemble_unassigned,
+    language_reason,
+    last_begun,
+)
 from hausbesuch.planning.builder import (
     Candidate,
     ShiftOverride,
@@ -389,6 +394,20 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
         return c
     same = [t for t in team_ids if t.casefold() == c.pin_team.casefold()]
     return replace(c, pin_team=same[0]) if len(same) == 1 else c
+
+
+def _spoken_by_none(u: UnassignedVisit, client: Client,
+                    teams: Sequence[Any]) -> UnassignedVisit:
+    """``u`` (a case :func:`make_candidate` leaves out for its days or windows) with the
+    language reason instead when no team of ``teams`` speaks the client's languages: the
+    coordinator must change the teams first, and then the days do not matter (QA 36 #6:
+    a plan with a holiday read „Das Zeitfenster „Mi vormittags“ liegt an keinem möglichen
+    Tag …; kein Arbeitstag: Mi, 06.01.2027 (Heilige Drei Könige …)“ for a Russian speaker
+    no team could visit, and „Kein Team spricht Russisch“ was never said)."""
+    needs = VisitNeeds(tuple(client.sprache))
+    if not client.sprache or not teams or any(needs.rules_out(t) != "skill" for t in teams):
+        return u
+    return replace(u, code="skill", reason=language_reason(client.sprache, teams))
 
 
 def _pin_check(c: Candidate, team_ids: set[str],
@@ -1255,6 +1274,7 @@ def _plan_span(
     candidates: list[Candidate] = []
     passed_pins: list[str] = []
     other_ids = {st.client.id for st in others}
+    left_out: dict[str, Client] = {}  # the cases make_candidate left out for their days
     for st in pool + others:
         if st.erased_at is not None:
             c = replace(st.client, row=row_of.get(id_key(st.client.id), 0))
@@ -1294,6 +1314,7 @@ def _plan_span(
             passed_pins.append(f"{c.id} ({passed})")
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
+            left_out[c.id] = c
         else:
             candidates.append(cand)
 
@@ -1311,6 +1332,8 @@ def _plan_span(
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
+    unassigned[:] = [_spoken_by_none(u, left_out[u.client_id], team_list)
+                  if u.client_id in left_out else u for u in unassigned]
     kept_cands = []
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
@@ -2256,8 +2279,8 @@ def _replan(
                               not_before=new_from if today_on else moment,
                               replan_from=moment if today_on else None)
         if isinstance(cand, UnassignedVisit):
-            unassigned.append(_revisit_reason(cand, tried[c.id], span)
-                              if c.id in revisit_ids else cand)
+            unassigned.append(_spoken_by_none(_revisit_reason(cand, tried[c.id], span)
+                                              if c.id in revisit_ids else cand, c, team_list))
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, overrides,
                                 span, team_list, day_index,
                                 VisitNeeds.of(cand, profile, districts.names),
