@@ -197,6 +197,33 @@ def test_the_pin_form_refuses_a_team_without_the_language_and_the_replan_says_th
     assert "D-FREI0" not in reasons
 
 
+def test_the_pin_form_says_a_closed_case_first_not_a_team_without_the_language(
+        site: tuple[str, object, str, Path], kora: httpx.Client) -> None:
+    """QA 36 #8: a case „erreicht“ pinned to a team that does not speak its language read
+    „Team „team-1“ spricht Arabisch nicht … Bitte ein Team wählen, das ihn übernehmen
+    kann (team-2, team-3)“, and team-2 then „Fall „erreicht“, wird nicht mehr besucht“:
+    the status is said first, whichever team, day or time is chosen."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.versions import newest_version
+
+    _, store, first, _ = site
+    plan = store.load_plan(newest_version(store, first))
+    cases = Casework(store, load_profile("bad-hersfeld"), actor="kora")
+    cases.set_status("A-FREI2", "erreicht")
+    try:
+        said = ("A-FREI2: Fall „erreicht“, wird nicht mehr besucht; zum Festlegen den Fall "
+                "erst wieder öffnen (Fälle → Status setzen: offen).")
+        for ziel, uhrzeit in ((f"team-1|{FRI}", ""), (f"team-2|{THU}", ""),
+                              (f"team-3|{FRI}", "10:00")):
+            r = _pin(kora, plan.id, "A-FREI2", ziel, uhrzeit)
+            assert r.status_code == 400, r.status_code
+            assert _alert(r.text) == said, (ziel, _alert(r.text))
+            assert re.search(r'<input name="kundennummer"[^>]*aria-invalid="true"', r.text)
+    finally:
+        cases.set_status("A-FREI2", "offen")
+
+
 def test_a_pin_to_a_team_out_names_only_teams_that_speak_the_language(
         site: tuple[str, object, str, Path], kora: httpx.Client, clean: list[str]) -> None:
     """team-2 is entered as absent on Friday: a pin of A-FREI0 (Arabisch) there is refused

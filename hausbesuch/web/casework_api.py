@@ -76,10 +76,29 @@ def past_pin_day(day: date) -> str | None:
             "späteren Tag wählen.")
 
 
+def closed_refusal(client_id: str | None, status: str) -> str:
+    """Why a case no longer ``offen`` cannot be pinned, and what to do, in German
+    (``client_id`` None: the case not named, its id looks like a name). QA 13c #4."""
+    from hausbesuch.letters import status_label
+
+    return ((f"{client_id}: " if client_id else "")
+            + f"Fall „{status_label(status)}“, wird nicht mehr besucht; zum Festlegen den "
+            "Fall erst wieder öffnen (Fälle → Status setzen: offen).")
+
+
+def _case_status(store: Store, city: str, client_id: str) -> str | None:
+    """The case's status as stored now; None for a case the city does not hold."""
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        row = s.get(ClientRow, {"city": city, "client_id": client_id})
+        return None if row is None else row.status
+
+
 def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                 minutes: int | None, client_id: str | None = None, *,
-                profile: Profile | None = None, days_out: TeamDaysOut | None = None
-                ) -> tuple[str, str] | None:
+                profile: Profile | None = None, days_out: TeamDaysOut | None = None,
+                status: bool = True) -> tuple[str, str] | None:
     """Why the next re-plan of ``plan`` (its newest version) could not take up a pin of a
     visit to ``team`` on ``day`` (``minutes`` after midnight, or None): (German message
     that says what to do, the pin form's field in error), or None when it could. The one
@@ -101,13 +120,24 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     where the team is (:func:`~hausbesuch.planning.workflow.earliest_visit_start`, to the
     place the plan has for ``client_id``; closing 26: a pin at "now" was accepted).
     ``days_out``: :func:`pin_days_out` of ``plan`` when the caller has it (a form of many
-    team-days), else read for the city's ``profile`` (None: the plan's own)."""
+    team-days), else read for the city's ``profile`` (None: the plan's own).
+
+    A case no longer ``offen`` (``client_id``'s status) is refused before everything
+    else (:func:`closed_refusal`, field ``kundennummer``): no team nor day would take it
+    (QA 36 #8: the form sent the coordinator to a team that speaks the client's language
+    first, which then said „Fall „erreicht“, wird nicht mehr besucht“). ``status``
+    False leaves the status to the caller (:func:`pin_visit` reads it under its lock)."""
     from hausbesuch.fields import format_clock
     from hausbesuch.maps import fmt_date
     from hausbesuch.planning.workflow import MIN_PIN_LEAD_MIN, earliest_visit_start, team_out_at
     from hausbesuch.teams import from_midnight, plan_shift
     from hausbesuch.web.planjobs import replan_moment
 
+    if status and client_id is not None and (
+            now := _case_status(store, plan.city, client_id)) not in (None, "offen"):
+        shown = id_may_be_shown(
+            client_id, (profile or _plan_profile(plan)).casework.id_form()["id_pattern"])
+        return closed_refusal(client_id if shown else None, now), "kundennummer"
     if (why := past_pin_day(day)) is not None:
         return why, "ziel"
     moment = replan_moment(plan.start)
@@ -300,7 +330,8 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     from hausbesuch.store import ClientRow, lock_clients
 
     if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
-                           team, day, minutes, client_id, profile=profile)) is not None:
+                           team, day, minutes, client_id, profile=profile,
+                           status=False)) is not None:
         raise UserError(why[0])
     with store.session() as s:
         lock_clients(s, city, [client_id])

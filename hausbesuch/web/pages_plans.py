@@ -751,13 +751,9 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     except UserError as exc:  # the day passed since the form was checked (midnight)
         return _plan_page(request, user, plan_id, status=400, pin={
             "error": str(exc), "field": "ziel", "typed": typed})
-    if closed is not None:  # a pin the next re-plan could not take up (QA 13c #4)
-        from hausbesuch.letters import status_label
-
+    if closed is not None:  # closed since the form's check (QA 13c #4: pin_refusal first)
         return _plan_page(request, user, plan_id, status=400, pin={
-            "error": (f"{kundennummer}: Fall „{status_label(closed)}“, wird nicht mehr "
-                      "besucht; zum Festlegen den Fall erst wieder öffnen (Fälle → Status "
-                      "setzen: offen)."),
+            "error": casework_api.closed_refusal(kundennummer, closed),
             "field": "kundennummer", "typed": typed})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             "#verschieben",
