@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from hausbesuch.cli import app
@@ -250,6 +251,7 @@ def test_the_readme_names_the_commands_that_set_a_database_up_as_the_refusals_do
 # ------------------------------------------------------------------ serve's address
 
 
+@pytest.mark.slow  # four `serve` processes started (~11 s idle, 30 s under load)
 def test_serve_refuses_a_busy_port_an_unknown_address_and_an_impossible_port(
         tmp_path: Path) -> None:
     """Nothing says „läuft“ before the socket is bound; the reason is German (exit 2)."""
@@ -307,7 +309,6 @@ def test_a_broken_constraint_is_a_bug_not_a_message(tmp_path: Path) -> None:
     """Review 15 L4: only states of the database (read-only, full, damaged, locked) are
     told as one line; a broken constraint from our own code keeps its traceback, and a
     value quoted by the driver is left out of the line."""
-    import pytest
     import typer
     from sqlalchemy.exc import IntegrityError, OperationalError
 

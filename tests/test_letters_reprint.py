@@ -37,6 +37,9 @@ _letter_date = details._letter_date
 _window = details._announced_day
 
 
+# each test re-plans the real week and writes its letters twice (~10 s each)
+pytestmark = pytest.mark.slow
+
 @pytest.fixture(autouse=True)
 def _today_before_the_week(monkeypatch):
     monkeypatch.setenv(clock.ENV, BEFORE.isoformat())

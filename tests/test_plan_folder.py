@@ -227,6 +227,7 @@ def test_planning_twice_into_one_folder_leaves_only_the_second_plan(tmp_path, tw
     assert _hidden_siblings(out) == []
 
 
+@pytest.mark.slow  # four plans through the command line (~20 s)
 def test_the_pages_of_a_plan_in_force_on_the_same_days_are_not_replaced(tmp_path, two_lists):
     """Review 27: ``plan`` into the folder of the plan in force for the same days replaced
     its route pages, sheets and GPX, while that plan stayed in force (the teams' pages
@@ -349,6 +350,7 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
     assert _hidden_siblings(out) == []
 
 
+@pytest.mark.slow  # four plan runs as subprocesses (~20 s)
 def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists):
     """When the city has no open case to plan, `plan` says why (the list's rejected rows
     with row, field and reason) and exits 2: no empty plan is stored and the folder of the

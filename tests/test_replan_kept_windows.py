@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 from datetime import datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from hausbesuch import clock
@@ -37,6 +38,9 @@ from tests.test_casework_store import (  # noqa: F401 - the fixtures
     planned,
     runner,
 )
+
+# two re-plans of the real week, with letters (~20 s)
+pytestmark = pytest.mark.slow
 
 
 def _stored_windows(store, plan_id: str) -> dict[str, str]:  # noqa: ANN001

@@ -239,6 +239,7 @@ def test_a_stopped_runner_ends_the_solve_of_its_given_up_job(tmp_path: Path,
     assert jobs.get(store, job_id).error == jobs.ABANDONED
 
 
+@pytest.mark.slow  # `serve` with a plan job in its solver child, twice (~15 s each)
 @pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
 def test_serve_stopped_after_a_plan_job_leaves_no_semaphore_behind(
         tmp_path: Path, bad_hersfeld_pbf: Path, stop: str) -> None:
