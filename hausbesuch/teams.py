@@ -805,14 +805,18 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     table = read_table(p, name=name)
     _refuse_too_many(len(table.rows), p.name)
     # a row with more fields than the header (a delimiter in a field without quotes)
+    # is refused with that reason alone: its cells stand in the wrong columns, so checking
+    # them would quote fragments the user never typed (QA 36 #7: „Ara“ from „Arabisch“)
     errors: list[str] = [why for n in table.row_numbers if (why := table.row_problem(n))]
-    labels = [f"Zeile {n}" for n in table.row_numbers]
+    readable = [(n, row) for n, row in zip(table.row_numbers, table.rows, strict=True)
+                if n not in table.wide_rows]
+    labels = [f"Zeile {n}" for n, _ in readable]
     # a cell as ``teams --csv`` (safe_cells) wrote it: its protective „'“ before a
     # formula start („'-Arabisch, =Türkisch“, „'+49 Herr“) is not part of the value
     rows = [{k: read_back(v) if isinstance(v, str) else v for k, v in row.items()
-             if not (k.startswith("Spalte ") and not v)} for row in table.rows]
+             if not (k.startswith("Spalte ") and not v)} for _, row in readable]
     teams = _collect(rows, _defaults_from_profile(profile), errors, labels)
-    if not rows:
+    if not table.rows:
         errors.append("keine Teams (nur eine Kopfzeile)")
     if errors:
         raise TeamError(f"Ungültige Teams in {p.name}: " + " | ".join(errors))

@@ -96,6 +96,21 @@ def test_a_team_list_with_a_shifted_row_is_refused(tmp_path: Path) -> None:
         load_teams(_csv(tmp_path, "teams.csv", text))
 
 
+def test_a_shifted_team_row_gets_only_the_field_count_message(tmp_path: Path) -> None:
+    # QA 36 #7: the shifted cells were checked anyway („Feld „schicht“: keine Uhrzeit:
+    # „Ara““ from „Arabisch“), contradicting „Die Zeile wird nicht gelesen“
+    text = ("id;mitglieder;sprachen;schicht;mittag;mittag_dauer;modus\n"
+            "mitte;Kerstin Böhm;Türkisch;08:00-16:00;12:00-13:30;30;walk\n"
+            "nord;\"Müller, Anna\"; Jens Groß;Arabisch;08:30-15:30;12:00-13:30;30;walk\n")
+    with pytest.raises(TeamError) as err:
+        load_teams(_csv(tmp_path, "teams.csv", text))
+    msg = str(err.value)
+    assert msg == ("Ungültige Teams in teams.csv: Zeile 3 hat 8 Felder, die Kopfzeile 7: "
+                   "Trennzeichen „;“ in einem Feld ohne Anführungszeichen? Die Zeile wird "
+                   "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld "
+                   "in Anführungszeichen setzen oder das Zeichen entfernen")
+
+
 def test_a_row_that_only_ends_with_empty_fields_is_read(tmp_path: Path) -> None:
     # review 11 #9: one ';' too many at the end of a hand-edited row shifts nothing
     text = ("Kundennummer;Adresse;Notiz\n"
