@@ -386,7 +386,8 @@ def parse_date(text: str, *, today: date | None = None) -> date:
     try:
         value = date(year, month, day)
     except ValueError:
-        raise FieldError(f"kein gültiges Datum: „{_quote(raw)}“") from None
+        raise FieldError(f"kein gültiges Datum: „{_quote(raw)}“ (erwartet z. B. 07.12.2026)"
+                         ) from None
     if value < EARLIEST_DATE:
         raise FieldError(f"Datum unplausibel (vor {EARLIEST_DATE:%d.%m.%Y}): „{_quote(raw)}“")
     if weekday is not None:

@@ -45,7 +45,8 @@ def test_help_is_german(command):
     (["plan", "--bogus"], "(Mögliche Optionen: "),
     (["address", "K-1", "--set-address", "Nirgendwo", "5"],
      "Unerwartete zusätzliche Angaben (5); Angaben mit Leerzeichen"),
-    (["plan", "--start", "2026-13-01"], "--start: kein gültiges Datum: „2026-13-01“\n"),
+    (["plan", "--start", "2026-13-01"], "--start: kein gültiges Datum: „2026-13-01“ "
+     "(erwartet z. B. 07.12.2026)\n"),
 ])
 def test_usage_errors_are_german(args, german):
     res = runner.invoke(app, args, terminal_width=200)

@@ -410,3 +410,12 @@ def test_weekday_span_is_read_back_as_the_same_days() -> None:
 
 def test_format_moment_is_the_pages_day_and_time() -> None:
     assert fields.format_moment(datetime(2026, 12, 12, 10, 0)) == "Sa, 12.12.2026, 10:00 Uhr"
+
+
+@pytest.mark.parametrize("text", ["2024-13-05", "31.02.2026", "5/3/2024"])
+def test_an_impossible_date_names_the_expected_form_like_an_unreadable_one(text: str) -> None:
+    """QA 36 #11a: „kein gültiges Datum: „2024-13-05““ gave no hint, its neighbour
+    „kein lesbares Datum: „5/3/2024“ (erwartet z. B. 07.12.2026)“ did."""
+    with pytest.raises(FieldError) as err:
+        parse_date(text)
+    assert str(err.value).endswith(f"Datum: „{text}“ (erwartet z. B. 07.12.2026)")

@@ -89,7 +89,8 @@ def test_plan_form_names_what_is_wrong_with_a_typed_first_day(
                                          f"{monday:%d.%m.%Y}."),
             ("31/12/2026", "Erster Tag: kein lesbares Datum: „31/12/2026“ (erwartet z. B. "
                            "07.12.2026)."),
-            ("31.02.2027", "Erster Tag: kein gültiges Datum: „31.02.2027“.")):
+            ("31.02.2027", "Erster Tag: kein gültiges Datum: „31.02.2027“ "
+             "(erwartet z. B. 07.12.2026).")):
         r = bare_kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
                                                 "start": typed, "tage": "3"})
         assert r.status_code == 400, typed

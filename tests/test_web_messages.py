@@ -172,7 +172,8 @@ def test_a_span_the_planner_refuses_is_named_on_the_form(site: Site, kora: httpx
     for start, days, says in (
             (saturday, "2", "Bitte „Erster Tag“ oder „Tage“ ändern."),
             ("2300-01-01", "1", "Erster Tag: Mo, 01.01.2300 liegt nicht zwischen"),
-            ("31.02.2027", "5", "Erster Tag: kein gültiges Datum: „31.02.2027“."),
+            ("31.02.2027", "5", "Erster Tag: kein gültiges Datum: „31.02.2027“ "
+             "(erwartet z. B. 07.12.2026)."),
             (WEEK.isoformat(), "32", "Tage: zwischen 1 und 31, erhalten 32."),
             (WEEK.isoformat(), "fünf", "Tage: „fünf“ ist keine ganze Zahl.")):
         r = kora.post("/plaene/neu", data={"csrf_token": csrf, "stadt": CITY,
