@@ -117,8 +117,10 @@ def test_routes_respect_shift_lunch_windows_and_skills(planned_week):
     lang = [u for u in plan.unassigned if clients[u.client_id].sprache]
     assert lang and all(u.code == "skill" for u in lang)
     # QA 18b #12: a language, not a „Fähigkeit“, and where to enter the teams' languages
-    assert all("Kein Team spricht " in u.reason and "(Sprache in der Kundenliste); Sprachen "
-               "der Teams in ihrer Liste eintragen" in u.reason and "Fähigkeit" not in u.reason
+    # (QA 36 #11b: the teams file or the city's teams, page and command, named)
+    assert all("Kein Team spricht " in u.reason and "(Sprache in der Kundenliste); bitte die "
+               "Teams" in u.reason and "„sprachen“" in u.reason and "neu planen" in u.reason
+               and "Fähigkeit" not in u.reason and "ihrer Liste" not in u.reason
                for u in lang), [u.reason for u in lang]
 
 

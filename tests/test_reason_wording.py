@@ -45,11 +45,39 @@ def test_a_language_no_team_speaks_is_called_a_language():
         def __init__(self, *skills: str) -> None:
             self.skills = frozenset(skills)
 
-    tail = ("(Sprache in der Kundenliste); Sprachen der Teams in ihrer Liste eintragen "
-            "(Teams, Spalte „sprachen“).")
+    tail = "(Sprache in der Kundenliste)."
     assert language_reason(("Arabisch",), [T(), T("Türkisch")]) == f"Kein Team spricht Arabisch {tail}"
     assert language_reason(("Arabisch", "Türkisch"), [T("Arabisch"), T("Türkisch")]) == (
         f"Kein Team spricht Arabisch und Türkisch zugleich {tail}")
+
+
+def test_a_language_no_team_speaks_says_where_the_teams_get_it():
+    """QA 36 #11b: „Sprachen der Teams in ihrer Liste eintragen (Teams, Spalte
+    „sprachen“)“ named neither the web's page „Teams“ nor the teams file or command; the
+    words are those of the pins' advice (``_teams_fix``), the web's without the command."""
+    from hausbesuch.planning.workflow import _teams_fix
+    from hausbesuch.web.app import web_reason
+
+    class T:
+        skills = frozenset({"Türkisch"})
+
+    def reason(**kw: bool) -> str:
+        return language_reason(("Arabisch",), [T()], _teams_fix(["sprachen"], web=False, **kw))
+
+    city = reason(replan=False, teams_file=False)
+    assert city == ("Kein Team spricht Arabisch (Sprache in der Kundenliste); bitte die Teams "
+                    "ändern (Spalte „sprachen“ der Teams der Stadt: Seite „Teams“; hausbesuch "
+                    "teams --set) und neu planen.")
+    assert web_reason(city) == ("Kein Team spricht Arabisch (Sprache in der Kundenliste); "
+                                "bitte die Teams ändern (Spalte „sprachen“ der Teams der Stadt: "
+                                "Seite „Teams“) und neu planen.")
+    assert reason(replan=False, teams_file=True) == (
+        "Kein Team spricht Arabisch (Sprache in der Kundenliste); bitte die Teams-Datei "
+        "ändern (Spalte „sprachen“) und neu planen.")
+    assert reason(replan=True, teams_file=False) == (
+        "Kein Team spricht Arabisch (Sprache in der Kundenliste). Eine Neuplanung behält die "
+        "Teams des Plans; erst ein neuer Plan nutzt geänderte Teams (Spalte „sprachen“ der "
+        "Teams der Stadt: Seite „Teams“; hausbesuch teams --set).")
 
 
 def test_a_pin_to_a_team_without_that_day_says_what_is_left_to_do():

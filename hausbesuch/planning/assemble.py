@@ -160,24 +160,32 @@ def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
                    legs=legs)
 
 
-def language_reason(languages: Any, teams: Any) -> str:
+def language_reason(languages: Any, teams: Any, fix: str = "") -> str:
     """The reason of the solver's ``skill`` code in the words of the application, where a
     client's skills are the languages of the client list (QA 18b #12: „Kein Team hat die
-    nötige Fähigkeit (Arabisch)“ called a language a skill and did not say what to do)."""
+    nötige Fähigkeit (Arabisch)“ called a language a skill and did not say what to do).
+    ``fix``: where the teams get the language, as
+    :func:`hausbesuch.planning.workflow._teams_fix` words it for this plan (QA 36 #11b:
+    „Sprachen der Teams in ihrer Liste eintragen“ named neither the page „Teams“ nor
+    the teams file); a plan's words follow „bitte“, a re-plan's are a sentence."""
     spoken = set().union(*(set(t.skills) for t in teams)) if teams else set()
     missing = sorted(set(languages) - spoken)
     what = (" und ".join(missing) if missing
             else f"{' und '.join(sorted(languages))} zugleich")
-    return (f"Kein Team spricht {what} (Sprache in der Kundenliste); Sprachen der Teams "
-            "in ihrer Liste eintragen (Teams, Spalte „sprachen“).")
+    cause = f"Kein Team spricht {what} (Sprache in der Kundenliste)"
+    if not fix:
+        return f"{cause}."
+    return f"{cause}. {fix}." if fix[0].isupper() else f"{cause}; bitte {fix}."
 
 
-def assemble_unassigned(built: Built, solution: Any) -> list[UnassignedVisit]:
-    """The solver's unassigned visits with their reasons (German)."""
+def assemble_unassigned(built: Built, solution: Any, *,
+                        teams_fix: str = "") -> list[UnassignedVisit]:
+    """The solver's unassigned visits with their reasons (German); ``teams_fix``: how the
+    teams get a language none speaks (:func:`language_reason`)."""
     out = []
     for u in solution.unassigned:
         c = built.candidates[u.visit]
-        why = (language_reason(c.client.sprache, built.teams)
+        why = (language_reason(c.client.sprache, built.teams, teams_fix)
                if u.code == "skill" and c.client.sprache else u.reason)
         if u.code == "time_window" and c.revisit_note:
             # the windows the solver could not serve are narrowed by the revisit rule

@@ -1471,7 +1471,9 @@ def _solve_and_assemble(
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
     routes = assemble_routes(built, solution, span, kept=kept)
-    unassigned = unassigned + assemble_unassigned(built, solution)
+    unassigned = unassigned + assemble_unassigned(built, solution, teams_fix=_teams_fix(
+        ["sprachen"], replan=predecessor_id is not None, web=False,
+        teams_file=params.get("teams_of_city") is False))
     snap_far = built.snap_far
     params["snap_far"] = snap_far
     if note := unshared_note(built.problem, solution, profile.workday.balance_minutes):
