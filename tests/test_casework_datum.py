@@ -195,7 +195,7 @@ def test_a_typed_time_of_a_visit_whose_plan_names_no_shift_is_checked_without_a_
     res = later.invoke(app, ["outcomes", str(path), *_common(db)], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     assert "gesperrt" not in res.output, res.output
-    assert "Zeile 3 (O-2), Uhrzeit 22:00 liegt außerhalb der Arbeitszeit der " \
+    assert "Zeile 3 (O-2), Uhrzeit 22:00 Uhr liegt außerhalb der Arbeitszeit der " \
         "Teams" in res.output, res.output
     assert _times(db) == {"O-1": 610}
 

@@ -1802,7 +1802,7 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
                      f"{c.client_id};{c.start:%d.%m.%Y};22:00;nicht angetroffen\n",
                      encoding="utf-8")
     code, out = invoke("outcomes", str(third), *_common(copy))
-    assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit 22:00 liegt außerhalb "
+    assert code == 2 and (f"Zeile 2 ({c.client_id}), Uhrzeit 22:00 Uhr liegt außerhalb "
                           "der Arbeitszeit von „team-1“ (08:00–16:00 Uhr, eine Stunde "
                           "Spielraum)") in out, out
 
@@ -1911,7 +1911,7 @@ def test_a_typed_time_is_checked_against_the_visits_own_team(planned, tmp_path):
                     encoding="utf-8")
     code, out = invoke("outcomes", str(rows), *_common(copy))
     assert "1 erfasst" in out and "1 abgelehnt" in out, out
-    assert (f"Zeile 3 ({other.client_id}), Uhrzeit 17:30 liegt außerhalb der "
+    assert (f"Zeile 3 ({other.client_id}), Uhrzeit 17:30 Uhr liegt außerhalb der "
             "Arbeitszeit von „team-2“ (08:00–16:00 Uhr, eine Stunde Spielraum)") in out, out
 
 

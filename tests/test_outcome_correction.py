@@ -177,7 +177,7 @@ def test_rectify_corrects_result_and_time_on_the_command_line(
     common = ["--city", "bad-hersfeld", "--db", db]
     res = runner.invoke(app, ["rectify", stop.client_id, "--outcome", f"{day:%d.%m.%Y}",
                               "--time", "22:30", *common])
-    assert res.exit_code == 2 and "--time: Uhrzeit 22:30 liegt außerhalb" in res.output, \
+    assert res.exit_code == 2 and "--time: Uhrzeit 22:30 Uhr liegt außerhalb" in res.output, \
         res.output
     res = runner.invoke(app, ["rectify", stop.client_id, "--status-change", f"{day:%d.%m.%Y}",
                               "--result", "angetroffen", *common])

@@ -103,7 +103,7 @@ def test_a_refused_outcome_form_keeps_what_was_typed(
                 "ergebnis": "nachricht_hinterlassen", "uhrzeit": early,
                 "notiz": "Karte in Briefkasten"})
             assert r.status_code == 400, _text(r.text)[-800:]
-            assert f"Uhrzeit {early} liegt außerhalb der Arbeitszeit" in _text(r.text)
+            assert f"Uhrzeit {early} Uhr liegt außerhalb der Arbeitszeit" in _text(r.text)
             form = _outcome_form(r.text, "nachtragen")
             assert '<option value="nachricht_hinterlassen" selected>' in form, form
             assert f'name="uhrzeit" type="time" value="{early}" required ' \
@@ -147,7 +147,7 @@ def test_the_case_page_takes_the_times_the_phone_takes(
                                               "uhrzeit": too_late})
         assert r.status_code == 400
         team = next(r.team_id for r in _current_plan(site).routes if stop in r.stops)
-        assert (f"Uhrzeit {too_late} liegt außerhalb der Arbeitszeit von „{team}“ "
+        assert (f"Uhrzeit {too_late} Uhr liegt außerhalb der Arbeitszeit von „{team}“ "
                 f"({_clock(first)}–{_clock(last)} Uhr, eine Stunde Spielraum).") \
             in _text(r.text), _text(r.text)[-1500:]
         early = _clock(first - 60)  # the margin holds before the shift too

@@ -177,7 +177,7 @@ def test_a_called_off_visit_gets_its_outcome_on_the_case_page(
         # the checks of an outcomes file's row, named next to this visit's form
         r = c.post("/fall-ergebnis", data={**base, "uhrzeit": "22:30"})
         assert r.status_code == 400
-        assert re.search(r"Uhrzeit 22:30 liegt außerhalb der Arbeitszeit von „team-\d“",
+        assert re.search(r"Uhrzeit 22:30 Uhr liegt außerhalb der Arbeitszeit von „team-\d“",
                          page_text(r.text)), page_text(r.text)[-1500:]
         form = r.text.split(f'id="nachtragen-{visit.visit_id}"', 1)[1].split("</form>", 1)[0]
         assert 'id="fehler-' in form and 'name="abgesagt" value="1"' in form
@@ -191,7 +191,7 @@ def test_a_called_off_visit_gets_its_outcome_on_the_case_page(
         exercise_time_of_day(monkeypatch, dtime(8, 0))
         r = c.post("/fall-ergebnis", data={**base, "uhrzeit": "10:30"})
         assert r.status_code == 400
-        assert "Uhrzeit 10:30 liegt in der Zukunft (jetzt 08:00 Uhr)" in page_text(r.text)
+        assert "Uhrzeit 10:30 Uhr liegt in der Zukunft (jetzt 08:00 Uhr)" in page_text(r.text)
         _tuesday_at(monkeypatch)
         assert _visit(db, "K-1").status == "entfallen" and _audit(db, "K-1") == []
         r = c.post("/fall-ergebnis", data=base)

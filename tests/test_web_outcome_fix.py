@@ -80,7 +80,7 @@ def test_a_wrong_outcome_is_corrected_on_the_case_page(
         # a time outside the working hours: refused naming the field
         r = kora.post("/fall-ergebnis", data={**base, "uhrzeit": "22:30"})
         assert r.status_code == 400
-        assert "Uhrzeit 22:30 liegt außerhalb der Arbeitszeit" in _text(r)
+        assert "Uhrzeit 22:30 Uhr liegt außerhalb der Arbeitszeit" in _text(r)
         # the form shown again holds the time as typed (QA 26 F2; before, the stored one)
         assert 'name="uhrzeit" type="time" value="22:30" required aria-invalid="true"' in r.text
         r = kora.post("/fall-ergebnis", data={**base, "ergebnis": "termin_vereinbart"})

@@ -174,7 +174,7 @@ def test_the_server_refuses_a_visit_time_ahead_of_its_clock(
         assert r.status_code == 400, r.text
         assert r.json()["feld"] == "zeit", r.text
         assert r.json()["fehler"].startswith(
-            "Uhrzeit des Besuchs: 20:30 liegt außerhalb der Arbeitszeit von „team-"), r.text
+            "Uhrzeit des Besuchs: 20:30 Uhr liegt außerhalb der Arbeitszeit von „team-"), r.text
         assert _recorded(site, route, cid) == []
         # within five minutes of the clock (a phone's clock a little fast): stored
         with server_clock(monkeypatch, datetime.combine(route.day, dtime(10, 0), BERLIN)):

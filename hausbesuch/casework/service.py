@@ -903,7 +903,7 @@ def _not_ahead(day: date, time_min: int | None) -> None:
     now = clock.now_on_today()  # (an exercise's day with the real time of day)
     if day == now.date() and time_min > now.hour * 60 + now.minute + VISIT_TIME_AHEAD_MIN:
         raise CaseworkError(
-            f"Uhrzeit {time_min // 60:02d}:{time_min % 60:02d} liegt in der Zukunft (jetzt "
+            f"Uhrzeit {time_min // 60:02d}:{time_min % 60:02d} Uhr liegt in der Zukunft (jetzt "
             f"{now:%H:%M} Uhr): ein Ergebnis kann erst nach dem Besuch erfasst werden.",
             field="uhrzeit")
 
@@ -2765,7 +2765,7 @@ class Casework:
             whose = (f"von „{visit.team_id}“" if team_hours is not None and visit is not None
                      else "der Teams")
             raise CaseworkError(
-                f"Uhrzeit {format_clock(minute)} liegt außerhalb der Arbeitszeit {whose} "
+                f"Uhrzeit {format_clock(minute)} Uhr liegt außerhalb der Arbeitszeit {whose} "
                 f"({format_clock(hours[0])}–{format_clock(hours[1])} Uhr, eine Stunde "
                 "Spielraum).", field="uhrzeit")
 
