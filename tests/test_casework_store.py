@@ -3187,3 +3187,27 @@ def test_excel_serials_in_an_outcomes_file_are_read_with_a_note(planned, tmp_pat
     with Store.open(db) as store, store.session() as s:
         o = s.scalar(select(OutcomeRow).where(OutcomeRow.client_id == c.client_id))
         assert (o.day, o.time_min) == (c.start.date(), minute[c.client_id])
+
+
+def test_a_reprinted_sheet_names_the_appointment_agreed(planned, tmp_path):
+    """QA 36 #11e: the print sheet of a visit already recorded as „Termin vereinbart“
+    said „bereits erfasst“ without the appointment's day and time; it says them as the
+    phone does („Termin am Do, 10.12.2026, 10:30 Uhr“)."""
+    from hausbesuch.casework.stops import mark_done
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import team_day_sheet
+    from hausbesuch.pages import RouteLinks
+    from hausbesuch.store import Store
+
+    copy, plan, _ = _copy_of(planned, tmp_path, "termin-druck.sqlite")
+    first, when, _ = agree_appointment(plan, copy, tmp_path)
+    with Store.open(copy) as store:
+        shown = mark_done(store, store.load_plan(plan.id))
+    route = next(r for r in shown.routes if any(s.client_id == first.client_id
+                                                  for s in r.stops))
+    sheet = team_day_sheet(shown, route, MapSettings(), links=RouteLinks())
+    row = next(row for row in re.findall(r"<tr class=\"stopp[^\"]*\">.*?</tr>", sheet, re.S)
+               if f"<strong>{first.client_id}</strong>" in row)
+    text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
+    assert (f"Termin vereinbart, Termin am {format_moment(when)} bereits erfasst"
+            in text), text

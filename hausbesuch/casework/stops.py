@@ -147,24 +147,31 @@ def mark_gone(store: Store, plan: Plan) -> Plan:
     return replace(plan, routes=routes)
 
 
-def done_text(recorded: Mapping[str, Any]) -> str:
+def done_text(recorded: Mapping[str, Any], *, appointment: bool = False) -> str:
     """What the pages say of a stop with a recorded outcome (``recorded``: one of
     :func:`outcomes_of_stops`) instead of its planned visit: „erledigt 09:40 Uhr:
     Verweigert“, the time the visit took place (the phone's „Uhrzeit des Besuchs“, the
-    outcome file's „Uhrzeit“); „erledigt: Verweigert“ when none was given (QA 28 F10)."""
+    outcome file's „Uhrzeit“); „erledigt: Verweigert“ when none was given (QA 28 F10).
+    ``appointment``: an appointment agreed is named with its day and time („erledigt
+    09:40 Uhr: Termin vereinbart, Termin am Do, 14.01.2027, 10:00 Uhr“, as the phone's
+    state line says it) in the written files (QA 36 #11e: the reprinted sheet said
+    „bereits erfasst“ without them); the phone's heading keeps the short form."""
     from hausbesuch.casework.rules import result_label
+    from hausbesuch.fields import format_moment
 
     t = recorded.get("time_min")
     when = f" {t // 60:02d}:{t % 60:02d} Uhr" if t is not None else ""
-    return f"erledigt{when}: {result_label(recorded['result'])}"
+    appt = recorded.get("appointment_at") if appointment else None
+    agreed = f", Termin am {format_moment(appt)}" if appt is not None else ""
+    return f"erledigt{when}: {result_label(recorded['result'])}{agreed}"
 
 
-def done_of(stops: Sequence[PlannedStop], recorded: Mapping[int, Mapping[str, Any]]
-            ) -> dict[int, str]:
+def done_of(stops: Sequence[PlannedStop], recorded: Mapping[int, Mapping[str, Any]], *,
+            appointment: bool = False) -> dict[int, str]:
     """By stop ``position``: :func:`done_text` of each stop not called off with an outcome
-    in ``recorded`` (:func:`outcomes_of_stops`)."""
-    return {s.position: done_text(recorded[s.position]) for s in stops
-            if s.position in recorded and not s.called_off}
+    in ``recorded`` (:func:`outcomes_of_stops`); ``appointment`` as there."""
+    return {s.position: done_text(recorded[s.position], appointment=appointment)
+            for s in stops if s.position in recorded and not s.called_off}
 
 
 def mark_done(store: Store, plan: Plan) -> Plan:
@@ -172,13 +179,15 @@ def mark_done(store: Store, plan: Plan) -> Plan:
     (:attr:`PlannedStop.done`, :func:`done_of`), as ``show``, ``export``, the web's
     files and print sheet and a re-plan's files write it: the route page and the print
     sheet then say „erledigt 09:40 Uhr: Verweigert“ instead of a planned visit, and the
-    sheet shows the outcome ticked, without boxes to fill in again (QA 28 F10). Only
+    sheet shows the outcome ticked, without boxes to fill in again (QA 28 F10), an
+    appointment agreed with its day and time (QA 36 #11e). Only
     outcomes of the stop's own day count; routes without one are kept as they are."""
     from dataclasses import replace
 
     routes = []
     for r in plan.routes:
-        done = done_of(r.stops, outcomes_of_stops(store, plan.city, r.day, r.stops))
+        done = done_of(r.stops, outcomes_of_stops(store, plan.city, r.day, r.stops),
+                       appointment=True)
         if done:
             r = replace(r, stops=tuple(replace(s, done=done[s.position])
                                        if s.position in done else s for s in r.stops))
