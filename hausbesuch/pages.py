@@ -10,6 +10,7 @@ services carry coordinates and the pseudonymous client id only, never names or a
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
 from hausbesuch.care_of import CareOf
 from hausbesuch.fields import count, format_moment, weekday_span
@@ -127,6 +129,19 @@ class RouteLinks:
     index_label: str = "Übersicht"
 
 
+#: A command-line option in a text (``--report``, ``--city lauf`` names the option only,
+#: ``--from=…`` with its value); not a dash inside a word or a range („8--10“).
+_OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:=[^\s<>&“”„\"')]+)?")
+
+
+def options_nobr(text: object) -> Markup:
+    """``text`` escaped for HTML with each command-line option in a ``<span
+    class="opt">`` that pages keep on one line (QA 36 #11c: „--report“ broke between
+    „--“ and „report“, which reads as a dash and a word). The option's characters stay
+    as typed, so a copied option still works in a shell."""
+    return Markup(_OPTION.sub(lambda m: f'<span class="opt">{m[0]}</span>', str(escape(text))))
+
+
 _ENV = Environment(
     loader=PackageLoader("hausbesuch", "templates"),
     autoescape=True,
@@ -147,6 +162,7 @@ _ENV.filters.update(
     mode=mode_label,
     field_label=lambda name: _field_label(name),
     count=count,  # {{ n|count("Besuch", "Besuche") }}: "1 Besuch", "2 Besuche"
+    options=options_nobr,  # command-line options kept on one line
 )
 
 
