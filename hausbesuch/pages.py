@@ -419,6 +419,14 @@ def index_page(
         downloads=dict(downloads or {}),
         outside=OUTSIDE,
         visit_count=n_planned,
+        # what the table's visits are beside the badges' cases (QA 36 #9a: „Besuche (36)“
+        # under „29 geplant“ said nothing of the 7 visits made already): those with an
+        # outcome (:attr:`PlannedStop.done`), the cases they are of, and those of them
+        # whose further visit is „nicht eingeplant“
+        n_done=sum(1 for r in plan.routes for s in r.to_visit if s.done),
+        visit_cases=len({s.client_id for r in plan.routes for s in r.to_visit}),
+        visit_cases_left_out=len({s.client_id for r in plan.routes for s in r.to_visit}
+                                 & left_out),
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         generated=plan.created_at,
     )

@@ -216,6 +216,40 @@ def test_index_counts_cases_as_the_report_does_and_visits_in_its_table() -> None
     assert "Besuche (7, dazu 2 entfallen)" in html
 
 
+def test_index_says_what_its_visits_are_beside_the_cases() -> None:
+    """QA 36 #9a: „29 geplant“ above „Besuche (36)“ with nothing to tell them apart: the
+    table's title names the visits made already (with an outcome), and a line says that
+    the table counts visits and the badges cases, how many cases the visits are of and
+    how many of them stand in „Nicht eingeplant“ with their next visit."""
+    from hausbesuch.plandata import UnassignedVisit
+
+    plan = _plan_with_second_stop_off()  # 8 cases, 8 visits, K-1002's off
+    first, empty = plan.routes[0], plan.routes[2]
+    stops = list(first.stops)
+    stops[0] = dataclasses.replace(stops[0], done="erledigt 08:15 Uhr: Nicht angetroffen")
+    plan.routes[0] = dataclasses.replace(first, stops=tuple(stops))
+    again = dataclasses.replace(first.stops[0], position=1)  # K-1001 once more, next day
+    plan.routes[2] = dataclasses.replace(empty, stops=(again,))
+    third = stops[2]  # K-1003: visited, its next visit not planned
+    plan.unassigned.append(UnassignedVisit(third.client_id, "time_window", "passt nicht",
+                                           third.lon, third.lat, third.address,
+                                           third.district))
+    routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plan.routes]
+    html = index_page(plan, MapSettings(), routes=routes, overview_href="uebersicht.html")
+    assert "<strong>6</strong> geplant" in html, html
+    assert "Besuche (8, davon 1 mit Ergebnis, dazu 1 entfallen)" in html
+    line = re.search(r'<p class="muted" id="besuche-faelle">(.*?)</p>', html, re.S)[1]
+    assert " ".join(line.split()) == (
+        "Die Tabelle zählt Besuche, „geplant“ oben die Fälle: 8 Besuche bei 7 Fällen "
+        "(1 schon gemacht, mit Ergebnis); 1 dieser Fälle steht mit dem nächsten Besuch "
+        "unter „Nicht eingeplant“."), line
+    # one visit per case, none made: nothing to explain
+    plain = sample_plan()
+    routes = [IndexRoute(r, "k.html", "r.html", "d.html", "g.gpx") for r in plain.routes]
+    html = index_page(plain, MapSettings(), routes=routes, overview_href="uebersicht.html")
+    assert "Besuche (8)" in html and "besuche-faelle" not in html
+
+
 def test_gpx_does_not_lead_to_a_called_off_stop() -> None:
     route = _plan_with_second_stop_off().routes[0]
     off = route.stops[1]

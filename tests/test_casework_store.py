@@ -3211,3 +3211,18 @@ def test_a_reprinted_sheet_names_the_appointment_agreed(planned, tmp_path):
     text = " ".join(re.sub(r"<[^>]+>", " ", row).split())
     assert (f"Termin vereinbart, Termin am {format_moment(when)} bereits erfasst"
             in text), text
+
+
+def test_plans_names_the_visits_made_among_a_plans_visits(planned, tmp_path):
+    """QA 36 #9a: `plans` showed „Besuche 36“ for a version whose page said „29 geplant“;
+    the visits with an outcome are named beside the number, as the plan's page counts
+    them."""
+    copy, plan, _ = _copy_of(planned, tmp_path, "plans-erledigt.sqlite")
+    before = next(line for line in ok("plans", *_common(copy)).splitlines()
+                  if line.startswith(plan.id))
+    assert "mit Ergebnis" not in before, before
+    agree_appointment(plan, copy, tmp_path)
+    line = next(line for line in ok("plans", *_common(copy)).splitlines()
+                if line.startswith(plan.id))
+    visits = sum(len(r.stops) for r in plan.routes)
+    assert f" | {visits}, davon 1 mit Ergebnis | " in line, line

@@ -854,6 +854,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             hint = (other_cities_hint(store, name, cities_with_plans(store), what="Pläne",
                                       lead=False)
                     if name and not plans else "")
+            # the visits made already among a plan's visits (QA 36 #9a: „Besuche 36“
+            # beside „29 geplant“ on its page), counted as its page counts them
+            done = {pid: n[1] for c in sorted({p.city for p in plans})
+                    for pid, n in store.visits_now(c).items()}
         if not plans:
             typer.echo("Keine gespeicherten Pläne" + (f" für {name}." if name else "."))
             if hint:
@@ -864,7 +868,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         for p in plans:
             last = p.start + timedelta(days=p.days - 1)
             typer.echo(f"{p.id} | {p.city} | {format_days(p.start, last)} | "
-                       f"{version_words(p.id, versions, newest_of)} | {p.routes} | {p.visits} | "
+                       f"{version_words(p.id, versions, newest_of)} | {p.routes} | {p.visits}"
+                       + (f", davon {done[p.id]} mit Ergebnis" if done.get(p.id) else "") + " | "
                        f"{p.unassigned} | {p.rejected} | {format_moment(p.created_at)}")
 
     @app.command("show")
