@@ -273,3 +273,23 @@ def test_teams_and_absences_without_city_in_another_citys_database(tmp_path,
                 res.output.split()), res.output
     out = ok("absence", "add", "team-2", "21.12.2026", "--city", "bad-hersfeld", "--db", db)
     assert "Hinweis" not in out, out
+
+
+def test_the_readmes_examples_of_a_citys_data_name_the_city():
+    """QA 36 #12a: the README's `hausbesuch audit --kundennummer C0001` (no --city) printed
+    „0 Einträge für Kassel“ for a database of another city. Every example in its command
+    blocks of a command that reads or changes a city's cases and defaults to Kassel names
+    --city (commands on a stored plan take its city; `audit --ohne-stadt` and `plans
+    --all` name none)."""
+    text = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    blocks = "\n".join(re.findall(r"^```(?:bash)?\n(.*?)^```", text, re.S | re.M))
+    city_data = ("audit", "disclose", "rectify", "status", "outcomes", "import", "addresses",
+                 "address", "plan", "plans", "teams", "absence", "purge")
+    missing = []
+    for line in blocks.splitlines():
+        m = re.match(r"\s*hausbesuch ([a-z-]+)( .*)?$", line.split("#")[0].rstrip())
+        if m is None or m[1] not in city_data:
+            continue
+        if not re.search(r"--city|--ohne-stadt|--all", m[2] or ""):
+            missing.append(line.strip())
+    assert missing == [], missing
