@@ -212,11 +212,11 @@ def test_an_outcome_of_a_visit_still_to_come_today_is_refused(
                 hour=9, tzinfo=clock.ZONE)):
         cw = _cw(store)
         (visit,) = cw.visits_to_enter(stop.client_id)
-        with pytest.raises(CaseworkError, match="15:00 liegt in der Zukunft") as refused:
+        with pytest.raises(CaseworkError, match="15:00 Uhr liegt in der Zukunft") as refused:
             cw.enter_outcome(stop.client_id, visit[0], "angetroffen", time_min=15 * 60)
         assert refused.value.field == "uhrzeit"
         cw.enter_outcome(stop.client_id, visit[0], "nicht_angetroffen", time_min=9 * 60 + 3)
-        with pytest.raises(CaseworkError, match="14:00 liegt in der Zukunft"):
+        with pytest.raises(CaseworkError, match="14:00 Uhr liegt in der Zukunft"):
             cw.correct_outcome(stop.client_id, None, when=day, time_min=14 * 60)
 
 
