@@ -68,7 +68,7 @@ def test_a_reason_names_what_the_other_teams_lack_and_a_language_nobody_speaks_f
                        "Besuchsdauer und Pause passen nicht in die Arbeitszeit (nur Team nord "
                        "spricht Arabisch).")
     assert why["R-RUSS"] == (
-        "skill", "Kein Team spricht Russisch (Sprache in der Kundenliste); Sprachen der Teams "
-                 "in ihrer Liste eintragen (Teams, Spalte „sprachen“).")
+        "skill", "Kein Team spricht Russisch (Sprache in der Kundenliste); bitte die "
+                 "Teams-Datei ändern (Spalte „sprachen“) und neu planen.")
     planned = {s.client_id for r in plan.routes for s in r.stops}
     assert "R-FREI" in planned, why

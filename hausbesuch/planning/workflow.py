@@ -396,18 +396,21 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
     return replace(c, pin_team=same[0]) if len(same) == 1 else c
 
 
-def _spoken_by_none(u: UnassignedVisit, client: Client,
-                    teams: Sequence[Any]) -> UnassignedVisit:
+def _spoken_by_none(u: UnassignedVisit, client: Client, teams: Sequence[Any], *,
+                    replan: bool, teams_file: bool) -> UnassignedVisit:
     """``u`` (a case :func:`make_candidate` leaves out for its days or windows) with the
     language reason instead when no team of ``teams`` speaks the client's languages: the
     coordinator must change the teams first, and then the days do not matter (QA 36 #6:
     a plan with a holiday read „Das Zeitfenster „Mi vormittags“ liegt an keinem möglichen
     Tag …; kein Arbeitstag: Mi, 06.01.2027 (Heilige Drei Könige …)“ for a Russian speaker
-    no team could visit, and „Kein Team spricht Russisch“ was never said)."""
+    no team could visit, and „Kein Team spricht Russisch“ was never said). Its words on
+    how the teams get the language are those of the solver's reason (:func:`_teams_fix`:
+    ``replan``, the plan's ``teams_file``)."""
     needs = VisitNeeds(tuple(client.sprache))
     if not client.sprache or not teams or any(needs.rules_out(t) != "skill" for t in teams):
         return u
-    return replace(u, code="skill", reason=language_reason(client.sprache, teams))
+    fix = _teams_fix(["sprachen"], replan=replan, web=False, teams_file=teams_file)
+    return replace(u, code="skill", reason=language_reason(client.sprache, teams, fix))
 
 
 def _pin_check(c: Candidate, team_ids: set[str],
@@ -1332,8 +1335,9 @@ def _plan_span(
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
-    unassigned[:] = [_spoken_by_none(u, left_out[u.client_id], team_list)
-                  if u.client_id in left_out else u for u in unassigned]
+    unassigned[:] = [_spoken_by_none(u, left_out[u.client_id], team_list, replan=False,
+                                     teams_file=teams is not None)
+                     if u.client_id in left_out else u for u in unassigned]
     kept_cands = []
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
@@ -2281,8 +2285,9 @@ def _replan(
                               not_before=new_from if today_on else moment,
                               replan_from=moment if today_on else None)
         if isinstance(cand, UnassignedVisit):
-            unassigned.append(_spoken_by_none(_revisit_reason(cand, tried[c.id], span)
-                                              if c.id in revisit_ids else cand, c, team_list))
+            unassigned.append(_spoken_by_none(
+                _revisit_reason(cand, tried[c.id], span) if c.id in revisit_ids else cand,
+                c, team_list, replan=True, teams_file=params.get("teams_of_city") is False))
         elif (bad := _pin_check(cand := _team_spelling(cand, ids), ids, overrides,
                                 span, team_list, day_index,
                                 VisitNeeds.of(cand, profile, districts.names),
