@@ -200,6 +200,11 @@ class PlannedStop:
     #: stops.mark_done`; QA 28 F10). "" for a stop without one. Read from the outcomes,
     #: not part of the visit, so it takes no part in comparing stops
     done: str = field(default="", compare=False)
+    #: a visit on a day gone by without an outcome recorded, neither called off nor off
+    #: since (:func:`hausbesuch.casework.stops.mark_unreported`, set when a stored plan
+    #: is shown; QA 36 #4): the report says „kein Ergebnis erfasst“. Read from the
+    #: outcomes, so it takes no part in comparing stops
+    unreported: bool = field(default=False, compare=False)
     # What the pages say of the client at the door (QA 28 F6, F13). Not the visit's own
     # data: planning takes them from the client and its outcomes, a stored plan reads
     # them back from its snapshot of the list and the outcomes before the visit (the

@@ -2458,18 +2458,14 @@ class Casework:
         """The case's visits of stored plans up to today that have no outcome (a phone
         could not send it: the stop moved to another team, the link expired): (visit id,
         day, planned start, plan id), first first. :meth:`enter_outcome` records one."""
+        from hausbesuch.casework.stops import visits_without_outcome
+
         today = self.today()
         with self.store.session() as s:
             row = self._row(s, client_id)
-            done = set(s.scalars(select(OutcomeRow.visit_id).where(
-                OutcomeRow.city == self.city, OutcomeRow.client_id == row.client_id)))
             return [(v.visit_id, v.day, v.start_at, v.plan_id or "?")
-                    for v in s.scalars(select(CaseVisitRow).where(
-                        CaseVisitRow.city == self.city,
-                        CaseVisitRow.client_id == row.client_id,
-                        CaseVisitRow.status == "geplant", CaseVisitRow.day <= today)
-                        .order_by(CaseVisitRow.start_at))
-                    if v.visit_id not in done]
+                    for v in visits_without_outcome(s, self.city, through=today,
+                                                    client_id=row.client_id)]
 
     def called_off_to_enter(self, client_id: str
                             ) -> list[tuple[str, date, datetime, str, date]]:

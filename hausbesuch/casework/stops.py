@@ -12,14 +12,15 @@ number (:attr:`TeamDayRoute.numbers`), shown struck through.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from hausbesuch.fields import format_day
 from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
-from hausbesuch.store import OutcomeRow, Store
+from hausbesuch.store import CaseVisitRow, OutcomeRow, Store
 
 __all__ = ["closed_cases", "closed_ids", "closed_words", "done_of", "done_text", "gone_of",
            "gone_stops", "mark_done", "mark_gone", "outcomes_of_stops"]
@@ -193,3 +194,102 @@ def mark_done(store: Store, plan: Plan) -> Plan:
                                        if s.position in done else s for s in r.stops))
         routes.append(r)
     return replace(plan, routes=routes)
+
+
+# --------------------------------------------------------------------------- no outcome
+
+
+def visits_without_outcome(s: Session, city: str, *, through: date,
+                           client_id: str | None = None,
+                           visit_ids: Iterable[str] | None = None) -> list[CaseVisitRow]:
+    """The one rule for a visit that awaits its outcome: a case visit of a stored plan
+    still ``geplant`` (not called off, none recorded) on ``through`` or before, without
+    an outcome of its own visit id; first first. Of one case (``client_id``: the case
+    page's „Ohne Ergebnis“, :meth:`hausbesuch.casework.service.Casework.visits_to_enter`,
+    ``through`` today) or of given visits (``visit_ids``: a plan's stops,
+    :func:`mark_unreported`). A visit whose case was closed on or before its day is
+    among them; the callers set it apart as off (:func:`closed_ids`, :func:`mark_gone`)."""
+    q = select(CaseVisitRow).where(CaseVisitRow.city == city,
+                                   CaseVisitRow.status == "geplant",
+                                   CaseVisitRow.day <= through)
+    if client_id is not None:
+        q = q.where(CaseVisitRow.client_id == client_id)
+    rows: list[CaseVisitRow] = []
+    if visit_ids is None:
+        rows = list(s.scalars(q.order_by(CaseVisitRow.start_at)))
+    else:
+        ids = sorted(set(visit_ids))
+        for k in range(0, len(ids), 400):
+            rows += s.scalars(q.where(CaseVisitRow.visit_id.in_(ids[k:k + 400])))
+        rows.sort(key=lambda v: (v.start_at, v.visit_id))
+    if not rows:
+        return []
+    done: set[str] = set()
+    found = sorted({v.visit_id for v in rows})
+    for k in range(0, len(found), 400):
+        done.update(s.scalars(select(OutcomeRow.visit_id).where(
+            OutcomeRow.city == city, OutcomeRow.visit_id.in_(found[k:k + 400]))))
+    return [v for v in rows if v.visit_id not in done]
+
+
+def mark_unreported(store: Store, plan: Plan, today: date) -> Plan:
+    """The plan with each stop on a day before ``today`` that awaits its outcome marked
+    (:attr:`PlannedStop.unreported`, :func:`visits_without_outcome`): the team went (or
+    should have) and nobody recorded what happened (QA 36 #4). A stop called off, whose
+    case was closed since (:func:`mark_gone` first) or with an outcome is not. Today's
+    visits are not: the team may still be out. Routes without one are kept as they are."""
+    from dataclasses import replace
+
+    ids = [s.visit_id for r in plan.routes if r.day < today for s in r.to_visit
+           if s.visit_id and not s.done]
+    if not ids:
+        return plan
+    with store.session() as s:
+        due = {v.visit_id for v in visits_without_outcome(
+            s, plan.city, through=today - timedelta(days=1), visit_ids=ids)}
+    if not due:
+        return plan
+    routes = []
+    for r in plan.routes:
+        if r.day < today and any(st.visit_id in due for st in r.to_visit):
+            r = replace(r, stops=tuple(
+                replace(st, unreported=True) if st.visit_id in due and not st.off
+                and not st.done else st for st in r.stops))
+        routes.append(r)
+    return replace(plan, routes=routes)
+
+
+def unreported_visits(plan: Plan) -> list[tuple[TeamDayRoute, int | None, PlannedStop]]:
+    """The stops :func:`mark_unreported` marked, by day, team and number: (route, the
+    number the stop is shown with, stop)."""
+    out = [(r, nr, st) for r in plan.routes
+           for st, nr in zip(r.stops, r.numbers, strict=True) if st.unreported]
+    return sorted(out, key=lambda x: (x[0].day, x[0].team_id, x[2].position))
+
+
+#: At most this many case ids in the note on visits without an outcome
+MAX_UNREPORTED_NAMED = 20
+
+
+def unreported_note(plan: Plan) -> str | None:
+    """The coordinator's note on the plan's visits on past days without an outcome
+    (:func:`mark_unreported`), naming the case ids (at most
+    :data:`MAX_UNREPORTED_NAMED`) and how to enter them: on the command line
+    ``hausbesuch outcomes``, in the web's files the case page. None without one."""
+    if not any(getattr(st, "unreported", False)  # (plan_notes takes plan-like objects)
+               for r in plan.routes for st in getattr(r, "stops", ())):
+        return None
+    found = unreported_visits(plan)
+    groups: dict[tuple[date, str], list[str]] = {}  # by team-day, in order
+    for r, _, st in found[:MAX_UNREPORTED_NAMED]:
+        groups.setdefault((r.day, r.team_id), []).append(st.client_id)
+    named = [f"{format_day(day)}, Team {team}: {', '.join(ids)}"
+             for (day, team), ids in groups.items()]
+    more = len(found) - min(len(found), MAX_UNREPORTED_NAMED)
+    how = ("unter „Fälle“ beim Besuch oder über „Ergebnisse“ des Plans" if getattr(plan, "for_web", False) else
+           "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
+    n = len(found)
+    return (f"{n} {'Besuch' if n == 1 else 'Besuche'} an vergangenen Tagen ohne Ergebnis: "
+            f"{'; '.join(named)}{f' … und {more} weitere' if more else ''}. Hat das Team "
+            f"berichtet? Ergebnis nachtragen {how}; bis dahin "
+            f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen.")

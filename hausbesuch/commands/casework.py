@@ -903,6 +903,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(replaced_pages)
         if result.plan.replaced:  # an older version: its files say so too
             typer.echo(f"Achtung: {result.plan.replaced}")
+        # visits on past days nobody recorded an outcome of, as the index says (QA 36 #4)
+        from hausbesuch.casework.stops import unreported_note
+
+        if (unreported := unreported_note(result.plan)) is not None:
+            typer.echo(f"Hinweis: {unreported}")
 
     @app.command("delete-plan")
     @user_errors

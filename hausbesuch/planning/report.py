@@ -65,6 +65,8 @@ def quality_label(quality: str) -> str:
     return QUALITY_DE.get(quality, quality)
 
 
+#: ``grund`` of a visit on a day gone by without an outcome (QA 36 #4)
+UNREPORTED = "kein Ergebnis erfasst"
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 
@@ -135,6 +137,8 @@ def _other_visits(visits: list[tuple[TeamDayRoute, PlannedStop]],
     angetroffen“ (QA 31: the row of a failed try whose revisit the plan could not hold
     said „weiterer Besuch im Plan“ of the try itself)."""
     return [f"Besuch im Plan am {format_day(r.day)} (Team {r.team_id}): {s.done}" if s.done
+            else f"Besuch im Plan am {format_day(r.day)} (Team {r.team_id}): "
+            f"{UNREPORTED}" if s.unreported
             else f"weiterer Besuch im Plan: {format_moment(s.start)} "
             f"(Team {r.team_id}{', ' + _called_off(s) if s.off else ''})"
             for r, s in sorted(visits, key=lambda rs: rs[1].start) if s is not but]
@@ -208,7 +212,10 @@ def report_rows(
             )
             # a visit made says so, as the pages do („erledigt 09:00 Uhr: Verzogen“, QA
             # 33a F8: a re-plan's row said plain „geplant“ of it)
-            notes = [_called_off(s)] if s.off else [s.done] if s.done else []
+            # so does one on a day gone by without an outcome: the team did not report
+            # (QA 36 #4)
+            notes = ([_called_off(s)] if s.off else [s.done] if s.done
+                     else [UNREPORTED] if s.unreported else [])
             if not s.off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))
@@ -353,10 +360,16 @@ def late_letter_note(plan: Plan, profile: object, today: date) -> str | None:
 
 def plan_notes(plan: Plan) -> list[str]:
     """The plan's notes for the coordinator as the overview page and the CLI show them:
-    :attr:`Plan.warnings`, then each visit planned at an agreed time outside the client's
-    own windows (:func:`outside_window`), by day, team and position."""
+    :attr:`Plan.warnings`, the visits on past days without an outcome (a stored plan
+    shown: :func:`hausbesuch.casework.stops.unreported_note`), then each visit planned at
+    an agreed time outside the client's own windows (:func:`outside_window`), by day,
+    team and position."""
+    from hausbesuch.casework.stops import unreported_note
+
     clients = {c.id: c for c in getattr(plan, "clients", ())}
     notes = list(getattr(plan, "warnings", ()))
+    if (unreported := unreported_note(plan)) is not None:
+        notes.append(unreported)
     if not any(c.zeitfenster for c in clients.values()):
         return notes
     moment = replan_moment(plan)

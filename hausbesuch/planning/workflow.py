@@ -1714,7 +1714,7 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
     the command line's hints, QA 26 F8); None: as stored (the command line's files).
     ``with_districts=False``: without the district outlines (read from the OSM extract),
     for the files of one team-day (print sheet, GPX), which do not show them."""
-    from hausbesuch.casework.stops import mark_done, mark_gone
+    from hausbesuch.casework.stops import mark_done, mark_gone, mark_unreported
     from hausbesuch.versions import replacement
 
     plan = store.load_plan(plan_id)
@@ -1728,8 +1728,9 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
             unassigned=[replace(u, reason=said(u.reason)) for u in plan.unassigned],
             warnings=[said(w) for w in plan.warnings])
     # a stop whose case was closed since is off in every file (gone, QA 25 F3); one with
-    # an outcome recorded says so instead of its planned visit (done, QA 28 F10)
-    plan = mark_done(store, mark_gone(store, plan))
+    # an outcome recorded says so instead of its planned visit (done, QA 28 F10); one on a
+    # day gone by without an outcome says that (unreported, QA 36 #4)
+    plan = mark_unreported(store, mark_done(store, mark_gone(store, plan)), clock.today())
     plan.replaced, plan.replaced_version = replacement(store, plan.id)
     params = plan.params or {}
     districts = None
@@ -2407,9 +2408,11 @@ def _replan(
                          unchanged_since=marker)
     # its files (``replan --out``) say of the visits done „erledigt 09:40 Uhr: …“, as
     # ``show`` does (QA 28 F10)
-    from hausbesuch.casework.stops import mark_done
+    from hausbesuch.casework.stops import mark_done, mark_unreported
 
-    result.plan = mark_done(store, result.plan)
+    # ... and of those on a day gone by without an outcome that none is recorded: the
+    # re-plan keeps them where they were (QA 36 #4)
+    result.plan = mark_unreported(store, mark_done(store, result.plan), clock.today())
     result.plan_id = result.plan.id
     say("Fertig", 1.0)
     return result
