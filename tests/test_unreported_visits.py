@@ -6,6 +6,10 @@ team that did not report was invisible; only the case page said „Ohne Ergebnis
   ``show`` and ``replan`` say how many visits of Monday and Tuesday have no outcome, with
   their case ids (at most 20) and ``hausbesuch outcomes``; ``index.html`` says it among
   its notes, and ``report.csv`` says „kein Ergebnis erfasst“ in the row's ``grund``.
+- The web's *Ergebnisse* page (over real HTTP, the app and week of
+  :mod:`tests.test_web_plan_notes`) lists them under „Besuche ohne Ergebnis“ with day,
+  team, stop number and case id, linking to the case page, whose „Ohne Ergebnis“ takes the
+  outcome; at 390 px without sideways scrolling.
 
 A visit with an outcome, and today's visits (the team may still be out), are not named.
 """
@@ -14,11 +18,16 @@ from __future__ import annotations
 
 import csv
 import html
+import re
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
+import pytest
+
 from hausbesuch.fields import format_day
 from tests.cli_helpers import ClockedCli
+from tests.shots import shoot
 from tests.test_casework_store import (  # noqa: F401 - the fixtures
     START,
     _common,
@@ -26,6 +35,7 @@ from tests.test_casework_store import (  # noqa: F401 - the fixtures
     base,
     planned,
 )
+from tests.test_web_plan_notes import kora, notes_site  # noqa: F401 - fixtures
 
 
 def _report(path: Path) -> dict[str, dict[str, str]]:
@@ -81,3 +91,92 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
             assert row["grund"].startswith("kein Ergebnis erfasst"), (folder, row)
         assert report[made.client_id]["grund"].startswith("erledigt "), folder
         assert not any("kein Ergebnis" in report[c]["grund"] for c in today if c in report)
+
+
+def _box(page: str) -> str | None:
+    """The text of the box „Besuche ohne Ergebnis“, None when the page has none."""
+    m = re.search(r'<section class="card" id="ohne-ergebnis".*?</section>', page, re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m[0])).split()) if m else None
+
+
+def test_the_outcomes_page_lists_past_visits_without_an_outcome(
+        notes_site: tuple[str, object, str], kora: httpx.Client,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
+    from hausbesuch.casework import Casework
+    from hausbesuch.config import load_profile
+    from hausbesuch.versions import newest_version
+
+    url, store, first = notes_site
+    v1 = store.load_plan(newest_version(store, first))
+    monday = v1.start
+    monkeypatch.setenv(clock.ENV, monday.isoformat())
+    # on the plan's first day nothing is past: today's visits are still to be made
+    assert _box(kora.get(f"/plaene/{v1.id}/ergebnisse").text) is None
+    past = sorted(((r, nr, s) for r in v1.routes if r.day == monday
+                   for s, nr in zip(r.stops, r.numbers, strict=True) if not s.off),
+                  key=lambda x: (x[0].team_id, x[2].position))
+    assert len(past) >= 2
+    made, rest = past[0][2], past[1:]
+    Casework(store, load_profile("bad-hersfeld"), actor="kora", today=lambda: monday
+             ).record_outcome(made.client_id, monday, "angetroffen",
+                              time_min=made.start.hour * 60 + made.start.minute,
+                              source="web", idempotency_key="ohne-ergebnis-1")
+    monkeypatch.setenv(clock.ENV, (monday + timedelta(days=1)).isoformat())
+    page = kora.get(f"/plaene/{v1.id}/ergebnisse")
+    assert page.status_code == 200
+    n = len(rest)
+    items, last = [], None  # by team-day
+    for r, nr, s in rest:
+        if (r.day, r.team_id) != last:
+            items.append(f"{format_day(r.day)} · Team {r.team_id}")
+            last = (r.day, r.team_id)
+        items.append(f"Stopp {nr} · {s.client_id} · Ergebnis nachtragen")
+    items = " ".join(items)
+    assert _box(page.text) == (
+        f"Besuche ohne Ergebnis {n} {'Besuch an einem vergangenen Tag hat' if n == 1 else 'Besuche an vergangenen Tagen haben'} "
+        f"kein Ergebnis. Hat das Team berichtet? Bis zum Ergebnis "
+        f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen. {items}"), _box(page.text)
+    # each links to its case, whose „Ohne Ergebnis“ takes the outcome (the one rule)
+    cid = rest[0][2].client_id
+    link = re.search(rf'href="(/faelle/{re.escape(cid)}\?stadt=[^"#]+#ergebnisse)"', page.text)
+    assert link, page.text
+    case = kora.get(html.unescape(link[1]))
+    assert case.status_code == 200
+    assert "<h3>Ohne Ergebnis</h3>" in case.text and "Ergebnis nachtragen" in case.text
+    assert made.client_id not in (_box(page.text) or "")
+
+    # the plan's files (*Dateien (ZIP)*) say it in the web's words, and so does the report
+    import io
+    import zipfile
+
+    r = kora.get(f"/plaene/{v1.id}/dateien.zip")
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        index = _said(html.unescape(zf.read("index.html").decode("utf-8")))
+        report = {row["id"]: row for row in csv.DictReader(
+            io.StringIO(zf.read("report.csv").decode("utf-8-sig")), delimiter=";")}
+    assert (f"{n} Besuche an vergangenen Tagen ohne Ergebnis: {format_day(monday)}, Team "
+            f"{rest[0][0].team_id}: ") in index, index
+    assert ("Ergebnis nachtragen unter „Fälle“ beim Besuch oder über „Ergebnisse“ des Plans; "
+            "bis dahin bleiben die Fälle offen.") in index
+    assert "hausbesuch outcomes" not in index
+    assert sorted(c for c, row in report.items() if row["grund"].startswith(
+        "kein Ergebnis erfasst")) == sorted(s.client_id for _, _, s in rest), report
+
+    from tests.web_fixtures import coordinator_on_phone
+
+    with coordinator_on_phone(url) as phone:  # the box at 390 px
+        phone.goto(f"{url}/plaene/{v1.id}/ergebnisse")
+        phone.locator("#ohne-ergebnis").scroll_into_view_if_needed()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shoot(phone, "ergebnisse-ohne-ergebnis.png")
+
+    # after „Neu planen“ (from Tuesday), the old version's page lists those of the newest,
+    # which keeps Monday as it was, and names that version
+    from tests.test_web_plan_notes import _replan
+
+    v2 = _replan(kora, store, v1.id)
+    old = _box(kora.get(f"/plaene/{v1.id}/ergebnisse").text)
+    assert old == _box(kora.get(f"/plaene/{v2}/ergebnisse").text).replace(
+        "kein Ergebnis.", f"kein Ergebnis (Plan {v2} , neueste Version).")

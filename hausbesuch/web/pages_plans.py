@@ -13,6 +13,7 @@ import zipfile
 from collections import OrderedDict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -1042,6 +1043,20 @@ def revoke_link(request: Request, plan_id: str, praefix: str = Form(...),
                             f"{quote(link.prefix, safe='')}#link-widerrufen", status_code=303)
 
 
+def _unreported(store: Store, plan, newest: str) -> list[dict[str, Any]]:  # noqa: ANN001
+    """The visits of the newest version of ``plan`` (``plan`` itself when it is that one,
+    already :func:`mark_gone`) on days before today without an outcome, neither called off
+    nor off since (:func:`hausbesuch.casework.stops.mark_unreported`, the rule of the case
+    page's „Ohne Ergebnis“): day, team, the stop's number and case id, by day, team and
+    number (QA 36 #4: a team that did not report was invisible here)."""
+    from hausbesuch.casework.stops import mark_done, mark_gone, mark_unreported, unreported_visits
+
+    shown = plan if newest == plan.id else mark_gone(store, store.load_plan(newest))
+    shown = mark_unreported(store, mark_done(store, shown), clock.today())
+    return [{"day": r.day, "team": r.team_id, "position": "" if nr is None else str(nr),
+             "client_id": st.client_id} for r, nr, st in unreported_visits(shown)]
+
+
 @router.get("/plaene/{plan_id}/ergebnisse")
 def outcomes(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
     from hausbesuch.casework.stops import mark_gone
@@ -1069,6 +1084,7 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
     newest = newest_version(web.store, plan_id)
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
                   called_off=len(pairs) - to_visit, newest=newest,
+                  unreported=_unreported(web.store, plan, newest),
                   to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest),
                   revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest))
 
