@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import httpx
@@ -61,6 +61,20 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
                     encoding="utf-8")
     cli = ClockedCli(wednesday)
     assert "1 erfasst" in cli.ok("outcomes", str(rows), *_common(db))
+    # one of Tuesday's cases closed on Monday: its visit is off, as on the case page
+    # („Entfallen“), not one without an outcome (the status's moment is the real clock's:
+    # set to Monday noon, whatever the day the test runs)
+    closed = rest.pop()[1]
+    assert closed.start.date() == START + timedelta(days=1)
+    cli.ok("status", closed.client_id, "--set", "abgeschlossen", "--reason", "Akte zu",
+           *_common(db))
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == closed.client_id)
+                  .values(status_since=datetime.combine(START, time(12))))
 
     def named(pairs) -> str:  # noqa: ANN001
         groups: dict[tuple, list[str]] = {}
@@ -90,6 +104,7 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
             assert (row["status"], row["datum"]) == ("geplant", s.start.date().isoformat())
             assert row["grund"].startswith("kein Ergebnis erfasst"), (folder, row)
         assert report[made.client_id]["grund"].startswith("erledigt "), folder
+        assert "kein Ergebnis" not in report[closed.client_id]["grund"], folder
         assert not any("kein Ergebnis" in report[c]["grund"] for c in today if c in report)
 
 

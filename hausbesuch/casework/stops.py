@@ -235,8 +235,9 @@ def visits_without_outcome(s: Session, city: str, *, through: date,
 def mark_unreported(store: Store, plan: Plan, today: date) -> Plan:
     """The plan with each stop on a day before ``today`` that awaits its outcome marked
     (:attr:`PlannedStop.unreported`, :func:`visits_without_outcome`): the team went (or
-    should have) and nobody recorded what happened (QA 36 #4). A stop called off, whose
-    case was closed since (:func:`mark_gone` first) or with an outcome is not. Today's
+    should have) and nobody recorded what happened (QA 36 #4). A stop called off, with an
+    outcome or whose case was closed on or before its day (off, as :func:`mark_gone` and
+    the case page's *Entfallen* say, also when the plan was not marked) is not. Today's
     visits are not: the team may still be out. Routes without one are kept as they are."""
     from dataclasses import replace
 
@@ -251,10 +252,14 @@ def mark_unreported(store: Store, plan: Plan, today: date) -> Plan:
         return plan
     routes = []
     for r in plan.routes:
-        if r.day < today and any(st.visit_id in due for st in r.to_visit):
-            r = replace(r, stops=tuple(
-                replace(st, unreported=True) if st.visit_id in due and not st.off
-                and not st.done else st for st in r.stops))
+        if r.day < today and (mine := [st for st in r.to_visit if st.visit_id in due
+                                       and not st.done]):
+            closed = closed_cases(store, plan.city, mine, by=r.day)
+            marked = {st.position for st in mine if st.client_id not in closed}
+            if marked:
+                r = replace(r, stops=tuple(replace(st, unreported=True)
+                                           if st.position in marked else st
+                                           for st in r.stops))
         routes.append(r)
     return replace(plan, routes=routes)
 
@@ -286,8 +291,9 @@ def unreported_note(plan: Plan) -> str | None:
     named = [f"{format_day(day)}, Team {team}: {', '.join(ids)}"
              for (day, team), ids in groups.items()]
     more = len(found) - min(len(found), MAX_UNREPORTED_NAMED)
-    how = ("unter „Fälle“ beim Besuch oder über „Ergebnisse“ des Plans" if getattr(plan, "for_web", False) else
-           "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
+    how = ("unter „Fälle“ beim Besuch oder über „Ergebnisse“ des Plans"
+           if getattr(plan, "for_web", False)
+           else "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
     n = len(found)
     return (f"{n} {'Besuch' if n == 1 else 'Besuche'} an vergangenen Tagen ohne Ergebnis: "
             f"{'; '.join(named)}{f' … und {more} weitere' if more else ''}. Hat das Team "
