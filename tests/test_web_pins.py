@@ -277,7 +277,11 @@ def test_a_day_over_is_not_offered_in_chromium(site: Site,  # noqa: F811
         page.wait_for_selector("#fehlermeldung [role=alert]")
         text = page.inner_text("#fehlermeldung")
         assert f"{fmt_date(past[1])} ist schon vorbei" in text, text
-        assert page.evaluate("() => document.activeElement.id") == "fehlermeldung"
+        # the page's script moves the focus there once it runs (under load after the
+        # message is drawn): waited for, not read at once
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.id === 'fehlermeldung'",
+            timeout=15_000)
         assert page.get_attribute("select[name=ziel]", "aria-invalid") == "true"
         assert _pin_of(site, cid) == before
         assert rec.violations == []
