@@ -39,7 +39,7 @@ __all__ = ["CareOf", "host_not_in", "own_name_and_host", "own_name_before_street
 #: (initials: „Anna B. Meier“), nor „z. Hd.“ (it names the recipient, not a host); „bei“
 #: only in small letters (Bei is a surname too: „Li Bei“).
 _NAME_CARE_OF = re.compile(
-    r"(?<![\w/.])(?:c\s*/\s*o\.?|c\.\s*o\.|wohnhaft\s+bei|(?-i:bei)|p\.\s*adr\.?"
+    r"(?<![\w/.-])(?:c\s*/\s*o\.?|c\.\s*o\.|wohnhaft\s+bei|(?-i:bei)|p\.\s*adr\.?"
     r"|per\s+adresse)"
     r"(?=[\s.:,]|$)", re.IGNORECASE)
 
@@ -51,18 +51,33 @@ def own_name_and_host(name: str | None) -> tuple[str, str]:
     Jürgen c/o Öztürk“ (also „…, c/o Öztürk“ and „… (c/o Öztürk)“). A marker without a name
     after it is left out („Jürgen Weiß c/o“: no host); a cell without a marker, or one
     that begins with it (no own name before it), is the client's name as it is: ``(name,
-    "")``."""
+    "")``.
+
+    The host is the name after the marker up to a comma, semicolon, bracket, digit or a
+    word for a telephone (review 36 #1: „Anna Meier, bei Familie Öztürk, Tel. 0171 2345“
+    put the number before the address of every field view); words after a comma that read
+    as a name belong to the client („Weiß c/o Öztürk, Jürgen“: „Weiß, Jürgen“), anything
+    else after the host is left out."""
     text = " ".join((name or "").split())
     for m in _NAME_CARE_OF.finditer(text):
         own = text[:m.start()].rstrip(" ,;/(-–")
         if not re.search(r"[^\W\d_]", own):
             continue
-        host = text[m.start():].strip(" ,;")
-        if "(" in text[:m.start()] and host.endswith(")"):
-            host = host[:-1].rstrip()
-        after = host[m.end() - m.start():]
-        return own, host if re.search(r"[^\W\d_]", after) else ""
+        after = text[m.end():]
+        cut = _HOST_END.search(after)
+        host = (after[:cut.start()] if cut else after).strip(" .:-–")
+        rest = after[cut.start():] if cut else ""
+        if _FIRST_NAMES.fullmatch(rest):  # the own first names after the host
+            own = f"{own}, {rest.strip(' ,')}"
+        return own, f"{m[0]} {host}" if re.search(r"[^\W\d_]", host) else ""
     return text, ""
+
+
+#: Where the host's name after a c/o marker in a ``Name`` cell ends
+#: (:func:`own_name_and_host`): a comma, semicolon, bracket, digit, or a word for a phone.
+_HOST_END = re.compile(r"[,;()\[\]/]|\d|\b(?:tel|telefon|handy|mobil|fon)\b", re.IGNORECASE)
+#: What after the host's comma is the client's first name(s) („, Jürgen“, „, Anna-Lena“).
+_FIRST_NAMES = re.compile(r"\s*,\s*[^\W\d_]+(?:[ '-][^\W\d_]+)*\.?\s*")
 
 
 def host_not_in(name: str | None, address: str) -> str:

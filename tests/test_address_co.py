@@ -914,3 +914,19 @@ def test_a_host_of_the_name_cell_typed_without_a_marker_stays_out_of_the_overvie
     assert without_own_name(client, None) == typed
     assert _care_of([("N-1", client.name, typed)]).address("N-1", typed) \
         == "Wäschgasse 9, 91207 Lauf"
+
+
+@pytest.mark.parametrize(("cell", "own", "host"), [
+    # review 36 #1: what follows the host's name is no part of the bell
+    ("Anna Meier, bei Familie Öztürk, Tel. 0171 2345", "Anna Meier", "bei Familie Öztürk"),
+    ("Anna Meier (c/o Öztürk) Tel 0171 123", "Anna Meier", "c/o Öztürk"),
+    ("Anna Meier c/o Öztürk Handy 0171", "Anna Meier", "c/o Öztürk"),
+    # the client's own first name after the host stays the client's
+    ("Weiß c/o Öztürk, Jürgen", "Weiß, Jürgen", "c/o Öztürk"),
+    # a marker after a hyphen is part of a name
+    ("Meier-bei Anna", "Meier-bei Anna", ""),
+])
+def test_the_host_of_a_name_cell_ends_with_its_name(cell: str, own: str, host: str) -> None:
+    from hausbesuch.care_of import own_name_and_host
+
+    assert own_name_and_host(cell) == (own, host)
