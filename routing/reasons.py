@@ -160,7 +160,10 @@ def _only(problem: Problem, visit: Visit) -> str:
     if not able or len(able) == len(teams):
         return ""
     one = len(able) == 1
-    kept = set(codes.values())
+    kept = {c for c in codes.values() if c is not None}
+    if len(kept) > 1:  # the others lack different things: „nur Team nord spricht
+        # Arabisch“ would be untrue of a team that speaks it in another district (review 36 #2)
+        return f"nur {_teams_text(able)} {'kann' if one else 'können'} ihn übernehmen"
     parts = []
     if "skill" in kept:
         skills = sorted(visit.skills)

@@ -302,3 +302,30 @@ def test_a_reason_from_the_teams_that_may_take_the_visit_says_why_the_others_may
         "time_window", "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
                        "Besuchsdauer und Pause passen nicht in die Arbeitszeit (nur Team nord "
                        "spricht Arabisch).")
+
+
+def test_teams_kept_out_by_different_rules_are_not_told_one_of_them():
+    """Review 36 #2: team süd speaks Arabic but is not responsible for Nord, team west is
+    responsible but speaks no Arabic: „nur Team nord spricht Arabisch und ist für den
+    Stadtteil Nord zuständig“ was untrue of süd (it speaks Arabic). With different rules
+    keeping the others out, the reason says only who may take the visit."""
+    from routing.schedule import schedule
+
+    window = (TimeWindow(36_000, 36_600),)
+    shift = (Shift(0, TimeWindow(28_800, 57_600)),)
+    durations = {"car": np.array([[0, 271, 233], [271, 0, 196], [233, 196, 0]],
+                                 dtype=np.int64)}
+    arabic = frozenset({"Arabisch"})
+    visit = {"skills": arabic, "district": "Nord"}
+    p = Problem([Visit("x", 1, service=1800, time_windows=window, **visit),
+                 Visit("y", 2, service=1800, time_windows=window, priority=90, **visit)],
+                [Team("nord", shift, start=0, end=0, skills=arabic,
+                      districts=frozenset({"Nord"})),
+                 Team("süd", shift, start=0, end=0, skills=arabic,
+                      districts=frozenset({"Süd"})),
+                 Team("west", shift, start=0, end=0, districts=frozenset({"Nord"}))],
+                1, durations, skill_verb=("spricht", "sprechen"))
+    route = schedule(p, p.vehicles()[0], [p.visits[1]])
+    assert route is not None
+    code, text = explain(p, [route], p.visits[0])
+    assert code == "time_window" and text.endswith("(nur Team nord kann ihn übernehmen)."), text
