@@ -70,8 +70,8 @@ def test_a_week_planned_on_friday_from_monday_names_the_letters_too_late(
     assert not [d for d in per_day if d not in late and format_day(d) in note], note
     days = "; ".join(f"{format_day(d)}: {n}" for d, n in sorted(late.items()))
     assert note == (
-        f"Ankündigungsbriefe von heute ({format_day(FRIDAY)}) sind erst am "
-        f"{format_day(WEEK + timedelta(days=1))} im Briefkasten (Postlaufzeit 2 Werktage, im "
+        f"Ankündigungsbriefe vom Tag des Plans ({format_day(FRIDAY)}) sind erst am "
+        f"{format_day(WEEK + timedelta(days=1))}, im Briefkasten (Postlaufzeit 2 Werktage, im "
         "Profil [brief] postlaufzeit_werktage): für "
         f"{sum(late.values())} Besuche bis dahin ({days}) kommt ein Brief zu spät. Diese "
         "Besuche anders ankündigen (Telefon) oder den Plan an einem späteren Tag beginnen "

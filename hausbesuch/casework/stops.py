@@ -246,13 +246,16 @@ def mark_unreported(store: Store, plan: Plan, today: date) -> Plan:
     if not ids:
         return plan
     with store.session() as s:
-        due = {v.visit_id for v in visits_without_outcome(
+        # (the visit's day as stored now: a re-plan that moved it to another day shares
+        # the visit id with this version, whose stop is then no visit awaiting an
+        # outcome; review 36 #4)
+        due = {(v.visit_id, v.day) for v in visits_without_outcome(
             s, plan.city, through=today - timedelta(days=1), visit_ids=ids)}
     if not due:
         return plan
     routes = []
     for r in plan.routes:
-        if r.day < today and (mine := [st for st in r.to_visit if st.visit_id in due
+        if r.day < today and (mine := [st for st in r.to_visit if (st.visit_id, r.day) in due
                                        and not st.done]):
             closed = closed_cases(store, plan.city, mine, by=r.day)
             marked = {st.position for st in mine if st.client_id not in closed}

@@ -327,7 +327,7 @@ def short_time_note(solution: object, time_limit: float) -> str | None:
 
 #: How :func:`late_letter_note` begins (a re-plan drops the first version's: it was about
 #: letters written on the day that version was made).
-LATE_LETTER_NOTE = "Ankündigungsbriefe von heute ("
+LATE_LETTER_NOTE = "Ankündigungsbriefe vom Tag des Plans ("
 
 
 def late_letter_note(plan: Plan, profile: object, today: date) -> str | None:
@@ -351,7 +351,7 @@ def late_letter_note(plan: Plan, profile: object, today: date) -> str | None:
     days = "; ".join(f"{format_day(d)}: {k}" for d, k in sorted(late.items()))
     post = profile.brief.postlaufzeit_werktage
     return (f"{LATE_LETTER_NOTE}{format_day(today)}) sind erst am "
-            f"{format_day(arrival_day(profile, today))} im Briefkasten (Postlaufzeit {post} "
+            f"{format_day(arrival_day(profile, today))}, im Briefkasten (Postlaufzeit {post} "
             f"{'Werktag' if post == 1 else 'Werktage'}, im Profil [brief] "
             f"postlaufzeit_werktage): für {count(n, 'Besuch', 'Besuche')} bis dahin "
             f"({days}) kommt ein Brief zu spät. Diese Besuche anders ankündigen (Telefon) "
