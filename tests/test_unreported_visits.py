@@ -83,8 +83,10 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
         return "; ".join(f"{format_day(d)}, Team {t}: {', '.join(ids)}"
                          for (d, t), ids in groups.items())
 
+    asked = ("Haben die Teams" if len({r.team_id for r, _ in rest[:20]}) > 1
+             else "Hat das Team")
     said = (f"Hinweis: {len(rest)} Besuche an vergangenen Tagen ohne Ergebnis: "
-            f"{named(rest[:20])} … und {len(rest) - 20} weitere. Hat das Team berichtet? "
+            f"{named(rest[:20])} … und {len(rest) - 20} weitere. {asked} berichtet? "
             "Ergebnis nachtragen mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; "
             "Uhrzeit; Ergebnis); bis dahin bleiben die Fälle offen.")
     out = cli.ok("show", v1.id, "--out", str(tmp_path / "show"), *_common(db))

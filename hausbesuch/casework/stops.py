@@ -298,7 +298,9 @@ def unreported_note(plan: Plan) -> str | None:
            if getattr(plan, "for_web", False)
            else "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
     n = len(found)
-    return (f"{n} {'Besuch' if n == 1 else 'Besuche'} an vergangenen Tagen ohne Ergebnis: "
-            f"{'; '.join(named)}{f' … und {more} weitere' if more else ''}. Hat das Team "
-            f"berichtet? Ergebnis nachtragen {how}; bis dahin "
+    teams = "die Teams" if len({team for _, team in groups}) > 1 else "das Team"
+    return (f"{n} {'Besuch an einem vergangenen Tag' if n == 1 else 'Besuche an vergangenen Tagen'}"
+            f" ohne Ergebnis: {'; '.join(named)}{f' … und {more} weitere' if more else ''}. "
+            f"{'Haben' if teams == 'die Teams' else 'Hat'} {teams} berichtet? Ergebnis "
+            f"nachtragen {how}; bis dahin "
             f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen.")
