@@ -556,6 +556,18 @@ def _cheapest(c0, gn, gm, frozen, allowed, rl, maxv, load, amt, cap, R, fixlen, 
 
 
 @njit(cache=True, nogil=True)
+def _mark_near(near, removed, n_cut, adj, value):
+    """Set ``near`` to ``value`` for the first ``n_cut`` visits of ``removed`` (those the
+    ruin cut out) and their NEAR_KEYS nearest (``adj``): marked before the recreate step
+    orders the left-out visits, and cleared after it (see NEAR_KEYS)."""
+    for q in range(n_cut):
+        c = removed[q]
+        near[c] = value
+        for j in range(min(NEAR_KEYS, adj.shape[1])):
+            near[adj[c, j]] = value
+
+
+@njit(cache=True, nogil=True)
 def _copy_route(v, R, rl, est, lst, rcost, load, R2, rl2, est2, lst2, rcost2, load2):
     """Copy route v's visits, cached times, cost and load from the first arrays into the
     second (the backup before an iteration changes the route, or the backup back)."""
@@ -732,11 +744,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                 # ones take the freed places. The visits near the ruin (the ones cut out
                 # and their NEAR_KEYS nearest) go first, cheapest insertion first; the
                 # others follow in the order above.
-                for q in range(na - n_out):
-                    c = removed[q]
-                    near[c] = True
-                    for j in range(min(NEAR_KEYS, adj.shape[1])):
-                        near[adj[c, j]] = True
+                _mark_near(near, removed, na - n_out, adj, True)
                 ckeys = np.empty(na, np.float64)
                 for q in range(na):
                     c = removed[order[q]]
@@ -746,11 +754,7 @@ def _run(n_iter, t_from, t_to, R, rl, est, lst, rcost, load, posof, where, cur_o
                                              cap, R, fixlen, est, lst, T, vmode, vs, ve, sh_s,
                                              svc, tw_n, tw_s, tw_e, mv)
                 order = order[np.argsort(ckeys, kind="mergesort")]
-                for q in range(na - n_out):
-                    c = removed[q]
-                    near[c] = False
-                    for j in range(min(NEAR_KEYS, adj.shape[1])):
-                        near[adj[c, j]] = False
+                _mark_near(near, removed, na - n_out, adj, False)
             pkeys = np.empty(na, np.int64)
             for q in range(na):
                 pkeys[q] = -pen[removed[order[q]]]
