@@ -1347,17 +1347,27 @@ def fresh_folder(out: Path) -> Path:
     """A new hidden folder beside ``out`` (``.<name>.neu-…``, 0700) for a letter run;
     :func:`swap_in` puts it in place of ``out``. Hidden folders of killed runs into the
     same ``out`` (marked, their process gone) are removed first."""
-    from hausbesuch.planfolder import private_dir, process_alive, remove_marked_folder
+    from hausbesuch.planfolder import (
+        hidden_folder,
+        private_dir,
+        process_alive,
+        remove_empty_leftover,
+        remove_marked_folder,
+    )
 
     parent = out.parent
     try:
         private_dir(parent)
         for q in parent.iterdir():
-            if q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}")) \
-                    and q.is_dir() and not q.is_symlink() and (m := _marker(q)) is not None \
-                    and not process_alive(m.get("pid")):
-                remove_marked_folder(q, LETTERS_MARKER)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW_DIR}", dir=parent))
+            if not (q.name.startswith((f".{out.name}{_NEW_DIR}", f".{out.name}{_OLD_DIR}"))
+                    and q.is_dir() and not q.is_symlink()):
+                continue
+            if (q / LETTERS_MARKER).is_file():  # ours (a marker cut short by a kill too)
+                if not process_alive((_marker(q) or {}).get("pid")):
+                    remove_marked_folder(q, LETTERS_MARKER)
+            else:  # killed before its marker was written
+                remove_empty_leftover(q, f".{out.name}{_NEW_DIR}")
+        tmp = hidden_folder(parent, f".{out.name}{_NEW_DIR}")
     except OSError as exc:
         raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
                           f"({exc.strerror or exc}).") from None

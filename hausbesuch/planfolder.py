@@ -225,10 +225,30 @@ def _leftovers(out: Path) -> list[Path]:
         if _is_ours(p) and not _writer_alive(p):
             found.append(p)
         else:
-            with suppress(OSError):
-                if not any(p.iterdir()) and time.time() - p.stat().st_mtime > EMPTY_LEFTOVER_S:
-                    p.rmdir()  # empty: removing it cannot lose anything
+            remove_empty_leftover(p, f".{out.name}{_NEW}")
     return found
+
+
+def hidden_folder(parent: Path, prefix: str) -> Path:
+    """A new hidden folder (0700) in ``parent`` named ``<prefix><pid>-<random>``: the
+    process id in its name tells a later run that the folder is a killed run's even when
+    the run was killed before it could write the folder's marker."""
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def remove_empty_leftover(folder: Path, prefix: str) -> None:
+    """Remove ``folder`` when it is empty and no running run's: the process named in it
+    (:func:`hidden_folder`) is gone, or it is older than :data:`EMPTY_LEFTOVER_S`.
+    Removing an empty folder cannot lose anything; a running run's folder, about to get
+    its marker, is left alone (also one of this process: another thread's)."""
+    with suppress(OSError):
+        if any(folder.iterdir()):
+            return
+        pid = folder.name[len(prefix):].partition("-")[0] if folder.name.startswith(prefix) \
+            else ""
+        gone = pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
+        if gone or time.time() - folder.stat().st_mtime > EMPTY_LEFTOVER_S:
+            folder.rmdir()
 
 
 def remove_marked_folder(folder: Path, marker: str = MARKER_FILE) -> None:
@@ -373,7 +393,7 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
     for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
         remove_marked_folder(stale)
     try:
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}{_NEW}", dir=parent))
+        tmp = hidden_folder(parent, f".{out.name}{_NEW}")
     except OSError as exc:
         raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
                         f"({exc.strerror or exc}).") from None

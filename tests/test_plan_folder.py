@@ -157,6 +157,34 @@ def test_leftovers_of_a_killed_run_are_cleaned_up_but_foreign_ones_kept(tmp_path
     assert not busy.exists()
 
 
+def test_an_empty_hidden_folder_of_a_run_killed_before_its_marker_is_removed(tmp_path):
+    """CI of session 36: a run killed right after making its hidden folder, before its
+    marker, left an empty folder that the next run kept (it might have been a running
+    run's, about to get its marker). The process id in the name tells them apart."""
+    out = tmp_path / "plan"
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    killed = tmp_path / f".plan.neu-{gone.pid}-x1y2z3"
+    killed.mkdir()
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        running = tmp_path / f".plan.neu-{writer.pid}-a1b2c3"  # about to get its marker
+        running.mkdir()
+        unnamed = tmp_path / ".plan.neu-abc123"  # no process in the name, young: kept
+        unnamed.mkdir()
+        with plan_folder(out) as folder:
+            assert folder.path.name.startswith(f".plan.neu-{os.getpid()}-")
+            folder.commit("p")
+        assert not killed.exists()
+        assert running.exists() and unnamed.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+    with plan_folder(out) as folder:  # its writer is gone now
+        folder.commit("q")
+    assert not running.exists() and unnamed.exists()
+
+
 # --------------------------------------------------------------------------- the command
 
 
