@@ -802,7 +802,10 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
         return parse_teams(data, source=p.name, profile=profile)
     from hausbesuch.tabular import read_table
 
-    table = read_table(p, name=name)
+    # the header is the first row naming the team's id and another field of a team: a
+    # title row above it („Teams Februar“) is skipped, as in a client list
+    table = read_table(p, name=name, required=lambda header: "id" in (
+        keys := {_key(c) for c in header}) and len(keys - {None}) >= 2)
     _refuse_too_many(len(table.rows), p.name)
     # a row with more fields than the header (a delimiter in a field without quotes)
     # is refused with that reason alone: its cells stand in the wrong columns, so checking
