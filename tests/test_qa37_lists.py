@@ -77,3 +77,41 @@ def test_import_says_what_to_do_about_rejected_rows(tmp_path: Path, bad_hersfeld
     assert res.exit_code == 0, out
     assert "Zeile 3, Kundennummer fehlt Abgelehnte Zeilen sind nicht eingelesen: bitte in " \
         "der Fachanwendung berichtigen und die Liste erneut einlesen" in out, out
+
+
+def test_a_shift_of_six_hours_or_less_inherits_no_lunch_break(tmp_path: Path) -> None:
+    """QA 37 #5: a team working 8:30-12:30 had the profile's break clipped into its last
+    half hour. A shift of six hours or less inherits none (ArbZG § 4); its own break
+    stays, and a longer shift keeps the inherited one."""
+    path = tmp_path / "teams.toml"
+    path.write_text('''[defaults]
+mittag = "12:00-13:30"
+mittag_dauer = 30
+
+[[team]]
+id = "kurz"
+schicht = "8:30-12:30"
+tage = "Mo, Mi, Fr"
+
+[[team]]
+id = "sechs"
+schicht = "8:00-14:00"
+
+[[team]]
+id = "eigen"
+schicht = "8:30-12:30"
+mittag = "12:00-12:30"
+
+[[team]]
+id = "lang"
+schicht = "8:00-14:30"
+tage = "Di-Do"
+''', encoding="utf-8")
+    teams = {t.id: t for t in load_teams(path)}
+    assert not teams["kurz"].has_lunch and not teams["sechs"].has_lunch
+    assert teams["eigen"].lunch_window == (12 * 60, 12 * 60 + 30)
+    assert teams["eigen"].lunch_min == 30
+    assert teams["lang"].lunch_window == (12 * 60, 13 * 60 + 30)
+    assert teams["lang"].lunch_min == 30
+    assert teams["kurz"].weekdays == frozenset({0, 2, 4})
+    assert teams["lang"].weekdays == frozenset({1, 2, 3})

@@ -867,7 +867,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             if hint:
                 typer.echo(hint + " Alle Städte: --all.")
             return
-        typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | nicht "
+        # visits beside cases not planned: a case visited before a re-plan's moment and
+        # left out after it counts in both (QA 37 #8: „39 | 10“ for 46 cases)
+        typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | Fälle nicht "
                    "eingeplant | abgelehnt | erstellt")
         for p in plans:
             last = p.start + timedelta(days=p.days - 1)
