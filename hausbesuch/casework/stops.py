@@ -275,6 +275,13 @@ def unreported_visits(plan: Plan) -> list[tuple[TeamDayRoute, int | None, Planne
     return sorted(out, key=lambda x: (x[0].day, x[0].team_id, x[2].position))
 
 
+def reported_question(teams: Iterable[str]) -> str:
+    """The question to the coordinator about visits without an outcome of the ``teams``
+    (one per visit): „Hat das Team berichtet?“, or „Haben die Teams berichtet?“ when they
+    are several. The note of :func:`unreported_note` and the web's *Ergebnisse* ask it."""
+    return "Haben die Teams berichtet?" if len(set(teams)) > 1 else "Hat das Team berichtet?"
+
+
 #: At most this many case ids in the note on visits without an outcome
 MAX_UNREPORTED_NAMED = 20
 
@@ -298,9 +305,8 @@ def unreported_note(plan: Plan) -> str | None:
            if getattr(plan, "for_web", False)
            else "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
     n = len(found)
-    teams = "die Teams" if len({team for _, team in groups}) > 1 else "das Team"
     return (f"{n} {'Besuch an einem vergangenen Tag' if n == 1 else 'Besuche an vergangenen Tagen'}"
             f" ohne Ergebnis: {'; '.join(named)}{f' … und {more} weitere' if more else ''}. "
-            f"{'Haben' if teams == 'die Teams' else 'Hat'} {teams} berichtet? Ergebnis "
+            f"{reported_question(r.team_id for r, _, _ in found)} Ergebnis "
             f"nachtragen {how}; bis dahin "
             f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen.")

@@ -478,14 +478,20 @@ class _Refused(UserError):
 
 def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     """The plan's notes as the command line and index.html show them
-    (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, then each visit at an
-    agreed time outside the client's own windows), in the web's words. The plan view's
-    plan has no client snapshot: the clients with windows are read for the notes."""
+    (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, the visits on past
+    days without an outcome, then each visit at an agreed time outside the client's own
+    windows), in the web's words. The plan view's plan has no client snapshot: the
+    clients with windows are read for the notes."""
     from dataclasses import replace
 
+    from hausbesuch.casework.stops import mark_done, mark_unreported
     from hausbesuch.planning.report import plan_notes
 
-    notes = plan_notes(replace(plan, clients=window_clients(store, plan.id)))
+    # the visits on past days without an outcome, as ``show`` and the *Ergebnisse* page
+    # say them (review 36: not here), in the web's words (for_web: „Ergebnisse“, „Fälle“)
+    if plan.start < (today := clock.today()):
+        plan = mark_unreported(store, mark_done(store, plan), today)
+    notes = plan_notes(replace(plan, clients=window_clients(store, plan.id), for_web=True))
     return [web_reason(n) for n in notes]
 
 
@@ -1081,7 +1087,7 @@ def _unreported(store: Store, plan, newest: str) -> list[dict[str, Any]]:  # noq
 
 @router.get("/plaene/{plan_id}/ergebnisse")
 def outcomes(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
-    from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.casework.stops import mark_gone, reported_question
 
     web = ctx(request)
     # a visit whose case was closed since the plan is off (gone), as in the plan's files:
@@ -1104,9 +1110,12 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
                        plan_id=plan_id, details={"ansicht": "web"})
     to_visit = sum(len(r.to_visit) for r in plan.routes)
     newest = newest_version(web.store, plan_id)
+    unreported = _unreported(web.store, plan, newest)
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
-                  called_off=len(pairs) - to_visit, newest=newest,
-                  unreported=_unreported(web.store, plan, newest),
+                  called_off=len(pairs) - to_visit, newest=newest, unreported=unreported,
+                  # „Hat das Team …“ or, of several teams, „Haben die Teams berichtet?“, as
+                  # the command line asks (review 36)
+                  asked=reported_question(v["team"] for v in unreported),
                   to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest),
                   revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest))
 
