@@ -5,7 +5,9 @@
 - a case closed between the form's check and the pin is refused without repeating an id
   that looks like a name (as every other message of the form);
 - the table of pins listing every pin (``?festlegungen=alle``) still lists them all after
-  the pin form (done or refused) and after a refused „Aufheben“.
+  the pin form (done or refused) and after a refused „Aufheben“;
+- „In den Außendienst senden“ (and „Link erzeugen“) is offered for today's and later
+  team-days only, and a team-day over is refused by the server with a German message.
 
 Over real HTTP against the small planned Bad Hersfeld week of :mod:`tests.test_pin_advice`
 (team-1 works 08:00–16:00; its list pins A-PIN1 and A-PIN2), the day taken as today set
@@ -22,6 +24,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from hausbesuch.fields import format_day
 from tests.test_pin_advice import CITY, FRI, THU, WED, clean, kora, site  # noqa: F401
 from tests.web_fixtures import csrf_of
 from tests.web_helpers import pin as _pin
@@ -169,12 +172,64 @@ def test_every_pin_stays_listed_through_the_pin_form_and_a_refused_unpin(
     assert len(_rows(r.text)) == 1 and 'id="festlegungen-mehr"' in r.text
 
 
+def _sent(page: str) -> list[str]:
+    """The team-days the plan page offers to send to the field (their labels)."""
+    return re.findall(r'aria-label="In den Außendienst senden: ([^"]+)"', page)
+
+
+def test_a_team_day_over_is_not_sent_to_the_field(
+        site: tuple[str, object, str, Path], kora: httpx.Client,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On the plan's first day of work the plan page offers „In den Außendienst senden“
+    for each team-day, and the links page's „Link erzeugen“ each; the day after, that
+    day's are gone, and a link for it sent anyway is refused, saying the day is over and
+    where its outcomes go (before: offered, and a link made). Once every day is over, the
+    links page says so instead of its form."""
+    from hausbesuch import clock
+    from hausbesuch.web.links import links_of_plan
+
+    _, store, first, _ = site
+    plan = _newest(store, first)
+    routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    first_day = routes[0].day
+
+    def offered(today) -> tuple[list[str], list[tuple[str, str]], str]:  # noqa: ANN001
+        monkeypatch.setenv(clock.ENV, today.isoformat())
+        page = kora.get(f"/plaene/{plan.id}").text
+        links = kora.get(f"/plaene/{plan.id}/links").text
+        return (_sent(page), re.findall(r'<option value="([^"|]+)\|(\d{4}-\d\d-\d\d)"', links),
+                links)
+
+    sent, options, _ = offered(first_day)
+    assert sent == [f"{r.team_id}, {format_day(r.day)}" for r in routes], sent
+    assert options == [(r.team_id, r.day.isoformat()) for r in routes], options
+    after = first_day + timedelta(days=1)
+    sent, options, _ = offered(after)
+    assert sent == [f"{r.team_id}, {format_day(r.day)}" for r in routes if r.day >= after]
+    assert options == [(r.team_id, r.day.isoformat()) for r in routes if r.day >= after]
+    made = len(links_of_plan(store, plan.id))
+    page = kora.get(f"/plaene/{plan.id}").text
+    r = kora.post(f"/plaene/{plan.id}/links", data={
+        "csrf_token": csrf_of(page), "ziel": f"{routes[0].team_id}|{first_day.isoformat()}"})
+    assert r.status_code == 400, r.status_code
+    assert _alert(r.text) == (
+        f"{format_day(first_day)} ist schon vorbei (heute ist {format_day(after)}): ein "
+        "vergangener Team-Tag wird nicht mehr in den Außendienst gesendet. Ergebnisse "
+        "dieses Tages bitte über „Ergebnisse“ des Plans oder unter „Fälle“ beim Besuch "
+        "nachtragen; schon erzeugte Links bleiben bis zu ihrem Ende gültig."), _alert(r.text)
+    assert len(links_of_plan(store, plan.id)) == made
+    sent, options, links = offered(routes[-1].day + timedelta(days=1))
+    assert sent == [] and options == []
+    assert 'id="keine-links"' in links and "Link erzeugen" not in links
+
+
 @pytest.mark.browser
 def test_the_changed_parts_read_on_a_phone(
         site: tuple[str, object, str, Path], cases: object,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """At 390 px: the closed case's refusal at the pin form on the screen, no sideways
-    scroll."""
+    """At 390 px: the closed case's refusal at the pin form, the team-days without
+    „In den Außendienst senden“ for days over, the links page without its form: on the
+    screen, no sideways scroll."""
     from hausbesuch import clock
     from tests.shots import shoot
     from tests.web_fixtures import coordinator_on_phone
@@ -197,3 +252,17 @@ def test_the_changed_parts_read_on_a_phone(
         assert page.evaluate(width) <= 390
         page.locator("#fehlermeldung").scroll_into_view_if_needed()
         shoot(page, "festlegen-fall-erreicht-390.png")
+        page.goto(f"{url}/plaene/{plan.id}")
+        table = page.locator("#team-tage")
+        table.scroll_into_view_if_needed()
+        assert page.locator("#team-tage button", has_text="In den Außendienst senden"
+                            ).count() == sum(1 for r in plan.routes if r.day >= THU)
+        assert page.locator("#team-tage a", has_text="Laufzettel drucken").count() == len(
+            plan.routes)
+        assert page.evaluate(width) <= 390
+        shoot(table, "team-tage-vergangen-390.png")
+        page.goto(f"{url}/plaene/{plan.id}/links")
+        assert page.evaluate(width) <= 390
+        if all(r.day < THU for r in plan.routes):
+            assert page.locator("#keine-links").is_visible()
+        shoot(page, "tageslinks-ab-heute-390.png", full_page=True)

@@ -410,6 +410,27 @@ def _team_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
     return [(r.team_id, r.day) for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id))]
 
 
+def _link_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
+    """The plan's (team, day) pairs a link may be made for (*In den Außendienst senden*,
+    *Link erzeugen*): today's and later ones (:func:`past_link_day`), by day, then team."""
+    today = clock.today()
+    return [(t, d) for t, d in _team_days(plan) if d >= today]
+
+
+def past_link_day(day: date) -> str | None:
+    """Why no link is made for a team-day on ``day``: it lies before today
+    (:func:`hausbesuch.clock.today`; today itself is fine), in German, saying what to do
+    instead; None when it does not (review 36: *In den Außendienst senden* was offered,
+    and taken, for days over)."""
+    today = clock.today()
+    if day >= today:
+        return None
+    return (f"{format_day(day)} ist schon vorbei (heute ist {format_day(today)}): ein "
+            "vergangener Team-Tag wird nicht mehr in den Außendienst gesendet. Ergebnisse "
+            "dieses Tages bitte über „Ergebnisse“ des Plans oder unter „Fälle“ beim Besuch "
+            "nachtragen; schon erzeugte Links bleiben bis zu ihrem Ende gültig.")
+
+
 def _team_day(ziel: str) -> tuple[str, date]:
     """A form's ``team|YYYY-MM-DD`` (ValueError when it is not one)."""
     team, day_text = ziel.split("|", 1)
@@ -963,7 +984,7 @@ def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
     return render(request, "links.html.j2", status=400 if refused else 200,
                   refused=refused, plan=plan, links=links, confirm=confirm, revoked=done,
                   states=listed_states(web.store, plan.id, links), new=new, gone=gone,
-                  team_days=_team_days(plan),
+                  team_days=_link_days(plan), today=clock.today(),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
                   new_link_minutes=NEW_LINK_SECONDS // 60, reauth=reauth,
                   fresh_minutes=FRESH_AUTH_MINUTES)
@@ -1007,15 +1028,19 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
         resp.status_code = status
         return retry_after(request, resp) if status == 429 else resp
 
+    try:
+        team, day = _team_day(ziel)
+    except ValueError:
+        team = day = None
+    # a team-day over is not sent to the field (review 36), before the password is asked
+    if day is not None and (why := past_link_day(day)) is not None:
+        return refused(why, "ziel")
     if (failed := fresh_or_confirmed(request, user, passwort,
                                       "zum Erzeugen des Links")) is not None:
         status, msg = failed
         return refused(msg if status == 403 else f"{msg} Es wurde kein Link erzeugt.",
                        "passwort", status=status)
-
-    try:
-        team, day = _team_day(ziel)
-    except ValueError:
+    if team is None or day is None:
         return refused("Team-Tag ist ungültig.", "ziel")
     try:  # ISO from the field's picker, or German as typed (31.12.2026 20:00)
         until = form_moment(gueltig_bis, "Gültig bis") if gueltig_bis.strip() else None
