@@ -171,7 +171,12 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
     section = re.search(r'<section class="card" id="ohne-ergebnis"[^>]*>', page.text)[0]
     assert "role=" not in section and "aria-live" not in section, section
     # the plan page says it among its notes, as ``show`` does (review 36: not there)
-    notes = _notes(kora.get(f"/plaene/{v1.id}").text)
+    plan_page = kora.get(f"/plaene/{v1.id}").text
+    notes = _notes(plan_page)
+    # nor are the plan page's notes a live region: only a message after an action is
+    # („… ist festgelegt“), not what stands on the page when it opens
+    hinweise = re.search(r'<section class="card" id="hinweise"[^>]*>', plan_page)[0]
+    assert "role=" not in hinweise and "aria-live" not in hinweise, hinweise
     said = [w for w in notes if "ohne Ergebnis" in w]
     assert len(said) == 1, notes
     assert said[0].startswith(f"{n} Besuche an vergangenen Tagen ohne Ergebnis: "
