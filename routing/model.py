@@ -515,6 +515,10 @@ class Problem:
         Why a team has no shift on a day, as a reason says it after "Team A" (e.g. "fällt
         an Tag 1 ab 11:30 aus (Neuplanung)", set by :func:`routing.replan`); without an
         entry a reason says that the team does not work that day.
+    absent_undo : mapping (team id, day) -> str
+        How such a team-day gets its shift back, in words after „oder“ (e.g. "die
+        Abwesenheit löschen (…)"): a reason that puts a visit's time windows on a day
+        without a shift of any team that may take it offers them as a way out.
     skill_verb : (str, str)
         How reasons say that teams have a visit's skills: the verb for one team and for
         several, the skills following it (("spricht", "sprechen") where the skills are
@@ -546,6 +550,7 @@ class Problem:
     span_cost: int = 0
     team_balance: int = 0
     skill_verb: tuple[str, ...] = ()
+    absent_undo: Mapping[tuple[str, int], str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -557,6 +562,10 @@ class Problem:
         object.__setattr__(self, "absent", {
             (str(t), _int(d, "Problem", "absent")): str(text)
             for (t, d), text in dict(self.absent).items()
+        })
+        object.__setattr__(self, "absent_undo", {
+            (str(t), _int(d, "Problem", "absent_undo")): str(text)
+            for (t, d), text in dict(self.absent_undo).items()
         })
         object.__setattr__(self, "move_cost", _int(self.move_cost, "Problem", "move_cost"))
         object.__setattr__(self, "outside_cost", _int(self.outside_cost, "Problem", "outside_cost"))

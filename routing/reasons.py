@@ -35,7 +35,11 @@ Codes (checked in this order; the first that holds is reported):
     way there and back, the service and the break do not fit into any shift. Or (checked
     with ``days_full``, before it) on every team-day that could take it a planned visit
     with time windows holds its time: the two fit in neither order; that visit is named,
-    with its priority against this one's (or as pinned).
+    with its priority against this one's (or as pinned). When the windows lie on days on
+    which no team that may take the visit has a shift (absent, taken out, a day it does
+    not work), that is the reason, with what to do (another window, the teams, how the
+    team-days come back: :attr:`Problem.absent_undo`); such days among others are named
+    after the reason above.
 ``days_full``
     The visit fits a shift on its own, but it was tried at every position of every route
     that could take it and fits none without leaving out a planned visit; planned visits
@@ -180,6 +184,98 @@ def _only(problem: Problem, visit: Visit) -> str:
         parts.append(f"{'hat' if one else 'haben'} die Kapazität für die Menge "
                      f"{_amount(visit.amount)}")
     return f"nur {_teams_text(able)} " + " und ".join(parts)
+
+
+def _and(words: Sequence[str]) -> str:
+    """„a“, „a und b“, „a, b und c“."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} und {words[-1]}"
+
+
+def _needs(problem: Problem, visit: Visit) -> str:
+    """What a team must bring to take the visit, where some team lacks it (its skills,
+    its district under hard responsibility, the capacity for its amount:
+    :func:`rules_out`), as the end of a clause after „ein Team, das …“: „Arabisch
+    spricht“ (with :attr:`Problem.skill_verb`), „für den Stadtteil Nord zuständig ist“;
+    "" when every team may take it."""
+    kept = {c for t in problem.teams
+            if (c := rules_out(visit, t, problem.responsibility)) is not None}
+    parts = []
+    if "skill" in kept:
+        skills = sorted(visit.skills)
+        if problem.skill_verb:
+            parts.append(f"{' und '.join(skills)} {problem.skill_verb[0]}")
+        else:
+            what = ("die nötige Fähigkeit" if len(skills) == 1
+                    else "die nötigen Fähigkeiten")
+            parts.append(f"{what} ({', '.join(skills)}) hat")
+    if "district" in kept:
+        parts.append(f"für {_district(visit)} zuständig ist")
+    if "capacity" in kept:
+        parts.append(f"die Kapazität für die Menge {_amount(visit.amount)} hat")
+    return _and(parts) if parts else ""
+
+
+def _off_days(problem: Problem, visit: Visit,
+              vehicles: Sequence[Vehicle]) -> tuple[list[int], bool]:
+    """The days of the visit's time windows (in the span, on its allowed days) on which
+    no team that may take it (:func:`rules_out`) has a shift (absent, taken out by a
+    re-plan, a day it does not work), and whether that is all of them."""
+    able = {t.id for t in problem.teams if rules_out(visit, t, problem.responsibility) is None}
+    days = sorted({d for w in visit.time_windows for d in range(w.start // DAY, w.end // DAY + 1)
+                   if d < problem.days and visit.day_allowed(d)})
+    worked = {veh.day for veh in vehicles if veh.team.id in able}
+    off = [d for d in days if d not in worked]
+    return off, bool(off) and len(off) == len(days)
+
+
+def _off_text(problem: Problem, visit: Visit, off: Sequence[int], *,
+              ways: bool) -> str:
+    """QA 37 #2: the visit's time windows lie on the days ``off`` (:func:`_off_days`), on
+    which no team that may take it has a shift; the reason said that the way, the visit
+    and the break did not fit the working time, and the coordinator looked at shifts and
+    travel times, not at the absence. Says so: the days, each team that may take the
+    visit with why it has no shift then (:attr:`Problem.absent`, else that it does not
+    work then), in the words of the ``no_shift`` reason; with ``ways`` what to do (another
+    time window, teams that work then and may take the visit, the team-days back:
+    :attr:`Problem.absent_undo`), else only how the team-days come back."""
+    on = " oder ".join(_on(d, problem) for d in off)
+    only = _only(problem, visit)
+    who = ("kein Team, das den Besuch übernehmen kann," if only  # (named in it)
+           else "kein Team mit den nötigen Fähigkeiten" if visit.skills else "kein Team")
+    said: list[str] = []
+    undo: list[str] = []
+    plain: dict[tuple[int, ...], list[str]] = {}  # days without a reason -> teams
+    for t in problem.teams:
+        if rules_out(visit, t, problem.responsibility) is not None:
+            continue
+        days = []
+        for d in off:
+            if (why := problem.absent.get((t.id, d))) is not None:
+                said.append(f"Team {t.id} {why}.")
+                if (back := problem.absent_undo.get((t.id, d))) and back not in undo:
+                    undo.append(back)
+            else:
+                days.append(d)
+        if days:
+            plain.setdefault(tuple(days), []).append(t.id)
+    for days, ids in plain.items():
+        them = _teams_text(ids)
+        said.append(f"{them[0].upper()}{them[1:]} {'arbeitet' if len(ids) == 1 else 'arbeiten'} "
+                    f"{_and([_on(d, problem) for d in days])} nicht.")
+    head = (f"Das Zeitfenster liegt {on}; dann" if ways
+            else f"{_on(off[0], problem)[0].upper()}{_on(off[0], problem)[1:]}"
+            + "".join(f" oder {_on(d, problem)}" for d in off[1:]))
+    text = (f"{head} hat {who} eine Schicht" + (f" ({only})" if ways and only else "")
+            + (": " + " ".join(said) if said else "."))
+    if not ways:
+        return text + (f" Um den Besuch dann einzuplanen: {' oder '.join(undo)}." if undo else "")
+    todo = ["ein anderes Zeitfenster vereinbaren"]
+    if only or plain:  # a team that works then could take it (days off, skills, ...)
+        need = _needs(problem, visit)
+        todo.append("die Teams ändern (ein Team, das dann arbeitet"
+                    + (f" und {need})" if need else ")"))
+    return (f"{text} Bitte {' oder '.join(todo)}"
+            + (f", oder {' oder '.join(undo)}" if undo else "") + ".")
 
 
 def _with_only(text: str, only: str) -> str:
@@ -452,11 +548,16 @@ def explain(
                 "Schicht.",
             )
         if visit.time_windows:
+            # the windows' days on which no team that may take the visit works (QA 37 #2)
+            off, every = _off_days(problem, visit, vehicles)
+            if every:
+                return ("time_window", _off_text(problem, visit, off, ways=True))
             return (
                 "time_window",
                 _with_only("Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und "
                            "Rückweg, Besuchsdauer und Pause passen nicht in die Arbeitszeit.",
-                           _only(problem, visit)),
+                           _only(problem, visit))
+                + (" " + _off_text(problem, visit, off, ways=False) if off else ""),
             )
         return (
             "time_window",

@@ -37,8 +37,9 @@ re-plans) and the output's ``vehicle`` would not say which one drove.
 What the project writes (:func:`problem_to_json`) is such a VROOM input, one vehicle
 per team-day, plus one extra top-level key ``"hausbesuch"`` that VROOM ignores and that
 holds the full model (teams, days, skill names, day ranges, pins, team-days taken out
-with the reason they give, :attr:`Problem.absent`). When it is present
-it is authoritative; the VROOM keys are a view of it for VROOM: day ranges and day pins
+with the reason they give, :attr:`Problem.absent`, and how they come back,
+:attr:`Problem.absent_undo`). When it is present it is authoritative; the VROOM keys
+are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
 Position pins, ``balance``, ``team_balance`` and alternatives (a visit's ``group`` and
 ``cost``: in VROOM's view every alternative is a job of its own) have no VROOM
@@ -840,17 +841,19 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _uint(ext, "span_cost", "hausbesuch", 0),
         _uint(ext, "team_balance", "hausbesuch", 0),
         tuple(_strs(ext, "skill_verb", "hausbesuch")),
+        _absent(ext, "absent_undo"),
     )
 
 
-def _absent(ext: Mapping[str, Any]) -> dict[tuple[str, int], str]:
-    """``hausbesuch.absent``: [team, day, why] per team-day without a shift."""
+def _absent(ext: Mapping[str, Any], key: str = "absent") -> dict[tuple[str, int], str]:
+    """``hausbesuch.absent``: [team, day, why] per team-day without a shift (``key``
+    "absent_undo": [team, day, how it comes back])."""
     out = {}
-    for k, a in enumerate(ext.get("absent") or []):
+    for k, a in enumerate(ext.get(key) or []):
         if (not isinstance(a, list) or len(a) != 3 or not isinstance(a[0], str)
                 or not isinstance(a[2], str)):
-            raise _e("hausbesuch", f"absent[{k}]", "[Team, Tag, Text] erwartet.")
-        out[(a[0], _uint({"absent": a[1]}, "absent", "hausbesuch"))] = a[2]
+            raise _e("hausbesuch", f"{key}[{k}]", "[Team, Tag, Text] erwartet.")
+        out[(a[0], _uint({key: a[1]}, key, "hausbesuch"))] = a[2]
     return out
 
 
@@ -1071,6 +1074,9 @@ def _ext(problem: Problem) -> dict[str, Any]:
         **({"skill_verb": list(problem.skill_verb)} if problem.skill_verb else {}),
         **({"absent": [[t, d, text] for (t, d), text in sorted(problem.absent.items())]}
            if problem.absent else {}),
+        **({"absent_undo": [[t, d, text]
+                            for (t, d), text in sorted(problem.absent_undo.items())]}
+           if problem.absent_undo else {}),
         **({"responsibility": problem.responsibility, "outside_cost": problem.outside_cost,
             "district_cost": problem.district_cost}
            if any(t.districts for t in problem.teams) or problem.district_cost else {}),

@@ -329,3 +329,86 @@ def test_teams_kept_out_by_different_rules_are_not_told_one_of_them():
     assert route is not None
     code, text = explain(p, [route], p.visits[0])
     assert code == "time_window" and text.endswith("(nur Team nord kann ihn übernehmen)."), text
+
+
+def test_a_window_on_a_day_the_only_team_able_is_absent_says_so():
+    """QA 37 #2: only team auto speaks Arabic, the client wants Wednesday morning, and auto
+    is absent that Wednesday. The reason said that the way, the visit and the break did
+    not fit the working time, though auto's shift reaches a Wednesday morning; now it
+    names the day, the absence and what to do."""
+    day = 86_400
+    names = ("Mo 08.02.", "Di 09.02.", "Mi 10.02.", "Do 11.02.")
+
+    def shifts(days):
+        return tuple(Shift(d, TimeWindow(d * day + 30_600, d * day + 45_000)) for d in days)
+
+    wed = (TimeWindow(2 * day + 28_800, 2 * day + 43_200),)
+    arab = frozenset({"Arabisch"})
+
+    def reason(teams, absent=(), undo=(), windows=wed, skills=arab,
+               verb=("spricht", "sprechen")):
+        p = Problem([Visit("x", 1, service=2700, time_windows=windows, skills=skills)],
+                    teams, 4, line([0, 600]), day_names=names, absent=dict(absent),
+                    absent_undo=dict(undo), skill_verb=verb)
+        return why(p, "x")
+
+    fuss = Team("fuss", shifts(range(4)), start=0, end=0)
+    auto = Team("auto", shifts((0, 1, 3)), start=0, end=0, skills=arab)
+    out = {("auto", 2): "ist am Mi 10.02. abwesend (eingetragen)"}
+    back = {("auto", 2): "die Abwesenheit löschen (Seite „Teams“)"}
+    assert reason([fuss, auto], out, back) == (
+        "time_window", "Das Zeitfenster liegt am Mi 10.02.; dann hat kein Team, das den "
+                       "Besuch übernehmen kann, eine Schicht (nur Team auto spricht Arabisch): "
+                       "Team auto ist am Mi 10.02. abwesend (eingetragen). Bitte ein anderes "
+                       "Zeitfenster vereinbaren oder die Teams ändern (ein Team, das dann "
+                       "arbeitet und Arabisch spricht), oder die Abwesenheit löschen (Seite "
+                       "„Teams“).")
+    # a skill, not a language (the module's words)
+    assert reason([fuss, auto], out, verb=()) == (
+        "time_window", "Das Zeitfenster liegt am Mi 10.02.; dann hat kein Team, das den "
+                       "Besuch übernehmen kann, eine Schicht (nur Team auto hat die nötige "
+                       "Fähigkeit: Arabisch): Team auto ist am Mi 10.02. abwesend "
+                       "(eingetragen). Bitte ein anderes Zeitfenster vereinbaren oder die Teams "
+                       "ändern (ein Team, das dann arbeitet und die nötige Fähigkeit "
+                       "(Arabisch) hat).")
+    # two teams speak it: one absent, the other does not work on Wednesdays
+    bus = Team("bus", shifts((0, 1)), start=0, end=0, skills=arab)
+    assert reason([fuss, auto, bus], out) == (
+        "time_window", "Das Zeitfenster liegt am Mi 10.02.; dann hat kein Team, das den "
+                       "Besuch übernehmen kann, eine Schicht (nur die Teams auto und bus "
+                       "sprechen Arabisch): Team auto ist am Mi 10.02. abwesend (eingetragen). "
+                       "Team bus arbeitet am Mi 10.02. nicht. Bitte ein anderes Zeitfenster "
+                       "vereinbaren oder die Teams ändern (ein Team, das dann arbeitet und "
+                       "Arabisch spricht).")
+    # windows on two days, no skill: every team is out on both
+    two = (wed[0], TimeWindow(3 * day + 28_800, 3 * day + 43_200))
+    gone = {(t, d): f"ist am {names[d]} abwesend (eingetragen)"
+            for t in ("fuss", "auto") for d in (2, 3)}
+    teams = [Team("fuss", shifts((0, 1)), start=0, end=0),
+             Team("auto", shifts((0, 1)), start=0, end=0, skills=arab)]
+    assert reason(teams, gone, {k: f"die Abwesenheit {k[0]} {k[1]} löschen" for k in gone},
+                  two, frozenset()) == (
+        "time_window", "Das Zeitfenster liegt am Mi 10.02. oder am Do 11.02.; dann hat kein "
+                       "Team eine Schicht: Team fuss ist am Mi 10.02. abwesend (eingetragen). "
+                       "Team fuss ist am Do 11.02. abwesend (eingetragen). Team auto ist am Mi "
+                       "10.02. abwesend (eingetragen). Team auto ist am Do 11.02. abwesend "
+                       "(eingetragen). Bitte ein anderes Zeitfenster vereinbaren, oder die "
+                       "Abwesenheit fuss 2 löschen oder die Abwesenheit fuss 3 löschen oder "
+                       "die Abwesenheit auto 2 löschen oder die Abwesenheit auto 3 löschen.")
+    # Wednesday or a Thursday afternoon, after auto's shift: the times do not fit on
+    # Thursday, and on Wednesday auto is absent
+    late = (wed[0], TimeWindow(3 * day + 50_400, 3 * day + 57_600))
+    assert reason([fuss, auto], out, back, late) == (
+        "time_window", "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
+                       "Besuchsdauer und Pause passen nicht in die Arbeitszeit (nur Team auto "
+                       "spricht Arabisch). Am Mi 10.02. hat kein Team, das den Besuch "
+                       "übernehmen kann, eine Schicht: Team auto ist am Mi 10.02. abwesend "
+                       "(eingetragen). Um den Besuch dann einzuplanen: die Abwesenheit löschen "
+                       "(Seite „Teams“).")
+    # auto works on Wednesday, but its shift ends before the window: the old reason
+    early = (TimeWindow(2 * day + 50_400, 2 * day + 57_600),)
+    assert reason([fuss, Team("auto", shifts(range(4)), start=0, end=0, skills=arab)],
+                  windows=early) == (
+        "time_window", "Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
+                       "Besuchsdauer und Pause passen nicht in die Arbeitszeit (nur Team auto "
+                       "spricht Arabisch).")

@@ -298,6 +298,10 @@ def test_the_absent_team_days_survive_the_json_round_trip():
     back = problem_from_json(json.loads(json.dumps(problem_to_json(q))))
     assert back.absent == q.absent == {("B", 0): "fällt am Mi 09.12.2026 ab 11:30 Uhr aus "
                                                  "(Neuplanung)"}
+    # and how they come back (QA 37 #2: the reasons offer it)
+    q = replace(q, absent_undo={("B", 0): "Team B wieder einplanen"})
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(q))))
+    assert back.absent_undo == {("B", 0): "Team B wieder einplanen"}
 
 
 @pytest.mark.parametrize("moment", [-5, -0.5, 3.5, float("nan"), float("inf"), "11:30", None,
