@@ -1052,6 +1052,10 @@ def build_problem(
                       day_names=tuple(format_day(span.date(d)) for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
                               if ov.removed and ov.why},
+                      # how such a team-day comes back, for a reason whose window lies on
+                      # it (QA 37 #2)
+                      absent_undo={key: ov.undo for key, ov in overrides.items()
+                                   if ov.removed and ov.why and ov.undo},
                       # the skills are the client's languages: „nur Team nord spricht
                       # Arabisch“ (QA 36 #6)
                       skill_verb=("spricht", "sprechen"))
