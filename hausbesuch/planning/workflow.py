@@ -396,18 +396,33 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
     return replace(c, pin_team=same[0]) if len(same) == 1 else c
 
 
+#: The codes of the reasons :func:`make_candidate` gives for a case left out for the
+#: span's days or the client's windows (no working day left, a window on no possible day
+#: or time, the revisit rule's half-days): a language no team speaks comes before them
+#: (:func:`_spoken_by_none`). Not a pin, appointment or announced window (before, outside
+#: or on a day off the span: the plan of that day takes it, or the coordinator moves it),
+#: nor an announcement or revisit only after the span: those stay as they are.
+DAYS_REASONS = frozenset({
+    "no_working_day", "announced_no_working_day", "revisit_no_working_day",
+    "no_day_after_replan", "window_before_replan", "window_outside_span", "revisit_rules"})
+
+
 def _spoken_by_none(u: UnassignedVisit, client: Client, teams: Sequence[Any], *,
                     replan: bool, teams_file: bool) -> UnassignedVisit:
-    """``u`` (a case :func:`make_candidate` leaves out for its days or windows) with the
-    language reason instead when no team of ``teams`` speaks the client's languages: the
-    coordinator must change the teams first, and then the days do not matter (QA 36 #6:
-    a plan with a holiday read „Das Zeitfenster „Mi vormittags“ liegt an keinem möglichen
-    Tag …; kein Arbeitstag: Mi, 06.01.2027 (Heilige Drei Könige …)“ for a Russian speaker
-    no team could visit, and „Kein Team spricht Russisch“ was never said). Its words on
-    how the teams get the language are those of the solver's reason (:func:`_teams_fix`:
-    ``replan``, the plan's ``teams_file``)."""
+    """``u`` (a case :func:`make_candidate` leaves out) with the language reason instead
+    when it was left out for its days or windows (:data:`DAYS_REASONS`) and no team of
+    ``teams`` speaks the client's languages: the coordinator must change the teams first,
+    and then the days do not matter (QA 36 #6: a plan with a holiday read „Das Zeitfenster
+    „Mi vormittags“ liegt an keinem möglichen Tag …; kein Arbeitstag: Mi, 06.01.2027
+    (Heilige Drei Könige …)“ for a Russian speaker no team could visit, and „Kein Team
+    spricht Russisch“ was never said). Any other reason stays (review 36 #11: a pin or an
+    appointment before the span was replaced too, and the coordinator no longer learnt
+    that the plan of that day takes the visit). Its words on how the teams get the
+    language are those of the solver's reason (:func:`_teams_fix`: ``replan``, the plan's
+    ``teams_file``)."""
     needs = VisitNeeds(tuple(client.sprache))
-    if not client.sprache or not teams or any(needs.rules_out(t) != "skill" for t in teams):
+    if (u.code not in DAYS_REASONS or not client.sprache or not teams
+            or any(needs.rules_out(t) != "skill" for t in teams)):
         return u
     fix = _teams_fix(["sprachen"], replan=replan, web=False, teams_file=teams_file)
     return replace(u, code="skill", reason=language_reason(client.sprache, teams, fix))
