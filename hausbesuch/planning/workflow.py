@@ -167,20 +167,26 @@ def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
 
 def _pending(store: Store, city: str, span: Span, today: date
              ) -> tuple[dict[str, CaseVisitRow], dict[str, CaseVisitRow], list[CaseVisitRow]]:
-    """Case visits still to do (``geplant``), in one read: (those in the span, by client;
-    those before or after it from ``today`` on, by client: not yet due, their clients are
-    not planned again (a week planned after the one that follows it must not book them
-    twice); those before ``today``: overdue, no outcome recorded yet)."""
+    """Case visits still to do (``geplant``): (those in the span, by client; those before
+    or after it from ``today`` on, by client: not yet due, their clients are not planned
+    again (a week planned after the one that follows it must not book them twice); those
+    before ``today`` and before the span that await their outcome, by day and team: the
+    one rule of :func:`hausbesuch.casework.stops.visits_without_outcome`, as ``show``
+    and the case page find them)."""
+    from hausbesuch.casework.stops import visits_without_outcome
+
     with store.session() as s:
         rows = list(s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == city, CaseVisitRow.status == "geplant")
             .order_by(CaseVisitRow.day)))
+        overdue = visits_without_outcome(
+            s, city, through=min(today, span.start) - timedelta(days=1))
     ahead: dict[str, CaseVisitRow] = {}
     for r in rows:  # the first one of a client
         if r.day >= today and not span.start <= r.day <= span.last:
             ahead.setdefault(r.client_id, r)
     return ({r.client_id: r for r in rows if span.start <= r.day <= span.last},
-            ahead, [r for r in rows if r.day < min(today, span.start)])
+            ahead, sorted(overdue, key=lambda v: (v.day, v.team_id, v.start_at, v.client_id)))
 
 
 def _free_open(states: Iterable[CaseState], busy: Container[str]) -> list[CaseState]:
@@ -1379,13 +1385,14 @@ def _plan_span(
             f"{', '.join(passed_pins)}.")
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
-    if overdue:
-        shown = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in overdue[:5])
-        params["warnings"].append(
-            f"{count(len(overdue), 'Besuch', 'Besuche')} vor heute ohne "
-            f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
-            f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
-            "eingeplant. Ergebnisse besser zuerst erfassen.")
+    if overdue:  # (in the words of show's note; these cases are open, and planned here)
+        from hausbesuch.casework.stops import no_outcome_note
+
+        n = len({v.client_id for v in overdue})
+        params["warnings"].append(no_outcome_note(
+            [(v.day, v.team_id, v.client_id, "") for v in overdue], how="",
+            then=f"bis dahin {'ist der Fall' if n == 1 else 'sind die Fälle'} hier erneut "
+                 "eingeplant"))
     # a visit ahead keeps an open case out of this plan; a case no longer open is not
     # planned anyway, but its visit is still on a route: named apart, to re-plan that plan
     ahead_by_plan: dict[str, list[Any]] = {}
@@ -2471,7 +2478,8 @@ _REMADE_NOTE = re.compile(
 #: pins, visits of cases no longer open or in other plans): out of date for a replan,
 #: which does not make them again (QA 16c #9).
 _STALE_NOTE = re.compile(
-    r"\d+ Besuche? vor heute ohne erfasstes Ergebnis \("
+    r"\d+ Besuche? an (?:einem )?vergangenen Tag(?:en)? ohne Ergebnis: "
+    r"|\d+ Besuche? vor heute ohne erfasstes Ergebnis \("  # (the words until session 37)
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|\d+ (?:Fall ist|Fälle sind) nicht mehr offen, aber in Plan "
     r"|\d+ (?:Fall hat|Fälle haben) in Plan .+ schon einen geplanten Besuch "
