@@ -105,6 +105,8 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
     assert said in _said(out), out
     index = html.unescape((tmp_path / "show" / "index.html").read_text(encoding="utf-8"))
     assert said.removeprefix("Hinweis: ") in _said(index)
+    _exports_agree(cli, db, tmp_path, v1.id, rest, made, closed,
+                   _report(tmp_path / "show" / "report.csv"))
     today = {s.client_id for r in v1.routes if r.day >= wednesday for s in r.to_visit}
     for folder in ("show", "v2"):
         if folder == "v2":  # the re-plan from Wednesday morning keeps them, and says so
@@ -136,6 +138,37 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
         f"{r.team_id}: {later.client_id} (Fall „abgeschlossen“ seit {format_day(wednesday)}). "
         "Hat das Team berichtet? Ergebnis nachtragen mit „hausbesuch outcomes LISTE“ "
         "(Kundennummer; Datum; Uhrzeit; Ergebnis).")
+
+
+def _exports_agree(cli, db, tmp_path, plan_id, rest, made, closed, report) -> None:  # noqa: ANN001
+    """``export`` says of each visit what ``show``'s report.csv says (QA 36: the exports
+    listed a past visit without an outcome as plain „geplant“): the workbook's *Bericht*
+    the same ``grund``, the team-day sheets' „Ergebnis“ and the GeoPackage's ``ergebnis``
+    „kein Ergebnis erfasst“ (a visit made: „erledigt …“; a visit off: nothing)."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    paths = {fmt: tmp_path / f"plan.{fmt}" for fmt in ("xlsx", "gpkg")}
+    for fmt, path in paths.items():
+        cli.ok("export", plan_id, "--db", db, "--format", fmt, "--out", str(path))
+    wb = load_workbook(paths["xlsx"])
+    sheet = wb["Bericht"]
+    head = [c.value for c in sheet[1]]
+    grund = {row[head.index("Kundennummer")]: row[head.index("Grund")] or ""
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert grund == {k: row["grund"] for k, row in report.items()}
+    outcome: dict[str, str] = {}
+    for title in wb.sheetnames[2:]:
+        sheet = wb[title]
+        head = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2, values_only=True):
+            outcome[row[head.index("Kundennummer")]] = row[head.index("Ergebnis")] or ""
+    visits = gpd.read_file(paths["gpkg"], layer="besuche")
+    assert outcome == {k: v or "" for k, v in zip(visits["kundennummer"], visits["ergebnis"],
+                                                    strict=True)}
+    assert {k for k, v in outcome.items() if v == "kein Ergebnis erfasst"} == {
+        s.client_id for _, s in rest}
+    assert outcome[made.client_id].startswith("erledigt ") and outcome[closed.client_id] == ""
 
 
 def _box(page: str) -> str | None:
