@@ -1373,6 +1373,11 @@ def _plan_span(
               # the profile it was made with: letters, replan and show load this one
               "profile": profile_ref(profile),
               "osm": str(osm_path),
+              # which extract the points were found in, and which points an address fix
+              # by text gave: the pin checks keep a point only while both still hold
+              # (_points_unchanged, review 36 #3)
+              "extract": extract_fingerprint(osm_path),
+              "fix_points": _fix_points(located),
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
@@ -2249,6 +2254,12 @@ def _replan(
     pool: list[CaseState] = [states[c] for c in pool_ids
                              if c in states and states[c].status == "offen"]
     located = cw.locate([st.client for st in pool if st.erased_at is None])
+    # the version keeps points of the old one: found in the same extract only when the
+    # old one's points were (else no extract is vouched for: _points_unchanged looks
+    # every case up); a point an address fix by text gave stays one until looked up again
+    params["extract"] = (here if (here := extract_fingerprint(osm_path)) == params.get("extract")
+                         else None)
+    params["fix_points"] = sorted({*(params.get("fix_points") or ()), *_fix_points(located)})
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
@@ -2808,6 +2819,20 @@ def visit_districts(store: Store, profile: Profile, plan: Plan, client_ids: Sequ
     return out, tuple(districts.names)
 
 
+def extract_fingerprint(osm_path: str | os.PathLike[str]) -> dict[str, int]:
+    """What a plan stores of the extract it found its points in (``params["extract"]``):
+    the file's size and modification time in nanoseconds. Another extract at the same path
+    differs in either, also one copied with its own old date (review 36 #3: the file date
+    was compared with the plan's creation, and an older-dated newer extract passed)."""
+    st = Path(osm_path).stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _fix_points(located: Mapping[str, Any]) -> list[str]:
+    """The case ids whose point an address fix by text gave (``params["fix_points"]``)."""
+    return sorted(k for k, loc in located.items() if loc.source == "korrektur_adresse")
+
+
 def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
                       osm_path: Path) -> dict[str, tuple[float, float]]:
     """``{case id: (lon, lat)}`` of the ``clients`` (as they are now) whose point
@@ -2815,30 +2840,29 @@ def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
     plan holds a plannable point of the case (its geocodes), its snapshot has the case's
     address and name as they are now (what the geocoder reads), the list gives no
     coordinate, and the case has no address fix, or the same point set by hand that the
-    plan has (a fix by text is looked up: the geocoder decides). Nothing when the extract
-    was written after the plan's first version was made (another extract at the same
-    path may place an address elsewhere). The district is not taken over: the caller
+    plan has (a fix by text is looked up: the geocoder decides). Not a case whose point
+    in the plan an address fix by text gave (``params["fix_points"]``) and that has no
+    fix now: its point is the fix's, not the list address's. Nothing unless the plan
+    names the extract its points were found in and the extract at ``osm_path`` is that
+    very file (:func:`extract_fingerprint`, size and modification time to the
+    nanosecond; review 36 #3): another extract may place an address elsewhere, and a plan
+    stored before session 37 names none. The district is not taken over: the caller
     places the point in the districts as they are now, as the re-plan does."""
     from hausbesuch.casework.service import PLANNABLE_QUALITIES
     from hausbesuch.store import AddressFixRow, GeocodeRow, PlanClientRow
 
     ids = [c.id for c in clients if c.lon is None and c.lat is None]
-    if not ids:
+    params = plan.params or {}
+    stored = params.get("extract")
+    if not ids or not stored:
         return {}
-    with store.session() as s:
-        first, current = plan.created_at, plan.predecessor_id
-        seen = {plan.id}
-        while current is not None and current not in seen:  # the family's first version
-            seen.add(current)
-            row = s.execute(select(PlanRow.created_at, PlanRow.predecessor_id).where(
-                PlanRow.id == current)).first()
-            if row is None:
-                break
-            first, current = min(first, row[0]), row[1]
-        written = datetime.fromtimestamp(osm_path.stat().st_mtime, clock.ZONE).replace(
-            tzinfo=None)
-        if written >= first:
+    try:
+        if extract_fingerprint(osm_path) != stored:
             return {}
+    except OSError:
+        return {}
+    fixed = set(params.get("fix_points") or ())
+    with store.session() as s:
         points, snaps, fixes = {}, {}, {}
         for i in range(0, len(ids), 900):
             part = ids[i:i + 900]
@@ -2860,8 +2884,9 @@ def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
                 or g.quality not in PLANNABLE_QUALITIES
                 or (snap.address, snap.name) != (c.address, c.name)):
             continue
-        if fix is None:  # found by the geocoder then (not a coordinate of the list)
-            same = g.quality not in ("manual", "given")
+        if fix is None:  # found by the geocoder then (not a coordinate of the list, nor
+            # the address of a fix by text gone since)
+            same = g.quality not in ("manual", "given") and c.id not in fixed
         else:  # the point set by hand then, that applies now
             same = (g.quality == "manual" and not fix.stale
                     and fix.source_address == c.address and (fix.lon, fix.lat) == (g.lon, g.lat))
