@@ -645,6 +645,7 @@ def read_clients(
             "Es gibt nichts zu planen."
         )
     first_row: dict[str, tuple[int, str]] = {}  # id_key -> (row, id as written)
+    first_place: dict[str, Any] = {}  # id_key -> the first row's parsed address
     id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
@@ -748,13 +749,26 @@ def read_clients(
                 f"als {shown_id(written)}; hier {shown_id(cid)}: ähnlich aussehende Zeichen "
                 "werden nicht unterschieden"] if lookalike(cid, written) else [
                 f"als „{written}“; Groß-/Kleinschreibung wird nicht unterschieden"]
+            taken = next((c for c in result.clients if c.row == first), None)
+            told = ""
             if any(r.row == first for r in result.rejected):  # neither row is taken
                 notes.append(f"Zeile {first} ist ebenfalls abgelehnt")
+            elif taken is not None and not _same_place(own, first_place.get(key, own)):
+                # one of the two addresses is wrong, and nothing tells which: a team sent
+                # to the first would knock at a stranger's door (QA 37 #3)
+                notes.append(f"dort mit anderer Anschrift: „{shorten(taken.address, 80)}“")
+                result.clients.remove(taken)
+                result.rejected.append(Rejected(
+                    row=first, id=taken.id, field="id",
+                    reason=f"Kundennummer „{taken.id}“ auch in Zeile {rownum}, mit anderer "
+                           f"Anschrift („{shorten(address, 80)}“): {_WHICH_ADDRESS}"))
+                told = f": {_WHICH_ADDRESS}"
             same = f" ({'; '.join(notes)})" if notes else ""
             fail("id", f"Kundennummer „{cid}“ in Zeile {rownum} doppelt: schon in Zeile "
-                       f"{first}{same}")
+                       f"{first}{same}{told}")
         else:
             first_row[key] = (rownum, cid)
+            first_place[key] = own
 
         if len(address) > MAX_ADDRESS_LENGTH:
             fail("adresse", f"Adresse zu lang ({len(address)} Zeichen, höchstens "
@@ -928,6 +942,28 @@ def read_clients(
         result.warnings.append(postcode_note(table.source, odd_postcodes))
     result.odd_postcodes = odd_postcodes
     return result
+
+
+#: What a coordinator does when two rows of one case name two addresses.
+_WHICH_ADDRESS = ("keine der beiden Zeilen wird übernommen. Bitte in der Fachanwendung "
+                  "klären, welche Anschrift gilt, die Zeile mit der falschen löschen und die "
+                  "Liste erneut laden")
+
+
+def _same_place(a: Any, b: Any) -> bool:
+    """Whether two parsed addresses (:class:`geodata.addresses.ParsedAddress`) of rows of
+    one case name the same door: street and house number alike (``Hauptstr. 5a`` and
+    ``Hauptstraße 5 a``), and the postcode where both give one. A row without a street
+    names no other door."""
+    from geodata.addresses import street_key
+
+    if not a.street or not b.street:
+        return True
+    def number(p: Any) -> str:
+        return re.sub(r"\s+", "", p.housenumber or "").lower()
+
+    return (street_key(a.street) == street_key(b.street) and number(a) == number(b)
+            and (not a.postcode or not b.postcode or a.postcode == b.postcode))
 
 
 def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],

@@ -12,6 +12,7 @@ TOML
     schicht = "8:00-16:00"
     mittag = "12:00-13:30"     # window of the lunch break
     mittag_dauer = 30          # minutes; 0 or mittag = "keine": no lunch break
+                               # (a shift of six hours or less inherits none)
     modus = "walk"             # walk | bike | drive (zu Fuß, Fahrrad, Auto)
 
     [[team]]
@@ -104,6 +105,9 @@ _MODE_WORDS = {
 }
 #: Most visits one team can do in a day (more is a typo).
 MAX_VISITS_LIMIT = 50
+#: Longest shift (minutes) that gets no inherited lunch break (ArbZG § 4: a break is due
+#: for more than six hours' work); a team's own ``mittag``/``mittag_dauer`` still applies.
+NO_BREAK_SHIFT_MIN = 6 * 60
 #: Longest lunch break (minutes).
 MAX_LUNCH_MIN = 180
 #: Most teams of a teams file (or a city): more than a home-visit service has. A plan's
@@ -604,10 +608,14 @@ def _build(
                     lunch_min)
     if "lunch" not in values and lunch is not None:
         # An inherited lunch window is clipped to this team's shift; a short shift that
-        # leaves no room for it has no lunch break.
+        # leaves no room for it has no lunch break, nor one of at most six hours (ArbZG
+        # § 4: a break is due for more than six hours' work; QA 37 #5: a shift of 8:30 to
+        # 12:30 had its last half hour taken by the profile's break)
         clipped = (max(lunch[0], shift[0]), min(lunch[1], shift[1]))
         if "lunch_min" in values:  # an explicit duration is checked against the window
             lunch = clipped if clipped[0] < clipped[1] else lunch
+        elif shift[1] - shift[0] <= NO_BREAK_SHIFT_MIN:
+            lunch, lunch_min = None, 0
         elif clipped[1] - clipped[0] >= max(lunch_min, 1):
             lunch = clipped
         else:
@@ -802,7 +810,10 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
         return parse_teams(data, source=p.name, profile=profile)
     from hausbesuch.tabular import read_table
 
-    table = read_table(p, name=name)
+    # the header is the first row naming the team's id and another field of a team: a
+    # title row above it („Teams Februar“) is skipped, as in a client list
+    table = read_table(p, name=name, required=lambda header: "id" in (
+        keys := {_key(c) for c in header}) and len(keys - {None}) >= 2)
     _refuse_too_many(len(table.rows), p.name)
     # a row with more fields than the header (a delimiter in a field without quotes)
     # is refused with that reason alone: its cells stand in the wrong columns, so checking

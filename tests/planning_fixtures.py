@@ -82,8 +82,9 @@ def write_client_list(path: Path, index, seed: int = 11) -> list[str]:
             r[2] = "Gibtesnichtweg" if idx % 2 else "Zzyzx-Allee"
         elif kind == "wrong date":
             r[6] = "31.02.2025" if idx % 2 else "irgendwann"
-        elif kind == "duplicate id":
-            r[0] = rows[idx - 100][0]
+        elif kind == "duplicate id":  # the same case at the same door (two doors: neither
+            r[0] = rows[idx - 100][0]  # row would be taken, see test_clients)
+            r[2:6] = rows[idx - 100][2:6]
     for idx, note in SCRIPT_ROWS.items():
         rows[idx][11] = note
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:

@@ -550,6 +550,8 @@ def test_show_writes_the_files_of_the_plan_run_again(base, tmp_path, backend, re
        "--out", str(tmp_path / "plan"), "--time-limit", "3", "--threads", "1")
     plans = ok("plans", *_common(db))
     plan_id = re.search(r"^(\d{8}-\d{6}-[0-9a-f]{6}) ", plans, re.M)[1]
+    # visits beside cases: a case visited and then left out counts in both (QA 37 #8)
+    assert "| Besuche | Fälle nicht eingeplant | abgelehnt |" in plans.splitlines()[0]
     # (city from the plan) on the plan's first day: on a later day the files also name the
     # visits of days gone by without an outcome (QA 36 #4), which the plan run did not
     ClockedCli(START).ok("show", plan_id, "--out", str(tmp_path / "shown"), "--db", db)

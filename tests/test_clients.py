@@ -288,12 +288,53 @@ def good_row(i: int, **overrides: str) -> list[str]:
     return [row[h] for h in HEADER]
 
 
+def test_two_rows_of_a_case_at_two_addresses_take_neither(tmp_path: Path) -> None:
+    """QA 37 #3: rows 48 and 49 of one case named „Linggplatz 6“ and „Am Markt 13“; the
+    first was taken, planned and sent a letter, and nothing said the second named another
+    door. Now neither is taken, each names the other's address and what to do; rows of one
+    case at one door in two spellings stay a plain duplicate."""
+    rows = [
+        good_row(1, Kundennummer="K-1", Straße="Linggplatz", Hausnummer="6"),
+        good_row(2, Kundennummer="K-1", Straße="Am Markt", Hausnummer="13"),
+        good_row(3, Kundennummer="K-2", Straße="Hauptstr.", Hausnummer="5a"),
+        good_row(4, Kundennummer="k-2", Straße="Hauptstraße", Hausnummer="5 A", PLZ=""),
+        good_row(5, Kundennummer="K-3", Straße="Am Markt", Hausnummer="1"),
+        good_row(6, Kundennummer="K-3", Straße="Am Markt", Hausnummer="1", PLZ="36179"),
+        good_row(7, Kundennummer="K-3", Straße="Am Markt", Hausnummer="1"),
+        good_row(8, Kundennummer="K-4", Straße="Am Markt", Hausnummer="4"),
+        good_row(9, Kundennummer="K-4", Straße="", Hausnummer="", PLZ="", Ort=""),
+    ]
+    result = read_clients(write_csv(tmp_path / "kunden.csv", HEADER, rows),
+                          default_duration_min=50, today=TODAY)
+    assert len(result.clients) + len(result.rejected) == result.total_rows == 9
+    assert [(c.row, c.id) for c in result.clients] == [(4, "K-2"), (9, "K-4")]
+    rej = rejected_rows(result)
+    assert rej[2] == ("K-1", "id", "Kundennummer „K-1“ auch in Zeile 3, mit anderer Anschrift "
+                      "(„Am Markt 13, 36251 Bad Hersfeld“): keine der beiden Zeilen wird "
+                      "übernommen. Bitte in der Fachanwendung klären, welche Anschrift gilt, "
+                      "die Zeile mit der falschen löschen und die Liste erneut laden")
+    assert rej[3][:2] == ("K-1", "id")
+    assert rej[3][2].startswith("Kundennummer „K-1“ in Zeile 3 doppelt: schon in Zeile 2 (dort "
+                                "mit anderer Anschrift: „Linggplatz 6, 36251 Bad Hersfeld“): "
+                                "keine der beiden Zeilen wird übernommen.")
+    # one door in two spellings, the PLZ given once: the first row is taken
+    assert rej[5][2] == "Kundennummer „k-2“ in Zeile 5 doppelt: schon in Zeile 4 (als „K-2“; " \
+                        "Groß-/Kleinschreibung wird nicht unterschieden)"
+    # another postcode is another door; a third row names the first as refused too
+    assert "mit anderer Anschrift" in rej[6][2] and "mit anderer Anschrift" in rej[7][2]
+    assert rej[8][2] == ("Kundennummer „K-3“ in Zeile 8 doppelt: schon in Zeile 6 (Zeile 6 ist "
+                         "ebenfalls abgelehnt)")
+    # a duplicate without an address names no other door: refused for both reasons
+    assert "doppelt: schon in Zeile 9" in rej[10][2] and "Adresse fehlt" in rej[10][2]
+    assert "anderer Anschrift" not in rej[10][2]
+
+
 def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
     rows = [
         good_row(1, Sprache="Arabisch; Französisch", Zeitfenster="Di 10-12; Do 14-16",
                  Besuchsdauer="45,0", **{"Angekündigt ab": "07.12.26"}),
         good_row(2, Kundennummer=""),                                 # row 3: missing id
-        good_row(3, Kundennummer="K0001"),                            # row 4: duplicate of row 2
+        good_row(3, Kundennummer="K0001", Hausnummer="1"),            # row 4: duplicate of row 2
         good_row(4, Straße="", Hausnummer="", PLZ="", Ort=""),        # row 5: no address
         good_row(5, **{"Kontaktabbruch seit": "32.01.2025"}),         # row 6: bad date
         good_row(6, **{"Kontaktabbruch seit": "01.01.2027"}),         # row 7: future
@@ -302,7 +343,7 @@ def test_read_clients_csv_valid_and_bad_rows(tmp_path: Path) -> None:
         good_row(9, Besuchsdauer="0"),                                # row 10: not positive
         good_row(10, Besuchsdauer="900"),                             # row 11: absurd
         good_row(11, Notiz="<script>alert('x')</script>\x1b"),        # row 12: fine, kept
-        good_row(12, Kundennummer="K0001"),                           # row 13: duplicate again
+        good_row(12, Kundennummer="K0001", Hausnummer="1 "),          # row 13: duplicate again
         good_row(13, **{"Kontaktabbruch seit": ""}, Besuchsdauer="60 min"),  # row 14: fine
         good_row(14, Straße="", Hausnummer=""),                      # row 15: town only
         good_row(15, **{"Angekündigt ab": "01.12.2062"}),            # row 16: typo
@@ -390,7 +431,7 @@ def test_xlsx_with_real_dates_and_numbers(tmp_path: Path) -> None:
     ws.append([None, None, None, None, None, None, None])  # empty row: skipped, still counted
     ws.append([1003, "Klausstraße 14, Bad Hersfeld", datetime(2030, 1, 1), None, None,
                -5, None])
-    ws.append([1001, "Klausstraße 16", None, None, None, None, None])
+    ws.append([1001, "Klausstraße 10", None, None, None, None, None])  # a duplicate
     path = tmp_path / "kunden.xlsx"
     wb.save(path)
 
@@ -529,8 +570,8 @@ def test_200_rows_from_real_addresses_reject_exactly_the_bad_ones(
         20: ("kontakt_abbruch_seit", {6: "31.02.2025"}),
         21: ("kontakt_abbruch_seit", {6: "gestern"}),
         22: ("kontakt_abbruch_seit", {6: "01.01.2027"}),
-        30: ("id", {0: "P00003"}),
-        31: ("id", {0: "P00004"}),
+        30: ("id", {0: "P00003", **dict(enumerate(rows[3][2:6], start=2))}),  # same door
+        31: ("id", {0: "P00004", **dict(enumerate(rows[4][2:6], start=2))}),
         40: ("id", {0: ""}),
         50: ("zeitfenster", {8: "Di 16-10"}),
         60: ("besuchsdauer", {10: "0"}),
@@ -814,7 +855,7 @@ def _shifted_pair(path: Path, first: tuple[str, str], second: tuple[str, str],
         + f"K-8,Andere Person,{s3},{h3},36251,Bad Hersfeld,\n"
         + f"k-7,Zweite Person,{s2},{h2},36251,Bad Hersfeld,\n"
         + f"K-9,Dritte Person,{s3},{h3}a,36251,Bad Hersfeld,\n"
-        + "K-9,Dritte Person,Linggplatz,1,36251,Bad Hersfeld,\n",
+        + f"K-9,Dritte Person,{s3},{h3} a,36251,Bad Hersfeld,\n",  # one door: a duplicate
         encoding="utf-8")
     return path
 

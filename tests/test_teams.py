@@ -137,7 +137,8 @@ def test_load_teams_xlsx(tmp_path: Path) -> None:
 
 def test_inherited_lunch_is_clipped_to_the_shift(tmp_path: Path) -> None:
     path = tmp_path / "t.toml"
-    path.write_text('[[team]]\nid = "a"\nschicht = "8:00-13:00"\n', encoding="utf-8")
+    # (six and a half hours: a shift of six or less inherits no break at all)
+    path.write_text('[[team]]\nid = "a"\nschicht = "6:30-13:00"\n', encoding="utf-8")
     (team,) = load_teams(path)
     assert team.lunch_window == (720, 780) and team.lunch_min == 30
 

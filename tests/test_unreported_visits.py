@@ -9,7 +9,8 @@ team that did not report was invisible; only the case page said „Ohne Ergebnis
 - The web's *Ergebnisse* page (over real HTTP, the app and week of
   :mod:`tests.test_web_plan_notes`) lists them under „Besuche ohne Ergebnis“ with day,
   team, stop number and case id, linking to the case page, whose „Ohne Ergebnis“ takes the
-  outcome; at 390 px without sideways scrolling.
+  outcome, asking the teams as the command line does; at 390 px without sideways
+  scrolling. The plan page says them among its *Hinweise*, as ``show`` does.
 
 A visit with an outcome, and today's visits (the team may still be out), are not named. A
 case closed after its visit's day is named with its status, and the note does not say it
@@ -177,6 +178,13 @@ def _box(page: str) -> str | None:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", m[0])).split()) if m else None
 
 
+def _notes(page: str) -> list[str]:
+    """The items of the plan page's *Hinweise*, as text."""
+    m = re.search(r'<section class="card" id="hinweise".*?</section>', page, re.S)
+    return [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", li)).split())
+            for li in re.findall(r"<li>(.*?)</li>", m[0], re.S)] if m else []
+
+
 def test_the_outcomes_page_lists_past_visits_without_an_outcome(
         notes_site: tuple[str, object, str], kora: httpx.Client,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -191,6 +199,7 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
     monkeypatch.setenv(clock.ENV, monday.isoformat())
     # on the plan's first day nothing is past: today's visits are still to be made
     assert _box(kora.get(f"/plaene/{v1.id}/ergebnisse").text) is None
+    assert not [w for w in _notes(kora.get(f"/plaene/{v1.id}").text) if "ohne Ergebnis" in w]
     past = sorted(((r, nr, s) for r in v1.routes if r.day == monday
                    for s, nr in zip(r.stops, r.numbers, strict=True) if not s.off),
                   key=lambda x: (x[0].team_id, x[2].position))
@@ -211,10 +220,32 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
             last = (r.day, r.team_id)
         items.append(f"Stopp {nr} · {s.client_id} · Ergebnis nachtragen")
     items = " ".join(items)
+    # both teams worked on Monday: the question is to both, as the command line asks it
+    # (review 36: „Hat das Team berichtet?“)
+    assert len({r.team_id for r, _, _ in rest}) > 1
+    asked = "Haben die Teams berichtet?"
     assert _box(page.text) == (
         f"Besuche ohne Ergebnis {n} {'Besuch an einem vergangenen Tag hat' if n == 1 else 'Besuche an vergangenen Tagen haben'} "
-        f"kein Ergebnis. Hat das Team berichtet? Bis zum Ergebnis "
+        f"kein Ergebnis. {asked} Bis zum Ergebnis "
         f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen. {items}"), _box(page.text)
+    # a static page's box, no live region (review 36: role="status")
+    section = re.search(r'<section class="card" id="ohne-ergebnis"[^>]*>', page.text)[0]
+    assert "role=" not in section and "aria-live" not in section, section
+    # the plan page says it among its notes, as ``show`` does (review 36: not there)
+    plan_page = kora.get(f"/plaene/{v1.id}").text
+    notes = _notes(plan_page)
+    # nor are the plan page's notes a live region: only a message after an action is
+    # („… ist festgelegt“), not what stands on the page when it opens
+    hinweise = re.search(r'<section class="card" id="hinweise"[^>]*>', plan_page)[0]
+    assert "role=" not in hinweise and "aria-live" not in hinweise, hinweise
+    said = [w for w in notes if "ohne Ergebnis" in w]
+    assert len(said) == 1, notes
+    assert said[0].startswith(f"{n} Besuche an vergangenen Tagen ohne Ergebnis: "
+                              f"{format_day(monday)}, Team {rest[0][0].team_id}: "), said
+    assert said[0].endswith(f"{asked} Ergebnis nachtragen unter „Fälle“ beim Besuch oder "
+                            "über „Ergebnisse“ des Plans; bis dahin bleiben die Fälle "
+                            "offen."), said
+    assert made.client_id not in said[0]
     # each links to its case, whose „Ohne Ergebnis“ takes the outcome (the one rule)
     cid = rest[0][2].client_id
     link = re.search(rf'href="(/faelle/{re.escape(cid)}\?stadt=[^"#]+#ergebnisse)"', page.text)
@@ -249,6 +280,10 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
         phone.locator("#ohne-ergebnis").scroll_into_view_if_needed()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         shoot(phone, "ergebnisse-ohne-ergebnis.png")
+        phone.goto(f"{url}/plaene/{v1.id}")  # ... and the plan page's notes
+        phone.locator("#hinweise").scroll_into_view_if_needed()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        shoot(phone, "plan-hinweise-ohne-ergebnis-390.png")
 
     # after „Neu planen“ (from Tuesday), the old version's page lists those of the newest,
     # which keeps Monday as it was, and names that version

@@ -70,7 +70,7 @@ def test_a_pin_before_now_or_to_a_team_taken_out_is_refused(
     target = f"team-1|{monday.isoformat()}"
     r = pin(plan.id, target, "09:00")
     assert r.status_code == 400, r.status_code
-    said = (f"Uhrzeit 09:00 ist heute ({fmt_date(monday)}) schon vorbei (jetzt 12:35 Uhr): "
+    said = (f"Uhrzeit 09:00 Uhr ist heute ({fmt_date(monday)}) schon vorbei (jetzt 12:35 Uhr): "
             "„Neu planen“ plant ab jetzt. Bitte eine spätere Uhrzeit eintragen, die "
             "Uhrzeit leer lassen oder einen späteren Tag wählen.")
     assert _alert(r.text) == said, _alert(r.text)
@@ -160,7 +160,7 @@ def test_a_pin_too_soon_to_reach_is_refused(
         assert r.status_code == 400, (uhrzeit, r.status_code)
         said = _alert(r.text)
         assert said.startswith(
-            f"Uhrzeit {uhrzeit} ist zu knapp (jetzt {now} Uhr): „{team}“ kann frühestens "
+            f"Uhrzeit {uhrzeit} Uhr ist zu knapp (jetzt {now} Uhr): „{team}“ kann frühestens "
             "gegen "), said
         assert "(vom laufenden Besuch aus, in Luftlinie gerechnet)" in said, said
         assert f'name="uhrzeit" value="{uhrzeit}" aria-invalid="true"' in r.text

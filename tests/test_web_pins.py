@@ -48,14 +48,14 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": cid, "ziel": target, "uhrzeit": "03:00"})
     assert r.status_code == 400
-    assert "Uhrzeit 03:00 liegt außerhalb der Arbeitszeit" in html.unescape(r.text), r.text
+    assert "Uhrzeit 03:00 Uhr liegt außerhalb der Arbeitszeit" in html.unescape(r.text), r.text
     # ... and so is its start: then the team only sets out (a pin it could never keep)
     start = d["shift_start_min"]
     r = kora.post(f"/plaene/{plan.id}/verschieben", data={
         "csrf_token": csrf, "kundennummer": cid, "ziel": target,
         "uhrzeit": f"{start // 60:02d}:{start % 60:02d}"})
     assert r.status_code == 400
-    assert "ist der Schichtbeginn von „" in html.unescape(r.text), r.text
+    assert " Uhr ist der Schichtbeginn von „" in html.unescape(r.text), r.text
     # a pin inside the shift: listed with time and source
     at = d["shift_start_min"] + 60
     clock = f"{at // 60:02d}:{at % 60:02d}"

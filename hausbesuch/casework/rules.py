@@ -145,11 +145,31 @@ def parse_result(text: str) -> str:
     """
     value = _RESULT_SYNONYMS.get(_key(text))
     if value is None:
+        meant = _meant_result(text)
         raise ValueError(
-            f"unbekanntes Ergebnis „{text}“; erlaubt: "
+            f"unbekanntes Ergebnis „{text}“"
+            + (f" (gemeint „{RESULT_LABELS[meant]}“?)" if meant else "") + "; erlaubt: "
             + ", ".join(RESULT_LABELS[r] for r in RESULTS)
         )
     return value
+
+
+def _meant_result(text: str) -> str | None:
+    """The result a mistyped one most likely means („nicht angetrofen“ -> nicht
+    angetroffen), or None when none is close or two results are about as close: only
+    named as a question, the row is not recorded (QA 37 #7)."""
+    from rapidfuzz import fuzz
+
+    key = _key(text)
+    if len(key) < 4:
+        return None
+    best: dict[str, float] = {}
+    for typed, value in _RESULT_SYNONYMS.items():
+        best[value] = max(best.get(value, 0.0), fuzz.ratio(key, typed))
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if ranked[0][1] < 85 or (len(ranked) > 1 and ranked[1][1] > ranked[0][1] - 8):
+        return None
+    return ranked[0][0]
 
 
 def parse_status(text: str) -> str:

@@ -3005,17 +3005,23 @@ class Casework:
         from hausbesuch.tabular import ID_SYNONYMS, find_column, read_table
 
         self.today()  # a bad HAUSBESUCH_HEUTE is named before any row
-        table = read_table(path)
-        cols = list(table.columns)
-        found = {
-            "id": find_column(cols, ID_SYNONYMS),
-            "datum": find_column(cols, ("datum", "besuchsdatum", "tag", "date")),
-            "uhrzeit": find_column(cols, ("uhrzeit", "zeit", "time")),
-            "ergebnis": find_column(cols, ("ergebnis", "ausgang", "result", "outcome")),
-            "termin": find_column(cols, ("termin", "neuer termin", "termin am",
-                                         "appointment")),
-            "notiz": find_column(cols, ("notiz", "bemerkung", "hinweis", "note")),
+        synonyms = {
+            "id": ID_SYNONYMS,
+            "datum": ("datum", "besuchsdatum", "tag", "date"),
+            "uhrzeit": ("uhrzeit", "zeit", "time"),
+            "ergebnis": ("ergebnis", "ausgang", "result", "outcome"),
+            "termin": ("termin", "neuer termin", "termin am", "appointment"),
+            "notiz": ("notiz", "bemerkung", "hinweis", "note"),
         }
+
+        def has_columns(header: list[str]) -> bool:
+            """A header row of a results list: a title row above it („Ergebnisse Woche
+            6“) is skipped, as in a client list (QA 37 #6)."""
+            return all(find_column(header, synonyms[k]) for k in ("id", "datum", "ergebnis"))
+
+        table = read_table(path, required=has_columns)
+        cols = list(table.columns)
+        found = {key: find_column(cols, syns) for key, syns in synonyms.items()}
         missing = [label for key, label in (("id", "Kundennummer"), ("datum", "Datum"),
                                             ("ergebnis", "Ergebnis")) if found[key] is None]
         if missing:
@@ -3031,6 +3037,7 @@ class Casework:
                 f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
                 "Es gibt nichts zu erfassen.")
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
+        res.notes += table.notes()  # the sheet read, title rows skipped, hidden rows read
         # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
         serials: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for rownum, row in zip(table.row_numbers, table.rows, strict=True):

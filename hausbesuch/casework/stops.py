@@ -281,6 +281,13 @@ def unreported_visits(plan: Plan) -> list[tuple[TeamDayRoute, int | None, Planne
     return sorted(out, key=lambda x: (x[0].day, x[0].team_id, x[2].position))
 
 
+def reported_question(teams: Iterable[str]) -> str:
+    """The question to the coordinator about visits without an outcome of the ``teams``
+    (one per visit): „Hat das Team berichtet?“, or „Haben die Teams berichtet?“ when they
+    are several. The note of :func:`unreported_note` and the web's *Ergebnisse* ask it."""
+    return "Haben die Teams berichtet?" if len(set(teams)) > 1 else "Hat das Team berichtet?"
+
+
 #: At most this many case ids in the note on visits without an outcome
 MAX_UNREPORTED_NAMED = 20
 
@@ -303,11 +310,10 @@ def no_outcome_note(visits: Sequence[tuple[date, str, str, str]], *, how: str,
              for (day, team), ids in groups.items()]
     n = len(visits)
     more = n - min(n, MAX_UNREPORTED_NAMED)
-    asked = ("Haben die Teams" if len({team for _, team, _, _ in visits}) > 1
-             else "Hat das Team")
     return (f"{n} {'Besuch an einem vergangenen Tag' if n == 1 else 'Besuche an vergangenen Tagen'}"
             f" ohne Ergebnis: {'; '.join(named)}{f' … und {more} weitere' if more else ''}. "
-            f"{asked} berichtet? Ergebnis nachtragen{f' {how}' if how else ''}"
+            f"{reported_question(team for _, team, _, _ in visits)} Ergebnis nachtragen"
+            f"{f' {how}' if how else ''}"
             f"{f'; {then}' if then else ''}.")
 
 

@@ -258,6 +258,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                       if res.erased_kept else "")
                    + f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
+        if res.rejected:  # what to do about them (QA 37 #10; the web page says it too)
+            typer.echo("  Abgelehnte Zeilen sind nicht eingelesen: bitte in der Fachanwendung "
+                       "berichtigen und die Liste erneut einlesen (die übrigen Zeilen bleiben "
+                       "wie eingelesen).")
         if res.not_open:  # listed, but a plan does not take them (QA 26 F3)
             typer.echo("Nicht geplant (Status nicht „offen“):")
             for cid in list(res.not_open)[:MAX_LINES]:
@@ -863,7 +867,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             if hint:
                 typer.echo(hint + " Alle Städte: --all.")
             return
-        typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | nicht "
+        # visits beside cases not planned: a case visited before a re-plan's moment and
+        # left out after it counts in both (QA 37 #8: „39 | 10“ for 46 cases)
+        typer.echo("Kennung | Stadt | Zeitraum | Version | Team-Tage | Besuche | Fälle nicht "
                    "eingeplant | abgelehnt | erstellt")
         for p in plans:
             last = p.start + timedelta(days=p.days - 1)

@@ -27,9 +27,9 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["LATE_LETTER_NOTE", "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE",
-           "late_letter_note", "outside_window", "plan_notes", "quality_label", "report_rows",
-           "short_time_note", "write_report"]
+__all__ = ["FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE", "REPORT_COLUMNS", "QUALITY_DE",
+           "SHORT_TIME_NOTE", "free_team_days_note", "late_letter_note", "outside_window",
+           "plan_notes", "quality_label", "report_rows", "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -389,6 +389,79 @@ def plan_notes(plan: Plan) -> list[str]:
                 day = format_day(r.day)
                 notes.append(f"{s.client_id} ({r.team_id}, {day}): {outside}.")
     return notes
+
+
+#: How :func:`free_team_days_note` begins (a pattern: its figures come first; a re-plan
+#: drops the first version's).
+FREE_TEAM_DAYS_NOTE = r"\d+ von \d+ Team-Tag(?:en)? belegt\. Frei: "
+
+#: Reason codes of the cases a plan lists as not planned that were never to be planned
+#: (a status other than „offen“, a visit in another plan): not counted by
+#: :func:`free_team_days_note`.
+_NOT_TO_PLAN = ("status_", "already_planned")
+
+
+def free_team_days_note(plan: Plan, team_days: Iterable[tuple[str, date]],
+                        teams: Iterable[object]) -> str | None:
+    """The note of a new plan that leaves team-days free while open cases stay out, or
+    None: how many of the span's team-days (``team_days``: every shift the solver had,
+    team id and day, holidays and absences already left out) the plan uses, which are
+    free, that the planning packs the visits into few tours for short ways, and how many
+    of the cases not planned no team could take for their language (``teams``' skills),
+    time or not. QA 36 (Lauf, the profile's two teams): a week of 33 cases printed
+    „3 Team-Tage“ and 15 „nicht eingeplant“, and nothing said that 7 team-days of the
+    10 stood empty or that none of the 15 failed for want of time (each needed a
+    language neither team speaks)."""
+    shifts = list(dict.fromkeys(team_days))
+    used = {(r.team_id, r.day) for r in plan.routes if r.stops}
+    free = [(t, d) for t, d in shifts if (t, d) not in used]
+    out = [u for u in plan.unassigned if not u.code.startswith(_NOT_TO_PLAN)]
+    if not free or not out:
+        return None
+    by_day: dict[date, list[str]] = {}
+    for t, d in free:
+        by_day.setdefault(d, []).append(t)
+    working = Counter(d for _, d in shifts)
+    days = [f"{format_day(d)} ({f'alle {len(ts)} Teams' if len(ts) == working[d] > 3 else ', '.join(ts)})"
+            for d, ts in sorted(by_day.items())]
+    shown = "; ".join(days[:10]) + ("; …" if len(days) > 10 else "")
+    n_used = len(used & set(shifts))
+    text = (f"{n_used} von {count(len(shifts), 'Team-Tag', 'Team-Tagen')} belegt. "
+            f"Frei: {shown}.")
+    if n_used:
+        visits = sum(len(r.stops) for r in plan.routes)
+        text += (f" {'Der eingeplante Besuch passt' if visits == 1 else f'Die {visits} eingeplanten Besuche passen'} "
+                 f"in {count(n_used, 'Team-Tag', 'Team-Tage')}; die Planung fasst die "
+                 "Besuche für kurze Wege zu möglichst wenigen Touren zusammen.")
+    spoken = set().union(*(set(getattr(t, "skills", ())) for t in teams))
+    languages = {c.id: c.sprache for c in plan.clients}
+    needed: Counter[str] = Counter()
+    for u in out:
+        if u.code == "skill" and (lang := languages.get(u.client_id)):
+            missing = sorted(set(lang) - spoken)
+            needed[" und ".join(missing) if missing
+                   else f"{' und '.join(sorted(lang))} zugleich"] += 1
+    skill, rest = sum(needed.values()), len(out) - sum(needed.values())
+    where = "Grund je Fall unter „Nicht eingeplant“"
+    if skill:
+        langs = ", ".join(f"{what}: {n}" for what, n in
+                          sorted(needed.items(), key=lambda kv: (-kv[1], kv[0])))
+        one = skill == 1
+        who = ("Der nicht eingeplante Besuch scheitert" if one and not rest
+               else f"Die {skill} nicht eingeplanten Besuche scheitern" if not rest
+               else f"Von den {len(out)} nicht eingeplanten Besuchen "
+                    f"{'scheitert 1' if one else f'scheitern {skill}'}")
+        text += (f" {who} nicht an der Zeit der Teams: kein Team spricht "
+                 f"{'seine' if one else 'ihre'} Sprache ({langs}). Für die freien "
+                 f"Team-Tage braucht es Teams, die "
+                 f"{'diese Sprache' if len(needed) == 1 else 'diese Sprachen'} sprechen "
+                 f"({where}).")
+        if rest:
+            text += (f" {'Der übrige' if rest == 1 else f'Die übrigen {rest}'}: {where}.")
+    else:
+        text += (f" {'Der nicht eingeplante Besuch' if len(out) == 1 else f'Die {len(out)} nicht eingeplanten Besuche'}: "
+                 f"{where}.")
+    return text
 
 
 def write_report(rows: list[dict[str, str]], path: Path) -> None:

@@ -72,8 +72,10 @@ from hausbesuch.planning.builder import (
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import (
+    FREE_TEAM_DAYS_NOTE,
     LATE_LETTER_NOTE,
     SHORT_TIME_NOTE,
+    free_team_days_note,
     late_letter_note,
     report_rows,
     short_time_note,
@@ -1528,6 +1530,13 @@ def _solve_and_assemble(
         # #3); a re-plan drops it (`letters` judges each letter by the date it carries)
         params["warnings"] = [*(params.get("warnings") or []), late]
         plan.warnings.append(late)
+    if predecessor_id is None and (free := free_team_days_note(
+            plan, [(v.team.id, span.date(v.day)) for v in built.problem.vehicles()],
+            team_list)):
+        # team-days left empty while cases stay out: which, and why (QA 36, Lauf: „3
+        # Team-Tage“ of 10 beside 15 not planned for their language); a re-plan drops it
+        params["warnings"] = [*(params.get("warnings") or []), free]
+        plan.warnings.append(free)
     result = PlanResult(plan=plan, districts=districts,
                         warnings=list(params.get("warnings") or []))
     result.report_rows = report_rows(plan, total_rows=params.get("total_rows"),
@@ -2474,6 +2483,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
     rf"|{re.escape(SHORT_TIME_NOTE)}"  # short_time_note: the re-plan's own search decides
     rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
+    rf"|{FREE_TEAM_DAYS_NOTE}"  # free_team_days_note: of the first version's search
     r"|Die Teams der Stadt weichen von denen des Plans ab\. "
     # the districts' notes (_district_notes: the districts as the re-plan finds them; a
     # district file set or changed since must not leave the old note, review 32 #4)

@@ -86,6 +86,29 @@ def closed_refusal(client_id: str | None, status: str) -> str:
             "Fall erst wieder öffnen (Fälle → Status setzen: offen).")
 
 
+def closed_pin_refusal(store: Store, plan: Any, client_id: str,  # noqa: ANN401
+                       profile: Profile | None = None) -> tuple[str, str] | None:
+    """Why the case ``client_id`` cannot be pinned because it is no longer ``offen`` (its
+    status as stored now): (:func:`closed_refusal`, the pin form's field
+    ``kundennummer``), naming the case unless its id looks like a name
+    (:func:`id_may_be_shown` with the id pattern of the city's ``profile``, None: the
+    plan's); None for an open case or one the city does not hold. The first check of a
+    pin (:func:`pin_refusal`; the plan page's form runs it before its own checks of day
+    and time: review 36)."""
+    now = _case_status(store, plan.city, client_id)
+    if now in (None, "offen"):
+        return None
+    return closed_refusal(shown_id(client_id, profile or _plan_profile(plan)),
+                          now), "kundennummer"
+
+
+def shown_id(client_id: str, profile: Profile) -> str | None:
+    """``client_id`` as a message may repeat it: itself, or None when it looks like a name
+    (:func:`id_may_be_shown` with the id pattern of the city's ``profile``)."""
+    return client_id if id_may_be_shown(
+        client_id, profile.casework.id_form()["id_pattern"]) else None
+
+
 def _case_status(store: Store, city: str, client_id: str) -> str | None:
     """The case's status as stored now; None for a case the city does not hold."""
     from hausbesuch.store import ClientRow
@@ -134,16 +157,14 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
     from hausbesuch.web.planjobs import replan_moment
 
     if status and client_id is not None and (
-            now := _case_status(store, plan.city, client_id)) not in (None, "offen"):
-        shown = id_may_be_shown(
-            client_id, (profile or _plan_profile(plan)).casework.id_form()["id_pattern"])
-        return closed_refusal(client_id if shown else None, now), "kundennummer"
+            closed := closed_pin_refusal(store, plan, client_id, profile)) is not None:
+        return closed
     if (why := past_pin_day(day)) is not None:
         return why, "ziel"
     moment = replan_moment(plan.start)
     if minutes is not None and day == moment.date() and minutes < (
             moment.hour * 60 + moment.minute):
-        return (f"Uhrzeit {format_clock(minutes)} ist heute ({fmt_date(day)}) schon vorbei "
+        return (f"Uhrzeit {format_clock(minutes)} Uhr ist heute ({fmt_date(day)}) schon vorbei "
                 f"(jetzt {moment:%H:%M} Uhr): „Neu planen“ plant ab jetzt. Bitte eine "
                 "spätere Uhrzeit eintragen, die Uhrzeit leer lassen oder einen späteren "
                 "Tag wählen.", "uhrzeit")
@@ -190,7 +211,7 @@ def pin_refusal(store: Store, plan: Any, team: str, day: date,  # noqa: ANN401
                    "Uhrzeit leer lassen, ein anderes Team oder einen späteren Tag wählen."
                    if late else f"Bitte eine Uhrzeit ab {at:%H:%M} Uhr eintragen, die "
                    "Uhrzeit leer lassen oder einen späteren Tag wählen.")
-            return (f"Uhrzeit {format_clock(minutes)} ist zu knapp (jetzt {moment:%H:%M} "
+            return (f"Uhrzeit {format_clock(minutes)} Uhr ist zu knapp (jetzt {moment:%H:%M} "
                     f"Uhr): {how}. „Neu planen“ muss erst laufen und das Team den neuen "
                     f"Plan erhalten. {ask}", "uhrzeit")
     if out is None:

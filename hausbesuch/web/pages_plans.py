@@ -410,6 +410,27 @@ def _team_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
     return [(r.team_id, r.day) for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id))]
 
 
+def _link_days(plan) -> list[tuple[str, date]]:  # noqa: ANN001
+    """The plan's (team, day) pairs a link may be made for (*In den Außendienst senden*,
+    *Link erzeugen*): today's and later ones (:func:`past_link_day`), by day, then team."""
+    today = clock.today()
+    return [(t, d) for t, d in _team_days(plan) if d >= today]
+
+
+def past_link_day(day: date) -> str | None:
+    """Why no link is made for a team-day on ``day``: it lies before today
+    (:func:`hausbesuch.clock.today`; today itself is fine), in German, saying what to do
+    instead; None when it does not (review 36: *In den Außendienst senden* was offered,
+    and taken, for days over)."""
+    today = clock.today()
+    if day >= today:
+        return None
+    return (f"{format_day(day)} ist schon vorbei (heute ist {format_day(today)}): ein "
+            "vergangener Team-Tag wird nicht mehr in den Außendienst gesendet. Ergebnisse "
+            "dieses Tages bitte über „Ergebnisse“ des Plans oder unter „Fälle“ beim Besuch "
+            "nachtragen; schon erzeugte Links bleiben bis zu ihrem Ende gültig.")
+
+
 def _team_day(ziel: str) -> tuple[str, date]:
     """A form's ``team|YYYY-MM-DD`` (ValueError when it is not one)."""
     team, day_text = ziel.split("|", 1)
@@ -478,14 +499,20 @@ class _Refused(UserError):
 
 def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     """The plan's notes as the command line and index.html show them
-    (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, then each visit at an
-    agreed time outside the client's own windows), in the web's words. The plan view's
-    plan has no client snapshot: the clients with windows are read for the notes."""
+    (:func:`hausbesuch.planning.report.plan_notes`: the stored notes, the visits on past
+    days without an outcome, then each visit at an agreed time outside the client's own
+    windows), in the web's words. The plan view's plan has no client snapshot: the
+    clients with windows are read for the notes."""
     from dataclasses import replace
 
+    from hausbesuch.casework.stops import mark_done, mark_unreported
     from hausbesuch.planning.report import plan_notes
 
-    notes = plan_notes(replace(plan, clients=window_clients(store, plan.id)))
+    # the visits on past days without an outcome, as ``show`` and the *Ergebnisse* page
+    # say them (review 36: not here), in the web's words (for_web: „Ergebnisse“, „Fälle“)
+    if plan.start < (today := clock.today()):
+        plan = mark_unreported(store, mark_done(store, plan), today)
+    notes = plan_notes(replace(plan, clients=window_clients(store, plan.id), for_web=True))
     return [web_reason(n) for n in notes]
 
 
@@ -529,11 +556,13 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                pin: dict | None = None, refused: str | None = None,
-               replan: dict | None = None) -> Response:
+               replan: dict | None = None, all_pins: bool | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
     values), shown at its form with status 400; ``refused``: a refused re-plan, shown at
     the top with status 400; ``replan``: a re-plan whose teams were refused (``error``,
-    ``field``, ``typed``), shown at its form with status 400."""
+    ``field``, ``typed``), shown at its form with status 400. ``all_pins``: the table of
+    pins lists every pin (a form sent from such a page, its field ``festlegungen``);
+    None: as the query asks (``?festlegungen=alle``)."""
     from hausbesuch.casework.stops import mark_gone
 
     web = ctx(request)
@@ -574,7 +603,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     # a table of 2,000 rows on each view; review 35b #2), those with a note first; all of
     # them on request (?festlegungen=alle)
     pin_rows = _pin_order(pins, pins_out)
-    all_pins = request.query_params.get("festlegungen") == "alle"
+    if all_pins is None:
+        all_pins = request.query_params.get("festlegungen") == "alle"
     if not all_pins:
         pin_rows = pin_rows[:MAX_PIN_ROWS]  # read per request
     shown = {cid for cid, _ in pin_rows}
@@ -666,7 +696,22 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     """The pin form's input read and checked: (Kundennummer as the plan has it, team, day,
     minutes after midnight or None); :class:`_Refused` names the field in error. A case
     of the plan, or an open case in no plan of its days that its next re-plan takes up
-    (:func:`_new_cases`)."""
+    (:func:`_new_cases`). A case no longer ``offen`` is refused first, whatever else the
+    form has wrong (:func:`casework_api.closed_pin_refusal`; review 36: the day's and the
+    time's checks came first, and the time fixed, the form said the case was closed)."""
+    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned}
+    kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
+    if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
+        alike = [c for c in in_plan if id_key(c) == id_key(kundennummer)]
+        kundennummer = alike[0] if len(alike) == 1 else kundennummer
+    known = kundennummer in in_plan
+    if not known:
+        new = _new_cases(store, profile, plan, kundennummer)
+        kundennummer, known = (new[0], True) if len(new) == 1 else (kundennummer, False)
+    if known and (closed := casework_api.closed_pin_refusal(store, plan, kundennummer,
+                                                            profile)) is not None:
+        raise _Refused(*closed)
     try:
         team, day = _team_day(ziel)
     except ValueError:
@@ -675,25 +720,16 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         raise _Refused("An diesem Tag arbeitet dieses Team im Zeitraum des Plans nicht.", "ziel")
     if (why := casework_api.past_pin_day(day)) is not None:  # (QA 22 F3)
         raise _Refused(why, "ziel")
-    in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
-        u.client_id for u in plan.unassigned}
-    kundennummer = kundennummer.strip()  # typed (a list of every case id was too long)
-    if kundennummer not in in_plan:  # typed in another case (k-1042): the one it names
-        alike = [c for c in in_plan if id_key(c) == id_key(kundennummer)]
-        kundennummer = alike[0] if len(alike) == 1 else kundennummer
-    if kundennummer not in in_plan:
-        new = _new_cases(store, profile, plan, kundennummer)
-        kundennummer = new[0] if len(new) == 1 else kundennummer
-        if len(new) != 1:
-            # not repeated (closing 26: unknown_id; closing 28: the import's id rules)
-            if not id_may_be_shown(kundennummer, profile.casework.id_form()["id_pattern"]):
-                raise _Refused("Die angegebene Kundennummer gehört nicht zu diesem Plan; sie "
-                               f"{NAME_LIKE_ID}.", "kundennummer")
-            raise _Refused(
-                f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
-                "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben "
-                "oder einen offenen Fall, der in keinem Plan dieser Tage steht.",
-                "kundennummer")
+    if not known:
+        # not repeated (closing 26: unknown_id; closing 28: the import's id rules)
+        if not id_may_be_shown(kundennummer, profile.casework.id_form()["id_pattern"]):
+            raise _Refused("Die angegebene Kundennummer gehört nicht zu diesem Plan; sie "
+                           f"{NAME_LIKE_ID}.", "kundennummer")
+        raise _Refused(
+            f"Kundennummer „{echo(kundennummer)}“ gehört nicht zu diesem Plan: bitte eine "
+            "Kundennummer aus seinen Touren oder der Liste der nicht Eingeplanten angeben "
+            "oder einen offenen Fall, der in keinem Plan dieser Tage steht.",
+            "kundennummer")
     minutes = None
     if uhrzeit.strip():
         try:
@@ -704,11 +740,11 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         shift = plan_shift(plan.params, team, day)
         if shift is not None and not shift[0] <= minutes < shift[1]:
             raise _Refused(
-                f"Uhrzeit {format_clock(minutes)} liegt außerhalb der Arbeitszeit von „{team}“ "
+                f"Uhrzeit {format_clock(minutes)} Uhr liegt außerhalb der Arbeitszeit von „{team}“ "
                 f"({format_clock(shift[0])}–{format_clock(shift[1])} Uhr).", "uhrzeit")
         if shift is not None and minutes == shift[0]:
             raise _Refused(
-                f"Uhrzeit {format_clock(minutes)} ist der Schichtbeginn von „{team}“: dann "
+                f"Uhrzeit {format_clock(minutes)} Uhr ist der Schichtbeginn von „{team}“: dann "
                 "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
                 "Uhrzeit eintragen.", "uhrzeit")
     # a time of today already over, a team taken out then (QA 26 F1): the one check of
@@ -721,11 +757,14 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
 
 @router.post("/plaene/{plan_id}/verschieben")
 def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
-               ziel: str = Form(...), uhrzeit: str = Form(""),
+               ziel: str = Form(...), uhrzeit: str = Form(""), festlegungen: str = Form(""),
                user: User = Depends(require_user)) -> Response:
     """Pin a client's visit to a team-day (optionally a time); the next re-plan keeps it.
-    Only on the newest version of a plan (400 on a replaced one)."""
+    Only on the newest version of a plan (400 on a replaced one). The page comes back
+    (refused or done) with every pin listed when it listed them all
+    (``festlegungen=alle``; review 36)."""
     web = ctx(request)
+    every = festlegungen == "alle"
     plan = _plan_for(request, user, plan_id)
     # a typed id that looks like a name is not put back into the field (as the case search)
     pattern = web.profile(plan.city).casework.id_form()["id_pattern"]
@@ -736,12 +775,12 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                              "Besuche bitte in Plan {newest} verschieben oder festlegen."):
         # replaced since the page was loaded: the page again (it has no pin form now),
         # the message at its top, naming the version to go to
-        return _plan_page(request, user, plan_id, status=400, refused=reason)
+        return _plan_page(request, user, plan_id, status=400, refused=reason, all_pins=every)
     try:
         kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
                                                       kundennummer, ziel, uhrzeit, web.store)
     except _Refused as exc:  # the page again, the form as typed, the field marked
-        return _plan_page(request, user, plan_id, status=400, pin={
+        return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
             "error": str(exc), "field": exc.field, "typed": typed})
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
@@ -750,14 +789,17 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
     except UserError as exc:  # the day passed since the form was checked (midnight)
-        return _plan_page(request, user, plan_id, status=400, pin={
+        return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
             "error": str(exc), "field": "ziel", "typed": typed})
     if closed is not None:  # closed since the form's check (QA 13c #4: pin_refusal first)
-        return _plan_page(request, user, plan_id, status=400, pin={
-            "error": casework_api.closed_refusal(kundennummer, closed),
+        # the case named unless its id looks like a name, as the form's check says it
+        # (review 36)
+        return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
+            "error": casework_api.closed_refusal(
+                casework_api.shown_id(kundennummer, web.profile(plan.city)), closed),
             "field": "kundennummer", "typed": typed})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
-                            "#verschieben",
+                            f"{'&festlegungen=alle' if every else ''}#verschieben",
                             status_code=303)
 
 
@@ -767,15 +809,18 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                 user: User = Depends(require_user)) -> Response:
     """Take back a client's pin (from the web, the list or an appointment): the next
     (re-)plan places the visit freely. Only on the newest version of a plan. The page
-    comes back with every pin listed when it listed them all (``festlegungen=alle``)."""
+    comes back (refused or done) with every pin listed when it listed them all
+    (``festlegungen=alle``; review 36: a refused one came back with the first
+    :data:`MAX_PIN_ROWS`)."""
     web = ctx(request)
+    every = festlegungen == "alle"
     plan = _plan_for(request, user, plan_id)
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
         u.client_id for u in plan.unassigned}
     # refused: the plan page again, the message at the pins (a double click, a colleague
     # who took the pin back a moment before)
     if reason := replaced_by(web.store, plan_id, "Festlegungen bitte in Plan {newest} aufheben."):
-        return _plan_page(request, user, plan_id, status=400, refused=reason)
+        return _plan_page(request, user, plan_id, status=400, refused=reason, all_pins=every)
     if kundennummer not in in_plan and kundennummer not in _new_cases(
             web.store, web.profile(plan.city), plan, kundennummer):
         reason = "Diese Kundennummer gehört nicht zum Plan."
@@ -783,11 +828,11 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                                                        kundennummer, plan_id):
         reason = f"Für {kundennummer} ist nichts festgelegt."
     if reason is not None:
-        return _plan_page(request, user, plan_id, status=400,
+        return _plan_page(request, user, plan_id, status=400, all_pins=every,
                           pin={"error": reason, "field": None, "typed": {}})
-    every = "&festlegungen=alle" if festlegungen == "alle" else ""
     return RedirectResponse(f"/plaene/{quote(plan_id)}?aufgehoben={quote(kundennummer, safe='')}"
-                            f"{every}#verschieben", status_code=303)
+                            f"{'&festlegungen=alle' if every else ''}#verschieben",
+                            status_code=303)
 
 
 def _other_profile(store: Store, plan_id: str, served: Profile) -> str | None:
@@ -860,24 +905,28 @@ def _replan_team_input(offer: dict, off: str, back: str) -> tuple[list[str], lis
 
 @router.post("/plaene/{plan_id}/neu-planen")
 def replan(request: Request, plan_id: str, team_abmelden: str = Form(""),
-           team_wieder: str = Form(""), user: User = Depends(require_user)) -> Response:
+           team_wieder: str = Form(""), festlegungen: str = Form(""),
+           user: User = Depends(require_user)) -> Response:
     """Queue a re-plan of the newest version of a plan (400 on a replaced version: its
     job would fail); optionally a team out for the rest of the moment's day
     (``team_abmelden``, the command line's ``--without-team``) or a team taken out that
-    day back at work (``team_wieder``, ``--with-team``)."""
+    day back at work (``team_wieder``, ``--with-team``). A refused one comes back with
+    every pin listed when the page listed them all (``festlegungen=alle``)."""
     web = ctx(request)
+    every = festlegungen == "alle"
     plan = _plan_for(request, user, plan_id)
     reason = (replaced_by(web.store, plan_id, "Bitte Plan {newest} öffnen und dort neu planen.")
               or _other_profile(web.store, plan_id, web.profile(plan.city)))
     if reason:  # the plan page again, the message at its top
-        return _plan_page(request, user, plan_id, status=400, refused=reason)
+        return _plan_page(request, user, plan_id, status=400, refused=reason, all_pins=every)
     offer = _replan_teams(web.store, plan)
     if offer["over"]:
-        return _plan_page(request, user, plan_id, status=400, refused=offer["over"])
+        return _plan_page(request, user, plan_id, status=400, refused=offer["over"],
+                          all_pins=every)
     try:
         without, with_ = _replan_team_input(offer, team_abmelden, team_wieder)
     except _Refused as exc:  # the page again, the form as chosen, the field marked
-        return _plan_page(request, user, plan_id, status=400, replan={
+        return _plan_page(request, user, plan_id, status=400, all_pins=every, replan={
             "error": str(exc), "field": exc.field,
             "typed": {"team_abmelden": team_abmelden, "team_wieder": team_wieder}})
     job_id = web.enqueue("replan", plan.city, {
@@ -935,7 +984,7 @@ def _links_page(request: Request, plan, new: dict | None = None,  # noqa: ANN001
     return render(request, "links.html.j2", status=400 if refused else 200,
                   refused=refused, plan=plan, links=links, confirm=confirm, revoked=done,
                   states=listed_states(web.store, plan.id, links), new=new, gone=gone,
-                  team_days=_team_days(plan),
+                  team_days=_link_days(plan), today=clock.today(),
                   newest=newest_version(web.store, plan.id), max_days=MAX_VALID_DAYS_AFTER,
                   new_link_minutes=NEW_LINK_SECONDS // 60, reauth=reauth,
                   fresh_minutes=FRESH_AUTH_MINUTES)
@@ -979,15 +1028,19 @@ def make_link(request: Request, plan_id: str, ziel: str = Form(...),
         resp.status_code = status
         return retry_after(request, resp) if status == 429 else resp
 
+    try:
+        team, day = _team_day(ziel)
+    except ValueError:
+        team = day = None
+    # a team-day over is not sent to the field (review 36), before the password is asked
+    if day is not None and (why := past_link_day(day)) is not None:
+        return refused(why, "ziel")
     if (failed := fresh_or_confirmed(request, user, passwort,
                                       "zum Erzeugen des Links")) is not None:
         status, msg = failed
         return refused(msg if status == 403 else f"{msg} Es wurde kein Link erzeugt.",
                        "passwort", status=status)
-
-    try:
-        team, day = _team_day(ziel)
-    except ValueError:
+    if team is None or day is None:
         return refused("Team-Tag ist ungültig.", "ziel")
     try:  # ISO from the field's picker, or German as typed (31.12.2026 20:00)
         until = form_moment(gueltig_bis, "Gültig bis") if gueltig_bis.strip() else None
@@ -1059,7 +1112,7 @@ def _unreported(store: Store, plan, newest: str) -> list[dict[str, Any]]:  # noq
 
 @router.get("/plaene/{plan_id}/ergebnisse")
 def outcomes(request: Request, plan_id: str, user: User = Depends(require_user)) -> Response:
-    from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.casework.stops import mark_gone, reported_question
 
     web = ctx(request)
     # a visit whose case was closed since the plan is off (gone), as in the plan's files:
@@ -1082,9 +1135,12 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
                        plan_id=plan_id, details={"ansicht": "web"})
     to_visit = sum(len(r.to_visit) for r in plan.routes)
     newest = newest_version(web.store, plan_id)
+    unreported = _unreported(web.store, plan, newest)
     return render(request, "outcomes.html.j2", plan=plan, rows=rows, total=to_visit,
-                  called_off=len(pairs) - to_visit, newest=newest,
-                  unreported=_unreported(web.store, plan, newest),
+                  called_off=len(pairs) - to_visit, newest=newest, unreported=unreported,
+                  # „Hat das Team …“ or, of several teams, „Haben die Teams berichtet?“, as
+                  # the command line asks (review 36)
+                  asked=reported_question(v["team"] for v in unreported),
                   to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest),
                   revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest))
 
