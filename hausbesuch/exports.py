@@ -10,8 +10,11 @@ GeoPackage layers (EPSG:4326, lon/lat):
 
 ``besuche``           points: one per planned visit (case id, team, day, position: the
                       number the pages show, none for a visit called off; times,
-                      the window announced by letter, ``entfaellt`` ``ja``/``nein`` and
-                      ``entfaellt_seit``: a visit called off since the plan was made)
+                      the window announced by letter, ``ergebnis``: as report.csv says it
+                      first, „erledigt 09:40 Uhr: …“ for a visit made, „kein Ergebnis
+                      erfasst“ for one on a day gone by without an outcome, else empty;
+                      ``entfaellt`` ``ja``/``nein`` and ``entfaellt_seit``: a visit called
+                      off since the plan was made)
 ``touren``            lines: one per team-day, the street-following path of its legs
 ``stadtteile``        (multi)polygons: the city's districts with planned/unassigned counts
 ``nicht_eingeplant``  points: the cases not planned, with reason; the rows the plan rejected
@@ -156,6 +159,8 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     import pandas as pd
     from shapely.geometry import LineString, MultiPolygon, Point, shape
 
+    from hausbesuch.planning.report import visit_outcome
+
     out = _check_target(Path(out), ".gpkg")
 
     def frame(records: list[dict[str, Any]], geoms: list[Any], columns: list[str],
@@ -180,7 +185,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "zeitfenster": s.window_text, "stadtteil": s.district,
                 "angekuendigt_von": promises.get(s.visit_id, (None, None))[0],
                 "angekuendigt_bis": promises.get(s.visit_id, (None, None))[1],
-                "entfaellt": _yes_no(s.off),
+                "ergebnis": visit_outcome(s), "entfaellt": _yes_no(s.off),
                 "entfaellt_seit": pd.Timestamp(_off_since(s)) if _off_since(s) else None,
                 "ersetzt": plan.replaced,
             })
@@ -237,7 +242,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
         "besuche": frame(visits, visit_geoms,
                          ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
                           "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
-                          "angekuendigt_von", "angekuendigt_bis", "entfaellt",
+                          "angekuendigt_von", "angekuendigt_bis", "ergebnis", "entfaellt",
                           "entfaellt_seit", "ersetzt"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
@@ -445,6 +450,8 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
     from openpyxl import Workbook
 
     out = _check_target(Path(out), ".xlsx")
+    from hausbesuch.planning.report import visit_outcome
+
     if report is None:
         from hausbesuch.planning import report_rows
 
@@ -498,17 +505,17 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
             ["Position", "Kundennummer", "Datum", "Team", "Ankunft", "Beginn", "Ende",
              "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
-             "Angekündigt bis", "Entfällt", "Entfällt seit"],
+             "Angekündigt bis", "Ergebnis", "Entfällt", "Entfällt seit"],
             [[nr, s.client_id, r.day, r.team_id, _minute(s.arrival).time(),
               _minute(s.start).time(),
               _minute(s.end).time(),
               _minutes((s.end - s.start).total_seconds()), s.window_text,
               care_of.address(s.client_id, s.address),
               s.district, s.tries_before,
-              *_promise_cells(promises.get(s.visit_id)),
+              *_promise_cells(promises.get(s.visit_id)), visit_outcome(s),
               _yes_no(s.off), _off_since(s) or ""]
              for s, nr in zip(r.stops, r.numbers, strict=True)],
-            [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 9, 13],
+            [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 30, 9, 13],
         )
     with atomic_path(out) as tmp:  # the owner's only (0600)
         wb.save(tmp)

@@ -205,6 +205,11 @@ class PlannedStop:
     #: is shown; QA 36 #4): the report says „kein Ergebnis erfasst“. Read from the
     #: outcomes, so it takes no part in comparing stops
     unreported: bool = field(default=False, compare=False)
+    #: for a stop :attr:`unreported` whose case left ``offen`` after the visit's day: why
+    #: („Fall „abgeschlossen“ seit Do, 10.12.2026“, :func:`hausbesuch.casework.stops.
+    #: closed_words`); the note on visits without an outcome then does not say the case
+    #: stays open (review 36 #5). "" otherwise
+    unreported_closed: str = field(default="", compare=False)
     # What the pages say of the client at the door (QA 28 F6, F13). Not the visit's own
     # data: planning takes them from the client and its outcomes, a stored plan reads
     # them back from its snapshot of the list and the outcomes before the visit (the

@@ -1084,7 +1084,9 @@ def test_an_appointment_whose_visit_ends_after_the_shift_is_recorded_with_a_hint
 def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, tmp_path):
     """Planning the week after a plan whose visits still lie ahead leaves those clients
     out (named in a 'Hinweis'); once their day has passed without an outcome, they are
-    planned again and the coordinator is told to record the outcomes first."""
+    planned again and the coordinator is told to record the outcomes first, in the words
+    of ``show``'s note on visits without an outcome (one rule, one wording: the visits by
+    team-day, at most 20 case ids)."""
     import shutil
 
     from sqlalchemy import select
@@ -1098,8 +1100,9 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, t
         shutil.copy(src, db)  # (other tests of this module may have re-planned it)
         _add_open_case(db, base, tmp_path)  # (so that the week has a case to plan)
         with Store.open(db) as store, store.session() as s:
-            planned_before = set(s.scalars(select(CaseVisitRow.client_id).where(
+            before = list(s.scalars(select(CaseVisitRow).where(
                 CaseVisitRow.status == "geplant", CaseVisitRow.day < nxt)))
+        planned_before = {v.client_id for v in before}
         assert planned_before
         res = runner.invoke(app, ["plan", *_common(db), "--start", nxt.isoformat(), "--days",
                                   "5", "--out", str(tmp_path / f"plan-{today}"),
@@ -1121,8 +1124,21 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, t
             assert named and named <= planned_before, (named, planned_before)
         else:
             assert planned_before <= again
-            assert re.search(r"\d+ Besuche vor heute ohne erfasstes Ergebnis",
-                             res.output), res.output
+            said = " ".join(res.output.split())
+            note = re.search(
+                r"Hinweis: (\d+) Besuche an vergangenen Tagen ohne Ergebnis: (.*?)"
+                r"(?: … und (\d+) weitere)?\. (?:Hat das Team|Haben die Teams) berichtet\? "
+                r"Ergebnis nachtragen; bis dahin sind die Fälle hier erneut eingeplant\.",
+                said)
+            assert note, said
+            assert int(note[1]) == len(before) > 20
+            assert int(note[3]) == len(before) - 20
+            first = sorted(before, key=lambda v: (v.day, v.team_id, v.start_at))[0]
+            assert note[2].startswith(f"{format_day(first.day)}, Team {first.team_id}: "
+                                      f"{first.client_id}"), note[2]
+            named = [cid for group in note[2].split("; ")
+                     for cid in group.split(": ", 1)[1].split(", ")]
+            assert len(named) == 20 and set(named) <= planned_before, named
 
 
 def test_a_week_planned_before_a_week_already_planned_books_nobody_twice(planned, base,
@@ -2513,6 +2529,9 @@ def test_a_replan_drops_the_notes_its_plan_made_of_the_store_then(planned, tmp_p
     db, plan, stops = _copy_of(planned, tmp_path, "notizen.sqlite")
     stale = ["3 Besuche vor heute ohne erfasstes Ergebnis (P010 am 01.12.2026 …); diese Fälle "
              "werden erneut eingeplant. Ergebnisse besser zuerst erfassen.",
+             "2 Besuche an vergangenen Tagen ohne Ergebnis: Di, 01.12.2026, Team team-1: "
+             "P010, P011. Hat das Team berichtet? Ergebnis nachtragen; bis dahin sind die "
+             "Fälle hier erneut eingeplant.",
              "2 Fälle haben in Plan X-1 schon einen geplanten Besuch vor diesem Zeitraum "
              "(P011 am 04.12.2026) und werden hier nicht eingeplant."]
     with Store.open(db) as store, store.session() as s:

@@ -93,20 +93,31 @@ def test_the_plan_page_locates_only_the_pinned_cases_whose_point_may_have_change
     assert not {"H-BH0", "H-BH1", "H-NEU"} & set(reasons), reasons
 
 
+@pytest.mark.parametrize("dated", ["now", "before the plan"])
 def test_a_plan_whose_extract_was_written_since_locates_every_pinned_case(
         hard_site: tuple[str, object, str], pinned: list[str],  # noqa: F811
-        located: list[str], tmp_path: Path) -> None:
+        located: list[str], tmp_path: Path, dated: str) -> None:
     """An extract written after the plan was made (a newer one at the same path) may place
     an unchanged address elsewhere: then every pinned case is located, as the re-plan
-    locates it in that file."""
+    locates it in that file. Also when the newer file keeps a date before the plan (copied
+    with its own date, ``cp -p``): the plan stores the extract's size and time to the
+    nanosecond and compares them, not the file's date with the plan's (review 36 #3)."""
+    import os
+    from datetime import timedelta
+
     from sqlalchemy import select, update
 
+    from hausbesuch import clock
     from hausbesuch.store import PlanRow
 
     url, store, first = hard_site
     plan = _newest(store, first)
     newer = tmp_path / "neuer-auszug.osm.pbf"
     shutil.copyfile(plan.params["osm"], newer)  # (written now, after the plan)
+    if dated != "now":
+        old = (store.load_plan(first).created_at - timedelta(days=1)).replace(
+            tzinfo=clock.ZONE).timestamp()
+        os.utime(newer, (old, old))
     before: dict[str, str] = {}
     with store.session() as s:
         for row in s.scalars(select(PlanRow).where(PlanRow.city == plan.city)):
@@ -200,3 +211,39 @@ def test_the_line_of_pins_left_out_reads_on_a_phone(
         page.wait_for_selector("#festlegungen-mehr", state="detached")
         assert page.locator("#festlegungen tbody tr").count() == len(ORDER)
         assert page.evaluate(width) <= 390
+
+
+def test_a_point_a_fix_by_text_gave_is_located_once_the_fix_is_gone(
+        hard_site: tuple[str, object, str], pinned: list[str],  # noqa: F811
+        located: list[str]) -> None:
+    """H-BH0's address fixed by text to its street without a number (the plan's point is
+    the street's; its address in the plan stays the list's), re-planned, and the fix
+    deleted since: the plan page locates H-BH0 again, as the re-plan would find it by the
+    list's address, and does not keep the fix's point (review 36 #3). (Last in the module:
+    it changes the site.)"""
+    from sqlalchemy import delete
+
+    from geodata.addresses import parse_address
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import AddressFixRow, ClientRow
+    from hausbesuch.web.casework_api import fix_address
+
+    url, store, first = hard_site
+    with store.session() as s:
+        address = s.get(ClientRow, {"city": CITY, "client_id": "H-BH0"}).address
+    q = parse_address(address)
+    street = f"{q.street}, {q.postcode} {q.town}"
+    profile = load_profile(store.plan_profile(first))
+    fix_address(store, profile, "kora", "H-BH0", address=street)
+    with logged_in(url, "kora") as c:
+        v2 = store.load_plan(_replan(c, store, _newest(store, first).id))
+    assert next(x for x in v2.clients if x.id == "H-BH0").address == address
+    assert next(g for g in v2.geocodes if g.client_id == "H-BH0").quality == "street"
+    with store.session() as s:
+        s.execute(delete(AddressFixRow).where(AddressFixRow.city == CITY,
+                                              AddressFixRow.client_id == "H-BH0"))
+    located.clear()
+    with logged_in(url, "kora") as c:
+        assert c.get(f"/plaene/{v2.id}").status_code == 200
+    assert "H-BH0" in located, sorted(located)
+    assert not {"H-BH1", "H-HL0", "H-HL1", "H-HL2"} & set(located), sorted(located)

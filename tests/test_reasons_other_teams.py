@@ -11,6 +11,9 @@ a holiday in Bayern).
 - A Russisch speaker wanting „Mi vormittags“ (the holiday only): the reason was the
   holiday („kein Arbeitstag: Mi, 06.01.2027 …“), and that no team speaks Russisch was
   never said; it is the reason now (the teams must change first).
+- A Russisch speaker whose Datum laut Liste lies before the week (and after today) keeps
+  that reason: the plan of that day takes the visit (review 36 #11: it read „Kein Team
+  spricht Russisch“ too, which only a case left out for its days or windows should).
 """
 
 from __future__ import annotations
@@ -25,9 +28,10 @@ pytestmark = pytest.mark.slow
 
 START = date(2027, 1, 4)  # a Monday; Wednesday is a holiday in Bayern
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
-          "Sprache", "Zeitfenster"]
-ROWS = [("R-ARAB", "Arabisch", "Mo-Fr 14-16"), ("R-RUSS", "Russisch", "Mi vormittags"),
-        ("R-FREI", "", "")]
+          "Sprache", "Zeitfenster", "Datum"]
+ROWS = [("R-ARAB", "Arabisch", "Mo-Fr 14-16", ""), ("R-RUSS", "Russisch", "Mi vormittags", ""),
+        ("R-FREI", "", "", ""), ("R-TAG", "Russisch", "", "31.12.2026")]
+TODAY = date(2026, 12, 28)  # (the Datum of R-TAG lies after it, before the week)
 
 
 def _clients(path: Path, lauf_pbf: Path) -> None:
@@ -42,18 +46,20 @@ def _clients(path: Path, lauf_pbf: Path) -> None:
     with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, delimiter=";")
         w.writerow(HEADER)
-        for i, ((cid, lang, window), (street, hn, pc, city)) in enumerate(
+        for i, ((cid, lang, window, day), (street, hn, pc, city)) in enumerate(
                 zip(ROWS, addrs, strict=True)):
             w.writerow([cid, f"Grundname {i:03d}", street, hn, pc, city or "Lauf",
-                        "01.03.2025", lang, window])
+                        "01.03.2025", lang, window, day])
 
 
 def test_a_reason_names_what_the_other_teams_lack_and_a_language_nobody_speaks_first(
-        tmp_path: Path, lauf_pbf: Path) -> None:
+        tmp_path: Path, lauf_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
     from hausbesuch.config import load_profile
     from hausbesuch.planning import PlanOptions, plan_week
     from hausbesuch.teams import TeamConfig
 
+    monkeypatch.setenv(clock.ENV, TODAY.isoformat())
     clients = tmp_path / "kunden.csv"
     _clients(clients, lauf_pbf)
     teams = [TeamConfig("nord", skills=frozenset({"Arabisch"}), shift_end_min=12 * 60,
@@ -70,5 +76,10 @@ def test_a_reason_names_what_the_other_teams_lack_and_a_language_nobody_speaks_f
     assert why["R-RUSS"] == (
         "skill", "Kein Team spricht Russisch (Sprache in der Kundenliste); bitte die "
                  "Teams-Datei ändern (Spalte „sprachen“) und neu planen.")
+    assert why["R-TAG"] == (
+        "pin_before_span", "Datum laut Liste am Do, 31.12.2026 liegt vor dem "
+                           "Planungszeitraum (Mo, 04.01.2027 bis Fr, 08.01.2027) und ist noch "
+                           "nicht vorbei: der Plan jenes Tages nimmt den Besuch auf (ihn neu "
+                           "planen).")
     planned = {s.client_id for r in plan.routes for s in r.stops}
     assert "R-FREI" in planned, why

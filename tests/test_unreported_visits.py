@@ -12,7 +12,9 @@ team that did not report was invisible; only the case page said „Ohne Ergebnis
   outcome, asking the teams as the command line does; at 390 px without sideways
   scrolling. The plan page says them among its *Hinweise*, as ``show`` does.
 
-A visit with an outcome, and today's visits (the team may still be out), are not named.
+A visit with an outcome, and today's visits (the team may still be out), are not named. A
+case closed after its visit's day is named with its status, and the note does not say it
+stays open (review 36 #5).
 """
 
 from __future__ import annotations
@@ -73,14 +75,24 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
 
     from hausbesuch.store import ClientRow, Store
 
+    # one of Monday's cases closed on Wednesday, after its visit's day: its visit still
+    # has no outcome, but the case does not stay open until one is entered
+    later = rest[1][1]
+    assert sum(s.client_id == later.client_id for _, s in past) == 1
+    cli.ok("status", later.client_id, "--set", "abgeschlossen", "--reason", "Akte zu",
+           *_common(db))
     with Store.open(db) as store, store.session() as s:
         s.execute(update(ClientRow).where(ClientRow.client_id == closed.client_id)
                   .values(status_since=datetime.combine(START, time(12))))
+        s.execute(update(ClientRow).where(ClientRow.client_id == later.client_id)
+                  .values(status_since=datetime.combine(wednesday, time(7))))
 
     def named(pairs) -> str:  # noqa: ANN001
         groups: dict[tuple, list[str]] = {}
         for r, s in pairs:
-            groups.setdefault((r.day, r.team_id), []).append(s.client_id)
+            groups.setdefault((r.day, r.team_id), []).append(
+                f"{s.client_id} (Fall „abgeschlossen“ seit {format_day(wednesday)})"
+                if s is later else s.client_id)
         return "; ".join(f"{format_day(d)}, Team {t}: {', '.join(ids)}"
                          for (d, t), ids in groups.items())
 
@@ -89,11 +101,13 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
     said = (f"Hinweis: {len(rest)} Besuche an vergangenen Tagen ohne Ergebnis: "
             f"{named(rest[:20])} … und {len(rest) - 20} weitere. {asked} berichtet? "
             "Ergebnis nachtragen mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; "
-            "Uhrzeit; Ergebnis); bis dahin bleiben die Fälle offen.")
+            "Uhrzeit; Ergebnis); bis dahin bleiben die übrigen Fälle offen.")
     out = cli.ok("show", v1.id, "--out", str(tmp_path / "show"), *_common(db))
     assert said in _said(out), out
     index = html.unescape((tmp_path / "show" / "index.html").read_text(encoding="utf-8"))
     assert said.removeprefix("Hinweis: ") in _said(index)
+    _exports_agree(cli, db, tmp_path, v1.id, rest, made, closed,
+                   _report(tmp_path / "show" / "report.csv"))
     today = {s.client_id for r in v1.routes if r.day >= wednesday for s in r.to_visit}
     for folder in ("show", "v2"):
         if folder == "v2":  # the re-plan from Wednesday morning keeps them, and says so
@@ -109,6 +123,53 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
         assert report[made.client_id]["grund"].startswith("erledigt "), folder
         assert "kein Ergebnis" not in report[closed.client_id]["grund"], folder
         assert not any("kein Ergebnis" in report[c]["grund"] for c in today if c in report)
+
+    # when every case without an outcome is closed since, none is said to stay open
+    from dataclasses import replace
+
+    from hausbesuch.casework.stops import mark_unreported, unreported_note
+
+    with Store.open(db) as store:
+        marked = mark_unreported(store, store.load_plan(v1.id), wednesday)
+    r = next(r for r in marked.routes if later.visit_id in {s.visit_id for s in r.stops})
+    only = replace(marked, routes=[replace(r, stops=tuple(
+        replace(s, unreported=s.visit_id == later.visit_id) for s in r.stops))])
+    assert unreported_note(only) == (
+        f"1 Besuch an einem vergangenen Tag ohne Ergebnis: {format_day(r.day)}, Team "
+        f"{r.team_id}: {later.client_id} (Fall „abgeschlossen“ seit {format_day(wednesday)}). "
+        "Hat das Team berichtet? Ergebnis nachtragen mit „hausbesuch outcomes LISTE“ "
+        "(Kundennummer; Datum; Uhrzeit; Ergebnis).")
+
+
+def _exports_agree(cli, db, tmp_path, plan_id, rest, made, closed, report) -> None:  # noqa: ANN001
+    """``export`` says of each visit what ``show``'s report.csv says (QA 36: the exports
+    listed a past visit without an outcome as plain „geplant“): the workbook's *Bericht*
+    the same ``grund``, the team-day sheets' „Ergebnis“ and the GeoPackage's ``ergebnis``
+    „kein Ergebnis erfasst“ (a visit made: „erledigt …“; a visit off: nothing)."""
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    paths = {fmt: tmp_path / f"plan.{fmt}" for fmt in ("xlsx", "gpkg")}
+    for fmt, path in paths.items():
+        cli.ok("export", plan_id, "--db", db, "--format", fmt, "--out", str(path))
+    wb = load_workbook(paths["xlsx"])
+    sheet = wb["Bericht"]
+    head = [c.value for c in sheet[1]]
+    grund = {row[head.index("Kundennummer")]: row[head.index("Grund")] or ""
+             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert grund == {k: row["grund"] for k, row in report.items()}
+    outcome: dict[str, str] = {}
+    for title in wb.sheetnames[2:]:
+        sheet = wb[title]
+        head = [c.value for c in sheet[1]]
+        for row in sheet.iter_rows(min_row=2, values_only=True):
+            outcome[row[head.index("Kundennummer")]] = row[head.index("Ergebnis")] or ""
+    visits = gpd.read_file(paths["gpkg"], layer="besuche")
+    assert outcome == {k: v or "" for k, v in zip(visits["kundennummer"], visits["ergebnis"],
+                                                    strict=True)}
+    assert {k for k, v in outcome.items() if v == "kein Ergebnis erfasst"} == {
+        s.client_id for _, s in rest}
+    assert outcome[made.client_id].startswith("erledigt ") and outcome[closed.client_id] == ""
 
 
 def _box(page: str) -> str | None:

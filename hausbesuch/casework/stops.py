@@ -23,7 +23,8 @@ from hausbesuch.plandata import Plan, PlannedStop, TeamDayRoute
 from hausbesuch.store import CaseVisitRow, OutcomeRow, Store
 
 __all__ = ["closed_cases", "closed_ids", "closed_words", "done_of", "done_text", "gone_of",
-           "gone_stops", "mark_done", "mark_gone", "outcomes_of_stops"]
+           "gone_stops", "mark_done", "mark_gone", "mark_unreported", "no_outcome_note",
+           "outcomes_of_stops", "unreported_note", "visits_without_outcome"]
 
 
 def closed_words(label: str, since: datetime | None) -> str:
@@ -260,9 +261,14 @@ def mark_unreported(store: Store, plan: Plan, today: date) -> Plan:
             closed = closed_cases(store, plan.city, mine, by=r.day)
             marked = {st.position for st in mine if st.client_id not in closed}
             if marked:
-                r = replace(r, stops=tuple(replace(st, unreported=True)
-                                           if st.position in marked else st
-                                           for st in r.stops))
+                # (a case closed after the visit's day: its visit still awaits its
+                # outcome, but the case does not stay open until then; review 36 #5)
+                since = closed_cases(store, plan.city,
+                                     [st for st in mine if st.position in marked])
+                r = replace(r, stops=tuple(
+                    replace(st, unreported=True,
+                            unreported_closed=since.get(st.client_id, "").rstrip("."))
+                    if st.position in marked else st for st in r.stops))
         routes.append(r)
     return replace(plan, routes=routes)
 
@@ -286,27 +292,55 @@ def reported_question(teams: Iterable[str]) -> str:
 MAX_UNREPORTED_NAMED = 20
 
 
+def no_outcome_note(visits: Sequence[tuple[date, str, str, str]], *, how: str,
+                    then: str) -> str:
+    """The one wording of a note on visits on past days without an outcome
+    (:func:`visits_without_outcome`), by ``show``, ``replan`` and the plan's files
+    (:func:`unreported_note`) and by ``plan`` for the cases it plans again
+    (:func:`hausbesuch.planning.workflow.plan_span`): how many, the case ids by team-day
+    (at most :data:`MAX_UNREPORTED_NAMED`), whether the team reported, how to enter the
+    outcome (``how``, after „Ergebnis nachtragen“; may be "") and what holds until then
+    (``then``: „bis dahin bleiben die Fälle offen“; may be ""). ``visits``: (day, team,
+    case id, why the case is no longer open or ""), by day and team; a case no longer
+    open is named with why („P012 (Fall „abgeschlossen“ seit Do, 10.12.2026)“)."""
+    groups: dict[tuple[date, str], list[str]] = {}  # by team-day, in order
+    for day, team, cid, closed in visits[:MAX_UNREPORTED_NAMED]:
+        groups.setdefault((day, team), []).append(f"{cid} ({closed})" if closed else cid)
+    named = [f"{format_day(day)}, Team {team}: {', '.join(ids)}"
+             for (day, team), ids in groups.items()]
+    n = len(visits)
+    more = n - min(n, MAX_UNREPORTED_NAMED)
+    return (f"{n} {'Besuch an einem vergangenen Tag' if n == 1 else 'Besuche an vergangenen Tagen'}"
+            f" ohne Ergebnis: {'; '.join(named)}{f' … und {more} weitere' if more else ''}. "
+            f"{reported_question(team for _, team, _, _ in visits)} Ergebnis nachtragen"
+            f"{f' {how}' if how else ''}"
+            f"{f'; {then}' if then else ''}.")
+
+
 def unreported_note(plan: Plan) -> str | None:
     """The coordinator's note on the plan's visits on past days without an outcome
     (:func:`mark_unreported`), naming the case ids (at most
     :data:`MAX_UNREPORTED_NAMED`) and how to enter them: on the command line
-    ``hausbesuch outcomes``, in the web's files the case page. None without one."""
+    ``hausbesuch outcomes``, in the web's files the case page (:func:`no_outcome_note`).
+    That the cases stay open until then is said only of cases still open: one closed
+    after the visit's day (:attr:`PlannedStop.unreported_closed`) is named with its
+    status, and no case is said to stay open when none is (review 36 #5: „bis dahin
+    bleibt der Fall offen“ of a case closed). None without one."""
     if not any(getattr(st, "unreported", False)  # (plan_notes takes plan-like objects)
                for r in plan.routes for st in getattr(r, "stops", ())):
         return None
     found = unreported_visits(plan)
-    groups: dict[tuple[date, str], list[str]] = {}  # by team-day, in order
-    for r, _, st in found[:MAX_UNREPORTED_NAMED]:
-        groups.setdefault((r.day, r.team_id), []).append(st.client_id)
-    named = [f"{format_day(day)}, Team {team}: {', '.join(ids)}"
-             for (day, team), ids in groups.items()]
-    more = len(found) - min(len(found), MAX_UNREPORTED_NAMED)
     how = ("unter „Fälle“ beim Besuch oder über „Ergebnisse“ des Plans"
            if getattr(plan, "for_web", False)
            else "mit „hausbesuch outcomes LISTE“ (Kundennummer; Datum; Uhrzeit; Ergebnis)")
-    n = len(found)
-    return (f"{n} {'Besuch an einem vergangenen Tag' if n == 1 else 'Besuche an vergangenen Tagen'}"
-            f" ohne Ergebnis: {'; '.join(named)}{f' … und {more} weitere' if more else ''}. "
-            f"{reported_question(r.team_id for r, _, _ in found)} Ergebnis "
-            f"nachtragen {how}; bis dahin "
-            f"{'bleibt der Fall' if n == 1 else 'bleiben die Fälle'} offen.")
+    n_open = sum(1 for _, _, st in found if not st.unreported_closed)
+    if n_open == len(found):
+        then = f"bis dahin {'bleibt der Fall' if n_open == 1 else 'bleiben die Fälle'} offen"
+    elif n_open:  # the others are named with their status
+        then = ("bis dahin "
+                + ("bleibt der übrige Fall" if n_open == 1 else "bleiben die übrigen Fälle")
+                + " offen")
+    else:
+        then = ""
+    return no_outcome_note([(r.day, r.team_id, st.client_id, st.unreported_closed)
+                            for r, _, st in found], how=how, then=then)

@@ -24,8 +24,9 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     An existing file is replaced only with ``force``: ``--out`` could name the client list
     or a colleague's workbook."""
     from geodata.cache import refuse_special_target
+    from hausbesuch import clock
     from hausbesuch.casework import cli_actor
-    from hausbesuch.casework.stops import mark_done, mark_gone
+    from hausbesuch.casework.stops import mark_done, mark_gone, mark_unreported
     from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
     from hausbesuch.planfolder import plan_folder_around
@@ -45,8 +46,11 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         check_writable(out)  # before the plan is read and the file made
     with Store.open(db, create=False) as store:
         # a stop whose case was closed since is off, as on the pages (QA 25 F3); one with
-        # an outcome says so, as report.csv does (the „Bericht“ sheet is its copy)
-        plan = mark_done(store, mark_gone(store, store.load_plan(plan_id)))
+        # an outcome says so, as report.csv does (the „Bericht“ sheet is its copy), and so
+        # does one on a day gone by without an outcome („kein Ergebnis erfasst“, as `show`
+        # writes report.csv; before, the exports said plain „geplant“ of it)
+        plan = mark_unreported(store, mark_done(store, mark_gone(
+            store, store.load_plan(plan_id))), clock.today())
         plan.replaced, plan.replaced_version = replacement(store, plan.id)
         _refuse_named_file(out, plan, fmt)
         promises = promises_of(store, plan)

@@ -67,6 +67,16 @@ def quality_label(quality: str) -> str:
 
 #: ``grund`` of a visit on a day gone by without an outcome (QA 36 #4)
 UNREPORTED = "kein Ergebnis erfasst"
+
+
+def visit_outcome(s: PlannedStop) -> str:
+    """What ``report.csv`` says first of a visit not off about its outcome: „erledigt 09:40
+    Uhr: Verweigert“ (:attr:`PlannedStop.done`), :data:`UNREPORTED` for one on a day gone
+    by without an outcome (:attr:`PlannedStop.unreported`), else "" (the exports' column
+    „Ergebnis“ of each visit says the same)."""
+    if s.off:
+        return ""
+    return s.done or (UNREPORTED if s.unreported else "")
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 
@@ -214,8 +224,7 @@ def report_rows(
             # 33a F8: a re-plan's row said plain „geplant“ of it)
             # so does one on a day gone by without an outcome: the team did not report
             # (QA 36 #4)
-            notes = ([_called_off(s)] if s.off else [s.done] if s.done
-                     else [UNREPORTED] if s.unreported else [])
+            notes = [_called_off(s)] if s.off else [o] if (o := visit_outcome(s)) else []
             if not s.off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
             notes += _address_notes(g, snap_far.get(c.id))

@@ -169,20 +169,26 @@ def _assign(districts: Any, located: dict[str, Any]) -> dict[str, str]:
 
 def _pending(store: Store, city: str, span: Span, today: date
              ) -> tuple[dict[str, CaseVisitRow], dict[str, CaseVisitRow], list[CaseVisitRow]]:
-    """Case visits still to do (``geplant``), in one read: (those in the span, by client;
-    those before or after it from ``today`` on, by client: not yet due, their clients are
-    not planned again (a week planned after the one that follows it must not book them
-    twice); those before ``today``: overdue, no outcome recorded yet)."""
+    """Case visits still to do (``geplant``): (those in the span, by client; those before
+    or after it from ``today`` on, by client: not yet due, their clients are not planned
+    again (a week planned after the one that follows it must not book them twice); those
+    before ``today`` and before the span that await their outcome, by day and team: the
+    one rule of :func:`hausbesuch.casework.stops.visits_without_outcome`, as ``show``
+    and the case page find them)."""
+    from hausbesuch.casework.stops import visits_without_outcome
+
     with store.session() as s:
         rows = list(s.scalars(select(CaseVisitRow).where(
             CaseVisitRow.city == city, CaseVisitRow.status == "geplant")
             .order_by(CaseVisitRow.day)))
+        overdue = visits_without_outcome(
+            s, city, through=min(today, span.start) - timedelta(days=1))
     ahead: dict[str, CaseVisitRow] = {}
     for r in rows:  # the first one of a client
         if r.day >= today and not span.start <= r.day <= span.last:
             ahead.setdefault(r.client_id, r)
     return ({r.client_id: r for r in rows if span.start <= r.day <= span.last},
-            ahead, [r for r in rows if r.day < min(today, span.start)])
+            ahead, sorted(overdue, key=lambda v: (v.day, v.team_id, v.start_at, v.client_id)))
 
 
 def _free_open(states: Iterable[CaseState], busy: Container[str]) -> list[CaseState]:
@@ -398,18 +404,33 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
     return replace(c, pin_team=same[0]) if len(same) == 1 else c
 
 
+#: The codes of the reasons :func:`make_candidate` gives for a case left out for the
+#: span's days or the client's windows (no working day left, a window on no possible day
+#: or time, the revisit rule's half-days): a language no team speaks comes before them
+#: (:func:`_spoken_by_none`). Not a pin, appointment or announced window (before, outside
+#: or on a day off the span: the plan of that day takes it, or the coordinator moves it),
+#: nor an announcement or revisit only after the span: those stay as they are.
+DAYS_REASONS = frozenset({
+    "no_working_day", "announced_no_working_day", "revisit_no_working_day",
+    "no_day_after_replan", "window_before_replan", "window_outside_span", "revisit_rules"})
+
+
 def _spoken_by_none(u: UnassignedVisit, client: Client, teams: Sequence[Any], *,
                     replan: bool, teams_file: bool) -> UnassignedVisit:
-    """``u`` (a case :func:`make_candidate` leaves out for its days or windows) with the
-    language reason instead when no team of ``teams`` speaks the client's languages: the
-    coordinator must change the teams first, and then the days do not matter (QA 36 #6:
-    a plan with a holiday read „Das Zeitfenster „Mi vormittags“ liegt an keinem möglichen
-    Tag …; kein Arbeitstag: Mi, 06.01.2027 (Heilige Drei Könige …)“ for a Russian speaker
-    no team could visit, and „Kein Team spricht Russisch“ was never said). Its words on
-    how the teams get the language are those of the solver's reason (:func:`_teams_fix`:
-    ``replan``, the plan's ``teams_file``)."""
+    """``u`` (a case :func:`make_candidate` leaves out) with the language reason instead
+    when it was left out for its days or windows (:data:`DAYS_REASONS`) and no team of
+    ``teams`` speaks the client's languages: the coordinator must change the teams first,
+    and then the days do not matter (QA 36 #6: a plan with a holiday read „Das Zeitfenster
+    „Mi vormittags“ liegt an keinem möglichen Tag …; kein Arbeitstag: Mi, 06.01.2027
+    (Heilige Drei Könige …)“ for a Russian speaker no team could visit, and „Kein Team
+    spricht Russisch“ was never said). Any other reason stays (review 36 #11: a pin or an
+    appointment before the span was replaced too, and the coordinator no longer learnt
+    that the plan of that day takes the visit). Its words on how the teams get the
+    language are those of the solver's reason (:func:`_teams_fix`: ``replan``, the plan's
+    ``teams_file``)."""
     needs = VisitNeeds(tuple(client.sprache))
-    if not client.sprache or not teams or any(needs.rules_out(t) != "skill" for t in teams):
+    if (u.code not in DAYS_REASONS or not client.sprache or not teams
+            or any(needs.rules_out(t) != "skill" for t in teams)):
         return u
     fix = _teams_fix(["sprachen"], replan=replan, web=False, teams_file=teams_file)
     return replace(u, code="skill", reason=language_reason(client.sprache, teams, fix))
@@ -1354,6 +1375,11 @@ def _plan_span(
               # the profile it was made with: letters, replan and show load this one
               "profile": profile_ref(profile),
               "osm": str(osm_path),
+              # which extract the points were found in, and which points an address fix
+              # by text gave: the pin checks keep a point only while both still hold
+              # (_points_unchanged, review 36 #3)
+              "extract": extract_fingerprint(osm_path),
+              "fix_points": _fix_points(located),
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
@@ -1366,13 +1392,14 @@ def _plan_span(
             f"{', '.join(passed_pins)}.")
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
-    if overdue:
-        shown = ", ".join(f"{v.client_id} am {format_day(v.day)}" for v in overdue[:5])
-        params["warnings"].append(
-            f"{count(len(overdue), 'Besuch', 'Besuche')} vor heute ohne "
-            f"erfasstes Ergebnis ({shown}{' …' if len(overdue) > 5 else ''}); "
-            f"{'dieser Fall wird' if len(overdue) == 1 else 'diese Fälle werden'} erneut "
-            "eingeplant. Ergebnisse besser zuerst erfassen.")
+    if overdue:  # (in the words of show's note; these cases are open, and planned here)
+        from hausbesuch.casework.stops import no_outcome_note
+
+        n = len({v.client_id for v in overdue})
+        params["warnings"].append(no_outcome_note(
+            [(v.day, v.team_id, v.client_id, "") for v in overdue], how="",
+            then=f"bis dahin {'ist der Fall' if n == 1 else 'sind die Fälle'} hier erneut "
+                 "eingeplant"))
     # a visit ahead keeps an open case out of this plan; a case no longer open is not
     # planned anyway, but its visit is still on a route: named apart, to re-plan that plan
     ahead_by_plan: dict[str, list[Any]] = {}
@@ -2236,6 +2263,12 @@ def _replan(
     pool: list[CaseState] = [states[c] for c in pool_ids
                              if c in states and states[c].status == "offen"]
     located = cw.locate([st.client for st in pool if st.erased_at is None])
+    # the version keeps points of the old one: found in the same extract only when the
+    # old one's points were (else no extract is vouched for: _points_unchanged looks
+    # every case up); a point an address fix by text gave stays one until looked up again
+    params["extract"] = (here if (here := extract_fingerprint(osm_path)) == params.get("extract")
+                         else None)
+    params["fix_points"] = sorted({*(params.get("fix_points") or ()), *_fix_points(located)})
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
@@ -2466,7 +2499,8 @@ _REMADE_NOTE = re.compile(
 #: pins, visits of cases no longer open or in other plans): out of date for a replan,
 #: which does not make them again (QA 16c #9).
 _STALE_NOTE = re.compile(
-    r"\d+ Besuche? vor heute ohne erfasstes Ergebnis \("
+    r"\d+ Besuche? an (?:einem )?vergangenen Tag(?:en)? ohne Ergebnis: "
+    r"|\d+ Besuche? vor heute ohne erfasstes Ergebnis \("  # (the words until session 37)
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|\d+ (?:Fall ist|Fälle sind) nicht mehr offen, aber in Plan "
     r"|\d+ (?:Fall hat|Fälle haben) in Plan .+ schon einen geplanten Besuch "
@@ -2795,6 +2829,20 @@ def visit_districts(store: Store, profile: Profile, plan: Plan, client_ids: Sequ
     return out, tuple(districts.names)
 
 
+def extract_fingerprint(osm_path: str | os.PathLike[str]) -> dict[str, int]:
+    """What a plan stores of the extract it found its points in (``params["extract"]``):
+    the file's size and modification time in nanoseconds. Another extract at the same path
+    differs in either, also one copied with its own old date (review 36 #3: the file date
+    was compared with the plan's creation, and an older-dated newer extract passed)."""
+    st = Path(osm_path).stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _fix_points(located: Mapping[str, Any]) -> list[str]:
+    """The case ids whose point an address fix by text gave (``params["fix_points"]``)."""
+    return sorted(k for k, loc in located.items() if loc.source == "korrektur_adresse")
+
+
 def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
                       osm_path: Path) -> dict[str, tuple[float, float]]:
     """``{case id: (lon, lat)}`` of the ``clients`` (as they are now) whose point
@@ -2802,30 +2850,29 @@ def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
     plan holds a plannable point of the case (its geocodes), its snapshot has the case's
     address and name as they are now (what the geocoder reads), the list gives no
     coordinate, and the case has no address fix, or the same point set by hand that the
-    plan has (a fix by text is looked up: the geocoder decides). Nothing when the extract
-    was written after the plan's first version was made (another extract at the same
-    path may place an address elsewhere). The district is not taken over: the caller
+    plan has (a fix by text is looked up: the geocoder decides). Not a case whose point
+    in the plan an address fix by text gave (``params["fix_points"]``) and that has no
+    fix now: its point is the fix's, not the list address's. Nothing unless the plan
+    names the extract its points were found in and the extract at ``osm_path`` is that
+    very file (:func:`extract_fingerprint`, size and modification time to the
+    nanosecond; review 36 #3): another extract may place an address elsewhere, and a plan
+    stored before session 37 names none. The district is not taken over: the caller
     places the point in the districts as they are now, as the re-plan does."""
     from hausbesuch.casework.service import PLANNABLE_QUALITIES
     from hausbesuch.store import AddressFixRow, GeocodeRow, PlanClientRow
 
     ids = [c.id for c in clients if c.lon is None and c.lat is None]
-    if not ids:
+    params = plan.params or {}
+    stored = params.get("extract")
+    if not ids or not stored:
         return {}
-    with store.session() as s:
-        first, current = plan.created_at, plan.predecessor_id
-        seen = {plan.id}
-        while current is not None and current not in seen:  # the family's first version
-            seen.add(current)
-            row = s.execute(select(PlanRow.created_at, PlanRow.predecessor_id).where(
-                PlanRow.id == current)).first()
-            if row is None:
-                break
-            first, current = min(first, row[0]), row[1]
-        written = datetime.fromtimestamp(osm_path.stat().st_mtime, clock.ZONE).replace(
-            tzinfo=None)
-        if written >= first:
+    try:
+        if extract_fingerprint(osm_path) != stored:
             return {}
+    except OSError:
+        return {}
+    fixed = set(params.get("fix_points") or ())
+    with store.session() as s:
         points, snaps, fixes = {}, {}, {}
         for i in range(0, len(ids), 900):
             part = ids[i:i + 900]
@@ -2847,8 +2894,9 @@ def _points_unchanged(store: Store, plan: Plan, clients: Sequence[Client],
                 or g.quality not in PLANNABLE_QUALITIES
                 or (snap.address, snap.name) != (c.address, c.name)):
             continue
-        if fix is None:  # found by the geocoder then (not a coordinate of the list)
-            same = g.quality not in ("manual", "given")
+        if fix is None:  # found by the geocoder then (not a coordinate of the list, nor
+            # the address of a fix by text gone since)
+            same = g.quality not in ("manual", "given") and c.id not in fixed
         else:  # the point set by hand then, that applies now
             same = (g.quality == "manual" and not fix.stale
                     and fix.source_address == c.address and (fix.lon, fix.lat) == (g.lon, g.lat))
