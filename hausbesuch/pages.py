@@ -396,10 +396,15 @@ def index_page(
     rejected = sorted(plan.rejected, key=lambda r: r.row)
     # an overview: addresses and reasons without a c/o line (a third person's name)
     care_of = CareOf(plan)
-    from hausbesuch.planning.report import plan_notes
+    from hausbesuch.planning.report import plan_notes, visit_outcome
 
+    # each visit's outcome, as report.csv and the export's team-day sheets say it (QA 37
+    # #9: the table showed done and failed visits like open ones); no column before any
+    outcomes = {(r.team_id, r.day, s.client_id, s.position): o for r in plan.routes
+                for s in r.stops if (o := visit_outcome(s))}
     return _ENV.get_template("index.html.j2").render(
         notes=plan_notes(plan),
+        outcomes=outcomes,
         # a plan of the database's open cases: the rows its list's import rejected are in
         # that import's report, not in this plan's (QA 32b F5)
         read_list=(plan.params or {}).get("total_rows") is not None,

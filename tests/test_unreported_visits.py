@@ -106,6 +106,16 @@ def test_show_and_replan_name_past_visits_without_an_outcome(planned, tmp_path):
     assert said in _said(out), out
     index = html.unescape((tmp_path / "show" / "index.html").read_text(encoding="utf-8"))
     assert said.removeprefix("Hinweis: ") in _said(index)
+    # the table of visits says each one's outcome, as report.csv (QA 37 #9: done and
+    # failed visits read like open ones)
+    cells = {m[1]: m[2] for m in re.finditer(
+        r"<tr><td>[^<]*</td><td>[^<]*</td><td class=\"num\">[^<]*</td><td>([^<]+?)"
+        r"(?: <strong>[^<]*</strong>)?</td><td>[^<]*</td><td>([^<]*)</td>", index)}
+    assert "<th>Beginn</th><th>Ergebnis</th>" in index
+    assert cells[made.client_id].startswith("erledigt ") and "Angetroffen" in cells[
+        made.client_id], cells[made.client_id]
+    assert all(cells[s.client_id] == "kein Ergebnis erfasst" for _, s in rest)
+    assert cells[closed.client_id] == ""
     _exports_agree(cli, db, tmp_path, v1.id, rest, made, closed,
                    _report(tmp_path / "show" / "report.csv"))
     today = {s.client_id for r in v1.routes if r.day >= wednesday for s in r.to_visit}

@@ -77,6 +77,8 @@ def visit_outcome(s: PlannedStop) -> str:
     if s.off:
         return ""
     return s.done or (UNREPORTED if s.unreported else "")
+
+
 _MARKUP = re.compile(r"</?[a-zA-Z][^>]*>|javascript:", re.IGNORECASE)
 
 
