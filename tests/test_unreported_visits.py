@@ -303,3 +303,29 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
     old = _box(kora.get(f"/plaene/{v1.id}/ergebnisse").text)
     assert old == _box(kora.get(f"/plaene/{v2}/ergebnisse").text).replace(
         "kein Ergebnis.", f"kein Ergebnis (Plan {v2} , neueste Version).")
+    # a case closed after its visit's day is named so, and not said to stay open (review
+    # 36 #5, as the command line's note: the web's box said „bleiben die Fälle offen“)
+    from datetime import datetime
+    from datetime import time as clock_time
+
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow
+
+    shut = rest[-1][2].client_id
+    with store.session() as s:
+        before = s.get(ClientRow, (v1.city, shut))
+        kept = (before.status, before.status_since)
+        s.execute(update(ClientRow).where(ClientRow.client_id == shut).values(
+            status="abgeschlossen",
+            status_since=datetime.combine(monday + timedelta(days=1), clock_time(7))))
+    try:
+        box = _box(kora.get(f"/plaene/{v2}/ergebnisse").text)
+        assert (f"{shut} (Fall „abgeschlossen“ seit "
+                f"{format_day(monday + timedelta(days=1))}) · Ergebnis nachtragen") in box, box
+        assert ("Bis zum Ergebnis bleiben die übrigen Fälle offen." if n > 2 else
+                "Bis zum Ergebnis bleibt der übrige Fall offen.") in box, box
+    finally:
+        with store.session() as s:
+            s.execute(update(ClientRow).where(ClientRow.client_id == shut).values(
+                status=kept[0], status_since=kept[1]))
