@@ -77,6 +77,7 @@ from hausbesuch.store import (
     PlanRow,
     StatusHistoryRow,
     Store,
+    UnassignedRow,
     VisitRow,
     _client_from,
     audit_values,
@@ -634,6 +635,18 @@ class OutcomeResult:
 #: The start of the reason of a status the outcomes give anew after a correction
 #: (:meth:`Casework.correct_outcome`): such a change counts as the outcomes', not by hand.
 CORRECTED_PREFIX = "Ergebnis berichtigt: "
+
+
+class AppointmentNote(NamedTuple):
+    """A note on an appointment agreed at the door that a stored plan covering its day
+    does not hold (:meth:`Casework.appointment_notes`): the German text (no case id, no
+    full stop), the plan's newest version, and whether its re-plan plans the appointment
+    (False: that version tried it and listed it as not plannable, the text says why and
+    what to do instead)."""
+
+    text: str
+    plan_id: str
+    replan: bool
 
 
 class EnteredOutcome(NamedTuple):
@@ -1280,19 +1293,27 @@ class Casework:
                  "gedruckter Laufzettel nicht: bitte neu planen", pid)
                 for _day, start, pid in self.visits_ahead(cid)]
 
-    def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
-                                       ) -> list[tuple[str, str]]:
+    def appointment_notes(self, client_id: str, *, command: bool = True
+                          ) -> list[AppointmentNote]:
         """German notes for an appointment agreed at the door („Termin vereinbart“, the
         case's pin) on a day that an already stored plan of the city covers, when no such
-        plan holds a visit of the case at that moment: ``(text, plan id)`` per covering
-        plan, the text without the case id and full stop ("Termin am Do, 17.12.2026, 10:30 Uhr
-        fällt in den gespeicherten Plan … (14.–18.12.2026), der ihn nicht enthält: bitte diesen
-        Plan neu planen (hausbesuch replan … --from …)"): only a re-plan of that plan plans
-        the appointment (a new plan for its days would book the teams twice). Only the
-        newest version of a plan counts (a re-plan that holds the visit answers for the
+        plan holds a visit of the case at that moment: one :class:`AppointmentNote` per
+        covering plan (its newest version; a re-plan that holds the visit answers for the
         versions before it); [] for a case without such an appointment, one already over,
-        or one that no stored plan covers. ``command=False`` (the web): the text ends
-        after „der ihn nicht enthält“, the page says how to re-plan."""
+        or one that no stored plan covers. The one rule of every view (``status``, an
+        outcomes file, the web's case page, plan page and *Ergebnisse*).
+
+        Two kinds (QA 37 #1): while the version has not tried the appointment, only a
+        re-plan of that plan plans it (a new plan for its days would book the teams
+        twice): „Termin am Do, 17.12.2026, 10:30 Uhr fällt in den gespeicherten Plan …
+        (14.–18.12.2026), der ihn nicht enthält: bitte diesen Plan neu planen (hausbesuch
+        replan … --from …)“ (``replan`` True). Once the version lists the appointment
+        under „Nicht eingeplant“ (its stored reason names the appointment: the plan tried
+        it and could not hold it), re-planning again cannot help: the note gives the
+        stored reason and what to do instead (another appointment with the client, or the
+        pin lifted), ``replan`` False. The text has no case id and no full stop.
+        ``command=False`` (the web): a waiting note ends after „der ihn nicht enthält“, the
+        page says how to re-plan; a refused one names the web's forms."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -1314,16 +1335,52 @@ class Casework:
                 if day <= p.start + timedelta(days=max(p.days, 1) - 1)]
             if not plans:
                 return []
+            ids = [p.id for p in plans]
             held = s.scalar(select(func.count()).select_from(VisitRow).where(
-                VisitRow.plan_id.in_([p.id for p in plans]), VisitRow.client_id == cid,
+                VisitRow.plan_id.in_(ids), VisitRow.client_id == cid,
                 VisitRow.start_at == at))
-        if held:
-            return []
-        how = ": bitte diesen Plan neu planen (hausbesuch replan {} --from …)"
-        return [(f"Termin am {format_moment(at)} fällt in den gespeicherten Plan "
-                 f"{p.id} ({format_days(p.start, p.start + timedelta(days=max(p.days, 1) - 1))}), "
-                 f"der ihn nicht enthält" + (how.format(p.id) if command else ""), p.id)
-                for p in plans]
+            if held:
+                return []
+            # the version's reason for the case when it tried this very appointment: the
+            # planner's reason of a pinned visit begins with the pin's note, „Vereinbarter
+            # Termin am Do, 11.02.2027, 15:00 Uhr nicht einplanbar: …“ (planning.builder)
+            said = f"Vereinbarter Termin am {format_moment(at)}"
+            refused = {u.plan_id: u.reason for u in s.scalars(
+                select(UnassignedRow).where(UnassignedRow.plan_id.in_(ids),
+                                            UnassignedRow.client_id == cid))
+                if u.reason.startswith(said)}
+        out = []
+        for p in plans:
+            span = format_days(p.start, p.start + timedelta(days=max(p.days, 1) - 1))
+            why = refused.get(p.id)
+            if why is None:
+                out.append(AppointmentNote(
+                    f"Termin am {format_moment(at)} fällt in den gespeicherten Plan "
+                    f"{p.id} ({span}), der ihn nicht enthält"
+                    + (f": bitte diesen Plan neu planen (hausbesuch replan {p.id} --from …)"
+                       if command else ""), p.id, True))
+                continue
+            why = why[len(said):].removeprefix(" nicht einplanbar").lstrip(":; ").rstrip(".")
+            page = ("auf der Seite des Plans die Festlegung des Termins aufheben (unter "
+                    "„Festlegungen“), den neuen Termin unter „Besuch verschieben oder "
+                    "festlegen“ eintragen und neu planen")
+            how = (f"im Web {page} (hausbesuch replan {p.id} --from …)" if command
+                   else page)
+            out.append(AppointmentNote(
+                f"Termin am {format_moment(at)} ist im Plan {p.id} ({span}) nicht "
+                f"einplanbar: {why}. Erneutes Neuplanen ändert daran nichts, solange Teams "
+                "und Festlegungen bleiben: bitte mit "
+                f"der Kundin oder dem Kunden einen anderen Termin vereinbaren, dann {how}; "
+                "oder nur die Festlegung aufheben: dann plant das Neuplanen den "
+                "Besuch frei", p.id, False))
+        return out
+
+    def appointment_missing_from_plans(self, client_id: str, *, command: bool = True
+                                       ) -> list[tuple[str, str]]:
+        """``(text, plan id)`` of the notes of :meth:`appointment_notes` that a re-plan
+        answers (the version has not tried the appointment yet)."""
+        return [(n.text, n.plan_id) for n in self.appointment_notes(
+            client_id, command=command) if n.replan]
 
     def case_id(self, client_id: str) -> str:
         """The stored spelling of a case id (ids are compared without case).
@@ -3137,8 +3194,8 @@ class Casework:
                         if late := self.appointment_past_shift(cid, appointment):
                             res.notes.append(f"Zeile {rownum} ({cid}): {late}")
                         # a stored plan covers its day but not the visit: QA 16a #4
-                        res.notes += [f"Zeile {rownum} ({cid}): {text}."
-                                      for text, _ in self.appointment_missing_from_plans(cid)]
+                        res.notes += [f"Zeile {rownum} ({cid}): {n.text}."
+                                      for n in self.appointment_notes(cid)]
                     if (at := self._erased_at(cid)) is not None:
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "

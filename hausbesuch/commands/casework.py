@@ -507,8 +507,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
             # a case no longer open whose visit is still on a route: the team would ring
             ahead = cw.planned_after_close(known)
-            # an agreed appointment on a day of a stored plan that does not hold it
-            missing = cw.appointment_missing_from_plans(known)
+            # an agreed appointment on a day of a stored plan that does not hold it: re-plan
+            # it, or (that version listed it as not plannable) agree another (QA 37 #1)
+            missing = [n.text for n in cw.appointment_notes(known)]
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -532,7 +533,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  Besuch {format_day(o['day'])}: {printable(o['label'])}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
-        for text, _ in missing:
+        for text in missing:
             typer.echo(f"Hinweis: {known}: {text}.")
         if st.erased_at is not None:
             from hausbesuch.casework.erasure import erased_note

@@ -745,10 +745,13 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                        for vid, day, start, pid, since in cw.called_off_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
         "late": cw.agreed_appointment_past_shift(known),
-        "notes": [{"text": text, "plan_id": pid}
-                  for text, pid in [*cw.planned_after_close(known),
-                                    *cw.appointment_missing_from_plans(known,
-                                                                       command=False)]],
+        # ``replan``: the plan's „Neu planen“ is the way; not for an appointment that
+        # plan's newest version tried and listed as not plannable (QA 37 #1: the page sent
+        # the coordinator back to a re-plan that refuses it again)
+        "notes": [{"text": text, "plan_id": pid, "replan": True}
+                  for text, pid in cw.planned_after_close(known)]
+        + [{"text": n.text, "plan_id": n.plan_id, "replan": n.replan}
+           for n in cw.appointment_notes(known, command=False)],
     }
 
 
@@ -774,9 +777,22 @@ def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: 
     """The appointments agreed at the door (the cases' pins from „Termin vereinbart“) on
     a day of the plan ``plan_id`` (the newest version of its family, spanning ``start``
     and ``days``) that it does not hold: (case id, appointment), first first. Only its
-    re-plan plans them (:meth:`Casework.appointment_missing_from_plans`); the plan page
+    re-plan plans them (:meth:`Casework.appointment_notes`); the plan page
     and *Ergebnisse* list them for the coordination (QA 28 F8: only the phone and the
-    case page said so)."""
+    case page said so); not those it tried and listed as not plannable
+    (:func:`appointment_notes_of_plan`)."""
+    return [(cid, at) for cid, at, refused in appointment_notes_of_plan(
+        store, profile, actor, plan_id, start, days) if refused is None]
+
+
+def appointment_notes_of_plan(store: Store, profile: Profile, actor: str, plan_id: str,
+                              start: date, days: int) -> list[tuple[str, datetime, str | None]]:
+    """The appointments agreed at the door on a day of the plan ``plan_id`` (the newest
+    version of its family, spanning ``start`` and ``days``) that it does not hold, first
+    first: (case id, appointment, None) for one its re-plan plans, (case id, appointment,
+    the note of :meth:`Casework.appointment_notes`: the stored reason and what to do) for
+    one this version tried and listed as not plannable (QA 37 #1: the page said it waited
+    for „Neu planen“, which refuses it again)."""
     from hausbesuch.store import ClientRow
 
     end = start + timedelta(days=max(days, 1) - 1)
@@ -789,9 +805,8 @@ def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: 
                            ClientRow.pin_time_min.is_not(None), ClientRow.status == "offen",
                            ClientRow.erased_at.is_(None)))]
     cw = casework(store, profile, actor)
-    found = [(cid, at) for cid, at in pins
-             if any(pid == plan_id for _, pid in cw.appointment_missing_from_plans(
-                 cid, command=False))]
+    found = [(cid, at, None if n.replan else n.text) for cid, at in pins
+             for n in cw.appointment_notes(cid, command=False) if n.plan_id == plan_id]
     return sorted(found, key=lambda x: (x[1], x[0]))
 
 

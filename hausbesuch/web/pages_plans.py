@@ -517,14 +517,16 @@ def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
 
 
 def _to_replan(store: Store, profile: Profile, user: User, plan, newest: str  # noqa: ANN001
-               ) -> list[tuple[str, str]]:
-    """(case id, „Do, 10.12.2026, 10:00 Uhr“) of each appointment agreed at the door on a
-    day of the plan that its newest version does not hold: only its „Neu planen“ plans
-    it (QA 28 F8; :func:`casework_api.appointments_to_replan`)."""
+               ) -> list[tuple[str, str, str | None]]:
+    """(case id, „Do, 10.12.2026, 10:00 Uhr“, None) of each appointment agreed at the door
+    on a day of the plan that its newest version does not hold: only its „Neu planen“
+    plans it (QA 28 F8); (…, the note with the stored reason and what to do) for one that
+    version tried and listed as not plannable, which re-planning again cannot help (QA 37
+    #1; :func:`casework_api.appointment_notes_of_plan`)."""
     from hausbesuch.fields import format_moment
 
-    return [(cid, format_moment(at))
-            for cid, at in casework_api.appointments_to_replan(
+    return [(cid, format_moment(at), refused)
+            for cid, at, refused in casework_api.appointment_notes_of_plan(
                 store, profile, user.name, newest, plan.start, plan.days)]
 
 
