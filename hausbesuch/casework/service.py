@@ -51,6 +51,7 @@ from hausbesuch.casework.rules import (
     directive,
     parse_result,
 )
+from hausbesuch.casework.wayback import WayBack
 from hausbesuch.clients import MAX_NOTE_LENGTH  # an outcome's note: a list's note's limit
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
@@ -2336,6 +2337,7 @@ class Casework:
         only_open: bool = False,
         check_time: bool = False,
         refuse_past_shift: bool = False,
+        way_back: WayBack | None = None,
         called_off: bool = False,
         took_called_off: list[date] | None = None,
     ) -> tuple[OutcomeRow, bool]:
@@ -2356,6 +2358,8 @@ class Casework:
         and can agree another time. Elsewhere (the coordination's forms, ``hausbesuch
         outcomes``: a paper sheet comes late, refusing would lose the outcome) it is
         stored and named afterwards (:meth:`appointment_past_shift`, QA 26 F7).
+        ``way_back``: the way back from the client's door as far as the stored route of the
+        visit's day knows it, counted by that refusal (QA 37 #1: the planner counts it).
 
         ``check_time``: ``time_min`` was typed by a person (a phone's field „Uhrzeit des
         Besuchs“, QA 22 F5): checked against the team's working hours as a file's typed
@@ -2391,7 +2395,8 @@ class Casework:
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
-            if refuse_past_shift and (why := self.past_shift_refusal(client_id, appointment)):
+            if refuse_past_shift and (why := self.past_shift_refusal(client_id, appointment,
+                                                                     way_back)):
                 raise CaseworkError(why, field="termin")
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
@@ -2852,11 +2857,18 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
-    def _past_shift(self, client_id: str, at: datetime) -> tuple[int, int, int, int] | None:
-        """(start, visit minutes, first shift start, last shift end) in minutes when the
-        visit of an appointment agreed for ``at`` (its start and the client's
-        Besuchsdauer) ends after the shift of the teams that work that weekday; None when
-        it fits (or no team works that day: :meth:`_check_appointment` says so)."""
+    def _past_shift(self, client_id: str, at: datetime, way: WayBack | None = None
+                    ) -> tuple[int, int, int, int, WayBack | None] | None:
+        """(start, visit minutes, first shift start, shift end, way back counted) in
+        minutes when the visit of an appointment agreed for ``at`` (its start and the
+        client's Besuchsdauer) ends after the shift of the teams that work that weekday;
+        None when it fits (or no team works that day: :meth:`_check_appointment` says so).
+        ``way`` (the phone's check, QA 37 #1): the way back from the client's door as far
+        as the stored route of the day knows it (:func:`~hausbesuch.casework.wayback.
+        way_back`), counted for each team that has it (same mode and end point): the
+        visit and that way back must end by the team's shift end, as the planner
+        requires; the shift end named is the team's that leaves the most time (with the
+        way back counted, when that one has it)."""
         hours = self._working_hours(at.weekday())
         if hours is None:
             return None
@@ -2864,31 +2876,69 @@ class Casework:
             minutes = (self._row(s, client_id).besuchsdauer_min
                        or self.profile.workday.visit_minutes)
         start = at.hour * 60 + at.minute
-        if start + minutes <= hours[1]:
+        limit, end, back = (hours[1], hours[1], None) if way is None else \
+            self.latest_visit_end(at.weekday(), way) or (hours[1], hours[1], None)
+        if start + minutes <= limit:
             return None
-        return start, minutes, hours[0], hours[1]
+        return start, minutes, hours[0], end, back
 
-    def past_shift_refusal(self, client_id: str, at: datetime) -> str | None:
+    def latest_visit_end(self, weekday: int, way: WayBack
+                         ) -> tuple[int, int, WayBack | None] | None:
+        """(latest end of a visit, that team's shift end, the way back counted for it or
+        None) in minutes on ``weekday``, over the city's teams that work it: each team's
+        shift end less the way back ``way`` where the team has it (it travels as the
+        route's team and ends where it ends, :meth:`WayBack.teams_with_it`); the team that
+        leaves the latest end, of two alike the one without a way back counted. None when
+        no team works that day."""
+        from hausbesuch.team_store import base_teams
+        from hausbesuch.teams import at_profile_depot
+
+        teams = at_profile_depot(self.profile, base_teams(self.store, self.profile))
+        alike = way.teams_with_it(teams)
+        rows = [(t.shift_end_min - (way.minutes if t.id in alike else 0), t.id not in alike,
+                 t.shift_end_min) for t in teams if weekday in t.weekdays]
+        if not rows:
+            return None
+        limit, plain, end = max(rows)
+        return limit, end, None if plain else way
+
+    def past_shift_refusal(self, client_id: str, at: datetime, way: WayBack | None = None
+                           ) -> str | None:
         """Why a phone's „Termin vereinbart“ for ``at`` is refused (QA 28 F1): its visit
         ends after the teams' shift; German, with the latest start that fits („Termin
         Do, 10.12.2026, 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
         bitte spätestens 15:00 Uhr vereinbaren.“), the rule of
-        :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). None when
-        it fits."""
+        :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). ``way``:
+        the way back known from the stored route (:meth:`_past_shift`, QA 37 #1) is
+        counted and named („der Besuch (45 Min.) und der Rückweg (22 Min.) enden erst um
+        16:07 Uhr, nach Schichtende 16:00 Uhr; bitte spätestens 14:53 Uhr vereinbaren.“;
+        a lower bound as „mindestens 16 Min.“). None when it fits."""
         from hausbesuch.fields import format_clock, format_moment
 
-        found = self._past_shift(client_id, at)
+        found = self._past_shift(client_id, at, way)
         if found is None:
             return None
-        _start, minutes, first, last = found
+        start, minutes, first, last, back = found
         # (worker.js pastShift writes this head as well, before queueing: kept in step; the
         # moment in the house style, as appointment_fits says it: review 29 #7)
-        head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) "
-                f"endet nach Schichtende {format_clock(last)} Uhr; ")
-        if last - minutes <= first:  # (longer than the shift; the shift's start is refused)
+        if back is None:
+            head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) "
+                    f"endet nach Schichtende {format_clock(last)} Uhr; ")
+            latest = last - minutes
+        else:
+            b = back.minutes
+            head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) und der "
+                    f"Rückweg ({'' if back.exact else 'mindestens '}{b} Min.) enden erst "
+                    f"um {format_clock(start + minutes + b)} Uhr, nach Schichtende "
+                    f"{format_clock(last)} Uhr; ")
+            latest = last - b - minutes
+        if latest <= first:  # (longer than the shift; the shift's start is refused)
             return head + ("an diesem Tag passt er in keine Schicht. Bitte einen anderen "
                            "Tag vereinbaren oder die Koordination anrufen.")
-        return head + f"bitte spätestens {format_clock(last - minutes)} Uhr vereinbaren."
+        if back is not None and not back.exact:
+            return head + (f"bitte früher vereinbaren, spätestens {format_clock(latest)} Uhr "
+                           "(der Rückweg kann länger sein).")
+        return head + f"bitte spätestens {format_clock(latest)} Uhr vereinbaren."
 
     def appointment_past_shift(self, client_id: str, at: datetime) -> str | None:
         """A German note when the visit of an appointment agreed for ``at`` (its start and
@@ -2901,7 +2951,7 @@ class Casework:
         found = self._past_shift(client_id, at)
         if found is None:
             return None
-        start, minutes, _first, last = found
+        start, minutes, _first, last, _back = found
         return (f"der vereinbarte Termin am {format_moment(at)} ist erfasst, aber "
                 f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
                 f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "

@@ -23,11 +23,13 @@ from hausbesuch.casework.stops import closed_cases as closed_cases
 from hausbesuch.casework.stops import done_of as done_of
 from hausbesuch.casework.stops import gone_of as gone_of
 from hausbesuch.casework.stops import outcomes_of_stops as outcomes_of_stops
+from hausbesuch.casework.wayback import way_back
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.store import OutcomeRow, Store
 
 if TYPE_CHECKING:
+    from hausbesuch.plandata import TeamDayRoute
     from hausbesuch.planning.builder import VisitNeeds
     from hausbesuch.planning.workflow import TeamDaysOut
 
@@ -45,8 +47,11 @@ PHONE_HOURS_MARGIN_MIN = VISIT_TIME_MARGIN_MIN
 
 def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, day: date,
                    result: str, *, time_min: int | None, appointment: datetime | None,
-                   note: str | None, idempotency_key: str) -> bool:
+                   note: str | None, idempotency_key: str,
+                   route: TeamDayRoute | None = None) -> bool:
     """Record an outcome from a phone once per ``idempotency_key``; True for a repeat.
+    ``route``: the stored route of the visit's team-day, whose times tell the way back
+    from the client's door that the check of an appointment counts (QA 37 #1).
 
     Raises :class:`hausbesuch.casework.CaseworkError` (German) for an outcome the casework
     refuses (e.g. a second one for the same visit, an appointment before the visit, a
@@ -57,7 +62,8 @@ def record_outcome(store: Store, profile: Profile, actor: str, client_id: str, d
     _row, new = casework(store, profile, actor).record_outcome(
         client_id, day, result, time_min=time_min, appointment=appointment, note=note,
         source="web", idempotency_key=idempotency_key, only_open=True,
-        check_time=time_min is not None, refuse_past_shift=True)
+        check_time=time_min is not None, refuse_past_shift=True,
+        way_back=way_back(route, client_id) if route is not None else None)
     return not new
 
 
@@ -770,6 +776,28 @@ def team_shifts(store: Store, profile: Profile) -> dict[int, tuple[int, int]]:
     from hausbesuch.team_store import working_hours
 
     return working_hours(store, profile)
+
+
+def way_back_limits(store: Store, profile: Profile, route: TeamDayRoute
+                    ) -> dict[str, dict[int, tuple[int, int, int, bool]]]:
+    """{client id of a stop: {weekday: (latest end of the visit, way back in minutes,
+    shift end, exact)}} for the phone's check of an appointment agreed at that door (QA
+    37 #1): the way back the stored route's times tell (:func:`hausbesuch.casework.
+    wayback.way_back`), counted as :meth:`Casework.past_shift_refusal` counts it; only
+    the weekdays on which it moves the latest end (the rest keep :func:`team_shifts`'s
+    rule), only stops with such a way back."""
+    cw = casework(store, profile, "telefon")
+    out: dict[str, dict[int, tuple[int, int, int, bool]]] = {}
+    for st in route.stops:
+        way = way_back(route, st.client_id)
+        if way is None:
+            continue
+        days = {wd: (limit, way.minutes, end, way.exact) for wd in range(7)
+                if (got := cw.latest_visit_end(wd, way)) is not None
+                for limit, end, back in [got] if back is not None}
+        if days:
+            out[st.client_id] = days
+    return out
 
 
 def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: str,

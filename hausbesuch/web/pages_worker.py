@@ -364,7 +364,10 @@ def worker_page(request: Request, token: str) -> Response:
                   exercise_day=clock.exercise_day(),
                   saved=saved, replan=replan, to_plan=APPOINTMENT_TO_PLAN,
                   same_day=SAME_DAY_APPOINTMENT,
-                  shifts=casework_api.team_shifts(web.store, profile), **data)
+                  shifts=casework_api.team_shifts(web.store, profile),
+                  # per stop: the way back its route's times tell, which the check of an
+                  # appointment counts as the server does (QA 37 #1)
+                  way_back=casework_api.way_back_limits(web.store, profile, route), **data)
     resp.headers[VERSION_HEADER] = version
     return resp
 
@@ -610,7 +613,8 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
             duplicate = casework_api.record_outcome(
                 web.store, web.profile(link.city), _actor(link), kundennummer, link.day,
                 ergebnis, time_min=time_min, appointment=appointment,
-                note=notiz.strip() or None, idempotency_key=f"{link.prefix}-{key}")
+                note=notiz.strip() or None, idempotency_key=f"{link.prefix}-{key}",
+                route=route)
     except UserError as exc:  # CaseworkError is one too
         message, field = str(exc), getattr(exc, "field", None)
         if field == "uhrzeit":  # the casework's check of the hours: the phone's field

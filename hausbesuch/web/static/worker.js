@@ -1226,24 +1226,43 @@
   // teams' shift that day: refused before anything is queued, with the latest start (QA
   // 28 F1; the server refuses it too, in the same words). A start outside the hours is
   // left to the server (it names the hours).
-  function pastShift(iso, timeText, minutes) {
+  // ``way``: the stop's way back as its stored route tells it, per weekday [latest end of
+  // the visit, way back in minutes, that team's shift end, exact] (QA 37 #1: the planner
+  // counts the way back; the server's casework past_shift_refusal, in its words)
+  function pastShift(iso, timeText, minutes, way) {
     var m = /^(\d{1,2}):(\d{2})/.exec(String(timeText || "").trim());
     if (!m || !(minutes > 0)) return "";
     var wd = (new Date(Date.UTC(+iso.slice(0, 4), +iso.slice(5, 7) - 1, +iso.slice(8, 10))).getUTCDay() + 6) % 7;
     var hours = SHIFTS[String(wd)];
     if (!hours) return "";
     var start = +m[1] * 60 + +m[2], first = hours[0], last = hours[1];
-    if (start <= first || start >= last || start + minutes <= last) return "";
+    var back = way && way[String(wd)];
+    var limit = back ? back[0] : last;
+    if (start <= first || start >= last || start + minutes <= limit) return "";
     // (the moment as the server writes it: fields.format_moment, „Do, 10.12.2026, 15:45 Uhr“)
-    var head = "Termin " + hausbesuchUnsent.momentDe(iso, hhmm(start)) + ": der Besuch (" +
-      minutes + " Min.) endet nach Schichtende " + hhmm(last) + " Uhr; ";
-    if (last - minutes <= first) {
+    var when = "Termin " + hausbesuchUnsent.momentDe(iso, hhmm(start)) + ": der Besuch (" +
+      minutes + " Min.) ";
+    var head = when + "endet nach Schichtende " + hhmm(last) + " Uhr; ", latest = last - minutes;
+    if (back) {
+      head = when + "und der Rückweg (" + (back[3] ? "" : "mindestens ") + back[1] +
+        " Min.) enden erst um " + hhmm(start + minutes + back[1]) + " Uhr, nach Schichtende " +
+        hhmm(back[2]) + " Uhr; ";
+      latest = back[0] - minutes;
+    }
+    if (latest <= first) {
       return head + "an diesem Tag passt er in keine Schicht. Bitte einen anderen Tag " +
         "vereinbaren oder die Koordination anrufen.";
     }
-    return head + "bitte spätestens " + hhmm(last - minutes) + " Uhr vereinbaren.";
+    if (back && !back[3]) {
+      return head + "bitte früher vereinbaren, spätestens " + hhmm(latest) + " Uhr (der " +
+        "Rückweg kann länger sein).";
+    }
+    return head + "bitte spätestens " + hhmm(latest) + " Uhr vereinbaren.";
   }
-  function appointmentProblem(typed, timeText, minutes) {
+  function wayBack(f) {  // the form's data-rueckweg (none: the way back is not known)
+    try { return JSON.parse(f.getAttribute("data-rueckweg") || "null"); } catch (e) { return null; }
+  }
+  function appointmentProblem(typed, timeText, minutes, way) {
     if (!String(typed || "").trim()) return "Bitte ein Datum des Termins angeben.";
     var iso = isoDay(typed);
     if (!iso) return "";
@@ -1264,7 +1283,7 @@
       return when + " liegt mehr als " + ahead + " Tage nach dem Besuch am " +
         hausbesuchUnsent.momentDe(day) + " (Jahr vertippt?).";
     }
-    return pastShift(iso, timeText, minutes);
+    return pastShift(iso, timeText, minutes, way);
   }
   // before the day the outcome buttons look and say unavailable (aria-disabled, greyed),
   // described by the reason beside them; on the day (a page kept open overnight, a copy
@@ -1374,7 +1393,8 @@
         return;
       }
       var problem = result === "termin_vereinbart" && appointmentProblem(
-        f.termin_datum.value, f.termin_zeit.value, Number(f.getAttribute("data-dauer")) || 0);
+        f.termin_datum.value, f.termin_zeit.value, Number(f.getAttribute("data-dauer")) || 0,
+        wayBack(f));
       if (problem) {
         show(f.kundennummer.value, problem, "");
         markAppointment(f, true);
