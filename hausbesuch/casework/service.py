@@ -2882,18 +2882,24 @@ class Casework:
             return None
         return start, minutes, hours[0], end, back
 
-    def latest_visit_end(self, weekday: int, way: WayBack
+    def depot_teams(self) -> list[Any]:
+        """The city's teams (stored, else the profile's), every empty end the depot."""
+        from hausbesuch.team_store import base_teams
+        from hausbesuch.teams import at_profile_depot
+
+        return at_profile_depot(self.profile, base_teams(self.store, self.profile))
+
+    def latest_visit_end(self, weekday: int, way: WayBack, teams: Sequence[Any] | None = None
                          ) -> tuple[int, int, WayBack | None] | None:
         """(latest end of a visit, that team's shift end, the way back counted for it or
         None) in minutes on ``weekday``, over the city's teams that work it: each team's
         shift end less the way back ``way`` where the team has it (it travels as the
         route's team and ends where it ends, :meth:`WayBack.teams_with_it`); the team that
         leaves the latest end, of two alike the one without a way back counted. None when
-        no team works that day."""
-        from hausbesuch.team_store import base_teams
-        from hausbesuch.teams import at_profile_depot
-
-        teams = at_profile_depot(self.profile, base_teams(self.store, self.profile))
+        no team works that day. ``teams``: the city's teams (:meth:`depot_teams`), when
+        read already."""
+        if teams is None:
+            teams = self.depot_teams()
         alike = way.teams_with_it(teams)
         rows = [(t.shift_end_min - (way.minutes if t.id in alike else 0), t.id not in alike,
                  t.shift_end_min) for t in teams if weekday in t.weekdays]

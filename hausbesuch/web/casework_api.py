@@ -788,12 +788,14 @@ def way_back_limits(store: Store, profile: Profile, route: TeamDayRoute
     rule), only stops with such a way back."""
     cw = casework(store, profile, "telefon")
     out: dict[str, dict[int, tuple[int, int, int, bool]]] = {}
+    teams = None
     for st in route.stops:
         way = way_back(route, st.client_id)
         if way is None:
             continue
+        teams = teams if teams is not None else cw.depot_teams()  # (read once)
         days = {wd: (limit, way.minutes, end, way.exact) for wd in range(7)
-                if (got := cw.latest_visit_end(wd, way)) is not None
+                if (got := cw.latest_visit_end(wd, way, teams)) is not None
                 for limit, end, back in [got] if back is not None}
         if days:
             out[st.client_id] = days
