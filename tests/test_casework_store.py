@@ -1128,7 +1128,8 @@ def test_a_client_with_a_visit_still_ahead_is_not_planned_again(planned, base, t
             note = re.search(
                 r"Hinweis: (\d+) Besuche an vergangenen Tagen ohne Ergebnis: (.*?)"
                 r"(?: … und (\d+) weitere)?\. (?:Hat das Team|Haben die Teams) berichtet\? "
-                r"Ergebnis nachtragen; bis dahin sind die Fälle hier erneut eingeplant\.",
+                r"Ergebnis nachtragen \(hausbesuch outcomes LISTE\), am besten vor dem "
+                r"Planen; dieser Plan plant die Fälle erneut ein\.",
                 said)
             assert note, said
             assert int(note[1]) == len(before) > 20

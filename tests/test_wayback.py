@@ -82,3 +82,14 @@ def test_nothing_is_known_where_the_times_do_not_tell() -> None:
     elsewhere = replace(_route(), start_lonlat=(9.69, 50.87),
                         return_=_at("14:45:00") + timedelta(seconds=30))
     assert way_back(elsewhere, "K0") is None
+
+
+def test_stops_out_of_the_order_of_their_times_tell_no_way() -> None:
+    """Review 37 #2: a re-plan keeps a visit made out of order at the time it was made;
+    the stored times then gave an "exact" way back of 205 minutes and a bound of 432,
+    and the phone refused every later appointment at those doors."""
+    r = _route()
+    early = replace(r.stops[2], arrival=_at("10:00:00"), start=_at("10:00:00"),
+                    end=_at("10:45:00"))
+    moved = replace(r, stops=(*r.stops[:2], early))
+    assert all(way_back(moved, f"K{i}") is None for i in range(3))

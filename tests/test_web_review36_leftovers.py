@@ -224,6 +224,25 @@ def test_a_team_day_over_is_not_sent_to_the_field(
 
 
 @pytest.mark.browser
+def test_the_links_page_of_a_plan_without_team_days_does_not_call_them_over(
+        site: tuple[str, object, str, Path], kora: httpx.Client) -> None:  # noqa: F811
+    """Review 37 #4: a plan whose every case was left out (no team-day at all) read
+    „Alle Team-Tage dieses Plans sind vorbei“, also for days still ahead."""
+    from dataclasses import replace
+
+    _, store, first, _ = site
+    plan = _newest(store, first)
+    empty = store.save_plan(replace(plan, id=None, routes=[], predecessor_id=None,
+                                    version=1))
+    try:
+        links = kora.get(f"/plaene/{empty}/links").text
+        said = re.search(r'<p class="muted" id="keine-links">(.*?)</p>', links, re.S)[1]
+        assert said.startswith("Dieser Plan hat keinen Team-Tag"), said
+        assert "vorbei" not in said and "Link erzeugen" not in links
+    finally:
+        store.delete_plan(empty)
+
+
 def test_the_changed_parts_read_on_a_phone(
         site: tuple[str, object, str, Path], cases: object,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -82,6 +82,11 @@ def way_back(route: Any, client_id: str) -> WayBack | None:
     k = next((i for i, s in enumerate(stops) if s.client_id == client_id), None)
     if k is None or route.ends_open:
         return None
+    if any(b.arrival < a.end for a, b in zip(stops, stops[1:], strict=False)):
+        # stops not in the order of their times (a re-plan keeps a visit made out of
+        # order at the time it was made, review 37 #2): the stored times between them
+        # and the return tell no way
+        return None
     end = tuple(route.end_lonlat)
     n = len(stops) - 1
     # the last stop's way back: the return less the end of its visit

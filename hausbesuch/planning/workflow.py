@@ -1397,9 +1397,11 @@ def _plan_span(
 
         n = len({v.client_id for v in overdue})
         params["warnings"].append(no_outcome_note(
-            [(v.day, v.team_id, v.client_id, "") for v in overdue], how="",
-            then=f"bis dahin {'ist der Fall' if n == 1 else 'sind die Fälle'} hier erneut "
-                 "eingeplant"))
+            [(v.day, v.team_id, v.client_id, "") for v in overdue],
+            # (review 37 #3: „bis dahin sind die Fälle hier erneut eingeplant“ read as if
+            # an outcome entered later took them out of this plan; it does not)
+            how="(hausbesuch outcomes LISTE), am besten vor dem Planen",
+            then=f"dieser Plan plant {'den Fall' if n == 1 else 'die Fälle'} erneut ein"))
     # a visit ahead keeps an open case out of this plan; a case no longer open is not
     # planned anyway, but its visit is still on a route: named apart, to re-plan that plan
     ahead_by_plan: dict[str, list[Any]] = {}
