@@ -3,7 +3,10 @@
 OR-Tools' guided local search gets at most ``ORTOOLS_BASE_S + ORTOOLS_S_PER_VISIT``
 per visit, and the ruin-and-recreate phase ends after ``STALL_BASE + STALL_PER_VISIT``
 per visit iterations without a better plan. The time spent is reported
-(``summary.computing_times.solving`` in the VROOM output).
+(``summary.computing_times.solving`` in the VROOM output). These tests check why a
+solve stopped (the solver's own stop reasons and counters); how long a small solve and
+the whole command take is measured in ``bench/stop.py`` (performance is measured in
+bench/, not asserted as wall-clock limits in tests).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import numpy as np
 
 import routing
 from routing import Problem, Shift, Team, TimeWindow, Visit, at
+from routing._lns import STALL_BASE, STALL_PER_VISIT
 from routing.check import check
 from routing.solve import solve
 
@@ -43,6 +47,17 @@ def _two_visits() -> Problem:
     )
 
 
+def _stopped_when_done(stats: dict, visits: int) -> None:
+    """The search ended by itself, not by the time limit: the second phase by its stall
+    rule (after the iterations without a better plan that the rule waits for), and no
+    worker was cut by the time limit nor was the plan short of time."""
+    lns = stats["lns"]
+    assert lns["stop"] == "stall", lns
+    assert lns["iterations"] >= STALL_BASE + STALL_PER_VISIT * visits, lns
+    assert [w["hit_time_limit"] for w in stats["workers"]] == [False] * len(stats["workers"])
+    assert stats["short_of_time"] is False
+
+
 def test_two_visits_with_30_s_stop_well_before_the_limit():
     routing.prepare()
     p = _two_visits()
@@ -51,8 +66,7 @@ def test_two_visits_with_30_s_stop_well_before_the_limit():
     spent = time.monotonic() - t0
     assert check(p, sol) == []
     assert sol.unassigned == () and sol.travel == 600 + 400 + 900
-    assert sol.stats["lns"]["stop"] == "stall"
-    assert spent < 1.0 * max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
+    _stopped_when_done(sol.stats, 2)
     assert sol.stats["elapsed"] <= spent + 0.001  # reported, rounded to ms
 
 
@@ -68,24 +82,25 @@ def test_a_larger_problem_is_not_stopped_by_the_stall_rule():
     assert sol.stats["lns"]["stop"] == "time_limit"
 
 
-def test_cli_two_visits_30_s_limit_ends_within_3_s(tmp_path):
-    """Acceptance (issue 12): under 1 s of solver time, the whole command within 3 s."""
+def test_cli_two_visits_with_30_s_stop_when_done(tmp_path):
+    """Issue 12 (the command with a 30 s limit on two visits ends when the plan is done,
+    not at the limit): the stop reasons the command reports say so. Its acceptance figure
+    (under 1 s of solver time, the whole command within 3 s) is measured by
+    ``python bench/stop.py``."""
     routing.prepare()  # the compiled code is cached: the command only loads it
     src = tmp_path / "two.json"
     src.write_text(json.dumps(TWO))
     out = tmp_path / "out.json"
-    t0 = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "hausbesuch", "solve", str(src), "-t", "30", "--out", str(out)],
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
         timeout=120,
     )
-    elapsed = time.monotonic() - t0
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text())
     assert data["summary"]["unassigned"] == 0
-    # 3 s on an idle 2-core machine (about 2.2 s measured, 0.3 s of it solving); the
-    # costs stretch with the load when the machine is busier than its cores
-    busy = max(1.0, os.getloadavg()[0] / (os.cpu_count() or 1))
-    assert 0 < data["summary"]["computing_times"]["solving"] < 1000 * busy
-    assert elapsed < 3.0 * busy
+    # the command reports the solver's own stop reasons and the time it spent (the time
+    # itself: bench/stop.py, on an idle 2-core machine under 3 s for the command)
+    _stopped_when_done(data["hausbesuch"], 2)
+    assert data["hausbesuch"]["time_limit"] == 30.0
+    assert data["summary"]["computing_times"]["solving"] > 0
