@@ -102,6 +102,7 @@ def test_full_and_locked_databases_are_named(tmp_path: Path) -> None:
     assert describe_db_error(locked).startswith("Die Datenbank ist gesperrt")
 
 
+@pytest.mark.slow  # `serve` and `worker` started as processes (~8 s)
 def test_serve_and_worker_refuse_a_read_only_database_before_their_banner(
         tmp_path: Path) -> None:
     _db, url = read_only(tmp_path)

@@ -198,6 +198,7 @@ with Store.open(sys.argv[1]) as store:
 """
 
 
+@pytest.mark.slow  # a worker process planning, stopped by SIGTERM (~8 s)
 def test_a_worker_stops_after_its_running_job_on_sigterm_and_logs_it(tmp_path) -> None:  # noqa: ANN001
     """``hausbesuch worker`` (SQLite): the first SIGTERM says that it stops after the
     running job and lets that job end; the log lines carry a timestamp."""
@@ -225,6 +226,7 @@ def test_a_worker_stops_after_its_running_job_on_sigterm_and_logs_it(tmp_path) -
         assert job.status == "fertig" and job.plan_id == "plan-w", job
 
 
+@pytest.mark.slow  # `worker` started as a process
 @pytest.mark.postgres
 def test_the_postgresql_worker_says_it_stops_on_sigterm(request) -> None:  # noqa: ANN001
     """``hausbesuch worker`` on PostgreSQL (Procrastinate): the first SIGTERM is told
@@ -273,6 +275,7 @@ with Store.open(sys.argv[1]) as store:
 """
 
 
+@pytest.mark.slow  # `worker` started as a process
 @pytest.mark.postgres
 def test_the_postgresql_worker_ends_its_running_job_after_sigterm(request) -> None:  # noqa: ANN001
     """The first SIGTERM lets the Procrastinate worker's running job end („fertig“)."""

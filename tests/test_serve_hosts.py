@@ -232,6 +232,7 @@ def _serve(tmp_path: Path, *args: str) -> tuple[subprocess.Popen, int]:
     return proc, port
 
 
+@pytest.mark.slow  # `serve` started as a process (~14 s)
 def test_serve_with_insecure_http_starts_warns_and_checks_hosts_by_base_url(
         tmp_path: Path) -> None:
     proc, port = _serve(tmp_path, "--host", "0.0.0.0", "--insecure-http", "--base-url", BASE)
@@ -273,6 +274,7 @@ def test_the_bound_socket_accepts_connections_before_the_banner() -> None:
         sock.close()
 
 
+@pytest.mark.slow  # `serve` started as a process (~8 s)
 def test_serve_answers_a_request_sent_as_soon_as_it_says_it_runs(tmp_path: Path) -> None:
     """A start script that waits for „hausbesuch läuft auf …“ and then asks at once gets the
     page (QA 27 deploy F6: now and then „Couldn't connect to server“)."""

@@ -53,6 +53,7 @@ def test_the_child_reports_progress_and_is_kept_for_the_next_solve(r101, child) 
     assert child.last_pid == first and child.solves == 2
 
 
+@pytest.mark.slow  # two solver children started, one killed mid-solve (~16 s)
 def test_a_killed_child_ends_its_solve_and_the_next_solve_starts_another(r101, child) -> None:  # noqa: ANN001
     child.solve(r101, time_limit=0.3, seed=1)
     first = child.last_pid
@@ -103,6 +104,7 @@ def test_a_plan_job_of_the_servers_runner_solves_in_a_child(tmp_path: Path,
     assert solver_process.current() is None  # the runner's thread is back to solving here
 
 
+@pytest.mark.slow  # a solver child signalled, then solving again (~6 s)
 def test_strg_c_and_sigterm_to_the_group_leave_the_child_to_the_server(r101, child) -> None:  # noqa: ANN001
     """Strg+C reaches the whole process group, a service manager's SIGTERM the whole
     control group: the child ignores both (the server ends it after marking its job),
@@ -118,6 +120,7 @@ def test_strg_c_and_sigterm_to_the_group_leave_the_child_to_the_server(r101, chi
     assert child.last_pid == pid and child.solves == 2
 
 
+@pytest.mark.slow  # a solver child started and killed (~6 s)
 def test_a_child_that_dies_in_its_first_solve_is_not_solved_again_here(r101, child) -> None:  # noqa: ANN001
     """Only a child that never started makes the solve run in this process; one that
     died while solving (killed, out of memory) fails its solve, as any later one."""
@@ -174,6 +177,7 @@ def _run_script(tmp_path: Path, name: str, text: str, shared_data: Path):  # noq
                           capture_output=True, text=True, env=env, timeout=300)
 
 
+@pytest.mark.slow  # a Python process and its solver child, killed (~9 s)
 def test_the_child_ends_with_a_killed_server(tmp_path: Path, shared_data: Path) -> None:
     done = _run_script(tmp_path, "orphan.py", ORPHAN, shared_data)
     pid = int(done.stdout.split()[0])
@@ -188,6 +192,7 @@ def test_the_child_ends_with_a_killed_server(tmp_path: Path, shared_data: Path) 
     raise AssertionError(f"the solver's child {pid} outlived its killed parent")
 
 
+@pytest.mark.slow  # a Python process whose solver child fails to start (~11 s)
 def test_a_script_without_main_guard_solves_in_its_own_process(tmp_path: Path,
                                                                shared_data: Path) -> None:
     """``spawn`` runs the main script again in the child; a script that starts the

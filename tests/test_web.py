@@ -1629,6 +1629,7 @@ def _wait_job(page) -> None:  # noqa: ANN001
     page.wait_for_load_state()
 
 
+@pytest.mark.slow  # the whole flow in Chromium, per database (~16 s each)
 @pytest.mark.browser
 def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     """Log in, upload, fix an address on the map, plan, move a visit, re-plan, send a
@@ -1970,6 +1971,7 @@ def test_concurrent_claims_take_different_jobs(site: Site) -> None:
         site.app.state.web.runner.start()
 
 
+@pytest.mark.slow  # `worker` started as a process (PostgreSQL only)
 def test_worker_command_runs_queued_jobs(site: Site) -> None:
     """``hausbesuch worker`` (another process, Procrastinate) runs a job the app queued."""
     import signal
