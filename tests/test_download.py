@@ -205,6 +205,7 @@ def test_nominatim_unreachable_via_env(fresh_cache, monkeypatch):
     assert text.index("--city PROFIL") < text.index("--osm") and "ohne --city gilt Kassel" in text
 
 
+@pytest.mark.slow  # three failed downloads and a whole one from the loopback server (~9 s)
 def test_bad_overpass_answers(server, fresh_cache, monkeypatch):
     """Empty answers, runtime-error remarks and HTTP 500 pages each give a German error.
 
@@ -307,6 +308,7 @@ def test_overloaded_overpass_ends_with_german_error(server, fresh_cache, monkeyp
     assert not download_path(PLACE).exists()
 
 
+@pytest.mark.slow  # a whole download from the loopback server through busy answers (~6 s)
 def test_overloaded_server_recovers(server, fresh_cache, monkeypatch):
     """Busy answers of Nominatim and Overpass in between: the download waits and succeeds."""
     point_osmnx_at(monkeypatch, server)
@@ -369,6 +371,7 @@ def _kept(fresh_cache: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
 
 
+@pytest.mark.slow  # a refused and a whole download from the loopback server, per case (~8-10 s)
 @pytest.mark.parametrize(
     ("mode", "message"),
     [
@@ -446,6 +449,7 @@ def test_check_network_refuses_answer_without_walk_network(tmp_path):
 # --------------------------------------------------------------------------- QA 19c: what a download leaves
 
 
+@pytest.mark.slow  # a refused and a whole download from the loopback server (~7 s)
 def test_empty_nominatim_answer_is_not_cached(server, polygon, fresh_cache, monkeypatch):
     """QA 19c #2: Nominatim answering ``[]`` once must not be remembered: osmnx cached the
     empty answer in ``.http-…`` and every later run on the same URL said „Ort nicht

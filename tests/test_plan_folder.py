@@ -232,6 +232,7 @@ def two_lists(tmp_path_factory, bad_hersfeld_pbf):
             b, _client_list(b, bad_hersfeld_pbf, 12, "B", 2))
 
 
+@pytest.mark.slow  # two plans through the command line (~10 s)
 def test_planning_twice_into_one_folder_leaves_only_the_second_plan(tmp_path, two_lists):
     a, ids_a, b, ids_b = two_lists
     out, db = tmp_path / "plan", tmp_path / "p.db"
