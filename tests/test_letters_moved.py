@@ -131,6 +131,7 @@ def test_a_client_moved_after_its_letter_gets_one_at_the_new_address(
     assert _address_lines(again)[1:] == [f"{street} {hn}", f"{pc} {town}"]
 
 
+@pytest.mark.slow  # letters, two re-plans and two correction runs in a row (~13 s)
 def test_a_visit_called_off_by_its_letter_is_not_to_be_corrected_again(planned_week, db,
                                                                       tmp_path):
     """QA 33b F8: a visit announced, its case closed, a re-plan (which calls the visit
