@@ -123,6 +123,7 @@ def _plan(store_path):
         return s.latest_plan(CITY)
 
 
+@pytest.mark.slow  # a plan and a re-plan through the command line in a row (~10 s)
 def test_plan_and_replan_leave_absent_team_days_out(listed_db, tmp_path):
     db = str(tmp_path / "f.sqlite")
     common = ["--city", "bad-hersfeld", "--db", db]

@@ -92,6 +92,7 @@ def test_districts_by_city_as_a_user_runs_it(bad_hersfeld_pbf, tmp_path):
     assert out.exists()
 
 
+@pytest.mark.slow  # a whole town downloaded from the loopback server through the command (~8 s)
 def test_districts_profile_with_place_downloads_once(bad_hersfeld_pbf, tmp_path, monkeypatch):
     """A profile naming a place and no local file: downloaded via the loopback server, once."""
     polygon = town_polygon()
