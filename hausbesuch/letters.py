@@ -1350,9 +1350,9 @@ def fresh_folder(out: Path) -> Path:
     from hausbesuch.planfolder import (
         hidden_folder,
         private_dir,
-        process_alive,
         remove_empty_leftover,
         remove_marked_folder,
+        writer_alive,
     )
 
     parent = out.parent
@@ -1363,7 +1363,7 @@ def fresh_folder(out: Path) -> Path:
                     and q.is_dir() and not q.is_symlink()):
                 continue
             if (q / LETTERS_MARKER).is_file():  # ours (a marker cut short by a kill too)
-                if not process_alive((_marker(q) or {}).get("pid")):
+                if not writer_alive(q, LETTERS_MARKER):
                     remove_marked_folder(q, LETTERS_MARKER)
             else:  # killed before its marker was written
                 remove_empty_leftover(q, f".{out.name}{_NEW_DIR}")

@@ -222,7 +222,7 @@ def _leftovers(out: Path) -> list[Path]:
         if not (p.name.startswith((f".{out.name}{_NEW}", f".{out.name}{_OLD}")) and p.is_dir()
                 and not p.is_symlink()):
             continue
-        if _is_ours(p) and not _writer_alive(p):
+        if _is_ours(p) and not writer_alive(p):
             found.append(p)
         else:
             remove_empty_leftover(p, f".{out.name}{_NEW}")
@@ -282,14 +282,27 @@ def remove_marked_folder(folder: Path, marker: str = MARKER_FILE) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _writer_alive(folder: Path) -> bool:
+def writer_alive(folder: Path, marker: str = MARKER_FILE) -> bool:
     """Whether the run that is writing ``folder`` still runs (its pid is in the marker):
-    a second run into the same folder must not delete the first one's work."""
+    a second run into the same folder must not delete the first one's work. A marker that
+    cannot be read (cut short by a kill, or being written this very moment) names no
+    process: then the one in the folder's name (:func:`hidden_folder`) decides, and a
+    folder without one counts as a running run's while it is younger than
+    :data:`EMPTY_LEFTOVER_S` (review 37 #6)."""
     try:
-        pid = json.loads((folder / MARKER_FILE).read_text(encoding="utf-8")).get("pid")
-    except (OSError, ValueError, AttributeError):
+        data = json.loads((folder / marker).read_text(encoding="utf-8"))
+        pid = data.get("pid") if isinstance(data, dict) else None
+        if isinstance(data, dict):
+            return process_alive(pid)
+    except (OSError, ValueError):
+        pass
+    named = folder.name.rpartition(".")[2].partition("-")[2].partition("-")[0]
+    if named.isdigit():
+        return int(named) == os.getpid() or process_alive(int(named))
+    try:
+        return time.time() - (folder / marker).stat().st_mtime <= EMPTY_LEFTOVER_S
+    except OSError:
         return False
-    return process_alive(pid)
 
 
 def process_alive(pid: object) -> bool:

@@ -275,16 +275,19 @@ def test_the_hidden_folder_of_a_killed_run_is_removed(small, tmp_path):
     (running / LETTERS_MARKER).write_text(json.dumps({"pid": os.getppid(), "files": None}))
     other = tmp_path / ".briefe.neu-xyz"  # not ours: no marker
     other.mkdir()
-    cut = tmp_path / ".briefe.neu-ghi789"  # killed while writing its marker
-    cut.mkdir()
-    (cut / LETTERS_MARKER).write_text('{"pid": ')
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
+    cut = tmp_path / f".briefe.neu-{gone.pid}-ghi789"  # killed while writing its marker
+    cut.mkdir()
+    (cut / LETTERS_MARKER).write_text('{"pid": ')
+    busy = tmp_path / ".briefe.neu-jkl345"  # a marker being written just now: kept
+    busy.mkdir()
+    (busy / LETTERS_MARKER).write_text('{"pid": ')
     early = tmp_path / f".briefe.neu-{gone.pid}-jkl012"  # killed before its marker
     early.mkdir()
     assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
     assert not killed.exists() and running.exists() and other.exists()
-    assert not cut.exists() and not early.exists()
+    assert not cut.exists() and not early.exists() and busy.exists()
 
 
 def test_a_run_that_writes_nothing_makes_no_folder(small, tmp_path):

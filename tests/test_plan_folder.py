@@ -185,6 +185,33 @@ def test_an_empty_hidden_folder_of_a_run_killed_before_its_marker_is_removed(tmp
     assert not running.exists() and unnamed.exists()
 
 
+def test_a_marker_being_written_by_a_running_run_keeps_its_folder(tmp_path):
+    """Review 37 #6: a marker that cannot be read (being written this moment, or cut
+    short by a kill) named no process, and the next run removed the folder of a run still
+    writing it. Now the process in the folder's name decides; without one, its age."""
+    out = tmp_path / "plan"
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    try:
+        running = tmp_path / f".plan.neu-{writer.pid}-r1"
+        killed = tmp_path / f".plan.neu-{gone.pid}-k1"
+        young = tmp_path / ".plan.neu-y1"  # no process in the name, written just now
+        old = tmp_path / ".plan.neu-o1"
+        for folder in (running, killed, young, old):
+            folder.mkdir()
+            (folder / MARKER_FILE).write_text('{"plan_id": null, "pi', encoding="utf-8")
+        past = time.time() - 3600
+        os.utime(old / MARKER_FILE, (past, past))
+        with plan_folder(out) as folder:
+            folder.commit("p")
+        assert running.exists() and young.exists()
+        assert not killed.exists() and not old.exists()
+    finally:
+        writer.kill()
+        writer.wait()
+
+
 # --------------------------------------------------------------------------- the command
 
 

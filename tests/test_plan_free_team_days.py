@@ -123,7 +123,7 @@ def test_other_reasons_are_counted_apart_and_no_note_without_cause(
     assert ("Von den 4 nicht eingeplanten Besuchen scheitern 3 nicht an der Zeit der Teams: "
             "kein Team spricht ihre Sprache (Türkisch: 3). Für die freien Team-Tage braucht "
             "es Teams, die diese Sprache sprechen (Grund je Fall unter „Nicht eingeplant“). "
-            "Der übrige: Grund je Fall unter „Nicht eingeplant“.") in note, note
+            "Zum übrigen: Grund je Fall unter „Nicht eingeplant“.") in note, note
     only_windows = replace(plan, unassigned=[windows, closed])
     note = free_team_days_note(only_windows, team_days, teams) or ""
     assert note.endswith(". Der nicht eingeplante Besuch: Grund je Fall unter „Nicht "

@@ -35,7 +35,7 @@ def test_a_results_list_with_a_title_row_is_read(tmp_path: Path) -> None:
     out = " ".join(res.output.split())
     assert "die Kopfzeile steht in Zeile 3; Zeile 1 darüber wurde als Titel übersprungen" \
         in out, out
-    assert "Zeile 5 (E-2), Ergebnis: unbekanntes Ergebnis „nicht angetrofen“ (gemeint " \
+    assert "Zeile 5 (E-2), Ergebnis: unbekanntes Ergebnis „nicht angetrofen“ (gemeint: " \
         "„nicht angetroffen“?)" in out, out
     assert _times(db) == {"E-1": 610}
 
@@ -47,7 +47,7 @@ def test_a_results_list_with_a_title_row_is_read(tmp_path: Path) -> None:
     ("angetrofen", "angetroffen"),
 ])
 def test_a_mistyped_result_names_the_one_it_likely_means(typed: str, meant: str) -> None:
-    with pytest.raises(ValueError, match=f"„{typed}“ \\(gemeint „{meant}“\\?\\); erlaubt"):
+    with pytest.raises(ValueError, match=f"„{typed}“ \\(gemeint: „{meant}“\\?\\); erlaubt"):
         parse_result(typed)
 
 
@@ -75,7 +75,7 @@ def test_import_says_what_to_do_about_rejected_rows(tmp_path: Path, bad_hersfeld
         catch_exceptions=False)
     out = " ".join(res.output.split())
     assert res.exit_code == 0, out
-    assert "Zeile 3, Kundennummer fehlt Abgelehnte Zeilen sind nicht eingelesen: bitte in " \
+    assert "Zeile 3, Kundennummer fehlt Abgelehnte Zeilen wurden nicht eingelesen: bitte in " \
         "der Fachanwendung berichtigen und die Liste erneut einlesen" in out, out
 
 

@@ -148,7 +148,7 @@ def parse_result(text: str) -> str:
         meant = _meant_result(text)
         raise ValueError(
             f"unbekanntes Ergebnis „{text}“"
-            + (f" (gemeint „{RESULT_LABELS[meant]}“?)" if meant else "") + "; erlaubt: "
+            + (f" (gemeint: „{RESULT_LABELS[meant]}“?)" if meant else "") + "; erlaubt: "
             + ", ".join(RESULT_LABELS[r] for r in RESULTS)
         )
     return value

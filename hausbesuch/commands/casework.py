@@ -259,7 +259,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                    + f"{len(res.rejected)} abgelehnt.")
         _echo_rejected(res.rejected)
         if res.rejected:  # what to do about them (QA 37 #10; the web page says it too)
-            typer.echo("  Abgelehnte Zeilen sind nicht eingelesen: bitte in der Fachanwendung "
+            typer.echo("  Abgelehnte Zeilen wurden nicht eingelesen: bitte in der Fachanwendung "
                        "berichtigen und die Liste erneut einlesen (die übrigen Zeilen bleiben "
                        "wie eingelesen).")
         if res.not_open:  # listed, but a plan does not take them (QA 26 F3)

@@ -459,7 +459,7 @@ def free_team_days_note(plan: Plan, team_days: Iterable[tuple[str, date]],
                  f"{'diese Sprache' if len(needed) == 1 else 'diese Sprachen'} sprechen "
                  f"({where}).")
         if rest:
-            text += (f" {'Der übrige' if rest == 1 else f'Die übrigen {rest}'}: {where}.")
+            text += (f" {'Zum übrigen' if rest == 1 else f'Zu den übrigen {rest}'}: {where}.")
     else:
         text += (f" {'Der nicht eingeplante Besuch' if len(out) == 1 else f'Die {len(out)} nicht eingeplanten Besuche'}: "
                  f"{where}.")
