@@ -2270,7 +2270,10 @@ def _replan(
     # every case up); a point an address fix by text gave stays one until looked up again
     params["extract"] = (here if (here := extract_fingerprint(osm_path)) == params.get("extract")
                          else None)
-    params["fix_points"] = sorted({*(params.get("fix_points") or ()), *_fix_points(located)})
+    # (a case looked up here takes what gave its point now: review 37 #11, the list only
+    # grew)
+    params["fix_points"] = sorted({*(c for c in params.get("fix_points") or ()
+                                     if c not in located), *_fix_points(located)})
     districts = _districts(osm_path, profile, params.get("districts_file"))
     district_of = _assign(districts, located)
     geo_old = {g.client_id: g for g in old.geocodes}
