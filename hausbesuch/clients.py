@@ -756,12 +756,12 @@ def read_clients(
             elif taken is not None and not _same_place(own, first_place.get(key, own)):
                 # one of the two addresses is wrong, and nothing tells which: a team sent
                 # to the first would knock at a stranger's door (QA 37 #3)
-                notes.append(f"dort mit anderer Anschrift: „{shorten(taken.address, 80)}“")
+                notes.append(f"dort {TWO_ADDRESSES}: „{shorten(taken.address, 80)}“")
                 result.clients.remove(taken)
                 result.rejected.append(Rejected(
                     row=first, id=taken.id, field="id",
-                    reason=f"Kundennummer „{taken.id}“ auch in Zeile {rownum}, mit anderer "
-                           f"Anschrift („{shorten(address, 80)}“): {_WHICH_ADDRESS}"))
+                    reason=f"Kundennummer „{taken.id}“ auch in Zeile {rownum}, "
+                           f"{TWO_ADDRESSES} („{shorten(address, 80)}“): {_WHICH_ADDRESS}"))
                 told = f": {_WHICH_ADDRESS}"
             same = f" ({'; '.join(notes)})" if notes else ""
             fail("id", f"Kundennummer „{cid}“ in Zeile {rownum} doppelt: schon in Zeile "
@@ -944,6 +944,8 @@ def read_clients(
     return result
 
 
+#: How the reasons of two rows of one case at two doors name the other row's address.
+TWO_ADDRESSES = "mit anderer Anschrift"
 #: What a coordinator does when two rows of one case name two addresses.
 _WHICH_ADDRESS = ("keine der beiden Zeilen wird übernommen. Bitte in der Fachanwendung "
                   "klären, welche Anschrift gilt, die Zeile mit der falschen löschen und die "

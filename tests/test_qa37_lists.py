@@ -115,3 +115,26 @@ tage = "Di-Do"
     assert teams["lang"].lunch_min == 30
     assert teams["kurz"].weekdays == frozenset({0, 2, 4})
     assert teams["lang"].weekdays == frozenset({1, 2, 3})
+
+
+def test_a_stored_case_at_two_doors_in_a_list_keeps_its_stored_address(
+        tmp_path: Path, bad_hersfeld_pbf) -> None:
+    """Review 37 #8: two rows of a stored case at two doors take neither row; the case
+    keeps the address stored before, and a plan goes there: the reason says so."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    runner = CliRunner(env={clock.ENV: "2026-12-07"})
+    first = tmp_path / "a.csv"
+    first.write_text("Kundennummer;Adresse\nK-1;Breitenstraße 1, 36251 Bad Hersfeld\n",
+                     encoding="utf-8")
+    assert runner.invoke(app, ["import", str(first), *db]).exit_code == 0
+    both = tmp_path / "b.csv"
+    both.write_text("Kundennummer;Adresse\nK-1;Breitenstraße 1, 36251 Bad Hersfeld\n"
+                    "K-1;Am Markt 16, 36251 Bad Hersfeld\nK-2;Am Markt 1, 36251 Bad Hersfeld\n",
+                    encoding="utf-8")
+    res = runner.invoke(app, ["import", str(both), *db], catch_exceptions=False)
+    out = " ".join(res.output.split())
+    assert res.exit_code == 0, out
+    kept = ("Bis dahin bleibt der Fall mit seiner gespeicherten Anschrift („Breitenstraße 1, "
+            "36251 Bad Hersfeld“) und wird so geplant")
+    assert out.count(kept) == 2, out
+    assert "Zeile 4" not in out  # K-2, new: taken

@@ -27,7 +27,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -52,7 +52,10 @@ from hausbesuch.casework.rules import (
     parse_result,
 )
 from hausbesuch.casework.wayback import WayBack
-from hausbesuch.clients import MAX_NOTE_LENGTH  # an outcome's note: a list's note's limit
+from hausbesuch.clients import (  # an outcome's note: a list's note's limit
+    MAX_NOTE_LENGTH,
+    TWO_ADDRESSES,
+)
 from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import (  # parse_datetime re-exported: one parser for all
@@ -1697,6 +1700,14 @@ class Casework:
             folded: dict[str, str] = {}  # id_key -> stored id (QA 26 F1: look-alikes)
             for k in existing:
                 folded.setdefault(id_key(k), k)
+            # two rows of a stored case at two doors take neither (read_clients): the case
+            # keeps the address stored before, and a plan goes there (review 37 #8)
+            result.rejected = [
+                replace(r, reason=f"{r.reason}. Bis dahin bleibt der Fall mit seiner "
+                        f"gespeicherten Anschrift („{existing[cid].address}“) und wird so "
+                        "geplant") if r.field == "id" and r.id and TWO_ADDRESSES in r.reason
+                and (cid := folded.get(id_key(r.id))) is not None else r
+                for r in result.rejected]
             fixes = {
                 f.client_id: f for f in s.execute(
                     select(AddressFixRow.client_id, AddressFixRow.source_address,
