@@ -227,6 +227,12 @@ class Visit:
         contact is in this alternative's windows than in the group's best one): the
         solver weighs it against travel, after the served visits and their priorities.
         0 by default. Not part of VROOM's format.
+    preferred_from_day : int or None
+        The first day on which the visit is preferred (e.g. the day after an announcement
+        letter reaches the client): serving it on an earlier day costs
+        :attr:`Problem.early_cost`. A soft preference: the visit still goes earlier
+        when the later days have no room for it (served visits come first). None: no
+        preference. Not part of VROOM's format.
     """
 
     id: str
@@ -245,6 +251,7 @@ class Visit:
     coordinates: tuple[float, float] | None = None
     group: str | None = None
     cost: int = 0
+    preferred_from_day: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -290,6 +297,9 @@ class Visit:
             if self.pin.window is not None and not isinstance(self.pin.window, TimeWindow):
                 raise _err(f"{where}, Feld 'pin.window': Zeitfenster erwartet.")
         object.__setattr__(self, "cost", _int(self.cost, where, "cost"))
+        if self.preferred_from_day is not None:
+            object.__setattr__(self, "preferred_from_day", _int(
+                self.preferred_from_day, where, "preferred_from_day"))
         if self.group is not None:
             if not isinstance(self.group, str) or not self.group:
                 raise _err(f"{where}, Feld 'group': nicht leere Zeichenkette erwartet.")
@@ -519,6 +529,12 @@ class Problem:
         How such a team-day gets its shift back, in words after „oder“ (e.g. "die
         Abwesenheit löschen (…)"): a reason that puts a visit's time windows on a day
         without a shift of any team that may take it offers them as a way out.
+    early_cost : int
+        Cost of serving a visit before its :attr:`Visit.preferred_from_day` (travel
+        seconds, once per visit however many days early): the solver moves such a visit
+        to a later team-day with room when that costs less extra travel; where the later
+        days are full, it still serves the visit early (served visits and priorities come
+        first). 0: off.
     skill_verb : (str, str)
         How reasons say that teams have a visit's skills: the verb for one team and for
         several, the skills following it (("spricht", "sprechen") where the skills are
@@ -551,6 +567,7 @@ class Problem:
     team_balance: int = 0
     skill_verb: tuple[str, ...] = ()
     absent_undo: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    early_cost: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "visits", tuple(self.visits))
@@ -576,6 +593,7 @@ class Problem:
         object.__setattr__(
             self, "team_balance", _int(self.team_balance, "Problem", "team_balance")
         )
+        object.__setattr__(self, "early_cost", _int(self.early_cost, "Problem", "early_cost"))
         if self.responsibility not in ("hard", "soft"):
             raise _err(
                 f"Problem, Feld 'responsibility': 'hard' oder 'soft', nicht {self.responsibility!r}."
@@ -760,13 +778,20 @@ class Problem:
             s.window.end - s.window.start for t in self.teams for s in t.shifts
         )
 
+    def early_bound(self) -> int:
+        """:attr:`early_cost` where a visit has a preferred day, else 0."""
+        if self.early_cost > 0 and any(v.preferred_from_day is not None for v in self.visits):
+            return self.early_cost
+        return 0
+
     def extra_per_visit(self) -> int:
-        """Largest non-travel cost one visit can add (balance, moves, districts, its
-        own ``cost``)."""
+        """Largest non-travel cost one visit can add (balance, moves, districts, a day
+        before its preferred one, its own ``cost``)."""
         # a move put off to the last day costs DELAY_MOVES moves per day besides the move
         moves = self.move_cost * (1 + DELAY_MOVES * max(0, self.days - 1))
         return (self.balance + self.team_balance + moves + self.outside_cost
-                + self.district_cost + max((v.cost for v in self.visits), default=0))
+                + self.district_cost + self.early_bound()
+                + max((v.cost for v in self.visits), default=0))
 
     def alternatives(self, i: int) -> tuple[int, ...]:
         """Indices of visit ``i``'s group (:attr:`Visit.group`), ``i`` included; ``(i,)``

@@ -6,7 +6,8 @@ place of one planned visit of *lower* priority (never a pinned one) when that ma
 fit; the displaced visit is then tried elsewhere. Every move strictly improves the
 lexicographic objective (pins, priority sum, visit count), so the loop ends.
 Alternatives (``Visit.group``) go in as one: the one of the group that costs least
-(travel and its own ``cost``); a group one of whose visits is planned is not tried.
+(travel and its costs beyond travel: its own ``cost``, a move, a day before its preferred
+one, ...); a group one of whose visits is planned is not tried.
 """
 
 from __future__ import annotations
@@ -104,7 +105,12 @@ def repair(
     the set of unassigned indices proven not to fit by single insertion (``checked``):
     after the final insertion pass that is every one of them.
     """
+    from routing.solve import visit_costs
+
     vehicles = problem.vehicles()
+    # a visit's cost beyond travel per vehicle (its own ``cost``, a move, outside its
+    # districts, a day before its preferred one): where it goes in costs least
+    extra = visit_costs(problem, vehicles)
     by_vehicle: dict[int, Route] = {r.vehicle: r for r in routes}
     idx = problem.visit_index()
     seqs: dict[int, list[Visit]] = {
@@ -177,7 +183,7 @@ def repair(
 
     def insert(i: int) -> bool:
         """Put visit i, or the alternative of its group that costs least, where it
-        costs least (travel and the alternative's own ``cost``)."""
+        costs least (travel and the visit's costs beyond it, :func:`visit_costs`)."""
         best: tuple[int, int, Route, int] | None = None
         for a in problem.alternatives(i):
             if a not in out_now:
@@ -190,8 +196,9 @@ def repair(
                     continue
                 res = try_insert(problem, veh, seqs[veh.index], by_vehicle.get(veh.index),
                                  visit)
-                if res is not None and (best is None or res[0] + visit.cost < best[0]):
-                    best = (res[0] + visit.cost, veh.index, res[1], a)
+                cost = visit.cost if extra is None else int(extra[a, veh.index])
+                if res is not None and (best is None or res[0] + cost < best[0]):
+                    best = (res[0] + cost, veh.index, res[1], a)
         if best is None:
             return False
         _, vi, r, a = best

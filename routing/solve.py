@@ -757,7 +757,8 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     later than its home day (a visit put off waits; a team free on its day should take it:
     QA 33c M1, a team's open stops of the morning went two days later, into the idle time
     before an appointment there, while the team sat idle from 09:18),
-    ``outside_cost`` outside the team's districts (soft).
+    ``outside_cost`` outside the team's districts (soft), ``early_cost`` on a day before
+    the visit's ``preferred_from_day`` (e.g. before its announcement letter arrives).
     A visit whose home team-day has no shift any more (its team taken out that day) must
     move anyway: another team on that day costs half, so the visit stays on its day where
     a team there has room, rather than go to a later day for a little less travel (QA 26:
@@ -767,7 +768,8 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
         t.districts for t in problem.teams
     )
     own = any(v.cost for v in problem.visits)
-    if not (moving or outside or own):
+    early = problem.early_bound() > 0
+    if not (moving or outside or own or early):
         return None
     vid = {(veh.team.id, veh.day): vi for vi, veh in enumerate(vehicles)}
     out = np.zeros((len(problem.visits), len(vehicles)), np.int64)
@@ -787,6 +789,10 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
             for vi, veh in enumerate(vehicles):
                 if problem.outside(v, veh.team):
                     out[i, vi] += problem.outside_cost
+        if early and v.preferred_from_day is not None:
+            for vi, veh in enumerate(vehicles):
+                if veh.day < v.preferred_from_day:
+                    out[i, vi] += problem.early_cost
     return out
 
 

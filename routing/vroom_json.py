@@ -780,6 +780,8 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 description=_desc(v, where),
                 group=_str_or_none(v, "group", where, "group"),
                 cost=_uint(v, "cost", where, 0),
+                preferred_from_day=_uint(v, "preferred_from_day", where)
+                if v.get("preferred_from_day") is not None else None,
             )
         )
     teams = []
@@ -842,6 +844,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
         _uint(ext, "team_balance", "hausbesuch", 0),
         tuple(_strs(ext, "skill_verb", "hausbesuch")),
         _absent(ext, "absent_undo"),
+        _uint(ext, "early_cost", "hausbesuch", 0),
     )
 
 
@@ -1069,6 +1072,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
         **({"move_cost": problem.move_cost} if problem.move_cost else {}),
         **({"span_cost": problem.span_cost} if problem.span_cost else {}),
         **({"team_balance": problem.team_balance} if problem.team_balance else {}),
+        **({"early_cost": problem.early_cost} if problem.early_cost else {}),
         **({"amounts": problem.amounts} if problem.amounts != "delivery" else {}),
         **({"day_names": list(problem.day_names)} if problem.day_names else {}),
         **({"skill_verb": list(problem.skill_verb)} if problem.skill_verb else {}),
@@ -1103,6 +1107,8 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 **({"description": v.description} if v.description is not None else {}),
                 **({"group": v.group} if v.group is not None else {}),
                 **({"cost": v.cost} if v.cost else {}),
+                **({"preferred_from_day": v.preferred_from_day}
+                   if v.preferred_from_day is not None else {}),
             }
             for v in problem.visits
         ],
