@@ -885,6 +885,44 @@ class VisitNeeds:
                    tuple(city_districts) if city_districts is not None else None)
 
 
+#: What serving a visit a letter announces on or before the day the post brings that
+#: letter costs, in travel seconds (:attr:`routing.model.Problem.early_cost`): the solver
+#: puts it on a later team-day with room when that costs less extra travel (session 37:
+#: a Lauf week planned on Friday put 15 of 22 visits on Tuesday, the day the letters
+#: arrive, while both teams were free from Wednesday on). Serving visits comes first:
+#: where the later days are full, visits still go earlier (and the plan's note names them).
+EARLY_LETTER_COST_S = 60 * 60
+
+
+def after_letters(span: Span, profile: Profile, today: date) -> int | None:
+    """The index of the span's first day after the one the post brings a letter written
+    ``today`` (``[brief] postlaufzeit_werktage``, :func:`hausbesuch.letters.arrival_day`):
+    a visit a letter announces is preferred from then on. None when no day of the span
+    lies on or before that day, or when the profile has no post time (0: no check)."""
+    from hausbesuch.letters import arrival_day
+
+    if profile.brief.postlaufzeit_werktage <= 0:
+        return None
+    first = (arrival_day(profile, today) - span.start).days + 1
+    return first if first > 0 else None
+
+
+def announced_by_letter(c: Candidate) -> bool:
+    """Whether a new plan's letter announces candidate ``c``: not when its day is fixed (a
+    pin to a day, an appointment agreed at the door, a window a letter already promised);
+    a pin to a team only leaves the day to the plan, and its letter."""
+    return c.pin_day is None and c.promise is None and not c.agreed
+
+
+def _prefers(c: Candidate, prefer_from: int | None, early_cost: int) -> bool:
+    """Whether candidate ``c`` prefers the days from ``prefer_from`` on (see
+    :func:`build_problem`): a letter announces it, and it may be served on an earlier day
+    and on one of those (else the preference would change nothing)."""
+    return (prefer_from is not None and early_cost > 0 and announced_by_letter(c)
+            and c.earliest_day < prefer_from
+            and (c.latest_day is None or c.latest_day >= prefer_from))
+
+
 def _solver_matrices(tm: Any) -> tuple[np.ndarray, np.ndarray]:
     """Integer duration and distance matrices with the solver's unreachable sentinel
     (``geodata.matrix.UNREACHABLE`` -> ``routing.UNREACHABLE``: the one conversion)."""
@@ -914,6 +952,8 @@ def build_problem(
     district_cost: int = 0,
     city_districts: tuple[str, Sequence[str]] | None = None,
     replan: bool = False,
+    prefer_from: int | None = None,
+    early_cost: int = 0,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
@@ -932,7 +972,12 @@ def build_problem(
     :class:`routing.model.Problem`'s (:func:`district_rules` reads them from the profile).
     ``city_districts`` (city name, its district names): the teams' districts are checked
     against them (:class:`~hausbesuch.errors.UserError` naming team and district;
-    ``replan``: the teams are a re-planned plan's, the refusal words it for a re-plan)."""
+    ``replan``: the teams are a re-planned plan's, the refusal words it for a re-plan).
+
+    ``prefer_from`` (a day index, :func:`after_letters`): the candidates a letter will
+    announce (:func:`announced_by_letter`) and that may be served earlier prefer the days
+    from it on; serving one earlier costs ``early_cost`` (travel seconds,
+    :attr:`routing.model.Visit.preferred_from_day`)."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
@@ -998,6 +1043,7 @@ def build_problem(
             if (c.pin_team or c.pin_day is not None) else None,
             home=c.home,
             district=_visit_district(c.geocode.district),
+            preferred_from_day=prefer_from if _prefers(c, prefer_from, early_cost) else None,
         )
         for k, c in enumerate(cands)
     ]
@@ -1049,6 +1095,8 @@ def build_problem(
                       span_cost=span_cost, team_balance=team_balance,
                       responsibility=responsibility, outside_cost=outside_cost,
                       district_cost=district_cost,
+                      early_cost=early_cost if any(v.preferred_from_day is not None
+                                                   for v in visits) else 0,
                       day_names=tuple(format_day(span.date(d)) for d in range(span.days)),
                       absent={key: ov.why for key, ov in overrides.items()
                               if ov.removed and ov.why},

@@ -58,10 +58,12 @@ from hausbesuch.planning.assemble import (
     last_begun,
 )
 from hausbesuch.planning.builder import (
+    EARLY_LETTER_COST_S,
     Candidate,
     ShiftOverride,
     Span,
     VisitNeeds,
+    after_letters,
     build_problem,
     depot_lonlat,
     district_rules,
@@ -1488,6 +1490,11 @@ def _solve_and_assemble(
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
                           team_balance=profile.workday.balance_minutes * 60,
                           replan=predecessor_id is not None,
+                          # a new plan's letters, written today: their visits prefer the
+                          # days after the post brings them (a re-plan keeps its rules)
+                          prefer_from=after_letters(span, profile, clock.today())
+                          if predecessor_id is None else None,
+                          early_cost=EARLY_LETTER_COST_S,
                           **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
         if store is not None else None
