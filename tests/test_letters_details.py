@@ -1311,8 +1311,11 @@ def test_an_announced_visit_of_a_client_whose_appointment_passed_stays_planned(
     (tmp_path / "k.csv").write_text(
         "Kundennummer;Name;Straße;Hausnummer;PLZ;Ort\n"
         "F-01;Anna Beispiel;Breitenstraße;1;36251;Bad Hersfeld\n", encoding="utf-8")
-    cli(date(2026, 11, 20))("import", str(tmp_path / "k.csv"), *db)
-    cli(date(2026, 11, 20))("plan", *db, "--start", "2026-11-23", "--days", "5", "--out",
+    # planned on the Wednesday before: the letters arrive on Friday, so the visit may be on
+    # Monday (planned on Friday, it would prefer the days after Tuesday, and the Friday the
+    # appointment is agreed for)
+    cli(date(2026, 11, 18))("import", str(tmp_path / "k.csv"), *db)
+    cli(date(2026, 11, 18))("plan", *db, "--start", "2026-11-23", "--days", "5", "--out",
                             str(tmp_path / "w1"), *run)
     with Store.open(url) as store:
         first = store.latest_plan("Bad Hersfeld")
