@@ -239,8 +239,9 @@ def test_a_plan_made_by_mistake_goes_with_its_open_visits(tmp_path, bad_hersfeld
     with Store.open(db) as store, store.session() as s:
         planned = {v.client_id for v in s.scalars(select(CaseVisitRow))}
     assert planned
-    # a visit of it due (the clock on its second day): refused
-    later = (WEEK2 + timedelta(days=1)).isoformat()
+    # a visit of it due (the clock on its last day; planned on the Saturday before, its
+    # visits prefer the days after Tuesday, when the letters arrive): refused
+    later = (WEEK2 + timedelta(days=4)).isoformat()
     due = CliRunner(env={clock.ENV: later, "HAUSBESUCH_USER": "pruefer"}).invoke(
         app, ["delete-plan", mistake, "--yes", "--db", db])
     assert due.exit_code == 2 and "offene Besuche" in due.stderr, due.output
