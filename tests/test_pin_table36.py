@@ -137,6 +137,13 @@ def test_a_plan_whose_extract_was_written_since_locates_every_pinned_case(
                 s.execute(update(PlanRow).where(PlanRow.id == pid).values(params=params))
 
 
+#: The innermost elements reaching beyond 390 px, for a failure's message.
+_WIDE = """() => [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > 390 && ![...e.children].some(
+        c => c.getBoundingClientRect().right > 390))
+    .slice(0, 5).map(e => [e.tagName, e.className, Math.round(e.getBoundingClientRect().right),
+                           (e.textContent || '').slice(0, 160)])"""
+
 ORDER = ["H-BH2", "H-HL0", "H-HL1", "H-HL2", "H-BH0", "H-NEU", "H-BH1"]
 
 
@@ -210,7 +217,7 @@ def test_the_line_of_pins_left_out_reads_on_a_phone(
         line.locator("a").click()
         page.wait_for_selector("#festlegungen-mehr", state="detached")
         assert page.locator("#festlegungen tbody tr").count() == len(ORDER)
-        assert page.evaluate(width) <= 390
+        assert page.evaluate(width) <= 390, page.evaluate(_WIDE)
 
 
 def test_a_point_a_fix_by_text_gave_is_located_once_the_fix_is_gone(
