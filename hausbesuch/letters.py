@@ -1366,7 +1366,7 @@ def fresh_folder(out: Path) -> Path:
                 if not writer_alive(q, LETTERS_MARKER):
                     remove_marked_folder(q, LETTERS_MARKER)
             else:  # killed before its marker was written
-                remove_empty_leftover(q, f".{out.name}{_NEW_DIR}")
+                remove_empty_leftover(q)
         tmp = hidden_folder(parent, f".{out.name}{_NEW_DIR}")
     except OSError as exc:
         raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -225,7 +226,7 @@ def _leftovers(out: Path) -> list[Path]:
         if _is_ours(p) and not writer_alive(p):
             found.append(p)
         else:
-            remove_empty_leftover(p, f".{out.name}{_NEW}")
+            remove_empty_leftover(p)
     return found
 
 
@@ -236,18 +237,30 @@ def hidden_folder(parent: Path, prefix: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
 
 
-def remove_empty_leftover(folder: Path, prefix: str) -> None:
+#: The process id in the name of a run's hidden folder (:func:`hidden_folder`).
+_NAMED_PID = re.compile(r"\.neu-(\d+)-[^.]*\Z")
+
+
+def named_writer_alive(folder: Path) -> bool | None:
+    """Whether the process named in the name of the hidden folder ``folder``
+    (:func:`hidden_folder`) still runs, this one included (another thread's run); None
+    when the name names none (an older run's folder)."""
+    if (m := _NAMED_PID.search(folder.name)) is None:
+        return None
+    pid = int(m[1])
+    return pid == os.getpid() or process_alive(pid)
+
+
+def remove_empty_leftover(folder: Path) -> None:
     """Remove ``folder`` when it is empty and no running run's: the process named in it
-    (:func:`hidden_folder`) is gone, or it is older than :data:`EMPTY_LEFTOVER_S`.
+    (:func:`named_writer_alive`) is gone, or it is older than :data:`EMPTY_LEFTOVER_S`.
     Removing an empty folder cannot lose anything; a running run's folder, about to get
     its marker, is left alone (also one of this process: another thread's)."""
     with suppress(OSError):
         if any(folder.iterdir()):
             return
-        pid = folder.name[len(prefix):].partition("-")[0] if folder.name.startswith(prefix) \
-            else ""
-        gone = pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid))
-        if gone or time.time() - folder.stat().st_mtime > EMPTY_LEFTOVER_S:
+        if named_writer_alive(folder) is False \
+                or time.time() - folder.stat().st_mtime > EMPTY_LEFTOVER_S:
             folder.rmdir()
 
 
@@ -296,9 +309,8 @@ def writer_alive(folder: Path, marker: str = MARKER_FILE) -> bool:
             return process_alive(pid)
     except (OSError, ValueError):
         pass
-    named = folder.name.rpartition(".")[2].partition("-")[2].partition("-")[0]
-    if named.isdigit():
-        return int(named) == os.getpid() or process_alive(int(named))
+    if (named := named_writer_alive(folder)) is not None:
+        return named
     try:
         return time.time() - (folder / marker).stat().st_mtime <= EMPTY_LEFTOVER_S
     except OSError:
