@@ -1816,6 +1816,7 @@ def test_an_outcome_sent_again_with_other_details_is_refused_naming_the_field(pl
     assert "0 erfasst, 0 schon erfasst, 3 abgelehnt" in out, out
     assert f"Zeile 2 ({a.client_id}), Termin: Für den Besuch von „{a.client_id}“" in out, out
     assert "10:00 Uhr; der Termin" in out and "11:30 Uhr wird nicht übernommen" in out
+    assert "unter „Besuch verschieben oder festlegen“ eintragen" in " ".join(out.split()), out
     assert f"Zeile 3 ({b.client_id}), Uhrzeit:" in out and "15:45 wird nicht" in out, out
     assert f"Zeile 4 ({b.client_id}), Notiz:" in out, out
     out = ok("status", a.client_id, *_common(copy))

@@ -283,10 +283,10 @@ def test_the_pin_form_knows_the_shorter_shift_of_the_citys_teams(
         r = _pin(kora, plan.id, "D-FREI3", f"team-1|{FRI}", at)
         assert r.status_code == 400, (at, r.status_code)
         assert _alert(r.text) == (
-            f"Uhrzeit {at} {shift}eine Uhrzeit nach 08:00 und vor 12:00 Uhr eintragen, die "
+            f"Uhrzeit {at} Uhr {shift}eine Uhrzeit nach 08:00 und vor 12:00 Uhr eintragen, die "
             "Uhrzeit leer lassen oder ein anderes Team wählen."), _alert(r.text)
         assert re.search(r'name="uhrzeit"[^>]*aria-invalid="true"', r.text)
-    note = (f"Uhrzeit 14:00 {shift}die Festlegung aufheben oder neu festlegen: mit einer "
+    note = (f"Uhrzeit 14:00 Uhr {shift}die Festlegung aufheben oder neu festlegen: mit einer "
             "Uhrzeit nach 08:00 und vor 12:00 Uhr, ohne Uhrzeit oder bei einem anderen Team.")
     assert _pin_notes(kora.get(f"/plaene/{plan.id}").text)["D-FREI2"] == note
     assert _pin(kora, plan.id, "D-FREI3", f"team-1|{FRI}", "10:00").status_code == 303

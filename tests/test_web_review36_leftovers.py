@@ -139,6 +139,9 @@ def test_every_pin_stays_listed_through_the_pin_form_and_a_refused_unpin(
     monkeypatch.setattr(pages_plans, "MAX_PIN_ROWS", 1)
     every = kora.get(f"/plaene/{plan.id}?festlegungen=alle").text
     assert sorted(_rows(every)) == ["A-PIN1", "A-PIN2"], _rows(every)
+    # the table under the heading the messages name („unter „Festlegungen““)
+    assert re.search(r'<h3 id="festlegungen-titel">Festlegungen</h3>\s*<div class="scroll">'
+                     r'<table id="festlegungen"', every), every
     form = every.split("/verschieben", 1)[1].split("</form>", 1)[0]
     assert '<input type="hidden" name="festlegungen" value="alle">' in form, form
     token = csrf_of(every)

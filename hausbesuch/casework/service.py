@@ -804,7 +804,8 @@ def _same_as_recorded(prev: OutcomeRow, time_min: int | None, appointment: datet
         raise CaseworkError(
             f"{was}, mit Termin {format_moment(prev.appointment_at)}; der Termin "
             f"{format_moment(appointment)} wird nicht übernommen (ein erfasstes Ergebnis "
-            "bleibt; den neuen Termin im Web unter „Verschieben“ festlegen).", field="termin")
+            "bleibt; den neuen Termin im Web auf der Seite des Plans unter „Besuch "
+            "verschieben oder festlegen“ eintragen).", field="termin")
     if time_min is not None and prev.time_min is not None and time_min != prev.time_min:
         raise CaseworkError(
             f"{was}, um {format_clock(prev.time_min)} Uhr; die Uhrzeit "

@@ -511,7 +511,7 @@ def _outside_shift_text(team: str, day: date, minute: int | None,
             "ohne Uhrzeit oder bei einem anderen Team" if pinned else
             f"eine Uhrzeit {within} eintragen, die Uhrzeit leer lassen oder ein anderes "
             "Team wählen")
-    return (f"Uhrzeit {format_clock(minute)} passt nicht: {cause} (Schicht laut den Teams "
+    return (f"Uhrzeit {format_clock(minute)} Uhr passt nicht: {cause} (Schicht laut den Teams "
             f"der Stadt seit dem Plan geändert{then}; „Neu planen“ übernimmt sie). "
             f"Bitte {todo}.")
 
