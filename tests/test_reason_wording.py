@@ -115,3 +115,27 @@ def test_a_pin_to_a_team_without_that_day_says_what_is_left_to_do():
         "Bitte die Festlegung aufheben oder ein anderes Team (team-2) festlegen, oder die "
         "Abwesenheit löschen.")
     assert _pin_check(pin("team-2"), ids, out, span, teams) is None  # it works that day
+
+
+def test_the_web_says_a_way_out_once_when_only_command_lines_told_two_apart() -> None:
+    """Two absent teams, either of which could take the visit: the planner names both
+    ways out with their commands; the web, without the commands, said „oder die
+    Abwesenheit löschen (…) oder die Abwesenheit löschen (…)“. Now once; ways out that
+    differ in more than the command stay."""
+    from hausbesuch.planning.workflow import _absence_undo
+    from hausbesuch.web.app import web_reason
+
+    day = date(2026, 12, 16)
+    undo = [_absence_undo(t, day) for t in ("auto", "rad", "fuss")]
+    text = ("Team auto ist am Mi, 16.12.2026 abwesend (eingetragen). Team rad ist am Mi, "
+            "16.12.2026 abwesend (eingetragen). Bitte ein anderes Zeitfenster vereinbaren, "
+            f"oder {' oder '.join(undo)}.")
+    assert web_reason(text) == (
+        "Team auto ist am Mi, 16.12.2026 abwesend (eingetragen). Team rad ist am Mi, "
+        "16.12.2026 abwesend (eingetragen). Bitte ein anderes Zeitfenster vereinbaren, "
+        "oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“).")
+    other = ("Bitte oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“) oder "
+             "Team rad mit „Neu planen“ → „Team wieder einplanen“ zurückholen.")
+    assert web_reason(other) == other
+    # a repeated short word is not a way out
+    assert web_reason("Team (a) oder Team (a).") == "Team (a) oder Team (a)."

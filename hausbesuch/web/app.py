@@ -653,12 +653,19 @@ _CLI_HINTS = (
 )
 
 
+#: a way out said again after „oder“: ways out that differ only in their command lines
+#: („die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“; hausbesuch absence remove a
+#: …)“ for each absent team) read the same once those are gone (reason2 notes, session 37)
+_SAID_AGAIN = re.compile(r"(?<![\w„])(\w[^.:;]{10,}?\))(?: oder \1)+")
+
+
 def web_reason(text: str) -> str:
-    """A reason or note stored by the planner as the web shows it: no command line in it."""
+    """A reason or note stored by the planner as the web shows it: no command line in it,
+    and no way out said twice because only their command lines told them apart."""
     text = str(text)
     for pattern, words in _CLI_HINTS:
         text = pattern.sub(words, text)
-    return text
+    return _SAID_AGAIN.sub(r"\1", text)
 
 
 def _date_iso_de(text: str) -> str:
