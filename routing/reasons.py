@@ -278,6 +278,36 @@ def _off_text(problem: Problem, visit: Visit, off: Sequence[int], *,
             + (f", oder {' oder '.join(undo)}" if undo else "") + ".")
 
 
+def _pin_off_text(problem: Problem, teams: Sequence[str], days: Iterable[int]) -> str:
+    """The end of a pin's reason whose time lies on ``days``, on which none of ``teams``
+    (the teams that could reach it) works: „arbeitet Team A nicht.“; a team absent then
+    says so in the absence's words (:attr:`Problem.absent`) and how it comes back
+    (:attr:`Problem.absent_undo`), as the reason of a window on such days does
+    (:func:`_off_text`; reason2 notes, session 37)."""
+    days = sorted(days)
+    said: list[str] = []
+    undo: list[str] = []
+    plain: list[str] = []
+    for t in teams:
+        whys = [problem.absent.get((t, d)) for d in days]
+        if not all(whys):
+            plain.append(t)
+            continue
+        said += [f"Team {t} {why}." for why in whys]
+        undo += [back for d in days if (back := problem.absent_undo.get((t, d)))
+                 and back not in undo]
+    if not said:
+        return (f"arbeitet Team {teams[0]} nicht." if len(teams) == 1
+                else f"arbeitet keines der Teams ({', '.join(teams)}).")
+    who = (f"hat Team {teams[0]} keine Schicht" if len(teams) == 1
+           else f"hat keines der Teams ({', '.join(teams)}) eine Schicht")
+    on = _and([_on(d, problem) for d in days])
+    rest = (f" {_teams_text(plain)[0].upper()}{_teams_text(plain)[1:]} "
+            f"{'arbeitet' if len(plain) == 1 else 'arbeiten'} {on} nicht." if plain else "")
+    return (f"{who}: {' '.join(said)}{rest}"
+            + (f" Um den Besuch dann einzuplanen: {' oder '.join(undo)}." if undo else ""))
+
+
 def _with_only(text: str, only: str) -> str:
     """``text`` (a reason ending in a full stop) with ``only`` (:func:`_only`) in
     parentheses before its end."""
@@ -529,13 +559,11 @@ def explain(
             teams = sorted({veh.team.id for veh in reach})
             if days and not near and not any(  # once, not per team-day (QA 33a F7)
                     veh.day in days for veh in problem.vehicles() if veh.team.id in teams):
-                who = (f"arbeitet Team {teams[0]} nicht" if len(teams) == 1
-                       else f"arbeitet keines der Teams ({', '.join(teams)})")
                 on = " oder ".join(_on(d, problem) for d in sorted(days))
                 what = ("Die Uhrzeit liegt" if visit.pin.window is not None
                         else "Die Zeitfenster liegen")  # (a team's pin, the client's times)
                 return ("pin", f"Die feste Zuordnung ({pin_text}) lässt sich nicht einhalten: "
-                               f"{what} {on}; dann {who}.")
+                               f"{what} {on}; dann " + _pin_off_text(problem, teams, days))
             near = near or reach
             whys = [_alone_why(problem, visit, veh) for veh in near]
             if all(whys):

@@ -547,3 +547,32 @@ def test_a_pinned_visit_without_a_time_is_not_said_to_clash_at_the_same_time(fro
         "x", "pin", "Die feste Zuordnung (Team A, Mi 09.12.2026) lässt sich nicht einhalten: "
                     "mit dem fest eingeplanten Besuch w (Team A, Mi 09.12.2026, 11:30 bis "
                     "12:29 Uhr) passt der Besuch in keiner Reihenfolge in die Schicht.")
+
+
+def test_a_pinned_time_on_a_day_its_team_is_absent_names_the_absence():
+    """Reason2 notes (session 37): a pin whose time lies on a day its team is entered as
+    absent said „dann arbeitet Team A nicht“, as if A never worked that day; a window on
+    such a day (QA 37 #2) names the absence and how to undo it, and so does the pin now.
+    A team without a shift that day and no absence keeps the plain words."""
+    ten = TimeWindow(86_400 + 10 * 3600, 86_400 + 10 * 3600)
+    vs = [Visit("p", 1, pin=Pin(team="A", window=ten)), Visit("q", 2)]
+    teams = [team("A", days=(0, 2)), team("B", days=(0, 1, 2))]
+    why = "ist an Tag 2 abwesend (eingetragen)"
+    back = "die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“)"
+    p = Problem(vs, teams, 3, {"car": M}, absent={("A", 1): why},
+                absent_undo={("A", 1): back})
+    sol = solve(p, time_limit=2, seed=1, threads=1)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Team A, Tag 2, 10:00 Uhr) lässt sich nicht "
+                        "einhalten: Die Uhrzeit liegt an Tag 2; dann hat Team A keine "
+                        f"Schicht: Team A {why}. Um den Besuch dann einzuplanen: {back}.")
+    # a pin to a time only, teams A (absent) and B (not working that day)
+    vs = [Visit("p", 1, pin=Pin(window=ten)), Visit("q", 2)]
+    p = Problem(vs, [team("A", days=(0, 2)), team("B", days=(0, 2))], 3, {"car": M},
+                absent={("A", 1): why}, absent_undo={("A", 1): back})
+    sol = solve(p, time_limit=2, seed=1, threads=1)
+    (u,) = sol.unassigned
+    assert u.reason == ("Die feste Zuordnung (Tag 2, 10:00 Uhr) lässt sich nicht einhalten: "
+                        "Die Uhrzeit liegt an Tag 2; dann hat keines der Teams (A, B) eine "
+                        f"Schicht: Team A {why}. Team B arbeitet an Tag 2 nicht. Um den "
+                        f"Besuch dann einzuplanen: {back}.")
