@@ -139,3 +139,26 @@ def test_the_web_says_a_way_out_once_when_only_command_lines_told_two_apart() ->
     assert web_reason(other) == other
     # a repeated short word is not a way out
     assert web_reason("Team (a) oder Team (a).") == "Team (a) oder Team (a)."
+
+
+def test_the_revisit_rule_of_a_window_reason_comes_before_the_ways_out() -> None:
+    """Reason2 notes (session 37): the revisit rule that narrowed a client's windows was
+    put in parentheses after the last way out („…, oder die Abwesenheit löschen (…)
+    (Regel für erneute Besuche: …).“), as if it belonged to it; now a sentence of its own
+    before „Bitte“. A reason without ways out keeps it in parentheses at its end."""
+    from hausbesuch.planning.assemble import with_revisit_rule
+
+    note = ("1. Versuch ohne Kontakt am 14.12.2026 (nicht angetroffen): frühestens wieder "
+            "am 16.12.2026, nicht erneut Montagvormittag")
+    why = ("Das Zeitfenster liegt am Mi, 16.12.2026; dann hat kein Team eine Schicht: Team "
+           "auto ist am Mi, 16.12.2026 abwesend (eingetragen). Bitte ein anderes Zeitfenster "
+           "vereinbaren, oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“).")
+    assert with_revisit_rule(why, note) == (
+        "Das Zeitfenster liegt am Mi, 16.12.2026; dann hat kein Team eine Schicht: Team "
+        "auto ist am Mi, 16.12.2026 abwesend (eingetragen). Regel für erneute Besuche: "
+        f"{note}. Bitte ein anderes Zeitfenster vereinbaren, oder die Abwesenheit löschen "
+        "(Seite „Teams“, „Abwesenheiten“).")
+    plain = ("Das Zeitfenster ist in keiner Schicht erreichbar: Hin- und Rückweg, "
+             "Besuchsdauer und Pause passen nicht in die Arbeitszeit.")
+    assert with_revisit_rule(plain, note) == (
+        f"{plain[:-1]} (Regel für erneute Besuche: {note}).")

@@ -178,6 +178,18 @@ def language_reason(languages: Any, teams: Any, fix: str = "") -> str:
     return f"{cause}. {fix}." if fix[0].isupper() else f"{cause}; bitte {fix}."
 
 
+def with_revisit_rule(why: str, note: str) -> str:
+    """A window's reason ``why`` with the revisit rule that narrowed the windows
+    (``note``, :attr:`Candidate.revisit_note`): a sentence of its own before the ways out
+    („Bitte …“), else in parentheses at the end (before, it always came last, as if it
+    belonged to the last way out: reason2 notes, session 37)."""
+    rule = f"Regel für erneute Besuche: {note}"
+    cause, ways, rest = why.partition(" Bitte ")
+    if ways:
+        return f"{cause} {rule}.{ways}{rest}"
+    return f"{why.rstrip('.')} ({rule})."
+
+
 def assemble_unassigned(built: Built, solution: Any, *,
                         teams_fix: str = "") -> list[UnassignedVisit]:
     """The solver's unassigned visits with their reasons (German); ``teams_fix``: how the
@@ -189,8 +201,7 @@ def assemble_unassigned(built: Built, solution: Any, *,
                if u.code == "skill" and c.client.sprache else u.reason)
         if u.code == "time_window" and c.revisit_note:
             # the windows the solver could not serve are narrowed by the revisit rule
-            why = (f"{why.rstrip('.')} (Regel für erneute Besuche: "
-                   f"{c.revisit_note}).")
+            why = with_revisit_rule(why, c.revisit_note)
         reason = f"{c.pin_note} nicht einplanbar: {why}" if c.pin_note else why
         out.append(UnassignedVisit(c.id, u.code, reason, c.geocode.lon, c.geocode.lat,
                                    c.client.address, c.geocode.district,
