@@ -320,9 +320,10 @@ def test_a_window_the_replans_moment_or_the_revisit_rule_took_names_that_cause()
     for at in (moment, moment.replace(hour=10, minute=30)):
         u = make_candidate(client, where, span=span, profile=profile, directive=tried,
                            not_before=at)
-        assert u.code == "revisit_rules", (at, u)
-        assert u.reason.startswith("Im Zeitfenster „Di 10-12“ bleibt nach der Regel für "
-                                   "erneute Besuche"), u.reason
+        # (the rule forbids every Tuesday morning until a contact: for good, QA 38 F2)
+        assert u.code == "revisit_rules_window", (at, u)
+        assert u.reason.startswith("Das Zeitfenster „Di 10-12“ und die Regel für erneute "
+                                   "Besuche"), u.reason
         assert "nicht erneut Dienstagvormittag" in u.reason, u.reason
     u = make_candidate(client, where, span=span, profile=profile, not_before=moment)
     assert (u.code, u.reason) == (

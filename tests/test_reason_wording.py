@@ -162,3 +162,40 @@ def test_the_revisit_rule_of_a_window_reason_comes_before_the_ways_out() -> None
              "Besuchsdauer und Pause passen nicht in die Arbeitszeit.")
     assert with_revisit_rule(plain, note) == (
         f"{plain[:-1]} (Regel für erneute Besuche: {note}).")
+
+
+@pytest.mark.parametrize("start", [date(2026, 12, 14), date(2027, 1, 4),
+                                   date(2027, 1, 6)])  # (Wed–Fri: no Tuesday in it)
+def test_a_window_the_revisit_rule_excludes_for_good_says_no_plan_can_take_it(start):
+    """QA 38 F2: a client whose only window is „Di 10-12“, not met on Tuesday 08.12.2026 at
+    10:05: the rule forbids Tuesday mornings until a contact, so no plan can place a
+    visit; each week's plan said „… keine Besuchszeit“ (the re-plan „kommt in den nächsten
+    Plan“), and the case stayed open without a try, for weeks. Now every plan says that
+    window and rule exclude each other and what to do. A window with a free afternoon
+    left keeps the old reason (another week may hold it)."""
+    from hausbesuch.casework.rules import PastOutcome, directive
+    from hausbesuch.web.app import web_reason
+
+    missed = directive([PastOutcome(date(2026, 12, 8), "nicht_angetroffen", 10 * 60 + 5)],
+                       calendar=WorkCalendar("BY"))
+    span = Span(start, 5 if start.weekday() == 0 else 3, WorkCalendar("BY"))
+    tuesday = TimeSlot(frozenset({1}), 600, 720, "Di 10-12")
+    u = make_candidate(replace(_CLIENT, zeitfenster=(tuesday,)), _WHERE, span=span,
+                       profile=load_profile("lauf"), directive=missed)
+    assert u.code == "revisit_rules_window", (u.code, u.reason)
+    assert u.reason.startswith("Das Zeitfenster „Di 10-12“ und die Regel für erneute "
+                               "Besuche (nicht am selben Wochentag zur selben Tageszeit "
+                               "(vormittags/nachmittags) wie ein Versuch ohne Kontakt und "
+                               "dort mindestens 120 Minuten Abstand zu dessen Uhrzeit) "
+                               "schließen sich aus (1. Versuch "), u.reason
+    assert u.reason.endswith(
+        "): kein Plan kann den Besuch aufnehmen. Bitte ein anderes Zeitfenster vereinbaren "
+        "(Spalte „Zeitfenster“ der Kundenliste, dann die Liste erneut einlesen) oder den "
+        "Fall auf „in Klärung“ setzen (hausbesuch status L-1068 --set in_klaerung)."), u.reason
+    assert web_reason(u.reason).endswith(
+        "oder den Fall auf „in Klärung“ setzen (unter „Fälle“ beim Fall).")
+    # Tuesday 10–16: the afternoon stays, a plan may take it: not „for good“
+    longer = TimeSlot(frozenset({1}), 600, 960, "Di 10-16")
+    c = make_candidate(replace(_CLIENT, zeitfenster=(longer,)), _WHERE, span=span,
+                       profile=load_profile("lauf"), directive=missed)
+    assert getattr(c, "code", None) != "revisit_rules_window"

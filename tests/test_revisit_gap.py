@@ -133,12 +133,13 @@ def test_a_window_the_distance_empties_is_left_out_naming_the_rule(gap: int) -> 
         assert _starts_on(u, 2) == [(_hm(12), _hm(13, 15))]
         return
     assert not isinstance(u, Candidate)
-    assert u.code == "revisit_rules"
+    # (the distance lasts until a contact: no plan can take the window, QA 38 F2)
+    assert u.code == "revisit_rules_window"
     assert u.reason.startswith(
-        "Im Zeitfenster „Mi 12-14“ bleibt nach der Regel für erneute Besuche (nicht am "
+        "Das Zeitfenster „Mi 12-14“ und die Regel für erneute Besuche (nicht am "
         "selben Wochentag zur selben Tageszeit (vormittags/nachmittags) wie ein Versuch "
-        "ohne Kontakt und dort mindestens 120 Minuten Abstand zu dessen Uhrzeit) keine "
-        "Besuchszeit; 1. Versuch ohne Kontakt am Mi, 09.12.2026"), u.reason
+        "ohne Kontakt und dort mindestens 120 Minuten Abstand zu dessen Uhrzeit) schließen "
+        "sich aus (1. Versuch ohne Kontakt am Mi, 09.12.2026"), u.reason
     assert "mittwochs nur ab 13:25 Uhr" in u.reason, u.reason
 
 

@@ -488,6 +488,9 @@ def make_candidate(
         windows += [(k * DAY_S + a, k * DAY_S + b) for a, b in day_windows(k)]
     windows = _merge(windows)
     if not windows:
+        if promise is None and not agreed and windows_ruled_out(client, revisit, service_s):
+            # the cause that lasts: no later plan holds the case either (QA 38 F2)
+            return unassigned("revisit_rules_window", _ruled_out_reason(client, revisit))
         # the days on which the client's windows (or the day) leave starts before the
         # revisit rule and the re-plan's moment take theirs
         free = [k for k in days if day_windows(k, rule=False, moment=False)]
@@ -570,18 +573,57 @@ def make_candidate(
     )
 
 
+def windows_ruled_out(client: Client, d: Directive, service_s: int) -> bool:
+    """Whether the client's time windows and the revisit rule exclude each other for good
+    (QA 38 F2): on every weekday of its windows the rule (:meth:`Directive.blocked`, the
+    half-days of failed tries, which last until a contact) takes every start a window
+    leaves, so no later plan can take the case either. False without windows, or when no
+    window holds the visit at all (that is another reason)."""
+    if not client.zeitfenster:
+        return False
+    fits = False
+    for wd in range(7):
+        iv = [(s.start_min * 60, s.end_min * 60 - service_s) for s in client.zeitfenster
+              if wd in s.weekdays and s.end_min * 60 - service_s >= s.start_min * 60]
+        if not iv:
+            continue
+        fits = True
+        for a, b in d.blocked(wd):
+            iv = _intersect(iv, [(0, a - 1), (b + 1, DAY_S - 1)])
+        if iv:
+            return False
+    return fits
+
+
+def _ruled_out_reason(client: Client, d: Directive) -> str:
+    """The reason of a case whose windows the revisit rule excludes for good
+    (:func:`windows_ruled_out`): that no plan can take it, and what to do (before, „kommt
+    in den nächsten Plan“, week after week, and the case stayed open without a try)."""
+    return (f"Das Zeitfenster „{window_text(client)}“ und die Regel für erneute Besuche "
+            f"({_rule_text(d)}) schließen sich aus" + (f" ({d.reason})" if d.reason else "")
+            + ": kein Plan kann den Besuch aufnehmen. Bitte ein anderes Zeitfenster "
+            "vereinbaren (Spalte „Zeitfenster“ der Kundenliste, dann die Liste erneut "
+            "einlesen) oder den Fall auf „in Klärung“ setzen (hausbesuch status "
+            f"{client.id} --set in_klaerung).")
+
+
 def _revisit_reason(client: Client, d: Directive) -> str:
     """Why the revisit rule leaves no start in the span, in German: the rule (each failed
     half-day, and the minimum distance to a failed try's time on its weekday), the
     directive's reason and the client's windows when it has some."""
-    rule = ("nicht am selben Wochentag zur selben Tageszeit (vormittags/nachmittags) wie "
+    where = (f"Im Zeitfenster „{window_text(client)}“ bleibt" if client.zeitfenster
+             else "Im Planungszeitraum bleibt")
+    return (f"{where} nach der Regel für erneute Besuche ({_rule_text(d)}) keine Besuchszeit"
+            + (f"; {d.reason}" if d.reason else "") + ".")
+
+
+def _rule_text(d: Directive) -> str:
+    """The revisit rule in German: each failed half-day, and the minimum distance to a
+    failed try's time on its weekday when ``d`` has one."""
+    return ("nicht am selben Wochentag zur selben Tageszeit (vormittags/nachmittags) wie "
             "ein Versuch ohne Kontakt"
             + (f" und dort mindestens {d.gap_min} Minuten Abstand zu dessen Uhrzeit"
                if d.gap_min > 0 else ""))
-    where = (f"Im Zeitfenster „{window_text(client)}“ bleibt" if client.zeitfenster
-             else "Im Planungszeitraum bleibt")
-    return (f"{where} nach der Regel für erneute Besuche ({rule}) keine Besuchszeit"
-            + (f"; {d.reason}" if d.reason else "") + ".")
 
 
 # --------------------------------------------------------------------------- teams

@@ -313,6 +313,8 @@ def _revisit_reason(u: UnassignedVisit, d: Directive, span: Span) -> UnassignedV
     next ``plan`` takes it up; QA 31: „kein Arbeitstag nach …“ alone did not say that)."""
     assert d.earliest is not None
     when = format_day(d.earliest)
+    if u.code == "revisit_rules_window":  # no plan takes it: not „kommt in den nächsten Plan“
+        return replace(u, reason=f"Wiederholungsbesuch (frühestens {when}): {u.reason}")
     if d.earliest > span.last:
         reason = (f"Wiederholungsbesuch frühestens {when} – nach diesem Plan (bis "
                   f"{format_day(span.last)}); kommt in den nächsten Plan.")
@@ -414,7 +416,8 @@ def _team_spelling(c: Candidate, team_ids: set[str]) -> Candidate:
 #: nor an announcement or revisit only after the span: those stay as they are.
 DAYS_REASONS = frozenset({
     "no_working_day", "announced_no_working_day", "revisit_no_working_day",
-    "no_day_after_replan", "window_before_replan", "window_outside_span", "revisit_rules"})
+    "no_day_after_replan", "window_before_replan", "window_outside_span", "revisit_rules",
+    "revisit_rules_window"})
 
 
 def _spoken_by_none(u: UnassignedVisit, client: Client, teams: Sequence[Any], *,

@@ -645,6 +645,7 @@ _CLI_HINTS = (
      "(den Plan unter „Pläne“ öffnen und dort „Neu planen“)"),
     (re.compile(r"\(hausbesuch show [^()]*\)"), "(unter „Pläne“)"),
     (re.compile(r"\(hausbesuch import\)"), "(unter „Kundenliste“)"),
+    (re.compile(r"\(hausbesuch status [^()]*\)"), "(unter „Fälle“ beim Fall)"),
     # a command after the web's own words in one bracket („(im Web „Team wieder
     # einplanen“, sonst hausbesuch replan …)“, „(Seite „Teams“, …; hausbesuch absence …)“)
     (re.compile(r"[;,] (?:sonst )?hausbesuch [^()]*\)"), ")"),
