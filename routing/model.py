@@ -518,7 +518,9 @@ class Problem:
         team-day has no shift (its team is out that day), another team on the same day
         costs half. Each day later than the home day costs twice as much again
         (:data:`DELAY_MOVES`): a visit is put off only when that gains more, not
-        to fill the idle time of a later day while a team is free on its own. 0: off.
+        to fill the idle time of a later day while a team is free on its own. A visit
+        whose :attr:`Visit.preferred_from_day` lies after its home day counts those days
+        from the preferred day (with :attr:`early_cost`). 0: off.
     day_names : sequence of str
         How reasons name the days (e.g. their dates); empty: "Tag 1", "Tag 2", ...
     absent : mapping (team id, day) -> str

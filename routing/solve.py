@@ -756,7 +756,10 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     away from its home team-day and :data:`DELAY_MOVES` times ``move_cost`` for each day
     later than its home day (a visit put off waits; a team free on its day should take it:
     QA 33c M1, a team's open stops of the morning went two days later, into the idle time
-    before an appointment there, while the team sat idle from 09:18),
+    before an appointment there, while the team sat idle from 09:18) or, when it prefers
+    a later day (``preferred_from_day``), than that day (a visit of a re-plan whose letter
+    is still to be written, home on the day after the re-plan: going two days later, to
+    the day after its letter arrives, cost more than staying, session 38),
     ``outside_cost`` outside the team's districts (soft), ``early_cost`` on a day before
     the visit's ``preferred_from_day`` (e.g. before its announcement letter arrives).
     A visit whose home team-day has no shift any more (its team taken out that day) must
@@ -783,8 +786,11 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
                 for vi, veh in enumerate(vehicles):
                     if veh.day == v.home[1]:
                         out[i, vi] -= problem.move_cost - problem.move_cost // 2
-            for vi, veh in enumerate(vehicles):  # put off: per day later, twice again
-                out[i, vi] += DELAY_MOVES * problem.move_cost * max(0, veh.day - v.home[1])
+            # put off: per day later, twice again; a visit that prefers a later day than
+            # its home (its letter not written yet) is put off only beyond that day
+            since = max(v.home[1], v.preferred_from_day or 0) if early else v.home[1]
+            for vi, veh in enumerate(vehicles):
+                out[i, vi] += DELAY_MOVES * problem.move_cost * max(0, veh.day - since)
         if outside and v.district is not None:
             for vi, veh in enumerate(vehicles):
                 if problem.outside(v, veh.team):

@@ -87,3 +87,24 @@ def test_the_preference_survives_the_json_round_trip_and_is_checked():
         Visit("V", 2, preferred_from_day=-1)
     with pytest.raises(RoutingInputError, match="early_cost"):
         Problem([Visit("V", 2)], [], 1, {"car": M}, early_cost=-1)
+
+
+def test_a_moved_visit_is_put_off_only_beyond_its_preferred_day():
+    """A re-plan's visit whose letter is still to be written (session 38): its home
+    team-day (day 0) lies before its preferred day (2). Staying costs ``early_cost``
+    (3,600 s); going to day 2 is a move (900 s), not a visit put off: days later than the
+    home day cost :data:`routing.model.DELAY_MOVES` moves each only beyond the preferred
+    day (before, day 2 cost 900 + 2 x 2 x 900 = 4,500 s, more than staying, and the
+    visit stayed before its letter arrived)."""
+    from routing.model import DELAY_MOVES
+    from routing.solve import visit_costs
+
+    shifts = tuple(Shift(d, TimeWindow(at(d, 8), at(d, 17))) for d in range(4))
+    p = Problem([Visit("V", 2, 600, home=("T", 0), preferred_from_day=2)],
+                [Team("T", shifts, start=0, end=0)], 4, {"car": M}, move_cost=900,
+                early_cost=3600)
+    assert visit_costs(p, p.vehicles()).tolist() == [
+        [3600, 900 + 3600, 900, 900 + DELAY_MOVES * 900]]
+    sol = solve(p, time_limit=1.0, seed=1)
+    assert check(p, sol) == [] and _day_of(sol, "V") == 2
+    assert sol.objective == sol.travel + 900
