@@ -3,8 +3,9 @@ letter written today says so when it is made, not only ``hausbesuch letters`` af
 (a week planned on Friday from Monday had 24 of 31 letters too late, and the coordinator
 learnt it after printing them). The note counts the visits the letters would announce
 (one per client, none for a time agreed at the door) per day; a plan whose days all lie
-after that day, a profile without the check (``postlaufzeit_werktage = 0``) and a re-plan
-say nothing of it.
+after that day and a profile without the check (``postlaufzeit_werktage = 0``) say
+nothing of it. A re-plan drops the first version's note and makes its own, of the letters
+written on its day, naming the case ids (session 38).
 
 Real plans of Bad Hersfeld through the command line, the clock set to the day planned on.
 """
@@ -21,7 +22,11 @@ import pytest
 from hausbesuch.config import load_profile
 from hausbesuch.fields import format_day
 from hausbesuch.letters import announcements
-from hausbesuch.planning.report import LATE_LETTER_NOTE, late_letter_note
+from hausbesuch.planning.report import (
+    LATE_LETTER_NOTE,
+    LATE_LETTER_REPLAN_NOTE,
+    late_letter_note,
+)
 from hausbesuch.store import Store
 from tests.cli_helpers import ClockedCli
 from tests.web_fixtures import WEEK, write_web_client_list
@@ -103,7 +108,9 @@ def test_no_note_when_the_letters_arrive_in_time_or_the_check_is_off(
 
 def test_a_replan_drops_the_note_of_the_first_version(tmp_path: Path, clients: Path) -> None:
     """The note is about letters written on the day the first version was made; a re-plan
-    (whose letters ``letters`` judges by the date each carries) does not keep it."""
+    (whose letters ``letters`` judges by the date each carries) does not keep it. It makes
+    its own of the letters written on its day: no letter was written for the first
+    version, so every visit up to Tuesday is named, by case id."""
     _, plan, db = _plan(tmp_path, clients, FRIDAY)
     assert _late_notes(plan.warnings)
     code, out = ClockedCli(FRIDAY).invoke(
@@ -114,3 +121,15 @@ def test_a_replan_drops_the_note_of_the_first_version(tmp_path: Path, clients: P
         v2 = store.load_plan(store.latest_plan(CITY).id)
     assert v2.version == 2 and not _late_notes(v2.warnings), v2.warnings
     assert not re.search(re.escape(LATE_LETTER_NOTE), " ".join(out.split()))
+    late: dict = {}
+    for a in announcements(v2):
+        if not a.appointment and a.day <= WEEK + timedelta(days=1):
+            late.setdefault(a.day, []).append(a.client_id)
+    assert late, announcements(v2)
+    (own,) = [n for n in v2.warnings if n.startswith(LATE_LETTER_REPLAN_NOTE)]
+    named = "; ".join(f"{format_day(d)}: {', '.join(sorted(ids))}"
+                      for d, ids in sorted(late.items()))
+    n = sum(len(ids) for ids in late.values())
+    assert f"für {n} Besuch{'' if n == 1 else 'e'} bis dahin, " in own, own
+    assert f"kommt ein Brief zu spät ({named})." in own, own
+    assert own in " ".join(out.split())

@@ -940,19 +940,25 @@ def after_letters(span: Span, profile: Profile, today: date) -> int | None:
     """The index of the span's first day after the one the post brings a letter written
     ``today`` (``[brief] postlaufzeit_werktage``, :func:`hausbesuch.letters.arrival_day`):
     a visit a letter announces is preferred from then on. None when no day of the span
-    lies on or before that day, or when the profile has no post time (0: no check)."""
+    lies on or before that day, or none after it (a re-plan late in the span: every day
+    would cost the same, and a visit moved by the re-plan would no longer be kept from
+    being put off, :attr:`routing.model.Problem.move_cost`), or when the profile has no
+    post time (0: no check)."""
     from hausbesuch.letters import arrival_day
 
     if profile.brief.postlaufzeit_werktage <= 0:
         return None
     first = (arrival_day(profile, today) - span.start).days + 1
-    return first if first > 0 else None
+    return first if 0 < first < span.days else None
 
 
 def announced_by_letter(c: Candidate) -> bool:
-    """Whether a new plan's letter announces candidate ``c``: not when its day is fixed (a
-    pin to a day, an appointment agreed at the door, a window a letter already promised);
-    a pin to a team only leaves the day to the plan, and its letter."""
+    """Whether a letter written for this plan announces candidate ``c`` (a new plan's, or a
+    re-plan's for a visit without one: a new case, a revisit, a visit whose letter was not
+    written yet or was called off): not when its day is fixed (a pin to a day, an
+    appointment agreed at the door, a window a letter already promised: a re-plan keeps
+    that visit in its window); a pin to a team only leaves the day to the plan, and its
+    letter."""
     return c.pin_day is None and c.promise is None and not c.agreed
 
 

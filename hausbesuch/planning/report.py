@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -27,8 +27,8 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE", "REPORT_COLUMNS", "QUALITY_DE",
-           "SHORT_TIME_NOTE", "free_team_days_note", "late_letter_note", "outside_window",
+__all__ = ["FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE", "LATE_LETTER_REPLAN_NOTE",
+           "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "free_team_days_note", "late_letter_note", "outside_window",
            "plan_notes", "quality_label", "report_rows", "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
@@ -340,33 +340,58 @@ def short_time_note(solution: object, time_limit: float) -> str | None:
 #: letters written on the day that version was made).
 LATE_LETTER_NOTE = "Ankündigungsbriefe vom Tag des Plans ("
 
+#: How :func:`late_letter_note` begins for a re-plan's version (the next re-plan drops it).
+LATE_LETTER_REPLAN_NOTE = "Ankündigungsbriefe vom Tag der Neuplanung ("
 
-def late_letter_note(plan: Plan, profile: object, today: date) -> str | None:
-    """The note of a new plan whose first visits lie on or before the day the post brings
-    a letter written ``today`` (``[brief] postlaufzeit_werktage``,
+
+def late_letter_note(plan: Plan, profile: object, today: date, *,
+                     anew: Collection[str] | None = None) -> str | None:
+    """The note of a plan whose visits lie on or before the day the post brings a letter
+    written ``today`` (``[brief] postlaufzeit_werktage``,
     :func:`hausbesuch.letters.comes_late`), or None: the visits the letters of
     ``hausbesuch letters`` would announce (one per client, none for a time agreed at the
-    door) from today up to that day, counted per day. QA 36 #3: a week planned on Friday
-    from Monday packed one team's visits into Monday and Tuesday, and only ``letters``
-    said afterwards that 24 of 31 letters came too late. With
-    ``postlaufzeit_werktage = 0`` (no letters by post, or no check) nothing is said."""
+    door) from today up to that day. QA 36 #3: a week planned on Friday from Monday packed
+    one team's visits into Monday and Tuesday, and only ``letters`` said afterwards that 24
+    of 31 letters came too late. With ``postlaufzeit_werktage = 0`` (no letters by post,
+    or no check) nothing is said.
+
+    A new plan's note counts them per day. ``anew`` (a re-plan's version): the case ids
+    whose visit it planned and whose letter is still to be written (a new case, a revisit,
+    a visit without a letter yet); a visit whose letter is out keeps its promised window
+    and is not counted. Those are named by case id, per day (session 38: a re-plan said
+    nothing of the letters it made late)."""
+    from hausbesuch.caseids import id_key
     from hausbesuch.letters import announcements, arrival_day, comes_late
 
     if getattr(profile.brief, "postlaufzeit_werktage", 0) <= 0:
         return None
-    late = Counter(a.day for a in announcements(plan)
-                   if not a.appointment and a.day >= today and comes_late(profile, today, a.day))
+    late = [a for a in announcements(plan)
+            if not a.appointment and a.day >= today and comes_late(profile, today, a.day)
+            and (anew is None or a.client_id in anew)]
     if not late:
         return None
-    n = sum(late.values())
-    days = "; ".join(f"{format_day(d)}: {k}" for d, k in sorted(late.items()))
+    n = len(late)
     post = profile.brief.postlaufzeit_werktage
-    return (f"{LATE_LETTER_NOTE}{format_day(today)}) sind erst am "
-            f"{format_day(arrival_day(profile, today))}, im Briefkasten (Postlaufzeit {post} "
-            f"{'Werktag' if post == 1 else 'Werktage'}, im Profil [brief] "
-            f"postlaufzeit_werktage): für {count(n, 'Besuch', 'Besuche')} bis dahin "
-            f"({days}) kommt ein Brief zu spät. Diese Besuche anders ankündigen (Telefon) "
-            "oder den Plan an einem späteren Tag beginnen lassen.")
+    these = "Diesen Besuch" if n == 1 else "Diese Besuche"
+    head = (f"{format_day(today)}) sind erst am {format_day(arrival_day(profile, today))}, "
+            f"im Briefkasten (Postlaufzeit {post} {'Werktag' if post == 1 else 'Werktage'}, im "
+            "Profil [brief] postlaufzeit_werktage): ")
+    if anew is None:
+        per_day = Counter(a.day for a in late)
+        days = "; ".join(f"{format_day(d)}: {k}" for d, k in sorted(per_day.items()))
+        return (f"{LATE_LETTER_NOTE}{head}für {count(n, 'Besuch', 'Besuche')} bis dahin "
+                f"({days}) kommt ein Brief zu spät. {these} anders ankündigen (Telefon) "
+                "oder den Plan an einem späteren Tag beginnen lassen.")
+    ids: dict[date, list[str]] = {}
+    for a in late:
+        ids.setdefault(a.day, []).append(a.client_id)
+    named = "; ".join(f"{format_day(d)}: {', '.join(sorted(cids, key=id_key))}"
+                      for d, cids in sorted(ids.items()))
+    return (f"{LATE_LETTER_REPLAN_NOTE}{head}für {count(n, 'Besuch', 'Besuche')} bis dahin, "
+            f"{'der' if n == 1 else 'die'} noch keinen Brief {'hat' if n == 1 else 'haben'}, "
+            f"kommt ein Brief zu spät ({named}). {these} anders ankündigen (Telefon). "
+            "Besuche mit einem schon geschriebenen Brief behalten ihr angekündigtes "
+            "Zeitfenster.")
 
 
 def plan_notes(plan: Plan) -> list[str]:

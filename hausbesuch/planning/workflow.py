@@ -76,6 +76,7 @@ from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_
 from hausbesuch.planning.report import (
     FREE_TEAM_DAYS_NOTE,
     LATE_LETTER_NOTE,
+    LATE_LETTER_REPLAN_NOTE,
     SHORT_TIME_NOTE,
     free_team_days_note,
     late_letter_note,
@@ -1493,10 +1494,10 @@ def _solve_and_assemble(
                           move_cost=move_cost, span_cost=profile.workday.span_cost,
                           team_balance=profile.workday.balance_minutes * 60,
                           replan=predecessor_id is not None,
-                          # a new plan's letters, written today: their visits prefer the
-                          # days after the post brings them (a re-plan keeps its rules)
-                          prefer_from=after_letters(span, profile, clock.today())
-                          if predecessor_id is None else None,
+                          # the letters written today (a new plan's; a re-plan's for the
+                          # visits without one: announced_by_letter): their visits prefer
+                          # the days after the post brings them
+                          prefer_from=after_letters(span, profile, clock.today()),
                           early_cost=EARLY_LETTER_COST_S,
                           **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
@@ -1537,9 +1538,13 @@ def _solve_and_assemble(
         warnings=list(params.get("warnings") or []),
     )
     complete_unassigned(plan, job_ids(built.problem).values())
-    if predecessor_id is None and (late := late_letter_note(plan, profile, clock.today())):
-        # a new plan whose letters, written today, come too late for its first days (QA 36
-        # #3); a re-plan drops it (`letters` judges each letter by the date it carries)
+    # a re-plan's letters are those of the visits it planned without one (a letter out
+    # keeps its window, and ``letters`` judges it by the date it carries)
+    anew = None if predecessor_id is None else {
+        v for r in solution.routes for v in r.visits
+        if (c := plain.candidates.get(v)) is not None and c.promise is None}
+    if late := late_letter_note(plan, profile, clock.today(), anew=anew):
+        # letters written today that come too late for the plan's first days (QA 36 #3)
         params["warnings"] = [*(params.get("warnings") or []), late]
         plan.warnings.append(late)
     if predecessor_id is None and (free := free_team_days_note(
@@ -2498,6 +2503,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
     rf"|{re.escape(SHORT_TIME_NOTE)}"  # short_time_note: the re-plan's own search decides
     rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
+    rf"|{re.escape(LATE_LETTER_REPLAN_NOTE)}"  # ... and of the re-plan's day
     rf"|{FREE_TEAM_DAYS_NOTE}"  # free_team_days_note: of the first version's search
     r"|Die Teams der Stadt weichen von denen des Plans ab\. "
     # the districts' notes (_district_notes: the districts as the re-plan finds them; a
