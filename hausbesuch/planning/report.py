@@ -28,8 +28,9 @@ from hausbesuch.plandata import (
 from hausbesuch.planning.builder import window_text
 
 __all__ = ["FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE", "LATE_LETTER_REPLAN_NOTE",
-           "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "free_team_days_note", "late_letter_note", "outside_window",
-           "plan_notes", "quality_label", "report_rows", "short_time_note", "write_report"]
+           "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "free_team_days_note",
+           "late_letter_note", "outside_window", "plan_notes", "quality_label", "report_rows",
+           "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
