@@ -45,6 +45,10 @@ GONE_TEXT = ("Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon ge
              "ohne Netz nicht mehr abrufbar. Bitte bei der Koordination einen neuen Link "
              "anfordern.")
 QUEUE = "() => JSON.parse(localStorage.getItem('hausbesuch-warteschlange:' + location.pathname) || '[]')"
+# a re-plan left the link's team-day without visits (QA 38 F4)
+EMPTY_TEXT = ("Für dieses Team sind an diesem Tag keine Besuche mehr geplant (Neuplanung). "
+              "Die Route wurde von diesem Telefon gelöscht. Bitte bei der Koordination "
+              "nachfragen.")
 
 # Cache Storage and service workers of the origin, as the page at hand sees them.
 STORED_JS = """async (scope) => {
@@ -349,7 +353,11 @@ def _team_day_dropped(site: Site, route) -> Iterator[None]:  # noqa: ANN001
 def test_service_worker_of_a_dropped_team_day_answers_410(site: Site) -> None:
     """A re-plan dropped the link's team-day: the page answers 410, and so does ``sw.js``,
     whose answer the phone's check reads; a 200 there kept the old route (addresses,
-    notes) on the phone until the link's end (QA 19b #5)."""
+    notes) on the phone until the link's end (QA 19b #5). The 410 says that the team has
+    no visits that day any more (QA 38 F4: „Link ungültig … neuen Link anfordern“, but no
+    link can be made for a team-day without visits), with the header the phone reads."""
+    from hausbesuch.web.pages_worker import EMPTY_DAY_HEADER
+
     route = _fresh_route(site)
     _, _, url = _link(site, route)
     assert httpx.get(url + "sw.js").status_code == 200
@@ -357,7 +365,9 @@ def test_service_worker_of_a_dropped_team_day_answers_410(site: Site) -> None:
         for part in ("", "sw.js"):
             r = httpx.get(url + part)
             assert r.status_code == 410, part
-            assert "nicht mehr vorhanden" in r.text
+            assert r.headers.get(EMPTY_DAY_HEADER) == "1", (part, r.headers)
+            assert (f"Für Team {route.team_id} sind am {format_day(route.day)} keine Besuche "
+                    "mehr geplant (Neuplanung).") in r.text, r.text
             assert all(s.address not in r.text for s in route.stops)
     assert httpx.get(url + "sw.js").status_code == 200
 
@@ -376,8 +386,9 @@ def test_open_page_deletes_the_copy_of_a_team_day_a_replan_dropped(site: Site) -
         _open_with_worker(page, url)
         with _team_day_dropped(site, route):
             page.clock.run_for(61_000)
-            page.wait_for_selector("#linkende")
-            assert page.inner_text("#linkende") == GONE_TEXT
+            page.wait_for_selector("#keine-besuche")
+            assert page.inner_text("#keine-besuche") == EMPTY_TEXT
+            assert page.inner_text("h1") == "Keine Besuche mehr"
             _assert_route_off_the_page(page, route)
             _assert_nothing_kept(page, url, token)
             _not_shown_offline(ctx, page, url, route)

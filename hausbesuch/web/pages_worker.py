@@ -55,7 +55,7 @@ from hausbesuch.casework import RESULTS, CaseworkError
 from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN, outcome_note
 from hausbesuch.errors import UserError
-from hausbesuch.fields import FieldError, format_clock, format_moment, parse_clock
+from hausbesuch.fields import FieldError, format_clock, format_day, format_moment, parse_clock
 from hausbesuch.plandata import TeamDayRoute
 from hausbesuch.versions import newest_version
 from hausbesuch.web import casework_api
@@ -291,6 +291,39 @@ def worker_link(request: Request, token: str) -> WorkerLink:
     return link
 
 
+#: The header of the 410 of a team-day that the newest version of the link's plan no
+#: longer holds (a re-plan gave its visits to other teams or dropped them), the plan still
+#: there: the phone says that, not „Link ungültig … neuen Link anfordern“ (QA 38 F4: no
+#: link can be made for a team-day without visits).
+EMPTY_DAY_HEADER = "X-Tagesplan-Leer"
+
+
+def empty_day_text(team_id: str, day: date) -> str:
+    """What the phone says of a link whose team-day a re-plan left without visits."""
+    return (f"Für Team {team_id} sind am {format_day(day)} keine Besuche mehr geplant "
+            "(Neuplanung). Die Route wurde von diesem Telefon gelöscht. Bitte bei der "
+            "Koordination nachfragen.")
+
+
+def _day_route(web: WebContext, link: WorkerLink) -> tuple[str, TeamDayRoute]:
+    """The newest version of the link's plan and its route of the link's team-day; a 410
+    when the plan was deleted under the link, or, with :data:`EMPTY_DAY_HEADER`, when
+    that version holds no route of the team-day."""
+    from hausbesuch.store import StoreError
+
+    plan_id = newest_version(web.store, link.plan_id)
+    route = load_route(web.store, plan_id, link.team_id, link.day)
+    if route is not None:
+        return plan_id, route
+    try:
+        web.store.plan_city(plan_id)
+    except StoreError:
+        raise HTTPException(status_code=410,
+                            detail="Dieser Tagesplan ist nicht mehr vorhanden.") from None
+    raise HTTPException(status_code=410, detail=empty_day_text(link.team_id, link.day),
+                        headers={EMPTY_DAY_HEADER: "1"})
+
+
 router = APIRouter(prefix="/w/{token}", dependencies=[Depends(worker_link),
                                                       Depends(csrf_protect)])
 
@@ -303,10 +336,7 @@ def _actor(link: WorkerLink) -> str:
 def worker_page(request: Request, token: str) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
-    plan_id = newest_version(web.store, link.plan_id)  # a re-plan replaces the day's route
-    route = load_route(web.store, plan_id, link.team_id, link.day)
-    if route is None:  # the plan was deleted under the link, or the team-day dropped
-        raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
+    plan_id, route = _day_route(web, link)  # a re-plan replaces the day's route
     from hausbesuch.maps import MapSettings
     from hausbesuch.pages import RouteLinks, _common
 
@@ -377,10 +407,8 @@ def service_worker(request: Request, token: str) -> Response:
     web = ctx(request)
     link: WorkerLink = request.state.link
     # what the page's check every minute compares with the stamp it was made with
-    plan_id = newest_version(web.store, link.plan_id)
-    route = load_route(web.store, plan_id, link.team_id, link.day)
-    if route is None:  # as the page: the phone's check deletes its copy (QA 19b #5)
-        raise HTTPException(status_code=410, detail="Dieser Tagesplan ist nicht mehr vorhanden.")
+    # as the page: a 410 makes the phone's check delete its copy (QA 19b #5)
+    plan_id, route = _day_route(web, link)
     # the team's state and the outcomes recorded, as the page would show them now
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     closed = casework_api.closed_cases(web.store, link.city, route.stops, by=link.day)

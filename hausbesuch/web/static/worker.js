@@ -21,6 +21,11 @@
     "gelöscht." + NEW_LINK;
   var GONE_TEXT = "Dieser Link gilt nicht mehr. Die Route wurde von diesem Telefon gelöscht " +
     "und ist ohne Netz nicht mehr abrufbar." + NEW_LINK;
+  // a re-plan left the link's team-day without visits (the server's 410 with the header
+  // X-Tagesplan-Leer): no new link can help (QA 38 F4)
+  var EMPTY_TEXT = "Für dieses Team sind an diesem Tag keine Besuche mehr geplant " +
+    "(Neuplanung). Die Route wurde von diesem Telefon gelöscht. Bitte bei der Koordination " +
+    "nachfragen.";
   // the phone's clock may be wrong (set by hand, a zone after travel): with signal the
   // server decides whether the link has ended (404/410); without, the phone's clock, once
   // it is this far past the link's end (QA 28 F14; the server's LINK_END_MARGIN_MS)
@@ -647,6 +652,14 @@
   function closeExpired() { closeRoute("abgelaufen", EXPIRED_TEXT, "Link abgelaufen"); }
   // the server says the link is gone (revoked, expired, unknown)
   function linkGone() { closeRoute("linkende", GONE_TEXT, "Link ungültig"); }
+  // a 404/410: the link is gone, or (EMPTY_TEXT) its team-day has no visits any more
+  function closedBy(resp) {
+    if (resp.headers.get("X-Tagesplan-Leer")) {
+      closeRoute("keine-besuche", EMPTY_TEXT, "Keine Besuche mehr");
+    } else {
+      linkGone();
+    }
+  }
   // the server's stamp of the team-day's stops (sw.js, header X-Tour-Stand) differs from
   // the page's own: a re-plan moved stops (or a note or time changed) since the page was
   // made. The page reloads itself when nothing is typed and nothing waits to be sent
@@ -878,7 +891,7 @@
     var check = ++checkCount;
     fetch(scope + "sw.js?stand=" + encodeURIComponent(knownStamp),
           { cache: "no-store", credentials: "omit" }).then(function (resp) {
-      if (resp.status === 404 || resp.status === 410) { linkGone(); return; }
+      if (resp.status === 404 || resp.status === 410) { closedBy(resp); return; }
       var stamp = resp.ok && resp.headers.get("X-Tour-Stand");
       if (stamp && tourShown && stamp !== tourShown && tourChanged(stamp)) return;
       var team = header(resp, "X-Team-Stand");  // null: an older server
@@ -1129,7 +1142,7 @@
             " Das Ergebnis bleibt auf diesem Telefon; bitte der Koordination melden.", "pending",
             true);
           // 410: the link is gone; 404: the link, or only this visit (moved by a re-plan)
-          if (resp.status === 410) linkGone(); else checkLink();
+          if (resp.status === 410) closedBy(resp); else checkLink();
           sending = false; sendingKey = null; status(); flush();
           return;
         }
