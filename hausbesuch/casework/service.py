@@ -852,6 +852,36 @@ class CaseworkError(UserError):
         self.suggestions = tuple(suggestions)
 
 
+class StaleFormError(CaseworkError):
+    """A form sent from a page older than the case's last change (another account's
+    address fix or status since the page was loaded, QA 38 F1), or one that does not say
+    what its page showed: nothing is stored; the message names what changed, by whom and
+    when. The web answers 409 and shows the page again with the values as typed."""
+
+
+#: The stamp of „no address fix“ / „no status change“ (:meth:`Casework.fix_stamps`,
+#: :meth:`Casework.status_stamp`): what a page showing none sends back.
+NO_STAMP = "keine"
+#: The end of every :class:`StaleFormError`'s message.
+STALE_TAIL = "Ihre Eingabe ist nicht gespeichert; bitte prüfen und erneut senden."
+
+
+def _fix_stamp(fix: AddressFixRow | None) -> str:
+    """The stamp of a case's address fix as a form carries it: its moment (to the
+    microsecond) or :data:`NO_STAMP`; never a name or an address."""
+    return NO_STAMP if fix is None else fix.fixed_at.isoformat(timespec="microseconds")
+
+
+def _status_word(status: str) -> str:
+    """A case status as a message names it, without its explanation: „in Klärung“."""
+    return STATUS_LABELS.get(status, status).split(" (")[0]
+
+
+def _at_clock(at: datetime) -> str:
+    """A moment of today as „23:40 Uhr“, of another day with the day."""
+    return f"{at:%H:%M} Uhr" if at.date() == clock.now().date() else format_moment(at)
+
+
 class ForeignExtractError(CaseworkError):
     """The extract does not hold the profile's depot: it covers another area than the
     city's (:meth:`Casework.check_extract`). ``given``: the extract was given in place of
@@ -1135,20 +1165,61 @@ class Casework:
                          client_id=row.client_id, details=details, session=s)
         return True
 
-    def set_status(self, client_id: str, status: str, reason: str = "") -> bool:
-        """Set a client's case status by hand (with history and audit)."""
+    def set_status(self, client_id: str, status: str, reason: str = "",
+                   seen: str | None = None) -> bool:
+        """Set a client's case status by hand (with history and audit). ``seen``: the
+        stamp of the status change the sending page showed (:meth:`status_stamp`; ""
+        when the form had none); a change since refuses it with :class:`StaleFormError`
+        (checked under the case's lock, before anything is stored). None (the command
+        line) checks nothing."""
         if status not in STATUSES:
             raise CaseworkError(f"Unbekannter Status „{status}“; erlaubt: {', '.join(STATUSES)}.")
         if problem := reason_problem(reason):  # the web's and the command line's limit
             raise UserError(problem)
         with self.store.session() as s:
             row = self._row(s, client_id, lock=True)  # after a phone's outcome, not under it
+            self._check_status_seen(s, row, seen)
             if row.erased_at is not None and reason.strip():
                 # as an outcome note or a rectified text: an erased case takes no new text
                 # (QA 18 N3: before, a reason typed now stayed until the next purge)
                 raise UserError(f"{erased_note(row.erased_at, row.client_id)}: ein neuer "
                                 "Grund wird nicht gespeichert; den Status ohne Grund setzen.")
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
+
+    def _last_status_change(self, s: Session, client_id: str) -> StatusHistoryRow | None:
+        return s.scalars(select(StatusHistoryRow).where(
+            StatusHistoryRow.city == self.city, StatusHistoryRow.client_id == client_id)
+            .order_by(StatusHistoryRow.id.desc()).limit(1)).first()
+
+    def status_stamp(self, client_id: str) -> str:
+        """The stamp of the case's last status change (its history row's id;
+        :data:`NO_STAMP` without one): what the status form sends back as ``seen`` to
+        :meth:`set_status`. Read before the status the page shows."""
+        with self.store.session() as s:
+            last = self._last_status_change(s, client_id)
+        return NO_STAMP if last is None else str(last.id)
+
+    def _check_status_seen(self, s: Session, row: ClientRow, seen: str | None) -> None:
+        """:class:`StaleFormError` when ``seen`` (None: not checked) is not the stamp of
+        the case's last status change now: which status, by whom and when."""
+        if seen is None:
+            return
+        last = self._last_status_change(s, row.client_id)
+        if seen == (NO_STAMP if last is None else str(last.id)):
+            return
+        cid = row.client_id
+        now = f"„{_status_word(row.status)}“"
+        if last is None:
+            said = f"Der Status von {cid} ist jetzt {now}."
+        elif seen:
+            said = (f"Der Status von {cid} wurde inzwischen von {shown_name(last.changed_by)}"
+                    f" auf „{_status_word(last.status)}“ "
+                    f"gesetzt ({_at_clock(last.changed_at)}).")
+        else:
+            said = (f"Das Formular sagt nicht, welchen Status von {cid} es zeigte (eine "
+                    f"ältere Seite?); jetzt: {now}, gesetzt von "
+                    f"{shown_name(last.changed_by)} ({_at_clock(last.changed_at)}).")
+        raise StaleFormError(f"{said} {STALE_TAIL}")
 
     def plans_holding(self, client_ids: Sequence[str]) -> list[str]:
         """The ids of the city's stored plans (every version) that hold any of these cases
@@ -2160,7 +2231,8 @@ class Casework:
                     point: tuple[float, float] | None = None,
                     suggestion: int | None = None,
                     suggested_for: str | None = None,
-                    point_as_typed: tuple[str, str] | None = None) -> Located:
+                    point_as_typed: tuple[str, str] | None = None,
+                    seen: str | None = None) -> Located:
         """Store a coordinator's fix for a client: an address text, a point ``(lon, lat)``
         or the ``suggestion``-th (1-based) suggestion of the geocoder. ``suggested_for``:
         ``address`` is a suggestion the geocoder made for that typed address (in the
@@ -2168,6 +2240,11 @@ class Casework:
         the typed house number, as a stored suggestion at the client's.
         ``point_as_typed``: the point's (Breite, Länge) as the user typed them (a form's
         „52,52“); a refusal echoes them so, not as ``52.52000`` (QA 26 web F8).
+
+        ``seen``: the stamp of the fix the sending page showed (:meth:`fix_stamps`; "" when
+        the form had none); a fix stored since (another account's, or this one's in
+        another tab) refuses it with :class:`StaleFormError`, checked again under the
+        case's lock in the transaction that stores. None (the command line) checks nothing.
 
         Raises
         ------
@@ -2190,6 +2267,9 @@ class Casework:
                 raise
             client = self._client(row)
             self._no_fix_if_erased(row)
+            # first, so that a stale page is told what changed, not that a suggestion it
+            # offered no longer exists (QA 38 F1)
+            self._check_fix_seen(s, row, seen)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
             if not loc.offered and loc.plannable:  # found: nothing to choose (QA 26 F5)
@@ -2257,6 +2337,7 @@ class Casework:
             # this fix (last writer wins, both audited: QA 18a #2, #5)
             row = self._row(s, client_id, lock=True)
             self._no_fix_if_erased(row)
+            self._check_fix_seen(s, row, seen)  # under the lock: the one that counts
             fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
             if fix is None:
                 fix = AddressFixRow(city=self.city, client_id=row.client_id)
@@ -2270,6 +2351,47 @@ class Casework:
                              details={"art": "punkt" if point is not None else "adresse"},
                              session=s)
         return self.locate([client])[client.id]
+
+    def fix_stamps(self, client_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """{case id: the stamp of its address fix} (:data:`NO_STAMP` for a case without
+        one) of these cases (None: every fixed case of the city; a case not named has
+        none): what an address form sends back as ``seen`` to :meth:`fix_address`. Read
+        before what the page shows, so that a fix stored meanwhile makes the form stale
+        rather than unseen."""
+        q = select(AddressFixRow).where(AddressFixRow.city == self.city)
+        if client_ids is not None:
+            q = q.where(AddressFixRow.client_id.in_(list(client_ids)))
+        with self.store.session() as s:
+            stamps = {f.client_id: _fix_stamp(f) for f in s.scalars(q)}
+        return {cid: stamps.get(cid, NO_STAMP) for cid in client_ids} \
+            if client_ids is not None else stamps
+
+    def _check_fix_seen(self, s: Session, row: ClientRow, seen: str | None) -> None:
+        """:class:`StaleFormError` when ``seen`` (None: not checked) is not the stamp of
+        the case's address fix now: what it is, by whom and since when."""
+        if seen is None:
+            return
+        fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
+        if seen == _fix_stamp(fix):
+            return
+        cid = row.client_id
+        if fix is None:
+            said = f"Die Korrektur von {cid} wurde inzwischen entfernt."
+        else:
+            what = (f"Adresse „{fix.address}“" if fix.address else
+                    "Punkt Breite {}, Länge {}".format(
+                        *(f"{v:.6f}".replace(".", ",") for v in (fix.lat, fix.lon)))
+                    if fix.lat is not None and fix.lon is not None else "Korrektur")
+            who = shown_name(fix.fixed_by)
+            said = (f"{cid} wurde inzwischen von {who} korrigiert ({what}, "
+                    f"{_at_clock(fix.fixed_at)})." if seen else
+                    f"Das Formular sagt nicht, welchen Stand von {cid} es zeigte (eine "
+                    f"ältere Seite?); zuletzt korrigiert von {who} ({what}, "
+                    f"{_at_clock(fix.fixed_at)}).")
+        if not seen and fix is None:
+            said = (f"Das Formular sagt nicht, welchen Stand von {cid} es zeigte (eine "
+                    "ältere Seite?).")
+        raise StaleFormError(f"{said} {STALE_TAIL}")
 
     def visit_at_old_place(self, client_id: str, loc: Located) -> tuple[str, str, bool] | None:
         """After an address fix (``loc``: where the case is now): the note on its first

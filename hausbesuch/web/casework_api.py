@@ -573,10 +573,13 @@ def address_review(store: Store, profile: Profile, actor: str
     """:func:`unresolved`, and the open cases whose address a coordinator fixed to one
     found only at street level (:meth:`Casework.address_review`: named beside the list,
     never an all-clear without them): case id, the address as the field sees it, the
-    geocoder's reason."""
+    geocoder's reason. Each row's ``stand``: the stamp of its fix, read first
+    (:meth:`Casework.fix_stamps`), which its form sends back (QA 38 F1)."""
+    from hausbesuch.casework.service import NO_STAMP
     from hausbesuch.planning.report import QUALITY_DE
 
     cw = casework(store, profile, actor)
+    stamps = cw.fix_stamps()
     problems, street_fixes = cw.address_review()
     street = [{"client_id": p.client_id, "address": p.address, "reason": p.reason}
               for p in street_fixes]
@@ -590,7 +593,7 @@ def address_review(store: Store, profile: Profile, actor: str
         out.append({"client_id": p.client_id, "address": p.address, "quality": p.quality,
                     "quality_label": QUALITY_DE.get(p.quality, "Adresse"),
                     "reason": p.reason, "suggestions": list(p.suggestions),
-                    "stale": p.stale_fix,
+                    "stale": p.stale_fix, "stand": stamps.get(p.client_id, NO_STAMP),
                     "lon": loc.lon if loc else None, "lat": loc.lat if loc else None,
                     "candidates": [[lat, lon] for lon, lat in loc.candidates]
                     if loc and loc.lon is None else []})
@@ -607,6 +610,7 @@ def address_row(store: Store, profile: Profile, actor: str, client_id: str
 
     cw = casework(store, profile, actor)
     cid = cw.case_id(client_id)
+    stamp = cw.fix_stamps([cid])[cid]  # before what the row shows
     st = cw.states([cid])[0]
     loc = cw.locate([st.client])[cid]
     if loc.fix_outside:  # a fix from another area's map: not used (QA 28)
@@ -623,7 +627,7 @@ def address_row(store: Store, profile: Profile, actor: str, client_id: str
             said = f"{said}; {loc.reason}" if said else loc.reason
     return {"client_id": cid, "address": st.client.address, "quality": loc.quality,
             "quality_label": QUALITY_DE.get(loc.quality, "Adresse"), "reason": said,
-            "suggestions": list(loc.offered), "stale": False,
+            "suggestions": list(loc.offered), "stale": False, "stand": stamp,
             "lon": loc.lon, "lat": loc.lat,
             "candidates": [[lat, lon] for lon, lat in loc.candidates]
             if loc.lon is None else []}
@@ -651,16 +655,19 @@ def stored_fix(store: Store, city: str, client_id: str) -> str | None:
 def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
                 point: tuple[float, float] | None = None, address: str | None = None,
                 suggestion: int | None = None, suggested_for: str | None = None,
-                point_as_typed: tuple[str, str] | None = None) -> str | None:
+                point_as_typed: tuple[str, str] | None = None,
+                seen: str | None = None) -> str | None:
     """Store a coordinator's fix: a point (lon, lat), an address text or a suggestion
     (its number; or its text, ``address``, offered for the typed ``suggested_for``);
-    ``point_as_typed``: the form's Breite and Länge as typed, for a refusal's echo.
-    Returns the note on a visit ahead that a stored plan still sends to the old place
+    ``point_as_typed``: the form's Breite and Länge as typed, for a refusal's echo;
+    ``seen``: the stamp of the fix the form's page showed (its row's ``stand``; a fix
+    since refuses it: :class:`~hausbesuch.casework.service.StaleFormError`). Returns the note on a visit ahead that a stored plan still sends to the old place
     (:meth:`~hausbesuch.casework.Casework.visit_at_old_place`), with the web's way to
     re-plan, as the upload says it (review 33 #3); None without one."""
     cw = casework(store, profile, actor)
     loc = cw.fix_address(client_id, point=point, address=address, suggestion=suggestion,
-                         suggested_for=suggested_for, point_as_typed=point_as_typed)
+                         suggested_for=suggested_for, point_as_typed=point_as_typed,
+                         seen=seen)
     elsewhere = cw.visit_at_old_place(loc.client_id, loc)
     if elsewhere is None:
         return None
@@ -716,6 +723,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
 
     cw = casework(store, profile, actor)
     known = cw.case_id(client_id)
+    stamp = cw.status_stamp(known)  # before the status shown: a change meanwhile is stale
     st = cw.states([known])[0]
     with store.session() as s:
         outcomes = [{"day": o.day, "label": result_label(o.result),
@@ -727,7 +735,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                         .order_by(OutcomeRow.id))]
     return {
         "client_id": known, "status": st.status, "status_label": STATUS_LABELS[st.status],
-        "status_word": status_word(st.status), "why": st.why, "erased_at": st.erased_at,
+        "status_word": status_word(st.status), "status_stand": stamp, "why": st.why, "erased_at": st.erased_at,
         "pin_team": st.pin_team, "pin_day": st.pin_day,
         "pin_time": format_clock(st.pin_time_min) if st.pin_time_min is not None else "",
         "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
@@ -841,13 +849,14 @@ def appointment_notes_of_plan(store: Store, profile: Profile, actor: str, plan_i
 
 
 def set_status(store: Store, profile: Profile, actor: str, client_id: str, status: str,
-               reason: str) -> tuple[str, bool]:
+               reason: str, seen: str | None = None) -> tuple[str, bool]:
     """Set a case's status by hand, as ``hausbesuch status --set`` does (history and the
     audit row ``status_geaendert`` by the casework service); returns (the stored id,
-    whether the status changed)."""
+    whether the status changed). ``seen``: the case page's ``status_stand``; a status
+    change since refuses it (:class:`~hausbesuch.casework.service.StaleFormError`)."""
     cw = casework(store, profile, actor)
     known = cw.case_id(client_id)
-    return known, cw.set_status(known, status, reason)
+    return known, cw.set_status(known, status, reason, seen=seen)
 
 
 def result_choices() -> list[tuple[str, str]]:

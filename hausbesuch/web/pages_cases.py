@@ -247,14 +247,21 @@ def case_page(request: Request, client_id: str, stadt: str | None = None,
 @router.post("/faelle/{client_id:path}")
 def set_case_status(request: Request, client_id: str, status: str = Form(""),
                     grund: str = Form(""), stadt: str = Form(""), passwort: str = Form(""),
-                    user: User = Depends(require_user)) -> Response:
+                    stand: str = Form(""), user: User = Depends(require_user)) -> Response:
     """Set the case's status (``offen``, ``erreicht``, ``in_klaerung``, ``abgeschlossen``)
     with an optional reason; a refused entry shows the page again (400) with the
     message and the reason as typed. A status decides whether the case is planned and,
     once closed, when its data are erased: unless the session logged in or confirmed its
     password in the last :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the password
-    is asked first (ASVS V3.7.1; :func:`fresh_or_confirmed`, checked as a login)."""
+    is asked first (ASVS V3.7.1; :func:`fresh_or_confirmed`, checked as a login).
+
+    ``stand``: the stamp of the last status change the page showed. A change since (a
+    colleague on her own page, the phone's outcome; QA 38 F1) or a form without the
+    field (it cannot tell what its sender saw) stores nothing: the page comes again
+    (409) naming the change, by whom and when, with the status and reason as chosen and
+    the new stamp, so that sending again sets it on purpose."""
     from hausbesuch.casework.rules import parse_status
+    from hausbesuch.casework.service import StaleFormError
 
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
@@ -275,7 +282,11 @@ def set_case_status(request: Request, client_id: str, status: str = Form(""),
         if len(reason) > MAX_REASON:
             raise UserError(f"Grund: höchstens {MAX_REASON} Zeichen, erhalten {len(reason)}.")
         known, changed = casework_api.set_status(web.store, web.profile(city), user.name,
-                                                 client_id, new, reason)
+                                                 client_id, new, reason,
+                                                 seen=stand.strip()[:64])
+    except StaleFormError as exc:  # not stored (and so not audited): the page again
+        return _case_page(request, user, city, client_id, status=409, error=str(exc),
+                          reason=reason[:MAX_REASON], chosen=status)
     except CaseworkError as exc:  # (an unknown case: before anything was changed)
         raise HTTPException(status_code=404,
                             detail=_unknown(request, user, client_id, exc)) from None

@@ -316,13 +316,24 @@ def _echo_capped(message: str, typed: str) -> str:
 @router.post("/adressen/{client_id:path}")  # a case id may hold "/"
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
         adresse: str = Form(""), vorschlag: str = Form(""), vorschlag_adresse: str = Form(""),
-        stadt: str = Form(""), user: User = Depends(require_user)) -> Response:
+        stadt: str = Form(""), stand: str = Form(""),
+        user: User = Depends(require_user)) -> Response:
     """Store a fix: a suggestion (its number), an address text, or the point of the map.
     A refused fix shows the address page again (400) with the message at that client's
     form and the fields as typed; an address not found, with what the geocoder suggests
     for it as the row's buttons (``vorschlag_adresse``: its text, taken at the typed
     house number; QA 26 F6: they were text only, and the buttons offered the stored
-    address's suggestions)."""
+    address's suggestions).
+
+    ``stand``: the stamp of the case's fix the page showed (its row's ``stand``). When
+    the case was fixed since (a colleague on her own page, QA 38 F1), nothing is stored:
+    the page comes again (409) with the message naming that fix, by whom and when, the
+    fields as typed and the new stamp, so that sending again stores on purpose. A form
+    without the field (a page from before, a script) is refused so too: it cannot tell
+    what its sender saw, and storing it would overwrite unseen what the check is there
+    to protect; the page it gets back carries the field."""
+    from hausbesuch.casework.service import StaleFormError
+
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     try:
@@ -343,7 +354,12 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
                 web.store, web.profile(city), user.name)),
                 "point_as_typed": (_as_typed(breite), _as_typed(laenge))}, "punkt"
         note = casework_api.fix_address(web.store, web.profile(city), user.name, client_id,
-                                        **kwargs)
+                                        seen=stand.strip()[:64], **kwargs)
+    except StaleFormError as exc:  # not stored (and so not audited): the page again
+        return _addresses_page(request, user, city, status=409, failed={
+            "client_id": client_id, "message": _echo_capped(str(exc), adresse.strip()),
+            "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
+            "suggestions": [], "stale": True})
     except UserError as exc:
         offered = [x[:300] for x in getattr(exc, "suggestions", ())[:10]]
         message = str(exc)

@@ -1,0 +1,292 @@
+"""Optimistic concurrency of the forms that change a case (QA 38 F1).
+
+Two coordinators had the same page open: on *Adressen* one set a point for a case, the
+other, on her page loaded before, typed an address for it and saved; on the case page one
+closed the case, the other, on his page still showing „offen“, set „erreicht“. The second
+write was stored, the first gone, nobody told. Now each form carries the stamp of what
+its page showed (the case's address fix; its last status change); when that changed
+since, nothing is stored (no audit row either: a refusal is not a change) and the page
+comes again (409) naming what changed, by whom and when, with the values as typed and
+the new stamp, so that sending again stores on purpose. A form without the stamp (a page
+from before, a script) is refused so too.
+
+Two accounts of Bad Hersfeld over real HTTP, on SQLite and PostgreSQL, with the city's
+real OSM extract (no plan: the forms do not need one).
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.pg import drop_schema, store_url
+from tests.web_fixtures import (
+    CITY_PROFILE,
+    PASSWORD,
+    live_server,
+    logged_in,
+    write_web_client_list,
+)
+
+CITY = "Bad Hersfeld"
+UNFOUND = "W010"  # Zzyzx-Allee 12: not found, listed on *Adressen*
+TAIL = "Ihre Eingabe ist nicht gespeichert; bitte prüfen und erneut senden."
+
+
+@dataclass
+class StaleSite:
+    url: str
+    store: object
+    real_address: str  # an address of the list that the geocoder finds
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def stale_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               bad_hersfeld_pbf: Path) -> Iterator[StaleSite]:
+    """The city's imported list and two coordinators, ``kora`` and ``kurt``."""
+    from geodata.geocode import load_index
+    from hausbesuch.web import casework_api
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp(f"web-stale-{request.param}")
+    db, schema = store_url(request.param, tmp, "stale")
+    app = create_app(db, schema=schema, cities=[CITY_PROFILE], run_jobs=False)
+    store = app.state.web.store
+    path = tmp / "kunden.csv"
+    write_web_client_list(path, load_index(bad_hersfeld_pbf))
+    for name in ("kora", "kurt"):
+        add_user(store, name, PASSWORD, role="koordination", city=CITY)
+    casework_api.import_clients(store, app.state.web.profile(CITY), str(path), "kora")
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        first = next(r for r in csv.DictReader(fh, delimiter=";") if r["Kundennummer"] == "W000")
+    real = f"{first['Straße']} {first['Hausnummer']}, {first['PLZ']} {first['Ort']}"
+    try:
+        with live_server(app) as live:
+            yield StaleSite(live.url, store, real)
+    finally:
+        if schema is not None:
+            drop_schema(db, schema)
+
+
+@pytest.fixture
+def kora(stale_site: StaleSite) -> Iterator[httpx.Client]:
+    with logged_in(stale_site.url, "kora") as c:
+        yield c
+
+
+@pytest.fixture
+def kurt(stale_site: StaleSite) -> Iterator[httpx.Client]:
+    with logged_in(stale_site.url, "kurt") as c:
+        yield c
+
+
+def _text(page: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def _address_form(page: str, cid: str) -> dict[str, str]:
+    """The hidden fields of the address form of case ``cid`` on an *Adressen* page."""
+    row = re.search(rf'<tr id="adresse-{re.escape(cid)}" role="row">(.*?)</tr>', page, re.S)
+    assert row, f"no form for {cid}"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', row[1]))
+    assert fields.get("stand"), fields
+    return fields
+
+
+def _one_case(c: httpx.Client, cid: str) -> str:
+    """The address page of case ``cid`` alone (the link of its case page)."""
+    return c.get("/adressen", params={"kundennummer": cid, "stadt": CITY}).text
+
+
+def _status_form(page: str) -> dict[str, str]:
+    """The hidden fields of the status form of a case page."""
+    form = re.search(r'<form [^>]*id="status-setzen">(.*?)</form>', page, re.S)
+    assert form, "no status form"
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', form[1]))
+    assert fields.get("stand"), fields
+    return fields
+
+
+def _fix(site: StaleSite, cid: str):  # noqa: ANN202
+    from hausbesuch.store import AddressFixRow
+
+    with site.store.session() as s:
+        fix = s.get(AddressFixRow, {"city": CITY, "client_id": cid})
+        if fix is not None:
+            s.expunge(fix)
+        return fix
+
+
+def _drop_fix(site: StaleSite, cid: str) -> None:
+    from hausbesuch.store import AddressFixRow
+
+    with site.store.session() as s:
+        fix = s.get(AddressFixRow, {"city": CITY, "client_id": cid})
+        if fix is not None:
+            s.delete(fix)
+
+
+def _count(site: StaleSite, action: str) -> int:
+    return sum(r["action"] == action for r in site.store.audit_rows())
+
+
+def _status(site: StaleSite, cid: str) -> tuple[str, str, int]:
+    """The case's status, its reason and how many history rows it has."""
+    from sqlalchemy import func, select
+
+    from hausbesuch.store import ClientRow, StatusHistoryRow
+
+    with site.store.session() as s:
+        row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+        n = s.scalar(select(func.count()).select_from(StatusHistoryRow).where(
+            StatusHistoryRow.city == CITY, StatusHistoryRow.client_id == cid))
+        return row.status, row.status_reason, n
+
+
+def test_a_fix_from_a_page_older_than_a_colleagues_fix_is_not_stored(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client) -> None:
+    """QA 38 F1 (a): kurt sets a point; kora's address typed on her older page is not
+    stored, she is told whose fix, which and when; sent again from the page she gets
+    back, it is stored."""
+    _drop_fix(stale_site, UNFOUND)
+    kora_form = _address_form(kora.get("/adressen").text, UNFOUND)
+    kurt_form = _address_form(kurt.get("/adressen").text, UNFOUND)
+    assert kora_form["stand"] == kurt_form["stand"] == "keine"
+    r = kurt.post(f"/adressen/{UNFOUND}", data={**kurt_form, "breite": "50,8675",
+                                                 "laenge": "9,7071"})
+    assert r.status_code == 303, _text(r.text)[-800:]
+    fixes = _count(stale_site, "adresse_korrigiert")
+    typed = stale_site.real_address
+    r = kora.post(f"/adressen/{UNFOUND}", data={**kora_form, "adresse": typed})
+    assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+    fix = _fix(stale_site, UNFOUND)
+    assert (fix.fixed_by, fix.address, round(fix.lat, 4)) == ("kurt", None, 50.8675)
+    assert _count(stale_site, "adresse_korrigiert") == fixes  # a refusal is no change
+    said = (f"{UNFOUND} wurde inzwischen von kurt korrigiert (Punkt Breite 50,867500, "
+            f"Länge 9,707100, {fix.fixed_at:%H:%M} Uhr). {TAIL}")
+    assert said in _text(r.text), _text(r.text)[:1500]
+    assert "Nicht gespeichert: " + said not in _text(r.text)  # said once
+    # the form as typed, with the stamp of kurt's fix: sending again stores on purpose
+    again = _address_form(r.text, UNFOUND)
+    assert again["stand"] != kora_form["stand"]
+    assert f'name="adresse" aria-invalid="true" aria-describedby="fehlermeldung" ' \
+           f'placeholder="Straße Hausnummer, PLZ Ort" value="{html.escape(typed)}"' in r.text
+    r = kora.post(f"/adressen/{UNFOUND}", data={**again, "adresse": typed})
+    assert r.status_code == 303, _text(r.text)[-800:]
+    fix = _fix(stale_site, UNFOUND)
+    assert (fix.fixed_by, fix.address) == ("kora", typed)
+    assert _count(stale_site, "adresse_korrigiert") == fixes + 1
+    # kurt's page is older now: his next point is refused, naming kora's address
+    r = kurt.post(f"/adressen/{UNFOUND}", data={**kurt_form, "breite": "50,8676",
+                                                 "laenge": "9,7072"})
+    assert r.status_code == 409
+    assert f"{UNFOUND} wurde inzwischen von kora korrigiert (Adresse „{typed}“, " in \
+        _text(r.text)
+    assert _fix(stale_site, UNFOUND).address == typed
+
+
+def test_a_stale_suggestion_is_told_what_changed(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client) -> None:
+    """A suggestion's button on a stale page is refused naming the colleague's fix, before
+    the suggestions are looked at (it was refused before too, as „Vorschläge … gibt es
+    keine“, without saying why)."""
+    cid = UNFOUND
+    form = _address_form(_one_case(kora, cid), cid)
+    r = kurt.post(f"/adressen/{cid}", data={**_address_form(_one_case(kurt, cid), cid),
+                                            "breite": "50,8675", "laenge": "9,7071"})
+    assert r.status_code == 303
+    r = kora.post(f"/adressen/{cid}", data={**form, "vorschlag": "1"})
+    assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+    assert f"{cid} wurde inzwischen von kurt korrigiert (Punkt Breite 50,867500" in _text(r.text)
+    assert "Vorschläge" not in _text(r.text).split(TAIL)[0]
+    assert _fix(stale_site, cid).fixed_by == "kurt"
+
+
+def test_an_address_form_without_its_stamp_is_refused(
+        stale_site: StaleSite, kora: httpx.Client) -> None:
+    """A form that does not say what its page showed (a page from before the stamp, a
+    script) cannot tell whether it overwrites a fix unseen: refused so too (409), nothing
+    stored, and the page it gets back carries the stamp."""
+    form = _address_form(_one_case(kora, UNFOUND), UNFOUND)
+    before = _fix(stale_site, UNFOUND)
+    fixes = _count(stale_site, "adresse_korrigiert")
+    r = kora.post(f"/adressen/{UNFOUND}", data={"csrf_token": form["csrf_token"],
+                                                "stadt": CITY, "breite": "50,8677",
+                                                "laenge": "9,7073"})
+    assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+    assert f"Das Formular sagt nicht, welchen Stand von {UNFOUND} es zeigte (eine ältere " \
+           "Seite?)" in _text(r.text)
+    assert TAIL in _text(r.text)
+    after = _fix(stale_site, UNFOUND)
+    assert (after and (after.fixed_at, after.lat)) == (before and (before.fixed_at, before.lat))
+    assert _count(stale_site, "adresse_korrigiert") == fixes
+    again = _address_form(r.text, UNFOUND)
+    assert 'value="50,8677"' in r.text  # as typed
+    r = kora.post(f"/adressen/{UNFOUND}", data={**again, "breite": "50,8677",
+                                                "laenge": "9,7073"})
+    assert r.status_code == 303
+    assert round(_fix(stale_site, UNFOUND).lat, 4) == 50.8677
+
+
+def test_a_status_from_a_page_older_than_a_colleagues_change_is_not_set(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client) -> None:
+    """QA 38 F1 (b): kora closes the case; kurt, on his page still showing „offen“, sets
+    „erreicht“: not set, he is told by whom, to what and when; sent again, it is set."""
+    cid = "W001"
+    kora_form = _status_form(kora.get(f"/faelle/{cid}").text)
+    kurt_form = _status_form(kurt.get(f"/faelle/{cid}").text)
+    assert kora_form["stand"] == kurt_form["stand"]
+    r = kora.post(f"/faelle/{cid}", data={**kora_form, "status": "abgeschlossen",
+                                          "grund": "laut Fachanwendung"})
+    assert r.status_code == 303, _text(r.text)[-800:]
+    before, changes = _status(stale_site, cid), _count(stale_site, "status_geaendert")
+    assert before[0] == "abgeschlossen"
+    r = kurt.post(f"/faelle/{cid}", data={**kurt_form, "status": "erreicht",
+                                          "grund": "hat angerufen"})
+    assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+    assert _status(stale_site, cid) == before  # no status, no history row
+    assert _count(stale_site, "status_geaendert") == changes  # a refusal is no change
+    from hausbesuch.store import StatusHistoryRow
+
+    with stale_site.store.session() as s:
+        at = max(h.changed_at for h in s.query(StatusHistoryRow).filter_by(
+            city=CITY, client_id=cid))
+    said = (f"Der Status von {cid} wurde inzwischen von kora auf „abgeschlossen“ gesetzt "
+            f"({at:%H:%M} Uhr). {TAIL}")
+    assert said in _text(r.text), _text(r.text)[:1500]
+    # the status and reason as chosen, with the stamp of kora's change
+    assert '<option value="erreicht" selected>' in r.text
+    assert 'value="hat angerufen"' in r.text
+    again = _status_form(r.text)
+    assert again["stand"] != kurt_form["stand"]
+    r = kurt.post(f"/faelle/{cid}", data={**again, "status": "erreicht",
+                                          "grund": "hat angerufen"})
+    assert r.status_code == 303
+    assert _status(stale_site, cid)[:2] == ("erreicht", "hat angerufen")
+    assert _count(stale_site, "status_geaendert") == changes + 1
+
+
+def test_a_status_form_without_its_stamp_is_refused(
+        stale_site: StaleSite, kora: httpx.Client) -> None:
+    cid = "W002"
+    form = _status_form(kora.get(f"/faelle/{cid}").text)
+    before, changes = _status(stale_site, cid), _count(stale_site, "status_geaendert")
+    r = kora.post(f"/faelle/{cid}", data={"csrf_token": form["csrf_token"], "stadt": CITY,
+                                          "status": "in_klaerung"})
+    assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+    assert f"Das Formular sagt nicht, welchen Status von {cid} es zeigte (eine ältere " \
+           "Seite?); jetzt: „offen“, gesetzt von " in _text(r.text)
+    assert _status(stale_site, cid) == before
+    assert _count(stale_site, "status_geaendert") == changes
+    r = kora.post(f"/faelle/{cid}", data={**_status_form(r.text), "status": "in_klaerung"})
+    assert r.status_code == 303
+    assert _status(stale_site, cid)[0] == "in_klaerung"
