@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
-from tests.web_fixtures import PASSWORD, csrf_of, page_text
+from tests.web_fixtures import PASSWORD, csrf_of, page_text, stand_of
 
 CITY = "Bad Hersfeld"
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit"]
@@ -157,7 +157,7 @@ def test_setting_a_case_status_with_a_stale_login_asks_for_the_password(
     page = kora.get(url).text
     assert 'name="passwort"' in page
     form = {"csrf_token": csrf_of(page), "stadt": CITY, "status": "abgeschlossen",
-            "grund": "in der Fachanwendung erledigt"}
+            "grund": "in der Fachanwendung erledigt", "stand": stand_of(page)}
     changes = _count(store, "status_geaendert")
     before = status()
     r = kora.post("/faelle/K-1002", data=form)
@@ -183,7 +183,8 @@ def test_setting_a_case_status_with_a_stale_login_asks_for_the_password(
     page = kora.get(url).text
     assert 'name="passwort"' not in page
     r = kora.post("/faelle/K-1002", data={**form, "csrf_token": csrf_of(page),
-                                          "status": "offen", "grund": "wieder offen"})
+                                          "status": "offen", "grund": "wieder offen",
+                                          "stand": stand_of(page)})
     assert r.status_code == 303 and status() == "offen"
 
 

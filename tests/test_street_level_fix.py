@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import ClockedCli, city_db
-from tests.web_fixtures import bare_app, csrf_of, live_server, logged_in, upload_list
+from tests.web_fixtures import (
+    bare_app,
+    csrf_of,
+    live_server,
+    logged_in,
+    stand_of,
+    upload_list,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +66,7 @@ def test_a_fix_found_at_street_level_is_named_on_the_web_and_by_addresses(
         page = c.get("/adressen").text
         assert _listed(page) == {"K-3107"} and _section(page) == ""
         r = c.post("/adressen/K-3107", data={"csrf_token": csrf_of(page), "stadt": CITY,
+                                             "stand": stand_of(page, "K-3107"),
                                              "adresse": "Bahnhofstr. 9"})
         assert r.status_code == 303
         page = c.get(r.headers["location"]).text

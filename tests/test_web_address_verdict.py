@@ -38,6 +38,7 @@ from tests.web_fixtures import (
     logged_in,
     planning_week,
     run_jobs_now,
+    stand_of,
     wait_for_job,
 )
 
@@ -165,8 +166,10 @@ def test_a_typo_the_geocoder_is_sure_of_is_nowhere_in_doubt_and_a_doubt_everywhe
     # the coordinator confirms the doubt (Vorschlag 1, the match): not listed any more,
     # and the next plan is sure of it everywhere
     with logged_in(site.url, "lena") as c:
-        r = c.post(f"/adressen/{DOUBT}", data={"csrf_token": csrf_of(c.get("/adressen").text),
-                                               "stadt": LAUF, "vorschlag": "1"})
+        page = c.get("/adressen").text
+        r = c.post(f"/adressen/{DOUBT}", data={"csrf_token": csrf_of(page), "stadt": LAUF,
+                                               "stand": stand_of(page, DOUBT),
+                                               "vorschlag": "1"})
         assert r.status_code == 303
         assert DOUBT not in _listed(c)
     site.plan_id = _replan(site)
@@ -267,9 +270,9 @@ def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(
 
     site, cid = lauf_site, "L-05"
     with logged_in(site.url, "lena") as c:
-        csrf = csrf_of(c.get("/adressen").text)
-        wrong = {"csrf_token": csrf, "stadt": LAUF, "breite": "49.524997",
-                 "laenge": "11.267166"}
+        page = c.get("/adressen", params={"kundennummer": cid}).text  # (found: not listed)
+        wrong = {"csrf_token": csrf_of(page), "stadt": LAUF, "breite": "49.524997",
+                 "laenge": "11.267166", "stand": stand_of(page, cid)}
         assert c.post(f"/adressen/{cid}", data=wrong).status_code == 303
         assert cid not in _listed(c)  # „von Hand gesetzt“ counts as reviewed
         # the case page links to it
@@ -287,7 +290,8 @@ def test_a_case_opened_by_its_number_shows_its_point_to_correct_it(
         views = [r for r in site.store.audit_rows() if r["action"] == "adressen_angezeigt"]
         assert views[-1]["details"]["kundennummern"] == [cid]  # the view names the case
         # the right point replaces the wrong one
-        r = c.post(f"/adressen/{cid}", data={**wrong, "breite": "49.5186", "laenge": "11.2831"})
+        r = c.post(f"/adressen/{cid}", data={**wrong, "breite": "49.5186", "laenge": "11.2831",
+                                             "stand": stand_of(page.text, cid)})
         assert r.status_code == 303
         with site.store.session() as s:
             fix = s.get(AddressFixRow, {"city": LAUF, "client_id": cid})

@@ -26,6 +26,7 @@ from tests.web_fixtures import (
     log_in_page,
     logged_in,
     sqlite_only,
+    stand_of,
 )
 
 LAUF = "Lauf a.d. Pegnitz"
@@ -116,7 +117,8 @@ def test_a_wrong_status_or_a_long_reason_is_refused_and_changes_nothing(
         site: Site, kora: httpx.Client) -> None:  # noqa: F811
     stop = _planned(site)[-2]
     url = f"/faelle/{stop.client_id}"
-    csrf = csrf_of(kora.get(url).text)
+    page = kora.get(url).text
+    csrf = csrf_of(page)
     before = _status(site, stop.client_id)
     changes = len(site.store.audit_rows(action="status_geaendert"))
     r = kora.post(url, data={"csrf_token": csrf, "status": "erledigt", "grund": "x"})
@@ -130,7 +132,7 @@ def test_a_wrong_status_or_a_long_reason_is_refused_and_changes_nothing(
     assert _status(site, stop.client_id) == before
     assert len(site.store.audit_rows(action="status_geaendert")) == changes
     # the same status again: nothing changes, and the page says so
-    r = kora.post(url, data={"csrf_token": csrf, "status": "offen"})
+    r = kora.post(url, data={"csrf_token": csrf, "status": "offen", "stand": stand_of(page)})
     assert r.status_code == 303
     assert "Der Status war schon „offen“; nichts geändert." in _text(kora.get(
         r.headers["location"]))
@@ -264,13 +266,15 @@ def test_the_case_page_says_when_a_cases_data_were_erased(site: Site,  # noqa: F
     assert "Name, Anschrift und Notizen dieses Falls wurden am" in page, page
     assert "Um ihn wieder zu bearbeiten: Status „offen“ setzen" in page
     # an erased case takes no new reason (QA 18 N3): refused on the page, nothing changed
-    csrf = csrf_of(kora.get(f"/faelle/{cid}").text)
+    page = kora.get(f"/faelle/{cid}").text
+    csrf = csrf_of(page)
     r = kora.post(f"/faelle/{cid}", data={"csrf_token": csrf, "status": "offen",
                                          "grund": "Frau Blümlein rief an"})
     assert r.status_code == 400, r.status_code
     assert "ein neuer Grund wird nicht gespeichert; den Status ohne Grund setzen." in _text(r)
     assert _status(site, cid) == ("abgeschlossen", None)  # (the reason erased)
-    r = kora.post(f"/faelle/{cid}", data={"csrf_token": csrf, "status": "offen"})
+    r = kora.post(f"/faelle/{cid}", data={"csrf_token": csrf, "status": "offen",
+                                         "stand": stand_of(page)})
     assert r.status_code == 303
     page = _text(kora.get(f"/faelle/{cid}"))
     assert "Geplant wird der Fall erst, wenn die Kundenliste ihn wieder enthält." in page

@@ -14,7 +14,7 @@ import re
 import httpx
 
 from tests.test_web_plan_notes import kora, notes_site  # noqa: F401 - fixtures
-from tests.web_fixtures import csrf_of
+from tests.web_fixtures import csrf_of, stand_of
 
 
 def test_a_fix_on_the_web_names_the_visit_still_planned_at_the_old_place(
@@ -28,7 +28,8 @@ def test_a_fix_on_the_web_names_the_visit_still_planned_at_the_old_place(
     assert page.status_code == 200, page.text[:300]
     # a point some 1.5 km away from the planned stop
     r = kora.post(f"/adressen/{stop.client_id}", data={
-        "csrf_token": csrf_of(page.text), "breite": f"{stop.lat + 0.0135:.6f}",
+        "csrf_token": csrf_of(page.text), "stand": stand_of(page.text, stop.client_id),
+        "breite": f"{stop.lat + 0.0135:.6f}",
         "laenge": f"{stop.lon:.6f}", "stadt": "Bad Hersfeld"}, follow_redirects=True)
     assert r.status_code == 200, r.text[:300]
     said = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.search(

@@ -21,7 +21,14 @@ from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.test_web import current_stops as _stops
 from tests.test_web_outcome_late import _kept
-from tests.web_fixtures import Site, coordinator_on_phone, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import (
+    Site,
+    coordinator_on_phone,
+    csrf_of,
+    logged_in,
+    sqlite_only,
+    stand_of,
+)
 from tests.web_fixtures import page_text as _text
 
 #: W024's street with a typo: the geocoder finds nothing and suggests the real one first
@@ -179,6 +186,7 @@ def test_new_address_suggestions_are_the_rows_buttons(site: Site) -> None:  # no
         assert f'name="vorschlag_adresse" value="{REAL}"' in row, row
         # the button sends the suggestion (and the typed text, for its house number)
         r = kora.post("/adressen/W024", data={"csrf_token": csrf, "stadt": CITY,
+                                              "stand": stand_of(r.text, "W024"),
                                               "adresse": TYPO, "vorschlag_adresse": REAL})
         assert r.status_code == 303, _text(r.text)[-800:]
         shown = _text(kora.get(r.headers["location"]).text)

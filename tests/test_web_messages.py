@@ -20,7 +20,16 @@ import httpx
 import pytest
 
 from tests.test_web import CITY, site  # noqa: F401 - the fixture, used by name
-from tests.web_fixtures import CITY_PROFILE, START_ISO, WEEK, Site, csrf_of, logged_in, sqlite_only
+from tests.web_fixtures import (
+    CITY_PROFILE,
+    START_ISO,
+    WEEK,
+    Site,
+    csrf_of,
+    logged_in,
+    sqlite_only,
+    stand_of,
+)
 
 #: never in a coordinator's page: option names of the command line, the server's paths
 FORBIDDEN = ("--set-", "--suggestion", "--start", "--days", "--role", "--teams", "/tmp/",
@@ -319,7 +328,8 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     page = kora.get("/adressen")
     csrf = csrf_of(page.text)
     real = _address_of(_client_rows(site)["W000"])
-    r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, "adresse": real})
+    r = kora.post("/adressen/W010", data={"csrf_token": csrf, "stadt": CITY, "adresse": real,
+                                          "stand": stand_of(page.text, "W010")})
     assert r.status_code == 303, r.text[-800:]
     shown = kora.get(r.headers["location"]).text
     # the confirmation names what was stored
@@ -330,6 +340,7 @@ def test_saved_fix_says_what_was_stored(site: Site, kora: httpx.Client) -> None:
     assert row, "another address to fix"
     other = row.group(1)
     r = kora.post(f"/adressen/{other}", data={"csrf_token": csrf, "stadt": CITY,
+                                              "stand": stand_of(shown, other),
                                               "breite": "50,8675", "laenge": "9,7071"})
     assert r.status_code == 303, r.text[-800:]
     shown = kora.get(r.headers["location"]).text
@@ -348,10 +359,10 @@ def test_a_saved_fix_is_confirmed_once_to_the_session_that_saved_it(
     """``/adressen?gespeichert=<case id>`` showed any case's stored fix (the address or the
     exact point), and the audit row did not name that case (QA 16 b, 2a). The redirect
     after saving carries a one-time key of the session; the view names the case."""
-    csrf = csrf_of(kora.get("/adressen").text)
     cid, real = "W010", _address_of(_client_rows(site)["W000"])  # as the test before
-    r = kora.post(f"/adressen/{cid}", data={"csrf_token": csrf, "stadt": CITY,
-                                            "adresse": real})
+    page = kora.get("/adressen", params={"kundennummer": cid, "stadt": CITY}).text
+    r = kora.post(f"/adressen/{cid}", data={"csrf_token": csrf_of(page), "stadt": CITY,
+                                            "stand": stand_of(page, cid), "adresse": real})
     assert r.status_code == 303, r.text[-800:]
     where = r.headers["location"]
     assert cid not in where

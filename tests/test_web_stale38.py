@@ -290,3 +290,36 @@ def test_a_status_form_without_its_stamp_is_refused(
     r = kora.post(f"/faelle/{cid}", data={**_status_form(r.text), "status": "in_klaerung"})
     assert r.status_code == 303
     assert _status(stale_site, cid)[0] == "in_klaerung"
+
+
+def test_a_refused_entry_keeps_the_stamp_its_page_showed(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client) -> None:
+    """A form refused for its input (a point that is no number, a reason too long) comes
+    back with the stamp it sent, not the one of now: corrected and sent again, it is told
+    about the colleague's change meanwhile rather than overwriting it."""
+    cid = "W003"
+    form = _address_form(_one_case(kora, cid), cid)
+    r = kurt.post(f"/adressen/{cid}", data={**_address_form(_one_case(kurt, cid), cid),
+                                            "breite": "50,8675", "laenge": "9,7071"})
+    assert r.status_code == 303
+    r = kora.post(f"/adressen/{cid}", data={**form, "breite": "fünfzig", "laenge": "9,7"})
+    assert r.status_code == 400 and "Breite und Länge als Zahlen" in _text(r.text)
+    assert _address_form(r.text, cid)["stand"] == form["stand"]
+    r = kora.post(f"/adressen/{cid}", data={**_address_form(r.text, cid), "breite": "50,87",
+                                            "laenge": "9,7"})
+    assert r.status_code == 409 and f"{cid} wurde inzwischen von kurt korrigiert" in \
+        _text(r.text)
+    assert _fix(stale_site, cid).fixed_by == "kurt"
+
+    form = _status_form(kora.get(f"/faelle/{cid}").text)
+    r = kurt.post(f"/faelle/{cid}", data={**_status_form(kurt.get(f"/faelle/{cid}").text),
+                                          "status": "in_klaerung"})
+    assert r.status_code == 303
+    r = kora.post(f"/faelle/{cid}", data={**form, "status": "erreicht", "grund": "x" * 501})
+    assert r.status_code == 400 and "Grund: höchstens 500 Zeichen" in _text(r.text)
+    assert _status_form(r.text)["stand"] == form["stand"]
+    r = kora.post(f"/faelle/{cid}", data={**_status_form(r.text), "status": "erreicht"})
+    assert r.status_code == 409
+    assert f"Der Status von {cid} wurde inzwischen von kurt auf „in Klärung“ gesetzt" in \
+        _text(r.text)
+    assert _status(stale_site, cid)[0] == "in_klaerung"

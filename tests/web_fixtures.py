@@ -239,6 +239,23 @@ def csrf_of(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
+def stand_of(html: str, client_id: str | None = None) -> str:
+    """The stamp a form that changes a case sends back (QA 38 F1): of ``client_id``'s
+    address form on an *Adressen* page, else of the status form of a case page."""
+    import re
+
+    if client_id is not None:
+        row = re.search(rf'<tr id="adresse-{re.escape(client_id)}" role="row">(.*?)</tr>',
+                        html, re.S)
+        assert row, f"no address form of {client_id}"
+        html = row[1]
+    else:
+        form = re.search(r'id="status-setzen">(.*?)</form>', html, re.S)
+        assert form, "no status form"
+        html = form[1]
+    return re.search(r'name="stand" value="([^"]*)"', html).group(1)
+
+
 def upload_list(client, path: Path, city: str | None = None):  # noqa: ANN001, ANN201
     """Upload the client list ``path`` on the *Kundenliste* page as a coordinator does
     (``client``: an httpx client logged in; ``city``: the form's ``stadt``, if any)."""

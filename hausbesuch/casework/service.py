@@ -1178,12 +1178,12 @@ class Casework:
             raise UserError(problem)
         with self.store.session() as s:
             row = self._row(s, client_id, lock=True)  # after a phone's outcome, not under it
-            self._check_status_seen(s, row, seen)
             if row.erased_at is not None and reason.strip():
                 # as an outcome note or a rectified text: an erased case takes no new text
                 # (QA 18 N3: before, a reason typed now stayed until the next purge)
                 raise UserError(f"{erased_note(row.erased_at, row.client_id)}: ein neuer "
                                 "Grund wird nicht gespeichert; den Status ohne Grund setzen.")
+            self._check_status_seen(s, row, seen)  # under the lock, before the change
             return self._set_status(s, row, status, reason or "von Hand gesetzt")
 
     def _last_status_change(self, s: Session, client_id: str) -> StatusHistoryRow | None:
@@ -2267,9 +2267,10 @@ class Casework:
                 raise
             client = self._client(row)
             self._no_fix_if_erased(row)
-            # first, so that a stale page is told what changed, not that a suggestion it
-            # offered no longer exists (QA 38 F1)
-            self._check_fix_seen(s, row, seen)
+            if seen:  # first, so that a stale page is told what changed, not that a
+                # suggestion it offered no longer exists (QA 38 F1); a form without a
+                # stamp is told about its input first, and refused when it would store
+                self._check_fix_seen(s, row, seen)
         if suggestion is not None:
             loc = self.locate([client])[client.id]
             if not loc.offered and loc.plannable:  # found: nothing to choose (QA 26 F5)

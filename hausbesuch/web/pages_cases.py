@@ -99,8 +99,10 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
 def _case_page(request: Request, user: User, city: str, client_id: str, *,
                status: int = 200, error: str | None = None, reason: str = "",
                outcome_error: dict[str, str] | None = None, chosen: str = "",
-               password_refused: bool = False) -> Response:
+               password_refused: bool = False, stand: str = "") -> Response:
     """The case page; ``chosen``: the status chosen in a refused form (else the case's);
+    ``stand``: the stamp that form sent (else the case's now), so that, sent again, it
+    still says what its page showed;
     its status form asks for the password when the session is not fresh
     (:func:`~hausbesuch.web.pages_login.needs_password`) or the one sent was refused
     (``password_refused``: the field is marked)."""
@@ -132,7 +134,8 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
                   reason=reason, max_reason=MAX_REASON, chosen=chosen,
                   results=casework_api.result_choices(), outcome_error=outcome_error or {},
                   reauth=password_refused or needs_password(request),
-                  password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES)
+                  password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES,
+                  stand=stand or case["status_stand"])
 
 
 @router.post("/fall-ergebnis")
@@ -272,7 +275,7 @@ def set_case_status(request: Request, client_id: str, status: str = Form(""),
         resp = _case_page(request, user, city, client_id, status=code,
                           error=msg if code == 403 else f"{msg} Der Status wurde nicht "
                           "geändert.", reason=reason[:MAX_REASON], chosen=status,
-                          password_refused=True)
+                          password_refused=True, stand=stand.strip()[:64])
         return retry_after(request, resp) if code == 429 else resp
     try:
         try:
@@ -292,6 +295,6 @@ def set_case_status(request: Request, client_id: str, status: str = Form(""),
                             detail=_unknown(request, user, client_id, exc)) from None
     except UserError as exc:
         return _case_page(request, user, city, client_id, status=400, error=str(exc),
-                          reason=reason[:MAX_REASON])
+                          reason=reason[:MAX_REASON], stand=stand.strip()[:64])
     return RedirectResponse(_case_url(known, city, gesetzt="1" if changed else "0"),
                             status_code=303)

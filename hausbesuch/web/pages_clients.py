@@ -365,10 +365,12 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
         message = str(exc)
         if offered:  # the buttons of the row show them: the message points there
             message = message.split(" Vorschläge: ", 1)[0] + " Vorschläge siehe unten."
+        # ``stand``: the stamp sent, not the one of now: the form, sent again, still
+        # says what its page showed (a fix meanwhile is told then, not overwritten)
         return _addresses_page(request, user, city, status=400, failed={
             "client_id": client_id, "message": _echo_capped(message, adresse.strip()),
             "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
-            "suggestions": offered})
+            "suggestions": offered, "stand": stand.strip()[:64]})
     key = _saved_fixes(request).put(_session_key(request), city, (client_id, what, note or ""))
     return RedirectResponse(f"/adressen?gespeichert={key}&stadt={quote(city, safe='')}",
                             status_code=303)
