@@ -323,3 +323,36 @@ def test_a_refused_entry_keeps_the_stamp_its_page_showed(
     assert f"Der Status von {cid} wurde inzwischen von kurt auf „in Klärung“ gesetzt" in \
         _text(r.text)
     assert _status(stale_site, cid)[0] == "in_klaerung"
+
+
+def test_two_forms_sent_at_once_from_the_same_page_store_one(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client) -> None:
+    """The stamp is compared in the transaction that stores, under the case's lock: of
+    two forms sent at the same moment from pages showing the same state, one is stored,
+    the other refused (409), whichever comes first."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    cid = "W004"
+    forms = {"kora": _status_form(kora.get(f"/faelle/{cid}").text),
+             "kurt": _status_form(kurt.get(f"/faelle/{cid}").text)}
+    fixes = {"kora": _address_form(_one_case(kora, cid), cid),
+             "kurt": _address_form(_one_case(kurt, cid), cid)}
+    before = _status(stale_site, cid)
+    clients = {"kora": (kora, "abgeschlossen", "50,8675"), "kurt": (kurt, "erreicht", "50,8676")}
+
+    def send(name: str) -> tuple[int, int]:
+        c, status, lat = clients[name]
+        a = c.post(f"/faelle/{cid}", data={**forms[name], "status": status}).status_code
+        b = c.post(f"/adressen/{cid}", data={**fixes[name], "breite": lat,
+                                              "laenge": "9,7071"}).status_code
+        return a, b
+
+    with ThreadPoolExecutor(2) as pool:
+        got = list(pool.map(send, ["kora", "kurt"]))
+    assert sorted(a for a, _ in got) == [303, 409], got
+    assert sorted(b for _, b in got) == [303, 409], got
+    assert _status(stale_site, cid)[2] == before[2] + 1  # one change in the history
+    winner = ["kora", "kurt"][[a for a, _ in got].index(303)]
+    assert _status(stale_site, cid)[0] == clients[winner][1]
+    fixer = ["kora", "kurt"][[b for _, b in got].index(303)]
+    assert _fix(stale_site, cid).fixed_by == fixer

@@ -2334,8 +2334,10 @@ class Casework:
         with self.store.session() as s:
             # locked: a purge erasing the case now (or one that did while the address was
             # looked up) comes first and the fix is refused, or comes after it and deletes
-            # it; a second coordinator fixing the case at once waits and then updates
-            # this fix (last writer wins, both audited: QA 18a #2, #5)
+            # it; a second coordinator fixing the case at once waits, then finds this
+            # fix and, sending a stamp (the web), is refused as stale (QA 38 F1); without
+            # one (the command line) updates it (last writer wins, both audited: QA 18a
+            # #2, #5)
             row = self._row(s, client_id, lock=True)
             self._no_fix_if_erased(row)
             self._check_fix_seen(s, row, seen)  # under the lock: the one that counts
