@@ -35,6 +35,7 @@ import os
 import re
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext, suppress
 from dataclasses import dataclass, field
@@ -736,7 +737,8 @@ _PLAN_CHILDREN = (VisitRow, RouteRow, UnassignedRow, RejectedRow, GeocodeRow, Pl
 #: reaches ``web_jobs``: the web app depends on the store, never the reverse
 #: (tests/test_layers.py checks both, and these columns against the model).
 DAY_LINKS = sql.table("web_worker_links", sql.column("plan_id", String),
-                      sql.column("revoked_at", DateTime), sql.column("valid_until", DateTime))
+                      sql.column("revoked_at", DateTime), sql.column("valid_until", DateTime),
+                      sql.column("team_id", String), sql.column("day", Date))
 
 
 def no_plan_message(plan_id: str, *, hint: bool = True) -> str:
@@ -1829,6 +1831,17 @@ class Store:
                                 .select_from(DAY_LINKS)
                                 .where(DAY_LINKS.c.plan_id == plan_id)).one()
         return int(every or 0), int(live or 0)
+
+    @staticmethod
+    def valid_day_links(s: Session, plan_ids: Iterable[str]) -> Counter[tuple[str, date]]:
+        """How many of the web app's day links made on one of ``plan_ids`` (a plan's line
+        of versions: a link follows the re-plans of its version) are still valid now, per
+        team-day ``(team, day)`` (:data:`DAY_LINKS`; valid as in :meth:`day_links`)."""
+        now = clock.now()
+        rows = s.execute(select(DAY_LINKS.c.team_id, DAY_LINKS.c.day).where(
+            DAY_LINKS.c.plan_id.in_(sorted(set(plan_ids))), DAY_LINKS.c.revoked_at.is_(None),
+            DAY_LINKS.c.valid_until >= now))
+        return Counter((team, day) for team, day in rows)
 
     def delete_plan(self, plan_id: str, *, actor: str = SYSTEM_ACTOR,
                     session: Session | None = None,

@@ -2377,6 +2377,8 @@ def _replan(
                                               tries_before=st.directive.tries))
     moved = [c for c in candidates if c.moved_promise is not None]
     moved_ids = {c.id for c in moved}
+    # (whether a correction letter written today comes too late for the announced day)
+    late_of = {c.id: _late_post(profile, c.moved_promise[0].date()) for c in moved}
     handled = ({c.id for c in candidates} | {u.client_id for u in unassigned}
                | set(fresh_rejected))
     for u in old.unassigned:  # clients no longer open keep their old reason
@@ -2404,7 +2406,7 @@ def _replan(
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
-                           + [_moved_note(c) for c in moved])
+                           + [_moved_note(c, late=late_of[c.id]) for c in moved])
     # (the districts' notes are carried on: added only to a version made before it had them)
     params["warnings"] += _district_notes(districts)  # (as they are now: _REMADE_NOTE)
     params["options"] = options.to_dict()
@@ -2445,7 +2447,8 @@ def _replan(
     # the case has no visit now, and its reason that the announced one is off all the same
     stuck = {u.client_id for u in result.plan.unassigned} & moved_ids
     for c in (c for c in moved if c.id in stuck):
-        was, now = _moved_note(c), _moved_note(c, placed=False)
+        was, now = (_moved_note(c, late=late_of[c.id]),
+                    _moved_note(c, placed=False, late=late_of[c.id]))
         for notes in (result.plan.warnings, result.plan.params.get("warnings") or []):
             notes[:] = [now if n == was else n for n in notes]
         ps, pe = c.moved_promise
@@ -2464,6 +2467,13 @@ def _replan(
     result.report_rows = report_rows(result.plan, total_rows=params.get("total_rows"),
                                      snap_far=result.plan.params.get("snap_far"))
     say("Plan speichern", 0.95)
+    # every announced visit this version gives up or moves out of its window (those the
+    # moved notes name aside), with what to do, and the handed-out day links whose
+    # team-day it leaves without visits (QA 38 F6, F4: before, only an announcement moved
+    # by a pin was named, and nothing of the links)
+    for n in (_announced_off_notes(store, profile, result.plan, old.id, moved_ids)
+              + _emptied_link_notes(store, result.plan, old.id)):
+        _add_note(result.plan, n)
     _add_note(result.plan, note)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
@@ -2492,6 +2502,9 @@ _REMADE_NOTE = re.compile(
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
     r"nicht eingeplant: "
     r"|.+: angekündigt für (?:\w\w, )?\d\d\.\d\d\.\d{4},? .+; jetzt gilt: "
+    r"|\d+ angekündigte(?:r Besuch ist| Besuche sind) in diesem Plan nicht mehr im "
+    r"angekündigten Zeitfenster "
+    r"|Team .+ hat am \w\w, \d\d\.\d\d\.\d{4} keine Besuche mehr \(Neuplanung\); "
     r"|Team .+ bleibt für den Rest des \w\w,? \d\d\.\d\d\.\d{4} abgemeldet \(seit "
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} \d\d:\d\d Uhr wieder eingeplant "
     r"|Team .+ ist am \w\w,? \d\d\.\d\d\.\d{4} von \d\d:\d\d bis \d\d:\d\d Uhr abgemeldet "
@@ -2531,21 +2544,96 @@ _STALE_NOTE = re.compile(
     r"|Neu berechnet, weil während der Planung geändert wurde: ")
 
 
-def _moved_note(c: Candidate, *, placed: bool = True) -> str:
+def _late_post(profile: Profile, day: date) -> date | None:
+    """The day the post brings a correction letter written today
+    (:func:`hausbesuch.letters.arrival_day`) when that is too late for a visit announced
+    for ``day`` (:func:`hausbesuch.letters.comes_late`: the rule by which ``letters
+    --correction`` asks to phone instead), else None."""
+    from hausbesuch.letters import arrival_day, comes_late
+
+    today = clock.today()
+    return arrival_day(profile, today) if comes_late(profile, today, day) else None
+
+
+def _too_late(arrives: date) -> str:
+    """Why a correction letter does not do for a visit announced before ``arrives``."""
+    return (f"ein Korrekturbrief käme zu spät (heute geschrieben, erst am "
+            f"{format_day(arrives)} im Briefkasten)")
+
+
+def _moved_note(c: Candidate, *, placed: bool = True, late: date | None = None) -> str:
     """The note for an announced visit moved by a later pin or appointment; ``placed``
     False: the pin itself could not be planned (QA 33b F10: the note said „jetzt gilt“ the
-    pin, and the client was left with a correction letter and no visit, unsaid)."""
+    pin, and the client was left with a correction letter and no visit, unsaid). ``late``
+    (:func:`_late_post`): a correction letter would come too late, the client is to be
+    phoned (QA 38 F6)."""
     ps, pe = c.moved_promise
     head = (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
             f"jetzt gilt: {c.pin_note or 'eine andere Festlegung'}")
     if not placed:
+        way = (f"anrufen und absagen ({_too_late(late)})" if late is not None else
+               "einen Korrekturbrief schreiben (hausbesuch letters … --correction)")
         return (f"{head}. Diese Festlegung lässt sich nicht einplanen (Grund unter „Nicht "
                 "eingeplant“). "
                 "Der angekündigte Besuch entfällt trotzdem: der Fall hat in diesem Plan "
-                "keinen Besuch. Bitte die Festlegung ändern und neu planen oder einen "
-                "Korrekturbrief schreiben (hausbesuch letters … --correction).")
+                f"keinen Besuch. Bitte die Festlegung ändern und neu planen oder {way}.")
+    if late is not None:
+        return (f"{head}. Der angekündigte Besuch entfällt; {_too_late(late)}: bitte "
+                "anrufen und absagen.")
     return (f"{head}. Der angekündigte Besuch entfällt; bitte für diesen Plan einen "
             "Korrekturbrief schreiben (hausbesuch letters … --correction).")
+
+
+def _announced_off_notes(store: Store, profile: Profile, plan: Plan, replaced: str,
+                         named: Collection[str]) -> list[str]:
+    """The notes of a re-planned version (``plan``, not stored yet, replacing version
+    ``replaced``) naming every announced visit from today on that it does not keep in
+    its window: the correction letters ``letters --correction`` writes for it
+    (:func:`hausbesuch.letters.broken_promises`; those of cases in ``named``, which a
+    moved note names, left out). Those whose day comes before a correction letter written
+    today could arrive (:func:`_late_post`) are to be phoned, the others get a letter."""
+    from hausbesuch.letters import broken_promises
+
+    # (its line of versions is that of the version it replaces until it is stored)
+    items = sorted((a for a in broken_promises(store, replace(plan, id=replaced))
+                    if a.client_id not in named and a.day >= clock.today()),
+                   key=lambda a: (a.window, id_key(a.client_id)))
+    late = {a.visit_id: _late_post(profile, a.day) for a in items}
+    out = []
+    for group in ([a for a in items if late[a.visit_id] is not None],
+                  [a for a in items if late[a.visit_id] is None]):
+        if not group:
+            continue
+        n = len(group)
+        head = (f"{count(n, 'angekündigter Besuch ist', 'angekündigte Besuche sind')} in "
+                "diesem Plan nicht mehr im angekündigten Zeitfenster (entfallen oder "
+                "verschoben)")
+        way = (f", und {_too_late(late[group[0].visit_id])}: bitte anrufen und absagen"
+               if late[group[0].visit_id] is not None else
+               f": bitte {'einen Korrekturbrief' if n == 1 else 'Korrekturbriefe'} "
+               f"schreiben (hausbesuch letters {plan.id} --correction)")
+        out.append(f"{head}{way}: " + ", ".join(
+            f"{a.client_id} ({format_day(a.day)}, {a.window[0]:%H:%M}–"
+            f"{a.window[1]:%H:%M} Uhr)" for a in group) + ".")
+    return out
+
+
+def _emptied_link_notes(store: Store, plan: Plan, replaced: str) -> list[str]:
+    """The notes of a re-planned version (``plan``, replacing version ``replaced``) on the
+    day links handed out for its line of versions and still valid (they follow the
+    re-plans) whose team-day it gives no visits: the team is to be told (QA 38 F4: the
+    team asked for a new link that could not exist)."""
+    from hausbesuch.letters import plan_lineage
+
+    with store.session() as s:
+        links = store.valid_day_links(s, plan_lineage(s, replaced))
+    toured = {(r.team_id, r.day) for r in plan.routes if r.stops}
+    return [f"Team {team} hat am {format_day(day)} keine Besuche mehr (Neuplanung); "
+            + ("sein ausgegebener Tageslink zeigt" if n == 1
+               else f"seine {n} ausgegebenen Tageslinks zeigen")
+            + " das an. Bitte dem Team Bescheid geben."
+            for (team, day), n in sorted(links.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            if (team, day) not in toured]
 
 
 def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:
