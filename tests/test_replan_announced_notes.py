@@ -222,9 +222,11 @@ def test_the_team_days_left_without_visits_name_their_valid_day_links(
                      "dem Team Bescheid geben."], notes
 
 
-def test_a_later_replan_names_them_again_not_twice(replanned: Replanned) -> None:
-    """The notes are made again by each re-plan, not carried: the stored version holds
-    each once (a second re-plan would otherwise show the first one's beside its own)."""
+def test_the_next_replan_makes_these_notes_anew_instead_of_carrying_them(
+        replanned: Replanned) -> None:
+    """Each of these notes is one the next re-plan drops from the version it replaces
+    (:data:`_REMADE_NOTE`) and makes again as things stand then: a letter written or a link
+    revoked meanwhile is not named again, and nothing is named twice."""
     from hausbesuch.planning.workflow import _REMADE_NOTE
 
     made = [n for n in replanned.new.params["warnings"]
