@@ -332,7 +332,11 @@ _LETTERS = "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"
      "planen“)."),
     ("Zuerst eine Kundenliste einlesen (hausbesuch import).",
      "Zuerst eine Kundenliste einlesen (unter „Kundenliste“)."),
-    ("Plan prüfen (hausbesuch status K-1).", "Plan prüfen."),  # any other: left out
+    # a case's status: its page (QA 38 F2: „den Fall auf „in Klärung“ setzen (…)“)
+    ("Fall prüfen (hausbesuch status K-1 --set in_klaerung).",
+     "Fall prüfen (unter „Fälle“ beim Fall)."),
+    ("Plan prüfen (hausbesuch show K-1).", "Plan prüfen (unter „Pläne“)."),
+    ("Plan prüfen (hausbesuch export K-1).", "Plan prüfen."),  # any other: left out
     # the pin reasons of a re-plan (pins 34): the web's own words stay, the command goes
     ("Team „team-1“ ist am Mo, 07.12.2026 abwesend (eingetragen). Bitte die Festlegung "
      "aufheben, oder die Abwesenheit löschen (Seite „Teams“, „Abwesenheiten“; hausbesuch "
