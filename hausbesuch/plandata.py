@@ -235,6 +235,12 @@ class PlannedStop:
     #: „…; angekündigt: …; angekündigt: …“). None: a stop planned now, stored with
     #: :attr:`window_text`
     stored_window: str | None = field(default=None, compare=False)
+    #: seconds from this door to the team's end point (``end_lonlat`` of its route) as the
+    #: plan's travel times count them, stored at planning time: the way back an
+    #: appointment agreed at this door must leave room for (:func:`hausbesuch.casework.
+    #: wayback.way_back`). None for a stop stored before it was kept, or without a way to
+    #: the end point. Derived from the network, not the visit: no part in comparing stops
+    way_back_s: int | None = field(default=None, compare=False)
 
     @property
     def try_label(self) -> str:

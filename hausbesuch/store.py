@@ -456,6 +456,10 @@ class VisitRow(Base):
     notiz: Mapped[str] = mapped_column(Text, default="")
     visit_id: Mapped[str | None] = mapped_column(String(64))  # case_visits.visit_id
     tries_before: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    #: seconds from this door to the team's end point, as the plan's travel times count
+    #: them (:attr:`hausbesuch.plandata.PlannedStop.way_back_s`); NULL for visits stored
+    #: before migration 0018
+    way_back_s: Mapped[int | None] = mapped_column(Integer)
 
 
 class UnassignedRow(Base):
@@ -1000,9 +1004,33 @@ def planned_stops(s: Session, visit_rows: Sequence[VisitRow]) -> list[PlannedSto
         end=v.end_at, lon=v.lon, lat=v.lat, address=v.address, district=v.district,
         window_text=_shown_window(v.window_text, announced.get(v.visit_id or "")),
         stored_window=v.window_text, notiz=v.notiz,
-        visit_id=v.visit_id or "", tries_before=v.tries_before,
+        visit_id=v.visit_id or "", tries_before=v.tries_before, way_back_s=v.way_back_s,
         called_off=(v.visit_id or "") in since, called_off_since=since.get(v.visit_id or ""))
         for v in visit_rows]
+
+
+def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
+    """One team-day route of a plan (with its stops), or None (the phone's page; the
+    way back from a door that the casework counts, :mod:`hausbesuch.casework.wayback`)."""
+    with store.session() as s:
+        r = s.scalars(select(RouteRow).where(RouteRow.plan_id == plan_id,
+                                             RouteRow.team_id == team_id,
+                                             RouteRow.day == day)).first()
+        if r is None:
+            return None
+        stops = tuple(planned_stops(s, s.scalars(select(VisitRow).where(
+            VisitRow.plan_id == plan_id, VisitRow.route_seq == r.seq)
+            .order_by(VisitRow.seq)).all()))
+        return TeamDayRoute(
+            team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
+            start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),
+            start_label=r.start_label, depart=r.depart, return_=r.return_at, stops=stops,
+            travel_s=r.travel_s, distance_m=r.distance_m, service_s=r.service_s,
+            waiting_s=r.waiting_s,
+            lunch=(r.lunch_start, r.lunch_end)
+            if r.lunch_start is not None and r.lunch_end is not None else None,
+            legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
+        )
 
 
 #: How pages begin the window of a visit called off since its plan was made.
@@ -1627,7 +1655,7 @@ class Store:
                     window_text=st.window_text if st.stored_window is None
                     else st.stored_window,
                     notiz=st.notiz, visit_id=st.visit_id or None,
-                    tries_before=st.tries_before,
+                    tries_before=st.tries_before, way_back_s=st.way_back_s,
                 ))
         for i, u in enumerate(plan.unassigned):
             s.add(UnassignedRow(plan_id=plan_id, seq=i, client_id=u.client_id, code=u.code,

@@ -1,10 +1,18 @@
 """The way back to the base from a stop of a stored route, as far as the stored plan knows
-it, for the phone's check of an appointment agreed at the door (QA 37 #1).
+it, for the check of an appointment agreed at that door (QA 37 #1): the phone's, the case
+page's and an outcomes file's (review 37 #5).
 
 The planner refuses an appointment whose visit *and* way back to the team's end point end
 after the shift („Besuch ab 15:00 Uhr (45 Min.) und Rückweg (22 Min.) enden erst um 16:07
-Uhr“). The phone and the server decide at the door, without the street network: they
-only have the stored route of the day the team is on. From it:
+Uhr“). The phone and the server decide without the street network, from the stored route
+of the visit's day:
+
+- a stop planned since session 38 carries its way back
+  (:attr:`~hausbesuch.plandata.PlannedStop.way_back_s`, the solver's travel time from that
+  door to the end point, stored at planning time): **exact**, for every stop and every
+  mode, whatever the order of the stops' times.
+
+A stop stored before has none; its route's times tell:
 
 - the route's **last** stop: its way back is known exactly, the route's return less the
   end of that visit (not for a route cut without its way back, nor when the break lies
@@ -76,11 +84,16 @@ def _between(route: Any, a: datetime, b: datetime) -> bool:
 
 def way_back(route: Any, client_id: str) -> WayBack | None:
     """The way back to the end point from the stop of ``client_id`` on ``route`` (a
-    :class:`hausbesuch.plandata.TeamDayRoute`) as far as the stored times tell (see the
-    module); None when they tell nothing."""
+    :class:`hausbesuch.plandata.TeamDayRoute`): the stop's stored way back, else as far as
+    the route's stored times tell (see the module); None when they tell nothing."""
     stops = list(route.stops)
     k = next((i for i, s in enumerate(stops) if s.client_id == client_id), None)
-    if k is None or route.ends_open:
+    if k is None:
+        return None
+    if stops[k].way_back_s is not None:  # stored at planning time: exact
+        return WayBack(stops[k].way_back_s, True, route.mode, tuple(route.end_lonlat),
+                       route.team_id)
+    if route.ends_open:
         return None
     if any(b.arrival < a.end for a, b in zip(stops, stops[1:], strict=False)):
         # stops not in the order of their times (a re-plan keeps a visit made out of

@@ -67,6 +67,7 @@ def assemble_routes(
     kept = dict(kept or {})
     team_by_id = {t.id: t for t in built.teams}
     ti_of = {t.id: i for i, t in enumerate(built.teams)}
+    loc_of = {v.id: v.location for v in built.problem.visits}
     routes: list[TeamDayRoute] = []
     for route in solution.routes:
         team = team_by_id[route.team]
@@ -75,7 +76,9 @@ def assemble_routes(
         start_loc = built.shift_start_loc.get((team.id, route.day), built.depot_loc[2 * ti])
         end_loc = built.depot_loc[2 * ti + 1]
         before = kept.pop((team.id, day), None)
-        stops: list[PlannedStop] = list(before.stops) if before else []
+        mode = built.mode_of[team.id]
+        stops: list[PlannedStop] = (list(_kept_way_back(before, mode, built.places[end_loc]))
+                                    if before else [])
         lunch = before.lunch if before else None
         # the kept stops keep their numbers (``position``); the new ones take, in their
         # order, the numbers left free (QA 28 F10; :attr:`TeamDayRoute.numbers`)
@@ -94,10 +97,11 @@ def assemble_routes(
                     visit_id=vid, tries_before=c.tries_before,
                     sprache=c.client.sprache, angekuendigt_ab=c.client.angekuendigt_ab,
                     failed_before=c.failed_before, agreed_on=c.agreed_on,
+                    way_back_s=way_back_s(built, mode, loc_of[c.id], end_loc),
                 ))
             elif st.kind == "break":
                 lunch = (at(st.service_start), at(st.service_start + st.service))
-        net = built.nets[built.mode_of[team.id]]
+        net = built.nets[mode]
         first = before.start_lonlat if before else built.places[start_loc]
         pts = [first, *[(s.lon, s.lat) for s in stops], built.places[end_loc]]
         travel, distance = int(route.travel), int(route.distance)
@@ -119,6 +123,27 @@ def assemble_routes(
         if before.stops:
             routes.append(with_way_back(built, before) if before.ends_open else before)
     return routes
+
+
+def way_back_s(built: Built, mode: str, loc: int, end_loc: int) -> int | None:
+    """Seconds from location ``loc`` to the team's end point ``end_loc`` by ``mode``, as
+    the solver counts the way (its travel-time matrix): what an appointment agreed at
+    that door must leave room for before the shift ends (QA 37 #1, stored with each stop:
+    :attr:`PlannedStop.way_back_s`). None without a path."""
+    from routing.model import UNREACHABLE
+
+    seconds = built.problem.duration(mode, loc, end_loc)
+    return seconds if 0 <= seconds < UNREACHABLE else None
+
+
+def _kept_way_back(route: TeamDayRoute, mode: str, end: tuple[float, float]
+                   ) -> tuple[PlannedStop, ...]:
+    """The stops a re-plan keeps of ``route``, each with its stored way back while the
+    team still travels by ``mode`` and ends at ``end`` (the way was counted to that point);
+    without it otherwise (the check then falls back to the route's times)."""
+    if route.mode == mode and tuple(route.end_lonlat) == tuple(end):
+        return route.stops
+    return tuple(replace(s, way_back_s=None) for s in route.stops)
 
 
 def last_begun(stops: Sequence[PlannedStop]) -> PlannedStop:
@@ -143,13 +168,16 @@ def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
     if ti is None or net is None:
         return route
     last = last_begun(route.stops)
+    k = route.stops.index(last)
     end = built.places[built.depot_loc[2 * ti + 1]]
-    tm = travel_matrix(net, [last.lon], [last.lat],
+    # every kept stop's way back (stored with it, QA 37 #1), the last one's is the route's
+    tm = travel_matrix(net, [s.lon for s in route.stops], [s.lat for s in route.stops],
                        targets=([end[0]], [end[1]]), distances=True)
-    travel = int(tm.durations[0, 0])
+    travel = int(tm.durations[k, 0])
     if travel == UNREACHABLE or travel < 0:
         return route
-    distance = int(tm.distances[0, 0]) if tm.distances is not None else 0
+    distance = int(tm.distances[k, 0]) if tm.distances is not None else 0
+    back = [int(t) if t >= 0 else None for t in tm.durations[:, 0]]
     legs = route.legs
     if len(legs) == len(route.stops):  # the legs to the visits: the one home follows
         legs = (*legs, *route_geometry(net, [(last.lon, last.lat), end]))
@@ -157,7 +185,8 @@ def with_way_back(built: Built, route: TeamDayRoute) -> TeamDayRoute:
     leave = max(last.end, route.lunch[1]) if route.lunch else last.end
     return replace(route, end_lonlat=end, return_=leave + timedelta(seconds=travel),
                    travel_s=route.travel_s + travel, distance_m=route.distance_m + distance,
-                   legs=legs)
+                   legs=legs, stops=tuple(replace(s, way_back_s=b)
+                                          for s, b in zip(route.stops, back, strict=True)))
 
 
 def language_reason(languages: Any, teams: Any, fix: str = "") -> str:

@@ -15,33 +15,9 @@ from hausbesuch.store import (
     PlanRow,
     RouteRow,
     Store,
-    VisitRow,
     geocode_from,
-    planned_stops,
 )
-
-
-def load_route(store: Store, plan_id: str, team_id: str, day: date) -> TeamDayRoute | None:
-    """One team-day route of a plan (with its stops), or None."""
-    with store.session() as s:
-        r = s.scalars(select(RouteRow).where(RouteRow.plan_id == plan_id,
-                                             RouteRow.team_id == team_id,
-                                             RouteRow.day == day)).first()
-        if r is None:
-            return None
-        stops = tuple(planned_stops(s, s.scalars(select(VisitRow).where(
-            VisitRow.plan_id == plan_id, VisitRow.route_seq == r.seq)
-            .order_by(VisitRow.seq)).all()))
-        return TeamDayRoute(
-            team_id=r.team_id, team_label=r.team_label, day=r.day, mode=r.mode,
-            start_lonlat=(r.start_lon, r.start_lat), end_lonlat=(r.end_lon, r.end_lat),
-            start_label=r.start_label, depart=r.depart, return_=r.return_at, stops=stops,
-            travel_s=r.travel_s, distance_m=r.distance_m, service_s=r.service_s,
-            waiting_s=r.waiting_s,
-            lunch=(r.lunch_start, r.lunch_end)
-            if r.lunch_start is not None and r.lunch_end is not None else None,
-            legs=tuple(tuple(map(tuple, leg)) for leg in json.loads(r.legs)),
-        )
+from hausbesuch.store import load_route as load_route  # (re-exported: the pages' import)
 
 
 def route_geocodes(store: Store, plan_id: str, route: TeamDayRoute) -> dict[str, Geocode]:
