@@ -1,6 +1,6 @@
 """Outcomes entered on the web (QA 26): an agreed appointment whose visit ends after the
-teams' shift is named after saving, on the case page and on the phone, as ``hausbesuch
-outcomes`` names it (F7); the case page's visits without an outcome show a visit whose
+teams' shift is refused before saving, on the case page as on the phone and in ``hausbesuch
+outcomes`` (F7, QA 28 F1, review 37 #5); the case page's visits without an outcome show a visit whose
 case was closed on or before its day as „entfällt“, as the plan's files and the phone do.
 Over real HTTP against the planned Bad Hersfeld week of :mod:`tests.test_web`, pages in
 Chromium at 390 px."""
@@ -83,11 +83,12 @@ LATE = "nach dem Schichtende der Teams"
 
 @sqlite_only()
 @pytest.mark.browser
-def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
+def test_the_case_page_refuses_an_appointment_that_ends_after_the_shift(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    """F7 follow-up: „Termin vereinbart“ for 15:50 entered on the case page is saved, and
-    the page it returns to says that the visit ends after the shift and by when it must
-    start (in Chromium at 390 px); one at 10:00 gets no such note."""
+    """F7 follow-up, review 37 #5 (saved with a note before; the phone refused it): „Termin
+    vereinbart“ for 15:50 entered on the case page is refused with the phone's words
+    (the visit and its way back end after the shift; in Chromium at 390 px, the field
+    marked), nothing stored; one at 10:00 is saved without a note."""
     from hausbesuch.fields import format_day
 
     stops = _stops(site)
@@ -107,6 +108,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             assert r.status_code == 303, _text(r.text)[-800:]
             shown = kora.get(r.headers["location"]).text
             assert "Ergebnis nachgetragen" in _text(shown) and LATE not in _text(shown)
+        visit = _visit_id(site, late.client_id, late.start.date())
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis nachtragen")
@@ -115,30 +117,59 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
             form.locator("input[name=uhrzeit]").fill("10:00")
             form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
             form.locator("button[type=submit]").click()
-            page.wait_for_url("**ergebnis=nachgetragen**")
-            note = page.inner_text("#termin-nach-schicht")
-            assert (f"Der vereinbarte Termin am {format_day(when)}, 15:50 Uhr ist "
-                    "erfasst, aber der Besuch") in note, note
-            assert LATE in note and "Termin vereinbaren, spätestens " in note, note
+            error = page.locator(f"#fehler-{visit}")
+            error.wait_for()
+            text = error.inner_text()
+            assert text.startswith(f"Termin {format_day(when)}, 15:50 Uhr: der Besuch ("), text
+            assert "nach Schichtende 16:00 Uhr; bitte spätestens " in text, text
+            assert page.locator("input[name=termin][aria-invalid=true]").count() == 1
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
-            shoot(page, "outcomes2-fall-termin-nach-schicht.png",
-                            full_page=True)
+            shoot(page, "outcomes2-fall-termin-nach-schicht.png", full_page=True)
+        assert _visit_id(site, late.client_id, late.start.date()) == visit  # nothing stored
 
 
 def _plain_stop(site: Site):  # noqa: ANN202, F811
-    """(route, stop) of a team-day with stops and no outcome yet, the stop one whose way
-    back the route's times do not tell (QA 37 #1: else the phone counts it, see
+    """(route, stop) of a team-day with stops and no outcome yet as a plan stored before
+    session 38 has it (:func:`_stored_as_before`: without the way back stored with its
+    stops), the stop one whose way back the route's times do not tell either (QA 37 #1:
+    else the phone counts it, see :mod:`tests.test_wayback38` and
     :mod:`tests.test_web_appointment_wayback`): the plain rule, the shift's end less the
     Besuchsdauer."""
+    from dataclasses import replace
+
     from hausbesuch.casework.wayback import way_back
 
     skip: list = []
     while True:
         route = _fresh_route(site, tuple(skip))
+        route = replace(route, stops=tuple(replace(s, way_back_s=None) for s in route.stops))
         stop = next((s for s in route.stops if way_back(route, s.client_id) is None), None)
         if stop is not None:
             return route, stop
         skip.append((route.team_id, route.day))
+
+
+@contextmanager
+def _stored_as_before(site: Site, route) -> Iterator[None]:  # noqa: ANN001, F811
+    """``route``'s team-day in the store without the way back of its stops (as a plan
+    stored before session 38) while the test runs."""
+    from sqlalchemy import select, update
+
+    from hausbesuch.store import VisitRow
+
+    plan_id = _current_plan(site).id
+    where = (VisitRow.plan_id == plan_id, VisitRow.team_id == route.team_id,
+             VisitRow.day == route.day)
+    with site.store.session() as s:
+        stored = dict(s.execute(select(VisitRow.seq, VisitRow.way_back_s).where(*where)).all())
+        s.execute(update(VisitRow).where(*where).values(way_back_s=None))
+    try:
+        yield
+    finally:
+        with site.store.session() as s:
+            for seq, back in stored.items():
+                s.execute(update(VisitRow).where(*where, VisitRow.seq == seq)
+                          .values(way_back_s=back))
 
 
 def _latest_start(site: Site, cid: str, when: date) -> tuple[int, int, int]:  # noqa: F811
@@ -167,8 +198,8 @@ def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_stori
     sent from the phone for a time whose visit ends after the teams' shift is refused
     (400, ``feld`` termin) before anything is stored, naming the shift's end and the
     latest start; the visit stays open, so the worker still at the door agrees another
-    time, and that one is stored. (The coordination's forms and ``hausbesuch outcomes``
-    still save and warn: the case page's test above.)"""
+    time, and that one is stored. (The case page and ``hausbesuch outcomes`` refuse it
+    likewise since review 37 #5: the case page's test above.)"""
     from hausbesuch.fields import format_day
 
     route, stop0 = _plain_stop(site)
@@ -178,7 +209,7 @@ def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_stori
     cid = stop0.client_id
     minutes, last, latest = _latest_start(site, cid, when)
     late = last - minutes + 15  # starts within the shift, ends 15 minutes after it
-    with _kept(site, cid):
+    with _kept(site, cid), _stored_as_before(site, route):
         _token, _l, url = _link(site, route)
         page = httpx.get(url).text
         csrf = re.search(r'data-csrf="([^"]+)"', page).group(1)
@@ -255,7 +286,7 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
     assert (stop0.end - stop0.start).total_seconds() == minutes * 60  # the page's length
     late = last - minutes + 15
     posts: list[str] = []
-    with _kept(site, cid), _worker_browser() as browser:
+    with _kept(site, cid), _stored_as_before(site, route), _worker_browser() as browser:
         ctx, page, errors = _worker_page(site, browser, route, dtime(10, 5))
         page.on("request", lambda rq: posts.append(rq.url) if rq.method == "POST" else None)
         stop = page.locator(f"#stopp-{cid}")

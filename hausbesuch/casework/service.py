@@ -51,7 +51,7 @@ from hausbesuch.casework.rules import (
     directive,
     parse_result,
 )
-from hausbesuch.casework.wayback import WayBack
+from hausbesuch.casework.wayback import WayBack, way_back
 from hausbesuch.clients import (  # an outcome's note: a list's note's limit
     MAX_NOTE_LENGTH,
     TWO_ADDRESSES,
@@ -87,6 +87,7 @@ from hausbesuch.store import (
     audit_values,
     geocode_from,
     keep_absent,
+    load_route,
     lock_clients,
 )
 
@@ -2489,14 +2490,17 @@ class Casework:
         (what the store recorded, not what the caller asked: the visit may be planned
         again meanwhile).
 
-        ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
-        whose visit ends after the teams' shift (:meth:`past_shift_refusal`) is refused
-        before anything is stored, naming the latest start: the team is still at the door
-        and can agree another time. Elsewhere (the coordination's forms, ``hausbesuch
-        outcomes``: a paper sheet comes late, refusing would lose the outcome) it is
-        stored and named afterwards (:meth:`appointment_past_shift`, QA 26 F7).
-        ``way_back``: the way back from the client's door as far as the stored route of the
-        visit's day knows it, counted by that refusal (QA 37 #1: the planner counts it).
+        ``refuse_past_shift`` (a field worker's phone, QA 28 F1; the case page's form and
+        ``hausbesuch outcomes`` for an appointment not over yet, review 37 #5): an agreed
+        appointment whose visit and way back end after the teams' shift
+        (:meth:`past_shift_refusal`, one rule and one wording for all three) is refused
+        before anything is stored, naming the latest start: no plan could hold it, and
+        the team at the door, or the coordination on the phone with the client, agrees
+        another time. Not for a visit whose outcome is recorded already (a file read
+        again: „schon erfasst“ or the outcome named, as before). ``way_back``: the way
+        back from the client's door as the stored route of the visit's day tells it (QA
+        37 #1: the planner counts it); None: read from the store
+        (:meth:`stored_way_back`).
 
         ``check_time``: ``time_min`` was typed by a person (a phone's field „Uhrzeit des
         Besuchs“, QA 22 F5): checked against the team's working hours as a file's typed
@@ -2532,8 +2536,10 @@ class Casework:
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
-            if refuse_past_shift and (why := self.past_shift_refusal(client_id, appointment,
-                                                                     way_back)):
+            if refuse_past_shift and not self._outcome_on(client_id, day, visit_id) and (
+                    why := self.past_shift_refusal(client_id, appointment, way_back or
+                                                   self.stored_way_back(client_id, day,
+                                                                        visit_id))):
                 raise CaseworkError(why, field="termin")
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
@@ -2549,6 +2555,42 @@ class Casework:
                     _same_sending(prev, self.case_id(client_id), day, result, appointment)
                     return prev, False
             raise
+
+    def _outcome_on(self, client_id: str, day: date, visit_id: str | None) -> bool:
+        """Whether an outcome of the case's visit on ``day`` (``visit_id``: that visit's)
+        is recorded already (False for an unknown case: recording names it)."""
+        with self.store.session() as s:
+            try:
+                cid = self._row(s, client_id).client_id
+            except CaseworkError:
+                return False
+            return s.scalar(select(OutcomeRow.id).where(
+                OutcomeRow.city == self.city, OutcomeRow.client_id == cid,
+                OutcomeRow.day == day,
+                *([OutcomeRow.visit_id == visit_id] if visit_id else [])).limit(1)) is not None
+
+    def stored_way_back(self, client_id: str, day: date, visit_id: str | None = None
+                        ) -> WayBack | None:
+        """The way back from the case's door to its team's end point on ``day`` (the
+        visit ``visit_id``, else the case's visit that day) as the newest stored plan
+        version whose route holds that visit tells it (:func:`~hausbesuch.casework.
+        wayback.way_back`: the way back stored with the stop, else what the route's times
+        tell): what the phone counts, for the case page's form and an outcomes file
+        (review 37 #5). None when no stored route holds the visit or tells its way back."""
+        with self.store.session() as s:
+            try:
+                cid = self._row(s, client_id).client_id
+            except CaseworkError:
+                return None
+            found = s.execute(
+                select(VisitRow.plan_id, VisitRow.team_id)
+                .join(PlanRow, PlanRow.id == VisitRow.plan_id)
+                .where(PlanRow.city == self.city, VisitRow.client_id == cid,
+                       VisitRow.day == day,
+                       *([VisitRow.visit_id == visit_id] if visit_id else []))
+                .order_by(PlanRow.version.desc(), PlanRow.created_at.desc()).limit(1)).first()
+        route = None if found is None else load_route(self.store, found[0], found[1], day)
+        return None if route is None else way_back(route, cid)
 
     def _refuse_closed(self, client_id: str, idempotency_key: str | None) -> None:
         """``only_open``: refuse a case that is no longer ``offen`` (German, naming its
@@ -2694,14 +2736,23 @@ class Casework:
                 out.append((v.visit_id, v.day, v.start_at, route, v.updated_at.date()))
             return out
 
+    def _ahead(self, appointment: datetime | None) -> bool:
+        """Whether an appointment the coordination enters (the case page, an outcomes
+        file) is still ahead, so that one its visit and way back cannot hold is refused as
+        the phone refuses it (review 37 #5; one that is over, a sheet that came late, is
+        stored and named as such)."""
+        return appointment is not None and not _past(appointment, self.today())
+
     def enter_outcome(self, client_id: str, visit_id: str, result: str, *, time_min: int,
                       appointment: datetime | None = None, note: str | None = None,
                       called_off: bool = False) -> EnteredOutcome:
         """Record, as the coordination, the outcome of a stored plan's visit that has none
         (:meth:`visits_to_enter`): the checks of a row of an outcomes file (the day not in
         the future, the time in the team's working hours, an appointment for „Termin
-        vereinbart“ on a working day after the visit) and its consequences and audit
-        (``ergebnis_erfasst``, source ``koordination``): :meth:`record_outcome`.
+        vereinbart“ on a working day after the visit; one still ahead whose visit and way
+        back end after the shift refused as the phone refuses it, review 37 #5) and its
+        consequences and audit (``ergebnis_erfasst``, source ``koordination``):
+        :meth:`record_outcome`.
 
         ``called_off``: the coordination knows the visit was called off and records it
         anyway (:meth:`called_off_to_enter`), as ``hausbesuch outcomes`` takes such a
@@ -2732,7 +2783,8 @@ class Casework:
                                        appointment=appointment, note=note,
                                        source="koordination", visit_id=visit_id,
                                        same_details=True, called_off=called_off,
-                                       took_called_off=took)
+                                       took_called_off=took,
+                                       refuse_past_shift=self._ahead(appointment))
         return EnteredOutcome(row, new, took[0] if took else None)
 
     def correct_outcome(self, client_id: str, result: str | None, *,
@@ -3087,7 +3139,9 @@ class Casework:
         """A German note when the visit of an appointment agreed for ``at`` (its start and
         the client's Besuchsdauer) ends after the shift of the teams that work that
         weekday: it is recorded (:meth:`_check_appointment` took its start), but no plan
-        can hold it (QA 26 F7; the phone refuses it instead: :meth:`past_shift_refusal`);
+        can hold it (QA 26 F7; since review 37 #5 the phone, the case page and an outcomes
+        file refuse such an appointment still ahead: :meth:`past_shift_refusal`; this note
+        names one stored before, :meth:`agreed_appointment_past_shift`);
         None when it fits."""
         from hausbesuch.fields import format_clock
 
@@ -3356,7 +3410,8 @@ class Casework:
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
                                                  idempotency_key=_digest(key),
-                                                 same_details=True, called_off=True)
+                                                 same_details=True, called_off=True,
+                                                 refuse_past_shift=self._ahead(appointment))
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
                                                             "ergebnis")
@@ -3384,8 +3439,7 @@ class Casework:
                             f"{format_moment(appointment)} ist schon vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
                             "vereinbaren (die nächste Planung plant den Fall frei ein).")
                     elif appointment is not None:
-                        if late := self.appointment_past_shift(cid, appointment):
-                            res.notes.append(f"Zeile {rownum} ({cid}): {late}")
+                        # (one past the shift is refused above: review 37 #5)
                         # a stored plan covers its day but not the visit: QA 16a #4
                         res.notes += [f"Zeile {rownum} ({cid}): {n.text}."
                                       for n in self.appointment_notes(cid)]

@@ -790,8 +790,9 @@ def way_back_limits(store: Store, profile: Profile, route: TeamDayRoute
                     ) -> dict[str, dict[int, tuple[int, int, int, bool]]]:
     """{client id of a stop: {weekday: (latest end of the visit, way back in minutes,
     shift end, exact)}} for the phone's check of an appointment agreed at that door (QA
-    37 #1): the way back the stored route's times tell (:func:`hausbesuch.casework.
-    wayback.way_back`), counted as :meth:`Casework.past_shift_refusal` counts it; only
+    37 #1): the way back stored with the stop, else what the stored route's times tell
+    (:func:`hausbesuch.casework.wayback.way_back`), counted as
+    :meth:`Casework.past_shift_refusal` counts it; only
     the weekdays on which it moves the latest end (the rest keep :func:`team_shifts`'s
     rule), only stops with such a way back."""
     cw = casework(store, profile, "telefon")

@@ -1239,7 +1239,8 @@
   // teams' shift that day: refused before anything is queued, with the latest start (QA
   // 28 F1; the server refuses it too, in the same words). A start outside the hours is
   // left to the server (it names the hours).
-  // ``way``: the stop's way back as its stored route tells it, per weekday [latest end of
+  // ``way``: the stop's way back as the stored plan has it (stored with the stop since
+  // session 38, else as its route's times tell it), per weekday [latest end of
   // the visit, way back in minutes, that team's shift end, exact] (QA 37 #1: the planner
   // counts the way back; the server's casework past_shift_refusal, in its words)
   function pastShift(iso, timeText, minutes, way) {
