@@ -206,8 +206,9 @@ def test_an_outcomes_file_refuses_what_the_way_back_does_not_leave_room_for(
         car_day, tmp_path) -> None:  # noqa: ANN001
     """Review 37 #5: a row agreeing an appointment at a car's middle stop whose visit ends
     before the shift's end but whose way back from that door does not is refused with the
-    phone's words (row and column named), nothing stored; the latest start is taken. On
-    the same plan stored before (no way back stored) the row is taken, as before."""
+    phone's words (row and column named), nothing stored; the latest start is taken, and
+    a correction to the later time is refused alike. On the same plan stored before (no
+    way back stored) the row is taken, as before."""
     db = _copy(car_day, tmp_path, "datei.sqlite")
     route, stop, back = _middle_stop(car_day[1])
     latest = SHIFT_END - back - VISIT_MIN
@@ -223,6 +224,20 @@ def test_an_outcomes_file_refuses_what_the_way_back_does_not_leave_room_for(
     out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "b.csv", stop.client_id, latest)),
                  *city_db(db))
     assert "1 erfasst" in " ".join(out.split()), out
+    # a correction to the later time is refused alike; the stored one stays
+    from datetime import datetime
+
+    from hausbesuch.casework import Casework, CaseworkError
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    at = datetime.combine(NEXT, dtime(late // 60, late % 60))
+    with Store.open(db) as store:
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="kora", today=lambda: DAY)
+        with pytest.raises(CaseworkError) as refused:
+            cw.correct_outcome(stop.client_id, None, when=DAY, appointment=at)
+        assert (str(refused.value), refused.value.field) == (_refusal(late, back), "termin")
+        assert [o["appointment_at"] for o in cw.outcome_rows()] == [at - timedelta(minutes=1)]
 
     old = _copy(car_day, tmp_path, "datei-alt.sqlite")
     _forget_way_back(old)

@@ -2819,7 +2819,8 @@ class Casework:
         outcomes decide again. An erased case keeps its status and takes no note. A pin
         of an appointment agreed at the corrected outcome goes with it, and a new
         appointment pins the case as a recorded one does, whether the status stays or
-        not."""
+        not. A new appointment still ahead whose visit and way back end after the shift
+        is refused as a new outcome's is (:meth:`past_shift_refusal`, review 37 #5)."""
         from hausbesuch.fields import format_clock
 
         try:
@@ -2849,7 +2850,8 @@ class Casework:
                 f" um {format_clock(minute)} Uhr" if minute is not None else "")
             target = self._one(found, what, lambda o: format_clock(o.time_min)
                                if o.time_min is not None else "ohne Uhrzeit")
-            out_id, out_day = target.id, target.day
+            out_id, out_day, out_visit = target.id, target.day, target.visit_id
+            before = target.appointment_at
             if result is None:  # the result stays, e.g. only the time is corrected
                 result = target.result
             if appointment is None and result == target.result:
@@ -2859,6 +2861,12 @@ class Casework:
         _appointment_of_result(result, appointment, out_day)
         if appointment is not None:
             self._check_appointment(appointment, out_day)
+            if appointment != before and self._ahead(appointment) and (
+                    why := self.past_shift_refusal(cid, appointment, self.stored_way_back(
+                        cid, out_day, out_visit))):
+                # a new appointment no plan could hold: refused as a new outcome's is
+                # (review 37 #5; one already stored stays, whatever else is corrected)
+                raise CaseworkError(why, field="termin")
         with self.store.session() as s:
             row = self._row(s, cid, lock=True)  # as a phone's outcome: one writer at a time
             o = s.get(OutcomeRow, out_id)
