@@ -4,11 +4,12 @@
 The planner refuses an appointment whose visit and way back from that door end after the
 shift. Before, the phone knew that way back only from the stored route's times: exactly
 for the day's last stop, a bound for a middle stop on foot, nothing for a middle stop by
-car (one-way streets), and the case page and ``hausbesuch outcomes`` did not count it at
-all. Now each planned stop carries the solver's travel time from its door to the end
-point (``visits.way_back_s``), and the phone, the case page and an outcomes file refuse
-such an appointment in the same words; a plan stored before (no stored values) keeps the
-old rule.
+car (one-way streets), and the note of the case page and ``hausbesuch outcomes`` did not
+count it at all. Now each planned stop carries the solver's travel time from its door to
+the end point (``visits.way_back_s``): the phone refuses such an appointment (the team is
+at the door), and what the coordination records (the case page, an outcomes file, a
+correction) is stored with a note giving the same numbers (review 37 #5); a plan stored
+before (no stored values) keeps the old rule.
 
 On a day of two teams by car (``teams --set``, ``modus = "drive"``) planned with the
 command line on a real SQLite store and the real Bad Hersfeld extract, far ahead (2098,
@@ -99,16 +100,42 @@ def _hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
 
 
+def _ends(late: int, back: int) -> str:
+    """What ends after the shift, an appointment at ``late`` (minutes) with a way back of
+    ``back`` minutes: the phone's words, the coordination's note's too."""
+    return (f"der Besuch ({VISIT_MIN} Min.) und der Rückweg ({back} Min.) enden erst um "
+            f"{_hhmm(late + VISIT_MIN + back)} Uhr, nach Schichtende {_hhmm(SHIFT_END)} Uhr")
+
+
 def _refusal(late: int, back: int) -> str:
     """The phone's refusal of an appointment at ``late`` (minutes) on :data:`NEXT` with a
     way back of ``back`` minutes (:meth:`Casework.past_shift_refusal`'s words)."""
     from hausbesuch.fields import format_day
 
     latest = SHIFT_END - back - VISIT_MIN
-    return (f"Termin {format_day(NEXT)}, {_hhmm(late)} Uhr: der Besuch ({VISIT_MIN} Min.) "
-            f"und der Rückweg ({back} Min.) enden erst um {_hhmm(late + VISIT_MIN + back)} "
-            f"Uhr, nach Schichtende {_hhmm(SHIFT_END)} Uhr; bitte spätestens "
-            f"{_hhmm(latest)} Uhr vereinbaren.")
+    return (f"Termin {format_day(NEXT)}, {_hhmm(late)} Uhr: {_ends(late, back)}; bitte "
+            f"spätestens {_hhmm(latest)} Uhr vereinbaren.")
+
+
+def _note(late: int, back: int) -> str:
+    """The coordination's note on such an appointment stored
+    (:meth:`Casework.appointment_past_shift`): the same numbers, and what to do."""
+    from hausbesuch.fields import format_day
+
+    latest = SHIFT_END - back - VISIT_MIN
+    return (f"der vereinbarte Termin am {format_day(NEXT)}, {_hhmm(late)} Uhr ist erfasst, "
+            f"aber {_ends(late, back)}: so kann ihn keine Planung aufnehmen. Bitte mit der "
+            "Kundin oder dem Kunden einen früheren Termin vereinbaren, spätestens "
+            f"{_hhmm(latest)} Uhr.")
+
+
+def _appointments(db: str) -> list:
+    from sqlalchemy import select
+
+    from hausbesuch.store import OutcomeRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        return list(s.scalars(select(OutcomeRow.appointment_at)))
 
 
 def _forget_way_back(db: str) -> None:
@@ -202,48 +229,66 @@ def _outcomes_file(path: Path, cid: str, at: int) -> Path:
     return path
 
 
-def test_an_outcomes_file_refuses_what_the_way_back_does_not_leave_room_for(
+def test_an_outcomes_file_stores_it_with_a_note_counting_the_way_back(
         car_day, tmp_path) -> None:  # noqa: ANN001
-    """Review 37 #5: a row agreeing an appointment at a car's middle stop whose visit ends
-    before the shift's end but whose way back from that door does not is refused with the
-    phone's words (row and column named), nothing stored; the latest start is taken, and
-    a correction to the later time is refused alike. On the same plan stored before (no
-    way back stored) the row is taken, as before."""
-    db = _copy(car_day, tmp_path, "datei.sqlite")
-    route, stop, back = _middle_stop(car_day[1])
-    latest = SHIFT_END - back - VISIT_MIN
-    late = latest + 1
-    assert late + VISIT_MIN <= SHIFT_END  # the rule without the way back takes it
-    cli = ClockedCli(DAY)
-    code, out = cli.invoke("outcomes", str(_outcomes_file(tmp_path / "a.csv", stop.client_id,
-                                                          late)), *city_db(db))
-    flat = " ".join(out.split())
-    assert "0 erfasst" in flat and "1 abgelehnt" in flat, out
-    assert f"Zeile 2 ({stop.client_id}), " + _refusal(late, back).rstrip(".") in flat, out
-    assert _outcome_count(db) == 0
-    out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "b.csv", stop.client_id, latest)),
-                 *city_db(db))
-    assert "1 erfasst" in " ".join(out.split()), out
-    # a correction to the later time is refused alike; the stored one stays
+    """Review 37 #5 (lead's decision): a row agreeing an appointment at a car's middle
+    stop whose visit ends before the shift's end but whose way back from that door does
+    not is stored (what was agreed with the client, QA 26 F7), with a note giving the
+    phone's numbers and words and the latest start; one at the latest start gets none.
+    ``hausbesuch rectify`` to the later time stores it and names it alike; the phone's
+    correction to it is refused in the phone's words. On the same plan stored before (no
+    way back stored) the row is stored without a note, as before."""
     from datetime import datetime
 
     from hausbesuch.casework import Casework, CaseworkError
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
 
-    at = datetime.combine(NEXT, dtime(late // 60, late % 60))
+    route, stop, back = _middle_stop(car_day[1])
+    cid = stop.client_id
+    latest = SHIFT_END - back - VISIT_MIN
+    late = latest + 1
+    assert late + VISIT_MIN <= SHIFT_END  # the rule without the way back takes it
+    at_late = datetime.combine(NEXT, dtime(late // 60, late % 60))
+    cli = ClockedCli(DAY)
+
+    db = _copy(car_day, tmp_path, "datei.sqlite")
+    out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "a.csv", cid, late)), *city_db(db))
+    flat = " ".join(out.split())
+    assert "1 erfasst" in flat and "0 abgelehnt" in flat, out
+    assert f"Hinweis: Zeile 2 ({cid}): {_note(late, back)}" in flat, out
+    assert _appointments(db) == [at_late]
+
+    db = _copy(car_day, tmp_path, "datei-frueh.sqlite")
+    out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "b.csv", cid, latest)),
+                 *city_db(db))
+    flat = " ".join(out.split())
+    assert "1 erfasst" in flat and "Schichtende" not in flat, out
+    # the coordination's correction to the later time: stored, named
+    out = cli.ok("rectify", cid, "--outcome", f"{DAY:%d.%m.%Y}", "--appointment",
+                 f"{NEXT:%d.%m.%Y} {_hhmm(late)}", *city_db(db))
+    flat = " ".join(out.split())
+    assert "berichtigt" in flat, out
+    assert "Hinweis: " + _note(late, back)[:1].upper() + _note(late, back)[1:] in flat, out
+    assert _appointments(db) == [at_late]
+    # the phone's correction of its own outcome to it: refused, the stored one stays
+    out = cli.ok("rectify", cid, "--outcome", f"{DAY:%d.%m.%Y}", "--appointment",
+                 f"{NEXT:%d.%m.%Y} {_hhmm(latest)}", *city_db(db))
+    assert "Hinweis" not in out, out
     with Store.open(db) as store:
-        cw = Casework(store, load_profile("bad-hersfeld"), actor="kora", today=lambda: DAY)
+        cw = Casework(store, load_profile("bad-hersfeld"), actor="link:test",
+                      today=lambda: DAY)
         with pytest.raises(CaseworkError) as refused:
-            cw.correct_outcome(stop.client_id, None, when=DAY, appointment=at)
+            cw.correct_outcome(cid, None, when=DAY, appointment=at_late, source="telefon")
         assert (str(refused.value), refused.value.field) == (_refusal(late, back), "termin")
-        assert [o["appointment_at"] for o in cw.outcome_rows()] == [at - timedelta(minutes=1)]
+    assert _appointments(db) == [at_late - timedelta(minutes=1)]
 
     old = _copy(car_day, tmp_path, "datei-alt.sqlite")
     _forget_way_back(old)
-    out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "c.csv", stop.client_id, late)),
+    out = cli.ok("outcomes", str(_outcomes_file(tmp_path / "c.csv", cid, late)),
                  *city_db(old))
-    assert "1 erfasst" in " ".join(out.split()), out
+    flat = " ".join(out.split())
+    assert "1 erfasst" in flat and "Schichtende" not in flat, out
 
 
 # --------------------------------------------------------------------------- the web
@@ -273,38 +318,57 @@ def _site(db: str, tmp_path: Path):  # noqa: ANN202
     return serve()
 
 
-def test_the_case_page_refuses_it_in_the_phones_words(car_day, tmp_path,
-                                                      monkeypatch) -> None:  # noqa: ANN001
-    """Review 37 #5: „Termin vereinbart“ entered on the case page for the car's middle
-    stop is refused (400) with the phone's words, nothing stored; the latest start is
-    saved."""
+def test_the_case_page_stores_it_and_names_it_in_the_phones_words(
+        car_day, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Review 37 #5 (lead's decision): „Termin vereinbart“ entered on the case page for
+    the car's middle stop at a time its visit and way back cannot hold is stored, and the
+    page it returns to names it with the phone's numbers and the latest start; the
+    latest start entered instead gets no note, and the case page's correction to the
+    later time is stored and named alike."""
+    import html as html_lib
+
     from hausbesuch import clock
     from tests.fake_clock import exercise_time_of_day
+    from tests.test_web_forms_kept import _hidden, _outcome_form
     from tests.test_web_outcome_late import _form
     from tests.web_fixtures import logged_in
     from tests.web_fixtures import page_text as _text
 
-    db = _copy(car_day, tmp_path, "fall.sqlite")
     route, stop, back = _middle_stop(car_day[1])
     latest = SHIFT_END - back - VISIT_MIN
+    note = _note(latest + 1, back)
+    note = note[:1].upper() + note[1:]
     monkeypatch.setenv(clock.ENV, DAY.isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
-    with _site(db, tmp_path) as site, logged_in(site.url, "kora") as kora:
-        url = f"/faelle/{stop.client_id}?stadt={CITY}"
-        fields = _form(kora.get(url).text, stop.visit_id)
+    url = f"/faelle/{stop.client_id}?stadt={CITY}"
 
-        def send(at: int):  # noqa: ANN202
-            return kora.post("/fall-ergebnis", data={
-                **fields, "ergebnis": "termin_vereinbart", "uhrzeit": "10:00",
-                "termin": f"{NEXT:%Y-%m-%d}T{_hhmm(at)}"})
+    def late_note(page: str) -> str:
+        m = re.search(r'id="termin-nach-schicht">(.*?)</p>', page, re.S)
+        return html_lib.unescape(m[1]) if m else ""
 
-        r = send(latest + 1)
-        assert r.status_code == 400, _text(r.text)[-800:]
-        assert _refusal(latest + 1, back) in _text(r.text), _text(r.text)[-1500:]
-        assert _outcome_count(db) == 0
-        r = send(latest)
-        assert r.status_code == 303, _text(r.text)[-800:]
-        assert "Ergebnis nachgetragen" in _text(kora.get(r.headers["location"]).text)
+    for name, first in (("fall.sqlite", latest + 1), ("fall-frueh.sqlite", latest)):
+        db = _copy(car_day, tmp_path, name)
+        with _site(db, tmp_path) as site, logged_in(site.url, "kora") as kora:
+            r = kora.post("/fall-ergebnis", data={
+                **_form(kora.get(url).text, stop.visit_id), "ergebnis": "termin_vereinbart",
+                "uhrzeit": "10:00", "termin": f"{NEXT:%Y-%m-%d}T{_hhmm(first)}"})
+            assert r.status_code == 303, _text(r.text)[-800:]
+            shown = kora.get(r.headers["location"]).text
+            assert "Ergebnis nachgetragen" in _text(shown)
+            assert late_note(shown) == (note if first > latest else ""), _text(shown)[-1500:]
+            assert _outcome_count(db) == 1
+            if first > latest:
+                continue
+            # the coordination corrects it to the later time: stored, named
+            r = kora.post("/fall-ergebnis", data={
+                **_hidden(_outcome_form(shown, "berichtigen")),
+                "ergebnis": "termin_vereinbart", "uhrzeit": "10:00",
+                "termin": f"{NEXT:%Y-%m-%d}T{_hhmm(latest + 1)}"})
+            assert r.status_code == 303, _text(r.text)[-800:]
+            shown = kora.get(r.headers["location"]).text
+            assert "berichtigt" in _text(shown), _text(shown)[-800:]
+            assert late_note(shown) == note, _text(shown)[-1500:]
+        assert [a.hour * 60 + a.minute for a in _appointments(db)] == [latest + 1]
 
 
 @pytest.mark.slow

@@ -1,7 +1,8 @@
-"""Outcomes entered on the web (QA 26): an agreed appointment whose visit ends after the
-teams' shift is refused before saving, on the case page as on the phone and in ``hausbesuch
-outcomes`` (F7, QA 28 F1, review 37 #5); the case page's visits without an outcome show a visit whose
-case was closed on or before its day as „entfällt“, as the plan's files and the phone do.
+"""Outcomes entered on the web (QA 26): an agreed appointment whose visit (and way back
+from that door, review 37 #5) ends after the teams' shift is named after saving on the
+case page, as ``hausbesuch outcomes`` names it (F7), and refused on the phone (QA 28 F1);
+the case page's visits without an outcome show a visit whose case was closed on or before
+its day as „entfällt“, as the plan's files and the phone do.
 Over real HTTP against the planned Bad Hersfeld week of :mod:`tests.test_web`, pages in
 Chromium at 390 px."""
 
@@ -78,17 +79,15 @@ def _visit_id(site: Site, cid: str, day: date) -> str:  # noqa: F811
             CaseVisitRow.status == "geplant"))
 
 
-LATE = "nach dem Schichtende der Teams"
-
-
 @sqlite_only()
 @pytest.mark.browser
-def test_the_case_page_refuses_an_appointment_that_ends_after_the_shift(
+def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
         site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
-    """F7 follow-up, review 37 #5 (saved with a note before; the phone refused it): „Termin
-    vereinbart“ for 15:50 entered on the case page is refused with the phone's words
-    (the visit and its way back end after the shift; in Chromium at 390 px, the field
-    marked), nothing stored; one at 10:00 is saved without a note."""
+    """F7 follow-up, review 37 #5: „Termin vereinbart“ for 15:50 entered on the case page
+    is saved (what was agreed with the client), and the page it returns to says that the
+    visit and the way back from that door (stored with the stop) end after the shift and
+    by when it must start, in the phone's numbers (in Chromium at 390 px); one at 10:00
+    gets no such note."""
     from hausbesuch.fields import format_day
 
     stops = _stops(site)
@@ -97,6 +96,10 @@ def test_the_case_page_refuses_an_appointment_that_ends_after_the_shift(
     monkeypatch.setenv(clock.ENV, day.isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))  # (after every visit)
     when = _working_day_after(site, day, 2)
+    assert late.way_back_s is not None
+    back = -(-late.way_back_s // 60)
+    minutes, last, _ = _latest_start(site, late.client_id, when)
+    start = 15 * 60 + 50
     with _kept(site, late.client_id, fits.client_id):
         with logged_in(site.url, "kora") as kora:
             url = f"/faelle/{fits.client_id}?stadt={CITY}"
@@ -107,8 +110,8 @@ def test_the_case_page_refuses_an_appointment_that_ends_after_the_shift(
                 "termin": f"{when:%Y-%m-%d}T10:00"})
             assert r.status_code == 303, _text(r.text)[-800:]
             shown = kora.get(r.headers["location"]).text
-            assert "Ergebnis nachgetragen" in _text(shown) and LATE not in _text(shown)
-        visit = _visit_id(site, late.client_id, late.start.date())
+            assert "Ergebnis nachgetragen" in _text(shown)
+            assert "termin-nach-schicht" not in shown
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{late.client_id}?stadt={CITY}#ergebnisse")
             page.click("text=Ergebnis nachtragen")
@@ -117,15 +120,25 @@ def test_the_case_page_refuses_an_appointment_that_ends_after_the_shift(
             form.locator("input[name=uhrzeit]").fill("10:00")
             form.locator("input[name=termin]").fill(f"{when:%Y-%m-%d}T15:50")
             form.locator("button[type=submit]").click()
-            error = page.locator(f"#fehler-{visit}")
-            error.wait_for()
-            text = error.inner_text()
-            assert text.startswith(f"Termin {format_day(when)}, 15:50 Uhr: der Besuch ("), text
-            assert "nach Schichtende 16:00 Uhr; bitte spätestens " in text, text
-            assert page.locator("input[name=termin][aria-invalid=true]").count() == 1
+            page.wait_for_url("**ergebnis=nachgetragen**")
+            note = page.inner_text("#termin-nach-schicht")
+            assert note == (
+                f"Der vereinbarte Termin am {format_day(when)}, 15:50 Uhr ist erfasst, aber "
+                f"der Besuch ({minutes} Min.) und der Rückweg ({back} Min.) enden erst um "
+                f"{_hhmm(start + minutes + back)} Uhr, nach Schichtende {_hhmm(last)} Uhr: so "
+                "kann ihn keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden "
+                f"einen früheren Termin vereinbaren, spätestens {_hhmm(last - minutes - back)}"
+                " Uhr."), note
             assert page.evaluate("document.documentElement.scrollWidth") <= 390
             shoot(page, "outcomes2-fall-termin-nach-schicht.png", full_page=True)
-        assert _visit_id(site, late.client_id, late.start.date()) == visit  # nothing stored
+        with site.store.session() as s:  # stored as agreed
+            from sqlalchemy import select
+
+            from hausbesuch.store import OutcomeRow
+
+            assert s.scalar(select(OutcomeRow.appointment_at).where(
+                OutcomeRow.client_id == late.client_id)) == datetime.combine(
+                when, dtime(15, 50))
 
 
 def _plain_stop(site: Site):  # noqa: ANN202, F811
@@ -198,8 +211,8 @@ def test_the_phone_refuses_an_appointment_that_ends_after_the_shift_before_stori
     sent from the phone for a time whose visit ends after the teams' shift is refused
     (400, ``feld`` termin) before anything is stored, naming the shift's end and the
     latest start; the visit stays open, so the worker still at the door agrees another
-    time, and that one is stored. (The case page and ``hausbesuch outcomes`` refuse it
-    likewise since review 37 #5: the case page's test above.)"""
+    time, and that one is stored. (The coordination's forms and ``hausbesuch outcomes``
+    still save and warn: the case page's test above.)"""
     from hausbesuch.fields import format_day
 
     route, stop0 = _plain_stop(site)

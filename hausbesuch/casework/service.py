@@ -146,6 +146,28 @@ EXTRACT_MARGIN_M = 1_000.0
 FOREIGN_LIST_MIN_ROWS = 3
 
 
+def _late_words(found: tuple[int, int, int, int, WayBack | None]) -> tuple[str, int | None]:
+    """The words for what ends after the shift and the latest start that fits, in minutes
+    (None: no start that day), of :meth:`Casework._past_shift`'s ``found`` (start, visit
+    minutes, first shift start, shift end, way back counted): „der Besuch (60 Min.) endet
+    nach Schichtende 16:00 Uhr“, with a way back „der Besuch (45 Min.) und der Rückweg
+    (22 Min.) enden erst um 16:07 Uhr, nach Schichtende 16:00 Uhr“ (a bound „mindestens
+    16 Min.“). One reckoning for the phone's refusal and the coordination's note (review
+    37 #5)."""
+    start, minutes, first, last, back = found
+    if back is None:
+        words = f"der Besuch ({minutes} Min.) endet nach Schichtende {format_clock(last)} Uhr"
+        latest = last - minutes
+    else:
+        b = back.minutes
+        words = (f"der Besuch ({minutes} Min.) und der Rückweg "
+                 f"({'' if back.exact else 'mindestens '}{b} Min.) enden erst um "
+                 f"{format_clock(start + minutes + b)} Uhr, nach Schichtende "
+                 f"{format_clock(last)} Uhr")
+        latest = last - b - minutes
+    return words, latest if latest > first else None
+
+
 def _past(moment: datetime, today: date) -> bool:
     """Whether ``moment`` is over: a day before ``today``, or earlier today (German time;
     ``today`` may be moved by ``HAUSBESUCH_HEUTE``, the clock time of another day is not
@@ -2490,17 +2512,15 @@ class Casework:
         (what the store recorded, not what the caller asked: the visit may be planned
         again meanwhile).
 
-        ``refuse_past_shift`` (a field worker's phone, QA 28 F1; the case page's form and
-        ``hausbesuch outcomes`` for an appointment not over yet, review 37 #5): an agreed
-        appointment whose visit and way back end after the teams' shift
-        (:meth:`past_shift_refusal`, one rule and one wording for all three) is refused
-        before anything is stored, naming the latest start: no plan could hold it, and
-        the team at the door, or the coordination on the phone with the client, agrees
-        another time. Not for a visit whose outcome is recorded already (a file read
-        again: „schon erfasst“ or the outcome named, as before). ``way_back``: the way
-        back from the client's door as the stored route of the visit's day tells it (QA
-        37 #1: the planner counts it); None: read from the store
-        (:meth:`stored_way_back`).
+        ``refuse_past_shift`` (a field worker's phone, QA 28 F1): an agreed appointment
+        whose visit and way back end after the teams' shift (:meth:`past_shift_refusal`)
+        is refused before anything is stored, naming the latest start: the team is still
+        at the door and can agree another time. Elsewhere (the coordination's forms,
+        ``hausbesuch outcomes``: what was agreed with the client, on a paper sheet that
+        may come late; refusing would lose the outcome) it is stored and named afterwards
+        with the same numbers (:meth:`appointment_past_shift`, QA 26 F7, review 37 #5).
+        ``way_back``: the way back from the client's door as the stored route of the
+        visit's day tells it (QA 37 #1: the planner counts it), counted by that refusal.
 
         ``check_time``: ``time_min`` was typed by a person (a phone's field „Uhrzeit des
         Besuchs“, QA 22 F5): checked against the team's working hours as a file's typed
@@ -2536,10 +2556,8 @@ class Casework:
         if result == "termin_vereinbart" and appointment is not None \
                 and appointment.date() > day:
             self._check_appointment(appointment, day)  # reads the teams: before writing
-            if refuse_past_shift and not self._outcome_on(client_id, day, visit_id) and (
-                    why := self.past_shift_refusal(client_id, appointment, way_back or
-                                                   self.stored_way_back(client_id, day,
-                                                                        visit_id))):
+            if refuse_past_shift and (why := self.past_shift_refusal(client_id, appointment,
+                                                                     way_back)):
                 raise CaseworkError(why, field="termin")
         try:
             return self._record_outcome(client_id, day, result, time_min, appointment, note,
@@ -2556,27 +2574,15 @@ class Casework:
                     return prev, False
             raise
 
-    def _outcome_on(self, client_id: str, day: date, visit_id: str | None) -> bool:
-        """Whether an outcome of the case's visit on ``day`` (``visit_id``: that visit's)
-        is recorded already (False for an unknown case: recording names it)."""
-        with self.store.session() as s:
-            try:
-                cid = self._row(s, client_id).client_id
-            except CaseworkError:
-                return False
-            return s.scalar(select(OutcomeRow.id).where(
-                OutcomeRow.city == self.city, OutcomeRow.client_id == cid,
-                OutcomeRow.day == day,
-                *([OutcomeRow.visit_id == visit_id] if visit_id else [])).limit(1)) is not None
-
     def stored_way_back(self, client_id: str, day: date, visit_id: str | None = None
                         ) -> WayBack | None:
         """The way back from the case's door to its team's end point on ``day`` (the
         visit ``visit_id``, else the case's visit that day) as the newest stored plan
         version whose route holds that visit tells it (:func:`~hausbesuch.casework.
         wayback.way_back`: the way back stored with the stop, else what the route's times
-        tell): what the phone counts, for the case page's form and an outcomes file
-        (review 37 #5). None when no stored route holds the visit or tells its way back."""
+        tell): what the phone counts, for the note on an appointment agreed there that
+        ends after the shift (:meth:`appointment_past_shift`, review 37 #5) and the phone's
+        correction. None when no stored route holds the visit or tells its way back."""
         with self.store.session() as s:
             try:
                 cid = self._row(s, client_id).client_id
@@ -2736,23 +2742,17 @@ class Casework:
                 out.append((v.visit_id, v.day, v.start_at, route, v.updated_at.date()))
             return out
 
-    def _ahead(self, appointment: datetime | None) -> bool:
-        """Whether an appointment the coordination enters (the case page, an outcomes
-        file) is still ahead, so that one its visit and way back cannot hold is refused as
-        the phone refuses it (review 37 #5; one that is over, a sheet that came late, is
-        stored and named as such)."""
-        return appointment is not None and not _past(appointment, self.today())
-
     def enter_outcome(self, client_id: str, visit_id: str, result: str, *, time_min: int,
                       appointment: datetime | None = None, note: str | None = None,
                       called_off: bool = False) -> EnteredOutcome:
         """Record, as the coordination, the outcome of a stored plan's visit that has none
         (:meth:`visits_to_enter`): the checks of a row of an outcomes file (the day not in
         the future, the time in the team's working hours, an appointment for „Termin
-        vereinbart“ on a working day after the visit; one still ahead whose visit and way
-        back end after the shift refused as the phone refuses it, review 37 #5) and its
-        consequences and audit (``ergebnis_erfasst``, source ``koordination``):
-        :meth:`record_outcome`.
+        vereinbart“ on a working day after the visit) and its consequences and audit
+        (``ergebnis_erfasst``, source ``koordination``): :meth:`record_outcome`. An
+        appointment whose visit and way back end after the shift is stored (what was
+        agreed with the client); the case page names it
+        (:meth:`agreed_appointment_past_shift`).
 
         ``called_off``: the coordination knows the visit was called off and records it
         anyway (:meth:`called_off_to_enter`), as ``hausbesuch outcomes`` takes such a
@@ -2783,8 +2783,7 @@ class Casework:
                                        appointment=appointment, note=note,
                                        source="koordination", visit_id=visit_id,
                                        same_details=True, called_off=called_off,
-                                       took_called_off=took,
-                                       refuse_past_shift=self._ahead(appointment))
+                                       took_called_off=took)
         return EnteredOutcome(row, new, took[0] if took else None)
 
     def correct_outcome(self, client_id: str, result: str | None, *,
@@ -2819,8 +2818,11 @@ class Casework:
         outcomes decide again. An erased case keeps its status and takes no note. A pin
         of an appointment agreed at the corrected outcome goes with it, and a new
         appointment pins the case as a recorded one does, whether the status stays or
-        not. A new appointment still ahead whose visit and way back end after the shift
-        is refused as a new outcome's is (:meth:`past_shift_refusal`, review 37 #5)."""
+        not. From the phone (``source`` telefon) a new appointment whose visit and way back
+        end after the shift is refused as a new outcome's is (:meth:`past_shift_refusal`:
+        the worker is still at the door); the coordination's correction stores it (what
+        was agreed with the client) and the case page, ``hausbesuch rectify`` name it
+        (:meth:`agreed_appointment_past_shift`, review 37 #5)."""
         from hausbesuch.fields import format_clock
 
         try:
@@ -2861,11 +2863,11 @@ class Casework:
         _appointment_of_result(result, appointment, out_day)
         if appointment is not None:
             self._check_appointment(appointment, out_day)
-            if appointment != before and self._ahead(appointment) and (
+            if source == "telefon" and appointment != before and (
                     why := self.past_shift_refusal(cid, appointment, self.stored_way_back(
                         cid, out_day, out_visit))):
-                # a new appointment no plan could hold: refused as a new outcome's is
-                # (review 37 #5; one already stored stays, whatever else is corrected)
+                # a new appointment no plan could hold, from the door: refused as a new
+                # outcome's is (one already stored stays, whatever else is corrected)
                 raise CaseworkError(why, field="termin")
         with self.store.session() as s:
             row = self._row(s, cid, lock=True)  # as a phone's outcome: one writer at a time
@@ -3110,32 +3112,22 @@ class Casework:
         """Why a phone's „Termin vereinbart“ for ``at`` is refused (QA 28 F1): its visit
         ends after the teams' shift; German, with the latest start that fits („Termin
         Do, 10.12.2026, 15:45 Uhr: der Besuch (60 Min.) endet nach Schichtende 16:00 Uhr;
-        bitte spätestens 15:00 Uhr vereinbaren.“), the rule of
-        :meth:`appointment_past_shift` (the shift's end less the Besuchsdauer). ``way``:
-        the way back known from the stored route (:meth:`_past_shift`, QA 37 #1) is
-        counted and named („der Besuch (45 Min.) und der Rückweg (22 Min.) enden erst um
-        16:07 Uhr, nach Schichtende 16:00 Uhr; bitte spätestens 14:53 Uhr vereinbaren.“;
-        a lower bound as „mindestens 16 Min.“). None when it fits."""
-        from hausbesuch.fields import format_clock, format_moment
-
+        bitte spätestens 15:00 Uhr vereinbaren.“), the rule of :meth:`_past_shift` (the
+        shift's end less the Besuchsdauer). ``way``: the way back known from the stored
+        plan (QA 37 #1) is counted and named („der Besuch (45 Min.) und der Rückweg (22
+        Min.) enden erst um 16:07 Uhr, nach Schichtende 16:00 Uhr; bitte spätestens 14:53
+        Uhr vereinbaren.“; a lower bound as „mindestens 16 Min.“). None when it fits. The
+        coordination's note on such an appointment stored (:meth:`appointment_past_shift`)
+        gives the same numbers (:func:`_late_words`)."""
         found = self._past_shift(client_id, at, way)
         if found is None:
             return None
-        start, minutes, first, last, back = found
+        words, latest = _late_words(found)
+        back = found[4]
         # (worker.js pastShift writes this head as well, before queueing: kept in step; the
         # moment in the house style, as appointment_fits says it: review 29 #7)
-        if back is None:
-            head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) "
-                    f"endet nach Schichtende {format_clock(last)} Uhr; ")
-            latest = last - minutes
-        else:
-            b = back.minutes
-            head = (f"Termin {format_moment(at)}: der Besuch ({minutes} Min.) und der "
-                    f"Rückweg ({'' if back.exact else 'mindestens '}{b} Min.) enden erst "
-                    f"um {format_clock(start + minutes + b)} Uhr, nach Schichtende "
-                    f"{format_clock(last)} Uhr; ")
-            latest = last - b - minutes
-        if latest <= first:  # (longer than the shift; the shift's start is refused)
+        head = f"Termin {format_moment(at)}: {words}; "
+        if latest is None:  # (longer than the shift; the shift's start is refused)
             return head + ("an diesem Tag passt er in keine Schicht. Bitte einen anderen "
                            "Tag vereinbaren oder die Koordination anrufen.")
         if back is not None and not back.exact:
@@ -3143,31 +3135,44 @@ class Casework:
                            "(der Rückweg kann länger sein).")
         return head + f"bitte spätestens {format_clock(latest)} Uhr vereinbaren."
 
-    def appointment_past_shift(self, client_id: str, at: datetime) -> str | None:
+    def appointment_past_shift(self, client_id: str, at: datetime, way: WayBack | None = None
+                               ) -> str | None:
         """A German note when the visit of an appointment agreed for ``at`` (its start and
-        the client's Besuchsdauer) ends after the shift of the teams that work that
-        weekday: it is recorded (:meth:`_check_appointment` took its start), but no plan
-        can hold it (QA 26 F7; since review 37 #5 the phone, the case page and an outcomes
-        file refuse such an appointment still ahead: :meth:`past_shift_refusal`; this note
-        names one stored before, :meth:`agreed_appointment_past_shift`);
-        None when it fits."""
-        from hausbesuch.fields import format_clock
-
-        found = self._past_shift(client_id, at)
+        the client's Besuchsdauer) and the way back ``way`` from that door
+        (:meth:`stored_way_back`) end after the shift of the teams that work that weekday:
+        it is recorded (:meth:`_check_appointment` took its start: what was agreed with
+        the client, QA 26 F7), but no plan can hold it. Counted as the phone's refusal
+        counts it (:meth:`past_shift_refusal`, review 37 #5: the same numbers and words,
+        „der vereinbarte Termin am … ist erfasst, aber der Besuch (45 Min.) und der
+        Rückweg (22 Min.) enden erst um 16:07 Uhr, nach Schichtende 16:00 Uhr: …“), with
+        what to do (an earlier appointment, by the latest start; another day when none
+        fits). Without a way back: „… der Besuch (45 Min.) endet erst um 16:35 Uhr, nach
+        dem Schichtende der Teams (16:00 Uhr) …“. None when it fits."""
+        found = self._past_shift(client_id, at, way)
         if found is None:
             return None
-        start, minutes, _first, last, _back = found
-        return (f"der vereinbarte Termin am {format_moment(at)} ist erfasst, aber "
-                f"der Besuch ({minutes} Min.) endet erst um {format_clock(start + minutes)} "
-                f"Uhr, nach dem Schichtende der Teams ({format_clock(last)} Uhr): so kann ihn "
-                "keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden einen früheren "
-                f"Termin vereinbaren, spätestens {format_clock(last - minutes)} Uhr.")
+        start, minutes, _first, last, back = found
+        words, latest = _late_words(found)
+        if back is None:  # the teams' latest shift end (QA 26 F7's words): no way back known
+            words = (f"der Besuch ({minutes} Min.) endet erst um "
+                     f"{format_clock(start + minutes)} Uhr, nach dem Schichtende der Teams "
+                     f"({format_clock(last)} Uhr)")
+        text = (f"der vereinbarte Termin am {format_moment(at)} ist erfasst, aber {words}: so "
+                "kann ihn keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden ")
+        if latest is None:
+            return text + ("einen Termin an einem anderen Tag vereinbaren: an diesem passt "
+                           "er in keine Schicht.")
+        return text + (f"einen früheren Termin vereinbaren, spätestens {format_clock(latest)} "
+                       "Uhr" + (" (der Rückweg kann länger sein)."
+                                if back is not None and not back.exact else "."))
 
     def agreed_appointment_past_shift(self, client_id: str) -> str | None:
         """:meth:`appointment_past_shift` for the case's appointment agreed at the door
-        (its pin from „Termin vereinbart“), as a sentence of its own („Der vereinbarte
-        Termin …“); None without one, for one already over or one that fits. The web says
-        it where an appointment is entered (the case page, the phone's outcome form)."""
+        (its pin from „Termin vereinbart“), with the way back from the door of the visit
+        whose outcome agreed it (:meth:`stored_way_back`, review 37 #5), as a sentence of
+        its own („Der vereinbarte Termin …“); None without one, for one already over or
+        one that fits. The web says it where an appointment is entered (the case page, the
+        phone's outcome form), ``hausbesuch rectify`` after a correction."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -3176,7 +3181,14 @@ class Casework:
             cid = row.client_id
             at = datetime.combine(row.pin_day, datetime.min.time()) + timedelta(
                 minutes=row.pin_time_min)
-        if _past(at, self.today()) or (late := self.appointment_past_shift(cid, at)) is None:
+            agreed = s.execute(select(OutcomeRow.day, OutcomeRow.visit_id).where(
+                OutcomeRow.city == self.city, OutcomeRow.client_id == cid,
+                OutcomeRow.result == "termin_vereinbart", OutcomeRow.appointment_at == at)
+                .order_by(OutcomeRow.day.desc(), OutcomeRow.id.desc()).limit(1)).first()
+        if _past(at, self.today()):
+            return None
+        way = None if agreed is None else self.stored_way_back(cid, agreed[0], agreed[1])
+        if (late := self.appointment_past_shift(cid, at, way)) is None:
             return None
         return late[:1].upper() + late[1:]
 
@@ -3414,12 +3426,11 @@ class Casework:
                 key = f"{source}:{self.city}:{id_key(cid)}:{day.isoformat()}:{result}"
                 off = self._called_off_on(cid, day)
                 try:
-                    _, new = self.record_outcome(cid, day, result, time_min=time_min,
+                    stored, new = self.record_outcome(cid, day, result, time_min=time_min,
                                                  appointment=appointment,
                                                  note=cell("notiz") or None, source=source,
                                                  idempotency_key=_digest(key),
-                                                 same_details=True, called_off=True,
-                                                 refuse_past_shift=self._ahead(appointment))
+                                                 same_details=True, called_off=True)
                 except CaseworkError as exc:
                     fieldname = (exc.field if exc.field in ("termin", "uhrzeit", "notiz",
                                                             "ergebnis")
@@ -3447,7 +3458,12 @@ class Casework:
                             f"{format_moment(appointment)} ist schon vorbei; bitte mit der Kundin oder dem Kunden einen neuen Termin "
                             "vereinbaren (die nächste Planung plant den Fall frei ein).")
                     elif appointment is not None:
-                        # (one past the shift is refused above: review 37 #5)
+                        # counted as the phone counts it, with the way back from that
+                        # door (QA 26 F7, review 37 #5)
+                        if late := self.appointment_past_shift(cid, appointment,
+                                                               self.stored_way_back(
+                                                                   cid, day, stored.visit_id)):
+                            res.notes.append(f"Zeile {rownum} ({cid}): {late}")
                         # a stored plan covers its day but not the visit: QA 16a #4
                         res.notes += [f"Zeile {rownum} ({cid}): {n.text}."
                                       for n in self.appointment_notes(cid)]

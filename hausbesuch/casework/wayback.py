@@ -1,6 +1,7 @@
 """The way back to the base from a stop of a stored route, as far as the stored plan knows
-it, for the check of an appointment agreed at that door (QA 37 #1): the phone's, the case
-page's and an outcomes file's (review 37 #5).
+it, for the check of an appointment agreed at that door (QA 37 #1): the phone's refusal,
+and the note of the case page, an outcomes file and a correction on one stored (review 37
+#5).
 
 The planner refuses an appointment whose visit *and* way back to the team's end point end
 after the shift („Besuch ab 15:00 Uhr (45 Min.) und Rückweg (22 Min.) enden erst um 16:07

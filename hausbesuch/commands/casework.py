@@ -683,6 +683,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                f"„{status_label(fix.status_after)}“.")
                 for line in fix.old_visit_notes():  # review 22 #4
                     typer.echo(line)
+                if agreed is not None and (late := cw.agreed_appointment_past_shift(known)):
+                    # stored as agreed; no plan can hold it (QA 26 F7, review 37 #5)
+                    typer.echo(f"Hinweis: {late}")
             elif outcome is not None:
                 day, minute = cw.rectify_outcome_note(known, when, new)
                 from hausbesuch.fields import format_clock, format_day
