@@ -676,6 +676,29 @@ class AppointmentNote(NamedTuple):
     replan: bool
 
 
+class OldPlace(NamedTuple):
+    """A visit ahead that a stored plan still sends to a case's old address or point
+    (:meth:`Casework.visits_at_old_place`): the case, the visit (``geplant``, from today
+    on), the version that holds it and whether the case is open (a re-plan takes it)."""
+
+    client_id: str
+    visit: CaseVisitRow
+    plan_id: str
+    still_open: bool
+
+    @property
+    def moved_note(self) -> str:
+        """The note of the plan page and the case page while the visit waits for a
+        re-plan (QA 38 F3), without the case id and how to re-plan: „Adresse seit dem Plan
+        geändert (Besuch am Mi, 16.12.2026, 09:04 Uhr noch an der alten Adresse; der Brief
+        vom Fr, 11.12.2026 ging an die alte Adresse)“."""
+        v = self.visit
+        letter = (f"; der Brief vom {format_day(v.announced_at.date())} ging an die alte "
+                  "Adresse" if v.announced_at is not None else "")
+        return (f"Adresse seit dem Plan geändert (Besuch am {format_moment(v.start_at)} "
+                f"noch an der alten Adresse{letter})")
+
+
 class EnteredOutcome(NamedTuple):
     """What :meth:`Casework.enter_outcome` stored: the outcome, whether it is new, and the
     day its visit had been called off when it went to a called-off visit (else None)."""
@@ -2424,26 +2447,85 @@ class Casework:
         visit ahead that a stored plan sends elsewhere (its stop more than a few metres
         from ``loc``), as the import says it for a moved client (:func:`old_address_note`;
         QA 33b F5: ``address`` said nothing), with the plan id and whether the case is
-        open (a re-plan takes it); None when no visit ahead goes elsewhere."""
+        open (a re-plan takes it); None when no visit ahead goes elsewhere. The rule of
+        :meth:`visits_at_old_place`, which the plan page and the case page ask."""
         if loc.lon is None or loc.lat is None:
             return None
+        found = self.visits_at_old_place([client_id], places={client_id: loc})
+        if not found:
+            return None
+        o = found[0]
+        return old_address_note(o.client_id, o.visit, still_open=o.still_open), o.plan_id, \
+            o.still_open
+
+    def visits_at_old_place(self, client_ids: Sequence[str] | None = None, *,
+                            plan_id: str | None = None,
+                            places: Mapping[str, Located] | None = None) -> list[OldPlace]:
+        """Per case (of ``client_ids``; None: every case with a visit ahead), its first
+        visit ahead (``geplant``, from today on; of the version ``plan_id`` only, when
+        given) that its stored plan sends elsewhere than the case is now, first first: the
+        one rule of the confirmation of an address fix (:meth:`visit_at_old_place`), the
+        plan page, the case page and ``status`` (QA 38 F3: only the one who changed the
+        address was told). Where the case is now: ``places`` (a fix just made); else an
+        address fix that applies (a point; an address made after the version, looked up
+        as :meth:`locate` does: one made before is the place the version planned), the
+        stop more than a few metres from it; else the list's address (and point), as the
+        import compares a moved client (:func:`_visits_address`). Not a case whose data
+        were erased (no address to compare)."""
         today = self.today()
         with self.store.session() as s:
-            row = self._row(s, client_id)
-            for v in s.scalars(select(CaseVisitRow).where(
-                    CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
-                    CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)
-                    .order_by(CaseVisitRow.start_at)):
+            q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
+                                           CaseVisitRow.status == "geplant",
+                                           CaseVisitRow.day >= today)
+            if plan_id is not None:
+                q = q.where(CaseVisitRow.plan_id == plan_id)
+            if client_ids is not None:
+                rows = {r.client_id: r for cid in client_ids
+                        for r in [self._row(s, cid)]}
+                q = q.where(CaseVisitRow.client_id.in_(sorted(rows)))
+            visits = s.scalars(q.order_by(CaseVisitRow.start_at, CaseVisitRow.client_id)).all()
+            ids = sorted({v.client_id for v in visits})
+            if client_ids is None:
+                rows = {r.client_id: r for r in s.scalars(select(ClientRow).where(
+                    ClientRow.city == self.city, ClientRow.client_id.in_(ids)))}
+            fixes = {f.client_id: f for f in s.scalars(select(AddressFixRow).where(
+                AddressFixRow.city == self.city, AddressFixRow.client_id.in_(ids),
+                AddressFixRow.stale.is_(False)))}
+            made = dict(s.execute(select(PlanRow.id, PlanRow.created_at).where(
+                PlanRow.id.in_(sorted({v.plan_id for v in visits if v.plan_id})))).all())
+            out: dict[str, OldPlace] = {}
+            for v in visits:
+                row = rows.get(v.client_id)
+                if v.client_id in out or row is None or row.erased_at is not None:
+                    continue
                 stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == v.plan_id,
                                                        VisitRow.visit_id == v.visit_id)
                                 .limit(1))
-                if stop is None or (abs(stop.lat - loc.lat) < 5e-5
-                                    and abs(stop.lon - loc.lon) < 5e-5):
+                if stop is None:
                     continue
-                still_open = row.status == "offen"
-                return (old_address_note(row.client_id, v, still_open=still_open),
-                        v.plan_id or "?", still_open)
-        return None
+                client = self._client(row)
+                fix = fixes.get(v.client_id)
+                if fix is not None and fix.source_address != client.address:
+                    fix = None  # set aside: the list's address is where the case is
+                point: tuple[float | None, float | None] | None = None
+                if (loc := (places or {}).get(row.client_id)) is not None:
+                    point = loc.lon, loc.lat
+                elif fix is not None and fix.lon is not None and fix.lat is not None:
+                    point = fix.lon, fix.lat
+                elif fix is not None and fix.address and fix.fixed_at > made.get(
+                        v.plan_id, fix.fixed_at):  # (one made before: the version's place)
+                    loc = self.locate([client])[client.id]
+                    point = loc.lon, loc.lat
+                if point is not None:
+                    lon, lat = point
+                    moved = lon is not None and lat is not None and not (
+                        abs(stop.lat - lat) < 5e-5 and abs(stop.lon - lon) < 5e-5)
+                else:
+                    moved = fix is None and not _visits_address(s, v, client)
+                if moved:
+                    out[v.client_id] = OldPlace(row.client_id, v, v.plan_id or "?",
+                                                row.status == "offen")
+        return sorted(out.values(), key=lambda o: (o.visit.start_at, o.client_id))
 
     def _rejected_at_import(self, s: Session, client_id: str) -> str | None:
         """Why a case id the city does not know is not stored: its row was rejected by the

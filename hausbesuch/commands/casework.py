@@ -510,6 +510,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             # an agreed appointment on a day of a stored plan that does not hold it: re-plan
             # it, or (that version listed it as not plannable) agree another (QA 37 #1)
             missing = [n.text for n in cw.appointment_notes(known)]
+            # a visit ahead still at the address or point the case had before (QA 38 F3)
+            moved = [o for o in cw.visits_at_old_place([known]) if o.still_open]
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -535,6 +537,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
         for text in missing:
             typer.echo(f"Hinweis: {known}: {text}.")
+        for o in moved:
+            typer.echo(f"Hinweis: {known}: {o.moved_note}; bitte neu planen (hausbesuch "
+                       f"replan {o.plan_id} --from …).")
         if st.erased_at is not None:
             from hausbesuch.casework.erasure import erased_note
 

@@ -733,6 +733,8 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                     for o in s.scalars(select(OutcomeRow).where(
                         OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
                         .order_by(OutcomeRow.id))]
+    # (a case no longer open: planned_after_close says its visit is to be called off)
+    moved = [o for o in cw.visits_at_old_place([known]) if o.still_open]
     return {
         "client_id": known, "status": st.status, "status_label": STATUS_LABELS[st.status],
         "status_word": status_word(st.status), "status_stand": stamp, "why": st.why, "erased_at": st.erased_at,
@@ -741,7 +743,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
                     for at, status, why, who in cw.status_history(known)],
         "outcomes": outcomes,
-        "ahead": [{"day": day, "start": start, "plan_id": pid}
+        "ahead": [{"day": day, "start": start, "plan_id": pid,
+                   "old_place": any(o.visit.start_at == start and o.plan_id == pid
+                                    for o in moved)}
                   for day, start, pid in cw.visits_ahead(known)],
         # visits up to today without an outcome: the coordination enters it (QA 22 F6);
         # one whose case was closed on or before its day is off („gone“), as the plan's
@@ -764,6 +768,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         # the coordinator back to a re-plan that refuses it again)
         "notes": [{"text": text, "plan_id": pid, "replan": True}
                   for text, pid in cw.planned_after_close(known)]
+        # a visit ahead still at the address or point the case had before (QA 38 F3)
+        + [{"text": f"{o.client_id}: {o.moved_note}; bitte neu planen", "plan_id": o.plan_id,
+            "replan": True} for o in moved]
         + [{"text": n.text, "plan_id": n.plan_id, "replan": n.replan}
            for n in cw.appointment_notes(known, command=False)],
     }
@@ -809,6 +816,17 @@ def way_back_limits(store: Store, profile: Profile, route: TeamDayRoute
         if days:
             out[st.client_id] = days
     return out
+
+
+def moved_since_plan(store: Store, profile: Profile, actor: str, plan_id: str
+                     ) -> list[tuple[str, str]]:
+    """(case id, „Adresse seit dem Plan geändert (…)“) of each open case whose visit ahead
+    the plan ``plan_id`` (the newest version of its family) still sends to the address or
+    point the case had before (:meth:`Casework.visits_at_old_place`, the rule of the
+    address fix's confirmation): only its „Neu planen“ plans the new one (QA 38 F3: the
+    plan page said nothing to the colleague)."""
+    return [(o.client_id, o.moved_note) for o in casework(store, profile, actor)
+            .visits_at_old_place(plan_id=plan_id) if o.still_open]
 
 
 def appointments_to_replan(store: Store, profile: Profile, actor: str, plan_id: str,

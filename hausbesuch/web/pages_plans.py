@@ -615,6 +615,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         notes=_plan_notes(web.store, plan), replan=replan,
         to_replan=_to_replan(web.store, profile, user, plan, newest),
         revisits=_revisits_to_replan(web.store, profile, plan, newest),
+        old_place=casework_api.moved_since_plan(web.store, profile, user.name, newest),
         # the re-plan form is the newest version's only
         replan_teams=_replan_teams(web.store, plan) if newest == plan.id else None,
         end=plan.start + timedelta(days=max(plan.days, 1) - 1),
@@ -1145,7 +1146,9 @@ def outcomes(request: Request, plan_id: str, user: User = Depends(require_user))
                   # the command line asks (review 36)
                   asked=reported_question(v["team"] for v in unreported),
                   to_replan=_to_replan(web.store, web.profile(plan.city), user, plan, newest),
-                  revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest))
+                  revisits=_revisits_to_replan(web.store, web.profile(plan.city), plan, newest),
+                  old_place=casework_api.moved_since_plan(web.store, web.profile(plan.city),
+                                                          user.name, newest))
 
 
 @router.get("/plaene/{plan_id}/dateien.zip")
