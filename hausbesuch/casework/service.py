@@ -2052,7 +2052,8 @@ class Casework:
         if result.rejected:
             s.execute(insert(ImportRejectionRow), [
                 {"city": self.city, "seq": i, "input_row": r.row, "client_id": r.id or None,
-                 "field_name": r.field, "reason": stored_reason(r.reason, safe)}
+                 "field_name": r.field,
+                 "reason": stored_reason(r.reason, safe, field=r.field, row=r.row)}
                 for i, r in enumerate(result.rejected)])
 
     def foreign_list_error(self, clients: Sequence[Client]) -> CaseworkError | None:
@@ -3608,25 +3609,82 @@ KEPT_WHEN_ABSENT: dict[str, tuple[str, str]] = {
 _QUOTED = re.compile(r"„([^“]*)“")
 #: What stands in a stored reason where a typed value was quoted.
 NOT_STORED = "„…“"
+#: The fields of a client list whose value is a date, a time, a duration, a window or a
+#: coordinate (QA 38 F8): a stored reason keeps what was typed there („Besuchsdauer nicht
+#: lesbar: „abc““) unless it has a word that could be a name (:func:`_value_kept`). The
+#: others (Kundennummer, Name, Adresse, Team, Notiz …) are free text: what they quote
+#: stays only without letters or as one of the import's safe words.
+VALUE_FIELDS = frozenset({"zeitfenster", "besuchsdauer", "datum", "uhrzeit",
+                          "kontakt_abbruch_seit", "angekuendigt_ab", "lat", "lon"})
+#: Capitalised words of such a value that name no one: weekdays, months, units, times of
+#: day (compared folded); any other capitalised word could be a name.
+_VALUE_WORDS = frozenset({
+    "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+    "sonnabend", "mo", "di", "mi", "do", "fr", "sa", "so", "werktags", "wochentags",
+    "täglich", "vormittags", "nachmittags", "morgens", "mittags", "abends", "ganztags",
+    "uhr", "min", "minuten", "std", "stunde", "stunden", "h", "bis", "ab", "und", "oder",
+    "januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september",
+    "oktober", "november", "dezember", "jan", "feb", "mär", "apr", "jun", "jul", "aug",
+    "sep", "sept", "okt", "nov", "dez", "excel", "nv", "wert",
+})
+#: The German labels that begin a field's part of a reason (:data:`FIELD_LABELS`; a
+#: row's reasons are joined by „; “), „Kontaktabbruch …“ of a date in the future too.
+_LABEL_START = re.compile(r"(?:Kundennummer|Name|Adresse|Kontaktabbruch|Sprache|Zeitfenster"
+                          r"|Angekündigt ab|Besuchsdauer|Notiz|Breite|Länge|Team|Datum"
+                          r"|Uhrzeit|Feldanzahl)\b")
+_LABEL_FIELDS = {"Kundennummer": "id", "Name": "name", "Adresse": "adresse",
+                 "Kontaktabbruch": "kontakt_abbruch_seit", "Sprache": "sprache",
+                 "Zeitfenster": "zeitfenster", "Angekündigt ab": "angekuendigt_ab",
+                 "Besuchsdauer": "besuchsdauer", "Notiz": "notiz", "Breite": "lat",
+                 "Länge": "lon", "Team": "team", "Datum": "datum", "Uhrzeit": "uhrzeit",
+                 "Feldanzahl": "felder"}
 
 
-def stored_reason(reason: str, safe: Collection[str]) -> str:
+def _value_kept(text: str) -> bool:
+    """Whether a value typed in a field of :data:`VALUE_FIELDS` may be stored: none of its
+    words is capitalised but for weekdays, months, units and times of day („Dienstag
+    irgendwann“, „abc“, „31.02.2026“ stay; „Frau Meier“, „Zimmerlein“ do not: a
+    shifted export puts names there, and names are written with a capital)."""
+    return all(not w[0].isupper() or w.casefold() in _VALUE_WORDS
+               for w in re.findall(r"[^\W\d_]+", text))
+
+
+def stored_reason(reason: str, safe: Collection[str], *, field: str | None = None,
+                  row: int | None = None) -> str:
     """A rejected row's reason as the store keeps it (:class:`ImportRejectionRow`): a
     reason may quote what was typed in the row („Adresse unvollständig: Straße fehlt
     („Meier, 36251 Bad Hersfeld“)“), and a cell may hold a name or an address where it
-    does not belong. A quoted part stays only when it cannot be one: without any letter
-    (a date, a time, a number, „12-14“) or one of ``safe`` (compared without case: the
+    does not belong. A quoted part stays when it cannot be one: without any letter (a
+    date, a time, a number, „12-14“), one of ``safe`` (compared without case: the
     Kundennummern of the list and of the city, the column labels and the file's column
-    headers); any other stands as „…“."""
+    headers), or in the part of the reason of a field of :data:`VALUE_FIELDS` (``field``:
+    the row's first; each part of a joined reason that begins with a field's label is
+    that field's) a value without a word that could be a name (:func:`_value_kept`; QA
+    38 F8: „Besuchsdauer nicht lesbar: „…““ left nothing to correct by); any other
+    stands as „…“, and with the list's ``row`` the reason ends saying so: „(Wert nicht
+    gespeichert: Datenschutz; siehe Zeile 38 der Liste)“."""
     folded = {t.casefold() for t in safe}
+    withheld = 0
 
-    def keep(m: re.Match[str]) -> str:
+    def keep(m: re.Match[str], fname: str | None) -> str:
+        nonlocal withheld
         text = m[1]
-        if not any(ch.isalpha() for ch in text) or text.strip().casefold() in folded:
+        if not any(ch.isalpha() for ch in text) or text.strip().casefold() in folded or (
+                fname in VALUE_FIELDS and _value_kept(text)):
             return m[0]
+        withheld += 1
         return NOT_STORED
 
-    return _QUOTED.sub(keep, unicodedata.normalize("NFC", reason))
+    parts = []
+    for part in unicodedata.normalize("NFC", reason).split("; "):
+        if (label := _LABEL_START.match(part)) is not None:
+            field = _LABEL_FIELDS[label[0]]
+        parts.append(_QUOTED.sub(lambda m, f=field: keep(m, f), part))
+    out = "; ".join(parts)
+    if withheld and row is not None:
+        out += (f" ({'Wert' if withheld == 1 else 'Werte'} nicht gespeichert: Datenschutz; "
+                f"siehe Zeile {row} der Liste)")
+    return out
 
 
 def absent_columns(columns: dict[str, str]) -> dict[str, str]:
