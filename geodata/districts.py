@@ -63,6 +63,21 @@ log = logging.getLogger(__name__)
 #: Label for points in no district.
 OUTSIDE = "außerhalb"
 
+#: How each note of :attr:`Districts.notes` begins (the substitute cells, a district file's
+#: coordinate system or empty rows, a file of another town, incomplete OSM boundaries):
+#: notes on the city's configuration, which a plan carries on (hausbesuch's web shows
+#: them after the notes that need the coordinator's action, QA 38 F7).
+NOTE_START = re.compile(
+    r"Keine Bezirksgrenzen verfügbar: |Keine Ortsteil-Knoten \(place="
+    r"|Keine vollständigen OSM-Bezirksgrenzen auf admin_level "
+    r"|\d+ Bezirksgrenze\(n\) auf admin_level "
+    r"|Die Bezirksdatei .+ (?:nennt kein Koordinatensystem|wurde von .+ nach WGS84 umgerechnet)"
+    r"|\d+ Objekt\(e\) ohne Flächengeometrie in "
+    r"|(?:Der Bezirk|Keiner der \d+ Bezirke) aus .+ im Gebiet des OSM-Auszugs ")
+#: The instruction of the substitute districts' note: a district file in the profile.
+FILE_HINT = ("Genaue Stadtteile: eine Bezirksdatei im Profil angeben ([districts] source = "
+             "\"file\", file = \"stadtteile.geojson\").")
+
 #: Valid values of :attr:`Districts.source`.
 SOURCES = ("osm", "file", "fallback")
 
@@ -636,9 +651,7 @@ def _fallback_districts(
         f"Keine Bezirksgrenzen verfügbar: {len(set(names))} Ersatzbezirke um die Ortsteil-Knoten "
         "des OSM-Auszugs gebildet. Die Namen sind nur ungefähr: jede Adresse erhält den Namen "
         "des nächsten Ortsteil-Knotens, eine Kernstadt ohne eigene Knoten auch die Namen "
-        "umliegender Dörfer (sogar solcher einer Nachbargemeinde). Genaue Stadtteile: eine "
-        "Bezirksdatei im Profil angeben ([districts] source = \"file\", "
-        "file = \"stadtteile.geojson\")."
+        f"umliegender Dörfer (sogar solcher einer Nachbargemeinde). {FILE_HINT}"
     )
     return names, geoms, notes
 

@@ -511,18 +511,24 @@ def id_form_problem(cid: str, pattern: re.Pattern[str] | None = None,
     if pattern is not None:
         if pattern.fullmatch(cid):
             return ""
-        form = (f"erwartet wird eine Nummer wie „{example}“" if example else
-                "erwartet wird das Format, das im Stadtprofil unter [casework] "
-                "kundennummer_muster festgelegt ist")
+        form = (f"erwartet wird eine Nummer wie „{example}“" if example else ID_FORM_SET)
         return (f"Kundennummer hat nicht das Format der Fachanwendung ({form}): {_ID_ADVICE}, "
                 "keinen Namen und keine Anschrift")
     if any(len(run) > MAX_ID_LETTER_RUN for run in _LETTERS.findall(cid)):
         return (f"Kundennummer enthält {MAX_ID_LETTER_RUN + 1} oder mehr Buchstaben "
                 f"hintereinander (wie ein Name oder eine Straße): {_ID_ADVICE}, keinen Namen "
                 "und keine Anschrift; hat die Fachanwendung Nummern mit längeren "
-                "Buchstabenfolgen, kann die Koordination ihr Format im Stadtprofil unter "
-                "[casework] kundennummer_muster festlegen")
+                f"Buchstabenfolgen, {ID_FORM_HOW}")
     return ""
+
+
+#: How a rejected id's reason names the profile's form of the city's ids (the command
+#: line's words; the web says them for the coordination, who cannot change the profile:
+#: :data:`hausbesuch.web.casework_api.ID_FORM_WEB`, QA 38 F7).
+ID_FORM_SET = ("erwartet wird das Format, das im Stadtprofil unter [casework] "
+               "kundennummer_muster festgelegt ist")
+ID_FORM_HOW = ("kann die Koordination ihr Format im Stadtprofil unter [casework] "
+               "kundennummer_muster festlegen")
 
 
 def id_problem(cid: str, name: str | None, *, street: str | None = None,

@@ -53,13 +53,15 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
     from hausbesuch.web.casework_api import last_import, rejections_csv
     from tests.cli_helpers import city_db, ok
 
-    addrs = real_addresses(load_index(bad_hersfeld_pbf))[:4]
+    addrs = real_addresses(load_index(bad_hersfeld_pbf))[:5]
     rows = [["G-1", f"{NAME_MARK} A", "", "", "", "", "", "", "", "", "abc", ""],
             ["G-2", f"{NAME_MARK} B", "", "", "", "", "", "", "Dienstag irgendwann", "",
              "30", ""],
             ["G-3", f"{NAME_MARK} C", "", "", "", "", f"{NAME_MARK} Zimmerlein", "", "", "",
              "30", ""],
-            ["G-4", f"{NAME_MARK} D", "", "", "", "", "", "", "", "", "30", ""]]
+            ["G-4", f"{NAME_MARK} D", "", "", "", "", "", "", "", "", "30", ""],
+            # an id with a long run of letters (QA 38 F7: the web named the profile's key)
+            ["Hausmeister7", f"{NAME_MARK} E", "", "", "", "", "", "", "", "", "30", ""]]
     for r, (street, hn, pc, town) in zip(rows, addrs, strict=True):
         r[2:6] = [street, hn, pc, town or CITY]
     path = tmp_path / "liste.csv"
@@ -68,7 +70,9 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
         w.writerow(HEADER)
         w.writerows(rows)
     db = f"sqlite:///{tmp_path / 'f8.sqlite'}"
-    ok("import", str(path), *city_db(db))
+    out = " ".join(ok("import", str(path), *city_db(db)).split())
+    # the command line keeps the profile's key (its user sets the profile)
+    assert "[casework] kundennummer_muster" in out, out
     with Store.open(db) as store:
         last = last_import(store, CITY)
     assert last is not None
@@ -79,6 +83,13 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
     # (the example date of the reason is today's)
     assert said["G-3"].startswith("kein lesbares Datum: „…“ (erwartet z. B. ") and said[
         "G-3"].endswith(") (Wert nicht gespeichert: Datenschutz; siehe Zeile 4 der Liste)")
+    # the web: the coordination is told whom to ask, no profile key
+    assert said.pop("") == (
+        "Kundennummer enthält 5 oder mehr Buchstaben hintereinander (wie ein Name oder eine "
+        "Straße): bitte die pseudonyme Kundennummer aus der Fachanwendung eintragen, keinen "
+        "Namen und keine Anschrift; hat die Fachanwendung Nummern mit längeren "
+        "Buchstabenfolgen, bitte die Administration informieren: sie kann deren Format im "
+        "Stadtprofil festlegen")
     assert list(said) == ["G-3"]
     text = rejections_csv(last["rejected"])
     assert "„abc“" in text and "„irgendwann“" in text and NAME_MARK not in text

@@ -117,3 +117,41 @@ def test_the_colleague_sees_an_address_changed_since_the_plan_until_it_is_replan
     assert "alte Adresse" not in _text(page)
     case = _text(bernd.get(f"/faelle/{cid}", params={"stadt": "Bad Hersfeld"}).text)
     assert "Adresse seit dem Plan geändert" not in case and "an der alten Adresse" not in case
+
+
+def test_the_district_note_comes_last_in_the_coordinations_words(
+        notes_site: tuple[str, object, str], kora: httpx.Client) -> None:  # noqa: F811
+    """QA 38 F7: every plan page began its „Hinweise“ with the substitute districts' note
+    and its configuration („eine Bezirksdatei im Profil angeben ([districts] source =
+    …)“), which a coordinator cannot act on, above the notes that need action. It comes
+    last now, everywhere (the command line's and index.html's order too), and the web
+    says it in words for the coordination; the command line keeps the configuration."""
+    from hausbesuch.planning.report import plan_notes
+    from tests.test_web_plan_notes import _notes
+
+    words = ("Für genaue Stadtteile bitte die Administration informieren (eine "
+             "Bezirksdatei im Stadtprofil).")
+    profile = ('Genaue Stadtteile: eine Bezirksdatei im Profil angeben ([districts] source '
+               '= "file", file = "stadtteile.geojson").')
+
+    _, store, plan_id = notes_site
+    plan = store.load_plan(plan_id)
+    notes = _notes(kora.get(f"/plaene/{plan_id}").text)
+    assert len(notes) >= 2, notes
+    assert notes[-1].startswith("Keine Bezirksgrenzen verfügbar: "), notes
+    assert notes[-1].endswith(words) and "[districts]" not in notes[-1], notes
+    assert any(n.startswith("N-OUT (") for n in notes[:-1]), notes
+    cli = plan_notes(plan)
+    assert cli[-1].startswith("Keine Bezirksgrenzen verfügbar: ") and cli[-1].endswith(
+        profile), cli
+    # the plan's files from the web (index.html in the ZIP) say it so too
+    import io
+    import zipfile
+
+    got = kora.get(f"/plaene/{plan_id}/dateien.zip")
+    assert got.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(got.content)) as z:
+        index = html.unescape(z.read(next(n for n in z.namelist()
+                                          if n.endswith("index.html"))).decode())
+    assert words in index and "[districts]" not in index
+    assert index.index("N-OUT (") < index.index("Keine Bezirksgrenzen verfügbar: ")

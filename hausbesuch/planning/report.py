@@ -400,15 +400,20 @@ def plan_notes(plan: Plan) -> list[str]:
     :attr:`Plan.warnings`, the visits on past days without an outcome (a stored plan
     shown: :func:`hausbesuch.casework.stops.unreported_note`), then each visit planned at
     an agreed time outside the client's own windows (:func:`outside_window`), by day,
-    team and position."""
+    team and position; last the districts' notes (:data:`geodata.districts.NOTE_START`:
+    on the city's configuration, carried on from plan to plan; QA 38 F7: they came first
+    and pushed down the notes that need action)."""
+    from geodata.districts import NOTE_START
     from hausbesuch.casework.stops import unreported_note
 
     clients = {c.id: c for c in getattr(plan, "clients", ())}
-    notes = list(getattr(plan, "warnings", ()))
+    warnings = list(getattr(plan, "warnings", ()))
+    notes = [w for w in warnings if not NOTE_START.match(w)]
+    last = [w for w in warnings if NOTE_START.match(w)]
     if (unreported := unreported_note(plan)) is not None:
         notes.append(unreported)
     if not any(c.zeitfenster for c in clients.values()):
-        return notes
+        return notes + last
     moment = replan_moment(plan)
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
         for s in r.to_visit:
@@ -416,7 +421,7 @@ def plan_notes(plan: Plan) -> list[str]:
             if c is not None and (outside := outside_window(c, s, moment)):
                 day = format_day(r.day)
                 notes.append(f"{s.client_id} ({r.team_id}, {day}): {outside}.")
-    return notes
+    return notes + last
 
 
 #: How :func:`free_team_days_note` begins (a pattern: its figures come first; a re-plan

@@ -460,13 +460,27 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     }
 
 
+#: The words of the web for the profile's form of the city's ids in a rejected id's reason
+#: (:data:`hausbesuch.clients.ID_FORM_SET`, :data:`~hausbesuch.clients.ID_FORM_HOW`):
+#: the coordination cannot set it, the administration can (QA 38 F7).
+ID_FORM_WEB = {
+    "set": "erwartet wird das Format der Fachanwendung, das die Administration im "
+           "Stadtprofil festgelegt hat",
+    "how": "bitte die Administration informieren: sie kann deren Format im Stadtprofil "
+           "festlegen",
+}
+
+
 def _rejected_row(row: int, client_id: str | None, field: str, reason: str
                   ) -> dict[str, str]:
     """A rejected row as the pages show it: Zeile, Kundennummer, Feld (German), Grund
-    (:func:`~hausbesuch.clients.rejection_shown`)."""
-    from hausbesuch.clients import rejection_shown
+    (:func:`~hausbesuch.clients.rejection_shown`; the profile's form of ids in the
+    coordination's words, :data:`ID_FORM_WEB`)."""
+    from hausbesuch.clients import ID_FORM_HOW, ID_FORM_SET, rejection_shown
 
     label, why = rejection_shown(field, reason)
+    why = why.replace(ID_FORM_SET, ID_FORM_WEB["set"]).replace(ID_FORM_HOW,
+                                                               ID_FORM_WEB["how"])
     return {"zeile": str(row), "id": client_id or "", "feld": label, "grund": why}
 
 

@@ -513,7 +513,23 @@ def _plan_notes(store: Store, plan) -> list[str]:  # noqa: ANN001
     if plan.start < (today := clock.today()):
         plan = mark_unreported(store, mark_done(store, plan), today)
     notes = plan_notes(replace(plan, clients=window_clients(store, plan.id), for_web=True))
-    return [web_reason(n) for n in notes]
+    return [plan_words(n) for n in notes]
+
+
+#: The words of the web for a district note's configuration (a district file in the city
+#: profile): the coordination cannot act on it, the administration can (QA 38 F7).
+DISTRICT_FILE_WORDS = ("Für genaue Stadtteile bitte die Administration informieren (eine "
+                       "Bezirksdatei im Stadtprofil).")
+
+
+def plan_words(text: str) -> str:
+    """A plan's stored note or reason as the web's pages and files say it
+    (:func:`web_reason`: no command line), the districts' configuration in words for the
+    coordination (:data:`DISTRICT_FILE_WORDS`; QA 38 F7: every plan page said „… eine
+    Bezirksdatei im Profil angeben ([districts] source = "file", …)“)."""
+    from geodata.districts import FILE_HINT
+
+    return web_reason(text).replace(FILE_HINT, DISTRICT_FILE_WORDS)
 
 
 def _to_replan(store: Store, profile: Profile, user: User, plan, newest: str  # noqa: ANN001
@@ -1167,7 +1183,7 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
         # the stored reasons in the web's words („Korrigieren unter „Adressen““, not the
         # command line's `hausbesuch address …`: QA 26 F8), and the pages' own hints
         # (Plan.for_web: „Kundenliste“, „Ergebnis nachtragen“, QA 32b F5, F7)
-        shown = show_plan(web.store, plan_id, profile, reason_text=web_reason)
+        shown = show_plan(web.store, plan_id, profile, reason_text=plan_words)
         shown.plan.for_web = True
         write_plan_files(shown, out, profile)
         # unpacked, it is a plan folder whose other files a later plan keeps
@@ -1248,7 +1264,7 @@ def _team_day_files(request: Request, user: User, plan_id: str, team: str, tag: 
         day = date.fromisoformat(tag)
     except ValueError:
         raise HTTPException(status_code=404, detail="Diesen Team-Tag gibt es nicht.") from None
-    result = show_plan(web.store, plan_id, web.profile(city), reason_text=web_reason,
+    result = show_plan(web.store, plan_id, web.profile(city), reason_text=plan_words,
                        with_districts=False)
     result.plan.for_web = True  # the sheet's own hints in the web's words (QA 32b F7)
     route = next((r for r in result.plan.routes if (r.team_id, r.day) == (team, day)), None)
