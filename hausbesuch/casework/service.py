@@ -293,6 +293,13 @@ def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True
             f"der alten Adresse eingeplant (Plan {v.plan_id}{letter})")
 
 
+def _elsewhere(stop: VisitRow, lon: float | None, lat: float | None) -> bool:
+    """Whether a plan's ``stop`` lies more than a few metres from where a case is now
+    (``lon``, ``lat``; not when that is unknown)."""
+    return lon is not None and lat is not None and not (
+        abs(stop.lat - lat) < 5e-5 and abs(stop.lon - lon) < 5e-5)
+
+
 def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     """Whether the stop of ``visit`` in the plan version that holds it goes to the
     address the list now gives for ``c`` (the same words and, when the list gives a point,
@@ -2494,38 +2501,49 @@ class Casework:
                 AddressFixRow.stale.is_(False)))}
             made = dict(s.execute(select(PlanRow.id, PlanRow.created_at).where(
                 PlanRow.id.in_(sorted({v.plan_id for v in visits if v.plan_id})))).all())
-            out: dict[str, OldPlace] = {}
+            stops: dict[tuple[str | None, str | None], VisitRow] = {}
+            vids = sorted({v.visit_id for v in visits})
+            for k in range(0, len(vids), 400):  # (the stops in one query per 400 visits)
+                for st in s.scalars(select(VisitRow).where(VisitRow.visit_id.in_(
+                        vids[k:k + 400]))):
+                    stops.setdefault((st.plan_id, st.visit_id), st)
+            # per visit: whether its stop lies elsewhere, or (an address fix made after
+            # its version) the case to look up first, outside this transaction (a
+            # session of SQLite holds the write lock; locate reads in one of its own)
+            seen: list[tuple[CaseVisitRow, VisitRow, ClientRow, bool | None]] = []
+            ask: dict[str, Client] = {}
             for v in visits:
                 row = rows.get(v.client_id)
-                if v.client_id in out or row is None or row.erased_at is not None:
+                if row is None or row.erased_at is not None:
                     continue
-                stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == v.plan_id,
-                                                       VisitRow.visit_id == v.visit_id)
-                                .limit(1))
-                if stop is None:
+                if (stop := stops.get((v.plan_id, v.visit_id))) is None:
                     continue
                 client = self._client(row)
                 fix = fixes.get(v.client_id)
                 if fix is not None and fix.source_address != client.address:
                     fix = None  # set aside: the list's address is where the case is
-                point: tuple[float | None, float | None] | None = None
+                moved: bool | None = None
                 if (loc := (places or {}).get(row.client_id)) is not None:
-                    point = loc.lon, loc.lat
+                    moved = _elsewhere(stop, loc.lon, loc.lat)
                 elif fix is not None and fix.lon is not None and fix.lat is not None:
-                    point = fix.lon, fix.lat
+                    moved = _elsewhere(stop, fix.lon, fix.lat)
                 elif fix is not None and fix.address and fix.fixed_at > made.get(
                         v.plan_id, fix.fixed_at):  # (one made before: the version's place)
-                    loc = self.locate([client])[client.id]
-                    point = loc.lon, loc.lat
-                if point is not None:
-                    lon, lat = point
-                    moved = lon is not None and lat is not None and not (
-                        abs(stop.lat - lat) < 5e-5 and abs(stop.lon - lon) < 5e-5)
-                else:
-                    moved = fix is None and not _visits_address(s, v, client)
-                if moved:
-                    out[v.client_id] = OldPlace(row.client_id, v, v.plan_id or "?",
-                                                row.status == "offen")
+                    ask[client.id] = client
+                else:  # (the list's address as the stop keeps it: no need to ask more)
+                    moved = fix is None and not (
+                        stop.address == client.address and client.lat is None) \
+                        and not _visits_address(s, v, client)
+                seen.append((v, stop, row, moved))
+        found = self.locate(list(ask.values())) if ask else {}
+        out: dict[str, OldPlace] = {}
+        for v, stop, row, moved in seen:
+            if moved is None:
+                loc = found[row.client_id]
+                moved = _elsewhere(stop, loc.lon, loc.lat)
+            if moved and row.client_id not in out:
+                out[row.client_id] = OldPlace(row.client_id, v, v.plan_id or "?",
+                                              row.status == "offen")
         return sorted(out.values(), key=lambda o: (o.visit.start_at, o.client_id))
 
     def _rejected_at_import(self, s: Session, client_id: str) -> str | None:
