@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.test_web_plan_notes import kora, notes_site  # noqa: F401 - fixtures
-from tests.web_fixtures import PASSWORD, csrf_of, logged_in
+from tests.web_fixtures import PASSWORD, csrf_of, logged_in, stand_of
 
 pytestmark = pytest.mark.slow
 
@@ -49,8 +49,9 @@ def _fix_point(client: httpx.Client, cid: str, lat: float, lon: float) -> None:
     page = client.get("/adressen", params={"kundennummer": cid})
     assert page.status_code == 200, page.text[:300]
     r = client.post(f"/adressen/{cid}", data={
-        "csrf_token": csrf_of(page.text), "breite": f"{lat:.6f}", "laenge": f"{lon:.6f}",
-        "stadt": "Bad Hersfeld"}, follow_redirects=True)
+        "csrf_token": csrf_of(page.text), "stand": stand_of(page.text, cid),
+        "breite": f"{lat:.6f}", "laenge": f"{lon:.6f}", "stadt": "Bad Hersfeld"},
+        follow_redirects=True)
     assert r.status_code == 200, r.text[:300]
 
 
