@@ -149,6 +149,8 @@ def test_the_case_page_takes_the_times_the_phone_takes(
         r = kora.post("/fall-ergebnis", data={**base, "ergebnis": "nicht_angetroffen",
                                               "uhrzeit": later})
         assert r.status_code == 303, _text(r.text)[-800:]
+        # (the page after the correction: the form's stamp of the outcome as it is now)
+        base = _hidden(_outcome_form(kora.get(r.headers["location"]).text, "berichtigen"))
         too_late = _clock(last + 75)
         r = kora.post("/fall-ergebnis", data={**base, "ergebnis": "nicht_angetroffen",
                                               "uhrzeit": too_late})

@@ -219,6 +219,8 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
         r = kora.post("/fall-ergebnis", data={**base, "notiz": new})
         assert r.status_code == 303, _text(r)[-800:]
         assert _note_of(site, stop.client_id) == new.strip()
+        # (the page after the correction: the form's stamp of the outcome as it is now)
+        base["stand"] = _form(kora.get(url).text, "berichtigen")["stand"]
         assert not _left_in_files(site, before, old.strip())
         # review 23 #1: the web rewrites the note's table only, not every table of
         # clients' data (each rewrite blocks its table for the phones)
@@ -243,6 +245,7 @@ def test_a_replaced_or_deleted_note_is_not_left_in_the_database(
         assert r.status_code == 303 and "ergebnis=unveraendert" in r.headers["location"]
         # a note added where there was none leaves no old text: nothing is rewritten
         outcomes = _file_node(site, "outcomes")
+        base["stand"] = _form(kora.get(url).text, "berichtigen")["stand"]
         r = kora.post("/fall-ergebnis", data={**base, "notiz": "Briefkasten voll"})
         assert r.status_code == 303 and _note_of(site, stop.client_id) == "Briefkasten voll"
         assert _file_node(site, "outcomes") == outcomes
@@ -347,3 +350,57 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
     with site.store.session() as s:
         row = s.get(ClientRow, {"city": CITY, "client_id": stop.client_id})
         assert (row.pin_day, row.pin_time_min) == (moved.date(), 11 * 60)
+
+
+def test_a_correction_sent_from_a_page_older_than_a_colleagues_is_refused(
+        site: Site, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """QA 38 F1 (stale38's notes): kora and ada open the case page of a visit the phone
+    recorded as „Nachricht hinterlassen“ at 16:00. ada corrects it to „Nicht
+    angetroffen“ at 09:10; kora, on her page still showing the phone's outcome, sends
+    „Angetroffen“ with the time the form showed. Before, kora's correction was stored
+    and silently put 16:00 back; now it is refused (409) naming the outcome as it is
+    now, nothing stored or audited, kora's input kept, and sending again from that page
+    stores on purpose. A correction refused for its input keeps the stamp it sent."""
+    stops = _stops(site)
+    stop = stops[len(stops) // 2 + 2]
+    monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)
+    monkeypatch.setattr(clock, "now_on_today", lambda: datetime.combine(
+        stop.start.date(), dtime(23, 50)))
+    _phone_outcome(site, stop, "nachricht_hinterlassen")
+    url = f"/faelle/{stop.client_id}?stadt={CITY}"
+    with logged_in(site.url, "kora") as kora, logged_in(site.url, "ada") as ada:
+        old = _form(kora.get(url).text, "berichtigen")
+        assert old["stand"], old
+        theirs = _form(ada.get(url).text, "berichtigen")
+        # kora's input error: refused for it (400), the page again with the stamp she sent
+        r = kora.post("/fall-ergebnis", data={**old, "ergebnis": "angetroffen",
+                                              "uhrzeit": "22:30"})
+        assert r.status_code == 400, _text(r)[-800:]
+        assert _form(r.text, "berichtigen")["stand"] == old["stand"]
+        r = ada.post("/fall-ergebnis", data={**theirs, "ergebnis": "nicht_angetroffen",
+                                             "uhrzeit": "09:10"})
+        assert r.status_code == 303, _text(r)[-800:]
+        r = kora.post("/fall-ergebnis", data={**old, "ergebnis": "angetroffen",
+                                              "uhrzeit": "16:00"})
+        assert r.status_code == 409, _text(r)[-800:]
+        shown = " ".join(_text(r).split())
+        assert (f"Das Ergebnis von {stop.client_id} am {format_day(stop.start.date())} "
+                "wurde inzwischen geändert (jetzt: „Nicht angetroffen“, 09:10 Uhr). Ihre "
+                "Eingabe ist nicht gespeichert; bitte prüfen und erneut senden.") in shown, \
+            shown[-1500:]
+        again = _form(r.text, "berichtigen")
+        assert again["stand"] != old["stand"]
+        assert 'name="uhrzeit" type="time" value="16:00"' in r.text  # as typed
+        rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
+        assert [row["actor"] for row in rows] == ["ada"]
+        # a form without the stamp (an older page): refused too
+        r = kora.post("/fall-ergebnis", data={**{k: v for k, v in old.items() if k != "stand"},
+                                              "ergebnis": "angetroffen", "uhrzeit": "16:00"})
+        assert r.status_code == 409 and "eine ältere Seite?" in _text(r)
+        # sent again from the page that named the change: stored on purpose
+        r = kora.post("/fall-ergebnis", data={**again, "ergebnis": "angetroffen",
+                                              "uhrzeit": "16:00"})
+        assert r.status_code == 303, _text(r)[-800:]
+    rows = site.store.audit_rows(client_id=stop.client_id, action="ergebnis_berichtigt")
+    assert [row["actor"] for row in rows] == ["ada", "kora"]

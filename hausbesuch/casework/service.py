@@ -925,6 +925,19 @@ def _fix_stamp(fix: AddressFixRow | None) -> str:
     return NO_STAMP if fix is None else fix.fixed_at.isoformat(timespec="microseconds")
 
 
+def outcome_stamp(o: OutcomeRow) -> str:
+    """The stamp of a recorded outcome as the case page's correction form carries it: a
+    short hash of what the form shows and a correction changes (result, visit time,
+    appointment, its note), never the note or anything else readable (QA 38 F1, the
+    stale38 notes: a correction sent from a page older than a colleague's or the phone's
+    correction silently replaced it, and the prefilled time put the old one back)."""
+    import hashlib
+
+    what = "|".join((o.result, "" if o.time_min is None else str(o.time_min),
+                     o.appointment_at.isoformat() if o.appointment_at else "", o.note or ""))
+    return hashlib.sha256(what.encode("utf-8")).hexdigest()[:16]
+
+
 def _status_word(status: str) -> str:
     """A case status as a message names it, without its explanation: „in Klärung“."""
     return STATUS_LABELS.get(status, status).split(" (")[0]
@@ -2891,8 +2904,8 @@ class Casework:
                         visit_id: str | None = None,
                         when: date | datetime | None = None, time_min: int | None = None,
                         appointment: datetime | None = None, note: str | None = None,
-                        clear_note: bool = False, source: str | None = None
-                        ) -> OutcomeCorrection:
+                        clear_note: bool = False, source: str | None = None,
+                        seen: str | None = None) -> OutcomeCorrection:
         """Correct the recorded outcome of one visit of the case (``visit_id``, or the day
         ``when``, with the visit's clock time when the day has several): its result (None
         keeps it; so does the appointment of an unchanged result when none is given), the
@@ -2923,7 +2936,14 @@ class Casework:
         end after the shift is refused as a new outcome's is (:meth:`past_shift_refusal`:
         the worker is still at the door); the coordination's correction stores it (what
         was agreed with the client) and the case page, ``hausbesuch rectify`` name it
-        (:meth:`agreed_appointment_past_shift`, review 37 #5)."""
+        (:meth:`agreed_appointment_past_shift`, review 37 #5).
+
+        ``seen``: the :func:`outcome_stamp` of the outcome the sending page showed ("":
+        the form had none); an outcome changed since (a colleague's or the phone's
+        correction) refuses a change with :class:`StaleFormError`, checked under the
+        case's lock before anything is stored (a form asking for what is stored now
+        changes nothing and is not refused: sent twice). None (the command line, the phone within its own
+        correction window) checks nothing."""
         from hausbesuch.fields import format_clock
 
         try:
@@ -2992,8 +3012,10 @@ class Casework:
                                     changed=old != new or note_changed,
                                     note_changed=note_changed,
                                     old_note_dropped=note_changed and o.note is not None)
-            if not fix.changed:
+            if not fix.changed:  # (also a form sent twice: nothing to refuse)
                 return fix
+            if seen is not None and seen != outcome_stamp(o):
+                raise StaleFormError(self._outcome_changed(o, seen))
             o.result, o.time_min, o.appointment_at = new
             if note_changed:
                 o.note = None if cleared else note
@@ -3021,6 +3043,22 @@ class Casework:
             if old[2] is not None and new[2] != old[2]:
                 fix.old_visits = self._visits_at(s, cid, old[2])
             return fix
+
+    def _outcome_changed(self, o: OutcomeRow, seen: str) -> str:
+        """The message of a correction sent from a page that showed another state of the
+        outcome ``o`` (:meth:`correct_outcome`'s ``seen``): what it is now (no note's
+        text)."""
+        from hausbesuch.casework.rules import result_label
+        from hausbesuch.fields import format_clock
+
+        now = f"„{result_label(o.result)}“" + (
+            f", {format_clock(o.time_min)} Uhr" if o.time_min is not None else "") + (
+            f", Termin {format_moment(o.appointment_at)}" if o.appointment_at else "")
+        head = (f"Das Ergebnis von {o.client_id} am {format_day(o.day)} wurde inzwischen "
+                f"geändert (jetzt: {now})." if seen else
+                f"Das Formular sagt nicht, welchen Stand des Ergebnisses von {o.client_id} am "
+                f"{format_day(o.day)} es zeigte (eine ältere Seite?); jetzt: {now}.")
+        return f"{head} {STALE_TAIL}"
 
     def _visits_at(self, s: Session, client_id: str, at: datetime
                    ) -> list[tuple[str, datetime, str]]:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from hausbesuch import clock
 from hausbesuch.casework import Casework
 from hausbesuch.casework.rules import result_label
-from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN, id_may_be_shown
+from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN, id_may_be_shown, outcome_stamp
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
 from hausbesuch.casework.stops import closed_cases as closed_cases
@@ -743,7 +743,8 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         outcomes = [{"day": o.day, "label": result_label(o.result),
                      "time": format_clock(o.time_min) if o.time_min is not None else "",
                      "appointment_at": o.appointment_at, "visit_id": o.visit_id or "",
-                     "result": o.result, "has_note": bool(o.note)}
+                     "result": o.result, "has_note": bool(o.note),
+                     "stand": outcome_stamp(o)}  # (the correction form's, QA 38 F1)
                     for o in s.scalars(select(OutcomeRow).where(
                         OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
                         .order_by(OutcomeRow.id))]
@@ -903,7 +904,8 @@ def result_choices() -> list[tuple[str, str]]:
 def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
                     visit_id: str, result: str, *, time_min: int,
                     appointment: datetime | None, note: str | None,
-                    clear_note: bool = False, source: str | None = None) -> Any:
+                    clear_note: bool = False, source: str | None = None,
+                    seen: str | None = None) -> Any:
     """The coordination (or, ``source`` telefon, the phone that sent it, within its
     correction window) corrects the recorded outcome of the case's visit ``visit_id``
     (:meth:`Casework.correct_outcome`: audited, the status derived anew; ``clear_note``
@@ -916,7 +918,7 @@ def correct_outcome(store: Store, profile: Profile, actor: str, client_id: str,
     cw = casework(store, profile, actor)
     fix = cw.correct_outcome(cw.case_id(client_id), result, visit_id=visit_id,
                              time_min=time_min, appointment=appointment, note=note,
-                             clear_note=clear_note, source=source)
+                             clear_note=clear_note, source=source, seen=seen)
     if fix.old_note_dropped and store.engine.dialect.name == "postgresql":
         # only the table of the note, with a short wait for its lock: the rewrite blocks
         # the table for the phones meanwhile (``rectify`` rewrites every table)

@@ -143,15 +143,18 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
                  aktion: str = Form(""), besuch: str = Form(""), ergebnis: str = Form(""),
                  uhrzeit: str = Form(""), termin: str = Form(""), notiz: str = Form(""),
                  notiz_loeschen: str = Form(""), abgesagt: str = Form(""),
-                 user: User = Depends(require_user)) -> Response:
+                 stand: str = Form(""), user: User = Depends(require_user)) -> Response:
     """„Ergebnis berichtigen“ (``aktion=berichtigen``: a recorded outcome) or „Ergebnis
     nachtragen“ (``aktion=nachtragen``: a visit up to today without one; ``abgesagt``: the
     form of a visit called off since its plan, recorded anyway as ``hausbesuch outcomes``
     takes it) on the case page: result, the visit's time on its day, an appointment for
     „Termin vereinbart“, an optional note (berichtigen: empty keeps the stored one,
     ``notiz_loeschen`` deletes it), as the casework service checks them (the rows of an
-    outcomes file); audited there. A refused entry shows the page again (400) with the message naming
+    outcomes file); audited there. ``stand``: what the page showed of the outcome
+    corrected (:func:`~hausbesuch.casework.service.outcome_stamp`); changed since, the
+    page comes again (409) naming it now, what was typed kept (QA 38 F1). A refused entry shows the page again (400) with the message naming
     the field, next to the visit's form. The case id comes in the form, not the path."""
+    from hausbesuch.casework.service import StaleFormError
     from hausbesuch.clients import parse_clock_minutes
     from hausbesuch.fields import FieldError, parse_datetime
 
@@ -191,7 +194,7 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
             fix = casework_api.correct_outcome(
                 web.store, web.profile(city), user.name, client_id, besuch, ergebnis,
                 time_min=minute, appointment=appointment, note=note,
-                clear_note=bool(notiz_loeschen))
+                clear_note=bool(notiz_loeschen), seen=stand.strip()[:40])
             if fix.reclaimed is False:  # the old text still in the database's files
                 extra["notiz"] = "nicht-verdichtet"
             done = ("unveraendert" if not fix.changed else "berichtigt-status-bleibt"
@@ -208,19 +211,23 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
                 time_min=minute, appointment=appointment, note=note,
                 called_off=bool(abgesagt))
             known = casework_api.case_id(web.store, web.profile(city), user.name, client_id)
+    except StaleFormError as exc:  # changed since the page was loaded: the stamp of now
+        return _case_page(request, user, city, client_id, status=409, outcome_error={
+            "visit_id": besuch, "text": str(exc), "field": "", "typed": typed})
     except CaseworkError as exc:
         if "nicht bekannt" in str(exc):  # an unknown case: nothing changed
             raise HTTPException(status_code=404,
                                 detail=_unknown(request, user, client_id, exc)) from None
         return _case_page(request, user, city, client_id, status=400, outcome_error={
             "visit_id": besuch, "text": _named(exc), "field": exc.field or "",
-            "typed": typed})
+            "typed": typed, "stand": stand.strip()[:40]})
     except UserError as exc:
         text = str(exc)
         fieldname = ("uhrzeit" if text.startswith("Uhrzeit") else "termin"
                      if text.startswith("Termin") else "notiz")
         return _case_page(request, user, city, client_id, status=400, outcome_error={
-            "visit_id": besuch, "text": text, "field": fieldname, "typed": typed})
+            "visit_id": besuch, "text": text, "field": fieldname, "typed": typed,
+            "stand": stand.strip()[:40]})
     if old_visits:
         extra["alter_besuch"] = old_visits
     return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
