@@ -11,6 +11,7 @@ the cases it is given, never to answer for it."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -215,6 +216,9 @@ def test_the_line_of_pins_left_out_reads_on_a_phone(
         line.scroll_into_view_if_needed()
         shoot(page, "festlegungen-mehr-390.png")
         line.locator("a").click()
+        # the page with every pin, its stylesheet loaded: measured while app.css was still
+        # on its way (a loaded server), the unstyled table was 504 px wide
+        page.wait_for_url(re.compile(r"[?&]festlegungen=alle"), wait_until="load")
         page.wait_for_selector("#festlegungen-mehr", state="detached")
         assert page.locator("#festlegungen tbody tr").count() == len(ORDER)
         assert page.evaluate(width) <= 390, page.evaluate(_WIDE)
