@@ -617,31 +617,65 @@ def test_times_are_stored_to_the_minute_the_pages_show(planned_week, exported):
             assert (gdf[col].dropna().dt.second == 0).all(), (layer, col)
 
 
+def _rows_told_apart(gpkg: Path, report_csv: Path):  # noqa: ANN202
+    """The GeoPackage's ``nicht_eingeplant`` layer, checked row by row against report.csv
+    (each row has its input row and report.csv's status); returns (layer, visit layer)."""
+    import csv
+
+    import geopandas as gpd
+
+    un = gpd.read_file(gpkg, layer="nicht_eingeplant")
+    visits = gpd.read_file(gpkg, layer="besuche")
+    with open(report_csv, encoding="utf-8-sig") as fh:
+        report = list(csv.DictReader(fh, delimiter=";"))
+    by_row = {int(r["zeile"]): r for r in report if r["zeile"]}
+    for row in un.itertuples():
+        assert row.status in ("abgelehnt", "nicht_eingeplant"), row
+        assert row.status == by_row[int(row.zeile)]["status"], row
+        assert row.grund_code.startswith("abgelehnt_") == (row.status == "abgelehnt")
+    return un, visits, by_row
+
+
 def test_a_row_rejected_for_a_duplicate_id_is_told_apart_from_a_case_not_planned(
         planned_week, exported):
     """QA 25 F10: a row rejected for a duplicate id was listed in ``nicht_eingeplant``
     under the id of the case the plan visits, like a case not planned: a join on the
     Kundennummer marked the case both. Each row now carries its input row and the status
-    of report.csv (``abgelehnt`` / ``nicht_eingeplant``), as report.csv does."""
-    import csv
+    of report.csv (``abgelehnt`` / ``nicht_eingeplant``), as report.csv does: in the real
+    week's export (rows rejected for each reason, cases not planned), and for a duplicate
+    id of a case the plan visits (:func:`test_a_duplicate_id_of_a_planned_case_is_rejected_not_unplanned`)."""
+    un, _, _ = _rows_told_apart(exported["gpkg"], planned_week.out_dir / "report.csv")
+    assert set(un["status"]) == {"abgelehnt", "nicht_eingeplant"}
 
-    import geopandas as gpd
 
-    un = gpd.read_file(exported["gpkg"], layer="nicht_eingeplant")
-    visits = gpd.read_file(exported["gpkg"], layer="besuche")
-    with open(planned_week.out_dir / "report.csv", encoding="utf-8-sig") as fh:
-        report = list(csv.DictReader(fh, delimiter=";"))
-    by_row = {int(r["zeile"]): r for r in report if r["zeile"]}
+def test_a_duplicate_id_of_a_planned_case_is_rejected_not_unplanned(bad_hersfeld_pbf,
+                                                                     tmp_path):
+    """The duplicate id of QA 25 F10 for a case the plan surely visits: a one-day plan of
+    two cases for two teams (which of the 200-row week's ~130 candidates for ~75 places
+    are planned depends on the search, and its duplicated cases C0034 and C0053 may be
+    left out). The second row of K-1 (the same case at the same door) is rejected, listed
+    under K-1 as ``abgelehnt`` with its own row, while K-1 is visited."""
+    from geodata.geocode import load_index
+    from tests.planning_fixtures import real_addresses
+
+    (s1, n1, _, _), (s2, n2, _, _) = real_addresses(load_index(bad_hersfeld_pbf))[:2]
+    rows = [("K-1", "Anna Weber", f"{s1} {n1}, 36251 Bad Hersfeld"),
+            ("K-2", "Ben Otto", f"{s2} {n2}, 36251 Bad Hersfeld"),
+            ("K-1", "Anna Weber", f"{s1} {n1}, 36251 Bad Hersfeld")]
+    plan, db, plan_id = _one_day_stored(rows, bad_hersfeld_pbf, tmp_path)
+    assert {s.client_id for r in plan.routes for s in r.stops} == {"K-1", "K-2"}, plan.unassigned
+    _export_both(plan_id, db, tmp_path)
+    res = CliRunner().invoke(app, ["show", plan_id, "--db", db, "--out", str(tmp_path / "ordner")])
+    assert res.exit_code == 0, res.output
+    un, visits, by_row = _rows_told_apart(tmp_path / "plan.gpkg", tmp_path / "ordner" / "report.csv")
+    assert "K-1" in set(visits["kundennummer"])
     twice = un[un["kundennummer"].isin(set(visits["kundennummer"]))]
-    assert len(twice)  # the duplicate id of a case the plan holds
+    assert len(twice) == 1  # the duplicate id of a case the plan holds
     for row in twice.itertuples():
+        assert row.kundennummer == "K-1"
         assert row.status == "abgelehnt" and row.grund_code == "abgelehnt_id", row
         assert by_row[int(row.zeile)]["status"] == "abgelehnt"
         assert by_row[int(row.zeile)]["id"] == row.kundennummer
-    for row in un.itertuples():
-        assert row.status in ("abgelehnt", "nicht_eingeplant"), row
-        assert row.status == by_row[int(row.zeile)]["status"], row
-        assert row.grund_code.startswith("abgelehnt_") == (row.status == "abgelehnt")
 
 
 def test_long_team_ids_keep_team_and_date_in_the_sheet_names(planned_week, tmp_path):
