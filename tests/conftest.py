@@ -163,10 +163,16 @@ def extract(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def planned_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):
-    """A real week planned on Bad Hersfeld from a 200-row list (see tests/planning_fixtures.py)."""
-    from tests.planning_fixtures import plan_real_week
+    """A real week planned on Bad Hersfeld from a 200-row list (see tests/planning_fixtures.py),
+    planned once per test run: pytest-xdist's workers share it (each gets a copy of its
+    files and database)."""
+    from tests.planning_fixtures import plan_real_week, shared_real_week
 
-    return plan_real_week(tmp_path_factory.mktemp("week"), bad_hersfeld_pbf)
+    own = tmp_path_factory.mktemp("week")
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return plan_real_week(own, bad_hersfeld_pbf)
+    shared = tmp_path_factory.getbasetemp().parent / "planned-week"
+    return shared_real_week(shared, own, bad_hersfeld_pbf)
 
 
 @pytest.fixture
