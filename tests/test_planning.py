@@ -265,13 +265,19 @@ def test_plan_command(tmp_path, planned_week):
     ],
 )
 def test_plan_command_errors(tmp_path, planned_week, args, message):
+    """Usage errors: exit code 2, the message on stderr, no traceback. Run in this process
+    (typer's runner, the same app): ``python -m hausbesuch plan`` as a process of its own
+    is :func:`test_plan_command`'s (each process start cost 3-5 s of CPU)."""
+    from tests.cli_helpers import run
+
     teams = tmp_path / "teams.toml"
     teams.write_text('[[team]]\nid = "a b c"\nschicht = "16:00-08:00"\n', encoding="utf-8")
     args = [a.format(clients=planned_week.clients_csv, teams=teams) for a in args]
-    res = _run(*args, "--out", str(tmp_path / "o"), "--db", f"sqlite:///{tmp_path / 'e.db'}")
-    assert res.returncode == 2, res.stdout + res.stderr
+    res = run(*args, "--out", str(tmp_path / "o"), "--db", f"sqlite:///{tmp_path / 'e.db'}")
+    assert res.exit_code == 2, res.output
     assert message in res.stderr
-    assert "Traceback" not in res.stderr
+    assert isinstance(res.exception, SystemExit), res.exception  # no error escaped
+    assert "Traceback" not in res.output
 
 
 def test_a_window_that_the_rest_of_a_replanned_span_misses_names_that_rest():
