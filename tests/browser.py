@@ -197,15 +197,17 @@ _SHARED: list = []
 
 @contextmanager
 def shared_browser() -> Iterator[object]:
-    """Debian's Chromium as :func:`launch` gives it, started once and kept for the tests of
-    one module (:func:`close_shared_browser` ends it, ``tests/conftest.py`` calls it after
-    each module): starting Playwright's driver and Chromium takes about 2 s, a context
-    0.4 s. Every context (and page) opened during the ``with`` is closed at its end, so a
+    """Debian's Chromium as :func:`launch` gives it, started once and kept for the next
+    tests, also of the next modules that drive Chromium (:func:`close_shared_browser` ends
+    it: ``tests/conftest.py`` calls it before a module without a test marked ``browser``
+    and at the end of the test process): starting Playwright's driver and Chromium takes
+    about 2 s, a context 0.4 s. Every context (and page) opened during the ``with`` is closed at its end, so a
     test sees a browser with no page, cookie, storage or service worker of another test,
     as with a browser of its own (Chromium's contexts share nothing of that).
 
     While it runs, Playwright's sync API marks its event loop as running in this thread,
-    so ``asyncio.run`` cannot run here: only for modules that do not need that."""
+    so ``asyncio.run`` cannot run here: only for modules that do not need that (nor
+    start a ``sync_playwright()`` of their own)."""
     if _SHARED and _SHARED[1] is not None and not _SHARED[1].is_connected():  # crashed
         close_shared_browser()
     pw = shared_playwright()
@@ -222,8 +224,8 @@ def shared_browser() -> Iterator[object]:
 
 
 def shared_playwright():  # noqa: ANN201
-    """Playwright's driver for this module's tests, started once (see
-    :func:`shared_browser`): a second ``sync_playwright()`` cannot start while it runs."""
+    """Playwright's driver of :func:`shared_browser`, started once: a second
+    ``sync_playwright()`` cannot start while it runs."""
     if not _SHARED:
         from playwright.sync_api import sync_playwright
 

@@ -195,11 +195,32 @@ def _links_open_monkeypatch(monkeypatch: pytest.MonkeyPatch) -> object:
     web_fixtures.current_monkeypatch = None
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _close_shared_browser() -> object:
-    """The Chromium kept for a module's tests (:func:`tests.browser.shared_browser`) ends
-    with the module: the next module (maybe without a browser) runs without it."""
+#: The modules with a test marked ``browser`` (filled after collection).
+_BROWSER_MODULES: set[str] = set()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _BROWSER_MODULES.update(item.module.__name__ for item in items
+                            if item.get_closest_marker("browser") and item.module)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _end_shared_browser() -> object:
+    """The Chromium of :func:`tests.browser.shared_browser` ends with the test process."""
     yield
     from tests.browser import close_shared_browser
 
     close_shared_browser()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _close_shared_browser(request: pytest.FixtureRequest) -> None:
+    """The Chromium kept by :func:`tests.browser.shared_browser` goes on from one module
+    to the next that drives Chromium (a test marked ``browser``): starting Playwright's
+    driver and Chromium took about 2 s per module. A module without such a test runs
+    without it: while it runs, no ``asyncio.run`` (nor asgiref's ``async_to_sync``) can
+    run in this thread."""
+    if request.module.__name__ not in _BROWSER_MODULES:
+        from tests.browser import close_shared_browser
+
+        close_shared_browser()

@@ -195,6 +195,7 @@ def _notes(page: str) -> list[str]:
             for li in re.findall(r"<li>(.*?)</li>", m[0], re.S)] if m else []
 
 
+@pytest.mark.browser
 def test_the_outcomes_page_lists_past_visits_without_an_outcome(
         notes_site: tuple[str, object, str], kora: httpx.Client,  # noqa: F811
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -137,6 +137,7 @@ def test_behind_the_proxy_and_with_base_url_the_own_origin_passes(tmp_path: Path
     assert login({"Origin": "https://hb.example.de:443"}) == 303  # the default port
 
 
+@pytest.mark.browser
 def test_chromium_posts_the_apps_own_forms(served) -> None:  # noqa: ANN001
     """Chromium sends ``Origin: null`` with the login form (the page's no-referrer policy)
     and the real origin with the page script's fetch („Angemeldet bleiben“): both pass."""

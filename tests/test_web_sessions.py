@@ -249,6 +249,7 @@ def test_wrong_passwords_here_lock_the_account_as_logins_do(bare) -> None:  # no
         _LOCKED.clear()
 
 
+@pytest.mark.browser
 def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
     """The page on a phone: no sideways scrolling; another session is chosen, the
     password typed, and it ends."""

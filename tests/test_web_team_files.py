@@ -159,6 +159,7 @@ def test_team_day_files_need_a_login_of_the_plans_city(site: Site) -> None:  # n
 
 
 @sqlite_only()
+@pytest.mark.browser
 def test_sheet_renders_in_chromium_under_the_csp(site: Site) -> None:  # noqa: F811
     """The sheet as served: its styles apply (from this server), no CSP violation in the
     console; screenshots of the plan page's new links and the sheet at 390 px."""

@@ -59,37 +59,30 @@ def test_the_phone_writes_a_moment_as_the_server_does() -> None:
     17.12.2026, 10:30 Uhr“ and the phone's „Übermittelt: …“ line must read alike (the
     phone wrote „Termin am 17.12.2026 um 10:30 Uhr“, the days without weekday). Chromium
     runs the page's own unsent.js."""
-    from playwright.sync_api import sync_playwright
-
     from hausbesuch.fields import format_day, format_moment
     from hausbesuch.web.app import WEB_DIR
-    from tests.browser import CHROMIUM_ARGS, require_chromium
+    from tests.browser import shared_browser
 
     first = date(2026, 12, 14)
     days = [first + timedelta(days=i) for i in range(14)]  # every weekday, twice
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(require_chromium()), headless=True,
-                                     args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(timezone_id="Pacific/Kiritimati")  # (no local dates)
-            page.add_script_tag(path=str(WEB_DIR / "static" / "unsent.js"))
-            shown = page.evaluate("(days) => days.map((d) => hausbesuchUnsent.momentDe(d, "
-                                  "'10:30'))", [d.isoformat() for d in days])
-            assert shown == [format_moment(datetime.combine(d, time(10, 30))) for d in days]
-            assert page.evaluate("hausbesuchUnsent.momentDe('2026-12-17')") == \
-                format_day(date(2026, 12, 17))
-            # a day typed on a phone without a date picker stays as typed
-            assert page.evaluate("hausbesuchUnsent.momentDe('17.12.2026', '10:30')") == \
-                "17.12.2026, 10:30 Uhr"
-            assert page.evaluate("hausbesuchUnsent.momentDe('2026-02-31', '10:30')") == \
-                "31.02.2026, 10:30 Uhr"
-            listed = page.evaluate("""() => {
-                const box = document.createElement('div');
-                hausbesuchUnsent.render(box, [{label: 'Termin vereinbart', fields: {
-                    kundennummer: 'K-1', zeit: '2026-12-10T10:05',
-                    termin_datum: '2026-12-17', termin_zeit: '10:30'}}]);
-                return box.querySelector('li').textContent; }""")
-            assert listed == ("K-1: Termin vereinbart (Do, 10.12.2026, 10:05 Uhr), Termin am "
-                              "Do, 17.12.2026, 10:30 Uhr")
-        finally:
-            browser.close()
+    with shared_browser() as browser:
+        page = browser.new_page(timezone_id="Pacific/Kiritimati")  # (no local dates)
+        page.add_script_tag(path=str(WEB_DIR / "static" / "unsent.js"))
+        shown = page.evaluate("(days) => days.map((d) => hausbesuchUnsent.momentDe(d, "
+                              "'10:30'))", [d.isoformat() for d in days])
+        assert shown == [format_moment(datetime.combine(d, time(10, 30))) for d in days]
+        assert page.evaluate("hausbesuchUnsent.momentDe('2026-12-17')") == \
+            format_day(date(2026, 12, 17))
+        # a day typed on a phone without a date picker stays as typed
+        assert page.evaluate("hausbesuchUnsent.momentDe('17.12.2026', '10:30')") == \
+            "17.12.2026, 10:30 Uhr"
+        assert page.evaluate("hausbesuchUnsent.momentDe('2026-02-31', '10:30')") == \
+            "31.02.2026, 10:30 Uhr"
+        listed = page.evaluate("""() => {
+            const box = document.createElement('div');
+            hausbesuchUnsent.render(box, [{label: 'Termin vereinbart', fields: {
+                kundennummer: 'K-1', zeit: '2026-12-10T10:05',
+                termin_datum: '2026-12-17', termin_zeit: '10:30'}}]);
+            return box.querySelector('li').textContent; }""")
+        assert listed == ("K-1: Termin vereinbart (Do, 10.12.2026, 10:05 Uhr), Termin am "
+                          "Do, 17.12.2026, 10:30 Uhr")
