@@ -65,6 +65,11 @@ if [ $# -eq 0 ]; then
   collecting=$!
 fi
 python3 -c "import routing._lns as m; print(f'solver code ready in {m.warm_up():.1f} s')" || status=1
+# The tests' planned week (tests/planning_fixtures.py), planned once for both stages while
+# the first stage's workers start (a worker that needs it sooner waits under its lock; a
+# failure here leaves it to the first test that needs it).
+python3 -m tests.planning_fixtures >/dev/null 2>&1 &
+week=$!
 [ -z "$collecting" ] || wait "$collecting" || true
 if [ $# -gt 0 ]; then  # what the caller names (a file, -k, -m …), in one run
   python3 -m pytest -n 2 --dist loadfile "$@" || status=$?
@@ -90,4 +95,5 @@ else
   [ "$first" -eq 0 ] || status=$first
   [ "$second" -eq 0 ] || status=$second
 fi
+wait "$week" || true
 exit $status

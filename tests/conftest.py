@@ -164,15 +164,13 @@ def extract(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def planned_week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):
     """A real week planned on Bad Hersfeld from a 200-row list (see tests/planning_fixtures.py),
-    planned once per test run: pytest-xdist's workers share it (each gets a copy of its
-    files and database)."""
-    from tests.planning_fixtures import plan_real_week, shared_real_week
+    planned once in the tests' cache for the code and day it is planned with: pytest-xdist's
+    workers and both stages of scripts/test.sh share it (each gets a copy of its files and
+    database)."""
+    from tests.planning_fixtures import shared_real_week, week_folder
 
-    own = tmp_path_factory.mktemp("week")
-    if not os.environ.get("PYTEST_XDIST_WORKER"):
-        return plan_real_week(own, bad_hersfeld_pbf)
-    shared = tmp_path_factory.getbasetemp().parent / "planned-week"
-    return shared_real_week(shared, own, bad_hersfeld_pbf)
+    shared = week_folder(Path(os.environ["HAUSBESUCH_CACHE_DIR"]), bad_hersfeld_pbf)
+    return shared_real_week(shared, tmp_path_factory.mktemp("week"), bad_hersfeld_pbf)
 
 
 @pytest.fixture

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import fcntl
+import hashlib
+import os
 import pickle
 import random
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
@@ -156,17 +159,17 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
 
 
 def shared_real_week(shared: Path, own: Path, osm: Path) -> PlannedWeek:
-    """:func:`plan_real_week`, planned once for all the processes of a test run that pass
-    the same ``shared`` folder (pytest-xdist's workers: the first plans it under a file
-    lock, as pytest-xdist's documentation shows for session data), and copied into each
-    one's ``own`` folder: the client list, the plan folder and the database, which some
-    tests write to. Its paths name the copy (the stored plan still names ``shared``'s
-    client list, which no test changes)."""
+    """:func:`plan_real_week`, planned once for all the processes that pass the same
+    ``shared`` folder (pytest-xdist's workers, both stages of scripts/test.sh: the first
+    plans it under a file lock, as pytest-xdist's documentation shows for session data),
+    and copied into each one's ``own`` folder: the client list, the plan folder and the
+    database, which some tests write to. Its paths name the copy (the stored plan still
+    names ``shared``'s client list, which no test changes)."""
     shared.mkdir(parents=True, exist_ok=True)
     kept = shared / "week.pickle"
     with open(shared / "week.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not kept.exists():  # (a folder left by a worker that failed: planned anew)
+        if not kept.exists():  # (a folder left by a process that failed: planned anew)
             shutil.rmtree(shared / "week", ignore_errors=True)
             (shared / "week").mkdir()
             week = plan_real_week(shared / "week", osm)
@@ -174,6 +177,24 @@ def shared_real_week(shared: Path, own: Path, osm: Path) -> PlannedWeek:
     week = pickle.loads(kept.read_bytes())
     shutil.copytree(shared / "week", own, dirs_exist_ok=True)
     return _moved(week, shared / "week", own)
+
+
+def week_folder(cache: Path, osm: Path) -> Path:
+    """The folder of :func:`shared_real_week` in the tests' cache ``cache``
+    (``HAUSBESUCH_TEST_CACHE``), named by what the week is made of: every file of the
+    three packages (code, templates, profiles), this module, Python's version, the
+    extract's size and time, and the day: a week planned by other code, or on another
+    day, is never taken."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    files = [p for pkg in ("geodata", "routing", "hausbesuch") for p in (root / pkg).rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    for path in sorted([*files, Path(__file__).resolve()]):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    stat = osm.stat()
+    digest.update(f"{sys.version}|{osm.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|"
+                  f"{date.today()}".encode())
+    return cache / f"planned-week-{digest.hexdigest()[:20]}"
 
 
 def _moved(week: PlannedWeek, old: Path, new: Path) -> PlannedWeek:
@@ -195,3 +216,17 @@ def _moved(week: PlannedWeek, old: Path, new: Path) -> PlannedWeek:
     db = Path(week.db_url.removeprefix("sqlite:///"))
     return replace(week, clients_csv=move(week.clients_csv), out_dir=move(week.out_dir),
                    db_url=f"sqlite:///{move(db)}", result=result)
+
+
+if __name__ == "__main__":  # scripts/test.sh: the week for both stages, planned up front
+    # (the module's own names, not __main__'s: the kept week names its classes by module)
+    from routing import prepare
+    from tests.planning_fixtures import shared_real_week, week_folder
+
+    cache = Path(os.environ["HAUSBESUCH_TEST_CACHE"])
+    os.environ["HAUSBESUCH_CACHE_DIR"] = str(cache)  # as tests/conftest.py sets it
+    pbf = Path(os.environ["HAUSBESUCH_SHARED_DATA"]) / "osm" / "bad-hersfeld_2021-10-27.osm.pbf"
+    prepare()
+    folder = week_folder(cache, pbf)
+    shared_real_week(folder, folder / "probe", pbf)
+    shutil.rmtree(folder / "probe")
