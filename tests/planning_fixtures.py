@@ -106,9 +106,10 @@ def write_client_list(path: Path, index, seed: int = 11) -> list[str]:
 #: (OR-Tools' moves and neighbours, the second phase's rounds) and this many times the
 #: time to do it in. With 8 s, the second phase ran out of time on a loaded machine (load
 #: 11: 2,481 of its 12,800 rounds), and which of the week's ~130 candidates for ~75
-#: places were planned depended on the load (test_exports' duplicate id needs C0034 or
-#: C0053 planned). With the slack, the work alone ends the search: the same week on any
-#: machine (and whichever xdist worker plans it, :func:`shared_real_week`).
+#: places were planned depended on the load (test_exports' check of a duplicate id needed
+#: C0034 or C0053 planned). With the slack, the work alone ends the search: the same week
+#: on any machine, whichever process plans it (:func:`shared_real_week`). The solver's
+#: stats of the stored plan name the longer limit; its options keep 8 s.
 WEEK_SLACK = 10
 
 
