@@ -216,10 +216,13 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                            "stadtteil": u.district})
         un_geoms.append(Point(u.lon, u.lat) if u.lon is not None and u.lat is not None else None)
         un_by_district[u.district] = un_by_district.get(u.district, 0) + 1
-    listed = {u.client_id for u in plan.unassigned}
+    # each input row once: a case's rejected row is listed beside the case not planned
+    # (a duplicate id of it), only the same row twice is not (by case id, a duplicate
+    # row of a case not planned was dropped: nothing is lost)
+    listed = {(u.client_id, rows.get(u.client_id)) for u in plan.unassigned}
     for rj in plan.rejected:  # a case the plan could not take (address not found, …)
-        if rj.id and rj.id not in listed:
-            listed.add(rj.id)
+        if rj.id and (rj.id, rj.row or None) not in listed:
+            listed.add((rj.id, rj.row or None))
             unassigned.append({"plan_id": plan.id, "kundennummer": rj.id,
                                "zeile": rj.row or None, "status": STATUS_REJECTED,
                                "grund_code": f"abgelehnt_{rj.field}",
