@@ -965,9 +965,13 @@ def announced_by_letter(c: Candidate) -> bool:
 def _prefers(c: Candidate, prefer_from: int | None, early_cost: int) -> bool:
     """Whether candidate ``c`` prefers the days from ``prefer_from`` on (see
     :func:`build_problem`): a letter announces it, and it may be served on an earlier day
-    and on one of those (else the preference would change nothing)."""
+    and on one of those (else the preference would change nothing). Not a visit a
+    re-plan keeps from the version before (``home``): the teams already have it on their
+    day (routes on the phones, printed sheets); moving it for a letter not yet written
+    emptied the next days' routes of a re-plan with nothing changed (review 38 #1). The
+    plan's note names it when its letter comes late."""
     return (prefer_from is not None and early_cost > 0 and announced_by_letter(c)
-            and c.earliest_day < prefer_from
+            and c.home is None and c.earliest_day < prefer_from
             and (c.latest_day is None or c.latest_day >= prefer_from))
 
 
