@@ -21,12 +21,20 @@ def test_stored_reason_keeps_values_that_cannot_be_a_name() -> None:
     from hausbesuch.casework.service import stored_reason
 
     safe = {"Datum", "L-1010"}
-    assert stored_reason("Besuchsdauer nicht lesbar: „abc“ (erwartet Minuten, z. B. 45)",
-                         safe, field="besuchsdauer", row=38) == \
-        "Besuchsdauer nicht lesbar: „abc“ (erwartet Minuten, z. B. 45)"
-    assert stored_reason("Zeitfenster „Dienstag irgendwann“: „irgendwann“ nicht verstanden",
+    assert stored_reason("Besuchsdauer nicht lesbar: „45-60 Min“ (erwartet Minuten, z. B. "
+                         "45)", safe, field="besuchsdauer", row=38) == \
+        "Besuchsdauer nicht lesbar: „45-60 Min“ (erwartet Minuten, z. B. 45)"
+    assert stored_reason("Zeitfenster „Dienstag 25-27 Uhr“: „25-27 Uhr“ nicht verstanden",
                          safe, field="zeitfenster", row=38) == \
-        "Zeitfenster „Dienstag irgendwann“: „irgendwann“ nicht verstanden"
+        "Zeitfenster „Dienstag 25-27 Uhr“: „25-27 Uhr“ nicht verstanden"
+    # words that are no weekday, month, unit or time, also in lower case, and weekdays or
+    # months alone (names too: „Freitag“, „August“; review 38 #6): not kept
+    for typed in ("abc", "Dienstag irgendwann", "meier", "Freitag", "August Meier",
+                  "Mai Montag", "30 meier"):
+        assert stored_reason(f"Besuchsdauer nicht lesbar: „{typed}“", safe,
+                             field="besuchsdauer", row=7) == (
+            "Besuchsdauer nicht lesbar: „…“ (Wert nicht gespeichert: Datenschutz; siehe "
+            "Zeile 7 der Liste)"), typed
     # a name typed into a date or window (a shifted export) is not kept, and said so
     assert stored_reason("Kontaktabbruch seit: kein gültiges Datum: „Frau Meier“", safe,
                          field="kontakt_abbruch_seit", row=13) == (
@@ -38,9 +46,9 @@ def test_stored_reason_keeps_values_that_cannot_be_a_name() -> None:
         "siehe Zeile 3 der Liste)")
     # a row's reasons joined: each part by its own field (an address is free text)
     assert stored_reason("Adresse unvollständig: Straße fehlt („Meier, 36251 Bad "
-                         "Hersfeld“); Besuchsdauer nicht lesbar: „abc“", safe,
+                         "Hersfeld“); Besuchsdauer nicht lesbar: „45-60 Min“", safe,
                          field="adresse", row=5) == (
-        "Adresse unvollständig: Straße fehlt („…“); Besuchsdauer nicht lesbar: „abc“ "
+        "Adresse unvollständig: Straße fehlt („…“); Besuchsdauer nicht lesbar: „45-60 Min“ "
         "(Wert nicht gespeichert: Datenschutz; siehe Zeile 5 der Liste)")
 
 
@@ -54,8 +62,8 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
     from tests.cli_helpers import city_db, ok
 
     addrs = real_addresses(load_index(bad_hersfeld_pbf))[:5]
-    rows = [["G-1", f"{NAME_MARK} A", "", "", "", "", "", "", "", "", "abc", ""],
-            ["G-2", f"{NAME_MARK} B", "", "", "", "", "", "", "Dienstag irgendwann", "",
+    rows = [["G-1", f"{NAME_MARK} A", "", "", "", "", "", "", "", "", "45-60 Min", ""],
+            ["G-2", f"{NAME_MARK} B", "", "", "", "", "", "", "Dienstag 25-27 Uhr", "",
              "30", ""],
             ["G-3", f"{NAME_MARK} C", "", "", "", "", f"{NAME_MARK} Zimmerlein", "", "", "",
              "30", ""],
@@ -77,9 +85,9 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
         last = last_import(store, CITY)
     assert last is not None
     said = {r["id"]: r["grund"] for r in last["rejected"]}
-    assert said.pop("G-1") == "Besuchsdauer nicht lesbar: „abc“ (erwartet Minuten, z. B. 45)"
-    assert said.pop("G-2") == \
-        "Zeitfenster „Dienstag irgendwann“: „irgendwann“ nicht verstanden"
+    assert said.pop("G-1") == ("Besuchsdauer nicht lesbar: „45-60 Min“ (erwartet Minuten, "
+                               "z. B. 45)")
+    assert said.pop("G-2") == "Zeitfenster „Dienstag 25-27 Uhr“: ungültige Uhrzeit"
     # (the example date of the reason is today's)
     assert said["G-3"].startswith("kein lesbares Datum: „…“ (erwartet z. B. ") and said[
         "G-3"].endswith(") (Wert nicht gespeichert: Datenschutz; siehe Zeile 4 der Liste)")
@@ -92,4 +100,4 @@ def test_the_last_import_shows_the_value_of_a_duration_and_a_window_later(
         "Stadtprofil festlegen")
     assert list(said) == ["G-3"]
     text = rejections_csv(last["rejected"])
-    assert "„abc“" in text and "„irgendwann“" in text and NAME_MARK not in text
+    assert "„45-60 Min“" in text and "„Dienstag 25-27 Uhr“" in text and NAME_MARK not in text

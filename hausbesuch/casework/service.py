@@ -3697,12 +3697,13 @@ _LABEL_FIELDS = {"Kundennummer": "id", "Name": "name", "Adresse": "adresse",
 
 
 def _value_kept(text: str) -> bool:
-    """Whether a value typed in a field of :data:`VALUE_FIELDS` may be stored: none of its
-    words is capitalised but for weekdays, months, units and times of day („Dienstag
-    irgendwann“, „abc“, „31.02.2026“ stay; „Frau Meier“, „Zimmerlein“ do not: a
-    shifted export puts names there, and names are written with a capital)."""
-    return all(not w[0].isupper() or w.casefold() in _VALUE_WORDS
-               for w in re.findall(r"[^\W\d_]+", text))
+    """Whether a value typed in a field of :data:`VALUE_FIELDS` may be stored: it has a
+    digit, and each of its words is a weekday, month, unit, time of day or joining word
+    („Di 10-12 Uhr“, „45 Min“, „31.02.2026“ stay; „Frau Meier“, „abc“, „meier“ and
+    „Freitag“ alone do not: a shifted export puts names there, written with a capital or
+    not, and weekdays and months are names too: review 38 #6)."""
+    return any(ch.isdigit() for ch in text) and all(
+        w.casefold() in _VALUE_WORDS for w in re.findall(r"[^\W\d_]+", text))
 
 
 def stored_reason(reason: str, safe: Collection[str], *, field: str | None = None,
