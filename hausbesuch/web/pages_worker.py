@@ -299,10 +299,11 @@ EMPTY_DAY_HEADER = "X-Tagesplan-Leer"
 
 
 def empty_day_text(team_id: str, day: date) -> str:
-    """What the phone says of a link whose team-day a re-plan left without visits."""
+    """What the server's page says of a link whose team-day a re-plan left without
+    visits (the open page's check says it as ``EMPTY_TEXT`` in worker.js, and that the
+    copy on the phone is deleted: a first opening had none)."""
     return (f"Für Team {team_id} sind am {format_day(day)} keine Besuche mehr geplant "
-            "(Neuplanung). Die Route wurde von diesem Telefon gelöscht. Bitte bei der "
-            "Koordination nachfragen.")
+            "(Neuplanung). Bitte bei der Koordination nachfragen.")
 
 
 def _day_route(web: WebContext, link: WorkerLink) -> tuple[str, TeamDayRoute]:
