@@ -71,6 +71,7 @@ from hausbesuch.plandata import Client, Geocode, Rejected
 from hausbesuch.safe_cells import read_back, shorten
 from hausbesuch.store import (
     AddressFixRow,
+    AuditRow,
     CaseVisitRow,
     ClientRow,
     GeocodeRow,
@@ -925,17 +926,18 @@ def _fix_stamp(fix: AddressFixRow | None) -> str:
     return NO_STAMP if fix is None else fix.fixed_at.isoformat(timespec="microseconds")
 
 
-def outcome_stamp(o: OutcomeRow) -> str:
-    """The stamp of a recorded outcome as the case page's correction form carries it: a
-    short hash of what the form shows and a correction changes (result, visit time,
-    appointment, its note), never the note or anything else readable (QA 38 F1, the
-    stale38 notes: a correction sent from a page older than a colleague's or the phone's
-    correction silently replaced it, and the prefilled time put the old one back)."""
-    import hashlib
-
-    what = "|".join((o.result, "" if o.time_min is None else str(o.time_min),
-                     o.appointment_at.isoformat() if o.appointment_at else "", o.note or ""))
-    return hashlib.sha256(what.encode("utf-8")).hexdigest()[:16]
+def outcome_stamp(s: Session, city: str, o: OutcomeRow) -> str:
+    """The stamp of a recorded outcome as the case page's correction form carries it: the
+    outcome's id and its last correction's audit row (``ergebnis_berichtigt``: every
+    correction writes one, the phone's too), never anything of its content (a hash of the
+    note would let a guessed note be checked offline after it was deleted: review 38 #9).
+    QA 38 F1 (stale38's notes): a correction sent from a page older than a colleague's
+    or the phone's correction silently replaced it, and the prefilled time put the old
+    one back."""
+    last = s.scalar(select(func.max(AuditRow.id)).where(
+        AuditRow.action == "ergebnis_berichtigt", AuditRow.city == city,
+        AuditRow.client_id == o.client_id, AuditRow.visit_id == o.visit_id))
+    return f"{o.id}-{last or 0}"
 
 
 def _status_word(status: str) -> str:
@@ -3014,7 +3016,7 @@ class Casework:
                                     old_note_dropped=note_changed and o.note is not None)
             if not fix.changed:  # (also a form sent twice: nothing to refuse)
                 return fix
-            if seen is not None and seen != outcome_stamp(o):
+            if seen is not None and seen != outcome_stamp(s, self.city, o):
                 raise StaleFormError(self._outcome_changed(o, seen))
             o.result, o.time_min, o.appointment_at = new
             if note_changed:

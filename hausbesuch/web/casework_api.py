@@ -744,7 +744,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                      "time": format_clock(o.time_min) if o.time_min is not None else "",
                      "appointment_at": o.appointment_at, "visit_id": o.visit_id or "",
                      "result": o.result, "has_note": bool(o.note),
-                     "stand": outcome_stamp(o)}  # (the correction form's, QA 38 F1)
+                     "stand": outcome_stamp(s, profile.name, o)}  # (QA 38 F1)
                     for o in s.scalars(select(OutcomeRow).where(
                         OutcomeRow.city == profile.name, OutcomeRow.client_id == known)
                         .order_by(OutcomeRow.id))]
