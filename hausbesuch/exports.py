@@ -219,9 +219,11 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
     # each input row once: a case's rejected row is listed beside the case not planned
     # (a duplicate id of it), only the same row twice is not (by case id, a duplicate
     # row of a case not planned was dropped: nothing is lost)
+    # (a row without a Kundennummer, or with one withheld as looking like a name, too:
+    # listed by its row, as report.csv lists it)
     listed = {(u.client_id, rows.get(u.client_id)) for u in plan.unassigned}
     for rj in plan.rejected:  # a case the plan could not take (address not found, …)
-        if rj.id and (rj.id, rj.row or None) not in listed:
+        if (rj.id or rj.row) and (rj.id, rj.row or None) not in listed:
             listed.add((rj.id, rj.row or None))
             unassigned.append({"plan_id": plan.id, "kundennummer": rj.id,
                                "zeile": rj.row or None, "status": STATUS_REJECTED,

@@ -60,10 +60,11 @@ def test_geopackage_layers_types_and_crs(planned_week, exported):
 
     # the unassigned at their points, the rejected cases (address not found …) without one
     un = layers["nicht_eingeplant"]
-    rejected = [r for r in plan.rejected if r.id]
+    rejected = [r for r in plan.rejected if r.id or r.row]
     assert rejected  # the planned week's list has addresses that are not found
-    # every row once: also a case's second row beside the case not planned, and both
-    # rows of a case at two doors (by case id alone, those were dropped)
+    # every row once: also a case's second row beside the case not planned, both rows of
+    # a case at two doors (by case id alone, those were dropped), and a row without a
+    # Kundennummer (by its row)
     assert sorted(zip(un["kundennummer"], un["status"], strict=True)) == sorted(
         [(u.client_id, "nicht_eingeplant") for u in plan.unassigned]
         + [(r.id, "abgelehnt") for r in rejected])
@@ -687,14 +688,16 @@ def test_a_duplicate_id_of_a_case_not_planned_keeps_both_rows(bad_hersfeld_pbf, 
     """Nothing is lost: K-3 (a Saturday window, not planned on the plan's Monday) came
     twice at the same door; report.csv lists its row as not planned and the second as
     rejected, but the GeoPackage's ``nicht_eingeplant`` dropped the rejected row (rows
-    were told apart by case id only: speed38's notes)."""
+    were told apart by case id only: speed38's notes), and a row without a Kundennummer
+    (review 38 #10)."""
     from geodata.geocode import load_index
     from tests.planning_fixtures import real_addresses
 
     (s1, n1, _, _), (s3, n3, _, _) = real_addresses(load_index(bad_hersfeld_pbf))[:2]
     rows = [("K-1", "Anna Weber", f"{s1} {n1}, 36251 Bad Hersfeld"),
             ("K-3", "Cem Aydın", f"{s3} {n3}, 36251 Bad Hersfeld", "Sa 10-12"),
-            ("K-3", "Cem Aydın", f"{s3} {n3}, 36251 Bad Hersfeld", "Sa 10-12")]
+            ("K-3", "Cem Aydın", f"{s3} {n3}, 36251 Bad Hersfeld", "Sa 10-12"),
+            ("", "Dora Kern", f"{s3} {n3}, 36251 Bad Hersfeld")]  # (row 5: no id)
     plan, db, plan_id = _one_day_stored(rows, bad_hersfeld_pbf, tmp_path)
     assert [u.client_id for u in plan.unassigned] == ["K-3"], plan.unassigned
     _export_both(plan_id, db, tmp_path)
@@ -704,6 +707,11 @@ def test_a_duplicate_id_of_a_case_not_planned_keeps_both_rows(bad_hersfeld_pbf, 
     k3 = sorted((int(r.zeile), r.status) for r in un.itertuples() if r.kundennummer == "K-3")
     assert k3 == [(3, "nicht_eingeplant"), (4, "abgelehnt")], k3
     assert {z: by_row[z]["status"] for z, _ in k3} == dict(k3)
+    # the row without a Kundennummer: listed by its row, as report.csv lists it
+    no_id = [(int(r.zeile), r.status, r.kundennummer if isinstance(r.kundennummer, str)
+              else "") for r in un.itertuples()
+             if int(r.zeile) == 5]
+    assert no_id == [(5, "abgelehnt", "")], (no_id, by_row.get(5))
 
 
 def test_long_team_ids_keep_team_and_date_in_the_sheet_names(planned_week, tmp_path):
