@@ -301,7 +301,12 @@ def _elsewhere(stop: VisitRow, lon: float | None, lat: float | None) -> bool:
         abs(stop.lat - lat) < 5e-5 and abs(stop.lon - lon) < 5e-5)
 
 
-def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
+#: :func:`_visits_address`'s „read it yourself“ for a geocode not given.
+_READ = object()
+
+
+def _visits_address(s: Session, visit: CaseVisitRow, c: Client, *,
+                    stop: VisitRow | None = None, g: Any = _READ) -> bool:  # noqa: ANN401
     """Whether the stop of ``visit`` in the plan version that holds it goes to the
     address the list now gives for ``c`` (the same words and, when the list gives a point,
     that point within a few metres). A stop keeps its address without the words of the
@@ -310,16 +315,21 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client) -> bool:
     list's address is compared so too (review 25 #4); a stop of a plan stored before kept
     them, and is compared with the address as given (and without that c/o line).
     The PLZ is compared as read (:func:`hausbesuch.tabular.same_address_text`): a stop of
-    a plan stored before ``36251.0`` was read as ``36251`` goes to the same address."""
+    a plan stored before ``36251.0`` was read as ``36251`` goes to the same address.
+    ``stop`` and ``g`` (its plan's GeocodeRow of the case, or None): read before, for
+    many visits at once (:meth:`Casework.visits_at_old_place`: no two queries per visit
+    on each view of the plan page, review 38 #2)."""
     from hausbesuch.care_of import without_own_name
     from hausbesuch.tabular import same_address_text
 
-    stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
-                                           VisitRow.visit_id == visit.visit_id).limit(1))
+    if stop is None:
+        stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
+                                               VisitRow.visit_id == visit.visit_id).limit(1))
     if stop is None:
         return False
-    g = s.scalar(select(GeocodeRow).where(GeocodeRow.plan_id == visit.plan_id,
-                                          GeocodeRow.client_id == stop.client_id).limit(1))
+    if g is _READ:
+        g = s.scalar(select(GeocodeRow).where(GeocodeRow.plan_id == visit.plan_id,
+                                              GeocodeRow.client_id == stop.client_id).limit(1))
 
     def same(a: str) -> bool:  # the PLZ as read now: a plan stored before kept it as typed
         return same_address_text(stop.address, a, any_case=True)
@@ -2522,6 +2532,18 @@ class Casework:
                 for st in s.scalars(select(VisitRow).where(VisitRow.visit_id.in_(
                         vids[k:k + 400]))):
                     stops.setdefault((st.plan_id, st.visit_id), st)
+            # ... and the versions' geocodes of the cases (_visits_address compares them)
+            geos: dict[tuple[str | None, str], GeocodeRow] = {}
+            by_plan: dict[str | None, list[str]] = {}
+            for v in visits:
+                by_plan.setdefault(v.plan_id, []).append(v.client_id)
+            for pid, cids in by_plan.items():
+                cids = sorted(set(cids))
+                for k in range(0, len(cids), 400):
+                    for g in s.scalars(select(GeocodeRow).where(
+                            GeocodeRow.plan_id == pid, GeocodeRow.client_id.in_(
+                                cids[k:k + 400]))):
+                        geos.setdefault((pid, g.client_id), g)
             # per visit: whether its stop lies elsewhere, or (an address fix made after
             # its version) the case to look up first, outside this transaction (a
             # session of SQLite holds the write lock; locate reads in one of its own)
@@ -2548,7 +2570,8 @@ class Casework:
                 else:  # (the list's address as the stop keeps it: no need to ask more)
                     moved = fix is None and not (
                         stop.address == client.address and client.lat is None) \
-                        and not _visits_address(s, v, client)
+                        and not _visits_address(s, v, client, stop=stop,
+                                                g=geos.get((v.plan_id, stop.client_id)))
                 seen.append((v, stop, row, moved))
         found = self.locate(list(ask.values())) if ask else {}
         out: dict[str, OldPlace] = {}
