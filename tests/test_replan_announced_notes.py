@@ -225,8 +225,9 @@ def test_the_team_days_left_without_visits_name_their_valid_day_links(
 def test_the_next_replan_makes_these_notes_anew_instead_of_carrying_them(
         replanned: Replanned) -> None:
     """Each of these notes is one the next re-plan drops from the version it replaces
-    (:data:`_REMADE_NOTE`) and makes again as things stand then: a letter written or a link
-    revoked meanwhile is not named again, and nothing is named twice."""
+    (:data:`_REMADE_NOTE`), to make them again as things stand then (that a letter
+    written or a link revoked meanwhile is then not named again is not re-planned here:
+    review 38 #4)."""
     from hausbesuch.planning.workflow import _REMADE_NOTE
 
     made = [n for n in replanned.new.params["warnings"]
