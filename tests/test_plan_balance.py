@@ -43,6 +43,18 @@ def _week(tmp_path: Path, lauf_pbf: Path) -> tuple[Path, Path]:
     return clients, teams
 
 
+@pytest.fixture(autouse=True)
+def _planned_a_week_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The week is planned on the Monday before (the clock of ``hausbesuch.clock``): its
+    letters arrive before it begins. Planned on the day it begins (the real date
+    07.12.2026 once came), the visits preferred the days after the letters arrive
+    (session 37) and the plan without the balance needed both teams on Thursday and
+    Friday: the test depended on the day it ran."""
+    from hausbesuch import clock
+
+    monkeypatch.setenv(clock.ENV, "2026-11-30")
+
+
 def _plan(clients: Path, teams: Path, profile, lauf_pbf: Path):  # noqa: ANN001, ANN202
     from hausbesuch.planning import PlanOptions, plan_week
     from hausbesuch.teams import load_teams
