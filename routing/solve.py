@@ -756,10 +756,9 @@ def visit_costs(problem: Problem, vehicles: list[Vehicle]) -> np.ndarray | None:
     away from its home team-day and :data:`DELAY_MOVES` times ``move_cost`` for each day
     later than its home day (a visit put off waits; a team free on its day should take it:
     QA 33c M1, a team's open stops of the morning went two days later, into the idle time
-    before an appointment there, while the team sat idle from 09:18) or, when it prefers
-    a later day (``preferred_from_day``), than that day (a visit of a re-plan whose letter
-    is still to be written, home on the day after the re-plan: going two days later, to
-    the day after its letter arrives, cost more than staying, session 38),
+    before an appointment there, while the team sat idle from 09:18) or, when it has a
+    later ``preferred_from_day`` than its home day, than that day (moving it there is not
+    putting it off; the app gives a visit with a home no preferred day, session 38),
     ``outside_cost`` outside the team's districts (soft), ``early_cost`` on a day before
     the visit's ``preferred_from_day`` (e.g. before its announcement letter arrives).
     A visit whose home team-day has no shift any more (its team taken out that day) must

@@ -2441,9 +2441,20 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
                                       "Nachbarin Frau Klatschwerk sagt krank",
                                       "liegt im Klinikum")
     day = f"{st.start:%d.%m.%Y}"
+
+    def stamp() -> str:  # what the case page's correction form carries (QA 38 F1)
+        from hausbesuch.casework.service import outcome_stamp
+
+        with Store.open(db) as store, store.session() as s:
+            o = s.scalars(select(OutcomeRow).where(OutcomeRow.client_id == st.client_id)).one()
+            return outcome_stamp(s, o.city, o)
+
+    before = stamp()
     res = runner.invoke(app, ["rectify", st.client_id, "--outcome", day, "--text", "-",
                               *_common(db)], input="Nachbarin: niemand da\n")
     assert res.exit_code == 0, res.output
+    # a page loaded before the rectified note is stale (review 38 R2)
+    assert stamp() != before
     assert f"Notiz des Ergebnisses von {st.client_id} am {format_moment(st.start)} " \
         "berichtigt." in res.output
     with Store.open(db) as store, store.session() as s:

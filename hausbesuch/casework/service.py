@@ -939,13 +939,14 @@ def _fix_stamp(fix: AddressFixRow | None) -> str:
 def outcome_stamp(s: Session, city: str, o: OutcomeRow) -> str:
     """The stamp of a recorded outcome as the case page's correction form carries it: the
     outcome's id and its last correction's audit row (``ergebnis_berichtigt``: every
-    correction writes one, the phone's too), never anything of its content (a hash of the
+    correction writes one, the phone's too; ``berichtigt`` of its note by ``rectify``,
+    review 38 R2), never anything of its content (a hash of the
     note would let a guessed note be checked offline after it was deleted: review 38 #9).
     QA 38 F1 (stale38's notes): a correction sent from a page older than a colleague's
     or the phone's correction silently replaced it, and the prefilled time put the old
     one back."""
     last = s.scalar(select(func.max(AuditRow.id)).where(
-        AuditRow.action == "ergebnis_berichtigt", AuditRow.city == city,
+        AuditRow.action.in_(("ergebnis_berichtigt", "berichtigt")), AuditRow.city == city,
         AuditRow.client_id == o.client_id, AuditRow.visit_id == o.visit_id))
     return f"{o.id}-{last or 0}"
 
@@ -1335,8 +1336,9 @@ class Casework:
             o = self._one(found, what, lambda o: format_clock(o.time_min)
                           if o.time_min is not None else "ohne Uhrzeit")
             o.note = outcome_note(note)  # as recorded
+            # (with the visit: the case page's correction form sees it, outcome_stamp)
             self.store.audit(self.actor, "berichtigt", city=self.city,
-                             client_id=row.client_id, details={
+                             client_id=row.client_id, visit_id=o.visit_id, details={
                                  "feld": "ergebnisnotiz", "tag": day.isoformat(),
                                  "geleert": o.note is None}, session=s)
             return o.day, o.time_min
