@@ -117,9 +117,9 @@ class LetterError(UserError):
 
 def status_label(status: str) -> str:
     """A case status in German, short ("abgeschlossen", "in Klärung", "erreicht")."""
-    from hausbesuch.casework.rules import STATUS_LABELS
+    from hausbesuch.casework.rules import status_word
 
-    return STATUS_LABELS.get(status, status).split(" (")[0]
+    return status_word(status)
 
 
 # --------------------------------------------------------------------------- windows

@@ -53,6 +53,7 @@ __all__ = [
     "DAY_S",
     "parse_result",
     "parse_status",
+    "status_word",
 ]
 
 #: Most characters of the reason given with a status change: the web's case page and
@@ -84,6 +85,12 @@ RESULT_LABELS = {
     "verweigert": "verweigert",
     "termin_vereinbart": "Termin vereinbart",
 }
+
+
+def status_word(status: str) -> str:
+    """A case status in German without its explanation („in Klärung“), as messages and
+    the case page name it."""
+    return STATUS_LABELS.get(status, status).split(" (")[0]
 
 
 def result_label(result: str) -> str:

@@ -50,6 +50,7 @@ from hausbesuch.casework.rules import (
     PastOutcome,
     directive,
     parse_result,
+    status_word,
 )
 from hausbesuch.casework.wayback import WayBack, way_back
 from hausbesuch.clients import (  # an outcome's note: a list's note's limit
@@ -447,8 +448,6 @@ class ImportResult:
         """Why a listed case is not planned (:attr:`not_open`), in the words of ``plan
         LISTE`` (Status „…“: wird nicht geplant), with how to reopen it: the command line
         (``command``) or the web's *Fälle* page."""
-        from hausbesuch.casework.rules import STATUS_LABELS
-
         status = self.not_open[client_id]
         how = (f"wieder öffnen mit „hausbesuch status {client_id} --set offen“" if command
                else "wieder öffnen: unter „Fälle“ den Status „offen“ setzen")
@@ -951,11 +950,6 @@ def outcome_stamp(s: Session, city: str, o: OutcomeRow) -> str:
     return f"{o.id}-{last or 0}"
 
 
-def _status_word(status: str) -> str:
-    """A case status as a message names it, without its explanation: „in Klärung“."""
-    return STATUS_LABELS.get(status, status).split(" (")[0]
-
-
 def _at_clock(at: datetime) -> str:
     """A moment of today as „23:40 Uhr“, of another day with the day."""
     return f"{at:%H:%M} Uhr" if at.date() == clock.now().date() else format_moment(at)
@@ -1287,12 +1281,12 @@ class Casework:
         if seen == (NO_STAMP if last is None else str(last.id)):
             return
         cid = row.client_id
-        now = f"„{_status_word(row.status)}“"
+        now = f"„{status_word(row.status)}“"
         if last is None:
             said = f"Der Status von {cid} ist jetzt {now}."
         elif seen:
             said = (f"Der Status von {cid} wurde inzwischen von {shown_name(last.changed_by)}"
-                    f" auf „{_status_word(last.status)}“ "
+                    f" auf „{status_word(last.status)}“ "
                     f"gesetzt ({_at_clock(last.changed_at)}).")
         else:
             said = (f"Das Formular sagt nicht, welchen Status von {cid} es zeigte (eine "
@@ -1706,7 +1700,7 @@ class Casework:
                     continue
                 seen.add(cid)
                 if r.status not in ERASABLE and cid not in absent:
-                    word = STATUS_LABELS.get(r.status, r.status).split(" (")[0]
+                    word = status_word(r.status)
                     result.skipped.append((cid, (
                         f"Status „{word}“: der Fall ist nicht abgeschlossen (erst hausbesuch "
                         f"status {cid} --set abgeschlossen --reason …)")))

@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from hausbesuch.casework.rules import status_word
 from hausbesuch.commands._common import (
     CityOption,
     ClientArgument,
@@ -52,13 +53,6 @@ def _addresses(n: int) -> str:
 
 #: where a pinned visit's team or day comes from (``pin_source``), as ``status`` says it
 PIN_SOURCES = {"liste": "laut Liste", "web": "im Web", "termin": "durch vereinbarten Termin"}
-
-
-def _status_word(status: str) -> str:
-    """A case status in German without its explanation ("in Klärung")."""
-    from hausbesuch.casework.rules import STATUS_LABELS
-
-    return STATUS_LABELS.get(status, status).split(" (")[0]
 
 
 #: how many rejected rows are printed before "…"
@@ -517,7 +511,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         # reason given when the status was set by hand after them
         why = st.why
         if unchanged:
-            typer.echo(f"Der Status war schon „{_status_word(st.status)}“; nichts geändert.")
+            typer.echo(f"Der Status war schon „{status_word(st.status)}“; nichts geändert.")
         typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
                    + (f"; {printable(why)}" if why else ""))
         if st.pin_day or st.pin_team:
@@ -529,7 +523,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                                                st.pin_day and format_day(st.pin_day), pin_at)
                                    if x))
         for at, status, why, who in history:
-            typer.echo(f"  {format_moment(at)} {_status_word(status)}: {printable(why)} "
+            typer.echo(f"  {format_moment(at)} {status_word(status)}: {printable(why)} "
                        f"({printable(who)})")
         for o in outcomes:
             typer.echo(f"  Besuch {format_day(o['day'])}: {printable(o['label'])}")

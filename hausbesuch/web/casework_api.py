@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from hausbesuch import clock
 from hausbesuch.casework import Casework
-from hausbesuch.casework.rules import result_label
+from hausbesuch.casework.rules import result_label, status_word
 from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN, id_may_be_shown, outcome_stamp
 
 # re-exported: the pages' calls into the casework (the rule of a stop that is off)
@@ -691,13 +691,6 @@ def fix_address(store: Store, profile: Profile, actor: str, client_id: str, *,
 
 
 # --------------------------------------------------------------------------- one case
-
-
-def status_word(status: str) -> str:
-    """A case status in German without its explanation ("in Klärung")."""
-    from hausbesuch.casework.rules import STATUS_LABELS
-
-    return STATUS_LABELS.get(status, status).split(" (")[0]
 
 
 def status_choices() -> list[tuple[str, str]]:
