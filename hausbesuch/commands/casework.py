@@ -15,7 +15,6 @@ from typing import Annotated
 
 import typer
 
-from hausbesuch.casework.rules import status_word
 from hausbesuch.commands._common import (
     CityOption,
     ClientArgument,
@@ -473,7 +472,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
     ) -> None:
         """Status eines Falls zeigen (mit Verlauf und Ergebnissen) oder von Hand setzen."""
         from hausbesuch.casework import CaseworkError
-        from hausbesuch.casework.rules import STATUS_LABELS, parse_status
+        from hausbesuch.casework.rules import STATUS_LABELS, parse_status, status_word
 
         reason = _stdin_value(reason, "--reason") or ""
         if reason and set_status is None:
