@@ -291,6 +291,28 @@ def test_an_outcomes_file_stores_it_with_a_note_counting_the_way_back(
     assert "1 erfasst" in flat and "Schichtende" not in flat, out
 
 
+def test_status_names_it_as_the_case_page_does(car_day, tmp_path) -> None:  # noqa: ANN001
+    """Session 39: ``hausbesuch status`` of a case whose appointment, agreed at a car's
+    middle stop, ends with its way back after the shift said nothing of it, while the case
+    page and the phone did. It prints the case page's note now (the same words and
+    numbers, once); an appointment at the latest start gets none."""
+    route, stop, back = _middle_stop(car_day[1])
+    cid = stop.client_id
+    latest = SHIFT_END - back - VISIT_MIN
+    note = _note(latest + 1, back)
+    cli = ClockedCli(DAY)
+    for name, at in (("status.sqlite", latest + 1), ("status-frueh.sqlite", latest)):
+        db = _copy(car_day, tmp_path, name)
+        cli.ok("outcomes", str(_outcomes_file(tmp_path / f"{name}.csv", cid, at)),
+               *city_db(db))
+        flat = " ".join(cli.ok("status", cid, *city_db(db)).split())
+        assert "Termin vereinbart" in flat, flat  # (the outcome, as listed)
+        if at > latest:
+            assert flat.count("Hinweis: " + note[:1].upper() + note[1:]) == 1, flat
+        else:
+            assert "Schichtende" not in flat, flat
+
+
 # --------------------------------------------------------------------------- the web
 
 

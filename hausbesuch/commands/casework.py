@@ -505,6 +505,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             missing = [n.text for n in cw.appointment_notes(known)]
             # a visit ahead still at the address or point the case had before (QA 38 F3)
             moved = [o for o in cw.visits_at_old_place([known]) if o.still_open]
+            # an appointment agreed so late that visit and way back end after the shift:
+            # no plan can hold it (the case page's note, QA 26 F7, review 37 #5)
+            late = cw.agreed_appointment_past_shift(known)
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -526,6 +529,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        f"({printable(who)})")
         for o in outcomes:
             typer.echo(f"  Besuch {format_day(o['day'])}: {printable(o['label'])}")
+        if late:
+            typer.echo(f"Hinweis: {late}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
         for text in missing:
