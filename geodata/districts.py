@@ -63,10 +63,14 @@ log = logging.getLogger(__name__)
 #: Label for points in no district.
 OUTSIDE = "außerhalb"
 
-#: How each note of :attr:`Districts.notes` begins (the substitute cells, a district file's
-#: coordinate system or empty rows, a file of another town, incomplete OSM boundaries):
-#: notes on the city's configuration, which a plan carries on (hausbesuch's web shows
-#: them after the notes that need the coordinator's action, QA 38 F7).
+#: How each note of :attr:`Districts.notes` began up to session 38 (the substitute cells, a
+#: district file's coordinate system or empty rows, a file of another town, incomplete OSM
+#: boundaries): notes on the city's configuration, which a plan carries on. For plans
+#: stored before then only: a plan now lists its districts' notes apart
+#: (``hausbesuch.planning.report.DISTRICT_NOTES``), so a note reworded here needs no
+#: change of this pattern; one stored without that list is told apart by it (hausbesuch
+#: shows them after the notes that need the coordinator's action, QA 38 F7, and a re-plan
+#: of such a plan makes them anew).
 NOTE_START = re.compile(
     r"Keine Bezirksgrenzen verfügbar: |Keine Ortsteil-Knoten \(place="
     r"|Keine vollständigen OSM-Bezirksgrenzen auf admin_level "

@@ -229,7 +229,10 @@ def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path)
     assert len([w for w in second.warnings if w.startswith(note)]) == 1, second.warnings
     index = (tmp_path / "neu" / "index.html").read_text(encoding="utf-8")
     assert index.count(note) == 1
-    # a version stored before plans had the note: its re-plan adds it, once
+    assert second.params["district_notes"] == [w for w in second.warnings
+                                               if w.startswith(note)]
+    # a version stored before plans had the note (nor listed their districts' notes
+    # apart): its re-plan adds it, once
     import json
 
     from sqlalchemy import select, update
@@ -239,25 +242,33 @@ def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path)
     with Store.open(db) as store, store.session() as s:
         params = json.loads(s.scalar(select(PlanRow.params).where(PlanRow.id == second.id)))
         params["warnings"] = [w for w in params["warnings"] if not w.startswith(note)]
+        del params["district_notes"]
         s.execute(update(PlanRow).where(PlanRow.id == second.id)
                   .values(params=json.dumps(params)))
     third = cli.ok("replan", second.id, "--from", f"{start:%Y-%m-%d} 07:30", "--out",
                    str(tmp_path / "neu2"), "--time-limit", "1", "--db", db)
     assert third.count(f"Hinweis: {note}") == 1, third
     # a note on districts the plan no longer uses (a district file of an earlier version,
-    # review 32 #4): the re-plan drops it and says what holds now
+    # review 32 #4): the re-plan drops it and says what holds now; listed among the
+    # version's districts' notes (as made since session 39) and, in a version stored
+    # before (no such list), told by its words
     stale = ("Der Bezirk aus alt.geojson liegt nicht im Gebiet des OSM-Auszugs x.osm.pbf. "
              "Gehört die Bezirksdatei zu einer anderen Stadt? So erhält jede Adresse den "
              "Bezirk „außerhalb“.")
-    with Store.open(db) as store:
-        third_id = store.latest_plan("Bad Hersfeld").id
-    with Store.open(db) as store, store.session() as s:
-        params = json.loads(s.scalar(select(PlanRow.params).where(PlanRow.id == third_id)))
-        params["warnings"].append(stale)
-        s.execute(update(PlanRow).where(PlanRow.id == third_id)
-                  .values(params=json.dumps(params)))
-    fourth = cli.ok("replan", third_id, "--from", f"{start:%Y-%m-%d} 08:00", "--out",
-                    str(tmp_path / "neu3"), "--time-limit", "1", "--db", db)
-    assert "alt.geojson" not in fourth and fourth.count(f"Hinweis: {note}") == 1, fourth
-    with Store.open(db) as store:
-        assert stale not in store.latest_plan("Bad Hersfeld").warnings
+    for listed, at in ((True, "08:00"), (False, "08:30")):
+        with Store.open(db) as store:
+            before = store.latest_plan("Bad Hersfeld").id
+        with Store.open(db) as store, store.session() as s:
+            params = json.loads(s.scalar(select(PlanRow.params).where(PlanRow.id == before)))
+            params["warnings"].append(stale)
+            if listed:
+                params["district_notes"].append(stale)
+            else:
+                del params["district_notes"]
+            s.execute(update(PlanRow).where(PlanRow.id == before)
+                      .values(params=json.dumps(params)))
+        fourth = cli.ok("replan", before, "--from", f"{start:%Y-%m-%d} {at}", "--out",
+                        str(tmp_path / f"neu-{at[:2]}"), "--time-limit", "1", "--db", db)
+        assert "alt.geojson" not in fourth and fourth.count(f"Hinweis: {note}") == 1, fourth
+        with Store.open(db) as store:
+            assert stale not in store.latest_plan("Bad Hersfeld").warnings

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import re
 from collections import Counter
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from geodata.cache import atomic_write
 from hausbesuch.care_of import CareOf
@@ -27,10 +28,10 @@ from hausbesuch.plandata import (
 )
 from hausbesuch.planning.builder import window_text
 
-__all__ = ["FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE", "LATE_LETTER_REPLAN_NOTE",
-           "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE", "free_team_days_note",
-           "late_letter_note", "outside_window", "plan_notes", "quality_label", "report_rows",
-           "short_time_note", "write_report"]
+__all__ = ["DISTRICT_NOTES", "FREE_TEAM_DAYS_NOTE", "LATE_LETTER_NOTE",
+           "LATE_LETTER_REPLAN_NOTE", "REPORT_COLUMNS", "QUALITY_DE", "SHORT_TIME_NOTE",
+           "district_note_test", "free_team_days_note", "late_letter_note", "outside_window",
+           "plan_notes", "quality_label", "report_rows", "short_time_note", "write_report"]
 
 REPORT_COLUMNS = (
     "zeile",
@@ -395,21 +396,41 @@ def late_letter_note(plan: Plan, profile: object, today: date, *,
             "Zeitfenster.")
 
 
+#: The key of a plan's parameters (:attr:`Plan.params`, stored with the plan) that lists
+#: its districts' notes (:attr:`geodata.districts.Districts.notes` the plan carries: on
+#: the city's configuration, from plan to plan). They stay among :attr:`Plan.warnings`
+#: (every view lists each note once); this list tells them apart by what they are, not by
+#: their words (:func:`district_note_test`).
+DISTRICT_NOTES = "district_notes"
+
+
+def district_note_test(params: Mapping[str, Any] | None) -> Callable[[str], bool]:
+    """Whether a note of the plan with these parameters is one of its districts' notes:
+    one its :data:`DISTRICT_NOTES` list holds. A plan stored before plans kept that list
+    (session 39) has none: for it, a note beginning as one did then
+    (:data:`geodata.districts.NOTE_START`, kept for such plans only)."""
+    if params and DISTRICT_NOTES in params:
+        return set(params[DISTRICT_NOTES] or ()).__contains__
+    from geodata.districts import NOTE_START
+
+    return lambda note: NOTE_START.match(note) is not None
+
+
 def plan_notes(plan: Plan) -> list[str]:
     """The plan's notes for the coordinator as the overview page and the CLI show them:
     :attr:`Plan.warnings`, the visits on past days without an outcome (a stored plan
     shown: :func:`hausbesuch.casework.stops.unreported_note`), then each visit planned at
     an agreed time outside the client's own windows (:func:`outside_window`), by day,
-    team and position; last the districts' notes (:data:`geodata.districts.NOTE_START`:
-    on the city's configuration, carried on from plan to plan; QA 38 F7: they came first
-    and pushed down the notes that need action)."""
-    from geodata.districts import NOTE_START
+    team and position; last the districts' notes (:func:`district_note_test`: on the
+    city's configuration, carried on from plan to plan; QA 38 F7: they came first and
+    pushed down the notes that need action)."""
     from hausbesuch.casework.stops import unreported_note
 
     clients = {c.id: c for c in getattr(plan, "clients", ())}
     warnings = list(getattr(plan, "warnings", ()))
-    notes = [w for w in warnings if not NOTE_START.match(w)]
-    last = [w for w in warnings if NOTE_START.match(w)]
+    of_districts = district_note_test(getattr(plan, "params", None))
+    notes = [w for w in warnings if not of_districts(w)]
+    last = [w for w in warnings if of_districts(w)]
     if (unreported := unreported_note(plan)) is not None:
         notes.append(unreported)
     if not any(c.zeitfenster for c in clients.values()):

@@ -74,10 +74,12 @@ from hausbesuch.planning.builder import (
 )
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import (
+    DISTRICT_NOTES,
     FREE_TEAM_DAYS_NOTE,
     LATE_LETTER_NOTE,
     LATE_LETTER_REPLAN_NOTE,
     SHORT_TIME_NOTE,
+    district_note_test,
     free_team_days_note,
     late_letter_note,
     report_rows,
@@ -151,6 +153,16 @@ def _district_notes(districts: Any) -> list[str]:
     Ersatzbezirke …“, approximate names the README promises a plan warns about, QA 32b
     F1); not those on complete OSM boundaries."""
     return list(districts.notes) if districts.source in ("file", "fallback") else []
+
+
+def _carry_district_notes(params: dict[str, Any], districts: Any) -> None:
+    """The districts' notes (:func:`_district_notes`) among a plan's warnings (``params``,
+    before the plan is made of them) and listed apart (:data:`DISTRICT_NOTES`), so that
+    every view of the plan, stored and shown again, puts them last
+    (:func:`~hausbesuch.planning.report.plan_notes`) whatever their words."""
+    notes = _district_notes(districts)
+    params.setdefault("warnings", []).extend(notes)
+    params[DISTRICT_NOTES] = notes
 
 
 def _keep_districts(store: Store, profile: Profile, districts: Any, actor: str) -> None:
@@ -1389,9 +1401,9 @@ def _plan_span(
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": [*(imported.warnings if imported else []),
-                           *_district_notes(districts),
-                           *_holiday_notes(span), *_absence_notes(absent, span)]}
+              "warnings": [*(imported.warnings if imported else [])]}
+    _carry_district_notes(params, districts)
+    params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span)]
     if passed_pins:
         params["warnings"].append(
             f"Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
@@ -1780,6 +1792,9 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
             plan, rejected=[replace(r, reason=said(r.reason)) for r in plan.rejected],
             unassigned=[replace(u, reason=said(u.reason)) for u in plan.unassigned],
             warnings=[said(w) for w in plan.warnings])
+        if DISTRICT_NOTES in plan.params:  # (told apart by their words: the words said)
+            plan.params = {**plan.params,
+                           DISTRICT_NOTES: [said(w) for w in plan.params[DISTRICT_NOTES]]}
     # a stop whose case was closed since is off in every file (gone, QA 25 F3); one with
     # an outcome recorded says so instead of its planned visit (done, QA 28 F10); one on a
     # day gone by without an outcome says that (unreported, QA 36 #4)
@@ -2399,16 +2414,19 @@ def _replan(
                                   for t in sorted(set(with_teams))])
     # the notes of holidays (of this version's profile: ``--city`` may name another
     # Land), absences, pins not taken up and moved announcements are made again for it
+    # ... and so are the districts' notes (as the re-plan finds the districts: a district
+    # file set or changed since must not leave the old note, review 32 #4)
+    old_district_note = district_note_test(old.params)
     params["warnings"] = [w for w in params.get("warnings") or []
-                          if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)]
+                          if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)
+                          and not old_district_note(w)]
     params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
                            + [_moved_note(c, late=late_of[c.id]) for c in moved])
-    # (the districts' notes are carried on: added only to a version made before it had them)
-    params["warnings"] += _district_notes(districts)  # (as they are now: _REMADE_NOTE)
+    _carry_district_notes(params, districts)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
     worded = {u.client_id for u in unassigned}  # (revisits among them: worded already)
@@ -2518,15 +2536,7 @@ _REMADE_NOTE = re.compile(
     rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
     rf"|{re.escape(LATE_LETTER_REPLAN_NOTE)}"  # ... and of the re-plan's day
     rf"|{FREE_TEAM_DAYS_NOTE}"  # free_team_days_note: of the first version's search
-    r"|Die Teams der Stadt weichen von denen des Plans ab\. "
-    # the districts' notes (_district_notes: the districts as the re-plan finds them; a
-    # district file set or changed since must not leave the old note, review 32 #4)
-    r"|Keine Bezirksgrenzen verfügbar: |Keine Ortsteil-Knoten \(place="
-    r"|Keine vollständigen OSM-Bezirksgrenzen auf admin_level "
-    r"|\d+ Bezirksgrenze\(n\) auf admin_level "
-    r"|Die Bezirksdatei .+ (?:nennt kein Koordinatensystem|wurde von .+ nach WGS84 umgerechnet)"
-    r"|\d+ Objekt\(e\) ohne Flächengeometrie in "
-    r"|(?:Der Bezirk|Keiner der \d+ Bezirke) aus .+ im Gebiet des OSM-Auszugs ")
+    r"|Die Teams der Stadt weichen von denen des Plans ab\. ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed
