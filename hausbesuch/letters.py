@@ -74,6 +74,7 @@ __all__ = [
     "called_off_reasons",
     "check_kept",
     "check_out_dir",
+    "field_address",
     "first_promises",
     "late_lines",
     "letter_content",
@@ -85,6 +86,7 @@ __all__ = [
     "moved_since",
     "plan_lineage",
     "postal_lines",
+    "postal_parts",
     "promised_window",
     "record_corrections",
     "refuse_named_folder",
@@ -517,6 +519,35 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
     host = [x for x in [host_not_in(client.name, client.address or "")] if x]
     care_of[:0] = host
     more = list(parsed.letter_additions) if parsed else []
+    street, postcode, town = postal_parts(client, geocode, parsed)
+    if not street:
+        if not (postcode or town):
+            typed = [x for x in _typed_lines(client.address, parsed) if not _bare_marker(x)]
+            if len(typed) >= 2:
+                return [*host, *typed]  # as typed, c/o lines included
+        parts = [p.strip() for p in client.address.split(",") if p.strip()]
+        lines = [p for p in parts if p not in care_of and p not in more
+                 and not _bare_marker(p)]
+        street = lines[0] if lines else client.address
+    street = _with_additions(street, more)
+    last = " ".join(p for p in (postcode, town) if p)
+    return [*care_of, street, last] if last else [*care_of, street]
+
+
+#: The qualities of a geocode whose match names the street found in the OSM data.
+_FOUND = frozenset({"exact", "interpolated", "street"})
+
+
+def postal_parts(client: Client, geocode: Geocode | None, parsed: Any
+                 ) -> tuple[str, str, str]:
+    """The street line, postcode and town of a client's address, normalised as the
+    letter's address field (:func:`postal_lines`) and the field pages
+    (:func:`field_address`) show them: for an address found in the OSM data (exact or
+    interpolated) the street as OSM spells it with the client's own house number
+    (:func:`_found_street`); else the Straße and Hausnummer cells ("" without them),
+    without a c/o line they hold. A postcode or town the cells leave out is the
+    geocoder's match's, also at street level. ``parsed``: the client's address as
+    :func:`geodata.addresses.parse_address` read it (None without one)."""
     street = " ".join(p for p in (client.street, client.housenumber) if p)
     if parsed and parsed.letter_care_of:
         # the c/o line stands above the street, once: the Straße or Hausnummer cell that
@@ -527,8 +558,7 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
         # a PLZ cell holding postcode and town („36251 Bad Hersfeld“, merged in the
         # export): the town is written once (QA 33b F4)
         postcode, town = pm[1], town or pm[2]
-    if geocode is not None and geocode.quality in {"exact", "interpolated", "street"} \
-            and geocode.match:
+    if geocode is not None and geocode.quality in _FOUND and geocode.match:
         m = _HEAD_TAIL.match(geocode.match)
         head, tail = (m["head"], m["tail"]) if m else (geocode.match, "")
         tail = re.sub(r"\s*\(.*\)\s*$", "", tail)
@@ -540,19 +570,44 @@ def postal_lines(client: Client, geocode: Geocode | None = None) -> list[str]:
             town = town or tm[2]
         elif tail:
             town = town or tail
-    if not street:
-        if not (postcode or town):
-            typed = [x for x in _typed_lines(client.address, parsed) if not _bare_marker(x)]
-            if len(typed) >= 2:
-                return [*host, *typed]  # as typed, c/o lines included
-        parts = [p.strip() for p in client.address.split(",") if p.strip()]
-        lines = [p for p in parts if p not in care_of and p not in more
-                 and not _bare_marker(p)]
-        street = lines[0] if lines else client.address
+    return street, postcode, town
+
+
+def _with_additions(street: str, more: Sequence[str]) -> str:
+    """The street line with the address's additions (a flat, „Hinterhaus“) after it,
+    unless it holds them already."""
     if more and not any(m in street for m in more):
-        street = ", ".join([street, *more])
+        return ", ".join([street, *more])
+    return street
+
+
+def field_address(address: str, geocode: Geocode | None) -> str:
+    """A stop's address (:attr:`~hausbesuch.plandata.PlannedStop.address`, never the
+    client's name) as the field pages show it (route page, phone, print sheet, route
+    map): for an address found in the OSM data (exact or interpolated) in the letter's
+    form on one line (:func:`postal_parts`): its c/o line, the street as OSM spells it
+    with the client's own house number, its additions (a flat, „Hinterhaus“), and the
+    postcode and town typed, or the geocoder's where the address leaves them out
+    („sankt-salvator-weg 9“: „Sankt-Salvator-Weg 9, 91207 Lauf a.d.Pegnitz“). Found only
+    at street level: as typed, with the geocoder's „PLZ Ort“ after it when the address
+    has neither. Otherwise (not found, a point set by hand, a coordinate of the list)
+    as typed. A host of the Name cell is not added (the stop's address holds it when it
+    is to be shown: :func:`hausbesuch.care_of.without_own_name`)."""
+    if geocode is None or geocode.quality not in _FOUND or not geocode.match \
+            or not address.strip():
+        return address
+    from geodata.addresses import parse_address
+
+    parsed = parse_address(address)
+    typed = Client(row=0, id=geocode.client_id, address=address,
+                   postcode=parsed.postcode or None, town=parsed.town or None)
+    street, postcode, town = postal_parts(typed, geocode, parsed)
     last = " ".join(p for p in (postcode, town) if p)
-    return [*care_of, street, last] if last else [*care_of, street]
+    if not street:  # street level: the street as typed
+        return address if parsed.postcode or parsed.town or not last else f"{address}, {last}"
+    care_of = [x for x in parsed.letter_care_of if not _bare_marker(x)]
+    street = _with_additions(street, list(parsed.letter_additions))
+    return ", ".join(p for p in (*care_of, street, last) if p)
 
 
 #: A postcode cell that holds the town too: ``36251 Bad Hersfeld``, ``D-36251 Bad Hersfeld``.
