@@ -22,7 +22,7 @@ import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -40,7 +40,7 @@ from shapely.geometry.base import BaseGeometry
 from hausbesuch.care_of import CareOf
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE, count, format_day
-from hausbesuch.plandata import OUTSIDE, Plan, PlannedStop, TeamDayRoute
+from hausbesuch.plandata import OUTSIDE, Geocode, Plan, PlannedStop, TeamDayRoute
 
 log = logging.getLogger(__name__)
 
@@ -294,6 +294,22 @@ def visits_text(route: TeamDayRoute, gone: Mapping[int, str] | None = None) -> s
     if off:
         text += f", {off} weiterer entfällt" if off == 1 else f", {off} weitere entfallen"
     return text
+
+
+def field_stops(route: TeamDayRoute, geocodes: Mapping[str, Geocode] | None) -> TeamDayRoute:
+    """``route`` with each stop's address as the field pages show it (route page, phone,
+    print sheet, route map): an address the plan found in the OSM data in one normalised
+    form, the street as found with the client's own house number and „PLZ Ort“
+    (:func:`hausbesuch.letters.field_address`). For rendering only: the stored address
+    (which the store and the letters compare to see a client who moved) stays as it is.
+    ``geocodes``: :attr:`Plan.geocodes` by client id; without them, ``route`` itself."""
+    if not geocodes:
+        return route
+    from hausbesuch.letters import field_address
+
+    return replace(route, stops=tuple(
+        replace(s, address=field_address(s.address, geocodes.get(s.client_id)))
+        for s in route.stops))
 
 
 def geo_uri(lon: float, lat: float, number: int | None) -> str:
@@ -661,6 +677,7 @@ def route_map(
     links: Sequence[tuple[str, str]] = (),
     page_href: str | None = None,
     replaced: str = "",
+    geocodes: Mapping[str, Geocode] | None = None,
 ) -> folium.Map:
     """Folium map of one team-day: street-following legs, numbered stops, depot.
 
@@ -682,12 +699,16 @@ def route_map(
     replaced : str, optional
         For a plan version a re-plan replaced, the sentence saying so
         (:func:`hausbesuch.versions.replaced_note`), first in the legend.
+    geocodes : mapping, optional
+        :attr:`Plan.geocodes` by client id: the popups show a stop's address as the route
+        page does (:func:`field_stops`).
 
     Raises
     ------
     ValueError
         If a stop or depot has no valid WGS84 position (names the client / team-day).
     """
+    route = field_stops(route, geocodes)
     what = f"Route {route.slug}"
     for s in route.stops:
         check_lonlat(s.lon, s.lat, f"{what}, Stopp {s.position} ({s.client_id})")

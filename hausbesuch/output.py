@@ -200,6 +200,7 @@ def write_outputs(
             links=[("Routenliste", links.page), ("Übersicht", links.index)],  # type: ignore[list-item]
             page_href=links.page,
             replaced=plan.replaced,
+            geocodes=geocodes,
         )
         _write(rf.map, render_map(m, heading=route_map_heading(route)))
         off = (gone or {}).get((route.team_id, route.day))

@@ -25,6 +25,7 @@ from hausbesuch.fields import count, format_moment, weekday_span
 from hausbesuch.maps import (
     MapSettings,
     check_lonlat,
+    field_stops,
     fmt_date,
     fmt_duration,
     fmt_km,
@@ -293,6 +294,7 @@ def _common(route: TeamDayRoute, settings: MapSettings, links: RouteLinks,
             web: bool = False) -> dict:
     from hausbesuch.athome import VisitChances
 
+    route = field_stops(route, geocodes)  # one form of each address (QA 38 F5)
     return {
         "web": web,
         "replaced": replaced,
