@@ -342,7 +342,9 @@ class CareOf:
     geocoder read past (kept with the plan as its note, so also where the plan is drawn
     again without the extract: ``show``, ``export``, the web app) and the words of the
     client's own name (the list's ``Name`` column, kept in the database). The worker's
-    route page, its map and sheet and the letter show the address as typed."""
+    route page, its map and sheet and the letter show the address with its c/o lines (an
+    address found in the map data in the letter's form: :func:`hausbesuch.letters.
+    field_address`)."""
 
     _QUOTED = re.compile(r"„([^“]*)“")
 

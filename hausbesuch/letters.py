@@ -590,11 +590,14 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     postcode and town typed, or the geocoder's where the address leaves them out
     („sankt-salvator-weg 9“: „Sankt-Salvator-Weg 9, 91207 Lauf a.d.Pegnitz“). Found only
     at street level: as typed, with the geocoder's „PLZ Ort“ after it when the address
-    has neither. Otherwise (not found, a point set by hand, a coordinate of the list)
-    as typed. A host of the Name cell is not added (the stop's address holds it when it
-    is to be shown: :func:`hausbesuch.care_of.without_own_name`)."""
+    has neither. Otherwise (not found, found in doubt: the street may be another one, a
+    point set by hand, a coordinate of the list) as typed. A host of the Name cell is not
+    added (the stop's address holds it when it is to be shown:
+    :func:`hausbesuch.care_of.without_own_name`)."""
+    from hausbesuch.plandata import address_in_doubt
+
     if geocode is None or geocode.quality not in _FOUND or not geocode.match \
-            or not address.strip():
+            or address_in_doubt(geocode) or not address.strip():
         return address
     from geodata.addresses import parse_address
 

@@ -7,8 +7,9 @@ typed. Now every field view shows an address the plan found (exact or interpolat
 the letter's form on one line: the street as found with the client's own house number, an
 addition (a flat, „Hinterhaus“) and a typed c/o line kept, „PLZ Ort“ added from the
 geocoder's match where the list left it out (:func:`hausbesuch.letters.field_address`).
-At street level the street stays as typed, with „PLZ Ort“ after it; not found, a point
-set by hand or a coordinate of the list: as typed. The stored address stays as typed
+At street level the street stays as typed, with „PLZ Ort“ after it; not found, found in
+doubt (the street may be another one), a point set by hand or a coordinate of the list:
+as typed. The stored address stays as typed
 (the store and the letters compare it to see a client who moved); no view names the
 client.
 
@@ -44,7 +45,8 @@ def index(lauf_pbf: Path):
 def _found(index, address: str, quality: str | None = None) -> Geocode:  # noqa: ANN001
     """The plan's geocode of ``address`` on the real extract (its quality as given)."""
     r = index.geocode(address)
-    return Geocode("L-1", r.lon, r.lat, quality or r.quality, r.score, r.match, r.reason, "")
+    return Geocode("L-1", r.lon, r.lat, quality or r.quality, r.score, r.match, r.reason, "",
+                   doubt=r.doubt)
 
 
 @pytest.mark.parametrize(("typed", "quality", "shown"), [
@@ -63,6 +65,8 @@ def _found(index, address: str, quality: str | None = None) -> Geocode:  # noqa:
     # street level: the street as typed, „PLZ Ort“ added where the address has neither
     ("sankt-salvator-weg 11", "street", f"sankt-salvator-weg 11, {LAUF}"),
     ("sankt-salvator-weg 11, 91207 lauf", "street", "sankt-salvator-weg 11, 91207 lauf"),
+    # found in doubt (the street may be another one): as typed, as everywhere
+    ("Marktplaz 10", "exact", "Marktplaz 10"),
     # not found: as typed
     ("Bitterbachstraße 3", "unresolved", "Bitterbachstraße 3"),
 ])
@@ -93,6 +97,7 @@ L-5;Quaschning, Hannelore;sankt-salvator-weg 5;49.5127;11.2810;12.03.2025
 L-6;Quaschning, Hannelore;sankt-salvator-weg 11;;;12.03.2025
 L-7;Quaschning, Hannelore;Marktplatz 25, 91207 Lauf an der Pegnitz;;;12.03.2025
 L-8;Quaschning, Hannelore;Hannelore Quaschning marktplatz 12;;;12.03.2025
+L-9;Quaschning, Hannelore;Marktplaz 14;;;12.03.2025
 """
 #: the address each field view shows of each case
 SHOWN = {
@@ -104,6 +109,7 @@ SHOWN = {
     "L-6": f"sankt-salvator-weg 11, {LAUF}",  # street level
     "L-7": "Marktplatz 25, 91207 Lauf an der Pegnitz",
     "L-8": f"Marktplatz 12, {LAUF}",  # the client's own name left out, as before
+    "L-9": "Marktplaz 14",  # found in doubt: as typed, „Adresse unsicher“ beside it
 }
 #: the address each stop keeps in the store (as typed, without the client's name)
 STORED = {**{f"L-{i}": row.split(";")[2] for i, row in enumerate(LIST.splitlines()[1:], 1)},
@@ -129,7 +135,7 @@ def run(tmp_path_factory, lauf_pbf) -> Run:
     out = ok("plan", str(tmp / "k.csv"), "--city", "lauf", "--db", db, "--start",
              "2026-12-07", "--days", "1", "--out", str(tmp / "plan"), "--time-limit", "1",
              "--threads", "1", "--seed", "1")
-    assert "8 geplant" in out, out
+    assert "9 geplant" in out, out
     plan_id = re.search(r"Plan (\S+):", out)[1]
     ok("show", plan_id, "--db", db, "--out", str(tmp / "gezeigt"))
     return Run(db, plan_id, tmp / "plan", tmp / "gezeigt")
@@ -198,8 +204,8 @@ def test_the_store_keeps_the_address_as_typed(run):
 @pytest.mark.slow
 def test_the_phone_shows_the_same_and_its_stamp_follows_the_stored_address(run):
     from hausbesuch.store import Store
-    from hausbesuch.web.links import create_link
     from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link
     from hausbesuch.web.pages_worker import tour_stamp
     from tests.web_fixtures import links_open, live_server
 
