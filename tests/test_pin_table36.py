@@ -22,7 +22,7 @@ from hausbesuch.fields import format_day
 from tests.test_pin_advice import CITY, FRI, _replan, _store_pin
 from tests.test_pin_review35 import _newest, hard_site  # noqa: F401 - fixture
 from tests.web_fixtures import logged_in
-from tests.web_helpers import pin_notes
+from tests.web_helpers import pin_notes, unpin_stand
 
 UNCHANGED = ["H-BH0", "H-BH1", "H-HL0", "H-HL1", "H-HL2"]
 
@@ -188,7 +188,8 @@ def test_the_table_of_pins_lists_those_with_a_note_first_and_says_how_many_more(
         assert 'id="festlegungen-mehr"' not in every
         token = re.search(r'name="csrf_token" value="([^"]+)"', every).group(1)
         r = c.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
-            "csrf_token": token, "kundennummer": "H-BH1", "festlegungen": "alle"})
+            "csrf_token": token, "kundennummer": "H-BH1", "festlegungen": "alle",
+            "stand": unpin_stand(every, "H-BH1")})
         assert r.status_code == 303, r.status_code
         assert r.headers["location"] == (f"/plaene/{plan.id}?aufgehoben=H-BH1"
                                          "&festlegungen=alle#verschieben"), r.headers

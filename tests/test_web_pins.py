@@ -15,6 +15,7 @@ import pytest
 from hausbesuch.fields import format_day
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import Site, csrf_of, log_in_page, logged_in, sqlite_only
+from tests.web_helpers import pin_stand, unpin_stand
 
 
 @pytest.fixture
@@ -38,7 +39,8 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
                 if span.date(k).weekday() in teams[t]["weekdays"]}
     offered = set(re.findall(r'<option value="([^"|]+\|\d{4}-\d\d-\d\d)"', page.text))
     assert expected <= offered, expected - offered
-    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><input type="hidden" '
+                            r'name="stand" value="[^"]*"><button type="submit">'
                             r"Aufheben", page.text))
     cid = next(html.unescape(s.client_id) for r in plan.routes for s in r.stops
                if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
@@ -86,7 +88,8 @@ def test_pin_targets_shift_check_table_and_unpin(site: Site, kora: httpx.Client 
             "im Web</td>") in row and "Aufheben" in row
     # taken back: gone from the table, audited with what it was
     r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
-                  data={"csrf_token": csrf, "kundennummer": cid})
+                  data={"csrf_token": csrf, "kundennummer": cid,
+                        "stand": unpin_stand(page, cid)})
     assert r.status_code == 303
     page = kora.get(r.headers["location"]).text
     assert f"Festlegung für {cid} aufgehoben" in page
@@ -117,7 +120,8 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
     ids = {s.client_id for r in plan.routes for s in r.stops}
     assert not {o for o in re.findall(r"<option>([^<]*)</option>", page.text) if o in ids}
     teams = {d["id"]: d for d in plan.params["teams"]}
-    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><input type="hidden" '
+                            r'name="stand" value="[^"]*"><button type="submit">'
                             r"Aufheben", page.text))
     cid = next(s.client_id for r in plan.routes for s in r.stops
                if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
@@ -145,8 +149,9 @@ def test_the_case_to_pin_is_typed_not_chosen_from_every_case_id(
         "csrf_token": csrf, "kundennummer": f"  {cid.lower()} ", "ziel": target})
     assert r.status_code == 303, r.text
     assert r.headers["location"].endswith(f"?verschoben={cid}#verschieben")
-    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
-                  data={"csrf_token": csrf, "kundennummer": cid})
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+        "csrf_token": csrf, "kundennummer": cid,
+        "stand": unpin_stand(kora.get(f"/plaene/{plan.id}").text, cid)})
     assert r.status_code == 303
 
 
@@ -170,7 +175,8 @@ def _pin_of(site: Site, cid: str) -> tuple:  # noqa: F811
 
 def _free_case(plan, page: str) -> str:  # noqa: ANN001
     """A case of ``plan``'s routes without a pin (a plain id, as typed)."""
-    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><button type="submit">'
+    pinned = set(re.findall(r'name="kundennummer" value="([^"]+)"><input type="hidden" '
+                            r'name="stand" value="[^"]*"><button type="submit">'
                             r"Aufheben", page))
     return next(s.client_id for r in plan.routes for s in r.stops
                 if s.client_id not in pinned and re.fullmatch(r"[A-Z0-9]+", s.client_id))
@@ -224,8 +230,9 @@ def test_a_day_over_is_no_pin_target(site: Site, kora: httpx.Client,  # noqa: F8
         "csrf_token": csrf, "kundennummer": cid, "ziel": f"{now[0]}|{today.isoformat()}"})
     assert r.status_code == 303, r.text[-2000:]
     assert _pin_of(site, cid)[:2] == now
-    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
-                  data={"csrf_token": csrf, "kundennummer": cid})
+    r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+        "csrf_token": csrf, "kundennummer": cid,
+        "stand": unpin_stand(kora.get(f"/plaene/{plan.id}").text, cid)})
     assert r.status_code == 303
     # every day over: no pin form, the page says why; a pin sent anyway is refused
     after = plan.start + timedelta(days=plan.days)
@@ -328,8 +335,9 @@ def test_an_open_case_in_no_plan_can_be_pinned_into_the_week(site: Site,  # noqa
         assert "NEU901 ist festgelegt; „Neu planen“ übernimmt es." in page
         assert '<td role="cell" data-label="Festgelegt">NEU901</td>' in page  # among the
         # pins, with „Aufheben“
-        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
-                      data={"csrf_token": csrf, "kundennummer": "NEU901"})
+        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+            "csrf_token": csrf, "kundennummer": "NEU901",
+            "stand": unpin_stand(kora.get(f"/plaene/{plan.id}").text, "NEU901")})
         assert r.status_code == 303, html.unescape(r.text)[-2000:]
         assert _pin_of(site, "NEU901") == (None, None, None, None)
         # an appointment agreed with the client is not replaced in passing (review 22 #9)
@@ -338,14 +346,16 @@ def test_an_open_case_in_no_plan_can_be_pinned_into_the_week(site: Site,  # noqa
                                               ClientRow.client_id == "NEU901")
                       .values(pin_day=target[1], pin_time_min=600, pin_source="termin"))
         r = kora.post(f"/plaene/{plan.id}/verschieben", data={
-            "csrf_token": csrf, "kundennummer": "NEU901", "ziel": ziel})
+            "csrf_token": csrf, "kundennummer": "NEU901", "ziel": ziel,
+            "stand": pin_stand(kora.get(f"/plaene/{plan.id}").text)})  # (it lists the pin)
         assert r.status_code == 400, html.unescape(r.text)[-2000:]
         # (with its weekday, as the case page's „Festgelegt: …“ says it)
         assert (f"Für NEU901 ist ein Termin am {format_day(target[1])}, 10:00 Uhr vereinbart"
                 in html.unescape(r.text))
         assert _pin_of(site, "NEU901") == (None, target[1], 600, "termin")
-        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben",
-                      data={"csrf_token": csrf, "kundennummer": "NEU901"})
+        r = kora.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+            "csrf_token": csrf, "kundennummer": "NEU901",
+            "stand": unpin_stand(kora.get(f"/plaene/{plan.id}").text, "NEU901")})
         assert r.status_code == 303 and _pin_of(site, "NEU901") == (None, None, None, None)
         # closed: refused as before (no re-plan takes it up)
         with site.store.session() as s:

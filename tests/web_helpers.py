@@ -48,9 +48,27 @@ def pin_notes(page: str) -> dict[str, str]:
     return out
 
 
+def pin_stand(page: str) -> str:
+    """The stamps of the pins a plan page lists, as its pin form sends them back."""
+    form = re.search(r'action="[^"]*/verschieben"[^>]*>(.*?)</form>', page, re.S)
+    assert form, "no pin form"
+    stand = re.search(r'name="stand" value="([^"]*)"', form[1])
+    assert stand, "no stamp in the pin form"
+    return html.unescape(stand[1])
+
+
+def unpin_stand(page: str, cid: str) -> str:
+    """The stamp of case ``cid``'s pin as its row's „Aufheben“ form sends it back."""
+    m = re.search(rf'name="kundennummer" value="{re.escape(html.escape(cid))}">'
+                  r'<input type="hidden" name="stand" value="([^"]*)"', page)
+    assert m, f"no „Aufheben“ for {cid}"
+    return html.unescape(m[1])
+
+
 def pin(client: httpx.Client, plan_id: str, cid: str, ziel: str,
         uhrzeit: str = "") -> httpx.Response:
     """Send the plan page's pin form: case ``cid`` to ``ziel`` („team|YYYY-MM-DD“)."""
     page = client.get(f"/plaene/{plan_id}").text
     return client.post(f"/plaene/{plan_id}/verschieben", data={
-        "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": ziel, "uhrzeit": uhrzeit})
+        "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": ziel, "uhrzeit": uhrzeit,
+        "stand": pin_stand(page)})

@@ -955,6 +955,83 @@ def _at_clock(at: datetime) -> str:
     return f"{at:%H:%M} Uhr" if at.date() == clock.now().date() else format_moment(at)
 
 
+def pin_stamp(team: str | None, day: date | None, minute: int | None,
+              source: str | None) -> str:
+    """The stamp of a case's pin as the plan page's forms carry it: what it pins and
+    where it comes from (``team-2|2026-12-08|600|web``), :data:`NO_STAMP` without one;
+    never a name. A pin has no moment of its own: the same pin set anew is the same pin."""
+    if team is None and day is None:
+        return NO_STAMP
+    return "|".join("" if v is None else str(v) for v in (
+        team, day and day.isoformat(), minute, source))
+
+
+def _pin_audit(s: Session, city: str, client_id: str, action: str,
+               stamp: str) -> AuditRow | None:
+    """The case's last audit row of ``action`` (``visit_pinned``,
+    ``festlegung_aufgehoben``) when it is about the pin of ``stamp`` (its details name
+    the same team, day and time): who set or lifted that pin, and when; None else (a pin
+    the list or an outcome set or took back has no such row)."""
+    last = s.scalars(select(AuditRow).where(
+        AuditRow.city == city, AuditRow.client_id == client_id, AuditRow.action == action)
+        .order_by(AuditRow.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    d = json.loads(last.details or "{}")
+    said = pin_stamp(d.get("team"), date.fromisoformat(d["day"]) if d.get("day") else None,
+                     d.get("time_min"), None)
+    return last if said.rsplit("|", 1)[0] == stamp.rsplit("|", 1)[0] else None
+
+
+def _pin_origin(s: Session, city: str, row: ClientRow) -> str:
+    """Where the case's pin comes from, as the refusal names it: „im Web von kurt,
+    02:41 Uhr“, „laut Kundenliste“, „beim Besuch vereinbarter Termin“."""
+    if row.pin_source == "liste":
+        return "laut Kundenliste"
+    if row.pin_source == "termin":
+        return "beim Besuch vereinbarter Termin"
+    stamp = pin_stamp(row.pin_team, row.pin_day, row.pin_time_min, row.pin_source)
+    if (a := _pin_audit(s, city, row.client_id, "visit_pinned", stamp)) is None:
+        return "im Web"
+    return f"im Web von {shown_name(a.actor)}, {_at_clock(a.at)}"
+
+
+def check_pin_seen(s: Session, city: str, row: ClientRow, seen: str | None,
+                   asked: tuple[str | None, date | None, int | None] | None = None) -> None:
+    """:class:`StaleFormError` when ``seen`` (the :func:`pin_stamp` the sending page
+    showed for the case; "" when the form had none; None: not checked) is not the
+    case's pin now: what it is (:func:`pin_words`), where from, by whom and when
+    (QA 38 F1, stale38's notes: a pin on a stale plan page replaced a colleague's pin,
+    „Aufheben“ removed one set anew). Not refused: a pin form that asks for what is
+    stored (``asked``: its team, day and minute), and a form without the stamp when the
+    case has no pin (it overwrites nothing it did not see). Called under the case's
+    lock, before anything is written."""
+    if seen is None:
+        return
+    now = pin_stamp(row.pin_team, row.pin_day, row.pin_time_min, row.pin_source)
+    if seen == now or (not seen and now == NO_STAMP):
+        return
+    if asked is not None and (row.pin_team, row.pin_day, row.pin_time_min) == asked:
+        return
+    cid = row.client_id
+    words = pin_words(row.pin_team, row.pin_day, row.pin_time_min)
+    if not seen:
+        said = (f"Das Formular sagt nicht, welche Festlegung von {cid} es zeigte (eine "
+                f"ältere Seite?); jetzt: {words} ({_pin_origin(s, city, row)}).")
+    elif now == NO_STAMP:
+        lifted = _pin_audit(s, city, cid, "festlegung_aufgehoben", seen)
+        by = (f" (von {shown_name(lifted.actor)}, {_at_clock(lifted.at)})"
+              if lifted is not None else "")
+        said = f"Die Festlegung für {cid} wurde inzwischen aufgehoben{by}."
+    elif seen == NO_STAMP:
+        # (a pin the page's table did not list is "none" to its form too: „jetzt“)
+        said = f"Für {cid} ist jetzt festgelegt: {words} ({_pin_origin(s, city, row)})."
+    else:
+        said = (f"Die Festlegung für {cid} wurde inzwischen geändert, jetzt: {words} "
+                f"({_pin_origin(s, city, row)}).")
+    raise StaleFormError(f"{said} {STALE_TAIL}")
+
+
 class ForeignExtractError(CaseworkError):
     """The extract does not hold the profile's depot: it covers another area than the
     city's (:meth:`Casework.check_extract`). ``given``: the extract was given in place of

@@ -342,7 +342,7 @@ def _up_to_5_min(at: datetime) -> datetime:
 
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
               team: str, day: date, minutes: int | None, plan: Any = None,  # noqa: ANN401
-              profile: Profile | None = None) -> str | None:
+              profile: Profile | None = None, seen: str | None = None) -> str | None:
     """Pin the case's next visit to a team-day (optionally a start minute) for the next
     re-plan; audited (``visit_pinned``). Returns the case's status when it is no longer
     ``offen`` (nothing written: a re-plan could not take the pin up), else None.
@@ -353,7 +353,12 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     next re-plan could not take up (:func:`pin_refusal`: a day over, a time of today
     already over, a team taken out then or without a shift that day; nothing written).
     ``plan``: the plan of ``plan_id`` when the caller has it loaded; ``profile``: the
-    city's (None: the one the plan was made with)."""
+    city's (None: the one the plan was made with). ``seen``: the stamp of the case's pin
+    the form's page showed (:func:`~hausbesuch.casework.service.pin_stamp`; "" when the
+    form had none; None: not checked): another pin since refuses it under the lock
+    (:class:`~hausbesuch.casework.service.StaleFormError`, nothing written), unless it
+    asks for what is stored (:func:`~hausbesuch.casework.service.check_pin_seen`)."""
+    from hausbesuch.casework.service import check_pin_seen
     from hausbesuch.store import ClientRow, lock_clients
 
     if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
@@ -367,6 +372,7 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
             raise LookupError(client_id)
         if row.status != "offen":
             return row.status
+        check_pin_seen(s, city, row, seen, (team, day, minutes))  # under the lock
         if row.pin_source == "termin" and (row.pin_day, row.pin_time_min) != (day, minutes):
             # an appointment agreed with the client is not replaced in passing (review 22
             # #9: the pin form, which now takes cases from outside the plan too, dropped it
@@ -387,10 +393,14 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     return None
 
 
-def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str) -> bool:
+def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
+                seen: str | None = None) -> bool:
     """Take back the case's pin (from the web, the list or an appointment); audited
     (``festlegung_aufgehoben`` with what was pinned). False when nothing was pinned
-    (nothing written). The case is locked first, as in :func:`pin_visit`."""
+    (nothing written). The case is locked first, as in :func:`pin_visit`. ``seen``: the
+    stamp of the pin the form's row showed, as in :func:`pin_visit`: a pin set anew since
+    is not taken back (:class:`~hausbesuch.casework.service.StaleFormError`)."""
+    from hausbesuch.casework.service import check_pin_seen
     from hausbesuch.store import ClientRow, lock_clients
 
     with store.session() as s:
@@ -398,6 +408,7 @@ def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: st
         row = s.get(ClientRow, {"city": city, "client_id": client_id})
         if row is None or row.pin_day is None and row.pin_team is None:
             return False
+        check_pin_seen(s, city, row, seen)  # under the lock, before anything is written
         old = {"team": row.pin_team, "day": row.pin_day.isoformat() if row.pin_day else None,
                "time_min": row.pin_time_min, "quelle": row.pin_source}
         row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None

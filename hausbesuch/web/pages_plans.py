@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import re
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
 from hausbesuch.caseids import id_key
-from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown
+from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown, pin_stamp
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock, format_day
@@ -574,13 +575,17 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                pin: dict | None = None, refused: str | None = None,
-               replan: dict | None = None, all_pins: bool | None = None) -> Response:
+               replan: dict | None = None, all_pins: bool | None = None,
+               seen_now: str | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
-    values), shown at its form with status 400; ``refused``: a refused re-plan, shown at
-    the top with status 400; ``replan``: a re-plan whose teams were refused (``error``,
+    values; ``stand``: the stamps the pin form sent, which it carries again), shown at
+    its form with status 400; ``refused``: a refused re-plan, shown at the top with
+    status 400; ``replan``: a re-plan whose teams were refused (``error``,
     ``field``, ``typed``), shown at its form with status 400. ``all_pins``: the table of
     pins lists every pin (a form sent from such a page, its field ``festlegungen``);
-    None: as the query asks (``?festlegungen=alle``)."""
+    None: as the query asks (``?festlegungen=alle``). ``seen_now``: a case whose pin
+    the pin form's stamps name as it is now although the table does not list it (the
+    case of a pin refused as stale: sent again, it stores on purpose)."""
     from hausbesuch.casework.stops import mark_gone
 
     web = ctx(request)
@@ -626,6 +631,11 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     if not all_pins:
         pin_rows = pin_rows[:MAX_PIN_ROWS]  # read per request
     shown = {cid for cid, _ in pin_rows}
+    # what the page shows of each pin, read with the pins: the stamps its forms send back
+    # (the pin form: of every listed pin, a case not named had none; QA 38 F1)
+    pin_stamps = {cid: pin_stamp(*p) for cid, p in pin_rows}
+    if seen_now is not None:
+        pin_stamps[seen_now] = pin_stamp(*pins.get(seen_now, (None, None, None, None)))
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
@@ -639,6 +649,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=pins, pin_rows=pin_rows,
+        pin_stamps=pin_stamps, pin_stand=json.dumps(pin_stamps, ensure_ascii=False,
+                                                    separators=(",", ":")),
         pins_more=len(pins) - len(pin_rows),
         pins_more_noted=sum(1 for cid in pins_out if cid not in shown), pins_out=pins_out,
         all_pins=all_pins,
@@ -774,14 +786,41 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     return kundennummer, team, day, minutes
 
 
+def _seen_pin(stand: str | None, client_id: str) -> str:
+    """The stamp of the case's pin that the pin form's page showed (its field ``stand``:
+    ``{case id: stamp}`` of every pin its table listed; a case not named had none), ""
+    for a form without the field or one that cannot be read (a page from before, a
+    script)."""
+    from hausbesuch.casework.service import NO_STAMP
+
+    try:
+        shown = json.loads(stand) if stand else None
+    except ValueError:
+        shown = None
+    if not isinstance(shown, dict):
+        return ""
+    said = shown.get(client_id, NO_STAMP)
+    return said[:200] if isinstance(said, str) else ""
+
+
 @router.post("/plaene/{plan_id}/verschieben")
 def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                ziel: str = Form(...), uhrzeit: str = Form(""), festlegungen: str = Form(""),
+               stand: str | None = Form(None),
                user: User = Depends(require_user)) -> Response:
     """Pin a client's visit to a team-day (optionally a time); the next re-plan keeps it.
     Only on the newest version of a plan (400 on a replaced one). The page comes back
     (refused or done) with every pin listed when it listed them all
-    (``festlegungen=alle``; review 36)."""
+    (``festlegungen=alle``; review 36).
+
+    ``stand``: the stamps of the pins the page listed (:func:`_seen_pin`). When the
+    case's pin changed since (a colleague pinned it, took it back or pinned it anew),
+    nothing is stored: the page comes again (409) naming the pin stored now, with the
+    form as typed and the stamp of now, so that sending again stores on purpose; a form
+    asking for the pin that is stored is not refused, nor one without the field for a
+    case without a pin (QA 38 F1, stale38's notes)."""
+    from hausbesuch.casework.service import StaleFormError
+
     web = ctx(request)
     every = festlegungen == "alle"
     plan = _plan_for(request, user, plan_id)
@@ -799,24 +838,30 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
                                                       kundennummer, ziel, uhrzeit, web.store)
     except _Refused as exc:  # the page again, the form as typed, the field marked
+        # (and the stamps it sent, not those of now: sent again, it is told of a change)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
-            "error": str(exc), "field": exc.field, "typed": typed})
+            "error": str(exc), "field": exc.field, "typed": typed, "stand": stand})
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
                                         plan_id, team=team, day=day, minutes=minutes,
-                                        plan=plan, profile=web.profile(plan.city))
+                                        plan=plan, profile=web.profile(plan.city),
+                                        seen=_seen_pin(stand, kundennummer))
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
+    except StaleFormError as exc:  # not stored (nor audited): the page, the pin of now
+        return _plan_page(request, user, plan_id, status=409, all_pins=every,
+                          seen_now=kundennummer, pin={"error": str(exc), "field": None,
+                                                      "typed": typed})
     except UserError as exc:  # the day passed since the form was checked (midnight)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
-            "error": str(exc), "field": "ziel", "typed": typed})
+            "error": str(exc), "field": "ziel", "typed": typed, "stand": stand})
     if closed is not None:  # closed since the form's check (QA 13c #4: pin_refusal first)
         # the case named unless its id looks like a name, as the form's check says it
         # (review 36)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
             "error": casework_api.closed_refusal(
                 casework_api.shown_id(kundennummer, web.profile(plan.city)), closed),
-            "field": "kundennummer", "typed": typed})
+            "field": "kundennummer", "typed": typed, "stand": stand})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             f"{'&festlegungen=alle' if every else ''}#verschieben",
                             status_code=303)
@@ -824,13 +869,18 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
 
 @router.post("/plaene/{plan_id}/festlegung-aufheben")
 def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
-                festlegungen: str = Form(""),
+                festlegungen: str = Form(""), stand: str = Form(""),
                 user: User = Depends(require_user)) -> Response:
     """Take back a client's pin (from the web, the list or an appointment): the next
     (re-)plan places the visit freely. Only on the newest version of a plan. The page
     comes back (refused or done) with every pin listed when it listed them all
     (``festlegungen=alle``; review 36: a refused one came back with the first
-    :data:`MAX_PIN_ROWS`)."""
+    :data:`MAX_PIN_ROWS`). ``stand``: the stamp of the pin its row showed; a pin set anew
+    since (or without the field: any pin) is not taken back: the page comes again (409)
+    naming the pin of now, whose row's button then takes it back on purpose (QA 38 F1,
+    stale38's notes)."""
+    from hausbesuch.casework.service import StaleFormError
+
     web = ctx(request)
     every = festlegungen == "alle"
     plan = _plan_for(request, user, plan_id)
@@ -843,9 +893,15 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     if kundennummer not in in_plan and kundennummer not in _new_cases(
             web.store, web.profile(plan.city), plan, kundennummer):
         reason = "Diese Kundennummer gehört nicht zum Plan."
-    if reason is None and not casework_api.unpin_visit(web.store, plan.city, user.name,
-                                                       kundennummer, plan_id):
-        reason = f"Für {kundennummer} ist nichts festgelegt."
+    try:
+        if reason is None and not casework_api.unpin_visit(
+                web.store, plan.city, user.name, kundennummer, plan_id,
+                seen=stand.strip()[:200]):
+            reason = f"Für {kundennummer} ist nichts festgelegt."
+    except StaleFormError as exc:  # not taken back (nor audited): the page, the pin of now
+        return _plan_page(request, user, plan_id, status=409, all_pins=every,
+                          seen_now=kundennummer,
+                          pin={"error": str(exc), "field": None, "typed": {}})
     if reason is not None:
         return _plan_page(request, user, plan_id, status=400, all_pins=every,
                           pin={"error": reason, "field": None, "typed": {}})
