@@ -336,6 +336,16 @@ class ClientRow(_ClientColumns, Base):
     #: refused for a bad field): ``hausbesuch purge --absent-days`` erases cases that
     #: left the case-management export; None only for rows written without an import
     last_listed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    #: when a list last changed the case's place (:data:`PLACE_COLUMNS`; None: not since
+    #: the case was first stored, or not since migration 0019): part of the stamp of the
+    #: address form (:meth:`hausbesuch.casework.Casework.fix_stamps`), so that a fix typed
+    #: for the address before is refused (QA 38 F1, stale38's notes)
+    address_since: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+#: The columns of a client's place as a list gives it: a change of any makes
+#: ``clients.address_since`` now.
+PLACE_COLUMNS = frozenset({"address", "given_lon", "given_lat"})
 
 
 class DistrictRow(Base):
@@ -1514,6 +1524,8 @@ class Store:
                         for k in changed:
                             setattr(row, k, values[k])
                         row.updated_at = now
+                        if PLACE_COLUMNS & set(changed):
+                            row.address_since = now
                         updated += 1
                         self.audit(actor, "klient_geaendert", city=city, client_id=c.id,
                                    details={"felder": sorted(changed)}, session=s)

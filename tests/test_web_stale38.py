@@ -45,6 +45,8 @@ class StaleSite:
     url: str
     store: object
     real_address: str  # an address of the list that the geocoder finds
+    list_path: Path  # the list imported
+    profile: object  # the city's
 
 
 @pytest.fixture(scope="module",
@@ -71,7 +73,7 @@ def stale_site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     real = f"{first['Straße']} {first['Hausnummer']}, {first['PLZ']} {first['Ort']}"
     try:
         with live_server(app) as live:
-            yield StaleSite(live.url, store, real)
+            yield StaleSite(live.url, store, real, path, app.state.web.profile(CITY))
     finally:
         if schema is not None:
             drop_schema(db, schema)
@@ -357,3 +359,65 @@ def test_two_forms_sent_at_once_from_the_same_page_store_one(
     assert _status(stale_site, cid)[0] == clients[winner][1]
     fixer = ["kora", "kurt"][[b for _, b in got].index(303)]
     assert _fix(stale_site, cid).fixed_by == fixer
+
+
+def _import_changed(site: StaleSite, tmp: Path, changes: dict[str, dict[str, str]]) -> None:
+    """Import the site's list as ``kurt`` with these cells changed ({case id: {column:
+    value}}); ``changes`` empty: the list as it was."""
+    from hausbesuch.web import casework_api
+
+    with open(site.list_path, encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter=";"))
+    for r in rows:
+        r.update(changes.get(r["Kundennummer"], {}))
+    path = tmp / "kunden-neu.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=";")
+        w.writeheader()
+        w.writerows(rows)
+    casework_api.import_clients(site.store, site.profile, str(path), "kurt")
+
+
+def test_a_fix_typed_for_an_address_a_list_changed_since_is_not_stored(
+        stale_site: StaleSite, kora: httpx.Client, tmp_path: Path) -> None:
+    """stale38's notes: an import that changes the case's address between the address
+    page's load and the fix being sent changed nothing of the form's stamp, and the fix
+    typed for the old address was stored for the new one. Now the stamp holds when a
+    list last changed the address: the fix is refused, naming the address of now and
+    when it was read; sent again from the page it gets back, it is stored. A list that
+    changes something else of the case (its note) leaves the form as it was."""
+    from hausbesuch.store import ClientRow
+
+    cid, other = "W012", "W013"  # found addresses, no other test's cases
+    form, kept = (_address_form(_one_case(kora, c), c) for c in (cid, other))
+    assert form["stand"] == kept["stand"] == "keine"
+    fixes = _count(stale_site, "adresse_korrigiert")
+    try:
+        _import_changed(stale_site, tmp_path, {
+            cid: {"Straße": "Zzyzx-Allee", "Hausnummer": "14"}, other: {"Notiz": "neu"}})
+        r = kora.post(f"/adressen/{cid}", data={**form, "breite": "50,8675",
+                                                "laenge": "9,7071"})
+        assert r.status_code == 409, (r.status_code, _text(r.text)[-800:])
+        with stale_site.store.session() as s:
+            row = s.get(ClientRow, {"city": CITY, "client_id": cid})
+            address, since = row.address, row.address_since
+        assert address.startswith("Zzyzx-Allee 14")
+        assert _fix(stale_site, cid) is None
+        assert _count(stale_site, "adresse_korrigiert") == fixes  # a refusal is no change
+        said = (f"Die Kundenliste hat die Adresse von {cid} inzwischen geändert (eingelesen "
+                f"{since:%H:%M} Uhr): jetzt „{address}“. {TAIL}")
+        assert said in _text(r.text), _text(r.text)[:1500]
+        again = _address_form(r.text, cid)
+        assert again["stand"] != form["stand"]
+        r = kora.post(f"/adressen/{cid}", data={**again, "breite": "50,8675",
+                                                "laenge": "9,7071"})
+        assert r.status_code == 303, _text(r.text)[-800:]
+        assert round(_fix(stale_site, cid).lat, 4) == 50.8675
+        # the other case's note changed, not its address: its form stores
+        r = kora.post(f"/adressen/{other}", data={**kept, "breite": "50,8676",
+                                                  "laenge": "9,7072"})
+        assert r.status_code == 303, _text(r.text)[-800:]
+    finally:
+        _drop_fix(stale_site, cid)
+        _drop_fix(stale_site, other)
+        _import_changed(stale_site, tmp_path, {})

@@ -71,6 +71,7 @@ from hausbesuch.fields import (  # parse_datetime re-exported: one parser for al
 from hausbesuch.plandata import Client, Geocode, Rejected
 from hausbesuch.safe_cells import read_back, shorten
 from hausbesuch.store import (
+    PLACE_COLUMNS,
     AddressFixRow,
     AuditRow,
     CaseVisitRow,
@@ -929,10 +930,15 @@ NO_STAMP = "keine"
 STALE_TAIL = "Ihre Eingabe ist nicht gespeichert; bitte prüfen und erneut senden."
 
 
-def _fix_stamp(fix: AddressFixRow | None) -> str:
-    """The stamp of a case's address fix as a form carries it: its moment (to the
-    microsecond) or :data:`NO_STAMP`; never a name or an address."""
-    return NO_STAMP if fix is None else fix.fixed_at.isoformat(timespec="microseconds")
+def _fix_stamp(fixed_at: datetime | None, address_since: datetime | None = None) -> str:
+    """The stamp of a case's address fix as a form carries it: the fix's moment (to the
+    microsecond) or :data:`NO_STAMP`, and after a ``/`` the moment a list last changed
+    the case's address (``clients.address_since``), when one did; never a name or an
+    address."""
+    stamp = NO_STAMP if fixed_at is None else fixed_at.isoformat(timespec="microseconds")
+    if address_since is not None:
+        stamp += "/" + address_since.isoformat(timespec="microseconds")
+    return stamp
 
 
 def outcome_stamp(s: Session, city: str, o: OutcomeRow) -> str:
@@ -2048,8 +2054,11 @@ class Casework:
                         updates.append({"input_row": c.row, "city": city, "client_id": key})
                     result.unchanged.append(c.id)
                     continue
+                # a new place (not one read anew): an address form loaded before is
+                # stale (its stamp, fix_stamps)
+                since = {"address_since": now} if PLACE_COLUMNS & set(real) else {}
                 updates.append({**{k: values[k] for k in changed}, "city": city,
-                                "client_id": key, "updated_at": now})
+                                "client_id": key, "updated_at": now, **since})
                 result.updated.append(c.id)
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
                                           details={"felder": sorted(set(changed)
@@ -2508,16 +2517,22 @@ class Casework:
         return self.locate([client])[client.id]
 
     def fix_stamps(self, client_ids: Sequence[str] | None = None) -> dict[str, str]:
-        """{case id: the stamp of its address fix} (:data:`NO_STAMP` for a case without
-        one) of these cases (None: every fixed case of the city; a case not named has
-        none): what an address form sends back as ``seen`` to :meth:`fix_address`. Read
-        before what the page shows, so that a fix stored meanwhile makes the form stale
-        rather than unseen."""
-        q = select(AddressFixRow).where(AddressFixRow.city == self.city)
+        """{case id: the stamp of its address fix and of its address as a list gave it}
+        (:func:`_fix_stamp`; :data:`NO_STAMP` for a case without a fix whose address no
+        list changed) of these cases (None: every such case of the city, in one query; a
+        case not named has none): what an address form sends back as ``seen`` to
+        :meth:`fix_address`. Read before what the page shows, so that a fix stored or an
+        address imported meanwhile makes the form stale rather than unseen."""
+        fix = aliased(AddressFixRow)
+        q = (select(ClientRow.client_id, fix.fixed_at, ClientRow.address_since)
+             .outerjoin(fix, (fix.city == ClientRow.city)
+                        & (fix.client_id == ClientRow.client_id))
+             .where(ClientRow.city == self.city,
+                    fix.client_id.is_not(None) | ClientRow.address_since.is_not(None)))
         if client_ids is not None:
-            q = q.where(AddressFixRow.client_id.in_(list(client_ids)))
+            q = q.where(ClientRow.client_id.in_(list(client_ids)))
         with self.store.session() as s:
-            stamps = {f.client_id: _fix_stamp(f) for f in s.scalars(q)}
+            stamps = {cid: _fix_stamp(at, since) for cid, at, since in s.execute(q)}
         return {cid: stamps.get(cid, NO_STAMP) for cid in client_ids} \
             if client_ids is not None else stamps
 
@@ -2527,10 +2542,15 @@ class Casework:
         if seen is None:
             return
         fix = s.get(AddressFixRow, {"city": self.city, "client_id": row.client_id})
-        if seen == _fix_stamp(fix):
+        now = _fix_stamp(fix and fix.fixed_at, row.address_since)
+        if seen == now:
             return
         cid = row.client_id
-        if fix is None:
+        if seen and seen.split("/")[0] == now.split("/")[0]:
+            # the same fix (or none): a list changed the address since (the form was typed
+            # for the one before)
+            said = self._address_imported(row)
+        elif fix is None:
             said = f"Die Korrektur von {cid} wurde inzwischen entfernt."
         else:
             what = (f"Adresse „{fix.address}“" if fix.address else
@@ -2547,6 +2567,19 @@ class Casework:
             said = (f"Das Formular sagt nicht, welchen Stand von {cid} es zeigte (eine "
                     "ältere Seite?).")
         raise StaleFormError(f"{said} {STALE_TAIL}")
+
+    @staticmethod
+    def _address_imported(row: ClientRow) -> str:
+        """The case's address as a list changed it since an address form was loaded:
+        what it is now and when it was read („Die Kundenliste hat die Adresse von W012
+        inzwischen geändert (eingelesen 02:41 Uhr): jetzt „…“.“)."""
+        when = f" (eingelesen {_at_clock(row.address_since)})" if row.address_since else ""
+        now = f"„{row.address}“" if row.address else "ohne Adresse"
+        if row.given_lat is not None and row.given_lon is not None:
+            now += ", Punkt laut Liste Breite {}, Länge {}".format(
+                *(f"{v:.6f}".replace(".", ",") for v in (row.given_lat, row.given_lon)))
+        return f"Die Kundenliste hat die Adresse von {row.client_id} inzwischen geändert{when}: " \
+               f"jetzt {now}."
 
     def visit_at_old_place(self, client_id: str, loc: Located) -> tuple[str, str, bool] | None:
         """After an address fix (``loc``: where the case is now): the note on its first
