@@ -39,6 +39,39 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["HAUSBESUCH_CACHE_DIR"] = str(base)
     _build_each_command_tree_once()
     _one_ssl_context_for_test_clients()
+    _patient_test_clients()
+
+
+#: How long a test's HTTP request to a server on loopback may wait for its answer.
+TEST_HTTP_TIMEOUT = 60.0
+
+
+def _patient_test_clients() -> None:
+    """httpx waits 5 s for an answer unless told otherwise. On CI's two cores, with both
+    test processes busy, one page of a server on loopback took longer (session 39: a
+    phone page on PostgreSQL, ``httpx.ReadTimeout`` where nothing was wrong but the load).
+    Requests and clients of the tests that name no timeout get :data:`TEST_HTTP_TIMEOUT`
+    (a test that waits on purpose names its own). Only the tests use httpx: the
+    application makes no HTTP request with it."""
+    import functools
+
+    import httpx
+
+    if getattr(httpx.Client.__init__, "patient", False):
+        return
+
+    def patient(fn):  # noqa: ANN001, ANN202
+        @functools.wraps(fn)
+        def call(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            kwargs.setdefault("timeout", TEST_HTTP_TIMEOUT)
+            return fn(*args, **kwargs)
+        call.patient = True
+        return call
+
+    for name in ("get", "post", "put", "patch", "delete", "head", "options", "request",
+                 "stream"):
+        setattr(httpx, name, patient(getattr(httpx, name)))
+    httpx.Client.__init__ = patient(httpx.Client.__init__)
 
 
 def _one_ssl_context_for_test_clients() -> None:
