@@ -295,7 +295,8 @@ def test_status_names_it_as_the_case_page_does(car_day, tmp_path) -> None:  # no
     """Session 39: ``hausbesuch status`` of a case whose appointment, agreed at a car's
     middle stop, ends with its way back after the shift said nothing of it, while the case
     page and the phone did. It prints the case page's note now (the same words and
-    numbers, once); an appointment at the latest start gets none."""
+    numbers, once); an appointment at the latest start gets none, nor one of a case no
+    longer open."""
     route, stop, back = _middle_stop(car_day[1])
     cid = stop.client_id
     latest = SHIFT_END - back - VISIT_MIN
@@ -309,6 +310,11 @@ def test_status_names_it_as_the_case_page_does(car_day, tmp_path) -> None:  # no
         assert "Termin vereinbart" in flat, flat  # (the outcome, as listed)
         if at > latest:
             assert flat.count("Hinweis: " + note[:1].upper() + note[1:]) == 1, flat
+            # review 39 #8: a case no longer open keeps its appointment pin, but no plan
+            # takes it up: no note on a visit that will not be planned
+            cli.ok("status", cid, "--set", "erreicht", "--reason", "Anruf", *city_db(db))
+            flat = " ".join(cli.ok("status", cid, *city_db(db)).split())
+            assert "erreicht" in flat and "Schichtende" not in flat, flat
         else:
             assert "Schichtende" not in flat, flat
 

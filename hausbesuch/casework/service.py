@@ -3441,11 +3441,13 @@ class Casework:
         (its pin from „Termin vereinbart“), with the way back from the door of the visit
         whose outcome agreed it (:meth:`stored_way_back`, review 37 #5), as a sentence of
         its own („Der vereinbarte Termin …“); None without one, for one already over or
-        one that fits. The web says it where an appointment is entered (the case page, the
-        phone's outcome form), ``hausbesuch rectify`` after a correction."""
+        one that fits, and for a case no longer ``offen`` (it keeps its pin, but no plan
+        takes the case up: review 39 #8). The web says it where an appointment is entered
+        (the case page, the phone's outcome form), ``hausbesuch rectify`` after a
+        correction, ``hausbesuch status``."""
         with self.store.session() as s:
             row = self._row(s, client_id)
-            if (row.pin_source != "termin" or row.pin_day is None
+            if (row.status != "offen" or row.pin_source != "termin" or row.pin_day is None
                     or row.pin_time_min is None or row.erased_at is not None):
                 return None
             cid = row.client_id
