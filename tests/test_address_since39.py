@@ -43,8 +43,15 @@ def test_a_list_changing_an_address_stamps_it_and_nothing_else_does(
     store.upsert_clients([replace(clients[0], address="Linggplatz 1, 36251 Bad Hersfeld"),
                           replace(clients[1], notiz="neu"), *clients[2:]], CITY)
     since = _since(store)
-    assert since.pop(moved) is not None
+    at = since.pop(moved)
+    assert at is not None
     assert since[noted] is None and set(since.values()) == {None}
+    # the case's data as an Art. 15 disclosure lists it says so (review 39 #9)
+    from hausbesuch.casework.disclosure import disclosure_text
+
+    said = "Anschrift zuletzt durch eine Kundenliste geändert: "
+    assert f"{said}{at:%d.%m.%Y %H:%M}" in disclosure_text(store, CITY, moved)
+    assert said not in disclosure_text(store, CITY, noted)
 
     cfg = _alembic(store.url.replace("%", "%%"))
     with store.engine.begin() as conn:

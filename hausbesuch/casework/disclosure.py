@@ -141,7 +141,9 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
            f"Status: {_status(c.status)} seit {_d(c.status_since)}"
            + (f" (Grund: {c.status_reason})" if c.status_reason else ""),
            f"Angelegt: {_d(c.created_at)}; zuletzt geändert: {_d(c.updated_at)}; zuletzt in "
-           f"einer eingelesenen Kundenliste: {_d(c.last_listed_at)}"]
+           f"einer eingelesenen Kundenliste: {_d(c.last_listed_at)}"
+           + (f"; Anschrift zuletzt durch eine Kundenliste geändert: {_d(c.address_since)}"
+              if c.address_since is not None else "")]
     lines += _section("Falldaten", own)
     lines += _section("Adresskorrekturen", [
         f"{_d(f.fixed_at)}: für „{f.source_address}“ "
