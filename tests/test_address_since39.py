@@ -14,7 +14,7 @@ import pytest
 
 from hausbesuch.store import ClientRow, Store
 from tests.test_store import (  # noqa: F401 - the fixtures, by name
-    _alembic,
+    downgrade,
     head_revision,
     make_plan,
     pg_schema,
@@ -34,8 +34,6 @@ def test_a_list_changing_an_address_stamps_it_and_nothing_else_does(
         store: Store, request: pytest.FixtureRequest, tmp_path: Path) -> None:  # noqa: F811
     """New cases and a list that changes a case's note have none; a list that changes a
     case's address stamps that case only. Down to 0018 and up again: none."""
-    from alembic import command
-
     clients = list(make_plan().clients)
     store.upsert_clients(clients, CITY)
     assert set(_since(store).values()) == {None}
@@ -53,10 +51,7 @@ def test_a_list_changing_an_address_stamps_it_and_nothing_else_does(
     assert f"{said}{at:%d.%m.%Y %H:%M}" in disclosure_text(store, CITY, moved)
     assert said not in disclosure_text(store, CITY, noted)
 
-    cfg = _alembic(store.url.replace("%", "%%"))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0018")
+    downgrade(store, "0018")
     store.close()
     again = reopen(store, request, tmp_path)  # opening upgrades to the head again
     try:

@@ -623,6 +623,17 @@ def _alembic(url: str):  # noqa: ANN202 - an alembic Config
     return cfg
 
 
+def downgrade(s: Store, revision: str) -> None:
+    """Take the database of ``s`` back to ``revision`` (a store stored before a migration;
+    :meth:`Store.open` upgrades it to the head again, :func:`reopen`)."""
+    from alembic import command
+
+    cfg = _alembic(s.url.replace("%", "%%"))
+    with s.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
 def test_cases_stored_before_the_list_date_count_as_listed_at_the_upgrade(tmp_path: Path) -> None:
     """Migration 0009: a case stored by an older version has no date of its last list; it
     gets the moment of the upgrade (never older: ``purge --absent-days`` must not erase it
@@ -779,15 +790,9 @@ def test_the_upgrade_that_empties_unused_columns_rewrites_the_tables_on_postgres
         pg_schema) -> None:  # noqa: F811
     """QA 16c #4: migration 0011 emptied the unevaluated columns, but PostgreSQL keeps the
     old row versions in the table files until they are rewritten (VACUUM FULL: a new file)."""
-    from alembic import command
-
-
     url, schema = pg_schema
     with Store.open(url, schema=schema) as store:  # made at head; go back to 0010
-        cfg = _alembic(store.url.replace("%", "%%"))
-        with store.engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0010")
+        downgrade(store, "0010")
         files = text("SELECT relfilenode FROM pg_class c JOIN pg_namespace n ON n.oid = "
                      "c.relnamespace WHERE n.nspname = current_schema() AND relname = :t")
         with store.engine.connect() as conn:

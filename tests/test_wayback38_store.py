@@ -13,7 +13,7 @@ import pytest
 from hausbesuch.casework.wayback import way_back
 from hausbesuch.store import Store
 from tests.test_store import (  # noqa: F401 - the fixtures, by name
-    _alembic,
+    downgrade,
     head_revision,
     make_plan,
     pg_schema,
@@ -39,8 +39,6 @@ def test_the_way_back_is_stored_with_each_stop_and_gone_before_0018(
     to 0017 and up again (a plan stored by the version before), the stops have none, the
     plan is otherwise the same, and the way back of a middle stop is what the route's
     times tell, not the stored value."""
-    from alembic import command
-
     plan = _with_way_back(make_plan())
     store.save_plan(plan)
     expected = [st.way_back_s for r in plan.routes for st in r.stops]
@@ -53,10 +51,7 @@ def test_the_way_back_is_stored_with_each_stop_and_gone_before_0018(
     got = way_back(store.load_plan(plan.id).routes[plan.routes.index(route)], first.client_id)
     assert (got.seconds, got.exact) == (first.way_back_s, True)
 
-    cfg = _alembic(store.url.replace("%", "%%"))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0017")
+    downgrade(store, "0017")
     store.close()
     again = reopen(store, request, tmp_path)  # opening upgrades to the head again
     try:
