@@ -203,15 +203,10 @@ def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path)
 
     from hausbesuch.store import Store
     from tests.cli_helpers import ClockedCli
-    from tests.test_cli_wording import GOOD, write_list
 
     start = date(2026, 12, 7)
     cli = ClockedCli(start)
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
-    common = ["--city", "bad-hersfeld", "--db", db]
-    cli.ok("import", str(write_list(tmp_path / "kunden.csv", [("K-1", GOOD)])), *common)
-    out = cli.ok("plan", *common, "--start", start.isoformat(), "--days", "2", "--out",
-                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    db, common, out = one_case_planned(cli, tmp_path, start)
     note = "Keine Bezirksgrenzen verfügbar: "
     assert out.count(f"Hinweis: {note}") == 1, out
     assert "Ersatzbezirke um die Ortsteil-Knoten" in " ".join(out.split()), out
@@ -272,3 +267,18 @@ def test_a_plan_on_substitute_districts_says_so_once(bad_hersfeld_pbf, tmp_path)
         assert "alt.geojson" not in fourth and fourth.count(f"Hinweis: {note}") == 1, fourth
         with Store.open(db) as store:
             assert stale not in store.latest_plan("Bad Hersfeld").warnings
+
+
+def one_case_planned(cli, tmp_path, start):  # noqa: ANN001, ANN201
+    """One case (K-1 at a good Bad Hersfeld address) imported into a new SQLite store and
+    planned from ``start`` for two days into ``tmp_path / "plan"`` on the substitute
+    districts (Bad Hersfeld's extract has no boundaries): (db URL, the commands' city and
+    db options, the plan command's output). ``cli``: a :class:`tests.cli_helpers.ClockedCli`."""
+    from tests.test_cli_wording import GOOD, write_list
+
+    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
+    common = ["--city", "bad-hersfeld", "--db", db]
+    cli.ok("import", str(write_list(tmp_path / "kunden.csv", [("K-1", GOOD)])), *common)
+    out = cli.ok("plan", *common, "--start", start.isoformat(), "--days", "2", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    return db, common, out

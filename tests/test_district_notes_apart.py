@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli_helpers import ClockedCli
-from tests.test_cli_wording import GOOD, write_list
+from tests.test_cli_districts import one_case_planned
 
 pytestmark = pytest.mark.slow
 
@@ -87,11 +87,7 @@ def test_every_view_puts_the_districts_notes_last_whatever_their_words(
 
     monkeypatch.setenv(clock.ENV, TODAY.isoformat())  # (the web's view: no day gone by)
     cli = ClockedCli(TODAY)
-    db = f"sqlite:///{tmp_path / 'f.sqlite'}"
-    common = ["--city", "bad-hersfeld", "--db", db]
-    cli.ok("import", str(write_list(tmp_path / "kunden.csv", [("K-1", GOOD)])), *common)
-    out = cli.ok("plan", *common, "--start", START.isoformat(), "--days", "2", "--out",
-                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    db, common, out = one_case_planned(cli, tmp_path, START)
     with Store.open(db) as store:
         plan_id = store.latest_plan(CITY).id
     params = _params(db, plan_id)
