@@ -308,8 +308,28 @@ def field_stops(route: TeamDayRoute, geocodes: Mapping[str, Geocode] | None) -> 
     from hausbesuch.letters import field_address
 
     return replace(route, stops=tuple(
-        replace(s, address=field_address(s.address, geocodes.get(s.client_id)))
+        replace(s, address=field_address(s.address, stop_geocode(s, geocodes)))
         for s in route.stops))
+
+
+#: How far (degrees) a geocode's point may lie from its stop's: the stop carries the
+#: geocode's point as stored (a float's rounding only).
+_SAME_POINT_DEG = 1e-6
+
+
+def stop_geocode(stop: PlannedStop, geocodes: Mapping[str, Geocode] | None) -> Geocode | None:
+    """The plan's geocode of ``stop``'s client when it is the stop's own, at the stop's
+    point; None otherwise: a plan keeps one geocode per client, and a re-plan replaces it
+    for a client it plans again (after an address fix or a move) while a visit kept from
+    before still stands at the old address, whose page must not take the new address's
+    street or its „Lage geschätzt“ (review 39 #2)."""
+    geocode = (geocodes or {}).get(stop.client_id)
+    if geocode is None or geocode.lon is None or geocode.lat is None:
+        return geocode
+    if abs(geocode.lon - stop.lon) > _SAME_POINT_DEG \
+            or abs(geocode.lat - stop.lat) > _SAME_POINT_DEG:
+        return None
+    return geocode
 
 
 def geo_uri(lon: float, lat: float, number: int | None) -> str:

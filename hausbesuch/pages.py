@@ -33,6 +33,7 @@ from hausbesuch.maps import (
     fmt_time,
     geo_uri,
     mode_label,
+    stop_geocode,
     visits_text,
 )
 from hausbesuch.plandata import (
@@ -232,7 +233,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "nr": nr,
                 "nav": nav_links(prev, s, route.mode, settings, nr),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
-                "where": location_note(geocodes.get(s.client_id)),
+                "where": location_note(stop_geocode(s, geocodes)),
                 "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),
                 "done": None if s.called_off else (done.get(s.position) or s.done or None),
             }

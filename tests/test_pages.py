@@ -420,8 +420,11 @@ def test_pages_and_sheets_say_where_a_point_is_not_the_house(tmp_path: Path) -> 
         "K 1005&Co": ("exact", ""),
         "K-1006": ("given", "Koordinate aus der Liste"),
     }
+    # each at its stop's point, as a plan stores them (a geocode elsewhere is not the
+    # stop's: review 39 #2)
+    at = {s.client_id: (s.lon, s.lat) for r in plan.routes for s in r.stops}
     plan = dataclasses.replace(plan, geocodes=[
-        Geocode(cid, 9.7, 50.87, q, 1.0, "", why, "Innenstadt") for cid, (q, why) in found.items()])
+        Geocode(cid, *at[cid], q, 1.0, "", why, "Innenstadt") for cid, (q, why) in found.items()])
     files = write_outputs(plan, tmp_path / "woche", settings=MapSettings(city="Bad Hersfeld"))
     rf = files.by_slug("T1_2026-12-08")
     expected = {"K-1001": WHERE_STREET, "K-1002": WHERE_INTERPOLATED, "K-1003": WHERE_DOUBT,
@@ -443,6 +446,38 @@ def test_pages_and_sheets_say_where_a_point_is_not_the_house(tmp_path: Path) -> 
     page = route_page(off, MapSettings(), links=LINKS,
                       geocodes={g.client_id: g for g in plan.geocodes})
     assert WHERE_STREET not in page and WHERE_INTERPOLATED in page
+
+
+def test_a_geocode_away_from_its_stop_says_nothing_of_it(tmp_path: Path) -> None:
+    """A plan keeps one geocode per client; a re-plan replaces it for a client who moved
+    while a visit kept from before stands at the old address (review 39 #2): a geocode
+    not at the stop's point is not the stop's, and gives it neither its line on the point
+    nor its street; at the stop's point it gives both."""
+    from hausbesuch.pages import WHERE_INTERPOLATED
+    from hausbesuch.plandata import Geocode
+
+    plan = sample_plan()
+    stop = next(s for s in plan.routes[0].stops if s.client_id == "K-1002")
+    found = Geocode("K-1002", 9.7100641, 50.8681021, "interpolated", 0.65,
+                    "Breitenstraße 20, 36251 Bad Hersfeld",
+                    "Hausnummer 20 nicht im Kartenauszug; interpoliert zwischen Nr. 4 und 24.",
+                    "Innenstadt", doubt=False)
+    cases = [  # the stop's address, its geocode, what the pages show, the line on the point
+        ("Am Markt 5", found, "Am Markt 5", False),  # kept, the new address's geocode
+        ("breitenstr. 20", dataclasses.replace(found, lon=stop.lon, lat=stop.lat),
+         "Breitenstraße 20, 36251 Bad Hersfeld", True),  # its own
+    ]
+    for i, (address, geocode, shown, where) in enumerate(cases):
+        routes = [dataclasses.replace(plan.routes[0], stops=tuple(
+            dataclasses.replace(s, address=address) if s is stop else s
+            for s in plan.routes[0].stops)), *plan.routes[1:]]
+        files = write_outputs(dataclasses.replace(plan, routes=routes, geocodes=[geocode]),
+                              tmp_path / str(i), settings=MapSettings(city="Bad Hersfeld"))
+        rf = files.by_slug("T1_2026-12-08")
+        for kind, path in (("page", rf.page), ("sheet", rf.sheet)):
+            text = _stop_blocks(path.read_text(encoding="utf-8"), kind)["K-1002"]
+            assert shown in text and "Breitenstraße 5" not in text, (kind, text)
+            assert (WHERE_INTERPOLATED in text) == where, (kind, text)
 
 
 def test_a_route_cut_without_its_way_back_says_it_ends_after_its_last_visit() -> None:
