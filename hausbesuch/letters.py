@@ -591,9 +591,11 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     („sankt-salvator-weg 9“: „Sankt-Salvator-Weg 9, 91207 Lauf a.d.Pegnitz“). Found only
     at street level: as typed, with the geocoder's „PLZ Ort“ after it when the address
     has neither. Otherwise (not found, found in doubt: the street may be another one, a
-    point set by hand, a coordinate of the list) as typed. A host of the Name cell is not
-    added (the stop's address holds it when it is to be shown:
-    :func:`hausbesuch.care_of.without_own_name`)."""
+    point set by hand, a coordinate of the list) as typed; and as typed when the match
+    names another street or house number than the address (:func:`_match_names_typed`:
+    a stop kept from before a re-plan that found the client's new address, review 39
+    #2). A host of the Name cell is not added (the stop's address holds it when it is to
+    be shown: :func:`hausbesuch.care_of.without_own_name`)."""
     from hausbesuch.plandata import address_in_doubt
 
     if geocode is None or geocode.quality not in _FOUND or not geocode.match \
@@ -602,6 +604,8 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     from geodata.addresses import parse_address
 
     parsed = parse_address(address)
+    if not _match_names_typed(geocode.match, parsed):
+        return address
     typed = Client(row=0, id=geocode.client_id, address=address,
                    postcode=parsed.postcode or None, town=parsed.town or None)
     street, postcode, town = postal_parts(typed, geocode, parsed)
@@ -611,6 +615,47 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     care_of = [x for x in parsed.letter_care_of if not _bare_marker(x)]
     street = _with_additions(street, list(parsed.letter_additions))
     return ", ".join(p for p in (*care_of, street, last) if p)
+
+
+def _match_names_typed(match: str, parsed: Any) -> bool:
+    """Whether the geocoder's ``match`` (``"Breitenstraße 20, 36251 Bad Hersfeld"``) names
+    the street of the address ``parsed`` and, where it has one, its house number: the
+    street the same by the address index's key (:func:`geodata.addresses.street_key`:
+    „Breitenstr.“), typed with an error the geocoder takes for one
+    (:func:`geodata.geocode.street_typo_of`: „Breitenstrase“, but not another ending
+    before the street type, „Breite Straße“ for the Breitenstraße, which the geocoder
+    puts in doubt) or short as an export writes it and otherwise right („Markt“ for „Am
+    Markt“), and the number one the match's covers (its range or list:
+    ``expand_housenumber``). Not so for a geocode that is not the address's: a plan keeps
+    one per client, and a re-plan replaces it for a client who moved while a stop kept
+    from before still carries the old address (review 39 #2); nor for a plan stored
+    before the doubt verdict whose match is a street only similar to the one typed."""
+    from geodata.addresses import expand_housenumber, parse_address
+
+    m = _HEAD_TAIL.match(match)
+    found = parse_address(m["head"] if m else match)
+    if not _same_street(parsed.street, found.street):
+        return False
+    if not found.housenumber:
+        return True  # street level: the number is the address's own
+    key, more = expand_housenumber(found.housenumber)
+    return parsed.number_key in (key, *more)
+
+
+def _same_street(typed: str, found: str) -> bool:
+    """Whether the street name ``typed`` is the street ``found`` by the geocoder's rules
+    (:func:`_match_names_typed`)."""
+    from geodata.addresses import street_fuzzy_key, street_key
+    from geodata.geocode import _other_ending, _short_form, street_typo_of
+
+    if not (typed and found):
+        return False
+    if street_key(typed) == street_key(found):
+        return True
+    if street_typo_of(typed, found):
+        return not _other_ending(street_fuzzy_key(typed), street_fuzzy_key(found))
+    form, right = _short_form(typed, found)
+    return bool(form) and right
 
 
 #: A postcode cell that holds the town too: ``36251 Bad Hersfeld``, ``D-36251 Bad Hersfeld``.

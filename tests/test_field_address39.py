@@ -13,9 +13,15 @@ as typed. The stored address stays as typed
 (the store and the letters compare it to see a client who moved); no view names the
 client.
 
-The rule on the real Lauf extract's geocoder; and through the commands as a coordinator
-runs them (a list planned into a fresh SQLite store, the plan's files written again by
-``show``, the phone page served over HTTP).
+A plan keeps one geocode per client, and a re-plan replaces it for a client it plans
+again (after an address fix or a move) while a stop kept from before still carries the
+old address: the address is normalised only when the match names its street and house
+number, else shown as typed, never the old number on the new street (review 39 #2).
+
+The rule on the real Lauf and Bad Hersfeld extracts' geocoders; and through the commands
+as a coordinator runs them (a list planned into a fresh SQLite store, the plan's files
+written again by ``show``, the phone page served over HTTP; a week re-planned after an
+address fix).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -84,6 +91,52 @@ def test_a_point_set_by_hand_or_given_in_the_list_keeps_the_typed_address(index,
     assert field_address(typed, None) == typed
 
 
+@pytest.fixture(scope="module")
+def hersfeld(bad_hersfeld_pbf: Path):
+    from geodata.geocode import load_index
+
+    return load_index(bad_hersfeld_pbf)
+
+
+@pytest.mark.parametrize(("typed", "found", "shown"), [
+    # the review's case: a stop kept from before the re-plan, the client's new geocode
+    ("Am Markt 5, Whg 2", "Breitenstraße 20", "Am Markt 5, Whg 2"),
+    # the same street, another house: not the new number's point either
+    ("Breitenstraße 21", "Breitenstraße 20", "Breitenstraße 21"),
+    # a street-level match of another street: no „PLZ Ort“ of it either
+    ("Am Markt 5", "Breitenstraße 999", "Am Markt 5"),
+    # the address's own match: normalised as before (a typo the geocoder is sure of, a
+    # short form of the export, another spelling of the same street, street level)
+    ("Breitenstrase 20", "Breitenstrase 20", "Breitenstraße 20, 36251 Bad Hersfeld"),
+    ("Markt 5", "Markt 5", "Am Markt 5, 36251 Bad Hersfeld"),
+    ("Breitenstr. 20 Hinterhaus", "Breitenstraße 20",
+     "Breitenstraße 20, Hinterhaus, 36251 Bad Hersfeld"),
+    ("Breitenstraße 999", "Breitenstraße 999", "Breitenstraße 999, 36251 Bad Hersfeld"),
+])
+def test_a_geocode_of_another_address_leaves_the_stops_address_as_typed(
+        hersfeld, typed, found, shown):
+    r = hersfeld.geocode(found)
+    geocode = Geocode("K-1", r.lon, r.lat, r.quality, r.score, r.match, r.reason, "",
+                      doubt=r.doubt)
+    assert geocode.quality in {"exact", "interpolated", "street"} and not geocode.doubt, r
+    assert field_address(typed, geocode) == shown
+
+
+def test_a_plan_stored_without_the_doubt_verdict_keeps_a_street_only_similar(hersfeld):
+    """„Breite Straße 20“ is found, in doubt, at the Breitenstraße (another street in many
+    towns): a plan stored before the verdict was kept (``doubt`` None) counts the
+    interpolated match as sure, and the page must not swap in the street found."""
+    r = hersfeld.geocode("Breite Straße 20")
+    assert (r.quality, r.match, r.doubt) == (
+        "interpolated", "Breitenstraße 20, 36251 Bad Hersfeld", True)
+    old = Geocode("K-1", r.lon, r.lat, r.quality, r.score, r.match, r.reason, "", doubt=None)
+    assert field_address("Breite Straße 20", old) == "Breite Straße 20"
+    # a plain typo of the street in such a plan is the street: normalised
+    r = hersfeld.geocode("Klaustraße 10")
+    old = Geocode("K-1", r.lon, r.lat, r.quality, r.score, r.match, r.reason, "", doubt=None)
+    assert field_address("Klaustraße 10", old) == "Klausstraße 10, 36251 Bad Hersfeld"
+
+
 # -- through the commands -------------------------------------------------------------
 
 NAME = ("Quaschning", "Hannelore")
@@ -126,8 +179,6 @@ class Run:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory, lauf_pbf) -> Run:
-    from datetime import date
-
     tmp = tmp_path_factory.mktemp("feldadresse")
     ok = ClockedCli(date(2026, 12, 1)).ok
     db = f"sqlite:///{tmp / 's.sqlite'}"
@@ -228,3 +279,59 @@ def test_the_phone_shows_the_same_and_its_stamp_follows_the_stored_address(run):
                                           *route.stops[1:]))
             assert tour_stamp(moved) != tour_stamp(route)
     assert shown == SHOWN
+
+
+@pytest.mark.slow
+def test_a_stop_kept_by_a_re_plan_shows_its_own_address_not_the_new_ones_street(
+        tmp_path, bad_hersfeld_pbf):
+    """Review 39 #2, as a coordinator runs it: a visit „nicht angetroffen“, the client's
+    address fixed to another street, the week re-planned from the next day. The visit
+    kept from before shows the address it was made for; the revisit the new one; no view
+    mixes the new street with the old house number („Breitenstraße 5“)."""
+    from datetime import timedelta
+
+    from hausbesuch.pages import WHERE_INTERPOLATED
+    from hausbesuch.store import Store
+    from tests.test_cli_wording import write_list, write_outcomes
+
+    db = str(tmp_path / "f.sqlite")
+    common = ["--city", "bad-hersfeld", "--db", db]
+    before = ClockedCli(date(2026, 12, 4))
+    before.ok("import", str(write_list(tmp_path / "k.csv", [
+        ("K-1", ["Am Markt", "5", "36251", "Bad Hersfeld"]),
+        ("K-2", ["Breitenstraße", "1", "36251", "Bad Hersfeld"])])), *common)
+    before.ok("plan", *common, "--start", "2026-12-07", "--days", "5", "--out",
+              str(tmp_path / "v1"), "--time-limit", "1", "--threads", "1", "--seed", "1")
+    with Store.open(db) as store:
+        v1 = store.latest_plan("Bad Hersfeld")
+    day = next(r.day for r in v1.routes for s in r.stops if s.client_id == "K-1")
+    assert day < date(2026, 12, 11)  # a day of the week left for the revisit
+    cli = ClockedCli(day)
+    cli.ok("outcomes", str(write_outcomes(tmp_path / "e.csv", [
+        ["K-1", f"{day:%d.%m.%Y}", "10:00", "nicht angetroffen"]])), *common)
+    cli.ok("address", "K-1", "--set-address", "Breitenstraße 20, 36251 Bad Hersfeld",
+           *common)
+    cli.ok("replan", v1.id, *common, "--from", f"{day + timedelta(days=1)} 06:00",
+           "--out", str(tmp_path / "v2"), "--time-limit", "1", "--threads", "1",
+           "--seed", "1")
+    with Store.open(db) as store:
+        v2 = store.latest_plan("Bad Hersfeld")
+    stops = {r.day: s for r in v2.routes for s in r.stops if s.client_id == "K-1"}
+    assert v2.version == 2 and len(stops) == 2 and day in stops, stops
+    assert stops[day].address == "Am Markt 5, 36251 Bad Hersfeld"  # kept as it was
+    # the address and the line on its point (Am Markt 5 was found exactly, Breitenstraße
+    # 20 interpolated), of the stop's own geocode
+    shown = {day: ("Am Markt 5, 36251 Bad Hersfeld", ""),
+             max(stops): ("Breitenstraße 20, 36251 Bad Hersfeld", WHERE_INTERPOLATED)}
+    for d, (address, where) in shown.items():
+        name = f"{next(r.team_id for r in v2.routes if r.day == d and stops[d] in r.stops)}_{d}"
+        page = (tmp_path / "v2" / "routen" / f"{name}.html").read_text(encoding="utf-8")
+        stop = re.search(r'<span class="cid">K-1</span>(.*?)</li>', page, re.S)[1]
+        addr = re.search(r'<div class="addr">(.*?)</div>', stop, re.S)[1]
+        assert _text(addr) == address, (d, addr)
+        notes = [_text(w) for w in re.findall(r'<p class="where">(.*?)</p>', stop, re.S)]
+        assert notes == ([where] if where else []), (d, notes)
+        for kind in ("routen", "druck", "karten"):
+            text = (tmp_path / "v2" / kind / f"{name}.html").read_text(encoding="utf-8")
+            assert address in _text(text), (kind, d)
+            assert "Breitenstraße 5" not in _text(text), (kind, d)
