@@ -87,6 +87,8 @@ __all__ = [
     "geocode_table",
     "index_cache_path",
     "load_index",
+    "names_street",
+    "street_typo_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -226,6 +228,23 @@ def street_typo_of(typed: str, found: str) -> bool:
     if street_key(typed) == street_key(found):
         return typo_in_street_type(typed) and not typo_in_street_type(found)
     return _is_typing_error(street_fuzzy_key(typed), street_fuzzy_key(found))
+
+
+def names_street(typed: str, found: str) -> bool:
+    """Whether the street name ``typed`` names the street ``found`` by the geocoder's own
+    rules: the same by the address index's key (:func:`street_key`: „Breitenstr.“), a
+    typing error the geocoder takes for it (:func:`street_typo_of`: „Breitenstrase“) but
+    not another ending before the street type (:func:`_other_ending`: „Breite Straße“ for
+    the Breitenstraße, which it puts in doubt), or short as an export writes it and
+    otherwise typed right (:func:`_short_form`: „Markt“ for „Am Markt“)."""
+    if not (typed and found):
+        return False
+    if street_key(typed) == street_key(found):
+        return True
+    if street_typo_of(typed, found):
+        return not _other_ending(street_fuzzy_key(typed), street_fuzzy_key(found))
+    form, right = _short_form(typed, found)
+    return bool(form) and right
 
 
 def _typo_distance(a: str, b: str) -> int:

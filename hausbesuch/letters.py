@@ -619,43 +619,25 @@ def field_address(address: str, geocode: Geocode | None) -> str:
 
 def _match_names_typed(match: str, parsed: Any) -> bool:
     """Whether the geocoder's ``match`` (``"Breitenstraße 20, 36251 Bad Hersfeld"``) names
-    the street of the address ``parsed`` and, where it has one, its house number: the
-    street the same by the address index's key (:func:`geodata.addresses.street_key`:
-    „Breitenstr.“), typed with an error the geocoder takes for one
-    (:func:`geodata.geocode.street_typo_of`: „Breitenstrase“, but not another ending
-    before the street type, „Breite Straße“ for the Breitenstraße, which the geocoder
-    puts in doubt) or short as an export writes it and otherwise right („Markt“ for „Am
-    Markt“), and the number one the match's covers (its range or list:
+    the street of the address ``parsed`` by the geocoder's own rules
+    (:func:`geodata.geocode.names_street`: the same street, a typing error it takes for
+    it, a short form) and, where it has one, its house number: one the match's covers
+    (its range or list:
     ``expand_housenumber``). Not so for a geocode that is not the address's: a plan keeps
     one per client, and a re-plan replaces it for a client who moved while a stop kept
     from before still carries the old address (review 39 #2); nor for a plan stored
     before the doubt verdict whose match is a street only similar to the one typed."""
     from geodata.addresses import expand_housenumber, parse_address
+    from geodata.geocode import names_street
 
     m = _HEAD_TAIL.match(match)
     found = parse_address(m["head"] if m else match)
-    if not _same_street(parsed.street, found.street):
+    if not names_street(parsed.street, found.street):
         return False
     if not found.housenumber:
         return True  # street level: the number is the address's own
     key, more = expand_housenumber(found.housenumber)
     return parsed.number_key in (key, *more)
-
-
-def _same_street(typed: str, found: str) -> bool:
-    """Whether the street name ``typed`` is the street ``found`` by the geocoder's rules
-    (:func:`_match_names_typed`)."""
-    from geodata.addresses import street_fuzzy_key, street_key
-    from geodata.geocode import _other_ending, _short_form, street_typo_of
-
-    if not (typed and found):
-        return False
-    if street_key(typed) == street_key(found):
-        return True
-    if street_typo_of(typed, found):
-        return not _other_ending(street_fuzzy_key(typed), street_fuzzy_key(found))
-    form, right = _short_form(typed, found)
-    return bool(form) and right
 
 
 #: A postcode cell that holds the town too: ``36251 Bad Hersfeld``, ``D-36251 Bad Hersfeld``.
