@@ -341,11 +341,32 @@ class ClientRow(_ClientColumns, Base):
     #: address form (:meth:`hausbesuch.casework.Casework.fix_stamps`), so that a fix typed
     #: for the address before is refused (QA 38 F1, stale38's notes)
     address_since: Mapped[datetime | None] = mapped_column(DateTime)
+    #: when the case's pin (:data:`PIN_COLUMNS`) was last set, changed or taken back, by
+    #: whom ever (the web, a list, an outcome's appointment, an erasure; None: not since
+    #: migration 0020): the plan page's pin forms compare it with the moment their page
+    #: read the pins (:func:`hausbesuch.casework.service.check_pin_unchanged`), so that a
+    #: pin set anew, even the same one, is not replaced or taken back unseen (review 39 #1)
+    pin_since: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 #: The columns of a client's place as a list gives it: a change of any makes
 #: ``clients.address_since`` now.
 PLACE_COLUMNS = frozenset({"address", "given_lon", "given_lat"})
+#: The columns of a case's pin: every writer of any sets ``clients.pin_since``
+#: (:func:`set_pin`, or beside them in a bulk statement).
+PIN_COLUMNS = frozenset({"pin_team", "pin_day", "pin_time_min", "pin_source"})
+
+
+def set_pin(row: ClientRow, team: str | None, day: date | None, minute: int | None,
+            source: str | None, at: datetime) -> bool:
+    """Set the case's pin (all None: take it back) and, when that changes it, its moment
+    ``clients.pin_since`` to ``at``; False when the pin was that already."""
+    if (row.pin_team, row.pin_day, row.pin_time_min, row.pin_source) == (
+            team, day, minute, source):
+        return False
+    row.pin_team, row.pin_day, row.pin_time_min, row.pin_source = team, day, minute, source
+    row.pin_since = at
+    return True
 
 
 class DistrictRow(Base):

@@ -14,6 +14,7 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,53 @@ def test_the_table_of_pins_lists_those_with_a_note_first_and_says_how_many_more(
         assert r.headers["location"] == (f"/plaene/{plan.id}?aufgehoben=H-BH1"
                                          "&festlegungen=alle#verschieben"), r.headers
         assert list(pin_notes(c.get(r.headers["location"].split("#")[0]).text)) == ORDER[:-1]
+
+
+def test_a_pin_past_the_table_s_rows_is_one_the_page_read(
+        hard_site: tuple[str, object, str], few_rows: list[str]) -> None:  # noqa: F811
+    """Review 39 #1: the pin form carries the moment its page read the pins, not the
+    pins its table lists. A case whose pin was stored before the page was loaded but is
+    not among the table's rows (MAX_PIN_ROWS, lowered to 3) is pinned anew (before: 409,
+    „Für H-BH0 ist jetzt festgelegt …“, a change that was none). On the page of every
+    pin (``?festlegungen=alle``), a pin set after it refuses the form (409) with every
+    pin still listed; the row of the page it gets back takes the pin back on purpose,
+    back to every pin."""
+    from tests.web_fixtures import csrf_of
+    from tests.web_helpers import pin_alert, pin_stand
+
+    url, store, first = hard_site
+    plan = _newest(store, first)
+    with logged_in(url, "kora") as c:
+        page = c.get(f"/plaene/{plan.id}").text
+        every = c.get(f"/plaene/{plan.id}?festlegungen=alle").text
+        cid = next(x for x in few_rows if x not in pin_notes(page))
+        assert cid in pin_notes(every)  # pinned before the pages were loaded
+        targets = [o for o in re.findall(r'<option value="(team-1\|[^"]+)"', page)
+                   if o != f"team-1|{FRI.isoformat()}"]
+        assert len(targets) >= 2, targets
+        r = c.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": targets[0],
+            "uhrzeit": "", "stand": pin_stand(page)})
+        assert r.status_code == 303, pin_alert(r.text)
+        # the page of every pin was loaded before that pin: its form is refused
+        r = c.post(f"/plaene/{plan.id}/verschieben", data={
+            "csrf_token": csrf_of(every), "kundennummer": cid, "ziel": targets[1],
+            "uhrzeit": "", "stand": pin_stand(every), "festlegungen": "alle"})
+        assert r.status_code == 409, (r.status_code, pin_alert(r.text))
+        day = format_day(date.fromisoformat(targets[0].split("|")[1]))
+        assert pin_alert(r.text).startswith(
+            f"Für {cid} ist jetzt festgelegt: Team team-1, {day} (im Web von kora, "), \
+            pin_alert(r.text)
+        assert 'id="festlegungen-mehr"' not in r.text and set(pin_notes(r.text)) == set(
+            pin_notes(every))
+        assert '<input type="hidden" name="festlegungen" value="alle">' in r.text.split(
+            "/verschieben", 1)[1].split("</form>")[0]
+        r = c.post(f"/plaene/{plan.id}/festlegung-aufheben", data={
+            "csrf_token": csrf_of(r.text), "kundennummer": cid, "festlegungen": "alle",
+            "stand": unpin_stand(r.text, cid)})
+        assert r.status_code == 303, pin_alert(r.text)
+        assert r.headers["location"] == (f"/plaene/{plan.id}?aufgehoben={cid}"
+                                         "&festlegungen=alle#verschieben"), r.headers
 
 
 @pytest.mark.browser

@@ -49,7 +49,7 @@ def pin_notes(page: str) -> dict[str, str]:
 
 
 def pin_stand(page: str) -> str:
-    """The stamps of the pins a plan page lists, as its pin form sends them back."""
+    """The moment a plan page read its pins, as its pin form sends it back."""
     form = re.search(r'action="[^"]*/verschieben"[^>]*>(.*?)</form>', page, re.S)
     assert form, "no pin form"
     stand = re.search(r'name="stand" value="([^"]*)"', form[1])
@@ -58,7 +58,7 @@ def pin_stand(page: str) -> str:
 
 
 def unpin_stand(page: str, cid: str) -> str:
-    """The stamp of case ``cid``'s pin as its row's „Aufheben“ form sends it back."""
+    """The moment of case ``cid``'s pin as its row's „Aufheben“ form sends it back."""
     m = re.search(rf'name="kundennummer" value="{re.escape(html.escape(cid))}">'
                   r'<input type="hidden" name="stand" value="([^"]*)"', page)
     assert m, f"no „Aufheben“ for {cid}"

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import case, delete, select, update
 from sqlalchemy.orm import Session
 
 from hausbesuch.caseids import id_key
@@ -130,6 +130,13 @@ def _erase_job_messages(s: Session, city: str, client_ids: Sequence[str]) -> int
     return len(hit)
 
 
+def _pin_gone(at: datetime) -> Any:  # noqa: ANN401 - an SQL expression
+    """``clients.pin_since`` of an erasure: ``at`` for a case that had a pin (it is taken
+    back: a plan page that listed it is stale), unchanged for one without."""
+    return case((ClientRow.pin_day.is_not(None) | ClientRow.pin_team.is_not(None), at),
+                else_=ClientRow.pin_since)
+
+
 def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
           at: datetime) -> Erased:
     """Erase the personal data of ``client_ids`` of ``city`` in the transaction of ``s``.
@@ -157,7 +164,8 @@ def erase(s: Session, city: str, client_ids: Sequence[str], *, actor: str,
                                               ClientRow.client_id.in_(ids))
                       .values(**_PERSONAL, status_reason=None, given_lon=None,
                               given_lat=None, pin_team=None, pin_day=None, pin_time_min=None,
-                              pin_source=None, erased_at=at, updated_at=at)).rowcount
+                              pin_source=None, pin_since=_pin_gone(at), erased_at=at,
+                              updated_at=at)).rowcount
         counts["clients"] = counts.get("clients", 0) + n
         for cid, pid in s.execute(select(PlanClientRow.client_id, PlanClientRow.plan_id)
                                   .where(PlanClientRow.plan_id.in_(plans),

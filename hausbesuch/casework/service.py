@@ -71,6 +71,7 @@ from hausbesuch.fields import (  # parse_datetime re-exported: one parser for al
 from hausbesuch.plandata import Client, Geocode, Rejected
 from hausbesuch.safe_cells import read_back, shorten
 from hausbesuch.store import (
+    PIN_COLUMNS,
     PLACE_COLUMNS,
     AddressFixRow,
     AuditRow,
@@ -92,6 +93,7 @@ from hausbesuch.store import (
     keep_absent,
     load_route,
     lock_clients,
+    set_pin,
 )
 
 log = logging.getLogger(__name__)
@@ -961,32 +963,38 @@ def _at_clock(at: datetime) -> str:
     return f"{at:%H:%M} Uhr" if at.date() == clock.now().date() else format_moment(at)
 
 
-def pin_stamp(team: str | None, day: date | None, minute: int | None,
-              source: str | None) -> str:
-    """The stamp of a case's pin as the plan page's forms carry it: what it pins and
-    where it comes from (``team-2|2026-12-08|600|web``), :data:`NO_STAMP` without one;
-    never a name. A pin has no moment of its own: the same pin set anew is the same pin."""
-    if team is None and day is None:
-        return NO_STAMP
-    return "|".join("" if v is None else str(v) for v in (
-        team, day and day.isoformat(), minute, source))
+def pin_moment(at: datetime | None) -> str:
+    """A moment as the plan page's pin forms carry it (to the microsecond): the moment
+    the page read the pins (the pin form), a pin's own ``clients.pin_since`` (its row's
+    „Aufheben“); :data:`NO_STAMP` for a pin stored before migration 0020."""
+    return NO_STAMP if at is None else at.isoformat(timespec="microseconds")
 
 
-def _pin_audit(s: Session, city: str, client_id: str, action: str,
-               stamp: str) -> AuditRow | None:
-    """The case's last audit row of ``action`` (``visit_pinned``,
-    ``festlegung_aufgehoben``) when it is about the pin of ``stamp`` (its details name
-    the same team, day and time): who set or lifted that pin, and when; None else (a pin
-    the list or an outcome set or took back has no such row)."""
-    last = s.scalars(select(AuditRow).where(
-        AuditRow.city == city, AuditRow.client_id == client_id, AuditRow.action == action)
-        .order_by(AuditRow.id.desc()).limit(1)).first()
-    if last is None:
+def read_moment(text: str | None) -> datetime | None:
+    """The moment a pin form says its page read the pins; None when it says none or
+    one that cannot be read (a page from before, a script)."""
+    try:
+        return datetime.fromisoformat(text.strip()) if text else None
+    except ValueError:
         return None
+
+
+def _pin_audit(s: Session, city: str, row: ClientRow, action: str) -> AuditRow | None:
+    """The case's audit row of ``action`` (``visit_pinned``, ``festlegung_aufgehoben``)
+    that wrote its pin as it is now: written at the pin's moment or after it, in the same
+    transaction (for a pin from before migration 0020: the last such row naming the same
+    team, day and time); who set or lifted the pin, and when. None else (a pin the list
+    or an outcome set or took back has no such row)."""
+    q = select(AuditRow).where(AuditRow.city == city, AuditRow.client_id == row.client_id,
+                               AuditRow.action == action)
+    if row.pin_since is not None:
+        q = q.where(AuditRow.at >= row.pin_since)
+    last = s.scalars(q.order_by(AuditRow.id.desc()).limit(1)).first()
+    if last is None or row.pin_since is not None:
+        return last
     d = json.loads(last.details or "{}")
-    said = pin_stamp(d.get("team"), date.fromisoformat(d["day"]) if d.get("day") else None,
-                     d.get("time_min"), None)
-    return last if said.rsplit("|", 1)[0] == stamp.rsplit("|", 1)[0] else None
+    return last if (d.get("team"), d.get("day"), d.get("time_min")) == (
+        row.pin_team, row.pin_day and row.pin_day.isoformat(), row.pin_time_min) else None
 
 
 def _pin_origin(s: Session, city: str, row: ClientRow) -> str:
@@ -996,44 +1004,71 @@ def _pin_origin(s: Session, city: str, row: ClientRow) -> str:
         return "laut Kundenliste"
     if row.pin_source == "termin":
         return "beim Besuch vereinbarter Termin"
-    stamp = pin_stamp(row.pin_team, row.pin_day, row.pin_time_min, row.pin_source)
-    if (a := _pin_audit(s, city, row.client_id, "visit_pinned", stamp)) is None:
+    if (a := _pin_audit(s, city, row, "visit_pinned")) is None:
         return "im Web"
     return f"im Web von {shown_name(a.actor)}, {_at_clock(a.at)}"
 
 
-def check_pin_seen(s: Session, city: str, row: ClientRow, seen: str | None,
-                   asked: tuple[str | None, date | None, int | None] | None = None) -> None:
-    """:class:`StaleFormError` when ``seen`` (the :func:`pin_stamp` the sending page
-    showed for the case; "" when the form had none; None: not checked) is not the
-    case's pin now: what it is (:func:`pin_words`), where from, by whom and when
-    (QA 38 F1, stale38's notes: a pin on a stale plan page replaced a colleague's pin,
-    „Aufheben“ removed one set anew). Not refused: a pin form that asks for what is
-    stored (``asked``: its team, day and minute), and a form without the stamp when the
-    case has no pin (it overwrites nothing it did not see). Called under the case's
-    lock, before anything is written."""
-    if seen is None:
+def _has_pin(row: ClientRow) -> bool:
+    return row.pin_day is not None or row.pin_team is not None
+
+
+def _unseen_pin(s: Session, city: str, row: ClientRow) -> str:
+    """The refusal of a form that does not say what its page showed of the pins."""
+    return (f"Das Formular sagt nicht, welche Festlegung von {row.client_id} es zeigte "
+            f"(eine ältere Seite?); jetzt: "
+            f"{pin_words(row.pin_team, row.pin_day, row.pin_time_min)} "
+            f"({_pin_origin(s, city, row)}).")
+
+
+def check_pin_unchanged(s: Session, city: str, row: ClientRow, read: str | None,
+                        asked: tuple[str | None, date | None, int | None]) -> None:
+    """:class:`StaleFormError` when the case's pin was set, changed or taken back
+    (``clients.pin_since``, by whom ever) after ``read``, the moment the pin form's page
+    read the pins (:func:`pin_moment`; "" or one that cannot be read: the form had none;
+    None: not checked), saying what it is now (:func:`pin_words`), where from, by whom
+    and when (QA 38 F1, review 39 #1: the page's moment, not the pins its table lists, so
+    that a pin the table cuts off is no pin "not seen"). Not refused: a form that asks for
+    what is stored (``asked``: its team, day and minute), and a form without the moment
+    when the case has no pin (it overwrites nothing it did not see). Called under the
+    case's lock, before anything is written."""
+    if read is None:
         return
-    now = pin_stamp(row.pin_team, row.pin_day, row.pin_time_min, row.pin_source)
-    if seen == now or (not seen and now == NO_STAMP):
-        return
-    if asked is not None and (row.pin_team, row.pin_day, row.pin_time_min) == asked:
+    if asked is not None and _has_pin(row) and (
+            row.pin_team, row.pin_day, row.pin_time_min) == asked:
         return
     cid = row.client_id
-    words = pin_words(row.pin_team, row.pin_day, row.pin_time_min)
-    if not seen:
-        said = (f"Das Formular sagt nicht, welche Festlegung von {cid} es zeigte (eine "
-                f"ältere Seite?); jetzt: {words} ({_pin_origin(s, city, row)}).")
-    elif now == NO_STAMP:
-        lifted = _pin_audit(s, city, cid, "festlegung_aufgehoben", seen)
+    if (moment := read_moment(read)) is None:
+        if not _has_pin(row):
+            return
+        said = _unseen_pin(s, city, row)
+    elif row.pin_since is None or row.pin_since <= moment:
+        return
+    elif not _has_pin(row):
+        lifted = _pin_audit(s, city, row, "festlegung_aufgehoben")
         by = (f" (von {shown_name(lifted.actor)}, {_at_clock(lifted.at)})"
               if lifted is not None else "")
         said = f"Die Festlegung für {cid} wurde inzwischen aufgehoben{by}."
-    elif seen == NO_STAMP:
-        # (a pin the page's table did not list is "none" to its form too: „jetzt“)
-        said = f"Für {cid} ist jetzt festgelegt: {words} ({_pin_origin(s, city, row)})."
     else:
-        said = (f"Die Festlegung für {cid} wurde inzwischen geändert, jetzt: {words} "
+        said = (f"Für {cid} ist jetzt festgelegt: "
+                f"{pin_words(row.pin_team, row.pin_day, row.pin_time_min)} "
+                f"({_pin_origin(s, city, row)}).")
+    raise StaleFormError(f"{said} {STALE_TAIL}")
+
+
+def check_pin_seen(s: Session, city: str, row: ClientRow, seen: str | None) -> None:
+    """:class:`StaleFormError` when ``seen`` (the moment of the pin an „Aufheben“ row
+    showed, :func:`pin_moment`; "" when the form had none; None: not checked) is not the
+    moment of the case's pin now: it was set anew since, even as the same pin (review 39
+    #4), and is not taken back unseen; the refusal says what it is now, where from, by
+    whom and when. Called under the case's lock, for a case that has a pin."""
+    if seen is None or seen.strip() == pin_moment(row.pin_since):
+        return
+    if not seen.strip():
+        said = _unseen_pin(s, city, row)
+    else:
+        said = (f"Die Festlegung für {row.client_id} wurde inzwischen geändert, jetzt: "
+                f"{pin_words(row.pin_team, row.pin_day, row.pin_time_min)} "
                 f"({_pin_origin(s, city, row)}).")
     raise StaleFormError(f"{said} {STALE_TAIL}")
 
@@ -2007,7 +2042,9 @@ class Casework:
                     values.update(pin_team=None, pin_day=None, pin_time_min=None, pin_source=None)
                 if row is None:
                     new_rows.append({"pin_team": None, "pin_day": None, "pin_time_min": None,
-                                     "pin_source": None, **values, "city": city,
+                                     "pin_source": None, **values,
+                                     "pin_since": now if values.get("pin_source") else None,
+                                     "city": city,
                                      "created_at": now, "updated_at": now,
                                      "last_listed_at": now, "status": "offen",
                                      "status_since": now, "status_reason": "neu eingelesen"})
@@ -2057,6 +2094,8 @@ class Casework:
                 # a new place (not one read anew): an address form loaded before is
                 # stale (its stamp, fix_stamps)
                 since = {"address_since": now} if PLACE_COLUMNS & set(real) else {}
+                if PIN_COLUMNS & set(real):  # a pin the list set, changed or took back
+                    since["pin_since"] = now  # (the moment of the write, set below)
                 updates.append({**{k: values[k] for k in changed}, "city": city,
                                 "client_id": key, "updated_at": now, **since})
                 result.updated.append(c.id)
@@ -2116,6 +2155,12 @@ class Casework:
                 "zeilen": result.total_rows, "neu": len(result.new),
                 "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
                 "abgelehnt": len(result.rejected)}))
+            # the pins the list set: their moment is the write's, not the import's start (a
+            # plan page that read the pins meanwhile did not see them; check_pin_unchanged)
+            pin_at = clock.now()
+            for u in (*new_rows, *updates):
+                if u.get("pin_since") is not None:
+                    u["pin_since"] = pin_at
             # one bulk statement per table (executemany), instead of one ORM object per row;
             # render_nulls keeps None columns in the INSERT so that all rows share one
             # statement (none of these columns has a default that None would replace)
@@ -3489,12 +3534,12 @@ class Casework:
         from_this = (row.pin_source == "termin" and old_appointment is not None
                      and row.pin_day == old_appointment.date()
                      and row.pin_time_min == old_appointment.hour * 60 + old_appointment.minute)
+        # (the pin's moment is that of the write: a plan page read before is stale)
         if d.appointment is not None:
-            row.pin_team, row.pin_source = None, "termin"
-            row.pin_day = d.appointment.date()
-            row.pin_time_min = d.appointment.hour * 60 + d.appointment.minute
+            set_pin(row, None, d.appointment.date(),
+                    d.appointment.hour * 60 + d.appointment.minute, "termin", clock.now())
         elif from_this or (row.pin_day is not None and row.pin_day <= last.day):
-            row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+            set_pin(row, None, None, None, None, clock.now())
         return d
 
     def _result(self, text: str) -> str:

@@ -342,7 +342,7 @@ def _up_to_5_min(at: datetime) -> datetime:
 
 def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str, *,
               team: str, day: date, minutes: int | None, plan: Any = None,  # noqa: ANN401
-              profile: Profile | None = None, seen: str | None = None) -> str | None:
+              profile: Profile | None = None, read: str | None = None) -> str | None:
     """Pin the case's next visit to a team-day (optionally a start minute) for the next
     re-plan; audited (``visit_pinned``). Returns the case's status when it is no longer
     ``offen`` (nothing written: a re-plan could not take the pin up), else None.
@@ -353,13 +353,15 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     next re-plan could not take up (:func:`pin_refusal`: a day over, a time of today
     already over, a team taken out then or without a shift that day; nothing written).
     ``plan``: the plan of ``plan_id`` when the caller has it loaded; ``profile``: the
-    city's (None: the one the plan was made with). ``seen``: the stamp of the case's pin
-    the form's page showed (:func:`~hausbesuch.casework.service.pin_stamp`; "" when the
-    form had none; None: not checked): another pin since refuses it under the lock
-    (:class:`~hausbesuch.casework.service.StaleFormError`, nothing written), unless it
-    asks for what is stored (:func:`~hausbesuch.casework.service.check_pin_seen`)."""
-    from hausbesuch.casework.service import check_pin_seen
-    from hausbesuch.store import ClientRow, lock_clients
+    city's (None: the one the plan was made with). ``read``: the moment the form's page
+    read the pins (:func:`~hausbesuch.casework.service.pin_moment`; "" when the form had
+    none; None: not checked): a pin set, changed or taken back after it refuses the form
+    under the lock (:class:`~hausbesuch.casework.service.StaleFormError`, nothing
+    written), unless it asks for what is stored
+    (:func:`~hausbesuch.casework.service.check_pin_unchanged`). The pin's moment
+    (``clients.pin_since``) is now."""
+    from hausbesuch.casework.service import check_pin_unchanged
+    from hausbesuch.store import ClientRow, lock_clients, set_pin
 
     if (why := pin_refusal(store, plan if plan is not None else store.load_plan(plan_id),
                            team, day, minutes, client_id, profile=profile,
@@ -372,7 +374,7 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
             raise LookupError(client_id)
         if row.status != "offen":
             return row.status
-        check_pin_seen(s, city, row, seen, (team, day, minutes))  # under the lock
+        check_pin_unchanged(s, city, row, read, (team, day, minutes))  # under the lock
         if row.pin_source == "termin" and (row.pin_day, row.pin_time_min) != (day, minutes):
             # an appointment agreed with the client is not replaced in passing (review 22
             # #9: the pin form, which now takes cases from outside the plan too, dropped it
@@ -385,8 +387,8 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
             raise UserError(f"Für {row.client_id} ist ein Termin am {when} vereinbart. Hat "
                             "er sich geändert, bitte erst die Festlegung des Termins "
                             "aufheben, dann neu festlegen.")
-        row.pin_team, row.pin_day, row.pin_time_min = team, day, minutes
-        row.pin_source = "web"
+        set_pin(row, team, day, minutes, "web", at := clock.now())
+        row.pin_since = at  # also when set again as it was: a page listing it is stale
         store.audit(actor, "visit_pinned", city=city, client_id=client_id, plan_id=plan_id,
                     details={"team": team, "day": day.isoformat(), "time_min": minutes},
                     session=s)
@@ -398,10 +400,12 @@ def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: st
     """Take back the case's pin (from the web, the list or an appointment); audited
     (``festlegung_aufgehoben`` with what was pinned). False when nothing was pinned
     (nothing written). The case is locked first, as in :func:`pin_visit`. ``seen``: the
-    stamp of the pin the form's row showed, as in :func:`pin_visit`: a pin set anew since
-    is not taken back (:class:`~hausbesuch.casework.service.StaleFormError`)."""
+    moment of the pin the form's row showed (``clients.pin_since``,
+    :func:`~hausbesuch.casework.service.pin_moment`; "" when the form had none; None: not
+    checked): a pin set anew since, even the same one, is not taken back
+    (:class:`~hausbesuch.casework.service.StaleFormError`)."""
     from hausbesuch.casework.service import check_pin_seen
-    from hausbesuch.store import ClientRow, lock_clients
+    from hausbesuch.store import ClientRow, lock_clients, set_pin
 
     with store.session() as s:
         lock_clients(s, city, [client_id])
@@ -411,7 +415,7 @@ def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: st
         check_pin_seen(s, city, row, seen)  # under the lock, before anything is written
         old = {"team": row.pin_team, "day": row.pin_day.isoformat() if row.pin_day else None,
                "time_min": row.pin_time_min, "quelle": row.pin_source}
-        row.pin_team = row.pin_day = row.pin_time_min = row.pin_source = None
+        set_pin(row, None, None, None, None, clock.now())
         store.audit(actor, "festlegung_aufgehoben", city=city, client_id=client_id,
                     plan_id=plan_id, details=old, session=s)
     return True

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import functools
 import io
-import json
 import re
 import tempfile
 import threading
@@ -14,7 +13,7 @@ import zipfile
 from collections import OrderedDict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -26,7 +25,7 @@ from hausbesuch import clock, pages
 from hausbesuch.auditlog import SHOWN
 from hausbesuch.care_of import CareOf
 from hausbesuch.caseids import id_key
-from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown, pin_stamp
+from hausbesuch.casework.service import NAME_LIKE_ID, id_may_be_shown, pin_moment
 from hausbesuch.config import Profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock, format_day
@@ -438,20 +437,59 @@ def _team_day(ziel: str) -> tuple[str, date]:
     return team, date.fromisoformat(day_text)
 
 
-def _pins(store: Store, city: str, ids: list[str]
-          ) -> dict[str, tuple[str | None, date | None, int | None, str | None]]:
-    """``{case id: (team, day, minute, source)}`` of the pinned clients among ``ids``: to
-    a day, or to a team alone (day None; review 35 #9: not listed, though the re-plan
-    refuses one to a team that can never take the visit)."""
+class _PinsRead(NamedTuple):
+    """The pins a plan page read, and when."""
+
+    #: the moment just before they were read: what the pin form sends back (review 39 #1)
+    at: datetime
+    #: ``{case id: (team, day, minute, source)}``
+    pins: dict[str, tuple[str | None, date | None, int | None, str | None]]
+    #: ``{case id: clients.pin_since}``: what each row's „Aufheben“ sends back
+    since: dict[str, datetime | None]
+
+
+def _pins(store: Store, city: str, ids: list[str]) -> _PinsRead:
+    """The pinned clients among ``ids``: to a day, or to a team alone (day None; review
+    35 #9: not listed, though the re-plan refuses one to a team that can never take the
+    visit), with each pin's moment and the moment they were read."""
+    at = clock.now()  # before the read: a pin written after it is one the page missed
     if not ids:
-        return {}
+        return _PinsRead(at, {}, {})
     with store.session() as s:
         rows = s.execute(select(ClientRow.client_id, ClientRow.pin_team, ClientRow.pin_day,
-                                ClientRow.pin_time_min, ClientRow.pin_source)
+                                ClientRow.pin_time_min, ClientRow.pin_source,
+                                ClientRow.pin_since)
                          .where(ClientRow.city == city, ClientRow.client_id.in_(ids),
                                 ClientRow.pin_day.is_not(None)
-                                | ClientRow.pin_team.is_not(None)))
-        return {cid: (team, day, minute, source) for cid, team, day, minute, source in rows}
+                                | ClientRow.pin_team.is_not(None))).all()
+    return _PinsRead(at, {cid: (team, day, minute, source)
+                          for cid, team, day, minute, source, _ in rows},
+                     {r.client_id: r.pin_since for r in rows})
+
+
+def _pin_changed_since(store: Store, city: str, typed: str | None, moment: datetime) -> bool:
+    """Whether the pin of the case typed (as :func:`hausbesuch.caseids.id_key` reads it)
+    was set, changed or taken back after ``moment``."""
+    if not typed or not typed.strip():
+        return False
+    with store.session() as s:
+        changed = s.scalars(select(ClientRow.client_id).where(
+            ClientRow.city == city, ClientRow.pin_since > moment)).all()
+    return id_key(typed) in {id_key(cid) for cid in changed}
+
+
+def _pin_form_moment(store: Store, city: str, read: datetime, pin: dict | None) -> str:
+    """The moment the pin form carries: that of the page's read of the pins; for a form
+    refused for its input (400, ``pin["stand"]``: the moment it was sent with), the one
+    it was sent with when the pin of the case typed changed since (sent again, it is
+    told), else the read's, whose table shows the pins of now (review 39 #5)."""
+    from hausbesuch.casework.service import read_moment
+
+    sent = read_moment(pin.get("stand")) if pin else None
+    if sent is not None and sent < read and _pin_changed_since(
+            store, city, pin.get("case"), sent):
+        return pin_moment(sent)
+    return pin_moment(read)
 
 
 def _new_cases(store: Store, profile: Profile, plan, typed: str | None = None  # noqa: ANN001
@@ -575,17 +613,16 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                pin: dict | None = None, refused: str | None = None,
-               replan: dict | None = None, all_pins: bool | None = None,
-               seen_now: str | None = None) -> Response:
+               replan: dict | None = None, all_pins: bool | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
-    values; ``stand``: the stamps the pin form sent, which it carries again), shown at
-    its form with status 400; ``refused``: a refused re-plan, shown at the top with
-    status 400; ``replan``: a re-plan whose teams were refused (``error``,
-    ``field``, ``typed``), shown at its form with status 400. ``all_pins``: the table of
-    pins lists every pin (a form sent from such a page, its field ``festlegungen``);
-    None: as the query asks (``?festlegungen=alle``). ``seen_now``: a case whose pin
-    the pin form's stamps name as it is now although the table does not list it (the
-    case of a pin refused as stale: sent again, it stores on purpose)."""
+    values; for a pin form refused for its input, ``stand``: the moment it was sent with,
+    and ``case``: the case id as typed, :func:`_pin_form_moment`), shown at its form with
+    status 400 (409: refused as stale, the page of now, whose forms then store on
+    purpose); ``refused``: a refused re-plan, shown at the top with status 400;
+    ``replan``: a re-plan whose teams were refused (``error``, ``field``, ``typed``),
+    shown at its form with status 400. ``all_pins``: the table of pins lists every pin (a
+    form sent from such a page, its field ``festlegungen``); None: as the query asks
+    (``?festlegungen=alle``)."""
     from hausbesuch.casework.stops import mark_gone
 
     web = ctx(request)
@@ -615,7 +652,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     casework_api.audit(web.store, user.name, "plan_angezeigt", city=plan.city, plan_id=plan_id,
                        details={"ansicht": "web"})
     newest = newest_version(web.store, plan_id)
-    pins = _pins(web.store, plan.city, ids)
+    read = _pins(web.store, plan.city, ids)
+    pins = read.pins
     # the team-days the next re-plan (of the newest version) gives no shift: not offered
     # for a pin, and a pin there says why and what to do (closing 33)
     days_out = casework_api.pin_days_out(
@@ -631,11 +669,10 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     if not all_pins:
         pin_rows = pin_rows[:MAX_PIN_ROWS]  # read per request
     shown = {cid for cid, _ in pin_rows}
-    # what the page shows of each pin, read with the pins: the stamps its forms send back
-    # (the pin form: of every listed pin, a case not named had none; QA 38 F1)
-    pin_stamps = {cid: pin_stamp(*p) for cid, p in pin_rows}
-    if seen_now is not None:
-        pin_stamps[seen_now] = pin_stamp(*pins.get(seen_now, (None, None, None, None)))
+    # what the page's forms send back (QA 38 F1, review 39 #1): each „Aufheben“ the
+    # moment of its row's pin, the pin form the moment the pins were read (a pin written
+    # after it, listed or not, makes the form stale)
+    pin_stamps = {cid: pin_moment(read.since.get(cid)) for cid, _ in pin_rows}
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
@@ -649,8 +686,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         n_called_off=sum(len(r.stops) - len(r.to_visit) for r in plan.routes),
         map_data=_map_data(plan, _plan_paths(web.store, plan)), tile_url=profile.map.tile_url,
         attribution=profile.map.attribution, pins=pins, pin_rows=pin_rows,
-        pin_stamps=pin_stamps, pin_stand=json.dumps(pin_stamps, ensure_ascii=False,
-                                                    separators=(",", ":")),
+        pin_stamps=pin_stamps, pin_stand=_pin_form_moment(web.store, plan.city, read.at, pin),
         pins_more=len(pins) - len(pin_rows),
         pins_more_noted=sum(1 for cid in pins_out if cid not in shown), pins_out=pins_out,
         all_pins=all_pins,
@@ -786,23 +822,6 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     return kundennummer, team, day, minutes
 
 
-def _seen_pin(stand: str | None, client_id: str) -> str:
-    """The stamp of the case's pin that the pin form's page showed (its field ``stand``:
-    ``{case id: stamp}`` of every pin its table listed; a case not named had none), ""
-    for a form without the field or one that cannot be read (a page from before, a
-    script)."""
-    from hausbesuch.casework.service import NO_STAMP
-
-    try:
-        shown = json.loads(stand) if stand else None
-    except ValueError:
-        shown = None
-    if not isinstance(shown, dict):
-        return ""
-    said = shown.get(client_id, NO_STAMP)
-    return said[:200] if isinstance(said, str) else ""
-
-
 @router.post("/plaene/{plan_id}/verschieben")
 def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
                ziel: str = Form(...), uhrzeit: str = Form(""), festlegungen: str = Form(""),
@@ -813,12 +832,12 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     (refused or done) with every pin listed when it listed them all
     (``festlegungen=alle``; review 36).
 
-    ``stand``: the stamps of the pins the page listed (:func:`_seen_pin`). When the
-    case's pin changed since (a colleague pinned it, took it back or pinned it anew),
-    nothing is stored: the page comes again (409) naming the pin stored now, with the
-    form as typed and the stamp of now, so that sending again stores on purpose; a form
+    ``stand``: the moment the page read the pins. When the case's pin was set, changed
+    or taken back after it (by a colleague, a list, an outcome's appointment; listed on
+    the page or not), nothing is stored: the page of now comes again (409) naming the pin
+    stored now, with the form as typed, so that sending again stores on purpose; a form
     asking for the pin that is stored is not refused, nor one without the field for a
-    case without a pin (QA 38 F1, stale38's notes)."""
+    case without a pin (QA 38 F1, stale38's notes, review 39 #1)."""
     from hausbesuch.casework.service import StaleFormError
 
     web = ctx(request)
@@ -838,30 +857,32 @@ def move_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
         kundennummer, team, day, minutes = _pin_input(plan, web.profile(plan.city),
                                                       kundennummer, ziel, uhrzeit, web.store)
     except _Refused as exc:  # the page again, the form as typed, the field marked
-        # (and the stamps it sent, not those of now: sent again, it is told of a change)
+        # (and the moment it was sent with when the case's pin changed since: sent
+        # again, it is told of the change; _pin_form_moment)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
-            "error": str(exc), "field": exc.field, "typed": typed, "stand": stand})
+            "error": str(exc), "field": exc.field, "typed": typed, "stand": stand,
+            "case": kundennummer})
     try:
         closed = casework_api.pin_visit(web.store, plan.city, user.name, kundennummer,
                                         plan_id, team=team, day=day, minutes=minutes,
                                         plan=plan, profile=web.profile(plan.city),
-                                        seen=_seen_pin(stand, kundennummer))
+                                        read=(stand or "")[:64])
     except LookupError:
         raise HTTPException(status_code=404, detail="Kundin/Kunde nicht gefunden.") from None
     except StaleFormError as exc:  # not stored (nor audited): the page, the pin of now
         return _plan_page(request, user, plan_id, status=409, all_pins=every,
-                          seen_now=kundennummer, pin={"error": str(exc), "field": None,
-                                                      "typed": typed})
+                          pin={"error": str(exc), "field": None, "typed": typed})
     except UserError as exc:  # the day passed since the form was checked (midnight)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
-            "error": str(exc), "field": "ziel", "typed": typed, "stand": stand})
+            "error": str(exc), "field": "ziel", "typed": typed, "stand": stand,
+            "case": kundennummer})
     if closed is not None:  # closed since the form's check (QA 13c #4: pin_refusal first)
         # the case named unless its id looks like a name, as the form's check says it
         # (review 36)
         return _plan_page(request, user, plan_id, status=400, all_pins=every, pin={
             "error": casework_api.closed_refusal(
                 casework_api.shown_id(kundennummer, web.profile(plan.city)), closed),
-            "field": "kundennummer", "typed": typed, "stand": stand})
+            "field": "kundennummer", "typed": typed, "stand": stand, "case": kundennummer})
     return RedirectResponse(f"/plaene/{quote(plan_id)}?verschoben={quote(kundennummer, safe='')}"
                             f"{'&festlegungen=alle' if every else ''}#verschieben",
                             status_code=303)
@@ -875,10 +896,11 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
     (re-)plan places the visit freely. Only on the newest version of a plan. The page
     comes back (refused or done) with every pin listed when it listed them all
     (``festlegungen=alle``; review 36: a refused one came back with the first
-    :data:`MAX_PIN_ROWS`). ``stand``: the stamp of the pin its row showed; a pin set anew
-    since (or without the field: any pin) is not taken back: the page comes again (409)
-    naming the pin of now, whose row's button then takes it back on purpose (QA 38 F1,
-    stale38's notes)."""
+    :data:`MAX_PIN_ROWS`). ``stand``: the moment of the pin its row showed
+    (``clients.pin_since``); a pin set since, even the same one again (or without the
+    field: any pin), is not taken back: the page of now comes again (409) naming the pin
+    of now; there its row's button (listed, or on ``?festlegungen=alle``) takes it back on
+    purpose (QA 38 F1, stale38's notes, review 39 #4)."""
     from hausbesuch.casework.service import StaleFormError
 
     web = ctx(request)
@@ -900,7 +922,6 @@ def unpin_visit(request: Request, plan_id: str, kundennummer: str = Form(...),
             reason = f"Für {kundennummer} ist nichts festgelegt."
     except StaleFormError as exc:  # not taken back (nor audited): the page, the pin of now
         return _plan_page(request, user, plan_id, status=409, all_pins=every,
-                          seen_now=kundennummer,
                           pin={"error": str(exc), "field": None, "typed": {}})
     if reason is not None:
         return _plan_page(request, user, plan_id, status=400, all_pins=every,
