@@ -421,3 +421,41 @@ def test_a_fix_typed_for_an_address_a_list_changed_since_is_not_stored(
         _drop_fix(stale_site, cid)
         _drop_fix(stale_site, other)
         _import_changed(stale_site, tmp_path, {})
+
+
+def test_the_address_page_reads_the_stamps_of_its_rows_only(
+        stale_site: StaleSite, kora: httpx.Client, kurt: httpx.Client,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review 39 #3: *Adressen* read the stamps of every case with a fix or an address a
+    list ever changed (``Casework.fix_stamps()``, a number that grows with each import)
+    on each view. Now those of the rows it shows only (``fix_stamps`` is wrapped to note
+    the cases it is given, the real one answers), read after them: a fix stored after
+    the page began to read its rows is left out of the row's stamp, so that its form is
+    stale rather than the fix unseen."""
+    from hausbesuch import clock
+    from hausbesuch.casework.service import Casework
+
+    asked: list[list[str] | None] = []
+    real = Casework.fix_stamps
+
+    def noting(self, client_ids=None, **kw):  # noqa: ANN001, ANN003, ANN202
+        asked.append(None if client_ids is None else list(client_ids))
+        return real(self, client_ids, **kw)
+
+    monkeypatch.setattr(Casework, "fix_stamps", noting)
+    page = kora.get("/adressen", params={"stadt": CITY}).text
+    rows = re.findall(r'<tr id="adresse-([^"]+)" role="row">', page)
+    assert rows and asked == [rows], (asked, rows)
+
+    cid = "W014"  # a found address, no other test's case
+    cw = Casework(stale_site.store, stale_site.profile, actor="kurt")
+    began = clock.now()
+    form = _address_form(_one_case(kurt, cid), cid)
+    try:
+        r = kurt.post(f"/adressen/{cid}", data={**form, "breite": "50,8677",
+                                                 "laenge": "9,7073"})
+        assert r.status_code == 303, _text(r.text)[-800:]
+        assert real(cw, [cid], before=began) == {cid: form["stand"]}  # the fix left out
+        assert real(cw, [cid])[cid] != form["stand"]
+    finally:
+        _drop_fix(stale_site, cid)

@@ -2561,13 +2561,18 @@ class Casework:
                              session=s)
         return self.locate([client])[client.id]
 
-    def fix_stamps(self, client_ids: Sequence[str] | None = None) -> dict[str, str]:
+    def fix_stamps(self, client_ids: Sequence[str] | None = None, *,
+                   before: datetime | None = None) -> dict[str, str]:
         """{case id: the stamp of its address fix and of its address as a list gave it}
         (:func:`_fix_stamp`; :data:`NO_STAMP` for a case without a fix whose address no
         list changed) of these cases (None: every such case of the city, in one query; a
         case not named has none): what an address form sends back as ``seen`` to
         :meth:`fix_address`. Read before what the page shows, so that a fix stored or an
-        address imported meanwhile makes the form stale rather than unseen."""
+        address imported meanwhile makes the form stale rather than unseen; or after it,
+        for the rows it shows only, with ``before``: the moment the page began to read
+        them. A fix or a list's address written after that moment is then left out of
+        the stamp (the page may show what was there before it), so that its form is
+        stale too (review 39 #3)."""
         fix = aliased(AddressFixRow)
         q = (select(ClientRow.client_id, fix.fixed_at, ClientRow.address_since)
              .outerjoin(fix, (fix.city == ClientRow.city)
@@ -2576,8 +2581,13 @@ class Casework:
                     fix.client_id.is_not(None) | ClientRow.address_since.is_not(None)))
         if client_ids is not None:
             q = q.where(ClientRow.client_id.in_(list(client_ids)))
+
+        def seen(at: datetime | None) -> datetime | None:
+            return None if at is None or before is not None and at > before else at
+
         with self.store.session() as s:
-            stamps = {cid: _fix_stamp(at, since) for cid, at, since in s.execute(q)}
+            stamps = {cid: _fix_stamp(seen(at), seen(since))
+                      for cid, at, since in s.execute(q)}
         return {cid: stamps.get(cid, NO_STAMP) for cid in client_ids} \
             if client_ids is not None else stamps
 

@@ -602,18 +602,19 @@ def address_review(store: Store, profile: Profile, actor: str
     """:func:`unresolved`, and the open cases whose address a coordinator fixed to one
     found only at street level (:meth:`Casework.address_review`: named beside the list,
     never an all-clear without them): case id, the address as the field sees it, the
-    geocoder's reason. Each row's ``stand``: the stamp of its fix, read first
-    (:meth:`Casework.fix_stamps`), which its form sends back (QA 38 F1)."""
-    from hausbesuch.casework.service import NO_STAMP
+    geocoder's reason. Each row's ``stand``: the stamp of its fix and address, which its
+    form sends back (QA 38 F1; :meth:`Casework.fix_stamps` of the rows shown only, read
+    after them: what was written since they were read is left out, review 39 #3)."""
     from hausbesuch.planning.report import QUALITY_DE
 
     cw = casework(store, profile, actor)
-    stamps = cw.fix_stamps()
+    began = clock.now()  # before the rows are read: a fix stored after makes them stale
     problems, street_fixes = cw.address_review()
     street = [{"client_id": p.client_id, "address": p.address, "reason": p.reason}
               for p in street_fixes]
     if not problems:
         return [], street
+    stamps = cw.fix_stamps([p.client_id for p in problems], before=began)
     clients = {st.client.id: st.client for st in cw.states([p.client_id for p in problems])}
     located = cw.locate([clients[p.client_id] for p in problems if p.client_id in clients])
     out = []
@@ -622,7 +623,7 @@ def address_review(store: Store, profile: Profile, actor: str
         out.append({"client_id": p.client_id, "address": p.address, "quality": p.quality,
                     "quality_label": QUALITY_DE.get(p.quality, "Adresse"),
                     "reason": p.reason, "suggestions": list(p.suggestions),
-                    "stale": p.stale_fix, "stand": stamps.get(p.client_id, NO_STAMP),
+                    "stale": p.stale_fix, "stand": stamps[p.client_id],
                     "lon": loc.lon if loc else None, "lat": loc.lat if loc else None,
                     "candidates": [[lat, lon] for lon, lat in loc.candidates]
                     if loc and loc.lon is None else []})
