@@ -2102,7 +2102,7 @@ class Casework:
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
                                           details={"felder": sorted(set(changed)
                                                                     - {"input_row"})}))
-                if key in ahead and {"address", "given_lon", "given_lat"} & set(real):
+                if key in ahead and PLACE_COLUMNS & set(real):
                     moved_ahead.append((key, c))
                 if key in ahead and values.get("pin_source") == "liste" and {
                         "pin_team", "pin_day", "pin_time_min"} & set(changed) and (
