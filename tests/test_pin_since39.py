@@ -18,7 +18,7 @@ from hausbesuch.casework import Casework
 from hausbesuch.store import CaseVisitRow, ClientRow, Store
 from tests.test_local_holidays import _profile
 from tests.test_store import (  # noqa: F401 - the fixtures, by name
-    _alembic,
+    downgrade,
     head_revision,
     make_plan,
     pg_schema,
@@ -72,6 +72,10 @@ def test_every_writer_of_a_pin_stamps_its_moment(tmp_path: Path, lauf_pbf: Path)
                           appointment=datetime(2028, 8, 16, 10, 0))
         agreed = _pins(st, city)["K-2"]
         assert agreed[:2] == (date(2028, 8, 16), "termin") and agreed[2] > dropped[2]
+        # an Art. 15 disclosure names the pin's moment (review 39 #9)
+        from hausbesuch.casework.disclosure import disclosure_text
+
+        assert f"(festgelegt am {agreed[2]:%d.%m.%Y %H:%M})" in disclosure_text(st, city, "K-2")
 
         # erased: a pin whose day is over goes with the case's data, and its moment moves
         with st.session() as s:
@@ -88,16 +92,11 @@ def test_the_migration_adds_the_pin_moment_and_takes_it_away(
         store: Store, request: pytest.FixtureRequest, tmp_path: Path) -> None:  # noqa: F811
     """Down to 0019 and up again: the column is there again, empty (pins from before are
     older than any page)."""
-    from alembic import command
-
     clients = list(make_plan().clients)
     store.upsert_clients(clients, "bad-hersfeld")
     with store.session() as s:
         s.execute(update(ClientRow).values(pin_since=datetime(2026, 12, 7, 3, 0)))
-    cfg = _alembic(store.url.replace("%", "%%"))
-    with store.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0019")
+    downgrade(store, "0019")
     store.close()
     again = reopen(store, request, tmp_path)  # opening upgrades to the head again
     try:

@@ -137,7 +137,8 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
            f"Besuchsdauer: {f'{c.besuchsdauer_min} Minuten' if c.besuchsdauer_min else '–'}",
            "Lage aus der Kundenliste: " + (f"{c.given_lat:.6f}, {c.given_lon:.6f}"
                                            if c.given_lat is not None else "–"),
-           f"Festgelegter Besuch: {pin or '–'}",
+           f"Festgelegter Besuch: {pin or '–'}"
+           + (f" (festgelegt am {_d(c.pin_since)})" if pin and c.pin_since is not None else ""),
            f"Status: {_status(c.status)} seit {_d(c.status_since)}"
            + (f" (Grund: {c.status_reason})" if c.status_reason else ""),
            f"Angelegt: {_d(c.created_at)}; zuletzt geändert: {_d(c.updated_at)}; zuletzt in "
