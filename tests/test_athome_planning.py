@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -272,14 +272,11 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     """The coordinator's plan view and a worker's day page in the web app show the
     estimated chance and why for every planned visit (and no name)."""
     import httpx
-    from sqlalchemy import update
 
     from hausbesuch.store import Store
     from hausbesuch.web.app import create_app
     from hausbesuch.web.auth import add_user
-    from hausbesuch.web.links import create_link
-    from hausbesuch.web.models import WorkerLinkRow
-    from tests.web_fixtures import PASSWORD, links_open, live_server, login
+    from tests.web_fixtures import PASSWORD, lasting_link, links_open, live_server, login
 
     db = second_week["modell"][0]
     app = create_app(f"sqlite:///{db}", cities=[str(town["modell"])], plan_time_limit=2.0)
@@ -289,17 +286,9 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
         plan = s.latest_plan("Bad Hersfeld")
     route = next(r for r in plan.routes if r.stops)
     # the plans' weeks are fixed (START): once they lie in the past, no link can be made
-    # for them with the clock. The link is then made as on the morning of its day, and
-    # its end is moved an hour past now in the table (this test is about the pages; the
-    # limits of a link's end have tests of their own in tests/test_web.py).
-    morning = datetime.combine(route.day, time(6, 0))
-    token, link = create_link(store, plan.id, route.team_id, route.day, actor="test",
-                              now=max(morning, clock.now()))
+    # for them with the clock (lasting_link: made as on the morning of its day)
+    token, _ = lasting_link(store, plan.id, route.team_id, route.day)
     links_open(None, route.day)  # it opens now (QA 28 F4)
-    if link.valid_until <= clock.now() + timedelta(minutes=10):
-        with store.session() as s:
-            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
-                      .values(valid_until=clock.now() + timedelta(hours=1)))
     with live_server(app) as live, httpx.Client(base_url=live.url, timeout=60) as c:
         assert login(c, "kora").status_code == 303
         view = c.get(f"/plaene/{plan.id}")

@@ -398,23 +398,11 @@ def _client_twice_one_off(planned_week, tmp_path, monkeypatch):  # noqa: ANN001,
 
 def _worker_link(db: str, pid: str, route):  # noqa: ANN001, ANN202
     """(web app, token) of a worker link for ``route``'s team-day, valid for an hour yet."""
-    from datetime import time, timedelta
-
-    from sqlalchemy import update
-
-    from hausbesuch import clock
     from hausbesuch.web.app import create_app
-    from hausbesuch.web.links import create_link
-    from hausbesuch.web.models import WorkerLinkRow
+    from tests.web_fixtures import lasting_link
 
     web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
-    store = web.state.web.store
-    token, link = create_link(store, pid, route.team_id, route.day, actor="t",
-                              now=max(datetime.combine(route.day, time(6, 0)), clock.now()))
-    if link.valid_until <= clock.now() + timedelta(minutes=10):  # the week lies in the past
-        with store.session() as s:
-            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
-                      .values(valid_until=clock.now() + timedelta(hours=1)))
+    token, _ = lasting_link(web.state.web.store, pid, route.team_id, route.day, actor="t")
     return web, token
 
 

@@ -109,16 +109,14 @@ def phone(run: Run, tmp_path_factory) -> dict[str, str]:
     """The field worker's page of the plan's team-day over real HTTP (after the letters):
     each stop's text (without its outcome buttons), by case id."""
     from hausbesuch.store import Store
-    from hausbesuch.web.links import create_link
-    from tests.web_fixtures import bare_app, links_open, live_server
+    from tests.web_fixtures import bare_app, lasting_link, links_open, live_server
 
     with Store.open(run.db) as store:
         (route,) = store.load_plan(run.plan_id).routes
     app = bare_app(tmp_path_factory.mktemp("telefon"), f"sqlite:///{run.db}")
     with live_server(app) as server, pytest.MonkeyPatch.context() as monkeypatch:
         links_open(monkeypatch, route.day)
-        token, _ = create_link(app.state.web.store, run.plan_id, route.team_id, route.day,
-                               actor="test")
+        token, _ = lasting_link(app.state.web.store, run.plan_id, route.team_id, route.day)
         page = httpx.get(f"{server.url}/w/{token}/").text
     for name in OWN:
         assert name not in page

@@ -26,7 +26,7 @@ from hausbesuch.casework.rules import WorkCalendar, half_of_day
 from hausbesuch.cli import app
 from hausbesuch.fields import format_day
 from tests.planning_fixtures import write_client_list
-from tests.web_fixtures import links_open
+from tests.web_fixtures import lasting_link, links_open
 
 pytestmark = pytest.mark.slow
 
@@ -319,15 +319,12 @@ def test_outcomes_and_case_visits_are_stored_consistently(cycle, tmp_path):
     from fastapi.testclient import TestClient
 
     from hausbesuch.web.app import create_app
-    from hausbesuch.web.links import create_link
-
     # on a copy: the phone's view is audited, and the module's audit test reads the
     # cycle's own log (every actor there is the command line)
     copy = tmp_path / "fall.sqlite"
     shutil.copy(cycle["db"], copy)
     web = create_app(str(copy), cities=["bad-hersfeld"], run_jobs=False)
-    token, _ = create_link(web.state.web.store, last.id, route.team_id, route.day,
-                           actor="test")
+    token, _ = lasting_link(web.state.web.store, last.id, route.team_id, route.day)
     links_open(None, route.day)  # it opens now (QA 28 F4)
     with TestClient(web, base_url="https://testserver") as c:
         phone = c.get(f"/w/{token}/")

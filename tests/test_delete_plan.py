@@ -48,7 +48,7 @@ def weeks(tmp_path_factory, bad_hersfeld_pbf):
     made on it, then re-planned twice (versions 2 and 3)."""
     from geodata.geocode import load_index
     from hausbesuch.store import Store
-    from hausbesuch.web.links import create_link
+    from tests.web_fixtures import lasting_link
 
     d = tmp_path_factory.mktemp("delplan")
     addrs = random.Random(14).sample(real_addresses(load_index(bad_hersfeld_pbf)), 10)
@@ -70,7 +70,7 @@ def weeks(tmp_path_factory, bad_hersfeld_pbf):
     ((v1, _, _),) = _versions(db, WEEK2)
     team, day = next((r.team_id, r.day) for r, _ in _stops(db, WEEK2))
     with Store.open(db) as store:
-        create_link(store, v1, team, day, actor="pruefer")
+        lasting_link(store, v1, team, day, actor="pruefer")
     for moment, out in (("2026-12-14 07:00", "woche2b"), ("2026-12-14 07:30", "woche2c")):
         run("replan", v1 if out == "woche2b" else _versions(db, WEEK2)[-1][0], "--from",
             moment, "--out", str(d / out), "--time-limit", "2", "--db", db)
@@ -246,13 +246,14 @@ def test_a_plan_made_by_mistake_goes_with_its_open_visits(tmp_path, bad_hersfeld
         app, ["delete-plan", mistake, "--yes", "--db", db])
     assert due.exit_code == 2 and "offene Besuche" in due.stderr, due.output
     # a day link still valid on it (no later version takes it over): refused until revoked
-    from hausbesuch.web.links import create_link, revoke
+    from hausbesuch.web.links import revoke
     from hausbesuch.web.models import WorkerLinkRow
+    from tests.web_fixtures import lasting_link
 
     with Store.open(db) as store, store.session() as s:
         team, day = s.execute(select(CaseVisitRow.team_id, CaseVisitRow.day)).first()
     with Store.open(db) as store:
-        _, link = create_link(store, mistake, team, day, actor="pruefer")
+        _, link = lasting_link(store, mistake, team, day, actor="pruefer")
     _, err = _delete(db, mistake, "--yes", code=2)
     assert "1 Tageslink ist für ihn noch gültig" in err, err
     assert mistake in _plan_ids(db)

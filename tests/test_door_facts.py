@@ -255,8 +255,7 @@ def test_the_phone_page_shows_the_same_and_labels_by_stop(week: Week, tmp_path: 
     """The stored plans over real HTTP: the phone shows the facts of the files (the plan's
     snapshot of the list and the outcomes, read back by the store), the appointment in one
     line, labels each ``geo:`` link with its stop number and asks for an offline app."""
-    from hausbesuch.web.links import create_link
-    from tests.web_fixtures import bare_app, links_open, live_server
+    from tests.web_fixtures import bare_app, lasting_link, links_open, live_server
 
     expected = _expected(week)
     app = bare_app(tmp_path, f"sqlite:///{week.db}")
@@ -266,7 +265,7 @@ def test_the_phone_page_shows_the_same_and_labels_by_stop(week: Week, tmp_path: 
         for plan in (week.first_plan, week.second_plan):
             for route in plan.routes:
                 links_open(monkeypatch, route.day)  # (a link opens from the day before)
-                token, _ = create_link(store, plan.id, route.team_id, route.day, actor="test")
+                token, _ = lasting_link(store, plan.id, route.team_id, route.day)
                 pages.append((plan, route, httpx.get(f"{server.url}/w/{token}/").text))
     seen = set()
     for plan, route, page in pages:

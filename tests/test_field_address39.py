@@ -266,9 +266,8 @@ def test_the_phone_shows_the_same_and_its_stamp_follows_the_stored_address(run):
     from hausbesuch.maps import field_stops
     from hausbesuch.store import Store
     from hausbesuch.web.app import create_app
-    from hausbesuch.web.links import create_link
     from hausbesuch.web.pages_worker import tour_stamp
-    from tests.web_fixtures import links_open, live_server
+    from tests.web_fixtures import lasting_link, links_open, live_server
 
     with Store.open(run.db) as store:
         plan = store.load_plan(run.plan_id)
@@ -281,8 +280,8 @@ def test_the_phone_shows_the_same_and_its_stamp_follows_the_stored_address(run):
     with live_server(app) as server, pytest.MonkeyPatch.context() as monkeypatch:
         for route in routes:
             links_open(monkeypatch, route.day)
-            token, _ = create_link(app.state.web.store, run.plan_id, route.team_id,
-                                   route.day, actor="test")
+            token, _ = lasting_link(app.state.web.store, run.plan_id, route.team_id,
+                                    route.day)
             page = httpx.get(f"{server.url}/w/{token}/").text
             assert not any(w in page for w in NAME)
             for cid, addr, line in re.findall(

@@ -316,3 +316,33 @@ def links_open(monkeypatch, day) -> None:  # noqa: ANN001
     # the rule as the tests state it (not imported: hausbesuch.web.links.valid_from)
     if clock.now_on_today() < datetime.combine(day - timedelta(days=1), time(0, 0)):
         monkeypatch.setenv(clock.ENV, (day - timedelta(days=1)).isoformat())
+
+
+def lasting_link(store, plan_id: str, team_id: str, day: date, *,  # noqa: ANN001, ANN201
+                 actor: str = "test"):
+    """(token, link) of a worker link for a team-day that may lie in the past: the tests'
+    weeks are fixed (December 2026 and on), and a link whose end has passed cannot be made
+    with the clock (``create_link`` refuses it, as it should). Made as on the morning of
+    its day (its end, 23:59:59 of the day, lies after that), and when that end has passed
+    or is near, moved to the end of the next real day in the table, so that the link opens
+    its page for the rest of the test, also when the test then sets the server's time of
+    day later (:func:`tests.fake_clock.exercise_time_of_day`: 11:20 on a run at 04:30;
+    :func:`links_open` makes a day ahead open). For tests of the pages behind a link; the
+    limits of a link's end have tests of their own (tests/test_web.py)."""
+    from dataclasses import replace
+    from datetime import datetime, time
+
+    from sqlalchemy import update
+
+    from hausbesuch.web.links import create_link
+    from hausbesuch.web.models import WorkerLinkRow
+
+    token, link = create_link(store, plan_id, team_id, day, actor=actor,
+                              now=datetime.combine(day, time(6, 0)))
+    if link.valid_until <= clock.now() + timedelta(minutes=10):
+        until = datetime.combine(clock.now().date() + timedelta(days=1), time(23, 59, 59))
+        with store.session() as s:
+            s.execute(update(WorkerLinkRow).where(WorkerLinkRow.token_hash == link.token_hash)
+                      .values(valid_until=until))
+        link = replace(link, valid_until=until)
+    return token, link
