@@ -2529,8 +2529,10 @@ def run_letters(
                 f"Termin am {format_moment(a.planned_start)} beim Besuch "
                 "vereinbart: kein Ankündigungsbrief")))
         elif (correction and a.case_status and a.planned_start is not None
-              and a.planned_start <= clock.now()):
+              and a.planned_start <= clock.now_on_today()):
             # the team may have been at the door already: no cancellation after the fact
+            # (in an exercise, HAUSBESUCH_HEUTE, on the exercise's day as every other check
+            # of this run: the real date judged a visit of the exercise's week begun)
             skipped.append((a.client_id, (
                 f"Besuch am {format_moment(a.planned_start)} hat schon begonnen: keine "
                 "Absage mehr; bitte das Ergebnis erfassen")))

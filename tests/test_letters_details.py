@@ -596,15 +596,25 @@ def test_no_letter_for_a_case_no_longer_open(planned_week, db, tmp_path):
     assert set(_announced(db)) == {fine}
 
 
-def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, db, tmp_path):
+def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, db, tmp_path,
+                                                                  monkeypatch):
     """Announced, then the case is closed (or put "in Klärung"): the next letter run does not
     announce it again but asks for the cancellation, and the correction run writes one ("Der
     angekündigte Besuch entfällt", no new date) although the plan still holds the visit,
-    says that the route still holds it, and calls the visit off (QA 12g #5)."""
+    says that the route still holds it, and calls the visit off (QA 12g #5).
+
+    An exercise (``HAUSBESUCH_HEUTE`` before the week) while the real clock stands after
+    the week: whether a visit has begun is judged on the exercise's day, as every other
+    check of the run (session 39: the real clock called the visits begun, and no
+    cancellation was written once the real date passed the fixed week)."""
+    from datetime import time
+
     from hausbesuch.store import CaseVisitRow, Store
 
     pid = planned_week.plan_id
     route = planned_week.result.plan.routes[0]
+    after = datetime.combine(route.day + timedelta(days=2), time(12, 0))
+    monkeypatch.setattr(clock, "now", lambda: after)  # the real clock, past the week
     closed, unclear, fine = (s.client_id for s in route.stops[:3])
     both = f"{closed},{unclear},{fine}"
     assert _letters(pid, db, tmp_path / "briefe", "--clients", both).exit_code == 0
@@ -658,12 +668,12 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     from fastapi.testclient import TestClient
 
     from hausbesuch.web.app import create_app
-    from hausbesuch.web.links import create_link, link_path
+    from hausbesuch.web.links import link_path
+    from tests.web_fixtures import lasting_link
 
     web = create_app(db, cities=["bad-hersfeld"], run_jobs=False)
     with TestClient(web) as c:
-        token, _ = create_link(web.state.web.store, pid, route.team_id, route.day, actor="t",
-                               now=datetime.combine(route.day, datetime.min.time()))
+        token, _ = lasting_link(web.state.web.store, pid, route.team_id, route.day, actor="t")
         links_open(None, route.day)  # it opens now (QA 28 F4)
         page = c.get(link_path(token))
     assert page.status_code == 200
