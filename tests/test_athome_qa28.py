@@ -154,13 +154,17 @@ def test_the_store_tells_a_town_of_one_district(sqlite_store) -> None:
         clear_shown_models()
 
 
-def test_one_figure_per_district_and_band_in_a_real_plan(planned_week, tmp_path) -> None:
+def test_one_figure_per_district_and_band_in_a_real_plan(planned_week, tmp_path,
+                                                          monkeypatch) -> None:
     """The real week, every visit recorded through the case work (not met, met, met in
     turn); the chances of the same visits a week later, as the next plan's pages show
     them. Every stop of a district in a band gives the same district figure, whoever the
-    client and whatever the client's own tries."""
+    client and whatever the client's own tries. (The outcomes are recorded on Friday
+    18.12.2026 by the clock: the model of the 19th reads what was recorded before it,
+    whatever the real date.)"""
     from dataclasses import replace
 
+    from hausbesuch import clock
     from hausbesuch.athome import stop_chances
     from hausbesuch.casework import Casework
     from hausbesuch.config import load_profile
@@ -172,6 +176,7 @@ def test_one_figure_per_district_and_band_in_a_real_plan(planned_week, tmp_path)
     with Store.open(f"sqlite:///{tmp_path / 'p.db'}") as store:
         plan = store.load_plan(planned_week.plan_id)
         cw = Casework(store, profile, actor="test", today=lambda: date(2026, 12, 20))
+        monkeypatch.setattr(clock, "now", lambda: datetime(2026, 12, 18, 16, 0))
         made = [s for r in plan.routes for s in r.stops if not s.off]
         for i, s in enumerate(made):
             cw.record_outcome(s.client_id, s.start.date(),
