@@ -419,8 +419,14 @@ def test_web_replan_refuses_a_plan_made_with_another_profile_of_its_city(
             params = json.loads(s.get(PlanRow, pid).params)
             s.execute(update(PlanRow).where(PlanRow.id == pid)
                       .values(params=json.dumps({**params, "profile": str(own)})))
-        city = store.load_plan(pid).city
+        plan = store.load_plan(pid)
+        city = plan.city
         add_user(store, "kora", PASSWORD, role="koordination", city=city)
+    # (an exercise on the week's first day: once the real date passed the fixed week, a
+    # re-plan of it is refused as over)
+    from hausbesuch import clock
+
+    monkeypatch.setenv(clock.ENV, plan.start.isoformat())
 
     def post(served: str) -> tuple[httpx.Response, list]:
         web = create_app(db, cities=[served], run_jobs=False)
