@@ -613,8 +613,6 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
 
     pid = planned_week.plan_id
     route = planned_week.result.plan.routes[0]
-    after = datetime.combine(route.day + timedelta(days=2), time(12, 0))
-    monkeypatch.setattr(clock, "now", lambda: after)  # the real clock, past the week
     closed, unclear, fine = (s.client_id for s in route.stops[:3])
     both = f"{closed},{unclear},{fine}"
     assert _letters(pid, db, tmp_path / "briefe", "--clients", both).exit_code == 0
@@ -630,7 +628,10 @@ def test_an_announced_visit_of_a_case_closed_since_is_called_off(planned_week, d
     assert f"Kein Brief für {unclear}: angekündigt, Fall inzwischen „in Klärung“" in res.output
 
     out = tmp_path / "korrektur"
-    res = _letters(pid, db, out, "--correction")
+    after = datetime.combine(route.day + timedelta(days=2), time(12, 0))
+    with monkeypatch.context() as m:
+        m.setattr(clock, "now", lambda: after)  # the real clock, past the week
+        res = _letters(pid, db, out, "--correction")
     assert res.exit_code == 0, res.output
     assert sorted(p.name for p in out.glob("korrektur_*.pdf")) == sorted(
         [f"korrektur_{closed}.pdf", f"korrektur_{unclear}.pdf"])
