@@ -32,8 +32,13 @@ PLANNABLE = {
 }
 
 
-def run(*args: str, cwd: Path) -> tuple[subprocess.CompletedProcess[str], float]:
+def run(*args: str, cwd: Path, today: str | None = None
+        ) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The command line in a subprocess; ``today``: the day it takes as today
+    (``HAUSBESUCH_HEUTE``)."""
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    if today is not None:
+        env["HAUSBESUCH_HEUTE"] = today
     t0 = time.monotonic()
     res = subprocess.run([sys.executable, "-m", "hausbesuch", *args], capture_output=True,
                          text=True, timeout=TIME_LIMIT + MARGIN_S + 60, cwd=cwd, env=env)
@@ -45,7 +50,8 @@ def plan(name: str, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess
     res, seconds = run("plan", str(CORPUS / name), "--city", "bad-hersfeld", "--start",
                        "2026-12-07", "--days", "2", "--time-limit", str(TIME_LIMIT),
                        "--threads", "1", "--out", str(out), "--db",
-                       f"sqlite:///{tmp / 'plan.db'}", *extra, cwd=tmp)
+                       f"sqlite:///{tmp / 'plan.db'}", *extra, cwd=tmp,
+                       today="2026-12-04")  # (the Friday before: no warning of a past start)
     return res, seconds, out
 
 
