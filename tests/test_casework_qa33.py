@@ -59,7 +59,8 @@ def _planned(tmp_path: Path) -> tuple[str, list[str], str]:
     return path, db, re.search(r"Plan (\S+):", out)[1]
 
 
-def test_a_list_pin_an_agreed_appointment_outranks_is_named(tmp_path, bad_hersfeld_pbf):
+def test_a_list_pin_an_agreed_appointment_outranks_is_named(tmp_path, bad_hersfeld_pbf,
+                                                            monkeypatch):
     """QA 33a F3: K-1 agreed an appointment at the door (Thu 10.12. 10:00); the list then
     pins it to Fri 11.12. 09:00. The import counted the row „unverändert“ without a word
     and the plan kept the appointment. The appointment stands; the import names the row,
@@ -89,14 +90,18 @@ def test_a_list_pin_an_agreed_appointment_outranks_is_named(tmp_path, bad_hersfe
     row = _client(path, "K-1")
     assert (row.pin_source, row.pin_day, row.pin_time_min) == ("termin", date(2026, 12, 10),
                                                                600)
-    # the web's upload calls the same import: its report shows the note
+    # the web's upload calls the same import: its report shows the note (on the Tuesday,
+    # as the command above: once the real date passes the appointment, the pin applies)
+    from hausbesuch import clock
     from hausbesuch.config import load_profile
     from hausbesuch.store import Store
     from hausbesuch.web.casework_api import import_clients
 
+    monkeypatch.setenv(clock.ENV, "2026-12-08")
     with Store.open(path) as store:
         shown = import_clients(store, load_profile("bad-hersfeld"), str(moved), "kora",
                                name="b.csv")
+    monkeypatch.delenv(clock.ENV)
     assert note in shown["warnings"], shown
     # the list as it was (no pin) and a list with the same moment say nothing
     same = _list(tmp_path / "c.csv", [("K-1", FIRST[0][1], "", "10.12.2026", "10:00"),
