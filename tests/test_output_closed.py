@@ -41,7 +41,7 @@ def closed_and_off(planned_week, tmp_path_factory):
     """A copy of the week: on one route (4 stops or more) the second stop's visit called
     off (as a cancellation letter does), the third one's case closed with ``status``; the
     plan ``show``n and exported. (db, route, off stop, closed stop, folder, xlsx, gpkg)."""
-    from hausbesuch.store import CaseVisitRow, Store
+    from hausbesuch.store import CaseVisitRow, ClientRow, Store
 
     base = tmp_path_factory.mktemp("geschlossen")
     shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), base / "p.db")
@@ -58,6 +58,12 @@ def closed_and_off(planned_week, tmp_path_factory):
     out = cli.ok("status", closed.client_id, "--set", "abgeschlossen", "--reason", "x",
                  "--city", "bad-hersfeld", "--db", db)
     assert "noch am" in out  # (the visit stays on the route until a re-plan)
+    # the status is recorded at the real clock's moment; closed on the exercise's day
+    # instead (once the real date passes the week, every visit would lie before the close
+    # and stay due, as it was)
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == closed.client_id)
+                  .values(status_since=datetime(2026, 12, 5, 10, 0)))
     cli.ok("show", pid, "--out", str(base / "plan"), "--city", "bad-hersfeld", "--db", db)
     paths = {}
     for fmt in ("xlsx", "gpkg"):

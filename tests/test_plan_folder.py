@@ -407,10 +407,16 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
 
 
 @pytest.mark.slow  # four plan runs as subprocesses (~20 s)
-def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists):
+def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists,
+                                                            monkeypatch):
     """When the city has no open case to plan, `plan` says why (the list's rejected rows
     with row, field and reason) and exits 2: no empty plan is stored and the folder of the
     plan before stays as it was."""
+    from hausbesuch import clock
+
+    # the runs (subprocesses, which inherit it) on the Friday before their week: once the
+    # real date passes 07.12.2026, a warning of a past start would come first
+    monkeypatch.setenv(clock.ENV, "2026-12-04")
     b = two_lists[2]
     out, db = tmp_path / "plan", tmp_path / "p.db"
     first = subprocess.run(_plan_args(b, out, tmp_path / "vorher.db", 1), capture_output=True,
