@@ -23,8 +23,9 @@ an earlier day. :func:`replan` builds the problem of what is left:
 solution of the original problem (which :func:`routing.check.check` accepts). A team-day
 that gets nothing new keeps its planned route when all its visits were begun (a route
 over before ``at`` keeps its times); otherwise it goes back to its end from its last
-begun visit, taking the breaks still due (none of them before ``at``). A team that was
-back at its end before ``at`` and goes out again shows its return as a stop there,
+begun visit, taking the breaks still due (none of them before ``at``; not one the team
+had at its start before it left, after its latest start: an afternoon route). A team
+that was back at its end before ``at`` and goes out again shows its return as a stop there,
 ``Step("position", back, back, stay, end)``, from when it was back until it leaves for
 its new visits (or its position). A break whose window passed while it was there is not
 part of the route, as for a route back before the window opens (:func:`routing.check.
@@ -221,7 +222,8 @@ class Replan:
         last_end = max([free] + [s.service_start + s.service for s in gap])
         ready = max([free, self.at] + [s.service_start + s.service for s in head
                                         if s.kind == "break"])
-        taken = {s.break_index for s in head if s.kind == "break"}
+        taken = {s.break_index for s in head if s.kind == "break"} | _had_at_base(
+            veh, head[0] if head else None)
         out: list[Step] = []
         sh = veh.shift
         for j in sorted(range(len(sh.breaks)), key=lambda j: sh.breaks[j].window.start):
@@ -393,6 +395,17 @@ def _breaks_on_the_way(sh: Shift, taken: set[int], since: int, leg: int, by: int
         nxt = starts[k]
     return leave, reach, [Step("break", bs, bs, sh.breaks[j].duration, None, None, j)
                           for j, bs in zip(due, starts, strict=True)]
+
+
+def _had_at_base(veh: Vehicle, start: Step | None) -> set[int]:
+    """The breaks of the team-day's shift that a route leaving its start at ``start``
+    had there before it left: it left at or after their latest start (the rule of
+    routing.schedule and routing.check; an afternoon route takes no lunch break). They
+    are not due on its way back. (The problem of the rest and a position drop them as
+    it is: their window has no room left after the moment.)"""
+    if start is None or start.kind != "start":
+        return set()
+    return {j for j, b in enumerate(veh.shift.breaks) if start.service_start >= b.latest_start}
 
 
 def _break_map(orig: Shift, new: Shift) -> dict[int, int]:

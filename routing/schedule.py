@@ -14,11 +14,18 @@ of the last gap (before the end) whose window opens only when the team is alread
 (the arrival at the end, without it, is at or before the window's start) is not taken:
 it is not part of the route (a morning route does not wait at the office for its lunch
 break; QA 22 F4). A team back any later takes it, on the way or before it leaves its
-last visit, as any other. The schedule is the earliest one; then the departure is moved
-as late as possible without delaying the first visit (no needless waiting at the first
-door). With a span cost (:attr:`routing.model.Problem.span_cost`) the departure is
-moved as late as possible without delaying the return (also the visits before an idle
-wait move later: the shortest day of this order).
+last visit, as any other. In the same way a break of the first gap is not taken when the
+team leaves its own start at or after the break's latest start: it had the break there
+before leaving (an afternoon route does not leave at the lunch break's latest start to
+wait at its first door). Not for a shift that starts elsewhere or after a frozen prefix
+(:attr:`Shift.start`, :attr:`Shift.fixed`: a re-plan's rest of a day the team began),
+and not in the search's own estimate of a day's length (:mod:`routing._lns`, which
+counts such a break: a little more than the day takes). The schedule is the earliest
+one; then the departure is moved as late as possible without delaying the first visit
+(no needless waiting at the first door). With a span cost
+(:attr:`routing.model.Problem.span_cost`) the departure is moved as late as possible
+without delaying the return (also the visits before an idle wait move later: the
+shortest day of this order).
 """
 
 from __future__ import annotations
@@ -147,6 +154,10 @@ def _timed(
         d = problem.distance(mode, locs[k], locs[k + 1])
         dist += d if reachable(d) else 0
 
+    # a day that begins at the team's own start (not a re-plan's rest from where the team
+    # is, nor after a frozen prefix): a break too late when it leaves was had there
+    from_base = shift.start is None and not shift.fixed
+
     def run(depart: int) -> list[Step] | None:
         steps = [Step("start", depart, depart, 0, vehicle.start)]
         e = depart
@@ -158,6 +169,8 @@ def _timed(
                 br = shift.breaks[b]
                 if k == len(visits) and arrival <= br.window.start:
                     continue  # back before its window opens: the break is not on the route
+                if k == 0 and from_base and depart >= br.latest_start:
+                    continue  # leaves when it is too late for it: taken before, at the base
                 bs = max(tb, br.window.start)
                 if bs > br.latest_start:
                     return None
@@ -196,6 +209,13 @@ def _timed(
             )
         else:
             later = shift.window.start
+        # leaving just in time for the first service, once every break of the first gap
+        # is too late to start (the team had it at its base): an afternoon route does
+        # not leave at the lunch break's latest start to wait at the first door
+        just_in_time = first.service_start - travel[0]
+        if from_base and in_gap[0] and all(just_in_time >= shift.breaks[b].latest_start
+                                           for b in in_gap[0]):
+            later = max(later, just_in_time)
         if later > shift.window.start:
             moved = run(later)
             if moved is not None and [s.service_start for s in moved if s.kind == "job"] == [

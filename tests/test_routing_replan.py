@@ -810,6 +810,33 @@ def test_a_team_at_its_base_while_its_lunch_window_passed_goes_out_without_it():
         ("job", 2, at(0, 13), at(0, 13, 30))]
 
 
+def test_an_afternoon_route_had_its_lunch_before_it_left_and_a_replan_keeps_it_so():
+    """Lunch 30 min in 10:00-11:00; K2 at 13:00 (20 minutes away) and K3 at 14:30 are the
+    day's visits. The team leaves at 12:40 (it had lunch at the office: routing.schedule
+    no longer leaves at 10:30 to take it on the route and wait at the door). Re-planned at
+    13:10 with the team taken out, its way back from K2 has no break (before, one was put
+    at 13:30, outside its window, and the merge failed routing.check); re-planned with
+    the team still on, the rest of the day has no lunch to take either."""
+    lunch = Break(TimeWindow(at(0, 10), at(0, 11)), 1800)
+    k2 = Visit("K2", 2, service=1800, time_windows=(TimeWindow(at(0, 13), at(0, 13)),))
+    k3 = Visit("K3", 3, service=1800, time_windows=(TimeWindow(at(0, 14, 30), at(0, 15)),))
+    p = _one_team_line([k2, k3], [lunch])
+    sol = solve(p, time_limit=1, seed=1, threads=1)
+    assert [(s.kind, s.arrival) for s in sol.routes[0].steps] == [
+        ("start", at(0, 12, 40)), ("job", at(0, 13)), ("job", at(0, 13, 40)),
+        ("end", at(0, 15, 30))]
+    rp = replan(p, sol, at(0, 13, 10), remove={"A"})
+    merged = rp.merge(_nothing_new(rp))
+    assert check(p, merged) == []
+    assert [(s.kind, s.arrival) for s in merged.routes[0].steps] == [
+        ("start", at(0, 12, 40)), ("job", at(0, 13)), ("end", at(0, 13, 50))]
+    rp = replan(p, sol, at(0, 13, 10))
+    assert rp.problem.teams[0].shifts[0].breaks == ()
+    merged = rp.merge(solve(rp.problem, time_limit=1, seed=1, threads=1))
+    assert check(p, merged) == []
+    assert [s.kind for s in merged.routes[0].steps] == ["start", "job", "job", "end"]
+
+
 def test_a_team_placed_from_its_base_is_there_by_the_moment_and_lunches_on_the_way():
     """Re-planned at 10:45 with team A at place 3 (30 min away) until 10:45, its lunch
     (30 min in 10:00-11:00) not taken: it fits neither after the stay nor at the office

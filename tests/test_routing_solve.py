@@ -407,6 +407,45 @@ def test_a_route_back_after_the_break_window_opens_keeps_its_break():
     assert [s.kind for s in r2.steps] == ["start", "job", "break", "job", "end"]
 
 
+@pytest.mark.parametrize("span_cost", [0, 1])
+def test_an_afternoon_route_leaves_after_its_lunch_break_not_for_it(span_cost):
+    """The mirror of QA 22 F4 (found on a Lauf week planned on a Friday): the team's only
+    visit of the day has the window 14:00-16:00 and lies 6 minutes from the office; lunch
+    30 min starting 12:00-13:00. The team had its lunch at the office and leaves at 13:54
+    (before: it left at 13:00, took the break on the route and waited 24 minutes at the
+    door). The checker allows the break to be left out (the route leaves at or after its
+    latest start); the VROOM output agrees: no break step, no waiting."""
+    from routing.schedule import schedule
+    from routing.vroom_json import solution_to_json
+
+    h = 3600
+    m = line([0, 360])
+    v = Visit("V", 1, service=45 * 60, time_windows=(TimeWindow(14 * h, 16 * h),))
+    brk = Break(TimeWindow(12 * h, 13 * h + 1800), 1800)
+    p = Problem([v], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1, {"car": m},
+                span_cost=span_cost)
+    sol = run(p)
+    (r,) = sol.routes
+    assert [s.kind for s in r.steps] == ["start", "job", "end"]
+    assert r.steps[0].service_start == 14 * h - 360
+    assert r.steps[1].arrival == r.steps[1].service_start == 14 * h
+    (veh,) = p.vehicles()
+    for gaps, search in ((None, False), ([0], False), ([0], True)):
+        timed = schedule(p, veh, [v], gaps, search=search)
+        assert timed.steps[0].service_start == 14 * h - 360, (gaps, search)
+        assert [s.kind for s in timed.steps] == ["start", "job", "end"]
+    out = solution_to_json(p, sol)
+    (ro,) = out["routes"]
+    assert [s["type"] for s in ro["steps"]] == ["start", "job", "end"]
+    assert ro["waiting_time"] == 0
+    # a visit that can start before the break's latest start keeps the break on the route
+    early = Visit("E", 1, service=45 * 60, time_windows=(TimeWindow(12 * h, 16 * h),))
+    p2 = Problem([early], [team("T", shift=(8 * h, 16 * h), breaks=(brk,))], 1,
+                 {"car": m}, span_cost=span_cost)
+    (r2,) = run(p2).routes
+    assert "break" in [s.kind for s in r2.steps]
+
+
 def test_the_checker_accepts_a_break_left_out_only_before_its_window():
     """The checker's rule: a break may be missing from a route that is back by the time its
     window opens, and from no other route of this one's kind (one that leaves its start
