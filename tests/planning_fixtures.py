@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 START = date(2026, 12, 7)  # a Monday
@@ -139,6 +139,24 @@ def work_of_the_time_limit(slack: float = WEEK_SLACK) -> Iterator[None]:
             setattr(module, name, rate)
 
 
+@contextmanager
+def _planned_on(day: date) -> Iterator[None]:
+    """Plan as on ``day`` (``HAUSBESUCH_HEUTE``, the Friday before the week): the same
+    week whatever the real date (the letters' day of arrival, a first day that is today,
+    a start in the past all follow the day the plan is made on)."""
+    from hausbesuch import clock
+
+    before = os.environ.get(clock.ENV)
+    os.environ[clock.ENV] = day.isoformat()
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(clock.ENV, None)
+        else:
+            os.environ[clock.ENV] = before
+
+
 def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> PlannedWeek:
     from geodata.geocode import load_index
     from hausbesuch.config import load_profile
@@ -148,7 +166,7 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
     index = load_index(osm)
     clients = base / "kunden.csv"
     names = write_client_list(clients, index)
-    with work_of_the_time_limit():
+    with work_of_the_time_limit(), _planned_on(START - timedelta(days=3)):
         result = plan_week(clients, profile=profile, osm=osm,
                            options=PlanOptions(start=START, days=5, time_limit=time_limit,
                                                seed=3, threads=1))

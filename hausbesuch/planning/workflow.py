@@ -682,6 +682,42 @@ def _absences(store: Store, profile: Profile, team_list: Sequence[Any], span: Sp
     return out
 
 
+def _from_now(team_list: Sequence[Any], span: Span,
+              absent: Container[tuple[str, int]]) -> tuple[dict[tuple[str, int],
+                                                           ShiftOverride], list[str]]:
+    """A new plan whose first day is today: no visit before the moment it is made (QA 40
+    F5: a plan made at 07:28 had visits at 06:30 and 07:16, begun before it existed).
+    Each team's shift that day starts at the next full minute, as a re-plan's from now;
+    a team whose shift is over by then has no tour that day, with its reason. Only on the
+    real date: an exercise's day (``HAUSBESUCH_HEUTE``) stays as it is while the real
+    clock goes on, and is planned whole (simulations and exercises give the same plan at
+    any hour). (overrides by (team, day index 0), the plan's note)"""
+    if clock.exercise_day() is not None or span.start != clock.today() or not span.is_work(0):
+        return {}, []
+    now = clock.now()
+    minute = now.hour * 60 + now.minute + (1 if now.second or now.microsecond else 0)
+    out: dict[tuple[str, int], ShiftOverride] = {}
+    for t in team_list:
+        if (t.id, 0) in absent or span.start.weekday() not in t.weekdays \
+                or minute <= t.shift_start_min:
+            continue
+        if minute >= t.shift_end_min:
+            out[(t.id, 0)] = ShiftOverride(
+                removed=True, why=(f"hat heute ({format_day(span.start)}) nach "
+                                   f"{format_clock(minute)} Uhr keine Arbeitszeit mehr "
+                                   f"(Schichtende {format_clock(t.shift_end_min)} Uhr)"))
+        else:
+            out[(t.id, 0)] = ShiftOverride(start_s=minute * 60)
+    if not out:
+        return out, []
+    over = sorted(t for (t, _k), ov in out.items() if ov.removed)
+    note = (f"Erster Tag ist heute ({format_day(span.start)}): geplant ab jetzt, "
+            f"{format_clock(minute)} Uhr; kein Besuch beginnt vor der Erstellung des Plans.")
+    if over:
+        note += (f" Schicht schon zu Ende, heute keine Tour: Team {', '.join(over)}.")
+    return out, [note]
+
+
 def _holiday_notes(span: Span) -> list[str]:
     """The holidays on weekdays of the span, which get no tours (each a note of its own)."""
     return [f"{span.holiday_text(day, name)}: an dem Tag keine Touren."
@@ -1376,13 +1412,15 @@ def _plan_span(
     team_list = _teams(profile, teams, cw.index, store)
     team_ids = {t.id for t in team_list}
     absent = _absences(store, profile, team_list, span)
+    from_now, now_note = _from_now(team_list, span, absent)
+    shifts_cut = {**absent, **from_now}  # (the first day's shifts from now on, if today)
     unassigned[:] = [_spoken_by_none(u, left_out[u.client_id], team_list, replan=False,
                                      teams_file=teams is not None)
                      if u.client_id in left_out else u for u in unassigned]
     kept_cands = []
     for cand in candidates:
         cand = _team_spelling(cand, team_ids)
-        bad = _pin_check(cand, team_ids, absent, span, team_list,
+        bad = _pin_check(cand, team_ids, shifts_cut, span, team_list,
                          needs=VisitNeeds.of(cand, profile, districts.names),
                          replan=False, teams_file=teams is not None)
         (unassigned.append(bad) if bad else kept_cands.append(cand))
@@ -1403,7 +1441,7 @@ def _plan_span(
               "list": imported.source if imported else None,
               "warnings": [*(imported.warnings if imported else [])]}
     _carry_district_notes(params, districts)
-    params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span)]
+    params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span), *now_note]
     if passed_pins:
         params["warnings"].append(
             f"Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
@@ -1457,12 +1495,13 @@ def _plan_span(
     params["warnings"] += booked_twice
     params["warnings"] += _older_plans_in_span(store, profile.name, span)
     kept_cands = _bound_size(kept_cands, team_list, span, profile, options, unassigned,
-                             params["warnings"], absent)
+                             params["warnings"],
+                             [k for k, ov in shifts_cut.items() if ov.removed])
     result = _solve_and_assemble(
         kept_cands, team_list, span=span, options=options, osm_path=osm_path, index=cw.index,
         profile=profile, say=say, districts=districts, unassigned=unassigned,
         rejected=rejected, clients=snapshot, geocodes=geocodes, params=params, store=store,
-        overrides=absent)
+        overrides=shifts_cut)
     if booked_twice and not any(r.stops for r in result.plan.routes):
         # a plan without visits books no team: only its cases not planned, with their
         # reasons, are stored (QA 31: „0 Besuche“ and the teams „doppelt verplant“)
