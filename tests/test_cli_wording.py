@@ -254,6 +254,22 @@ def test_outcomes_of_which_none_is_recorded_exit_2(tmp_path, monkeypatch):
     assert "  … und 1 weitere abgelehnte Zeile.\n" in out and "--report" not in out
 
 
+def test_outcomes_refused_for_a_known_case_do_not_point_to_another_city(tmp_path):
+    """QA 40 F9: every row of a known case refused (an appointment on a holiday) ended
+    with „gelesen für …, andere Stadt: --city angeben“, though the city was right."""
+    db = _new_db(tmp_path / "f.sqlite")
+    ok("import", str(write_list(tmp_path / "k.csv", [("K-1", GOOD)])), "--city",
+       "bad-hersfeld", "--db", db)
+    rows = tmp_path / "termin.csv"
+    rows.write_text("Kundennummer;Datum;Ergebnis;Termin\n"
+                    f"K-1;{START:%d.%m.%Y};Termin vereinbart;25.12.2026 10:00\n",
+                    encoding="utf-8")
+    out = fails("outcomes", str(rows), "--city", "bad-hersfeld", "--db", db)
+    assert "kein Arbeitstag" in out, out
+    assert "Keine Zeile erfasst: die Zeile ist abgelehnt (Gründe oben)." in out, out
+    assert "andere Stadt" not in out and "--city" not in out, out
+
+
 def test_outcomes_name_the_missing_column_in_its_number(tmp_path):
     db = _new_db(tmp_path / "f.sqlite")
     one = tmp_path / "ohne_ergebnis.csv"

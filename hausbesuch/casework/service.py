@@ -840,6 +840,12 @@ def unknown_id(client_id: str, city: str, pattern: re.Pattern[str] | None = None
     return f"Die angegebene Kundennummer ist in {city} nicht bekannt; sie {NAME_LIKE_ID}"
 
 
+def names_unknown_id(reason: str, city: str) -> bool:
+    """Whether a rejection's ``reason`` is :func:`unknown_id`'s for ``city`` (a case id
+    the city does not know: the case where another ``--city`` may be meant)."""
+    return f" ist in {city} nicht bekannt" in reason
+
+
 def field_reason(name: str, reason: str) -> str:
     """German ``field: reason`` for client-list and outcome-file fields."""
     from hausbesuch.clients import field_reason as client_field_reason

@@ -452,11 +452,18 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"Hinweis: {note}")
         if res.rejected and not res.recorded and not res.duplicates:
             # nothing recorded: a script must not take the file for done
+            from hausbesuch.casework.service import names_unknown_id
+
             n = len(res.rejected)
+            # another city only where a case id was not known (QA 40 F9: rows refused for
+            # an appointment on a holiday pointed to --city)
+            city_hint = (f"; gelesen für {where}, andere Stadt: --city angeben"
+                         if any(names_unknown_id(r.reason, where) for r in res.rejected)
+                         else "")
             raise UserError("Keine Zeile erfasst: " + ("die Zeile ist" if n == 1 else
                                                          f"alle {n} Zeilen sind")
-                            + f" abgelehnt (Gründe oben; gelesen für {where}, andere Stadt: "
-                            "--city angeben)." + (f" {hint}" if hint else ""))
+                            + f" abgelehnt (Gründe oben{city_hint})."
+                            + (f" {hint}" if hint else ""))
 
     @app.command("status")
     @user_errors
