@@ -430,8 +430,21 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
     # a pin to the holiday names it
     u = make_candidate(short, where, span=week, profile=he, pin_day=date(2027, 3, 29))
     assert u.code == "pin_not_working_day"
-    assert u.reason.endswith("am Mo, 29.03.2027 ist kein Arbeitstag (Ostermontag, Feiertag in "
-                             "HE)."), u.reason
+    fix = ("am Mo, 29.03.2027 ist kein Arbeitstag (Ostermontag, Feiertag in HE). Bitte in "
+           "der Kundenliste einen Arbeitstag eintragen (oder das Datum leeren) und sie erneut "
+           "einlesen.")
+    assert u.reason.endswith(fix), u.reason
+    # QA 40 F2: the plans of the weeks after the holiday say so too (before: „liegt vor dem
+    # Planungszeitraum und ist noch nicht vorbei: der Plan jenes Tages nimmt den Besuch
+    # auf“, and no plan of that day could), while the holiday is still ahead
+    later = Span(date(2027, 4, 5), 5, week.calendar)
+    u = make_candidate(short, where, span=later, profile=he, pin_day=date(2027, 3, 29),
+                       today=date(2027, 3, 26))
+    assert (u.code, u.reason) == ("pin_not_working_day", f"Datum laut Liste {fix}"), u.reason
+    # a working day before the span is still the plan of that day's
+    u = make_candidate(short, where, span=later, profile=he, pin_day=date(2027, 3, 30),
+                       today=date(2027, 3, 26))
+    assert u.code == "pin_before_span", u.reason
 
 
 def test_a_pin_to_a_day_before_the_replan_moment_says_so():

@@ -346,6 +346,21 @@ def make_candidate(
     what = ("Vereinbarter Termin" if appointment is not None
             else "Angekündigter Besuch" if promise is not None
             else "Festlegung im Web" if pin_source == "web" else "Datum laut Liste")
+    # a pinned day that is no working day (a list's date on a holiday): no plan takes the
+    # visit, whichever span (QA 40 F2: the plans after it sent the coordinator to "the plan
+    # of that day", which had said so already); the date is to be corrected
+    def not_working(day: date) -> UnassignedVisit:
+        label = span.calendar.holiday_label(day) if day.weekday() < 5 else None
+        fix = (" Bitte in der Kundenliste einen Arbeitstag eintragen (oder das Datum "
+               "leeren) und sie erneut einlesen." if what == "Datum laut Liste" else
+               " Bitte einen Arbeitstag festlegen.")
+        return unassigned("pin_not_working_day",
+                          f"{what} am {format_day(day)} ist kein Arbeitstag"
+                          + (f" ({label})" if label else "") + "." + fix)
+
+    if (pin_day is not None and promise is None and pin_day < span.start
+            and appointment is None and not span.calendar.is_working_day(pin_day)):
+        return not_working(pin_day)
     if pin_day is not None and promise is None and pin_day < span.start:
         return unassigned("pin_before_span",
                           f"{what} am {format_day(pin_day)} liegt vor dem Planungszeitraum "
@@ -391,10 +406,7 @@ def make_candidate(
                               f"{what} am {format_day(pin_day)} liegt außerhalb des "
                               f"Planungszeitraums ({span.describe()}).")
         if k not in days:
-            label = span.calendar.holiday_label(pin_day) if pin_day.weekday() < 5 else None
-            return unassigned("pin_not_working_day",
-                              f"{what} am {format_day(pin_day)} ist kein Arbeitstag"
-                              + (f" ({label})" if label else "") + ".")
+            return not_working(pin_day)
         days = [k]
     if client.angekuendigt_ab is not None:
         from_day(client.angekuendigt_ab, "announced",
