@@ -271,3 +271,27 @@ def test_a_passed_appointment_gives_way_to_a_list_pin_to_a_team() -> None:
     assert _appointment_stands(passed, listed(day=date(2027, 1, 11)), today)  # its old pin
     assert _appointment_stands(ahead, listed(team="team-1"), today)
     assert _appointment_stands(ahead, listed(day=date(2027, 1, 18)), today)
+
+
+def test_a_list_pin_into_a_stored_plans_days_names_that_plan(tmp_path, bad_hersfeld_pbf):
+    """QA 40 F4: a new case pinned by the list to a day (and time) of a plan already
+    stored was read in without a word; the next plan said only „der Plan jenes Tages
+    nimmt den Besuch auf“, and the visit was missed. The import names the plan and how to
+    re-plan it (also on the web's upload); not for a pin the plan holds (K-1 on its
+    planned day), nor one outside every plan, nor again for a pin read before."""
+    from hausbesuch.fields import format_days
+
+    path, db, pid = _planned(tmp_path)
+    rows = [("K-1", FIRST[0][1], "", "08.12.2026", ""), FIRST[1],
+            ("K-3", f"Linggplatz 1, {TOWN}", "", "08.12.2026", "10:00"),
+            ("K-4", f"Breitenstraße 20, {TOWN}", "", "09.12.2026", "")]
+    pinned = _list(tmp_path / "p.csv", rows)
+    out = " ".join(MON.ok("import", str(pinned), *db).split())
+    note = (f"Zeile 4 (K-3): Festlegung laut Liste (Di, 08.12.2026, 10:00 Uhr) fällt in den "
+            f"gespeicherten Plan {pid} ({format_days(date(2026, 12, 8), date(2026, 12, 8))}),"
+            " der den Besuch nicht enthält; nur eine Neuplanung jenes Plans nimmt ihn auf: im "
+            f"Web auf seiner Seite „Neu planen“ (hausbesuch replan {pid} --from …).")
+    assert note in out, out
+    assert out.count("fällt in den gespeicherten Plan") == 1, out  # not K-1, not K-4
+    again = MON.ok("import", str(pinned), *db)
+    assert "fällt in den gespeicherten Plan" not in again, again

@@ -1567,6 +1567,45 @@ class Casework:
                  "gedruckter Laufzettel nicht: bitte neu planen", pid)
                 for _day, start, pid in self.visits_ahead(cid)]
 
+    def _plans_covering(self, s: Session, day: date) -> list[Any]:
+        """The stored plans of the city (their newest versions: a re-plan answers for the
+        versions before it) whose days hold ``day``: rows (id, start, days), oldest
+        first."""
+        later = aliased(PlanRow)
+        return [p for p in s.execute(
+            select(PlanRow.id, PlanRow.start, PlanRow.days).where(
+                PlanRow.city == self.city, PlanRow.status == "fertig",
+                PlanRow.start <= day,
+                ~select(later.id).where(later.predecessor_id == PlanRow.id).exists())
+            .order_by(PlanRow.created_at, PlanRow.id))
+            if day <= p.start + timedelta(days=max(p.days, 1) - 1)]
+
+    def _list_pin_in_plans(self, s: Session, key: str, c: Client) -> list[str]:
+        """Notes for a list pin of ``c`` (case ``key``) to a day that a stored plan of the
+        city already covers without a visit of the case then (QA 40 F4: a new case pinned
+        to Silvester 10:00, in the days of the plan in force, was read in without a word;
+        the next plan said only „der Plan jenes Tages nimmt den Besuch auf“, and the
+        visit was missed): only a re-plan of that plan takes it up, as for an appointment
+        agreed at the door (:meth:`appointment_notes`)."""
+        day, minute = c.pin_day, c.pin_time_min
+        assert day is not None
+        out = []
+        for p in self._plans_covering(s, day):
+            q = select(func.count()).select_from(VisitRow).where(
+                VisitRow.plan_id == p.id, VisitRow.client_id == key, VisitRow.day == day)
+            if minute is not None:
+                q = q.where(VisitRow.start_at == datetime.combine(day, datetime.min.time())
+                            + timedelta(minutes=minute))
+            if s.scalar(q):
+                continue
+            span = format_days(p.start, p.start + timedelta(days=max(p.days, 1) - 1))
+            out.append(f"Festlegung laut Liste ({pin_words(c.pin_team, day, minute)}) fällt "
+                       f"in den gespeicherten Plan {p.id} ({span}), der den Besuch nicht "
+                       "enthält; nur eine Neuplanung jenes Plans nimmt ihn auf: im Web auf "
+                       "seiner Seite „Neu planen“ (hausbesuch replan "
+                       f"{p.id} --from …).")
+        return out
+
     def appointment_notes(self, client_id: str, *, command: bool = True
                           ) -> list[AppointmentNote]:
         """German notes for an appointment agreed at the door („Termin vereinbart“, the
@@ -1599,14 +1638,7 @@ class Casework:
                 minutes=row.pin_time_min)
             if _past(at, self.today()):
                 return []
-            later = aliased(PlanRow)  # a re-plan of the plan: then only it counts
-            plans = [p for p in s.execute(
-                select(PlanRow.id, PlanRow.start, PlanRow.days).where(
-                    PlanRow.city == self.city, PlanRow.status == "fertig",
-                    PlanRow.start <= day,
-                    ~select(later.id).where(later.predecessor_id == PlanRow.id).exists())
-                .order_by(PlanRow.created_at, PlanRow.id))
-                if day <= p.start + timedelta(days=max(p.days, 1) - 1)]
+            plans = self._plans_covering(s, day)
             if not plans:
                 return []
             ids = [p.id for p in plans]
@@ -1998,6 +2030,7 @@ class Casework:
                     elif v.day >= (today or self.today()):
                         ahead.setdefault(v.client_id, []).append(v)
             moved_ahead: list[tuple[str, Client]] = []
+            pinned_now: list[tuple[str, Client]] = []  # list pins set or changed, ahead
             number_keys: dict[str, str] = {}  # the number of an id (no zeros) -> the id
             twins: set[int] = set()  # rows refused here: their id equals a stored one
             twin_ids: set[str] = set()  # ... and the ids they equal
@@ -2044,6 +2077,10 @@ class Casework:
                 elif c.pin_team or c.pin_day:
                     values.update(pin_team=c.pin_team, pin_day=c.pin_day,
                                   pin_time_min=c.pin_time_min, pin_source="liste")
+                    if c.pin_day is not None and c.pin_day >= (today or self.today()) and (
+                            row is None or (row.pin_source, row.pin_day, row.pin_time_min)
+                            != ("liste", c.pin_day, c.pin_time_min)):
+                        pinned_now.append((key, c))
                 elif row is not None and row.pin_source == "liste":
                     values.update(pin_team=None, pin_day=None, pin_time_min=None, pin_source=None)
                 if row is None:
@@ -2151,6 +2188,12 @@ class Casework:
                 text = old_address_note(key, v)
                 result.moved_ahead.append((text, v.plan_id or "?"))
                 result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
+            for key, c in pinned_now:
+                if c.id in result.not_open:  # not planned (its own note says so)
+                    continue
+                for note in self._list_pin_in_plans(s, key, c):
+                    result.pin_notes.setdefault(c.id, []).append(note)
+                    result.warnings.append(f"Zeile {c.row} ({key}): {note}")
             result.rejected.sort(key=lambda r: r.row)
             result.clients = [c for c in valid if c.row not in twins]
             listed = {id_key(k) for k in [*(c.id for c in valid), *twin_ids,
