@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -87,6 +88,10 @@ def real_addresses(
     return out
 
 
+#: A house number of one house: digits, maybe a letter („12“, „7a“, „7 A“).
+ONE_HOUSE = re.compile(r"\d+ ?[A-Za-z]?")
+
+
 def make_demo_files(
     index: Any,
     out_dir: Path,
@@ -102,7 +107,10 @@ def make_demo_files(
     ``near`` (lon, lat), usually the depot: clients are drawn from the addresses around it.
     """
     rng = random.Random(seed)
-    addresses = real_addresses(index, near, at_least=6 * n_clients)
+    # one house each, as a client lives at: not OSM's ranges and lists of numbers on one
+    # building („8;10“, „30-31“: QA 40 F6), which a real list does not hold
+    addresses = [a for a in real_addresses(index, near, at_least=6 * n_clients)
+                 if ONE_HOUSE.fullmatch(a[1])]
     if len(addresses) < n_clients + 5:
         from hausbesuch.errors import UserError
 

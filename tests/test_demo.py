@@ -33,3 +33,31 @@ def test_demo_plans_a_week_and_again(tmp_path, monkeypatch, bad_hersfeld_pbf):
     assert planned[0] > 10 and planned[1] == planned[0]
     assert (tmp_path / "data" / "hausbesuch" / "demo-bad-hersfeld.sqlite").is_file()
     assert not (tmp_path / "data" / "hausbesuch" / "hausbesuch.sqlite").exists()
+
+
+def test_the_demo_list_gives_each_client_one_house_number(tmp_path, bad_hersfeld_pbf):
+    """QA 40 F6: the demo's list took OSM's ranges and lists of numbers on one building
+    („30-31“, „8;10“) as a client's house number; a client lives at one house. Bad
+    Hersfeld's addresses around the office hold seven such numbers among 480."""
+    import csv as _csv
+    from datetime import date as _date
+
+    from geodata.geocode import load_index
+    from hausbesuch.config import load_profile
+    from hausbesuch.demo import ONE_HOUSE, make_demo_files, real_addresses
+    from hausbesuch.planning.builder import depot_lonlat
+
+    index = load_index(bad_hersfeld_pbf)
+    near = depot_lonlat(load_profile("bad-hersfeld"), index)  # as `hausbesuch demo` draws
+    pool = real_addresses(index, near, at_least=6 * 80)
+    assert sum(1 for a in pool if not ONE_HOUSE.fullmatch(a[1])) >= 5
+    numbers = []
+    for seed in range(1, 7):
+        files = make_demo_files(index, tmp_path / str(seed), start=_date(2026, 12, 14),
+                                n_clients=80, seed=seed, town="Bad Hersfeld", near=near)
+        with open(files.clients, encoding="utf-8-sig", newline="") as fh:
+            numbers += [r["Hausnummer"] for r in _csv.DictReader(fh, delimiter=";")
+                        if r["Hausnummer"]]
+    assert len(numbers) >= 6 * 80
+    assert all(ONE_HOUSE.fullmatch(n.strip()) for n in numbers), [
+        n for n in numbers if not ONE_HOUSE.fullmatch(n.strip())]
