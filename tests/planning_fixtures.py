@@ -23,6 +23,8 @@ from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
+
 START = date(2026, 12, 7)  # a Monday
 
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
@@ -146,15 +148,9 @@ def _planned_on(day: date) -> Iterator[None]:
     a start in the past all follow the day the plan is made on)."""
     from hausbesuch import clock
 
-    before = os.environ.get(clock.ENV)
-    os.environ[clock.ENV] = day.isoformat()
-    try:
+    with pytest.MonkeyPatch.context() as m:  # (a session fixture has no monkeypatch)
+        m.setenv(clock.ENV, day.isoformat())
         yield
-    finally:
-        if before is None:
-            os.environ.pop(clock.ENV, None)
-        else:
-            os.environ[clock.ENV] = before
 
 
 def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> PlannedWeek:
