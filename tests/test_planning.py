@@ -732,12 +732,14 @@ def test_plan_json_left_out_ids_never_name_another_case():
     assert len(set(got.values())) == len(got) == sol["summary"]["unassigned"] == 5
 
 
-def test_a_day_with_one_morning_visit_shows_no_lunch_break(tmp_path, bad_hersfeld_pbf):
+def test_a_day_with_one_morning_visit_shows_no_lunch_break(tmp_path, bad_hersfeld_pbf,
+                                                          monkeypatch):
     """QA 22 F4: a day with one visit showed the lunch break 12:00–12:30 and the return at
     12:30 although the visit ended before nine. The team is back before the break window
     opens: the route page, the print sheet, the GPX and the plan data show no break, and
     the return is the real one (depart + travel + visit time)."""
     from geodata.geocode import load_index
+    from hausbesuch import clock
     from hausbesuch.config import load_profile
     from hausbesuch.gpx import route_gpx
     from hausbesuch.maps import MapSettings
@@ -745,6 +747,9 @@ def test_a_day_with_one_morning_visit_shows_no_lunch_break(tmp_path, bad_hersfel
     from hausbesuch.planning import PlanOptions, plan_week
     from tests.planning_fixtures import HEADER, real_addresses
 
+    # planned on the Friday before its day: on the day itself a plan starts from the real
+    # time of day (QA 40 F5), and the morning visit would follow the clock
+    monkeypatch.setenv(clock.ENV, (START - timedelta(days=3)).isoformat())
     profile = load_profile("bad-hersfeld")
     street, hn, pc, city = real_addresses(load_index(bad_hersfeld_pbf))[0]
     clients = tmp_path / "kunden.csv"
