@@ -73,6 +73,22 @@ def wait_until_async(page, predicate: str, arg: object = None, *,  # noqa: ANN00
     raise AssertionError(f"not so after {timeout_ms} ms: {what or predicate} (last: {last!r})")
 
 
+def page_width(page) -> int:  # noqa: ANN001
+    """The width of ``page``'s document (``scrollWidth``) once it has loaded.
+
+    A form sent with a click and a selector of the new page waited for leave the new
+    document parsed but its stylesheet perhaps not yet applied (the parser does not wait
+    for it): measured then, the page is as wide as its unstyled tables (a CI run under
+    load measured 691 px at 390 px). The ``load`` event comes after the stylesheets."""
+    page.wait_for_load_state("load")
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def fits_screen(page, slack: int = 0) -> bool:  # noqa: ANN001
+    """Whether ``page`` (loaded, :func:`page_width`) is no wider than its window."""
+    return page_width(page) <= page.evaluate("window.innerWidth") + slack
+
+
 #: How often the field worker's page tries again by itself to send the outcomes it keeps
 #: (the ``setInterval(…, 10000)`` that calls ``flush`` in hausbesuch/web/static/worker.js).
 QUEUE_RETRY_MS = 10_000

@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from tests import test_web
-from tests.browser import ax_node, wait_for_retry
+from tests.browser import ax_node, page_width, wait_for_retry
 from tests.test_web import _open_appointment
 from tests.test_web_enter import _worker_page
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
@@ -741,11 +741,10 @@ def test_phone_pages_stay_on_the_screen_and_refused_forms_come_back_marked(
 
     _make_link(site)
     plan_id = _current_plan(site).id
-    width = "() => document.documentElement.scrollWidth"
     with _coordinator_page(site, viewport={"width": 390, "height": 844}) as page:
         page.goto(f"{site.url}/plaene/{plan_id}/links")
         assert page.locator("table button.danger").count() >= 1
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         # an end of validity too late: the form again, as typed
         late = f"{(WEEK + timedelta(days=60)).isoformat()}T20:00"
         page.fill("input[name=gueltig_bis]", late)
@@ -775,7 +774,7 @@ def test_phone_pages_stay_on_the_screen_and_refused_forms_come_back_marked(
         page.fill("input[name=uhrzeit]", "")
         assert _posted(page, "form[action$='/verschieben'] button") == 303
         assert page.locator(f"button[aria-label='Aufheben: Festlegung für {cid}']").count() == 1
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         page.click(f"button[aria-label='Aufheben: Festlegung für {cid}']")
         page.wait_for_selector(f"button[aria-label='Aufheben: Festlegung für {cid}']",
                                state="detached")
@@ -813,4 +812,4 @@ def test_phone_pages_stay_on_the_screen_and_refused_forms_come_back_marked(
         page.goto(f"{site.url}/plaene")
         page.evaluate("document.documentElement.style.fontSize = '200%'")
         assert page.evaluate("getComputedStyle(document.body).fontSize") == "32px"
-        assert page.evaluate(width) <= 320, page.evaluate(_WIDE_TEXT)
+        assert page_width(page) <= 320, page.evaluate(_WIDE_TEXT)

@@ -20,7 +20,7 @@ import pytest
 
 from hausbesuch.maps import MapSettings, render_map, route_map
 from hausbesuch.output import OutputFiles, write_outputs
-from tests.browser import ax_node, chromium_context, require_chromium, serve_directory
+from tests.browser import ax_node, chromium_context, page_width, require_chromium, serve_directory
 from tests.shots import shoot
 from tests.test_maps import CLIENT_NAMES, sample_districts, sample_plan
 
@@ -230,7 +230,7 @@ def test_print_sheet_prints_on_a4(browser, base_url: str, written: OutputFiles) 
     page.goto(f"{base_url}/druck/{written.by_slug(route.slug).sheet.name}")
     # on a phone's screen only the table scrolls sideways, not the page (QA 18c #8)
     page.set_viewport_size({"width": 390, "height": 844})
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     assert page.evaluate("document.querySelector('.sheet-wrap').scrollWidth") > 390
     page.emulate_media(media="print")
     assert page.evaluate("getComputedStyle(document.querySelector('.screen-only')).display") == "none"

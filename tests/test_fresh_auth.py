@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from tests.browser import fits_screen, page_width
 from tests.web_fixtures import PASSWORD, csrf_of, page_text, stand_of
 
 CITY = "Bad Hersfeld"
@@ -209,7 +210,6 @@ def test_the_password_field_on_the_phone(served) -> None:  # noqa: ANN001
     from tests.web_fixtures import log_in_page
 
     url, store, path = served
-    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     with shared_browser() as browser:
         page, _rec = phone_page(browser)
         log_in_page(page, url)
@@ -217,11 +217,11 @@ def test_the_password_field_on_the_phone(served) -> None:  # noqa: ANN001
         page.goto(url + "/kunden/import")
         field = page.get_by_label(re.compile("Passwort \\(zur Bestätigung"))
         assert field.is_visible()
-        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        assert fits_screen(page), page_width(page)
         shoot(page, "secleft-upload-reauth.png", full_page=True)
         page.goto(url + f"/faelle/K-1001?stadt={quote(CITY, safe='')}")
         assert page.locator("#status-setzen input[name=passwort]").is_visible()
-        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        assert fits_screen(page), page_width(page)
         shoot(page, "secleft-case-reauth.png", full_page=True)
         page.goto(url + "/kunden/import")
         page.set_input_files("input[name=datei]", str(path))

@@ -18,7 +18,7 @@ import pytest
 from hausbesuch.maps import MapSettings
 from hausbesuch.output import OutputFiles, write_outputs
 from hausbesuch.pages import options_nobr
-from tests.browser import chromium_context, require_chromium, serve_directory
+from tests.browser import chromium_context, page_width, require_chromium, serve_directory
 from tests.test_maps import sample_districts, sample_plan
 
 pytestmark = pytest.mark.browser
@@ -77,7 +77,7 @@ def test_the_print_sheet_keeps_ids_and_words_whole_at_390_px(page, written: Outp
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{page.base_url}/druck/{written.by_slug(route.slug).sheet.name}")
     # (as before: on a phone's screen only the table scrolls sideways, not the page)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page_width(page) <= 390
     ids = page.evaluate(_LINES_OF, ["td.kunde > strong:first-child", None])
     assert len(ids) == len(route.stops) and ids == [1] * len(ids), ids
     said = page.evaluate("[...document.querySelectorAll('td.kunde > strong:first-child')]"

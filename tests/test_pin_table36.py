@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from hausbesuch.fields import format_day
+from tests.browser import page_width
 from tests.test_pin_advice import CITY, FRI, _replan, _store_pin
 from tests.test_pin_review35 import _newest, hard_site  # noqa: F401 - fixture
 from tests.web_fixtures import logged_in
@@ -254,12 +255,11 @@ def test_the_line_of_pins_left_out_reads_on_a_phone(
 
     url, store, first = hard_site
     plan = _newest(store, first)
-    width = "() => document.documentElement.scrollWidth"
     with coordinator_on_phone(url) as page:
         page.goto(f"{url}/plaene/{plan.id}")
         line = page.locator("#festlegungen-mehr")
         assert line.is_visible()
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         box = line.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
         line.scroll_into_view_if_needed()
@@ -270,7 +270,7 @@ def test_the_line_of_pins_left_out_reads_on_a_phone(
         page.wait_for_url(re.compile(r"[?&]festlegungen=alle"), wait_until="load")
         page.wait_for_selector("#festlegungen-mehr", state="detached")
         assert page.locator("#festlegungen tbody tr").count() == len(ORDER)
-        assert page.evaluate(width) <= 390, page.evaluate(_WIDE)
+        assert page_width(page) <= 390, page.evaluate(_WIDE)
 
 
 def test_a_point_a_fix_by_text_gave_is_located_once_the_fix_is_gone(

@@ -29,6 +29,7 @@ import httpx
 import pytest
 
 from hausbesuch.fields import format_day
+from tests.browser import page_width
 from tests.cli_helpers import ClockedCli
 from tests.shots import shoot
 from tests.test_casework_store import (  # noqa: F401 - the fixtures
@@ -289,11 +290,11 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
     with coordinator_on_phone(url) as phone:  # the box at 390 px
         phone.goto(f"{url}/plaene/{v1.id}/ergebnisse")
         phone.locator("#ohne-ergebnis").scroll_into_view_if_needed()
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(phone) <= 390
         shoot(phone, "ergebnisse-ohne-ergebnis.png")
         phone.goto(f"{url}/plaene/{v1.id}")  # ... and the plan page's notes
         phone.locator("#hinweise").scroll_into_view_if_needed()
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(phone) <= 390
         shoot(phone, "plan-hinweise-ohne-ergebnis-390.png")
 
     # after „Neu planen“ (from Tuesday), the old version's page lists those of the newest,

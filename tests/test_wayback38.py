@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import page_width
 from tests.cli_helpers import ClockedCli, city_db
 from tests.planning_fixtures import real_addresses
 
@@ -447,7 +448,7 @@ def test_the_phone_refuses_it_before_queueing(car_day, tmp_path, monkeypatch) ->
             text = st.locator("[data-state]").inner_text()
             assert text == _refusal(late, back), text
             assert page.evaluate(QUEUE) == [] and posts == []
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             assert errors == []
             ctx.close()
         # the same plan stored before (no way back stored): the car's middle stop tells

@@ -30,6 +30,7 @@ from sqlalchemy import select, text, update
 from hausbesuch import clock
 from hausbesuch.auditlog import label
 from hausbesuch.fields import format_day
+from tests.browser import fits_screen, page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.pg import drop_schema, store_url
 from tests.shots import shoot
@@ -1757,8 +1758,7 @@ def test_whole_flow_in_chromium(site: Site, monkeypatch: pytest.MonkeyPatch) -> 
         links_open(monkeypatch, route.day)
         mobile.goto(link_url)
         mobile.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        assert mobile.evaluate(
-            "() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert fits_screen(mobile, slack=1)
         _clean(mobile, site)
         first, second = route.stops[0].client_id, route.stops[1].client_id
         stop1 = mobile.locator("li.stop").nth(0)
@@ -2439,7 +2439,7 @@ def test_an_appointment_no_route_holds_is_named_on_the_phone_and_the_case_page(
                            (f"/plaene/{plan.id}/ergebnisse", "ergebnisse")):
             phone.goto(site.url + path)
             phone.locator("#termine-neu-planen").scroll_into_view_if_needed()
-            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(phone) <= 390
             shoot(phone, f"phone1-{name}-termine-neu-planen.png")
 
 

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from tests.browser import page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.test_web import CITY, _current_plan, _outcomes, site  # noqa: F401 - the fixture, by name
 from tests.test_web_outcome_late import (
@@ -144,7 +145,7 @@ def test_the_phone_page_counts_the_way_back_before_queueing(
                         f"Uhr; bitte spätestens {_hhmm(latest)} Uhr vereinbaren."), text
         assert page.evaluate(QUEUE) == [] and posts == []
         assert stop.locator("input[name=termin_datum]").get_attribute("aria-invalid") == "true"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         stop.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
         shoot(page, "phone1-termin-rueckweg.png", full_page=False)
         stop.locator("input[name=termin_zeit]").fill(_hhmm(latest))

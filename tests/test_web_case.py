@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from hausbesuch.fields import format_moment
-from tests.browser import launch
+from tests.browser import fits_screen, launch, page_width
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import (
     NAME_MARK,
@@ -196,7 +196,6 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
         visit = s.get(CaseVisitRow, stop.visit_id)
         pid, at = visit.plan_id, visit.start_at
     rows = len(site.store.audit_rows())
-    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     with shared_browser() as browser:
         page, rec = phone_page(browser)
         log_in_page(page, site.url)
@@ -205,7 +204,7 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
         page.fill("input[name=kundennummer]", cid)
         page.click("#fall-suchen button[type=submit]")
         page.wait_for_selector("#status-setzen")
-        assert page.evaluate(fits), page.evaluate("document.documentElement.scrollWidth")
+        assert fits_screen(page), page_width(page)
         page.select_option("select[name=status]", "abgeschlossen")
         page.fill("input[name=grund]", "in der Fallverwaltung abgeschlossen")
         page.click("#status-setzen button[type=submit]")
@@ -226,8 +225,8 @@ def test_a_coordinator_closes_a_case_on_the_phone(site: Site) -> None:  # noqa: 
                         f"{pid} öffnen und dort "
                         "„Neu planen“."), note
         assert page.get_attribute("p.hint a", "href") == f"/plaene/{pid}"
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+        width = page_width(page)
+        assert width <= 390 and fits_screen(page), f"page is {width} px wide at 390 px"
         assert NAME_MARK not in page.content()
         assert rec.violations == [] and rec.page_errors == []
     assert _status(site, cid) == ("abgeschlossen", "in der Fallverwaltung abgeschlossen")

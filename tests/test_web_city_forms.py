@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.browser import page_width
 from tests.shots import shoot
 from tests.web_fixtures import CITY_PROFILE, PASSWORD, LiveServer, coordinator_on_phone, live_server
 
@@ -69,7 +70,7 @@ def test_a_refused_form_of_the_second_city_reopens_as_its_page(two_cities: LiveS
         assert "Abwesenheit" in page.inner_text("p.error")
         assert page.inner_text("h1") == f"Teams · {other}"
         assert page.url == f"{url}/teams/abwesenheit?stadt={city_q}", page.url
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         shoot(page, "a11ymap-stadt-abgelehnt.png", full_page=True)
         # the refused page's forms keep the city as well (a second try is for it too)
         form = page.locator("form:has(input[name=von])")

@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from tests.browser import page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
@@ -232,7 +233,6 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
     stop = stops[len(stops) // 2 - 4]
     monkeypatch.setenv(clock.ENV, stop.start.date().isoformat())
     exercise_time_of_day(monkeypatch, dtime(21, 0))
-    width = "document.documentElement.scrollWidth"
     with _kept(site, stop.client_id), coordinator_on_phone(site.url) as page:
         page.goto(site.url + f"/faelle/{stop.client_id}?stadt={CITY}#ergebnisse")
         page.click("text=Ergebnis nachtragen")
@@ -247,7 +247,7 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         assert form.locator("input[name=notiz]").input_value() == "Karte in Briefkasten"
         assert form.locator("select[name=ergebnis]").input_value() == "nachricht_hinterlassen"
         page.wait_for_load_state("load")
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         shoot(page, "webforms-nachtragen-fehler.png", full_page=True)
         # the address bar: the form's address again leads to the cases page
         page.goto(site.url + "/fall-ergebnis")
@@ -261,7 +261,7 @@ def test_refused_forms_at_390_px(site: Site, monkeypatch: pytest.MonkeyPatch) ->
         # (measured once the page and its style sheets have loaded: under load in CI the
         # map's tiles were laid out before leaflet.css, 937 px wide)
         page.wait_for_load_state("load")
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         shoot(page, "webforms-adresse-vorschlaege.png", full_page=True)
         page.goto(site.url + "/adressen/W010")  # reopened: the address page
         assert page.url.endswith("/adressen"), page.url

@@ -26,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import fits_screen
 from tests.shots import shoot
-from tests.test_web_ux import CELLS_JS, LINES_JS, PAGE_FITS
+from tests.test_web_ux import CELLS_JS, LINES_JS
 from tests.web_fixtures import (
     CITY_PROFILE,
     HEADER,
@@ -183,7 +184,7 @@ def test_the_teams_table_needs_no_sideways_scrolling_on_a_phone(week: Week) -> N
         box = page.evaluate("""() => { const s = document.querySelector('#teams-liste')
             .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
         assert box[0] <= box[1], f"the Teams table scrolls sideways in its box: {box}"
-        assert page.evaluate(PAGE_FITS)
+        assert fits_screen(page)
         cells = page.evaluate(CELLS_JS, table)
         rows = page.locator(f"{table} tbody tr").count()
         assert rows >= 2 and len(cells) == rows * len(TEAM_COLUMNS), cells
@@ -259,5 +260,5 @@ def test_a_long_kundennummer_wraps_within_its_team_day_card(week: Week) -> None:
         box = page.evaluate("""() => { const s = document.querySelector('#team-tage')
             .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
         assert box[0] <= box[1], f"the team-days scroll sideways in their box: {box}"
-        assert page.evaluate(PAGE_FITS)
+        assert fits_screen(page)
         assert rec.violations == []

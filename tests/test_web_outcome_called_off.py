@@ -25,6 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hausbesuch import clock
+from tests.browser import page_width
 from tests.cli_helpers import ClockedCli, city_db
 from tests.fake_clock import exercise_time_of_day
 from tests.web_fixtures import PASSWORD, login, page_text
@@ -401,7 +402,7 @@ def test_the_called_off_form_in_chromium_at_390_px(
         page.goto(live.url + f"/faelle/K-2?stadt={CITY}#ergebnisse")
         line = page.locator("#entfallen li").first
         assert "entfällt seit Mo, 07.12.2026" in line.inner_text()
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         line.locator("summary").click()
         form = line.locator(f"#nachtragen-{visit.visit_id}")
         form.locator("select[name=ergebnis]").select_option("nachricht_hinterlassen")

@@ -17,6 +17,7 @@ import pytest
 from hausbesuch import clock
 from hausbesuch.fields import format_day
 from hausbesuch.maps import fmt_date
+from tests.browser import page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
@@ -274,7 +275,7 @@ def test_the_correction_form_in_chromium_at_390_px(
         form = page.locator("form[action='/fall-ergebnis?stadt=Bad%20Hersfeld']").first
         form.locator("select[name=ergebnis]").select_option("angetroffen")
         form.locator("input[name=uhrzeit]").fill("09:15")
-        width = page.evaluate("document.documentElement.scrollWidth")
+        width = page_width(page)
         assert width <= 390, width  # nothing wider than the phone
         shoot(page, "berichtigen-formular.png", full_page=True)
         # the stored note can be deleted (review 22 #7); here it stays
@@ -343,7 +344,7 @@ def test_a_corrected_appointment_names_the_visit_still_planned_at_the_old_one(
         body = page.inner_text("body")
         assert (f"Der Besuch zum alten Termin am {format_day(first)}, 10:00 Uhr steht "
                 "noch in Plan 20991231-080000-t: bitte neu planen.") in body, body[:1500]
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         shoot(page, "statuskorr-alter-termin.png", full_page=True)
     from hausbesuch.store import ClientRow
 

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from hausbesuch import clock
+from tests.browser import page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
@@ -129,7 +130,7 @@ def test_the_case_page_names_an_appointment_that_ends_after_the_shift(
                 "kann ihn keine Planung aufnehmen. Bitte mit der Kundin oder dem Kunden "
                 f"einen früheren Termin vereinbaren, spätestens {_hhmm(last - minutes - back)}"
                 " Uhr."), note
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             shoot(page, "outcomes2-fall-termin-nach-schicht.png", full_page=True)
         with site.store.session() as s:  # stored as agreed
             from sqlalchemy import select
@@ -314,7 +315,7 @@ def test_the_phone_page_refuses_a_late_appointment_before_queueing_it(
                         f"{_hhmm(latest)} Uhr vereinbaren."), text
         assert page.evaluate(QUEUE) == [] and posts == []
         assert stop.locator("input[name=termin_datum]").get_attribute("aria-invalid") == "true"
-        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(page) <= 390
         # the stop from its heading: the refusal above its fields, the fields marked
         stop.locator("h2").evaluate("(h) => h.scrollIntoView({block: 'start'})")
         shoot(page, "phone1-termin-nach-schicht.png", full_page=False)
@@ -371,7 +372,7 @@ def test_a_visit_of_a_case_closed_by_its_day_is_off_on_the_case_page(
         with coordinator_on_phone(site.url) as page:
             page.goto(site.url + f"/faelle/{off.client_id}?stadt={CITY}#ergebnisse")
             assert "entfällt: Fall „abgeschlossen“" in page.inner_text("#entfallen")
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             shoot(page, "outcomes2-fall-entfaellt.png",
                             full_page=True)
             # what record_outcome allows the coordination: an outcome for it is taken

@@ -215,8 +215,8 @@ def test_the_plan_list_marks_the_versions_of_a_plan(changed_week) -> None:  # no
     „ersetzt durch Version 3“ in words with a link to it, and without figures of now
     (their open visits are the current version's). At 390 px: every cell labelled on the
     screen; at 1280 px a table."""
-    from tests.browser import contrast
-    from tests.test_web_ux import CELLS_JS, PAGE_FITS
+    from tests.browser import contrast, fits_screen
+    from tests.test_web_ux import CELLS_JS
 
     url, store, (v1, v2, v3) = changed_week
     now = store.visits_now(CITY)[v3]
@@ -251,7 +251,7 @@ def test_the_plan_list_marks_the_versions_of_a_plan(changed_week) -> None:  # no
         cells = page.evaluate(CELLS_JS, "#gespeicherte-plaene")
         assert [c for c in cells if not c[1]] == [], "cells off screen"
         assert {c[0] for c in cells} >= {"Version: ", "Stand jetzt: "}
-        assert page.evaluate(PAGE_FITS)
+        assert fits_screen(page)
         # a desk: the replaced versions' ids indented in their column
         page.set_viewport_size({"width": 1280, "height": 900})
         shoot(table, "plaene-versionen-1280.png")

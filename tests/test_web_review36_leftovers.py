@@ -25,6 +25,7 @@ import httpx
 import pytest
 
 from hausbesuch.fields import format_day
+from tests.browser import page_width
 from tests.test_pin_advice import CITY, FRI, THU, WED, clean, kora, site  # noqa: F401
 from tests.web_fixtures import csrf_of
 from tests.web_helpers import pin as _pin
@@ -260,7 +261,6 @@ def test_the_changed_parts_read_on_a_phone(
     plan = _newest(store, first)
     monkeypatch.setenv(clock.ENV, THU.isoformat())
     cases.set_status("D-FREI2", "erreicht")
-    width = "() => document.documentElement.scrollWidth"
     with coordinator_on_phone(url) as page:
         page.goto(f"{url}/plaene/{plan.id}#verschieben")
         page.fill("input[name=kundennummer]", "D-FREI2")
@@ -271,7 +271,7 @@ def test_the_changed_parts_read_on_a_phone(
         assert alert.inner_text() == CLOSED
         box = alert.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         page.locator("#fehlermeldung").scroll_into_view_if_needed()
         shoot(page, "festlegen-fall-erreicht-390.png")
         page.goto(f"{url}/plaene/{plan.id}")
@@ -281,10 +281,10 @@ def test_the_changed_parts_read_on_a_phone(
                             ).count() == sum(1 for r in plan.routes if r.day >= THU)
         assert page.locator("#team-tage a", has_text="Laufzettel drucken").count() == len(
             plan.routes)
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         shoot(table, "team-tage-vergangen-390.png")
         page.goto(f"{url}/plaene/{plan.id}/links")
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         if all(r.day < THU for r in plan.routes):
             assert page.locator("#keine-links").is_visible()
         shoot(page, "tageslinks-ab-heute-390.png", full_page=True)

@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from hausbesuch.fields import format_day, format_moment
+from tests.browser import page_width
 from tests.shots import shoot
 from tests.test_web_plan_notes import _replan, kora, notes_site  # noqa: F401 - fixtures
 
@@ -67,7 +68,7 @@ def test_failed_tries_waiting_for_a_replan_are_listed_until_it_runs(
     with coordinator_on_phone(url) as phone:  # the box at 390 px
         phone.goto(f"{url}/plaene/{v1.id}")
         phone.locator("#versuche-neu-planen").scroll_into_view_if_needed()
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+        assert page_width(phone) <= 390
         shoot(phone, "plan-versuche-neu-planen.png")
 
     # „Neu planen“: the revisit is planned (or listed as not plannable): nothing waits,

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hausbesuch.web.auth import Limits
+from tests.browser import page_width
 from tests.shots import shoot
 from tests.web_fixtures import PASSWORD, bare_app, csrf_of, live_server, login
 
@@ -264,8 +265,7 @@ def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
         page.click("a[href='/konto/sitzungen']")
         page.wait_for_url("**/konto/sitzungen")
         assert page.locator("#diese-sitzung").inner_text().count("diese Sitzung") == 1
-        width = "document.documentElement.scrollWidth"
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         shoot(page, "web-sessions.png", full_page=True)
         chosen = "input[aria-label^='Beenden: Firefox auf Windows']"
         page.check(chosen)
@@ -275,12 +275,12 @@ def test_sessions_page_at_390_px(bare) -> None:  # noqa: ANN001
         page.wait_for_selector("#fehlermeldung")
         assert page.is_checked(chosen)
         assert page.input_value("input[name=aktuell]") == ""
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         shoot(page, "webforms-sitzungen-falsches-pw.png",
                         full_page=True)
         page.fill("input[name=aktuell]", PASSWORD)
         page.click("#beenden")
         page.wait_for_selector("#beendet")
         assert "1 Sitzung beendet" in page.inner_text("#beendet")
-        assert page.evaluate(width) <= 390
+        assert page_width(page) <= 390
         assert not _alive(other)

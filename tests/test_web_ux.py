@@ -31,7 +31,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hausbesuch.fields import WEEKDAYS_DE
-from tests.browser import launch
+from tests.browser import fits_screen, launch, page_width
 from tests.shots import shoot
 from tests.test_web import CITY, _current_plan, site, versions  # noqa: F401 - fixtures, by name
 from tests.test_web_messages import kora  # noqa: F401 - the fixture, by name
@@ -302,7 +302,6 @@ LINES_JS = """(sel) => [...document.querySelectorAll(sel)].map(el => {
   const text = el.innerText.trim();
   return [text, tops.size, text.split(/\\s+|(?<=-)/).filter(Boolean).length];
 })"""
-PAGE_FITS = "() => document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def _phone_page(browser, site: Site):  # noqa: ANN001, ANN202, F811
@@ -335,8 +334,8 @@ def test_plan_team_days_fit_a_phone(site: Site) -> None:  # noqa: F811
         stops = page.evaluate(LINES_JS, "#team-tage .stopid")
         assert len(stops) == sum(len(r.stops) for r in plan.routes)
         assert [s for s in stops if s[1] != 1] == [], stops
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        width = page_width(page)
+        assert fits_screen(page), f"page is {width} px wide at 390 px"
         # a desk: the same rows as a table with its head, the button in its row
         page.set_viewport_size({"width": 1280, "height": 900})
         assert page.locator("#team-tage thead").is_visible()
@@ -397,8 +396,8 @@ def test_plan_list_tables_fit_a_phone(site: Site) -> None:  # noqa: F811
             assert [c for c in cells if not c[1]] == [], f"{table}: cells off screen"
             labels = [c[0] for c in cells[:len(names)]]
             assert labels == [f"{n}: " for n in names], (table, labels)
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        width = page_width(page)
+        assert fits_screen(page), f"page is {width} px wide at 390 px"
         # the screen reader keeps the column headers (the head is out of view only)
         assert page.locator("#gespeicherte-plaene").get_attribute("role") == "table"
         # a desk: tables with their heads, a row's cells side by side, no labels
@@ -436,7 +435,7 @@ def test_refused_teams_upload_is_said_in_the_first_screen(site: Site) -> None:  
         box = alert.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
-        assert page.evaluate(PAGE_FITS)
+        assert fits_screen(page)
         assert rec.violations == []
 
 
@@ -467,7 +466,7 @@ def test_absence_answers_are_said_in_the_first_screen(site: Site) -> None:  # no
                                        else "Abwesenheiten gespeichert"), text
                 box = box_of.bounding_box()
                 assert box["y"] >= 0 and box["y"] + box["height"] <= 844, box
-            assert page.evaluate(PAGE_FITS)
+            assert fits_screen(page)
             assert rec.violations == []
         finally:
             from datetime import date
@@ -504,15 +503,14 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
     from tests.browser import phone_page, shared_browser
 
     _import_long_address(site, tmp_path)
-    fits = "() => document.documentElement.scrollWidth <= window.innerWidth"
     with shared_browser() as browser:
         page, rec = phone_page(browser)
         log_in_page(page, site.url)
         page.goto(site.url + "/adressen")
         row = page.locator(f"#adresse-{LONG_ID}")
         assert LONG_STREET in row.inner_text()
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390 and page.evaluate(fits), f"page is {width} px wide at 390 px"
+        width = page_width(page)
+        assert width <= 390 and fits_screen(page), f"page is {width} px wide at 390 px"
         assert page.evaluate("() => window.innerWidth") == 390  # not zoomed out
         box = row.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box
@@ -523,8 +521,8 @@ def test_address_page_with_a_long_word_fits_a_phone(site: Site, tmp_path: Path) 
         page.wait_for_load_state("load")  # the style sheet too (CI measured before it)
         message = page.locator(f"#adresse-{LONG_ID} p.error").inner_text()
         assert LONG_WORD in message
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert width <= 390 and page.evaluate(fits), \
+        width = page_width(page)
+        assert width <= 390 and fits_screen(page), \
             f"page with the message is {width} px wide at 390 px"
         assert rec.violations == []
 
@@ -564,8 +562,8 @@ def test_outcomes_table_keeps_its_cells_wide_on_a_phone(
         box = page.evaluate("""() => { const s = document.querySelector('#ergebnisse')
             .closest('.scroll'); return [s.scrollWidth, s.clientWidth]; }""")
         assert box[0] <= box[1], f"the table should need no sideways scrolling: {box}"
-        width = page.evaluate("() => document.documentElement.scrollWidth")
-        assert page.evaluate(PAGE_FITS), f"page is {width} px wide at 390 px"
+        width = page_width(page)
+        assert fits_screen(page), f"page is {width} px wide at 390 px"
         assert rec.violations == []
 
 
@@ -644,8 +642,8 @@ def test_plan_pins_outcomes_and_links_tables_fit_a_phone(
                     box = c.bounding_box()
                     if box is None or box["x"] < 0 or box["x"] + box["width"] > 390:
                         off.setdefault(name, []).append((c.inner_text(), box))
-                width = page.evaluate("() => document.documentElement.scrollWidth")
-                assert page.evaluate(PAGE_FITS), f"{name}: page is {width} px wide"
+                width = page_width(page)
+                assert fits_screen(page), f"{name}: page is {width} px wide"
                 if name == "festlegungen":  # the note, whole on the screen
                     note = page.locator(f"{table} td[data-label=Hinweis]:not(:empty)")
                     assert note.count() == 1 and note.inner_text().startswith(

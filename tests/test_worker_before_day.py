@@ -20,6 +20,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
+from tests.browser import page_width
 from tests.fake_clock import exercise_time_of_day
 from tests.shots import shoot
 from tests.test_worker_cache import _browser as _worker_browser
@@ -65,7 +66,7 @@ def test_before_the_day_the_outcome_buttons_look_and_say_unavailable(site: Site)
             assert all(b["disabled"] == "true" and b["describedby"] == rid
                        and b["opacity"] < 1 for b in buttons), buttons
             assert page.locator("#vorab").is_visible()
-            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            assert page_width(page) <= 390
             shoot(li, "notes-vor-dem-besuchstag.png")
             # the form folded (QA 28 F17); a tap anyway (a form the script had not folded
             # yet): refused on the phone with the reason, nothing queued or sent

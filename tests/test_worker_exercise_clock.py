@@ -27,7 +27,7 @@ import pytest
 
 from hausbesuch import clock
 from tests import test_web
-from tests.browser import wait_for_retry
+from tests.browser import page_width, wait_for_retry
 from tests.fake_clock import exercise_time_of_day, same_moment, server_clock
 from tests.shots import shoot
 from tests.test_web_enter import _recorded
@@ -98,7 +98,7 @@ def test_in_an_exercise_the_phone_fills_in_its_time_and_the_server_stores_it(
                 field = stop.get_by_label("Uhrzeit des Besuchs")
                 assert field.input_value() == f"{at:%H:%M}", (at, near.start)
                 shoot(page, "clock-uebung-uhrzeit.png")  # (390 px)
-                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+                assert page_width(page) <= 390
                 # far from its visit the other stop keeps its planned start
                 far = page.locator(f"#stopp-{other.client_id}").get_by_label(
                     "Uhrzeit des Besuchs")
@@ -326,7 +326,7 @@ def test_a_page_that_is_before_the_day_after_an_exercise_ends_follows_the_real_d
                 page.wait_for_function("() => document.getElementById('vorab').hidden")
                 assert page.get_attribute(button, "aria-disabled") is None
                 shoot(page, "rev24-besuchstag-bereit.png")
-                assert page.evaluate("document.documentElement.scrollWidth") <= 390
+                assert page_width(page) <= 390
                 assert not errors, errors
             finally:
                 ctx.close()
