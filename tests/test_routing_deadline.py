@@ -47,9 +47,19 @@ def test_a_week_of_weekday_windows_is_planned_at_a_short_time_limit():
     assert worker["from_scratch"] and not worker["build_given_up"]
 
 
-def test_a_seeded_run_that_keeps_to_its_work_is_the_same_plan_again():
+def test_a_seeded_run_that_keeps_to_its_work_is_the_same_plan_again(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Same problem, seed and limit: the same plan (README: while the limit is not hit;
-    before, the model's building ran over it, and the plan depended on the load)."""
+    before, the model's building ran over it, and the plan depended on the load).
+
+    The work allowed per second of limit is a quarter of the solver's here: alone on the
+    machine the run took about 0.6 s of its 2 s with the full work, and under the load of
+    two test runs on two cores it hit the limit (``deterministic`` False, closing 40) —
+    the README's condition, not what this test is about. A quarter leaves the margin."""
+    import routing.solve as solver
+
+    for rate in ("WORK_PER_SECOND", "NEIGHBORS_PER_SECOND", "LNS_ITERATIONS_PER_SECOND"):
+        monkeypatch.setattr(solver, rate, getattr(solver, rate) // 4)
     p = week(400, windows=True)
     a = solve(p, time_limit=2.0, seed=3, threads=1)
     b = solve(p, time_limit=2.0, seed=3, threads=1)
