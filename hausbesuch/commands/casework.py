@@ -515,6 +515,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             # an appointment agreed so late that visit and way back end after the shift:
             # no plan can hold it (the case page's note, QA 26 F7, review 37 #5)
             late = cw.agreed_appointment_past_shift(known)
+            # a pinned day passed or no working day: said beside it (QA 40 F2)
+            from hausbesuch.planning.builder import pin_day_note
+
+            pin_note = pin_day_note(cw.calendar, st.pin_day, cw.today(), st.pin_source,
+                                    open_case=st.status == "offen")
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them
@@ -530,7 +535,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"  festgelegt{' ' + source if source else ''}: "
                        + ", ".join(x for x in (st.pin_team and f"Team {st.pin_team}",
                                                st.pin_day and format_day(st.pin_day), pin_at)
-                                   if x))
+                                   if x) + (f" ({pin_note})" if pin_note else ""))
         for at, status, why, who in history:
             typer.echo(f"  {format_moment(at)} {status_word(status)}: {printable(why)} "
                        f"({printable(who)})")

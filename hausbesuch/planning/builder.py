@@ -269,7 +269,41 @@ def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
         return None
     what = ("Termin" if appointment is not None else "im Web festgelegt"
             if pin_source == "web" else "laut Liste")
-    return f"{what} {format_day(day)}"
+    off = _day_off(span.calendar, day)
+    return f"{what} {format_day(day)}" + (f", kein Arbeitstag: {off}" if off else "")
+
+
+def _day_off(calendar: WorkCalendar, day: date) -> str | None:
+    """Why ``day`` is no working day of ``calendar`` („Erster Weihnachtstag, Feiertag in
+    HE“, „Wochenende“), None on a working day."""
+    if calendar.is_working_day(day):
+        return None
+    return calendar.holiday_label(day) or "Wochenende"
+
+
+def pin_day_note(calendar: WorkCalendar, day: date | None, today: date,
+                 source: str | None, *, open_case: bool = False) -> str | None:
+    """What a case's pinned ``day`` no longer does, for the places that show the pin
+    (``status``, the plan page's „Festlegungen“): a day before ``today`` has passed and
+    binds no longer (:func:`make_candidate` plans the case freely, :func:`passed_pin`
+    says so in the plan); a day ahead that is no working day is taken by no plan, and the
+    pin is to be corrected where it came from (``source``: ``liste``, ``web``). None for a
+    pin that holds (QA 40 F2: ``status`` kept naming a holiday of a list as the visit's day
+    after a re-plan had planned it on another). ``open_case``: the case is open, and the
+    words of a passed day say that the next plan plans it freely."""
+    if day is None:
+        return None
+    off = _day_off(calendar, day)
+    if day < today:
+        return ("Tag verstrichen" + (f" (war kein Arbeitstag: {off})" if off else "")
+                + ": bindet nicht mehr"
+                + (", der nächste Plan plant den Fall frei" if open_case else ""))
+    if off is None:
+        return None
+    fix = ("bitte in der Kundenliste einen Arbeitstag eintragen (oder das Datum leeren) "
+           "und sie erneut einlesen" if source == "liste" else
+           "bitte die Festlegung aufheben oder einen Arbeitstag festlegen")
+    return f"kein Arbeitstag ({off}): kein Plan nimmt den Besuch auf; {fix}"
 
 
 def _passed_before(span: Span, today: date | None) -> date:

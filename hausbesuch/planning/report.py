@@ -191,6 +191,8 @@ def report_rows(
     shown = {(r.team_id, r.day, s.position): nr
              for r in plan.routes for s, nr in zip(r.stops, r.numbers, strict=True)}
     moment = replan_moment(plan)
+    # the cases whose pinned day had passed, planned freely (:func:`passed_pin`'s words)
+    passed_pins = (getattr(plan, "params", None) or {}).get("passed_pins") or {}
     unassigned = {u.client_id: u for u in plan.unassigned}
     rows: list[dict[str, str]] = []
     rejected_ids = {r.id for r in plan.rejected if r.id}
@@ -231,6 +233,10 @@ def report_rows(
             notes = [_called_off(s)] if s.off else [o] if (o := visit_outcome(s)) else []
             if not s.off and (outside := outside_window(c, s, moment)):
                 notes.append(f"Hinweis: {outside}")
+            if not s.off and (passed := passed_pins.get(c.id)):
+                # the day the case was pinned to passed: not that day (QA 40 F2)
+                notes.append(f"Hinweis: festgelegter Tag verstrichen ({passed}), daher frei "
+                             "eingeplant")
             notes += _address_notes(g, snap_far.get(c.id))
             notes += _other_visits(visits[c.id], but=s)
             row["grund"] = _reasons(notes)

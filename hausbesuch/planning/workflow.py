@@ -1352,7 +1352,7 @@ def _plan_span(
     snapshot = []
     geocodes = []
     candidates: list[Candidate] = []
-    passed_pins: list[str] = []
+    passed_pins: dict[str, str] = {}
     other_ids = {st.client.id for st in others}
     left_out: dict[str, Client] = {}  # the cases make_candidate left out for their days
     for st in pool + others:
@@ -1391,7 +1391,7 @@ def _plan_span(
                               pin_time_min=st.pin_time_min, pin_source=st.pin_source,
                               today=today)
         if passed := passed_pin(span, st.directive, st.pin_day, st.pin_source, today):
-            passed_pins.append(f"{c.id} ({passed})")
+            passed_pins[c.id] = passed
         if isinstance(cand, UnassignedVisit):
             unassigned.append(cand)
             left_out[c.id] = c
@@ -1442,10 +1442,8 @@ def _plan_span(
               "warnings": [*(imported.warnings if imported else [])]}
     _carry_district_notes(params, districts)
     params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span), *now_note]
-    if passed_pins:
-        params["warnings"].append(
-            f"Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei eingeplant: "
-            f"{', '.join(passed_pins)}.")
+    params["warnings"] += _passed_pins_note(passed_pins)
+    params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
     if overdue:  # (in the words of show's note; these cases are open, and planned here)
@@ -2366,6 +2364,16 @@ def _replan(
     fresh_clients: dict[str, Client] = {}
     fresh_geo: dict[str, Geocode] = {}
     fresh_rejected: dict[str, Rejected] = {}
+    # (a visit the old version planned freely for a passed pin and this one keeps: its
+    # words stay; the cases planned again here are looked at anew below)
+    again = {st.client.id for st in pool}
+    passed_before = {cid: words for cid, words in (old.params.get("passed_pins") or {}).items()
+                     if cid not in again}
+    still_open = ({st.client.id for st in cw.states(list(passed_before))
+                   if st.status == "offen"}
+                  if passed_before else set())
+    passed_pins = {cid: words for cid, words in passed_before.items() if cid in still_open}
+    today = cw.today()
     for st in sorted(pool, key=lambda x: x.client.id):
         # (a case taken up as new is no row of a list given to this re-plan: the summary
         # said „6 Fälle (1 aus der Liste)“)
@@ -2400,7 +2408,11 @@ def _replan(
                               pin_time_min=st.pin_time_min, promise=promises.get(c.id),
                               visit_id=visit_of.get(c.id), pin_source=st.pin_source,
                               not_before=new_from if today_on else moment,
-                              replan_from=moment if today_on else None)
+                              replan_from=moment if today_on else None, today=today)
+        # (a pinned day passed: planned freely, said as `plan` says it; QA 40 F2: a
+        # re-plan planned a list's holiday on another day without a word)
+        if passed := passed_pin(span, st.directive, st.pin_day, st.pin_source, today):
+            passed_pins[c.id] = passed
         if isinstance(cand, UnassignedVisit):
             unassigned.append(_spoken_by_none(
                 _revisit_reason(cand, tried[c.id], span) if c.id in revisit_ids else cand,
@@ -2464,7 +2476,9 @@ def _replan(
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
-                           + [_moved_note(c, late=late_of[c.id]) for c in moved])
+                           + [_moved_note(c, late=late_of[c.id]) for c in moved]
+                           + _passed_pins_note(passed_pins))
+    params["passed_pins"] = passed_pins
     _carry_district_notes(params, districts)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -2551,8 +2565,19 @@ def _replan(
 #: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`): those of the
 #: plan it replaces go; so does the note on a profile without a Land of plans made before
 #: ``land`` was required (QA 18b #4).
+def _passed_pins_note(passed: dict[str, str]) -> list[str]:
+    """The plan's note on the cases whose pinned day passed (:func:`passed_pin`'s words per
+    case id): planned freely. Made again by each re-plan (:data:`_REMADE_NOTE`)."""
+    if not passed:
+        return []
+    return ["Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher "
+            "frei eingeplant: " + ", ".join(f"{cid} ({w})" for cid, w in sorted(passed.items()))
+            + "."]
+
+
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
+    r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
     r"|Team .+ ist am (?:\w\w, )?\d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"

@@ -743,6 +743,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
     from hausbesuch.casework.rules import STATUS_LABELS
     from hausbesuch.casework.stops import closed_ids
     from hausbesuch.fields import format_clock
+    from hausbesuch.planning.builder import pin_day_note
 
     cw = casework(store, profile, actor)
     known = cw.case_id(client_id)
@@ -764,6 +765,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "status_word": status_word(st.status), "status_stand": stamp, "why": st.why, "erased_at": st.erased_at,
         "pin_team": st.pin_team, "pin_day": st.pin_day,
         "pin_time": format_clock(st.pin_time_min) if st.pin_time_min is not None else "",
+        # a pinned day passed, or no working day (QA 40 F2; ``status`` says the same)
+        "pin_note": pin_day_note(cw.calendar, st.pin_day, cw.today(), st.pin_source,
+                                 open_case=st.status == "offen"),
         "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
                     for at, status, why, who in cw.status_history(known)],
         "outcomes": outcomes,

@@ -660,6 +660,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         web.store, plan if newest == plan.id else plan_overview(web.store, newest), profile)
     pins_out = _pins_out(pins, days_out, casework_api.pin_needs(
         web.store, plan, list(pins), profile) if days_out is not None else {}, plan.params)
+    pins_out |= _pins_off_day(pins, profile, pins_out)
     # at most MAX_PIN_ROWS pins (a list whose team column pins every case of a big city:
     # a table of 2,000 rows on each view; review 35b #2), those with a note first; all of
     # them on request (?festlegungen=alle)
@@ -755,6 +756,21 @@ def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | N
         elif (cut := days_out.outside_shift(team, day, minute, params,
                                             pinned=True)) is not None:
             out[cid] = cut
+    return out
+
+
+def _pins_off_day(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
+                  profile: Profile, noted: dict[str, str]) -> dict[str, str]:
+    """``{case id: note}`` of the ``pins`` not ``noted`` yet whose day has passed (it binds
+    no longer) or is no working day (no plan takes it; QA 40 F2: a list's 25.12. was
+    listed without a word): :func:`hausbesuch.planning.builder.pin_day_note`."""
+    from hausbesuch.planning.builder import pin_day_note
+
+    calendar, today = profile.casework.calendar(), clock.today()
+    out = {}
+    for cid, (_team, day, _minute, source) in pins.items():
+        if cid not in noted and (note := pin_day_note(calendar, day, today, source)):
+            out[cid] = f"{format_day(day)}: {note}."
     return out
 
 

@@ -1,0 +1,162 @@
+"""QA 40 F2, second half: a list's date on a holiday, and later passed.
+
+A case pinned by its list to Friday 25.12.2026 (Erster Weihnachtstag): the plan of the week
+after, made while the holiday is ahead, leaves it out and says why (no plan takes it); a
+re-plan of that week after the holiday plans the case freely. Before, that re-plan planned
+it on another day without a word (an empty reason in report.csv, no note), ``status`` and
+the web kept naming 25.12. as the case's day, and the plan page listed the pin without a
+note. Now the re-plan names the passed day in its notes and in the case's row of
+report.csv, a further re-plan says it once, and ``status``, the case page and the plan
+page's „Festlegungen“ say what the pin's day does (nothing any more, or no plan takes it).
+
+The real Bad Hersfeld extract, the command line with its clock (``ClockedCli``), the web
+app over HTTP on loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import random
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from tests.cli_helpers import ClockedCli, city_db
+from tests.planning_fixtures import real_addresses
+
+pytestmark = pytest.mark.slow
+
+CITY = "Bad Hersfeld"
+HOLIDAY = date(2026, 12, 25)
+MONDAY = date(2026, 12, 28)
+PINNED = "K-90001"
+HOLIDAY_WORDS = "Erster Weihnachtstag, Feiertag in HE"
+AHEAD = (f"kein Arbeitstag ({HOLIDAY_WORDS}): kein Plan nimmt den Besuch auf; bitte in der "
+         "Kundenliste einen Arbeitstag eintragen (oder das Datum leeren) und sie erneut "
+         "einlesen")
+PASSED = (f"Tag verstrichen (war kein Arbeitstag: {HOLIDAY_WORDS}): bindet nicht mehr, der "
+          "nächste Plan plant den Fall frei")
+PLAN_WORDS = f"laut Liste Fr, 25.12.2026, kein Arbeitstag: {HOLIDAY_WORDS}"
+NOTE = ("Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher frei "
+        f"eingeplant: {PINNED} ({PLAN_WORDS}).")
+TEAMS = """[defaults]
+schicht = "8:00-16:00"
+modus = "drive"
+
+[[team]]
+id = "team-nord"
+"""
+
+
+def _report(folder: Path) -> dict[str, dict[str, str]]:
+    text = (folder / "report.csv").read_text(encoding="utf-8-sig")
+    return {r["id"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
+
+
+@pytest.fixture(scope="module")
+def weeks(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):  # noqa: ANN201
+    """(database, folder, first plan's id): six cases, one pinned to 25.12.2026 by the
+    list, planned for 28.12.2026-01.01.2027 on 23.12.2026 and re-planned on 29.12.2026."""
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+
+    d = tmp_path_factory.mktemp("feiertag41")
+    addrs = random.Random(41).sample(real_addresses(load_index(bad_hersfeld_pbf)), 6)
+    with open(d / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([PINNED if i == 0 else f"K-{i:03d}", f"Geheim F{i}", street, hn, pc,
+                        town or CITY, f"{HOLIDAY:%d.%m.%Y}" if i == 0 else ""])
+    (d / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    db = str(d / "feiertag.sqlite")
+    before = ClockedCli(date(2026, 12, 23))
+    before.ok("teams", "--set", str(d / "teams.toml"), *city_db(db))
+    before.ok("import", str(d / "kunden.csv"), *city_db(db))
+    before.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "5", "--out",
+              str(d / "v1"), "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        first = store.latest_plan(CITY)
+    return db, d, first.id
+
+
+def test_before_the_holiday_the_pin_is_no_working_day_everywhere(weeks) -> None:  # noqa: ANN001
+    db, d, _ = weeks
+    row = _report(d / "v1")[PINNED]
+    assert row["status"] == "nicht_eingeplant", row
+    assert "ist kein Arbeitstag (Erster Weihnachtstag" in row["grund"], row
+    out = ClockedCli(date(2026, 12, 23)).ok("status", PINNED, *city_db(db))
+    assert f"festgelegt laut Liste: Fr, 25.12.2026 ({AHEAD})" in out, out
+
+
+def test_a_replan_after_the_holiday_says_it_planned_the_case_freely(weeks, tmp_path) -> None:  # noqa: ANN001
+    import shutil
+
+    from hausbesuch.store import Store
+
+    db0, _, first = weeks
+    db = str(tmp_path / "neu.sqlite")
+    shutil.copy(db0, db)
+    after = ClockedCli(date(2026, 12, 29))
+    after.ok("replan", first, "--from", "29.12.2026 07:00", "--out", str(tmp_path / "v2"),
+             "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v2 = store.latest_plan(CITY)
+    planned = {s.client_id: s for r in v2.routes for s in r.stops}
+    assert PINNED in planned, [(u.client_id, u.reason) for u in v2.unassigned]
+    assert planned[PINNED].start.date() >= date(2026, 12, 29)
+    assert v2.warnings.count(NOTE) == 1, v2.warnings
+    row = _report(tmp_path / "v2")[PINNED]
+    assert row["status"] == "geplant", row
+    assert (f"Hinweis: festgelegter Tag verstrichen ({PLAN_WORDS}), daher frei eingeplant"
+            in row["grund"]), row
+    # the other cases' rows say nothing of it
+    assert not any("verstrichen" in r["grund"] for cid, r in _report(tmp_path / "v2").items()
+                   if cid != PINNED)
+    out = after.ok("status", PINNED, *city_db(db))
+    assert f"festgelegt laut Liste: Fr, 25.12.2026 ({PASSED})" in out, out
+    # a further re-plan makes the note again: once, not twice
+    after.ok("replan", v2.id, "--from", "29.12.2026 12:00", "--out", str(tmp_path / "v3"),
+             "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v3 = store.latest_plan(CITY)
+    assert v3.version == v2.version + 1
+    assert v3.warnings.count(NOTE) == 1, v3.warnings
+    assert "festgelegter Tag verstrichen" in _report(tmp_path / "v3")[PINNED]["grund"]
+
+
+def test_the_web_names_what_the_pins_day_does(weeks, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import html
+    import re
+    import shutil
+
+    from hausbesuch import clock
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, live_server, logged_in
+
+    db0, _, first = weeks
+    db = str(tmp_path / "web.sqlite")
+    shutil.copy(db0, db)
+    app = create_app(f"sqlite:///{db}", cities=["bad-hersfeld"], run_jobs=False)
+    add_user(app.state.web.store, "kora", PASSWORD, role="koordination", city=CITY)
+    city = quote(CITY, safe="")
+
+    def text(c, path: str) -> str:  # noqa: ANN001
+        page = c.get(path)
+        assert page.status_code == 200, (path, page.status_code)
+        return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.text)))
+
+    with live_server(app) as live:
+        for today, words in ((date(2026, 12, 23), AHEAD), (date(2026, 12, 29), PASSED)):
+            monkeypatch.setenv(clock.ENV, today.isoformat())
+            with logged_in(live.url, "kora") as c:
+                case = text(c, f"/faelle/{PINNED}?stadt={city}")
+                assert f"Festgelegt: Fr, 25.12.2026 ({words})" in case, case
+                plan = text(c, f"/plaene/{first}")
+                # the plan page's note drops the „der nächste Plan …“ of an open case
+                short = words.split(", der nächste Plan")[0]
+                assert f"Fr, 25.12.2026: {short}." in plan, plan
