@@ -916,14 +916,27 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
     from hausbesuch.cli import app as cli
     from hausbesuch.errors import UserError
     from hausbesuch.fields import format_moment
-    from hausbesuch.web.links import MAX_VALID_DAYS_AFTER, create_link
+    from hausbesuch.web.links import (
+        MAX_VALID_DAYS_AFTER,
+        create_link,
+        plan_calendar,
+        validity_range,
+    )
     from hausbesuch.web.models import WorkerLinkRow
 
     plan = _current_plan(site)
     route = next(r for r in plan.routes if r.stops)
     day = route.day
     morning = datetime.combine(day, dtime(6, 0))
-    latest = datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER), dtime(23, 59, 59))
+    # (the end of the 3rd day after, or of the next working day when later: a week with
+    # Heiligabend)
+    calendar = plan_calendar(site.store, plan.id, plan.city)
+    assert calendar is not None and calendar.land == "HE"
+    latest = validity_range(day, calendar)[1]
+    assert latest >= datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER),
+                                      dtime(23, 59, 59))
+    beyond = ("mehr als" if latest.date() == day + timedelta(days=MAX_VALID_DAYS_AFTER)
+              else "nach dem Ende des")
     _, link = create_link(site.store, plan.id, route.team_id, day, actor="test",
                           valid_until=latest, now=morning)
     assert link.valid_until == latest
@@ -931,8 +944,7 @@ def test_link_validity_lies_between_the_start_of_its_day_and_a_few_days_after(
     too_late = datetime.combine(day + timedelta(days=182), dtime(12, 0))
     for until, why in ((too_early, "vor Beginn des Tages"), (datetime.combine(day, dtime(0)),
                                                             "vor Beginn des Tages"),
-                       (latest + timedelta(seconds=1), f"mehr als {MAX_VALID_DAYS_AFTER} Tage"),
-                       (too_late, f"mehr als {MAX_VALID_DAYS_AFTER} Tage")):
+                       (latest + timedelta(seconds=1), beyond), (too_late, beyond)):
         with pytest.raises(UserError, match=why) as err:
             create_link(site.store, plan.id, route.team_id, day, actor="test",
                         valid_until=until, now=morning)
@@ -982,6 +994,34 @@ def test_a_refused_link_end_names_its_days_as_the_links_page() -> None:
     with pytest.raises(UserError) as err:
         check_validity(day, datetime(2026, 12, 12, 8, 0), now=datetime(2026, 12, 12, 9, 0))
     assert str(err.value) == "Gültig bis: Sa, 12.12.2026, 08:00 Uhr liegt in der Vergangenheit."
+
+
+def test_a_link_of_heiligabend_or_silvester_may_last_until_the_next_working_day() -> None:
+    """QA 40 F3: after Thursday 24.12. and 31.12. (a holiday, the weekend) the teams are
+    back on Monday, when a link's 3 days were over: its end may be the end of the next
+    working day of the city's calendar (Hessen) when that is later."""
+    from hausbesuch.casework.rules import WorkCalendar
+    from hausbesuch.errors import UserError
+    from hausbesuch.web.links import check_validity, validity_range
+
+    he = WorkCalendar(land="HE")
+    assert validity_range(date(2026, 12, 24), he)[1] == datetime(2026, 12, 28, 23, 59, 59)
+    assert validity_range(date(2026, 12, 31), he)[1] == datetime(2027, 1, 4, 23, 59, 59)
+    # without a calendar, or where the 3 days reach further, the days' rule
+    assert validity_range(date(2026, 12, 24))[1] == datetime(2026, 12, 27, 23, 59, 59)
+    assert validity_range(date(2026, 12, 18), he)[1] == datetime(2026, 12, 21, 23, 59, 59)
+    assert validity_range(date(2026, 12, 22), he)[1] == datetime(2026, 12, 25, 23, 59, 59)
+    now = datetime(2026, 12, 23, 9, 0)
+    check_validity(date(2026, 12, 31), datetime(2027, 1, 4, 8, 0), now=now, calendar=he)
+    with pytest.raises(UserError) as err:
+        check_validity(date(2026, 12, 31), datetime(2027, 1, 5, 8, 0), now=now, calendar=he)
+    assert str(err.value) == (
+        "Gültig bis: Di, 05.01.2027, 08:00 Uhr liegt nach dem Ende des 3. Tages und des "
+        "nächsten Arbeitstags nach dem Do, 31.12.2026; erlaubt ist ein Zeitpunkt nach Do, "
+        "31.12.2026, 00:00 Uhr bis spätestens Mo, 04.01.2027, 23:59 Uhr (Ende des nächsten "
+        "Arbeitstags).")
+    with pytest.raises(UserError, match="mehr als 3 Tage"):
+        check_validity(date(2026, 12, 31), datetime(2027, 1, 4, 8, 0), now=now)
 
 
 def _plain(answer: dict) -> dict:

@@ -455,7 +455,8 @@ def register(app: typer.Typer) -> None:
         day: Annotated[str | None, typer.Argument(metavar="TAG", help="Tag, z. B. 2026-12-08.")] = None,
         valid_until: Annotated[str | None, typer.Option(
             "--valid-until", help="Gültig bis, z. B. \"2026-12-08 20:00\" (Standard: Ende des Tages; "
-            "erlaubt: nach Beginn des Tages bis höchstens wenige Tage danach). Der Link gilt ab "
+            "erlaubt: nach Beginn des Tages bis zum Ende des 3. Tages danach oder des nächsten "
+            "Arbeitstags). Der Link gilt ab "
             "0:00 Uhr am Tag vor TAG.")] = None,
         revoke: Annotated[str | None, typer.Option(
             "--revoke", help="Den Link widerrufen, der mit diesen Zeichen beginnt (mindestens 6).")] = None,

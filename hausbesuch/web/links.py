@@ -4,7 +4,8 @@ The token has 256 random bits (43 URL-safe characters); the table keeps its SHA-
 its first :data:`PREFIX_LEN` characters (to name it when revoking; the rest stays secret).
 A link is valid until the end of its day (23:59:59 in Europe/Berlin, :data:`clock.ZONE`)
 unless another moment is given: after the start of its day and at most until the end of the
-:data:`MAX_VALID_DAYS_AFTER`-th day after it. It opens no data before :func:`valid_from`
+:data:`MAX_VALID_DAYS_AFTER`-th day after it, or of the next working day after it when that
+is later (:func:`validity_range`). It opens no data before :func:`valid_from`
 (00:00 of the calendar day before its team-day: the pair can look at tomorrow's route and
 the phone can keep its offline copy the evening before; QA 28 F4: a link made days ahead
 and forwarded showed the addresses at once). The start is derived from the team-day, not
@@ -28,6 +29,7 @@ from fastapi import HTTPException
 from sqlalchemy import select
 
 from hausbesuch import clock
+from hausbesuch.casework.rules import WorkCalendar
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_day, format_moment
 from hausbesuch.store import PlanRow, RouteRow, Store, no_plan_message
@@ -101,16 +103,43 @@ def link_path(token: str) -> str:
     return f"/w/{quote(token, safe='')}/"
 
 
-def validity_range(day: date) -> tuple[datetime, datetime]:
+def validity_range(day: date, calendar: WorkCalendar | None = None
+                   ) -> tuple[datetime, datetime]:
     """(start, latest) of a link's end for ``day``: after the start of the day (00:00),
-    at most the end of the :data:`MAX_VALID_DAYS_AFTER`-th day after it (23:59:59); wall
-    clock in :data:`clock.ZONE`."""
+    at most the end of the :data:`MAX_VALID_DAYS_AFTER`-th day after it (23:59:59), or of
+    the next working day after it in ``calendar`` (the plan's city) when that is later:
+    after Heiligabend or Silvester (Thursday, a holiday, the weekend) the teams are back on
+    Monday and send what their phones kept without signal (QA 40 F3); wall clock in
+    :data:`clock.ZONE`."""
     return (datetime.combine(day, time(0, 0)),
-            datetime.combine(day + timedelta(days=MAX_VALID_DAYS_AFTER), time(23, 59, 59)))
+            datetime.combine(_last_day(day, calendar), time(23, 59, 59)))
+
+
+def _last_day(day: date, calendar: WorkCalendar | None) -> date:
+    """The last day a link of ``day`` may last (:func:`validity_range`)."""
+    last = day + timedelta(days=MAX_VALID_DAYS_AFTER)
+    return last if calendar is None else max(last, calendar.add_working_days(day, 1))
+
+
+def plan_calendar(store: Store, plan_id: str, city: str) -> WorkCalendar | None:
+    """The working days of the profile a plan was made with (else the shipped profile of
+    its ``city``); None when neither loads (the links then keep the days' rule alone)."""
+    from hausbesuch.config import available_profiles, load_profile
+    from hausbesuch.errors import ProfileError
+
+    try:
+        if (ref := store.plan_profile(plan_id)) is not None:
+            return load_profile(ref).casework.calendar()
+        for slug in available_profiles():
+            if (profile := load_profile(slug)).name == city:
+                return profile.casework.calendar()
+    except (ProfileError, OSError):
+        pass
+    return None
 
 
 def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
-                   now: datetime | None = None) -> None:
+                   now: datetime | None = None, calendar: WorkCalendar | None = None) -> None:
     """Refuse an end of validity outside :func:`validity_range` or in the past (UserError
     naming ``option`` and the allowed range), and one with a time zone: links keep the wall
     clock of :data:`clock.ZONE` without zone (the form's field sends none), so a moment with an offset is refused
@@ -122,15 +151,21 @@ def check_validity(day: date, until: datetime, *, option: str = "Gültig bis",
         raise UserError(f"{option}: {format_moment(until)} ist mit Zeitzone ({shown}) "
                         "angegeben; bitte Datum und Uhrzeit ohne Zeitzone angeben (Ortszeit, "
                         f"z. B. {day:%Y-%m-%d}T20:00).")
-    start, latest = validity_range(day)
+    start, latest = validity_range(day, calendar)
     # the days and times in the words of the links page („Mo, 14.12.2026, 23:59 Uhr“)
+    later = latest.date() > day + timedelta(days=MAX_VALID_DAYS_AFTER)
     allowed = (f"erlaubt ist ein Zeitpunkt nach {format_moment(start)} bis spätestens "
-               f"{format_moment(latest)} (Ende des {MAX_VALID_DAYS_AFTER}. Tages danach)")
+               f"{format_moment(latest)} ("
+               + ("Ende des nächsten Arbeitstags" if later
+                  else f"Ende des {MAX_VALID_DAYS_AFTER}. Tages danach") + ")")
     if until <= start:
         raise UserError(f"{option}: {format_moment(until)} endet vor Beginn des Tages "
                         f"{format_day(day)}; {allowed}.")
     if until > latest:
-        raise UserError(f"{option}: {format_moment(until)} liegt mehr als "
+        raise UserError(f"{option}: {format_moment(until)} liegt nach dem Ende des "
+                        f"{MAX_VALID_DAYS_AFTER}. Tages und des nächsten Arbeitstags nach dem "
+                        f"{format_day(day)}; {allowed}." if later else
+                        f"{option}: {format_moment(until)} liegt mehr als "
                         f"{MAX_VALID_DAYS_AFTER} Tage nach dem {format_day(day)}; {allowed}.")
     if until <= (now or clock.now()):
         raise UserError(f"{option}: {format_moment(until)} liegt in der Vergangenheit.")
@@ -153,6 +188,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
     if reason := replaced_by(store, plan_id, "Tageslinks bitte für Plan {newest} erzeugen "
                              "(sie folgen auch späteren Neuplanungen)."):
         raise UserError(reason)
+    calendar = plan_calendar(store, plan_id, plan.city)
     with store.session() as s:
         route = s.scalars(select(RouteRow.seq).where(
             RouteRow.plan_id == plan_id, RouteRow.team_id == team_id, RouteRow.day == day)).first()
@@ -160,7 +196,7 @@ def create_link(store: Store, plan_id: str, team_id: str, day: date, *, actor: s
             raise UserError(f"Plan {plan_id} hat keine Route für Team „{team_id}“ am "
                             f"{format_day(day)}.")
         until = valid_until or datetime.combine(day, time(23, 59, 59))
-        check_validity(day, until, option=option, now=now)
+        check_validity(day, until, option=option, now=now, calendar=calendar)
         token = new_token(32)
         row = WorkerLinkRow(token_hash=token_hash(token), prefix=token[:PREFIX_LEN],
                             city=plan.city, plan_id=plan_id, team_id=team_id, day=day,
