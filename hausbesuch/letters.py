@@ -1671,9 +1671,23 @@ def write_letters(
 def arrival_day(profile: Profile, letter_date: date) -> date:
     """The day the post brings a letter dated ``letter_date``: ``[brief]
     postlaufzeit_werktage`` working days later (Monday to Friday, without the holidays of
-    the profile's ``[casework]``)."""
-    return profile.casework.calendar().add_working_days(
-        letter_date, profile.brief.postlaufzeit_werktage)
+    the profile's ``[casework]``). Of its ``local_holidays`` only :data:`POST_DAYS` (24.12.
+    and 31.12.: no public holiday anywhere in Germany, the post delivers, only the office
+    is closed) do not stop the post (QA 40 F7: a letter of 23.12. „arrived“ a day late
+    where the office closes on 24.12.); any other may be a public holiday of the town
+    (Mariä Himmelfahrt in a Catholic municipality, the Augsburger Friedensfest), and
+    counts as a day without post (a letter judged late rather than on time)."""
+    from dataclasses import replace
+
+    calendar = profile.casework.calendar()
+    post = replace(calendar, local=tuple(h for h in calendar.local
+                                         if (h.day, h.month) not in POST_DAYS))
+    return post.add_working_days(letter_date, profile.brief.postlaufzeit_werktage)
+
+
+#: (day, month) of the days an office may close on (``[casework] local_holidays``) on which
+#: the post still delivers: no public holiday in any Land (:func:`arrival_day`)
+POST_DAYS = frozenset({(24, 12), (31, 12)})
 
 
 def comes_late(profile: Profile, letter_date: date, day: date) -> bool:

@@ -82,3 +82,23 @@ def test_a_span_of_local_holidays_only_is_refused_naming_them(tmp_path: Path, la
         Span(date(2028, 8, 15), 1, cal).require_work_days()
     assert "(nur Wochenende oder Feiertage: Di, 15.08.2028 (Mariä Himmelfahrt, Feiertag " \
            "laut Profil))" in str(info.value), info.value
+
+
+def test_the_post_delivers_on_24_and_31_december_when_the_office_is_closed(
+        tmp_path: Path, lauf_pbf: Path) -> None:
+    """QA 40 F7: an office that closes on 24.12. and 31.12. (``local_holidays``) still gets
+    its letters delivered those days (no public holiday anywhere); a town's own public
+    holiday (Mariä Himmelfahrt in a Catholic municipality) stops the post."""
+    from hausbesuch.letters import arrival_day, comes_late
+
+    profile = _profile(tmp_path, lauf_pbf, '["24.12.", "31.12.", "15.08. Mariä Himmelfahrt"]')
+    assert profile.brief.postlaufzeit_werktage == 2
+    # Wed 23.12.2026: Thu 24.12. (post), 25./26. holidays, weekend, Mon 28.12.
+    assert arrival_day(profile, date(2026, 12, 23)) == date(2026, 12, 28)
+    assert not comes_late(profile, date(2026, 12, 23), date(2026, 12, 29))
+    # Wed 30.12.2026: Thu 31.12. (post), 01.01. holiday, weekend, Mon 04.01.2027
+    assert arrival_day(profile, date(2026, 12, 30)) == date(2027, 1, 4)
+    # Mon 14.08.2028: Tue 15.08. no post, Wed 16.08., Thu 17.08.
+    assert arrival_day(profile, date(2028, 8, 14)) == date(2028, 8, 17)
+    # (the office's working days still leave both out)
+    assert not profile.casework.calendar().is_working_day(date(2026, 12, 24))
