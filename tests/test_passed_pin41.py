@@ -160,3 +160,59 @@ def test_the_web_names_what_the_pins_day_does(weeks, tmp_path, monkeypatch) -> N
                 # the plan page's note drops the „der nächste Plan …“ of an open case
                 short = words.split(", der nächste Plan")[0]
                 assert f"Fr, 25.12.2026: {short}." in plan, plan
+
+
+def test_a_replan_that_leaves_cases_out_names_the_later_plan_without_them(
+        weeks, tmp_path) -> None:  # noqa: ANN001
+    """QA 40 F8: the plan of the next week is stored already when the week before is
+    re-planned without its only team: the cases the re-plan leaves out are in no later
+    plan, and the re-plan's notes say which plan takes them up only when re-planned."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    db0, _, first = weeks
+    db = str(tmp_path / "spaeter.sqlite")
+    shutil.copy(db0, db)
+    cli = ClockedCli(date(2026, 12, 29))
+    cli.ok("plan", *city_db(db), "--start", "2027-01-04", "--days", "5", "--out",
+           str(tmp_path / "w2"), "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        nxt = store.latest_plan(CITY)
+        v1 = store.load_plan(first)
+    assert nxt.start == date(2027, 1, 4)
+    in_next = {s.client_id for r in nxt.routes for s in r.stops}
+    # the only team is off for the rest of the week (entered on 29.12.)
+    cli.ok("absence", "add", "team-nord", "29.12.2026", "--bis", "31.12.2026", *city_db(db))
+    out = cli.ok("replan", first, "--from", "29.12.2026 07:00", "--out", str(tmp_path / "v2"),
+                 "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v2 = store.latest_plan(CITY)
+    assert v2.predecessor_id == first
+    # the visits of 29.-31.12. have no team: out, and the next week's plan lacks them
+    left = sorted({u.client_id for u in v2.unassigned} - in_next)
+    was_planned = sorted({s.client_id for r in v1.routes for s in r.stops
+                          if s.start.date() >= date(2026, 12, 29)})
+    assert was_planned and set(was_planned) <= set(left), (was_planned, left)
+    n = len(left)
+    days = "Mo, 04.01.2027 bis Fr, 08.01.2027"
+    note = (f"{n} Fälle, die diese Neuplanung nicht einplant, stehen in keinem späteren "
+            f"Plan: {', '.join(left)}. Plan {nxt.id} ({days}) ist schon gespeichert und "
+            "nimmt sie erst mit einer Neuplanung auf („Neu planen“ auf seiner Seite im Web, "
+            f"„replan {nxt.id} --from …“ auf der Kommandozeile).")
+    assert v2.warnings.count(note) == 1, v2.warnings
+    assert note in out.replace("\n", " ") or note in out, out
+    # re-planned, the next week's plan takes them up; a re-plan of the first week then
+    # says nothing of it (the note is made anew, not carried)
+    cli.ok("replan", nxt.id, "--from", "04.01.2027 07:00", "--out", str(tmp_path / "w2b"),
+           "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        nxt2 = store.latest_plan(CITY)
+    # (a week of one team has room for the few cases)
+    assert set(left) <= {s.client_id for r in nxt2.routes for s in r.stops}
+    cli.ok("replan", v2.id, "--from", "29.12.2026 12:00", "--out", str(tmp_path / "v3"),
+           "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v3 = store.latest_plan(CITY)
+    assert v3.predecessor_id == v2.id
+    assert not [w for w in v3.warnings if "in keinem späteren Plan" in w], v3.warnings

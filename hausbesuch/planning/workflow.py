@@ -1508,6 +1508,7 @@ def _plan_span(
     result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)
     _add_note(result.plan, note)
+    _add_note(result.plan, _later_plan_note(store, result.plan, replan=False))
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, unchanged_since=marker)
     result.plan_id = result.plan.id
@@ -2546,6 +2547,7 @@ def _replan(
               + _emptied_link_notes(store, result.plan, old.id)):
         _add_note(result.plan, n)
     _add_note(result.plan, note)
+    _add_note(result.plan, _later_plan_note(store, result.plan, replan=True))
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
                          unchanged_since=marker)
@@ -2577,6 +2579,7 @@ def _passed_pins_note(passed: dict[str, str]) -> list[str]:
 
 _REMADE_NOTE = re.compile(
     r"Kein Bundesland angegeben im Profil "
+    r"|(?:\d+ Fälle, die|1 Fall, den) (?:diese Neuplanung|dieser Plan) nicht einplant, "
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
@@ -2708,6 +2711,50 @@ def _emptied_link_notes(store: Store, plan: Plan, replaced: str) -> list[str]:
             + " das an. Bitte dem Team Bescheid geben."
             for (team, day), n in sorted(links.items(), key=lambda kv: (kv[0][1], kv[0][0]))
             if (team, day) not in toured]
+
+
+def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
+    """The note of a plan (or re-planned version, ``replan``) that leaves open cases out
+    while a plan of later days is stored already without a visit of them (QA 40 F8: a
+    Silvester re-plan left 23 cases out; the plan of the next week, made the day before,
+    held 14 of them nowhere, and nothing said so): that plan takes them up only when it is
+    re-planned (:func:`_taken_up`), the next ``plan`` of its days refuses them as booked
+    there. Not a case no longer open, nor one planned elsewhere or also in this plan; ""
+    when no later plan is stored or it holds them all. Ids only."""
+    from sqlalchemy.orm import aliased
+
+    visited = {s.client_id for r in plan.routes for s in r.stops if not s.off}
+    left = sorted({u.client_id for u in plan.unassigned
+                   if not u.code.startswith("status_") and u.code != "already_planned"}
+                  - visited)
+    if not left:
+        return ""
+    last = plan.start + timedelta(days=max(plan.days, 1) - 1)
+    newer = aliased(PlanRow)
+    with store.session() as s:
+        later = s.execute(select(PlanRow.id, PlanRow.start, PlanRow.days).where(
+            PlanRow.city == plan.city, PlanRow.status == "fertig", PlanRow.start > last,
+            # (its newest version: a re-plan answers for the versions before it)
+            ~select(newer.id).where(newer.predecessor_id == PlanRow.id).exists())
+            .order_by(PlanRow.start, PlanRow.created_at, PlanRow.id)).all()
+        if not later:
+            return ""
+        held = set(s.scalars(select(VisitRow.client_id).where(
+            VisitRow.plan_id.in_([p.id for p in later]), VisitRow.client_id.in_(left))))
+    missing = [cid for cid in left if cid not in held]
+    if not missing:
+        return ""
+    first = later[0]
+    n = len(missing)
+    shown = ", ".join(missing[:10]) + (f" … und {n - 10} weitere" if n > 10 else "")
+    this = "diese Neuplanung" if replan else "dieser Plan"
+    days = format_days(first.start, first.start + timedelta(days=max(first.days, 1) - 1))
+    return ((f"{n} Fälle, die {this} nicht einplant, stehen" if n > 1
+             else f"1 Fall, den {this} nicht einplant, steht")
+            + f" in keinem späteren Plan: {shown}. Plan {first.id} ({days}) ist schon "
+            f"gespeichert und nimmt {'sie' if n > 1 else 'ihn'} erst mit einer Neuplanung auf "
+            f"(„Neu planen“ auf seiner Seite im Web, „replan {first.id} --from …“ auf der "
+            "Kommandozeile).")
 
 
 def _older_plans_in_span(store: Store, city: str, span: Span) -> list[str]:
