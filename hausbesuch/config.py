@@ -512,6 +512,9 @@ class CaseRules(_Strict):
     #: the town's own days off beyond the Land's holidays: ``"15.08."`` (every year),
     #: ``"15.08. Mariä Himmelfahrt"`` (with its name), ``"08.08.2027"`` (once)
     local_holidays: list[str] = Field(default_factory=list, max_length=60)
+    #: working days that end early for every team: ``"24.12. bis 12:00"`` (every year),
+    #: ``"31.12. bis 12:00 Silvester"`` (with its name), ``"23.12.2027 bis 13:30"`` (once)
+    short_days: list[str] = Field(default_factory=list, max_length=60)
     #: status after an outcome (outcome -> status); ``fehlversuche``: after too many failures
     status_after: dict[str, Literal["offen", "erreicht", "in_klaerung", "abgeschlossen"]] = Field(
         default_factory=lambda: {"angetroffen": "erreicht", "verweigert": "abgeschlossen",
@@ -573,12 +576,20 @@ class CaseRules(_Strict):
             _local_holiday(text)
         return v
 
+    @field_validator("short_days")
+    @classmethod
+    def _short_days(cls, v: list[str]) -> list[str]:
+        for text in v:
+            _short_day(text)
+        return v
+
     def calendar(self) -> Any:
         """The :class:`hausbesuch.casework.rules.WorkCalendar` of these rules: the Land's
-        public holidays and the ``local_holidays``."""
+        public holidays, the ``local_holidays`` and the ``short_days``."""
         from hausbesuch.casework.rules import WorkCalendar
 
-        return WorkCalendar(self.land, tuple(_local_holiday(t) for t in self.local_holidays))
+        return WorkCalendar(self.land, tuple(_local_holiday(t) for t in self.local_holidays),
+                            tuple(_short_day(t) for t in self.short_days))
 
     @property
     def noon_min(self) -> int:
@@ -625,6 +636,32 @@ def _local_holiday(text: str) -> Any:
                          "TT.MM.JJJJ (einmal), optional mit Namen, z. B. "
                          "\"15.08. Mariä Himmelfahrt\"")
     return LocalHoliday(day, month, year, (m[4] or "").strip()[:80] or LOCAL_HOLIDAY)
+
+
+_RE_SHORT_DAY = re.compile(
+    r"(\d{1,2})\.(\d{1,2})\.(\d{4})?\s+bis\s+(\d{1,2}:\d{2})(?:\s+(\D.*))?", re.IGNORECASE)
+
+
+def _short_day(text: str) -> Any:
+    """``"24.12. bis 12:00 Heiligabend"`` -> a :class:`hausbesuch.casework.rules.ShortDay`
+    (German error naming the entry and the forms)."""
+    from hausbesuch.casework.rules import SHORT_DAY, ShortDay
+
+    m = _RE_SHORT_DAY.fullmatch(str(text).strip())
+    end = None
+    if m:
+        try:
+            date(int(m[3]) if m[3] else 2024, int(m[2]), int(m[1]))
+            end = parse_clock(m[4])
+        except ValueError:
+            m = None
+    if m is None or end is None or not (time(4, 0) <= end <= time(23, 0)):
+        raise ValueError(f"„{text}“ ist kein verkürzter Arbeitstag: erwartet TT.MM. (jedes "
+                         "Jahr) oder TT.MM.JJJJ (einmal), dann „bis“ und die Uhrzeit, zu der "
+                         "die Arbeit endet (zwischen 04:00 und 23:00), optional mit Namen, "
+                         "z. B. \"24.12. bis 12:00 Heiligabend\"")
+    return ShortDay(int(m[1]), int(m[2]), end.hour * 60 + end.minute,
+                    int(m[3]) if m[3] else None, (m[5] or "").strip()[:80] or SHORT_DAY)
 
 
 def parse_band(value: str) -> tuple[int, int]:

@@ -47,6 +47,7 @@ __all__ = [
     "Directive",
     "PastOutcome",
     "LocalHoliday",
+    "ShortDay",
     "WorkCalendar",
     "directive",
     "half_of_day",
@@ -220,6 +221,26 @@ class LocalHoliday:
         return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
 
 
+#: The name of a short working day of the profile given without one.
+SHORT_DAY = "verkürzter Arbeitstag"
+
+
+@dataclass(frozen=True)
+class ShortDay:
+    """A working day that ends early in the town's office (``[casework] short_days``:
+    Heiligabend and Silvester until 12:00 in many Jobcenters): a day and month of every
+    year (``year`` None) or one date, and the minute of the day the work ends."""
+
+    day: int
+    month: int
+    end_min: int
+    year: int | None = None
+    name: str = SHORT_DAY
+
+    def on(self, d: date) -> bool:
+        return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     """Working days: Monday to Friday except the public holidays of a German Land and
@@ -232,9 +253,18 @@ class WorkCalendar:
 
     land: str = "HE"
     local: tuple[LocalHoliday, ...] = ()
+    #: working days that end early (:class:`ShortDay`; QA 40 F1)
+    short: tuple[ShortDay, ...] = ()
 
     def _local(self, d: date) -> LocalHoliday | None:
         return next((h for h in self.local if h.on(d)), None)
+
+    def short_day(self, d: date) -> ShortDay | None:
+        """The :class:`ShortDay` of ``d`` when it is a working day that ends early (the
+        earliest end of those that name it), else None."""
+        if not self.is_working_day(d):
+            return None
+        return min((s for s in self.short if s.on(d)), key=lambda s: s.end_min, default=None)
 
     def is_holiday(self, d: date) -> bool:
         return d in _holidays(self.land, d.year) or self._local(d) is not None

@@ -140,6 +140,12 @@ class Span:
                 out.append((day, self.calendar.holiday_name(day) or "Feiertag"))
         return out
 
+    def short_days(self) -> list[tuple[date, Any]]:
+        """The working days of the span that end early (``[casework] short_days``), each
+        with its :class:`hausbesuch.casework.rules.ShortDay`."""
+        return [(day, short) for d in self.work_days
+                if (short := self.calendar.short_day(day := self.date(d))) is not None]
+
     def holiday_text(self, day: date, name: str) -> str:
         """``Mi, 06.01.2027 (Heilige Drei Könige, Feiertag in BY)``."""
         label = self.calendar.holiday_label(day) or (
@@ -1162,6 +1168,9 @@ def build_problem(
                 begin = max(begin, base + ov.start_s)
             if ov is not None and ov.end_s is not None:
                 end = min(end, base + ov.end_s)
+            if (short := span.calendar.short_day(span.date(d))) is not None:
+                # the office's short day (24.12. until 12:00): back by then (QA 40 F1)
+                end = min(end, base + short.end_min * 60)
             if begin >= end:
                 continue
             breaks: tuple[Any, ...] = ()

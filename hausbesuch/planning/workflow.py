@@ -719,9 +719,29 @@ def _from_now(team_list: Sequence[Any], span: Span,
 
 
 def _holiday_notes(span: Span) -> list[str]:
-    """The holidays on weekdays of the span, which get no tours (each a note of its own)."""
-    return [f"{span.holiday_text(day, name)}: an dem Tag keine Touren."
-            for day, name in span.holidays()]
+    """The holidays on weekdays of the span, which get no tours (each a note of its own);
+    the short working days (``[casework] short_days``), whose tours end early; and
+    Heiligabend and Silvester on a weekday of the span that the profile keeps as full
+    working days (QA 40 F1: they got the fullest days of their weeks until 16:00, and the
+    half day many offices keep could not be entered)."""
+    notes = [f"{span.holiday_text(day, name)}: an dem Tag keine Touren."
+             for day, name in span.holidays()]
+    notes += [f"{format_day(day)} ({short.name} laut Profil): alle Touren enden um "
+              f"{format_clock(short.end_min)} Uhr." for day, short in span.short_days()]
+    shortened = {day for day, _ in span.short_days()}
+    for d in span.work_days:
+        day = span.date(d)
+        if (day.day, day.month) in EVE_DAYS and day not in shortened:
+            notes.append(f"{format_day(day)} ({EVE_DAYS[(day.day, day.month)]}) ist laut "
+                         "Profil ein voller Arbeitstag. Endet die Arbeit früher: im "
+                         "Stadtprofil unter [casework] short_days = "
+                         f"[\"{day:%d.%m.} bis 12:00\"] eintragen (oder den Tag frei: "
+                         "local_holidays).")
+    return notes
+
+
+#: (day, month) of the days many offices work only half of, with their names
+EVE_DAYS = {(24, 12): "Heiligabend", (31, 12): "Silvester"}
 
 
 def _absence_notes(absent: dict[tuple[str, int], Any], span: Span) -> list[str]:
@@ -2583,6 +2603,8 @@ _REMADE_NOTE = re.compile(
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
+    r"|\w\w, \d\d\.\d\d\.\d{4} \(.+ laut Profil\): alle Touren enden um \d\d:\d\d Uhr\.$"
+    r"|\w\w, \d\d\.\d\d\.\d{4} \((?:Heiligabend|Silvester)\) ist laut Profil ein voller Arbeitstag\. "
     r"|Team .+ ist am (?:\w\w, )?\d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
     r"nicht eingeplant: "

@@ -1,0 +1,125 @@
+"""QA 40 F1: Heiligabend and Silvester, the half days of many offices.
+
+Before, a coordinator could only give a whole day off (``local_holidays``, an absence), and
+the plans gave 24.12. and 31.12. the fullest days of their weeks, until 16:00. Now the
+profile's ``[casework] short_days`` end every team's work early on such a day (``"24.12.
+bis 12:00"``): no visit and no way back after it, said in the plan's notes; without it, a
+plan whose days hold 24.12. or 31.12. on a weekday says that they are full working days
+and how to shorten them.
+
+The real Bad Hersfeld extract and the planner as the command line and the web call it.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.planning_fixtures import real_addresses
+
+MONDAY = date(2026, 12, 21)
+CITY = "Bad Hersfeld"
+
+
+def _profile(tmp_path: Path, pbf: Path, short_days: str | None):  # noqa: ANN202
+    """The shipped Bad Hersfeld profile with its extract's absolute path and, when given,
+    ``short_days`` (a TOML array) under ``[casework]``."""
+    from hausbesuch.config import PROFILE_DIR, load_profile
+
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    text = text.replace('file = "osm/bad-hersfeld_2021-10-27.osm.pbf"', f'file = "{pbf}"')
+    if short_days is not None:
+        text = text.replace('land = "HE"\n', f'land = "HE"\nshort_days = {short_days}\n')
+    path = tmp_path / "bh-kurz.toml"
+    path.write_text(text, encoding="utf-8")
+    return load_profile(path)
+
+
+def _clients(path: Path, pbf: Path, n: int) -> list[str]:
+    from geodata.geocode import load_index
+
+    addrs = random.Random(41).sample(real_addresses(load_index(pbf)), n)
+    ids = []
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            ids.append(f"H-{i:03d}")
+            w.writerow([ids[-1], f"Kurzname {i:03d}", street, hn, pc, town or CITY])
+    return ids
+
+
+def _plan(clients: Path, profile, start: date, days: int):  # noqa: ANN001, ANN202
+    from hausbesuch.planning import PlanOptions, plan_week
+
+    return plan_week(clients, profile=profile, options=PlanOptions(
+        start=start, days=days, time_limit=2, seed=1, threads=1))
+
+
+def test_short_days_are_read_and_refused_with_the_entry(tmp_path: Path,
+                                                        bad_hersfeld_pbf: Path) -> None:
+    from hausbesuch.errors import ProfileError
+
+    profile = _profile(tmp_path, bad_hersfeld_pbf,
+                       '["24.12. bis 12:00 Heiligabend", "31.12.2026 bis 13:30"]')
+    cal = profile.casework.calendar()
+    eve = cal.short_day(date(2026, 12, 24))
+    assert (eve.end_min, eve.name) == (12 * 60, "Heiligabend")
+    assert cal.short_day(date(2027, 12, 24)).end_min == 12 * 60  # every year
+    assert cal.short_day(date(2026, 12, 31)).end_min == 13 * 60 + 30
+    assert cal.short_day(date(2027, 12, 31)) is None  # once
+    assert cal.short_day(date(2026, 12, 23)) is None
+    assert cal.short_day(date(2022, 12, 24)) is None  # a Saturday: no working day
+    assert cal.is_working_day(date(2026, 12, 24))  # a short day is a working day
+    for bad in ('["24.12."]', '["24.12. bis 25:00"]', '["31.02. bis 12:00"]',
+                '["24.12. bis 02:00"]'):
+        with pytest.raises(ProfileError) as err:
+            _profile(tmp_path, bad_hersfeld_pbf, bad)
+        assert "kein verkürzter Arbeitstag" in str(err.value), str(err.value)
+        assert "short_days" in str(err.value), str(err.value)
+
+
+def test_a_short_day_ends_every_tour_on_time(tmp_path: Path, bad_hersfeld_pbf: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
+
+    monkeypatch.setenv(clock.ENV, "2026-12-18")  # (planned on the Friday before)
+    clients = tmp_path / "kunden.csv"
+    ids = _clients(clients, bad_hersfeld_pbf, 60)
+    profile = _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00 Heiligabend"]')
+    result = _plan(clients, profile, MONDAY, 4)
+    plan = result.plan
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    assert planned | {u.client_id for u in plan.unassigned} == set(ids)  # nothing lost
+    eve = [r for r in plan.routes if r.day == date(2026, 12, 24) and r.stops]
+    assert eve, "the short day still has tours"
+    noon = datetime(2026, 12, 24, 12, 0)
+    for r in eve:
+        assert r.stops[-1].end <= noon, (r.team_id, r.stops[-1].end)
+        assert r.return_ <= noon, (r.team_id, r.return_)  # back by then
+    # the other days keep their whole shift (60 cases fill them past noon)
+    assert any(s.end > datetime.combine(r.day, datetime.min.time()).replace(hour=13)
+               for r in plan.routes if r.day != date(2026, 12, 24) for s in r.stops)
+    assert ("Do, 24.12.2026 (Heiligabend laut Profil): alle Touren enden um 12:00 Uhr."
+            in plan.warnings), plan.warnings
+    assert not [w for w in plan.warnings if "voller Arbeitstag" in w], plan.warnings
+
+
+def test_without_short_days_the_plan_says_that_silvester_is_a_full_day(
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from hausbesuch import clock
+    from hausbesuch.config import load_profile
+
+    monkeypatch.setenv(clock.ENV, "2026-12-23")
+    clients = tmp_path / "kunden.csv"
+    _clients(clients, bad_hersfeld_pbf, 6)
+    result = _plan(clients, load_profile("bad-hersfeld"), date(2026, 12, 28), 5)
+    hint = ("Do, 31.12.2026 (Silvester) ist laut Profil ein voller Arbeitstag. Endet die "
+            "Arbeit früher: im Stadtprofil unter [casework] short_days = [\"31.12. bis "
+            "12:00\"] eintragen (oder den Tag frei: local_holidays).")
+    assert hint in result.plan.warnings, result.plan.warnings
+    assert not [w for w in result.plan.warnings if "Heiligabend" in w]
