@@ -123,3 +123,23 @@ def test_without_short_days_the_plan_says_that_silvester_is_a_full_day(
             "12:00\"] eintragen (oder den Tag frei: local_holidays).")
     assert hint in result.plan.warnings, result.plan.warnings
     assert not [w for w in result.plan.warnings if "Heiligabend" in w]
+
+
+def test_an_appointment_after_a_short_days_end_is_refused(tmp_path: Path,
+                                                          bad_hersfeld_pbf: Path) -> None:
+    """The phone's „Termin vereinbart“ for a time whose visit ends after the short day's
+    end is refused with the latest time that fits, as after a shift's end."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.store import Store
+
+    profile = _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00 Heiligabend"]')
+    clients = tmp_path / "kunden.csv"
+    [cid, *_] = _clients(clients, bad_hersfeld_pbf, 2)
+    with Store.open(tmp_path / "s.sqlite") as store:
+        cw = Casework(store, profile, actor="cli:test", today=lambda: date(2026, 12, 18))
+        cw.import_clients(str(clients))
+        why = cw.past_shift_refusal(cid, datetime(2026, 12, 24, 11, 30))
+        assert why is not None and "Schichtende 12:00 Uhr" in why, why
+        assert "spätestens 11:15 Uhr" in why, why  # 45 minutes' visit
+        assert cw.past_shift_refusal(cid, datetime(2026, 12, 24, 11, 15)) is None
+        assert cw.past_shift_refusal(cid, datetime(2026, 12, 23, 14, 0)) is None

@@ -3451,6 +3451,9 @@ class Casework:
         start = at.hour * 60 + at.minute
         limit, end, back = (hours[1], hours[1], None) if way is None else \
             self.latest_visit_end(at.weekday(), way) or (hours[1], hours[1], None)
+        if (short := self.calendar.short_day(at.date())) is not None and short.end_min < end:
+            # the office's short day (``short_days``: 24.12. until 12:00) ends every shift
+            limit, end = limit - (end - short.end_min), short.end_min
         if start + minutes <= limit:
             return None
         return start, minutes, hours[0], end, back
