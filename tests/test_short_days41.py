@@ -143,3 +143,23 @@ def test_an_appointment_after_a_short_days_end_is_refused(tmp_path: Path,
         assert "spätestens 11:15 Uhr" in why, why  # 45 minutes' visit
         assert cw.past_shift_refusal(cid, datetime(2026, 12, 24, 11, 15)) is None
         assert cw.past_shift_refusal(cid, datetime(2026, 12, 23, 14, 0)) is None
+
+
+def test_a_plan_made_after_a_short_days_end_has_no_tour_that_day(
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan whose first day is today, a short day, made after its end (13:00 on 24.12.
+    with work until 12:00): no tour today, and the note names the short day's end as the
+    shift's (as a plan made after the shift's end does: QA 40 F5)."""
+    from zoneinfo import ZoneInfo
+
+    from tests.fake_clock import server_clock
+
+    profile = _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00 Heiligabend"]')
+    clients = tmp_path / "kunden.csv"
+    _clients(clients, bad_hersfeld_pbf, 8)
+    at = datetime(2026, 12, 24, 13, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    with server_clock(monkeypatch, at, zone="Etc/UTC"):
+        result = _plan(clients, profile, date(2026, 12, 24), 5)
+    assert not [r for r in result.plan.routes if r.day == date(2026, 12, 24) and r.stops]
+    note = next(w for w in result.plan.warnings if w.startswith("Erster Tag ist heute"))
+    assert "Schicht schon zu Ende, heute keine Tour: Team team-1, team-2." in note, note

@@ -697,15 +697,17 @@ def _from_now(team_list: Sequence[Any], span: Span,
     now = clock.now()
     minute = now.hour * 60 + now.minute + (1 if now.second or now.microsecond else 0)
     out: dict[tuple[str, int], ShiftOverride] = {}
+    short = span.calendar.short_day(span.start)  # (a short day ends every shift early)
     for t in team_list:
         if (t.id, 0) in absent or span.start.weekday() not in t.weekdays \
                 or minute <= t.shift_start_min:
             continue
-        if minute >= t.shift_end_min:
+        end = t.shift_end_min if short is None else min(t.shift_end_min, short.end_min)
+        if minute >= end:
             out[(t.id, 0)] = ShiftOverride(
                 removed=True, why=(f"hat heute ({format_day(span.start)}) nach "
                                    f"{format_clock(minute)} Uhr keine Arbeitszeit mehr "
-                                   f"(Schichtende {format_clock(t.shift_end_min)} Uhr)"))
+                                   f"(Schichtende {format_clock(end)} Uhr)"))
         else:
             out[(t.id, 0)] = ShiftOverride(start_s=minute * 60)
     if not out:
