@@ -163,3 +163,25 @@ def test_a_plan_made_after_a_short_days_end_has_no_tour_that_day(
     assert not [r for r in result.plan.routes if r.day == date(2026, 12, 24) and r.stops]
     note = next(w for w in result.plan.warnings if w.startswith("Erster Tag ist heute"))
     assert "Schicht schon zu Ende, heute keine Tour: Team team-1, team-2." in note, note
+
+
+def test_a_window_only_after_a_short_days_end_names_the_short_day(
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """„Do 13-16“ in the week whose only Thursday is 24.12., worked until 12:00: not
+    planned, and the reason names the short day (it read like a window that fits)."""
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+
+    monkeypatch.setenv(clock.ENV, "2026-12-18")
+    profile = _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00 Heiligabend"]')
+    (street, hn, pc, town), = random.Random(7).sample(
+        real_addresses(load_index(bad_hersfeld_pbf)), 1)
+    clients = tmp_path / "kunden.csv"
+    clients.write_text("Kundennummer;Name;Straße;Hausnummer;PLZ;Ort;Zeitfenster\n"
+                       f"H-100;Fenster Frau;{street};{hn};{pc};{town or CITY};Do 13-16\n",
+                       encoding="utf-8")
+    result = _plan(clients, profile, MONDAY, 5)
+    (u,) = result.plan.unassigned
+    assert u.client_id == "H-100"
+    assert u.reason.endswith("; verkürzter Arbeitstag: Do, 24.12.2026 (Heiligabend laut "
+                             "Profil) nur bis 12:00 Uhr."), u.reason

@@ -742,6 +742,25 @@ def _holiday_notes(span: Span) -> list[str]:
     return notes
 
 
+def _short_day_hint(u: UnassignedVisit, cand: Candidate | None, span: Span
+                    ) -> UnassignedVisit:
+    """A visit the solver found no shift's time for (``time_window``) whose windows fall
+    on a weekday of a short day of the span (``[casework] short_days``): the reason names
+    that day and its end („… Zeitfenster ist in keiner Schicht erreichbar …; verkürzter
+    Arbeitstag: Do, 24.12.2026 (Heiligabend laut Profil) nur bis 12:00 Uhr.“), else the
+    window „Do 13-16“ of a week whose only Thursday is 24.12. seemed to fit."""
+    shorts = span.short_days()
+    if not shorts or u.code != "time_window" or cand is None or not cand.client.zeitfenster:
+        return u
+    on = {wd for sl in cand.client.zeitfenster for wd in sl.weekdays}
+    hit = [f"{format_day(day)} ({short.name} laut Profil) nur bis "
+           f"{format_clock(short.end_min)} Uhr" for day, short in shorts if day.weekday() in on]
+    if not hit:
+        return u
+    return replace(u, reason=f"{u.reason.rstrip('.')}; verkürzter Arbeitstag: "
+                             f"{', '.join(hit)}.")
+
+
 #: (day, month) of the days many offices work only half of, with their names
 EVE_DAYS = {(24, 12): "Heiligabend", (31, 12): "Silvester"}
 
@@ -1589,9 +1608,11 @@ def _solve_and_assemble(
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
     routes = assemble_routes(built, solution, span, kept=kept)
-    unassigned = unassigned + assemble_unassigned(built, solution, teams_fix=_teams_fix(
-        ["sprachen"], replan=predecessor_id is not None, web=False,
-        teams_file=params.get("teams_of_city") is False))
+    unassigned = unassigned + [
+        _short_day_hint(u, built.candidates.get(u.client_id), span)
+        for u in assemble_unassigned(built, solution, teams_fix=_teams_fix(
+            ["sprachen"], replan=predecessor_id is not None, web=False,
+            teams_file=params.get("teams_of_city") is False))]
     snap_far = built.snap_far
     params["snap_far"] = snap_far
     if note := unshared_note(built.problem, solution, profile.workday.balance_minutes):
