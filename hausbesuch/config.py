@@ -579,9 +579,29 @@ class CaseRules(_Strict):
     @field_validator("short_days")
     @classmethod
     def _short_days(cls, v: list[str]) -> list[str]:
+        seen: dict[tuple[int, int, int | None], str] = {}
         for text in v:
-            _short_day(text)
+            s = _short_day(text)
+            if (key := (s.day, s.month, s.year)) in seen:  # (QA 41 F7: the first one won)
+                raise ValueError(f"„{text}“ nennt denselben Tag wie „{seen[key]}“: bitte "
+                                 "jeden Tag nur einmal eintragen")
+            seen[key] = text
         return v
+
+    @model_validator(mode="after")
+    def _short_and_off(self) -> CaseRules:
+        """A day both off (``local_holidays``) and short (``short_days``) is refused: which
+        one is meant is not clear (QA 41 F7)."""
+        off = [_local_holiday(t) for t in self.local_holidays]
+        for text in self.short_days:
+            s = _short_day(text)
+            if any((h.day, h.month) == (s.day, s.month)
+                   and (h.year is None or s.year is None or h.year == s.year) for h in off):
+                problem = (f"„{text}“ steht auch unter local_holidays (ein freier Tag): "
+                           "bitte nur an einer Stelle eintragen")
+                raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
+                    "short_days", problem)], "text": problem})
+        return self
 
     def calendar(self) -> Any:
         """The :class:`hausbesuch.casework.rules.WorkCalendar` of these rules: the Land's

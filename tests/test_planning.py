@@ -382,7 +382,11 @@ def test_a_holiday_in_the_span_is_named_in_the_notes_and_in_a_windows_reason():
         "Mi, 06.01.2027 (Heilige Drei Könige, Feiertag in BY): an dem Tag keine Touren."]
     assert _holiday_notes(Span(date(2027, 1, 4), 5, WorkCalendar("HE"))) == []
     assert _holiday_notes(Span(date(2026, 12, 21), 7, WorkCalendar("HE"))) == [
-        "Fr, 25.12.2026 (Erster Weihnachtstag, Feiertag in HE): an dem Tag keine Touren."]
+        "Fr, 25.12.2026 (Erster Weihnachtstag, Feiertag in HE): an dem Tag keine Touren.",
+        # (a full working day on Heiligabend is said, with how to shorten it: QA 40 F1)
+        "Do, 24.12.2026 (Heiligabend) ist laut Profil ein voller Arbeitstag. Endet die "
+        "Arbeit früher: im Stadtprofil unter [casework] short_days = [\"24.12. bis "
+        "12:00\"] eintragen (oder den Tag frei: local_holidays)."]
     wednesday = Client(row=2, id="K1", address="Breitenstraße 1, 36251 Bad Hersfeld",
                        zeitfenster=(TimeSlot(frozenset({2}), 780, 900, "Mi 13-15"),))
     where = Geocode("K1", 9.7068, 50.8681, "exact", 1.0, "Breitenstraße 1", "", "Innenstadt")

@@ -75,12 +75,22 @@ def test_short_days_are_read_and_refused_with_the_entry(tmp_path: Path,
     assert cal.short_day(date(2026, 12, 23)) is None
     assert cal.short_day(date(2022, 12, 24)) is None  # a Saturday: no working day
     assert cal.is_working_day(date(2026, 12, 24))  # a short day is a working day
+    # a date's own entry before the every-year one
+    cal = _profile(tmp_path, bad_hersfeld_pbf,
+                   '["24.12. bis 12:00", "24.12.2026 bis 13:00"]').casework.calendar()
+    assert cal.short_day(date(2026, 12, 24)).end_min == 13 * 60
+    assert cal.short_day(date(2027, 12, 24)).end_min == 12 * 60
     for bad in ('["24.12."]', '["24.12. bis 25:00"]', '["31.02. bis 12:00"]',
                 '["24.12. bis 02:00"]'):
         with pytest.raises(ProfileError) as err:
             _profile(tmp_path, bad_hersfeld_pbf, bad)
         assert "kein verkürzter Arbeitstag" in str(err.value), str(err.value)
         assert "short_days" in str(err.value), str(err.value)
+    # the same day twice, or a short day that is also a day off: which is meant?
+    with pytest.raises(ProfileError, match="nennt denselben Tag wie „24.12. bis 12:00“"):
+        _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00", "24.12. bis 13:00"]')
+    with pytest.raises(ProfileError, match="steht auch unter local_holidays"):
+        _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00"]\nlocal_holidays = ["24.12."]')
 
 
 def test_a_short_day_ends_every_tour_on_time(tmp_path: Path, bad_hersfeld_pbf: Path,

@@ -260,11 +260,13 @@ class WorkCalendar:
         return next((h for h in self.local if h.on(d)), None)
 
     def short_day(self, d: date) -> ShortDay | None:
-        """The :class:`ShortDay` of ``d`` when it is a working day that ends early (the
-        earliest end of those that name it), else None."""
+        """The :class:`ShortDay` of ``d`` when it is a working day that ends early (an
+        entry of its year before one of every year: „23.12.2027 bis 13:30“ beside
+        „23.12. bis 12:00“), else None."""
         if not self.is_working_day(d):
             return None
-        return min((s for s in self.short if s.on(d)), key=lambda s: s.end_min, default=None)
+        return min((s for s in self.short if s.on(d)), key=lambda s: s.year is None,
+                   default=None)
 
     def is_holiday(self, d: date) -> bool:
         return d in _holidays(self.land, d.year) or self._local(d) is not None

@@ -1626,7 +1626,18 @@ class Casework:
         stored reason and what to do instead (another appointment with the client, or the
         pin lifted), ``replan`` False. The text has no case id and no full stop.
         ``command=False`` (the web): a waiting note ends after „der ihn nicht enthält“, the
-        page says how to re-plan; a refused one names the web's forms."""
+        page says how to re-plan; a refused one names the web's forms. None for an
+        appointment no plan can hold (its visit ends after the shift or the short day):
+        :meth:`agreed_appointment_past_shift` says so, a re-plan would not help (QA 41 F3:
+        both notes stood under one row)."""
+        with self.store.session() as s:  # (read first: the check opens sessions of its own)
+            row = self._row(s, client_id)
+            pin = (row.pin_source, row.pin_day, row.pin_time_min,
+                   row.besuchsdauer_min or self.profile.workday.visit_minutes)
+        if pin[0] == "termin" and pin[1] is not None and pin[2] is not None and (
+                self._past_shift(client_id, datetime.combine(pin[1], datetime.min.time())
+                                 + timedelta(minutes=pin[2]), minutes=pin[3]) is not None):
+            return []
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -2188,8 +2199,20 @@ class Casework:
                 text = old_address_note(key, v)
                 result.moved_ahead.append((text, v.plan_id or "?"))
                 result.warnings.append(result.replan_hint(text, v.plan_id or "?"))
+            from hausbesuch.planning.builder import pin_day_note
+
             for key, c in pinned_now:
                 if c.id in result.not_open:  # not planned (its own note says so)
+                    continue
+                # a day no plan takes (a holiday, a time after a short day's end): said as
+                # it is read in (QA 41 F5), not only by the plans after it
+                if (off := pin_day_note(
+                        self.calendar, c.pin_day, today or self.today(), "liste",
+                        time_min=c.pin_time_min,
+                        service_min=c.besuchsdauer_min or self.profile.workday.visit_minutes)):
+                    note = f"Datum laut Liste {format_day(c.pin_day)}: {off}."
+                    result.pin_notes.setdefault(c.id, []).append(note)
+                    result.warnings.append(f"Zeile {c.row} ({key}): {note}")
                     continue
                 for note in self._list_pin_in_plans(s, key, c):
                     result.pin_notes.setdefault(c.id, []).append(note)
@@ -3430,7 +3453,8 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
-    def _past_shift(self, client_id: str, at: datetime, way: WayBack | None = None
+    def _past_shift(self, client_id: str, at: datetime, way: WayBack | None = None,
+                    minutes: int | None = None
                     ) -> tuple[int, int, int, int, WayBack | None] | None:
         """(start, visit minutes, first shift start, shift end, way back counted) in
         minutes when the visit of an appointment agreed for ``at`` (its start and the
@@ -3445,9 +3469,10 @@ class Casework:
         hours = self._working_hours(at.weekday())
         if hours is None:
             return None
-        with self.store.session() as s:
-            minutes = (self._row(s, client_id).besuchsdauer_min
-                       or self.profile.workday.visit_minutes)
+        if minutes is None:  # (``minutes``: the case's Besuchsdauer, read by the caller)
+            with self.store.session() as s:
+                minutes = (self._row(s, client_id).besuchsdauer_min
+                           or self.profile.workday.visit_minutes)
         start = at.hour * 60 + at.minute
         limit, end, back = (hours[1], hours[1], None) if way is None else \
             self.latest_visit_end(at.weekday(), way) or (hours[1], hours[1], None)

@@ -519,7 +519,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             from hausbesuch.planning.builder import pin_day_note
 
             pin_note = pin_day_note(cw.calendar, st.pin_day, cw.today(), st.pin_source,
-                                    open_case=st.status == "offen")
+                                    open_case=st.status == "offen", time_min=st.pin_time_min,
+                                    service_min=st.client.besuchsdauer_min
+                                    or cw.profile.workday.visit_minutes)
             cw.store.audit(cw.actor, "fall_angezeigt", city=cw.city, client_id=known)
         # why the case stands as it does: what its outcomes mean for the next visit, or the
         # reason given when the status was set by hand after them

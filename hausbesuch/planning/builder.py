@@ -288,7 +288,8 @@ def _day_off(calendar: WorkCalendar, day: date) -> str | None:
 
 
 def pin_day_note(calendar: WorkCalendar, day: date | None, today: date,
-                 source: str | None, *, open_case: bool = False) -> str | None:
+                 source: str | None, *, open_case: bool = False,
+                 time_min: int | None = None, service_min: int | None = None) -> str | None:
     """What a case's pinned ``day`` no longer does, for the places that show the pin
     (``status``, the plan page's „Festlegungen“): a day before ``today`` has passed and
     binds no longer (:func:`make_candidate` plans the case freely, :func:`passed_pin`
@@ -296,7 +297,9 @@ def pin_day_note(calendar: WorkCalendar, day: date | None, today: date,
     pin is to be corrected where it came from (``source``: ``liste``, ``web``). None for a
     pin that holds (QA 40 F2: ``status`` kept naming a holiday of a list as the visit's day
     after a re-plan had planned it on another). ``open_case``: the case is open, and the
-    words of a passed day say that the next plan plans it freely."""
+    words of a passed day say that the next plan plans it freely. ``time_min``: the pin's
+    time, which no plan takes when it lies at or after the end of a short day
+    (:func:`short_day_pin`, with the visit's ``service_min`` when known; QA 41 F5)."""
     if day is None:
         return None
     off = _day_off(calendar, day)
@@ -305,11 +308,39 @@ def pin_day_note(calendar: WorkCalendar, day: date | None, today: date,
                 + ": bindet nicht mehr"
                 + (", der nächste Plan plant den Fall frei" if open_case else ""))
     if off is None:
-        return None
+        # (an appointment's: its own note says so, :meth:`Casework.
+        # agreed_appointment_past_shift`, with the way back)
+        return (None if source == "termin"
+                else short_day_pin(calendar, day, time_min, source, service_min))
     fix = ("bitte in der Kundenliste einen Arbeitstag eintragen (oder das Datum leeren) "
            "und sie erneut einlesen" if source == "liste" else
            "bitte die Festlegung aufheben oder einen Arbeitstag festlegen")
     return f"kein Arbeitstag ({off}): kein Plan nimmt den Besuch auf; {fix}"
+
+
+def short_day_pin(calendar: WorkCalendar, day: date, time_min: int | None,
+                  source: str | None, service_min: int | None = None) -> str | None:
+    """Why a pin (or appointment) to ``day`` at ``time_min`` is taken by no plan: ``day``
+    is a short working day (``[casework] short_days``) and the visit (``service_min``
+    long; None: not known, the time alone counts) does not end by the day's end; with
+    what to do, by where the pin came from (``source``). None otherwise (QA 41 F2, F5: a
+    list's 14:00 on 24.12., worked until 12:00, was sent from one plan to the other)."""
+    short = calendar.short_day(day) if time_min is not None else None
+    if short is None or time_min + (service_min or 0) <= short.end_min and (
+            time_min < short.end_min):
+        return None
+    latest = ("" if service_min is None else
+              f" (spätestens {format_clock(max(short.end_min - service_min, 0))} Uhr)")
+    fix = (f"bitte in der Kundenliste eine frühere Uhrzeit{latest} oder einen anderen Tag "
+           "eintragen und sie erneut einlesen" if source == "liste" else
+           f"bitte einen früheren Termin{latest} oder einen anderen Tag vereinbaren"
+           if source == "termin" else
+           f"bitte die Festlegung aufheben oder eine frühere Uhrzeit{latest} festlegen")
+    return (f"{format_clock(time_min)} Uhr "
+            + ("liegt nach" if time_min >= short.end_min
+               else f"– der Besuch ({service_min} Min.) endet nach")
+            + f" dem Ende des verkürzten Arbeitstags ({short.name} laut Profil, bis "
+            f"{format_clock(short.end_min)} Uhr): kein Plan nimmt den Besuch auf; {fix}")
 
 
 def _passed_before(span: Span, today: date | None) -> date:
@@ -401,6 +432,13 @@ def make_candidate(
     if (pin_day is not None and promise is None and pin_day < span.start
             and appointment is None and not span.calendar.is_working_day(pin_day)):
         return not_working(pin_day)
+    if (pin_day is not None and promise is None and pin_day < span.start and (
+            late := short_day_pin(span.calendar, pin_day, pin_time_min,
+                                  "termin" if appointment is not None else pin_source,
+                                  service_s // 60))):
+        # a time after a short day's end: no plan takes it either (QA 41 F2: the plans
+        # after it sent the coordinator to „the plan of that day“, which had said so)
+        return unassigned("pin_after_short_day", f"{what} am {format_day(pin_day)} um {late}.")
     if pin_day is not None and promise is None and pin_day < span.start:
         return unassigned("pin_before_span",
                           f"{what} am {format_day(pin_day)} liegt vor dem Planungszeitraum "

@@ -93,6 +93,7 @@ from hausbesuch.store import (
     OutcomeRow,
     PlanRow,
     Store,
+    UnassignedRow,
     VisitRow,
     lock_changes,
 )
@@ -2758,19 +2759,29 @@ def _emptied_link_notes(store: Store, plan: Plan, replaced: str) -> list[str]:
             if (team, day) not in toured]
 
 
+#: reason codes of cases no later plan can take (besides pins to a day of the plan or
+#: before it, ``pin_*``), which :func:`_later_plan_note` does not name
+_NO_LATER_PLAN = frozenset({"already_planned", "revisit_rules_window"})
+
+
 def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
     """The note of a plan (or re-planned version, ``replan``) that leaves open cases out
     while a plan of later days is stored already without a visit of them (QA 40 F8: a
     Silvester re-plan left 23 cases out; the plan of the next week, made the day before,
     held 14 of them nowhere, and nothing said so): that plan takes them up only when it is
     re-planned (:func:`_taken_up`), the next ``plan`` of its days refuses them as booked
-    there. Not a case no longer open, nor one planned elsewhere or also in this plan; ""
-    when no later plan is stored or it holds them all. Ids only."""
+    there. Not a case no longer open, nor one planned elsewhere or also in this plan, nor
+    one that no later plan can take (:data:`_NO_LATER_PLAN`: pinned to a day of this plan or
+    before it, a window the revisit rule rules out for good); not one a later plan knows
+    (in its routes, or looked at and listed as not planned with its reason: QA 41 F1, the
+    note kept sending the coordinator to re-plan a plan that had done so); "" when no later
+    plan is stored or it holds them all. Ids only."""
     from sqlalchemy.orm import aliased
 
     visited = {s.client_id for r in plan.routes for s in r.stops if not s.off}
     left = sorted({u.client_id for u in plan.unassigned
-                   if not u.code.startswith("status_") and u.code != "already_planned"}
+                   if not u.code.startswith("status_") and u.code not in _NO_LATER_PLAN
+                   and not (u.code.startswith("pin") and u.code != "pin_outside_span")}
                   - visited)
     if not left:
         return ""
@@ -2784,8 +2795,12 @@ def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
             .order_by(PlanRow.start, PlanRow.created_at, PlanRow.id)).all()
         if not later:
             return ""
+        ids = [p.id for p in later]
         held = set(s.scalars(select(VisitRow.client_id).where(
-            VisitRow.plan_id.in_([p.id for p in later]), VisitRow.client_id.in_(left))))
+            VisitRow.plan_id.in_(ids), VisitRow.client_id.in_(left))))
+        held |= set(s.scalars(select(UnassignedRow.client_id).where(
+            UnassignedRow.plan_id.in_(ids), UnassignedRow.client_id.in_(left),
+            UnassignedRow.code != "already_planned")))
     missing = [cid for cid in left if cid not in held]
     if not missing:
         return ""

@@ -734,6 +734,17 @@ def case_cities(store: Store, client_id: str) -> set[str]:
                 if id_key(cid) == key}
 
 
+def visit_minutes(store: Store, profile: Profile, client_id: str) -> int | None:
+    """How long a visit of the city's case ``client_id`` takes (its Besuchsdauer, else
+    the profile's); None for a case the city does not have."""
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        row = s.get(ClientRow, {"city": profile.name, "client_id": client_id})
+        minutes = None if row is None else row.besuchsdauer_min
+    return None if row is None else minutes or profile.workday.visit_minutes
+
+
 def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dict[str, Any]:
     """One case as ``hausbesuch status`` shows it: status with its reason, pin, history,
     outcomes, the visits still planned for it, and the notes when a case that is no longer
@@ -767,7 +778,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         "pin_time": format_clock(st.pin_time_min) if st.pin_time_min is not None else "",
         # a pinned day passed, or no working day (QA 40 F2; ``status`` says the same)
         "pin_note": pin_day_note(cw.calendar, st.pin_day, cw.today(), st.pin_source,
-                                 open_case=st.status == "offen"),
+                                 open_case=st.status == "offen", time_min=st.pin_time_min,
+                                 service_min=st.client.besuchsdauer_min
+                                 or profile.workday.visit_minutes),
         "history": [{"at": at, "status": status_word(status), "reason": why, "by": who}
                     for at, status, why, who in cw.status_history(known)],
         "outcomes": outcomes,

@@ -768,8 +768,9 @@ def _pins_off_day(pins: dict[str, tuple[str | None, date | None, int | None, str
 
     calendar, today = profile.casework.calendar(), clock.today()
     out = {}
-    for cid, (_team, day, _minute, source) in pins.items():
-        if cid not in noted and (note := pin_day_note(calendar, day, today, source)):
+    for cid, (_team, day, minute, source) in pins.items():
+        if cid not in noted and (note := pin_day_note(calendar, day, today, source,
+                                                      time_min=minute)):
             out[cid] = f"{format_day(day)}: {note}."
     return out
 
@@ -830,6 +831,14 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
                 f"Uhrzeit {format_clock(minutes)} Uhr ist der Schichtbeginn von „{team}“: dann "
                 "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
                 "Uhrzeit eintragen.", "uhrzeit")
+        # the office's short day (24.12. until 12:00) ends every shift (QA 41 F4: 14:00 on
+        # Silvester was pinned without a word); the visit's length counted when known
+        from hausbesuch.planning.builder import short_day_pin
+
+        service = casework_api.visit_minutes(store, profile, kundennummer)
+        if (late := short_day_pin(profile.casework.calendar(), day, minutes, "web",
+                                  service)) is not None:
+            raise _Refused(f"Uhrzeit {late}.", "uhrzeit")
     # a time of today already over, a team taken out then (QA 26 F1): the one check of
     # every pin (casework_api.pin_visit runs it again)
     if (why := casework_api.pin_refusal(store, plan, team, day, minutes, kundennummer,
