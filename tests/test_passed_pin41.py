@@ -202,9 +202,14 @@ def test_a_replan_that_leaves_cases_out_names_the_later_plan_without_them(
             f"„replan {nxt.id} --from …“ auf der Kommandozeile).")
     assert v2.warnings.count(note) == 1, v2.warnings
     assert note in out.replace("\n", " ") or note in out, out
+    # re-planned „from now“, before its start: what to give instead (QA 41 F8)
+    code, msg = cli.invoke("replan", nxt.id, "--from", "29.12.2026 12:00", "--out",
+                           str(tmp_path / "w2x"), *city_db(db))
+    assert code == 2 and ('Für eine Neuplanung vor seinem Beginn: --from "2027-01-04 00:00" '
+                          "(Beginn des Plans).") in msg, msg
     # re-planned, the next week's plan takes them up; a re-plan of the first week then
     # says nothing of it (the note is made anew, not carried)
-    cli.ok("replan", nxt.id, "--from", "04.01.2027 07:00", "--out", str(tmp_path / "w2b"),
+    cli.ok("replan", nxt.id, "--from", "04.01.2027 00:00", "--out", str(tmp_path / "w2b"),
            "--time-limit", "2", "--threads", "1", *city_db(db))
     with Store.open(db) as store:
         nxt2 = store.latest_plan(CITY)

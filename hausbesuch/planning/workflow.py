@@ -2132,8 +2132,14 @@ def _replan(
     span_end = datetime.combine(old.start + timedelta(days=old.days), datetime.min.time())
     span_start = datetime.combine(old.start, datetime.min.time())
     if not span_start <= moment < span_end:
+        # a plan not begun yet is re-planned from its start (QA 41 F8: „from now“, as the
+        # weekly cycle does it, was refused without saying what to give)
+        hint = (f" Für eine Neuplanung vor seinem Beginn: --from "
+                f"\"{old.start:%Y-%m-%d} 00:00\" (Beginn des Plans)."
+                if moment < span_start else "")
         raise UserError(f"--from {format_moment(moment)} liegt nicht im Zeitraum des Plans "
-                        f"({format_days(old.start, old.start + timedelta(days=old.days - 1))}).")
+                        f"({format_days(old.start, old.start + timedelta(days=old.days - 1))})."
+                        + hint)
     team_list = [team_from_dict(d) for d in params["teams"]]
     ids = {t.id for t in team_list}
     for option, named in (("--without-team", without_teams), ("--with-team", with_teams)):
