@@ -221,3 +221,35 @@ def test_a_replan_that_leaves_cases_out_names_the_later_plan_without_them(
         v3 = store.latest_plan(CITY)
     assert v3.predecessor_id == v2.id
     assert not [w for w in v3.warnings if "in keinem späteren Plan" in w], v3.warnings
+
+
+def test_a_later_weeks_replan_names_the_visits_it_plans_again_without_outcome(
+        weeks, tmp_path) -> None:  # noqa: ANN001
+    """QA 41 F9: the week of 04.01. re-planned on its Monday takes up the cases whose
+    visits of 29.-31.12. (the plan before) have no outcome yet; it says so and asks whether
+    the team reported, as ``plan`` does (before: planned again without a word)."""
+    import shutil
+
+    from hausbesuch.store import Store
+
+    db0, _, first = weeks
+    db = str(tmp_path / "ohne-ergebnis.sqlite")
+    shutil.copy(db0, db)
+    ClockedCli(date(2026, 12, 29)).ok(
+        "plan", *city_db(db), "--start", "2027-01-04", "--days", "5", "--out",
+        str(tmp_path / "w2"), "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        nxt = store.latest_plan(CITY)
+        v1 = store.load_plan(first)
+    done = sorted({s.client_id for r in v1.routes for s in r.stops})
+    assert done and not {s.client_id for r in nxt.routes for s in r.stops} & set(done)
+    out = ClockedCli(date(2027, 1, 4)).ok(
+        "replan", nxt.id, "--from", "04.01.2027 07:00", "--out", str(tmp_path / "w2b"),
+        "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v2 = store.latest_plan(CITY)
+    [note] = [w for w in v2.warnings if "an vergangenen Tagen ohne Ergebnis" in w] or [out]
+    assert f"{len(done)} Besuche an vergangenen Tagen ohne Ergebnis" in note, note
+    assert "Hat das Team berichtet?" in note, note  # (one team)
+    assert note.endswith("diese Neuplanung plant die Fälle erneut ein."), note
+    assert all(c in note for c in done), note

@@ -281,6 +281,27 @@ def revisits_waiting(store: Store, profile: Profile, plan: Plan
                   key=lambda w: (w[1], w[2] or 0, w[0]))
 
 
+def _taken_up_unreported(store: Store, city: str, span: Span, today: date,
+                         ids: Sequence[str]) -> list[str]:
+    """The note of a re-plan on the cases it took up (``ids``, :func:`_taken_up`) whose
+    visit on a past day, in another plan, has no outcome yet: in ``plan``'s words (QA 41
+    F9: a later week's re-plan planned them again without the „Haben die Teams
+    berichtet?“ the plans give; a team would ring at the same door twice)."""
+    if not ids:
+        return []
+    from hausbesuch.casework.stops import no_outcome_note
+
+    taken = set(ids)
+    overdue = [v for v in _pending(store, city, span, today)[2] if v.client_id in taken]
+    if not overdue:
+        return []
+    n = len({v.client_id for v in overdue})
+    return [no_outcome_note(
+        [(v.day, v.team_id, v.client_id, "") for v in overdue],
+        how="(hausbesuch outcomes LISTE), am besten vor dem Planen",
+        then=f"diese Neuplanung plant {'den Fall' if n == 1 else 'die Fälle'} erneut ein")]
+
+
 def _taken_up_note(ids: Sequence[str]) -> list[str]:
     """The note of a re-plan that took up open cases its plan did not know (ids only)."""
     if not ids:
@@ -2527,6 +2548,7 @@ def _replan(
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
+                           + _taken_up_unreported(store, old.city, span, cw.today(), new_ids)
                            + [_moved_note(c, late=late_of[c.id]) for c in moved]
                            + _passed_pins_note(passed_pins))
     params["passed_pins"] = passed_pins
