@@ -163,3 +163,49 @@ def test_the_web_refuses_a_pin_after_the_short_days_end(short_weeks, tmp_path, m
         # a time that ends by noon is taken
         r = pin(c, w52.id, cid, f"{team}|2026-12-24", "10:00")
         assert r.status_code in (200, 303), r.status_code
+
+
+@pytest.mark.browser
+def test_the_phone_refuses_an_appointment_after_the_short_days_end(short_weeks, tmp_path,
+                                                                   monkeypatch) -> None:  # noqa: ANN001
+    """QA 41 F6: the field worker's page knew the teams' hours per weekday only; an
+    appointment for 14:00 on the short day passed its check and was queued (without
+    signal the team learnt of the refusal after leaving the door). Now the page refuses
+    it at once, in the server's words, and queues nothing."""
+    import shutil
+    from datetime import time as dtime
+
+    from hausbesuch import clock
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.links import create_link, link_path
+    from tests.browser import shared_browser
+    from tests.test_web import _open_appointment, _visit_time
+    from tests.test_worker_cache import QUEUE, _phone_at
+    from tests.web_fixtures import live_server
+
+    opts, d, _, w52, _ = short_weeks
+    db = tmp_path / "telefon.sqlite"
+    shutil.copy(d / "kurz.sqlite", db)
+    day = date(2026, 12, 23)
+    monkeypatch.setenv(clock.ENV, day.isoformat())
+    route = next(r for r in w52.routes if r.day == day and r.stops)
+    cid = route.stops[0].client_id
+    app = create_app(f"sqlite:///{db}", cities=[opts[1]], run_jobs=False)
+    token, _ = create_link(app.state.web.store, w52.id, route.team_id, day, actor="test")
+    posts: list[str] = []
+    with live_server(app) as live, shared_browser() as browser:
+        ctx, page, errors = _phone_at(browser, live.url + link_path(token), day, dtime(10, 0))
+        assert '"2026-12-24": 720' in page.get_attribute("body", "data-kurztage")
+        page.on("request", lambda rq: posts.append(rq.url) if rq.method == "POST" else None)
+        stop = page.locator(f"#stopp-{cid}")
+        _visit_time(stop, "09:30")
+        _open_appointment(stop)
+        stop.locator("input[name=termin_datum]").fill("2026-12-24")
+        stop.locator("input[name=termin_zeit]").fill("14:00")
+        stop.locator("button[value=termin_vereinbart]").click()
+        text = stop.locator("[data-state]").inner_text()
+        assert text.startswith("Termin Do, 24.12.2026, 14:00 Uhr: der Besuch (45 Min.) "), text
+        assert "nach Schichtende 12:00 Uhr" in text and "spätestens" in text, text
+        assert page.evaluate(QUEUE) == [] and posts == []
+        assert errors == []
+        ctx.close()

@@ -1233,6 +1233,10 @@
   // server's rule of appointment_past_shift) and the SAME_DAY message (pages_worker)
   var SHIFTS = {};
   try { SHIFTS = JSON.parse(body.getAttribute("data-schichten") || "{}") || {}; } catch (e) { SHIFTS = {}; }
+  // the short working days ahead (ISO day: minute the work ends; [casework] short_days):
+  // their end ends every shift, as on the server (QA 41 F6)
+  var SHORT = {};
+  try { SHORT = JSON.parse(body.getAttribute("data-kurztage") || "{}") || {}; } catch (e) { SHORT = {}; }
   var SAME_DAY = body.getAttribute("data-termin-heute") || "";
   function hhmm(m) { return (m < 600 ? "0" : "") + Math.floor(m / 60) + ":" + (m % 60 < 10 ? "0" : "") + (m % 60); }
   // an appointment whose visit (``minutes``, the stop's Besuchsdauer) ends after the
@@ -1251,8 +1255,15 @@
     if (!hours) return "";
     var start = +m[1] * 60 + +m[2], first = hours[0], last = hours[1];
     var back = way && way[String(wd)];
+    // a start outside the weekday's hours is left to the server; a short day ends them
+    if (start <= first || start >= last) return "";
+    var cut = SHORT[iso];
+    if (typeof cut === "number" && cut < last) {
+      last = cut;
+      if (back && cut < back[2]) back = [back[0] - (back[2] - cut), back[1], cut, back[3]];
+    }
     var limit = back ? back[0] : last;
-    if (start <= first || start >= last || start + minutes <= limit) return "";
+    if (start + minutes <= limit) return "";
     // (the moment as the server writes it: fields.format_moment, „Do, 10.12.2026, 15:45 Uhr“)
     var when = "Termin " + hausbesuchUnsent.momentDe(iso, hhmm(start)) + ": der Besuch (" +
       minutes + " Min.) ";
