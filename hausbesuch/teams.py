@@ -888,7 +888,20 @@ def plan_shift(params: Mapping[str, Any] | None, team_id: str,
     their windows to the plan's); None also for a team-day stored there without a tour
     (``von``/``bis`` None: the team no longer works that day, :func:`team_day_off` says
     why), not the plan's whole shift; the times a re-plan took the team out are
-    :func:`out_spans`'."""
+    :func:`out_spans`'. With ``day`` a short working day of the version (``short_days``
+    of its profile, stored as ``params["short_days"]``: ISO day → minute the work ends),
+    the shift ends there (QA 41: letters promised 10:30–12:30 on 24.12. worked until
+    12:00)."""
+    shift = _plan_shift(params, team_id, day)
+    end = ((params or {}).get("short_days") or {}).get(day.isoformat()) if day else None
+    if shift is not None and isinstance(end, int) and shift[0] < end < shift[1]:
+        return shift[0], end
+    return shift
+
+
+def _plan_shift(params: Mapping[str, Any] | None, team_id: str,
+                day: date | None) -> tuple[int, int] | None:
+    """:func:`plan_shift` without the short days."""
     if day is not None:
         for row in (params or {}).get("team_day_shifts") or []:
             if (isinstance(row, Mapping) and row.get("team") == team_id

@@ -117,6 +117,15 @@ def test_a_short_day_ends_every_tour_on_time(tmp_path: Path, bad_hersfeld_pbf: P
     assert ("Do, 24.12.2026 (Heiligabend laut Profil): alle Touren enden um 12:00 Uhr."
             in plan.warnings), plan.warnings
     assert not [w for w in plan.warnings if "voller Arbeitstag" in w], plan.warnings
+    # stored with the plan: every view of it ends the day there (the letters' windows)
+    from hausbesuch.letters import team_day
+    from hausbesuch.teams import plan_shift
+
+    assert plan.params["short_days"] == {"2026-12-24": 720}
+    route = eve[0]
+    assert plan_shift(plan.params, route.team_id, date(2026, 12, 24)) == (480, 720)
+    assert plan_shift(plan.params, route.team_id, date(2026, 12, 23)) == (480, 960)
+    assert team_day(plan, route) == (datetime(2026, 12, 24, 8, 0), noon)
 
 
 def test_without_short_days_the_plan_says_that_silvester_is_a_full_day(

@@ -29,7 +29,8 @@ CITY = "Bad Hersfeld"
 LATE = "P-90100"  # pinned by the list to 24.12.2026 14:00
 LATE_WORDS = ("14:00 Uhr liegt nach dem Ende des verkürzten Arbeitstags (Heiligabend laut "
               "Profil, bis 12:00 Uhr): kein Plan nimmt den Besuch auf; bitte in der "
-              "Kundenliste eine frühere Uhrzeit (spätestens 11:15 Uhr) oder einen anderen Tag "
+              "Kundenliste eine frühere Uhrzeit (spätestens 11:15 Uhr, mit dem Rückweg früher) "
+              "oder einen anderen Tag "
               "eintragen und sie erneut einlesen")
 
 

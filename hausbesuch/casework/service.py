@@ -1626,18 +1626,7 @@ class Casework:
         stored reason and what to do instead (another appointment with the client, or the
         pin lifted), ``replan`` False. The text has no case id and no full stop.
         ``command=False`` (the web): a waiting note ends after „der ihn nicht enthält“, the
-        page says how to re-plan; a refused one names the web's forms. None for an
-        appointment no plan can hold (its visit ends after the shift or the short day):
-        :meth:`agreed_appointment_past_shift` says so, a re-plan would not help (QA 41 F3:
-        both notes stood under one row)."""
-        with self.store.session() as s:  # (read first: the check opens sessions of its own)
-            row = self._row(s, client_id)
-            pin = (row.pin_source, row.pin_day, row.pin_time_min,
-                   row.besuchsdauer_min or self.profile.workday.visit_minutes)
-        if pin[0] == "termin" and pin[1] is not None and pin[2] is not None and (
-                self._past_shift(client_id, datetime.combine(pin[1], datetime.min.time())
-                                 + timedelta(minutes=pin[2]), minutes=pin[3]) is not None):
-            return []
+        page says how to re-plan; a refused one names the web's forms."""
         with self.store.session() as s:
             row = self._row(s, client_id)
             if (row.pin_source != "termin" or row.pin_day is None
@@ -3868,9 +3857,11 @@ class Casework:
                                                                self.stored_way_back(
                                                                    cid, day, stored.visit_id)):
                             res.notes.append(f"Zeile {rownum} ({cid}): {late}")
-                        # a stored plan covers its day but not the visit: QA 16a #4
+                        # a stored plan covers its day but not the visit: QA 16a #4; not
+                        # „bitte diesen Plan neu planen“ of one no plan can hold (QA 41 F3)
                         res.notes += [f"Zeile {rownum} ({cid}): {n.text}."
-                                      for n in self.appointment_notes(cid)]
+                                      for n in self.appointment_notes(cid)
+                                      if not (late and n.replan)]
                     if (at := self._erased_at(cid)) is not None:
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): {erased_note(at)}: nur das Ergebnis "

@@ -509,12 +509,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             ahead = cw.planned_after_close(known)
             # an agreed appointment on a day of a stored plan that does not hold it: re-plan
             # it, or (that version listed it as not plannable) agree another (QA 37 #1)
-            missing = [n.text for n in cw.appointment_notes(known)]
+            notes = cw.appointment_notes(known)
             # a visit ahead still at the address or point the case had before (QA 38 F3)
             moved = [o for o in cw.visits_at_old_place([known]) if o.still_open]
             # an appointment agreed so late that visit and way back end after the shift:
-            # no plan can hold it (the case page's note, QA 26 F7, review 37 #5)
+            # no plan can hold it (the case page's note, QA 26 F7, review 37 #5), and no
+            # re-plan either (QA 41 F3: „bitte diesen Plan neu planen“ stood beside it)
             late = cw.agreed_appointment_past_shift(known)
+            missing = [n.text for n in notes if not (late and n.replan)]
             # a pinned day passed or no working day: said beside it (QA 40 F2)
             from hausbesuch.planning.builder import pin_day_note
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from hausbesuch.casework.rules import Directive, WorkCalendar
+from hausbesuch.casework.rules import SHORT_DAY, Directive, WorkCalendar
 from hausbesuch.config import GERMANY_MIDDLE, WEEKDAYS_DE, Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_clock, format_day, format_days, format_moment
@@ -329,17 +329,23 @@ def short_day_pin(calendar: WorkCalendar, day: date, time_min: int | None,
     if short is None or time_min + (service_min or 0) <= short.end_min and (
             time_min < short.end_min):
         return None
+    # (the way back comes on top: a plan may need the visit earlier still)
     latest = ("" if service_min is None else
-              f" (spätestens {format_clock(max(short.end_min - service_min, 0))} Uhr)")
+              f" (spätestens {format_clock(max(short.end_min - service_min, 0))} Uhr, "
+              "mit dem Rückweg früher)")
     fix = (f"bitte in der Kundenliste eine frühere Uhrzeit{latest} oder einen anderen Tag "
            "eintragen und sie erneut einlesen" if source == "liste" else
            f"bitte einen früheren Termin{latest} oder einen anderen Tag vereinbaren"
            if source == "termin" else
+           f"bitte eine frühere Uhrzeit{latest} oder einen anderen Tag wählen"
+           if source == "formular" else
            f"bitte die Festlegung aufheben oder eine frühere Uhrzeit{latest} festlegen")
+    named = ("laut Profil" if short.name == SHORT_DAY
+             else f"{short.name} laut Profil")  # (not „verkürzter Arbeitstag“ twice)
     return (f"{format_clock(time_min)} Uhr "
             + ("liegt nach" if time_min >= short.end_min
                else f"– der Besuch ({service_min} Min.) endet nach")
-            + f" dem Ende des verkürzten Arbeitstags ({short.name} laut Profil, bis "
+            + f" dem Ende des verkürzten Arbeitstags ({named}, bis "
             f"{format_clock(short.end_min)} Uhr): kein Plan nimmt den Besuch auf; {fix}")
 
 

@@ -774,13 +774,22 @@ def _short_day_hint(u: UnassignedVisit, cand: Candidate | None, span: Span
     shorts = span.short_days()
     if not shorts or u.code != "time_window" or cand is None or not cand.client.zeitfenster:
         return u
-    on = {wd for sl in cand.client.zeitfenster for wd in sl.weekdays}
+    # (a window of that weekday that reaches past the day's end: the short day is a cause)
     hit = [f"{format_day(day)} ({short.name} laut Profil) nur bis "
-           f"{format_clock(short.end_min)} Uhr" for day, short in shorts if day.weekday() in on]
+           f"{format_clock(short.end_min)} Uhr" for day, short in shorts
+           if any(day.weekday() in sl.weekdays and sl.end_min > short.end_min
+                  for sl in cand.client.zeitfenster)]
     if not hit:
         return u
     return replace(u, reason=f"{u.reason.rstrip('.')}; verkürzter Arbeitstag: "
                              f"{', '.join(hit)}.")
+
+
+def _short_days_param(span: Span) -> dict[str, int]:
+    """The short working days of the span (ISO day: minute the work ends), stored with the
+    plan: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every view of
+    the stored plan (letters' windows, the web's forms)."""
+    return {day.isoformat(): short.end_min for day, short in span.short_days()}
 
 
 #: (day, month) of the days many offices work only half of, with their names
@@ -1507,6 +1516,7 @@ def _plan_span(
     params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span), *now_note]
     params["warnings"] += _passed_pins_note(passed_pins)
     params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
+    params["short_days"] = _short_days_param(span)
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
     if overdue:  # (in the words of show's note; these cases are open, and planned here)
@@ -2552,6 +2562,7 @@ def _replan(
                            + [_moved_note(c, late=late_of[c.id]) for c in moved]
                            + _passed_pins_note(passed_pins))
     params["passed_pins"] = passed_pins
+    params["short_days"] = _short_days_param(span)
     _carry_district_notes(params, districts)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)

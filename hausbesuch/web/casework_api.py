@@ -734,6 +734,17 @@ def case_cities(store: Store, client_id: str) -> set[str]:
                 if id_key(cid) == key}
 
 
+def visit_lengths(store: Store, profile: Profile, client_ids: list[str]) -> dict[str, int]:
+    """{case id: how long its visit takes} (its Besuchsdauer, else the profile's) of the
+    city's cases among ``client_ids`` (one query)."""
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        rows = s.execute(select(ClientRow.client_id, ClientRow.besuchsdauer_min).where(
+            ClientRow.city == profile.name, ClientRow.client_id.in_(client_ids))).all()
+    return {cid: minutes or profile.workday.visit_minutes for cid, minutes in rows}
+
+
 def visit_minutes(store: Store, profile: Profile, client_id: str) -> int | None:
     """How long a visit of the city's case ``client_id`` takes (its Besuchsdauer, else
     the profile's); None for a case the city does not have."""

@@ -660,7 +660,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         web.store, plan if newest == plan.id else plan_overview(web.store, newest), profile)
     pins_out = _pins_out(pins, days_out, casework_api.pin_needs(
         web.store, plan, list(pins), profile) if days_out is not None else {}, plan.params)
-    pins_out |= _pins_off_day(pins, profile, pins_out)
+    pins_out |= _pins_off_day(pins, profile, pins_out, web.store)
     # at most MAX_PIN_ROWS pins (a list whose team column pins every case of a big city:
     # a table of 2,000 rows on each view; review 35b #2), those with a note first; all of
     # them on request (?festlegungen=alle)
@@ -760,17 +760,22 @@ def _pins_out(pins: dict[str, tuple[str | None, date | None, int | None, str | N
 
 
 def _pins_off_day(pins: dict[str, tuple[str | None, date | None, int | None, str | None]],
-                  profile: Profile, noted: dict[str, str]) -> dict[str, str]:
+                  profile: Profile, noted: dict[str, str], store: Store) -> dict[str, str]:
     """``{case id: note}`` of the ``pins`` not ``noted`` yet whose day has passed (it binds
     no longer) or is no working day (no plan takes it; QA 40 F2: a list's 25.12. was
     listed without a word): :func:`hausbesuch.planning.builder.pin_day_note`."""
     from hausbesuch.planning.builder import pin_day_note
 
     calendar, today = profile.casework.calendar(), clock.today()
+    # the visits' lengths of the pins with a time on a short day (one query, a few cases)
+    timed = [cid for cid, (_t, day, minute, _s) in pins.items()
+             if day is not None and minute is not None and calendar.short_day(day)]
+    lengths = casework_api.visit_lengths(store, profile, timed) if timed else {}
     out = {}
     for cid, (_team, day, minute, source) in pins.items():
         if cid not in noted and (note := pin_day_note(calendar, day, today, source,
-                                                      time_min=minute)):
+                                                      time_min=minute,
+                                                      service_min=lengths.get(cid))):
             out[cid] = f"{format_day(day)}: {note}."
     return out
 
@@ -821,6 +826,14 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         except ValueError:
             raise _Refused("Uhrzeit ist ungültig (HH:MM).", "uhrzeit") from None
         minutes = t.hour * 60 + t.minute
+        # the office's short day (24.12. until 12:00) ends every shift (QA 41 F4: 14:00 on
+        # Silvester was pinned without a word); the visit's length counted when known
+        from hausbesuch.planning.builder import short_day_pin
+
+        service = casework_api.visit_minutes(store, profile, kundennummer)
+        if (late := short_day_pin(profile.casework.calendar(), day, minutes, "formular",
+                                  service)) is not None:
+            raise _Refused(f"Uhrzeit {late}.", "uhrzeit")
         shift = plan_shift(plan.params, team, day)
         if shift is not None and not shift[0] <= minutes < shift[1]:
             raise _Refused(
@@ -831,14 +844,6 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
                 f"Uhrzeit {format_clock(minutes)} Uhr ist der Schichtbeginn von „{team}“: dann "
                 "bricht das Team erst auf und ist noch an keiner Tür. Bitte eine spätere "
                 "Uhrzeit eintragen.", "uhrzeit")
-        # the office's short day (24.12. until 12:00) ends every shift (QA 41 F4: 14:00 on
-        # Silvester was pinned without a word); the visit's length counted when known
-        from hausbesuch.planning.builder import short_day_pin
-
-        service = casework_api.visit_minutes(store, profile, kundennummer)
-        if (late := short_day_pin(profile.casework.calendar(), day, minutes, "web",
-                                  service)) is not None:
-            raise _Refused(f"Uhrzeit {late}.", "uhrzeit")
     # a time of today already over, a team taken out then (QA 26 F1): the one check of
     # every pin (casework_api.pin_visit runs it again)
     if (why := casework_api.pin_refusal(store, plan, team, day, minutes, kundennummer,
