@@ -130,6 +130,9 @@ def test_an_appointment_after_the_short_days_end_gets_one_note(short_weeks, tmp_
     hints = [line for line in out.splitlines() if line.startswith("Hinweis: Zeile 2")]
     assert len(hints) == 1, out
     assert "nach Schichtende 12:00 Uhr" in hints[0] and "neu planen" not in hints[0], out
+    # ``status`` likewise: the note that no plan can hold it, not „neu planen“ beside it
+    out = ClockedCli(first.start.date()).ok("status", first.client_id, *opts)
+    assert "nach Schichtende 12:00 Uhr" in out and "neu planen" not in out, out
 
 
 def test_the_web_refuses_a_pin_after_the_short_days_end(short_weeks, tmp_path, monkeypatch

@@ -814,7 +814,7 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                         "since": since}
                        for vid, day, start, pid, since in cw.called_off_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
-        "late": cw.agreed_appointment_past_shift(known),
+        "late": (late := cw.agreed_appointment_past_shift(known)),
         # ``replan``: the plan's „Neu planen“ is the way; not for an appointment that
         # plan's newest version tried and listed as not plannable (QA 37 #1: the page sent
         # the coordinator back to a re-plan that refuses it again)
@@ -823,8 +823,9 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
         # a visit ahead still at the address or point the case had before (QA 38 F3)
         + [{"text": f"{o.client_id}: {o.moved_note}; bitte neu planen", "plan_id": o.plan_id,
             "replan": True} for o in moved]
+        # (not „re-plan it“ beside an appointment no plan can hold: QA 41 F3)
         + [{"text": n.text, "plan_id": n.plan_id, "replan": n.replan}
-           for n in cw.appointment_notes(known, command=False)],
+           for n in cw.appointment_notes(known, command=False) if not (late and n.replan)],
     }
 
 
