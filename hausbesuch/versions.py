@@ -64,6 +64,20 @@ def successors(store: Any, plan_id: str) -> list[tuple[str, int]]:
             current = nxt[0]
 
 
+def newest_plans(city: str) -> Any:
+    """A SELECT of (id, start, days) of the finished plans of ``city`` that no re-plan
+    replaced: each line's newest version, which answers for the versions before it. The
+    caller adds its condition on the days and its order."""
+    from sqlalchemy.orm import aliased
+
+    from hausbesuch.store import PlanRow
+
+    newer = aliased(PlanRow)
+    return select(PlanRow.id, PlanRow.start, PlanRow.days).where(
+        PlanRow.city == city, PlanRow.status == "fertig",
+        ~select(newer.id).where(newer.predecessor_id == PlanRow.id).exists())
+
+
 def newest_version(store: Any, plan_id: str) -> str:
     """The newest re-plan of ``plan_id`` (following successors), or ``plan_id`` itself."""
     chain = successors(store, plan_id)

@@ -68,6 +68,16 @@ def short_weeks(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
     return opts, d, imported, w52, w53
 
 
+def _copy(short_weeks, tmp_path: Path, name: str) -> tuple[list[str], Path]:  # noqa: ANN001
+    """(options, database): a copy of the module's database, for a test that changes it."""
+    import shutil
+
+    opts, d = short_weeks[0], short_weeks[1]
+    db = tmp_path / name
+    shutil.copy(d / "kurz.sqlite", db)
+    return [opts[0], opts[1], "--db", str(db)], db
+
+
 def test_a_pin_after_the_short_days_end_is_named_where_it_is_read_and_shown(short_weeks
                                                                            ) -> None:  # noqa: ANN001
     opts, _, imported, w52, w53 = short_weeks
@@ -87,14 +97,10 @@ def test_a_pin_after_the_short_days_end_is_named_where_it_is_read_and_shown(shor
 
 def test_the_later_plan_note_leaves_out_what_no_later_plan_takes(short_weeks, tmp_path
                                                                  ) -> None:  # noqa: ANN001
-    import shutil
-
     from hausbesuch.store import Store
 
-    opts, d, _, w52, w53 = short_weeks
-    db = tmp_path / "spaeter.sqlite"
-    shutil.copy(d / "kurz.sqlite", db)
-    opts = [opts[0], opts[1], "--db", str(db)]
+    w52, w53 = short_weeks[3:]
+    opts, db = _copy(short_weeks, tmp_path, "spaeter.sqlite")
     cli = ClockedCli(date(2026, 12, 22))
     for team in ("team-1", "team-2"):
         cli.ok("absence", "add", team, "22.12.2026", "--bis", "24.12.2026", *opts)
@@ -114,12 +120,8 @@ def test_the_later_plan_note_leaves_out_what_no_later_plan_takes(short_weeks, tm
 
 def test_an_appointment_after_the_short_days_end_gets_one_note(short_weeks, tmp_path
                                                                ) -> None:  # noqa: ANN001
-    import shutil
-
-    opts, d, _, w52, _ = short_weeks
-    db = tmp_path / "termin.sqlite"
-    shutil.copy(d / "kurz.sqlite", db)
-    opts = [opts[0], opts[1], "--db", str(db)]
+    w52 = short_weeks[3]
+    opts, _db = _copy(short_weeks, tmp_path, "termin.sqlite")
     first = min((s for r in w52.routes for s in r.stops), key=lambda s: s.start)
     rows = tmp_path / "erg.csv"
     rows.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin\n"
@@ -140,7 +142,6 @@ def test_the_web_refuses_a_pin_after_the_short_days_end(short_weeks, tmp_path, m
     """QA 41 F4: the plan page's „Besuch verschieben oder festlegen“ took 14:00 on the
     short day without a word (16:30 on a normal day was refused)."""
     import html
-    import shutil
 
     from hausbesuch import clock
     from hausbesuch.web.app import create_app
@@ -148,9 +149,8 @@ def test_the_web_refuses_a_pin_after_the_short_days_end(short_weeks, tmp_path, m
     from tests.web_fixtures import PASSWORD, live_server, logged_in
     from tests.web_helpers import pin
 
-    opts, d, _, w52, _ = short_weeks
-    db = tmp_path / "web.sqlite"
-    shutil.copy(d / "kurz.sqlite", db)
+    w52 = short_weeks[3]
+    opts, db = _copy(short_weeks, tmp_path, "web.sqlite")
     monkeypatch.setenv(clock.ENV, "2026-12-21")
     app = create_app(f"sqlite:///{db}", cities=[opts[1]], run_jobs=False)
     add_user(app.state.web.store, "kora", PASSWORD, role="koordination", city=CITY)
@@ -176,7 +176,6 @@ def test_the_phone_refuses_an_appointment_after_the_short_days_end(short_weeks, 
     appointment for 14:00 on the short day passed its check and was queued (without
     signal the team learnt of the refusal after leaving the door). Now the page refuses
     it at once, in the server's words, and queues nothing."""
-    import shutil
     from datetime import time as dtime
 
     from hausbesuch import clock
@@ -187,9 +186,8 @@ def test_the_phone_refuses_an_appointment_after_the_short_days_end(short_weeks, 
     from tests.test_worker_cache import QUEUE, _phone_at
     from tests.web_fixtures import live_server
 
-    opts, d, _, w52, _ = short_weeks
-    db = tmp_path / "telefon.sqlite"
-    shutil.copy(d / "kurz.sqlite", db)
+    w52 = short_weeks[3]
+    opts, db = _copy(short_weeks, tmp_path, "telefon.sqlite")
     day = date(2026, 12, 23)
     monkeypatch.setenv(clock.ENV, day.isoformat())
     route = next(r for r in w52.routes if r.day == day and r.stops)

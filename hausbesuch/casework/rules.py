@@ -207,8 +207,19 @@ def _holidays(land: str, year: int) -> frozenset[date]:
 LOCAL_HOLIDAY = "örtlicher Feiertag"
 
 
+class _DayOfYear:
+    """A day and month of every year (``year`` None) or one date: :meth:`on`."""
+
+    day: int
+    month: int
+    year: int | None
+
+    def on(self, d: date) -> bool:
+        return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
+
+
 @dataclass(frozen=True)
-class LocalHoliday:
+class LocalHoliday(_DayOfYear):
     """A day off of the profile's town beyond the Land's public holidays (``[casework]
     local_holidays``): a day and month of every year (``year`` None) or one date."""
 
@@ -217,16 +228,13 @@ class LocalHoliday:
     year: int | None = None
     name: str = LOCAL_HOLIDAY
 
-    def on(self, d: date) -> bool:
-        return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
-
 
 #: The name of a short working day of the profile given without one.
 SHORT_DAY = "verkürzter Arbeitstag"
 
 
 @dataclass(frozen=True)
-class ShortDay:
+class ShortDay(_DayOfYear):
     """A working day that ends early in the town's office (``[casework] short_days``:
     Heiligabend and Silvester until 12:00 in many Jobcenters): a day and month of every
     year (``year`` None) or one date, and the minute of the day the work ends."""
@@ -236,9 +244,6 @@ class ShortDay:
     end_min: int
     year: int | None = None
     name: str = SHORT_DAY
-
-    def on(self, d: date) -> bool:
-        return (d.day, d.month) == (self.day, self.month) and self.year in (None, d.year)
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,16 @@ class WorkCalendar:
             return None
         return min((s for s in self.short if s.on(d)), key=lambda s: s.year is None,
                    default=None)
+
+    def short_ends(self, start: date, days: int) -> dict[str, int]:
+        """{ISO day: minute the work ends} of the short working days among the ``days``
+        days from ``start`` (:meth:`short_day`): what a stored plan and the field worker's
+        page carry of them."""
+        if not self.short:
+            return {}
+        return {d.isoformat(): short.end_min
+                for d in (start + timedelta(days=k) for k in range(days))
+                if (short := self.short_day(d)) is not None}
 
     def is_holiday(self, d: date) -> bool:
         return d in _holidays(self.land, d.year) or self._local(d) is not None

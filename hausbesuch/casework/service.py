@@ -1571,12 +1571,10 @@ class Casework:
         """The stored plans of the city (their newest versions: a re-plan answers for the
         versions before it) whose days hold ``day``: rows (id, start, days), oldest
         first."""
-        later = aliased(PlanRow)
+        from hausbesuch.versions import newest_plans
+
         return [p for p in s.execute(
-            select(PlanRow.id, PlanRow.start, PlanRow.days).where(
-                PlanRow.city == self.city, PlanRow.status == "fertig",
-                PlanRow.start <= day,
-                ~select(later.id).where(later.predecessor_id == PlanRow.id).exists())
+            newest_plans(self.city).where(PlanRow.start <= day)
             .order_by(PlanRow.created_at, PlanRow.id))
             if day <= p.start + timedelta(days=max(p.days, 1) - 1)]
 
@@ -3442,8 +3440,7 @@ class Casework:
                 "brechen sie erst auf und sind noch an keiner Tür. Bitte einen späteren "
                 "Termin eintragen.", field="termin")
 
-    def _past_shift(self, client_id: str, at: datetime, way: WayBack | None = None,
-                    minutes: int | None = None
+    def _past_shift(self, client_id: str, at: datetime, way: WayBack | None = None
                     ) -> tuple[int, int, int, int, WayBack | None] | None:
         """(start, visit minutes, first shift start, shift end, way back counted) in
         minutes when the visit of an appointment agreed for ``at`` (its start and the
@@ -3458,10 +3455,9 @@ class Casework:
         hours = self._working_hours(at.weekday())
         if hours is None:
             return None
-        if minutes is None:  # (``minutes``: the case's Besuchsdauer, read by the caller)
-            with self.store.session() as s:
-                minutes = (self._row(s, client_id).besuchsdauer_min
-                           or self.profile.workday.visit_minutes)
+        with self.store.session() as s:
+            minutes = (self._row(s, client_id).besuchsdauer_min
+                       or self.profile.workday.visit_minutes)
         start = at.hour * 60 + at.minute
         limit, end, back = (hours[1], hours[1], None) if way is None else \
             self.latest_visit_end(at.weekday(), way) or (hours[1], hours[1], None)

@@ -215,16 +215,18 @@ def _free_open(states: Iterable[CaseState], busy: Container[str]) -> list[CaseSt
 
 
 def _taken_up(cw: Casework, plan: Plan, span: Span,
-              ids: Sequence[str] | None = None) -> list[CaseState]:
+              ids: Sequence[str] | None = None, pending: tuple | None = None
+              ) -> list[CaseState]:
     """The open cases a re-plan of ``plan`` takes up although the plan does not know them
     (imported since, or re-opened; QA 22 F9): those a ``plan`` of its span would take
     (:func:`_free_open`), but not the plan's own (its routes, its lists of cases not
     planned or rejected: the re-plan keeps or looks at them as before). None once the
-    span is over. ``ids``: only among these."""
+    span is over. ``ids``: only among these. ``pending``: :func:`_pending` of the span
+    today, when read already."""
     today = cw.today()
     if span.last < today:
         return []
-    in_span, ahead, _ = _pending(cw.store, plan.city, span, today)
+    in_span, ahead, _ = pending or _pending(cw.store, plan.city, span, today)
     known = ({st.client_id for r in plan.routes for st in r.stops}
              | {u.client_id for u in plan.unassigned} | {r.id for r in plan.rejected if r.id})
     return [st for st in _free_open(cw.states(ids), {**ahead, **in_span})
@@ -281,18 +283,18 @@ def revisits_waiting(store: Store, profile: Profile, plan: Plan
                   key=lambda w: (w[1], w[2] or 0, w[0]))
 
 
-def _taken_up_unreported(store: Store, city: str, span: Span, today: date,
-                         ids: Sequence[str]) -> list[str]:
+def _taken_up_unreported(overdue: Sequence[CaseVisitRow], ids: Sequence[str]) -> list[str]:
     """The note of a re-plan on the cases it took up (``ids``, :func:`_taken_up`) whose
-    visit on a past day, in another plan, has no outcome yet: in ``plan``'s words (QA 41
-    F9: a later week's re-plan planned them again without the „Haben die Teams
-    berichtet?“ the plans give; a team would ring at the same door twice)."""
+    visit on a past day, in another plan, has no outcome yet (``overdue``: the third of
+    :func:`_pending`): in ``plan``'s words (QA 41 F9: a later week's re-plan planned them
+    again without the „Haben die Teams berichtet?“ the plans give; a team would ring at
+    the same door twice)."""
     if not ids:
         return []
     from hausbesuch.casework.stops import no_outcome_note
 
     taken = set(ids)
-    overdue = [v for v in _pending(store, city, span, today)[2] if v.client_id in taken]
+    overdue = [v for v in overdue if v.client_id in taken]
     if not overdue:
         return []
     n = len({v.client_id for v in overdue})
@@ -750,9 +752,10 @@ def _holiday_notes(span: Span) -> list[str]:
     half day many offices keep could not be entered)."""
     notes = [f"{span.holiday_text(day, name)}: an dem Tag keine Touren."
              for day, name in span.holidays()]
+    shorts = span.short_days()
     notes += [f"{format_day(day)} ({short.name} laut Profil): alle Touren enden um "
-              f"{format_clock(short.end_min)} Uhr." for day, short in span.short_days()]
-    shortened = {day for day, _ in span.short_days()}
+              f"{format_clock(short.end_min)} Uhr." for day, short in shorts]
+    shortened = {day for day, _ in shorts}
     for d in span.work_days:
         day = span.date(d)
         if (day.day, day.month) in EVE_DAYS and day not in shortened:
@@ -764,14 +767,14 @@ def _holiday_notes(span: Span) -> list[str]:
     return notes
 
 
-def _short_day_hint(u: UnassignedVisit, cand: Candidate | None, span: Span
-                    ) -> UnassignedVisit:
+def _short_day_hint(u: UnassignedVisit, cand: Candidate | None,
+                    shorts: Sequence[tuple[date, Any]]) -> UnassignedVisit:
     """A visit the solver found no shift's time for (``time_window``) whose windows fall
     on a weekday of a short day of the span (``[casework] short_days``): the reason names
     that day and its end („… Zeitfenster ist in keiner Schicht erreichbar …; verkürzter
     Arbeitstag: Do, 24.12.2026 (Heiligabend laut Profil) nur bis 12:00 Uhr.“), else the
-    window „Do 13-16“ of a week whose only Thursday is 24.12. seemed to fit."""
-    shorts = span.short_days()
+    window „Do 13-16“ of a week whose only Thursday is 24.12. seemed to fit. ``shorts``:
+    the span's short days (:meth:`Span.short_days`)."""
     if not shorts or u.code != "time_window" or cand is None or not cand.client.zeitfenster:
         return u
     # (a window of that weekday that reaches past the day's end: the short day is a cause)
@@ -783,13 +786,6 @@ def _short_day_hint(u: UnassignedVisit, cand: Candidate | None, span: Span
         return u
     return replace(u, reason=f"{u.reason.rstrip('.')}; verkürzter Arbeitstag: "
                              f"{', '.join(hit)}.")
-
-
-def _short_days_param(span: Span) -> dict[str, int]:
-    """The short working days of the span (ISO day: minute the work ends), stored with the
-    plan: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every view of
-    the stored plan (letters' windows, the web's forms)."""
-    return {day.isoformat(): short.end_min for day, short in span.short_days()}
 
 
 #: (day, month) of the days many offices work only half of, with their names
@@ -1516,7 +1512,9 @@ def _plan_span(
     params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span), *now_note]
     params["warnings"] += _passed_pins_note(passed_pins)
     params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
-    params["short_days"] = _short_days_param(span)
+    # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
+    # view of the plan, the letters' windows and the web's forms)
+    params["short_days"] = span.calendar.short_ends(span.start, span.days)
     pool_ids = {st.client.id for st in pool}
     overdue = [v for v in overdue if v.client_id in pool_ids]
     if overdue:  # (in the words of show's note; these cases are open, and planned here)
@@ -1640,8 +1638,9 @@ def _solve_and_assemble(
     say("Wege für die Karten berechnen", 0.9)
     solution_json = solution_to_json(built.problem, solution)
     routes = assemble_routes(built, solution, span, kept=kept)
+    shorts = span.short_days()
     unassigned = unassigned + [
-        _short_day_hint(u, built.candidates.get(u.client_id), span)
+        _short_day_hint(u, built.candidates.get(u.client_id), shorts)
         for u in assemble_unassigned(built, solution, teams_fix=_teams_fix(
             ["sprachen"], replan=predecessor_id is not None, web=False,
             teams_file=params.get("teams_of_city") is False))]
@@ -2394,7 +2393,8 @@ def _replan(
                     | (pinned_since - waiting) | revisit_ids)
     # and the open cases the plan does not know that `plan` would take now (imported
     # since, re-opened; QA 22 F9: before, only a pin brought such a case in)
-    new_ids = sorted(st.client.id for st in _taken_up(cw, old, span))
+    pending = _pending(store, old.city, span, cw.today())
+    new_ids = sorted(st.client.id for st in _taken_up(cw, old, span, pending=pending))
     pool_ids = sorted(set(pool_ids) | set(new_ids))
     new_from = max(moment, datetime.combine(cw.today(), datetime.min.time()))
     pin_notes = _pins_not_taken(pins, pinned_since & waiting - moving_ids, unrecorded,
@@ -2558,11 +2558,13 @@ def _replan(
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
-                           + _taken_up_unreported(store, old.city, span, cw.today(), new_ids)
+                           + _taken_up_unreported(pending[2], new_ids)
                            + [_moved_note(c, late=late_of[c.id]) for c in moved]
                            + _passed_pins_note(passed_pins))
     params["passed_pins"] = passed_pins
-    params["short_days"] = _short_days_param(span)
+    # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
+    # view of the plan, the letters' windows and the web's forms)
+    params["short_days"] = span.calendar.short_ends(span.start, span.days)
     _carry_district_notes(params, districts)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
@@ -2815,7 +2817,7 @@ def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
     (in its routes, or looked at and listed as not planned with its reason: QA 41 F1, the
     note kept sending the coordinator to re-plan a plan that had done so); "" when no later
     plan is stored or it holds them all. Ids only."""
-    from sqlalchemy.orm import aliased
+    from hausbesuch.versions import newest_plans
 
     visited = {s.client_id for r in plan.routes for s in r.stops if not s.off}
     left = sorted({u.client_id for u in plan.unassigned
@@ -2825,13 +2827,9 @@ def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
     if not left:
         return ""
     last = plan.start + timedelta(days=max(plan.days, 1) - 1)
-    newer = aliased(PlanRow)
     with store.session() as s:
-        later = s.execute(select(PlanRow.id, PlanRow.start, PlanRow.days).where(
-            PlanRow.city == plan.city, PlanRow.status == "fertig", PlanRow.start > last,
-            # (its newest version: a re-plan answers for the versions before it)
-            ~select(newer.id).where(newer.predecessor_id == PlanRow.id).exists())
-            .order_by(PlanRow.start, PlanRow.created_at, PlanRow.id)).all()
+        later = s.execute(newest_plans(plan.city).where(PlanRow.start > last)
+                          .order_by(PlanRow.start, PlanRow.created_at, PlanRow.id)).all()
         if not later:
             return ""
         ids = [p.id for p in later]

@@ -746,14 +746,9 @@ def visit_lengths(store: Store, profile: Profile, client_ids: list[str]) -> dict
 
 
 def visit_minutes(store: Store, profile: Profile, client_id: str) -> int | None:
-    """How long a visit of the city's case ``client_id`` takes (its Besuchsdauer, else
-    the profile's); None for a case the city does not have."""
-    from hausbesuch.store import ClientRow
-
-    with store.session() as s:
-        row = s.get(ClientRow, {"city": profile.name, "client_id": client_id})
-        minutes = None if row is None else row.besuchsdauer_min
-    return None if row is None else minutes or profile.workday.visit_minutes
+    """How long a visit of the city's case ``client_id`` takes (:func:`visit_lengths`);
+    None for a case the city does not have."""
+    return visit_lengths(store, profile, [client_id]).get(client_id)
 
 
 def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dict[str, Any]:

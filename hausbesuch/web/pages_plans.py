@@ -830,9 +830,10 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
         # Silvester was pinned without a word); the visit's length counted when known
         from hausbesuch.planning.builder import short_day_pin
 
-        service = casework_api.visit_minutes(store, profile, kundennummer)
-        if (late := short_day_pin(profile.casework.calendar(), day, minutes, "formular",
-                                  service)) is not None:
+        calendar = profile.casework.calendar()
+        if calendar.short_day(day) is not None and (late := short_day_pin(
+                calendar, day, minutes, "formular",
+                casework_api.visit_minutes(store, profile, kundennummer))) is not None:
             raise _Refused(f"Uhrzeit {late}.", "uhrzeit")
         shift = plan_shift(plan.params, team, day)
         if shift is not None and not shift[0] <= minutes < shift[1]:

@@ -54,7 +54,6 @@ from hausbesuch import clock
 from hausbesuch.casework import RESULTS, CaseworkError
 from hausbesuch.casework.rules import result_label
 from hausbesuch.casework.service import VISIT_TIME_AHEAD_MIN, outcome_note
-from hausbesuch.config import Profile
 from hausbesuch.errors import UserError
 from hausbesuch.fields import FieldError, format_clock, format_day, format_moment, parse_clock
 from hausbesuch.plandata import TeamDayRoute
@@ -399,7 +398,9 @@ def worker_page(request: Request, token: str) -> Response:
                   shifts=casework_api.team_shifts(web.store, profile),
                   # the short days (``short_days``) an appointment may fall on: their end
                   # ends every shift (QA 41 F6: the page took 14:00 on Silvester)
-                  short_days=_short_days(profile, route.day),
+                  # (from the route's day to the last day an appointment may be for)
+                  short_days=profile.casework.calendar().short_ends(
+                      route.day, MAX_APPOINTMENT_AHEAD_DAYS + 1),
                   # per stop: the way back its route's times tell, which the check of an
                   # appointment counts as the server does (QA 37 #1)
                   way_back=casework_api.way_back_limits(web.store, profile, route), **data)
@@ -712,17 +713,3 @@ def record(request: Request, token: str, kundennummer: str = Form(...),
     return RedirectResponse(f"./?gespeichert={quote(kundennummer, safe='')}",
                             status_code=303)
 
-
-def _short_days(profile: Profile, day: date) -> dict[str, int]:
-    """{ISO day: minute the work ends} of the short working days (``[casework]
-    short_days``) from ``day`` to the last day an appointment may be agreed for
-    (:data:`hausbesuch.casework.service.MAX_APPOINTMENT_AHEAD_DAYS`): the page's check of an
-    appointment ends the teams' shift there, as the server does."""
-    from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
-
-    calendar = profile.casework.calendar()
-    if not calendar.short:
-        return {}
-    days = (day + timedelta(days=k) for k in range(MAX_APPOINTMENT_AHEAD_DAYS + 1))
-    return {d.isoformat(): short.end_min for d in days
-            if (short := calendar.short_day(d)) is not None}
