@@ -267,6 +267,17 @@ def _export_both(plan_id: str, db: str, tmp_path) -> None:  # noqa: ANN001
         assert res.exit_code == 0, res.output
 
 
+def _shown_addresses(wb) -> dict:  # noqa: ANN001
+    """Case id → column "Adresse" over every team-day sheet of the workbook (the sheets
+    after "Übersicht" and "Bericht"): the solver may share a day's stops among teams."""
+    shown = {}
+    for sheet in wb.worksheets[2:]:
+        header = [c.value for c in sheet[1]]
+        shown.update({row[1]: row[header.index("Adresse")]
+                      for row in sheet.iter_rows(min_row=2, values_only=True)})
+    return shown
+
+
 def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     """A c/o or "bei" line names a third person (the host): a real plan of Bad Hersfeld
     with such lines, one of them at a street that does not exist, exported: the workbook's
@@ -298,10 +309,7 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
              if c.value is not None]
     assert not [c for c in cells if any(h in c for h in hosts)]
     assert not [c for c in cells if "c/o" in c or "bei " in c]
-    sheet = wb.worksheets[2]
-    header = [c.value for c in sheet[1]]
-    shown = {row[1]: row[header.index("Adresse")]
-             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    shown = _shown_addresses(wb)
     assert shown == {"K-2": f"{s1} {n1}, 36251 Bad Hersfeld",
                      "K-3": f"{s2} {n2}, Whg. 12, 36251 Bad Hersfeld",
                      "K-4": f"{s3} {n3}, 36251 Bad Hersfeld"}
@@ -543,10 +551,7 @@ def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tm
     cells = [str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row
              if c.value is not None]
     assert not [c for c in cells if any(n in c for n in names)]
-    sheet = wb.worksheets[2]
-    header = [c.value for c in sheet[1]]
-    shown = {row[1]: row[header.index("Adresse")]
-             for row in sheet.iter_rows(min_row=2, values_only=True)}
+    shown = _shown_addresses(wb)
     assert shown == {"N-1": "Linggplatz 7, 36251 Bad Hersfeld",
                      "N-2": "Rittergasse 5, 36251 Bad Hersfeld",
                      "N-4": "Rittergasse 1, 36251 Bad Hersfeld"}
