@@ -40,6 +40,7 @@ from hausbesuch.fields import (
     LAENDER,
     WEEKDAYS_DE,
     FieldError,
+    format_day,
     looks_swapped,
     parse_clock_range,
     parse_land,
@@ -591,7 +592,10 @@ class CaseRules(_Strict):
     @model_validator(mode="after")
     def _short_and_off(self) -> CaseRules:
         """A day both off (``local_holidays``) and short (``short_days``) is refused: which
-        one is meant is not clear (QA 41 F7)."""
+        one is meant is not clear (QA 41 F7). So is a short day that is never a working
+        day: a date on a weekend or a public holiday of the Land, or a day of every year
+        that is a public holiday every year (25.12.); the plans would ignore it without a
+        word (QA 41 F7)."""
         off = [_local_holiday(t) for t in self.local_holidays]
         for text in self.short_days:
             s = _short_day(text)
@@ -599,6 +603,9 @@ class CaseRules(_Strict):
                    and (h.year is None or s.year is None or h.year == s.year) for h in off):
                 problem = (f"„{text}“ steht auch unter local_holidays (ein freier Tag): "
                            "bitte nur an einer Stelle eintragen")
+            else:
+                problem = _short_day_off(text, s, self.land)
+            if problem:
                 raise PydanticCustomError(FIELD_PROBLEMS, "{text}", {"problems": [(
                     "short_days", problem)], "text": problem})
         return self
@@ -682,6 +689,33 @@ def _short_day(text: str) -> Any:
                          "z. B. \"24.12. bis 12:00 Heiligabend\"")
     return ShortDay(int(m[1]), int(m[2]), end.hour * 60 + end.minute,
                     int(m[3]) if m[3] else None, (m[5] or "").strip()[:80] or SHORT_DAY)
+
+
+def _short_day_off(text: str, short: Any, land: str) -> str:
+    """Why the short day ``short`` (entry ``text``) can never end a working day, or "": a
+    date on a Saturday, a Sunday or a public holiday of ``land``; a day of every year that
+    is a public holiday of ``land`` in each of seven years in a row (every weekday once:
+    a fixed holiday such as 25.12. or 03.10.)."""
+    from hausbesuch.casework.rules import WorkCalendar
+
+    cal = WorkCalendar(land)
+    if short.year is not None:
+        d = date(short.year, short.month, short.day)
+        if d.weekday() >= 5:
+            return (f"„{text}“: {format_day(d)} fällt auf ein Wochenende, kein Arbeitstag: "
+                    "bitte einen Arbeitstag eintragen")
+        if (name := cal.holiday_name(d)) is not None:
+            return (f"„{text}“: {format_day(d)} ist ein Feiertag in {land} ({name}), kein "
+                    "Arbeitstag: bitte einen Arbeitstag eintragen")
+        return ""
+    years = range(2024, 2031)  # (29.02.: only 2024 and 2028 have it)
+    days = [date(y, short.month, short.day) for y in years
+            if short.month != 2 or short.day != 29 or y % 4 == 0]
+    if all(cal.holiday_name(d) is not None for d in days):
+        return (f"„{text}“: der {short.day:02d}.{short.month:02d}. ist jedes Jahr ein "
+                f"Feiertag in {land} ({cal.holiday_name(days[0])}), kein Arbeitstag: bitte "
+                "einen Arbeitstag eintragen")
+    return ""
 
 
 def parse_band(value: str) -> tuple[int, int]:

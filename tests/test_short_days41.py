@@ -204,3 +204,57 @@ def test_a_window_only_after_a_short_days_end_names_the_short_day(
     assert u.client_id == "H-100"
     assert u.reason.endswith("; verkürzter Arbeitstag: Do, 24.12.2026 (Heiligabend laut "
                              "Profil) nur bis 12:00 Uhr."), u.reason
+
+
+def test_a_short_day_that_is_never_a_working_day_is_refused(tmp_path: Path,
+                                                            bad_hersfeld_pbf: Path) -> None:
+    """QA 41 F7: a date on a weekend or a public holiday, or a day of every year that is a
+    public holiday every year, was accepted and then ignored by every plan without a word."""
+    from hausbesuch.errors import ProfileError
+
+    for bad, words in (
+            ('["26.12.2027 bis 12:00"]', "„26.12.2027 bis 12:00“: So, 26.12.2027 fällt auf "
+                                         "ein Wochenende, kein Arbeitstag"),
+            ('["25.12.2026 bis 12:00"]', "„25.12.2026 bis 12:00“: Fr, 25.12.2026 ist ein "
+                                         "Feiertag in HE (Erster Weihnachtstag)"),
+            ('["03.10. bis 12:00"]', "„03.10. bis 12:00“: der 03.10. ist jedes Jahr ein "
+                                     "Feiertag in HE (Tag der Deutschen Einheit)")):
+        with pytest.raises(ProfileError) as err:
+            _profile(tmp_path, bad_hersfeld_pbf, bad)
+        assert words in str(err.value) and "short_days" in str(err.value), str(err.value)
+    # a day of every year that is a working day in some years (24.12.), a Land's holiday of
+    # another Land (06.01. is one in Bayern, not in Hessen), a date on a working day: kept
+    profile = _profile(tmp_path, bad_hersfeld_pbf,
+                       '["24.12. bis 12:00", "06.01. bis 12:00", "23.12.2027 bis 13:30"]')
+    assert profile.casework.calendar().short_day(date(2027, 1, 6)).end_min == 12 * 60
+
+
+def test_a_team_that_begins_after_a_short_days_end_is_named(
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 41 F7: a team whose shift begins at or after the short day's end has no tour that
+    day; the plan's note on the short day names it (before, only the reasons of the
+    visits left out said „kein Team eine Schicht“)."""
+    from hausbesuch import clock
+    from hausbesuch.teams import load_teams
+
+    monkeypatch.setenv(clock.ENV, "2026-12-18")
+    profile = _profile(tmp_path, bad_hersfeld_pbf, '["24.12. bis 12:00 Heiligabend"]')
+    teams_file = tmp_path / "teams.toml"
+    teams_file.write_text('[[team]]\nid = "frueh"\nschicht = "8:00-16:00"\n\n'
+                          '[[team]]\nid = "spaet"\nschicht = "12:00-19:00"\n'
+                          'mittag = "15:00-16:00"\n', encoding="utf-8")
+    teams = load_teams(teams_file, profile=profile)
+    clients = tmp_path / "kunden.csv"
+    _clients(clients, bad_hersfeld_pbf, 12)
+    from hausbesuch.planning import PlanOptions, plan_week
+
+    result = plan_week(clients, profile=profile, teams=teams, options=PlanOptions(
+        start=date(2026, 12, 23), days=2, time_limit=1, seed=1, threads=1))
+    plan = result.plan
+    assert ("Do, 24.12.2026 (Heiligabend laut Profil): alle Touren enden um 12:00 Uhr. "
+            "Team spaet beginnt erst um 12:00 Uhr: an dem Tag keine Tour."
+            in plan.warnings), plan.warnings
+    assert not [r for r in plan.routes if r.day == date(2026, 12, 24) and r.team_id == "spaet"
+                and r.stops]
+    assert {s.client_id for r in plan.routes for s in r.stops} | {
+        u.client_id for u in plan.unassigned} == {f"H-{i:03d}" for i in range(12)}

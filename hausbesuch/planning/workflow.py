@@ -744,9 +744,11 @@ def _from_now(team_list: Sequence[Any], span: Span,
     return out, [note]
 
 
-def _holiday_notes(span: Span) -> list[str]:
+def _holiday_notes(span: Span, team_list: Sequence[Any] = ()) -> list[str]:
     """The holidays on weekdays of the span, which get no tours (each a note of its own);
-    the short working days (``[casework] short_days``), whose tours end early; and
+    the short working days (``[casework] short_days``), whose tours end early, with the
+    teams of ``team_list`` whose shift that weekday begins only at or after the day's end
+    (QA 41 F7: they had no tour and the reasons said only „kein Team eine Schicht“); and
     Heiligabend and Silvester on a weekday of the span that the profile keeps as full
     working days (QA 40 F1: they got the fullest days of their weeks until 16:00, and the
     half day many offices keep could not be entered)."""
@@ -754,7 +756,8 @@ def _holiday_notes(span: Span) -> list[str]:
              for day, name in span.holidays()]
     shorts = span.short_days()
     notes += [f"{format_day(day)} ({short.name} laut Profil): alle Touren enden um "
-              f"{format_clock(short.end_min)} Uhr." for day, short in shorts]
+              f"{format_clock(short.end_min)} Uhr.{_late_teams(day, short, team_list)}"
+              for day, short in shorts]
     shortened = {day for day, _ in shorts}
     for d in span.work_days:
         day = span.date(d)
@@ -765,6 +768,15 @@ def _holiday_notes(span: Span) -> list[str]:
                          f"[\"{day:%d.%m.} bis 12:00\"] eintragen (oder den Tag frei: "
                          "local_holidays).")
     return notes
+
+
+def _late_teams(day: date, short: Any, team_list: Sequence[Any]) -> str:
+    """`` Team t3 beginnt erst um 13:00 Uhr: an dem Tag keine Tour.`` for the teams that
+    work on ``day``'s weekday but begin at or after the short day's end, else ""."""
+    late = [t for t in team_list
+            if day.weekday() in t.weekdays and t.shift_start_min >= short.end_min]
+    return "".join(f" Team {t.id} beginnt erst um {format_clock(t.shift_start_min)} Uhr: an "
+                   "dem Tag keine Tour." for t in late)
 
 
 def _short_day_hint(u: UnassignedVisit, cand: Candidate | None,
@@ -1509,7 +1521,8 @@ def _plan_span(
               "list": imported.source if imported else None,
               "warnings": [*(imported.warnings if imported else [])]}
     _carry_district_notes(params, districts)
-    params["warnings"] += [*_holiday_notes(span), *_absence_notes(absent, span), *now_note]
+    params["warnings"] += [*_holiday_notes(span, team_list), *_absence_notes(absent, span),
+                           *now_note]
     params["warnings"] += _passed_pins_note(passed_pins)
     params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
     # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
@@ -2553,7 +2566,7 @@ def _replan(
     params["warnings"] = [w for w in params.get("warnings") or []
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)
                           and not old_district_note(w)]
-    params["warnings"] += (_holiday_notes(span) + _absence_notes(absent, span)
+    params["warnings"] += (_holiday_notes(span, team_list) + _absence_notes(absent, span)
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
@@ -2668,7 +2681,8 @@ _REMADE_NOTE = re.compile(
     r"|Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
     r"|(?:\d+ )?Wiederholungsbesuche? eingeplant \(letzter Versuch ohne Kontakt\): "
     r"|\w\w,? \d\d\.\d\d\.\d{4} \(.+, Feiertag (?:in|laut) .+\): an dem Tag keine Touren\.$"
-    r"|\w\w, \d\d\.\d\d\.\d{4} \(.+ laut Profil\): alle Touren enden um \d\d:\d\d Uhr\.$"
+    r"|\w\w, \d\d\.\d\d\.\d{4} \(.+ laut Profil\): alle Touren enden um \d\d:\d\d Uhr\."
+    r"(?: Team .+ beginnt erst um \d\d:\d\d Uhr: an dem Tag keine Tour\.)*$"
     r"|\w\w, \d\d\.\d\d\.\d{4} \((?:Heiligabend|Silvester)\) ist laut Profil ein voller Arbeitstag\. "
     r"|Team .+ ist am (?:\w\w, )?\d\d\.\d\d\.\d{4} abwesend: an dem Tag keine Tour\.$"
     r"|(?:Vereinbarter Termin|Festlegung) für .+ am (?:\w\w, )?\d\d\.\d\d\.\d{4}.* "
