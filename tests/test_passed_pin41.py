@@ -253,3 +253,41 @@ def test_a_later_weeks_replan_names_the_visits_it_plans_again_without_outcome(
     assert "Hat das Team berichtet?" in note, note  # (one team)
     assert note.endswith("diese Neuplanung plant die Fälle erneut ein."), note
     assert all(c in note for c in done), note
+
+
+def test_a_passed_pin_the_plan_cannot_hold_is_not_called_planned(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """Two cases pinned by the list to Friday 18.12.2026, planned on 23.12.2026 for the week
+    after: one is planned freely, the other needs Arabic, which no team speaks, and stays
+    out with its reason. Before, the plan's note said of both „daher frei eingeplant“ (it
+    was written before the solve); now the second is named as not planned."""
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+
+    addrs = random.Random(42).sample(real_addresses(load_index(bad_hersfeld_pbf)), 3)
+    with open(tmp_path / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum",
+                    "Sprache"])
+        for i, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([f"K-9100{i}", f"Geheim P{i}", street, hn, pc, town or CITY,
+                        "" if i == 2 else "18.12.2026", "arabisch" if i == 1 else ""])
+    (tmp_path / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    db = str(tmp_path / "verstrichen.sqlite")
+    cli = ClockedCli(date(2026, 12, 23))
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *city_db(db))
+    cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
+    cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "5", "--out",
+           str(tmp_path / "v1"), "--time-limit", "2", "--threads", "1")
+    with Store.open(db) as store:
+        plan = store.latest_plan(CITY)
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    assert "K-91000" in planned and "K-91001" not in planned, plan.unassigned
+    (note,) = [w for w in plan.warnings if w.startswith("Festgelegter Tag verstrichen")]
+    head, _, tail = note.partition("; frei geplant, aber nicht eingeplant (Grund bei den "
+                                   "nicht eingeplanten Fällen): ")
+    assert "daher frei eingeplant: K-91000 (" in head and "K-91001" not in head, note
+    assert tail.startswith("K-91001 (") and "K-91000" not in tail, note
+    assert "K-91002" not in note, note
+    reason = {u.client_id: u.reason for u in plan.unassigned}["K-91001"]
+    assert "arabisch" in reason.lower(), reason

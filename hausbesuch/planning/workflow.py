@@ -1523,7 +1523,6 @@ def _plan_span(
     _carry_district_notes(params, districts)
     params["warnings"] += [*_holiday_notes(span, team_list), *_absence_notes(absent, span),
                            *now_note]
-    params["warnings"] += _passed_pins_note(passed_pins)
     params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
     # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
     # view of the plan, the letters' windows and the web's forms)
@@ -1591,6 +1590,7 @@ def _plan_span(
     result.chances = athome.plan_chances(store, profile, result.plan)
     result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)
+    _add_note(result.plan, _passed_pins_note(passed_pins, result.plan))
     _add_note(result.plan, note)
     _add_note(result.plan, _later_plan_note(store, result.plan, replan=False))
     _keep_districts(store, profile, districts, actor)
@@ -2572,8 +2572,7 @@ def _replan(
                            + _back_notes(back_of, moment, carried) + team_notes
                            + pin_notes + _taken_up_note(new_ids)
                            + _taken_up_unreported(pending[2], new_ids)
-                           + [_moved_note(c, late=late_of[c.id]) for c in moved]
-                           + _passed_pins_note(passed_pins))
+                           + [_moved_note(c, late=late_of[c.id]) for c in moved])
     params["passed_pins"] = passed_pins
     # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
     # view of the plan, the letters' windows and the web's forms)
@@ -2644,6 +2643,7 @@ def _replan(
     for n in (_announced_off_notes(store, profile, result.plan, old.id, moved_ids)
               + _emptied_link_notes(store, result.plan, old.id)):
         _add_note(result.plan, n)
+    _add_note(result.plan, _passed_pins_note(passed_pins, result.plan))
     _add_note(result.plan, note)
     _add_note(result.plan, _later_plan_note(store, result.plan, replan=True))
     _keep_districts(store, profile, districts, actor)
@@ -2665,14 +2665,22 @@ def _replan(
 #: :func:`_absence_notes`, :func:`_pins_not_taken`, :func:`_moved_note`): those of the
 #: plan it replaces go; so does the note on a profile without a Land of plans made before
 #: ``land`` was required (QA 18b #4).
-def _passed_pins_note(passed: dict[str, str]) -> list[str]:
+def _passed_pins_note(passed: dict[str, str], plan: Plan) -> str:
     """The plan's note on the cases whose pinned day passed (:func:`passed_pin`'s words per
-    case id): planned freely. Made again by each re-plan (:data:`_REMADE_NOTE`)."""
+    case id): planned freely; after the solve, so that a case the plan could not hold all
+    the same is not among those „frei eingeplant“ (it is named apart, its reason stands with
+    the cases not planned). Made again by each re-plan (:data:`_REMADE_NOTE`)."""
     if not passed:
-        return []
-    return ["Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; daher "
-            "frei eingeplant: " + ", ".join(f"{cid} ({w})" for cid, w in sorted(passed.items()))
-            + "."]
+        return ""
+    planned = {s.client_id for r in plan.routes for s in r.stops}
+    ins = [f"{cid} ({w})" for cid, w in sorted(passed.items()) if cid in planned]
+    outs = [f"{cid} ({w})" for cid, w in sorted(passed.items()) if cid not in planned]
+    parts = [f"daher frei eingeplant: {', '.join(ins)}"] if ins else []
+    if outs:
+        parts.append(f"{'' if ins else 'daher '}frei geplant, aber nicht eingeplant (Grund "
+                     f"bei den nicht eingeplanten Fällen): {', '.join(outs)}")
+    return ("Festgelegter Tag verstrichen, ohne Besuch oder ohne erfasstes Ergebnis; "
+            + "; ".join(parts) + ".")
 
 
 _REMADE_NOTE = re.compile(
