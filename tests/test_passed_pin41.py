@@ -291,3 +291,63 @@ def test_a_passed_pin_the_plan_cannot_hold_is_not_called_planned(
     assert "K-91002" not in note, note
     reason = {u.client_id: u.reason for u in plan.unassigned}["K-91001"]
     assert "arabisch" in reason.lower(), reason
+
+
+def test_a_case_pinned_to_a_later_plans_day_is_sent_to_that_plan(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """The plans of the weeks of 04.01., 11.01. and 18.01.2027 are stored; then two cases of
+    the first week get a list date, 20.01. (in the third plan's days) and 27.01. (in no
+    stored plan's), and the first week is re-planned without its only team. Its notes send
+    the cases it leaves out to the plan of 11.01. (the next), the case pinned to 20.01. to
+    the plan of 18.01. (re-planning 11.01. would not take it: its day is not there), and
+    the case pinned to 27.01. nowhere (the plan of its days will take it). Before, every
+    case was sent to the first later plan."""
+    from geodata.geocode import load_index
+    from hausbesuch.store import Store
+
+    addrs = random.Random(43).sample(real_addresses(load_index(bad_hersfeld_pbf)), 10)
+
+    def write_list(n: int, pins: dict[str, str]) -> None:
+        with open(tmp_path / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh, delimiter=";")
+            w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum"])
+            for i, (street, hn, pc, town) in enumerate(addrs[:n]):
+                w.writerow([f"K-920{i:02d}", f"Geheim S{i}", street, hn, pc, town or CITY,
+                            pins.get(f"K-920{i:02d}", "")])
+
+    (tmp_path / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    db = str(tmp_path / "spaeter.sqlite")
+    cli = ClockedCli(date(2026, 12, 29))
+    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *city_db(db))
+    ids = {}
+    # each week's plan gets the cases new to the list (the others are booked before it)
+    for n, start in ((6, "2027-01-04"), (8, "2027-01-11"), (10, "2027-01-18")):
+        write_list(n, {})
+        cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
+        cli.ok("plan", *city_db(db), "--start", start, "--days", "5", "--out",
+               str(tmp_path / start), "--time-limit", "2", "--threads", "1")
+        with Store.open(db) as store:
+            ids[start] = store.latest_plan(CITY).id
+    with Store.open(db) as store:
+        first = store.load_plan(ids["2027-01-04"])
+    in_first = sorted({s.client_id for r in first.routes for s in r.stops})
+    assert len(in_first) == 6, first.unassigned
+    write_list(10, {"K-92000": "20.01.2027", "K-92001": "27.01.2027"})
+    cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
+    cli.ok("absence", "add", "team-nord", "04.01.2027", "--bis", "08.01.2027", *city_db(db))
+    cli.ok("replan", first.id, "--from", "04.01.2027 00:00", "--out", str(tmp_path / "v2"),
+           "--time-limit", "2", "--threads", "1", *city_db(db))
+    with Store.open(db) as store:
+        v2 = store.latest_plan(CITY)
+    assert v2.predecessor_id == first.id and not any(r.stops for r in v2.routes)
+    notes = {w.split("Plan ", 2)[-1].split(" ", 1)[0]: w for w in v2.warnings
+             if "in keinem späteren Plan" in w}
+    assert set(notes) == {ids["2027-01-11"], ids["2027-01-18"]}, v2.warnings
+    rest = ", ".join(c for c in in_first if c not in ("K-92000", "K-92001"))
+    assert f"4 Fälle, die diese Neuplanung nicht einplant, stehen in keinem späteren Plan: " \
+           f"{rest}. Plan {ids['2027-01-11']} (Mo, 11.01.2027 bis Fr, 15.01.2027)" \
+           in notes[ids["2027-01-11"]], notes
+    assert notes[ids["2027-01-18"]].startswith(
+        "1 Fall, den diese Neuplanung nicht einplant, steht in keinem späteren Plan: K-92000. "
+        f"Plan {ids['2027-01-18']} (Mo, 18.01.2027 bis Fr, 22.01.2027)"), notes
+    assert "K-92001" not in " ".join(notes.values()), notes

@@ -1592,7 +1592,8 @@ def _plan_span(
     say("Plan speichern", 0.95)
     _add_note(result.plan, _passed_pins_note(passed_pins, result.plan))
     _add_note(result.plan, note)
-    _add_note(result.plan, _later_plan_note(store, result.plan, replan=False))
+    for n in _later_plan_note(store, result.plan, replan=False):
+        _add_note(result.plan, n)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, unchanged_since=marker)
     result.plan_id = result.plan.id
@@ -2645,7 +2646,8 @@ def _replan(
         _add_note(result.plan, n)
     _add_note(result.plan, _passed_pins_note(passed_pins, result.plan))
     _add_note(result.plan, note)
-    _add_note(result.plan, _later_plan_note(store, result.plan, replan=True))
+    for n in _later_plan_note(store, result.plan, replan=True):
+        _add_note(result.plan, n)
     _keep_districts(store, profile, districts, actor)
     save_plan_and_visits(store, result.plan, actor=actor, keep_ids=[v for _, v in moving],
                          unchanged_since=marker)
@@ -2827,8 +2829,8 @@ def _emptied_link_notes(store: Store, plan: Plan, replaced: str) -> list[str]:
 _NO_LATER_PLAN = frozenset({"already_planned", "revisit_rules_window"})
 
 
-def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
-    """The note of a plan (or re-planned version, ``replan``) that leaves open cases out
+def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> list[str]:
+    """The notes of a plan (or re-planned version, ``replan``) that leaves open cases out
     while a plan of later days is stored already without a visit of them (QA 40 F8: a
     Silvester re-plan left 23 cases out; the plan of the next week, made the day before,
     held 14 of them nowhere, and nothing said so): that plan takes them up only when it is
@@ -2837,42 +2839,63 @@ def _later_plan_note(store: Store, plan: Plan, *, replan: bool) -> str:
     one that no later plan can take (:data:`_NO_LATER_PLAN`: pinned to a day of this plan or
     before it, a window the revisit rule rules out for good); not one a later plan knows
     (in its routes, or looked at and listed as not planned with its reason: QA 41 F1, the
-    note kept sending the coordinator to re-plan a plan that had done so); "" when no later
-    plan is stored or it holds them all. Ids only."""
+    note kept sending the coordinator to re-plan a plan that had done so). A case pinned to
+    a later day (``pin_outside_span``) is sent to the stored plan whose days hold that day,
+    and to none when no stored plan holds it (the plan of its days will take it); every
+    other case to the first later plan: one note per plan to re-plan. [] when no later plan
+    is stored or they hold them all. Ids only."""
     from hausbesuch.versions import newest_plans
 
     visited = {s.client_id for r in plan.routes for s in r.stops if not s.off}
-    left = sorted({u.client_id for u in plan.unassigned
-                   if not u.code.startswith("status_") and u.code not in _NO_LATER_PLAN
-                   and not (u.code.startswith("pin") and u.code != "pin_outside_span")}
+    code_of = {u.client_id: u.code for u in plan.unassigned}
+    left = sorted({cid for cid, code in code_of.items()
+                   if not code.startswith("status_") and code not in _NO_LATER_PLAN
+                   and not (code.startswith("pin") and code != "pin_outside_span")}
                   - visited)
     if not left:
-        return ""
+        return []
     last = plan.start + timedelta(days=max(plan.days, 1) - 1)
     with store.session() as s:
         later = s.execute(newest_plans(plan.city).where(PlanRow.start > last)
                           .order_by(PlanRow.start, PlanRow.created_at, PlanRow.id)).all()
         if not later:
-            return ""
+            return []
         ids = [p.id for p in later]
         held = set(s.scalars(select(VisitRow.client_id).where(
             VisitRow.plan_id.in_(ids), VisitRow.client_id.in_(left))))
         held |= set(s.scalars(select(UnassignedRow.client_id).where(
             UnassignedRow.plan_id.in_(ids), UnassignedRow.client_id.in_(left),
             UnassignedRow.code != "already_planned")))
-    missing = [cid for cid in left if cid not in held]
-    if not missing:
-        return ""
-    first = later[0]
+        missing = [cid for cid in left if cid not in held]
+        pinned = [cid for cid in missing if code_of[cid] == "pin_outside_span"]
+        pin_day = dict(s.execute(select(ClientRow.client_id, ClientRow.pin_day).where(
+            ClientRow.city == plan.city, ClientRow.client_id.in_(pinned))).all()) \
+            if pinned else {}
+    by_plan: dict[int, list[str]] = {}  # (index in ``later``: the plans in their order)
+    for cid in missing:
+        target: int | None = 0
+        if cid in pin_day:
+            day = pin_day[cid]
+            target = next((k for k, p in enumerate(later) if day is not None
+                           and p.start <= day < p.start + timedelta(days=max(p.days, 1))),
+                          None)
+        if target is not None:
+            by_plan.setdefault(target, []).append(cid)
+    return [_later_plan_words(later[k], by_plan[k], replan) for k in sorted(by_plan)]
+
+
+def _later_plan_words(later: Any, missing: Sequence[str], replan: bool) -> str:
+    """:func:`_later_plan_note`'s note on the cases ``missing`` that the stored plan
+    ``later`` (id, start, days) takes up only with a re-plan."""
     n = len(missing)
     shown = ", ".join(missing[:10]) + (f" … und {n - 10} weitere" if n > 10 else "")
     this = "diese Neuplanung" if replan else "dieser Plan"
-    days = format_days(first.start, first.start + timedelta(days=max(first.days, 1) - 1))
+    days = format_days(later.start, later.start + timedelta(days=max(later.days, 1) - 1))
     return ((f"{n} Fälle, die {this} nicht einplant, stehen" if n > 1
              else f"1 Fall, den {this} nicht einplant, steht")
-            + f" in keinem späteren Plan: {shown}. Plan {first.id} ({days}) ist schon "
+            + f" in keinem späteren Plan: {shown}. Plan {later.id} ({days}) ist schon "
             f"gespeichert und nimmt {'sie' if n > 1 else 'ihn'} erst mit einer Neuplanung auf "
-            f"(„Neu planen“ auf seiner Seite im Web, „replan {first.id} --from …“ auf der "
+            f"(„Neu planen“ auf seiner Seite im Web, „replan {later.id} --from …“ auf der "
             "Kommandozeile).")
 
 
