@@ -197,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--arms", default=",".join(ARMS))
     ap.add_argument("--planning", default="abwaegen", choices=["abwaegen", "eingrenzen"],
                     help="how the arms other than 'eingrenzen' plan with the chances")
-    ap.add_argument("--contact-minutes", type=float, default=20.0,
+    ap.add_argument("--contact-minutes", type=float, default=60.0,
                     help="minutes of walking one expected contact is worth (abwaegen)")
     ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
     ap.add_argument("--explore", type=float, default=1.0, help="explore of the arm erkunden")

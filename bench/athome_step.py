@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--history", default="ohne", choices=["ohne", "modell", "erkunden", "eingrenzen"],
                     help="how the weeks before the compared one are planned (default: "
                     "without the model)")
-    ap.add_argument("--contact-minutes", type=float, default=20.0,
+    ap.add_argument("--contact-minutes", type=float, default=60.0,
                     help="minutes of walking one expected contact is worth (abwaegen)")
     ap.add_argument("--levels", type=int, default=3, help="levels of chance per visit")
     ap.add_argument("--explore", type=float, default=1.0, help="explore of the arm erkunden")

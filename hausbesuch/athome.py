@@ -868,16 +868,39 @@ def plan_chances(store: Any, profile: Any, plan: Any) -> VisitChances:
 
     The model is fitted on the outcomes recorded up to the plan's creation, so a plan's
     pages say what the planner knew when it planned, and writing them again later
-    (``hausbesuch show``, the web app) gives the same text.
+    (``hausbesuch show``, the web app) gives the same text. With the ``[erreichbarkeit]``
+    settings of the profile the plan was made with (:func:`made_with`), whichever profile
+    serves the view.
     """
     return stop_chances(store, profile, plan.created_at,
-                        (s for r in plan.routes for s in r.stops))
+                        (s for r in plan.routes for s in r.stops),
+                        plan_ref=(plan.params or {}).get("profile"))
 
 
-def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable[Any]
-                 ) -> VisitChances:
+def made_with(profile: Any, plan_ref: str | None) -> Any:
+    """The profile a plan was made with (``plan_ref``: :func:`hausbesuch.config.
+    profile_ref` as the plan stores it) when it is another than ``profile`` of the same
+    city and still loads, else ``profile``. Its ``[erreichbarkeit]`` decides whether and
+    how the plan's chances are shown (QA 42a F6: the web app's plan view, print sheet and
+    phone page followed the server's profile, so a plan made with „anzeigen“ showed no
+    chance in the web and one made with „aus“ showed them, unlike its own files)."""
+    from hausbesuch.config import load_profile, profile_ref
+    from hausbesuch.errors import ProfileError
+
+    if not plan_ref or plan_ref == profile_ref(profile):
+        return profile
+    try:
+        made = load_profile(plan_ref)
+    except (ProfileError, OSError):
+        return profile
+    return made if made.name == profile.name else profile
+
+
+def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable[Any], *,
+                 plan_ref: str | None = None) -> VisitChances:
     """:func:`plan_chances` for some stops of a plan made at ``created_at`` (one team-day
-    of a worker's page)."""
+    of a worker's page) with the profile ``plan_ref`` (:func:`made_with`)."""
+    profile = made_with(profile, plan_ref)
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return VisitChances()
     stops = list(stops)

@@ -758,8 +758,11 @@ class Reachability(_Strict):
     #: expected contact: ``hausbesuch.athome.alternative_visits``), "eingrenzen" (the
     #: windows are narrowed to the good cells: ``planning_unit``, ``keep_factor``)
     planning: Literal["abwaegen", "eingrenzen"] = "abwaegen"
-    #: minutes of walking one expected contact is worth ("abwaegen")
-    contact_minutes: float = Field(default=20.0, gt=0, le=480)
+    #: minutes of walking one expected contact is worth ("abwaegen"); 60: a try where
+    #: nobody opens costs the pair about an hour (the visit, the way, the next letter),
+    #: so a contact is worth at least that (QA 42a F1: with 20 the last allowed try of a
+    #: client went into a morning at 3 % beside afternoons at 60-70 % and free team-days)
+    contact_minutes: float = Field(default=60.0, gt=0, le=480)
     #: levels of chance a visit's windows are grouped in, one alternative each ("abwaegen")
     levels: int = Field(default=3, ge=1, le=6)
     #: how much planning also tries half-days it knows little about (0: it plans with

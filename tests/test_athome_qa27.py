@@ -302,3 +302,59 @@ def test_the_route_page_and_phone_of_a_team_taken_out_say_so(replanned, monkeypa
     web, token = _worker_link(db, v2.id, other)
     with TestClient(web) as c:
         assert 'id="abgemeldet"' not in c.get(link_path(token)).text
+
+
+def test_a_plans_chances_follow_the_profile_it_was_made_with(replanned, tmp_path,
+                                                            bad_hersfeld_pbf):
+    """QA 42a F6: the web app showed a plan's chances by the profile the server runs with,
+    so a plan made with „anzeigen“ had none on the web's plan view, print sheet and phone
+    while its own files had them, and one made with „aus“ the other way round. Now every
+    view asks the profile the plan was made with (when it loads and is of the plan's city):
+    a version made with a copy of the profile set to „aus“ shows none under the shipped
+    profile, the version before (made with the shipped one) shows them under the copy."""
+    from hausbesuch.athome import plan_chances, stop_chances
+    from hausbesuch.config import PROFILE_DIR, load_profile
+    from hausbesuch.store import Store
+
+    db, _v1, v2, _out, _done = replanned
+    text = (PROFILE_DIR / "bad-hersfeld.toml").read_text(encoding="utf-8")
+    assert 'mode = "anzeigen"' in text
+    off = tmp_path / "bh-aus.toml"
+    off.write_text(text.replace('mode = "anzeigen"', 'mode = "aus"').replace(
+        'file = "osm/bad-hersfeld_2021-10-27.osm.pbf"', f'file = "{bad_hersfeld_pbf}"'),
+        encoding="utf-8")
+    shipped = load_profile("bad-hersfeld")
+    aus = load_profile(off)
+    later = [s for r in v2.routes for s in r.stops if r.day > MOMENT.date() and not s.off]
+    with Store.open(db) as store:
+        assert all(plan_chances(store, aus, v2).of(s) is not None for s in later)
+        phone = stop_chances(store, aus, v2.created_at, later,
+                             plan_ref=store.plan_profile(v2.id))
+        assert all(phone.of(s) is not None for s in later)
+        # (without the plan's profile named, the served one decides, as before)
+        assert all(stop_chances(store, aus, v2.created_at, later).of(s) is None
+                   for s in later)
+    # a version made with the „aus“ copy: no chance, under either profile
+    made_off = dataclasses.replace(v2, params={**v2.params, "profile": str(off)})
+    with Store.open(db) as store:
+        assert all(plan_chances(store, shipped, made_off).of(s) is None for s in later)
+    # a stored profile that no longer loads, or belongs to another city: the served one
+    gone = dataclasses.replace(v2, params={**v2.params, "profile": str(tmp_path / "weg.toml")})
+    lauf = dataclasses.replace(v2, params={**v2.params, "profile": "lauf"})
+    with Store.open(db) as store:
+        assert all(plan_chances(store, aus, gone).of(s) is None for s in later)
+        assert all(plan_chances(store, aus, lauf).of(s) is None for s in later)
+
+
+def test_the_shipped_profiles_value_a_contact_at_least_as_a_visits_time() -> None:
+    """QA 42a F1: with 20 minutes of walking per expected contact, the last allowed try of
+    a client went into a morning at 3 % beside afternoons at 57-70 % with team-days free:
+    giving up 0.6 of a contact cost the planner 12 minutes. A try where nobody opens costs
+    the pair the visit and the way; the default and every shipped profile now weigh a
+    contact at least as much as one visit's time."""
+    from hausbesuch.config import Reachability, available_profiles, load_profile
+
+    assert Reachability().contact_minutes >= 45
+    for slug in available_profiles():
+        profile = load_profile(slug)
+        assert profile.erreichbarkeit.contact_minutes >= profile.workday.visit_minutes, slug

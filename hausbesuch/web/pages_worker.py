@@ -345,7 +345,8 @@ def worker_page(request: Request, token: str) -> Response:
     settings = MapSettings.from_profile(profile)
     from hausbesuch.athome import stop_chances
 
-    chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops)
+    chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops,
+                           plan_ref=web.store.plan_profile(plan_id))
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     # a case closed (or put in Klärung, or reached) since the plan: its visit is off (as
     # on the printed sheet and the route page of the plan's files: gone_of, one rule)
