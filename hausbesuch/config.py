@@ -977,9 +977,13 @@ def _german(err: dict[str, Any]) -> str:
         bound = next(iter(ctx.values()), "")
         word = {"greater_than_equal": "mindestens", "less_than_equal": "höchstens",
                 "greater_than": "größer als", "less_than": "kleiner als"}[kind]
+        if isinstance(bound, float):  # German decimals: „kleiner als 1“, „mindestens 0,5“
+            bound = f"{bound:g}".replace(".", ",")
         msg = f"muss {word} {bound} sein"
     elif kind == "value_error":
         msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        if not msg.startswith(_GOES_ON):  # a sentence of its own: after a colon (QA 42a F4)
+            msg = ": " + msg
     else:
         msg = err["msg"]
     value = err.get("input")
@@ -987,13 +991,43 @@ def _german(err: dict[str, Any]) -> str:
         msg = 'muss Text in Anführungszeichen sein, z. B. "08:00"'
     shown = "" if kind == "missing" or isinstance(value, dict) else \
         f" (Wert: {toml_spelling(value)})"
-    hint = ((_misplaced(tuple(err["loc"])) or _also_known(tuple(err["loc"])))
+    hint = ((_misplaced(tuple(err["loc"])) or _also_known(tuple(err["loc"]))
+             or _near_key(tuple(err["loc"])))
             if kind == "extra_forbidden" else "")
     if kind == "missing" and loc == "casework":  # the section holds just one required key
         loc = "casework.land"
     if kind == "missing" and loc in _MISSING_EXAMPLES:
         hint = f": {_MISSING_EXAMPLES[loc]}"
-    return f"Feld „{loc}“ {msg}{shown}{hint}"
+    return f"Feld „{loc}“{'' if msg.startswith(':') else ' '}{msg}{shown}{hint}"
+
+
+#: how a validator's message may go on the field's name („Feld „name“ darf nicht leer
+#: sein“); any other message is a sentence of its own („… „bands“: die Zeitbänder …“)
+_GOES_ON = ("muss ", "darf ", "ist ", "enthält ", "hat ", "gehört ", "steht ")
+
+
+def _near_key(loc: tuple[Any, ...]) -> str:
+    """`` – gemeint „erreichbarkeit“?`` for an unknown key spelt like a known one of its
+    place (a section of the profile, a key of a section), else "" (QA 42a F4: a misspelt
+    ``[erreichbarkait]`` was only „kein bekanntes Feld“)."""
+    import difflib
+
+    if not loc or not isinstance(loc[-1], str):
+        return ""
+    model: Any = Profile
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part) if isinstance(model, type) else None
+        if info is None:
+            return ""
+        args = get_args(info.annotation)
+        model = args[0] if args else info.annotation
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return ""
+    known = [k for k in model.model_fields if k not in ("slug", "origin")]
+    near = difflib.get_close_matches(loc[-1], known, n=1, cutoff=0.75)
+    return f" – gemeint „{near[0]}“?" if near else ""
 
 
 def load_profile(name_or_path: str | os.PathLike[str] | None = None) -> Profile:

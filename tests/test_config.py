@@ -170,16 +170,16 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
         (_BASE + _DEPOT + "[workday]\nstart = true\n",
          "Feld „workday.start“ muss ein Text sein (Wert: true)"),
         (_BASE + _DEPOT + '[workday]\nstart = "8 Uhr"\n',
-         "Feld „workday.start“ keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
+         "Feld „workday.start“: keine Uhrzeit im Format HH:MM (Wert: \"8 Uhr\")"),
         (_NO_LAND + _DEPOT + "[casework]\nland = [\"BY\"]\n",
          "Feld „casework.land“ muss ein Text sein (Wert: [\"BY\"])"),
         (_BASE + _DEPOT + "x = [{a = 1, \"b c\" = \"d\"}]\n",
          "Feld „depots[0].x“ ist kein bekanntes Feld (Wert: [{a = 1, \"b c\" = \"d\"}])"),
         (_BASE + _DEPOT + '[workday]\nweekdays = ["Mo", 3]\n',
-         "Feld „workday.weekdays“ jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "Feld „workday.weekdays“: jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
          "(Wert: [\"Mo\", 3])"),
         (_BASE + _DEPOT + '[workday]\nweekdays = [["Mo"]]\n',
-         "Feld „workday.weekdays“ jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
+         "Feld „workday.weekdays“: jeder Wochentag muss ein Text sein, z. B. [\"Mo\", \"Di\"] "
          "(Wert: [[\"Mo\"]])"),
         (_BASE + _DEPOT + "[workday]\nweekdays = {a = 1}\n",
          "Feld „workday.weekdays“ muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
@@ -188,7 +188,18 @@ _DEPOT = '[[depots]]\nname = "a"\naddress = "b"\n'
          "Feld „workday.weekdays“ muss ein Text sein, z. B. \"Mo-Fr\", oder eine Liste von "
          "Texten, z. B. [\"Mo\", \"Di\"] (Wert: true)"),
         (_BASE + _DEPOT + "[erreichbarkeit]\nprior_rate = 1\n",
-         "Feld „erreichbarkeit.prior_rate“ muss kleiner als 1.0 sein"),
+         "Feld „erreichbarkeit.prior_rate“ muss kleiner als 1 sein"),
+        # QA 42a F4: German decimals, a misspelt section or key named with the known one,
+        # a validator's own sentence after a colon
+        (_BASE + _DEPOT + "[erreichbarkeit]\nweekday_weight = 1.5\n",
+         "Feld „erreichbarkeit.weekday_weight“ muss höchstens 1 sein (Wert: 1.5)"),
+        (_BASE + _DEPOT + "[erreichbarkait]\nmode = \"aus\"\n",
+         "Feld „erreichbarkait“ ist kein bekanntes Feld – gemeint „erreichbarkeit“?"),
+        (_BASE + _DEPOT + "[erreichbarkeit]\nwekday_weight = 0.5\n",
+         "Feld „erreichbarkeit.wekday_weight“ ist kein bekanntes Feld (Wert: 0.5) – gemeint "
+         "„weekday_weight“?"),
+        (_BASE + _DEPOT + "[erreichbarkeit]\nbands = [\"08:00-10:30\", \"10:00-12:00\"]\n",
+         "Feld „erreichbarkeit.bands“: die Zeitbänder müssen aufsteigend sein"),
         (_NO_LAND + _DEPOT + "[casework]\nland = \"HE\"\nstatus_after = 5\n",
          "Feld „casework.status_after“ muss eine Tabelle sein"),
     ],
@@ -442,14 +453,14 @@ def test_profile_reads_what_a_teams_file_reads(tmp_path, section, body, attr, ex
     ("section", "body", "message"),
     [
         ("casework", 'land = "Bavaria"',
-         "Feld „casework.land“ unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
+         "Feld „casework.land“: unbekanntes Bundesland „Bavaria“ (erwartet das Kürzel, z. B. HE, "
          "BY, NW, oder den Namen, z. B. Hessen, Bayern)"),
         ("workday", 'weekdays = ["Montag", "Feiertag"]',
-         "Feld „workday.weekdays“ „Feiertag“ ist kein Wochentag"),
+         "Feld „workday.weekdays“: „Feiertag“ ist kein Wochentag"),
         ("erreichbarkeit", 'bands = ["8-10", "10"]',
-         "Feld „erreichbarkeit.bands“ kein Zeitraum: „10“"),
+         "Feld „erreichbarkeit.bands“: kein Zeitraum: „10“"),
         ("erreichbarkeit", 'bands = ["10-8"]',
-         "Feld „erreichbarkeit.bands“ das Zeitband „10-8“ endet nicht nach seinem Beginn"),
+         "Feld „erreichbarkeit.bands“: das Zeitband „10-8“ endet nicht nach seinem Beginn"),
     ],
 )
 def test_profile_spelling_mistakes_quote_the_value_as_typed(tmp_path, section, body, message):
@@ -605,7 +616,7 @@ def test_the_template_with_only_name_extract_and_depot_is_refused_naming_land(tm
          "mode/modus, max_visits_per_day/max_besuche, districts/stadtteile; alles Weitere "
          "(tage, start, mittag …) "
          "in einer Teams-Datei (--teams)"),
-        ('schicht = "16-8"\n', "Feld „teams[0].schicht“ das Zeitband „16-8“ endet nicht nach"),
+        ('schicht = "16-8"\n', "Feld „teams[0].schicht“: das Zeitband „16-8“ endet nicht nach"),
     ],
 )
 def test_profile_teams_name_the_keys_they_know(tmp_path, team, message):
