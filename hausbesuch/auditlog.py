@@ -144,6 +144,31 @@ def filter_label(action: str) -> str:
             if also else label(action))
 
 
+def unknown_filter_values(store: Any, flt: AuditFilter) -> list[str]:
+    """The options of ``flt`` whose typed value names nothing the log or the store knows:
+    ``--plan`` neither a stored plan nor the plan of any entry, ``--person`` neither an
+    account nor the actor of any entry. The reading is audited with its filter, and the
+    log keeps every row for its whole retention: a value typed there (a client's name
+    taken for „Person“, QA 42b F10) would stay after the case's erasure. Such a value is
+    refused and not repeated, as a Kundennummer that looks like a name is."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow, PlanRow
+
+    out = []
+    with store.session() as s:
+        if flt.plan_id is not None and s.get(PlanRow, flt.plan_id) is None and s.scalar(
+                select(AuditRow.id).where(AuditRow.plan_id == flt.plan_id).limit(1)) is None:
+            out.append("--plan")
+        if flt.actor is not None and s.scalar(
+                select(AuditRow.id).where(AuditRow.actor == flt.actor).limit(1)) is None:
+            from hausbesuch.web.models import UserRow
+
+            if s.get(UserRow, flt.actor) is None:
+                out.append("--person")
+    return out
+
+
 @dataclass(frozen=True)
 class AuditFilter:
     """What to read: every field None means no restriction.

@@ -227,3 +227,33 @@ def test_the_web_replans_teams_are_labelled_in_german():
 
     line = describe({"without_teams": ["team-1"], "with_teams": ["team-2"]})
     assert line == "Team abgemeldet: team-1; Team wieder eingeplant: team-2", line
+
+
+def test_a_filter_value_nothing_knows_is_refused_and_not_logged(tmp_path):
+    """QA 42b F10: ``audit --person "Hannelore Quaschning"`` (a client's name taken for
+    „Person“) and ``--plan "Quaschning"`` were written into the log's row of the reading,
+    which outlives the case's erasure. Now a ``--person`` that is neither an account nor
+    the actor of any entry, and a ``--plan`` that is neither a stored plan nor the plan of
+    any entry, are refused without repeating them; known values still filter."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app
+    from hausbesuch.store import Store
+
+    db = f"sqlite:///{tmp_path / 'a.sqlite'}"
+    with Store.open(db) as store:
+        store.audit("cli:meier", "fall_angezeigt", city="Bad Hersfeld", client_id="K-1",
+                    plan_id="20261207-091500-a1b2c3")
+    for args in (["--person", "Hannelore Quaschning"], ["--plan", "Quaschning"],
+                 ["--person", "Hannelore", "--plan", "Quaschning"]):
+        res = CliRunner().invoke(app, ["audit", "--city", "bad-hersfeld", "--db", db, *args])
+        assert res.exit_code == 2, res.output
+        assert "weder im Protokoll noch in der Datenbank bekannt" in res.output, res.output
+        assert "Quaschning" not in res.output and "Hannelore" not in res.output, res.output
+    with Store.open(db) as store:
+        rows = store.audit_rows()
+    assert len(rows) == 1  # nothing written for the refused readings
+    assert not [r for r in rows if "Quaschning" in str(r)]
+    for args in (["--person", "cli:meier"], ["--plan", "20261207-091500-a1b2c3"]):
+        res = CliRunner().invoke(app, ["audit", "--city", "bad-hersfeld", "--db", db, *args])
+        assert res.exit_code == 0 and "K-1" in res.output, res.output

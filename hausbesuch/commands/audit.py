@@ -80,6 +80,14 @@ def register(app: typer.Typer) -> None:
         if flt.since and flt.until and flt.since > flt.until:
             raise UserError("--von liegt nach --bis.")
         with Store.open(db, create=False) as store:
+            if unknown := auditlog.unknown_filter_values(store, flt):
+                raise UserError(
+                    " und ".join(unknown) + ": "
+                    + ("dieser Wert ist" if len(unknown) == 1 else "diese Werte sind")
+                    + " weder im Protokoll noch in der Datenbank bekannt (--plan: eine "
+                    "Plan-ID wie 20261207-091500-a1b2c3, --person: ein Konto oder eine "
+                    "Person aus der Spalte „Person“, z. B. cli:meier). Die Eingabe wird nicht "
+                    "wiederholt und nicht protokolliert: sie könnte ein Name sein.")
             if client_id is not None and profile is not None:
                 cw = Casework(store, profile, actor=cli_actor())
                 try:
