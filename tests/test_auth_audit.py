@@ -1210,3 +1210,56 @@ def test_an_overlong_password_is_refused_without_checking_it(
     with _client(server) as c:  # through the login form: the same refusal
         assert login(c, name, huge).status_code == 401
     _no_password(_auth_rows(server))
+
+
+def test_a_password_the_administrator_set_must_be_replaced_at_the_first_login(
+        server: Server) -> None:
+    """QA 42b F9 (ASVS V2.3.1): a password set with ``user add`` or ``user password`` was
+    the account's for good, known to the administrator. Now it is temporary: the first
+    login leads to *Passwort ändern*, every other page waits, and after the owner's own
+    password all pages open. ``--eigenes-passwort`` (the owner types it herself) asks
+    for no change; ``user list`` names the state."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+
+    def cli_run(*args: str, password: str | None = None) -> Any:
+        return runner.invoke(cli, [*args, "--db", server.db_cli],
+                             input=None if password is None else password + "\n")
+
+    res = cli_run("user", "add", "vera", "--role", "koordination", "--city", CITY_PROFILE,
+                  "--password-stdin", password=PASSWORD)
+    assert res.exit_code == 0 and "Das Passwort ist vorläufig" in res.output, res.output
+    res = cli_run("user", "add", "otto", "--role", "koordination", "--city", CITY_PROFILE,
+                  "--password-stdin", "--eigenes-passwort", password=PASSWORD)
+    assert res.exit_code == 0 and "vorläufig" not in res.output, res.output
+    listed = cli_run("user", "list").output
+    assert "vera | Koordination | Bad Hersfeld | neues Passwort verlangt" in listed, listed
+    assert "otto | Koordination | Bad Hersfeld | aktiv" in listed, listed
+    own = "Regenschirm-Mond-Tasse"
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "vera", PASSWORD)
+        assert r.status_code == 303 and r.headers["location"] == "/konto/passwort"
+        for path in ("/plaene", "/faelle"):
+            r = c.get(path)
+            assert (r.status_code, r.headers.get("location")) == (303, "/konto/passwort"), path
+        page = c.get("/konto/passwort")
+        assert "hat die Administration vergeben" in page.text
+        r = c.post("/konto/passwort", data={"csrf_token": csrf_of(page.text),
+                                            "aktuell": PASSWORD, "neu": own,
+                                            "wiederholung": own})
+        assert r.status_code == 200 and "Passwort geändert" in r.text
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "vera", own)
+        assert r.status_code == 303 and r.headers["location"] == "/plaene"
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "otto", PASSWORD)
+        assert r.status_code == 303 and r.headers["location"] == "/plaene"
+    # a forgotten password set again by the administrator: temporary again
+    res = cli_run("user", "password", "vera", "--password-stdin", password=PASSWORD + "x")
+    assert res.exit_code == 0 and "Das Passwort ist vorläufig" in res.output, res.output
+    with httpx.Client(base_url=server.url, follow_redirects=False) as c:
+        r = login(c, "vera", PASSWORD + "x")
+        assert r.status_code == 303 and r.headers["location"] == "/konto/passwort"

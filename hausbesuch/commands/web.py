@@ -222,6 +222,16 @@ def _serve_hosts(host: str, address: str, *, proxy: bool, base_url: str | None,
     return list(dict.fromkeys(allowed)), warnings
 
 
+
+#: the sentence on a password set for someone else (``user add``, ``user password``)
+_FIRST_LOGIN = (" Das Passwort ist vorläufig: bei der nächsten Anmeldung wird ein eigenes "
+                "verlangt, vorher öffnet sich keine andere Seite.")
+#: ``--eigenes-passwort`` (QA 42b F9: a password the administrator set stayed for good)
+OWN_HELP = ("Das Passwort gibt die Person des Kontos selbst ein (ihr eigenes): bei der "
+            "nächsten Anmeldung wird kein neues verlangt. Ohne diese Angabe ist es "
+            "vorläufig.")
+
+
 def register(app: typer.Typer) -> None:
     @app.command("serve")
     @user_errors
@@ -338,6 +348,7 @@ def register(app: typer.Typer) -> None:
             "--city", help="Stadtprofil des Kontos (Pflicht für koordination), z. B. bad-hersfeld.")] = None,
         password_stdin: Annotated[bool, typer.Option(
             "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
+        own: Annotated[bool, typer.Option("--eigenes-passwort", help=OWN_HELP)] = False,
         db: DbOption = None,
     ) -> None:
         """Ein Konto anlegen (Passwort mit mindestens 12 Zeichen und 6 verschiedenen Buchstaben
@@ -355,8 +366,9 @@ def register(app: typer.Typer) -> None:
         with _open(db, create=True) as store:
             # audited with the account's city (none for an admin) in the same transaction
             name = add_user(store, name, password, role=role, city=city_name,
-                            actor=cli_actor())
-        typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt.")
+                            actor=cli_actor(), temporary=not own)
+        typer.echo(f"Konto „{name}“ ({role}{', ' + city_name if city_name else ''}) angelegt."
+                   + ("" if own else _FIRST_LOGIN))
 
     @user_app.command("list")
     @user_errors
@@ -413,6 +425,7 @@ def register(app: typer.Typer) -> None:
         name: Annotated[str, typer.Argument(help="Benutzername.")],
         password_stdin: Annotated[bool, typer.Option(
             "--password-stdin", help="Passwort aus der Standardeingabe lesen statt abzufragen.")] = False,
+        own: Annotated[bool, typer.Option("--eigenes-passwort", help=OWN_HELP)] = False,
         db: DbOption = None,
     ) -> None:
         """Einem Konto ein neues Passwort geben (mindestens 12 Zeichen und 6 verschiedene
@@ -423,9 +436,9 @@ def register(app: typer.Typer) -> None:
 
         with _open(db) as store:  # a mistyped --db is told before the password is asked
             password = _read_password(password_stdin)
-            done = set_password(store, name, password, actor=cli_actor())
+            done = set_password(store, name, password, actor=cli_actor(), temporary=not own)
         typer.echo(f"Neues Passwort für „{shown_name(done.user.name)}“ gesetzt; seine Sitzungen "
-                   "sind beendet." + _lifted(done.lifted))
+                   "sind beendet." + _lifted(done.lifted) + ("" if own else _FIRST_LOGIN))
 
     @user_app.command("enable")
     @user_errors

@@ -280,9 +280,12 @@ def login_key(name: str) -> str:
 
 
 def add_user(store: Store, name: str, password: str, *, role: str, city: str | None,
-             actor: str | None = None) -> str:
+             actor: str | None = None, temporary: bool = False) -> str:
     """Create an account (German :class:`UserError` on bad input or a taken name); returns
-    its stored name (:func:`check_name`).
+    its stored name (:func:`check_name`). ``temporary``: the password was chosen by
+    someone else (the administrator): the account's first login leads to *Passwort
+    ändern* and no other page opens until its owner has set her own (ASVS V2.3.1, QA 42b
+    F9: it stayed the account's password for good).
 
     A name whose :func:`name_key` is an existing account's is taken (``Kora`` when ``kora``
     exists). With ``actor`` the creation is audited (``user_added``, with the account's
@@ -311,7 +314,8 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
                 "gleich.")
         s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
                       city=stored_city, disabled=False,
-                      created_at=now, password_changed_at=now))
+                      created_at=now, password_changed_at=now,
+                      must_change_password=temporary))
         if actor is not None:
             store.audit(actor, "user_added", city=stored_city,
                         details={"user": name, "role": role}, session=s)
@@ -806,19 +810,22 @@ def _change_details(row: UserRow, lifted: int) -> dict[str, object]:
 
 
 def set_password(store: Store, name: str, password: str, *, actor: str,
-                 limits: Limits | None = None) -> AccountChange:
+                 limits: Limits | None = None, temporary: bool = False) -> AccountChange:
     """Give an account a new password (a leaked one, a forgotten one), end all its
     sessions, forget its device cookies (:func:`remember_device`) and lift its login lockout (:func:`_lift_lockout`: the colleague who forgot
     it logs in at once), audited (``user_password_set``, with the account's city and, when
     it was locked out, ``sperre_aufgehoben``: the failed logins that locked it) in the same
     transaction. The
-    password is checked with the account's name and city (:func:`check_password`)."""
+    password is checked with the account's name and city (:func:`check_password`).
+    ``temporary``: set by the administrator, to be replaced by the account's owner at
+    the next login (as :func:`add_user`); else (the owner's own change) no change is
+    asked for any more."""
     with store.session() as s:
         row = _account(s, name)
         check_password(password, name=row.name, city=row.city)
         row.password_hash = hash_password(password)
         row.password_changed_at = clock.now()
-        row.must_change_password = False
+        row.must_change_password = temporary
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
         s.execute(delete(DeviceRow).where(DeviceRow.user_name == row.name))
         lifted = _lift_lockout(s, row.name, limits or Limits())
@@ -1090,7 +1097,10 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         if trusted is not None:  # and its device's, from any address
             s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.device == trusted))
         s.execute(delete(LoginAttemptRow).where(LoginAttemptRow.at < since))
-        return User(name=row.name, role=row.role, city=row.city)
+        # (a temporary password or one that failed the rules before: the login leads to
+        # the password page at once, not first to the page asked for)
+        return User(name=row.name, role=row.role, city=row.city,
+                    must_change=bool(row.must_change_password))
 
 
 # --------------------------------------------------------------------------- sessions
