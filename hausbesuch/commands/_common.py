@@ -236,6 +236,28 @@ def parse_moment_option(text: str, option: str):  # noqa: ANN201
         raise UserError(f"{option}: {exc}") from None
 
 
+def refuse_client_names(store: Any, city: str, out: Path, option: str, example: str) -> None:
+    """Refuse (:class:`UserError`) an output path whose own name (the file's, or the
+    folder's for a folder of plan files) holds a word of the name of any stored client of
+    ``city`` (or of a ``c/o`` line): the path goes into the audit log, which outlives the
+    cases' erasure (QA 42b F1: ``disclose --out`` took another client's name, ``addresses
+    --out`` and ``show --out`` took any; a list of one case linked name and case id in the
+    log). The name is not repeated; ``example`` is a name to use instead."""
+    from sqlalchemy import select
+
+    from hausbesuch.pathnames import named_in_path
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        people = [(name, None, address) for name, address in s.execute(
+            select(ClientRow.name, ClientRow.address).where(ClientRow.city == city))]
+    if named_in_path(out, people, streets=False, folders=False) is not None:
+        raise UserError(
+            f"{option}: Der Datei- oder Ordnername enthält ein Wort aus dem Namen einer "
+            "Kundin oder eines Kunden. Der Pfad wird im Protokoll vermerkt, das auch nach "
+            f"der Löschung der Fälle bleibt. Bitte einen anderen Namen wählen, z. B. {example}.")
+
+
 def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001
     """Audit that the files of a plan were written to ``folder`` (its absolute path, so
     that ``purge`` can name this copy of the clients' data; :func:`hausbesuch.auditlog.

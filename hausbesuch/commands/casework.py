@@ -304,6 +304,10 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from hausbesuch.othercities import other_cities_hint
 
         with _casework(db, city, osm, extract=True) as cw:
+            if out is not None:
+                from hausbesuch.commands._common import refuse_client_names
+
+                refuse_client_names(cw.store, cw.city, out, "--out", "adressen.csv")
             problems, street = cw.address_review()
             where = cw.city
             hint = "" if problems or street else other_cities_hint(cw.store, where)
@@ -748,7 +752,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             disclosure_text,
             refuse_named_path,
         )
+        from hausbesuch.commands._common import refuse_client_names
         from hausbesuch.commands.geocode import check_target
+        from hausbesuch.pathnames import safe_file_part
 
         check_target(out, "--out", "auskunft.txt")
         with _casework(db, city) as cw:
@@ -758,6 +764,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
                                    store=cw.store, pattern=cw.id_pattern) from None
             refuse_named_path(cw.store, cw.city, known, out)
+            refuse_client_names(cw.store, cw.city, out, "--out",
+                                f"auskunft-{safe_file_part(known)}.txt")
             text = disclosure_text(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(visible_controls(text))
@@ -911,6 +919,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         db: DbOption = None,
     ) -> None:
         """Dateien eines gespeicherten Plans erneut schreiben (Karten, Routenseiten, Bericht)."""
+        from hausbesuch.commands._common import refuse_client_names
+        from hausbesuch.pathnames import safe_file_part
         from hausbesuch.planfolder import check_plan_folder, plan_folder
         from hausbesuch.planning import show_plan, write_plan_files
         from hausbesuch.store import Store
@@ -919,6 +929,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         with Store.open(db, create=False) as store:
             profile = profile_for_plan(city, store.plan_city(plan_id),
                                        store.plan_profile(plan_id))
+            refuse_client_names(store, profile.name, out, "--out",
+                                f"plan-{safe_file_part(plan_id)}")
             result = show_plan(store, plan_id, profile, osm=osm)
             replaced_pages = refuse_pages_of_a_plan_in_force(
                 store, out, result.plan.start, result.plan.days, own={plan_id})
@@ -1036,6 +1048,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             if out is not None:  # the folder of the plan replaced is written, not another's
                 replaced_pages = refuse_pages_of_a_plan_in_force(
                     store, out, *store.plan_span(plan_id), own={plan_id})
+                from hausbesuch.commands._common import refuse_client_names
+
+                refuse_client_names(store, profile.name, out, "--out", f"plan-{plan_id}")
             result = replan(store, plan_id, profile, moment=at, actor=cli_actor(),
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)

@@ -7,7 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from hausbesuch.commands._common import DbOption, PlanArgument, user_errors
+from hausbesuch.commands._common import (
+    DbOption,
+    PlanArgument,
+    refuse_client_names,
+    user_errors,
+)
 from hausbesuch.errors import UserError
 
 if TYPE_CHECKING:
@@ -29,6 +34,7 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
     from hausbesuch.casework.stops import mark_done, mark_gone, mark_unreported
     from hausbesuch.commands.geocode import check_writable
     from hausbesuch.exports import promises_of, write_gpkg, write_xlsx
+    from hausbesuch.pathnames import safe_file_part
     from hausbesuch.planfolder import plan_folder_around
     from hausbesuch.store import Store
     from hausbesuch.versions import replacement
@@ -53,6 +59,8 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
             store, store.load_plan(plan_id))), clock.today())
         plan.replaced, plan.replaced_version = replacement(store, plan.id)
         _refuse_named_file(out, plan, fmt)
+        refuse_client_names(store, plan.city, out, "--out",
+                            f"plan-{safe_file_part(plan.id)}.{fmt}")
         promises = promises_of(store, plan)
         if fmt == "gpkg":
             path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)

@@ -54,7 +54,11 @@ def run_plan(
 
     from hausbesuch.casework import cli_actor
     from hausbesuch.casework.service import ForeignExtractError
-    from hausbesuch.commands._common import audit_files, refuse_pages_of_a_plan_in_force
+    from hausbesuch.commands._common import (
+        audit_files,
+        refuse_client_names,
+        refuse_pages_of_a_plan_in_force,
+    )
     from hausbesuch.commands.casework import osm_refusal
     from hausbesuch.config import load_profile
     from hausbesuch.output import relocate
@@ -77,6 +81,8 @@ def run_plan(
         disable=quiet,
     ) as bar:
         replaced_pages = refuse_pages_of_a_plan_in_force(store, out, start, days)
+        # (the folder goes into the audit log: no stored client's name in it)
+        refuse_client_names(store, profile.name, out, "--out", f"plan-{start:%Y-%m-%d}")
         task = bar.add_task("Planung", total=1.0)
 
         def progress(stage: str, fraction: float) -> None:
