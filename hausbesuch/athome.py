@@ -714,6 +714,60 @@ def settings_from_profile(profile: Any) -> ModelSettings:
                          noon_min=noon)
 
 
+#: how every note of :func:`plan_notes` begins (a re-plan makes them again)
+NOTE_HEAD = "Erreichbarkeit ([erreichbarkeit] im Profil): "
+#: an uncovered stretch of the teams' hours longer than this (minutes) is named: a gap
+#: for the lunch hour between bands is as the README describes it
+UNCOVERED_MIN = 120
+
+
+def plan_notes(profile: Any, team_list: Sequence[Any]) -> list[str]:
+    """The plan's notes on how it used the at-home model (QA 42a F5, F9: no plan said it
+    was made with the model or with random times) and on time bands that do not fit the
+    teams' hours of ``team_list`` (QA 42a F2, F3: a band outside them was taken without a
+    word, and with bands that leave hours uncovered the pages' „im Bezirk 8–10 Uhr …“
+    counted the visits of those hours too)."""
+    r = profile.erreichbarkeit
+    if r.mode == "aus":
+        return []
+    notes = []
+    if r.mode == "modell":
+        how = (f"abgewogen gegen den Weg ({r.contact_minutes:g} Minuten Weg je erwartetem "
+               "Kontakt)" if r.planning == "abwaegen" else
+               "eingegrenzt auf die Zeiten mit guter Chance")
+        notes.append(f"{NOTE_HEAD}Modus „modell“: Besuche zu Zeiten mit guter Chance auf "
+                     f"Kontakt, {how}.")
+    elif r.mode == "zufall":
+        notes.append(f"{NOTE_HEAD}Modus „zufall“: Wiederholungsbesuche in zufällig gewählten "
+                     "Zeitbändern, als Vergleichsbasis für Auswertungen; nicht für den "
+                     "Betrieb gedacht.")
+    if not team_list:
+        return notes
+    lo = min(t.shift_start_min for t in team_list)
+    hi = max(t.shift_end_min for t in team_list)
+    bands = sorted(r.band_minutes())
+    hours = f"{format_clock(lo)}–{format_clock(hi)} Uhr"
+    for a, b in bands:
+        if b <= lo or a >= hi:
+            notes.append(f"{NOTE_HEAD}Das Zeitband {format_clock(a)}–{format_clock(b)} Uhr "
+                         f"liegt außerhalb der Arbeitszeit der Teams ({hours}): kein Besuch "
+                         "fällt hinein. Bitte die Zeitbänder an die Arbeitszeit anpassen.")
+    free, at = [], lo
+    for a, b in bands:
+        if a > at and min(a, hi) - at > UNCOVERED_MIN:
+            free.append((at, min(a, hi)))
+        at = max(at, b)
+    if hi - at > UNCOVERED_MIN:
+        free.append((at, hi))
+    if free:
+        shown = ", ".join(f"{format_clock(a)}–{format_clock(b)} Uhr" for a, b in free)
+        notes.append(f"{NOTE_HEAD}Die Zeitbänder lassen {shown} der Arbeitszeit der Teams "
+                     f"({hours}) frei: Besuche dort zählen für das nächstgelegene Band, "
+                     "dessen Zahlen auf den Seiten („im Bezirk … Uhr …“) sie mitzählen. "
+                     "Bitte die Zeitbänder über die ganze Arbeitszeit legen.")
+    return notes
+
+
 def model_for_city(store: Any, profile: Any, *, until: datetime | None = None) -> ContactModel:
     """The fitted model of the profile's city from the store's outcomes of that city
     (``until``: recorded up to that moment)."""

@@ -1522,7 +1522,7 @@ def _plan_span(
               "warnings": [*(imported.warnings if imported else [])]}
     _carry_district_notes(params, districts)
     params["warnings"] += [*_holiday_notes(span, team_list), *_absence_notes(absent, span),
-                           *now_note]
+                           *now_note, *athome.plan_notes(profile, team_list)]
     params["passed_pins"] = passed_pins  # (report.csv's rows say it: QA 40 F2)
     # (stored: :func:`hausbesuch.teams.plan_shift` ends a team's shift there for every
     # view of the plan, the letters' windows and the web's forms)
@@ -2568,6 +2568,7 @@ def _replan(
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)
                           and not old_district_note(w)]
     params["warnings"] += (_holiday_notes(span, team_list) + _absence_notes(absent, span)
+                           + athome.plan_notes(profile, team_list)
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
                            + _back_notes(back_of, moment, carried) + team_notes
@@ -2710,6 +2711,7 @@ _REMADE_NOTE = re.compile(
     r"|Team .+ ist ab \w\w,? \d\d\.\d\d\.\d{4} wieder eingeplant "
     r"|Die Abmeldung von Team .+ ab \d\d:\d\d Uhr am \w\w,? \d\d\.\d\d\.\d{4} ist aufgehoben\.$"
     r"|Team .+ hat \d+ der \d+ eingeplanten Besuche \(nach seiner Arbeitszeit etwa "
+    rf"|{re.escape(athome.NOTE_HEAD)}"  # athome.plan_notes: of the version's profile
     rf"|{re.escape(SHORT_TIME_NOTE)}"  # short_time_note: the re-plan's own search decides
     rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
     rf"|{re.escape(LATE_LETTER_REPLAN_NOTE)}"  # ... and of the re-plan's day
