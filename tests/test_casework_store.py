@@ -2506,7 +2506,7 @@ def test_rectify_replaces_or_clears_an_outcome_note_and_a_status_reason(planned,
     ok("purge", st.client_id, "--yes", *_common(db))
     code, msg = invoke("rectify", st.client_id, "--outcome", day, "--text", "Herr X",
                        *_common(db))
-    assert code == 2 and "ein neuer Text wird nicht gespeichert (nur --clear)" in msg, msg
+    assert code == 2 and "ein neuer Text wird nicht gespeichert; nur Leeren ist möglich (das Feld leer lassen, auf der Befehlszeile --clear)" in msg, msg
     ok("rectify", st.client_id, "--outcome", day, "--clear", *_common(db))
     # QA 16c #6: the disclosure of an erased case says so, and its point is a rounded one
     ok("disclose", st.client_id, "--out", str(tmp_path / "nach.txt"), *_common(db))

@@ -277,3 +277,29 @@ def test_the_case_page_says_when_a_cases_data_were_erased(site: Site,  # noqa: F
     assert r.status_code == 303
     page = _text(kora.get(f"/faelle/{cid}"))
     assert "Geplant wird der Fall erst, wenn die Kundenliste ihn wieder enthält." in page
+
+
+def test_the_address_page_of_an_erased_case_offers_no_correction(site: Site,  # noqa: F811
+                                                                  kora: httpx.Client) -> None:
+    """QA 42b F3: the address page of an erased case looked its placeholder „(gelöscht)“ up
+    („Straße „gelöscht“ nicht gefunden“) and offered a form that saving then refused. Now it
+    says that the data are erased, with no form. QA 42b F11: a note given to the outcome
+    correction of such a case is refused in words that fit the web too."""
+    from hausbesuch.casework import Casework
+    from hausbesuch.store import ClientRow
+
+    planned = {s.client_id for r in _current_plan(site).routes for s in r.stops}
+    with site.store.session() as s:
+        free = sorted(cid for (cid,) in s.execute(
+            ClientRow.__table__.select().with_only_columns(ClientRow.client_id)
+            .where(ClientRow.city == CITY)) if cid not in planned and re.fullmatch(r"W\d{3}", cid))
+    cid = free[-1]
+    cw = Casework(site.store, site.app.state.web.profile(CITY), actor="test")
+    cw.set_status(cid, "abgeschlossen", "Test")
+    assert cw.purge([cid]).to_erase == [cid]
+    r = kora.get("/adressen", params={"kundennummer": cid})
+    assert r.status_code == 200
+    text = _text(r)
+    assert "Daten gelöscht" in text and "keine Korrektur möglich" in text, text
+    assert "nicht gefunden" not in text, text
+    assert f'action="/adressen/{cid}' not in r.text and 'name="adresse"' not in r.text

@@ -1507,8 +1507,10 @@ class Casework:
         """An erased case takes no new text (a later ``purge --closed-days`` would not
         erase it again): clearing stays allowed (QA 16c #1)."""
         if row.erased_at is not None and text:
+            # (the command line's and the web's words: QA 42b F11)
             raise CaseworkError(f"{erased_note(row.erased_at, row.client_id)}: ein neuer Text "
-                                "wird nicht gespeichert (nur --clear).")
+                                "wird nicht gespeichert; nur Leeren ist möglich (das Feld "
+                                "leer lassen, auf der Befehlszeile --clear).")
 
     @staticmethod
     def _one(found: list[T], what: str, clock_of: Callable[[T], str],

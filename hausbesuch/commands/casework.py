@@ -771,8 +771,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 fh.write(visible_controls(text))
             cw.store.audit(cw.actor, AUDIT_DISCLOSURE, city=cw.city, client_id=known,
                            details=audit_details(out.resolve()))
-        typer.echo(f"Auskunft zu {known} geschrieben: {out.resolve()} (enthält Name und "
-                   "Anschrift: nach der Übergabe löschen).")
+            erased = cw.states([known])[0].erased_at is not None
+        # (an erased case's file holds what stays of it, not its name: QA 42b F8)
+        held = "die verbliebenen Falldaten" if erased else "Name und Anschrift"
+        typer.echo(f"Auskunft zu {known} geschrieben: {out.resolve()} (enthält {held}: "
+                   "nach der Übergabe löschen).")
 
     @app.command("purge")
     @user_errors

@@ -642,6 +642,17 @@ def address_row(store: Store, profile: Profile, actor: str, client_id: str
     cid = cw.case_id(client_id)
     stamp = cw.fix_stamps([cid])[cid]  # before what the row shows
     st = cw.states([cid])[0]
+    if st.erased_at is not None:
+        # nothing to look up or correct: "(gelöscht)" is no address (QA 42b F3: the page
+        # geocoded it, „Straße „gelöscht“ nicht gefunden“, and offered a form saving refused)
+        from hausbesuch.casework.erasure import erased_note
+
+        return {"client_id": cid, "address": st.client.address, "quality": "geloescht",
+                "quality_label": "Daten gelöscht",
+                "reason": f"{erased_note(st.erased_at)} (hausbesuch purge): keine "
+                          "Korrektur möglich",
+                "suggestions": [], "stale": False, "stand": stamp, "lon": None, "lat": None,
+                "candidates": [], "erased": True}
     loc = cw.locate([st.client])[cid]
     if loc.fix_outside:  # a fix from another area's map: not used (QA 28)
         said = loc.reason
