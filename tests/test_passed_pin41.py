@@ -56,6 +56,27 @@ def _report(folder: Path) -> dict[str, dict[str, str]]:
     return {r["id"]: r for r in csv.DictReader(io.StringIO(text), delimiter=";")}
 
 
+def _write_list(folder: Path, rows: list[list[str]], extra: tuple[str, ...] = ()) -> Path:
+    """``kunden.csv`` in ``folder``: each row (case id, name, street, house number,
+    postcode, town, *values of the ``extra`` columns after „Datum“ …) under the header."""
+    path = folder / "kunden.csv"
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", *extra])
+        w.writerows(rows)
+    return path
+
+
+def _set_up(folder: Path, db: str, today: date) -> ClockedCli:
+    """The one team of :data:`TEAMS` stored for the city of ``db``; the command line on
+    ``today``, ``kunden.csv`` of ``folder`` imported."""
+    (folder / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    cli = ClockedCli(today)
+    cli.ok("teams", "--set", str(folder / "teams.toml"), *city_db(db))
+    cli.ok("import", str(folder / "kunden.csv"), *city_db(db))
+    return cli
+
+
 @pytest.fixture(scope="module")
 def weeks(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):  # noqa: ANN201
     """(database, folder, first plan's id): six cases, one pinned to 25.12.2026 by the
@@ -65,17 +86,11 @@ def weeks(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path):  # 
 
     d = tmp_path_factory.mktemp("feiertag41")
     addrs = random.Random(41).sample(real_addresses(load_index(bad_hersfeld_pbf)), 6)
-    with open(d / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum"])
-        for i, (street, hn, pc, town) in enumerate(addrs):
-            w.writerow([PINNED if i == 0 else f"K-{i:03d}", f"Geheim F{i}", street, hn, pc,
-                        town or CITY, f"{HOLIDAY:%d.%m.%Y}" if i == 0 else ""])
-    (d / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    _write_list(d, [[PINNED if i == 0 else f"K-{i:03d}", f"Geheim F{i}", street, hn, pc,
+                     town or CITY, f"{HOLIDAY:%d.%m.%Y}" if i == 0 else ""]
+                    for i, (street, hn, pc, town) in enumerate(addrs)], ("Datum",))
     db = str(d / "feiertag.sqlite")
-    before = ClockedCli(date(2026, 12, 23))
-    before.ok("teams", "--set", str(d / "teams.toml"), *city_db(db))
-    before.ok("import", str(d / "kunden.csv"), *city_db(db))
+    before = _set_up(d, db, date(2026, 12, 23))
     before.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "5", "--out",
               str(d / "v1"), "--time-limit", "2", "--threads", "1")
     with Store.open(db) as store:
@@ -265,18 +280,12 @@ def test_a_passed_pin_the_plan_cannot_hold_is_not_called_planned(
     from hausbesuch.store import Store
 
     addrs = random.Random(42).sample(real_addresses(load_index(bad_hersfeld_pbf)), 3)
-    with open(tmp_path / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum",
-                    "Sprache"])
-        for i, (street, hn, pc, town) in enumerate(addrs):
-            w.writerow([f"K-9100{i}", f"Geheim P{i}", street, hn, pc, town or CITY,
-                        "" if i == 2 else "18.12.2026", "arabisch" if i == 1 else ""])
-    (tmp_path / "teams.toml").write_text(TEAMS, encoding="utf-8")
+    _write_list(tmp_path, [[f"K-9100{i}", f"Geheim P{i}", street, hn, pc, town or CITY,
+                            "" if i == 2 else "18.12.2026", "arabisch" if i == 1 else ""]
+                           for i, (street, hn, pc, town) in enumerate(addrs)],
+                ("Datum", "Sprache"))
     db = str(tmp_path / "verstrichen.sqlite")
-    cli = ClockedCli(date(2026, 12, 23))
-    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *city_db(db))
-    cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
+    cli = _set_up(tmp_path, db, date(2026, 12, 23))
     cli.ok("plan", *city_db(db), "--start", MONDAY.isoformat(), "--days", "5", "--out",
            str(tmp_path / "v1"), "--time-limit", "2", "--threads", "1")
     with Store.open(db) as store:
@@ -308,22 +317,20 @@ def test_a_case_pinned_to_a_later_plans_day_is_sent_to_that_plan(
     addrs = random.Random(43).sample(real_addresses(load_index(bad_hersfeld_pbf)), 10)
 
     def write_list(n: int, pins: dict[str, str]) -> None:
-        with open(tmp_path / "kunden.csv", "w", encoding="utf-8-sig", newline="") as fh:
-            w = csv.writer(fh, delimiter=";")
-            w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Datum"])
-            for i, (street, hn, pc, town) in enumerate(addrs[:n]):
-                w.writerow([f"K-920{i:02d}", f"Geheim S{i}", street, hn, pc, town or CITY,
-                            pins.get(f"K-920{i:02d}", "")])
+        _write_list(tmp_path, [[f"K-920{i:02d}", f"Geheim S{i}", street, hn, pc, town or CITY,
+                                pins.get(f"K-920{i:02d}", "")]
+                               for i, (street, hn, pc, town) in enumerate(addrs[:n])],
+                    ("Datum",))
 
-    (tmp_path / "teams.toml").write_text(TEAMS, encoding="utf-8")
     db = str(tmp_path / "spaeter.sqlite")
-    cli = ClockedCli(date(2026, 12, 29))
-    cli.ok("teams", "--set", str(tmp_path / "teams.toml"), *city_db(db))
+    write_list(6, {})
+    cli = _set_up(tmp_path, db, date(2026, 12, 29))
     ids = {}
     # each week's plan gets the cases new to the list (the others are booked before it)
     for n, start in ((6, "2027-01-04"), (8, "2027-01-11"), (10, "2027-01-18")):
-        write_list(n, {})
-        cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
+        if n > 6:
+            write_list(n, {})
+            cli.ok("import", str(tmp_path / "kunden.csv"), *city_db(db))
         cli.ok("plan", *city_db(db), "--start", start, "--days", "5", "--out",
                str(tmp_path / start), "--time-limit", "2", "--threads", "1")
         with Store.open(db) as store:
