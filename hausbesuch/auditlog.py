@@ -292,7 +292,10 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
     return [r for r in candidates if concerns(r)]
 
 
-#: German names of the detail keys written in English (the keys stay as stored).
+#: German names of the detail keys (the keys stay as stored: ASCII, lower case, some of
+#: them English). Every key the package writes has one (a test scans the package for the
+#: keys): a key shown as it is would read „Unveraendert“, „Offene besuche verworfen“ (QA
+#: 42b F5).
 DETAIL_LABELS: dict[str, str] = {
     "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
@@ -312,6 +315,31 @@ DETAIL_LABELS: dict[str, str] = {
     "termin_alt": "Termin vorher", "termin_neu": "Termin jetzt",
     "notiz_geaendert": "Notiz geändert",
     "notiz_geloescht": "Notiz gelöscht",
+    # counts of an import, an outcomes file, a stored or deleted plan, a cleanup, the
+    # closing of accesses after a restore
+    "zeile": "Zeile", "zeilen": "Zeilen", "neu": "Neu", "aktualisiert": "Aktualisiert",
+    "unveraendert": "Unverändert",
+    "nicht_wieder_eingelesen": "Nicht wieder eingelesen (Daten gelöscht)",
+    "abgelehnt": "Abgelehnt", "erfasst": "Erfasst", "schon_erfasst": "Schon erfasst",
+    "version": "Version", "nachfolger": "Nachfolger", "touren": "Touren",
+    "besuche": "Besuche", "nicht_eingeplant": "Nicht eingeplant",
+    "tageslinks_verschoben": "Tageslinks verschoben",
+    "abgesagte_besuche_ohne_plan": "Abgesagte Besuche ohne Plan",
+    "offene_besuche_verworfen": "Offene Besuche verworfen",
+    "sitzungen": "Sitzungen", "geraete": "Geräte", "tageslinks": "Tageslinks",
+    "planungen": "Abgebrochene Planungsaufträge",
+    "warteschlange": "Abgebrochene Aufträge der Warteschlange",
+    "geloescht": "Gelöschte Tage", "bytes": "Größe in Bytes",
+    # what, where and how
+    "team": "Team", "teams": "Teams", "tag": "Tag", "bis": "bis", "beginn": "Beginn",
+    "ergebnis": "Ergebnis", "quelle": "Quelle", "art": "Art", "felder": "Felder",
+    "format": "Format", "ansicht": "Ansicht", "ausgabe": "Ausgabe",
+    "kundennummern": "Kundennummern", "weg": "Weg",
+    "zuvor_nicht_protokolliert": "Zuvor abgewiesen (nicht einzeln protokolliert)",
+    "erstmals": "Erstmals angekündigt", "neue_anschrift": "Neue Anschrift",
+    "brief_vom": "Brief vom", "fallstatus": "Fallstatus",
+    # the filter of a reading of the log (AuditFilter.details)
+    "stadt": "Stadt", "plan": "Plan", "person": "Person", "aktion": "Aktion",
 }
 
 
@@ -334,8 +362,11 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "fehlversuche_adresse": "zu viele Fehlversuche von der IP-Adresse",
         "fehlversuche_geraet": "zu viele Fehlversuche mit dem Gerätecookie dieses Browsers",
         "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
+        # a planning job ended by a restore (commands.backup)
+        "wiederherstellung": "Wiederherstellung einer Sicherung",
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},
+    "stadt": {NO_CITY: "ohne Stadt"},
     "umfang": {"eine": "eine andere Sitzung", "alle_anderen": "alle anderen Sitzungen"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},
@@ -370,8 +401,9 @@ def _value_labels() -> dict[str, dict[str, str]]:
 
 
 def _detail_value(value: Any) -> str:
-    """A detail value for people: German dates and times, "–" for none, ja/nein."""
-    if value is None:
+    """A detail value for people: German dates and times, "–" for none (an empty text
+    or list too: „Nachfolger: –“, QA 42b F5), ja/nein."""
+    if value is None or (isinstance(value, str | list | tuple) and not value):
         return "–"
     if isinstance(value, bool):
         return "ja" if value else "nein"
@@ -395,7 +427,7 @@ def describe(details: dict[str, Any]) -> str:
             value = format_clock(value)  # minutes after midnight
         if isinstance(value, str):
             value = words.get(value, value)
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and value:
             value = [words.get(x, x) if isinstance(x, str) else x for x in value]
             shown = ", ".join(_detail_value(x) for x in value[:10])
             value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")

@@ -451,6 +451,18 @@ def test_the_web_upload_counts_erased_cases_apart_as_the_import_does(history, tm
         found = figures.search(" ".join(out.split()))
         assert found, out
         said[where] = found.groups()
+        # QA 42b F5: the import's audit row counts them apart as well (it said
+        # „Unveraendert: 12“)
+        from hausbesuch.auditlog import describe
+        from hausbesuch.store import Store
+
+        with Store.open(db) as store:
+            row = store.audit_rows(action="import")[-1]
+        _, _, unchanged, kept, _ = found.groups()
+        assert (row["details"]["unveraendert"], row["details"]["nicht_wieder_eingelesen"]) \
+            == (int(unchanged), int(kept)), row
+        assert (f"Unverändert: {unchanged}; Nicht wieder eingelesen (Daten gelöscht): {kept}; "
+                in describe(row["details"])), describe(row["details"])
         # the stored last import, which the Kundenliste page shows until the next import,
         # counts them apart as well (they were stored as „unverändert“)
         web = create_app(f"sqlite:///{db}", cities=[CITY_PROFILE], run_jobs=False)
