@@ -550,10 +550,13 @@ def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client
     assert kora.get("/plaene").status_code == 200  # still logged in: logout was refused
 
 
-def test_refused_access_is_audited_without_names(site: Site) -> None:
+def test_refused_access_is_audited_without_names(site: Site,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A form without its CSRF token, another city's plan and the audit log for a
     coordinator are refused and audited (who, the route as declared, the peer): one row
-    per account, reason and route in a minute, the next one counting those held back."""
+    per account, reason and route in a minute, the next one counting those held back.
+    A refused form of a coordinator (or of a worker link) is filed under her city, as
+    her other refusals are, not „ohne Stadt“ (QA 42b F4)."""
     from hausbesuch.web.auth import add_user
 
     probe = f"probe{site.kind}"
@@ -564,6 +567,8 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
         for _ in range(3):
             assert c.post(f"/plaene/{site.plan_id}/verschieben",
                           data={"kundennummer": "W000", "ziel": "x"}).status_code == 403
+        assert c.post(f"/plaene/{site.plan_id}/verschieben", headers={
+            "Origin": "http://evil.example"}, data={"kundennummer": "W000"}).status_code == 403
         assert c.get(f"/plaene/{site.plan_id}").status_code == 404
         assert c.get(f"/plaene/{site.plan_id}/dateien.zip").status_code == 404
         assert c.get("/protokoll").status_code == 403
@@ -574,12 +579,20 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
                                          "start": "2031-01-06", "tage": "5"})
         assert r.status_code == 404  # refused: no plan job started for the own city
         assert len(site.store.audit_rows(action="plan_job_started")) == jobs
+    token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
+    assert httpx.post(site.url + f"/w/{token}/ergebnis",
+                      data={"kundennummer": "W000"}).status_code == 403
     rows = [r for r in site.store.audit_rows()[before:] if r["action"] == "zugriff_verweigert"]
     got = sorted((r["actor"], r["details"]["grund"], r["details"]["weg"],
                   r["plan_id"], r["city"]) for r in rows)
     assert got == sorted([
         (probe, "Formular-Token (CSRF) fehlt oder ist falsch",
-         "POST /plaene/{plan_id}/verschieben", None, None),
+         "POST /plaene/{plan_id}/verschieben", None, "Lauf a.d. Pegnitz"),
+        (probe, "Anfrage von einer fremden Website (Origin)",
+         "POST /plaene/{plan_id}/verschieben", None, "Lauf a.d. Pegnitz"),
+        (f"link:{link.prefix}", "Formular-Token (CSRF) fehlt oder ist falsch",
+         "POST /w/{token}/ergebnis", None, CITY),
         (probe, "andere Stadt", "GET /plaene/{plan_id}", site.plan_id, CITY),
         (probe, "andere Stadt", "GET /plaene/{plan_id}/dateien.zip", site.plan_id, CITY),
         (probe, "nur für Administratoren", "GET /protokoll", None, "Lauf a.d. Pegnitz"),
