@@ -261,12 +261,10 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
     """
     from sqlalchemy import and_, or_, select
 
-    from hausbesuch.store import AuditRow, UnassignedRow, VisitRow
+    from hausbesuch.store import AuditRow, UnassignedRow
 
     with store.session() as s:
-        team_days = {(p, t, d.isoformat()) for p, t, d in s.execute(
-            select(VisitRow.plan_id, VisitRow.team_id, VisitRow.day)
-            .where(VisitRow.client_id == client_id))}
+        team_days = _team_days_holding(s, [client_id])
         plans = {p for p, _, _ in team_days} | set(s.scalars(
             select(UnassignedRow.plan_id).where(UnassignedRow.client_id == client_id)))
         q = select(AuditRow).where(or_(
@@ -290,6 +288,18 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
         return r["action"] in PLAN_ACTIONS
 
     return [r for r in candidates if concerns(r)]
+
+
+def _team_days_holding(s: Any, client_ids: Sequence[str]) -> set[tuple[str, str, str]]:
+    """The team-days (plan id, team, ISO day) whose stored route holds one of the cases
+    (a team-day's rows name it in their details ``team`` and ``day``)."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import VisitRow
+
+    return {(p, t, d.isoformat()) for p, t, d in s.execute(
+        select(VisitRow.plan_id, VisitRow.team_id, VisitRow.day)
+        .where(VisitRow.client_id.in_(sorted(set(client_ids)))))}
 
 
 #: German names of the detail keys (the keys stay as stored: ASCII, lower case, some of
@@ -481,13 +491,16 @@ _CASE_COPIES = {"auskunft_erteilt": "Auskunft", "brief_erstellt": "Ankündigungs
 
 
 def copies_of(store: Any, city: str, client_ids: Sequence[str],
-              plan_ids: Sequence[str]) -> list[Copy]:
+              plan_ids: Sequence[str], *, every_team_day: bool = False) -> list[Copy]:
     """The copies of these cases' data outside the database that the audit log records
     (``purge`` names them: erasing the database does not reach them): the files of their
-    plans (written, shown again, exported, downloaded as ZIP), letters and disclosures of
-    the cases, address lists written with them, and every backup of the database. Oldest
-    first, each place once (its newest row). Rows of versions before 16 name no path for
-    plan files; letters name their folder when the log has it."""
+    plans (written, shown again, exported, downloaded as ZIP), a team-day's sheet or GPX
+    of the browser only when that team-day holds one of the cases (QA 42b F2; all of the
+    plans' team-days with ``every_team_day``, as ``delete-plan`` deletes whole plans),
+    letters and disclosures of the cases, address lists written with them, and every
+    backup of the database. Oldest first, each place once (its newest row). Rows of
+    versions before 16 name no path for plan files; letters name their folder when the
+    log has it."""
     from sqlalchemy import or_, select
 
     from hausbesuch.store import AuditRow
@@ -506,6 +519,7 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
         AuditRow.action == "sicherung_erstellt")).order_by(AuditRow.id)
     with store.session() as s:
         rows = [_as_dict(r) for r in s.scalars(q)]
+        held = None if every_team_day else _team_days_holding(s, list(ids))
     # a plan the command line stored before versions recorded their folders: its folder
     # exists somewhere, unknown (a plan of the web app has none: it is downloaded as ZIP)
     with_folder = {r["plan_id"] for r in rows if r["action"] == "plandateien_geschrieben"}
@@ -518,6 +532,9 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
             action = "plandateien_geschrieben"
         if action == "plan_angezeigt" and d.get("ausgabe") != "dateien":
             continue
+        if (action in TEAM_DAY_ACTIONS and held is not None
+                and (r["plan_id"], d.get("team"), d.get("day")) not in held):
+            continue  # a sheet or GPX of a team-day that held none of the cases
         if action == "adressen_angezeigt" and (d.get("ausgabe") != "csv"
                                                or not ids & set(d.get(SHOWN) or ())):
             continue
@@ -532,7 +549,7 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
                 ", Ordner unbekannt" if where is None else "")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
-            if action in TEAM_DAY_ACTIONS:  # one team-day's file (its cases may not be in it)
+            if action in TEAM_DAY_ACTIONS:  # one team-day's file
                 what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']}, {d.get('team')} {d.get('day')})"
             if where is None and action not in ("plan_files_downloaded", "gpx_heruntergeladen",
                                                 "laufzettel_angezeigt"):
