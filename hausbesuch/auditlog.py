@@ -79,9 +79,11 @@ ACTION_LABELS: dict[str, str] = {
                          "(Prüfung des Telefons)",
     # the phone's own claim (header X-Kopie), not checked: a full read of the route,
     # counted apart from the views but selected with them (ALSO_SELECTS; QA 32 F3)
+    # (the first copy when the phone sets the link up, or a fresh one after a change:
+    # details ``kopie`` say which; rows before them say neither, QA 42b F7)
     "worker_link_copy": "Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
-                        "Nutzung ohne Netz nach einer Änderung (Angabe des "
-                        "Telefons, nicht geprüft; die ganze Route wurde gelesen)",
+                        "Nutzung ohne Netz (erste Kopie oder nach einer Änderung; Angabe "
+                        "des Telefons, nicht geprüft; die ganze Route wurde gelesen)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
                           "Formular-Token fehlt)",
@@ -348,6 +350,7 @@ DETAIL_LABELS: dict[str, str] = {
     "zuvor_nicht_protokolliert": "Zuvor abgewiesen (nicht einzeln protokolliert)",
     "erstmals": "Erstmals angekündigt", "neue_anschrift": "Neue Anschrift",
     "brief_vom": "Brief vom", "fallstatus": "Fallstatus",
+    "kopie": "Kopie",  # worker_link_copy: which (hausbesuch.web.pages_worker.COPY_HEADER)
     # the filter of a reading of the log (AuditFilter.details)
     "stadt": "Stadt", "plan": "Plan", "person": "Person", "aktion": "Aktion",
 }
@@ -377,6 +380,9 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},
     "stadt": {NO_CITY: "ohne Stadt"},
+    "kopie": {"erste": "erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)",
+              "auffrischen": "nach einer Änderung (z. B. der Ergebnisse, des Teams oder "
+                             "der Route)"},
     "umfang": {"eine": "eine andere Sitzung", "alle_anderen": "alle anderen Sitzungen"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},

@@ -673,11 +673,16 @@ def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route
     holder of the link reads the whole route and it was logged as background traffic of
     the phone, missing from a review of the views. The copy stays apart from the views
     (review 30 #4), but its row says it is the phone's claim and a read of the whole
-    route, and a filter by views (page and ``hausbesuch audit --aktion``) lists it."""
+    route, and a filter by views (page and ``hausbesuch audit --aktion``) lists it.
+    QA 42b F7: the first copy (the service worker's install right after the first view)
+    was labelled „… nach einer Änderung“ though nothing had changed: the label is true
+    for both, and the row says which the phone claims (``X-Kopie: erste`` /
+    ``auffrischen``)."""
     import html as html_lib
 
     from typer.testing import CliRunner
 
+    from hausbesuch.auditlog import describe
     from hausbesuch.cli import app as cli
 
     token, link = _make_link(site)
@@ -689,7 +694,17 @@ def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route
     assert [row["action"] for row in mine] == ["worker_link_copy"]  # not counted as a view
     said = label("worker_link_copy")
     assert said.startswith("Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
-                           "Nutzung ohne Netz") and "die ganze Route wurde gelesen" in said
+                           "Nutzung ohne Netz (erste Kopie oder nach einer Änderung; ") \
+        and "die ganze Route wurde gelesen" in said
+    for kind in ("erste", "sonstwas"):  # an unknown claim is a view
+        assert httpx.get(site.url + f"/w/{token}/", headers={"X-Kopie": kind}).status_code == 200
+    mine = [row for row in site.store.audit_rows() if row["actor"] == actor]
+    assert [(row["action"], row["details"].get("kopie")) for row in mine] == [
+        ("worker_link_copy", "auffrischen"), ("worker_link_copy", "erste"),
+        ("worker_link_view", None)]
+    assert [describe(row["details"]).split("; ")[-1] for row in mine[:2]] == [
+        "Kopie: nach einer Änderung (z. B. der Ergebnisse, des Teams oder der Route)",
+        "Kopie: erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)"]
     with logged_in(site.url, "ada") as ada:
         page = ada.get("/protokoll", params={"stadt": CITY, "aktion": "worker_link_view"})
     assert page.status_code == 200, page.text[-400:]
