@@ -79,9 +79,11 @@ ACTION_LABELS: dict[str, str] = {
                          "(Prüfung des Telefons)",
     # the phone's own claim (header X-Kopie), not checked: a full read of the route,
     # counted apart from the views but selected with them (ALSO_SELECTS; QA 32 F3)
+    # (the first copy when the phone sets the link up, or a fresh one after a change:
+    # details ``kopie`` say which; rows before them say neither, QA 42b F7)
     "worker_link_copy": "Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
-                        "Nutzung ohne Netz nach einer Änderung (Angabe des "
-                        "Telefons, nicht geprüft; die ganze Route wurde gelesen)",
+                        "Nutzung ohne Netz (erste Kopie oder nach einer Änderung; Angabe "
+                        "des Telefons, nicht geprüft; die ganze Route wurde gelesen)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
     "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
                           "Formular-Token fehlt)",
@@ -261,12 +263,10 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
     """
     from sqlalchemy import and_, or_, select
 
-    from hausbesuch.store import AuditRow, UnassignedRow, VisitRow
+    from hausbesuch.store import AuditRow, UnassignedRow
 
     with store.session() as s:
-        team_days = {(p, t, d.isoformat()) for p, t, d in s.execute(
-            select(VisitRow.plan_id, VisitRow.team_id, VisitRow.day)
-            .where(VisitRow.client_id == client_id))}
+        team_days = _team_days_holding(s, [client_id])
         plans = {p for p, _, _ in team_days} | set(s.scalars(
             select(UnassignedRow.plan_id).where(UnassignedRow.client_id == client_id)))
         q = select(AuditRow).where(or_(
@@ -292,7 +292,22 @@ def rows_concerning(store: Any, client_id: str, *, city: str | None = None
     return [r for r in candidates if concerns(r)]
 
 
-#: German names of the detail keys written in English (the keys stay as stored).
+def _team_days_holding(s: Any, client_ids: Sequence[str]) -> set[tuple[str, str, str]]:
+    """The team-days (plan id, team, ISO day) whose stored route holds one of the cases
+    (a team-day's rows name it in their details ``team`` and ``day``)."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import VisitRow
+
+    return {(p, t, d.isoformat()) for p, t, d in s.execute(
+        select(VisitRow.plan_id, VisitRow.team_id, VisitRow.day)
+        .where(VisitRow.client_id.in_(sorted(set(client_ids)))))}
+
+
+#: German names of the detail keys (the keys stay as stored: ASCII, lower case, some of
+#: them English). Every key the package writes has one (a test scans the package for the
+#: keys): a key shown as it is would read „Unveraendert“, „Offene besuche verworfen“ (QA
+#: 42b F5).
 DETAIL_LABELS: dict[str, str] = {
     "day": "Tag", "days": "Tage", "valid_until": "gültig bis", "user": "Konto",
     "role": "Rolle", "link": "Link", "job": "Auftrag", "start": "Beginn",
@@ -312,6 +327,32 @@ DETAIL_LABELS: dict[str, str] = {
     "termin_alt": "Termin vorher", "termin_neu": "Termin jetzt",
     "notiz_geaendert": "Notiz geändert",
     "notiz_geloescht": "Notiz gelöscht",
+    # counts of an import, an outcomes file, a stored or deleted plan, a cleanup, the
+    # closing of accesses after a restore
+    "zeile": "Zeile", "zeilen": "Zeilen", "neu": "Neu", "aktualisiert": "Aktualisiert",
+    "unveraendert": "Unverändert",
+    "nicht_wieder_eingelesen": "Nicht wieder eingelesen (Daten gelöscht)",
+    "abgelehnt": "Abgelehnt", "erfasst": "Erfasst", "schon_erfasst": "Schon erfasst",
+    "version": "Version", "nachfolger": "Nachfolger", "touren": "Touren",
+    "besuche": "Besuche", "nicht_eingeplant": "Nicht eingeplant",
+    "tageslinks_verschoben": "Tageslinks verschoben",
+    "abgesagte_besuche_ohne_plan": "Abgesagte Besuche ohne Plan",
+    "offene_besuche_verworfen": "Offene Besuche verworfen",
+    "sitzungen": "Sitzungen", "geraete": "Geräte", "tageslinks": "Tageslinks",
+    "planungen": "Abgebrochene Planungsaufträge",
+    "warteschlange": "Abgebrochene Aufträge der Warteschlange",
+    "geloescht": "Gelöschte Tage", "bytes": "Größe in Bytes",
+    # what, where and how
+    "team": "Team", "teams": "Teams", "tag": "Tag", "bis": "bis", "beginn": "Beginn",
+    "ergebnis": "Ergebnis", "quelle": "Quelle", "art": "Art", "felder": "Felder",
+    "format": "Format", "ansicht": "Ansicht", "ausgabe": "Ausgabe",
+    "kundennummern": "Kundennummern", "weg": "Weg",
+    "zuvor_nicht_protokolliert": "Zuvor abgewiesen (nicht einzeln protokolliert)",
+    "erstmals": "Erstmals angekündigt", "neue_anschrift": "Neue Anschrift",
+    "brief_vom": "Brief vom", "fallstatus": "Fallstatus",
+    "kopie": "Kopie",  # worker_link_copy: which (hausbesuch.web.pages_worker.COPY_HEADER)
+    # the filter of a reading of the log (AuditFilter.details)
+    "stadt": "Stadt", "plan": "Plan", "person": "Person", "aktion": "Aktion",
 }
 
 
@@ -334,8 +375,14 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
         "fehlversuche_adresse": "zu viele Fehlversuche von der IP-Adresse",
         "fehlversuche_geraet": "zu viele Fehlversuche mit dem Gerätecookie dieses Browsers",
         "hoechstdauer": "Höchstdauer erreicht", "leerlauf": "zu lange inaktiv",
+        # a planning job ended by a restore (commands.backup)
+        "wiederherstellung": "Wiederherstellung einer Sicherung",
     },
     "role": {"admin": "Administration", "koordination": "Koordination"},
+    "stadt": {NO_CITY: "ohne Stadt"},
+    "kopie": {"erste": "erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)",
+              "auffrischen": "nach einer Änderung (z. B. der Ergebnisse, des Teams oder "
+                             "der Route)"},
     "umfang": {"eine": "eine andere Sitzung", "alle_anderen": "alle anderen Sitzungen"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},
@@ -370,8 +417,9 @@ def _value_labels() -> dict[str, dict[str, str]]:
 
 
 def _detail_value(value: Any) -> str:
-    """A detail value for people: German dates and times, "–" for none, ja/nein."""
-    if value is None:
+    """A detail value for people: German dates and times, "–" for none (an empty text
+    or list too: „Nachfolger: –“, QA 42b F5), ja/nein."""
+    if value is None or (isinstance(value, str | list | tuple) and not value):
         return "–"
     if isinstance(value, bool):
         return "ja" if value else "nein"
@@ -395,7 +443,7 @@ def describe(details: dict[str, Any]) -> str:
             value = format_clock(value)  # minutes after midnight
         if isinstance(value, str):
             value = words.get(value, value)
-        if isinstance(value, list | tuple):
+        if isinstance(value, list | tuple) and value:
             value = [words.get(x, x) if isinstance(x, str) else x for x in value]
             shown = ", ".join(_detail_value(x) for x in value[:10])
             value = shown + (f" … (+{len(value) - 10})" if len(value) > 10 else "")
@@ -449,13 +497,16 @@ _CASE_COPIES = {"auskunft_erteilt": "Auskunft", "brief_erstellt": "Ankündigungs
 
 
 def copies_of(store: Any, city: str, client_ids: Sequence[str],
-              plan_ids: Sequence[str]) -> list[Copy]:
+              plan_ids: Sequence[str], *, every_team_day: bool = False) -> list[Copy]:
     """The copies of these cases' data outside the database that the audit log records
     (``purge`` names them: erasing the database does not reach them): the files of their
-    plans (written, shown again, exported, downloaded as ZIP), letters and disclosures of
-    the cases, address lists written with them, and every backup of the database. Oldest
-    first, each place once (its newest row). Rows of versions before 16 name no path for
-    plan files; letters name their folder when the log has it."""
+    plans (written, shown again, exported, downloaded as ZIP), a team-day's sheet or GPX
+    of the browser only when that team-day holds one of the cases (QA 42b F2; all of the
+    plans' team-days with ``every_team_day``, as ``delete-plan`` deletes whole plans),
+    letters and disclosures of the cases, address lists written with them, and every
+    backup of the database. Oldest first, each place once (its newest row). Rows of
+    versions before 16 name no path for plan files; letters name their folder when the
+    log has it."""
     from sqlalchemy import or_, select
 
     from hausbesuch.store import AuditRow
@@ -474,6 +525,7 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
         AuditRow.action == "sicherung_erstellt")).order_by(AuditRow.id)
     with store.session() as s:
         rows = [_as_dict(r) for r in s.scalars(q)]
+        held = None if every_team_day else _team_days_holding(s, list(ids))
     # a plan the command line stored before versions recorded their folders: its folder
     # exists somewhere, unknown (a plan of the web app has none: it is downloaded as ZIP)
     with_folder = {r["plan_id"] for r in rows if r["action"] == "plandateien_geschrieben"}
@@ -486,6 +538,9 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
             action = "plandateien_geschrieben"
         if action == "plan_angezeigt" and d.get("ausgabe") != "dateien":
             continue
+        if (action in TEAM_DAY_ACTIONS and held is not None
+                and (r["plan_id"], d.get("team"), d.get("day")) not in held):
+            continue  # a sheet or GPX of a team-day that held none of the cases
         if action == "adressen_angezeigt" and (d.get("ausgabe") != "csv"
                                                or not ids & set(d.get(SHOWN) or ())):
             continue
@@ -500,7 +555,7 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
                 ", Ordner unbekannt" if where is None else "")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
-            if action in TEAM_DAY_ACTIONS:  # one team-day's file (its cases may not be in it)
+            if action in TEAM_DAY_ACTIONS:  # one team-day's file
                 what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']}, {d.get('team')} {d.get('day')})"
             if where is None and action not in ("plan_files_downloaded", "gpx_heruntergeladen",
                                                 "laufzettel_angezeigt"):

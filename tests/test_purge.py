@@ -451,6 +451,18 @@ def test_the_web_upload_counts_erased_cases_apart_as_the_import_does(history, tm
         found = figures.search(" ".join(out.split()))
         assert found, out
         said[where] = found.groups()
+        # QA 42b F5: the import's audit row counts them apart as well (it said
+        # „Unveraendert: 12“)
+        from hausbesuch.auditlog import describe
+        from hausbesuch.store import Store
+
+        with Store.open(db) as store:
+            row = store.audit_rows(action="import")[-1]
+        _, _, unchanged, kept, _ = found.groups()
+        assert (row["details"]["unveraendert"], row["details"]["nicht_wieder_eingelesen"]) \
+            == (int(unchanged), int(kept)), row
+        assert (f"Unverändert: {unchanged}; Nicht wieder eingelesen (Daten gelöscht): {kept}; "
+                in describe(row["details"])), describe(row["details"])
         # the stored last import, which the Kundenliste page shows until the next import,
         # counts them apart as well (they were stored as „unverändert“)
         web = create_app(f"sqlite:///{db}", cities=[CITY_PROFILE], run_jobs=False)
@@ -765,6 +777,38 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
     run("backup", str(tmp_path / "sicherung.sqlite"), "--db", db)
     run("disclose", "E00", "--out", str(tmp_path / "auskunft.txt"), *common)
     (tmp_path / "auskunft.txt").unlink()  # handed over and deleted
+    # a team-day's sheet and GPX of the web (review 28b #9: the sheet was not named), of
+    # E00's team-day and of the other team-day of week 1, which does not hold E00 (rows as
+    # the web writes them)
+    from hausbesuch.auditlog import copies_of
+    from hausbesuch.store import Store
+
+    stops = _stops(db, WEEK1)
+    mine = next((r.team_id, r.day.isoformat()) for r, s in stops if s.client_id == "E00")
+    other = next((r.team_id, r.day.isoformat()) for r, _ in stops
+                 if (r.team_id, r.day.isoformat()) != mine)
+    assert not any(s.client_id == "E00" for r, s in stops
+                   if (r.team_id, r.day.isoformat()) == other)
+    with Store.open(db) as store:
+        for team, day in (mine, other):
+            for action in ("laufzettel_angezeigt", "gpx_heruntergeladen"):
+                store.audit("kora", action, city="Bad Hersfeld", plan_id=plan1,
+                            details={"team": team, "day": day})
+
+    def in_browser(out: str) -> list[str]:
+        return sorted(line.split(" am ")[0].strip() for line in out.splitlines()
+                      if "im Browser" in line)
+    # QA 42b F2: a team-day's sheet and GPX only when that team-day holds one of the cases
+    # (the plan's stored visits tell it), not those of every team-day of their plans
+    assert in_browser(run("purge", "E00", *common)) == [  # (a dry run)
+        f"GPX im Browser (Plan {plan1}, {mine[0]} {mine[1]})",
+        f"Laufzettel im Browser (gedruckt?) (Plan {plan1}, {mine[0]} {mine[1]})"]
+    # delete-plan deletes the whole plan: every team-day's copy
+    with Store.open(db) as store:
+        web = {c.what for c in copies_of(store, "Bad Hersfeld", [], [plan1],
+                                         every_team_day=True) if "im Browser" in c.what}
+    assert {f"GPX im Browser (Plan {plan1}, {other[0]} {other[1]})",
+            f"GPX im Browser (Plan {plan1}, {mine[0]} {mine[1]})"} <= web, web
     out = run("purge", "E00", "E01", "--yes", *common)
     lines = out.splitlines()
     start = next(i for i, line in enumerate(lines)
@@ -782,11 +826,10 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
     assert "Auskunft für E00 am " in listed and "auskunft.txt (nicht mehr vorhanden)" in listed
     # the folder `plan --out` wrote in the history
     assert str((d / "woche1").resolve()) in listed, listed
+    # (E01 is on the other team-day: both are named, after the erasure as well)
+    assert len(in_browser(listed)) == 4, listed
     # letters name their folder too (E03 got one in week 2; it is not closed, so only the
     # list of copies is asked for)
-    from hausbesuch.auditlog import copies_of
-    from hausbesuch.store import Store
-
     with Store.open(db) as store:
         letters = [c for c in copies_of(store, "Bad Hersfeld", ["E03"], [])
                    if c.what == "Ankündigungsbrief für E03"]
@@ -799,15 +842,6 @@ def test_purge_names_the_copies_outside_the_database(history, tmp_path):
         named = [c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-alt", "P-web"])
                  if c.what.startswith("Plandateien")]
     assert named == ["Plandateien (Plan P-alt), Ordner unbekannt"], named
-    # a team-day's sheet and GPX of the web (review 28b #9: the sheet was not named)
-    with Store.open(db) as store:
-        for action in ("laufzettel_angezeigt", "gpx_heruntergeladen"):
-            store.audit("kora", action, city="Bad Hersfeld", plan_id="P-web",
-                        details={"team": "team-1", "day": "2026-12-07"})
-        web = sorted(c.what for c in copies_of(store, "Bad Hersfeld", [], ["P-web"])
-                     if "im Browser" in c.what)
-    assert web == ["GPX im Browser (Plan P-web, team-1 2026-12-07)",
-                   "Laufzettel im Browser (gedruckt?) (Plan P-web, team-1 2026-12-07)"], web
     # an address list written with a case names it; views on the screen do not (rows as
     # `addresses` writes them)
     with Store.open(db) as store:

@@ -550,10 +550,13 @@ def test_every_post_without_csrf_token_is_refused(site: Site, kora: httpx.Client
     assert kora.get("/plaene").status_code == 200  # still logged in: logout was refused
 
 
-def test_refused_access_is_audited_without_names(site: Site) -> None:
+def test_refused_access_is_audited_without_names(site: Site,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """A form without its CSRF token, another city's plan and the audit log for a
     coordinator are refused and audited (who, the route as declared, the peer): one row
-    per account, reason and route in a minute, the next one counting those held back."""
+    per account, reason and route in a minute, the next one counting those held back.
+    A refused form of a coordinator (or of a worker link) is filed under her city, as
+    her other refusals are, not „ohne Stadt“ (QA 42b F4)."""
     from hausbesuch.web.auth import add_user
 
     probe = f"probe{site.kind}"
@@ -564,6 +567,8 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
         for _ in range(3):
             assert c.post(f"/plaene/{site.plan_id}/verschieben",
                           data={"kundennummer": "W000", "ziel": "x"}).status_code == 403
+        assert c.post(f"/plaene/{site.plan_id}/verschieben", headers={
+            "Origin": "http://evil.example"}, data={"kundennummer": "W000"}).status_code == 403
         assert c.get(f"/plaene/{site.plan_id}").status_code == 404
         assert c.get(f"/plaene/{site.plan_id}/dateien.zip").status_code == 404
         assert c.get("/protokoll").status_code == 403
@@ -574,12 +579,20 @@ def test_refused_access_is_audited_without_names(site: Site) -> None:
                                          "start": "2031-01-06", "tage": "5"})
         assert r.status_code == 404  # refused: no plan job started for the own city
         assert len(site.store.audit_rows(action="plan_job_started")) == jobs
+    token, link = _make_link(site)
+    links_open(monkeypatch, link.day)
+    assert httpx.post(site.url + f"/w/{token}/ergebnis",
+                      data={"kundennummer": "W000"}).status_code == 403
     rows = [r for r in site.store.audit_rows()[before:] if r["action"] == "zugriff_verweigert"]
     got = sorted((r["actor"], r["details"]["grund"], r["details"]["weg"],
                   r["plan_id"], r["city"]) for r in rows)
     assert got == sorted([
         (probe, "Formular-Token (CSRF) fehlt oder ist falsch",
-         "POST /plaene/{plan_id}/verschieben", None, None),
+         "POST /plaene/{plan_id}/verschieben", None, "Lauf a.d. Pegnitz"),
+        (probe, "Anfrage von einer fremden Website (Origin)",
+         "POST /plaene/{plan_id}/verschieben", None, "Lauf a.d. Pegnitz"),
+        (f"link:{link.prefix}", "Formular-Token (CSRF) fehlt oder ist falsch",
+         "POST /w/{token}/ergebnis", None, CITY),
         (probe, "andere Stadt", "GET /plaene/{plan_id}", site.plan_id, CITY),
         (probe, "andere Stadt", "GET /plaene/{plan_id}/dateien.zip", site.plan_id, CITY),
         (probe, "nur für Administratoren", "GET /protokoll", None, "Lauf a.d. Pegnitz"),
@@ -660,11 +673,16 @@ def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route
     holder of the link reads the whole route and it was logged as background traffic of
     the phone, missing from a review of the views. The copy stays apart from the views
     (review 30 #4), but its row says it is the phone's claim and a read of the whole
-    route, and a filter by views (page and ``hausbesuch audit --aktion``) lists it."""
+    route, and a filter by views (page and ``hausbesuch audit --aktion``) lists it.
+    QA 42b F7: the first copy (the service worker's install right after the first view)
+    was labelled „… nach einer Änderung“ though nothing had changed: the label is true
+    for both, and the row says which the phone claims (``X-Kopie: erste`` /
+    ``auffrischen``)."""
     import html as html_lib
 
     from typer.testing import CliRunner
 
+    from hausbesuch.auditlog import describe
     from hausbesuch.cli import app as cli
 
     token, link = _make_link(site)
@@ -676,7 +694,17 @@ def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route
     assert [row["action"] for row in mine] == ["worker_link_copy"]  # not counted as a view
     said = label("worker_link_copy")
     assert said.startswith("Tagesroute über Link abgerufen – laut Telefon: Kopie für die "
-                           "Nutzung ohne Netz") and "die ganze Route wurde gelesen" in said
+                           "Nutzung ohne Netz (erste Kopie oder nach einer Änderung; ") \
+        and "die ganze Route wurde gelesen" in said
+    for kind in ("erste", "sonstwas"):  # an unknown claim is a view
+        assert httpx.get(site.url + f"/w/{token}/", headers={"X-Kopie": kind}).status_code == 200
+    mine = [row for row in site.store.audit_rows() if row["actor"] == actor]
+    assert [(row["action"], row["details"].get("kopie")) for row in mine] == [
+        ("worker_link_copy", "auffrischen"), ("worker_link_copy", "erste"),
+        ("worker_link_view", None)]
+    assert [describe(row["details"]).split("; ")[-1] for row in mine[:2]] == [
+        "Kopie: nach einer Änderung (z. B. der Ergebnisse, des Teams oder der Route)",
+        "Kopie: erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)"]
     with logged_in(site.url, "ada") as ada:
         page = ada.get("/protokoll", params={"stadt": CITY, "aktion": "worker_link_view"})
     assert page.status_code == 200, page.text[-400:]

@@ -1084,6 +1084,10 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
             # (QA 32 F3)
             page.wait_for_timeout(300)
             assert len(audited("worker_link_copy")) == copies + 1
+            # the first copy (when it was opened) and this one say which they are (QA
+            # 42b F7: both were labelled „nach einer Änderung“)
+            assert [r["details"].get("kopie") for r in audited("worker_link_copy")] == [
+                "erste"] * copies + ["auffrischen"]
             assert len(audited("worker_link_view")) == views
             assert "laut Telefon" in label("worker_link_copy")
             reads = read(site.store, AuditFilter(city=test_web.CITY, action="worker_link_view"))
@@ -1106,7 +1110,8 @@ def test_the_copy_without_signal_follows_a_correction_made_while_the_page_was_op
 def test_a_first_opening_is_one_view_and_one_copy(site: Site) -> None:
     """QA 33c L1: opening a link in a fresh browser wrote two ``worker_link_view`` rows:
     the service worker's install fetched the page again for its copy without saying so.
-    That fetch is audited as the copy it is."""
+    That fetch is audited as the copy it is: the first one, not one after a change (QA
+    42b F7)."""
     route = next(r for r in _current_plan(site).routes if r.stops)
     _, link, url = _link(site, route)
 
@@ -1118,6 +1123,6 @@ def test_a_first_opening_is_one_view_and_one_copy(site: Site) -> None:
         _open_with_worker(page, url)
         page.wait_for_timeout(300)
         assert len(audited("worker_link_view")) == 1
-        assert len(audited("worker_link_copy")) == 1
+        assert [r["details"].get("kopie") for r in audited("worker_link_copy")] == ["erste"]
         assert errors == []
         ctx.close()

@@ -2212,9 +2212,13 @@ class Casework:
                                           *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
                                    if r.status == "offen" and id_key(k) not in listed)
+            # counted as the summary and the upload page count: the listed cases whose
+            # data were erased apart from the unchanged ones (QA 42b F5)
             audit.append(audit_values(actor, "import", city=city, details={
                 "zeilen": result.total_rows, "neu": len(result.new),
-                "aktualisiert": len(result.updated), "unveraendert": len(result.unchanged),
+                "aktualisiert": len(result.updated), "unveraendert": result.unchanged_read,
+                **({"nicht_wieder_eingelesen": len(result.erased_kept)}
+                   if result.erased_kept else {}),
                 "abgelehnt": len(result.rejected)}))
             # the pins the list set: their moment is the write's, not the import's start (a
             # plan page that read the pins meanwhile did not see them; check_pin_unchanged)

@@ -984,7 +984,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 raise typer.Exit(1)
             # checked again in the deleting transaction (something may have changed)
             done = delete_plan_version(store, plan_id, actor=cli_actor(), dry_run=False)
-            copies = copies_of(store, done.city, [], [plan_id])
+            copies = copies_of(store, done.city, [], [plan_id], every_team_day=True)
         typer.echo(f"Plan {plan_id} (Version {done.version}) gelöscht."
                    + (f" Vorgänger von Plan {', '.join(done.successors)} ist nun "
                       + (f"Plan {done.predecessor_id}." if done.predecessor_id

@@ -133,6 +133,11 @@ AUDIT_CHECK = "worker_link_check"
 #: F3); it is kept apart only so that copies do not count as views (review 30 #4).
 COPY_HEADER = "X-Kopie"
 COPY_REFRESH = "auffrischen"
+#: The header's value of the copy the service worker keeps when it is first set up on
+#: the phone (its install, right after the first view): nothing changed, the row must
+#: not say so (QA 42b F7). An update of the worker sends :data:`COPY_REFRESH` (the
+#: program changed); the row's details ``kopie`` say which.
+COPY_FIRST = "erste"
 AUDIT_COPY = "worker_link_copy"
 #: Audit action of a view of the page through the link.
 AUDIT_VIEW = "worker_link_view"
@@ -359,10 +364,12 @@ def worker_page(request: Request, token: str) -> Response:
                    done=casework_api.done_of(route.stops, recorded))
     # the service worker's fresh copy for use without signal (COPY_HEADER) is no view:
     # audited as what the phone says it is (review 30 #4), a read all the same (QA 32 F3)
-    copy = request.headers.get(COPY_HEADER) == COPY_REFRESH
+    kind = request.headers.get(COPY_HEADER)
+    copy = kind in (COPY_FIRST, COPY_REFRESH)
     casework_api.audit(web.store, _actor(link), AUDIT_COPY if copy else AUDIT_VIEW,
                        city=link.city, plan_id=plan_id,
-                       details={"team": link.team_id, "day": link.day.isoformat()})
+                       details={"team": link.team_id, "day": link.day.isoformat(),
+                                **({"kopie": kind} if copy else {})})
     from hausbesuch.casework.service import MAX_APPOINTMENT_AHEAD_DAYS
 
     saved = own_id(request.query_params.get("gespeichert"), {s.client_id for s in route.stops})

@@ -148,6 +148,15 @@ def foreign_origin(request: Request) -> str | None:
     return None
 
 
+def own_city(request: Request) -> str | None:
+    """The city of the account logged in (its session valid) or of the worker link the
+    request came with: a refused form of hers is filed under her city, as her other
+    refusals are, not „ohne Stadt“ (QA 42b F4); None for an administrator or nobody."""
+    user = getattr(request.state, "user", None)
+    link = getattr(request.state, "link", None)
+    return user.city if user is not None else link.city if link is not None else None
+
+
 async def csrf_protect(request: Request) -> None:
     """Refuse (403) an unsafe request from another site (:func:`foreign_origin`) or whose
     CSRF token is missing or wrong.
@@ -161,7 +170,7 @@ async def csrf_protect(request: Request) -> None:
     if foreign is not None:
         from hausbesuch.web.auth import audit_refused
 
-        audit_refused(request, foreign)
+        audit_refused(request, foreign, city=own_city(request))
         raise HTTPException(status_code=403, detail="Diese Anfrage kam von einer fremden "
                             "Website und wurde abgelehnt. Bitte das Formular auf der Seite "
                             "von hausbesuch selbst senden.")
@@ -180,7 +189,8 @@ async def csrf_protect(request: Request) -> None:
         if isinstance(city, str) and city.strip():
             request.state.form_city = city.strip()[:120]
         raise LoginRequired()
-    audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch")
+    audit_refused(request, "Formular-Token (CSRF) fehlt oder ist falsch",
+                  city=own_city(request))
     raise HTTPException(status_code=403, detail="Ungültiges oder fehlendes Formular-Token "
                         "(CSRF). Bitte die Seite neu laden und noch einmal senden.")
 
