@@ -356,6 +356,22 @@ def test_the_erased_cases_are_gone_from_every_table_and_the_rest_stays(
                      r"Notizen zu Ergebnissen: 0; Adresskorrekturen: 1", log), log
     assert status["E00"].status == "erreicht" and status["E01"].status == "abgeschlossen"
     assert status["E00"].client.name is None
+    # QA 42b F8: the person's own dates from the list go too (since when contact broke
+    # off), in the case and in every plan's copy; the other cases keep theirs
+    from sqlalchemy import select
+
+    from hausbesuch.store import ClientRow, PlanClientRow
+
+    with Store.open(db) as store, store.session() as s:
+        kept: dict[str, list] = {}
+        for table in (ClientRow, PlanClientRow):
+            for cid, day in s.execute(select(table.client_id, table.kontakt_abbruch_seit)):
+                kept.setdefault(cid, []).append(day)
+    assert all(kept[c] and set(kept[c]) == {None} for c in ("E00", "E01", "E04")), kept
+    assert None not in kept["E02"]
+    out = run("disclose", "E01", "--out", str(tmp_path / "auskunft-E01.txt"), "--city",
+              "bad-hersfeld", "--db", db)
+    assert "(enthält die verbliebenen Falldaten: nach der Übergabe löschen)" in out, out
     if backend == "sqlite":  # nor in the free pages of the file
         raw = Path(db).read_bytes()
         for i in (0, 1):

@@ -5,8 +5,10 @@ erased (§84 SGB X, Art. 17 GDPR), and the store keeps what the statistics, the 
 model and the audit need: the case id, the district, days and times of visits, outcome
 codes and status changes. Per erased client, in one transaction, for its city only:
 
-- ``clients``: name, address and its parts, notes, extra columns, languages, windows, the
-  reason of the status, pins and a coordinate from the list are cleared; ``erased_at`` is
+- ``clients``: name, address and its parts, notes, extra columns, languages, windows,
+  „Kontaktabbruch seit“, „Angekündigt ab“, the visit's length from the list, the reason of
+  the status, pins and a coordinate from the list are cleared (kept: the list's row number
+  and the day it last listed the case, which ``purge --absent-days`` counts); ``erased_at`` is
   set (a later import of the client, which is then a live case again, fills them in anew);
 - ``plan_clients`` (the snapshots in every plan): the same columns;
 - ``visits``, ``unassigned``, ``geocodes`` of every plan: the address, the geocoder's
@@ -74,7 +76,11 @@ _CHUNK = 400  # ids per IN (...) list: well below SQLite's limit of bound parame
 #: The client columns cleared in ``clients`` and in the snapshots of ``plan_clients``.
 _PERSONAL = {"name": None, "address": ERASED, "street": None, "housenumber": None,
              "postcode": None, "town": None, "notiz": None, "extra": "[]", "sprache": "[]",
-             "zeitfenster": "[]"}
+             "zeitfenster": "[]",
+             # the person's own dates and needs from the list: since when contact broke
+             # off, from when a visit was announced, how long a visit takes (QA 42b F8:
+             # kept, and named neither as erased nor as kept)
+             "kontakt_abbruch_seit": None, "angekuendigt_ab": None, "besuchsdauer_min": None}
 
 
 @dataclass
