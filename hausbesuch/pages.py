@@ -136,12 +136,40 @@ class RouteLinks:
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:=[^\s<>&“”„\"')]+)?")
 
 
+def _spans(pattern: re.Pattern[str], css_class: str, text: object) -> Markup:
+    """``text`` escaped for HTML with each match of ``pattern`` in a ``<span>`` of
+    ``css_class``; the characters stay as they are (what a screen reader reads, what a
+    copy takes)."""
+    return Markup(pattern.sub(lambda m: f'<span class="{css_class}">{m[0]}</span>',
+                              str(escape(text))))
+
+
 def options_nobr(text: object) -> Markup:
     """``text`` escaped for HTML with each command-line option in a ``<span
     class="opt">`` that pages keep on one line (QA 36 #11c: „--report“ broke between
     „--“ and „report“, which reads as a dash and a word). The option's characters stay
     as typed, so a copied option still works in a shell."""
-    return Markup(_OPTION.sub(lambda m: f'<span class="opt">{m[0]}</span>', str(escape(text))))
+    return _spans(_OPTION, "opt", text)
+
+
+_CLOCK = r"\d{1,2}(?::\d{2})?"
+_DAY = r"(?:Mo|Di|Mi|Do|Fr|Sa|So)"
+#: What a line of a chance's explanation must not break inside (QA 42a F10: „Di–Fr 8–“ /
+#: „10 Uhr“ on the print sheet): a time or a time band with „Uhr“ („10 Uhr“, „8–10 Uhr“,
+#: „11:30–13 Uhr“), a span of times without („12:00–12:59“), a span of weekdays
+#: („Mi–Fr“) and a share („12 %“); never a piece of an entity of the escaped text („&#39;“).
+_TOGETHER = re.compile(rf"(?<![\w#:–]){_CLOCK}(?:–{_CLOCK})? Uhr(?!\w)"
+                       rf"|(?<![\w#:–]){_CLOCK}–{_CLOCK}(?![\w:–])"
+                       rf"|(?<![\w–]){_DAY}–{_DAY}(?![\w–])"
+                       r"|(?<![\w#.,])\d{1,3} %")
+
+
+def words_nobr(text: object) -> Markup:
+    """``text`` escaped for HTML with each time band, time, weekday span and share
+    (:data:`_TOGETHER`) in a ``<span class="nobr">`` that pages keep on one line; the
+    words stay the same (no joiners: a screen reader, a search and a copy see the text
+    as the model wrote it)."""
+    return _spans(_TOGETHER, "nobr", text)
 
 
 _ENV = Environment(
@@ -165,6 +193,7 @@ _ENV.filters.update(
     field_label=lambda name: _field_label(name),
     count=count,  # {{ n|count("Besuch", "Besuche") }}: "1 Besuch", "2 Besuche"
     options=options_nobr,  # command-line options kept on one line
+    nobr=words_nobr,  # „8–10 Uhr“, „Mi–Fr“, „12 %“ kept on one line
 )
 
 
