@@ -101,6 +101,13 @@ class MapSettings:
         Offer an openstreetmap.org directions link (from the stop before, or to the end of
         the day) on route pages and the worker page (the city profile decides; off by
         default because a tap sends two clients' points to an online routing service).
+    max_failed_tries : int or None, default None
+        Failed tries since the last contact after which a case leaves „offen“ (the
+        profile's ``[casework] max_failed_tries``, :func:`hausbesuch.casework.rules.
+        directive`): the route page, the print sheet and the phone mark a stop whose
+        failure would be that many as the last try (:func:`hausbesuch.pages.try_words`).
+        None: no limit known, or the profile keeps such a case open (``status_after``
+        ``fehlversuche = "offen"``); no stop is marked.
 
     Raises
     ------
@@ -115,6 +122,7 @@ class MapSettings:
     max_zoom: int = 19
     google_maps_links: bool = False
     osm_directions_links: bool = False
+    max_failed_tries: int | None = None
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.tile_url)
@@ -134,8 +142,12 @@ class MapSettings:
 
     @classmethod
     def from_profile(cls, profile: Any) -> MapSettings:
-        """The map settings of a city profile (its ``[map]`` section and name)."""
-        return cls(city=profile.name, **profile.map.model_dump())
+        """The map settings of a city profile (its ``[map]`` section and name, and the
+        failed tries its casework allows)."""
+        rules = profile.casework
+        ends = rules.status_after.get("fehlversuche", "in_klaerung") != "offen"
+        return cls(city=profile.name, **profile.map.model_dump(),
+                   max_failed_tries=rules.max_failed_tries if ends else None)
 
     @property
     def tile_host(self) -> str:

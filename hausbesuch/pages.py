@@ -136,12 +136,40 @@ class RouteLinks:
 _OPTION = re.compile(r"(?<![\w-])--[a-z][a-z0-9]*(?:-[a-z0-9]+)*(?:=[^\s<>&“”„\"')]+)?")
 
 
+def _spans(pattern: re.Pattern[str], css_class: str, text: object) -> Markup:
+    """``text`` escaped for HTML with each match of ``pattern`` in a ``<span>`` of
+    ``css_class``; the characters stay as they are (what a screen reader reads, what a
+    copy takes)."""
+    return Markup(pattern.sub(lambda m: f'<span class="{css_class}">{m[0]}</span>',
+                              str(escape(text))))
+
+
 def options_nobr(text: object) -> Markup:
     """``text`` escaped for HTML with each command-line option in a ``<span
     class="opt">`` that pages keep on one line (QA 36 #11c: „--report“ broke between
     „--“ and „report“, which reads as a dash and a word). The option's characters stay
     as typed, so a copied option still works in a shell."""
-    return Markup(_OPTION.sub(lambda m: f'<span class="opt">{m[0]}</span>', str(escape(text))))
+    return _spans(_OPTION, "opt", text)
+
+
+_CLOCK = r"\d{1,2}(?::\d{2})?"
+_DAY = r"(?:Mo|Di|Mi|Do|Fr|Sa|So)"
+#: What a line of a chance's explanation must not break inside (QA 42a F10: „Di–Fr 8–“ /
+#: „10 Uhr“ on the print sheet): a time or a time band with „Uhr“ („10 Uhr“, „8–10 Uhr“,
+#: „11:30–13 Uhr“), a span of times without („12:00–12:59“), a span of weekdays
+#: („Mi–Fr“) and a share („12 %“); never a piece of an entity of the escaped text („&#39;“).
+_TOGETHER = re.compile(rf"(?<![\w#:–]){_CLOCK}(?:–{_CLOCK})? Uhr(?!\w)"
+                       rf"|(?<![\w#:–]){_CLOCK}–{_CLOCK}(?![\w:–])"
+                       rf"|(?<![\w–]){_DAY}–{_DAY}(?![\w–])"
+                       r"|(?<![\w#.,])\d{1,3} %")
+
+
+def words_nobr(text: object) -> Markup:
+    """``text`` escaped for HTML with each time band, time, weekday span and share
+    (:data:`_TOGETHER`) in a ``<span class="nobr">`` that pages keep on one line; the
+    words stay the same (no joiners: a screen reader, a search and a copy see the text
+    as the model wrote it)."""
+    return _spans(_TOGETHER, "nobr", text)
 
 
 _ENV = Environment(
@@ -165,6 +193,7 @@ _ENV.filters.update(
     field_label=lambda name: _field_label(name),
     count=count,  # {{ n|count("Besuch", "Besuche") }}: "1 Besuch", "2 Besuche"
     options=options_nobr,  # command-line options kept on one line
+    nobr=words_nobr,  # „8–10 Uhr“, „Mi–Fr“, „12 %“ kept on one line
 )
 
 
@@ -200,6 +229,38 @@ def location_note(geocode: Geocode | None) -> str:
     return ""
 
 
+#: What the pages add to a stop's try (:attr:`PlannedStop.try_label`) when a failure
+#: there ends the visits (:func:`try_words`)
+LAST_TRY = "letzter"
+
+
+def is_last_try(stop: PlannedStop, max_failed_tries: int | None) -> bool:
+    """Whether a failure at ``stop`` (not met, a message left) would end the visits:
+    its failed tries since the last contact (:attr:`PlannedStop.failed_before`, the
+    count of the revisit rule) and this one reach ``max_failed_tries``, when the
+    casework puts the case in Klärung (:func:`hausbesuch.casework.rules.directive`).
+    False when either is not known."""
+    if max_failed_tries is None or stop.failed_before is None:
+        return False
+    return stop.failed_before + 1 >= max_failed_tries
+
+
+def try_words(stop: PlannedStop, max_failed_tries: int | None) -> str:
+    """The stop's try as the route page, the print sheet and the phone say it:
+    :attr:`PlannedStop.try_label` („2. Versuch“, „Folgebesuch“ or "" for a first
+    visit), and for the last allowed try (:func:`is_last_try`) „3. Versuch (letzter)“
+    (QA 42a F10: a worker may then leave a message or ask a neighbour), „Folgebesuch
+    (letzter Versuch)“, or for a first visit with a limit of one „1. Versuch (letzter)“."""
+    label = stop.try_label
+    if not is_last_try(stop, max_failed_tries):
+        return label
+    if not label:
+        return f"1. Versuch ({LAST_TRY})"
+    if label.endswith("Versuch"):
+        return f"{label} ({LAST_TRY})"
+    return f"{label} ({LAST_TRY} Versuch)"
+
+
 def _timeline(route: TeamDayRoute, settings: MapSettings,
               geocodes: Mapping[str, Geocode] | None = None,
               gone: Mapping[int, str] | None = None,
@@ -213,7 +274,8 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     why (``gone``, else None), and is no origin of the next stop's directions either.
     ``done``: by stop position, what a stop with a recorded outcome says instead of its
     planned visit (:func:`hausbesuch.casework.stops.done_of`; or the stop's own
-    :attr:`PlannedStop.done`): „erledigt 09:40 Uhr: Verweigert“ (``done``, else None)."""
+    :attr:`PlannedStop.done`): „erledigt 09:40 Uhr: Verweigert“ (``done``, else None).
+    ``try_words``: the stop's try, the last allowed one marked (:func:`try_words`)."""
     geocodes = geocodes or {}
     gone = gone or {}
     done = done or {}
@@ -234,6 +296,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "nav": nav_links(prev, s, route.mode, settings, nr),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(stop_geocode(s, geocodes)),
+                "try_words": try_words(s, settings.max_failed_tries),
                 "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),
                 "done": None if s.called_off else (done.get(s.position) or s.done or None),
             }

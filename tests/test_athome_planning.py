@@ -200,8 +200,10 @@ def test_outcomes_change_the_plan_and_pages_explain_the_chance(town, second_week
     text = "\n".join(p.read_text(encoding="utf-8") for p in pages)
     n_stops = len(stops["modell"])
     assert text.count("Chance auf Kontakt: <strong>") == n_stops
+    # (in the words a reader gets: bands and weekday spans are kept on one line in spans
+    # of their own, QA 42a F10)
     assert re.search(r"im Bezirk (?:Mo|Di|Mi|Do|Fr|Sa|So)[^ ]*(?: \w\w[^ ]*)* \d+–\d+ Uhr "
-                     r"\d+ % mit Kontakt \(\d+ Besuche?\)", text)
+                     r"\d+ % mit Kontakt \(\d+ Besuche?\)", re.sub(r"<[^>]+>", "", text))
     sheets = "\n".join(p.read_text(encoding="utf-8")
                        for p in sorted((folder / "druck").glob("*.html")))
     assert sheets.count("Chance auf Kontakt: ") == n_stops  # one format (QA 27 F6)
@@ -299,5 +301,11 @@ def test_plan_view_and_worker_page_show_the_chance(town, second_week) -> None:
     assert table.count("<tr><td>") == n_stops
     assert re.search(r"<td><strong>\d+ %</strong> · [^<]*(angetroffen|ohne Erfolg)", table)
     assert worker.text.count("Chance auf Kontakt: <strong>") == len(route.stops)
+    # the phone keeps each band of the explanation on one line, as the sheet (QA 42a F10;
+    # app.css's .nobr): none outside a span of its own
+    said = re.findall(r'<div class="meta chance">(.*?)</div>', worker.text)
+    assert any(re.search(r'<span class="nobr">\d+–\d+ Uhr</span>', c) for c in said), said
+    assert not any(re.search(r"\d+–\d+ Uhr", re.sub(r'<span class="nobr">[^<]*</span>', "", c))
+                   for c in said), said
     for name in town["names"]:
         assert name not in view.text and name not in worker.text
