@@ -2534,3 +2534,28 @@ def test_an_expired_link_is_listed_as_expired_and_offers_no_revocation(
     row = page.split(f"<code>{link.prefix}</code>", 1)[1].split("</tr>", 1)[0]
     assert 'data-label="Stand">abgelaufen</td>' in row and "Widerrufen" not in row, row
     assert httpx.get(site.url + f"/w/{token}/").status_code == 410
+
+
+def test_an_unknown_link_token_is_audited_without_the_token(site: Site) -> None:
+    """QA 42b F6: a day-link token no link has (one character changed, guessed) got a
+    plain 404 and left no trace. Now it is a refused access in the log (route as declared,
+    peer address, never the token), at most once a minute (a scan of 20 tokens is one row,
+    the next counts those held back)."""
+    import secrets
+
+    from hausbesuch.web.pages_worker import UNKNOWN_LINK
+
+    def unknown_rows() -> list[dict]:
+        return [r for r in site.store.audit_rows() if r["action"] == "zugriff_verweigert"
+                and r["details"].get("grund") == UNKNOWN_LINK]
+
+    before = len(unknown_rows())
+    tokens = [secrets.token_urlsafe(32) for _ in range(20)]
+    for t in tokens:
+        assert httpx.get(site.url + f"/w/{t}/").status_code == 404
+    rows = unknown_rows()
+    assert rows and len(rows) - before <= 1, rows
+    assert rows[-1]["details"]["weg"] == "GET /w/{token}/"
+    assert rows[-1]["actor"] == "nicht angemeldet" and rows[-1]["details"].get("ip")
+    dumped = json.dumps(site.store.audit_rows(), default=str)
+    assert not any(t in dumped for t in tokens)

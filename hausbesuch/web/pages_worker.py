@@ -286,10 +286,25 @@ def link_csrf(secret: str, link: WorkerLink) -> str:
     return derived_token(secret, "worker-link:" + link.token_hash)
 
 
+#: The reason of the audit row of a link token that no link has (:func:`worker_link`).
+UNKNOWN_LINK = "Tageslink unbekannt (geändert, geraten oder gelöscht)"
+
+
 def worker_link(request: Request, token: str) -> WorkerLink:
     """Dependency: the valid link of the path (404/410 otherwise); sets the CSRF token."""
     web = ctx(request)
-    link = resolve(web.store, token)
+    try:
+        link = resolve(web.store, token)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            # a token no link has (one character changed, guessed, or aged out by
+            # cleanup): a refused access with the peer address, at most once a minute
+            # (the next row counts those held back), never the token (QA 42b F6: no trace)
+            from hausbesuch.web.auth import audit_refused
+
+            request.state.user = None
+            audit_refused(request, UNKNOWN_LINK)
+        raise
     request.state.user = None
     request.state.link = link
     request.state.csrf_expected = link_csrf(web.secret, link)
