@@ -627,9 +627,10 @@ def _latlon(line: Sequence[tuple[float, float]]) -> list[list[float]]:
 
 
 def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None,
-                number: int | None = None) -> str:
+                number: int | None = None, max_failed_tries: int | None = None) -> str:
     """A stop's popup; one called off since the plan was made (``number`` None) says so,
-    with its old time and address struck through and no navigation link."""
+    with its old time and address struck through and no navigation link.
+    ``max_failed_tries``: the last allowed try is marked (:meth:`PlannedStop.try_words`)."""
     e = escape_map_text
     if stop.off:  # called off (✕), or its case closed since (it keeps its number)
         head = "✕" if stop.called_off else f"{stop.position if number is None else number}."
@@ -653,8 +654,8 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
     ]
     if stop.district:
         parts.append(f"Bezirk: {e(stop.district)}")
-    if stop.try_label:
-        parts.append(e(stop.try_label))
+    if tried := stop.try_words(max_failed_tries):  # „3. Versuch (letzter)“, as the pages
+        parts.append(e(tried))
     if stop.facts:  # „Sprache: Türkisch · Brief vom Fr, 27.11.2026“, as on the pages
         parts.append(e(" · ".join(stop.facts)))
     if stop.notiz:
@@ -812,7 +813,8 @@ def route_map(
             [s.lat, s.lon],
             icon=folium.DivIcon(html=pin, class_name=cls, icon_size=(28, 28),
                                 icon_anchor=(14, 14)),
-            popup=folium.Popup(_stop_popup(s, route, page_href=page_href, number=nr),
+            popup=folium.Popup(_stop_popup(s, route, page_href=page_href, number=nr,
+                                           max_failed_tries=settings.max_failed_tries),
                                max_width=300),
             tooltip=folium.Tooltip(tip),
             **({"z_index_offset": -1000} if s.off else {}),  # under a stop to visit

@@ -229,36 +229,14 @@ def location_note(geocode: Geocode | None) -> str:
     return ""
 
 
-#: What the pages add to a stop's try (:attr:`PlannedStop.try_label`) when a failure
-#: there ends the visits (:func:`try_words`)
-LAST_TRY = "letzter"
-
-
 def is_last_try(stop: PlannedStop, max_failed_tries: int | None) -> bool:
-    """Whether a failure at ``stop`` (not met, a message left) would end the visits:
-    its failed tries since the last contact (:attr:`PlannedStop.failed_before`, the
-    count of the revisit rule) and this one reach ``max_failed_tries``, when the
-    casework puts the case in Klärung (:func:`hausbesuch.casework.rules.directive`).
-    False when either is not known."""
-    if max_failed_tries is None or stop.failed_before is None:
-        return False
-    return stop.failed_before + 1 >= max_failed_tries
+    """:meth:`PlannedStop.is_last_try` (a failure at ``stop`` would end the visits)."""
+    return stop.is_last_try(max_failed_tries)
 
 
 def try_words(stop: PlannedStop, max_failed_tries: int | None) -> str:
-    """The stop's try as the route page, the print sheet and the phone say it:
-    :attr:`PlannedStop.try_label` („2. Versuch“, „Folgebesuch“ or "" for a first
-    visit), and for the last allowed try (:func:`is_last_try`) „3. Versuch (letzter)“
-    (QA 42a F10: a worker may then leave a message or ask a neighbour), „Folgebesuch
-    (letzter Versuch)“, or for a first visit with a limit of one „1. Versuch (letzter)“."""
-    label = stop.try_label
-    if not is_last_try(stop, max_failed_tries):
-        return label
-    if not label:
-        return f"1. Versuch ({LAST_TRY})"
-    if label.endswith("Versuch"):
-        return f"{label} ({LAST_TRY})"
-    return f"{label} ({LAST_TRY} Versuch)"
+    """:meth:`PlannedStop.try_words`: the stop's try, the last allowed one marked."""
+    return stop.try_words(max_failed_tries)
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings,

@@ -253,6 +253,30 @@ class PlannedStop:
             return f"{self.failed_before + 1}. Versuch"
         return "Folgebesuch" if self.tries_before else ""
 
+    def try_words(self, max_failed_tries: int | None) -> str:
+        """The try as the route page, the print sheet, the phone and the map's popup say
+        it: :attr:`try_label`, and for the last allowed try (a failure here reaches
+        ``max_failed_tries`` failed tries since the last contact, which puts the case in
+        Klärung; None: no such limit known) „3. Versuch (letzter)“ (QA 42a F10: a worker
+        may then leave a message or ask a neighbour), „Folgebesuch (letzter Versuch)“, or
+        for a first visit with a limit of one „1. Versuch (letzter)“."""
+        label = self.try_label
+        if not self.is_last_try(max_failed_tries):
+            return label
+        if not label:
+            return "1. Versuch (letzter)"
+        if label.endswith("Versuch"):
+            return f"{label} (letzter)"
+        return f"{label} (letzter Versuch)"
+
+    def is_last_try(self, max_failed_tries: int | None) -> bool:
+        """Whether a failure here (not met, a message left) would end the visits: the
+        failed tries since the last contact (:attr:`failed_before`, the revisit rule's
+        count) and this one reach ``max_failed_tries``. False when either is unknown."""
+        if max_failed_tries is None or self.failed_before is None:
+            return False
+        return self.failed_before + 1 >= max_failed_tries
+
     @property
     def window_shown(self) -> str:
         """The stop's window as the pages show it (the sheet's column „Zeitfenster“): the

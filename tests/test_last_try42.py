@@ -91,6 +91,12 @@ def test_route_page_and_sheet_mark_the_last_try_only() -> None:
     # without a limit (no profile): as before
     plain = _text(route_page(route, MapSettings(), links=links))
     assert "3. Versuch" in plain and "letzter" not in plain
+    # the map's popups say it as the pages do
+    from hausbesuch.maps import route_map
+
+    drawn = route_map(route, settings).get_root().render()
+    assert drawn.count("3. Versuch (letzter)") == 1 and "2. Versuch (letzter)" not in drawn
+    assert "letzter" not in route_map(route, MapSettings()).get_root().render()
 
 
 def _text(fragment: str) -> str:
