@@ -235,8 +235,11 @@ class Coordinator:
         return self.run("outcomes", str(path), today=today)
 
 
-def arm_profile(town: str, mode: str, folder: Path) -> Path:
-    """A copy of the town's profile with ``[erreichbarkeit] mode`` set and absolute paths."""
+def arm_profile(town: str, mode: str, folder: Path,
+                contact_minutes: float | None = None) -> Path:
+    """A copy of the town's profile with ``[erreichbarkeit] mode`` (and, when given,
+    ``contact_minutes``: the README's tables were measured with 20, the default before
+    session 42) set and absolute paths."""
     from hausbesuch.config import load_profile, resolve_osm
 
     src = REPO / "hausbesuch" / "profiles" / f"{town}.toml"
@@ -246,6 +249,11 @@ def arm_profile(town: str, mode: str, folder: Path) -> Path:
     text, n = re.subn(r'(?m)^mode = "\w+"$', f'mode = "{mode}"', text)
     if n != 1:
         raise RuntimeError(f"profile {src} has no [erreichbarkeit] mode line")
+    if contact_minutes is not None:
+        text, n = re.subn(r"(?m)^contact_minutes = [\d.]+", f"contact_minutes = "
+                          f"{contact_minutes:g}", text)
+        if n != 1:
+            raise RuntimeError(f"profile {src} has no [erreichbarkeit] contact_minutes line")
     path = folder / f"{town}-{mode}.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -269,7 +277,8 @@ def run_arm(arm: str, seed: int, args: argparse.Namespace, places, base: Path) -
 
     folder = base / f"{arm}-{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    profile_path = arm_profile(args.town, ARMS[arm], folder)
+    profile_path = arm_profile(args.town, ARMS[arm], folder,
+                               getattr(args, "contact_minutes", None))
     profile = load_profile(profile_path)
     db_url = f"sqlite:///{folder / 'faelle.db'}"
     coord = Coordinator(db_url, profile_path, folder, time_limit=args.time_limit, seed=seed)
@@ -420,6 +429,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--new-per-week", type=int, default=25)
     ap.add_argument("--time-limit", type=float, default=8.0, help="solver seconds per plan")
     ap.add_argument("--arms", default=",".join(ARMS))
+    ap.add_argument("--contact-minutes", type=float, default=None,
+                    help="minutes of walking one expected contact is worth (default: the "
+                    "profile's, 60; the README's tables were measured with 20)")
     add_population_arguments(ap)
     ap.add_argument("--out", type=Path, default=Path("/tmp/hausbesuch-simulation"))
     ap.add_argument("--json", type=Path, help="write the per-week figures here")

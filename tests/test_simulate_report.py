@@ -79,3 +79,16 @@ def test_json_is_written_before_the_report(tmp_path, monkeypatch) -> None:
                        "--json", str(out)])
     assert [(r["arm"], r["seed"]) for r in json.loads(out.read_text())] == [("modell", 1),
                                                                            ("modell", 2)]
+
+
+def test_an_arms_profile_takes_the_contact_minutes_given(tmp_path) -> None:
+    """The README's tables were measured with 20 minutes per contact, the default before
+    session 42 (now 60): ``--contact-minutes 20`` repeats them."""
+    from bench.simulate import arm_profile
+    from hausbesuch.config import load_profile
+
+    given = load_profile(arm_profile("bad-hersfeld", "modell", tmp_path, 20.0))
+    shipped = load_profile(arm_profile("bad-hersfeld", "aus", tmp_path))
+    assert given.erreichbarkeit.contact_minutes == 20.0
+    assert given.erreichbarkeit.mode == "modell"
+    assert shipped.erreichbarkeit.contact_minutes == 60.0
