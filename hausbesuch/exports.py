@@ -148,11 +148,14 @@ Promises = dict[str, tuple[datetime, datetime]]
 
 
 def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out: Path, *,
-               promises: Promises | None = None) -> Path:
+               promises: Promises | None = None, chances: Any = None) -> Path:
     """Write the plan's GeoPackage (see the module docstring); replaces an existing file.
 
     ``districts`` is the store's ``[(name, GeoJSON geometry)]`` of the plan's city;
-    ``promises`` the windows announced by letter, per visit id (:func:`promises_of`).
+    ``promises`` the windows announced by letter, per visit id (:func:`promises_of`);
+    ``chances`` each visit's estimated chance of contact (:class:`hausbesuch.athome.
+    VisitChances`): ``chance_kontakt`` (0–1, empty for a time agreed with the client or
+    without an estimate) and ``chance_grund`` of the layer ``besuche``.
     """
     promises = promises or {}
     import geopandas as gpd
@@ -188,6 +191,7 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                 "ergebnis": visit_outcome(s), "entfaellt": _yes_no(s.off),
                 "entfaellt_seit": pd.Timestamp(_off_since(s)) if _off_since(s) else None,
                 "ersetzt": plan.replaced,
+                **_chance_fields(None if s.off or not chances else chances.of(s)),
             })
             visit_geoms.append(Point(s.lon, s.lat))
             counts = off_by_district if s.off else planned_by_district
@@ -248,8 +252,9 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                          ["plan_id", "kundennummer", "besuch_id", "team", "datum", "position",
                           "ankunft", "beginn", "ende", "besuch_min", "zeitfenster", "stadtteil",
                           "angekuendigt_von", "angekuendigt_bis", "ergebnis", "entfaellt",
-                          "entfaellt_seit", "ersetzt"],
+                          "entfaellt_seit", "ersetzt", "chance_kontakt", "chance_grund"],
                          {"datum": "datetime64[ms]", "ankunft": "datetime64[ms]",
+                          "chance_kontakt": "float64",
                           "beginn": "datetime64[ms]", "ende": "datetime64[ms]",
                           "position": "Int32", "besuch_min": "int32",
                           "angekuendigt_von": "datetime64[ms]",
@@ -402,7 +407,20 @@ _REPORT_COLUMNS = {
     "geo_qualitaet": ("Geokodierung", str, 16),
     "versuche_bisher": ("Versuche bisher", _number, 14),
     "grund": ("Grund", str, 60),
+    "chance_kontakt": ("Chance auf Kontakt", str, 12),
+    "chance_grund": ("Chance: Grund", str, 50),
 }
+
+
+def _chance_fields(chance: Any) -> dict[str, Any]:
+    """The layer ``besuche``'s fields of a visit's chance of contact: a share (0–1) a GIS
+    can style by, and why; a time agreed with the client has no estimate („Termin
+    vereinbart“ as its reason), as on the pages."""
+    if chance is None:
+        return {"chance_kontakt": None, "chance_grund": ""}
+    if chance.appointment:
+        return {"chance_kontakt": None, "chance_grund": "Termin vereinbart"}
+    return {"chance_kontakt": round(float(chance.chance), 3), "chance_grund": chance.text}
 
 
 def _report_table(
@@ -443,16 +461,20 @@ def _off_since(s: PlannedStop) -> date | None:
 
 
 def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None = None,
-               promises: Promises | None = None) -> Path:
+               promises: Promises | None = None, chances: Any = None) -> Path:
     """Write the plan's workbook (see the module docstring); replaces an existing file.
 
     Addresses leave out ``c/o`` lines (:func:`without_care_of`), and so do the reasons of
     the report as :func:`hausbesuch.planning.report_rows` gives them. ``report`` is the
     plan's report (``hausbesuch.planning.report_rows``); default: derived
     from the plan. ``promises``: the windows announced by letter, per visit id.
+    ``chances``: each visit's estimated chance of contact (:class:`hausbesuch.athome.
+    VisitChances`, as the pages show it), in the report and the team-day sheets.
     """
     promises = promises or {}
     from openpyxl import Workbook
+
+    from hausbesuch.planning.report import chance_cells, with_chances
 
     out = _check_target(Path(out), ".xlsx")
     from hausbesuch.planning.report import visit_outcome
@@ -461,6 +483,7 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
         from hausbesuch.planning import report_rows
 
         report = report_rows(plan, snap_far=(plan.params or {}).get("snap_far"))
+    report = with_chances(list(report), plan, chances)
     wb = Workbook()
     wb.remove(wb.active)
     from hausbesuch.maps import mode_label
@@ -510,7 +533,8 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
             ["Position", "Kundennummer", "Datum", "Team", "Ankunft", "Beginn", "Ende",
              "Besuch (min)",
              "Zeitfenster", "Adresse", "Stadtteil", "Versuche vorher", "Angekündigt von",
-             "Angekündigt bis", "Ergebnis", "Entfällt", "Entfällt seit"],
+             "Angekündigt bis", "Ergebnis", "Entfällt", "Entfällt seit",
+             "Chance auf Kontakt", "Chance: Grund"],
             [[nr, s.client_id, r.day, r.team_id, _minute(s.arrival).time(),
               _minute(s.start).time(),
               _minute(s.end).time(),
@@ -518,9 +542,10 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
               care_of.address(s.client_id, s.address),
               s.district, s.tries_before,
               *_promise_cells(promises.get(s.visit_id)), visit_outcome(s),
-              _yes_no(s.off), _off_since(s) or ""]
+              _yes_no(s.off), _off_since(s) or "",
+              *chance_cells(None if s.off or not chances else chances.of(s))]
              for s, nr in zip(r.stops, r.numbers, strict=True)],
-            [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 30, 9, 13],
+            [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 30, 9, 13, 12, 50],
         )
     with atomic_path(out) as tmp:  # the owner's only (0600)
         wb.save(tmp)

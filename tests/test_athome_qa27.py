@@ -358,3 +358,50 @@ def test_the_shipped_profiles_value_a_contact_at_least_as_a_visits_time() -> Non
     for slug in available_profiles():
         profile = load_profile(slug)
         assert profile.erreichbarkeit.contact_minutes >= profile.workday.visit_minutes, slug
+
+
+def test_the_chance_is_in_report_csv_and_both_exports(replanned, tmp_path):
+    """QA 42a F8: the estimated chance of contact was on the pages only; a coordinator
+    sorting the week in a spreadsheet or QGIS („which last tries are below 10 %?“) could
+    not. Now report.csv and the workbook's „Bericht“ have ``chance_kontakt``/„Chance auf
+    Kontakt“ and its reason for each planned visit with an estimate, the team-day sheets
+    too, and the GeoPackage's ``besuche`` a share (0–1) and the reason; the same figures
+    as the pages."""
+    import csv
+    import io
+
+    import geopandas as gpd
+    from openpyxl import load_workbook
+
+    from hausbesuch.athome import plan_chances
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+
+    db, _v1, v2, out, _done = replanned
+    with Store.open(db) as store:
+        chances = plan_chances(store, load_profile("bad-hersfeld"), v2)
+    later = [s for r in v2.routes for s in r.stops if r.day > MOMENT.date() and not s.off]
+    assert later
+    text = (out / "report.csv").read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    by_stop = {(r["id"], r["beginn"]): r for r in rows if r["status"] == "geplant"}
+    for s in later:
+        row = by_stop[(s.client_id, f"{s.start:%H:%M}")]
+        assert row["chance_kontakt"] == chances.of(s).percent, row
+        assert row["chance_grund"] == chances.of(s).text, row
+    assert all(not r["chance_kontakt"] for r in rows if r["status"] != "geplant")
+    for fmt in ("xlsx", "gpkg"):
+        cli.ok("export", v2.id, "--format", fmt, "--out", str(tmp_path / f"w.{fmt}"),
+               "--db", db)
+    wb = load_workbook(tmp_path / "w.xlsx")
+    head = [c.value for c in wb["Bericht"][1]]
+    assert head[-2:] == ["Chance auf Kontakt", "Chance: Grund"], head
+    shown = [row[-2] for ws in wb.worksheets[2:] for row in ws.iter_rows(min_row=2,
+                                                                         values_only=True)]
+    assert {c.of(s).percent for c in [chances] for s in later} <= set(shown), shown
+    gdf = gpd.read_file(tmp_path / "w.gpkg", layer="besuche")
+    got = {(k, b.strftime("%H:%M")): v for k, b, v in zip(
+        gdf["kundennummer"], gdf["beginn"], gdf["chance_kontakt"], strict=True)}
+    for s in later:
+        assert got[(s.client_id, f"{s.start:%H:%M}")] == pytest.approx(
+            chances.of(s).chance, abs=1e-3)

@@ -415,3 +415,12 @@ def test_a_filter_value_nothing_knows_is_refused_and_not_logged(tmp_path):
     for args in (["--person", "cli:meier"], ["--plan", "20261207-091500-a1b2c3"]):
         res = CliRunner().invoke(app, ["audit", "--city", "bad-hersfeld", "--db", db, *args])
         assert res.exit_code == 0 and "K-1" in res.output, res.output
+    # an account that has not acted yet is known, whatever the case typed (as at login)
+    from hausbesuch.web.auth import add_user
+
+    with Store.open(db) as store:
+        add_user(store, "koord1", "Tintenfass-Ruder-78", role="koordination",
+                 city="Bad Hersfeld")
+    res = CliRunner().invoke(app, ["audit", "--city", "bad-hersfeld", "--db", db,
+                                   "--person", "Koord1"])
+    assert res.exit_code == 0, res.output

@@ -267,6 +267,14 @@ def _export_both(plan_id: str, db: str, tmp_path) -> None:  # noqa: ANN001
         assert res.exit_code == 0, res.output
 
 
+def _report_reasons(wb) -> dict:  # noqa: ANN001
+    """Case id → column „Grund“ of the workbook's „Bericht“."""
+    sheet = wb["Bericht"]
+    head = [c.value for c in sheet[1]]
+    return {row[1]: row[head.index("Grund")]
+            for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
 def _shown_addresses(wb) -> dict:  # noqa: ANN001
     """Case id → column "Adresse" over every team-day sheet of the workbook (the sheets
     after "Übersicht" and "Bericht"): the solver may share a day's stops among teams."""
@@ -313,8 +321,8 @@ def test_no_care_of_name_in_either_export(bad_hersfeld_pbf, tmp_path):
     assert shown == {"K-2": f"{s1} {n1}, 36251 Bad Hersfeld",
                      "K-3": f"{s2} {n2}, Whg. 12, 36251 Bad Hersfeld",
                      "K-4": f"{s3} {n3}, 36251 Bad Hersfeld"}
-    report = {row[1]: row for row in wb["Bericht"].iter_rows(min_row=2, values_only=True)}
-    assert "„Nirgendwoweg 7, 36251 Bad Hersfeld“ nicht gefunden" in report["K-1"][-1]
+    report = _report_reasons(wb)
+    assert "„Nirgendwoweg 7, 36251 Bad Hersfeld“ nicht gefunden" in report["K-1"]
     raw = (tmp_path / "plan.gpkg").read_bytes()
     assert not any(h.encode() in raw for h in hosts) and b"c/o" not in raw
     un = gpd.read_file(tmp_path / "plan.gpkg", layer="nicht_eingeplant")
@@ -402,11 +410,12 @@ def test_a_called_off_visit_is_marked_and_not_counted(planned_week, tmp_path):
     assert facts["Geplant"] == sum(1 for r in report if r[2] == "geplant")
     sheet = wb[f"{route.team_id} {route.day:%d.%m.%Y}"]
     head = [c.value for c in sheet[1]]
-    assert head[-2:] == ["Entfällt", "Entfällt seit"]
+    assert head[-4:] == ["Entfällt", "Entfällt seit", "Chance auf Kontakt", "Chance: Grund"]
+    off_col, since_col = head.index("Entfällt"), head.index("Entfällt seit")
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [r[1] for r in rows] == [s.client_id for s in route.stops]  # all, in order
-    assert [r[-2] for r in rows] == ["ja" if s is off else "nein" for s in route.stops]
-    assert rows[1][-1].date() == date(2026, 12, 4) and rows[0][-1] is None
+    assert [r[off_col] for r in rows] == ["ja" if s is off else "nein" for s in route.stops]
+    assert rows[1][since_col].date() == date(2026, 12, 4) and rows[0][since_col] is None
 
 
 def test_promised_windows_are_per_visit(planned_week, tmp_path, monkeypatch):
@@ -555,8 +564,8 @@ def test_a_name_typed_before_the_street_reaches_no_overview(bad_hersfeld_pbf, tm
     assert shown == {"N-1": "Linggplatz 7, 36251 Bad Hersfeld",
                      "N-2": "Rittergasse 5, 36251 Bad Hersfeld",
                      "N-4": "Rittergasse 1, 36251 Bad Hersfeld"}
-    report = {row[1]: row for row in wb["Bericht"].iter_rows(min_row=2, values_only=True)}
-    assert "Nirgendwoweg" in report["N-3"][-1]
+    report = _report_reasons(wb)
+    assert "Nirgendwoweg" in report["N-3"]
     raw = (tmp_path / "plan.gpkg").read_bytes()
     assert not [n for n in names if n.encode() in raw]
     un = gpd.read_file(tmp_path / "plan.gpkg", layer="nicht_eingeplant")

@@ -105,7 +105,8 @@ def test_called_off_visits_in_the_report_and_the_workbook(tmp_path: Path) -> Non
 
     out = write_xlsx(plan, tmp_path / "plan.xlsx")
     sheet = load_workbook(out)["Bericht"]
-    bericht = [(r[1] or "", r[2], r[-1] or "")
+    why = [c.value for c in sheet[1]].index("Grund")
+    bericht = [(r[1] or "", r[2], r[why] or "")
                for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert bericht == [(r["id"], r["status"], r["grund"]) for r in rows]
 

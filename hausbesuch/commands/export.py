@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -62,13 +62,30 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
         refuse_client_names(store, plan.city, out, "--out",
                             f"plan-{safe_file_part(plan.id)}.{fmt}")
         promises = promises_of(store, plan)
+        chances = _chances(store, plan)
         if fmt == "gpkg":
-            path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises)
+            path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises,
+                              chances=chances)
         else:
-            path = write_xlsx(plan, out, promises=promises)
+            path = write_xlsx(plan, out, promises=promises, chances=chances)
         store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
                     details={"format": fmt, "datei": str(Path(path).resolve())})
         return path, plan.replaced
+
+
+def _chances(store: Any, plan: Plan) -> Any:
+    """Each visit's estimated chance of contact as the plan's pages show it (the profile
+    the plan was made with, :func:`hausbesuch.athome.plan_chances`; QA 42a F8: only the
+    pages had it, a coordinator could not sort or filter by it); None when no profile of
+    the plan's city loads (the export goes on without the columns' values)."""
+    from hausbesuch.athome import plan_chances
+    from hausbesuch.commands._common import profile_for_plan
+
+    try:
+        profile = profile_for_plan(None, plan.city, store.plan_profile(plan.id))
+    except UserError:
+        return None
+    return plan_chances(store, profile, plan)
 
 
 def _refuse_named_file(out: Path, plan: Plan, fmt: str) -> None:

@@ -48,6 +48,10 @@ REPORT_COLUMNS = (
     "geo_qualitaet",
     "versuche_bisher",
     "grund",
+    # the at-home model's estimate at the planned time (``[erreichbarkeit]`` „anzeigen“,
+    # „modell“: :func:`with_chances`), empty without one (QA 42a F8: only the pages had it)
+    "chance_kontakt",
+    "chance_grund",
 )
 
 #: German names of the geocoding qualities (report and pages).
@@ -522,6 +526,38 @@ def free_team_days_note(plan: Plan, team_days: Iterable[tuple[str, date]],
         text += (f" {'Der nicht eingeplante Besuch' if len(out) == 1 else f'Die {len(out)} nicht eingeplanten Besuche'}: "
                  f"{where}.")
     return text
+
+
+def chance_cells(chance: Any) -> tuple[str, str]:
+    """(``chance_kontakt``, ``chance_grund``) of a visit's :class:`hausbesuch.athome.
+    VisitChance` (None: none): „38 %“ and why; a time agreed with the client says
+    „Termin vereinbart“ as the pages do, with no estimate."""
+    if chance is None:
+        return "", ""
+    if chance.appointment:
+        return chance.percent, ""
+    return chance.percent, chance.text
+
+
+def with_chances(rows: list[dict[str, str]], plan: Plan,
+                 chances: Any) -> list[dict[str, str]]:
+    """The report's rows with each planned visit's chance of contact (:func:`chance_cells`,
+    ``chances``: :class:`hausbesuch.athome.VisitChances`, the pages' own) in the columns
+    ``chance_kontakt``, ``chance_grund``; a row is matched to its stop by case id, day and
+    start as the report shows them. The rows as they are without chances."""
+    if not chances:
+        return rows
+    stops = {(s.client_id, r.day.isoformat(), s.start.strftime("%H:%M")): s
+             for r in plan.routes for s in r.stops}
+    out = []
+    for row in rows:
+        stop = stops.get((row.get("id", ""), row.get("datum", ""), row.get("beginn", "")))
+        if stop is None or stop.off:
+            out.append(row)
+            continue
+        pct, why = chance_cells(chances.of(stop))
+        out.append({**row, "chance_kontakt": pct, "chance_grund": why})
+    return out
 
 
 def write_report(rows: list[dict[str, str]], path: Path) -> None:

@@ -84,6 +84,7 @@ from hausbesuch.planning.report import (
     late_letter_note,
     report_rows,
     short_time_note,
+    with_chances,
     write_report,
 )
 from hausbesuch.store import (
@@ -1883,7 +1884,8 @@ def write_plan_files(result: PlanResult, out_dir: str | os.PathLike[str], profil
     out.mkdir(parents=True, exist_ok=True)
     with atomic_write(out / "plan.json", "w", encoding="utf-8", newline="") as fh:
         fh.write(json.dumps(result.plan.solution, ensure_ascii=False, indent=1))
-    write_report(result.report_rows, out / "report.csv")
+    write_report(with_chances(result.report_rows, result.plan, result.chances),
+                 out / "report.csv")
     settings = MapSettings.from_profile(profile)
     result.files = write_outputs(result.plan, out, districts=result.districts, settings=settings,
                                  chances=result.chances, gone=result.gone)
