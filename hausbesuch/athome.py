@@ -762,9 +762,10 @@ def plan_notes(profile: Any, team_list: Sequence[Any]) -> list[str]:
     if free:
         shown = ", ".join(f"{format_clock(a)}–{format_clock(b)} Uhr" for a, b in free)
         notes.append(f"{NOTE_HEAD}Die Zeitbänder lassen {shown} der Arbeitszeit der Teams "
-                     f"({hours}) frei: Besuche dort zählen für das nächstgelegene Band, "
-                     "dessen Zahlen auf den Seiten („im Bezirk … Uhr …“) sie mitzählen. "
-                     "Bitte die Zeitbänder über die ganze Arbeitszeit legen.")
+                     f"({hours}) frei: Besuche in diesen Stunden werden einem "
+                     "benachbarten Band zugerechnet, und dessen Zahlen auf den Seiten („im "
+                     "Bezirk … Uhr …“) enthalten sie mit. Bitte die Zeitbänder über die "
+                     "ganze Arbeitszeit legen.")
     return notes
 
 
@@ -926,21 +927,42 @@ def plan_chances(store: Any, profile: Any, plan: Any) -> VisitChances:
     settings of the profile the plan was made with (:func:`made_with`), whichever profile
     serves the view.
     """
+    params = plan.params or {}
     return stop_chances(store, profile, plan.created_at,
                         (s for r in plan.routes for s in r.stops),
-                        plan_ref=(plan.params or {}).get("profile"))
+                        plan_ref=params.get("profile"), stored=params.get(PARAMS_KEY))
 
 
-def made_with(profile: Any, plan_ref: str | None) -> Any:
-    """The profile a plan was made with (``plan_ref``: :func:`hausbesuch.config.
-    profile_ref` as the plan stores it) when it is another than ``profile`` of the same
-    city and still loads, else ``profile``. Its ``[erreichbarkeit]`` decides whether and
-    how the plan's chances are shown (QA 42a F6: the web app's plan view, print sheet and
-    phone page followed the server's profile, so a plan made with „anzeigen“ showed no
-    chance in the web and one made with „aus“ showed them, unlike its own files)."""
-    from hausbesuch.config import load_profile, profile_ref
+#: Where a plan stores the ``[erreichbarkeit]`` settings it was made with (its params).
+PARAMS_KEY = "erreichbarkeit"
+
+
+def stored_settings(profile: Any) -> dict[str, Any]:
+    """The ``[erreichbarkeit]`` settings a plan stores (:data:`PARAMS_KEY`), so that every
+    view of it shows its chances as it was made, whatever the profile file says later."""
+    return profile.erreichbarkeit.model_dump(mode="json")
+
+
+def made_with(profile: Any, plan_ref: str | None, stored: Any = None) -> Any:
+    """``profile`` with the ``[erreichbarkeit]`` the plan was made with: the settings it
+    stored (``stored``, :func:`stored_settings`), else (a plan of an older version) those
+    of the profile it names (``plan_ref``: :func:`hausbesuch.config.profile_ref`) when that
+    is another one of the same city and still loads, else ``profile``'s own. They decide
+    whether and how the plan's chances are shown (QA 42a F6: the web app's plan view,
+    print sheet and phone page followed the server's profile, so a plan made with
+    „anzeigen“ showed no chance in the web and one made with „aus“ showed them, unlike
+    its own files; review 42 #2: a profile file edited since changed them again)."""
+    from hausbesuch.config import Reachability, load_profile, profile_ref
     from hausbesuch.errors import ProfileError
 
+    if isinstance(stored, dict):
+        try:
+            kept = Reachability.model_validate(stored)
+        except ValueError:  # (pydantic's ValidationError: a stored section gone bad)
+            kept = None
+        if kept is not None:
+            return (profile if kept == profile.erreichbarkeit
+                    else profile.model_copy(update={"erreichbarkeit": kept}))
     if not plan_ref or plan_ref == profile_ref(profile):
         return profile
     try:
@@ -951,10 +973,10 @@ def made_with(profile: Any, plan_ref: str | None) -> Any:
 
 
 def stop_chances(store: Any, profile: Any, created_at: datetime, stops: Iterable[Any], *,
-                 plan_ref: str | None = None) -> VisitChances:
+                 plan_ref: str | None = None, stored: Any = None) -> VisitChances:
     """:func:`plan_chances` for some stops of a plan made at ``created_at`` (one team-day
-    of a worker's page) with the profile ``plan_ref`` (:func:`made_with`)."""
-    profile = made_with(profile, plan_ref)
+    of a worker's page) with the settings it was made with (:func:`made_with`)."""
+    profile = made_with(profile, plan_ref, stored)
     if profile.erreichbarkeit.mode not in ("modell", "anzeigen"):
         return VisitChances()
     stops = list(stops)

@@ -85,8 +85,9 @@ ACTION_LABELS: dict[str, str] = {
                         "Nutzung ohne Netz (erste Kopie oder nach einer Änderung; Angabe "
                         "des Telefons, nicht geprüft; die ganze Route wurde gelesen)",
     "worker_link_refused": "Widerrufener oder abgelaufener Link benutzt",
-    "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren oder "
-                          "Formular-Token fehlt)",
+    "zugriff_verweigert": "Zugriff verweigert (andere Stadt, nur für Administratoren, "
+                          "Formular-Token fehlt, Anfrage einer fremden Website oder "
+                          "unbekannter Tageslink)",
     "user_added": "Benutzerkonto angelegt",
     "user_disabled": "Benutzerkonto gesperrt",
     "user_enabled": "Benutzerkonto entsperrt",
@@ -355,6 +356,7 @@ DETAIL_LABELS: dict[str, str] = {
     "erstmals": "Erstmals angekündigt", "neue_anschrift": "Neue Anschrift",
     "brief_vom": "Brief vom", "fallstatus": "Fallstatus",
     "kopie": "Kopie",  # worker_link_copy: which (hausbesuch.web.pages_worker.COPY_HEADER)
+    "vorlaeufig": "Passwort vorläufig",  # user_added, user_password_set (QA 42b F9)
     # the filter of a reading of the log (AuditFilter.details)
     "stadt": "Stadt", "plan": "Plan", "person": "Person", "aktion": "Aktion",
 }
@@ -386,7 +388,7 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "stadt": {NO_CITY: "ohne Stadt"},
     "kopie": {"erste": "erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)",
               "auffrischen": "nach einer Änderung (z. B. der Ergebnisse, des Teams oder "
-                             "der Route)"},
+                             "der Route) oder einer neuen Programmversion"},
     "umfang": {"eine": "eine andere Sitzung", "alle_anderen": "alle anderen Sitzungen"},
     "feld": {"ergebnisnotiz": "Notiz eines Ergebnisses", "statusgrund": "Grund einer "
              "Statusänderung"},

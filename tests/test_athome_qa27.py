@@ -334,14 +334,27 @@ def test_a_plans_chances_follow_the_profile_it_was_made_with(replanned, tmp_path
         # (without the plan's profile named, the served one decides, as before)
         assert all(stop_chances(store, aus, v2.created_at, later).of(s) is None
                    for s in later)
+    from hausbesuch.athome import PARAMS_KEY, stored_settings
+
+    # the plan stores its settings (review 42 #2): the profile file edited since to „aus“
+    # changes nothing of what the plan shows
+    assert v2.params[PARAMS_KEY] == stored_settings(shipped)
+    edited = dataclasses.replace(v2, params={**v2.params, "profile": str(off)})
+    with Store.open(db) as store:
+        assert all(plan_chances(store, shipped, edited).of(s) is not None for s in later)
     # a version made with the „aus“ copy: no chance, under either profile
-    made_off = dataclasses.replace(v2, params={**v2.params, "profile": str(off)})
+    made_off = dataclasses.replace(v2, params={**v2.params, "profile": str(off),
+                                               PARAMS_KEY: stored_settings(aus)})
     with Store.open(db) as store:
         assert all(plan_chances(store, shipped, made_off).of(s) is None for s in later)
-    # a stored profile that no longer loads, or belongs to another city: the served one
-    gone = dataclasses.replace(v2, params={**v2.params, "profile": str(tmp_path / "weg.toml")})
-    lauf = dataclasses.replace(v2, params={**v2.params, "profile": "lauf"})
+    # a plan of an older version (no stored settings): the profile it names, when it
+    # loads and is of the plan's city, else the served one
+    legacy = {k: v for k, v in v2.params.items() if k != PARAMS_KEY}
+    old_off = dataclasses.replace(v2, params={**legacy, "profile": str(off)})
+    gone = dataclasses.replace(v2, params={**legacy, "profile": str(tmp_path / "weg.toml")})
+    lauf = dataclasses.replace(v2, params={**legacy, "profile": "lauf"})
     with Store.open(db) as store:
+        assert all(plan_chances(store, shipped, old_off).of(s) is None for s in later)
         assert all(plan_chances(store, aus, gone).of(s) is None for s in later)
         assert all(plan_chances(store, aus, lauf).of(s) is None for s in later)
 

@@ -737,8 +737,10 @@ def test_account_changes_show_in_the_protokoll(server: Server) -> None:
     rows = [r for r in server.store.audit_rows() if r["details"].get("user") in (name, admin)
             and r["action"].startswith("user_")]
     assert [(r["action"], r["actor"], r["city"], r["details"]) for r in rows] == [
-        ("user_added", "cli:tester", CITY, {"user": name, "role": "koordination"}),
-        ("user_added", "cli:tester", None, {"user": admin, "role": "admin"}),
+        ("user_added", "cli:tester", CITY, {"user": name, "role": "koordination",
+                                             "vorlaeufig": True}),
+        ("user_added", "cli:tester", None, {"user": admin, "role": "admin",
+                                            "vorlaeufig": True}),
         ("user_disabled", "cli:tester", CITY, {"user": name, "role": "koordination"}),
         ("user_disabled", "cli:tester", None, {"user": admin, "role": "admin"}),
     ]
@@ -1028,7 +1030,8 @@ def test_the_administrator_lifts_a_login_lockout(server: Server) -> None:
             "aufgehoben; die Anmeldung ist sofort wieder möglich.") in r.output
     assert [(r["actor"], r["city"], r["details"]) for r in account_rows("user_password_set")] \
         == [("cli:tester", CITY, {"user": name, "role": "koordination",
-                                  "sperre_aufgehoben": limits.max_failures})]
+                                  "sperre_aufgehoben": limits.max_failures,
+                                  "vorlaeufig": True})]
     assert status(new) == 303
 
     # locked out again: `user enable` lifts it, and says that the account was not disabled

@@ -71,3 +71,29 @@ def test_a_path_naming_any_client_of_the_city_is_refused(planned_week, tmp_path:
     with Store.open(db) as store:
         logged = json.dumps(store.audit_rows(), default=str)
     assert surname not in logged
+
+
+def test_a_common_word_that_is_also_a_name_is_no_reason_to_refuse(planned_week,
+                                                                 tmp_path: Path) -> None:
+    """Review 42 #1: clients „Frank Neu“ and „Thi Mai Nguyen“ made ``adressen-neu.csv`` and
+    ``adressen-mai.csv`` refused. Words of file names (new, old, months, seasons …) and
+    words under four letters are not looked for city-wide; the rest of a name is."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    db_file = tmp_path / "p.db"
+    shutil.copyfile(Path(planned_week.db_url.removeprefix("sqlite:///")), db_file)
+    db = f"sqlite:///{db_file}"
+    first, second = sorted(c.id for c in planned_week.result.plan.clients)[:2]
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == first)
+                  .values(name="Frank Neu"))
+        s.execute(update(ClientRow).where(ClientRow.client_id == second)
+                  .values(name="Thi Mai Nguyen"))
+    runner = CliRunner(env={"HAUSBESUCH_USER": "tester"})
+    for name, code in (("adressen-neu.csv", 0), ("adressen-mai.csv", 0),
+                       ("adressen-nguyen.csv", 2), ("frank.csv", 2)):
+        res = runner.invoke(app, ["addresses", "--out", str(tmp_path / name), "--city",
+                                  "bad-hersfeld", "--db", db])
+        assert res.exit_code == code, (name, res.output)

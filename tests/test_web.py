@@ -703,7 +703,8 @@ def test_a_copy_the_phone_claims_is_listed_with_the_views_as_a_read_of_the_route
         ("worker_link_copy", "auffrischen"), ("worker_link_copy", "erste"),
         ("worker_link_view", None)]
     assert [describe(row["details"]).split("; ")[-1] for row in mine[:2]] == [
-        "Kopie: nach einer Änderung (z. B. der Ergebnisse, des Teams oder der Route)",
+        "Kopie: nach einer Änderung (z. B. der Ergebnisse, des Teams oder der Route) oder "
+        "einer neuen Programmversion",
         "Kopie: erste auf diesem Telefon (beim Einrichten für die Nutzung ohne Netz)"]
     with logged_in(site.url, "ada") as ada:
         page = ada.get("/protokoll", params={"stadt": CITY, "aktion": "worker_link_view"})
@@ -2549,12 +2550,17 @@ def test_an_unknown_link_token_is_audited_without_the_token(site: Site) -> None:
         return [r for r in site.store.audit_rows() if r["action"] == "zugriff_verweigert"
                 and r["details"].get("grund") == UNKNOWN_LINK]
 
+    from hausbesuch.web import auth
+
+    # (the server runs in this process: the once-a-minute throttle starts afresh, so the
+    # row below is this test's own, not one another test's 404 left, review 42 #8)
+    auth._refusals.forget(lambda key: UNKNOWN_LINK in key)
     before = len(unknown_rows())
     tokens = [secrets.token_urlsafe(32) for _ in range(20)]
     for t in tokens:
         assert httpx.get(site.url + f"/w/{t}/").status_code == 404
     rows = unknown_rows()
-    assert rows and len(rows) - before <= 1, rows
+    assert len(rows) - before == 1, rows
     assert rows[-1]["details"]["weg"] == "GET /w/{token}/"
     assert rows[-1]["actor"] == "nicht angemeldet" and rows[-1]["details"].get("ip")
     dumped = json.dumps(site.store.audit_rows(), default=str)

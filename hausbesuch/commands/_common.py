@@ -249,13 +249,40 @@ def refuse_client_names(store: Any, city: str, out: Path, option: str, example: 
     from hausbesuch.store import ClientRow
 
     with store.session() as s:
-        people = [(name, None, address) for name, address in s.execute(
+        people = [(_telling(name), None, address) for name, address in s.execute(
             select(ClientRow.name, ClientRow.address).where(ClientRow.city == city))]
     if named_in_path(out, people, streets=False, folders=False) is not None:
         raise UserError(
             f"{option}: Der Datei- oder Ordnername enthält ein Wort aus dem Namen einer "
             "Kundin oder eines Kunden. Der Pfad wird im Protokoll vermerkt, das auch nach "
             f"der Löschung der Fälle bleibt. Bitte einen anderen Namen wählen, z. B. {example}.")
+
+
+#: Words of file names that are no evidence of a person even where a client bears them as
+#: a name („Neu“, „Mai“, „Winter“): a file „adressen-neu.csv“ or „plan-mai“ is fine
+#: (review 42 #1: the city-wide check refused them)
+_FILE_WORDS = frozenset({
+    "neu", "neue", "alt", "alte", "plan", "liste", "woche", "export", "bericht", "stand",
+    "kopie", "adressen", "auskunft", "team", "tour", "touren", "ordner", "januar", "februar",
+    "maerz", "april", "mai", "juni", "juli", "august", "september", "oktober", "november",
+    "dezember", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag",
+    "sonntag", "winter", "sommer", "herbst", "fruehling", "fruehjahr", "morgen", "abend",
+    "nord", "sued", "ost", "west", "mitte", "stadt", "land", "berg", "wald", "feld",
+})
+
+
+def _telling(name: str | None) -> str | None:
+    """The words of a client's name that :func:`refuse_client_names` looks for: four
+    letters or more and none of :data:`_FILE_WORDS` (a first name „Mai“ or a surname
+    „Neu“ is in many an ordinary file name; the own case's check,
+    :func:`hausbesuch.casework.disclosure.refuse_named_path`, keeps every word)."""
+    from hausbesuch.pathnames import name_words
+
+    if not name:
+        return None
+    kept = [w for w in name.split() if len(w) >= 4
+            and not (name_words(w) & _FILE_WORDS)]
+    return " ".join(kept) or None
 
 
 def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001

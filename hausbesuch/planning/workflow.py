@@ -1511,6 +1511,8 @@ def _plan_span(
               "teams_of_city": teams is None,
               # the profile it was made with: letters, replan and show load this one
               "profile": profile_ref(profile),
+              # ... and its [erreichbarkeit]: every view shows the chances as made
+              athome.PARAMS_KEY: athome.stored_settings(profile),
               "osm": str(osm_path),
               # which extract the points were found in, and which points an address fix
               # by text gave: the pin checks keep a point only while both still hold
@@ -2584,6 +2586,7 @@ def _replan(
     _carry_district_notes(params, districts)
     params["options"] = options.to_dict()
     params["profile"] = profile_ref(profile)  # the version's own (``--city`` may name another)
+    params[athome.PARAMS_KEY] = athome.stored_settings(profile)
     worded = {u.client_id for u in unassigned}  # (revisits among them: worded already)
     result = _solve_and_assemble(
         candidates, team_list, span=span, options=options, osm_path=osm_path,

@@ -316,9 +316,10 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
                       city=stored_city, disabled=False,
                       created_at=now, password_changed_at=now,
                       must_change_password=temporary))
-        if actor is not None:
+        if actor is not None:  # (whether the password is temporary: review 42 #3)
             store.audit(actor, "user_added", city=stored_city,
-                        details={"user": name, "role": role}, session=s)
+                        details={"user": name, "role": role, "vorlaeufig": temporary},
+                        session=s)
     return name
 
 
@@ -830,7 +831,8 @@ def set_password(store: Store, name: str, password: str, *, actor: str,
         s.execute(delete(DeviceRow).where(DeviceRow.user_name == row.name))
         lifted = _lift_lockout(s, row.name, limits or Limits())
         store.audit(actor, "user_password_set", city=row.city,
-                    details=_change_details(row, lifted), session=s)
+                    details={**_change_details(row, lifted), "vorlaeufig": temporary},
+                    session=s)
         return AccountChange(User(name=row.name, role=row.role, city=row.city), lifted,
                              bool(row.disabled))
 

@@ -363,10 +363,13 @@ def worker_page(request: Request, token: str) -> Response:
 
     profile = web.profile(link.city)
     settings = MapSettings.from_profile(profile)
+    from hausbesuch import athome
     from hausbesuch.athome import stop_chances
 
+    params = web.store.plan_params(plan_id)
     chances = stop_chances(web.store, profile, web.store.plan_created_at(plan_id), route.stops,
-                           plan_ref=web.store.plan_profile(plan_id))
+                           plan_ref=params.get("profile"),
+                           stored=params.get(athome.PARAMS_KEY))
     recorded = casework_api.outcomes_of_stops(web.store, link.city, link.day, route.stops)
     # a case closed (or put in Klärung, or reached) since the plan: its visit is off (as
     # on the printed sheet and the route page of the plan's files: gone_of, one rule)
