@@ -142,7 +142,7 @@ def work_of_the_time_limit(slack: float = WEEK_SLACK) -> Iterator[None]:
 
 
 @contextmanager
-def _planned_on(day: date) -> Iterator[None]:
+def planned_on(day: date) -> Iterator[None]:
     """Plan as on ``day`` (``HAUSBESUCH_HEUTE``, the Friday before the week): the same
     week whatever the real date (the letters' day of arrival, a first day that is today,
     a start in the past all follow the day the plan is made on)."""
@@ -162,7 +162,7 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
     index = load_index(osm)
     clients = base / "kunden.csv"
     names = write_client_list(clients, index)
-    with work_of_the_time_limit(), _planned_on(START - timedelta(days=3)):
+    with work_of_the_time_limit(), planned_on(START - timedelta(days=3)):
         result = plan_week(clients, profile=profile, osm=osm,
                            options=PlanOptions(start=START, days=5, time_limit=time_limit,
                                                seed=3, threads=1))

@@ -4,7 +4,7 @@ GeoPandas/pyogrio and openpyxl; no names; no formula in any cell."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -245,7 +245,7 @@ def _one_day_stored(rows, pbf, tmp_path):  # noqa: ANN001, ANN202
     window]), stored: (plan, database URL, plan id)."""
     from hausbesuch.config import load_profile
     from hausbesuch.planning import PlanOptions, plan_week, store_result
-    from tests.planning_fixtures import START
+    from tests.planning_fixtures import START, planned_on
 
     clients = tmp_path / "kunden.csv"
     clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit;Zeitfenster\n" + "".join(
@@ -253,8 +253,11 @@ def _one_day_stored(rows, pbf, tmp_path):  # noqa: ANN001, ANN202
         for cid, name, addr, *more in rows for window in [more[0] if more else ""]),
         encoding="utf-8")
     profile = load_profile("bad-hersfeld")
-    result = plan_week(clients, profile=profile, osm=pbf,
-                       options=PlanOptions(start=START, days=1, time_limit=1, seed=3, threads=1))
+    # (as on the Friday before: the whole day whatever the time of the real 07.12.2026)
+    with planned_on(START - timedelta(days=3)):
+        result = plan_week(clients, profile=profile, osm=pbf,
+                           options=PlanOptions(start=START, days=1, time_limit=1, seed=3,
+                                               threads=1))
     db = f"sqlite:///{tmp_path / 'plan.db'}"
     return result.plan, db, store_result(result, profile, db)
 

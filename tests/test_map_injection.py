@@ -193,7 +193,9 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     districts = tmp / "bezirke.geojson"
     districts.write_text(json.dumps(fc), encoding="utf-8")
     out = tmp / "plan"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # planned as on the Friday before (an exercise's day): the whole day whatever the time
+    # of the real 07.12.2026 (a first day that is today is planned from now, QA 40 F5)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HAUSBESUCH_HEUTE": "2026-12-04"}
     res = subprocess.run(
         [sys.executable, "-m", "hausbesuch", "plan", str(clients), "--city", "bad-hersfeld",
          "--start", "2026-12-07", "--days", "1", "--time-limit", "1", "--threads", "1",

@@ -145,5 +145,6 @@ def test_report_names_no_further_visit_for_a_failed_try_alone(week, tmp_path):
     on_friday.ok("export", v2, "--format", "xlsx", "--out", str(tmp_path / "plan.xlsx"),
                  "--db", db)
     sheet = load_workbook(tmp_path / "plan.xlsx")["Bericht"]
-    bericht = {r[1]: r[-1] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    why = [c.value for c in sheet[1]].index("Grund")
+    bericht = {r[1]: r[why] for r in sheet.iter_rows(min_row=2, values_only=True)}
     assert bericht[failed.client_id] == row["grund"]
