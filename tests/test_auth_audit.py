@@ -14,6 +14,7 @@ city in the Protokoll ("ohne Stadt").
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -789,11 +790,21 @@ def test_account_changes_show_in_the_protokoll(server: Server) -> None:
     _no_password(server.store.audit_rows())
 
 
+def _demand(html: str) -> str:
+    """The password page's paragraph saying why a new password is asked for."""
+    found = re.search(r'<p class="hint" id="pflicht">(.*?)</p>', html, re.S)
+    assert found, html
+    return found.group(1)
+
+
 def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Server) -> None:
     """An account whose stored password was set before today's rules (here: written to the
     database directly, as older versions allowed) logs in, is sent to the password page,
     and every other page sends it there too until a new password is set; the demand is
     audited without the password or the reason. A password that passes logs in as ever."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
     from hausbesuch.web.auth import add_user, hash_password
     from hausbesuch.web.models import UserRow
 
@@ -811,7 +822,13 @@ def test_a_stored_password_that_fails_todays_rules_must_be_changed(server: Serve
             assert (r.status_code, r.headers.get("location")) == (303, "/konto/passwort"), path
         page = c.get("/konto/passwort")
         assert page.status_code == 200 and 'id="pflicht"' in page.text
-        assert "entspricht nicht mehr den Regeln" in page.text
+        # the one reason that applies (review 42 #7), not „vorläufig … oder …“
+        why = _demand(page.text)
+        assert "entspricht nicht mehr den Regeln" in why and "Administration" not in why, why
+        listed = CliRunner(env={"HAUSBESUCH_USER": "tester"}).invoke(
+            cli, ["user", "list", "--db", server.db_cli]).output
+        assert ("kai | Koordination | Bad Hersfeld | neues Passwort verlangt (Passwort "
+                "entspricht nicht den Regeln)") in listed, listed
         new = "Gartenzwerg-Ampel-Wolke"
         r = c.post("/konto/passwort", data={"csrf_token": csrf_of(page.text), "aktuell": weak,
                                             "neu": new, "wiederholung": new})
@@ -1239,7 +1256,8 @@ def test_a_password_the_administrator_set_must_be_replaced_at_the_first_login(
                   "--password-stdin", "--eigenes-passwort", password=PASSWORD)
     assert res.exit_code == 0 and "vorläufig" not in res.output, res.output
     listed = cli_run("user", "list").output
-    assert "vera | Koordination | Bad Hersfeld | neues Passwort verlangt" in listed, listed
+    assert ("vera | Koordination | Bad Hersfeld | neues Passwort verlangt (vorläufiges "
+            "Passwort)") in listed, listed
     assert "otto | Koordination | Bad Hersfeld | aktiv" in listed, listed
     own = "Regenschirm-Mond-Tasse"
     with httpx.Client(base_url=server.url, follow_redirects=False) as c:
@@ -1249,7 +1267,8 @@ def test_a_password_the_administrator_set_must_be_replaced_at_the_first_login(
             r = c.get(path)
             assert (r.status_code, r.headers.get("location")) == (303, "/konto/passwort"), path
         page = c.get("/konto/passwort")
-        assert "hat die Administration vergeben" in page.text
+        why = _demand(page.text)
+        assert "hat die Administration vergeben" in why and "Regeln" not in why, why
         r = c.post("/konto/passwort", data={"csrf_token": csrf_of(page.text),
                                             "aktuell": PASSWORD, "neu": own,
                                             "wiederholung": own})

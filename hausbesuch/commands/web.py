@@ -224,6 +224,10 @@ def _serve_hosts(host: str, address: str, *, proxy: bool, base_url: str | None,
 
 
 #: the sentence on a password set for someone else (``user add``, ``user password``)
+#: ``user list``: why a new password is asked for (``web.models.WHY_TEMPORARY``,
+#: ``WHY_RULES``; an account asked before the reason was kept gets none)
+_WHY_WORDS = {"vorlaeufig": " (vorläufiges Passwort)",
+              "regeln": " (Passwort entspricht nicht den Regeln)"}
 _FIRST_LOGIN = (" Das Passwort ist vorläufig: bei der nächsten Anmeldung wird ein eigenes "
                 "verlangt, vorher öffnet sich keine andere Seite.")
 #: ``--eigenes-passwort`` (QA 42b F9: a password the administrator set stayed for good)
@@ -398,7 +402,8 @@ def register(app: typer.Typer) -> None:
                 (f"Anmeldesperre für {a.locked_devices} Browser mit Gerätecookie "
                  f"({a.device_failures} Fehlversuche)",
                  a.locked_devices),
-                ("neues Passwort verlangt", a.must_change)) if on] or ["aktiv"]
+                ("neues Passwort verlangt" + _WHY_WORDS.get(a.must_change_why or "", ""),
+                 a.must_change)) if on] or ["aktiv"]
             last = f"{a.last_login:%d.%m.%Y %H:%M}" if a.last_login else "–"
             typer.echo(f"{shown_name(a.name)} | {roles.get(a.role, a.role)} | "
                        f"{a.city or 'alle Städte'} | {', '.join(state)} | "

@@ -112,6 +112,8 @@ from hausbesuch.store import Store
 from hausbesuch.web.models import (
     ROLE_ADMIN,
     ROLES,
+    WHY_RULES,
+    WHY_TEMPORARY,
     DeviceRow,
     LoginAttemptRow,
     SessionRow,
@@ -175,8 +177,11 @@ class User:
     name: str
     role: str
     city: str | None
-    #: the stored password fails today's rules: only the password page until it is changed
+    #: a new password is asked for (a temporary one, or one that fails today's rules):
+    #: only the password page until it is changed
     must_change: bool = False
+    #: why (``models.WHY_TEMPORARY``, ``models.WHY_RULES``; ``None``: not kept)
+    must_change_why: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -315,7 +320,8 @@ def add_user(store: Store, name: str, password: str, *, role: str, city: str | N
         s.add(UserRow(name=name, password_hash=hash_password(password), role=role,
                       city=stored_city, disabled=False,
                       created_at=now, password_changed_at=now,
-                      must_change_password=temporary))
+                      must_change_password=temporary,
+                      must_change_why=WHY_TEMPORARY if temporary else None))
         if actor is not None:  # (whether the password is temporary: review 42 #3)
             store.audit(actor, "user_added", city=stored_city,
                         details={"user": name, "role": role, "vorlaeufig": temporary},
@@ -344,6 +350,8 @@ class Account:
     #: browsers still log in
     locked_devices: int = 0
     device_failures: int = 0
+    #: why a new password is asked for (:attr:`User.must_change_why`)
+    must_change_why: str | None = None
 
 
 def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> list[Account]:
@@ -360,7 +368,9 @@ def list_users(store: Store, *, actor: str, limits: Limits | None = None) -> lis
             select(AuditRow.actor, func.max(AuditRow.at))
             .where(AuditRow.action == AUDIT_LOGIN).group_by(AuditRow.actor))}
         out = [Account(name=r.name, role=r.role, city=r.city, disabled=r.disabled,
-                       must_change=r.must_change_password, created_at=r.created_at,
+                       must_change=r.must_change_password,
+                       must_change_why=r.must_change_why if r.must_change_password else None,
+                       created_at=r.created_at,
                        password_changed_at=r.password_changed_at,
                        last_login=logins.get(r.name),
                        **dict(zip(("locked_by", "locked_addresses"),
@@ -827,6 +837,7 @@ def set_password(store: Store, name: str, password: str, *, actor: str,
         row.password_hash = hash_password(password)
         row.password_changed_at = clock.now()
         row.must_change_password = temporary
+        row.must_change_why = WHY_TEMPORARY if temporary else None
         s.execute(delete(SessionRow).where(SessionRow.user_name == row.name))
         s.execute(delete(DeviceRow).where(DeviceRow.user_name == row.name))
         lifted = _lift_lockout(s, row.name, limits or Limits())
@@ -1102,7 +1113,8 @@ def check_login(store: Store, name: str, password: str, address: str, limits: Li
         # (a temporary password or one that failed the rules before: the login leads to
         # the password page at once, not first to the page asked for)
         return User(name=row.name, role=row.role, city=row.city,
-                    must_change=bool(row.must_change_password))
+                    must_change=bool(row.must_change_password),
+                    must_change_why=row.must_change_why)
 
 
 # --------------------------------------------------------------------------- sessions
@@ -1221,7 +1233,8 @@ def lookup_session(store: Store, token: str | None, limits: Limits, *,
         if touch and now - row.last_seen > timedelta(seconds=30):
             row.last_seen = now
         return User(name=user.name, role=user.role, city=user.city,
-                    must_change=bool(user.must_change_password)), row.csrf_token
+                    must_change=bool(user.must_change_password),
+                    must_change_why=user.must_change_why), row.csrf_token
 
 
 def _session_ends(row: SessionRow, limits: Limits) -> tuple[datetime, datetime]:
@@ -1328,8 +1341,9 @@ def require_new_password_if_weak(store: Store, user: User, password: str) -> Use
             row = s.get(UserRow, user.name)
             if row is not None:
                 row.must_change_password = True
+                row.must_change_why = WHY_RULES
             audit_auth(store, AUDIT_PASSWORD_WEAK, user, session=s)
-        return replace(user, must_change=True)
+        return replace(user, must_change=True, must_change_why=WHY_RULES)
     return user
 
 

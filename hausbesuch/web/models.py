@@ -18,6 +18,10 @@ from hausbesuch.store import Base
 ROLE_ADMIN = "admin"
 ROLE_COORDINATOR = "koordination"
 ROLES = (ROLE_ADMIN, ROLE_COORDINATOR)
+#: ``must_change_why``: the administrator set the password (``user add``/``user password``)
+WHY_TEMPORARY = "vorlaeufig"
+#: ``must_change_why``: the stored password fails today's rules (found at a login)
+WHY_RULES = "regeln"
 
 
 class UserRow(Base):
@@ -37,6 +41,10 @@ class UserRow(Base):
     #: known; cleared by any new password)
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
+    #: why a new password is asked for (review 42 #7): :data:`WHY_TEMPORARY` (set by the
+    #: administrator), :data:`WHY_RULES` (fails today's rules), ``None`` (none asked for,
+    #: or asked for before this was kept)
+    must_change_why: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class SessionRow(Base):
