@@ -105,7 +105,7 @@ class MapSettings:
         Failed tries since the last contact after which a case leaves „offen“ (the
         profile's ``[casework] max_failed_tries``, :func:`hausbesuch.casework.rules.
         directive`): the route page, the print sheet and the phone mark a stop whose
-        failure would be that many as the last try (:func:`hausbesuch.pages.try_words`).
+        failure would be that many as the last try (:meth:`PlannedStop.try_words`).
         None: no limit known, or the profile keeps such a case open (``status_after``
         ``fehlversuche = "offen"``); no stop is marked.
 

@@ -229,16 +229,6 @@ def location_note(geocode: Geocode | None) -> str:
     return ""
 
 
-def is_last_try(stop: PlannedStop, max_failed_tries: int | None) -> bool:
-    """:meth:`PlannedStop.is_last_try` (a failure at ``stop`` would end the visits)."""
-    return stop.is_last_try(max_failed_tries)
-
-
-def try_words(stop: PlannedStop, max_failed_tries: int | None) -> str:
-    """:meth:`PlannedStop.try_words`: the stop's try, the last allowed one marked."""
-    return stop.try_words(max_failed_tries)
-
-
 def _timeline(route: TeamDayRoute, settings: MapSettings,
               geocodes: Mapping[str, Geocode] | None = None,
               gone: Mapping[int, str] | None = None,
@@ -253,7 +243,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
     ``done``: by stop position, what a stop with a recorded outcome says instead of its
     planned visit (:func:`hausbesuch.casework.stops.done_of`; or the stop's own
     :attr:`PlannedStop.done`): „erledigt 09:40 Uhr: Verweigert“ (``done``, else None).
-    ``try_words``: the stop's try, the last allowed one marked (:func:`try_words`)."""
+    ``try_words``: the stop's try, the last allowed one marked (:meth:`PlannedStop.try_words`)."""
     geocodes = geocodes or {}
     gone = gone or {}
     done = done or {}
@@ -274,7 +264,7 @@ def _timeline(route: TeamDayRoute, settings: MapSettings,
                 "nav": nav_links(prev, s, route.mode, settings, nr),
                 "wait": wait if wait >= timedelta(minutes=1) else None,
                 "where": location_note(stop_geocode(s, geocodes)),
-                "try_words": try_words(s, settings.max_failed_tries),
+                "try_words": s.try_words(settings.max_failed_tries),
                 "gone": None if s.called_off else (gone.get(s.position) or s.gone or None),
                 "done": None if s.called_off else (done.get(s.position) or s.done or None),
             }

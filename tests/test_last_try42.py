@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 
 from hausbesuch.config import load_profile
 from hausbesuch.maps import MapSettings
-from hausbesuch.pages import RouteLinks, is_last_try, print_sheet, route_page, try_words
+from hausbesuch.pages import RouteLinks, print_sheet, route_page
 from tests.test_maps import sample_plan
 
 MONDAY = date(2026, 12, 7)
@@ -56,8 +56,8 @@ def _stop(failed: int | None, tries: int = 0):  # noqa: ANN202
 def test_the_last_try_counts_the_failed_tries_as_the_casework(
         failed: int | None, tries: int, limit: int | None, said: str) -> None:
     stop = _stop(failed, tries)
-    assert try_words(stop, limit) == said
-    assert is_last_try(stop, limit) == ("letzter" in said)
+    assert stop.try_words(limit) == said
+    assert stop.is_last_try(limit) == ("letzter" in said)
 
 
 def test_the_profiles_limit_reaches_the_pages() -> None:
