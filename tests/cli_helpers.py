@@ -45,6 +45,19 @@ class ClockedCli:
         return out
 
 
+def write_outcomes(path, day: date, rows) -> None:  # noqa: ANN001 - a Path; (stop, Ergebnis, Termin)
+    """Write an outcomes file for ``hausbesuch outcomes`` as the office types it: one row
+    per (planned stop, „Ergebnis“, „Termin“) on ``day`` at the stop's planned start."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin", "Notiz"])
+        for stop, result, appointment in rows:
+            w.writerow([stop.client_id, f"{day:%d.%m.%Y}", f"{stop.start:%H:%M}", result,
+                        appointment, ""])
+
+
 def city_db(db: str, city: str = "bad-hersfeld") -> list[str]:
     """The options naming the city profile and the database of a casework test."""
     return ["--city", city, "--db", db]

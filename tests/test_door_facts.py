@@ -32,6 +32,8 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.cli_helpers import write_outcomes
+
 MONDAY = date(2026, 12, 7)
 CITY = ["--city", "bad-hersfeld"]
 
@@ -78,13 +80,8 @@ def week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path) -> We
     route = max(plan.routes, key=lambda r: len(r.stops))
     agreed, missed = [s for s in route.stops if s.client_id in plain][:2]
     results = base / "ergebnisse.csv"
-    with open(results, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin", "Notiz"])
-        w.writerow([agreed.client_id, f"{MONDAY:%d.%m.%Y}", f"{agreed.start:%H:%M}",
-                    "Termin vereinbart", "10.12.2026 10:00", ""])
-        w.writerow([missed.client_id, f"{MONDAY:%d.%m.%Y}", f"{missed.start:%H:%M}",
-                    "nicht angetroffen", "", ""])
+    write_outcomes(results, MONDAY, [(agreed, "Termin vereinbart", "10.12.2026 10:00"),
+                                     (missed, "nicht angetroffen", "")])
     out = _cli("outcomes", str(results), *CITY, "--db", db, today=MONDAY)
     assert "2 erfasst" in out, out
     _cli("plan", *CITY, "--teams", str(first / "eingabe" / "teams.toml"), "--db", db,

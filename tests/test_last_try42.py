@@ -14,7 +14,6 @@ served over real HTTP from that database.
 
 from __future__ import annotations
 
-import csv
 import dataclasses
 import html
 import re
@@ -28,6 +27,7 @@ from typer.testing import CliRunner
 from hausbesuch.config import load_profile
 from hausbesuch.maps import MapSettings
 from hausbesuch.pages import RouteLinks, print_sheet, route_page
+from tests.cli_helpers import write_outcomes
 from tests.test_maps import sample_plan
 
 MONDAY = date(2026, 12, 7)
@@ -139,13 +139,8 @@ def week(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path) -> di
     route = max(plan.routes, key=lambda r: len(r.stops))
     missed, left = route.stops[0], route.stops[1]
     results = base / "ergebnisse.csv"
-    with open(results, "w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, delimiter=";")
-        w.writerow(["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin", "Notiz"])
-        w.writerow([missed.client_id, f"{MONDAY:%d.%m.%Y}", f"{missed.start:%H:%M}",
-                    "nicht angetroffen", "", ""])
-        w.writerow([left.client_id, f"{MONDAY:%d.%m.%Y}", f"{left.start:%H:%M}",
-                    "Nachricht hinterlassen", "", ""])
+    write_outcomes(results, MONDAY, [(missed, "nicht angetroffen", ""),
+                                     (left, "Nachricht hinterlassen", "")])
     out = _cli("outcomes", str(results), *city, "--db", db, today=MONDAY)
     assert "2 erfasst" in out, out
     _cli("plan", *city, "--teams", str(first / "eingabe" / "teams.toml"), "--db", db,
