@@ -100,7 +100,7 @@ def test_the_migration_adds_the_pin_moment_and_takes_it_away(
     store.close()
     again = reopen(store, request, tmp_path)  # opening upgrades to the head again
     try:
-        assert again.current_revision() == head_revision() == "0020"
+        assert again.current_revision() == head_revision() >= "0020"
         with again.session() as s:
             assert {r.pin_since for r in s.query(ClientRow)} == {None}
     finally:
