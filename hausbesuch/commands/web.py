@@ -223,11 +223,11 @@ def _serve_hosts(host: str, address: str, *, proxy: bool, base_url: str | None,
 
 
 
-#: the sentence on a password set for someone else (``user add``, ``user password``)
 #: ``user list``: why a new password is asked for (``web.models.WHY_TEMPORARY``,
 #: ``WHY_RULES``; an account asked before the reason was kept gets none)
 _WHY_WORDS = {"vorlaeufig": " (vorläufiges Passwort)",
               "regeln": " (Passwort entspricht nicht den Regeln)"}
+#: the sentence on a password set for someone else (``user add``, ``user password``)
 _FIRST_LOGIN = (" Das Passwort ist vorläufig: bei der nächsten Anmeldung wird ein eigenes "
                 "verlangt, vorher öffnet sich keine andere Seite.")
 #: ``--eigenes-passwort`` (QA 42b F9: a password the administrator set stayed for good)

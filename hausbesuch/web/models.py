@@ -36,9 +36,10 @@ class UserRow(Base):
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     password_changed_at: Mapped[datetime] = mapped_column(DateTime)
-    #: the password was set before today's rules and fails them: every page but the
-    #: password page waits until it is changed (set at a login, when the typed password is
-    #: known; cleared by any new password)
+    #: a new password is asked for: every page but the password page waits until it is
+    #: changed. Set by the administrator's temporary password (``user add``/``user
+    #: password``), or at a login whose password was set before today's rules and fails
+    #: them (when the typed password is known); cleared by the owner's own new password
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
                                                        server_default=false())
     #: why a new password is asked for (review 42 #7): :data:`WHY_TEMPORARY` (set by the
