@@ -26,6 +26,9 @@ from pathlib import Path
 import pytest
 
 START = date(2026, 12, 7)  # a Monday
+#: The day the fixed week is planned on (``HAUSBESUCH_HEUTE``): the Friday before it, so
+#: that its first day is planned whole whatever the real date and hour (:func:`planned_on`)
+PLANNED_ON = START - timedelta(days=3)
 
 HEADER = ["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort", "Kontaktabbruch seit",
           "Sprache", "Zeitfenster", "Angekündigt ab", "Besuchsdauer", "Notiz"]
@@ -162,7 +165,7 @@ def plan_real_week(base: Path, osm: Path, *, time_limit: float = 8.0) -> Planned
     index = load_index(osm)
     clients = base / "kunden.csv"
     names = write_client_list(clients, index)
-    with work_of_the_time_limit(), planned_on(START - timedelta(days=3)):
+    with work_of_the_time_limit(), planned_on(PLANNED_ON):
         result = plan_week(clients, profile=profile, osm=osm,
                            options=PlanOptions(start=START, days=5, time_limit=time_limit,
                                                seed=3, threads=1))

@@ -4,7 +4,7 @@ GeoPandas/pyogrio and openpyxl; no names; no formula in any cell."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -245,7 +245,7 @@ def _one_day_stored(rows, pbf, tmp_path):  # noqa: ANN001, ANN202
     window]), stored: (plan, database URL, plan id)."""
     from hausbesuch.config import load_profile
     from hausbesuch.planning import PlanOptions, plan_week, store_result
-    from tests.planning_fixtures import START, planned_on
+    from tests.planning_fixtures import PLANNED_ON, START, planned_on
 
     clients = tmp_path / "kunden.csv"
     clients.write_text("Kundennummer;Name;Adresse;Kontaktabbruch seit;Zeitfenster\n" + "".join(
@@ -254,7 +254,7 @@ def _one_day_stored(rows, pbf, tmp_path):  # noqa: ANN001, ANN202
         encoding="utf-8")
     profile = load_profile("bad-hersfeld")
     # (as on the Friday before: the whole day whatever the time of the real 07.12.2026)
-    with planned_on(START - timedelta(days=3)):
+    with planned_on(PLANNED_ON):
         result = plan_week(clients, profile=profile, osm=pbf,
                            options=PlanOptions(start=START, days=1, time_limit=1, seed=3,
                                                threads=1))

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.cells import formula_cells, read_cells
+from tests.planning_fixtures import PLANNED_ON
 
 CORPUS = Path(__file__).resolve().parent / "data" / "hostile"
 FILES = sorted(p.name for p in CORPUS.iterdir() if p.suffix in {".csv", ".xlsx"})
@@ -51,7 +52,7 @@ def plan(name: str, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess
                        "2026-12-07", "--days", "2", "--time-limit", str(TIME_LIMIT),
                        "--threads", "1", "--out", str(out), "--db",
                        f"sqlite:///{tmp / 'plan.db'}", *extra, cwd=tmp,
-                       today="2026-12-04")  # (the Friday before: no warning of a past start)
+                       today=PLANNED_ON.isoformat())  # (the Friday before: no past start)
     return res, seconds, out
 
 

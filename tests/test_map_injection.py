@@ -24,6 +24,7 @@ from shapely.geometry import box, mapping
 
 from hausbesuch import maps
 from hausbesuch.maps import Districts, MapSettings, overview_map, render_map, route_map
+from tests.planning_fixtures import PLANNED_ON
 from tests.test_maps import sample_districts, sample_plan
 
 REPO = Path(__file__).resolve().parents[1]
@@ -195,7 +196,7 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp / "plan"
     # planned as on the Friday before (an exercise's day): the whole day whatever the time
     # of the real 07.12.2026 (a first day that is today is planned from now, QA 40 F5)
-    env = {**os.environ, "PYTHONPATH": str(REPO), "HAUSBESUCH_HEUTE": "2026-12-04"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "HAUSBESUCH_HEUTE": PLANNED_ON.isoformat()}
     res = subprocess.run(
         [sys.executable, "-m", "hausbesuch", "plan", str(clients), "--city", "bad-hersfeld",
          "--start", "2026-12-07", "--days", "1", "--time-limit", "1", "--threads", "1",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import date
 
 MONDAY = date(2026, 12, 7)
 
@@ -20,7 +20,7 @@ def test_a_client_far_from_every_way_is_unreachable_with_a_german_reason(
     from geodata.geocode import load_index
     from hausbesuch.config import load_profile
     from hausbesuch.planning import PlanOptions, plan_week
-    from tests.planning_fixtures import planned_on, real_addresses
+    from tests.planning_fixtures import PLANNED_ON, START, planned_on, real_addresses
 
     monkeypatch.setattr(geodata.snap, "MAX_ACCESS_M", 500.0)
     monkeypatch.setattr(geodata.matrix, "MAX_ACCESS_M", 500.0)
@@ -33,7 +33,8 @@ def test_a_client_far_from_every_way_is_unreachable_with_a_german_reason(
         # in the south-west of the extract, about 1 km from the nearest footway
         w.writerow(["W1", s2, h2, p2, t2 or "Bad Hersfeld", "50,828193", "9,648273"])
     # (as on the Friday before: the whole day whatever the time of the real 07.12.2026)
-    with planned_on(MONDAY - timedelta(days=3)):
+    assert MONDAY == START
+    with planned_on(PLANNED_ON):
         result = plan_week(path, profile=load_profile("bad-hersfeld"), osm=bad_hersfeld_pbf,
                            options=PlanOptions(start=MONDAY, days=1, time_limit=1, threads=1))
     planned = {s.client_id for r in result.plan.routes for s in r.stops}

@@ -20,6 +20,7 @@ import pytest
 
 from hausbesuch.errors import UserError
 from hausbesuch.planfolder import MARKER_FILE, check_plan_folder, plan_folder
+from tests.planning_fixtures import PLANNED_ON
 
 
 def _tree(folder: Path) -> set[str]:
@@ -234,7 +235,7 @@ def _client_list(path: Path, osm: Path, n: int, prefix: str, seed: int) -> list[
 #: The planning runs' environment: planned as on the Friday before the fixed week (an
 #: exercise's day), so that a first day that is the real date is planned whole whatever
 #: the time of day (a plan made during its first day starts from now, QA 40 F5).
-_ENV = {**os.environ, "HAUSBESUCH_HEUTE": "2026-12-04"}
+_ENV = {**os.environ, "HAUSBESUCH_HEUTE": PLANNED_ON.isoformat()}
 
 
 def _plan_args(clients: Path, out: Path, db: Path, days: int) -> list[str]:
@@ -298,12 +299,10 @@ def test_the_pages_of_a_plan_in_force_on_the_same_days_are_not_replaced(tmp_path
     still write there; a plan of other days does, with a note while the first still runs."""
     a, _, b, ids_b = two_lists
     out, db = tmp_path / "plan", tmp_path / "p.db"
-    env = {**os.environ, "HAUSBESUCH_HEUTE": "2026-12-04"}
-
     def run(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "hausbesuch", *args, "--db",
                                f"sqlite:///{db}"], capture_output=True, text=True,
-                              timeout=300, env=env)
+                              timeout=300, env=_ENV)
 
     def plan(clients: Path, start: str, days: int) -> subprocess.CompletedProcess:
         return run("plan", str(clients), "--city", "bad-hersfeld", "--start", start,
@@ -422,7 +421,7 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
 
     # the runs (subprocesses, which inherit it) on the Friday before their week: once the
     # real date passes 07.12.2026, a warning of a past start would come first
-    monkeypatch.setenv(clock.ENV, "2026-12-04")
+    monkeypatch.setenv(clock.ENV, PLANNED_ON.isoformat())
     b = two_lists[2]
     out, db = tmp_path / "plan", tmp_path / "p.db"
     first = subprocess.run(env=_ENV, args=_plan_args(b, out, tmp_path / "vorher.db", 1), capture_output=True,
