@@ -47,9 +47,13 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _db(backend: str, tmp_path, request) -> str:  # noqa: ANN001
+    """A store of its own; on PostgreSQL a schema of its own whose connections carry the
+    schema's name as their application name (so :func:`_waiting` counts only this test's
+    lock requests, not those of tests running beside it on the same server)."""
     if backend == "sqlite":
         return str(tmp_path / "zugleich.sqlite")
-    return schema_url(pg_url(), f"t_conc_{uuid.uuid4().hex[:12]}", request)
+    schema = f"t_conc_{uuid.uuid4().hex[:12]}"
+    return f"{schema_url(pg_url(), schema, request)}&application_name={schema}"
 
 
 def _seed(db: str, *, status: str = "offen", visit: bool = True) -> None:
@@ -74,12 +78,16 @@ def _casework(store: Store, actor: str) -> Casework:
 
 
 def _waiting(db: str) -> int:
-    """How many lock requests of the test server wait (PostgreSQL)."""
+    """How many lock requests of this test's connections wait (PostgreSQL): those of
+    other tests on the same server (``-n 2``) are not counted, they come and go at any
+    moment and would let the second writer start before the first waits."""
     eng = create_engine(db)
     try:
         with eng.connect() as c:
-            return int(c.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
-                       .scalar_one())
+            return int(c.execute(text(
+                "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE NOT l.granted AND a.application_name = current_setting("
+                "'application_name')")).scalar_one())
     finally:
         eng.dispose()
 
