@@ -244,6 +244,12 @@ def _plan_args(clients: Path, out: Path, db: Path, days: int) -> list[str]:
             "--out", str(out), "--db", f"sqlite:///{db}"]
 
 
+def _run_plan(clients: Path, out: Path, db: Path, days: int) -> subprocess.CompletedProcess:
+    """``plan`` of ``clients`` through the command line, as on :data:`_ENV`'s day."""
+    return subprocess.run(_plan_args(clients, out, db, days), env=_ENV, capture_output=True,
+                          text=True, timeout=300)
+
+
 def _report_ids(out: Path) -> set[str]:
     with (out / "report.csv").open(encoding="utf-8-sig", newline="") as fh:
         return {r["id"] for r in csv.DictReader(fh, delimiter=";")}
@@ -270,15 +276,14 @@ def two_lists(tmp_path_factory, bad_hersfeld_pbf):
 def test_planning_twice_into_one_folder_leaves_only_the_second_plan(tmp_path, two_lists):
     a, ids_a, b, ids_b = two_lists
     out, db = tmp_path / "plan", tmp_path / "p.db"
-    first = subprocess.run(env=_ENV, args=_plan_args(a, out, db, 2), capture_output=True, text=True, timeout=300)
+    first = _run_plan(a, out, db, 2)
     assert first.returncode == 0, first.stderr
     first_id = _assert_complete(out)
     assert _report_ids(out) == set(ids_a)
     first_routes = {p.name for p in (out / "routen").iterdir()}
     # another database: the second plan holds list b only (one database would add the
     # open backlog of list a, which is right for the casework cycle but not this test)
-    second = subprocess.run(env=_ENV, args=_plan_args(b, out, tmp_path / "p2.db", 1), capture_output=True, text=True,
-                            timeout=300)
+    second = _run_plan(b, out, tmp_path / "p2.db", 1)
     assert second.returncode == 0, second.stderr
     second_id = _assert_complete(out)
     assert second_id != first_id and second_id in second.stdout
@@ -348,8 +353,7 @@ def test_plan_refuses_a_foreign_folder_before_any_work(tmp_path, two_lists):
     out.mkdir()
     (out / "wichtig.xlsx").write_bytes(b"PK")
     t0 = time.monotonic()
-    res = subprocess.run(env=_ENV, args=_plan_args(a, out, tmp_path / "p.db", 1), capture_output=True,
-                         text=True, timeout=300)
+    res = _run_plan(a, out, tmp_path / "p.db", 1)
     assert res.returncode == 2 and "kein Planordner" in res.stderr
     assert "Traceback" not in res.stderr
     assert _tree(out) == {"wichtig.xlsx"}
@@ -366,12 +370,10 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
     a, ids_a, b, ids_b = two_lists
     out = tmp_path / "plan"
     dbs = iter(tmp_path / f"p{k}.db" for k in range(100))
-    res = subprocess.run(env=_ENV, args=_plan_args(a, out, next(dbs), 2), capture_output=True, text=True,
-                         timeout=300)
+    res = _run_plan(a, out, next(dbs), 2)
     assert res.returncode == 0, res.stderr
     t0 = time.monotonic()
-    res = subprocess.run(env=_ENV, args=_plan_args(b, tmp_path / "probe", next(dbs), 2),
-                         capture_output=True, text=True, timeout=300)
+    res = _run_plan(b, tmp_path / "probe", next(dbs), 2)
     full = time.monotonic() - t0
     assert res.returncode == 0
     outcomes = []
@@ -399,13 +401,11 @@ def test_killing_a_run_at_any_moment_leaves_the_previous_folder_or_none(tmp_path
         assert ids in (set(ids_a), set(ids_b)), "a folder mixing two plans"
         outcomes.append("old" if ids == set(ids_a) else "new")
         if ids == set(ids_b):  # start the next try from the previous plan again
-            res = subprocess.run(env=_ENV, args=_plan_args(a, out, next(dbs), 2), capture_output=True,
-                                 text=True, timeout=300)
+            res = _run_plan(a, out, next(dbs), 2)
             assert res.returncode == 0
     assert "old" in outcomes, outcomes  # at least one kill hit before the swap
     # the next run cleans up whatever the killed ones left beside the folder
-    res = subprocess.run(env=_ENV, args=_plan_args(b, out, next(dbs), 1), capture_output=True, text=True,
-                         timeout=300)
+    res = _run_plan(b, out, next(dbs), 1)
     assert res.returncode == 0
     _assert_complete(out)
     assert _hidden_siblings(out) == []
@@ -424,8 +424,7 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
     monkeypatch.setenv(clock.ENV, PLANNED_ON.isoformat())
     b = two_lists[2]
     out, db = tmp_path / "plan", tmp_path / "p.db"
-    first = subprocess.run(env=_ENV, args=_plan_args(b, out, tmp_path / "vorher.db", 1), capture_output=True,
-                           text=True, timeout=300)
+    first = _run_plan(b, out, tmp_path / "vorher.db", 1)
     assert first.returncode == 0, first.stderr
     first_id = _assert_complete(out)
     before = _tree(out)
@@ -452,8 +451,7 @@ def test_nothing_to_plan_stores_no_plan_and_keeps_the_folder(tmp_path, two_lists
     nowhere = tmp_path / "nirgends.csv"
     nowhere.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort\n"
                        "Y-1;Gibtsnichtweg;7;36251;Bad Hersfeld\n", encoding="utf-8")
-    again = subprocess.run(env=_ENV, args=_plan_args(nowhere, out, db, 2), capture_output=True, text=True,
-                           timeout=300)
+    again = _run_plan(nowhere, out, db, 2)
     assert again.returncode == 2, again.stdout + again.stderr
     assert again.stderr.startswith("Fehler: Nichts zu planen: von den offenen Fällen in Bad "
                                    "Hersfeld wurde keine Adresse gefunden"), again.stderr
