@@ -40,7 +40,14 @@ from shapely.geometry.base import BaseGeometry
 from hausbesuch.care_of import CareOf
 from hausbesuch.errors import UserError
 from hausbesuch.fields import WEEKDAYS_DE, count, format_day
-from hausbesuch.plandata import OUTSIDE, Geocode, Plan, PlannedStop, TeamDayRoute
+from hausbesuch.plandata import (
+    OUTSIDE,
+    Geocode,
+    Plan,
+    PlannedStop,
+    TeamDayRoute,
+    address_in_doubt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -324,6 +331,33 @@ def field_stops(route: TeamDayRoute, geocodes: Mapping[str, Geocode] | None) -> 
         for s in route.stops))
 
 
+#: The line under a stop whose point is not surely the house (:func:`location_note`).
+WHERE_STREET = "Lage nur auf Straßenebene – Hausnummer vor Ort suchen"
+WHERE_INTERPOLATED = "Lage geschätzt (interpoliert) – Haus vor Ort suchen"
+WHERE_DOUBT = "Adresse unsicher – vor Ort prüfen"
+
+
+def location_note(geocode: Geocode | None) -> str:
+    """What the field must know about a stop's point, as one short German line (empty
+    when the point is the house): found in doubt (:func:`address_in_doubt`, the one
+    verdict of the *Adressen* page and ``report.csv``'s „bitte prüfen“: a street name only
+    similar, a town or postcode that does not fit), found only at street level (the number
+    is not in the map data) or interpolated (a point between known neighbours, or the base
+    number's for "12a"). A harmless note of the geocoder (a plain typo it is sure of) says
+    nothing here; a point set by hand by a coordinator and a coordinate of the list count
+    as exact."""
+    if geocode is None:
+        return ""
+    if address_in_doubt(geocode):
+        return WHERE_DOUBT
+    if geocode.quality == "street":
+        return WHERE_STREET
+    if geocode.quality == "interpolated":
+        return WHERE_INTERPOLATED
+    return ""
+
+
+
 #: How far (degrees) a geocode's point may lie from its stop's: the stop carries the
 #: geocode's point as stored (a float's rounding only).
 _SAME_POINT_DEG = 1e-6
@@ -397,6 +431,7 @@ class _MapExtras(MacroElement):
             0 1px 4px rgba(0,0,0,.3); }
         .hb-popup .hb-off-text { color: #b00020; font-weight: 700; }
         .hb-popup s { color: #5f6368; }
+        .hb-popup .hb-where { color: #8a4b00; font-weight: 700; }
         .hb-depot-pin { background: #222; color: #fff; border: 2px solid #fff; border-radius: 4px;
             font: 700 12px/22px system-ui, sans-serif; text-align: center; width: 22px;
             height: 22px; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
@@ -627,10 +662,13 @@ def _latlon(line: Sequence[tuple[float, float]]) -> list[list[float]]:
 
 
 def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None,
-                number: int | None = None, max_failed_tries: int | None = None) -> str:
+                number: int | None = None, max_failed_tries: int | None = None,
+                where: str = "") -> str:
     """A stop's popup; one called off since the plan was made (``number`` None) says so,
     with its old time and address struck through and no navigation link.
-    ``max_failed_tries``: the last allowed try is marked (:meth:`PlannedStop.try_words`)."""
+    ``max_failed_tries``: the last allowed try is marked (:meth:`PlannedStop.try_words`).
+    ``where``: the stop's :func:`location_note`, under its address as on the route page
+    (the popup's „Navigation starten“ leads to the point, which may not be the house)."""
     e = escape_map_text
     if stop.off:  # called off (✕), or its case closed since (it keeps its number)
         head = "✕" if stop.called_off else f"{stop.position if number is None else number}."
@@ -652,6 +690,8 @@ def _stop_popup(stop: PlannedStop, route: TeamDayRoute, *, page_href: str | None
         e(stop.window_line),
         e(stop.address),
     ]
+    if where:
+        parts.append(f'<span class="hb-where">{e(where)}</span>')
     if stop.district:
         parts.append(f"Bezirk: {e(stop.district)}")
     if tried := stop.try_words(max_failed_tries):  # „3. Versuch (letzter)“, as the pages
@@ -814,7 +854,8 @@ def route_map(
             icon=folium.DivIcon(html=pin, class_name=cls, icon_size=(28, 28),
                                 icon_anchor=(14, 14)),
             popup=folium.Popup(_stop_popup(s, route, page_href=page_href, number=nr,
-                                           max_failed_tries=settings.max_failed_tries),
+                                           max_failed_tries=settings.max_failed_tries,
+                                           where=location_note(stop_geocode(s, geocodes))),
                                max_width=300),
             tooltip=folium.Tooltip(tip),
             **({"z_index_offset": -1000} if s.off else {}),  # under a stop to visit

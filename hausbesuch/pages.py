@@ -32,6 +32,7 @@ from hausbesuch.maps import (
     fmt_minutes,
     fmt_time,
     geo_uri,
+    location_note,
     mode_label,
     stop_geocode,
     visits_text,
@@ -42,7 +43,6 @@ from hausbesuch.plandata import (
     Plan,
     PlannedStop,
     TeamDayRoute,
-    address_in_doubt,
 )
 
 log = logging.getLogger(__name__)
@@ -201,32 +201,6 @@ def _field_label(name: str) -> str:
     from hausbesuch.clients import FIELD_LABELS
 
     return FIELD_LABELS.get(name, name)
-
-
-#: The line under a stop whose point is not surely the house (:func:`location_note`).
-WHERE_STREET = "Lage nur auf Straßenebene – Hausnummer vor Ort suchen"
-WHERE_INTERPOLATED = "Lage geschätzt (interpoliert) – Haus vor Ort suchen"
-WHERE_DOUBT = "Adresse unsicher – vor Ort prüfen"
-
-
-def location_note(geocode: Geocode | None) -> str:
-    """What the field must know about a stop's point, as one short German line (empty
-    when the point is the house): found in doubt (:func:`address_in_doubt`, the one
-    verdict of the *Adressen* page and ``report.csv``'s „bitte prüfen“: a street name only
-    similar, a town or postcode that does not fit), found only at street level (the number
-    is not in the map data) or interpolated (a point between known neighbours, or the base
-    number's for "12a"). A harmless note of the geocoder (a plain typo it is sure of) says
-    nothing here; a point set by hand by a coordinator and a coordinate of the list count
-    as exact."""
-    if geocode is None:
-        return ""
-    if address_in_doubt(geocode):
-        return WHERE_DOUBT
-    if geocode.quality == "street":
-        return WHERE_STREET
-    if geocode.quality == "interpolated":
-        return WHERE_INTERPOLATED
-    return ""
 
 
 def _timeline(route: TeamDayRoute, settings: MapSettings,

@@ -309,7 +309,7 @@ def test_a_stop_kept_by_a_re_plan_shows_its_own_address_not_the_new_ones_street(
     mixes the new street with the old house number („Breitenstraße 5“)."""
     from datetime import timedelta
 
-    from hausbesuch.pages import WHERE_INTERPOLATED
+    from hausbesuch.maps import WHERE_INTERPOLATED
     from hausbesuch.store import Store
     from tests.test_cli_wording import write_list, write_outcomes
 

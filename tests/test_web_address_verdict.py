@@ -137,7 +137,7 @@ def _phone_notes(site: LaufSite, client_ids: set[str]) -> dict[str, str]:
 
 def test_a_typo_the_geocoder_is_sure_of_is_nowhere_in_doubt_and_a_doubt_everywhere(
         lauf_site: LaufSite) -> None:
-    from hausbesuch.pages import WHERE_DOUBT
+    from hausbesuch.maps import WHERE_DOUBT
     from hausbesuch.planning.report import report_rows
     from hausbesuch.web import casework_api
 

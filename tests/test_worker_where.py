@@ -14,7 +14,7 @@ import re
 import httpx
 from sqlalchemy import select
 
-from hausbesuch.pages import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
+from hausbesuch.maps import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
 from tests import test_web
 from tests.test_web import _current_plan
 from tests.test_worker_cache import _fresh_route, _link

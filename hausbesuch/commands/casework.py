@@ -413,7 +413,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                       "; Lage geschätzt (interpoliert)." if loc.quality == "interpolated"
                       else "."))
         if loc.quality == "interpolated":  # the house is placed between known numbers
-            from hausbesuch.pages import WHERE_INTERPOLATED
+            from hausbesuch.maps import WHERE_INTERPOLATED
 
             typer.echo(f"Im Außendienst: „{WHERE_INTERPOLATED}“.")
         if loc.quality == "street":  # reviewed, but named by `addresses` (QA 31)

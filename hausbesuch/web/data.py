@@ -22,7 +22,7 @@ from hausbesuch.store import load_route as load_route  # (re-exported: the pages
 
 def route_geocodes(store: Store, plan_id: str, route: TeamDayRoute) -> dict[str, Geocode]:
     """Where the plan found the clients of one route's stops, by client id (the line a
-    stop whose point is not surely the house shows: :func:`hausbesuch.pages.location_note`)."""
+    stop whose point is not surely the house shows: :func:`hausbesuch.maps.location_note`)."""
     ids = sorted({st.client_id for st in route.stops})
     with store.session() as s:
         return {g.client_id: geocode_from(g)
