@@ -408,7 +408,7 @@ def test_pages_and_sheets_say_where_a_point_is_not_the_house(tmp_path: Path) -> 
     """A stop found only on its street, interpolated, or found with the geocoder's note
     says so in one line on the route page and the print sheet; a point set by hand and an
     exact one say nothing (QA 18b #7)."""
-    from hausbesuch.pages import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
+    from hausbesuch.maps import WHERE_DOUBT, WHERE_INTERPOLATED, WHERE_STREET
     from hausbesuch.plandata import Geocode
 
     plan = sample_plan()
@@ -453,7 +453,7 @@ def test_a_geocode_away_from_its_stop_says_nothing_of_it(tmp_path: Path) -> None
     while a visit kept from before stands at the old address (review 39 #2): a geocode
     not at the stop's point is not the stop's, and gives it neither its line on the point
     nor its street; at the stop's point it gives both."""
-    from hausbesuch.pages import WHERE_INTERPOLATED
+    from hausbesuch.maps import WHERE_INTERPOLATED
     from hausbesuch.plandata import Geocode
 
     plan = sample_plan()
