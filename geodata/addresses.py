@@ -804,11 +804,16 @@ def _door_led(part: str) -> bool:
 _TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
 _POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
+#: An ordinal floor after a number: "1. Stock", "2. OG", "1.Etage", "3. Obergeschoss".
+_ORDINAL_FLOOR = (r"\s*\.\s*(?i:og|eg|ug|dg|kg|obergeschoss|untergeschoss|dachgeschoss|etage"
+                  r"|stock|geschoss)\b")
 # A house number: digits, an optional single suffix letter, an optional range/slash part.
-# ("5 u. 7" is Nr. 5 and 7, not Nr. 5u: QA 25 F7)
+# ("5 u. 7" is Nr. 5 and 7, not Nr. 5u: QA 25 F7; "17 / 1. Stock" is Nr. 17 on the first
+# floor, not Nr. 17/1: QA 44a F5)
 _NUMBER_RE = re.compile(
     r"(?P<num>\d{1,4}(?:\s*(?![uU]\.?\s*\d)[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?(?:\s*½|\s+1/2(?!\d))?"
-    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|(?<![a-zA-Z])[uU]\.?(?=\s*\d)|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|(?<![a-zA-Z])[uU]\.?(?=\s*\d)|\bund\b)\s*\d{1,4}"
+    r"(?!" + _ORDINAL_FLOOR + r")(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
     r"|\s*-\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)"
     r"(?![\d])"
 )
