@@ -1140,7 +1140,8 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         before, after = _clean(parts[i][: mm.start()]), _clean(parts[i][mm.end():])
         if after:
             town = after
-        elif i + 1 < len(parts) and not _DIGIT.search(parts[i + 1]):
+        elif i + 1 < len(parts) and not _DIGIT.search(parts[i + 1]) \
+                and not _OT_PART_RE.match(parts[i + 1]):
             town = parts.pop(i + 1)
         elif before and i > 0 and not _DIGIT.search(before):
             town, before = before, ""
@@ -1150,10 +1151,12 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             parts.pop(i)
         break
     # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf"), but
-    # not an addition ("Weg 1, Hinterhaus").
+    # not an addition ("Weg 1, Hinterhaus"), nor an Ortsteil after the town ("Weg 1, Bad
+    # Hersfeld, OT Sorga": the district below; QA 44a F10).
     if not town and len(parts) >= 2:
         for i in range(len(parts) - 1, 0, -1):
             if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]) \
+                    and not _OT_PART_RE.match(parts[i]) \
                     and not (_FLAT_RE.fullmatch(parts[i])
                              and parts[i].casefold().rstrip(".") not in _TOWN_LIKE) \
                     and not _addresses_person(parts[i]):

@@ -7,10 +7,13 @@ route page's, sheet's and phone's form of a stop's address).
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from geodata.addresses import parse_address
 from geodata.geocode import EXACT, AddressIndex, load_index
@@ -82,3 +85,87 @@ def test_a_floor_after_a_slash_is_found_exactly_and_shown_after_the_number(
     assert (r.quality, r.doubt, r.reason) == (EXACT, False, "")
     assert r.match == shown.replace(shown.split(", ")[1] + ", ", "")
     assert _shown(idx, typed) == shown
+
+
+# --- F10: „Ort, OT Ortsteil“ and no reason quoting an empty town ---------------------
+
+@pytest.mark.parametrize(("typed", "town", "district"), [
+    ("Breitenstraße 24, Bad Hersfeld, OT Sorga", "Bad Hersfeld", "Sorga"),
+    ("Hainstraße 1, Bad Hersfeld, OT Hohe Luft", "Bad Hersfeld", "Hohe Luft"),
+    ("Hainstraße 1, Bad Hersfeld, Ortsteil Hohe Luft", "Bad Hersfeld", "Hohe Luft"),
+    ("Hauptstraße 40, Hauneck, OT Unterhaun", "Hauneck", "Unterhaun"),
+    ("Hainstraße 1, 36251, OT Hohe Luft", "", "Hohe Luft"),
+])
+def test_town_comma_ot_is_read_like_town_ot(typed: str, town: str, district: str) -> None:
+    """QA 44a F10: the part „OT Sorga“ after the town was taken for the town (and came
+    back empty), the town itself left over as an addition."""
+    p = parse_address(typed)
+    assert (p.town, p.district, p.extra) == (town, district, ())
+    joined = parse_address(typed.replace(", OT", " OT").replace(", Ortsteil", " Ortsteil"))
+    assert (p.town, p.district) == (joined.town, joined.district)
+
+
+def test_town_comma_ot_is_found_as_without_the_comma(bad_hersfeld_pbf: Path) -> None:
+    """„Breitenstraße 24, Bad Hersfeld, OT Sorga“ was not found („… nicht in .“), and
+    „Hainstraße 1, Bad Hersfeld, OT Hohe Luft“ in doubt with „Ort „“ passt nicht genau“;
+    now both are read as without the comma: Hohe Luft is the Hainstraße's, found with no
+    doubt; the Breitenstraße does not lie in Sorga, found in doubt saying so (README)."""
+    idx = _index(bad_hersfeld_pbf)
+    for typed in ("Hainstraße 1, Bad Hersfeld, OT Hohe Luft",
+                  "Breitenstraße 24, Bad Hersfeld, OT Sorga"):
+        with_comma, without = idx.geocode(typed), idx.geocode(typed.replace(", OT", " OT"))
+        assert with_comma.found and with_comma.quality == EXACT
+        assert (with_comma.match, with_comma.doubt, with_comma.reason) == (
+            without.match, without.doubt, without.reason)
+    assert not idx.geocode("Hainstraße 1, Bad Hersfeld, OT Hohe Luft").doubt
+    r = idx.geocode("Breitenstraße 24, Bad Hersfeld, OT Sorga")
+    assert r.doubt and r.reason == ("Ortsteil „Sorga“ passt nicht: die Straße liegt in 36251 "
+                                    "Bad Hersfeld.")
+
+
+def test_town_comma_ot_in_the_ort_column(bad_hersfeld_pbf: Path) -> None:
+    """The same in a separate Ort column („Bad Hersfeld, OT Sorga“, no PLZ; QA 44a list Z
+    row 7): the row's address is found (it was rejected)."""
+    from hausbesuch.tabular import address_from_row
+
+    columns = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"]
+    row = {"Kundennummer": "Z-6", "Straße": "Breitenstraße", "Hausnummer": "24", "PLZ": "",
+           "Ort": "Bad Hersfeld, OT Sorga"}
+    r = _index(bad_hersfeld_pbf).geocode(address_from_row(row, columns))
+    assert r.found and r.match == f"Breitenstraße 24, {BH}"
+    assert "„“" not in r.reason and "nicht in ." not in r.reason
+
+
+#: a town quoted empty („Ort „“ …“), a place left out after „in“ („nicht in .“)
+_EMPTY_PLACE = re.compile(r"„\s*“|\bin\s*(?:[.,;:)]|$)|\bim\s*(?:[.,;:)]|$)")
+
+_STREETS = ("Breitenstraße", "Hainstraße", "Am Markt", "Hauptstraße", "Buchenweg",
+            "Bahnhofstraße", "Xylophonweg", "Friedrich-Ebert-Str.", "")
+_NUMBERS = ("24", "1", "40", "17 / 1. Stock", "-", "o. Nr.", "0", "2-4", "")
+_POSTCODES = ("36251", "36282", "36199", "34117", "D-36251", "")
+_TOWNS = ("Bad Hersfeld", "Hauneck", "Rotenburg an der Fulda", "Kassel", "Bad-Hersfeld",
+          "Lauf/Pegn.", "Bad Hersfeld-Unterhaun", "Halle (Saale)", "", " ", ".")
+_DISTRICTS = ("OT Sorga", "OT Hohe Luft", "Ortsteil Neunhof", "OT Unterhaun", "(Sorga)",
+              "OT", "Ortsteil", "OT .", "Stadtteil Frauenberg", "")
+_EXTRAS = ("c/o Meier", "Hinterhaus", "2. OG", "Hessen", "Deutschland", "()", "-", "")
+
+
+@settings(max_examples=300, deadline=None)
+@given(street=st.sampled_from(_STREETS), number=st.sampled_from(_NUMBERS),
+       postcode=st.sampled_from(_POSTCODES), town=st.sampled_from(_TOWNS),
+       district=st.sampled_from(_DISTRICTS), extra=st.sampled_from(_EXTRAS),
+       seps=st.lists(st.sampled_from([", ", " ", ",", " , ", ";", ",,"]), min_size=4,
+                     max_size=4),
+       order=st.permutations(range(3)))
+def test_no_reason_quotes_an_empty_place(bad_hersfeld_pbf: Path, street: str, number: str,
+                                         postcode: str, town: str, district: str, extra: str,
+                                         seps: list[str], order: list[int]) -> None:
+    """Whatever the address holds and however its parts are joined, no reason, note or
+    suggestion of the geocoder quotes an empty town or leaves the place out after „in“
+    (QA 44a F10: „… nicht in .“, „Ort „“ passt nicht genau“)."""
+    tail = [f"{postcode} {town}".strip(), district, extra]
+    parts = [f"{street} {number}".strip(), *(tail[i] for i in order)]
+    address = parts[0] + "".join(sep + p for sep, p in zip(seps, parts[1:], strict=False))
+    r = _index(bad_hersfeld_pbf).geocode(address)
+    for text in (r.reason, *r.suggestions):
+        assert not _EMPTY_PLACE.search(text), (address, text)
