@@ -935,13 +935,15 @@ class AddressIndex:
         town_known = not q_towns or any(self._town_known(t) for t in q_towns)
         pc_known = not q.postcode or q.postcode in self.postcodes
         if not town_known and not (pc_known and q.postcode):
+            # A town the extract does not know, even as a look-alike ("Bad Hersfled" is
+            # Bad Hersfeld), is another place: a street of the extract (of the same name
+            # or not) is a stranger's door, never offered (QA 44a F3)
             place = _place_typed(q) or "Der angegebene Ort"
-            if q.postcode:  # both say another place: name both
-                return self._unresolved(
-                    q, f"{place} und PLZ {q.postcode} liegen nicht im "
-                    "Gebiet des Kartenauszugs.", outside=True)
-            return self._unresolved(
-                q, f"{place} liegt nicht im Gebiet des Kartenauszugs.", outside=True)
+            said = (f"{place} und PLZ {q.postcode} liegen" if q.postcode  # both: name both
+                    else f"{place} liegt")
+            return GeocodeResult(None, None, UNRESOLVED, 0.0, outside=True, reason=(
+                f"{said} nicht im Gebiet des Kartenauszugs; keine Vorschläge in einem anderen "
+                "Ort."))
         if q.postcode and not pc_known and not (q_towns and town_known):
             return self._unresolved(
                 q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.", outside=True)

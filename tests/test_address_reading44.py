@@ -169,3 +169,57 @@ def test_no_reason_quotes_an_empty_place(bad_hersfeld_pbf: Path, street: str, nu
     r = _index(bad_hersfeld_pbf).geocode(address)
     for text in (r.reason, *r.suggestions):
         assert not _EMPTY_PLACE.search(text), (address, text)
+
+
+# --- F3: no suggestion in another town for an address of a town outside the extract ----
+
+@pytest.mark.parametrize(("city", "typed", "place"), [
+    ("bh", "Bahnhofstraße 5, 36199 Rotenburg an der Fulda",
+     "Ort „Rotenburg an der Fulda“ und PLZ 36199 liegen"),
+    ("bh", "Friedrich-Ebert-Straße 12, 34117 Kassel", "Ort „Kassel“ und PLZ 34117 liegen"),
+    ("bh", "Breitenstraße 24, Rotenburg", "Ort „Rotenburg“ liegt"),
+    ("lauf", "Hauptstraße 1, 90402 Nürnberg", "Ort „Nürnberg“ und PLZ 90402 liegen"),
+])
+def test_an_address_in_a_town_outside_the_extract_gets_no_suggestion(
+        bad_hersfeld_pbf: Path, lauf_pbf: Path, city: str, typed: str, place: str) -> None:
+    """QA 44a F3: „Vorschlag 1: Bahnhofstraße, 36251 Bad Hersfeld“ for a client in
+    Rotenburg, „Hardtstraße 1, 91207 Lauf“ for „Hauptstraße 1, Nürnberg“: taking it sent a
+    team to a stranger's door in another town. A town the extract does not know even as a
+    look-alike is another place: nothing is offered, and the reason says so."""
+    r = _index(bad_hersfeld_pbf if city == "bh" else lauf_pbf).geocode(typed)
+    assert (r.found, r.outside, r.suggestions) == (False, True, ())
+    assert r.reason == (f"{place} nicht im Gebiet des Kartenauszugs; keine Vorschläge in "
+                        "einem anderen Ort.")
+
+
+def test_a_mistyped_town_or_postcode_is_still_found_or_offered(bad_hersfeld_pbf: Path
+                                                               ) -> None:
+    """What stays: a town typed with an error is the town (found), and a postcode alone
+    that the extract does not know (perhaps a typing error) still gets suggestions."""
+    idx = _index(bad_hersfeld_pbf)
+    assert idx.geocode("Breitenstraße 24, Bad Hersfled").match == f"Breitenstraße 24, {BH}"
+    r = idx.geocode("Breitenstraße 24, 36521")
+    assert r.outside and r.suggestions[0] == f"Breitenstraße 24, {BH}"
+
+
+def test_suggestion_1_cannot_move_a_client_to_another_town(tmp_path: Path,
+                                                          bad_hersfeld_pbf: Path) -> None:
+    """``hausbesuch addresses`` offers nothing for the Rotenburg client, and ``address
+    K-1032 --suggestion 1`` (accepted before: „Gespeichert: K-1032 liegt jetzt bei …
+    (Bahnhofstraße 5, 36251 Bad Hersfeld)“) is refused; the address stays open."""
+    from tests.cli_helpers import ok, run
+
+    path = tmp_path / "kunden.csv"
+    path.write_text("Kundennummer;Adresse\nK-1001;Breitenstraße 24, 36251 Bad Hersfeld\n"
+                    "K-1032;Bahnhofstraße 5, 36199 Rotenburg an der Fulda\n", encoding="utf-8")
+    where = ["--city", "bad-hersfeld", "--db", str(tmp_path / "a.sqlite"),
+             "--osm", str(bad_hersfeld_pbf)]
+    ok("import", str(path), *where)
+    listed = " ".join(ok("addresses", *where).split())
+    assert "K-1032" in listed and "liegen nicht im Gebiet des Kartenauszugs" in listed
+    assert "Vorschlag 1" not in listed and "Bahnhofstraße, 36251" not in listed, listed
+    res = run("address", "K-1032", "--suggestion", "1", *where)
+    said = " ".join(res.output.split())
+    assert res.exit_code != 0 and "Gespeichert" not in said, said
+    assert "gibt es keine" in said, said
+    assert "K-1032" in ok("addresses", *where)
