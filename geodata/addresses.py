@@ -480,6 +480,18 @@ class ParsedAddress:
             names.append(self.district)
         return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
 
+    @property
+    def shown_town(self) -> str:
+        """:attr:`town` as typed, with the period of an abbreviated qualifier that the
+        parser strips from a part's end: ``"Lauf/Pegn."``, ``"Frankfurt a.M."``,
+        ``"Rothenburg o.d.T."`` (QA 44a F8: „Lauf/Pegn“ read as a typo on a sheet); a
+        stray period after a plain name stays out (``"Bad Hersfeld."``)."""
+        t = self.town
+        if t and _ABBREVIATED_END.search(t) and re.search(
+                rf"(?<![^\W\d_]){re.escape(t)}\.", self.raw):
+            return f"{t}."
+        return t
+
     def one_line(self) -> str:
         """The parsed parts as one normalised line (for messages)."""
         head = " ".join(p for p in (self.street, self.housenumber) if p)
@@ -490,6 +502,10 @@ class ParsedAddress:
 
 # ---------------------------------------------------------------------------------------
 # Parsing
+
+#: A town's last word that is an abbreviated qualifier, after "/", "(" or another
+#: abbreviation's period ("Lauf/Pegn", "Frankfurt a.M", "Lauf a.d. Pegn").
+_ABBREVIATED_END = re.compile(r"(?:/|\(|\.\s?)[^\W\d_]{1,5}$")
 
 _CO_RE = re.compile(
     r"^(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"

@@ -607,7 +607,7 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     if not _match_names_typed(geocode.match, parsed):
         return address
     typed = Client(row=0, id=geocode.client_id, address=address,
-                   postcode=parsed.postcode or None, town=parsed.town or None)
+                   postcode=parsed.postcode or None, town=parsed.shown_town or None)
     street, postcode, town = postal_parts(typed, geocode, parsed)
     last = " ".join(p for p in (postcode, town) if p)
     if not street:  # street level: the street as typed

@@ -223,3 +223,25 @@ def test_suggestion_1_cannot_move_a_client_to_another_town(tmp_path: Path,
     assert res.exit_code != 0 and "Gespeichert" not in said, said
     assert "gibt es keine" in said, said
     assert "K-1032" in ok("addresses", *where)
+
+
+# --- F8: the town as typed, with its abbreviation's period ----------------------------
+
+@pytest.mark.parametrize(("typed", "town"), [
+    ("Hersbrucker Strasse 2A, 91207 Lauf/Pegn.", "Lauf/Pegn."),
+    ("Am Markt 1, 91207 Lauf/Pegn. OT Heuchling", "Lauf/Pegn."),
+    ("Weg 1, 60311 Frankfurt a.M.", "Frankfurt a.M."),
+    ("Weg 1, 91541 Rothenburg o.d.T.", "Rothenburg o.d.T."),
+    ("Weg 1, 36251 Bad Hersfeld.", "Bad Hersfeld"),  # a stray period: left out
+    ("Weg 1, Lauf/Pegn", "Lauf/Pegn"),
+])
+def test_the_shown_town_keeps_an_abbreviations_period(typed: str, town: str) -> None:
+    assert parse_address(typed).shown_town == town
+
+
+def test_lauf_pegn_is_shown_with_its_period(lauf_pbf: Path) -> None:
+    """QA 44a F8: route page and sheet said „Hersbrucker Straße 2a, 91207 Lauf/Pegn“."""
+    typed = "Hersbrucker Strasse 2A, 91207 Lauf/Pegn."
+    idx = _index(lauf_pbf)
+    assert idx.geocode(typed).quality == EXACT
+    assert _shown(idx, typed) == "Hersbrucker Straße 2a, 91207 Lauf/Pegn."
