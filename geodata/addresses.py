@@ -55,6 +55,8 @@ __all__ = [
     "town_tokens",
     "with_own_number",
     "match_with_own_number",
+    "no_number_typed",
+    "without_number_placeholder",
 ]
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
@@ -845,6 +847,25 @@ def no_number_typed(cell: str) -> bool:
     "/"), or a placeholder ("ohne", "o. Nr.", "k. A.")."""
     text = cell.strip(_STRAY)
     return not text or (not _DIGIT.search(text) and bool(_NO_NUMBER_RE.fullmatch(" " + cell.strip())))
+
+
+#: A placeholder for a missing house number at the end of a comma part, after a word
+#: ("Am Markt -", "Am Markt o. Nr.", "Am Markt ohne"): see :func:`without_number_placeholder`.
+_PLACEHOLDER_AFTER_STREET = re.compile(
+    r"(?<=[^\W\d_.])\s+(?:[-/_*]+|ohne(?:\s+(?:nr|nummer|hausnr|hausnummer|hnr)\.?)?"
+    r"|o\.\s*(?:nr|hnr|hausnr)\.?|onr\.?|k\.\s*a\.?|keine(?:\s+(?:nr|nummer|hausnr|hausnummer)\.?)?)"
+    r"\s*(?=,|$)", re.IGNORECASE)
+
+
+def without_number_placeholder(address: str) -> str:
+    """The address with a placeholder typed for a missing house number left out, where
+    the parser reads no number: ``"Am Markt -, 36251 Bad Hersfeld"`` -> ``"Am Markt, 36251
+    Bad Hersfeld"`` (also ``o. Nr.``, ``ohne``, ``k. A.``): an address shown to the field
+    does not read „Am Markt -“ (QA 44a F11). Unchanged otherwise (a ``0`` is read as a
+    number, and said to be not found)."""
+    if not _PLACEHOLDER_AFTER_STREET.search(address) or parse_address(address).housenumber:
+        return address
+    return _PLACEHOLDER_AFTER_STREET.sub("", address)
 
 
 _NR_PREFIX_RE = re.compile(r"\s*(?:nr|no|hausnr|hausnummer|hnr)\s*\.?\s*$", re.IGNORECASE)

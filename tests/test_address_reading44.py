@@ -245,3 +245,41 @@ def test_lauf_pegn_is_shown_with_its_period(lauf_pbf: Path) -> None:
     idx = _index(lauf_pbf)
     assert idx.geocode(typed).quality == EXACT
     assert _shown(idx, typed) == "Hersbrucker Straße 2a, 91207 Lauf/Pegn."
+
+
+# --- F11: a placeholder house number is not shown -------------------------------------
+
+@pytest.mark.parametrize("number", ["-", "o. Nr.", "ohne", "k. A.", "/"])
+def test_a_placeholder_house_number_is_left_out_of_the_shown_address(
+        bad_hersfeld_pbf: Path, number: str) -> None:
+    """QA 44a F11: the geocoder reads „-“, „o. Nr.“ in the Hausnummer cell as no number
+    („Keine Hausnummer angegeben“), but the route page showed „Am Markt -, 36251 Bad
+    Hersfeld“; the letter's street line too."""
+    from hausbesuch.clients import Client
+    from hausbesuch.letters import postal_lines
+    from hausbesuch.plandata import Geocode
+    from hausbesuch.tabular import address_from_row
+
+    columns = ["Kundennummer", "Straße", "Hausnummer", "PLZ", "Ort"]
+    row = {"Kundennummer": "Z-14", "Straße": "Am Markt", "Hausnummer": number,
+           "PLZ": "36251", "Ort": "Bad Hersfeld"}
+    address = address_from_row(row, columns)
+    idx = _index(bad_hersfeld_pbf)
+    r = idx.geocode(address)
+    assert r.quality == "street" and "Keine Hausnummer angegeben" in r.reason
+    assert _shown(idx, address) == f"Am Markt, {BH}"
+    client = Client(row=2, id="Z-14", address=address, street="Am Markt",
+                    housenumber=number, postcode="36251", town="Bad Hersfeld")
+    at = Geocode("Z-14", r.lon, r.lat, r.quality, float(r.score), r.match, r.reason, "",
+                 doubt=r.doubt)
+    assert postal_lines(client, at) == ["Am Markt", BH]
+
+
+def test_a_number_is_never_taken_for_a_placeholder(bad_hersfeld_pbf: Path) -> None:
+    """A house number stays, „0“ too (read as a number and said to be not found)."""
+    from geodata.addresses import without_number_placeholder
+
+    for address in (f"Am Markt 16, {BH}", f"Am Markt 0, {BH}", f"Am Markt 16, 2. OG -, {BH}",
+                    f"Breitenstraße 12/1, {BH}", "Am Markt - 36251 Bad Hersfeld"):
+        assert without_number_placeholder(address) == address
+    assert _shown(_index(bad_hersfeld_pbf), f"Am Markt 0, {BH}") == f"Am Markt 0, {BH}"
