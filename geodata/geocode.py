@@ -1767,12 +1767,19 @@ class AddressIndex:
         „9 must exist“, QA 31), else the range with how many there are and, for a number
         inside it, the nearest existing ones on its side of the street (on either side
         when its side has none below or above it): „Nr. 1–120, 57 Hausnummern; nächste:
-        7 und 11“. "" when the street has no number."""
+        7 und 11“. Ranges, lists and slashed numbers count too, by their first number
+        („Nr. 1, 2, 10, 13, 19-21“; „Nr. 2-4“ on a street with only that building: QA 44a
+        F7). "" when the street has no number."""
         shown: dict[str, tuple[int, str]] = {}
         for par in cl.numbers.values():
             for n_, e in par:
                 key = housenumber_key(self.e_hn[e])
                 shown.setdefault(key, (n_, key))
+        for e in cl.entries:  # the numbers cl.numbers leaves out: "19-21", "8;10", "12/1"
+            first, suffix = split_housenumber(self.e_hn[e])
+            if first is not None and suffix and not (len(suffix) == 1 and suffix.isalpha()):
+                key = housenumber_key(self.e_hn[e])
+                shown.setdefault(key, (first, key))
         order = sorted(shown.values())
         if not order:
             return ""

@@ -283,3 +283,20 @@ def test_a_number_is_never_taken_for_a_placeholder(bad_hersfeld_pbf: Path) -> No
                     f"Breitenstraße 12/1, {BH}", "Am Markt - 36251 Bad Hersfeld"):
         assert without_number_placeholder(address) == address
     assert _shown(_index(bad_hersfeld_pbf), f"Am Markt 0, {BH}") == f"Am Markt 0, {BH}"
+
+
+# --- F7: „bekannt: Nr. …“ names house-number ranges too -------------------------------
+
+@pytest.mark.parametrize(("city", "typed", "known"), [
+    ("bh", f"Am Kurpark 20, {BH}", "Nr. 1, 2, 10, 13, 19-21"),
+    ("lauf", "Schloßplatz 3, 91207 Lauf", "Nr. 2-4"),
+])
+def test_known_numbers_name_ranges(bad_hersfeld_pbf: Path, lauf_pbf: Path, city: str,
+                                   typed: str, known: str) -> None:
+    """QA 44a F7: „bekannt: Nr. 1, 2, 10, 13“ left out the building 19-21, and the
+    Schloßplatz, whose one building is 2-4, had no „bekannt“ at all."""
+    r = _index(bad_hersfeld_pbf if city == "bh" else lauf_pbf).geocode(typed)
+    number = parse_address(typed).housenumber
+    assert r.quality == "street"
+    assert r.reason == (f"Hausnummer {number} nicht gefunden (bekannt: {known}): Punkt auf "
+                        "der Straße.")
