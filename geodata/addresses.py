@@ -1279,6 +1279,10 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     if town_typed.count("(") > town_typed.count(")"):  # the line's end took it
         town_typed += ")"
     if town:
+        if _OT_RE.search(_clean(town)):
+            # "Lauf OT Neunhof": an Ortsteil, no qualifier of the town's name as brackets
+            # may be ("Halle (Saale)"): the town and the district count (QA 44a F6)
+            town_typed = ""
         town, district2 = _split_town(town)
         district = district or district2
         if not district and "-" in town and not _prefixed(town):  # "Neu-Ulm": one name

@@ -300,3 +300,30 @@ def test_known_numbers_name_ranges(bad_hersfeld_pbf: Path, lauf_pbf: Path, city:
     assert r.quality == "street"
     assert r.reason == (f"Hausnummer {number} nicht gefunden (bekannt: {known}): Punkt auf "
                         "der Straße.")
+
+
+# --- F6: an Ortsteil the extract does not know is said, as with a hyphen --------------
+
+@pytest.mark.parametrize(("city", "typed", "where"), [
+    ("lauf", "Bahnhofstr. 5, 91207 Lauf OT Neunhof", "91207 Lauf a.d.Pegnitz"),
+    ("lauf", "Bahnhofstr. 5, 91207 Lauf a.d.Pegnitz OT Neunhof", "91207 Lauf a.d.Pegnitz"),
+    ("bh", f"Breitenstraße 17, {BH} OT Frauenberg", BH),
+    ("bh", "Lindenweg 5, Bad Hersfeld, OT Friedlos", BH),
+])
+def test_an_ortsteil_the_extract_does_not_know_puts_the_address_in_doubt(
+        bad_hersfeld_pbf: Path, lauf_pbf: Path, city: str, typed: str, where: str) -> None:
+    """QA 44a F6: „… OT Neunhof“ (a village of Lauf the extract has no place for) was
+    found exactly, score 1.0, no word, while „Lauf-Neunhof“ said „Ortsteil „Neunhof“ kennt
+    der Kartenauszug nicht“: the list may hold the right Ortsteil and a wrong street. The
+    OT form now says it too, in doubt, as the README has it for the hyphen form."""
+    idx = _index(bad_hersfeld_pbf if city == "bh" else lauf_pbf)
+    r = idx.geocode(typed)
+    district = parse_address(typed).district
+    assert r.quality == EXACT and r.doubt
+    assert r.reason == (f"Ortsteil „{district}“ kennt der Kartenauszug nicht; die Straße "
+                        f"liegt in {where}.")
+
+
+def test_an_ortsteil_the_street_lies_in_stays_without_a_word(lauf_pbf: Path) -> None:
+    r = _index(lauf_pbf).geocode("Bahnhofstr. 5, 91207 Lauf OT Heuchling")
+    assert r.quality == EXACT and not r.doubt and r.reason == ""
