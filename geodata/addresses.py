@@ -55,6 +55,8 @@ __all__ = [
     "town_tokens",
     "with_own_number",
     "match_with_own_number",
+    "no_number_typed",
+    "without_number_placeholder",
 ]
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
@@ -480,6 +482,18 @@ class ParsedAddress:
             names.append(self.district)
         return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
 
+    @property
+    def shown_town(self) -> str:
+        """:attr:`town` as typed, with the period of an abbreviated qualifier that the
+        parser strips from a part's end: ``"Lauf/Pegn."``, ``"Frankfurt a.M."``,
+        ``"Rothenburg o.d.T."`` (QA 44a F8: „Lauf/Pegn“ read as a typo on a sheet); a
+        stray period after a plain name stays out (``"Bad Hersfeld."``)."""
+        t = self.town
+        if t and _ABBREVIATED_END.search(t) and re.search(
+                rf"(?<![^\W\d_]){re.escape(t)}\.", self.raw):
+            return f"{t}."
+        return t
+
     def one_line(self) -> str:
         """The parsed parts as one normalised line (for messages)."""
         head = " ".join(p for p in (self.street, self.housenumber) if p)
@@ -490,6 +504,10 @@ class ParsedAddress:
 
 # ---------------------------------------------------------------------------------------
 # Parsing
+
+#: A town's last word that is an abbreviated qualifier, after "/", "(" or another
+#: abbreviation's period ("Lauf/Pegn", "Frankfurt a.M", "Lauf a.d. Pegn").
+_ABBREVIATED_END = re.compile(r"(?:/|\(|\.\s?)[^\W\d_]{1,5}$")
 
 _CO_RE = re.compile(
     r"^(?:c\s*/\s*o|c\.\s*o\.|co\.|bei|b\.|z\.\s*h(?:d|än|aen)\.?|zu\s+h(?:ä|ae)nden|"
@@ -804,11 +822,16 @@ def _door_led(part: str) -> bool:
 _TOWN_LIKE = frozenset({"hof", "mitte"})
 _POSTCODE_RE = re.compile(r"(?<![\w-])(?:(?:D|DE)\s?-\s?|D(?=\d))?(\d{5})(?![\w-])", re.IGNORECASE)
 _POSTCODE4_RE = re.compile(r"^(?:(?:D|DE)\s?-\s?)?(\d{4})\s+(?=[^\W\d_])", re.IGNORECASE)
+#: An ordinal floor after a number: "1. Stock", "2. OG", "1.Etage", "3. Obergeschoss".
+_ORDINAL_FLOOR = (r"\s*\.\s*(?i:og|eg|ug|dg|kg|obergeschoss|untergeschoss|dachgeschoss|etage"
+                  r"|stock|geschoss)\b")
 # A house number: digits, an optional single suffix letter, an optional range/slash part.
-# ("5 u. 7" is Nr. 5 and 7, not Nr. 5u: QA 25 F7)
+# ("5 u. 7" is Nr. 5 and 7, not Nr. 5u: QA 25 F7; "17 / 1. Stock" is Nr. 17 on the first
+# floor, not Nr. 17/1: QA 44a F5)
 _NUMBER_RE = re.compile(
     r"(?P<num>\d{1,4}(?:\s*(?![uU]\.?\s*\d)[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?(?:\s*½|\s+1/2(?!\d))?"
-    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|(?<![a-zA-Z])[uU]\.?(?=\s*\d)|\bund\b)\s*\d{1,4}(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
+    r"(?:\s*(?:-|–|/|\bbis\b|\+|&|(?<![a-zA-Z])[uU]\.?(?=\s*\d)|\bund\b)\s*\d{1,4}"
+    r"(?!" + _ORDINAL_FLOOR + r")(?:\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?"
     r"|\s*-\s*[a-zA-Z](?![a-zA-ZäöüÄÖÜß]))?)"
     r"(?![\d])"
 )
@@ -824,6 +847,25 @@ def no_number_typed(cell: str) -> bool:
     "/"), or a placeholder ("ohne", "o. Nr.", "k. A.")."""
     text = cell.strip(_STRAY)
     return not text or (not _DIGIT.search(text) and bool(_NO_NUMBER_RE.fullmatch(" " + cell.strip())))
+
+
+#: A placeholder for a missing house number at the end of a comma part, after a word
+#: ("Am Markt -", "Am Markt o. Nr.", "Am Markt ohne"): see :func:`without_number_placeholder`.
+_PLACEHOLDER_AFTER_STREET = re.compile(
+    r"(?<=[^\W\d_.])\s+(?:[-/_*]+|ohne(?:\s+(?:nr|nummer|hausnr|hausnummer|hnr)\.?)?"
+    r"|o\.\s*(?:nr|hnr|hausnr)\.?|onr\.?|k\.\s*a\.?|keine(?:\s+(?:nr|nummer|hausnr|hausnummer)\.?)?)"
+    r"\s*(?=,|$)", re.IGNORECASE)
+
+
+def without_number_placeholder(address: str) -> str:
+    """The address with a placeholder typed for a missing house number left out, where
+    the parser reads no number: ``"Am Markt -, 36251 Bad Hersfeld"`` -> ``"Am Markt, 36251
+    Bad Hersfeld"`` (also ``o. Nr.``, ``ohne``, ``k. A.``): an address shown to the field
+    does not read „Am Markt -“ (QA 44a F11). Unchanged otherwise (a ``0`` is read as a
+    number, and said to be not found)."""
+    if not _PLACEHOLDER_AFTER_STREET.search(address) or parse_address(address).housenumber:
+        return address
+    return _PLACEHOLDER_AFTER_STREET.sub("", address)
 
 
 _NR_PREFIX_RE = re.compile(r"\s*(?:nr|no|hausnr|hausnummer|hnr)\s*\.?\s*$", re.IGNORECASE)
@@ -1135,7 +1177,8 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
         before, after = _clean(parts[i][: mm.start()]), _clean(parts[i][mm.end():])
         if after:
             town = after
-        elif i + 1 < len(parts) and not _DIGIT.search(parts[i + 1]):
+        elif i + 1 < len(parts) and not _DIGIT.search(parts[i + 1]) \
+                and not _OT_PART_RE.match(parts[i + 1]):
             town = parts.pop(i + 1)
         elif before and i > 0 and not _DIGIT.search(before):
             town, before = before, ""
@@ -1145,10 +1188,12 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
             parts.pop(i)
         break
     # Without a postcode, a trailing part without digits is the town ("Weg 1, Lauf"), but
-    # not an addition ("Weg 1, Hinterhaus").
+    # not an addition ("Weg 1, Hinterhaus"), nor an Ortsteil after the town ("Weg 1, Bad
+    # Hersfeld, OT Sorga": the district below; QA 44a F10).
     if not town and len(parts) >= 2:
         for i in range(len(parts) - 1, 0, -1):
             if not _DIGIT.search(parts[i]) and any(_DIGIT.search(q) for q in parts[:i]) \
+                    and not _OT_PART_RE.match(parts[i]) \
                     and not (_FLAT_RE.fullmatch(parts[i])
                              and parts[i].casefold().rstrip(".") not in _TOWN_LIKE) \
                     and not _addresses_person(parts[i]):
@@ -1234,6 +1279,10 @@ housenumber='12a', postcode='34117', town='Kassel-Wehlheiden', district='Wehlhei
     if town_typed.count("(") > town_typed.count(")"):  # the line's end took it
         town_typed += ")"
     if town:
+        if _OT_RE.search(_clean(town)):
+            # "Lauf OT Neunhof": an Ortsteil, no qualifier of the town's name as brackets
+            # may be ("Halle (Saale)"): the town and the district count (QA 44a F6)
+            town_typed = ""
         town, district2 = _split_town(town)
         district = district or district2
         if not district and "-" in town and not _prefixed(town):  # "Neu-Ulm": one name

@@ -465,6 +465,27 @@ def _cut(text: str) -> str:
     return text if len(text) <= _ECHO_MAX else text[: _ECHO_MAX - 1].rstrip() + "…"
 
 
+def _place_typed(q: ParsedAddress) -> str:
+    """The place an address names, as a reason quotes it: the town as typed („Ort „Bad
+    Hersfeld““), or its Ortsteil where it names no town („Ortsteil „Sorga““), "" where it
+    names neither: a reason never quotes an empty town („Ort „““, QA 44a F10)."""
+    town = (q.town_typed or q.town).strip()
+    if town:
+        return f"Ort „{_cut(town)}“"
+    return f"Ortsteil „{_cut(q.district.strip())}“" if q.district.strip() else ""
+
+
+def _in_where_typed(q: ParsedAddress) -> str:
+    """Where an address says it lies, with its preposition: „in 36251 Bad Hersfeld“, „in
+    36251“, or „im Ortsteil „Sorga““ where it names no postcode or town; "" where it names
+    none (QA 44a F10: never „nicht in .“)."""
+    typed = " ".join(p for p in (q.postcode.strip(), _cut((q.town_typed or q.town).strip()))
+                     if p)
+    if typed:
+        return f"in {typed}"
+    return f"im Ortsteil „{_cut(q.district.strip())}“" if q.district.strip() else ""
+
+
 @dataclass(frozen=True)
 class GeocodeResult:
     """The answer for one address. ``lon``/``lat`` are None when ``quality == "unresolved"``."""
@@ -914,13 +935,15 @@ class AddressIndex:
         town_known = not q_towns or any(self._town_known(t) for t in q_towns)
         pc_known = not q.postcode or q.postcode in self.postcodes
         if not town_known and not (pc_known and q.postcode):
-            if q.postcode:  # both say another place: name both
-                return self._unresolved(
-                    q, f"Ort „{_cut(q.town_typed or q.town)}“ und PLZ {q.postcode} liegen nicht im "
-                    "Gebiet des Kartenauszugs.", outside=True)
-            return self._unresolved(
-                q, f"Ort „{_cut(q.town_typed or q.town)}“ liegt nicht im Gebiet des Kartenauszugs.",
-                outside=True)
+            # A town the extract does not know, even as a look-alike ("Bad Hersfled" is
+            # Bad Hersfeld), is another place: a street of the extract (of the same name
+            # or not) is a stranger's door, never offered (QA 44a F3)
+            place = _place_typed(q) or "Der angegebene Ort"
+            said = (f"{place} und PLZ {q.postcode} liegen" if q.postcode  # both: name both
+                    else f"{place} liegt")
+            return GeocodeResult(None, None, UNRESOLVED, 0.0, outside=True, reason=(
+                f"{said} nicht im Gebiet des Kartenauszugs; keine Vorschläge in einem anderen "
+                "Ort."))
         if q.postcode and not pc_known and not (q_towns and town_known):
             return self._unresolved(
                 q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.", outside=True)
@@ -1048,10 +1071,10 @@ class AddressIndex:
         if not clusters:
             if rejected:
                 where = ", ".join(sorted({self._cluster_town(c) for c in rejected} - {""}))
+                typed = _in_where_typed(q) or "im angegebenen Ort"
                 return self._unresolved(
                     q, f"Straße „{_cut(q.street)}“ gibt es im Kartenauszug nur in {where or 'einem anderen Ort'}"
-                    ", nicht in "
-                    f"{' '.join(p for p in (q.postcode, q.town) if p)}.",
+                    f", nicht {typed}.",
                     prefer=rejected)
             if name_cut:
                 return self._unresolved(
@@ -1085,11 +1108,12 @@ class AddressIndex:
         if pen_notes and len(clusters) == 1:
             notes.append(pen_notes[0])
             factor *= 0.9
-        elif len(clusters) == 1 and q.town_names and self._only_near(q, clusters[0]):
+        elif len(clusters) == 1 and (place := _place_typed(q)) \
+                and self._only_near(q, clusters[0]):
             # the town is only a place nearby (a neighbouring municipality's street): the
             # answer may be right, but must not look certain
-            notes.append(f"Ort „{_cut(q.town)}“ passt nicht genau: die Straße liegt in "
-                         f"{self._cluster_town(clusters[0])}.")
+            notes.append(f"{place} passt nicht genau: die Straße liegt in "
+                         f"{self._cluster_town(clusters[0]) or 'einem anderen Ort'}.")
             factor *= 0.9
         elif pen_notes and q.postcode and q.town:
             # the street of the postcode and the street of the town (_prefer_strong): if
@@ -1553,8 +1577,8 @@ class AddressIndex:
         cl = self.clusters[c]
         main = [t for t in q.town_names if t and town_key(t) != town_key(d)
                 and not self._town_matches(t, _town_set([d]))]
-        if main and cl.strong_set and not any(self._town_matches(t, cl.strong_set)
-                                              for t in main):
+        if main and q.town and cl.strong_set and not any(self._town_matches(t, cl.strong_set)
+                                                         for t in main):
             return (f"Ort „{_cut(q.town)}“ passt nicht genau: Ortsteil „{_cut(d)}“ gehört zu "
                     f"{where}.")
         return ""
@@ -1743,12 +1767,19 @@ class AddressIndex:
         „9 must exist“, QA 31), else the range with how many there are and, for a number
         inside it, the nearest existing ones on its side of the street (on either side
         when its side has none below or above it): „Nr. 1–120, 57 Hausnummern; nächste:
-        7 und 11“. "" when the street has no number."""
+        7 und 11“. Ranges, lists and slashed numbers count too, by their first number
+        („Nr. 1, 2, 10, 13, 19-21“; „Nr. 2-4“ on a street with only that building: QA 44a
+        F7). "" when the street has no number."""
         shown: dict[str, tuple[int, str]] = {}
         for par in cl.numbers.values():
             for n_, e in par:
                 key = housenumber_key(self.e_hn[e])
                 shown.setdefault(key, (n_, key))
+        for e in cl.entries:  # the numbers cl.numbers leaves out: "19-21", "8;10", "12/1"
+            first, suffix = split_housenumber(self.e_hn[e])
+            if first is not None and suffix and not (len(suffix) == 1 and suffix.isalpha()):
+                key = housenumber_key(self.e_hn[e])
+                shown.setdefault(key, (first, key))
         order = sorted(shown.values())
         if not order:
             return ""

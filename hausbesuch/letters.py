@@ -548,7 +548,12 @@ def postal_parts(client: Client, geocode: Geocode | None, parsed: Any
     without a c/o line they hold. A postcode or town the cells leave out is the
     geocoder's match's, also at street level. ``parsed``: the client's address as
     :func:`geodata.addresses.parse_address` read it (None without one)."""
-    street = " ".join(p for p in (client.street, client.housenumber) if p)
+    from geodata.addresses import no_number_typed
+
+    # a placeholder in the Hausnummer cell ("-", "o. Nr.") is no number (QA 44a F11)
+    number = "" if client.housenumber and no_number_typed(client.housenumber) \
+        else client.housenumber
+    street = " ".join(p for p in (client.street, number) if p)
     if parsed and parsed.letter_care_of:
         # the c/o line stands above the street, once: the Straße or Hausnummer cell that
         # holds it („c/o Meier, Neumarkt“, „40 c/o Meier“) keeps the rest (QA 33b F2)
@@ -596,8 +601,10 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     a stop kept from before a re-plan that found the client's new address, review 39
     #2). A host of the Name cell is not added (the stop's address holds it when it is to
     be shown: :func:`hausbesuch.care_of.without_own_name`)."""
+    from geodata.addresses import without_number_placeholder
     from hausbesuch.plandata import address_in_doubt
 
+    address = without_number_placeholder(address)  # "Am Markt -": no number (QA 44a F11)
     if geocode is None or geocode.quality not in _FOUND or not geocode.match \
             or address_in_doubt(geocode) or not address.strip():
         return address
@@ -607,7 +614,7 @@ def field_address(address: str, geocode: Geocode | None) -> str:
     if not _match_names_typed(geocode.match, parsed):
         return address
     typed = Client(row=0, id=geocode.client_id, address=address,
-                   postcode=parsed.postcode or None, town=parsed.town or None)
+                   postcode=parsed.postcode or None, town=parsed.shown_town or None)
     street, postcode, town = postal_parts(typed, geocode, parsed)
     last = " ".join(p for p in (postcode, town) if p)
     if not street:  # street level: the street as typed

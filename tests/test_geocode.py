@@ -160,9 +160,14 @@ def test_other_city_and_garbage_are_unresolved(bh: AddressIndex, text: str) -> N
 
 
 def test_unresolved_gives_suggestions(bh: AddressIndex) -> None:
-    r = bh.geocode("Breitenstraße 24, 34117 Kassel")
-    assert "Kassel" in r.reason
+    """A postcode alone that the extract does not know (a typing error, perhaps) gets
+    suggestions; a town outside the extract none: the street of the planning town is a
+    stranger's door (QA 44a F3, tests/test_address_reading44.py)."""
+    r = bh.geocode("Breitenstraße 24, 36521")
+    assert "36521" in r.reason
     assert any(s.startswith("Breitenstraße") for s in r.suggestions)
+    r = bh.geocode("Breitenstraße 24, 34117 Kassel")
+    assert "Kassel" in r.reason and r.suggestions == ()
 
 
 def test_same_street_in_two_towns(bh: AddressIndex) -> None:
