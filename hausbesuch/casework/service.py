@@ -256,6 +256,22 @@ def _pin_not_taken(row: Any, c: Client, today: date) -> str | None:  # noqa: ANN
             "festlegen).")
 
 
+def _announced_ahead(ahead: Sequence[CaseVisitRow]) -> CaseVisitRow | None:
+    """The first of the case's visits ``ahead`` that a letter announced (a promised
+    window), or None."""
+    return next((v for v in sorted(ahead, key=lambda x: x.start_at)
+                 if v.announced_at is not None and v.promised_start is not None
+                 and v.promised_end is not None), None)
+
+
+def promise_words(v: CaseVisitRow) -> str:
+    """An announced visit ``v`` as the notes name it: „Do, 14.01.2027, 09:30–11:00 Uhr,
+    Brief vom Di, 05.01.2027“."""
+    a, b = v.promised_start, v.promised_end
+    return (f"{format_day(a.date())}, {a:%H:%M}–{b:%H:%M} Uhr, Brief vom "
+            f"{format_day(v.announced_at.date())}")
+
+
 def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     """The note for a list pin of ``c`` that moves a visit announced by letter (of the
     case's visits ``ahead``) to another day or out of the announced window: the next
@@ -265,21 +281,36 @@ def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     letter; None when the pin keeps to an announcement (or there is none)."""
     from hausbesuch.planning.builder import keeps_promise
 
-    if c.pin_day is None:
+    if c.pin_day is None or (v := _announced_ahead(ahead)) is None:
         return None
-    for v in sorted(ahead, key=lambda x: x.start_at):
-        if v.announced_at is None or v.promised_start is None or v.promised_end is None:
-            continue
-        a, b = v.promised_start, v.promised_end
-        if keeps_promise((a, b), c.pin_day, c.pin_time_min):
-            return None
-        return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
-                f"weicht vom angekündigten Besuch ab ({format_day(a.date())}, "
-                f"{a:%H:%M}–{b:%H:%M} Uhr, Brief vom {format_day(v.announced_at.date())}): "
-                "die nächste Neuplanung plant den Besuch nach der Festlegung, der "
-                "angekündigte entfällt (Korrekturbrief nötig). Soll der angekündigte Besuch "
-                "bleiben: die Festlegung aus der Liste nehmen und die Liste erneut einlesen.")
-    return None
+    if keeps_promise((v.promised_start, v.promised_end), c.pin_day, c.pin_time_min):
+        return None
+    return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
+            f"weicht vom angekündigten Besuch ab ({promise_words(v)}): "
+            "die nächste Neuplanung plant den Besuch nach der Festlegung, der "
+            "angekündigte entfällt (Korrekturbrief nötig). Soll der angekündigte Besuch "
+            "bleiben: die Festlegung aus der Liste nehmen und die Liste erneut einlesen.")
+
+
+def _window_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
+    """The note for a changed ``Zeitfenster`` of ``c`` that no longer meets the window a
+    letter promised for one of its visits ``ahead`` (QA 44b F1: the import said nothing,
+    as it does for a pin and an address): the next re-plan of that visit's plan plans
+    the new window as a visit of its own and calls the announced one off
+    (:func:`hausbesuch.planning.builder.make_candidate`, by the same
+    :func:`~hausbesuch.planning.builder.windows_keep_promise`), which needs a correction
+    letter; None when the windows still meet it (or nothing was announced)."""
+    from hausbesuch.planning.builder import window_text, windows_keep_promise
+
+    if (v := _announced_ahead(ahead)) is None or windows_keep_promise(
+            c, (v.promised_start, v.promised_end)):
+        return None
+    return (f"Zeitfenster geändert („{window_text(c)}“), aber mit Brief angekündigt für "
+            f"einen Besuch außerhalb davon ({promise_words(v)}): die nächste Neuplanung "
+            f"(hausbesuch replan {v.plan_id} --from …, im Web „Neu planen“) plant den "
+            "Besuch im neuen Zeitfenster, der angekündigte entfällt (Korrekturbrief nötig). "
+            "Gilt der angekündigte Termin doch: das Zeitfenster in der Liste so eintragen, "
+            "dass es ihn enthält, und die Liste erneut einlesen.")
 
 
 def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True) -> str:
@@ -2152,6 +2183,13 @@ class Casework:
                         note := _pin_moves_promise(c, ahead[key])) is not None:
                     # the next re-plan calls the announced visit off for the pin: said
                     # now, while the list can still be put back (QA 33b F10)
+                    result.pin_notes.setdefault(c.id, []).append(note)
+                    result.warnings.append(f"Zeile {c.row} ({key}): {note}")
+                elif key in ahead and "zeitfenster" in real and c.id not in result.not_open \
+                        and values.get("pin_time_min", row.pin_time_min) is None and (
+                        note := _window_moves_promise(c, ahead[key])) is not None:
+                    # the same for a window changed since the letter (an agreed time
+                    # overrides the windows: then none)
                     result.pin_notes.setdefault(c.id, []).append(note)
                     result.warnings.append(f"Zeile {c.row} ({key}): {note}")
                 if fix is not None and not fix.stale and not fixed_for:

@@ -1,0 +1,117 @@
+"""Notes about visits announced by letter (QA 44b F1, F6, F4): a ``Zeitfenster`` changed
+after the letter is named by the import and planned anew by the re-plan in the new window,
+the announced visit called off for a correction letter; ``status --set abgeschlossen`` of
+an announced case names the letter and the cancellation to write; the web's pin form on
+an announced visit names the letter it calls off. Real SQLite, the real Bad Hersfeld
+extract, the command line as users run it and the web app over HTTP."""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import ClockedCli, city_db
+
+pytestmark = pytest.mark.slow  # plans, re-plans and letter runs
+
+TOWN = "36251 Bad Hersfeld"
+#: the day of the lists, the letters and the re-plan (Monday); the planned day (Thursday:
+#: a letter of Monday arrives on Wednesday); the Wednesday (a letter then comes late)
+MON, WED = ClockedCli(date(2026, 12, 7)), ClockedCli(date(2026, 12, 9))
+THURSDAY = "Do, 10.12.2026"
+
+
+def _list(path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    """A client list: (id, address, Zeitfenster) per row; a name for the letters."""
+    path.write_text("Kundennummer;Name;Adresse;Zeitfenster\n"
+                    + "".join(f"{cid};Erika Muster {cid};{address};{window}\n"
+                              for cid, address, window in rows), encoding="utf-8")
+    return path
+
+
+def _report(path: Path) -> dict[str, dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["id"]: r for r in csv.DictReader(fh, delimiter=";")}
+
+
+def _visits(db: str, cid: str) -> list[tuple[str, datetime, datetime | None, datetime | None]]:
+    """The case visits of ``cid``: (status, start, promised start, promised end)."""
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        return sorted((v.status, v.start_at, v.promised_start, v.promised_end)
+                      for v in s.query(CaseVisitRow) if v.client_id == cid)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+FIRST = [("K-1", f"Breitenstraße 24, {TOWN}", "Do 8-12"),
+         ("K-2", f"Dudenstraße 5, {TOWN}", "")]
+
+
+def _announced(tmp_path: Path) -> tuple[str, list[str], str]:
+    """Two cases imported on Monday, planned for Thursday and announced by letters of
+    Monday: (database, its options, the plan id)."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    MON.ok("import", str(_list(tmp_path / "a.csv", FIRST)), *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-10", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    pid = re.search(r"Plan (\S+):", out)[1]
+    MON.ok("letters", pid, "--out", str(tmp_path / "briefe"), *db)
+    return path, db, pid
+
+
+def test_a_window_changed_after_the_letter_is_named_and_planned_anew(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 44b F1: a client announced for Thursday morning who can now only on Thursday
+    afternoon. Before, the import said nothing (it does for a pin and an address), and the
+    re-plan dropped the visit („das Fenster passt nicht (mehr)“) although the new window
+    was free, so that the correction letter promised a new date no plan held. Now the
+    import names the row, the new window and the letter; the re-plan plans the visit in
+    the new window as a visit of its own and names the announced one for the correction
+    letter, which the correction run writes; the announcement run then writes the new
+    date's letter. A window changed that still holds the promise says nothing."""
+    path, db, pid = _announced(tmp_path)
+    ((_, _, ps, pe),) = _visits(path, "K-1")
+    assert ps is not None and ps.hour < 12, ps
+    wider = _list(tmp_path / "b.csv", [("K-1", FIRST[0][1], "Do 8-13"), FIRST[1]])
+    out = MON.ok("import", str(wider), *db)
+    assert "1 aktualisiert" in out and "angekündigt" not in out, out
+    later = _list(tmp_path / "c.csv", [("K-1", FIRST[0][1], "Do 14-16"), FIRST[1]])
+    report = tmp_path / "bericht.csv"
+    out = _one_line(MON.ok("import", str(later), *db, "--report", str(report)))
+    note = (f"Zeile 2 (K-1): Zeitfenster geändert („Do 14-16“), aber mit Brief angekündigt "
+            f"für einen Besuch außerhalb davon ({THURSDAY}, {ps:%H:%M}–{pe:%H:%M} Uhr, Brief "
+            f"vom Mo, 07.12.2026): die nächste Neuplanung (hausbesuch replan {pid} --from …, "
+            "im Web „Neu planen“) plant den Besuch im neuen Zeitfenster, der angekündigte "
+            "entfällt (Korrekturbrief nötig).")
+    assert f"Hinweis: {note}" in out, out
+    assert "Zeitfenster geändert („Do 14-16“)" in _report(report)["K-1"]["grund"]
+    out = _one_line(MON.ok("replan", pid, "--from", "2026-12-10 00:00", "--out",
+                           str(tmp_path / "neu"), "--time-limit", "1", "--threads", "1",
+                           *db))
+    v2 = re.search(r"Plan (\S+):", out)[1]
+    assert (f"K-1: angekündigt für {THURSDAY}, {ps:%H:%M}–{pe:%H:%M} Uhr; jetzt gilt: "
+            "Zeitfenster „Do 14-16“ (nach dem Brief geändert). Der angekündigte Besuch "
+            "entfällt; bitte für diesen Plan einen Korrekturbrief schreiben") in out, out
+    row = _report(tmp_path / "neu" / "report.csv")["K-1"]
+    assert row["status"] == "geplant" and "14:00" <= row["beginn"] < "16:00", row
+    # the new visit in the new window; the announced one still to be called off
+    now = [v for v in _visits(path, "K-1") if v[0] == "geplant"]
+    assert [v[1].hour for v in now if v[2] is None] and all(
+        14 <= v[1].hour < 16 for v in now if v[2] is None), now
+    out = _one_line(MON.ok("letters", v2, "--correction", "--out",
+                           str(tmp_path / "korrektur"), *db))
+    assert (tmp_path / "korrektur" / "korrektur_K-1.pdf").exists(), out
+    out = _one_line(MON.ok("letters", v2, "--out", str(tmp_path / "briefe2"), *db))
+    assert (tmp_path / "briefe2" / "brief_K-1.pdf").exists(), out
+    states = _visits(path, "K-1")
+    assert [v[0] for v in states] == ["entfallen", "geplant"], states
+    assert 14 <= states[1][2].hour < 16, states
