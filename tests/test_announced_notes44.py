@@ -115,3 +115,30 @@ def test_a_window_changed_after_the_letter_is_named_and_planned_anew(
     states = _visits(path, "K-1")
     assert [v[0] for v in states] == ["entfallen", "geplant"], states
     assert 14 <= states[1][2].hour < 16, states
+
+
+def test_closing_an_announced_case_names_the_letter_and_the_cancellation(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """QA 44b F6: ``status --set abgeschlossen`` of a case whose visit a letter announced
+    asked only for a re-plan. It names the letter (its date, the announced day and
+    window) and the cancellation to write with its command; two days later, when a
+    cancellation written then would arrive after the visit, to phone instead. Once the
+    cancellation is written, nothing more is asked."""
+    path, db, pid = _announced(tmp_path)
+    ((_, _, ps, pe),) = _visits(path, "K-2")
+    out = _one_line(MON.ok("status", "K-2", "--set", "abgeschlossen", "--reason",
+                           "Arbeitsaufnahme", *db))
+    letter = (f"Hinweis: K-2: der Besuch ist mit Brief vom Mo, 07.12.2026 für {THURSDAY}, "
+              f"{ps:%H:%M}–{pe:%H:%M} Uhr angekündigt")
+    assert "bitte neu planen" in out, out  # (as before)
+    assert (f"{letter}: bitte eine Absage schreiben (hausbesuch letters {pid} "
+            "--correction).") in out, out
+    out = _one_line(WED.ok("status", "K-2", *db))
+    assert (f"{letter}; eine Absage käme zu spät (heute geschrieben, erst am Fr, "
+            "11.12.2026 im Briefkasten): bitte anrufen und absagen.") in out, out
+    MON.ok("letters", pid, "--correction", "--out", str(tmp_path / "absage"), *db)
+    assert (tmp_path / "absage" / "korrektur_K-2.pdf").exists()
+    out = _one_line(MON.ok("status", "K-2", *db))
+    assert "Absage" not in out and "anrufen" not in out, out
+    # an open case says nothing of it
+    assert "Absage" not in _one_line(MON.ok("status", "K-1", *db))

@@ -1600,6 +1600,44 @@ class Casework:
                  "gedruckter Laufzettel nicht: bitte neu planen", pid)
                 for _day, start, pid in self.visits_ahead(cid)]
 
+    def cancellations_after_close(self, client_id: str, *, command: bool = True) -> list[str]:
+        """German notes for a case no longer open whose visit ahead a letter announced
+        (QA 44b F6: ``status --set abgeschlossen`` asked only for a re-plan): the letter
+        (its date, the announced day and window) and the cancellation due, as ``letters
+        PLAN --correction`` writes it (``command``: with that command; else, for the web,
+        that letters are written outside it), or, where one written today reaches the
+        client only on or after that day (:func:`hausbesuch.letters.comes_late`), to
+        phone. None for a visit begun (no cancellation after the fact) or an open case;
+        without a full stop."""
+        from hausbesuch.letters import arrival_day, comes_late
+
+        today, now = self.today(), clock.now_on_today()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            if row.status == "offen":
+                return []
+            ahead = list(s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                CaseVisitRow.status == "geplant", CaseVisitRow.day >= today,
+                CaseVisitRow.announced_at.is_not(None),
+                CaseVisitRow.promised_start.is_not(None)).order_by(CaseVisitRow.start_at)))
+        out = []
+        for v in ahead:
+            if v.start_at <= now:
+                continue
+            head = (f"{row.client_id}: der Besuch ist mit Brief vom "
+                    f"{format_day(v.announced_at.date())} für {format_day(v.day)}, "
+                    f"{v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr angekündigt")
+            if comes_late(self.profile, today, v.day):
+                out.append(f"{head}; eine Absage käme zu spät (heute geschrieben, erst am "
+                           f"{format_day(arrival_day(self.profile, today))} im "
+                           "Briefkasten): bitte anrufen und absagen")
+            else:
+                how = (f"hausbesuch letters {v.plan_id} --correction" if command else
+                       "Briefe werden außerhalb der Web-Oberfläche geschrieben")
+                out.append(f"{head}: bitte eine Absage schreiben ({how})")
+        return out
+
     def _plans_covering(self, s: Session, day: date) -> list[Any]:
         """The stored plans of the city (their newest versions: a re-plan answers for the
         versions before it) whose days hold ``day``: rows (id, start, days), oldest
