@@ -142,3 +142,63 @@ def test_closing_an_announced_case_names_the_letter_and_the_cancellation(
     assert "Absage" not in out and "anrufen" not in out, out
     # an open case says nothing of it
     assert "Absage" not in _one_line(MON.ok("status", "K-1", *db))
+
+
+def test_the_web_pin_of_an_announced_visit_names_the_letter_it_calls_off(
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA 44b F4: the plan page's „Besuch verschieben oder festlegen“ on an announced
+    visit confirmed „… ist festgelegt; „Neu planen“ übernimmt es.“ with no word of the
+    letter; only the re-plan's notes said it, after the decision. The confirmation names
+    the announced window and the letter's date, that the announced visit is called off
+    (a correction letter) and how to keep it; a pin inside the announced window says
+    nothing of it. Over HTTP, the real app and its store."""
+    import html
+    from datetime import timedelta
+
+    from geodata.geocode import load_index
+    from hausbesuch import clock
+    from hausbesuch.demo import real_addresses
+    from hausbesuch.fields import format_day
+    from hausbesuch.letters import run_letters
+    from tests.web_fixtures import WEEK, bare_app, csrf_of, live_server, logged_in
+    from tests.web_helpers import plan_week
+
+    today = WEEK - timedelta(days=7)
+    monkeypatch.setenv(clock.ENV, today.isoformat())
+    app = bare_app(tmp_path, plan_time_limit=2.0)
+    store = app.state.web.store
+    addrs = real_addresses(load_index(bad_hersfeld_pbf), (9.7075, 50.8683), at_least=10)[:4]
+    with open(tmp_path / "liste.csv", "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Kundennummer", "Name", "Straße", "Hausnummer", "PLZ", "Ort"])
+        for k, (street, hn, pc, town) in enumerate(addrs):
+            w.writerow([f"W-{k}", f"Geheimname {k}", street, hn, pc, town or "Bad Hersfeld"])
+    plan_id = plan_week(app, tmp_path / "liste.csv")
+    plan = store.load_plan(plan_id)
+    run = run_letters(store, plan, app.state.web.profile("Bad Hersfeld"), tmp_path / "briefe",
+                      actor="kora")
+    promised = {a.client_id: a.window for a in run.announcements}
+    stops = {s.client_id: (r.team_id, r.day, s.start) for r in plan.routes for s in r.stops}
+    moved, kept = sorted(promised)[:2]
+    (ps, pe), (team, day, _) = promised[moved], stops[moved]
+    other = next(d for d in (WEEK + timedelta(days=k) for k in range(5)) if d != day)
+    with live_server(app) as live, logged_in(live.url, "kora") as kora:
+        def pin(cid: str, target: str, at: str) -> str:
+            page = kora.get(f"/plaene/{plan_id}").text
+            r = kora.post(f"/plaene/{plan_id}/verschieben", data={
+                "csrf_token": csrf_of(page), "kundennummer": cid, "ziel": target,
+                "uhrzeit": at})
+            assert r.status_code == 303, r.text
+            return " ".join(html.unescape(kora.get(r.headers["location"]).text).split())
+
+        page = pin(moved, f"{team}|{other.isoformat()}", "10:00")
+        assert f"{moved} ist festgelegt; „Neu planen“ übernimmt es." in page
+        assert (f"{moved} ist angekündigt ({format_day(day)}, {ps:%H:%M}–{pe:%H:%M} Uhr, "
+                f"Brief vom {format_day(today)}): „Neu planen“ plant den Besuch nach dieser "
+                "Festlegung, der angekündigte entfällt; Korrekturbrief nötig (Briefe werden "
+                "außerhalb der Web-Oberfläche geschrieben). Soll der angekündigte Besuch "
+                "bleiben: die Festlegung unter „Festlegungen“ aufheben.") in page, page
+        (ks, _), (kteam, kday, _) = promised[kept], stops[kept]
+        page = pin(kept, f"{kteam}|{kday.isoformat()}", f"{ks:%H:%M}")
+        assert f"{kept} ist festgelegt; „Neu planen“ übernimmt es." in page
+        assert "ist angekündigt" not in page and "Geheimname" not in page, page

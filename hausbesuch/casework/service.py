@@ -272,6 +272,48 @@ def promise_words(v: CaseVisitRow) -> str:
             f"{format_day(v.announced_at.date())}")
 
 
+def letter_too_late(profile: Profile, day: date, what: str, today: date) -> str | None:
+    """Why a letter (``what``: „eine Absage“, „ein Korrekturbrief“) written ``today`` does
+    not do for a visit announced for ``day``: it reaches the client only on or after that
+    day (:func:`hausbesuch.letters.comes_late`, the rule of ``letters``), the client is to
+    be phoned; None when it arrives in time."""
+    from hausbesuch.letters import arrival_day, comes_late
+
+    if not comes_late(profile, today, day):
+        return None
+    return (f"{what} käme zu spät (heute geschrieben, erst am "
+            f"{format_day(arrival_day(profile, today))} im Briefkasten)")
+
+
+def web_pin_moves_promise(s: Session, profile: Profile, city: str, client_id: str,
+                          today: date) -> str | None:
+    """The note for a web pin of ``client_id`` (as stored) that moves a visit ahead a
+    letter announced to another day or out of its window (QA 44b F4: the pin form
+    confirmed „„Neu planen“ übernimmt es“ without a word of the letter; the import says it
+    for a list pin, :func:`_pin_moves_promise`): the letter, that the next re-plan calls
+    the announced visit off, how to tell the client (a correction letter, written outside
+    the web, or a call when it would come too late) and how to keep it; None when the pin
+    keeps to the announcement (or there is none)."""
+    from hausbesuch.planning.builder import keeps_promise
+
+    row = s.get(ClientRow, {"city": city, "client_id": client_id})
+    if row is None or row.pin_day is None:
+        return None
+    ahead = list(s.scalars(select(CaseVisitRow).where(
+        CaseVisitRow.city == city, CaseVisitRow.client_id == client_id,
+        CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)))
+    v = _announced_ahead(ahead)
+    if v is None or keeps_promise((v.promised_start, v.promised_end), row.pin_day,
+                                  row.pin_time_min):
+        return None
+    late = letter_too_late(profile, v.day, "ein Korrekturbrief", today)
+    way = (f"{late}: bitte anrufen und absagen" if late else
+           "Korrekturbrief nötig (Briefe werden außerhalb der Web-Oberfläche geschrieben)")
+    return (f"{client_id} ist angekündigt ({promise_words(v)}): „Neu planen“ plant den "
+            f"Besuch nach dieser Festlegung, der angekündigte entfällt; {way}. Soll der "
+            "angekündigte Besuch bleiben: die Festlegung unter „Festlegungen“ aufheben.")
+
+
 def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     """The note for a list pin of ``c`` that moves a visit announced by letter (of the
     case's visits ``ahead``) to another day or out of the announced window: the next
@@ -1609,8 +1651,6 @@ class Casework:
         client only on or after that day (:func:`hausbesuch.letters.comes_late`), to
         phone. None for a visit begun (no cancellation after the fact) or an open case;
         without a full stop."""
-        from hausbesuch.letters import arrival_day, comes_late
-
         today, now = self.today(), clock.now_on_today()
         with self.store.session() as s:
             row = self._row(s, client_id)
@@ -1628,10 +1668,8 @@ class Casework:
             head = (f"{row.client_id}: der Besuch ist mit Brief vom "
                     f"{format_day(v.announced_at.date())} für {format_day(v.day)}, "
                     f"{v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr angekündigt")
-            if comes_late(self.profile, today, v.day):
-                out.append(f"{head}; eine Absage käme zu spät (heute geschrieben, erst am "
-                           f"{format_day(arrival_day(self.profile, today))} im "
-                           "Briefkasten): bitte anrufen und absagen")
+            if late := letter_too_late(self.profile, v.day, "eine Absage", today):
+                out.append(f"{head}; {late}: bitte anrufen und absagen")
             else:
                 how = (f"hausbesuch letters {v.plan_id} --correction" if command else
                        "Briefe werden außerhalb der Web-Oberfläche geschrieben")

@@ -395,6 +395,17 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     return None
 
 
+def pin_moves_announced(store: Store, profile: Profile, city: str, client_id: str
+                        ) -> str | None:
+    """For the pin form's confirmation: the announced visit the case's pin calls off, with
+    the letter and what to do (:func:`~hausbesuch.casework.service.web_pin_moves_promise`);
+    None when the pin keeps to it or nothing was announced."""
+    from hausbesuch.casework.service import web_pin_moves_promise
+
+    with store.session() as s:
+        return web_pin_moves_promise(s, profile, city, client_id, clock.today())
+
+
 def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
                 seen: str | None = None) -> bool:
     """Take back the case's pin (from the web, the list or an appointment); audited
