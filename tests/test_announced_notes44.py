@@ -87,11 +87,10 @@ def test_a_window_changed_after_the_letter_is_named_and_planned_anew(
     later = _list(tmp_path / "c.csv", [("K-1", FIRST[0][1], "Do 14-16"), FIRST[1]])
     report = tmp_path / "bericht.csv"
     out = _one_line(MON.ok("import", str(later), *db, "--report", str(report)))
-    note = (f"Zeile 2 (K-1): Zeitfenster geändert („Do 14-16“), aber mit Brief angekündigt "
-            f"für einen Besuch außerhalb davon ({THURSDAY}, {ps:%H:%M}–{pe:%H:%M} Uhr, Brief "
-            f"vom Mo, 07.12.2026): die nächste Neuplanung (hausbesuch replan {pid} --from …, "
-            "im Web „Neu planen“) plant den Besuch im neuen Zeitfenster, der angekündigte "
-            "entfällt (Korrekturbrief nötig).")
+    note = (f"Zeile 2 (K-1): Zeitfenster geändert („Do 14-16“), aber mit Brief vom Mo, "
+            f"07.12.2026 für {THURSDAY}, {ps:%H:%M}–{pe:%H:%M} Uhr angekündigt (Plan {pid}): "
+            "bitte neu planen; die Neuplanung plant den Besuch im neuen Zeitfenster, der "
+            "angekündigte entfällt (Korrekturbrief nötig).")
     assert f"Hinweis: {note}" in out, out
     assert "Zeitfenster geändert („Do 14-16“)" in _report(report)["K-1"]["grund"]
     out = _one_line(MON.ok("replan", pid, "--from", "2026-12-10 00:00", "--out",

@@ -347,12 +347,15 @@ def _window_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | Non
     if (v := _announced_ahead(ahead)) is None or windows_keep_promise(
             c, (v.promised_start, v.promised_end)):
         return None
-    return (f"Zeitfenster geändert („{window_text(c)}“), aber mit Brief angekündigt für "
-            f"einen Besuch außerhalb davon ({promise_words(v)}): die nächste Neuplanung "
-            f"(hausbesuch replan {v.plan_id} --from …, im Web „Neu planen“) plant den "
-            "Besuch im neuen Zeitfenster, der angekündigte entfällt (Korrekturbrief nötig). "
-            "Gilt der angekündigte Termin doch: das Zeitfenster in der Liste so eintragen, "
-            "dass es ihn enthält, und die Liste erneut einlesen.")
+    # (no command: the web's upload page shows the note as it is)
+    a, b = v.promised_start, v.promised_end
+    return (f"Zeitfenster geändert („{window_text(c)}“), aber mit Brief vom "
+            f"{format_day(v.announced_at.date())} für {format_day(a.date())}, "
+            f"{a:%H:%M}–{b:%H:%M} Uhr angekündigt (Plan {v.plan_id}): bitte neu planen; "
+            "die Neuplanung plant den Besuch im neuen Zeitfenster, der angekündigte "
+            "entfällt (Korrekturbrief nötig). Gilt der angekündigte Termin doch: das "
+            "Zeitfenster in der Liste so eintragen, dass es ihn enthält, und die Liste "
+            "erneut einlesen.")
 
 
 def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True) -> str:
