@@ -116,11 +116,30 @@ def test_a_window_changed_after_the_letter_is_named_and_planned_anew(
     assert 14 <= states[1][2].hour < 16, states
 
 
+def _case_page(db: str, cid: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The web app's case page of ``cid`` (database ``db``, Monday), as one line of text."""
+    import html
+
+    from hausbesuch import clock
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import PASSWORD, live_server, logged_in
+
+    monkeypatch.setenv(clock.ENV, "2026-12-07")
+    app = create_app(f"sqlite:///{db}", cities=["bad-hersfeld"], run_jobs=False)
+    add_user(app.state.web.store, "kora", PASSWORD, role="koordination", city="Bad Hersfeld")
+    with live_server(app) as live, logged_in(live.url, "kora") as kora:
+        r = kora.get(f"/faelle/{cid}", params={"stadt": "Bad Hersfeld"})
+        assert r.status_code == 200, r.text
+    return _one_line(html.unescape(r.text))
+
+
 def test_closing_an_announced_case_names_the_letter_and_the_cancellation(
-        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+        tmp_path: Path, bad_hersfeld_pbf: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA 44b F6: ``status --set abgeschlossen`` of a case whose visit a letter announced
     asked only for a re-plan. It names the letter (its date, the announced day and
-    window) and the cancellation to write with its command; two days later, when a
+    window) and the cancellation to write with its command (the web's case page
+    without it); two days later, when a
     cancellation written then would arrive after the visit, to phone instead. Once the
     cancellation is written, nothing more is asked."""
     path, db, pid = _announced(tmp_path)
@@ -132,6 +151,9 @@ def test_closing_an_announced_case_names_the_letter_and_the_cancellation(
     assert "bitte neu planen" in out, out  # (as before)
     assert (f"{letter}: bitte eine Absage schreiben (hausbesuch letters {pid} "
             "--correction).") in out, out
+    # the web's case page says it too, without the command line
+    assert (f"{letter[9:]}: bitte eine Absage schreiben (Briefe werden außerhalb der "
+            "Web-Oberfläche geschrieben).") in _case_page(path, "K-2", monkeypatch)
     out = _one_line(WED.ok("status", "K-2", *db))
     assert (f"{letter}; eine Absage käme zu spät (heute geschrieben, erst am Fr, "
             "11.12.2026 im Briefkasten): bitte anrufen und absagen.") in out, out

@@ -832,6 +832,8 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                        for vid, day, start, pid, since in cw.called_off_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
         "late": (late := cw.agreed_appointment_past_shift(known)),
+        # ... and one a letter announced: the cancellation it needs (QA 44b F6)
+        "cancel": cw.cancellations_after_close(known, command=False),
         # ``replan``: the plan's „Neu planen“ is the way; not for an appointment that
         # plan's newest version tried and listed as not plannable (QA 37 #1: the page sent
         # the coordinator back to a re-plan that refuses it again)
