@@ -256,6 +256,64 @@ def _pin_not_taken(row: Any, c: Client, today: date) -> str | None:  # noqa: ANN
             "festlegen).")
 
 
+def _announced_ahead(ahead: Sequence[CaseVisitRow]) -> CaseVisitRow | None:
+    """The first of the case's visits ``ahead`` that a letter announced (a promised
+    window), or None."""
+    return next((v for v in sorted(ahead, key=lambda x: x.start_at)
+                 if v.announced_at is not None and v.promised_start is not None
+                 and v.promised_end is not None), None)
+
+
+def promise_words(v: CaseVisitRow) -> str:
+    """An announced visit ``v`` as the notes name it: „Do, 14.01.2027, 09:30–11:00 Uhr,
+    Brief vom Di, 05.01.2027“."""
+    a, b = v.promised_start, v.promised_end
+    return (f"{format_day(a.date())}, {a:%H:%M}–{b:%H:%M} Uhr, Brief vom "
+            f"{format_day(v.announced_at.date())}")
+
+
+def letter_too_late(profile: Profile, day: date, what: str, today: date) -> str | None:
+    """Why a letter (``what``: „eine Absage“, „ein Korrekturbrief“) written ``today`` does
+    not do for a visit announced for ``day``: it reaches the client only on or after that
+    day (:func:`hausbesuch.letters.comes_late`, the rule of ``letters``), the client is to
+    be phoned; None when it arrives in time."""
+    from hausbesuch.letters import arrival_day, comes_late
+
+    if not comes_late(profile, today, day):
+        return None
+    return (f"{what} käme zu spät (heute geschrieben, erst am "
+            f"{format_day(arrival_day(profile, today))} im Briefkasten)")
+
+
+def web_pin_moves_promise(s: Session, profile: Profile, city: str, client_id: str,
+                          today: date) -> str | None:
+    """The note for a web pin of ``client_id`` (as stored) that moves a visit ahead a
+    letter announced to another day or out of its window (QA 44b F4: the pin form
+    confirmed „„Neu planen“ übernimmt es“ without a word of the letter; the import says it
+    for a list pin, :func:`_pin_moves_promise`): the letter, that the next re-plan calls
+    the announced visit off, how to tell the client (a correction letter, written outside
+    the web, or a call when it would come too late) and how to keep it; None when the pin
+    keeps to the announcement (or there is none)."""
+    from hausbesuch.planning.builder import keeps_promise
+
+    row = s.get(ClientRow, {"city": city, "client_id": client_id})
+    if row is None or row.pin_day is None:
+        return None
+    ahead = list(s.scalars(select(CaseVisitRow).where(
+        CaseVisitRow.city == city, CaseVisitRow.client_id == client_id,
+        CaseVisitRow.status == "geplant", CaseVisitRow.day >= today)))
+    v = _announced_ahead(ahead)
+    if v is None or keeps_promise((v.promised_start, v.promised_end), row.pin_day,
+                                  row.pin_time_min):
+        return None
+    late = letter_too_late(profile, v.day, "ein Korrekturbrief", today)
+    way = (f"{late}: bitte anrufen und absagen" if late else
+           "Korrekturbrief nötig (Briefe werden außerhalb der Web-Oberfläche geschrieben)")
+    return (f"{client_id} ist angekündigt ({promise_words(v)}): „Neu planen“ plant den "
+            f"Besuch nach dieser Festlegung, der angekündigte entfällt; {way}. Soll der "
+            "angekündigte Besuch bleiben: die Festlegung unter „Festlegungen“ aufheben.")
+
+
 def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     """The note for a list pin of ``c`` that moves a visit announced by letter (of the
     case's visits ``ahead``) to another day or out of the announced window: the next
@@ -265,21 +323,39 @@ def _pin_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
     letter; None when the pin keeps to an announcement (or there is none)."""
     from hausbesuch.planning.builder import keeps_promise
 
-    if c.pin_day is None:
+    if c.pin_day is None or (v := _announced_ahead(ahead)) is None:
         return None
-    for v in sorted(ahead, key=lambda x: x.start_at):
-        if v.announced_at is None or v.promised_start is None or v.promised_end is None:
-            continue
-        a, b = v.promised_start, v.promised_end
-        if keeps_promise((a, b), c.pin_day, c.pin_time_min):
-            return None
-        return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
-                f"weicht vom angekündigten Besuch ab ({format_day(a.date())}, "
-                f"{a:%H:%M}–{b:%H:%M} Uhr, Brief vom {format_day(v.announced_at.date())}): "
-                "die nächste Neuplanung plant den Besuch nach der Festlegung, der "
-                "angekündigte entfällt (Korrekturbrief nötig). Soll der angekündigte Besuch "
-                "bleiben: die Festlegung aus der Liste nehmen und die Liste erneut einlesen.")
-    return None
+    if keeps_promise((v.promised_start, v.promised_end), c.pin_day, c.pin_time_min):
+        return None
+    return (f"Festlegung laut Liste ({pin_words(c.pin_team, c.pin_day, c.pin_time_min)}) "
+            f"weicht vom angekündigten Besuch ab ({promise_words(v)}): "
+            "die nächste Neuplanung plant den Besuch nach der Festlegung, der "
+            "angekündigte entfällt (Korrekturbrief nötig). Soll der angekündigte Besuch "
+            "bleiben: die Festlegung aus der Liste nehmen und die Liste erneut einlesen.")
+
+
+def _window_moves_promise(c: Client, ahead: Sequence[CaseVisitRow]) -> str | None:
+    """The note for a changed ``Zeitfenster`` of ``c`` that no longer meets the window a
+    letter promised for one of its visits ``ahead`` (QA 44b F1: the import said nothing,
+    as it does for a pin and an address): the next re-plan of that visit's plan plans
+    the new window as a visit of its own and calls the announced one off
+    (:func:`hausbesuch.planning.builder.make_candidate`, by the same
+    :func:`~hausbesuch.planning.builder.windows_keep_promise`), which needs a correction
+    letter; None when the windows still meet it (or nothing was announced)."""
+    from hausbesuch.planning.builder import window_text, windows_keep_promise
+
+    if (v := _announced_ahead(ahead)) is None or windows_keep_promise(
+            c, (v.promised_start, v.promised_end)):
+        return None
+    # (no command: the web's upload page shows the note as it is)
+    a, b = v.promised_start, v.promised_end
+    return (f"Zeitfenster geändert („{window_text(c)}“), aber mit Brief vom "
+            f"{format_day(v.announced_at.date())} für {format_day(a.date())}, "
+            f"{a:%H:%M}–{b:%H:%M} Uhr angekündigt (Plan {v.plan_id}): bitte neu planen; "
+            "die Neuplanung plant den Besuch im neuen Zeitfenster, der angekündigte "
+            "entfällt (Korrekturbrief nötig). Gilt der angekündigte Termin doch: das "
+            "Zeitfenster in der Liste so eintragen, dass es ihn enthält, und die Liste "
+            "erneut einlesen.")
 
 
 def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True) -> str:
@@ -1569,6 +1645,40 @@ class Casework:
                  "gedruckter Laufzettel nicht: bitte neu planen", pid)
                 for _day, start, pid in self.visits_ahead(cid)]
 
+    def cancellations_after_close(self, client_id: str, *, command: bool = True) -> list[str]:
+        """German notes for a case no longer open whose visit ahead a letter announced
+        (QA 44b F6: ``status --set abgeschlossen`` asked only for a re-plan): the letter
+        (its date, the announced day and window) and the cancellation due, as ``letters
+        PLAN --correction`` writes it (``command``: with that command; else, for the web,
+        that letters are written outside it), or, where one written today reaches the
+        client only on or after that day (:func:`hausbesuch.letters.comes_late`), to
+        phone. None for a visit begun (no cancellation after the fact) or an open case;
+        without a full stop."""
+        today, now = self.today(), clock.now_on_today()
+        with self.store.session() as s:
+            row = self._row(s, client_id)
+            if row.status == "offen":
+                return []
+            ahead = list(s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.city == self.city, CaseVisitRow.client_id == row.client_id,
+                CaseVisitRow.status == "geplant", CaseVisitRow.day >= today,
+                CaseVisitRow.announced_at.is_not(None),
+                CaseVisitRow.promised_start.is_not(None)).order_by(CaseVisitRow.start_at)))
+        out = []
+        for v in ahead:
+            if v.start_at <= now:
+                continue
+            head = (f"{row.client_id}: der Besuch ist mit Brief vom "
+                    f"{format_day(v.announced_at.date())} für {format_day(v.day)}, "
+                    f"{v.promised_start:%H:%M}–{v.promised_end:%H:%M} Uhr angekündigt")
+            if late := letter_too_late(self.profile, v.day, "eine Absage", today):
+                out.append(f"{head}; {late}: bitte anrufen und absagen")
+            else:
+                how = (f"hausbesuch letters {v.plan_id} --correction" if command else
+                       "Briefe werden außerhalb der Web-Oberfläche geschrieben")
+                out.append(f"{head}: bitte eine Absage schreiben ({how})")
+        return out
+
     def _plans_covering(self, s: Session, day: date) -> list[Any]:
         """The stored plans of the city (their newest versions: a re-plan answers for the
         versions before it) whose days hold ``day``: rows (id, start, days), oldest
@@ -2152,6 +2262,13 @@ class Casework:
                         note := _pin_moves_promise(c, ahead[key])) is not None:
                     # the next re-plan calls the announced visit off for the pin: said
                     # now, while the list can still be put back (QA 33b F10)
+                    result.pin_notes.setdefault(c.id, []).append(note)
+                    result.warnings.append(f"Zeile {c.row} ({key}): {note}")
+                elif key in ahead and "zeitfenster" in real and c.id not in result.not_open \
+                        and values.get("pin_time_min", row.pin_time_min) is None and (
+                        note := _window_moves_promise(c, ahead[key])) is not None:
+                    # the same for a window changed since the letter (an agreed time
+                    # overrides the windows: then none)
                     result.pin_notes.setdefault(c.id, []).append(note)
                     result.warnings.append(f"Zeile {c.row} ({key}): {note}")
                 if fix is not None and not fix.stale and not fixed_for:

@@ -511,6 +511,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
             # a case no longer open whose visit is still on a route: the team would ring
             ahead = cw.planned_after_close(known)
+            # ... announced by letter: the client waits for it (QA 44b F6)
+            cancel = cw.cancellations_after_close(known)
             # an agreed appointment on a day of a stored plan that does not hold it: re-plan
             # it, or (that version listed it as not plannable) agree another (QA 37 #1)
             notes = cw.appointment_notes(known)
@@ -553,6 +555,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             typer.echo(f"Hinweis: {late}")
         for text, pid in ahead:
             typer.echo(f"Hinweis: {text} (hausbesuch replan {pid} --from …).")
+        for text in cancel:
+            typer.echo(f"Hinweis: {text}.")
         for text in missing:
             typer.echo(f"Hinweis: {known}: {text}.")
         for o in moved:

@@ -263,6 +263,22 @@ def keeps_promise(promise: tuple[datetime, datetime], pin_day: date,
                                              or a <= pin_time_min * 60 <= b)
 
 
+def windows_keep_promise(client: Client, promise: tuple[datetime, datetime]) -> bool:
+    """Whether the client's time windows (as stored now) still meet a letter's promised
+    window on its weekday (a start the letter allows inside a window). False only when the
+    windows changed after the letter so that none touches it (QA 44b F1: „Do 9:30-11“
+    announced, „Do 14-16“ read in since): the client can no longer at the announced
+    time, so :func:`make_candidate` plans the new window as a visit of its own and the
+    letter's visit is called off, as for a pin (the import says so beforehand). No
+    windows: any time of the day does."""
+    if not client.zeitfenster:
+        return True
+    a, b = promised_starts(promise)
+    wd = promise[0].weekday()
+    return any(wd in s.weekdays and s.start_min * 60 <= b and s.end_min * 60 > a
+               for s in client.zeitfenster)
+
+
 def passed_pin(span: Span, directive: Directive | None, pin_day: date | None,
                pin_source: str | None, today: date | None = None) -> str | None:
     """``Kundennummer``-free words for a pin (or agreed appointment) whose day has passed
@@ -417,6 +433,13 @@ def make_candidate(
             and not keeps_promise(promise, pin_day, pin_time_min)):
         # decided after the letter (an appointment, a pin to another day or time): the
         # decision holds, as a visit of its own; the letter's visit is called off
+        moved_promise, promise, visit_id = promise, None, None
+    window_moved = (promise is not None and pin_time_min is None
+                    and not windows_keep_promise(client, promise))
+    if window_moved:
+        # the client's windows changed after the letter and no longer meet it: the new
+        # windows hold, as a visit of its own; the letter's visit is called off (QA 44b
+        # F1: before, the re-plan dropped it, „das Fenster passt nicht (mehr)“)
         moved_promise, promise, visit_id = promise, None, None
     if promise is not None:
         pin_day = promise[0].date()
@@ -617,7 +640,9 @@ def make_candidate(
             return unassigned("announced_window_impossible",
                               f"angekündigt ({format_day(promise[0].date())}, "
                               f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr), "
-                              "aber nicht mehr einplanbar: das Fenster passt nicht (mehr).")
+                              "aber nicht mehr einplanbar: das Fenster passt nicht (mehr)"
+                              + (f" (Zeitfenster jetzt „{window_text(client)}“)"
+                                 if client.zeitfenster else "") + ".")
         if client.zeitfenster:
             left = (span.describe() if days == span.work_days  # else what is left of it
                     else format_days(span.date(days[0]), span.date(days[-1])))
@@ -649,6 +674,8 @@ def make_candidate(
         note = f"Angekündigter Besuch am {format_day(promise[0].date())}, " \
                f"{promise[0]:%H:%M}–{promise[1]:%H:%M} Uhr"
         agreed = announced_text(*promise)
+    elif window_moved:
+        note = f"Zeitfenster „{window_text(client)}“ (nach dem Brief geändert)"
     elif pin_day is not None or pin_team:
         where = "im Web" if pin_source == "web" else "laut Liste"
         note = f"Festlegung {where} (" + ", ".join(

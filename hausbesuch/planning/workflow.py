@@ -2757,7 +2757,8 @@ def _too_late(arrives: date) -> str:
 
 
 def _moved_note(c: Candidate, *, placed: bool = True, late: date | None = None) -> str:
-    """The note for an announced visit moved by a later pin or appointment; ``placed``
+    """The note for an announced visit moved by a later pin or appointment, or by the
+    client's windows changed since the letter (QA 44b F1); ``placed``
     False: the pin itself could not be planned (QA 33b F10: the note said „jetzt gilt“ the
     pin, and the client was left with a correction letter and no visit, unsaid). ``late``
     (:func:`_late_post`): a correction letter would come too late, the client is to be
@@ -2765,13 +2766,17 @@ def _moved_note(c: Candidate, *, placed: bool = True, late: date | None = None) 
     ps, pe = c.moved_promise
     head = (f"{c.id}: angekündigt für {format_day(ps.date())}, {ps:%H:%M}–{pe:%H:%M} Uhr; "
             f"jetzt gilt: {c.pin_note or 'eine andere Festlegung'}")
+    # (a client's window changed after the letter: :func:`windows_keep_promise`)
+    window = c.pin_note.startswith("Zeitfenster")
     if not placed:
         way = (f"anrufen und absagen ({_too_late(late)})" if late is not None else
                "einen Korrekturbrief schreiben (hausbesuch letters … --correction)")
-        return (f"{head}. Diese Festlegung lässt sich nicht einplanen (Grund unter „Nicht "
+        what, change = (("Dieses Zeitfenster", "mit dem Kunden ein anderes Zeitfenster "
+                         "klären") if window else ("Diese Festlegung", "die Festlegung ändern"))
+        return (f"{head}. {what} lässt sich nicht einplanen (Grund unter „Nicht "
                 "eingeplant“). "
                 "Der angekündigte Besuch entfällt trotzdem: der Fall hat in diesem Plan "
-                f"keinen Besuch. Bitte die Festlegung ändern und neu planen oder {way}.")
+                f"keinen Besuch. Bitte {change} und neu planen oder {way}.")
     if late is not None:
         return (f"{head}. Der angekündigte Besuch entfällt; {_too_late(late)}: bitte "
                 "anrufen und absagen.")

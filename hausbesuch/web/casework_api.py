@@ -395,6 +395,17 @@ def pin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
     return None
 
 
+def pin_moves_announced(store: Store, profile: Profile, city: str, client_id: str
+                        ) -> str | None:
+    """For the pin form's confirmation: the announced visit the case's pin calls off, with
+    the letter and what to do (:func:`~hausbesuch.casework.service.web_pin_moves_promise`);
+    None when the pin keeps to it or nothing was announced."""
+    from hausbesuch.casework.service import web_pin_moves_promise
+
+    with store.session() as s:
+        return web_pin_moves_promise(s, profile, city, client_id, clock.today())
+
+
 def unpin_visit(store: Store, city: str, actor: str, client_id: str, plan_id: str,
                 seen: str | None = None) -> bool:
     """Take back the case's pin (from the web, the list or an appointment); audited
@@ -821,6 +832,8 @@ def case_view(store: Store, profile: Profile, actor: str, client_id: str) -> dic
                        for vid, day, start, pid, since in cw.called_off_to_enter(known)],
         # an appointment whose visit ends after the shift: no plan can hold it (QA 26 F7)
         "late": (late := cw.agreed_appointment_past_shift(known)),
+        # ... and one a letter announced: the cancellation it needs (QA 44b F6)
+        "cancel": cw.cancellations_after_close(known, command=False),
         # ``replan``: the plan's „Neu planen“ is the way; not for an appointment that
         # plan's newest version tried and listed as not plannable (QA 37 #1: the page sent
         # the coordinator back to a re-plan that refuses it again)

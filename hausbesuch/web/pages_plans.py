@@ -674,6 +674,7 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     # moment of its row's pin, the pin form the moment the pins were read (a pin written
     # after it, listed or not, makes the form stale)
     pin_stamps = {cid: pin_moment(read.since.get(cid)) for cid, _ in pin_rows}
+    moved = own_id(request.query_params.get("verschoben"), ids)
     return render(
         request, "plan.html.j2", status=status, pin=pin, refused=refused, plan=plan, days=days,
         notes=_plan_notes(web.store, plan), replan=replan,
@@ -698,7 +699,10 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                    and casework_api.pin_refusal(web.store, plan, t, d, None,
                                                 days_out=days_out) is None],
         today=clock.today(), clock=format_clock,
-        moved=own_id(request.query_params.get("verschoben"), ids),
+        moved=moved,
+        # the pin calls an announced visit off: said with the confirmation (QA 44b F4)
+        moved_letter=moved and casework_api.pin_moves_announced(web.store, profile,
+                                                                plan.city, moved),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
         newest=newest, chances=chances,
         unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
