@@ -1,6 +1,7 @@
 """QA 44a: an address fix that survives next week's list writing the same door otherwise
-(F1), no re-plan request when the list adopts the address of the fix (F4). Real SQLite,
-the real Bad Hersfeld extract, the command line as users run it."""
+(F1), no re-plan request when the list adopts the address of the fix (F4), report.csv of
+a fixed address (F9). Real SQLite, the real Bad Hersfeld extract, the command line as
+users run it."""
 
 from __future__ import annotations
 
@@ -109,10 +110,17 @@ def test_no_replan_when_the_list_adopts_the_fixed_address(tmp_path: Path,
     """F4: K-4 „Hauptstraße 40“ (no town) fixed to the house in Hauneck and planned there
     (the plan keeps „…, 36282 Hauneck (Unterhaun)“); the list then writes „Hauptstraße 40,
     36282 Hauneck“: the door and point of the visit, no re-plan asked by the import nor by
-    ``status``. A floor added to it is a new address for the visit (the field reads it)."""
+    ``status``. A floor added to it is a new address for the visit (the field reads it).
+    F9: the plan's report.csv says the fixed addresses were fixed by hand, not the
+    geocoder's „bitte PLZ/Ort prüfen“ the coordinator answered with the fix."""
     from hausbesuch.store import Store, VisitRow
 
     path, db, pid = _fixed_and_planned(tmp_path)
+    rows = _report(tmp_path / "plan" / "report.csv")
+    for cid in ("K-1", "K-4"):
+        assert rows[cid]["status"] == "geplant", rows[cid]
+        assert rows[cid]["grund"] == "Adresse von Hand korrigiert", rows[cid]
+    assert rows["K-5"]["grund"] == "", rows["K-5"]
     with Store.open(path) as store, store.session() as s:
         stop = s.query(VisitRow).filter_by(plan_id=pid, client_id="K-4").one()
         assert stop.address == "Hauptstraße 40, 36282 Hauneck (Unterhaun)", stop.address
@@ -126,3 +134,4 @@ def test_no_replan_when_the_list_adopts_the_fixed_address(tmp_path: Path,
     out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", floor)), *db))
     assert "K-4: Adresse geändert, aber am " in out and f"(Plan {pid})" in out, out
     assert "K-4: Adresse seit dem Plan geändert" in _said(MON.ok("status", "K-4", *db))
+
