@@ -1,7 +1,8 @@
 """QA 44a: an address fix that survives next week's list writing the same door otherwise
 (F1), no re-plan request when the list adopts the address of the fix (F4), report.csv of
-a fixed address (F9). Real SQLite, the real Bad Hersfeld extract, the command line as
-users run it."""
+a fixed address (F9), one person under two case ids (F2). Real SQLite (and PostgreSQL
+for the import, which reads the stored cases), the real Bad Hersfeld extract, the command
+line as users run it."""
 
 from __future__ import annotations
 
@@ -135,3 +136,71 @@ def test_no_replan_when_the_list_adopts_the_fixed_address(tmp_path: Path,
     assert "K-4: Adresse geändert, aber am " in out and f"(Plan {pid})" in out, out
     assert "K-4: Adresse seit dem Plan geändert" in _said(MON.ok("status", "K-4", *db))
 
+
+def _audit_text(db: str) -> str:
+    from hausbesuch.store import AuditRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        return "\n".join(f"{a.action} {a.client_id} {a.details}" for a in s.query(AuditRow))
+
+
+#: one person under two ids (the name written two ways), two people at one door, the
+#: same name at another door
+TWICE = [("K-1036", f"Walnußweg 3, {TOWN}"), ("K-1037", "Walnussweg 3 Bad Hersfeld"),
+         ("C-3014", f"Sandweg 17, {TOWN}"), ("C-3015", f"Sandweg 17, {TOWN}"),
+         ("K-1040", f"Klausstraße 12, {TOWN}")]
+NAMES = {"K-1036": "Jana Quaschnik", "K-1037": "QUASCHNIK, Jana", "C-3014": "Anna Sandner",
+         "C-3015": "Otto Sandner", "K-1040": "Frau Jana Quaschnik"}
+SAID = ("gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
+        "Fachanwendung prüfen.")
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_one_person_under_two_ids_is_named_by_ids(tmp_path: Path, bad_hersfeld_pbf: Path,
+                                                  backend: str, request) -> None:  # noqa: ANN001
+    """F2: two rows of one name (written „Jana Quaschnik“ and „QUASCHNIK, Jana“) at one door
+    under K-1036 and K-1037 were imported and planned twice without a word. The import
+    names both ids, never the name (output, ``--report``, audit log); two names at one
+    door and one name at another door say nothing. A later list holding only a new id
+    for the person is compared with the stored open cases."""
+    from tests.pg import pg_url, schema_url
+
+    db = str(tmp_path / "f.sqlite") if backend == "sqlite" else schema_url(
+        pg_url(), f"t_twice_{tmp_path.name[-12:].lower()}", request)
+    report = tmp_path / "bericht.csv"
+    out = MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)),
+                 *city_db(db), "--report", str(report))
+    assert f"K-1036 und K-1037: {SAID}" in _said(out), out
+    assert _said(out).count(SAID) == 1, out
+    rows = _report(report)
+    for cid in ("K-1036", "K-1037"):
+        assert rows[cid]["grund"] == f"K-1036 und K-1037: {SAID}".rstrip("."), rows[cid]
+    for cid in ("C-3014", "C-3015", "K-1040"):
+        assert rows[cid]["grund"] == "", rows[cid]
+    for name in ("Jana", "Quaschnik", "Sandner"):
+        assert name.casefold() not in out.casefold(), out
+        assert name not in report.read_text("utf-8-sig")
+        assert name not in _audit_text(db)
+    assert "K-1036" in _audit_text(db) and "gleiche_person" in _audit_text(db)
+
+    # next week only a new row, the person under a third id: the stored cases count
+    out = _said(MON.ok("import", str(_list(tmp_path / "b.csv", [
+        ("K-2001", f"Walnußweg 3, {TOWN}")], names={"K-2001": "Quaschnik, Jana"})),
+        *city_db(db)))
+    assert f"K-2001, K-1036 und K-1037: {SAID}" in out, out
+    assert "Jana" not in out and "Quaschnik" not in out, out
+
+
+@pytest.mark.slow
+def test_a_plan_of_the_stored_cases_names_one_person_under_two_ids(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """F2: ``plan`` without a list (the stored open cases) says it too, in its notes."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    assert f"K-1036 und K-1037: {SAID}" in _said(out), out
+    assert "Jana" not in out and "Quaschnik" not in out, out
+    pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "plan").rglob("*.html"))
+    assert f"K-1036 und K-1037: {SAID}" in _said(pages)

@@ -367,6 +367,63 @@ def _same_additions(a: str, b: str) -> bool:
     return additions(a) == additions(b)
 
 
+def _person_key(name: str | None) -> tuple[str, ...]:
+    """A client's name as compared for one person under two ids: its words folded (case,
+    umlauts, accents: :func:`hausbesuch.namewords.words`) in any order, without
+    salutations and titles, of the name as a letter writes it
+    (:func:`hausbesuch.letters.letter_name`: „Nachname, Vorname“ turned round, a host
+    after c/o left out): „Person, Jana“, „Jana Person“ and „Frau JANA PERSON“ are one.
+    () for no name, an export's placeholder or a single word (a surname alone may name
+    a family's other members)."""
+    from hausbesuch.letters import letter_name
+    from hausbesuch.namewords import SALUTATION_WORDS, words
+
+    key = tuple(sorted(w for w in words(letter_name(name or ""), camel_split=False)
+                       if w not in SALUTATION_WORDS))
+    return key if len(key) > 1 else ()
+
+
+def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
+                       ) -> list[list[str]]:
+    """Of cases (id, name, address), the ids that seem one person under two ids or more
+    (QA 44a F2): the same name (:func:`_person_key`) at the same door, compared as two rows
+    of one case are (:func:`hausbesuch.clients.same_place`: street and number alike, the
+    postcode where both give one). Two names at one door are two people. Each group in
+    the order given."""
+    from hausbesuch.clients import same_place
+    from hausbesuch.tabular import postcode_as_read
+
+    by_name: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for cid, name, address in people:
+        if address and (key := _person_key(name)):
+            by_name.setdefault(key, []).append((cid, address))
+    groups = []
+    for members in by_name.values():
+        if len(members) < 2:
+            continue
+        parsed = [(cid, parse_address(postcode_as_read(a))) for cid, a in members]
+        ids = [cid for i, (cid, p) in enumerate(parsed) if p.street and any(
+            j != i and q.street and same_place(p, q) for j, (_, q) in enumerate(parsed))]
+        if len(ids) > 1:
+            groups.append(list(dict.fromkeys(ids)))
+    return groups
+
+
+def same_person_note(ids: Sequence[str]) -> str:
+    """The note on cases that seem one person (:func:`same_person_groups`): their ids,
+    never the name."""
+    shown = f"{', '.join(ids[:-1])} und {ids[-1]}"
+    return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
+            "Fachanwendung prüfen.")
+
+
+def same_person_notes(clients: Sequence[Client]) -> list[str]:
+    """The notes (:func:`same_person_note`) on ``clients`` (the open cases a plan takes
+    from the store) that seem one person under two ids."""
+    return [same_person_note(ids) for ids in same_person_groups(
+        [(c.id, c.name, c.address) for c in clients])]
+
+
 def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # noqa: ANN401
                ) -> set[str]:
     """Of the ``changed`` columns of the stored case ``row`` (a list's ``values``), those
@@ -449,6 +506,10 @@ class ImportResult:
     #: :attr:`hausbesuch.clients.ClientList.odd_postcodes`): :attr:`warnings` names them
     #: at once, the report (:meth:`report_rows`) each in its row's „grund“
     odd_postcodes: list[tuple[int, str, str]] = field(default_factory=list)
+    #: cases that seem one person under two ids (id -> the note naming the ids, never the
+    #: name: :func:`same_person_note`; QA 44a F2): :attr:`warnings` holds each note once,
+    #: the report (:meth:`report_rows`) in each of its rows' „grund“
+    same_person: dict[str, str] = field(default_factory=dict)
 
     @property
     def unchanged_read(self) -> int:
@@ -517,7 +578,8 @@ class ImportResult:
                 + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
                    if cid in self.stale_fixes else [])
                 + [n.rstrip(".") for n in self.pin_notes.get(cid, [])]
-                + postcodes.get(c.row, []))
+                + postcodes.get(c.row, [])
+                + ([self.same_person[cid].rstrip(".")] if cid in self.same_person else []))
 
         rows = [
             {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c)}
@@ -2238,6 +2300,18 @@ class Casework:
                                           *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
                                    if r.status == "offen" and id_key(k) not in listed)
+            # one person under two ids: the list's open rows, with the city's open cases
+            # the list does not hold (a new row for a case stored before under another id)
+            same_person = same_person_groups(
+                [(c.id, c.name, c.address) for c in result.clients
+                 if c.id not in result.not_open]
+                + [(k, existing[k].name, existing[k].address) for k in result.absent
+                   if existing[k].erased_at is None])
+            for ids in same_person:
+                note = same_person_note(ids)
+                result.warnings.append(note)
+                for cid in ids:
+                    result.same_person.setdefault(cid, note)
             # counted as the summary and the upload page count: the listed cases whose
             # data were erased apart from the unchanged ones (QA 42b F5)
             audit.append(audit_values(actor, "import", city=city, details={
@@ -2245,6 +2319,7 @@ class Casework:
                 "aktualisiert": len(result.updated), "unveraendert": result.unchanged_read,
                 **({"nicht_wieder_eingelesen": len(result.erased_kept)}
                    if result.erased_kept else {}),
+                **({"gleiche_person": same_person} if same_person else {}),
                 "abgelehnt": len(result.rejected)}))
             # the pins the list set: their moment is the write's, not the import's start (a
             # plan page that read the pins meanwhile did not see them; check_pin_unchanged)
