@@ -974,20 +974,25 @@ def same_place(a: Any, b: Any, *, as_given: bool = False) -> bool:
     an address without a street is no door: whether a list still gives the address an
     address fix was made for, or a planned visit goes to (:func:`same_door`). Additions
     (a floor, a c/o line) are no part of the door."""
-    from geodata.addresses import street_key, town_key
+    from geodata.addresses import town_key
 
     if not a.street or not b.street:
         return not as_given
-    def number(p: Any) -> str:
-        return re.sub(r"\s+", "", p.housenumber or "").lower()
-
     def town(p: Any) -> str:
         return town_key(f"{p.town} {p.district}")
 
     if as_given and (a.postcode != b.postcode or town(a) != town(b)):
         return False
-    return (street_key(a.street) == street_key(b.street) and number(a) == number(b)
-            and (not a.postcode or not b.postcode or a.postcode == b.postcode))
+    return door_key(a) == door_key(b) and (
+        not a.postcode or not b.postcode or a.postcode == b.postcode)
+
+
+def door_key(p: Any) -> tuple[str, str]:
+    """The street (:func:`geodata.addresses.street_key`) and house number (without spaces
+    and case) of a parsed address, as :func:`same_place` compares them."""
+    from geodata.addresses import street_key
+
+    return street_key(p.street), re.sub(r"\s+", "", p.housenumber or "").lower()
 
 
 def same_door(a: str | None, b: str | None) -> bool:

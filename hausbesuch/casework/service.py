@@ -369,16 +369,16 @@ def _same_additions(a: str, b: str) -> bool:
 
 def _person_key(name: str | None) -> tuple[str, ...]:
     """A client's name as compared for one person under two ids: its words folded (case,
-    umlauts, accents: :func:`hausbesuch.namewords.words`) in any order, without
+    umlauts, accents: :func:`hausbesuch.namewords.fold`) in any order, without
     salutations and titles, of the name as a letter writes it
     (:func:`hausbesuch.letters.letter_name`: „Nachname, Vorname“ turned round, a host
     after c/o left out): „Person, Jana“, „Jana Person“ and „Frau JANA PERSON“ are one.
     () for no name, an export's placeholder or a single word (a surname alone may name
     a family's other members)."""
     from hausbesuch.letters import letter_name
-    from hausbesuch.namewords import SALUTATION_WORDS, words
+    from hausbesuch.namewords import SALUTATION_WORDS, fold
 
-    key = tuple(sorted(w for w in words(letter_name(name or ""), camel_split=False)
+    key = tuple(sorted(w for w in re.findall(r"[^\W_]+", fold(letter_name(name or "")))
                        if w not in SALUTATION_WORDS))
     return key if len(key) > 1 else ()
 
@@ -390,7 +390,7 @@ def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
     of one case are (:func:`hausbesuch.clients.same_place`: street and number alike, the
     postcode where both give one). Two names at one door are two people. Each group in
     the order given."""
-    from hausbesuch.clients import same_place
+    from hausbesuch.clients import door_key, same_place
     from hausbesuch.tabular import postcode_as_read
 
     by_name: dict[tuple[str, ...], list[tuple[str, str]]] = {}
@@ -401,18 +401,23 @@ def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
     for members in by_name.values():
         if len(members) < 2:
             continue
-        parsed = [(cid, parse_address(postcode_as_read(a))) for cid, a in members]
-        ids = [cid for i, (cid, p) in enumerate(parsed) if p.street and any(
-            j != i and q.street and same_place(p, q) for j, (_, q) in enumerate(parsed))]
-        if len(ids) > 1:
-            groups.append(list(dict.fromkeys(ids)))
+        by_door: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # (pairs per door)
+        for cid, a in members:
+            if (p := parse_address(postcode_as_read(a))).street:
+                by_door.setdefault(door_key(p), []).append((cid, p))
+        for parsed in by_door.values():
+            ids = [cid for i, (cid, p) in enumerate(parsed) if any(
+                j != i and same_place(p, q) for j, (_, q) in enumerate(parsed))]
+            if len(ids) > 1:
+                groups.append(list(dict.fromkeys(ids)))
     return groups
 
 
 def same_person_note(ids: Sequence[str]) -> str:
-    """The note on cases that seem one person (:func:`same_person_groups`): their ids,
-    never the name."""
-    shown = f"{', '.join(ids[:-1])} und {ids[-1]}"
+    """The note on cases that seem one person (:func:`same_person_groups`): their ids (the
+    first ten of more), never the name."""
+    shown = f"{', '.join(ids[:-1])} und {ids[-1]}" if len(ids) <= 10 else \
+        f"{', '.join(ids[:10])} und {len(ids) - 10} weitere"
     return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
             "Fachanwendung prüfen.")
 
