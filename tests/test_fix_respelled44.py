@@ -204,3 +204,51 @@ def test_a_plan_of_the_stored_cases_names_one_person_under_two_ids(
     assert "Jana" not in out and "Quaschnik" not in out, out
     pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "plan").rglob("*.html"))
     assert f"K-1036 und K-1037: {SAID}" in _said(pages)
+
+
+@pytest.mark.parametrize(("fixed_for", "listed", "same"), [
+    (f"Nelkenweg 10, {TOWN}", f"NELKENWEG 10, {TOWN}", True),
+    (f"Breitenstraße 99, {TOWN}", f"Breitenstr. 99, {TOWN}", True),
+    (f"Am Markt1, {TOWN}", f"Am Markt 1 {TOWN}", True),
+    ("Breitenstraße 24, 36251.0 Bad Hersfeld", f"Breitenstraße 24, {TOWN}", True),
+    (f"Homberger Straße 116a, {TOWN}", f"Homberger Str. 116 A, {TOWN}", True),
+    (f"Nelkenweg 10, {TOWN}", f"Nelkenweg 12, {TOWN}", False),  # another number
+    (f"Nelkenweg 10, {TOWN}", "Nelkenweg 10, 36282 Hauneck", False),  # another PLZ
+    (f"Nelkenweg 10, {TOWN}", f"Rosenweg 10, {TOWN}", False),  # another street
+    ("Hauptstraße 40", f"Hauptstraße 40, {TOWN}", False),  # a PLZ given now
+    ("Breitenstraße 26, Bad Hersfeld", "Breitenstraße 26, Hauneck", False),  # another town
+    (f"Nelkenweg 10, {TOWN}", TOWN, False),  # no street
+])
+def test_the_door_an_address_fix_was_made_for(fixed_for: str, listed: str, same: bool
+                                              ) -> None:
+    """F1: the comparison of a fix's address with the list's (clients.same_door): the door
+    as two rows of one case compare it, with postcode and town as each gives them."""
+    from hausbesuch.clients import same_door
+
+    assert same_door(fixed_for, listed) is same
+    assert same_door(listed, fixed_for) is same
+
+
+def test_which_cases_seem_one_person() -> None:
+    """F2: the same name in any order, case, „Nachname, Vorname“ or with a salutation at
+    one door (the postcode where both give one); not two names there, not one name at two
+    doors or under two postcodes, not a surname alone, a placeholder or names that differ
+    by a number (test lists: „Erika Muster K-1“)."""
+    from hausbesuch.casework.service import same_person_groups
+
+    people = [
+        ("A-1", "Jana Quaschnik", f"Walnußweg 3, {TOWN}"),
+        ("A-2", "QUASCHNIK, Jana", "Walnussweg 3"),
+        ("A-3", "Frau Jana Quaschnik", "Walnußweg 3, 36282 Hauneck"),  # another PLZ...
+        ("A-4", "Jana Quaschnik", f"Walnußweg 5, {TOWN}"),  # another door
+        ("B-1", "Anna Sandner", f"Sandweg 17, {TOWN}"),
+        ("B-2", "Otto Sandner", f"Sandweg 17, {TOWN}"),  # two people at one door
+        ("C-1", "Sandner", f"Sandweg 19, {TOWN}"), ("C-2", "Sandner", f"Sandweg 19, {TOWN}"),
+        ("D-1", "unbekannt", f"Sandweg 21, {TOWN}"), ("D-2", "-", f"Sandweg 21, {TOWN}"),
+        ("D-3", "unbekannt", f"Sandweg 21, {TOWN}"),
+        ("E-1", "Erika Muster K-1", f"Sandweg 23, {TOWN}"),
+        ("E-2", "Erika Muster K-2", f"Sandweg 23, {TOWN}"),
+    ]
+    # (A-3 joins through A-2, which gives no PLZ: the door the duplicate rows compare)
+    assert same_person_groups(people) == [["A-1", "A-2", "A-3"]]
+    assert same_person_groups([p for p in people if p[0] != "A-2"]) == []
