@@ -119,6 +119,8 @@ __all__ = [
     "postcode_reason",
     "priority_from_months",
     "read_clients",
+    "same_door",
+    "same_place",
     "serial_note",
     "split_skills",
     "unreadable_cells",
@@ -759,7 +761,7 @@ def read_clients(
             told = ""
             if any(r.row == first for r in result.rejected):  # neither row is taken
                 notes.append(f"Zeile {first} ist ebenfalls abgelehnt")
-            elif taken is not None and not _same_place(own, first_place.get(key, own)):
+            elif taken is not None and not same_place(own, first_place.get(key, own)):
                 # one of the two addresses is wrong, and nothing tells which: a team sent
                 # to the first would knock at a stranger's door (QA 37 #3)
                 notes.append(f"dort {TWO_ADDRESSES}: „{shorten(taken.address, 80)}“")
@@ -958,20 +960,55 @@ _WHICH_ADDRESS = ("keine der beiden Zeilen wird übernommen. Bitte in der Fachan
                   "Liste erneut laden")
 
 
-def _same_place(a: Any, b: Any) -> bool:
-    """Whether two parsed addresses (:class:`geodata.addresses.ParsedAddress`) of rows of
-    one case name the same door: street and house number alike (``Hauptstr. 5a`` and
-    ``Hauptstraße 5 a``), and the postcode where both give one. A row without a street
-    names no other door."""
-    from geodata.addresses import street_key
+def same_place(a: Any, b: Any, *, as_given: bool = False) -> bool:
+    """Whether two parsed addresses (:class:`geodata.addresses.ParsedAddress`) name the
+    same door: street and house number alike (``Hauptstr. 5a`` and ``Hauptstraße 5 a``,
+    ``NELKENWEG 10`` and ``Nelkenweg 10``, ``Am Markt1`` and ``Am Markt 1``:
+    :func:`geodata.addresses.street_key`), and the postcode where both give one. A row
+    without a street names no other door (two rows of one case, :func:`read_clients`).
+
+    ``as_given``: the place as each gives it counts too, a postcode or town given by one
+    and not the other being another place (``Hauptstraße 40`` is not ``Hauptstraße 40,
+    36251 Bad Hersfeld``), the town with its district compared as
+    :func:`geodata.addresses.town_key` does (``Bad-Hersfeld``, ``BAD HERSFELD``), and
+    an address without a street is no door: whether a list still gives the address an
+    address fix was made for, or a planned visit goes to (:func:`same_door`). Additions
+    (a floor, a c/o line) are no part of the door."""
+    from geodata.addresses import town_key
 
     if not a.street or not b.street:
-        return True
-    def number(p: Any) -> str:
-        return re.sub(r"\s+", "", p.housenumber or "").lower()
+        return not as_given
+    def town(p: Any) -> str:
+        return town_key(f"{p.town} {p.district}")
 
-    return (street_key(a.street) == street_key(b.street) and number(a) == number(b)
-            and (not a.postcode or not b.postcode or a.postcode == b.postcode))
+    if as_given and (a.postcode != b.postcode or town(a) != town(b)):
+        return False
+    return door_key(a) == door_key(b) and (
+        not a.postcode or not b.postcode or a.postcode == b.postcode)
+
+
+def door_key(p: Any) -> tuple[str, str]:
+    """The street (:func:`geodata.addresses.street_key`) and house number (without spaces
+    and case) of a parsed address, as :func:`same_place` compares them."""
+    from geodata.addresses import street_key
+
+    return street_key(p.street), re.sub(r"\s+", "", p.housenumber or "").lower()
+
+
+def same_door(a: str | None, b: str | None) -> bool:
+    """Whether two address texts name the same door as each gives it (:func:`same_place`
+    with ``as_given``), each with its PLZ as read now
+    (:func:`hausbesuch.tabular.postcode_as_read`): a list that writes the address of an
+    address fix in another case, abbreviation or spacing (``Breitenstr. 99`` for
+    ``Breitenstraße 99``, a comma dropped) still gives that address (QA 44a F1), as two
+    rows of one case so written are one door for :func:`read_clients`."""
+    from geodata.addresses import parse_address
+    from hausbesuch.tabular import postcode_as_read
+
+    if not a or not b:
+        return False
+    return same_place(parse_address(postcode_as_read(a)), parse_address(postcode_as_read(b)),
+                      as_given=True)
 
 
 def postcode_cells(table: Any, rownum: int, row: Mapping[str, str],

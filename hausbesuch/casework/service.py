@@ -381,6 +381,12 @@ def _elsewhere(stop: VisitRow, lon: float | None, lat: float | None) -> bool:
         abs(stop.lat - lat) < 5e-5 and abs(stop.lon - lon) < 5e-5)
 
 
+def _stop_of(s: Session, visit: CaseVisitRow) -> VisitRow | None:
+    """The stop of ``visit`` in the plan version that holds it (None: none)."""
+    return s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
+                                           VisitRow.visit_id == visit.visit_id).limit(1))
+
+
 #: :func:`_visits_address`'s „read it yourself“ for a geocode not given.
 _READ = object()
 
@@ -395,16 +401,19 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client, *,
     list's address is compared so too (review 25 #4); a stop of a plan stored before kept
     them, and is compared with the address as given (and without that c/o line).
     The PLZ is compared as read (:func:`hausbesuch.tabular.same_address_text`): a stop of
-    a plan stored before ``36251.0`` was read as ``36251`` goes to the same address.
+    a plan stored before ``36251.0`` was read as ``36251`` goes to the same address. So is
+    the door (:func:`hausbesuch.clients.same_door`, with the same additions): a list that
+    writes it in another case, abbreviation or spacing names the stop's address (QA 44a
+    F1: „Breitenstr. 99“ for the plan's „Breitenstraße 99“ asked for a re-plan).
     ``stop`` and ``g`` (its plan's GeocodeRow of the case, or None): read before, for
     many visits at once (:meth:`Casework.visits_at_old_place`: no two queries per visit
     on each view of the plan page, review 38 #2)."""
     from hausbesuch.care_of import without_own_name
+    from hausbesuch.clients import same_door
     from hausbesuch.tabular import same_address_text
 
     if stop is None:
-        stop = s.scalar(select(VisitRow).where(VisitRow.plan_id == visit.plan_id,
-                                               VisitRow.visit_id == visit.visit_id).limit(1))
+        stop = _stop_of(s, visit)
     if stop is None:
         return False
     if g is _READ:
@@ -412,7 +421,8 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client, *,
                                               GeocodeRow.client_id == stop.client_id).limit(1))
 
     def same(a: str) -> bool:  # the PLZ as read now: a plan stored before kept it as typed
-        return same_address_text(stop.address, a, any_case=True)
+        return same_address_text(stop.address, a, any_case=True) or (
+            same_door(stop.address, a) and _same_additions(stop.address, a))
 
     geocode = geocode_from(g) if g is not None else None
     # (a stop of a plan stored before a host of the Name cell was added to it: without)
@@ -421,6 +431,78 @@ def _visits_address(s: Session, visit: CaseVisitRow, c: Client, *,
         return False
     return c.lat is None or c.lon is None or (
         abs(stop.lat - c.lat) < 5e-5 and abs(stop.lon - c.lon) < 5e-5)
+
+
+def _same_additions(a: str, b: str) -> bool:
+    """Whether two addresses of one door carry the same additions (a floor, a c/o line:
+    :attr:`geodata.addresses.ParsedAddress.extra`), compared without case, spaces and
+    punctuation: the field reads them, so a changed floor is a new address for a visit."""
+    def additions(text: str) -> tuple[str, ...]:
+        return tuple(re.sub(r"\W+", "", x.casefold()) for x in parse_address(text).extra)
+
+    return additions(a) == additions(b)
+
+
+def _person_key(name: str | None) -> tuple[str, ...]:
+    """A client's name as compared for one person under two ids: its words folded (case,
+    umlauts, accents: :func:`hausbesuch.namewords.fold`) in any order, without
+    salutations and titles, of the name as a letter writes it
+    (:func:`hausbesuch.letters.letter_name`: „Nachname, Vorname“ turned round, a host
+    after c/o left out): „Person, Jana“, „Jana Person“ and „Frau JANA PERSON“ are one.
+    () for no name, an export's placeholder or a single word (a surname alone may name
+    a family's other members)."""
+    from hausbesuch.letters import letter_name
+    from hausbesuch.namewords import SALUTATION_WORDS, fold
+
+    key = tuple(sorted(w for w in re.findall(r"[^\W_]+", fold(letter_name(name or "")))
+                       if w not in SALUTATION_WORDS))
+    return key if len(key) > 1 else ()
+
+
+def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
+                       ) -> list[list[str]]:
+    """Of cases (id, name, address), the ids that seem one person under two ids or more
+    (QA 44a F2): the same name (:func:`_person_key`) at the same door, compared as two rows
+    of one case are (:func:`hausbesuch.clients.same_place`: street and number alike, the
+    postcode where both give one). Two names at one door are two people. Each group in
+    the order given."""
+    from hausbesuch.clients import door_key, same_place
+    from hausbesuch.tabular import postcode_as_read
+
+    by_name: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+    for cid, name, address in people:
+        if address and (key := _person_key(name)):
+            by_name.setdefault(key, []).append((cid, address))
+    groups = []
+    for members in by_name.values():
+        if len(members) < 2:
+            continue
+        by_door: dict[tuple[str, str], list[tuple[str, Any]]] = {}  # (pairs per door)
+        for cid, a in members:
+            if (p := parse_address(postcode_as_read(a))).street:
+                by_door.setdefault(door_key(p), []).append((cid, p))
+        for parsed in by_door.values():
+            ids = [cid for i, (cid, p) in enumerate(parsed) if any(
+                j != i and same_place(p, q) for j, (_, q) in enumerate(parsed))]
+            if len(ids) > 1:
+                groups.append(list(dict.fromkeys(ids)))
+    return groups
+
+
+def same_person_note(ids: Sequence[str]) -> str:
+    """The note on cases that seem one person (:func:`same_person_groups`): their ids (the
+    first ten of more), never the name."""
+    shown = f"{', '.join(ids[:-1])} und {ids[-1]}" if len(ids) <= 10 else \
+        f"{', '.join(ids[:10])} und {len(ids) - 10} weitere"
+    return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
+            "Fachanwendung prüfen.")
+
+
+def same_person_notes(clients: Sequence[Client]) -> list[str]:
+    """The notes (:func:`same_person_note`) on ``clients`` (the open cases a plan takes
+    from the store) that seem one person under two ids."""
+    return [same_person_note(ids) for ids in same_person_groups(
+        [(c.id, c.name, c.address) for c in clients])]
 
 
 def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # noqa: ANN401
@@ -505,6 +587,10 @@ class ImportResult:
     #: :attr:`hausbesuch.clients.ClientList.odd_postcodes`): :attr:`warnings` names them
     #: at once, the report (:meth:`report_rows`) each in its row's „grund“
     odd_postcodes: list[tuple[int, str, str]] = field(default_factory=list)
+    #: cases that seem one person under two ids (id -> the note naming the ids, never the
+    #: name: :func:`same_person_note`; QA 44a F2): :attr:`warnings` holds each note once,
+    #: the report (:meth:`report_rows`) in each of its rows' „grund“
+    same_person: dict[str, str] = field(default_factory=dict)
 
     @property
     def unchanged_read(self) -> int:
@@ -573,7 +659,8 @@ class ImportResult:
                 + (["Adresse geändert: die frühere Korrektur gilt nicht mehr, bitte prüfen"]
                    if cid in self.stale_fixes else [])
                 + [n.rstrip(".") for n in self.pin_notes.get(cid, [])]
-                + postcodes.get(c.row, []))
+                + postcodes.get(c.row, [])
+                + ([self.same_person[cid].rstrip(".")] if cid in self.same_person else []))
 
         rows = [
             {"zeile": str(c.row), "id": c.id, "status": status[c.id], "grund": why(c)}
@@ -2063,7 +2150,7 @@ class Casework:
         the file (default: the path; an upload: the name of the file sent).
         """
         from hausbesuch.caseids import id_key, lookalike, stored_as
-        from hausbesuch.clients import read_clients
+        from hausbesuch.clients import read_clients, same_door
         from hausbesuch.store import _client_values
         from hausbesuch.tabular import same_address_text
 
@@ -2226,7 +2313,12 @@ class Casework:
                 fix = fixes.get(key)
                 fixed_for = fix is not None and (  # the address the fix was made for
                     same_address_text(fix.source_address, c.address)
+                    # ... also written in another case, abbreviation or spacing: the
+                    # door the duplicate rows compare (QA 44a F1)
+                    or same_door(fix.source_address, c.address)
                     or ("address" in anew and fix.source_address == row.address))
+                # the fix holds: the case stays where it put it, whatever the list's words
+                fix_holds = fixed_for and fix is not None and not fix.stale
                 if fix is not None and not fix.stale and fix.source_address != c.address \
                         and fixed_for:
                     # the fix was made for this address, its PLZ as typed: it stays, made
@@ -2255,7 +2347,7 @@ class Casework:
                 audit.append(audit_values(actor, "klient_geaendert", city=city, client_id=key,
                                           details={"felder": sorted(set(changed)
                                                                     - {"input_row"})}))
-                if key in ahead and PLACE_COLUMNS & set(real):
+                if key in ahead and PLACE_COLUMNS & set(real) and not fix_holds:
                     moved_ahead.append((key, c))
                 if key in ahead and values.get("pin_source") == "liste" and {
                         "pin_team", "pin_day", "pin_time_min"} & set(changed) and (
@@ -2293,7 +2385,8 @@ class Casework:
                 # (compared with the address the plan visits, not the previous row: a
                 # list put back to the address the plan was made for needs no re-plan)
                 v = next((v for v in sorted(ahead[key], key=lambda x: x.start_at)
-                          if not _visits_address(s, v, c)), None)
+                          if not _visits_address(s, v, c)
+                          and not self._found_at_stop(_stop_of(s, v), c)), None)
                 if v is None:
                     continue
                 if c.id in result.not_open:
@@ -2329,6 +2422,18 @@ class Casework:
                                           *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
                                    if r.status == "offen" and id_key(k) not in listed)
+            # one person under two ids: the list's open rows, with the city's open cases
+            # the list does not hold (a new row for a case stored before under another id)
+            same_person = same_person_groups(
+                [(c.id, c.name, c.address) for c in result.clients
+                 if c.id not in result.not_open]
+                + [(k, existing[k].name, existing[k].address) for k in result.absent
+                   if existing[k].erased_at is None])
+            for ids in same_person:
+                note = same_person_note(ids)
+                result.warnings.append(note)
+                for cid in ids:
+                    result.same_person.setdefault(cid, note)
             # counted as the summary and the upload page count: the listed cases whose
             # data were erased apart from the unchanged ones (QA 42b F5)
             audit.append(audit_values(actor, "import", city=city, details={
@@ -2336,6 +2441,7 @@ class Casework:
                 "aktualisiert": len(result.updated), "unveraendert": result.unchanged_read,
                 **({"nicht_wieder_eingelesen": len(result.erased_kept)}
                    if result.erased_kept else {}),
+                **({"gleiche_person": same_person} if same_person else {}),
                 "abgelehnt": len(result.rejected)}))
             # the pins the list set: their moment is the write's, not the import's start (a
             # plan page that read the pins meanwhile did not see them; check_pin_unchanged)
@@ -2368,6 +2474,25 @@ class Casework:
             self._keep_last_import(s, result, now, [*existing, *listed], clist.columns)
             self.store.audit_many(audit, session=s)
         return result
+
+    def _found_at_stop(self, stop: VisitRow | None, c: Client,
+                       loc: Located | None = None) -> bool:
+        """Whether the list's address of ``c`` (no point given) is found where a plan's
+        ``stop`` goes (within a few metres; ``loc``: where it was found, else it is
+        looked up), with the stop's additions: a re-plan would send the team to the same
+        door, so the visit does not wait at an old address although the words differ
+        (QA 44a F4: the list's „Hauptstraße 40, 36282 Hauneck“ after a fix to that house,
+        the plan's „Hauptstraße 40, 36282 Hauneck (Unterhaun)“)."""
+        if c.lat is not None or c.lon is not None or not c.address:
+            return False  # a point given: compared by _visits_address
+        if stop is None or not _same_additions(stop.address, c.address):
+            return False
+        if loc is None:
+            r = self._looked_up(c)
+            lon, lat = r.lon, r.lat
+        else:
+            lon, lat = loc.lon, loc.lat
+        return lon is not None and lat is not None and not _elsewhere(stop, lon, lat)
 
     def _keep_last_import(self, s: Session, result: ImportResult, now: datetime,
                           ids: Collection[str], columns: dict[str, Any]) -> None:
@@ -2846,8 +2971,9 @@ class Casework:
         address fix that applies (a point; an address made after the version, looked up
         as :meth:`locate` does: one made before is the place the version planned), the
         stop more than a few metres from it; else the list's address (and point), as the
-        import compares a moved client (:func:`_visits_address`). Not a case whose data
-        were erased (no address to compare)."""
+        import compares a moved client (:func:`_visits_address`; other words looked up
+        and found at the stop: :meth:`_found_at_stop`). Not a case whose data were erased
+        (no address to compare)."""
         today = self.today()
         with self.store.session() as s:
             q = select(CaseVisitRow).where(CaseVisitRow.city == self.city,
@@ -2892,6 +3018,7 @@ class Casework:
             # session of SQLite holds the write lock; locate reads in one of its own)
             seen: list[tuple[CaseVisitRow, VisitRow, ClientRow, bool | None]] = []
             ask: dict[str, Client] = {}
+            by_words: set[str] = set()  # visits whose list address is looked up anew
             for v in visits:
                 row = rows.get(v.client_id)
                 if row is None or row.erased_at is not None:
@@ -2915,13 +3042,20 @@ class Casework:
                         stop.address == client.address and client.lat is None) \
                         and not _visits_address(s, v, client, stop=stop,
                                                 g=geos.get((v.plan_id, stop.client_id)))
+                    if moved and client.lat is None and client.lon is None \
+                            and _same_additions(stop.address, client.address):
+                        # other words: where they are found decides (_found_at_stop)
+                        moved = None
+                        ask[client.id] = client
+                        by_words.add(v.visit_id)
                 seen.append((v, stop, row, moved))
         found = self.locate(list(ask.values())) if ask else {}
         out: dict[str, OldPlace] = {}
         for v, stop, row, moved in seen:
             if moved is None:
                 loc = found[row.client_id]
-                moved = _elsewhere(stop, loc.lon, loc.lat)
+                moved = not self._found_at_stop(stop, self._client(row), loc) \
+                    if v.visit_id in by_words else _elsewhere(stop, loc.lon, loc.lat)
             if moved and row.client_id not in out:
                 out[row.client_id] = OldPlace(row.client_id, v, v.plan_id or "?",
                                               row.status == "offen")

@@ -105,14 +105,26 @@ def _called_off(stop: PlannedStop) -> str:
     return f"entfällt seit {format_day(since)}" if since else "entfällt"
 
 
-def _address_notes(g: Geocode | None, far_m: float | None) -> list[str]:
+#: What a row says of an address a coordinator fixed by text (the *Adressen* page's words).
+FIXED_BY_HAND = "Adresse von Hand korrigiert"
+
+
+def _address_notes(g: Geocode | None, far_m: float | None, *, fixed: bool = False
+                   ) -> list[str]:
     """What a planned client's row says about its address: found only roughly, found
     in doubt („bitte prüfen“: :func:`address_in_doubt`, the verdict of the *Adressen* page
     and the route pages), found with a harmless note (information), far from the nearest
-    way."""
+    way. ``fixed``: its address is a coordinator's fix by text (``params["fix_points"]``),
+    said so in place of the geocoder's note on the words, which the coordinator has seen
+    (QA 44a F9: „… bitte PLZ/Ort prüfen“ after the fix); a fix found only roughly keeps
+    what it is."""
     notes = []
     check = ", bitte prüfen" if address_in_doubt(g) else ""
-    if g is not None and g.quality not in ("exact", "manual", "given"):
+    if g is not None and fixed and g.quality == "exact":
+        notes.append(FIXED_BY_HAND)
+    elif g is not None and fixed and g.quality in ("interpolated", "street"):
+        notes.append(f"{FIXED_BY_HAND}, nur {QUALITY_DE[g.quality]} gefunden: {g.reason}")
+    elif g is not None and g.quality not in ("exact", "manual", "given"):
         notes.append(f"Adresse nur {QUALITY_DE.get(g.quality, g.quality)} gefunden{check}: "
                      f"{g.reason}")
     elif g is not None and g.quality == "exact" and g.reason:
@@ -198,6 +210,7 @@ def report_rows(
     # the cases whose pinned day had passed, planned freely (:func:`passed_pin`'s words)
     passed_pins = (getattr(plan, "params", None) or {}).get("passed_pins") or {}
     unassigned = {u.client_id: u for u in plan.unassigned}
+    fixed = set((getattr(plan, "params", None) or {}).get("fix_points") or ())
     rows: list[dict[str, str]] = []
     rejected_ids = {r.id for r in plan.rejected if r.id}
     rejected_rows = {r.row for r in plan.rejected if r.row}
@@ -215,7 +228,7 @@ def report_rows(
             # visit in the plan (the one at which it was agreed): that one is named
             u = unassigned[c.id]
             far = snap_far.get(c.id)
-            notes = [u.reason, *(_address_notes(g, far) if c.id in visits
+            notes = [u.reason, *(_address_notes(g, far, fixed=c.id in fixed) if c.id in visits
                                  else _address_notes(None, far) if _too_far(far)
                                  else []), *_other_visits(visits.get(c.id, []))]
             row.update(status=STATUS_UNASSIGNED, grund=_reasons(notes),
@@ -241,7 +254,7 @@ def report_rows(
                 # the day the case was pinned to passed: not that day (QA 40 F2)
                 notes.append(f"Hinweis: festgelegter Tag verstrichen ({passed}), daher frei "
                              "eingeplant")
-            notes += _address_notes(g, snap_far.get(c.id))
+            notes += _address_notes(g, snap_far.get(c.id), fixed=c.id in fixed)
             notes += _other_visits(visits[c.id], but=s)
             row["grund"] = _reasons(notes)
         else:

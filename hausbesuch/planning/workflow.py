@@ -32,6 +32,7 @@ from hausbesuch import athome, clock
 from hausbesuch.caseids import id_key
 from hausbesuch.casework import CaseState, Casework
 from hausbesuch.casework.rules import STATUS_LABELS, Directive
+from hausbesuch.casework.service import same_person_notes
 from hausbesuch.config import (
     Profile,
     district_options,
@@ -1522,7 +1523,9 @@ def _plan_span(
               "districts_file": str(districts_file) if districts_file else None,
               "total_rows": imported.total_rows if imported else None,
               "list": imported.source if imported else None,
-              "warnings": [*(imported.warnings if imported else [])]}
+              # (without a list: the stored open cases that seem one person, QA 44a F2)
+              "warnings": [*(imported.warnings if imported else same_person_notes(
+                  [st.client for st in states if st.status == "offen"]))]}
     _carry_district_notes(params, districts)
     params["warnings"] += [*_holiday_notes(span, team_list), *_absence_notes(absent, span),
                            *now_note, *athome.plan_notes(profile, team_list)]
