@@ -80,6 +80,7 @@ __all__ = [
     "letter_content",
     "letter_fields",
     "letter_name",
+    "long_lines",
     "no_name_reason",
     "salutation_name",
     "missing_glyphs",
@@ -97,6 +98,7 @@ __all__ = [
     "too_late",
     "unprintable_reason",
     "write_letters",
+    "write_notice",
 ]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
@@ -863,6 +865,18 @@ class AddressTooLong(LetterError):
     """The recipient does not fit the envelope's window (names the client's reason)."""
 
 
+def text_setting(profile: Profile, announcement: Announcement) -> str:
+    """The setting of ``[brief]`` whose text a letter carries: ``absage_text`` (the case
+    is no longer open), ``korrektur_text`` (a promise the plan does not keep),
+    ``folge_text`` (a follow-up, :func:`follow_ups`; where the profile's would print
+    an empty date, the built-in one, :func:`follow_up_text`) or ``text``."""
+    if announcement.case_status:
+        return "absage_text"
+    if announcement.announced_on is not None:
+        return "korrektur_text"
+    return "folge_text" if announcement.follow_up else "text"
+
+
 def letter_content(
     profile: Profile,
     announcement: Announcement,
@@ -875,7 +889,7 @@ def letter_content(
     sender = _sender(profile)
     values = letter_fields(s, announcement, name=name, sender=sender["name"])
     correction = announcement.announced_on is not None
-    follow = not correction and announcement.follow_up
+    follow = text_setting(profile, announcement) == "folge_text"
     # the profile's follow-up texts, or (their date would print empty) the built-in ones
     folge_betreff, folge_text = ((s.folge_betreff, s.folge_text)
                                  if follow_up_text(profile, announcement)
@@ -889,6 +903,9 @@ def letter_content(
         info.append(["E-Mail", s.email])
     info.append(["Datum", letter_date.strftime("%d.%m.%Y")])
     return {
+        # the follow-on pages' head (DIN 5008): the case id and the letter's date
+        "client_id": announcement.client_id,
+        "dated": letter_date.strftime("%d.%m.%Y"),
         "recipient": [breakable(x) for x in (name, *address)],
         "remarks": [],
         "info": [[k, breakable(v)] for k, v in info],
@@ -896,9 +913,10 @@ def letter_content(
                     else s.korrektur_betreff if correction
                     else folge_betreff if follow else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
-        "paragraphs": _paragraphs(s.absage_text if announcement.case_status
-                                  else s.korrektur_text if correction
-                                  else folge_text if follow else s.text, values),
+        "paragraphs": _paragraphs({"absage_text": s.absage_text,
+                                   "korrektur_text": s.korrektur_text,
+                                   "folge_text": folge_text, "text": s.text}[
+                                      text_setting(profile, announcement)], values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -930,10 +948,12 @@ def render_pdf(
 class RecipientFit:
     """How the template set a letter's recipient: the size in pt, and the address lines
     (0: the name) that are wider than the window even at the smallest size (8 pt) and
-    wrap; every other line is whole."""
+    wrap; every other line is whole. ``pages``: the pages the whole letter takes (more
+    than one: its text is too long for one page, :func:`long_lines`)."""
 
     size: float
     wrapped: tuple[int, ...] = ()
+    pages: int = 1
 
 
 class SenderTooLong(LetterError):
@@ -1006,9 +1026,12 @@ def render_letters(
     for fit in fits:
         if fit.get("part") == "sender" and (why := _sender_refusal(profile, fit)):
             raise SenderTooLong(why)
-    recipients = [RecipientFit(float(f["size"]), tuple(f.get("wrapped") or ()))
-                  for f in fits if f.get("part") == "recipient"]
-    if not isinstance(pdf, bytes) or len(recipients) != len(letters):  # pragma: no cover
+    pages = [int(f["pages"]) for f in fits if f.get("part") == "pages"]
+    recipients = [RecipientFit(float(f["size"]), tuple(f.get("wrapped") or ()), n)
+                  for f, n in zip((f for f in fits if f.get("part") == "recipient"), pages,
+                                  strict=False)]
+    if not isinstance(pdf, bytes) or not (  # pragma: no cover
+            len(recipients) == len(pages) == len(letters)):
         raise LetterError("Brief kann nicht gesetzt werden: Satz unvollständig, bitte melden.")
     return pdf, recipients
 
@@ -1560,6 +1583,9 @@ class LetterRun:
     #: profile's use ``{angekuendigt_am}`` and the case has no earlier letter
     #: (:func:`follow_up_text`)
     undated: list[str] = field(default_factory=list)
+    #: (client id, pages, the ``[brief]`` setting of its text) of the letters longer than
+    #: one page (:func:`long_lines`)
+    long: list[tuple[str, int, str]] = field(default_factory=list)
     #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
     dated: date | None = None
     arrives: date | None = None
@@ -1639,6 +1665,8 @@ def write_letters(
         if fit.wrapped:
             run.notes.append((a.client_id,
                               f"Anschrift vor dem Versand prüfen: {_wrap_words(fit)}"))
+        if fit.pages > 1:
+            run.long.append((a.client_id, fit.pages, text_setting(profile, a)))
         path = out / letter_file(kind, a, twice)
         key = f"{a.client_id} ({format_day(a.day)})" if a.client_id in twice else a.client_id
         if key in run.letters or path in run.letters.values():  # never overwrite
@@ -1661,11 +1689,18 @@ def write_letters(
         _write(path, pdf)
         run.team_days[(team, day)] = path
     run.dated, run.arrives = when, arrives
-    if run.late or run.reprints:  # the folder's notice lists them too: whoever prints
-        # them sees it
-        _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(
-            [*reprint_lines(run, profile), *late_lines(run, profile)]) + "\n").encode("utf-8"))
+    write_notice(run, profile, out)
     return run
+
+
+def write_notice(run: LetterRun, profile: Profile, out: Path) -> None:
+    """Write ``LIESMICH.txt`` into ``out``: the social-data notice, and what whoever prints
+    and posts the folder must know (case ids and reasons only, as on the terminal): the
+    letters longer than a page, reprints, letters the post brings too late, addresses to
+    check before sending and the visits that got no letter."""
+    said = [*long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile)]
+    _write(out / NOTICE_FILE, (NOTICE + "".join(f"\n{line}" for line in said)
+                               + ("\n" if said else "")).encode("utf-8"))
 
 
 def arrival_day(profile: Profile, letter_date: date) -> date:
@@ -1732,6 +1767,24 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
                 "einstellbar im Profil, [brief] postlaufzeit_werktage):")
         out += [head, *(too_late(cid, day, kind) for cid, day, kind, _ in sorted(
             late, key=lambda x: (x[1], id_key(x[0]))))]
+    return out
+
+
+def long_lines(run: LetterRun) -> list[str]:
+    """What the command and ``LIESMICH.txt`` say about the letters longer than one page
+    (case ids only): per ``[brief]`` setting whose text is too long, the letters and their
+    pages, and what that means for the envelopes of a team-day's PDF (QA 44b F2)."""
+    out = []
+    for key in sorted({k for *_, k in run.long}):
+        these = sorted(((cid, n) for cid, n, k in run.long if k == key),
+                       key=lambda x: id_key(x[0]))
+        shown = ", ".join(f"{cid} ({n} Seiten)" for cid, n in these)
+        out.append(
+            f"Achtung: {'1 Brief ist' if len(these) == 1 else f'{len(these)} Briefe sind'} "
+            f"länger als eine Seite, der Text aus [brief] {key} ist zu lang: {shown}. Jede "
+            "Seite trägt „Seite … von …“, jede Folgeseite Kundennummer und Datum: alle "
+            "Seiten eines Briefs in denselben Umschlag (im Sammel-PDF folgen sie einander). "
+            f"Besser: [brief] {key} kürzen, bis jeder Brief auf eine Seite passt.")
     return out
 
 

@@ -62,6 +62,7 @@ def register(app: typer.Typer) -> None:
             already_lines,
             follow_up_lines,
             late_lines,
+            long_lines,
             reprint_lines,
             run_letters,
         )
@@ -98,7 +99,7 @@ def register(app: typer.Typer) -> None:
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
         for line in [*already_lines(run), *reprint_lines(run, profile)]:  # case ids only, as
             typer.echo(line)  # every line here
-        for line in late_lines(run, profile):
+        for line in [*long_lines(run), *late_lines(run, profile)]:
             typer.echo(line)
         for line in follow_up_lines(run, profile):
             typer.echo(line)

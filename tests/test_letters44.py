@@ -1,0 +1,113 @@
+"""Letters after QA 44b: pages, sender, correction reprints and reminders.
+
+- F2: a letter longer than one page carries „Seite n von N“ on each page and the
+  Kundennummer and date on every page after its first; the command (and ``LIESMICH.txt``)
+  names the letters and the ``[brief]`` setting whose text is too long;
+
+Each test writes into its own copy of the planned week's SQLite database (real plan, real
+Typst PDFs read back with pypdf).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from hausbesuch import clock
+from tests import test_letters_details as details
+
+BEFORE = details.BEFORE
+db = details.db
+_letters = details._letters
+_flat = details._flat
+
+PROFILE = Path(__file__).resolve().parents[1] / "hausbesuch" / "profiles" / "bad-hersfeld.toml"
+
+
+@pytest.fixture(autouse=True)
+def _today_before_the_week(monkeypatch):
+    monkeypatch.setenv(clock.ENV, BEFORE.isoformat())
+
+
+def _profile(tmp_path: Path, name: str, edit) -> Path:
+    """The shipped Bad Hersfeld profile as a file of its own (its extract found from
+    there), its text changed by ``edit``."""
+    from tests.conftest import BAD_HERSFELD_PBF
+
+    text = PROFILE.read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^file = "osm/[^"]*"', f'file = "{BAD_HERSFELD_PBF}"', text)
+    path = tmp_path / f"{name}.toml"
+    path.write_text(edit(text), encoding="utf-8")
+    return path
+
+
+def _in_brief(extra: str):
+    return lambda text: text.replace("[brief]\n", "[brief]\n" + extra, 1)
+
+
+def _pages(path: Path) -> list[str]:
+    return [_flat(p.extract_text()) for p in PdfReader(path).pages]
+
+
+def _one_team_day(planned_week, n: int):
+    """``n`` case ids of the first team-day of the week with that many visits, in route
+    order."""
+    plan = planned_week.result.plan
+    route = next(r for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+                 if len(r.stops) >= n)
+    return [s.client_id for s in sorted(route.stops, key=lambda s: s.start)[:n]], route
+
+
+LONG_TEXT = "\n\n".join(
+    ["Wir besuchen Sie zu Hause, um Sie kennenzulernen und mit Ihnen über Ihre Lage zu "
+     "sprechen. " * 6 + "**am {wochentag}, {datum_lang}, zwischen {von} und {bis} Uhr.**"]
+    + ["Bitte halten Sie, wenn möglich, Ihre Unterlagen bereit; Sie erreichen uns unter "
+       "{telefon} ({telefonzeiten}). " * 5] * 5)
+
+
+def test_a_letter_over_one_page_is_numbered_and_each_later_page_names_the_case(
+        planned_week, db, tmp_path):
+    """QA 44b F2: a long ``[brief] text`` gave two-page letters without page numbers and
+    with nothing on page 2 to tie it to the client: in a team-day's PDF a page 2 could go
+    into the next client's envelope. Now every page says „Seite n von N“, page 2 carries
+    the Kundennummer and the letter's date, and the command and LIESMICH.txt name the
+    letters and ``[brief] text``."""
+    ids, route = _one_team_day(planned_week, 3)
+    long = _profile(tmp_path, "lang", _in_brief(f"text = '''{LONG_TEXT}'''\n"))
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ",".join(ids),
+                   "--city", str(long))
+    assert res.exit_code == 0, res.output
+    for cid in ids:
+        pages = _pages(out / f"brief_{cid}.pdf")
+        assert len(pages) == 2, cid
+        assert "Seite 1 von 2" in pages[0] and "Seite 2 von 2" in pages[1]
+        assert pages[1].startswith(f"Kundennummer {cid} Datum 01.12.2026"), pages[1][:80]
+    bundle = _pages(out / f"sammel_brief_{route.team_id}_{route.day.isoformat()}_auswahl.pdf")
+    assert len(bundle) == 6
+    for i, cid in enumerate(ids):  # pages counted per letter, each follow-on page its own
+        assert "Seite 1 von 2" in bundle[2 * i] and cid in bundle[2 * i]
+        assert bundle[2 * i + 1].startswith(f"Kundennummer {cid} Datum 01.12.2026")
+        assert "Seite 2 von 2" in bundle[2 * i + 1]
+    said = _flat(res.output)
+    line = ("Achtung: 3 Briefe sind länger als eine Seite, der Text aus [brief] text ist zu "
+            "lang: " + ", ".join(f"{cid} (2 Seiten)" for cid in sorted(ids)))
+    assert line in said, said
+    assert line in _flat((out / "LIESMICH.txt").read_text(encoding="utf-8"))
+
+    # the shipped text fits one page: no page number, no head, nothing said
+    out = tmp_path / "kurz"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ids[0], "--reprint")
+    assert res.exit_code == 0, res.output
+    (page,) = _pages(out / f"brief_{ids[0]}.pdf")
+    assert "Seite" not in page and "länger als eine Seite" not in res.output
+
+
+def _copy(src: str, tmp_path: Path, name: str) -> str:
+    target = tmp_path / name
+    shutil.copyfile(Path(src.removeprefix("sqlite:///")), target)
+    return f"sqlite:///{target}"
