@@ -74,6 +74,7 @@ __all__ = [
     "called_off_reasons",
     "check_kept",
     "check_out_dir",
+    "check_sender",
     "field_address",
     "first_promises",
     "late_lines",
@@ -1594,6 +1595,30 @@ class LetterRun:
     folder_made: bool = True
 
 
+def check_sender(profile: Profile) -> None:
+    """Refuse a profile whose ``[brief]`` lacks what every letter must carry: ``telefon``
+    (how to reschedule), ``absender`` and ``anschrift`` (who writes: without them the
+    letterhead and the return address named the first depot, an internal label such as
+    „Standort Nord“, and its address, without a word: QA 44b F3)."""
+    s = profile.brief
+    if not s.telefon.strip():
+        raise LetterError(
+            f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
+            "Termin verschieben kann: die Telefonnummer im Profil eintragen."
+        )
+    missing = [k for k, v in (("absender", s.absender.strip()),
+                              ("anschrift", any(x.strip() for x in s.anschrift))) if not v]
+    if missing:
+        which = " und ".join(f"[brief] {k}" for k in missing)
+        raise LetterError(
+            f"Profil {profile.slug}: {which} {'fehlt' if len(missing) == 1 else 'fehlen'}. "
+            "Briefkopf und Rücksendeangabe nennen, wer schreibt; ohne diese Angaben stünde "
+            f"dort der Standort „{profile.depot.name}“ aus [[depots]]. Bitte im Profil "
+            "eintragen, z. B. absender = \"Jobcenter Musterstadt\" und anschrift = "
+            "[\"Am Markt 1\", \"12345 Musterstadt\"]."
+        )
+
+
 def write_letters(
     plan: Plan,
     items: Sequence[Announcement],
@@ -1617,11 +1642,7 @@ def write_letters(
     :attr:`LetterRun.skipped` with the reason, and only the letters written are in
     :attr:`LetterRun.announcements`.
     """
-    if not profile.brief.telefon.strip():
-        raise LetterError(
-            f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
-            "Termin verschieben kann: die Telefonnummer im Profil eintragen."
-        )
+    check_sender(profile)
     from hausbesuch.planfolder import private_dir
 
     out = check_out_dir(out_dir)
@@ -2555,6 +2576,7 @@ def run_letters(
     if reprint and correction:
         raise LetterError("--reprint gilt für Ankündigungsbriefe; ein Korrekturbrief wird "
                           "einmal geschrieben (--reprint oder --correction angeben).")
+    check_sender(profile)
     out = check_out_dir(out_dir)
     old_files = earlier_run(out)
     _check_newest(store, plan)

@@ -3,6 +3,8 @@
 - F2: a letter longer than one page carries „Seite n von N“ on each page and the
   Kundennummer and date on every page after its first; the command (and ``LIESMICH.txt``)
   names the letters and the ``[brief]`` setting whose text is too long;
+- F3: a profile without ``[brief] absender``/``anschrift`` writes no letter (before, the
+  depot's name was printed as the sender);
 
 Each test writes into its own copy of the planned week's SQLite database (real plan, real
 Typst PDFs read back with pypdf).
@@ -105,6 +107,48 @@ def test_a_letter_over_one_page_is_numbered_and_each_later_page_names_the_case(
     assert res.exit_code == 0, res.output
     (page,) = _pages(out / f"brief_{ids[0]}.pdf")
     assert "Seite" not in page and "länger als eine Seite" not in res.output
+
+
+@pytest.mark.parametrize(("drop", "said"), [
+    (("absender",), "[brief] absender fehlt"),
+    (("anschrift",), "[brief] anschrift fehlt"),
+    (("absender", "anschrift"), "[brief] absender und [brief] anschrift fehlen"),
+])
+def test_a_profile_without_sender_writes_no_letter(planned_week, db, tmp_path, drop, said):
+    """QA 44b F3: without ``absender`` and ``anschrift`` the letters named the depot
+    („Beispiel-Standort …“, an internal label) as the sender, silently. Now refused as a
+    missing ``telefon`` is, naming the settings; nothing is written or recorded."""
+    def edit(text: str) -> str:
+        for key in drop:
+            text, n = re.subn(rf"(?m)^{key} = .*\n", "", text)
+            assert n == 1
+        return text
+
+    ids, _ = _one_team_day(planned_week, 1)
+    prof = _profile(tmp_path, "ohne", edit)
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ids[0], "--city", str(prof))
+    assert res.exit_code == 2, res.output
+    text = _flat(res.output)
+    assert f"Profil ohne: {said}" in text, text
+    assert "Standort" in text and "z. B. absender =" in text
+    assert not out.exists()
+    from hausbesuch.store import Store
+
+    with Store.open(db) as store:
+        assert not store.audit_rows(action="brief_erstellt")
+
+
+def test_the_shipped_profiles_with_a_phone_have_a_sender():
+    """The shipped profiles load, and those that write letters (a phone number given)
+    pass the sender check; Kassel ships without a phone number and is refused for it."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import LetterError, check_sender
+
+    for name in ("bad-hersfeld", "lauf"):
+        check_sender(load_profile(name))
+    with pytest.raises(LetterError, match=r"\[brief\] telefon fehlt"):
+        check_sender(load_profile("kassel"))
 
 
 def _copy(src: str, tmp_path: Path, name: str) -> str:
