@@ -99,6 +99,7 @@ __all__ = [
     "too_late",
     "unprintable_reason",
     "write_letters",
+    "written_corrections",
     "write_notice",
 ]
 
@@ -1388,7 +1389,7 @@ def letter_file(kind: str, a: Announcement, twice: set[str]) -> str:
 
 
 def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable[str],
-                  selection: bool) -> None:
+                  selection: bool, reprint: bool = False) -> None:
     """Refuse a run that must not replace the earlier run in ``out`` (files ``old``).
 
     A whole run (not ``--clients``) of the same kind replaces an earlier run entirely: a
@@ -1396,8 +1397,8 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
     team-day PDFs of team-days that no longer exist do not stay. A selection, or a run of
     the other kind (corrections into a folder of announcements), is refused when it would
     drop a letter of the earlier run: the team-day PDFs would silently lose clients. So is
-    a correction run that would drop an earlier correction (written once, never again).
-    ``letters`` are the letter files this run means to write.
+    a correction run that would drop an earlier correction (written once; only
+    ``reprint`` writes it again). ``letters`` are the letter files this run means to write.
     """
     written = set(letters)
     dropped = sorted(f for f in old if _ONE_LETTER.match(f) and f not in written)
@@ -1421,16 +1422,18 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
             "ohne --clients und mit --reprint alle Briefe neu schreiben."
         )
-    earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_"))
+    earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_")
+                     and not (reprint and f in written))
     if earlier and kind == "korrektur":
-        # a correction is written once: its visit is called off then, so no later run
+        # a correction is written once: its visit is called off then, so only a reprint
         # writes it again; replacing the folder (or a file of the same name: the same
         # client's promise broken again) would lose it, perhaps before it was printed
         raise LetterError(
             f"--out {out}: der Ordner enthält Korrekturbriefe eines früheren Laufs "
-            f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
-            "schreibt sie neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
-            "neuen Ordner angeben (der Inhalt wird nicht gelöscht)."
+            f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, dieser Lauf schreibt "
+            "sie nicht neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
+            "neuen Ordner angeben (der Inhalt wird nicht gelöscht), oder mit --reprint auch "
+            "die schon geschriebenen noch einmal schreiben."
         )
 
 
@@ -1817,18 +1820,24 @@ def _by_letter(items: Iterable[tuple[str, date]]) -> list[tuple[date, list[str]]
     return [(d, sorted(ids, key=id_key)) for d, ids in sorted(groups.items())]
 
 
-def already_lines(run: LetterRun) -> list[str]:
+def already_lines(run: LetterRun, *, correction: bool = False) -> list[str]:
     """What the command says about the visits not written again because they have a
     letter already (case ids only, each named, grouped by that letter's date), and how to
-    print them again."""
+    print them again; with ``correction`` the announced visits whose correction or
+    cancellation letter was written before (:func:`written_corrections`)."""
     out = []
+    letter = "Korrekturbrief" if correction else "Brief"
     for d, ids in _by_letter(run.already):
         n = len(ids)
-        out.append(f"{n} {'Besuch hat' if n == 1 else 'Besuche haben'} schon einen Brief "
-                   f"(vom {format_day(d)}), nicht noch einmal geschrieben: {', '.join(ids)}")
+        visits = "Besuch hat" if n == 1 else "Besuche haben"
+        if correction:
+            visits = ("angekündigter " if n == 1 else "angekündigte ") + visits
+        out.append(f"{n} {visits} schon einen {letter} (vom {format_day(d)}), nicht noch "
+                   f"einmal geschrieben: {', '.join(ids)}")
     if out:
-        out.append("Mit --reprint noch einmal drucken (Nachdruck mit dem Datum des ersten "
-                   "Briefs; nur nötig, wenn der erste Brief nicht verschickt wurde).")
+        out.append(f"Mit {'--correction ' if correction else ''}--reprint noch einmal "
+                   f"drucken (Nachdruck mit dem Datum des ersten {letter}s; nur nötig, wenn "
+                   f"der erste {letter} nicht verschickt wurde).")
     return out
 
 
@@ -2280,6 +2289,58 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     return out
 
 
+def written_corrections(store: Any, plan: Plan) -> list[Announcement]:
+    """The correction and cancellation letters already written for announced visits of
+    this plan's line of versions (:func:`plan_lineage`) in its span, as they were first
+    written: each comes back as :func:`broken_promises` gave it then (``announced_on``:
+    the announcement's date, the promised window, ``case_status`` from the audit row),
+    with :attr:`Announcement.first_letter` the correction's own date (``brief_vom``), for
+    ``--correction --reprint`` and to name them (QA 44b F10). Read from the audit
+    (:data:`AUDIT_CORRECTION`, its first row per visit: a reprint's row is no new letter)
+    and the case visit; a visit whose row is gone (erased) is left out."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow, CaseVisitRow
+
+    first = datetime.combine(plan.start, datetime.min.time())
+    last = first + timedelta(days=plan.days)
+    found: dict[str, dict[str, Any]] = {}
+    with store.session() as s:
+        lineage = plan_lineage(s, plan.id)
+        for vid, details in s.execute(
+                select(AuditRow.visit_id, AuditRow.details).where(
+                    AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION,
+                    AuditRow.plan_id.in_(lineage)).order_by(AuditRow.id)):
+            try:
+                said = json.loads(details or "{}")
+            except ValueError:
+                said = {}
+            if vid and vid not in found and isinstance(said, dict):
+                found[vid] = said
+        ids = sorted(found)
+        rows = []
+        for k in range(0, len(ids), 500):
+            rows += s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                CaseVisitRow.announced_at.is_not(None),
+                CaseVisitRow.promised_start >= first,
+                CaseVisitRow.promised_start < last)).all()
+    out = []
+    for row in sorted(rows, key=lambda r: (r.promised_start, r.team_id, id_key(r.client_id))):
+        said = found[row.visit_id]
+        try:
+            dated = date.fromisoformat(said.get("brief_vom", ""))
+        except (ValueError, TypeError):
+            continue  # (every correction row carries its date)
+        status = said.get("fallstatus") or None
+        out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(),
+                                row.start_at if status else None,
+                                (row.promised_start, row.promised_end),
+                                visit_id=row.visit_id, announced_on=row.announced_at.date(),
+                                case_status=status, first_letter=dated))
+    return out
+
+
 def called_off_by_letter(s: Any, city: str, visits: Iterable[tuple[str, str]]
                          ) -> dict[str, date]:
     """``{visit id: date of its correction letter}`` of these case visits (visit id, case
@@ -2362,7 +2423,8 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
                        dated: date | None = None) -> None:
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
-    is audited. The day a visit is called off (``updated_at``, which pages, sheets and
+    is audited. A reprint (:attr:`Announcement.first_letter`, :func:`written_corrections`)
+    is audited with ``nachdruck`` and its first letter's date, and changes no visit. The day a visit is called off (``updated_at``, which pages, sheets and
     exports show as "ENTFÄLLT seit …") is the letter's date (``dated``, default
     :func:`hausbesuch.clock.today`: ``HAUSBESUCH_HEUTE`` in an exercise, as the letter's
     date), at the time of ``now``."""
@@ -2380,12 +2442,14 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
         if row.status not in ("geplant", "entfallen"):  # its outcome recorded meanwhile
             changed.append(a.client_id)
             continue
-        if row.status == "geplant":
+        if row.status == "geplant" and a.first_letter is None:
             row.status = "entfallen"
             row.updated_at = datetime.combine(dated or clock.today(), now.time())
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
                    "bis": _fmt_time(a.window[1]), "team": a.team_id,
-                   "brief_vom": (dated or clock.today()).isoformat()}
+                   "brief_vom": (a.first_letter or dated or clock.today()).isoformat()}
+        if a.first_letter is not None:  # a reprint (--correction --reprint): no new letter
+            details["nachdruck"] = True
         if a.case_status:
             details["fallstatus"] = a.case_status
         if folder is not None:  # where the letter is (``purge`` names the copy)
@@ -2548,7 +2612,10 @@ def run_letters(
     date; with ``reprint`` it is written again (:attr:`LetterRun.reprints`), the same
     letter: its first window and its first letter's date. With ``correction``: a correction
     letter per announced visit that ``plan`` no longer keeps in its window
-    (:func:`broken_promises`); those visits are then called off.
+    (:func:`broken_promises`); those visits are then called off. The corrections written
+    before for the plan's line (:func:`written_corrections`) are listed in
+    :attr:`LetterRun.already`, or with ``reprint`` written again with their first date
+    (:attr:`LetterRun.reprints`; audited as reprints, no visit changed).
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
     earlier day, one whose outcome is recorded, one whose case is no longer open (closed,
@@ -2573,25 +2640,26 @@ def run_letters(
         raise LetterError(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
-    if reprint and correction:
-        raise LetterError("--reprint gilt für Ankündigungsbriefe; ein Korrekturbrief wird "
-                          "einmal geschrieben (--reprint oder --correction angeben).")
     check_sender(profile)
     out = check_out_dir(out_dir)
     old_files = earlier_run(out)
     _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
     refuse_named_folder(out, plan, master, clients)
+    corrected: list[Announcement] = []  # corrections written before (named or reprinted)
     if correction:
-        items = broken_promises(store, plan)
+        items, corrected = broken_promises(store, plan), written_corrections(store, plan)
         if clients is not None:
             wanted = _folded(clients)
             items = [a for a in items if id_key(a.client_id) in wanted]
+            corrected = [a for a in corrected if id_key(a.client_id) in wanted]
+        if reprint:
+            items, corrected = items + corrected, []
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     kind, selection = ("korrektur" if correction else "brief"), clients is not None
     twice = twice_in(items)
-    check_replace(out, old_files, kind=kind, selection=selection,
+    check_replace(out, old_files, kind=kind, selection=selection, reprint=reprint,
                   letters=[letter_file(kind, a, twice) for a in items])
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
@@ -2686,8 +2754,8 @@ def run_letters(
                         if a.readdressed is not None]
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
-            run.already = [(a.client_id, a.first_letter) for a in already
-                           if a.first_letter is not None]
+            run.already = [(a.client_id, a.first_letter) for a in [*already, *corrected]
+                           if a.first_letter is not None and a.day >= today]
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
                                    folder=out, dated=letter_date or today)

@@ -5,6 +5,9 @@
   names the letters and the ``[brief]`` setting whose text is too long;
 - F3: a profile without ``[brief] absender``/``anschrift`` writes no letter (before, the
   depot's name was printed as the sender);
+- F10: ``--correction --reprint`` writes the corrections of the plan's line again, with
+  their first date and content, audited as reprints; a correction run with nothing new
+  names the corrections written before;
 
 Each test writes into its own copy of the planned week's SQLite database (real plan, real
 Typst PDFs read back with pypdf).
@@ -13,17 +16,19 @@ Typst PDFs read back with pypdf).
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from hausbesuch import clock
+from hausbesuch.letters import AUDIT_CORRECTION
 from tests import test_letters_details as details
+from tests import test_letters_folder as folder
 
 BEFORE = details.BEFORE
 db = details.db
+small = folder.small  # a plan of two team-days with three visits each, and a newer version
 _letters = details._letters
 _flat = details._flat
 
@@ -151,7 +156,80 @@ def test_the_shipped_profiles_with_a_phone_have_a_sender():
         check_sender(load_profile("kassel"))
 
 
-def _copy(src: str, tmp_path: Path, name: str) -> str:
-    target = tmp_path / name
-    shutil.copyfile(Path(src.removeprefix("sqlite:///")), target)
-    return f"sqlite:///{target}"
+def _corrections(url: str) -> list[dict]:
+    from hausbesuch.store import Store
+
+    with Store.open(url) as store:
+        return store.audit_rows(action=AUDIT_CORRECTION)
+
+
+def _visit_states(url: str) -> dict[str, tuple[str, object]]:
+    from hausbesuch.store import CaseVisitRow, Store
+
+    with Store.open(url) as store, store.session() as s:
+        return {r.visit_id: (r.status, r.updated_at) for r in s.query(CaseVisitRow)}
+
+
+def test_correction_letters_can_be_printed_again_and_are_named_when_written(small, tmp_path):
+    """QA 44b F10: a correction folder lost before printing could not be written again
+    („ein Korrekturbrief wird einmal geschrieben“), and a second correction run said
+    „Keine Korrekturbriefe nötig“ without naming those written. Now a run with nothing new
+    names them (case id, date of the correction), and ``--correction --reprint`` writes
+    them again: the same letters with their first date, named as reprints (terminal and
+    LIESMICH.txt), audited as reprints, no visit changed."""
+    from hausbesuch.store import Store
+
+    url, plan, newer = small
+    assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    korr = tmp_path / "korrektur"
+    res = _letters(newer.id, url, korr, "--correction")
+    assert res.exit_code == 0, res.output
+    called_off = sorted(s.client_id for s in plan.routes[1].stops)
+    first = {cid: details._text(korr / f"korrektur_{cid}.pdf") for cid in called_off}
+    assert all("Datum 01.12.2026" in t for t in first.values())
+    audits, states = len(_corrections(url)), _visit_states(url)
+    assert audits == 3
+
+    later = BEFORE.replace(day=2)
+    res = _letters(newer.id, url, tmp_path / "k2", "--correction", today=later)
+    assert res.exit_code == 0, res.output
+    said = _flat(res.output)
+    assert "Keine Korrekturbriefe nötig" in said
+    assert ("3 angekündigte Besuche haben schon einen Korrekturbrief (vom Di, 01.12.2026), "
+            f"nicht noch einmal geschrieben: {', '.join(called_off)}") in said, said
+    assert "Mit --correction --reprint noch einmal drucken" in said
+    assert not (tmp_path / "k2").exists()
+
+    again = tmp_path / "nachdruck"
+    res = _letters(newer.id, url, again, "--correction", "--reprint", today=later)
+    assert res.exit_code == 0, res.output
+    said = _flat(res.output)
+    assert {p.name for p in again.glob("korrektur_*.pdf")} == {
+        f"korrektur_{cid}.pdf" for cid in called_off}
+    for cid in called_off:  # the same letter: its date, its window, its text
+        assert details._text(again / f"korrektur_{cid}.pdf") == first[cid]
+    line = ("3 Briefe sind Nachdrucke der schon geschriebenen Briefe vom Di, 01.12.2026 "
+            "(mit deren Datum; nur verschicken, wenn die ersten Briefe nicht verschickt "
+            f"wurden): {', '.join(called_off)}")
+    assert line in said, said
+    assert line in _flat((again / "LIESMICH.txt").read_text(encoding="utf-8"))
+    rows = _corrections(url)
+    assert len(rows) == 6 and {r["client_id"] for r in rows[3:]} == set(called_off)
+    for r in rows[3:]:
+        assert r["details"]["nachdruck"] is True
+        assert r["details"]["brief_vom"] == "2026-12-01"
+    assert _visit_states(url) == states  # nothing called off again, nothing moved
+
+    # the folder of the first run may be written again by a reprint, not by a plain run
+    res = _letters(newer.id, url, korr, "--correction", today=later)
+    assert res.exit_code == 2 and "mit --reprint" in _flat(res.output)
+    res = _letters(newer.id, url, korr, "--correction", "--reprint", today=later)
+    assert res.exit_code == 0, res.output
+    assert {p.name for p in korr.glob("korrektur_*.pdf")} == {
+        f"korrektur_{cid}.pdf" for cid in called_off}
+    # a reprint is no new correction: still nothing new to correct, the first date named
+    res = _letters(newer.id, url, tmp_path / "k3", "--correction", today=later)
+    assert "(vom Di, 01.12.2026)" in _flat(res.output)
+

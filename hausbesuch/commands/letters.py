@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         reprint: Annotated[
             bool, typer.Option("--reprint", help="Auch Besuche, die schon einen Brief haben "
                                "(auch von einer früheren Version des Plans), noch einmal "
-                               "drucken: derselbe Brief mit dem Datum des ersten Briefs. "
+                               "drucken: derselbe Brief mit dem Datum des ersten Briefs; mit "
+                               "--correction die schon geschriebenen Korrekturbriefe. "
                                "Ohne diese Angabe werden sie nur genannt.")
         ] = False,
         city: CityOption = None,
@@ -97,7 +98,8 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        for line in [*already_lines(run), *reprint_lines(run, profile)]:  # case ids only, as
+        for line in [*already_lines(run, correction=correction),
+                     *reprint_lines(run, profile)]:  # case ids only, as
             typer.echo(line)  # every line here
         for line in [*long_lines(run), *late_lines(run, profile)]:
             typer.echo(line)
