@@ -86,6 +86,7 @@ __all__ = [
     "salutation_name",
     "missing_glyphs",
     "moved_since",
+    "pending_lines",
     "plan_lineage",
     "postal_lines",
     "postal_parts",
@@ -2287,6 +2288,28 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
                                     announced_on=row.announced_at.date(),
                                     case_status=status[row.client_id] if closed else None))
     return out
+
+
+def pending_lines(store: Any, plan: Plan) -> list[str]:
+    """What an announcement run says about the announced visits of the plan's line, on
+    today or later, still waiting for their correction or cancellation letter
+    (:func:`broken_promises`): case ids and days, and the command that writes them (QA 44b
+    F11: a re-plan in the web names them on its page only; the next ``letters`` run said
+    nothing)."""
+    today = clock.today()
+    due = sorted({(a.client_id, a.day) for a in broken_promises(store, plan)
+                  if a.day >= today}, key=lambda x: (id_key(x[0]), x[1]))
+    if not due:
+        return []
+    n = len(due)
+    what = ("angekündigter Besuch, den dieser Plan nicht mehr im angekündigten Zeitfenster "
+            "hält oder dessen" if n == 1 else
+            "angekündigte Besuche, die dieser Plan nicht mehr im angekündigten Zeitfenster "
+            "hält oder deren")
+    return [f"Noch ohne Korrekturbrief: {n} {what} Fall nicht mehr offen ist: "
+            + ", ".join(f"{cid} ({format_day(day)})" for cid, day in due)
+            + f". Bitte Korrekturbriefe schreiben: hausbesuch letters {plan.id} --correction "
+            "--out <neuer Ordner>"]
 
 
 def written_corrections(store: Any, plan: Plan) -> list[Announcement]:

@@ -8,6 +8,7 @@
 - F10: ``--correction --reprint`` writes the corrections of the plan's line again, with
   their first date and content, audited as reprints; a correction run with nothing new
   names the corrections written before;
+- F11: the announcement run names the announced visits still waiting for a correction;
 
 Each test writes into its own copy of the planned week's SQLite database (real plan, real
 Typst PDFs read back with pypdf).
@@ -22,6 +23,8 @@ import pytest
 from pypdf import PdfReader
 
 from hausbesuch import clock
+from hausbesuch.caseids import id_key
+from hausbesuch.fields import format_day
 from hausbesuch.letters import AUDIT_CORRECTION
 from tests import test_letters_details as details
 from tests import test_letters_folder as folder
@@ -232,4 +235,30 @@ def test_correction_letters_can_be_printed_again_and_are_named_when_written(smal
     # a reprint is no new correction: still nothing new to correct, the first date named
     res = _letters(newer.id, url, tmp_path / "k3", "--correction", today=later)
     assert "(vom Di, 01.12.2026)" in _flat(res.output)
+
+
+def test_the_announcement_run_names_the_visits_still_waiting_for_a_correction(small, tmp_path):
+    """QA 44b F11: after a re-plan (in the web, say) the announcement run of the new
+    version said nothing about announced visits that it no longer holds: it names them
+    (case id and day) with the ``--correction`` command, until their correction is
+    written."""
+    from hausbesuch.store import Store
+
+    url, plan, newer = small
+    assert _letters(plan.id, url, tmp_path / "briefe").exit_code == 0
+    with Store.open(url) as store:
+        store.save_plan(newer)
+    res = _letters(newer.id, url, tmp_path / "neu")
+    assert res.exit_code == 0, res.output
+    dropped = plan.routes[1]
+    due = ", ".join(f"{s.client_id} ({format_day(dropped.day)})"
+                    for s in sorted(dropped.stops, key=lambda s: id_key(s.client_id)))
+    said = _flat(res.output)
+    assert ("Noch ohne Korrekturbrief: 3 angekündigte Besuche, die dieser Plan nicht mehr im "
+            "angekündigten Zeitfenster hält oder deren Fall nicht mehr offen ist: "
+            f"{due}. Bitte Korrekturbriefe schreiben: hausbesuch letters {newer.id} "
+            "--correction") in said, said
+    assert _letters(newer.id, url, tmp_path / "korrektur", "--correction").exit_code == 0
+    res = _letters(newer.id, url, tmp_path / "neu2")
+    assert res.exit_code == 0 and "Noch ohne Korrekturbrief" not in res.output
 

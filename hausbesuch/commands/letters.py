@@ -64,6 +64,7 @@ def register(app: typer.Typer) -> None:
             follow_up_lines,
             late_lines,
             long_lines,
+            pending_lines,
             reprint_lines,
             run_letters,
         )
@@ -76,6 +77,7 @@ def register(app: typer.Typer) -> None:
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
                               window_minutes=window_minutes, correction=correction,
                               reprint=reprint)
+            pending = [] if correction else pending_lines(store, stored)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
         per = "nur der Auswahl, je Team und Tag" if wanted is not None else "je Team und Tag"
@@ -109,6 +111,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
+        for line in pending:
+            typer.echo(line)
         if run.letters:  # a logo that makes every letter larger than the target
             for warning in run.warnings:
                 typer.echo(f"Warnung: {warning}", err=True)
