@@ -1723,7 +1723,9 @@ def write_notice(run: LetterRun, profile: Profile, out: Path) -> None:
     and posts the folder must know (case ids and reasons only, as on the terminal): the
     letters longer than a page, reprints, letters the post brings too late, addresses to
     check before sending and the visits that got no letter."""
-    said = [*long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile)]
+    said = [*long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile),
+            *(f"{cid}: {note}" for cid, note in run.notes),
+            *(f"Kein Brief für {cid}: {reason}" for cid, reason in run.skipped)]
     _write(out / NOTICE_FILE, (NOTICE + "".join(f"\n{line}" for line in said)
                                + ("\n" if said else "")).encode("utf-8"))
 
@@ -2796,27 +2798,6 @@ def run_letters(
 
         remove_marked_folder(tmp, LETTERS_MARKER)
         raise
-    if not run.letters and not old_files:
-        # nothing written and nothing of an earlier run to replace: no folder that only
-        # says it holds social data (QA 24 T1, QA 27)
-        from hausbesuch.planfolder import remove_marked_folder
-
-        remove_marked_folder(tmp, LETTERS_MARKER)
-        run.out_dir, run.folder_made = out, False
-        run.skipped = skipped + run.skipped
-        return run
-    try:
-        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
-    except (OSError, LetterError) as exc:
-        raise LetterError(
-            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
-            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
-            "löschen.") from None
-    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
-    run.out_dir = out
-    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
-    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
-    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
     if not correction:
         run.notes += [(cid, f"schon angekündigt: der Brief nennt wieder das Zeitfenster des "
@@ -2834,4 +2815,27 @@ def run_letters(
                 f"Absage, Fall inzwischen „{status_label(a.case_status)}“"
                 + (f"; der Besuch steht noch in der Route {held[0].team_id} am "
                    f"{format_day(a.day)}: dort nicht mehr hingehen" if held else ""))))
+    if not run.letters and not old_files:
+        # nothing written and nothing of an earlier run to replace: no folder that only
+        # says it holds social data (QA 24 T1, QA 27)
+        from hausbesuch.planfolder import remove_marked_folder
+
+        remove_marked_folder(tmp, LETTERS_MARKER)
+        run.out_dir, run.folder_made = out, False
+        return run
+    # the notice names, besides the run's letters, the addresses to check and the visits
+    # without a letter: whoever prints and posts the folder later sees them (QA 44b F9)
+    write_notice(run, profile, tmp)
+    try:
+        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
+    except (OSError, LetterError) as exc:
+        raise LetterError(
+            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
+            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
+            "löschen.") from None
+    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
+    run.out_dir = out
+    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
+    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
+    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     return run

@@ -262,3 +262,36 @@ def test_the_announcement_run_names_the_visits_still_waiting_for_a_correction(sm
     res = _letters(newer.id, url, tmp_path / "neu2")
     assert res.exit_code == 0 and "Noch ohne Korrekturbrief" not in res.output
 
+
+LONG_NAME = ("Maximiliane Alexandra Friederike Wilhelmine Gräfin von Hohenzollern-Sigmaringen "
+             "zu Hechingen")
+
+
+def test_liesmich_names_the_addresses_to_check_and_the_visits_without_a_letter(
+        planned_week, db, tmp_path):
+    """QA 44b F9: „Anschrift vor dem Versand prüfen …“ and „Kein Brief für …“ were only
+    printed on the terminal; whoever prints and posts the folder later reads LIESMICH.txt.
+    Now it lists them too, case ids and reasons only (no name)."""
+    from sqlalchemy import update
+
+    from hausbesuch.store import ClientRow, Store
+
+    ids, _ = _one_team_day(planned_week, 3)
+    wide, nameless, plain = ids
+    with Store.open(db) as store, store.session() as s:
+        s.execute(update(ClientRow).where(ClientRow.client_id == wide).values(name=LONG_NAME))
+        s.execute(update(ClientRow).where(ClientRow.client_id == nameless).values(name=""))
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ",".join(ids))
+    assert res.exit_code == 0, res.output
+    check = (f"{wide}: Anschrift vor dem Versand prüfen: der Name ist auch in 8 pt breiter "
+             "als das Sichtfenster und wird umbrochen gedruckt: bitte in der Kundenliste "
+             "kürzen")
+    none = f"Kein Brief für {nameless}: kein Name gespeichert"
+    said = _flat(res.output)
+    assert check in said and none in said, said
+    notice = _flat((out / "LIESMICH.txt").read_text(encoding="utf-8"))
+    assert check in notice and none in notice, notice
+    assert plain not in notice and "Hohenzollern" not in notice
+    assert "Sozialdaten" in notice
+
