@@ -785,6 +785,21 @@ def _window_words(window: tuple[datetime, datetime]) -> str:
             f"{_fmt_time(window[0])}–{_fmt_time(window[1])} Uhr")
 
 
+_DASH = re.compile(r"(\s*)([–—-])(\s*)")
+_NUMBER_UNIT = re.compile(r"(\d)\s+(?=Uhr\b)")
+
+
+def unbroken_ranges(text: str) -> str:
+    """``text`` (the profile's ``telefonzeiten``) with no line break inside a range: a
+    dash is joined to its neighbours (word joiners, a space beside it made non-breaking)
+    and „12 Uhr“ kept together, so that a letter never prints „(Mo–Fr 8–“ / „12 Uhr)“
+    (QA 44b F7)."""
+    def join(m: re.Match[str]) -> str:
+        return (("\u00a0" if m[1] else "\u2060") + m[2] + ("\u00a0" if m[3] else "\u2060"))
+
+    return _NUMBER_UNIT.sub("\\1\u00a0", _DASH.sub(join, text))
+
+
 def letter_fields(
     settings: LetterSettings, announcement: Announcement, *, name: str, sender: str
 ) -> dict[str, str]:
@@ -802,7 +817,7 @@ def letter_fields(
         "absender": sender,
         "ansprechpartner": settings.ansprechpartner,
         "telefon": settings.telefon,
-        "telefonzeiten": settings.telefonzeiten,
+        "telefonzeiten": unbroken_ranges(settings.telefonzeiten),
         "email": settings.email,
         "angekuendigt_am": when.strftime("%d.%m.%Y")
         if (when := announcement.announced_on or announcement.earlier_letter) else "",
@@ -901,7 +916,7 @@ def letter_content(
             ["Ansprechperson", s.ansprechpartner],
             ["Telefon", s.telefon]]
     if s.telefonzeiten:
-        info.append(["Telefonzeiten", s.telefonzeiten])
+        info.append(["Telefonzeiten", unbroken_ranges(s.telefonzeiten)])
     if s.email:
         info.append(["E-Mail", s.email])
     info.append(["Datum", letter_date.strftime("%d.%m.%Y")])

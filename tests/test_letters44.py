@@ -295,3 +295,39 @@ def test_liesmich_names_the_addresses_to_check_and_the_visits_without_a_letter(
     assert plain not in notice and "Hohenzollern" not in notice
     assert "Sozialdaten" in notice
 
+
+def _lines(pdf: bytes) -> list[str]:
+    """The text lines of a PDF's first page, word joiners dropped, non-breaking spaces
+    read as spaces (as a reader sees them)."""
+    import io
+
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    return [" ".join(line.replace("\u2060", "").split()) for line in text.splitlines()]
+
+
+@pytest.mark.parametrize("more", ["", "1", "-12", " (Zentrale)", " 4711", "-0 / -1"])
+def test_the_phone_hours_never_break_inside_a_time_range(more):
+    """QA 44b F7: the shipped Lauf profile printed „… (Mo–Fr 8–“ / „12 Uhr). …“: the
+    line broke after the dash of the phone hours. Now no line of the letter ends inside
+    ``{telefonzeiten}`` (the phone number made longer or shorter moves the break)."""
+    from datetime import date, datetime
+
+    from hausbesuch.config import load_profile
+    from hausbesuch.letters import Announcement, letter_content, render_letters
+
+    base = load_profile("lauf")
+    profile = base.model_copy(update={"brief": base.brief.model_copy(update={
+        "telefon": base.brief.telefon.replace(" (Beispielnummer)", more + " (Beispielnummer)")})})
+    day = date(2027, 1, 14)
+    a = Announcement("L-1", "team-1", day, datetime(2027, 1, 14, 10),
+                     (datetime(2027, 1, 14, 9), datetime(2027, 1, 14, 11)))
+    body = letter_content(profile, a, name="Anna Beispiel",
+                          address=["Am Markt 1", "91207 Lauf an der Pegnitz"],
+                          letter_date=date(2027, 1, 5))
+    pdf, _ = render_letters(profile, [body], title="Hausbesuch L-1")
+    lines = _lines(pdf)
+    text = " ".join(lines)
+    assert "(Mo–Fr 8–12 Uhr)" in text, text
+    assert "Telefonzeiten Mo–Fr 8–12 Uhr" in lines
+    for line in lines:
+        assert not re.search(r"(?:Mo|Fr|8)\s*–$|^–|^12 Uhr|^Uhr", line), lines
