@@ -975,8 +975,9 @@ class RecipientFit:
 
 
 class SenderTooLong(LetterError):
-    """The profile's sender does not fit the letterhead, or its return address not on one
-    line of the address field (names the profile's settings)."""
+    """The profile's sender does not fit the letterhead, its return address not on one
+    line of the address field, or a line of its signature not on one line of the text
+    (names the profile's settings)."""
 
 
 def _sender_refusal(profile: Profile, fit: dict[str, Any]) -> str | None:
@@ -991,6 +992,13 @@ def _sender_refusal(profile: Profile, fit: dict[str, Any]) -> str | None:
                 "auch in 6 pt nicht auf eine Zeile über der Anschrift (80 mm, DIN 5008); sie "
                 f"würde umbrochen. Bitte in [brief] {which}, oder absender und anschrift "
                 "kürzen.")
+    if not fit.get("signature", True):
+        longest = max(profile.brief.unterschrift, key=len)
+        shown = longest if len(longest) <= 60 else longest[:60].rstrip() + " …"
+        return (f"Profil {profile.slug}: eine Zeile von [brief] unterschrift („{shown}“) ist "
+                "breiter als der Text des Briefs (165 mm) und würde umbrochen gedruckt. Bitte "
+                "kürzen oder auf mehrere Zeilen verteilen, z. B. unterschrift = "
+                "[\"Ihr Team der Aufsuchenden Beratung\", \"Jobcenter Musterstadt\"].")
     if not fit.get("letterhead", True):
         lines = 1 + len(sender["lines"])
         return (f"Profil {profile.slug}: der Absender im Briefkopf (absender, abteilung und "
@@ -1015,8 +1023,9 @@ def render_letters(
     back with a query of the same compilation).
 
     Raises :class:`SenderTooLong` when the sender does not fit the letterhead (it would be
-    clipped) or the return address not on one line even in 6 pt (it would wrap): nothing
-    of the profile's sender is printed cut or wrapped without a word.
+    clipped), the return address not on one line even in 6 pt or a line of ``[brief]
+    unterschrift`` not on one line of the text (it would wrap): nothing of the profile's
+    sender is printed cut or wrapped without a word.
     """
     import typst
 

@@ -9,6 +9,9 @@
   their first date and content, audited as reprints; a correction run with nothing new
   names the corrections written before;
 - F11: the announcement run names the announced visits still waiting for a correction;
+- F9: LIESMICH.txt lists the addresses to check and the visits without a letter;
+- F8: a line of ``[brief] unterschrift`` that would wrap is refused, naming the setting;
+- F7: no line break inside the phone hours' ranges.
 
 Each test writes into its own copy of the planned week's SQLite database (real plan, real
 Typst PDFs read back with pypdf).
@@ -331,3 +334,29 @@ def test_the_phone_hours_never_break_inside_a_time_range(more):
     assert "Telefonzeiten Mo–Fr 8–12 Uhr" in lines
     for line in lines:
         assert not re.search(r"(?:Mo|Fr|8)\s*–$|^–|^12 Uhr|^Uhr", line), lines
+
+
+def test_a_signature_line_that_would_wrap_is_refused(planned_week, db, tmp_path):
+    """QA 44b F8: a signature line of ~540 characters was printed wrapped over seven lines
+    without a word, while a sender or return address too long is refused. Now refused
+    the same way, naming ``[brief] unterschrift``; a signature of several short lines is
+    printed as it is."""
+    ids, _ = _one_team_day(planned_week, 1)
+    words = ("Ihr Team der Aufsuchenden Beratung im Fachbereich Markt und Integration des "
+             "Kommunalen Jobcenters, Sachgebiet Hausbesuche und Aufsuchende Arbeit")
+    long = _profile(tmp_path, "lang", _in_brief(f'unterschrift = ["{words}"]\n'))
+    out = tmp_path / "briefe"
+    res = _letters(planned_week.plan_id, db, out, "--clients", ids[0], "--city", str(long))
+    assert res.exit_code == 2, res.output
+    said = _flat(res.output)
+    assert "Profil lang: eine Zeile von [brief] unterschrift („Ihr Team der Aufsuchenden" \
+        in said and "würde umbrochen gedruckt" in said, said
+    assert not out.exists()
+
+    lines = ["Ihr Team der Aufsuchenden Beratung", "Fachbereich Markt und Integration"]
+    split = _profile(tmp_path, "zwei", _in_brief(
+        "unterschrift = " + str(lines).replace("'", '"') + "\n"))
+    res = _letters(planned_week.plan_id, db, out, "--clients", ids[0], "--city", str(split))
+    assert res.exit_code == 0, res.output
+    (page,) = _pages(out / f"brief_{ids[0]}.pdf")
+    assert " ".join(lines) in page
