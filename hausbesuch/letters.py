@@ -785,21 +785,6 @@ def _window_words(window: tuple[datetime, datetime]) -> str:
             f"{_fmt_time(window[0])}–{_fmt_time(window[1])} Uhr")
 
 
-_DASH = re.compile(r"(\s*)([–—-])(\s*)")
-_NUMBER_UNIT = re.compile(r"(\d)\s+(?=Uhr\b)")
-
-
-def unbroken_ranges(text: str) -> str:
-    """``text`` (the profile's ``telefonzeiten``) with no line break inside a range: a
-    dash is joined to its neighbours (word joiners, a space beside it made non-breaking)
-    and „12 Uhr“ kept together, so that a letter never prints „(Mo–Fr 8–“ / „12 Uhr)“
-    (QA 44b F7)."""
-    def join(m: re.Match[str]) -> str:
-        return (("\u00a0" if m[1] else "\u2060") + m[2] + ("\u00a0" if m[3] else "\u2060"))
-
-    return _NUMBER_UNIT.sub("\\1\u00a0", _DASH.sub(join, text))
-
-
 def letter_fields(
     settings: LetterSettings, announcement: Announcement, *, name: str, sender: str
 ) -> dict[str, str]:
@@ -817,7 +802,7 @@ def letter_fields(
         "absender": sender,
         "ansprechpartner": settings.ansprechpartner,
         "telefon": settings.telefon,
-        "telefonzeiten": unbroken_ranges(settings.telefonzeiten),
+        "telefonzeiten": settings.telefonzeiten,
         "email": settings.email,
         "angekuendigt_am": when.strftime("%d.%m.%Y")
         if (when := announcement.announced_on or announcement.earlier_letter) else "",
@@ -828,7 +813,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
 def _paragraphs(template: str, values: dict[str, str]) -> list[list[dict[str, Any]]]:
-    """Split a text template into paragraphs of (text, bold) segments, then fill it in.
+    """Split a text template into paragraphs of (text, bold) segments, then fill it in
+    (:func:`_filled`: the ranges of the phone hours are segments of their own, marked
+    ``keep``).
 
     ``**`` is read in the template only, before the values are filled in: a value can
     never switch bold on or off.
@@ -844,7 +831,34 @@ def _paragraphs(template: str, values: dict[str, str]) -> list[list[dict[str, An
             pos = m.end()
         if pos < len(para):
             segs.append((para[pos:], False))
-        out.append([{"text": t.format_map(values), "bold": bold} for t, bold in segs])
+        out.append([piece for t, bold in segs for piece in _filled(t, values, bold)])
+    return out
+
+
+#: A range of the phone hours („Mo–Fr“, „8–12 Uhr“, „8:30 - 12 Uhr“) or „12 Uhr“
+_RANGE = re.compile(r"[^\s–—-]+\s*[–—-]\s*[^\s–—-]+(?:\s+Uhr\b)?|\d[\d:.]*\s+Uhr\b")
+#: ``{telefonzeiten}`` in a text (not ``{{telefonzeiten}}``, which prints the braces)
+_PHONE_HOURS = re.compile(r"(?<!\{)(\{telefonzeiten\})(?!\})")
+
+
+def _filled(text: str, values: dict[str, str], bold: bool) -> list[dict[str, Any]]:
+    """A segment of a text template filled in, as segments: the value of
+    ``{telefonzeiten}`` in pieces whose ranges are marked ``keep`` (the template sets
+    them in a box: no line break inside „8–12 Uhr“, QA 44b F7: „(Mo–Fr 8–“ / „12 Uhr)“)."""
+    out: list[dict[str, Any]] = []
+    for i, part in enumerate(_PHONE_HOURS.split(text)):
+        if i % 2 == 0:
+            if part:
+                out.append({"text": part.format_map(values), "bold": bold})
+            continue
+        value, pos = values["telefonzeiten"], 0
+        for m in _RANGE.finditer(value):
+            if m.start() > pos:
+                out.append({"text": value[pos:m.start()], "bold": bold})
+            out.append({"text": m[0], "bold": bold, "keep": True})
+            pos = m.end()
+        if pos < len(value):
+            out.append({"text": value[pos:], "bold": bold})
     return out
 
 
@@ -916,7 +930,7 @@ def letter_content(
             ["Ansprechperson", s.ansprechpartner],
             ["Telefon", s.telefon]]
     if s.telefonzeiten:
-        info.append(["Telefonzeiten", unbroken_ranges(s.telefonzeiten)])
+        info.append(["Telefonzeiten", s.telefonzeiten])
     if s.email:
         info.append(["E-Mail", s.email])
     info.append(["Datum", letter_date.strftime("%d.%m.%Y")])
