@@ -437,8 +437,9 @@ def _check_placeholders(text: str) -> str:
 class LetterSettings(_Strict):
     """Announcement letters (``[brief]``): sender, contact and the texts with placeholders.
 
-    Empty sender fields fall back to the profile's first depot. ``telefon`` has no default:
-    a letter run refuses to start without it (a letter must say how to reschedule). Texts
+    ``absender``, ``anschrift`` and ``telefon`` have no default: a letter run refuses to
+    start without them (a letter must say who writes and how to reschedule; the first
+    depot's name is an internal label, no sender: QA 44b F3). Texts
     are plain text: paragraphs separated by a blank line, ``**…**`` for bold, placeholders
     in braces (:data:`LETTER_PLACEHOLDERS`).
     """

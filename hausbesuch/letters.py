@@ -74,16 +74,19 @@ __all__ = [
     "called_off_reasons",
     "check_kept",
     "check_out_dir",
+    "check_sender",
     "field_address",
     "first_promises",
     "late_lines",
     "letter_content",
     "letter_fields",
     "letter_name",
+    "long_lines",
     "no_name_reason",
     "salutation_name",
     "missing_glyphs",
     "moved_since",
+    "pending_lines",
     "plan_lineage",
     "postal_lines",
     "postal_parts",
@@ -97,6 +100,8 @@ __all__ = [
     "too_late",
     "unprintable_reason",
     "write_letters",
+    "written_corrections",
+    "write_notice",
 ]
 
 TEMPLATE = Path(__file__).resolve().parent / "templates" / "letter.typ"
@@ -815,7 +820,9 @@ _BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
 
 
 def _paragraphs(template: str, values: dict[str, str]) -> list[list[dict[str, Any]]]:
-    """Split a text template into paragraphs of (text, bold) segments, then fill it in.
+    """Split a text template into paragraphs of (text, bold) segments, then fill it in
+    (:func:`_filled`: the ranges of the phone hours are segments of their own, marked
+    ``keep``).
 
     ``**`` is read in the template only, before the values are filled in: a value can
     never switch bold on or off.
@@ -831,7 +838,34 @@ def _paragraphs(template: str, values: dict[str, str]) -> list[list[dict[str, An
             pos = m.end()
         if pos < len(para):
             segs.append((para[pos:], False))
-        out.append([{"text": t.format_map(values), "bold": bold} for t, bold in segs])
+        out.append([piece for t, bold in segs for piece in _filled(t, values, bold)])
+    return out
+
+
+#: A range of the phone hours („Mo–Fr“, „8–12 Uhr“, „8:30 - 12 Uhr“) or „12 Uhr“
+_RANGE = re.compile(r"[^\s–—-]+\s*[–—-]\s*[^\s–—-]+(?:\s+Uhr\b)?|\d[\d:.]*\s+Uhr\b")
+#: ``{telefonzeiten}`` in a text (not ``{{telefonzeiten}}``, which prints the braces)
+_PHONE_HOURS = re.compile(r"(?<!\{)(\{telefonzeiten\})(?!\})")
+
+
+def _filled(text: str, values: dict[str, str], bold: bool) -> list[dict[str, Any]]:
+    """A segment of a text template filled in, as segments: the value of
+    ``{telefonzeiten}`` in pieces whose ranges are marked ``keep`` (the template sets
+    them in a box: no line break inside „8–12 Uhr“, QA 44b F7: „(Mo–Fr 8–“ / „12 Uhr)“)."""
+    out: list[dict[str, Any]] = []
+    for i, part in enumerate(_PHONE_HOURS.split(text)):
+        if i % 2 == 0:
+            if part:
+                out.append({"text": part.format_map(values), "bold": bold})
+            continue
+        value, pos = values["telefonzeiten"], 0
+        for m in _RANGE.finditer(value):
+            if m.start() > pos:
+                out.append({"text": value[pos:m.start()], "bold": bold})
+            out.append({"text": m[0], "bold": bold, "keep": True})
+            pos = m.end()
+        if pos < len(value):
+            out.append({"text": value[pos:], "bold": bold})
     return out
 
 
@@ -870,6 +904,18 @@ class AddressTooLong(LetterError):
     """The recipient does not fit the envelope's window (names the client's reason)."""
 
 
+def text_setting(profile: Profile, announcement: Announcement) -> str:
+    """The setting of ``[brief]`` whose text a letter carries: ``absage_text`` (the case
+    is no longer open), ``korrektur_text`` (a promise the plan does not keep),
+    ``folge_text`` (a follow-up, :func:`follow_ups`; where the profile's would print
+    an empty date, the built-in one, :func:`follow_up_text`) or ``text``."""
+    if announcement.case_status:
+        return "absage_text"
+    if announcement.announced_on is not None:
+        return "korrektur_text"
+    return "folge_text" if announcement.follow_up else "text"
+
+
 def letter_content(
     profile: Profile,
     announcement: Announcement,
@@ -882,7 +928,7 @@ def letter_content(
     sender = _sender(profile)
     values = letter_fields(s, announcement, name=name, sender=sender["name"])
     correction = announcement.announced_on is not None
-    follow = not correction and announcement.follow_up
+    follow = text_setting(profile, announcement) == "folge_text"
     # the profile's follow-up texts, or (their date would print empty) the built-in ones
     folge_betreff, folge_text = ((s.folge_betreff, s.folge_text)
                                  if follow_up_text(profile, announcement)
@@ -896,6 +942,9 @@ def letter_content(
         info.append(["E-Mail", s.email])
     info.append(["Datum", letter_date.strftime("%d.%m.%Y")])
     return {
+        # the follow-on pages' head (DIN 5008): the case id and the letter's date
+        "client_id": announcement.client_id,
+        "dated": letter_date.strftime("%d.%m.%Y"),
         "recipient": [breakable(x) for x in (name, *address)],
         "remarks": [],
         "info": [[k, breakable(v)] for k, v in info],
@@ -903,9 +952,10 @@ def letter_content(
                     else s.korrektur_betreff if correction
                     else folge_betreff if follow else s.betreff).format_map(values),
         "salutation": breakable(s.anrede.format_map(values)),
-        "paragraphs": _paragraphs(s.absage_text if announcement.case_status
-                                  else s.korrektur_text if correction
-                                  else folge_text if follow else s.text, values),
+        "paragraphs": _paragraphs({"absage_text": s.absage_text,
+                                   "korrektur_text": s.korrektur_text,
+                                   "folge_text": folge_text, "text": s.text}[
+                                      text_setting(profile, announcement)], values),
         "closing": s.gruss,
         "signature": list(s.unterschrift),
         "footnote": s.fusszeile,
@@ -937,15 +987,18 @@ def render_pdf(
 class RecipientFit:
     """How the template set a letter's recipient: the size in pt, and the address lines
     (0: the name) that are wider than the window even at the smallest size (8 pt) and
-    wrap; every other line is whole."""
+    wrap; every other line is whole. ``pages``: the pages the whole letter takes (more
+    than one: its text is too long for one page, :func:`long_lines`)."""
 
     size: float
     wrapped: tuple[int, ...] = ()
+    pages: int = 1
 
 
 class SenderTooLong(LetterError):
-    """The profile's sender does not fit the letterhead, or its return address not on one
-    line of the address field (names the profile's settings)."""
+    """The profile's sender does not fit the letterhead, its return address not on one
+    line of the address field, or a line of its signature not on one line of the text
+    (names the profile's settings)."""
 
 
 def _sender_refusal(profile: Profile, fit: dict[str, Any]) -> str | None:
@@ -960,6 +1013,13 @@ def _sender_refusal(profile: Profile, fit: dict[str, Any]) -> str | None:
                 "auch in 6 pt nicht auf eine Zeile über der Anschrift (80 mm, DIN 5008); sie "
                 f"würde umbrochen. Bitte in [brief] {which}, oder absender und anschrift "
                 "kürzen.")
+    if not fit.get("signature", True):
+        longest = max(profile.brief.unterschrift, key=len)
+        shown = longest if len(longest) <= 60 else longest[:60].rstrip() + " …"
+        return (f"Profil {profile.slug}: eine Zeile von [brief] unterschrift („{shown}“) ist "
+                "breiter als der Text des Briefs (165 mm) und würde umbrochen gedruckt. Bitte "
+                "kürzen oder auf mehrere Zeilen verteilen, z. B. unterschrift = "
+                "[\"Ihr Team der Aufsuchenden Beratung\", \"Jobcenter Musterstadt\"].")
     if not fit.get("letterhead", True):
         lines = 1 + len(sender["lines"])
         return (f"Profil {profile.slug}: der Absender im Briefkopf (absender, abteilung und "
@@ -984,8 +1044,9 @@ def render_letters(
     back with a query of the same compilation).
 
     Raises :class:`SenderTooLong` when the sender does not fit the letterhead (it would be
-    clipped) or the return address not on one line even in 6 pt (it would wrap): nothing
-    of the profile's sender is printed cut or wrapped without a word.
+    clipped), the return address not on one line even in 6 pt or a line of ``[brief]
+    unterschrift`` not on one line of the text (it would wrap): nothing of the profile's
+    sender is printed cut or wrapped without a word.
     """
     import typst
 
@@ -1013,9 +1074,12 @@ def render_letters(
     for fit in fits:
         if fit.get("part") == "sender" and (why := _sender_refusal(profile, fit)):
             raise SenderTooLong(why)
-    recipients = [RecipientFit(float(f["size"]), tuple(f.get("wrapped") or ()))
-                  for f in fits if f.get("part") == "recipient"]
-    if not isinstance(pdf, bytes) or len(recipients) != len(letters):  # pragma: no cover
+    pages = [int(f["pages"]) for f in fits if f.get("part") == "pages"]
+    recipients = [RecipientFit(float(f["size"]), tuple(f.get("wrapped") or ()), n)
+                  for f, n in zip((f for f in fits if f.get("part") == "recipient"), pages,
+                                  strict=False)]
+    if not isinstance(pdf, bytes) or not (  # pragma: no cover
+            len(recipients) == len(pages) == len(letters)):
         raise LetterError("Brief kann nicht gesetzt werden: Satz unvollständig, bitte melden.")
     return pdf, recipients
 
@@ -1371,7 +1435,7 @@ def letter_file(kind: str, a: Announcement, twice: set[str]) -> str:
 
 
 def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable[str],
-                  selection: bool) -> None:
+                  selection: bool, reprint: bool = False) -> None:
     """Refuse a run that must not replace the earlier run in ``out`` (files ``old``).
 
     A whole run (not ``--clients``) of the same kind replaces an earlier run entirely: a
@@ -1379,8 +1443,8 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
     team-day PDFs of team-days that no longer exist do not stay. A selection, or a run of
     the other kind (corrections into a folder of announcements), is refused when it would
     drop a letter of the earlier run: the team-day PDFs would silently lose clients. So is
-    a correction run that would drop an earlier correction (written once, never again).
-    ``letters`` are the letter files this run means to write.
+    a correction run that would drop an earlier correction (written once; only
+    ``reprint`` writes it again). ``letters`` are the letter files this run means to write.
     """
     written = set(letters)
     dropped = sorted(f for f in old if _ONE_LETTER.match(f) and f not in written)
@@ -1404,16 +1468,18 @@ def check_replace(out: Path, old: Sequence[str], *, kind: str, letters: Iterable
             "und in den Sammel-PDFs. Bitte für die Auswahl einen eigenen Ordner angeben, oder "
             "ohne --clients und mit --reprint alle Briefe neu schreiben."
         )
-    earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_"))
+    earlier = sorted(f for f in old if _ONE_LETTER.match(f) and f.startswith("korrektur_")
+                     and not (reprint and f in written))
     if earlier and kind == "korrektur":
-        # a correction is written once: its visit is called off then, so no later run
+        # a correction is written once: its visit is called off then, so only a reprint
         # writes it again; replacing the folder (or a file of the same name: the same
         # client's promise broken again) would lose it, perhaps before it was printed
         raise LetterError(
             f"--out {out}: der Ordner enthält Korrekturbriefe eines früheren Laufs "
-            f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, kein späterer Lauf "
-            "schreibt sie neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
-            "neuen Ordner angeben (der Inhalt wird nicht gelöscht)."
+            f"({_shown(earlier)}); ihre Besuche sind schon abgesagt, dieser Lauf schreibt "
+            "sie nicht neu, und sie gingen hier verloren. Bitte für diesen Lauf einen "
+            "neuen Ordner angeben (der Inhalt wird nicht gelöscht), oder mit --reprint auch "
+            "die schon geschriebenen noch einmal schreiben."
         )
 
 
@@ -1567,12 +1633,39 @@ class LetterRun:
     #: profile's use ``{angekuendigt_am}`` and the case has no earlier letter
     #: (:func:`follow_up_text`)
     undated: list[str] = field(default_factory=list)
+    #: (client id, pages, the ``[brief]`` setting of its text) of the letters longer than
+    #: one page (:func:`long_lines`)
+    long: list[tuple[str, int, str]] = field(default_factory=list)
     #: the letters' date, and the day the post brings them (``postlaufzeit_werktage`` later)
     dated: date | None = None
     arrives: date | None = None
     #: False when the run wrote no letter and found no earlier run in ``out_dir``: no folder
     #: was made (an empty folder would only carry the social-data notice, QA 24 T1)
     folder_made: bool = True
+
+
+def check_sender(profile: Profile) -> None:
+    """Refuse a profile whose ``[brief]`` lacks what every letter must carry: ``telefon``
+    (how to reschedule), ``absender`` and ``anschrift`` (who writes: without them the
+    letterhead and the return address named the first depot, an internal label such as
+    „Standort Nord“, and its address, without a word: QA 44b F3)."""
+    s = profile.brief
+    if not s.telefon.strip():
+        raise LetterError(
+            f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
+            "Termin verschieben kann: die Telefonnummer im Profil eintragen."
+        )
+    missing = [k for k, v in (("absender", s.absender.strip()),
+                              ("anschrift", any(x.strip() for x in s.anschrift))) if not v]
+    if missing:
+        which = " und ".join(f"[brief] {k}" for k in missing)
+        raise LetterError(
+            f"Profil {profile.slug}: {which} {'fehlt' if len(missing) == 1 else 'fehlen'}. "
+            "Briefkopf und Rücksendeangabe nennen, wer schreibt; ohne diese Angaben stünde "
+            f"dort der Standort „{profile.depot.name}“ aus [[depots]]. Bitte im Profil "
+            "eintragen, z. B. absender = \"Jobcenter Musterstadt\" und anschrift = "
+            "[\"Am Markt 1\", \"12345 Musterstadt\"]."
+        )
 
 
 def write_letters(
@@ -1598,11 +1691,7 @@ def write_letters(
     :attr:`LetterRun.skipped` with the reason, and only the letters written are in
     :attr:`LetterRun.announcements`.
     """
-    if not profile.brief.telefon.strip():
-        raise LetterError(
-            f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
-            "Termin verschieben kann: die Telefonnummer im Profil eintragen."
-        )
+    check_sender(profile)
     from hausbesuch.planfolder import private_dir
 
     out = check_out_dir(out_dir)
@@ -1646,6 +1735,8 @@ def write_letters(
         if fit.wrapped:
             run.notes.append((a.client_id,
                               f"Anschrift vor dem Versand prüfen: {_wrap_words(fit)}"))
+        if fit.pages > 1:
+            run.long.append((a.client_id, fit.pages, text_setting(profile, a)))
         path = out / letter_file(kind, a, twice)
         key = f"{a.client_id} ({format_day(a.day)})" if a.client_id in twice else a.client_id
         if key in run.letters or path in run.letters.values():  # never overwrite
@@ -1668,11 +1759,20 @@ def write_letters(
         _write(path, pdf)
         run.team_days[(team, day)] = path
     run.dated, run.arrives = when, arrives
-    if run.late or run.reprints:  # the folder's notice lists them too: whoever prints
-        # them sees it
-        _write(out / NOTICE_FILE, (NOTICE + "\n" + "\n".join(
-            [*reprint_lines(run, profile), *late_lines(run, profile)]) + "\n").encode("utf-8"))
+    write_notice(run, profile, out)
     return run
+
+
+def write_notice(run: LetterRun, profile: Profile, out: Path) -> None:
+    """Write ``LIESMICH.txt`` into ``out``: the social-data notice, and what whoever prints
+    and posts the folder must know (case ids and reasons only, as on the terminal): the
+    letters longer than a page, reprints, letters the post brings too late, addresses to
+    check before sending and the visits that got no letter."""
+    said = [*long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile),
+            *(f"{cid}: {note}" for cid, note in run.notes),
+            *(f"Kein Brief für {cid}: {reason}" for cid, reason in run.skipped)]
+    _write(out / NOTICE_FILE, (NOTICE + "".join(f"\n{line}" for line in said)
+                               + ("\n" if said else "")).encode("utf-8"))
 
 
 def arrival_day(profile: Profile, letter_date: date) -> date:
@@ -1742,6 +1842,24 @@ def late_lines(run: LetterRun, profile: Profile) -> list[str]:
     return out
 
 
+def long_lines(run: LetterRun) -> list[str]:
+    """What the command and ``LIESMICH.txt`` say about the letters longer than one page
+    (case ids only): per ``[brief]`` setting whose text is too long, the letters and their
+    pages, and what that means for the envelopes of a team-day's PDF (QA 44b F2)."""
+    out = []
+    for key in sorted({k for *_, k in run.long}):
+        these = sorted(((cid, n) for cid, n, k in run.long if k == key),
+                       key=lambda x: id_key(x[0]))
+        shown = ", ".join(f"{cid} ({n} Seiten)" for cid, n in these)
+        out.append(
+            f"Achtung: {'1 Brief ist' if len(these) == 1 else f'{len(these)} Briefe sind'} "
+            f"länger als eine Seite, der Text aus [brief] {key} ist zu lang: {shown}. Jede "
+            "Seite trägt „Seite … von …“, jede Folgeseite Kundennummer und Datum: alle "
+            "Seiten eines Briefs in denselben Umschlag (im Sammel-PDF folgen sie einander). "
+            f"Besser: [brief] {key} kürzen, bis jeder Brief auf eine Seite passt.")
+    return out
+
+
 def _by_letter(items: Iterable[tuple[str, date]]) -> list[tuple[date, list[str]]]:
     """``(case id, letter date)`` pairs as ``[(letter date, case ids)]``, oldest first."""
     groups: dict[date, list[str]] = {}
@@ -1750,18 +1868,24 @@ def _by_letter(items: Iterable[tuple[str, date]]) -> list[tuple[date, list[str]]
     return [(d, sorted(ids, key=id_key)) for d, ids in sorted(groups.items())]
 
 
-def already_lines(run: LetterRun) -> list[str]:
+def already_lines(run: LetterRun, *, correction: bool = False) -> list[str]:
     """What the command says about the visits not written again because they have a
     letter already (case ids only, each named, grouped by that letter's date), and how to
-    print them again."""
+    print them again; with ``correction`` the announced visits whose correction or
+    cancellation letter was written before (:func:`written_corrections`)."""
     out = []
+    letter = "Korrekturbrief" if correction else "Brief"
     for d, ids in _by_letter(run.already):
         n = len(ids)
-        out.append(f"{n} {'Besuch hat' if n == 1 else 'Besuche haben'} schon einen Brief "
-                   f"(vom {format_day(d)}), nicht noch einmal geschrieben: {', '.join(ids)}")
+        visits = "Besuch hat" if n == 1 else "Besuche haben"
+        if correction:
+            visits = ("angekündigter " if n == 1 else "angekündigte ") + visits
+        out.append(f"{n} {visits} schon einen {letter} (vom {format_day(d)}), nicht noch "
+                   f"einmal geschrieben: {', '.join(ids)}")
     if out:
-        out.append("Mit --reprint noch einmal drucken (Nachdruck mit dem Datum des ersten "
-                   "Briefs; nur nötig, wenn der erste Brief nicht verschickt wurde).")
+        out.append(f"Mit {'--correction ' if correction else ''}--reprint noch einmal "
+                   f"drucken (Nachdruck mit dem Datum des ersten {letter}s; nur nötig, wenn "
+                   f"der erste {letter} nicht verschickt wurde).")
     return out
 
 
@@ -2213,6 +2337,80 @@ def broken_promises(store: Any, plan: Plan) -> list[Announcement]:
     return out
 
 
+def pending_lines(store: Any, plan: Plan) -> list[str]:
+    """What an announcement run says about the announced visits of the plan's line, on
+    today or later, still waiting for their correction or cancellation letter
+    (:func:`broken_promises`): case ids and days, and the command that writes them (QA 44b
+    F11: a re-plan in the web names them on its page only; the next ``letters`` run said
+    nothing)."""
+    today = clock.today()
+    due = sorted({(a.client_id, a.day) for a in broken_promises(store, plan)
+                  if a.day >= today}, key=lambda x: (id_key(x[0]), x[1]))
+    if not due:
+        return []
+    n = len(due)
+    what = ("angekündigter Besuch, den dieser Plan nicht mehr im angekündigten Zeitfenster "
+            "hält oder dessen" if n == 1 else
+            "angekündigte Besuche, die dieser Plan nicht mehr im angekündigten Zeitfenster "
+            "hält oder deren")
+    return [f"Noch ohne Korrekturbrief: {n} {what} Fall nicht mehr offen ist: "
+            + ", ".join(f"{cid} ({format_day(day)})" for cid, day in due)
+            + f". Bitte Korrekturbriefe schreiben: hausbesuch letters {plan.id} --correction "
+            "--out <neuer Ordner>"]
+
+
+def written_corrections(store: Any, plan: Plan) -> list[Announcement]:
+    """The correction and cancellation letters already written for announced visits of
+    this plan's line of versions (:func:`plan_lineage`) in its span, as they were first
+    written: each comes back as :func:`broken_promises` gave it then (``announced_on``:
+    the announcement's date, the promised window, ``case_status`` from the audit row),
+    with :attr:`Announcement.first_letter` the correction's own date (``brief_vom``), for
+    ``--correction --reprint`` and to name them (QA 44b F10). Read from the audit
+    (:data:`AUDIT_CORRECTION`, its first row per visit: a reprint's row is no new letter)
+    and the case visit; a visit whose row is gone (erased) is left out."""
+    from sqlalchemy import select
+
+    from hausbesuch.store import AuditRow, CaseVisitRow
+
+    first = datetime.combine(plan.start, datetime.min.time())
+    last = first + timedelta(days=plan.days)
+    found: dict[str, dict[str, Any]] = {}
+    with store.session() as s:
+        lineage = plan_lineage(s, plan.id)
+        for vid, details in s.execute(
+                select(AuditRow.visit_id, AuditRow.details).where(
+                    AuditRow.city == plan.city, AuditRow.action == AUDIT_CORRECTION,
+                    AuditRow.plan_id.in_(lineage)).order_by(AuditRow.id)):
+            try:
+                said = json.loads(details or "{}")
+            except ValueError:
+                said = {}
+            if vid and vid not in found and isinstance(said, dict):
+                found[vid] = said
+        ids = sorted(found)
+        rows = []
+        for k in range(0, len(ids), 500):
+            rows += s.scalars(select(CaseVisitRow).where(
+                CaseVisitRow.visit_id.in_(ids[k:k + 500]),
+                CaseVisitRow.announced_at.is_not(None),
+                CaseVisitRow.promised_start >= first,
+                CaseVisitRow.promised_start < last)).all()
+    out = []
+    for row in sorted(rows, key=lambda r: (r.promised_start, r.team_id, id_key(r.client_id))):
+        said = found[row.visit_id]
+        try:
+            dated = date.fromisoformat(said.get("brief_vom", ""))
+        except (ValueError, TypeError):
+            continue  # (every correction row carries its date)
+        status = said.get("fallstatus") or None
+        out.append(Announcement(row.client_id, row.team_id, row.promised_start.date(),
+                                row.start_at if status else None,
+                                (row.promised_start, row.promised_end),
+                                visit_id=row.visit_id, announced_on=row.announced_at.date(),
+                                case_status=status, first_letter=dated))
+    return out
+
+
 def called_off_by_letter(s: Any, city: str, visits: Iterable[tuple[str, str]]
                          ) -> dict[str, date]:
     """``{visit id: date of its correction letter}`` of these case visits (visit id, case
@@ -2295,7 +2493,8 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
                        dated: date | None = None) -> None:
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
-    is audited. The day a visit is called off (``updated_at``, which pages, sheets and
+    is audited. A reprint (:attr:`Announcement.first_letter`, :func:`written_corrections`)
+    is audited with ``nachdruck`` and its first letter's date, and changes no visit. The day a visit is called off (``updated_at``, which pages, sheets and
     exports show as "ENTFÄLLT seit …") is the letter's date (``dated``, default
     :func:`hausbesuch.clock.today`: ``HAUSBESUCH_HEUTE`` in an exercise, as the letter's
     date), at the time of ``now``."""
@@ -2313,12 +2512,14 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
         if row.status not in ("geplant", "entfallen"):  # its outcome recorded meanwhile
             changed.append(a.client_id)
             continue
-        if row.status == "geplant":
+        if row.status == "geplant" and a.first_letter is None:
             row.status = "entfallen"
             row.updated_at = datetime.combine(dated or clock.today(), now.time())
         details = {"tag": a.day.isoformat(), "von": _fmt_time(a.window[0]),
                    "bis": _fmt_time(a.window[1]), "team": a.team_id,
-                   "brief_vom": (dated or clock.today()).isoformat()}
+                   "brief_vom": (a.first_letter or dated or clock.today()).isoformat()}
+        if a.first_letter is not None:  # a reprint (--correction --reprint): no new letter
+            details["nachdruck"] = True
         if a.case_status:
             details["fallstatus"] = a.case_status
         if folder is not None:  # where the letter is (``purge`` names the copy)
@@ -2481,7 +2682,10 @@ def run_letters(
     date; with ``reprint`` it is written again (:attr:`LetterRun.reprints`), the same
     letter: its first window and its first letter's date. With ``correction``: a correction
     letter per announced visit that ``plan`` no longer keeps in its window
-    (:func:`broken_promises`); those visits are then called off.
+    (:func:`broken_promises`); those visits are then called off. The corrections written
+    before for the plan's line (:func:`written_corrections`) are listed in
+    :attr:`LetterRun.already`, or with ``reprint`` written again with their first date
+    (:attr:`LetterRun.reprints`; audited as reprints, no visit changed).
 
     Only visits on or after today (:func:`hausbesuch.clock.today`) get a letter; one on an
     earlier day, one whose outcome is recorded, one whose case is no longer open (closed,
@@ -2506,24 +2710,26 @@ def run_letters(
         raise LetterError(
             f"--window-minutes: {window_minutes} ist keine volle halbe Stunde zwischen 30 und 480."
         )
-    if reprint and correction:
-        raise LetterError("--reprint gilt für Ankündigungsbriefe; ein Korrekturbrief wird "
-                          "einmal geschrieben (--reprint oder --correction angeben).")
+    check_sender(profile)
     out = check_out_dir(out_dir)
     old_files = earlier_run(out)
     _check_newest(store, plan)
     master = {c.id: c for c in store.load_clients(plan.city)}
     refuse_named_folder(out, plan, master, clients)
+    corrected: list[Announcement] = []  # corrections written before (named or reprinted)
     if correction:
-        items = broken_promises(store, plan)
+        items, corrected = broken_promises(store, plan), written_corrections(store, plan)
         if clients is not None:
             wanted = _folded(clients)
             items = [a for a in items if id_key(a.client_id) in wanted]
+            corrected = [a for a in corrected if id_key(a.client_id) in wanted]
+        if reprint:
+            items, corrected = items + corrected, []
     else:
         items = announcements(plan, clients=clients, window_minutes=window_minutes)
     kind, selection = ("korrektur" if correction else "brief"), clients is not None
     twice = twice_in(items)
-    check_replace(out, old_files, kind=kind, selection=selection,
+    check_replace(out, old_files, kind=kind, selection=selection, reprint=reprint,
                   letters=[letter_file(kind, a, twice) for a in items])
     snapshot = {c.id: c for c in plan.clients}
     geocodes = {g.client_id: g for g in plan.geocodes}
@@ -2618,8 +2824,8 @@ def run_letters(
                         if a.readdressed is not None]
             run = write_letters(plan, named, profile, tmp, master=master,
                                 letter_date=letter_date, selection=selection)
-            run.already = [(a.client_id, a.first_letter) for a in already
-                           if a.first_letter is not None]
+            run.already = [(a.client_id, a.first_letter) for a in [*already, *corrected]
+                           if a.first_letter is not None and a.day >= today]
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
                                    folder=out, dated=letter_date or today)
@@ -2637,27 +2843,6 @@ def run_letters(
 
         remove_marked_folder(tmp, LETTERS_MARKER)
         raise
-    if not run.letters and not old_files:
-        # nothing written and nothing of an earlier run to replace: no folder that only
-        # says it holds social data (QA 24 T1, QA 27)
-        from hausbesuch.planfolder import remove_marked_folder
-
-        remove_marked_folder(tmp, LETTERS_MARKER)
-        run.out_dir, run.folder_made = out, False
-        run.skipped = skipped + run.skipped
-        return run
-    try:
-        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
-    except (OSError, LetterError) as exc:
-        raise LetterError(
-            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
-            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
-            "löschen.") from None
-    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
-    run.out_dir = out
-    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
-    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
-    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     run.skipped = skipped + run.skipped
     if not correction:
         run.notes += [(cid, f"schon angekündigt: der Brief nennt wieder das Zeitfenster des "
@@ -2675,4 +2860,27 @@ def run_letters(
                 f"Absage, Fall inzwischen „{status_label(a.case_status)}“"
                 + (f"; der Besuch steht noch in der Route {held[0].team_id} am "
                    f"{format_day(a.day)}: dort nicht mehr hingehen" if held else ""))))
+    if not run.letters and not old_files:
+        # nothing written and nothing of an earlier run to replace: no folder that only
+        # says it holds social data (QA 24 T1, QA 27)
+        from hausbesuch.planfolder import remove_marked_folder
+
+        remove_marked_folder(tmp, LETTERS_MARKER)
+        run.out_dir, run.folder_made = out, False
+        return run
+    # the notice names, besides the run's letters, the addresses to check and the visits
+    # without a letter: whoever prints and posts the folder later sees them (QA 44b F9)
+    write_notice(run, profile, tmp)
+    try:
+        swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
+    except (OSError, LetterError) as exc:
+        raise LetterError(
+            f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
+            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
+            "löschen.") from None
+    written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
+    run.out_dir = out
+    run.letters = {cid: out / q.name for cid, q in run.letters.items()}
+    run.team_days = {key: out / q.name for key, q in run.team_days.items()}
+    run.replaced = [f for f in old_files if f not in written and not _WRITING.match(f)]
     return run

@@ -200,7 +200,7 @@ def test_corrections_go_into_a_folder_of_their_own(small, tmp_path):
     res = _letters(newer.id, url, korr, "--correction")
     assert res.exit_code == 2, res.output
     assert "enthält Korrekturbriefe eines früheren Laufs" in res.output
-    assert "kein späterer Lauf schreibt sie neu" in " ".join(res.output.split())
+    assert "dieser Lauf schreibt sie nicht neu" in " ".join(res.output.split())
     assert _files(korr) == before
 
 

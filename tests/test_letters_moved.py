@@ -173,8 +173,11 @@ def test_a_visit_called_off_by_its_letter_is_not_to_be_corrected_again(planned_w
     assert "nicht mehr einplanbar" not in text, text
     assert "schon abgesagt (Absage vom Mi, 02.12.2026)" in text, text
     assert "Status „abgeschlossen“" in text, text
-    # and the correction run of the newest version has nothing more to write for it
+    # and the correction run of the newest version has nothing more to write for it: it
+    # names the cancellation written (QA 44b F10), writes none
     res = _letters(details._new_version(db, v2), db, tmp_path / "absage2", "--correction",
                    today=WEDNESDAY)
     assert res.exit_code == 0, res.output
-    assert closed not in res.output
+    assert ("1 angekündigter Besuch hat schon einen Korrekturbrief (vom Mi, 02.12.2026), "
+            f"nicht noch einmal geschrieben: {closed}") in _flat(res.output), res.output
+    assert not (tmp_path / "absage2").exists()

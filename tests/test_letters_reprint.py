@@ -163,9 +163,10 @@ def test_a_second_run_writes_nothing_again(planned_week, db, tmp_path):
     res = _letters(pid, db, one, "--reprint")
     assert res.exit_code == 0, res.output
     assert _written(one) == set(stops)
-    # a correction is never printed again
+    # --correction --reprint prints corrections again (QA 44b F10): none written here
     res = _letters(pid, db, tmp_path / "k", "--correction", "--reprint")
-    assert res.exit_code == 2 and "--reprint gilt für Ankündigungsbriefe" in _flat(res.output)
+    assert res.exit_code == 0 and "Keine Korrekturbriefe nötig" in _flat(res.output)
+    assert not (tmp_path / "k").exists()
 
 
 def test_reprints_are_judged_by_the_date_they_carry(planned_week, db, tmp_path):

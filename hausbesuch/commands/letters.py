@@ -48,7 +48,8 @@ def register(app: typer.Typer) -> None:
         reprint: Annotated[
             bool, typer.Option("--reprint", help="Auch Besuche, die schon einen Brief haben "
                                "(auch von einer früheren Version des Plans), noch einmal "
-                               "drucken: derselbe Brief mit dem Datum des ersten Briefs. "
+                               "drucken: derselbe Brief mit dem Datum des ersten Briefs; mit "
+                               "--correction die schon geschriebenen Korrekturbriefe. "
                                "Ohne diese Angabe werden sie nur genannt.")
         ] = False,
         city: CityOption = None,
@@ -62,6 +63,8 @@ def register(app: typer.Typer) -> None:
             already_lines,
             follow_up_lines,
             late_lines,
+            long_lines,
+            pending_lines,
             reprint_lines,
             run_letters,
         )
@@ -74,6 +77,7 @@ def register(app: typer.Typer) -> None:
             run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
                               window_minutes=window_minutes, correction=correction,
                               reprint=reprint)
+            pending = [] if correction else pending_lines(store, stored)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")
         per = "nur der Auswahl, je Team und Tag" if wanted is not None else "je Team und Tag"
@@ -96,9 +100,10 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        for line in [*already_lines(run), *reprint_lines(run, profile)]:  # case ids only, as
+        for line in [*already_lines(run, correction=correction),
+                     *reprint_lines(run, profile)]:  # case ids only, as
             typer.echo(line)  # every line here
-        for line in late_lines(run, profile):
+        for line in [*long_lines(run), *late_lines(run, profile)]:
             typer.echo(line)
         for line in follow_up_lines(run, profile):
             typer.echo(line)
@@ -106,6 +111,8 @@ def register(app: typer.Typer) -> None:
             typer.echo(f"{cid}: {note}")
         for cid, reason in run.skipped:
             typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
+        for line in pending:
+            typer.echo(line)
         if run.letters:  # a logo that makes every letter larger than the target
             for warning in run.warnings:
                 typer.echo(f"Warnung: {warning}", err=True)
