@@ -238,6 +238,14 @@ def test_correction_letters_can_be_printed_again_and_are_named_when_written(smal
     # a reprint is no new correction: still nothing new to correct, the first date named
     res = _letters(newer.id, url, tmp_path / "k3", "--correction", today=later)
     assert "(vom Di, 01.12.2026)" in _flat(res.output)
+    # the client's Auskunft names the first letter's date, not a reprint's moment (nor the
+    # moment the first was audited, when its date is another: an exercise day here)
+    from hausbesuch.casework.disclosure import disclosure_text
+
+    with Store.open(url) as store:
+        told = disclosure_text(store, plan.city, called_off[0])
+    said = [line for line in told.splitlines() if "abgesagt mit Brief vom" in line]
+    assert len(said) == 1 and said[0].endswith("abgesagt mit Brief vom 01.12.2026"), told
 
 
 def test_the_announcement_run_names_the_visits_still_waiting_for_a_correction(small, tmp_path):

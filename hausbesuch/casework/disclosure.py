@@ -157,8 +157,16 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
         f"{_d(h.changed_at)}: {_status(h.status)}" + (f" (Grund: {h.reason})" if h.reason else "")
         for h in history])
     visit_words = {"geplant": "geplant", "erledigt": "durchgeführt", "entfallen": "entfallen"}
-    cancelled = {r["visit_id"]: r["at"] for r in audit
-                 if r["action"] == "korrekturbrief_erstellt" and r.get("visit_id")}
+    # the first correction letter of a visit, by the date it bears (a row before that
+    # date was kept: the moment it was written); a reprint (``letters --correction
+    # --reprint``) is no new letter and keeps the first one's date
+    cancelled: dict[str, date | datetime] = {}
+    for r in audit:
+        if r["action"] == "korrekturbrief_erstellt" and r.get("visit_id") \
+                and not r["details"].get("nachdruck"):
+            dated = r["details"].get("brief_vom")
+            cancelled.setdefault(r["visit_id"], date.fromisoformat(dated) if dated
+                                 else r["at"])
     lines += _section("Besuche", [
         f"{_d(v.start_at)}–{v.end_at:%H:%M} Uhr, Team {v.team_id}, Plan {v.plan_id or '–'}: "
         f"{visit_words.get(v.status, v.status)}"
