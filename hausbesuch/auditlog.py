@@ -355,6 +355,9 @@ DETAIL_LABELS: dict[str, str] = {
     "zuvor_nicht_protokolliert": "Zuvor abgewiesen (nicht einzeln protokolliert)",
     "erstmals": "Erstmals angekündigt", "neue_anschrift": "Neue Anschrift",
     "brief_vom": "Brief vom", "fallstatus": "Fallstatus",
+    "nachdruck": "Nachdruck",  # letters --correction --reprint (no new letter)
+    # an import: the cases that seem one person under two ids (QA 44a F2), by group
+    "gleiche_person": "Gleicher Name und gleiche Anschrift",
     "kopie": "Kopie",  # worker_link_copy: which (hausbesuch.web.pages_worker.COPY_HEADER)
     "vorlaeufig": "Passwort vorläufig",  # user_added, user_password_set (QA 42b F9)
     # the filter of a reading of the log (AuditFilter.details)
@@ -429,6 +432,8 @@ def _detail_value(value: Any) -> str:
         return "–"
     if isinstance(value, bool):
         return "ja" if value else "nein"
+    if isinstance(value, list | tuple):  # a group within a list („K-1 und K-2“)
+        return " und ".join(_detail_value(x) for x in value)
     if isinstance(value, str):
         try:
             if len(value) == 10:

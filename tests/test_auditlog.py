@@ -318,6 +318,10 @@ def test_every_detail_key_written_has_a_german_label():
                      "offene_besuche_verworfen": 1, "grund": ""}) == (
         "Version: 1; Vorgänger: –; Nachfolger: –; Besuche: 1; Tageslinks verschoben: 0; "
         "Abgesagte Besuche ohne Plan: 0; Offene Besuche verworfen: 1; Grund: –")
+    assert describe({"gleiche_person": [["K-1036", "K-1037"], ["K-2", "K-3", "K-9"]],
+                     "nachdruck": True}) == (
+        "Gleicher Name und gleiche Anschrift: K-1036 und K-1037, K-2 und K-3 und K-9; "
+        "Nachdruck: ja")
     assert describe({"sitzungen": 1, "anmeldeversuche": 0, "geraete": 0, "tageslinks": 2,
                      "auftraege": 0}) == ("Sitzungen: 1; Anmeldeversuche: 0; Geräte: 0; "
                                           "Tageslinks: 2; Aufträge: 0")
