@@ -479,10 +479,22 @@ def id_street_problem(cid: str, street: str | None, housenumber: str | None = No
         return reason
     number = _compact(housenumber or "")
     packed = re.sub(r"[\W_]+", "", folded)
-    if number and number in packed and any(
-            re.search(re.escape(f + number) + r"(?![0-9])", packed) for f in forms):
+    if number and number in packed and any(_holds(packed, f + number) for f in forms):
         return reason
     return ""
+
+
+def _holds(packed: str, part: str) -> bool:
+    """Whether ``part`` (a street form and its house number) stands in ``packed`` with no
+    digit after it (``ring5`` in ``amring5``, not in ``amring51``): plain string search,
+    as a pattern made per row would be compiled anew for most rows of a long list."""
+    at = packed.find(part)
+    while at >= 0:
+        end = at + len(part)
+        if end == len(packed) or packed[end] not in "0123456789":
+            return True
+        at = packed.find(part, at + 1)
+    return False
 
 
 @functools.lru_cache(maxsize=4096)
