@@ -273,7 +273,8 @@ def test_a_passed_appointment_gives_way_to_a_list_pin_to_a_team() -> None:
     assert _appointment_stands(ahead, listed(day=date(2027, 1, 18)), today)
 
 
-def test_a_list_pin_into_a_stored_plans_days_names_that_plan(tmp_path, bad_hersfeld_pbf):
+def test_a_list_pin_into_a_stored_plans_days_names_that_plan(tmp_path, bad_hersfeld_pbf,
+                                                             monkeypatch):
     """QA 40 F4: a new case pinned by the list to a day (and time) of a plan already
     stored was read in without a word; the next plan said only „der Plan jenes Tages
     nimmt den Besuch auf“, and the visit was missed. The import names the plan and how to
@@ -295,3 +296,21 @@ def test_a_list_pin_into_a_stored_plans_days_names_that_plan(tmp_path, bad_hersf
     assert out.count("fällt in den gespeicherten Plan") == 1, out  # not K-1, not K-4
     again = MON.ok("import", str(pinned), *db)
     assert "fällt in den gespeicherten Plan" not in again, again
+    # the web's upload says it in its own words: no command line (session 44)
+    from hausbesuch import clock
+    from hausbesuch.config import load_profile
+    from hausbesuch.store import Store
+    from hausbesuch.web import casework_api
+
+    (tmp_path / "web").mkdir()
+    path, db, pid = _planned(tmp_path / "web")
+    monkeypatch.setenv(clock.ENV, "2026-12-07")
+    with Store.open(path) as store:
+        shown = casework_api.import_clients(store, load_profile("bad-hersfeld"),
+                                            str(pinned), "kora", name="p.csv")["warnings"]
+    web = (f"Zeile 4 (K-3): Festlegung laut Liste (Di, 08.12.2026, 10:00 Uhr) fällt in den "
+           f"gespeicherten Plan {pid} ({format_days(date(2026, 12, 8), date(2026, 12, 8))}),"
+           " der den Besuch nicht enthält; nur eine Neuplanung jenes Plans nimmt ihn auf: im "
+           "Web auf seiner Seite „Neu planen“.")
+    assert web in shown, shown
+    assert not any("hausbesuch" in w for w in shown), shown

@@ -641,6 +641,9 @@ _CLI_HINTS = (
      "Korrigieren unter „Adressen“."),
     (re.compile(r"\((?:erst )?hausbesuch letters [^()]*\)"),
      "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"),
+    # the web's way named just before: the command left out („… auf seiner Seite „Neu
+    # planen“ (hausbesuch replan … --from …)“)
+    (re.compile(r"(„Neu planen“) \((?:erst )?hausbesuch replan [^()]*\)"), r"\1"),
     (re.compile(r"\((?:erst )?hausbesuch replan [^()]*\)"),
      "(den Plan unter „Pläne“ öffnen und dort „Neu planen“)"),
     (re.compile(r"\(hausbesuch show [^()]*\)"), "(unter „Pläne“)"),

@@ -462,6 +462,8 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     """Import or update a client list (casework rules: fixes, pins, coordinates); the
     per-row report (ids, fields and reasons; no names). ``name`` is how messages name the
     file (an upload: the name of the file sent, never the temporary path)."""
+    from hausbesuch.web.app import web_reason
+
     cw = casework(store, profile, actor)
     res = cw.import_clients(path, name=name)
     rejected = [_rejected_row(r.row, r.id, r.field, r.reason)
@@ -479,7 +481,8 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     return {
         "total": res.total_rows, "new": len(res.new), "updated": len(res.updated),
         "unchanged": res.unchanged_read, "erased_kept": len(res.erased_kept),
-        "warnings": [web_notes.get(w, w) for w in res.warnings]
+        # (the import's own notes may name a command: the web's words instead)
+        "warnings": [web_reason(web_notes.get(w, w)) for w in res.warnings]
         + [f"{cid}: {res.not_open_reason(cid, command=False)}." for cid in res.not_open],
         "stale": list(res.stale_fixes), "rejected": rejected, "absent": res.absent_note(),
         "all_absent": all(r["gespeichert"] == "nein" for r in rejected),
