@@ -137,6 +137,28 @@ def test_no_replan_when_the_list_adopts_the_fixed_address(tmp_path: Path,
     assert "K-4: Adresse seit dem Plan geändert" in _said(MON.ok("status", "K-4", *db))
 
 
+def test_a_fix_holds_when_the_list_adopts_its_address(tmp_path: Path,
+                                                     bad_hersfeld_pbf: Path) -> None:
+    """The Fachanwendung corrected too: next week's list gives the address the fix set
+    (K-1 „Nelkenweg 10, 36282 Hauneck“, also respelled), so the fix holds — before, it
+    was set aside as a changed address and the case listed for review again (QA 44a,
+    fixfix's leftover: K-1018). A list that then moves away from it sets it aside."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    MON.ok("import", str(_list(tmp_path / "a.csv", FIRST)), *db)
+    MON.ok("address", "K-1", "--set-address", "Nelkenweg 10, 36282 Hauneck", *db)
+    for n, typed in enumerate(("Nelkenweg 10, 36282 Hauneck", "NELKENWEG 10 36282 HAUNECK")):
+        rows = [("K-1", typed), *FIRST[1:]]
+        out = _said(MON.ok("import", str(_list(tmp_path / f"b{n}.csv", rows)), *db))
+        assert "gilt nicht mehr" not in out and "gelten nicht mehr" not in out, out
+        assert _fixes(path)["K-1"] == (typed, False)
+        assert "K-1" not in MON.ok("addresses", *db)
+    rows = [("K-1", "Nelkenweg 12, 36282 Hauneck"), *FIRST[1:]]
+    out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", rows)), *db))
+    assert "1 Adresskorrektur gilt nicht mehr" in out, out
+    assert _fixes(path)["K-1"][1] is True
+
+
 def _audit_text(db: str) -> str:
     from hausbesuch.store import AuditRow, Store
 

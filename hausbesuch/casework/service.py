@@ -2210,7 +2210,8 @@ class Casework:
             fixes = {
                 f.client_id: f for f in s.execute(
                     select(AddressFixRow.client_id, AddressFixRow.source_address,
-                           AddressFixRow.stale).where(AddressFixRow.city == city))
+                           AddressFixRow.address, AddressFixRow.stale)
+                    .where(AddressFixRow.city == city))
             }
             # visits still to come and visits done on a pinned day, of the listed clients
             # that are stored: a moved client's planned visit, a list pin already served
@@ -2316,6 +2317,11 @@ class Casework:
                     # ... also written in another case, abbreviation or spacing: the
                     # door the duplicate rows compare (QA 44a F1)
                     or same_door(fix.source_address, c.address)
+                    # ... or the list now gives the address the fix set (the Fachanwendung
+                    # was corrected too): the fix holds, nothing to review again
+                    or (fix.address is not None and (
+                        same_address_text(fix.address, c.address)
+                        or same_door(fix.address, c.address)))
                     or ("address" in anew and fix.source_address == row.address))
                 # the fix holds: the case stays where it put it, whatever the list's words
                 fix_holds = fixed_for and fix is not None and not fix.stale
