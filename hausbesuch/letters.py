@@ -97,6 +97,7 @@ __all__ = [
     "render_pdf",
     "reprint_lines",
     "run_letters",
+    "late_words",
     "too_late",
     "unprintable_reason",
     "write_letters",
@@ -1805,6 +1806,13 @@ def comes_late(profile: Profile, letter_date: date, day: date) -> bool:
     0 turns the check off."""
     return profile.brief.postlaufzeit_werktage > 0 and day <= arrival_day(profile,
                                                                           letter_date)
+
+
+def late_words(what: str, arrives: date) -> str:
+    """Why a letter (``what``: „ein Korrekturbrief“, „eine Absage“) written today does not
+    do: the post brings it only on ``arrives`` (:func:`arrival_day`), too late for its
+    visit (:func:`comes_late`); the words of every note that asks to phone instead."""
+    return f"{what} käme zu spät (heute geschrieben, erst am {format_day(arrives)} im Briefkasten)"
 
 
 def too_late(client_id: str, day: date, kind: str) -> str:

@@ -277,12 +277,11 @@ def letter_too_late(profile: Profile, day: date, what: str, today: date) -> str 
     not do for a visit announced for ``day``: it reaches the client only on or after that
     day (:func:`hausbesuch.letters.comes_late`, the rule of ``letters``), the client is to
     be phoned; None when it arrives in time."""
-    from hausbesuch.letters import arrival_day, comes_late
+    from hausbesuch.letters import arrival_day, comes_late, late_words
 
     if not comes_late(profile, today, day):
         return None
-    return (f"{what} käme zu spät (heute geschrieben, erst am "
-            f"{format_day(arrival_day(profile, today))} im Briefkasten)")
+    return late_words(what, arrival_day(profile, today))
 
 
 def web_pin_moves_promise(s: Session, profile: Profile, city: str, client_id: str,

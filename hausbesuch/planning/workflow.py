@@ -2754,9 +2754,11 @@ def _late_post(profile: Profile, day: date) -> date | None:
 
 
 def _too_late(arrives: date) -> str:
-    """Why a correction letter does not do for a visit announced before ``arrives``."""
-    return (f"ein Korrekturbrief käme zu spät (heute geschrieben, erst am "
-            f"{format_day(arrives)} im Briefkasten)")
+    """Why a correction letter does not do for a visit announced before ``arrives``
+    (:func:`hausbesuch.letters.late_words`, as the status and pin notes say it)."""
+    from hausbesuch.letters import late_words
+
+    return late_words("ein Korrekturbrief", arrives)
 
 
 def _moved_note(c: Candidate, *, placed: bool = True, late: date | None = None) -> str:
