@@ -128,8 +128,11 @@ def test_no_replan_when_the_list_adopts_the_fixed_address(tmp_path: Path,
     adopted = [*FIRST[:3], ("K-4", "Hauptstraße 40, 36282 Hauneck"), FIRST[4]]
     out = MON.ok("import", str(_list(tmp_path / "b.csv", adopted)), *db)
     assert "1 aktualisiert" in out, out
-    assert "Adresse geändert" not in out, out  # (the fix is no longer needed: set aside)
+    assert "Adresse geändert" not in out and "gilt nicht mehr" not in out, out
     assert "Adresse seit dem Plan" not in MON.ok("status", "K-4", *db)
+    # found exactly where the fix put the case: the fix holds, not listed for review
+    assert _fixes(path)["K-4"] == ("Hauptstraße 40, 36282 Hauneck", False)
+    assert "K-4" not in MON.ok("addresses", *db)
 
     floor = [*FIRST[:3], ("K-4", "Hauptstraße 40, 2. OG, 36282 Hauneck"), FIRST[4]]
     out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", floor)), *db))
@@ -274,3 +277,36 @@ def test_which_cases_seem_one_person() -> None:
     # (A-3 joins through A-2, which gives no PLZ: the door the duplicate rows compare)
     assert same_person_groups(people) == [["A-1", "A-2", "A-3"]]
     assert same_person_groups([p for p in people if p[0] != "A-2"]) == []
+
+
+#: where the geocoder finds „Hauptstraße 40, 36282 Hauneck“ (QA 44a F4), as a coordinator
+#: sets it on the map: beside the house, a few metres off
+HAUNECK_40 = "50.83705,9.71590"
+
+
+def test_a_fix_holds_when_the_list_completes_the_address_it_answered(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """Closing 44 (fixfix's leftover, QA 44a K-1038): „Hauptstraße 40“ without a town, fixed
+    to the house in Hauneck by a point (K-4) or by the address without town (K-6), then
+    written by the list as „Hauptstraße 40, 36282 Hauneck“: found exactly where the fix
+    puts the case, so the fix holds (was: set aside, listed for review again). The same
+    door in Bad Hersfeld (no house 40 there), and a floor added, set the fix aside."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    first = [*FIRST[:4], FIRST[4], ("K-6", "Hauptstraße 40")]
+    MON.ok("import", str(_list(tmp_path / "a.csv", first)), *db)
+    MON.ok("address", "K-4", "--set-point", HAUNECK_40, *db)
+    MON.ok("address", "K-6", "--set-address", "Hauptstraße 40", *db)
+    full = "Hauptstraße 40, 36282 Hauneck"
+    out = _said(MON.ok("import", str(_list(tmp_path / "b.csv", [
+        *FIRST[:3], ("K-4", full), FIRST[4], ("K-6", full)])), *db))
+    assert "gilt nicht mehr" not in out and "gelten nicht mehr" not in out, out
+    assert _fixes(path)["K-4"] == (full, False) and _fixes(path)["K-6"] == (full, False)
+    listed = MON.ok("addresses", *db)
+    assert "K-4" not in listed and "K-6" not in listed, listed
+
+    out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", [
+        *FIRST[:3], ("K-4", f"Hauptstraße 40, {TOWN}"), FIRST[4],
+        ("K-6", "Hauptstraße 40, 2. OG, 36282 Hauneck")])), *db))
+    assert "2 Adresskorrekturen gelten nicht mehr" in out, out
+    assert _fixes(path)["K-4"][1] is True and _fixes(path)["K-6"][1] is True

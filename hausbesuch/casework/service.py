@@ -373,6 +373,14 @@ def old_address_note(client_id: str, v: CaseVisitRow, *, still_open: bool = True
             f"der alten Adresse eingeplant (Plan {v.plan_id}{letter})")
 
 
+#: How near a list's address must be found to the point of an address fix set on the map
+#: for the fix to hold when the list completes the address (:meth:`Casework._fix_found_again`):
+#: a point set by hand lies at the door or on the pavement, the geocoder's at the house.
+POINT_FIX_NEAR_M = 30.0
+#: The same house, as the geocoder finds it twice (its answer for two texts of one door).
+SAME_HOUSE_M = 5.0
+
+
 def _elsewhere(stop: VisitRow, lon: float | None, lat: float | None) -> bool:
     """Whether a plan's ``stop`` lies more than a few metres from where a case is now
     (``lon``, ``lat``; not when that is unknown)."""
@@ -2209,7 +2217,8 @@ class Casework:
             fixes = {
                 f.client_id: f for f in s.execute(
                     select(AddressFixRow.client_id, AddressFixRow.source_address,
-                           AddressFixRow.address, AddressFixRow.stale)
+                           AddressFixRow.address, AddressFixRow.stale, AddressFixRow.lon,
+                           AddressFixRow.lat)
                     .where(AddressFixRow.city == city))
             }
             # visits still to come and visits done on a pinned day, of the listed clients
@@ -2311,17 +2320,24 @@ class Casework:
                 anew = _read_anew(row, values, changed)
                 real = [k for k in changed if k not in anew]
                 fix = fixes.get(key)
-                fixed_for = fix is not None and (  # the address the fix was made for
-                    same_address_text(fix.source_address, c.address)
-                    # ... also written in another case, abbreviation or spacing: the
-                    # door the duplicate rows compare (QA 44a F1)
-                    or same_door(fix.source_address, c.address)
+                fixed_for = fix is not None and ((
+                    # a floor or c/o line added or changed is a new address for the field
+                    _same_additions(fix.source_address, c.address) and (
+                        # the address the fix was made for
+                        same_address_text(fix.source_address, c.address)
+                        # ... also written in another case, abbreviation or spacing: the
+                        # door the duplicate rows compare (QA 44a F1)
+                        or same_door(fix.source_address, c.address)
+                        or ("address" in anew and fix.source_address == row.address)
+                        # ... or the list now writes an address found, beyond doubt,
+                        # where the fix puts the case (a town added to „Hauptstraße 40“)
+                        or self._fix_found_again(fix, c)))
                     # ... or the list now gives the address the fix set (the Fachanwendung
                     # was corrected too): the fix holds, nothing to review again
                     or (fix.address is not None and (
                         same_address_text(fix.address, c.address)
-                        or same_door(fix.address, c.address)))
-                    or ("address" in anew and fix.source_address == row.address))
+                        or (same_door(fix.address, c.address)
+                            and _same_additions(fix.address, c.address)))))
                 # the fix holds: the case stays where it put it, whatever the list's words
                 fix_holds = fixed_for and fix is not None and not fix.stale
                 if fix is not None and not fix.stale and fix.source_address != c.address \
@@ -2479,6 +2495,35 @@ class Casework:
             self._keep_last_import(s, result, now, [*existing, *listed], clist.columns)
             self.store.audit_many(audit, session=s)
         return result
+
+    def _fix_found_again(self, fix: Any, c: Client) -> bool:  # noqa: ANN401
+        """Whether the list's new address of ``c`` (no point given) is found exactly and
+        without doubt where its address ``fix`` (a row of :class:`AddressFixRow`'s
+        source_address, address, stale, lon, lat) puts the case: the list completed what
+        the fix answered, so the fix holds (the import asks too that the additions, a
+        floor or c/o line, stay those the fix was made for). QA 44a (K-1038):
+        „Hauptstraße 40“ without a town, fixed to the house in Hauneck, then listed as
+        „Hauptstraße 40, 36282 Hauneck“, was set aside and listed for review again.
+        Where the fix is: its point (within :data:`POINT_FIX_NEAR_M`: a point set on the
+        map lies beside the house), or where the geocoder finds its address (the same
+        house: a few metres)."""
+        from geodata.network import haversine_m
+
+        if fix.stale or c.lat is not None or c.lon is not None or not c.address:
+            return False
+        if fix.lon is not None and fix.lat is not None:
+            lon, lat, near = fix.lon, fix.lat, POINT_FIX_NEAR_M
+        elif fix.address:
+            at = self.index.geocode(fix.address)
+            if at.outside or at.quality not in ("exact", "interpolated"):  # (its doubt
+                # the coordinator answered with the fix)
+                return False
+            lon, lat, near = at.lon, at.lat, SAME_HOUSE_M
+        else:
+            return False
+        r = self._looked_up(c)
+        return (r.quality == "exact" and not r.doubt and r.lon is not None
+                and r.lat is not None and float(haversine_m(lon, lat, r.lon, r.lat)) <= near)
 
     def _found_at_stop(self, stop: VisitRow | None, c: Client,
                        loc: Located | None = None) -> bool:
