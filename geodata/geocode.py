@@ -945,8 +945,11 @@ class AddressIndex:
                 f"{said} nicht im Gebiet des Kartenauszugs; keine Vorschläge in einem anderen "
                 "Ort."))
         if q.postcode and not pc_known and not (q_towns and town_known):
+            # a postcode alone may be mistyped: the streets of the same name are offered,
+            # never another street (the Hardtstraße of Lauf for „Hauptstraße 1, 90402“)
             return self._unresolved(
-                q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.", outside=True)
+                q, f"PLZ {q.postcode} liegt nicht im Gebiet des Kartenauszugs.", outside=True,
+                same_name=True)
 
         # Street candidates: exact key, then the key without leading words, then fuzzy.
         notes: list[str] = []
@@ -1440,11 +1443,16 @@ class AddressIndex:
                              match, " ".join(notes))
 
     def _unresolved(self, q: ParsedAddress, reason: str, prefer: Sequence[int] = (), *,
-                    outside: bool = False) -> GeocodeResult:
+                    outside: bool = False, same_name: bool = False) -> GeocodeResult:
         return GeocodeResult(None, None, UNRESOLVED, 0.0, reason=reason,
-                             suggestions=self._suggest(q, prefer), outside=outside)
+                             suggestions=self._suggest(q, prefer, same_name=same_name),
+                             outside=outside)
 
-    def _suggest(self, q: ParsedAddress, prefer: Sequence[int] = ()) -> tuple[str, ...]:
+    def _suggest(self, q: ParsedAddress, prefer: Sequence[int] = (), *,
+                 same_name: bool = False) -> tuple[str, ...]:
+        """Up to three addresses (or streets) like the query's: its house on streets of
+        a similar name. ``same_name``: only streets the typed name names
+        (:func:`names_street`: its key, a typo the geocoder takes, a short form)."""
         out: list[str] = []
         cands = list(prefer)
         if q.street_key and self.fuzzy_keys:
@@ -1455,6 +1463,8 @@ class AddressIndex:
         hn = q.number_key
         for c in cands:
             cl = self.clusters[c]
+            if same_name and not names_street(q.street or "", cl.name):
+                continue
             ents = [e for e in self.exact.get((cl.key, hn), []) if self.e_cluster[e] == c] if hn else []
             text = self._fmt_entry(ents[0]) if ents else self._fmt_street(cl)
             if text not in out:

@@ -202,6 +202,20 @@ def test_a_mistyped_town_or_postcode_is_still_found_or_offered(bad_hersfeld_pbf:
     assert r.outside and r.suggestions[0] == f"Breitenstraße 24, {BH}"
 
 
+def test_a_postcode_alone_outside_gets_only_streets_of_its_name(lauf_pbf: Path) -> None:
+    """A postcode alone outside the extract (closing 44, fixgeo's leftover): Lauf's
+    Hardtstraße was offered for „Hauptstraße 1, 90402“ (Nürnberg's postcode), a stranger's
+    door one ``--suggestion 1`` away. Only a street the typed name names is offered (its
+    spelling, a typo the geocoder takes); none when Lauf has no street of that name."""
+    idx = _index(lauf_pbf)
+    r = idx.geocode("Hauptstraße 1, 90402")
+    assert (r.outside, r.suggestions) == (True, ())
+    assert r.reason == "PLZ 90402 liegt nicht im Gebiet des Kartenauszugs."
+    for typed in ("Hardtstraße 1, 90402", "Hardtstrase 1, 90402", "HARDTSTR. 1, 90402"):
+        r = idx.geocode(typed)
+        assert r.outside and r.suggestions[0].startswith("Hardtstraße 1, 91207"), (typed, r)
+
+
 def test_suggestion_1_cannot_move_a_client_to_another_town(tmp_path: Path,
                                                           bad_hersfeld_pbf: Path) -> None:
     """``hausbesuch addresses`` offers nothing for the Rotenburg client, and ``address
