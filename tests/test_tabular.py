@@ -359,3 +359,20 @@ def test_a_workbook_of_millions_of_cells_is_refused_while_reading(
     with pytest.raises(UserError, match=r"gross\.xlsx: die Arbeitsblätter sind entpackt \d+ MB "
                                         r"groß \(höchstens 2 MB\)"):
         read_table(big)
+
+
+@given(street=st.text(alphabet=st.sampled_from("Hupstr.ße 0123456789aAbB/-\n"), max_size=16),
+       number=st.text(alphabet=st.sampled_from("0123456789aAbB/- "), min_size=1, max_size=5)
+       .filter(lambda n: n == n.strip() != ""))  # (as join_housenumber gives it)
+@settings(max_examples=300, deadline=None)
+def test_street_ending_with_its_number_as_the_pattern_read_it(street: str, number: str
+                                                              ) -> None:
+    """The string test that replaced a pattern per house number (closing 44: ≈0.7 s of a
+    20,000-row import) answers as the pattern did: the ``Straße`` cell ends with the
+    number, in any case, not as the end of a longer number."""
+    import re
+
+    from hausbesuch.tabular import _ends_with_number
+
+    pattern = re.search(rf"(?<![0-9]){re.escape(number)}\s*$", street, re.IGNORECASE)
+    assert _ends_with_number(street, number) == bool(pattern)
