@@ -5,6 +5,8 @@ the phone page's script decide, in Chromium against the planned Bad Hersfeld wee
 - F2: the plan page's tables „Nicht eingeplant“ and „Abgelehnt“ are blocks at 320 px
   (nothing off to the right, out of the keyboard's reach); in a plan's ``index.html`` and
   print sheet a table box that scrolls sideways is a named tab stop the keyboard scrolls;
+- F5: the header menu's links are targets of at least 24 px (44 px on a phone);
+- F9: the edge of a light button has 3:1 against the page.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import contrast
 from tests.test_web import _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import Site, sqlite_only
 
@@ -43,6 +46,33 @@ def test_the_plan_pages_tables_fit_a_narrow_screen(site: Site) -> None:  # noqa:
             assert cells.count() > 0, table
             box = cells.first.bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 320 + 1, (table, box)
+
+
+@sqlite_only()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_header_links_are_targets_and_light_buttons_have_an_edge(
+        site: Site) -> None:  # noqa: F811
+    """F5: the menu's links are at least 24 px high on a desk, 44 px on a phone (WCAG
+    2.5.8). F9: the edge of a light button has 3:1 against the page and white (1.4.11)."""
+    from tests.test_a11y import _coordinator_page
+
+    plan = _current_plan(site)
+    with _coordinator_page(site, viewport={"width": 390, "height": 800}) as page:
+        page.goto(f"{site.url}/plaene/{plan.id}")
+        page.wait_for_load_state("load")
+        for width, least in ((390, 44), (1280, 24)):
+            page.set_viewport_size({"width": width, "height": 800})
+            heights = page.evaluate("""() => Array.from(document.querySelectorAll(
+                'header.top nav a, header.top a.who')).map(
+                a => [a.textContent.trim(), a.getBoundingClientRect().height])""")
+            assert len(heights) >= 5 and all(h >= least for _, h in heights), (width, heights)
+        edge, ground = page.evaluate("""() => {
+            const b = Array.from(document.querySelectorAll('main a.btn, main button')).find(
+                x => !x.classList.contains('primary') && x.offsetParent !== null);
+            return [getComputedStyle(b).borderTopColor,
+                    getComputedStyle(document.body).backgroundColor]; }""")
+        assert contrast(edge, ground) >= 3 and contrast(edge, "rgb(255, 255, 255)") >= 3, edge
 
 
 @pytest.mark.browser
