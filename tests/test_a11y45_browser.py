@@ -6,11 +6,14 @@ the phone page's script decide, in Chromium against the planned Bad Hersfeld wee
   (nothing off to the right, out of the keyboard's reach); in a plan's ``index.html`` and
   print sheet a table box that scrolls sideways is a named tab stop the keyboard scrolls;
 - F5: the header menu's links are targets of at least 24 px (44 px on a phone);
-- F9: the edge of a light button has 3:1 against the page.
+- F9: the edge of a light button has 3:1 against the page;
+- F7: the phone page warns before its link ends, and at the end names the stops whose
+  typed draft it deleted (never the draft's text).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -119,3 +122,51 @@ def test_a_plan_folders_wide_tables_are_tab_stops_the_keyboard_scrolls(
                 page.keyboard.press("End")
                 page.wait_for_function("(e) => e.scrollLeft > 0", arg=box.element_handle())
                 box.evaluate("e => document.getElementById('vorher').remove()")
+
+
+@sqlite_only()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_phone_page_warns_before_its_link_ends_and_names_the_drafts_it_drops(
+        site: Site) -> None:  # noqa: F811
+    """F7 (WCAG 2.2.1): a quarter of an hour before the link's end the page says when it
+    ends (a live region rendered with the page); at the end, without signal, the route
+    and the typed note go from the phone as before (README, Privacy: no draft outlives
+    its link), and the page names the stop whose draft went, never the note's text."""
+    from tests.test_worker_cache import _browser, _fresh_route, _link, _ms, _phone
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route, on_its_day=True)
+    secret = "Nachbarin sagt: verreist bis Freitag"
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser, service_workers="block")
+        try:
+            page.clock.install(time=_ms(link.valid_until - timedelta(minutes=20)) / 1000)
+            page.goto(url)
+            page.wait_for_selector("li.stop")
+            assert page.locator("#ablauf").get_attribute("role") == "status"
+            assert page.inner_text("#ablauf") == ""  # 20 minutes left: nothing said yet
+            first = page.locator("li.stop").first
+            kunde = first.get_attribute("data-kunde")
+            first.locator("textarea[name=notiz]").fill(secret)
+            page.clock.run_for(6 * 60_000)
+            end = link.valid_until.strftime("%H:%M")
+            page.wait_for_function(
+                "(t) => document.getElementById('ablauf').textContent.includes(t)",
+                arg=f"Dieser Link endet um {end} Uhr.")
+            assert page.evaluate("localStorage.getItem('hausbesuch-entwurf:' + "
+                                 "location.pathname)").find("verreist") >= 0
+            ctx.set_offline(True)
+            page.clock.run_for(75 * 60_000)  # the end and the margin of an hour
+            page.wait_for_selector("#abgelaufen")
+            assert page.inner_text("#ablauf") == ""
+            said = page.inner_text("#entwuerfe-geloescht")
+            assert f"{kunde} (Notiz)" in said and "Bitte der Koordination melden" in said
+            assert secret not in page.content()
+            assert page.evaluate("Object.keys(localStorage).filter("
+                                 "k => k.startsWith('hausbesuch-entwurf'))") == []
+            assert errors == []
+        finally:
+            ctx.set_offline(False)
+            ctx.close()
+    assert token
