@@ -8,7 +8,9 @@ the phone page's script decide, in Chromium against the planned Bad Hersfeld wee
 - F5: the header menu's links are targets of at least 24 px (44 px on a phone);
 - F9: the edge of a light button has 3:1 against the page;
 - F7: the phone page warns before its link ends, and at the end names the stops whose
-  typed draft it deleted (never the draft's text).
+  typed draft it deleted (never the draft's text);
+- F6: on the plan page's map a stop's circle carries its team's letter, and the layer
+  list shows each team-day's swatch and letter: the teams differ not by colour alone.
 """
 
 from __future__ import annotations
@@ -170,3 +172,40 @@ def test_the_phone_page_warns_before_its_link_ends_and_names_the_drafts_it_drops
             ctx.set_offline(False)
             ctx.close()
     assert token
+
+
+@sqlite_only()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_plan_maps_teams_differ_not_by_colour_alone(site: Site) -> None:  # noqa: F811
+    """F6 (WCAG 1.4.1): the week's teams were red and blue circles (1.02:1 to each other,
+    alike in grey). Each stop to visit has its team's letter over its circle, the key says
+    which letter is which team, and the layer list shows the swatch with the letter."""
+    import json
+
+    from tests.test_a11y import _coordinator_page
+
+    plan = _current_plan(site)
+    with _coordinator_page(site, viewport={"width": 1280, "height": 900}) as page:
+        page.goto(f"{site.url}/plaene/{plan.id}")
+        page.wait_for_selector("#karte path.leaflet-interactive")
+        data = json.loads(page.inner_text("#plandaten"))
+        letters = {team: letter for team, _, letter in data["teams"]}
+        assert len(set(letters.values())) == len(letters) >= 2, letters
+        key = page.inner_text("#karten-schluessel")
+        for team, letter in letters.items():
+            assert f"{letter}: {team}" in key, key
+        want = sorted(letters[r["team"]] for r in data["routes"] for s in r["stops"]
+                      if not s[4])
+        drawn = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '#karte .leaflet-marker-icon.teambuchstabe')).map(e => e.textContent)""")
+        assert sorted(drawn) == want and want, (drawn[:5], want[:5])
+        labels = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '#karte .leaflet-control-layers-overlays label')).map(
+            l => [l.querySelector('svg text') && l.querySelector('svg text').textContent,
+                  l.textContent.trim()])""")
+        teams = [r["team"] for r in data["routes"]]
+        swatched = [x for x in labels if x[0]]
+        assert len(swatched) == len(teams), labels
+        for (letter, text), team in zip(swatched, teams, strict=True):
+            assert letter == letters[team] and team in text, (letter, text, team)
