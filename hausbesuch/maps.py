@@ -1005,8 +1005,11 @@ def overview_map(
     routes_sorted = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
     for i, r in enumerate(routes_sorted):
         colour = ROUTE_PALETTE[i % len(ROUTE_PALETTE)]
+        # the line's colour beside its name in the layer list: a route is not told by its
+        # colour alone (WCAG 1.4.1, QA 45a F6)
         fg = folium.FeatureGroup(
-            name=f"Weg {e(r.team_id)}, {fmt_date(r.day)}", show=False
+            name=(f'<span class="hb-sw-line" style="border-color:{colour}"></span>'
+                  f"Weg {e(r.team_id)}, {fmt_date(r.day)}"), show=False
         ).add_to(m)
         for leg in r.legs:
             if len(leg) >= 2:

@@ -301,6 +301,21 @@ def test_overview_marks_planned_and_unassigned_differently_by_district() -> None
         assert c.name not in page
 
 
+def test_overview_routes_show_their_colour_in_the_layer_list() -> None:
+    """QA 45a F6 (WCAG 1.4.1): each team-day's way is named in the layer list with a
+    swatch of its line's colour beside the name, so the list says which line is which."""
+    from hausbesuch.maps import ROUTE_PALETTE, escape_map_text, fmt_date
+
+    plan = sample_plan()
+    page = render_map(overview_map(plan, MapSettings()))
+    names = [json.loads(k) for k in re.findall(r'("(?:[^"\\]|\\.)*") : feature_group_', page)]
+    routes = sorted(plan.routes, key=lambda r: (r.day, r.team_id))
+    for i, r in enumerate(routes):
+        colour = ROUTE_PALETTE[i % len(ROUTE_PALETTE)]
+        assert (f'<span class="hb-sw-line" style="border-color:{colour}"></span>'
+                f"Weg {escape_map_text(r.team_id)}, {fmt_date(r.day)}") in names, names
+
+
 def test_overview_map_heading_names_city_and_days_and_is_escaped() -> None:
     plan = sample_plan()
     assert overview_map_heading(plan) == (

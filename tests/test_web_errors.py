@@ -57,6 +57,14 @@ def _alert(text: str) -> str:
     return html.unescape(m.group(1))
 
 
+def _row_message(row: str) -> str:
+    """The message at a refused address fix's row: plain text, the summary at the top
+    being the one live region (QA 45a F4)."""
+    m = re.search(r'<p class="error">(.*?)</p>', row, re.S)
+    assert m, row[-800:]
+    return html.unescape(m.group(1))
+
+
 # --------------------------------------------------------------------------- a bare app
 
 
@@ -314,7 +322,7 @@ def test_long_typed_address_is_echoed_cut_in_the_message(
                                           "adresse": typed})
     assert r.status_code == 400
     row = re.search(r'<tr id="adresse-W010"[^>]*>(.*?)</tr>', r.text, re.S).group(1)
-    message = _alert(row)
+    message = _row_message(row)
     assert message.startswith("Adresse „Gibtsnichtstraße 5 Zzyzx"), message
     assert "nicht gefunden" in message
     quoted = re.findall(r"„([^“]*)“", message)
@@ -336,7 +344,7 @@ def test_short_typed_address_is_echoed_whole(site: Site, kora: httpx.Client  # n
                                           "adresse": "Gibtsnichtstraße 5"})
     assert r.status_code == 400
     row = re.search(r'<tr id="adresse-W010"[^>]*>(.*?)</tr>', r.text, re.S).group(1)
-    assert _alert(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
+    assert _row_message(row).startswith("Adresse „Gibtsnichtstraße 5“ wurde nicht gefunden")
 
 
 # refused at the case's lookup (unknown id), nothing written; that lookup on both:

@@ -125,7 +125,7 @@ def test_an_outcome_the_phone_could_not_send_is_entered(
         assert "Ergebnis nachtragen" in page
         fields = _form(page, "nachtragen")
         r = kora.post("/fall-ergebnis", data={**fields, "ergebnis": "", "uhrzeit": "10:00"})
-        assert r.status_code == 400 and "Ergebnis: unbekanntes Ergebnis" in _text(r)
+        assert r.status_code == 400 and "Ergebnis: bitte ein Ergebnis wählen." in _text(r)
         # a visit no form of the page shows (called off since the page was loaded, or a
         # stale id): the refusal is said above the forms, not lost (review 22 #3)
         r = kora.post("/fall-ergebnis", data={**fields, "besuch": "kein-solcher-besuch",

@@ -56,7 +56,7 @@ def test_revoking_a_day_link_asks_first_and_says_so(site: Site,  # noqa: F811
     assert httpx.get(site.url + f"/w/{token}/").status_code == 410
     assert len(site.store.audit_rows(action="worker_link_revoked")) == audits + 1
     shown = html.unescape(kora.get(r.headers["location"]).text)
-    said = re.search(r'<p class="hint" role="status" id="link-widerrufen">(.*?)</p>', shown)
+    said = re.search(r'<p class="hint" role="status" id="link-widerrufen"[^>]*>(.*?)</p>', shown)
     assert said and said.group(1).startswith(
         f"Tageslink {link.prefix} ({link.team_id}, {fmt_date(link.day)}) widerrufen."), said
     assert 'id="link-widerrufen"' not in kora.get(links).text  # only after revoking

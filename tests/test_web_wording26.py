@@ -77,9 +77,10 @@ def test_the_plan_maps_layers_are_german_days_in_order_with_a_colour_key(
     key = re.search(r'<p class="kartenschluessel" id="karten-schluessel">(.*?)</p>', page, re.S)
     assert key, "no colour key"
     teams = sorted({r.team_id for r in plan.routes})
-    for team, colour in data["teams"]:
-        assert f'fill="{colour}"/></svg> {team}</span>' in key.group(1)
-    assert [t for t, _ in data["teams"]] == teams
+    for team, colour, letter in data["teams"]:  # (the letter: QA 45a F6)
+        assert f'fill="{colour}"/><text' in key.group(1)
+        assert f'>{letter}</text></svg> {letter}: {team}</span>' in key.group(1)
+    assert [t for t, _, _ in data["teams"]] == teams
 
 
 @sqlite_only()

@@ -173,6 +173,8 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
              "notiz_loeschen": bool(notiz_loeschen)}
     extra: dict[str, str] = {}
     try:
+        if not ergebnis.strip():  # „– bitte wählen –“ (QA 45a F1: not „unbekanntes Ergebnis „““)
+            raise UserError("Ergebnis: bitte ein Ergebnis wählen.")
         if not uhrzeit.strip():
             raise UserError("Uhrzeit des Besuchs: bitte angeben (z. B. 09:30).")
         try:
@@ -218,20 +220,32 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
         if "nicht bekannt" in str(exc):  # an unknown case: nothing changed
             raise HTTPException(status_code=404,
                                 detail=_unknown(request, user, client_id, exc)) from None
+        text = _named(exc)
         return _case_page(request, user, city, client_id, status=400, outcome_error={
-            "visit_id": besuch, "text": _named(exc), "field": exc.field or "",
+            "visit_id": besuch, "text": text, "field": exc.field or _field_named(text),
             "typed": typed, "stand": stand.strip()[:40]})
     except UserError as exc:
         text = str(exc)
-        fieldname = ("uhrzeit" if text.startswith("Uhrzeit") else "termin"
-                     if text.startswith("Termin") else "notiz")
         return _case_page(request, user, city, client_id, status=400, outcome_error={
-            "visit_id": besuch, "text": text, "field": fieldname, "typed": typed,
-            "stand": stand.strip()[:40]})
+            "visit_id": besuch, "text": text, "field": _field_named(text) or "notiz",
+            "typed": typed, "stand": stand.strip()[:40]})
     if old_visits:
         extra["alter_besuch"] = old_visits
     return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
                             status_code=303)
+
+
+#: The outcome form's fields by the label a message starts with („Ergebnis: …“).
+_OUTCOME_FIELDS = {"Ergebnis": "ergebnis", "Uhrzeit": "uhrzeit", "Termin": "termin",
+                   "Notiz": "notiz"}
+
+
+def _field_named(text: str) -> str:
+    """The outcome form's field a message is about, by the label it starts with (the
+    casework names the result's refusal „Ergebnis: …“ without setting its field: QA 45a
+    F1), or "" when it names none."""
+    return next((name for label, name in _OUTCOME_FIELDS.items()
+                 if text.startswith(label)), "")
 
 
 def _named(exc: CaseworkError) -> str:

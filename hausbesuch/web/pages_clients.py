@@ -316,7 +316,7 @@ def _echo_capped(message: str, typed: str) -> str:
 @router.post("/adressen/{client_id:path}")  # a case id may hold "/"
 def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = Form(""),
         adresse: str = Form(""), vorschlag: str = Form(""), vorschlag_adresse: str = Form(""),
-        stadt: str = Form(""), stand: str = Form(""),
+        stadt: str = Form(""), stand: str = Form(""), ansicht: str = Form(""),
         user: User = Depends(require_user)) -> Response:
     """Store a fix: a suggestion (its number), an address text, or the point of the map.
     A refused fix shows the address page again (400) with the message at that client's
@@ -331,11 +331,15 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
     fields as typed and the new stamp, so that sending again stores on purpose. A form
     without the field (a page from before, a script) is refused so too: it cannot tell
     what its sender saw, and storing it would overwrite unseen what the check is there
-    to protect; the page it gets back carries the field."""
+    to protect; the page it gets back carries the field.
+
+    ``ansicht=fall``: the form of the single-address view (``?kundennummer=``); a refused
+    fix comes back to that view, not to the list (QA 45a F4)."""
     from hausbesuch.casework.service import StaleFormError
 
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
+    view = client_id if ansicht == "fall" else None
     try:
         if vorschlag_adresse.strip():
             kwargs = {"address": vorschlag_adresse.strip()[:300],
@@ -356,7 +360,7 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
         note = casework_api.fix_address(web.store, web.profile(city), user.name, client_id,
                                         seen=stand.strip()[:64], **kwargs)
     except StaleFormError as exc:  # not stored (and so not audited): the page again
-        return _addresses_page(request, user, city, status=409, failed={
+        return _addresses_page(request, user, city, status=409, case=view, failed={
             "client_id": client_id, "message": _echo_capped(str(exc), adresse.strip()),
             "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
             "suggestions": [], "stale": True})
@@ -367,7 +371,7 @@ def fix(request: Request, client_id: str, breite: str = Form(""), laenge: str = 
             message = message.split(" Vorschläge: ", 1)[0] + " Vorschläge siehe unten."
         # ``stand``: the stamp sent, not the one of now: the form, sent again, still
         # says what its page showed (a fix meanwhile is told then, not overwritten)
-        return _addresses_page(request, user, city, status=400, failed={
+        return _addresses_page(request, user, city, status=400, case=view, failed={
             "client_id": client_id, "message": _echo_capped(message, adresse.strip()),
             "adresse": adresse[:300], "breite": breite[:40], "laenge": laenge[:40],
             "suggestions": offered, "stand": stand.strip()[:64]})

@@ -365,16 +365,18 @@ def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
     """The plan view's map: per team-day its stops and its path along the streets (from
     the stored legs; a leg without geometry as a straight line), unassigned points; the
     team-days in day order, each named with its German day (the map's layer list: QA 26
-    F8, ISO days out of order), and ``teams`` the colour of each team (the map's key)."""
+    F8, ISO days out of order), and ``teams`` the colour and letter of each team (the
+    map's key). A stop's circle carries its team's letter: the teams differ not by colour
+    alone (red and blue are alike in grey; WCAG 1.4.1, QA 45a F6)."""
     from hausbesuch.maps import fmt_date
 
     routes = []
     keys = sorted({r.team_id for r in plan.routes})
     for r in sorted(plan.routes, key=lambda r: (r.day, r.team_id)):
-        colour = ROUTE_PALETTE[keys.index(r.team_id) % len(ROUTE_PALETTE)]
+        k = keys.index(r.team_id)
         routes.append({
             "team": r.team_id, "day": r.day.isoformat(), "day_label": fmt_date(r.day),
-            "colour": colour,
+            "colour": ROUTE_PALETTE[k % len(ROUTE_PALETTE)], "letter": team_letter(k),
             # [lat, lon, number, case id, off]: a stop called off since the plan was
             # made has no number (it stays on the stored route until a re-plan); one whose
             # case was closed since (PlannedStop.gone) is off too but keeps its number
@@ -384,8 +386,19 @@ def _map_data(plan, paths: dict) -> dict:  # noqa: ANN001
         })
     unassigned = [[u.lat, u.lon, u.client_id] for u in plan.unassigned
                   if u.lat is not None and u.lon is not None]
-    teams = [[t, ROUTE_PALETTE[k % len(ROUTE_PALETTE)]] for k, t in enumerate(keys)]
+    teams = [[t, ROUTE_PALETTE[k % len(ROUTE_PALETTE)], team_letter(k)]
+             for k, t in enumerate(keys)]
     return {"routes": routes, "unassigned": unassigned, "teams": teams}
+
+
+def team_letter(k: int) -> str:
+    """The letter of the ``k``-th team (from 0) on the plan's map: A … Z, then AA, AB …"""
+    letters = ""
+    k += 1
+    while k:
+        k, rest = divmod(k - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 def _path(route, legs: list) -> list[list[float]]:  # noqa: ANN001

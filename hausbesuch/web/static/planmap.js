@@ -29,6 +29,19 @@
   }).addTo(map);
   var bounds = [];
   var layers = {};
+  // text for the layer list, which Leaflet sets as HTML
+  function html(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span.innerHTML;
+  }
+  // the team's swatch with its letter, as in the key below the map (QA 45a F6)
+  function swatch(colour, letter) {
+    return '<svg width="16" height="16" aria-hidden="true" focusable="false">' +
+      '<rect width="16" height="16" rx="8" fill="' +
+      html(colour) + '"/><text x="8" y="12" text-anchor="middle" font-size="10" ' +
+      'font-weight="700" fill="#fff">' + html(letter) + "</text></svg> ";
+  }
   data.routes.forEach(function (r) {
     var name = r.team + " · " + (r.day_label || r.day);
     var group = L.layerGroup();
@@ -42,16 +55,23 @@
       var m = s[4]
         ? L.circleMarker([s[0], s[1]], { radius: 6, color: "#9aa0a6", dashArray: "2 3",
                                           fillColor: "#fff", fillOpacity: .9 })
-        : L.circleMarker([s[0], s[1]], { radius: 7, color: r.colour, fillOpacity: .85 });
+        : L.circleMarker([s[0], s[1]], { radius: 8, color: r.colour, fillOpacity: .9 });
       m.bindTooltip(document.createTextNode(
         (!s[4] ? s[2] + ". " + s[3] : s[2] === null ? s[3] + " entfällt"
                                                     : "entfällt: " + s[2] + ". " + s[3])
         + " (" + name + ")"));
       m.addTo(group);
+      // the team's letter in the circle: the teams differ not by colour alone (red and
+      // blue are alike in grey; WCAG 1.4.1, QA 45a F6); a drawing (the table says it)
+      if (!s[4]) {
+        L.marker([s[0], s[1]], { interactive: false, keyboard: false, icon: L.divIcon({
+          className: "teambuchstabe", html: html(r.letter || ""), iconSize: [16, 16] })
+        }).addTo(group);
+      }
       bounds.push([s[0], s[1]]);
     });
     group.addTo(map);
-    layers[name] = group;
+    layers[swatch(r.colour, r.letter || "") + html(name)] = group;
   });
   if (data.unassigned.length) {
     var un = L.layerGroup();

@@ -36,6 +36,11 @@
   var OFFLINE_TEXT = "Kein Netz: Ergebnisse werden auf dem Telefon gespeichert und später gesendet.";
   //: how often an open page in view asks the server whether its link is still valid
   var LINK_CHECK_MS = 60000;
+  // minutes before the link's end the page says when it ends (WCAG 2.2.1, QA 45a F7; the
+  // coordination's session warns so too, sitzung.js): a link the coordination set to end
+  // early in the day ends while the team is out
+  var END_WARNING_MS = 15 * 60000;
+  var endWarned = false;
   var sending = false;
   var sendingKey = null;  // the key of the outcome on its way to the server
   var closed = false;  // the route is off the page (link ended or gone)
@@ -614,6 +619,38 @@
     if (navigator.onLine) checkLink(); else if (expiredNow()) closeExpired();
   }
 
+  // the link ends within END_WARNING_MS (by the phone's clock): the live region rendered
+  // with the page (#ablauf) says when, and what goes with the route then
+  function warnEnd() {
+    if (closed || endWarned || validUntil <= 0) return;
+    var left = validUntil - Date.now();
+    if (left > END_WARNING_MS || left <= 0) return;
+    var box = document.getElementById("ablauf");
+    if (!box) return;
+    endWarned = true;
+    var end = new Date(validUntil);
+    var p = document.createElement("p");
+    p.className = "hint";
+    p.textContent = "Dieser Link endet um " + pad(end.getHours()) + ":" +
+      pad(end.getMinutes()) + " Uhr. Bitte die Ergebnisse vorher erfassen: dann löscht " +
+      "das Telefon die Route und eingetippte, nicht erfasste Angaben (Notizen, " +
+      "Uhrzeiten, Termine). Wird die Route länger gebraucht, bitte bei der Koordination " +
+      "einen neuen Link anfordern.";
+    box.appendChild(p);
+  }
+  // the stops with a draft (typed, never tapped) as the closed page names them: the case id
+  // and what was typed, never its text (a lost phone must not show a note; unsent.js)
+  function draftsNamed() {
+    var d = drafts(), words = { notiz: "Notiz", zeit: "Uhrzeit", termin_datum: "Termin",
+                                termin_zeit: "Termin" };
+    return Object.keys(d).map(function (kunde) {
+      var what = [];
+      DRAFT_FIELDS.forEach(function (name) {
+        if (d[kunde][name] && what.indexOf(words[name]) < 0) what.push(words[name]);
+      });
+      return kunde + (what.length ? " (" + what.join(", ") + ")" : "");
+    });
+  }
   // the outcomes not sent, once the route is off the page (unsent.js)
   function showUnsent() {
     var box = document.getElementById("nicht-gesendet");
@@ -624,6 +661,7 @@
   function closeRoute(id, text, title) {
     if (closed) return;
     closed = true;
+    var lost = draftsNamed();  // deleted below: the page names their stops (QA 45a F7)
     localStorage.removeItem(sentKey);
     localStorage.removeItem(draftKey);  // typed, never tapped: nothing to report
     localStorage.removeItem(DRAFT_END + location.pathname);
@@ -633,6 +671,8 @@
     if (head) head.parentNode.removeChild(head);
     var orphans = document.getElementById("nicht-auf-route");  // listed with the rest below
     if (orphans) orphans.parentNode.removeChild(orphans);
+    var ending = document.getElementById("ablauf");  // the warning before the end
+    if (ending) ending.textContent = "";
     if (main) {
       main.textContent = "";
       var h = document.createElement("h1");  // the page's heading went with the header
@@ -642,6 +682,15 @@
       p.id = id; p.className = "error"; p.setAttribute("role", "alert");
       p.textContent = text;
       main.appendChild(p);
+      if (lost.length) {
+        // a draft holds what the worker typed about a client: it is not kept past the
+        // link (README, Privacy); the worker learns which stops to report (QA 45a F7)
+        var gone = document.createElement("p");
+        gone.id = "entwuerfe-geloescht";
+        gone.textContent = "Eingetippt, aber nicht erfasst (vom Telefon gelöscht): " +
+          lost.join(", ") + ". Bitte der Koordination melden.";
+        main.appendChild(gone);
+      }
       var box = document.createElement("div");
       box.id = "nicht-gesendet";
       main.appendChild(box);
@@ -1600,6 +1649,7 @@
   });
   setInterval(function () {
     if (!navigator.onLine && expiredNow()) { closeExpired(); return; }
+    warnEnd();
     autoTimes();
     flush();
   }, 10000);
@@ -1608,6 +1658,7 @@
     if (document.visibilityState === "visible") checkLink();
   }, LINK_CHECK_MS);
   status();
+  warnEnd();
   flush();
   tidyOthers();
   checkEnd();  // past the link's end by the phone's clock: the server is asked first
