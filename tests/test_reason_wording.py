@@ -189,9 +189,12 @@ def test_a_window_the_revisit_rule_excludes_for_good_says_no_plan_can_take_it(st
                                "dort mindestens 120 Minuten Abstand zu dessen Uhrzeit) "
                                "schließen sich aus (1. Versuch "), u.reason
     assert u.reason.endswith(
-        "): kein Plan kann den Besuch aufnehmen. Bitte ein anderes Zeitfenster vereinbaren "
-        "(Spalte „Zeitfenster“ der Kundenliste, dann die Liste erneut einlesen) oder den "
-        "Fall auf „in Klärung“ setzen (hausbesuch status L-1068 --set in_klaerung)."), u.reason
+        "): kein Plan nimmt den Besuch von selbst auf. Bitte den Besuch auf Tag und Uhrzeit "
+        "im Zeitfenster festlegen (auf der Seite des Plans „Besuch verschieben oder "
+        "festlegen“, oder Spalten „Datum“ und „Uhrzeit“ der Kundenliste), ein anderes "
+        "Zeitfenster vereinbaren (Spalte „Zeitfenster“ der Kundenliste, dann die Liste "
+        "erneut einlesen) oder den Fall auf „in Klärung“ setzen (hausbesuch status L-1068 "
+        "--set in_klaerung)."), u.reason
     assert web_reason(u.reason).endswith(
         "oder den Fall auf „in Klärung“ setzen (unter „Fälle“ beim Fall).")
     # Tuesday 10–16: the afternoon stays, a plan may take it: not „for good“

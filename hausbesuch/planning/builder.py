@@ -720,13 +720,18 @@ def windows_ruled_out(client: Client, d: Directive, service_s: int) -> bool:
 
 def _ruled_out_reason(client: Client, d: Directive) -> str:
     """The reason of a case whose windows the revisit rule excludes for good
-    (:func:`windows_ruled_out`): that no plan can take it, and what to do (before, „kommt
-    in den nächsten Plan“, week after week, and the case stayed open without a try)."""
+    (:func:`windows_ruled_out`): that no plan takes it by itself, and what to do (before,
+    „kommt in den nächsten Plan“, week after week, and the case stayed open without a
+    try). First the step that plans it as it is: a visit fixed to a day and time (an
+    agreed time, which the rule leaves alone); QA 45c F4: „kein Plan kann den Besuch
+    aufnehmen“ was not true, and that step was not named."""
     return (f"Das Zeitfenster „{window_text(client)}“ und die Regel für erneute Besuche "
             f"({_rule_text(d)}) schließen sich aus" + (f" ({d.reason})" if d.reason else "")
-            + ": kein Plan kann den Besuch aufnehmen. Bitte ein anderes Zeitfenster "
-            "vereinbaren (Spalte „Zeitfenster“ der Kundenliste, dann die Liste erneut "
-            "einlesen) oder den Fall auf „in Klärung“ setzen (hausbesuch status "
+            + ": kein Plan nimmt den Besuch von selbst auf. Bitte den Besuch auf Tag und "
+            "Uhrzeit im Zeitfenster festlegen (auf der Seite des Plans „Besuch verschieben "
+            "oder festlegen“, oder Spalten „Datum“ und „Uhrzeit“ der Kundenliste), ein "
+            "anderes Zeitfenster vereinbaren (Spalte „Zeitfenster“ der Kundenliste, dann die "
+            "Liste erneut einlesen) oder den Fall auf „in Klärung“ setzen (hausbesuch status "
             f"{client.id} --set in_klaerung).")
 
 
