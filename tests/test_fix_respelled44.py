@@ -310,3 +310,28 @@ def test_a_fix_holds_when_the_list_completes_the_address_it_answered(
         ("K-6", "Hauptstraße 40, 2. OG, 36282 Hauneck")])), *db))
     assert "2 Adresskorrekturen gelten nicht mehr" in out, out
     assert _fixes(path)["K-4"][1] is True and _fixes(path)["K-6"][1] is True
+
+
+def test_one_person_stays_named_while_one_id_is_open(tmp_path: Path,
+                                                     bad_hersfeld_pbf: Path) -> None:
+    """QA 45c F3: once the person was met under K-1036 (status erreicht), the note went, and
+    K-1037 was visited again. The pair stays named while one id is open, the other with
+    its status, by the import (the list holding both, or only the open one) and by a plan
+    of the stored cases; when no id of it is open, nothing is said."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db)
+    MON.ok("status", "K-1036", "--set", "erreicht", *db)
+    met = f"K-1036 (erreicht) und K-1037: {SAID}"
+    out = _said(MON.ok("import", str(_list(tmp_path / "b.csv", TWICE, names=NAMES)), *db))
+    assert met in out, out
+    out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", TWICE[1:], names=NAMES)),
+                       *db))
+    assert f"K-1037 und K-1036 (erreicht): {SAID}" in out, out  # (the list's ids first)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    assert met in _said(out), out
+    MON.ok("status", "K-1037", "--set", "abgeschlossen", *db)
+    out = _said(MON.ok("import", str(_list(tmp_path / "d.csv", TWICE, names=NAMES)), *db))
+    assert SAID not in out, out
+    assert "Jana" not in out and "Quaschnik" not in out, out

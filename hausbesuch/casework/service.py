@@ -496,20 +496,40 @@ def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
     return groups
 
 
-def same_person_note(ids: Sequence[str]) -> str:
+def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None) -> str:
     """The note on cases that seem one person (:func:`same_person_groups`): their ids (the
-    first ten of more), never the name."""
-    shown = f"{', '.join(ids[:-1])} und {ids[-1]}" if len(ids) <= 10 else \
-        f"{', '.join(ids[:10])} und {len(ids) - 10} weitere"
+    first ten of more), never the name; a case that is no longer open with its status
+    (``status``: id -> status; „L-1004 (erreicht) und L-1019“: the person was met under
+    the other id, QA 45c F3)."""
+    def said(cid: str) -> str:
+        st = (status or {}).get(cid, "offen")
+        return cid if st == "offen" else f"{cid} ({status_word(st)})"
+
+    named = [said(cid) for cid in ids]
+    shown = f"{', '.join(named[:-1])} und {named[-1]}" if len(named) <= 10 else \
+        f"{', '.join(named[:10])} und {len(named) - 10} weitere"
     return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
             "Fachanwendung prüfen.")
 
 
-def same_person_notes(clients: Sequence[Client]) -> list[str]:
-    """The notes (:func:`same_person_note`) on ``clients`` (the open cases a plan takes
-    from the store) that seem one person under two ids."""
-    return [same_person_note(ids) for ids in same_person_groups(
-        [(c.id, c.name, c.address) for c in clients])]
+def open_same_person_groups(people: Sequence[tuple[str, str | None, str | None]],
+                            status: Mapping[str, str]) -> list[list[str]]:
+    """:func:`same_person_groups` of ``people`` (open cases and those no longer open:
+    ``status``, id -> status; not given: open) that hold an open case: while one id of a
+    person is still to be visited, the pair stays named, also once the person was met,
+    refused or moved under the other id (QA 45c F3: the note went when L-1004 was
+    reached, and L-1019 was visited again)."""
+    return [ids for ids in same_person_groups(people)
+            if any(status.get(cid, "offen") == "offen" for cid in ids)]
+
+
+def same_person_notes(states: Sequence[Any]) -> list[str]:
+    """The notes (:func:`same_person_note`) on the cases of ``states``
+    (:class:`CaseState`: the city's cases a plan reads from the store, of any status)
+    that seem one person under two ids, where one of them is open."""
+    status = {st.client.id: st.status for st in states}
+    return [same_person_note(ids, status) for ids in open_same_person_groups(
+        [(st.client.id, st.client.name, st.client.address) for st in states], status)]
 
 
 def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # noqa: ANN401
@@ -2443,15 +2463,19 @@ class Casework:
                                           *(r.id for r in result.rejected if r.id)]}
             result.absent = sorted(k for k, r in existing.items()
                                    if r.status == "offen" and id_key(k) not in listed)
-            # one person under two ids: the list's open rows, with the city's open cases
-            # the list does not hold (a new row for a case stored before under another id)
-            same_person = same_person_groups(
-                [(c.id, c.name, c.address) for c in result.clients
-                 if c.id not in result.not_open]
-                + [(k, existing[k].name, existing[k].address) for k in result.absent
-                   if existing[k].erased_at is None])
+            # one person under two ids: the list's rows, with the city's cases the list
+            # does not hold (a new row for a case stored before under another id), of any
+            # status: named while one of them is open (open_same_person_groups)
+            listed_ids = {id_key(c.id) for c in result.clients}
+            status = {**{k: r.status for k, r in existing.items()}, **result.not_open}
+            same_person = open_same_person_groups(
+                [(c.id, c.name, c.address) for c in result.clients]
+                + [(k, r.name, r.address) for k, r in existing.items()
+                   if r.erased_at is None and id_key(k) not in listed_ids],
+                {**status, **{c.id: result.not_open.get(c.id, "offen")
+                              for c in result.clients}})
             for ids in same_person:
-                note = same_person_note(ids)
+                note = same_person_note(ids, status)
                 result.warnings.append(note)
                 for cid in ids:
                     result.same_person.setdefault(cid, note)
