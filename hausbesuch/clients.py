@@ -670,6 +670,7 @@ def read_clients(
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
+    read_cols = {*used.values(), *name_parts}  # a row may lack only columns not read
     joined: list[int] = []
     # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
     # a warning
@@ -677,7 +678,8 @@ def read_clients(
     odd_postcodes: list[tuple[int, str, str]] = []  # (row, column, text): no postcode
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
-        if problem := table.row_problem(rownum):  # more fields than the header: shifted
+        # more fields than the header (shifted), or fewer than the columns read (cut off)
+        if problem := table.row_problem(rownum, read=read_cols):
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
                 shown = cid if id_first and len(cid) <= MAX_ID_LENGTH else ""

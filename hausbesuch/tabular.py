@@ -67,7 +67,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -844,6 +844,17 @@ class Table:
     #: in :attr:`rows` as read, not widened; :meth:`row_problem` says why they cannot be
     #: used. (When every row is wider, the header is short: the table is widened instead.)
     wide_rows: dict[int, int] = field(default_factory=dict)
+    #: CSV: rows with fewer fields than the header names columns (row number -> fields):
+    #: a file cut off in the row, or a line break in a field without quotes. They are in
+    #: :attr:`rows` with the missing cells empty; :meth:`row_problem` says why they cannot
+    #: be used when a column read is missing (:meth:`missing_columns`).
+    short_rows: dict[int, int] = field(default_factory=dict)
+    #: How many columns the header row names: its fields without the empty ones at its
+    #: end (columns a row too wide added are not counted).
+    header_columns: int = 0
+    #: CSV: the row whose last field the file ends in without a line end (0: it ends with
+    #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
+    open_end_row: int = 0
     #: XLSX: the sheets of the workbook that are hidden (read only when no visible sheet
     #: has the list).
     hidden_sheets: list[str] = field(default_factory=list)
@@ -988,9 +999,14 @@ class Table:
                 "eine andere Kodierung?); sie wurden ausgelassen, alle anderen Zeichen "
                 "gelesen. Bitte Namen und Adressen dort prüfen.")
 
-    def row_problem(self, rownum: int) -> str | None:
+    def row_problem(self, rownum: int, read: Collection[str] | None = None) -> str | None:
         """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
-        None: it has more fields than the header (see :attr:`wide_rows`)."""
+        None: it has more fields than the header (see :attr:`wide_rows`), or fewer, and a
+        column of ``read`` (the columns the caller reads; None: all) is among those
+        missing (:attr:`short_rows`): read with them empty, a stored case would lose its
+        address, window or note to a file cut off."""
+        if (missing := self.missing_columns(rownum, read)) is not None:
+            return self._short_problem(rownum, missing)
         n = self.wide_rows.get(rownum)
         if n is None:
             return None
@@ -999,6 +1015,35 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def missing_columns(self, rownum: int, read: Collection[str] | None = None
+                        ) -> list[str] | None:
+        """The columns of ``read`` (None: all) that row ``rownum`` has no field for, one
+        of :attr:`short_rows`; None when it has a field for each of them."""
+        n = self.short_rows.get(rownum)
+        if n is None:
+            return None
+        missing = [c for c in self.columns[n:self.header_columns]
+                   if read is None or c in read]
+        return missing or None
+
+    def _short_problem(self, rownum: int, missing: Sequence[str]) -> str:
+        n = self.short_rows[rownum]
+        named = ", ".join(f"„{shown_header(c)}“" for c in missing[:6])
+        named += " …" if len(missing) > 6 else ""
+        head = (f"Zeile {rownum} hat {n} {'Feld' if n == 1 else 'Felder'}, die Kopfzeile "
+                f"{self.header_columns}")
+        if rownum == self.open_end_row:
+            why = ("; die Datei endet mitten in dieser Zeile: abgeschnitten (unvollständig "
+                   "gespeichert, kopiert oder heruntergeladen)?")
+            fix = "bitte die Liste vollständig neu exportieren und erneut einlesen"
+        else:
+            why = (": Zeilenumbruch in einem Feld ohne Anführungszeichen, oder wurden "
+                   "Felder gelöscht?")
+            fix = "bitte die Zeile in der Datei vervollständigen und erneut einlesen"
+        return (f"{head}{why} Es fehlen {named}. Die Zeile wird nicht übernommen, "
+                "Gespeichertes bleibt unverändert (die fehlenden Angaben würden sonst als "
+                f"leer gelesen); {fix}")
 
     def address_problem(self, rownum: int, row: Mapping[str, str],
                         roles: Mapping[str, str]) -> tuple[str, str] | None:
@@ -1426,7 +1471,9 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  header_row=g.header_row, header_row_2=g.header_row_2,
                  title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
-                 overflow=g.overflow, empty_rows=g.empty_rows)
+                 overflow=g.overflow, empty_rows=g.empty_rows, short_rows=g.short_rows,
+                 header_columns=g.header_columns,
+                 open_end_row=grid[-1][0] if grid and not text.endswith(("\n", "\r")) else 0)
 
 
 #: A house number at the end of a street cell (``Am Markt 2``, ``Hauptstr.5``,
@@ -1482,6 +1529,8 @@ class _Grid:
     overflow: dict[int, list[str]] = field(default_factory=dict)
     empty_rows: list[int] = field(default_factory=list)
     header_row_2: int = 0
+    short_rows: dict[int, int] = field(default_factory=dict)
+    header_columns: int = 0
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1762,6 +1811,10 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
         trailing = _trailing_fields(data, wide, len(header), len(columns))
         for rownum in trailing:
             del wide[rownum]
+    named = len(columns)
+    # a CSV row with fewer fields than the header names columns: cut off, or split by a
+    # line break (Table.short_rows); a row of the header's width less its empty end is not
+    short = {rownum: len(cells) for rownum, cells in data if len(cells) < named} if fields else {}
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     overflow: dict[int, list[str]] = {}
@@ -1782,7 +1835,8 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
                  trailing_rows=trailing, overflow=overflow, empty_rows=empty,
-                 header_row_2=second[1] if second is not None else 0)
+                 header_row_2=second[1] if second is not None else 0, short_rows=short,
+                 header_columns=named)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.

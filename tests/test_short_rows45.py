@@ -1,0 +1,185 @@
+"""QA 45b F1: a CSV row with fewer fields than the header – a file cut off in its last row
+(no line end), or a row split by a line break in a field without quotes – was read with
+the missing cells empty: a stored case lost its house number, time window, note and date
+(„1 aktualisiert“), and the next plan sent the team to „Am Weinberg“ outside the
+client's window. Such a row is now rejected naming the row, the field count and the
+columns missing, as a row with a field too many is; the stored case keeps its data, a
+new case is not stored. A row that lacks only columns not read passes. The outcomes and
+the teams CSV read rows the same way.
+
+Real SQLite, the real Bad Hersfeld extract, the command line and the web upload as users
+run them."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import select
+
+from hausbesuch.clients import read_clients
+from hausbesuch.tabular import read_table
+from hausbesuch.teams import TeamError, load_teams
+from tests.cli_helpers import city_db, ok, run
+from tests.web_fixtures import HEADER, NAME_MARK, bare_app, live_server, login, upload_list
+
+CITY = "Bad Hersfeld"
+TODAY = date(2026, 12, 1)
+
+
+def _rows(bad_hersfeld_pbf: Path, n: int = 4) -> list[list[str]]:
+    """``n`` client rows of :data:`HEADER` at real addresses, each with a window, a note
+    and a date since contact broke off."""
+    from geodata.geocode import load_index
+    from hausbesuch.demo import real_addresses
+
+    addrs = real_addresses(load_index(bad_hersfeld_pbf))[:n]
+    return [[f"K-45{i:02d}", f"{NAME_MARK} {chr(65 + i)}", street, hn, pc, town or CITY,
+             "03.2026", "", "Mo-Fr 9-16", "", "30", f"Hund im Hof {i}"]
+            for i, (street, hn, pc, town) in enumerate(addrs)]
+
+
+def _text(rows: list[list[str]]) -> str:
+    return "\r\n".join(";".join(r) for r in [HEADER, *rows]) + "\r\n"
+
+
+def _cut_after_street(text: str, cid: str) -> str:
+    """``text`` cut off in the row of ``cid`` right after its street's field, as a copy or
+    download that stopped there (no line end)."""
+    start = text.index(cid)
+    return text[:start] + ";".join(text[start:].split(";")[:3]) + ";"
+
+
+def _stored(db: str, cid: str) -> tuple:
+    from hausbesuch.store import ClientRow, Store
+
+    with Store.open(db) as store, store.session() as s:
+        row = s.scalars(select(ClientRow).where(ClientRow.client_id == cid)).one_or_none()
+        return None if row is None else (row.address, row.zeitfenster, row.notiz,
+                                         row.kontakt_abbruch_seit)
+
+
+def test_a_list_cut_off_in_a_row_leaves_the_stored_case_as_it_was(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    rows = _rows(bad_hersfeld_pbf)
+    full = tmp_path / "kunden.csv"
+    full.write_text(_text(rows), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'cut.sqlite'}"
+    assert "4 neu" in ok("import", str(full), *city_db(db))
+    last = rows[-1][0]
+    before = _stored(db, last)
+    assert before is not None and "Hund im Hof 3" in before[2]
+    cut = tmp_path / "gekuerzt.csv"
+    cut.write_text(_cut_after_street(_text(rows), last), encoding="utf-8")
+    out = " ".join(ok("import", str(cut), *city_db(db)).split())
+    assert "0 aktualisiert" in out and "1 abgelehnt" in out, out
+    assert (f"Zeile 5 ({last}), Feldanzahl: Zeile 5 hat 4 Felder, die Kopfzeile 12; die "
+            "Datei endet mitten in dieser Zeile: abgeschnitten") in out, out
+    assert "Es fehlen „PLZ“, „Ort“, „Kontaktabbruch seit“" in out, out
+    assert "Gespeichertes bleibt unverändert" in out, out
+    assert _stored(db, last) == before  # address, window, note, date as they were
+
+
+def test_a_short_row_in_the_middle_is_rejected_and_a_new_case_not_stored(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    rows = _rows(bad_hersfeld_pbf)
+    rows[1] = rows[1][:3]  # a new case's row with 3 of 12 fields
+    path = tmp_path / "kunden.csv"
+    path.write_text(_text(rows), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'mid.sqlite'}"
+    out = " ".join(ok("import", str(path), *city_db(db)).split())
+    assert "3 neu" in out and "1 abgelehnt" in out, out
+    assert (f"Zeile 3 ({rows[1][0]}), Feldanzahl: Zeile 3 hat 3 Felder, die Kopfzeile 12: "
+            "Zeilenumbruch in einem Feld ohne Anführungszeichen") in out, out
+    assert "Es fehlen „Hausnummer“, „PLZ“, „Ort“" in out, out
+    assert _stored(db, rows[1][0]) is None
+
+
+def test_a_row_may_lack_only_columns_that_are_not_read(tmp_path: Path) -> None:
+    """An export whose last columns the import does not read (unknown headers) may end a
+    row early; a row that lacks a column read (the note) is rejected, as is a row of one
+    field."""
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse;Notiz;Aktenzeichen;Sachbearbeitung\n"
+                    "K-1;Am Markt 16, 36251 Bad Hersfeld;Hund;AZ 1;Frau B\n"
+                    "K-2;Breitenstraße 5, 36251 Bad Hersfeld;Katze\n"
+                    "K-3;Linggplatz 11, 36251 Bad Hersfeld\n"
+                    "K-4\n"
+                    "K-5;Am Markt 1, 36251 Bad Hersfeld;;;\n", encoding="utf-8")
+    res = read_clients(path, today=TODAY)
+    assert [(c.id, c.notiz) for c in res.clients] == [("K-1", "Hund"), ("K-2", "Katze"),
+                                                      ("K-5", None)]
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(4, "K-3", "felder"),
+                                                               (5, "K-4", "felder")]
+    assert "Zeile 4 hat 2 Felder, die Kopfzeile 5: " in res.rejected[0].reason
+    assert "Es fehlen „Notiz“. " in res.rejected[0].reason  # not the columns not read
+    assert "Zeile 5 hat 1 Feld, die Kopfzeile 5" in res.rejected[1].reason
+    assert "Es fehlen „Adresse“, „Notiz“. " in res.rejected[1].reason
+    # the table tells the row cut off at the file's end from one in the middle
+    t = read_table(path)
+    assert t.short_rows == {3: 3, 4: 2, 5: 1} and t.open_end_row == 0
+    assert t.row_problem(3, read={"Kundennummer", "Adresse", "Notiz"}) is None
+    assert "Zeilenumbruch in einem Feld" in (t.row_problem(3) or "")
+
+
+def test_a_header_with_empty_fields_at_its_end_makes_no_row_short(tmp_path: Path) -> None:
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse;;\nK-1;Am Markt 16, 36251 Bad Hersfeld",
+                    encoding="utf-8")
+    t = read_table(path)
+    assert t.short_rows == {} and t.open_end_row == 2 and t.row_problem(2) is None
+    assert [c.id for c in read_clients(path, today=TODAY).clients] == ["K-1"]
+
+
+def test_an_outcome_row_cut_off_is_rejected(tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    rows = _rows(bad_hersfeld_pbf, 1)
+    path = tmp_path / "kunden.csv"
+    path.write_text(_text(rows), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'erg.sqlite'}"
+    ok("import", str(path), *city_db(db))
+    results = tmp_path / "ergebnisse.csv"
+    # cut off after „Ergebnis“: the Termin and the note are missing, not empty
+    results.write_text("Kundennummer;Datum;Uhrzeit;Ergebnis;Termin;Notiz\r\n"
+                       f"{rows[0][0]};01.12.2026;10:00;nicht_angetroffen", encoding="utf-8")
+    res = run("outcomes", str(results), *city_db(db))
+    out = " ".join(res.output.split())
+    assert res.exit_code == 2 and "0 erfasst" in out and "1 abgelehnt" in out, out
+    assert (f"Zeile 2 ({rows[0][0]}), Feldanzahl: Zeile 2 hat 4 Felder, die Kopfzeile 6; "
+            "die Datei endet mitten in dieser Zeile") in out, out
+    assert "Es fehlen „Termin“, „Notiz“." in out, out
+
+
+def test_a_team_row_cut_off_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "teams.csv"
+    path.write_text("id;mitglieder;sprachen;schicht;modus;Bemerkung\n"
+                    "mitte;Kerstin Böhm;Türkisch;08:00-16:00;walk;x\n"
+                    "nord;Jens Groß;Arabisch;08:30-15:30;walk\n"  # lacks only „Bemerkung“
+                    "sued;Anna Berg;Polnisch", encoding="utf-8")
+    with pytest.raises(TeamError) as err:
+        load_teams(path)
+    msg = str(err.value)
+    assert msg.startswith("Ungültige Teams in teams.csv: Zeile 4 hat 3 Felder, die Kopfzeile "
+                          "6; die Datei endet mitten in dieser Zeile"), msg
+    assert "Es fehlen „schicht“, „modus“." in msg and "Zeile 3" not in msg, msg
+
+
+@pytest.mark.slow
+def test_the_web_upload_rejects_a_row_cut_off(tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    rows = _rows(bad_hersfeld_pbf)
+    full, cut = tmp_path / "kunden.csv", tmp_path / "gekuerzt.csv"
+    with open(full, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh, delimiter=";").writerows([HEADER, *rows])
+    cut.write_text(_cut_after_street(_text(rows), rows[-1][0]), encoding="utf-8")
+    app = bare_app(tmp_path)
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        assert upload_list(kora, full, CITY).status_code == 200
+        db = str(app.state.web.store.engine.url)
+        before = _stored(db, rows[-1][0])
+        up = upload_list(kora, cut, CITY)
+    assert up.status_code == 200 and "1</strong> abgelehnt" in up.text, up.text
+    assert "Zeile 5 hat 4 Felder, die Kopfzeile 12; die Datei endet mitten" in up.text
+    assert _stored(db, rows[-1][0]) == before
