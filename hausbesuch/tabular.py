@@ -1289,6 +1289,57 @@ def _cp1252_line(line: bytes) -> tuple[str, bool]:
 _UNDEFINED_BYTES = bytes(sorted(CP1252_UNDEFINED))
 
 
+#: File signatures of formats sometimes renamed or saved as ``.csv`` (what the format is,
+#: in German): a PDF starts as text („%PDF-1.7“) and would otherwise be read as a header.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "ein PDF-Dokument"),
+    (b"\x1f\x8b", "ein gzip-Archiv, bitte erst entpacken"),
+    (b"\xfd7zXZ\x00", "ein xz-Archiv, bitte erst entpacken"),
+    (b"7z\xbc\xaf\x27\x1c", "ein 7-Zip-Archiv, bitte erst entpacken"),
+    (b"Rar!\x1a\x07", "ein RAR-Archiv, bitte erst entpacken"),
+    (b"\x89PNG\r\n", "ein Bild"),
+    (b"\xff\xd8\xff", "ein Bild"),
+    (b"\x7fELF", "ein Programm"),
+)
+#: Control bytes no text file has (not the tab, the line ends, the vertical tab some
+#: exports write for a line break in a cell, the form feed, nor NUL: a few stray NULs of a
+#: broken export are removed, many make the file binary, see :func:`_decode`).
+_CONTROL_BYTES = bytes(b for b in [*range(0x01, 0x09), *range(0x0E, 0x20), 0x7F])
+#: The share of control bytes (:data:`_CONTROL_BYTES`) in a file's first 64 KB above
+#: which it is binary: random and compressed bytes have about 10 %; a text has none but
+#: a stray one, or a terminal escape (``\x1b[31m``) in a cell – 1 or 2 % when one stands
+#: in each row (its cells drop them, see :func:`hausbesuch.fields.clean_text`).
+_CONTROL_SHARE = 0.05
+#: Least control bytes a binary file has (a tiny file is not judged by one or two).
+_CONTROL_LEAST = 8
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file of another format is (German, for the message), by its signature
+    (:data:`_BINARY_SIGNATURES`, an OSM PBF's „OSMHeader“), or None."""
+    for magic, kind in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[4:15] == b"\x0a\x09OSMHeader":
+        return "OSM-Kartendaten im PBF-Format"
+    return None
+
+
+def _mostly_control(data: bytes) -> bool:
+    """Whether the start of a file that is no UTF-8 has control bytes no text has
+    (:data:`_CONTROL_SHARE`): random or compressed bytes, read as Windows-1252, would
+    give a header of mojibake."""
+    sample = data[:65536]
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return control >= _CONTROL_LEAST and control > _CONTROL_SHARE * len(sample)
+
+
+def _binary_error(name: str, kind: str = "") -> UserError:
+    what = f"Binärdaten: {kind}" if kind else "Binärdaten"
+    return UserError(f"Die Datei {name} ist keine Text- oder Tabellendatei ({what}). "
+                     "Erwartet wird CSV oder XLSX.")
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
     """Text and encoding label of a CSV file's bytes, and the text lines (from 1) from
     which bytes undefined in Windows-1252 were left out.
@@ -1296,8 +1347,10 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
     UTF-16 with BOM, or without BOM when every other byte of the start is NUL; UTF-8 (with
     or without BOM); else line by line UTF-8 or Windows-1252 (a list pasted together from
     two exports) without the five bytes Windows-1252 leaves undefined
-    (:func:`_cp1252_line`). A file that is mostly NUL bytes or other control bytes is
-    refused as binary; a few NUL bytes in a text (a broken export) are removed.
+    (:func:`_cp1252_line`). A file that is mostly NUL bytes, has the signature of another
+    format (a PDF, a gzip archive, :func:`_binary_kind`) or is no UTF-8 and has control
+    bytes no text has (:func:`_mostly_control`) is refused as binary; a few NUL bytes in a
+    text (a broken export) are removed.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -1314,10 +1367,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
                 return data.decode(codec), codec, []
             except UnicodeDecodeError:
                 pass
-        raise UserError(
-            f"Die Datei {name} ist keine Text- oder Tabellendatei (Binärdaten). "
-            "Erwartet wird CSV oder XLSX."
-        )
+        raise _binary_error(name, _binary_kind(data) or "")
+    if (kind := _binary_kind(data)) is not None:
+        raise _binary_error(name, kind)
     if b"\x00" in data:
         data = data.replace(b"\x00", b"")  # stray NUL bytes of a broken export
     try:
@@ -1325,6 +1377,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"), []
     except UnicodeDecodeError:
         pass
+    if _mostly_control(data):  # (a UTF-8 text keeps any character a cell may hold)
+        raise _binary_error(name)
     lines = data.splitlines(keepends=True)
     out: list[str] = []
     undefined: list[int] = []

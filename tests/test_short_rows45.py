@@ -7,12 +7,18 @@ columns missing, as a row with a field too many is; the stored case keeps its da
 new case is not stored. A row that lacks only columns not read passes. The outcomes and
 the teams CSV read rows the same way.
 
+QA 45b F8: a binary file named ``.csv`` (a PDF, a gzip archive, an OSM PBF, random
+bytes) is refused as binary instead of „Keine Spalte mit der Kundennummer … Vorhandene
+Spalten: „%PDF-1.7““ with its bytes echoed.
+
 Real SQLite, the real Bad Hersfeld extract, the command line and the web upload as users
 run them."""
 
 from __future__ import annotations
 
 import csv
+import gzip
+import random
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +27,7 @@ import pytest
 from sqlalchemy import select
 
 from hausbesuch.clients import read_clients
+from hausbesuch.errors import UserError
 from hausbesuch.tabular import read_table
 from hausbesuch.teams import TeamError, load_teams
 from tests.cli_helpers import city_db, ok, run
@@ -183,3 +190,44 @@ def test_the_web_upload_rejects_a_row_cut_off(tmp_path: Path, bad_hersfeld_pbf: 
     assert up.status_code == 200 and "1</strong> abgelehnt" in up.text, up.text
     assert "Zeile 5 hat 4 Felder, die Kopfzeile 12; die Datei endet mitten" in up.text
     assert _stored(db, rows[-1][0]) == before
+
+
+def _binary_files(tmp_path: Path, bad_hersfeld_pbf: Path) -> dict[str, tuple[bytes, str]]:
+    """Files a user may pick instead of the list, with what the message calls them."""
+    text = _text([["K-1", "A", "Am Markt", "16", "36251", CITY, "", "", "", "", "", ""]])
+    with open(bad_hersfeld_pbf, "rb") as fh:
+        pbf = fh.read(300_000)
+    pdf = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"
+           + b"2 0 obj\n<< /Length 40 /Filter /FlateDecode >>\nstream\n"
+           + gzip.compress(text.encode())[10:] + b"\nendstream\nendobj\n")
+    return {"pdf.csv": (pdf, "ein PDF-Dokument"),
+            "gz.csv": (gzip.compress(text.encode("utf-8")), "ein gzip-Archiv"),
+            "pbf.csv": (pbf, "OSM-Kartendaten im PBF-Format"),
+            "binary.csv": (random.Random(45).randbytes(5000), "")}
+
+
+@pytest.mark.parametrize("name", ["pdf.csv", "gz.csv", "pbf.csv", "binary.csv"])
+def test_a_binary_file_named_csv_is_refused_as_binary(tmp_path: Path, bad_hersfeld_pbf: Path,
+                                                      name: str) -> None:
+    data, kind = _binary_files(tmp_path, bad_hersfeld_pbf)[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    for read in (read_table, read_clients):
+        with pytest.raises(UserError) as err:
+            read(path)
+        said = (f"Binärdaten: {kind}" if kind else "Binärdaten)")
+        assert str(err.value).startswith(
+            f"Die Datei {path} ist keine Text- oder Tabellendatei ({said}"), str(err.value)
+        assert "Spalte" not in str(err.value)
+
+
+def test_a_text_with_an_escape_in_each_row_is_no_binary_file(tmp_path: Path) -> None:
+    """A terminal escape in a cell (a hostile or broken export) is dropped from the cell;
+    the file is still read, in Windows-1252 as well."""
+    rows = "".join(f"K-{i};Am Markt {i}\x1b[31m, 36251 Bad Hersfeld;Hund\x07 Öl\r\n"
+                   for i in range(1, 30))
+    path = tmp_path / "k.csv"
+    path.write_bytes(("Kundennummer;Adresse;Notiz\r\n" + rows).encode("cp1252"))
+    res = read_clients(path, today=TODAY)
+    assert len(res.clients) == 29 and not res.rejected
+    assert res.clients[0].notiz == "Hund Öl" and "\x1b" not in res.clients[0].address
