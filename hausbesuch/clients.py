@@ -682,7 +682,9 @@ def read_clients(
         if problem := table.row_problem(rownum, read=read_cols):
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
-                shown = cid if id_first and len(cid) <= MAX_ID_LENGTH else ""
+                shown = cid if id_first and len(cid) <= MAX_ID_LENGTH and not (
+                    # the file ends in the id's field: „K-45“ of „K-4520“, another case's
+                    rownum == table.open_end_row and table.short_rows.get(rownum) == 1) else ""
                 if shown:
                     at = parse_address(
                         clean_text(address_from_row(row, roles))[:MAX_ADDRESS_LENGTH])

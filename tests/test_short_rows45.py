@@ -132,6 +132,19 @@ def test_a_row_may_lack_only_columns_that_are_not_read(tmp_path: Path) -> None:
     assert "Zeilenumbruch in einem Feld" in (t.row_problem(3) or "")
 
 
+def test_a_file_cut_off_in_the_id_does_not_name_that_id(tmp_path: Path) -> None:
+    """„K-45“ of „K-4520“ may be another case's id: the rejected row names none, and
+    claims none (a case „K-45“ earlier in the list is no duplicate of it)."""
+    path = tmp_path / "k.csv"
+    path.write_text("Kundennummer;Adresse;Notiz\n"
+                    "K-45;Am Markt 16, 36251 Bad Hersfeld;Hund\n"
+                    "K-45", encoding="utf-8")
+    res = read_clients(path, today=TODAY)
+    assert [c.id for c in res.clients] == ["K-45"]
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(3, None, "felder")]
+    assert "die Datei endet mitten in dieser Zeile" in res.rejected[0].reason
+
+
 def test_a_header_with_empty_fields_at_its_end_makes_no_row_short(tmp_path: Path) -> None:
     path = tmp_path / "k.csv"
     path.write_text("Kundennummer;Adresse;;\nK-1;Am Markt 16, 36251 Bad Hersfeld",
