@@ -186,7 +186,6 @@ def test_a_team_row_cut_off_is_refused(tmp_path: Path) -> None:
     assert "Es fehlen „schicht“, „modus“." in msg and "Zeile 3" not in msg, msg
 
 
-@pytest.mark.slow
 def test_the_web_upload_rejects_a_row_cut_off(tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
     rows = _rows(bad_hersfeld_pbf)
     full, cut = tmp_path / "kunden.csv", tmp_path / "gekuerzt.csv"
