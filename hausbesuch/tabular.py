@@ -60,6 +60,7 @@ import codecs
 import csv
 import datetime as _dt
 import io
+import itertools
 import math
 import os
 import posixpath
@@ -855,6 +856,9 @@ class Table:
     #: CSV: the row whose last field the file ends in without a line end (0: it ends with
     #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
     open_end_row: int = 0
+    #: CSV: the column of :attr:`open_end_row` whose field in quotes the file ends in (no
+    #: closing quote: a note cut off that still fills every column); "" if none.
+    open_quote_column: str = ""
     #: XLSX: the sheets of the workbook that are hidden (read only when no visible sheet
     #: has the list).
     hidden_sheets: list[str] = field(default_factory=list)
@@ -1007,6 +1011,14 @@ class Table:
         address, window or note to a file cut off."""
         if (missing := self.missing_columns(rownum, read)) is not None:
             return self._short_problem(rownum, missing)
+        if rownum == self.open_end_row and (col := self.open_quote_column) and (
+                read is None or col in read):
+            return (f"Zeile {rownum}: die Datei endet mitten im Feld „{shown_header(col)}“ "
+                    "(in Anführungszeichen, das schließende fehlt): abgeschnitten "
+                    "(unvollständig gespeichert, kopiert oder heruntergeladen)? Die Zeile "
+                    "wird nicht übernommen, Gespeichertes bleibt unverändert (das Feld wäre "
+                    "sonst gekürzt gelesen); bitte die Liste vollständig neu exportieren und "
+                    "erneut einlesen")
         n = self.wide_rows.get(rownum)
         if n is None:
             return None
@@ -1503,7 +1515,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
     # at the first row too many, before the rest is read
     grid: list[tuple[int, list[str]]] = []
     line_of: dict[int, int] = {}
-    filled = 0
+    filled = line = 0
     try:
         for rownum, (line, rec) in enumerate(_records(text, delimiter, start), 1):
             cells = [c.strip() for c in rec]
@@ -1518,6 +1530,11 @@ def _read_csv_text(text: str, name: str, encoding: str,
     if filled > MAX_ROWS + 1:
         raise _too_many_rows(name)
     g = _rows_from_grid(grid, name, fields=True, required=required, known=known)
+    open_end = grid[-1][0] if grid and not text.endswith(("\n", "\r")) else 0
+    quoted = ""
+    if open_end and _ends_in_quotes(text, delimiter, _line_start(text, start, line)):
+        k = len(grid[-1][1]) - 1  # the last field's column
+        quoted = g.columns[k] if 0 <= k < g.header_columns else ""
     return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
@@ -1527,7 +1544,39 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
                  overflow=g.overflow, empty_rows=g.empty_rows, short_rows=g.short_rows,
                  header_columns=g.header_columns,
-                 open_end_row=grid[-1][0] if grid and not text.endswith(("\n", "\r")) else 0)
+                 open_end_row=open_end, open_quote_column=quoted)
+
+
+def _line_start(text: str, start: int, line: int) -> int:
+    """The offset in ``text`` of text line ``line`` (from 1) counted from ``start``."""
+    pos = start
+    for m in itertools.islice(_LINE_END.finditer(text, start), line - 1):
+        pos = m.end()
+    return pos
+
+
+def _ends_in_quotes(text: str, delimiter: str, pos: int) -> bool:
+    """Whether the CSV record starting at ``pos``, the last of ``text``, ends inside a
+    field in quotes: no closing quote, as the reader (not strict) reads it – a quote
+    opens a field only at its start, ``""`` inside is one quote."""
+    in_quotes, field_start, i, n = False, True, pos, len(text)
+    while i < n:
+        ch = text[i]
+        if in_quotes:
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 2
+                    continue
+                in_quotes = False
+        elif ch == delimiter:
+            field_start = True
+            i += 1
+            continue
+        elif ch == '"' and field_start:
+            in_quotes = True
+        field_start = False
+        i += 1
+    return in_quotes
 
 
 #: A house number at the end of a street cell (``Am Markt 2``, ``Hauptstr.5``,

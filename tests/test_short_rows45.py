@@ -132,6 +132,35 @@ def test_a_row_may_lack_only_columns_that_are_not_read(tmp_path: Path) -> None:
     assert "Zeilenumbruch in einem Feld" in (t.row_problem(3) or "")
 
 
+def test_a_file_cut_off_inside_a_quoted_note_is_rejected(tmp_path: Path) -> None:
+    """Cut inside the last column's field in quotes, the row has every field: the file
+    ends without the closing quote, and the note would be read cut short. A field in
+    quotes that the file ends in is told by the reader's rules (``""`` is a quote, a quote
+    opens a field only at its start); in a column not read it does not matter."""
+    head = "Kundennummer;Adresse;Notiz\nK-1;Am Markt 16, 36251 Bad Hersfeld;Katze\n"
+    cut = tmp_path / "cut.csv"
+    cut.write_text(head + 'K-2;Linggplatz 11, 36251 Bad Hersfeld;"Hund ""Bello""\nim H',
+                   encoding="utf-8")
+    res = read_clients(cut, today=TODAY)
+    assert [c.id for c in res.clients] == ["K-1"]
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(3, "K-2", "felder")]
+    assert res.rejected[0].reason.startswith(
+        "Zeile 3: die Datei endet mitten im Feld „Notiz“ (in Anführungszeichen, das "
+        "schließende fehlt): abgeschnitten"), res.rejected[0].reason
+    whole = tmp_path / "whole.csv"  # closed quotes, a quote inside a field: read
+    whole.write_text(head + 'K-2;Linggplatz 11, 36251 Bad Hersfeld;"Hund ""Bello""\nim '
+                     'Hof"\nK-3;Am Markt 1, 36251 Bad Hersfeld;12" Zoll Fernseher',
+                     encoding="utf-8")
+    res = read_clients(whole, today=TODAY)
+    assert [(c.id, c.notiz) for c in res.clients] == [
+        ("K-1", "Katze"), ("K-2", 'Hund "Bello" im Hof'), ("K-3", '12" Zoll Fernseher')]
+    unread = tmp_path / "unread.csv"
+    unread.write_text("Kundennummer;Adresse;Aktenzeichen\n"
+                      'K-1;Am Markt 16, 36251 Bad Hersfeld;"AZ 1', encoding="utf-8")
+    assert [c.id for c in read_clients(unread, today=TODAY).clients] == ["K-1"]
+    assert read_table(unread).open_quote_column == "Aktenzeichen"
+
+
 def test_a_file_cut_off_in_the_id_does_not_name_that_id(tmp_path: Path) -> None:
     """„K-45“ of „K-4520“ may be another case's id: the rejected row names none, and
     claims none (a case „K-45“ earlier in the list is no duplicate of it)."""
