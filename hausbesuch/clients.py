@@ -65,7 +65,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -947,6 +947,8 @@ def read_clients(
         )
     if joined:
         result.warnings.append(table.joined_note(joined))
+    if note := _open_end_note(table, result, read_cols):
+        result.warnings.append(note)
     told = {id_col, *roles.values()}  # there the row is rejected, naming the cell
     if unvalued := sorted((r, c) for r, c in table.formula_cells if c not in told
                           and (c in used.values() or c in name_parts)):
@@ -1195,6 +1197,26 @@ def clock_or_serial(text: str) -> tuple[int, bool]:
     raise FieldError(  # "0.40": 00:40 typed, or an Excel time of 09:36?
         f"„{text}“ ist mehrdeutig: {format_clock(typed)} Uhr oder als Excel-Uhrzeit "
         f"{format_clock(both[1])} Uhr? Bitte die Uhrzeit als hh:mm eintragen")
+
+
+def _open_end_note(table: Any, result: ClientList, read: Collection[str]) -> str | None:
+    """A warning when the CSV ends without a line end in a row that was read, with its last
+    field in a column read: cut off there, that field would be read cut short or empty
+    (an empty note, a window without its end) and overwrite the stored one. A whole file
+    usually ends with a line end; one saved without it (by hand) is read as it is."""
+    n = table.open_end_row
+    if not n or n not in {c.row for c in result.clients} or not table.columns:
+        return None
+    from hausbesuch.tabular import shown_header
+
+    k = min(table.short_rows.get(n, table.header_columns), table.header_columns) - 1
+    col = table.columns[k] if k >= 0 else ""  # the column of the row's last field
+    if col not in read:
+        return None
+    return (f"{table.source} endet ohne Zeilenende in Zeile {n}: ist die Datei vollständig? "
+            f"Wurde sie abgeschnitten, ist „{shown_header(col)}“ in Zeile {n} gekürzt oder "
+            "leer gelesen; bitte die Zeile prüfen (eine vollständig gespeicherte Liste endet "
+            "mit einem Zeilenende).")
 
 
 def _name(full: str, parts: list[str]) -> str | None:

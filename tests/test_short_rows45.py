@@ -161,6 +161,31 @@ def test_a_file_cut_off_inside_a_quoted_note_is_rejected(tmp_path: Path) -> None
     assert read_table(unread).open_quote_column == "Aktenzeichen"
 
 
+def test_a_last_row_without_line_end_is_read_with_a_warning(tmp_path: Path) -> None:
+    """Cut right after the last delimiter, or inside an unquoted note, the row has every
+    field: it cannot be told from a list saved without its final line end, so it is read,
+    and a warning asks to check it (its note may be cut short or empty)."""
+    head = ("Kundennummer;Adresse;Notiz;Aktenzeichen\n"
+            "K-1;Am Markt 16, 36251 Bad Hersfeld;Katze;AZ 1\n")
+    for last, col in (("K-2;Linggplatz 11, 36251 Bad Hersfeld;;", "Aktenzeichen"),
+                      ("K-2;Linggplatz 11, 36251 Bad Hersfeld;Hund im H", "Notiz")):
+        path = tmp_path / "k.csv"
+        path.write_text(head + last, encoding="utf-8")
+        res = read_clients(path, today=TODAY)
+        assert [c.id for c in res.clients] == ["K-1", "K-2"] and not res.rejected
+        said = [w for w in res.warnings if "ohne Zeilenende" in w]
+        if col == "Aktenzeichen":  # its last field is in a column not read
+            assert said == [], said
+            continue
+        assert said == [f"{path} endet ohne Zeilenende in Zeile 3: ist die Datei "
+                        "vollständig? Wurde sie abgeschnitten, ist „Notiz“ in Zeile 3 gekürzt "
+                        "oder leer gelesen; bitte die Zeile prüfen (eine vollständig "
+                        "gespeicherte Liste endet mit einem Zeilenende)."], res.warnings
+        path.write_text(head + last + "\n", encoding="utf-8")
+        assert not [w for w in read_clients(path, today=TODAY).warnings
+                    if "ohne Zeilenende" in w]
+
+
 def test_a_file_cut_off_in_the_id_does_not_name_that_id(tmp_path: Path) -> None:
     """„K-45“ of „K-4520“ may be another case's id: the rejected row names none, and
     claims none (a case „K-45“ earlier in the list is no duplicate of it)."""
