@@ -65,7 +65,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -670,6 +670,7 @@ def read_clients(
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
+    read_cols = {*used.values(), *name_parts}  # a row may lack only columns not read
     joined: list[int] = []
     # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
     # a warning
@@ -677,10 +678,13 @@ def read_clients(
     odd_postcodes: list[tuple[int, str, str]] = []  # (row, column, text): no postcode
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
-        if problem := table.row_problem(rownum):  # more fields than the header: shifted
+        # more fields than the header (shifted), or fewer than the columns read (cut off)
+        if problem := table.row_problem(rownum, read=read_cols):
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
-                shown = cid if id_first and len(cid) <= MAX_ID_LENGTH else ""
+                shown = cid if id_first and len(cid) <= MAX_ID_LENGTH and not (
+                    # the file ends in the id's field: „K-45“ of „K-4520“, another case's
+                    rownum == table.open_end_row and table.short_rows.get(rownum) == 1) else ""
                 if shown:
                     at = parse_address(
                         clean_text(address_from_row(row, roles))[:MAX_ADDRESS_LENGTH])
@@ -943,6 +947,8 @@ def read_clients(
         )
     if joined:
         result.warnings.append(table.joined_note(joined))
+    if note := _open_end_note(table, result, read_cols):
+        result.warnings.append(note)
     told = {id_col, *roles.values()}  # there the row is rejected, naming the cell
     if unvalued := sorted((r, c) for r, c in table.formula_cells if c not in told
                           and (c in used.values() or c in name_parts)):
@@ -1191,6 +1197,26 @@ def clock_or_serial(text: str) -> tuple[int, bool]:
     raise FieldError(  # "0.40": 00:40 typed, or an Excel time of 09:36?
         f"„{text}“ ist mehrdeutig: {format_clock(typed)} Uhr oder als Excel-Uhrzeit "
         f"{format_clock(both[1])} Uhr? Bitte die Uhrzeit als hh:mm eintragen")
+
+
+def _open_end_note(table: Any, result: ClientList, read: Collection[str]) -> str | None:
+    """A warning when the CSV ends without a line end in a row that was read, with its last
+    field in a column read: cut off there, that field would be read cut short or empty
+    (an empty note, a window without its end) and overwrite the stored one. A whole file
+    usually ends with a line end; one saved without it (by hand) is read as it is."""
+    n = table.open_end_row
+    if not n or n not in {c.row for c in result.clients} or not table.columns:
+        return None
+    from hausbesuch.tabular import shown_header
+
+    k = min(table.short_rows.get(n, table.header_columns), table.header_columns) - 1
+    col = table.columns[k] if k >= 0 else ""  # the column of the row's last field
+    if col not in read:
+        return None
+    return (f"{table.source} endet ohne Zeilenende in Zeile {n}: ist die Datei vollständig? "
+            f"Wurde sie abgeschnitten, ist „{shown_header(col)}“ in Zeile {n} gekürzt oder "
+            "leer gelesen; bitte die Zeile prüfen (eine vollständig gespeicherte Liste endet "
+            "mit einem Zeilenende).")
 
 
 def _name(full: str, parts: list[str]) -> str | None:

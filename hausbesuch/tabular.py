@@ -60,6 +60,7 @@ import codecs
 import csv
 import datetime as _dt
 import io
+import itertools
 import math
 import os
 import posixpath
@@ -67,7 +68,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -844,6 +845,20 @@ class Table:
     #: in :attr:`rows` as read, not widened; :meth:`row_problem` says why they cannot be
     #: used. (When every row is wider, the header is short: the table is widened instead.)
     wide_rows: dict[int, int] = field(default_factory=dict)
+    #: CSV: rows with fewer fields than the header names columns (row number -> fields):
+    #: a file cut off in the row, or a line break in a field without quotes. They are in
+    #: :attr:`rows` with the missing cells empty; :meth:`row_problem` says why they cannot
+    #: be used when a column read is missing (:meth:`missing_columns`).
+    short_rows: dict[int, int] = field(default_factory=dict)
+    #: How many columns the header row names: its fields without the empty ones at its
+    #: end (columns a row too wide added are not counted).
+    header_columns: int = 0
+    #: CSV: the row whose last field the file ends in without a line end (0: it ends with
+    #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
+    open_end_row: int = 0
+    #: CSV: the column of :attr:`open_end_row` whose field in quotes the file ends in (no
+    #: closing quote: a note cut off that still fills every column); "" if none.
+    open_quote_column: str = ""
     #: XLSX: the sheets of the workbook that are hidden (read only when no visible sheet
     #: has the list).
     hidden_sheets: list[str] = field(default_factory=list)
@@ -988,9 +1003,22 @@ class Table:
                 "eine andere Kodierung?); sie wurden ausgelassen, alle anderen Zeichen "
                 "gelesen. Bitte Namen und Adressen dort prüfen.")
 
-    def row_problem(self, rownum: int) -> str | None:
+    def row_problem(self, rownum: int, read: Collection[str] | None = None) -> str | None:
         """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
-        None: it has more fields than the header (see :attr:`wide_rows`)."""
+        None: it has more fields than the header (see :attr:`wide_rows`), or fewer, and a
+        column of ``read`` (the columns the caller reads; None: all) is among those
+        missing (:attr:`short_rows`): read with them empty, a stored case would lose its
+        address, window or note to a file cut off."""
+        if (missing := self.missing_columns(rownum, read)) is not None:
+            return self._short_problem(rownum, missing)
+        if rownum == self.open_end_row and (col := self.open_quote_column) and (
+                read is None or col in read):
+            return (f"Zeile {rownum}: die Datei endet mitten im Feld „{shown_header(col)}“ "
+                    "(in Anführungszeichen, das schließende fehlt): abgeschnitten "
+                    "(unvollständig gespeichert, kopiert oder heruntergeladen)? Die Zeile "
+                    "wird nicht übernommen, Gespeichertes bleibt unverändert (das Feld wäre "
+                    "sonst gekürzt gelesen); bitte die Liste vollständig neu exportieren und "
+                    "erneut einlesen")
         n = self.wide_rows.get(rownum)
         if n is None:
             return None
@@ -999,6 +1027,35 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def missing_columns(self, rownum: int, read: Collection[str] | None = None
+                        ) -> list[str] | None:
+        """The columns of ``read`` (None: all) that row ``rownum`` has no field for, one
+        of :attr:`short_rows`; None when it has a field for each of them."""
+        n = self.short_rows.get(rownum)
+        if n is None:
+            return None
+        missing = [c for c in self.columns[n:self.header_columns]
+                   if read is None or c in read]
+        return missing or None
+
+    def _short_problem(self, rownum: int, missing: Sequence[str]) -> str:
+        n = self.short_rows[rownum]
+        named = ", ".join(f"„{shown_header(c)}“" for c in missing[:6])
+        named += " …" if len(missing) > 6 else ""
+        head = (f"Zeile {rownum} hat {n} {'Feld' if n == 1 else 'Felder'}, die Kopfzeile "
+                f"{self.header_columns}")
+        if rownum == self.open_end_row:
+            why = ("; die Datei endet mitten in dieser Zeile: abgeschnitten (unvollständig "
+                   "gespeichert, kopiert oder heruntergeladen)?")
+            fix = "bitte die Liste vollständig neu exportieren und erneut einlesen"
+        else:
+            why = (": Zeilenumbruch in einem Feld ohne Anführungszeichen, oder wurden "
+                   "Felder gelöscht?")
+            fix = "bitte die Zeile in der Datei vervollständigen und erneut einlesen"
+        return (f"{head}{why} Es fehlen {named}. Die Zeile wird nicht übernommen, "
+                "Gespeichertes bleibt unverändert (die fehlenden Angaben würden sonst als "
+                f"leer gelesen); {fix}")
 
     def address_problem(self, rownum: int, row: Mapping[str, str],
                         roles: Mapping[str, str]) -> tuple[str, str] | None:
@@ -1244,6 +1301,57 @@ def _cp1252_line(line: bytes) -> tuple[str, bool]:
 _UNDEFINED_BYTES = bytes(sorted(CP1252_UNDEFINED))
 
 
+#: File signatures of formats sometimes renamed or saved as ``.csv`` (what the format is,
+#: in German): a PDF starts as text („%PDF-1.7“) and would otherwise be read as a header.
+_BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF-", "ein PDF-Dokument"),
+    (b"\x1f\x8b", "ein gzip-Archiv, bitte erst entpacken"),
+    (b"\xfd7zXZ\x00", "ein xz-Archiv, bitte erst entpacken"),
+    (b"7z\xbc\xaf\x27\x1c", "ein 7-Zip-Archiv, bitte erst entpacken"),
+    (b"Rar!\x1a\x07", "ein RAR-Archiv, bitte erst entpacken"),
+    (b"\x89PNG\r\n", "ein Bild"),
+    (b"\xff\xd8\xff", "ein Bild"),
+    (b"\x7fELF", "ein Programm"),
+)
+#: Control bytes no text file has (not the tab, the line ends, the vertical tab some
+#: exports write for a line break in a cell, the form feed, nor NUL: a few stray NULs of a
+#: broken export are removed, many make the file binary, see :func:`_decode`).
+_CONTROL_BYTES = bytes(b for b in [*range(0x01, 0x09), *range(0x0E, 0x20), 0x7F])
+#: The share of control bytes (:data:`_CONTROL_BYTES`) in a file's first 64 KB above
+#: which it is binary: random and compressed bytes have about 10 %; a text has none but
+#: a stray one, or a terminal escape (``\x1b[31m``) in a cell – 1 or 2 % when one stands
+#: in each row (its cells drop them, see :func:`hausbesuch.fields.clean_text`).
+_CONTROL_SHARE = 0.05
+#: Least control bytes a binary file has (a tiny file is not judged by one or two).
+_CONTROL_LEAST = 8
+
+
+def _binary_kind(data: bytes) -> str | None:
+    """What a file of another format is (German, for the message), by its signature
+    (:data:`_BINARY_SIGNATURES`, an OSM PBF's „OSMHeader“), or None."""
+    for magic, kind in _BINARY_SIGNATURES:
+        if data.startswith(magic):
+            return kind
+    if data[4:15] == b"\x0a\x09OSMHeader":
+        return "OSM-Kartendaten im PBF-Format"
+    return None
+
+
+def _mostly_control(data: bytes) -> bool:
+    """Whether the start of a file that is no UTF-8 has control bytes no text has
+    (:data:`_CONTROL_SHARE`): random or compressed bytes, read as Windows-1252, would
+    give a header of mojibake."""
+    sample = data[:65536]
+    control = len(sample) - len(sample.translate(None, _CONTROL_BYTES))
+    return control >= _CONTROL_LEAST and control > _CONTROL_SHARE * len(sample)
+
+
+def _binary_error(name: str, kind: str = "") -> UserError:
+    what = f"Binärdaten: {kind}" if kind else "Binärdaten"
+    return UserError(f"Die Datei {name} ist keine Text- oder Tabellendatei ({what}). "
+                     "Erwartet wird CSV oder XLSX.")
+
+
 def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
     """Text and encoding label of a CSV file's bytes, and the text lines (from 1) from
     which bytes undefined in Windows-1252 were left out.
@@ -1251,8 +1359,10 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
     UTF-16 with BOM, or without BOM when every other byte of the start is NUL; UTF-8 (with
     or without BOM); else line by line UTF-8 or Windows-1252 (a list pasted together from
     two exports) without the five bytes Windows-1252 leaves undefined
-    (:func:`_cp1252_line`). A file that is mostly NUL bytes or other control bytes is
-    refused as binary; a few NUL bytes in a text (a broken export) are removed.
+    (:func:`_cp1252_line`). A file that is mostly NUL bytes, has the signature of another
+    format (a PDF, a gzip archive, :func:`_binary_kind`) or is no UTF-8 and has control
+    bytes no text has (:func:`_mostly_control`) is refused as binary; a few NUL bytes in a
+    text (a broken export) are removed.
     """
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
@@ -1269,10 +1379,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
                 return data.decode(codec), codec, []
             except UnicodeDecodeError:
                 pass
-        raise UserError(
-            f"Die Datei {name} ist keine Text- oder Tabellendatei (Binärdaten). "
-            "Erwartet wird CSV oder XLSX."
-        )
+        raise _binary_error(name, _binary_kind(data) or "")
+    if (kind := _binary_kind(data)) is not None:
+        raise _binary_error(name, kind)
     if b"\x00" in data:
         data = data.replace(b"\x00", b"")  # stray NUL bytes of a broken export
     try:
@@ -1280,6 +1389,8 @@ def _decode(data: bytes, name: str) -> tuple[str, str, list[int]]:
         return text, ("utf-8-sig" if data.startswith(b"\xef\xbb\xbf") else "utf-8"), []
     except UnicodeDecodeError:
         pass
+    if _mostly_control(data):  # (a UTF-8 text keeps any character a cell may hold)
+        raise _binary_error(name)
     lines = data.splitlines(keepends=True)
     out: list[str] = []
     undefined: list[int] = []
@@ -1404,7 +1515,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
     # at the first row too many, before the rest is read
     grid: list[tuple[int, list[str]]] = []
     line_of: dict[int, int] = {}
-    filled = 0
+    filled = line = 0
     try:
         for rownum, (line, rec) in enumerate(_records(text, delimiter, start), 1):
             cells = [c.strip() for c in rec]
@@ -1419,6 +1530,11 @@ def _read_csv_text(text: str, name: str, encoding: str,
     if filled > MAX_ROWS + 1:
         raise _too_many_rows(name)
     g = _rows_from_grid(grid, name, fields=True, required=required, known=known)
+    open_end = grid[-1][0] if grid and not text.endswith(("\n", "\r")) else 0
+    quoted = ""
+    if open_end and _ends_in_quotes(text, delimiter, _line_start(text, start, line)):
+        k = len(grid[-1][1]) - 1  # the last field's column
+        quoted = g.columns[k] if 0 <= k < g.header_columns else ""
     return Table(columns=g.columns, rows=g.rows, row_numbers=g.row_numbers, source=name,
                  encoding=encoding, delimiter="" if delimiter == _NO_DELIMITER else delimiter,
                  line_numbers=[line_of[r] for r in g.row_numbers],
@@ -1426,7 +1542,41 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  header_row=g.header_row, header_row_2=g.header_row_2,
                  title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
-                 overflow=g.overflow, empty_rows=g.empty_rows)
+                 overflow=g.overflow, empty_rows=g.empty_rows, short_rows=g.short_rows,
+                 header_columns=g.header_columns,
+                 open_end_row=open_end, open_quote_column=quoted)
+
+
+def _line_start(text: str, start: int, line: int) -> int:
+    """The offset in ``text`` of text line ``line`` (from 1) counted from ``start``."""
+    pos = start
+    for m in itertools.islice(_LINE_END.finditer(text, start), line - 1):
+        pos = m.end()
+    return pos
+
+
+def _ends_in_quotes(text: str, delimiter: str, pos: int) -> bool:
+    """Whether the CSV record starting at ``pos``, the last of ``text``, ends inside a
+    field in quotes: no closing quote, as the reader (not strict) reads it – a quote
+    opens a field only at its start, ``""`` inside is one quote."""
+    in_quotes, field_start, i, n = False, True, pos, len(text)
+    while i < n:
+        ch = text[i]
+        if in_quotes:
+            if ch == '"':
+                if i + 1 < n and text[i + 1] == '"':
+                    i += 2
+                    continue
+                in_quotes = False
+        elif ch == delimiter:
+            field_start = True
+            i += 1
+            continue
+        elif ch == '"' and field_start:
+            in_quotes = True
+        field_start = False
+        i += 1
+    return in_quotes
 
 
 #: A house number at the end of a street cell (``Am Markt 2``, ``Hauptstr.5``,
@@ -1482,6 +1632,8 @@ class _Grid:
     overflow: dict[int, list[str]] = field(default_factory=dict)
     empty_rows: list[int] = field(default_factory=list)
     header_row_2: int = 0
+    short_rows: dict[int, int] = field(default_factory=dict)
+    header_columns: int = 0
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1762,6 +1914,10 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
         trailing = _trailing_fields(data, wide, len(header), len(columns))
         for rownum in trailing:
             del wide[rownum]
+    named = len(columns)
+    # a CSV row with fewer fields than the header names columns: cut off, or split by a
+    # line break (Table.short_rows); a row of the header's width less its empty end is not
+    short = {rownum: len(cells) for rownum, cells in data if len(cells) < named} if fields else {}
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     overflow: dict[int, list[str]] = {}
@@ -1782,7 +1938,8 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     return _Grid(columns, rows, row_numbers, header_fields=len(header), wide_rows=wide,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
                  trailing_rows=trailing, overflow=overflow, empty_rows=empty,
-                 header_row_2=second[1] if second is not None else 0)
+                 header_row_2=second[1] if second is not None else 0, short_rows=short,
+                 header_columns=named)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.

@@ -818,9 +818,13 @@ def load_teams(path: str | Path, *, profile: Profile | None = None,
     # a row with more fields than the header (a delimiter in a field without quotes)
     # is refused with that reason alone: its cells stand in the wrong columns, so checking
     # them would quote fragments the user never typed (QA 36 #7: „Ara“ from „Arabisch“)
-    errors: list[str] = [why for n in table.row_numbers if (why := table.row_problem(n))]
+    # a row with fewer fields than a column read (a file cut off) is refused the same way:
+    # its missing cells would read as empty, a team without its languages or hours
+    read = {c for c in table.columns if _key(c) is not None}
+    problems = {n: why for n in table.row_numbers if (why := table.row_problem(n, read))}
+    errors: list[str] = list(problems.values())
     readable = [(n, row) for n, row in zip(table.row_numbers, table.rows, strict=True)
-                if n not in table.wide_rows]
+                if n not in problems]
     labels = [f"Zeile {n}" for n, _ in readable]
     # a cell as ``teams --csv`` (safe_cells) wrote it: its protective „'“ before a
     # formula start („'-Arabisch, =Türkisch“, „'+49 Herr“) is not part of the value

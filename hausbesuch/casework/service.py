@@ -4080,6 +4080,7 @@ class Casework:
                 f"Die Ergebnisliste {table.source} enthält keine Datenzeilen (nur die Kopfzeile"
                 f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
                 "Es gibt nichts zu erfassen.")
+        read_cols = {c for c in found.values() if c}
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
         res.notes += table.notes()  # the sheet read, title rows skipped, hidden rows read
         # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
@@ -4124,7 +4125,8 @@ class Casework:
 
             cid = cell("id")
             try:
-                if problem := table.row_problem(rownum):  # more fields than the header
+                # more fields than the header, or fewer than a column read (cut off)
+                if problem := table.row_problem(rownum, read_cols):
                     raise _RowError("felder", problem)
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
