@@ -68,7 +68,10 @@ def geocode_table_rows(table: Any, index: Any, districts: Any | None = None
 
     # a row with more fields than the header has its cells shifted, an address cell Excel
     # turned into a date ("12-14" as 14.12.2026) is another address: neither is geocoded
-    problems = [table.row_problem(n) or (table.address_problem(n, row, roles) or ("", ""))[1]
+    # (a row cut short only in columns of no address part is geocoded: QA 45b F1's rule)
+    read = set(roles.values())
+    problems = [table.row_problem(n, read) or (table.address_problem(n, row, roles)
+                                               or ("", ""))[1]
                 or unreadable(n, row)
                 for n, row in zip(table.row_numbers, table.rows, strict=True)]
     lines: list[str] = []
