@@ -297,3 +297,25 @@ def test_a_text_with_an_escape_in_each_row_is_no_binary_file(tmp_path: Path) -> 
     res = read_clients(path, today=TODAY)
     assert len(res.clients) == 29 and not res.rejected
     assert res.clients[0].notiz == "Hund Öl" and "\x1b" not in res.clients[0].address
+
+
+def test_the_geocode_command_reads_a_row_cut_short_only_after_its_address(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """``hausbesuch geocode`` counts only the address columns as read: a row that lacks a
+    trailing column of no address part (a note) is geocoded, one cut in its address is
+    left unresolved with the count in ``geo_reason``."""
+    import csv
+
+    rows = _rows(bad_hersfeld_pbf, 2)
+    src = tmp_path / "adressen.csv"
+    cut = ";".join(rows[1][:4])  # id, name, street, house number: no PLZ, Ort, …
+    src.write_text("Kundennummer;Straße;Hausnummer;PLZ;Ort;Notiz\r\n"
+                   f"{rows[0][0]};{rows[0][2]};{rows[0][3]};{rows[0][4]};{rows[0][5]}\r\n"
+                   f"{rows[1][0]};{cut.split(';', 2)[2]}\r\n", encoding="utf-8")
+    out = tmp_path / "geo.csv"
+    ok("geocode", str(src), "--city", "bad-hersfeld", "--out", str(out))
+    with open(out, encoding="utf-8-sig", newline="") as fh:
+        got = {r["Kundennummer"]: r for r in csv.DictReader(fh, delimiter=";")}
+    assert got[rows[0][0]]["geo_quality"] in ("exact", "interpolated"), got[rows[0][0]]
+    assert got[rows[1][0]]["geo_quality"] == "unresolved", got[rows[1][0]]
+    assert "Felder" in got[rows[1][0]]["geo_reason"], got[rows[1][0]]
