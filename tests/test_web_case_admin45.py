@@ -17,6 +17,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from tests.browser import fits_screen, page_width
 from tests.test_link_window import _age_session
 from tests.test_web import CITY, _current_plan, site  # noqa: F401 - the fixture, by name
 from tests.web_fixtures import (
@@ -232,3 +233,48 @@ def test_another_citys_coordinator_sees_none_of_the_cases(site: Site) -> None:  
         assert "offen (zu besuchen): 0" in page_text(r.text)
         assert not re.search(r"W\d{3}", r.text)
         assert lena.get("/faelle", params={"stadt": CITY, "status": "offen"}).status_code == 404
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@sqlite_only()
+def test_in_chromium_at_390_px_the_lists_fit_and_the_auskunft_is_a_download(
+        site: Site) -> None:  # noqa: F811
+    """In Chromium on a phone's screen: *Fälle* → a status count → its list (no sideways
+    scrolling, each id links to its case); the admin's „Auskunft (Art. 15 DSGVO)
+    erstellen“ on the case page gives the browser a download named by the id only,
+    holding the disclosure; no page error, no request off the machine."""
+    from tests.browser import phone_page, shared_browser
+    from tests.web_fixtures import log_in_page
+
+    with shared_browser() as browser:
+        page, rec = phone_page(browser)
+        log_in_page(page, site.url, "kora")
+        page.click("header nav >> text=Fälle")
+        page.wait_for_url("**/faelle")
+        page.click("#status-zahlen >> text=offen (zu besuchen)")
+        page.wait_for_selector("#faelle-liste")
+        assert fits_screen(page), page_width(page)
+        assert page.locator("#faelle-liste tbody tr").count() > 1
+        assert page.locator("#auskunft-erstellen").count() == 0
+        first = page.locator("#faelle-liste tbody tr a").first
+        client_id = first.inner_text()
+        first.click()
+        page.wait_for_selector("#status-setzen")
+        assert page.inner_text("h1") == f"Fall {client_id} · {CITY}"
+        assert page.locator("#auskunft-erstellen").count() == 0  # the admin's only
+        assert rec.violations == [] and rec.page_errors == []
+
+        page, rec = phone_page(browser)
+        log_in_page(page, site.url, "ada")
+        page.goto(f"{site.url}/faelle/{client_id}?stadt=Bad%20Hersfeld")
+        page.wait_for_selector("#auskunft-erstellen")
+        assert fits_screen(page), page_width(page)
+        with page.expect_download() as info:
+            page.click("#auskunft-erstellen button[type=submit]")
+        download = info.value
+        assert download.suggested_filename == f"auskunft-{client_id}.txt"
+        text = Path(download.path()).read_text(encoding="utf-8")
+        assert text.startswith("Auskunft über gespeicherte Daten (Art. 15 DSGVO")
+        assert f"Fall {client_id}, {CITY}" in text
+        assert rec.violations == [] and rec.page_errors == []
