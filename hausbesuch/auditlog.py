@@ -41,6 +41,7 @@ ACTION_LABELS: dict[str, str] = {
                                                    "alle Sitzungen beendet)",
     "aufgeraeumt": "Abgelaufenes gelöscht (Sitzungen, Anmeldeversuche, Tageslinks, Aufträge)",
     "fall_angezeigt": "Fall angesehen (Status und Verlauf)",
+    "faelle_aufgelistet": "Liste der Fälle eines Status angesehen (Fälle)",
     "auskunft_erteilt": "Auskunft über den Fall geschrieben (Art. 15 DSGVO)",
     "berichtigt": "Angaben zum Fall berichtigt (Art. 16 DSGVO)",
     "ergebnis_erfasst": "Besuchsergebnis erfasst",
@@ -422,6 +423,7 @@ def _value_labels() -> dict[str, dict[str, str]]:
     statuses = {code: text.split(" (")[0] for code, text in STATUS_LABELS.items()}
     return {**VALUE_LABELS, "ergebnis": RESULT_LABELS, "ergebnis_alt": RESULT_LABELS,
             "ergebnis_neu": RESULT_LABELS, "von": statuses, "nach": statuses,
+            "fallstatus": statuses,
             "grund": {**VALUE_LABELS["grund"], "ergebnis_berichtigt": "Ergebnis berichtigt"}}
 
 
@@ -563,7 +565,8 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
             what = "Adressliste"
         elif action in _CASE_COPIES:
             what = f"{_CASE_COPIES[action]} für {r['client_id']}" + (
-                ", Ordner unbekannt" if where is None else "")
+                "" if where is not None else " im Browser heruntergeladen"
+                if d.get("ausgabe") == "web" else ", Ordner unbekannt")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
             if action in TEAM_DAY_ACTIONS:  # one team-day's file

@@ -124,3 +124,12 @@ def write_csv(
         else:
             w.writerow([safe_cell(v) for v in row])
 
+
+def visible_controls(text: str) -> str:
+    """A text of several lines (a file to read, a terminal that shows it): its control
+    characters but line feed and tab written as ``\\u…``, so that a NUL or an escape
+    sequence in stored text is shown as such and does nothing."""
+    import re
+
+    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}",
+                  text)

@@ -256,3 +256,32 @@ def refuse_named_path(store: Store, city: str, client_id: str, path: Any,
 def audit_details(path: Any) -> dict[str, str]:
     """The details of the audit row of a disclosure: where its file went."""
     return {"datei": str(path)}
+
+
+def web_details() -> dict[str, str]:
+    """The details of the audit row of a disclosure downloaded in the web app: no file on
+    the server (the browser saved it, named :func:`download_name`)."""
+    return {"ausgabe": "web"}
+
+
+def disclosure_document(store: Store, city: str, client_id: str) -> str:
+    """The disclosure as its file holds it (``hausbesuch disclose``, the web app's
+    download): :func:`disclosure_text` with control characters but line feed and tab
+    written as ``\\u…`` (a NUL or an escape sequence in stored text does nothing where
+    the file is read)."""
+    from hausbesuch.safe_cells import visible_controls
+
+    return visible_controls(disclosure_text(store, city, client_id))
+
+
+def audit_disclosure(store: Store, actor: str, city: str, client_id: str,
+                     details: dict[str, str]) -> None:
+    """The audit row of a disclosure given (:data:`AUDIT_DISCLOSURE`: the case's id, no
+    name): ``details`` say where it went (:func:`audit_details` of a file, or
+    :func:`web_details`)."""
+    store.audit(actor, AUDIT_DISCLOSURE, city=city, client_id=client_id, details=details)
+
+
+def download_name(client_id: str) -> str:
+    """The suggested file name of a disclosure: the case id only, never a name."""
+    return f"auskunft-{pathnames.safe_file_part(client_id)}.txt"

@@ -14,6 +14,7 @@ from geodata.errors import GeodataError
 from hausbesuch.errors import UserError
 from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
+from hausbesuch.safe_cells import visible_controls as visible_controls  # (re-exported)
 
 if TYPE_CHECKING:
     import re
@@ -66,16 +67,6 @@ def printable(value: object) -> str:
 
     return "".join(f"\\u{ord(ch):04x}" if unicodedata.category(ch) in (
         "Cc", "Cf", "Co", "Cn", "Cs", "Zl", "Zp") else ch for ch in str(value))
-
-
-def visible_controls(text: str) -> str:
-    """A text of several lines (a file to read, a terminal that shows it): its control
-    characters but line feed and tab written as ``\\u…``, so that a NUL or an escape
-    sequence in stored text is shown as such and does nothing."""
-    import re
-
-    return re.sub("[\x00-\x08\x0b-\x1f\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}",
-                  text)
 
 
 def unknown_case(client_id: str, city: str, hint: str = "",

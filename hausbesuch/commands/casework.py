@@ -29,7 +29,6 @@ from hausbesuch.commands._common import (
     refuse_pages_of_a_plan_in_force,
     unknown_case,
     user_errors,
-    visible_controls,
 )
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_day, format_days, format_moment
@@ -751,14 +750,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         from geodata.cache import atomic_write
         from hausbesuch.casework import CaseworkError
         from hausbesuch.casework.disclosure import (
-            AUDIT_DISCLOSURE,
             audit_details,
-            disclosure_text,
+            audit_disclosure,
+            disclosure_document,
+            download_name,
             refuse_named_path,
         )
         from hausbesuch.commands._common import refuse_client_names
         from hausbesuch.commands.geocode import check_target
-        from hausbesuch.pathnames import safe_file_part
 
         check_target(out, "--out", "auskunft.txt")
         with _casework(db, city) as cw:
@@ -768,13 +767,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
                                    store=cw.store, pattern=cw.id_pattern) from None
             refuse_named_path(cw.store, cw.city, known, out)
-            refuse_client_names(cw.store, cw.city, out, "--out",
-                                f"auskunft-{safe_file_part(known)}.txt")
-            text = disclosure_text(cw.store, cw.city, known)
+            refuse_client_names(cw.store, cw.city, out, "--out", download_name(known))
+            text = disclosure_document(cw.store, cw.city, known)
             with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(visible_controls(text))
-            cw.store.audit(cw.actor, AUDIT_DISCLOSURE, city=cw.city, client_id=known,
-                           details=audit_details(out.resolve()))
+                fh.write(text)
+            audit_disclosure(cw.store, cw.actor, cw.city, known, audit_details(out.resolve()))
             erased = cw.states([known])[0].erased_at is not None
         # (an erased case's file holds what stays of it, not its name: QA 42b F8)
         held = "die verbliebenen Falldaten" if erased else "Name und Anschrift"

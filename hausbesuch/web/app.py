@@ -185,7 +185,7 @@ def _page_of_action(request: Request) -> str:
 
 
 #: Forms whose address is no page and lies under none: the page they belong to.
-FORM_PAGES = {"/fall-ergebnis": "/faelle"}
+FORM_PAGES = {"/fall-ergebnis": "/faelle", "/fall-auskunft": "/faelle"}
 
 
 def page_of_form(request: Request) -> str | None:

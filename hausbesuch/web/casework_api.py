@@ -747,6 +747,59 @@ def case_id(store: Store, profile: Profile, actor: str, client_id: str) -> str:
     return casework(store, profile, actor).case_id(client_id)
 
 
+def disclosure(store: Store, profile: Profile, actor: str, client_id: str
+               ) -> tuple[str, str]:
+    """The Auskunft (Art. 15 GDPR) of one case for the web's download: (stored id, the
+    text ``hausbesuch disclose`` writes), audited as the command audits it
+    (``auskunft_erteilt``, the case's id; ``ausgabe`` web instead of a file's path).
+    :class:`CaseworkError` for an id the city does not know (nothing audited)."""
+    from hausbesuch.casework.disclosure import (
+        audit_disclosure,
+        disclosure_document,
+        web_details,
+    )
+
+    known = case_id(store, profile, actor, client_id)
+    text = disclosure_document(store, profile.name, known)
+    audit_disclosure(store, actor, profile.name, known, web_details())
+    return known, text
+
+
+#: Cases a list of one status shows at most per page (*Fälle*, :func:`cases_of_status`).
+CASES_PER_PAGE = 200
+
+
+def status_counts(store: Store, city: str) -> dict[str, int]:
+    """How many of the city's cases have each status (every status, 0 for none)."""
+    from sqlalchemy import func
+
+    from hausbesuch.casework.rules import STATUSES
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        held = dict(s.execute(select(ClientRow.status, func.count())
+                              .where(ClientRow.city == city).group_by(ClientRow.status)).all())
+    return {st: int(held.get(st, 0)) for st in STATUSES}
+
+
+def cases_of_status(store: Store, city: str, status: str, page: int = 1
+                    ) -> list[dict[str, Any]]:
+    """One page (from 1, :data:`CASES_PER_PAGE` each) of the city's cases with
+    ``status``: id, status word, since when, reason (never a name), the status changed
+    last first, then by id."""
+    from hausbesuch.store import ClientRow
+
+    with store.session() as s:
+        rows = s.execute(select(ClientRow.client_id, ClientRow.status_since,
+                                ClientRow.status_reason)
+                         .where(ClientRow.city == city, ClientRow.status == status)
+                         .order_by(ClientRow.status_since.desc().nulls_last(), ClientRow.client_id)
+                         .offset((max(page, 1) - 1) * CASES_PER_PAGE)
+                         .limit(CASES_PER_PAGE)).all()
+    return [{"client_id": cid, "status_word": status_word(status), "since": since,
+             "reason": reason or ""} for cid, since, reason in rows]
+
+
 def case_cities(store: Store, client_id: str) -> set[str]:
     """The cities that hold a case with this id (as typed, or by
     :func:`hausbesuch.caseids.id_key`: without case, look-alike spaces and dashes)."""

@@ -65,11 +65,37 @@ def _case_url(client_id: str, city: str, **query: str) -> str:
 
 
 @router.get("/faelle")
-def case_form(request: Request, stadt: str | None = None,
-              user: User = Depends(require_user)) -> Response:
-    """The form to open a case by its Kundennummer."""
+def case_form(request: Request, stadt: str | None = None, status: str = "",
+              seite: str = "1", user: User = Depends(require_user)) -> Response:
+    """The form to open a case by its Kundennummer, the city's cases counted by status,
+    and with ``status`` the list of the cases of that status (:func:`_cases_page`)."""
     city = _city_of(request, user, stadt)
-    return render(request, "case.html.j2", city=city, case=None, typed="")
+    return _cases_page(request, user, city, status=status, page=seite)
+
+
+def _cases_page(request: Request, user: User, city: str, *, status: str = "",
+                page: str = "1", http_status: int = 200, **context: object) -> Response:
+    """*Fälle* without a case: the search form, how many of the city's cases have each
+    status, and with a known ``status`` one page (``page``, from 1) of those cases (id,
+    status, since when, reason; never a name). A list shown is one audit row
+    (``faelle_aufgelistet``: the status and the ids shown), as a case view is one."""
+    from hausbesuch.auditlog import SHOWN
+
+    web = ctx(request)
+    counts = casework_api.status_counts(web.store, city)
+    listed, pages, number = None, 1, 1
+    if status in counts:
+        per_page = casework_api.CASES_PER_PAGE
+        pages = max(1, -(-counts[status] // per_page))
+        number = min(max(int(page) if page.isdigit() else 1, 1), pages)
+        listed = casework_api.cases_of_status(web.store, city, status, number)
+        casework_api.audit(web.store, user.name, "faelle_aufgelistet", city=city, details={
+            "fallstatus": status, SHOWN: [r["client_id"] for r in listed]})
+    context.setdefault("typed", "")
+    return render(request, "case.html.j2", status=http_status, city=city, case=None,
+                  counts=counts, statuses=casework_api.status_choices(), listed=listed,
+                  chosen_status=status if listed is not None else "", page=number,
+                  pages=pages, per_page=casework_api.CASES_PER_PAGE, **context)
 
 
 @router.post("/faelle")
@@ -82,7 +108,7 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
     city = _city_of(request, user, stadt or None)
     typed = kundennummer.strip()
     if not typed:
-        return render(request, "case.html.j2", city=city, case=None, typed="")
+        return _cases_page(request, user, city)
     try:
         known = casework_api.case_id(web.store, web.profile(city), user.name, typed)
     except CaseworkError as exc:
@@ -90,22 +116,24 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
         # in a row, not the city's kundennummer_muster) is neither repeated in the message
         # nor put back into the field (casework.service.id_may_be_shown)
         pattern = web.profile(city).casework.id_form()["id_pattern"]
-        return render(request, "case.html.j2", status=404, city=city, case=None,
-                      typed=echo(typed) if id_may_be_shown(typed, pattern) else "",
-                      error=_unknown(request, user, typed, exc))
+        return _cases_page(request, user, city, http_status=404,
+                           typed=echo(typed) if id_may_be_shown(typed, pattern) else "",
+                           error=_unknown(request, user, typed, exc))
     return RedirectResponse(_case_url(known, city), status_code=303)
 
 
 def _case_page(request: Request, user: User, city: str, client_id: str, *,
                status: int = 200, error: str | None = None, reason: str = "",
                outcome_error: dict[str, str] | None = None, chosen: str = "",
-               password_refused: bool = False, stand: str = "") -> Response:
+               password_refused: bool = False, stand: str = "",
+               disclosure_error: str | None = None) -> Response:
     """The case page; ``chosen``: the status chosen in a refused form (else the case's);
     ``stand``: the stamp that form sent (else the case's now), so that, sent again, it
     still says what its page showed;
     its status form asks for the password when the session is not fresh
     (:func:`~hausbesuch.web.pages_login.needs_password`) or the one sent was refused
-    (``password_refused``: the field is marked)."""
+    (``password_refused``: the field is marked); ``disclosure_error``: why the
+    *Auskunft* form (admins only) was refused (its password field is then marked)."""
     web = ctx(request)
     try:
         case = casework_api.case_view(web.store, web.profile(city), user.name, client_id)
@@ -135,7 +163,7 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
                   results=casework_api.result_choices(), outcome_error=outcome_error or {},
                   reauth=password_refused or needs_password(request),
                   password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES,
-                  stand=stand or case["status_stand"])
+                  stand=stand or case["status_stand"], disclosure_error=disclosure_error)
 
 
 @router.post("/fall-ergebnis")
@@ -233,6 +261,48 @@ def case_outcome(request: Request, kundennummer: str = Form(""), stadt: str = Fo
         extra["alter_besuch"] = old_visits
     return RedirectResponse(_case_url(known, city, ergebnis=done, **extra) + "#ergebnisse",
                             status_code=303)
+
+
+@router.post("/fall-auskunft")
+def case_disclosure(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
+                    passwort: str = Form(""), user: User = Depends(require_user)) -> Response:
+    """„Auskunft (Art. 15 DSGVO) erstellen“ on the case page, for admins only: the text
+    ``hausbesuch disclose`` writes, as a download named by the case id only
+    (``auskunft-K-1042.txt``), built in memory (nothing stays on the server's disk),
+    ``no-store``; audited as the command audits it (``auskunft_erteilt``,
+    :func:`casework_api.disclosure`). It holds name, address and notes: unless the
+    session logged in or confirmed its password in the last
+    :data:`~hausbesuch.web.auth.FRESH_AUTH_MINUTES`, the password is asked first
+    (:func:`fresh_or_confirmed`). A coordinator is refused (403, audited). The case id
+    comes in the form, not the path."""
+    from hausbesuch.casework.disclosure import download_name
+
+    if not user.is_admin:
+        audit_refused(request, "nur für Administratoren", city=user.city)
+        raise HTTPException(status_code=403,
+                            detail="Eine Auskunft erstellen nur Administratoren.")
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    client_id = kundennummer.strip()
+    if (failed := fresh_or_confirmed(request, user, passwort,
+                                     "zum Erstellen der Auskunft")) is not None:
+        code, msg = failed
+        resp = _case_page(request, user, city, client_id, status=code,
+                          disclosure_error=msg if code == 403 else
+                          f"{msg} Es wurde keine Auskunft erstellt.")
+        return retry_after(request, resp) if code == 429 else resp
+    try:
+        known, text = casework_api.disclosure(web.store, web.profile(city), user.name,
+                                              client_id)
+    except CaseworkError as exc:
+        raise HTTPException(status_code=404,
+                            detail=_unknown(request, user, client_id, exc)) from None
+    name = download_name(known)
+    ascii_name = name.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(text.encode("utf-8"), media_type="text/plain; charset=utf-8", headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
+                               f"filename*=UTF-8''{quote(name, safe='')}",
+        "Cache-Control": "no-store"})
 
 
 #: The outcome form's fields by the label a message starts with („Ergebnis: …“).
