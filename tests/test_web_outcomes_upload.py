@@ -1,0 +1,306 @@
+"""The outcomes list of paper route sheets uploaded in the web (QA 45c F8): *Ergebnisliste*
+and the form on a plan's *Ergebnisse* take the CSV/XLSX that ``hausbesuch outcomes`` reads,
+record it by the command's rules (its audit, its once-only: the same file again records
+nothing twice) and show every row recorded, already recorded or rejected with row, field
+and reason; appointments agreed in it that wait for the plan's „Neu planen“; no name, and
+nothing of the file kept on disk. A planned week of Bad Hersfeld on SQLite and PostgreSQL,
+through the FastAPI test client (login, CSRF)."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from datetime import time as dtime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from hausbesuch import clock
+from tests.fake_clock import exercise_time_of_day
+from tests.pg import drop_schema, store_url
+from tests.web_fixtures import (
+    CITY_PROFILE,
+    NAME_MARK,
+    PASSWORD,
+    START_ISO,
+    csrf_of,
+    login,
+    run_jobs_now,
+    write_web_client_list,
+)
+
+CITY = "Bad Hersfeld"
+COLUMNS = ["Kundennummer", "Datum", "Uhrzeit", "Ergebnis", "Termin", "Notiz"]
+#: typed into the Kundennummer column of a row: never shown, stored or audited
+NAME_AS_ID = f"{NAME_MARK} Müllerowa"
+NOTE = f"Hund bellt, {NAME_MARK} Nachbarin öffnete"
+
+
+@dataclass
+class Week:
+    app: object
+    store: object
+    plan_id: str
+    tmp: Path
+
+
+@pytest.fixture(scope="module",
+                params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def week(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+         bad_hersfeld_pbf: Path) -> Iterator[Week]:
+    """A city with an imported list and a planned week; the account ``kora``."""
+    from geodata.geocode import load_index
+    from hausbesuch.web import casework_api, jobs
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+
+    tmp = tmp_path_factory.mktemp(f"outcomes-{request.param}")
+    db, schema = store_url(request.param, tmp, "outcomes")
+    app = create_app(db, schema=schema, cities=[CITY_PROFILE], run_jobs=False)
+    store = app.state.web.store
+    write_web_client_list(tmp / "kunden.csv", load_index(bad_hersfeld_pbf), n=16)
+    add_user(store, "kora", PASSWORD, role="koordination", city=CITY)
+    casework_api.import_clients(store, app.state.web.profile(CITY), str(tmp / "kunden.csv"),
+                                "kora")
+    jobs.submit(store, "plan", CITY, {"start": START_ISO, "days": 5, "time_limit": 2.0,
+                                      "profile": CITY_PROFILE}, "kora")
+    plan_id = run_jobs_now(store)[0]
+    try:
+        yield Week(app, store, plan_id, tmp)
+    finally:
+        store.close()
+        if schema is not None:
+            drop_schema(db, schema)
+
+
+@pytest.fixture
+def kora(week: Week, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[TestClient]:
+    """The coordinator, logged in; uploads land in a temporary folder of the test's own
+    (checked empty after)."""
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(uploads))
+    with TestClient(week.app, base_url="https://testserver", follow_redirects=False) as c:
+        assert login(c, "kora").status_code == 303
+        yield c
+
+
+def _stops(week: Week) -> list:
+    """The stops of the plan's list clients (``W000``…), by start."""
+    plan = week.store.load_plan(week.plan_id)
+    return sorted((s for r in plan.routes for s in r.stops
+                   if re.fullmatch(r"W\d{3}", s.client_id)), key=lambda s: s.start)
+
+
+def _text(body: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+def _upload(client: TestClient, path: Path, page: str = "/ergebnisse/hochladen",
+            **fields: str):  # noqa: ANN202
+    csrf = csrf_of(client.get(page).text)
+    kind = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            if path.suffix == ".xlsx" else "text/csv")
+    with open(path, "rb") as fh:
+        return client.post("/ergebnisse/hochladen",
+                           data={"csrf_token": csrf, "stadt": CITY, **fields},
+                           files={"datei": (path.name, fh, kind)})
+
+
+def _table(body: str, section: str) -> list[list[str]]:
+    """The cells of the result page's table after the heading ``id=section``."""
+    part = body.split(f'id="{section}"', 1)
+    assert len(part) == 2, f"no {section} on the page"
+    table = part[1].split("</table>", 1)[0]
+    return [[_text(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)]
+            for r in re.findall(r"<tr[^>]*>(.*?)</tr>", table, re.S) if "<td" in r]
+
+
+def _write_csv(path: Path, rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(COLUMNS)
+        w.writerows(rows)
+    return path
+
+
+def _on_day(week: Week, monkeypatch: pytest.MonkeyPatch, day: date) -> None:
+    """Today is ``day`` of the planned week, late (after every visit)."""
+    monkeypatch.setenv(clock.ENV, day.isoformat())
+    exercise_time_of_day(monkeypatch, dtime(21, 0), never_back=True)
+
+
+def _outcomes(week: Week) -> list[tuple[str, date, str, str]]:
+    from hausbesuch.store import OutcomeRow
+
+    with week.store.session() as s:
+        return sorted((o.client_id, o.day, o.result, o.source)
+                      for o in s.scalars(select(OutcomeRow).where(OutcomeRow.city == CITY)))
+
+
+def test_an_outcomes_list_is_recorded_once_with_every_row_accounted_for(
+        week: Week, kora: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from hausbesuch.fields import format_moment
+    from hausbesuch.store import AuditRow, ClientRow
+    from hausbesuch.versions import newest_version
+
+    stops = _stops(week)
+    first_day = stops[0].start.date()
+    done = [s for s in stops if s.start.date() == first_day][:4]
+    assert len(done) == 4, [(s.client_id, s.start) for s in stops]
+    later = done.pop()  # its row names a day after today
+    _on_day(week, monkeypatch, first_day)
+    last_day = date.fromisoformat(START_ISO) + timedelta(days=4)
+    agreed = f"{last_day:%d.%m.%Y} 10:30"
+    a, b, c = done
+    path = _write_csv(tmp_path / "Ergebnisse Montag.csv", [
+        [a.client_id, f"{first_day:%d.%m.%Y}", f"{a.start:%H:%M}", "angetroffen", "", NOTE],
+        [b.client_id, f"{first_day:%d.%m.%Y}", f"{b.start:%H:%M}", "nicht angetroffen", "",
+         ""],
+        [c.client_id, f"{first_day:%d.%m.%Y}", f"{c.start:%H:%M}", "Termin vereinbart",
+         agreed, ""],
+        [NAME_AS_ID, f"{first_day:%d.%m.%Y}", "", "angetroffen", "", ""],
+        [later.client_id, f"{first_day + timedelta(days=1):%d.%m.%Y}", "", "angetroffen",
+         "", ""],
+        [b.client_id, f"{first_day:%d.%m.%Y}", "", "vielleicht", "", ""],
+    ])
+    before = len(week.store.audit_rows(action="ergebnisse_eingelesen"))
+
+    r = _upload(kora, path)
+    assert r.status_code == 200, _text(r.text)[-800:]
+    shown = _text(r.text)
+    assert "6 Zeilen aus Ergebnisse Montag.csv: 3 erfasst, 0 schon erfasst, 3 abgelehnt" \
+        in shown, shown[-1500:]
+    assert [row[:2] for row in _table(r.text, "erfasst")] == [
+        ["2", a.client_id], ["3", b.client_id], ["4", c.client_id]]
+    rejected = _table(r.text, "abgelehnt")
+    assert [(row[0], row[1], row[2]) for row in rejected] == [
+        ("5", "", "Kundennummer"), ("6", later.client_id, "Datum"), ("7", b.client_id,
+                                                                     "Ergebnis")], rejected
+    assert "vielleicht" in rejected[2][3]
+    assert "erneut hochladen" in shown  # what to do with the rejected rows
+    # the appointment inside the plan waits for its re-plan, said in the web's words
+    newest = newest_version(week.store, week.plan_id)
+    assert f'href="/plaene/{newest}/ergebnisse"' in r.text
+    said = (f"Zeile 4 ( {c.client_id} ): Termin am {format_moment(date_time(agreed))} fällt "
+            f"in den gespeicherten Plan {newest}")
+    assert said in shown and shown.count(said) == 1, shown  # said once, not as a note too
+    assert (f"der ihn nicht enthält: bitte Plan {newest} öffnen und dort „Neu planen“."
+            in shown), shown
+    assert f'href="/plaene/{newest}#neu-planen"' in r.text
+    assert "hausbesuch replan" not in shown and "hausbesuch outcomes" not in shown
+    # no name on the page, in the audit, or in the URLs of its links
+    assert NAME_MARK not in r.text  # (nor the note: the page shows none)
+    audit = week.store.audit_rows(action="ergebnisse_eingelesen")
+    assert len(audit) == before + 1
+    assert audit[-1]["actor"] == "kora" and audit[-1]["details"] == {
+        "zeilen": 6, "erfasst": 3, "schon_erfasst": 0, "abgelehnt": 3}
+    with week.store.session() as s:
+        every = json.dumps([(x.action, x.client_id, x.details) for x in s.scalars(
+            select(AuditRow))], default=str, ensure_ascii=False)
+        assert NAME_MARK not in every and "Müllerowa" not in every
+        status = {cid: st for cid, st in s.execute(select(ClientRow.client_id,
+                                                          ClientRow.status).where(
+            ClientRow.city == CITY, ClientRow.client_id.in_([a.client_id, b.client_id])))}
+    assert status == {a.client_id: "erreicht", b.client_id: "offen"}
+    stored = _outcomes(week)
+    assert [(o[0], o[2], o[3]) for o in stored] == sorted([
+        (a.client_id, "angetroffen", "csv"), (b.client_id, "nicht_angetroffen", "csv"),
+        (c.client_id, "termin_vereinbart", "csv")])
+    # nothing of the file left on the server's disk
+    assert list(Path(tempfile.tempdir).iterdir()) == []
+
+    # the same file again: nothing recorded twice, as the command line
+    again = _upload(kora, path)
+    assert again.status_code == 200
+    assert "6 Zeilen aus Ergebnisse Montag.csv: 0 erfasst, 3 schon erfasst, 3 abgelehnt" \
+        in _text(again.text)
+    assert [row[:2] for row in _table(again.text, "schon-erfasst")] == [
+        ["2", a.client_id], ["3", b.client_id], ["4", c.client_id]]
+    assert _outcomes(week) == stored
+    with week.store.session() as s:
+        n = s.scalar(select(func.count()).select_from(AuditRow).where(
+            AuditRow.action == "ergebnis_erfasst"))
+    assert n == 3
+
+
+def date_time(text: str):  # noqa: ANN201
+    from datetime import datetime
+
+    return datetime.strptime(text, "%d.%m.%Y %H:%M")
+
+
+def test_an_xlsx_list_from_the_plans_outcomes_page(week: Week, kora: TestClient,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """The form on *Ergebnisse* takes an XLSX (cells as Excel has them: a date cell, a
+    time cell); the result page leads back to the plan's outcomes, which list it as
+    „Datei“."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    stops = _stops(week)
+    day = stops[0].start.date()
+    visit = [s for s in stops if s.start.date() == day][4]  # (the test above takes 0-3)
+    _on_day(week, monkeypatch, day)
+    book = Workbook()
+    sheet = book.active
+    sheet.append(COLUMNS)
+    sheet.append([visit.client_id, datetime.combine(day, dtime()),
+                  dtime(visit.start.hour, visit.start.minute), "Nachricht hinterlassen",
+                  None, None])
+    book.save(tmp_path / "laufzettel.xlsx")
+    page = f"/plaene/{week.plan_id}/ergebnisse"
+    assert 'action="/ergebnisse/hochladen' in kora.get(page).text
+    r = _upload(kora, tmp_path / "laufzettel.xlsx", page, plan=week.plan_id)
+    assert r.status_code == 200, _text(r.text)[-800:]
+    shown = _text(r.text)
+    assert "1 Zeile aus laufzettel.xlsx: 1 erfasst, 0 schon erfasst, 0 abgelehnt" in shown
+    assert f"Zurück zu den Ergebnissen von Plan {week.plan_id}" in shown
+    assert [visit.client_id, day, "nachricht_hinterlassen", "csv"] in [
+        list(o) for o in _outcomes(week)]
+    row = kora.get(page).text.split(f'data-kunde="{visit.client_id}"', 1)[1]
+    assert 'data-label="Quelle">Datei<' in row.split("</tr>", 1)[0]
+    assert list(Path(tempfile.tempdir).iterdir()) == []
+
+
+@pytest.mark.parametrize("week", ["sqlite"], indirect=True)
+def test_refusals_and_the_template(week: Week, kora: TestClient, tmp_path: Path) -> None:
+    """A form without its token, another file type, a file without the columns, the
+    template alone (a header only): refused with a German message naming the file as
+    sent, nothing recorded; the template is the header row the upload reads."""
+    before = _outcomes(week)
+    csv_path = _write_csv(tmp_path / "ergebnisse.csv", [])
+    with open(csv_path, "rb") as fh:
+        r = kora.post("/ergebnisse/hochladen", data={"stadt": CITY},
+                      files={"datei": ("ergebnisse.csv", fh, "text/csv")})
+    assert r.status_code == 403
+    pdf = tmp_path / "scan.pdf"
+    pdf.write_bytes(b"%PDF-1.4")
+    r = _upload(kora, pdf)
+    assert r.status_code == 400 and "Bitte eine CSV- oder XLSX-Datei hochladen." in r.text
+    wrong = tmp_path / "falsch.csv"
+    wrong.write_text("Kundennummer;Tag\nW001;01.02.2027\n", encoding="utf-8")
+    r = _upload(kora, wrong)
+    assert r.status_code == 400
+    assert "In falsch.csv fehlt die Spalte Ergebnis." in _text(r.text), _text(r.text)[-600:]
+    assert "/tmp" not in r.text and "hausbesuch-upload" not in r.text
+    template = kora.get("/ergebnisse/vorlage.csv")
+    assert template.status_code == 200
+    assert template.headers["content-type"].startswith("text/csv")
+    assert template.text.lstrip("\ufeff").splitlines() == [";".join(COLUMNS)]
+    (tmp_path / "vorlage.csv").write_bytes(template.content)
+    r = _upload(kora, tmp_path / "vorlage.csv")
+    assert r.status_code == 400 and "enthält keine Datenzeilen" in _text(r.text)
+    assert _outcomes(week) == before
+    # the page is in the main menu
+    assert 'href="/ergebnisse/hochladen">Ergebnisliste</a>' in kora.get("/plaene").text
