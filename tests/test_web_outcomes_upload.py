@@ -50,6 +50,7 @@ class Week:
     store: object
     plan_id: str
     tmp: Path
+    db_cli: str  # the database URL as the command line takes it
 
 
 @pytest.fixture(scope="module",
@@ -74,7 +75,9 @@ def week(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
                                       "profile": CITY_PROFILE}, "kora")
     plan_id = run_jobs_now(store)[0]
     try:
-        yield Week(app, store, plan_id, tmp)
+        # the same database for the command line (a PostgreSQL schema via search_path)
+        yield Week(app, store, plan_id, tmp,
+                   db if schema is None else f"{db}?options=-csearch_path%3D{schema}")
     finally:
         store.close()
         if schema is not None:
@@ -271,6 +274,30 @@ def test_an_xlsx_list_from_the_plans_outcomes_page(week: Week, kora: TestClient,
     row = kora.get(page).text.split(f'data-kunde="{visit.client_id}"', 1)[1]
     assert 'data-label="Quelle">Datei<' in row.split("</tr>", 1)[0]
     assert list(Path(tempfile.tempdir).iterdir()) == []
+
+
+def test_rows_the_command_line_recorded_are_not_recorded_again(
+        week: Week, kora: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``hausbesuch outcomes`` first, then the same list uploaded: its rows are „schon
+    erfasst“, one outcome each (the same once-only keys)."""
+    from typer.testing import CliRunner
+
+    from hausbesuch.cli import app as cli
+
+    stops = _stops(week)
+    day = stops[0].start.date()
+    visit = [s for s in stops if s.start.date() == day][5]  # (the tests above take 0-4)
+    _on_day(week, monkeypatch, day)
+    path = _write_csv(tmp_path / "woche.csv", [
+        [visit.client_id, f"{day:%d.%m.%Y}", f"{visit.start:%H:%M}", "verweigert", "", ""]])
+    out = CliRunner(env={"HAUSBESUCH_USER": "tester"}).invoke(cli, [
+        "outcomes", str(path), "--city", CITY_PROFILE, "--db", week.db_cli])
+    assert out.exit_code == 0 and "1 erfasst" in out.output, out.output
+    r = _upload(kora, path)
+    assert r.status_code == 200
+    assert "1 Zeile aus woche.csv: 0 erfasst, 1 schon erfasst, 0 abgelehnt" in _text(r.text)
+    assert [o for o in _outcomes(week) if o[0] == visit.client_id] == [
+        (visit.client_id, day, "verweigert", "csv")]
 
 
 @pytest.mark.parametrize("week", ["sqlite"], indirect=True)
