@@ -331,3 +331,41 @@ def test_refusals_and_the_template(week: Week, kora: TestClient, tmp_path: Path)
     assert _outcomes(week) == before
     # the page is in the main menu
     assert 'href="/ergebnisse/hochladen">Ergebnisliste</a>' in kora.get("/plaene").text
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+@pytest.mark.parametrize("week", ["sqlite"], indirect=True)
+def test_the_upload_in_chromium_at_phone_width(week: Week, monkeypatch: pytest.MonkeyPatch
+                                               ) -> None:
+    """From a plan's *Ergebnisse* on a phone: the result is focused and fits the screen,
+    its ids link to the case pages; a refused file's message is focused, the field marked."""
+    from tests.browser import page_width
+    from tests.web_fixtures import coordinator_on_phone, live_server
+
+    stops = _stops(week)
+    day = stops[0].start.date()
+    visit = [s for s in stops if s.start.date() == day][6]  # (the tests above take 0-5)
+    _on_day(week, monkeypatch, day)
+    sheet = (";".join(COLUMNS) + f"\r\n{visit.client_id};{day:%d.%m.%Y};"
+             f"{visit.start:%H:%M};angetroffen;;\r\n").encode("utf-8-sig")
+    with live_server(week.app) as live, coordinator_on_phone(live.url) as page:
+        page.goto(f"{live.url}/plaene/{week.plan_id}/ergebnisse")
+        page.set_input_files("#ergebnisliste input[name=datei]", files=[
+            {"name": "laufzettel.csv", "mimeType": "text/csv", "buffer": sheet}])
+        page.click("#ergebnisliste button[type=submit]")
+        page.wait_for_selector("#bericht")
+        assert page.evaluate("document.activeElement.id") == "bericht"
+        shown = " ".join(page.inner_text("#bericht").split())
+        assert "1 Zeile aus laufzettel.csv: 1 erfasst, 0 schon erfasst, 0 abgelehnt" in shown
+        assert page.get_attribute("#erfasst + .scroll a", "href") == (
+            f"/faelle/{visit.client_id}?stadt=Bad%20Hersfeld")
+        assert page_width(page) <= 390
+        page.set_input_files("input[name=datei]", files=[
+            {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
+        page.click("form button.primary")
+        page.wait_for_selector("#fehlermeldung")
+        assert page.evaluate("document.activeElement.id") == "fehlermeldung"
+        assert page.get_attribute("input[name=datei]", "aria-invalid") == "true"
+        assert page_width(page) <= 390
+    assert (visit.client_id, day, "angetroffen", "csv") in _outcomes(week)
