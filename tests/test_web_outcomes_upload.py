@@ -341,6 +341,7 @@ def test_the_upload_in_chromium_at_phone_width(week: Week, monkeypatch: pytest.M
     """From a plan's *Ergebnisse* on a phone: the result is focused and fits the screen,
     its ids link to the case pages; a refused file's message is focused, the field marked."""
     from tests.browser import page_width
+    from tests.test_a11y_tree import _check_page
     from tests.web_fixtures import coordinator_on_phone, live_server
 
     stops = _stops(week)
@@ -351,6 +352,7 @@ def test_the_upload_in_chromium_at_phone_width(week: Week, monkeypatch: pytest.M
              f"{visit.start:%H:%M};angetroffen;;\r\n").encode("utf-8-sig")
     with live_server(week.app) as live, coordinator_on_phone(live.url) as page:
         page.goto(f"{live.url}/plaene/{week.plan_id}/ergebnisse")
+        _check_page(page, navigation="Hauptmenü")  # (its form's field and button named)
         page.set_input_files("#ergebnisliste input[name=datei]", files=[
             {"name": "laufzettel.csv", "mimeType": "text/csv", "buffer": sheet}])
         page.click("#ergebnisliste button[type=submit]")
@@ -358,9 +360,11 @@ def test_the_upload_in_chromium_at_phone_width(week: Week, monkeypatch: pytest.M
         assert page.evaluate("document.activeElement.id") == "bericht"
         shown = " ".join(page.inner_text("#bericht").split())
         assert "1 Zeile aus laufzettel.csv: 1 erfasst, 0 schon erfasst, 0 abgelehnt" in shown
+        assert f"Ergebnisse von Plan {week.plan_id}: 1 erfasst." in shown
         assert page.get_attribute("#erfasst + .scroll a", "href") == (
             f"/faelle/{visit.client_id}?stadt=Bad%20Hersfeld")
         assert page_width(page) <= 390
+        _check_page(page, navigation="Hauptmenü")  # headings, names, one name one target
         page.set_input_files("input[name=datei]", files=[
             {"name": "scan.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.4"}])
         page.click("form button.primary")
