@@ -333,6 +333,38 @@ def test_refusals_and_the_template(week: Week, kora: TestClient, tmp_path: Path)
     assert 'href="/ergebnisse/hochladen">Ergebnisliste</a>' in kora.get("/plaene").text
 
 
+@pytest.mark.parametrize("week", ["sqlite"], indirect=True)
+def test_a_stale_login_is_asked_for_the_password_first(
+        week: Week, kora: TestClient, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The list sets the status of many cases at once: as for the client list, a login
+    older than the fresh minutes confirms the password before the file is read."""
+    from tests.test_fresh_auth import WRONG, _age_session
+
+    stops = _stops(week)
+    day = stops[0].start.date()
+    visit = [s for s in stops if s.start.date() == day][7]  # (the tests above take 0-6)
+    _on_day(week, monkeypatch, day)
+    path = _write_csv(tmp_path / "spaet.csv", [
+        [visit.client_id, f"{day:%d.%m.%Y}", f"{visit.start:%H:%M}", "verzogen", "", ""]])
+    _age_session(week.store, kora.cookies.items(), 11)
+    assert 'name="passwort"' in kora.get("/ergebnisse/hochladen").text
+    before = _outcomes(week)
+    r = _upload(kora, path)
+    assert r.status_code == 403
+    assert ("Die Anmeldung ist länger als 10 Minuten her: bitte zum Erfassen der "
+            "Ergebnisliste das Passwort eingeben.") in _text(r.text)
+    assert re.search(r'name="passwort"[^>]*aria-invalid="true"', r.text)
+    r = _upload(kora, path, passwort=WRONG)
+    assert r.status_code == 400
+    assert "Die Liste wurde nicht erfasst." in _text(r.text)
+    assert _outcomes(week) == before
+    r = _upload(kora, path, passwort=PASSWORD)
+    assert r.status_code == 200, _text(r.text)[-600:]
+    assert "1 erfasst" in _text(r.text)
+    assert (visit.client_id, day, "verzogen", "csv") in _outcomes(week)
+    assert 'name="passwort"' not in kora.get("/ergebnisse/hochladen").text
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("week", ["sqlite"], indirect=True)
@@ -346,13 +378,16 @@ def test_the_upload_in_chromium_at_phone_width(week: Week, monkeypatch: pytest.M
 
     stops = _stops(week)
     day = stops[0].start.date()
-    visit = [s for s in stops if s.start.date() == day][6]  # (the tests above take 0-5)
+    visit = [s for s in stops if s.start.date() == day][8]  # (the tests above take 0-7)
     _on_day(week, monkeypatch, day)
     sheet = (";".join(COLUMNS) + f"\r\n{visit.client_id};{day:%d.%m.%Y};"
              f"{visit.start:%H:%M};angetroffen;;\r\n").encode("utf-8-sig")
     with live_server(week.app) as live, coordinator_on_phone(live.url) as page:
         page.goto(f"{live.url}/plaene/{week.plan_id}/ergebnisse")
-        _check_page(page, navigation="Hauptmenü")  # (its form's field and button named)
+        # the form's field and button are named (the page's other links: its own tests)
+        form = page.locator("#ergebnisliste")
+        assert form.get_by_label("Ergebnisliste der Laufzettel (CSV oder XLSX)").count() == 1
+        assert form.get_by_role("button", name="Hochladen und erfassen").count() == 1
         page.set_input_files("#ergebnisliste input[name=datei]", files=[
             {"name": "laufzettel.csv", "mimeType": "text/csv", "buffer": sheet}])
         page.click("#ergebnisliste button[type=submit]")

@@ -12,9 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from hausbesuch.errors import UserError
 from hausbesuch.web import casework_api
 from hausbesuch.web.app import ctx, load_session, render
-from hausbesuch.web.auth import User, require_user
+from hausbesuch.web.auth import FRESH_AUTH_MINUTES, User, require_user
 from hausbesuch.web.data import plan_city
 from hausbesuch.web.pages_clients import SUFFIXES, UploadRefused, _uploaded
+from hausbesuch.web.pages_login import fresh_or_confirmed, needs_password, retry_after
 from hausbesuch.web.pages_plans import _city_of
 from hausbesuch.web.security import csrf_protect
 
@@ -35,9 +36,15 @@ def _plan_back(request: Request, city: str, plan: str | None) -> str | None:
 
 
 def _page(request: Request, city: str, *, status: int = 200, error: str | None = None,
-          report: dict | None = None, plan: str | None = None) -> Response:
+          report: dict | None = None, plan: str | None = None,
+          password_refused: bool = False) -> Response:
+    """The *Ergebnisliste* page; its form asks for the password when the session is not
+    fresh or the one sent was refused (``password_refused``: that field is marked), as
+    the client list's upload."""
     return render(request, "outcomes_upload.html.j2", status=status, city=city, error=error,
-                  report=report, plan=plan, columns=TEMPLATE_COLUMNS)
+                  report=report, plan=plan, columns=TEMPLATE_COLUMNS,
+                  reauth=password_refused or needs_password(request),
+                  password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES)
 
 
 @router.get("/ergebnisse/hochladen")
@@ -63,13 +70,22 @@ def template(request: Request, user: User = Depends(require_user)) -> Response:
 
 @router.post("/ergebnisse/hochladen")
 async def upload(request: Request, datei: UploadFile, stadt: str = Form(""),
-                 plan: str = Form(""), user: User = Depends(require_user)) -> Response:
+                 plan: str = Form(""), passwort: str = Form(""),
+                 user: User = Depends(require_user)) -> Response:
     """Record an uploaded outcomes list (:func:`casework_api.import_outcomes`: the rules,
     the audit and the once-only of ``hausbesuch outcomes``). The file is read from a
-    private temporary folder, deleted when done."""
+    private temporary folder, deleted when done. It sets the status of many cases at
+    once: unless the session is fresh, the password is asked first, as for the client
+    list (:func:`fresh_or_confirmed`, before the file is looked at)."""
     web = ctx(request)
     city = _city_of(request, user, stadt or None)
     back = _plan_back(request, city, plan)
+    if (failed := await run_in_threadpool(fresh_or_confirmed, request, user, passwort,
+                                          "zum Erfassen der Ergebnisliste")) is not None:
+        status, msg = failed
+        resp = _page(request, city, status=status, plan=back, password_refused=True,
+                     error=msg if status == 403 else f"{msg} Die Liste wurde nicht erfasst.")
+        return retry_after(request, resp) if status == 429 else resp
     try:
         async with _uploaded(datei, SUFFIXES, "Bitte eine CSV- oder XLSX-Datei hochladen.",
                              "ergebnisse") as path:
