@@ -315,6 +315,10 @@ def test_refusals_and_the_template(week: Week, kora: TestClient, tmp_path: Path)
     pdf.write_bytes(b"%PDF-1.4")
     r = _upload(kora, pdf)
     assert r.status_code == 400 and "Bitte eine CSV- oder XLSX-Datei hochladen." in r.text
+    # a file above the 1 MB of other forms reaches the upload (a list of a few weeks)
+    pdf.write_bytes(b"%PDF-1.4" + b"0" * (2 * 1024 * 1024))
+    r = _upload(kora, pdf)
+    assert r.status_code == 400 and "Bitte eine CSV- oder XLSX-Datei hochladen." in r.text
     wrong = tmp_path / "falsch.csv"
     wrong.write_text("Kundennummer;Tag\nW001;01.02.2027\n", encoding="utf-8")
     r = _upload(kora, wrong)
