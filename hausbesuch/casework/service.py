@@ -867,6 +867,8 @@ class OutcomeResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: German notes on recorded rows (an outcome of a case whose data were erased)
     notes: list[str] = field(default_factory=list)
+    #: (case id, day) of the visit of each recorded row, in the order of ``recorded``
+    visits: list[tuple[str, date]] = field(default_factory=list)
 
 
 #: The start of the reason of a status the outcomes give anew after a correction
@@ -1045,6 +1047,13 @@ def field_reason(name: str, reason: str) -> str:
         label = _OUTCOME_LABELS[name]
         return reason if starts_with_label(reason, label) else f"{label}: {reason}"
     return client_field_reason(name, reason)
+
+
+def field_label(name: str) -> str:
+    """The German label of a client-list or outcome-file field („Ergebnis“, „Datum“)."""
+    from hausbesuch.clients import FIELD_LABELS
+
+    return _OUTCOME_LABELS.get(name) or FIELD_LABELS.get(name, name)
 
 
 _OUTCOME_LABELS = {"ergebnis": "Ergebnis", "termin": "Termin"}
@@ -4028,10 +4037,11 @@ class Casework:
                 CaseVisitRow.day == day, CaseVisitRow.status == "entfallen"))
             return since.date() if since is not None else None
 
-    def record_outcomes_file(self, path: str | os.PathLike[str], *,
-                             source: str = "csv") -> OutcomeResult:
+    def record_outcomes_file(self, path: str | os.PathLike[str], *, source: str = "csv",
+                             name: str | None = None) -> OutcomeResult:
         """Record the outcomes of a CSV/XLSX file, row by row; bad rows are rejected with
-        row, field and reason, the good rows are recorded."""
+        row, field and reason, the good rows are recorded. ``name``: how messages name the
+        file (an upload: the name of the file sent, never the temporary path)."""
         from hausbesuch.caseids import id_key
         from hausbesuch.clients import (
             FieldError,
@@ -4063,7 +4073,7 @@ class Casework:
             6“) is skipped, as in a client list (QA 37 #6)."""
             return all(find_column(header, synonyms[k]) for k in ("id", "datum", "ergebnis"))
 
-        table = read_table(path, required=has_columns)
+        table = read_table(path, required=has_columns, name=name)
         cols = list(table.columns)
         found = {key: find_column(cols, syns) for key, syns in synonyms.items()}
         missing = [label for key, label in (("id", "Kundennummer"), ("datum", "Datum"),
@@ -4168,6 +4178,7 @@ class Casework:
                     raise _RowError(fieldname, str(exc).rstrip(".")) from None
                 if new:
                     res.recorded.append((rownum, cid, result))
+                    res.visits.append((stored.client_id, day))
                     if off is not None:  # the team went although the visit was off
                         res.notes.append(
                             f"Zeile {rownum} ({cid}): der Besuch am {format_day(day)} war "

@@ -722,6 +722,7 @@ def create_app(
         pages_cases,
         pages_clients,
         pages_login,
+        pages_outcomes,
         pages_plans,
         pages_worker,
     )
@@ -776,7 +777,8 @@ def create_app(
     upload_refused = (pages_clients.MAX_UPLOAD + UPLOAD_FORM_ROOM,
                       f"Die Datei ist größer als {pages_clients.MAX_UPLOAD // 1024 // 1024} MB.")
     app.add_middleware(BodyLimit, limit=MAX_BODY, uploads={
-        path: upload_refused for path in pages_clients.UPLOAD_PATHS})
+        path: upload_refused
+        for path in pages_clients.UPLOAD_PATHS + pages_outcomes.UPLOAD_PATHS})
     if allowed_hosts is not None:  # added last: outside the body limit, checked first
         app.add_middleware(HostCheck, allowed=list(allowed_hosts))
     app.state.web = web
@@ -796,8 +798,8 @@ def create_app(
               name="webstatic-versioned")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
-    for module in (pages_login, pages_plans, pages_clients, pages_cases, pages_audit,
-                   pages_worker):
+    for module in (pages_login, pages_plans, pages_clients, pages_outcomes, pages_cases,
+                   pages_audit, pages_worker):
         app.include_router(module.router)
     app.include_router(pages_login.passive_router)
 

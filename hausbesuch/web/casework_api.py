@@ -489,6 +489,83 @@ def import_clients(store: Store, profile: Profile, path: str, actor: str, *,
     }
 
 
+def import_outcomes(store: Store, profile: Profile, path: str, actor: str, *,
+                    name: str | None = None) -> dict[str, Any]:
+    """Record an outcomes list (CSV/XLSX: Kundennummer; Datum; Uhrzeit; Ergebnis; Termin;
+    Notiz) by the rules of ``hausbesuch outcomes`` (:meth:`Casework.record_outcomes_file`,
+    its audit row, source „Datei“: a row recorded by either, from this file or an earlier
+    one, is not recorded twice); the per-row report (ids, fields and reasons; no names).
+    ``name``: how messages name the file. ``plans``: (plan id, rows recorded) of the
+    newest version of each plan with a recorded row's visit; ``appointments``: the
+    appointments agreed in recorded rows that a stored plan covering their day does not
+    hold (:meth:`Casework.appointment_notes` in the web's words, with the plan to re-plan;
+    not repeated among ``notes``). Raises :class:`~hausbesuch.errors.UserError` for a file
+    that is no outcomes list."""
+    from hausbesuch.web.app import web_reason
+
+    cw = casework(store, profile, actor)
+    res = cw.record_outcomes_file(path, name=name)
+    notes, appointments = list(res.notes), []
+    for row, cid, result in res.recorded:
+        if result != "termin_vereinbart":
+            continue
+        for said, web in zip(cw.appointment_notes(cid),
+                             cw.appointment_notes(cid, command=False), strict=True):
+            if (line := f"Zeile {row} ({cid}): {said.text}.") in notes:  # as the file's
+                notes.remove(line)
+                appointments.append({"zeile": str(row), "id": cid, "plan": web.plan_id,
+                                     "text": web_reason(web.text), "replan": web.replan})
+    return {
+        "source": res.source, "total": res.total_rows,
+        "recorded": [{"zeile": str(row), "id": cid, "ergebnis": result_label(result)}
+                     for row, cid, result in res.recorded],
+        "duplicates": [{"zeile": str(row), "id": cid} for row, cid in res.duplicates],
+        "rejected": [_outcome_rejected(r.row, r.id, r.field, r.reason)
+                     for r in sorted(res.rejected, key=lambda r: r.row)],
+        # (the casework's notes may name a command: the web's words instead)
+        "notes": [web_reason(n) for n in notes], "appointments": appointments,
+        "plans": _plans_of_visits(store, cw.city, res.visits),
+    }
+
+
+def _outcome_rejected(row: int, client_id: str | None, field: str, reason: str
+                      ) -> dict[str, str]:
+    """A rejected row of an outcomes list as the pages show it: Zeile, Kundennummer, Feld
+    (German), Grund (said once: a reason that begins with its field's label)."""
+    from hausbesuch.casework.service import field_label
+
+    label = field_label(field)
+    return {"zeile": str(row), "id": client_id or "", "feld": label,
+            "grund": reason.removeprefix(f"{label}:").strip()}
+
+
+def _plans_of_visits(store: Store, city: str, visits: Sequence[tuple[str, date]]
+                     ) -> list[tuple[str, int]]:
+    """(plan id, how many of them) of the newest version of each plan that planned one of
+    the (case id, day) ``visits``, oldest plan first."""
+    from hausbesuch.store import CaseVisitRow, PlanRow
+    from hausbesuch.versions import newest_version
+
+    if not visits:
+        return []
+    wanted = set(visits)
+    with store.session() as s:
+        made = [(cid, day, pid) for cid, day, pid in s.execute(
+            select(CaseVisitRow.client_id, CaseVisitRow.day, CaseVisitRow.plan_id).where(
+                CaseVisitRow.city == city,
+                CaseVisitRow.client_id.in_(sorted({c for c, _ in visits})),
+                CaseVisitRow.plan_id.is_not(None)))
+            if (cid, day) in wanted]
+    held: dict[str, set[tuple[str, date]]] = {}
+    for cid, day, pid in made:
+        held.setdefault(newest_version(store, pid), set()).add((cid, day))
+    with store.session() as s:
+        made_at = dict(s.execute(select(PlanRow.id, PlanRow.created_at).where(
+            PlanRow.id.in_(sorted(held)))).all())
+    return [(pid, len(held[pid])) for pid in sorted(held, key=lambda p: (
+        made_at.get(p) is None, made_at.get(p) or datetime.min, p))]
+
+
 #: The words of the web for the profile's form of the city's ids in a rejected id's reason
 #: (:data:`hausbesuch.clients.ID_FORM_SET`, :data:`~hausbesuch.clients.ID_FORM_HOW`):
 #: the coordination cannot set it, the administration can (QA 38 F7).
