@@ -626,7 +626,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                pin: dict | None = None, refused: str | None = None,
-               replan: dict | None = None, all_pins: bool | None = None) -> Response:
+               replan: dict | None = None, all_pins: bool | None = None,
+               letters_msg: dict | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
     values; for a pin form refused for its input, ``stand``: the moment it was sent with,
     and ``case``: the case id as typed, :func:`_pin_form_moment`), shown at its form with
@@ -635,8 +636,10 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     ``replan``: a re-plan whose teams were refused (``error``, ``field``, ``typed``),
     shown at its form with status 400. ``all_pins``: the table of pins lists every pin (a
     form sent from such a page, its field ``festlegungen``); None: as the query asks
-    (``?festlegungen=alle``)."""
+    (``?festlegungen=alle``). ``letters_msg``: the message of the letters' buttons
+    (:mod:`hausbesuch.web.pages_letters`), shown at their section."""
     from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.web.pages_letters import letters_section
 
     web = ctx(request)
     # a stop whose case was closed since the plan (and has no outcome of its own) is off,
@@ -717,7 +720,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         moved_letter=moved and casework_api.pin_moves_announced(web.store, profile,
                                                                 plan.city, moved),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
-        newest=newest, chances=chances,
+        newest=newest, chances=chances, letters_msg=letters_msg,
+        letters=letters_section(request, web.store, plan, newest),
         unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
         unassigned_more=max(0, len(unassigned) - cap),
         rejected=[care_of.rejected(r) for r in rejected[:cap]],
