@@ -230,3 +230,28 @@ def test_the_late_letters_hint_names_no_profile_key_in_the_web() -> None:
     said = plan_words(stored)
     assert "[brief]" not in said and "(Postlaufzeit 2 Werktage, Einstellung der " \
         "Administration)" in said, said
+
+
+def test_pinning_a_case_closed_before_the_plan_names_its_status(
+        letters_site: tuple[str, object, str], kora: httpx.Client) -> None:
+    """QA 45c F5: a case closed before the plan (so not in it) was refused with „…
+    gehört nicht zu diesem Plan“; the README promises its status and how to open it
+    again, as for a closed case of the plan."""
+    from hausbesuch.config import load_profile
+    from hausbesuch.plandata import Client
+    from hausbesuch.web import casework_api
+    from tests.web_helpers import pin, pin_alert
+
+    _, store, plan_id = letters_site
+    plan = store.load_plan(plan_id)
+    cid = "W900"
+    store.upsert_clients([Client(row=2, id=cid, address="Linggplatz 1, 36251 Bad Hersfeld",
+                                 name=f"{NAME_MARK} Zu", street="Linggplatz",
+                                 housenumber="1", postcode="36251", town=CITY)], CITY)
+    casework_api.set_status(store, load_profile("bad-hersfeld"), "kora", cid,
+                            "abgeschlossen", "Test")
+    route = max(plan.routes, key=lambda r: r.day)
+    said = pin_alert(pin(kora, plan_id, cid, f"{route.team_id}|{route.day.isoformat()}").text)
+    assert said.startswith(f"{cid}: Fall „abgeschlossen“, wird nicht mehr besucht; zum "
+                           "Festlegen den Fall erst wieder öffnen"), said
+    assert "gehört nicht zu diesem Plan" not in said

@@ -806,7 +806,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     """The pin form's input read and checked: (Kundennummer as the plan has it, team, day,
     minutes after midnight or None); :class:`_Refused` names the field in error. A case
     of the plan, or an open case in no plan of its days that its next re-plan takes up
-    (:func:`_new_cases`). A case no longer ``offen`` is refused first, whatever else the
+    (:func:`_new_cases`). A case no longer ``offen`` (of the plan or not) is refused
+    first, whatever else the
     form has wrong (:func:`casework_api.closed_pin_refusal`; review 36: the day's and the
     time's checks came first, and the time fixed, the form said the case was closed)."""
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
@@ -819,8 +820,10 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     if not known:
         new = _new_cases(store, profile, plan, kundennummer)
         kundennummer, known = (new[0], True) if len(new) == 1 else (kundennummer, False)
-    if known and (closed := casework_api.closed_pin_refusal(store, plan, kundennummer,
-                                                            profile)) is not None:
+    # also a case the plan does not hold because it was closed before it (QA 45c F5: „…
+    # gehört nicht zu diesem Plan“ instead of its status and how to open it again)
+    if (closed := casework_api.closed_pin_refusal(store, plan, kundennummer,
+                                                  profile)) is not None:
         raise _Refused(*closed)
     try:
         team, day = _team_day(ziel)
