@@ -255,3 +255,37 @@ def test_pinning_a_case_closed_before_the_plan_names_its_status(
     assert said.startswith(f"{cid}: Fall „abgeschlossen“, wird nicht mehr besucht; zum "
                            "Festlegen den Fall erst wieder öffnen"), said
     assert "gehört nicht zu diesem Plan" not in said
+
+
+def test_plan_json_in_the_web_zip_says_its_reasons_in_the_webs_words(
+        letters_site: tuple[str, object, str], kora: httpx.Client) -> None:
+    """QA 45c F6: report.csv and index.html of *Dateien (ZIP)* said the web's words, but
+    plan.json kept the command line's („(hausbesuch status L-1002 --set in_klaerung)“)."""
+    import json
+
+    from sqlalchemy import update
+
+    from hausbesuch.store import PlanRow
+
+    _, store, plan_id = letters_site
+    with store.session() as s:
+        stored = s.get(PlanRow, plan_id).solution
+    solution = json.loads(stored)
+    cli = ("Bitte ein anderes Zeitfenster vereinbaren oder den Fall auf „in Klärung“ setzen "
+           "(hausbesuch status W901 --set in_klaerung).")
+    solution["unassigned"] = [*solution.get("unassigned", []),
+                              {"id": 990001, "description": "W901", "reason": cli}]
+    with store.session() as s:
+        s.execute(update(PlanRow).where(PlanRow.id == plan_id)
+                  .values(solution=json.dumps(solution)))
+    try:
+        r = kora.get(f"/plaene/{plan_id}/dateien.zip")
+    finally:
+        with store.session() as s:
+            s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(solution=stored))
+    assert r.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(r.content)) as zf:
+        said = json.loads(zf.read("plan.json").decode("utf-8"))
+    entry = next(e for e in said["unassigned"] if e.get("description") == "W901")
+    assert entry["reason"].endswith("setzen (unter „Fälle“ beim Fall)."), entry
+    assert "hausbesuch " not in json.dumps(said, ensure_ascii=False)
