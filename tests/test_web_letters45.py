@@ -117,6 +117,9 @@ def test_announcement_letters_as_zip_with_fresh_auth_audit_and_web_words(
     assert res.status_code == 403, res.status_code
     assert ("Die Anmeldung ist länger als 10 Minuten her: bitte zum Schreiben der Briefe das "
             "Passwort eingeben.") in _section(res.text)
+    assert re.search(r"<title>Fehler: Plan ", res.text)  # a refusal, titled as one
+    assert 'id="briefe-meldung" tabindex="-1" autofocus><p class="error" role="alert">' \
+        in res.text
     assert not _letter_rows(store, "brief_erstellt")
     before = set(Path(tempfile.gettempdir()).glob("hausbesuch-briefe-*"))
 
@@ -158,6 +161,7 @@ def test_announcement_letters_as_zip_with_fresh_auth_audit_and_web_words(
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/html")
     said = _section(res.text)
     assert said.startswith("Ankündigungsschreiben Keine Briefe geschrieben."), said
+    assert re.search(r"<title>Plan ", res.text)  # (nothing refused: no „Fehler“)
     assert "schon einen Brief" in said and "Mit „Nachdruck“ noch einmal drucken" in said, said
     assert f"0 Besuche noch ohne Ankündigungsbrief, {len(planned)} mit Brief." in said, said
     assert "--" not in said and "hausbesuch " not in said
