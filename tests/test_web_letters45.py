@@ -155,6 +155,13 @@ def test_announcement_letters_as_zip_with_fresh_auth_audit_and_web_words(
         assert r["actor"] == "kora" and r["plan_id"] == plan_id
         assert r["details"]["ausgabe"] == "download" and "ordner" not in r["details"], r
     assert not [r for r in store.audit_rows() if NAME_MARK in str(r)]
+    # purge names the download as such, not as a letter of an unknown folder
+    from hausbesuch.auditlog import copies_of
+
+    cid = rows[0]["client_id"]
+    said = [c.line() for c in copies_of(store, CITY, [cid], [plan_id])]
+    assert [x for x in said if x.startswith(f"Ankündigungsbrief für {cid} (ZIP im Browser) am")
+            ], said
 
     # the page now counts them as written; a second click writes nothing and says why
     res = _post(kora, plan_id, art="ankuendigung")
