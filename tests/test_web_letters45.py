@@ -300,3 +300,34 @@ def test_plan_json_in_the_web_zip_says_its_reasons_in_the_webs_words(
     entry = next(e for e in said["unassigned"] if e.get("description") == "W901")
     assert entry["reason"].endswith("setzen (unter „Fälle“ beim Fall)."), entry
     assert "hausbesuch " not in json.dumps(said, ensure_ascii=False)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_letters_button_downloads_the_zip_in_a_browser(
+        letters_site: tuple[str, object, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """In Chromium: the button on the plan page (with *Nachdruck*: whatever the tests
+    before wrote) sends the form past the app's CSP and origin checks and the browser
+    saves ``briefe-<plan>.zip``, whose letters are those of the plan's visits."""
+    from tests.browser import shared_browser
+    from tests.web_fixtures import log_in_page
+
+    url, store, plan_id = letters_site
+    plan = store.load_plan(plan_id)
+    monkeypatch.setenv(clock.ENV, (plan.start - timedelta(days=1)).isoformat())
+    with shared_browser() as browser:
+        page = browser.new_context(accept_downloads=True).new_page()
+        log_in_page(page, url)
+        page.goto(f"{url}/plaene/{plan_id}")
+        section = page.locator("#ankuendigungsschreiben")
+        section.get_by_label("Nachdruck", exact=False).check()
+        with page.expect_download() as info:
+            section.get_by_role("button", name="Ankündigungsbriefe schreiben (ZIP)").click()
+        download = info.value
+        assert download.suggested_filename == f"briefe-{plan_id}.zip"
+        with zipfile.ZipFile(download.path()) as zf:
+            names = zf.namelist()
+    stops = {s.client_id for r in plan.routes for s in r.stops}
+    assert "LIESMICH.txt" in names
+    assert {n[6:-4] for n in names if n.startswith("brief_")} <= stops
+    assert [n for n in names if n.startswith("brief_")]
