@@ -399,7 +399,8 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
     "quelle": {"csv": "Datei", "web": "Web", "liste": "Kundenliste", "koordination": "Koordination",
                "termin": "vereinbarter Termin", "telefon": "Telefon (eigene Korrektur)"},
     "aktion": ACTION_LABELS,
-    "ausgabe": {"anzeige": "Anzeige", "csv": "CSV-Datei", "dateien": "Dateien", "web": "Web"},
+    "ausgabe": {"anzeige": "Anzeige", "csv": "CSV-Datei", "dateien": "Dateien", "web": "Web",
+                "download": "Download im Browser"},
     "art": {"punkt": "Punkt", "adresse": "Adresse"},
     "felder": {  # columns of a client changed by an import (hausbesuch.store)
         "input_row": "Zeile", "name": "Name", "address": "Adresse", "street": "Straße",
@@ -566,7 +567,8 @@ def copies_of(store: Any, city: str, client_ids: Sequence[str],
         elif action in _CASE_COPIES:
             what = f"{_CASE_COPIES[action]} für {r['client_id']}" + (
                 "" if where is not None else " im Browser heruntergeladen"
-                if d.get("ausgabe") == "web" else ", Ordner unbekannt")
+                if d.get("ausgabe") == "web" else " (ZIP im Browser)"
+                if d.get("ausgabe") == "download" else ", Ordner unbekannt")
         else:
             what = f"{_PLAN_COPIES[action]} (Plan {r['plan_id']})"
             if action in TEAM_DAY_ACTIONS:  # one team-day's file

@@ -28,7 +28,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -64,10 +64,13 @@ __all__ = [
     "Announcement",
     "LetterError",
     "LetterRun",
+    "WEB_LETTERS",
     "already_lines",
     "announcements",
     "arrival_day",
     "comes_late",
+    "due_corrections",
+    "letter_counts",
     "bind_announcements",
     "broken_promises",
     "called_off_by_letter",
@@ -85,6 +88,9 @@ __all__ = [
     "no_name_reason",
     "salutation_name",
     "missing_glyphs",
+    "missing_sender",
+    "notice_text",
+    "report_lines",
     "moved_since",
     "pending_lines",
     "plan_lineage",
@@ -110,6 +116,9 @@ FONT = "Libertinus Serif"
 WEEKDAYS_LONG = ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag")
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
           "Oktober", "November", "Dezember")
+#: Where the web app writes letters, as the web's notes name it (for the command line's
+#: ``hausbesuch letters …``): the plan page's section of that name (QA 45c F1).
+WEB_LETTERS = "auf der Seite des Plans unter „Ankündigungsschreiben“"
 #: Text file written beside the letters: the folder holds social data.
 NOTICE_FILE = "LIESMICH.txt"
 NOTICE = """\
@@ -1645,19 +1654,25 @@ class LetterRun:
     folder_made: bool = True
 
 
+def missing_sender(profile: Profile) -> list[str]:
+    """The ``[brief]`` keys every letter needs that the profile leaves empty
+    (``telefon``, ``absender``, ``anschrift``; :func:`check_sender` refuses them)."""
+    s = profile.brief
+    return [k for k, v in (("telefon", s.telefon.strip()), ("absender", s.absender.strip()),
+                           ("anschrift", any(x.strip() for x in s.anschrift))) if not v]
+
+
 def check_sender(profile: Profile) -> None:
     """Refuse a profile whose ``[brief]`` lacks what every letter must carry: ``telefon``
     (how to reschedule), ``absender`` and ``anschrift`` (who writes: without them the
     letterhead and the return address named the first depot, an internal label such as
     „Standort Nord“, and its address, without a word: QA 44b F3)."""
-    s = profile.brief
-    if not s.telefon.strip():
+    if "telefon" in missing_sender(profile):
         raise LetterError(
             f"Profil {profile.slug}: [brief] telefon fehlt. Ein Brief muss sagen, wie man den "
             "Termin verschieben kann: die Telefonnummer im Profil eintragen."
         )
-    missing = [k for k, v in (("absender", s.absender.strip()),
-                              ("anschrift", any(x.strip() for x in s.anschrift))) if not v]
+    missing = [k for k in missing_sender(profile) if k != "telefon"]
     if missing:
         which = " und ".join(f"[brief] {k}" for k in missing)
         raise LetterError(
@@ -1769,11 +1784,19 @@ def write_notice(run: LetterRun, profile: Profile, out: Path) -> None:
     and posts the folder must know (case ids and reasons only, as on the terminal): the
     letters longer than a page, reprints, letters the post brings too late, addresses to
     check before sending and the visits that got no letter."""
-    said = [*long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile),
-            *(f"{cid}: {note}" for cid, note in run.notes),
-            *(f"Kein Brief für {cid}: {reason}" for cid, reason in run.skipped)]
-    _write(out / NOTICE_FILE, (NOTICE + "".join(f"\n{line}" for line in said)
-                               + ("\n" if said else "")).encode("utf-8"))
+    _write(out / NOTICE_FILE, notice_text(run, profile).encode("utf-8"))
+
+
+def notice_text(run: LetterRun, profile: Profile, *, more: Sequence[str] = (),
+                words: Callable[[str], str] = str) -> str:
+    """The text of ``LIESMICH.txt`` (:func:`write_notice`); ``more``: further lines after
+    the run's (the web's download: what the command says on the terminal only), each
+    line said by ``words`` (the web's words: no command line, no profile key)."""
+    said = [words(line) for line in [
+        *long_lines(run), *reprint_lines(run, profile), *late_lines(run, profile),
+        *(f"{cid}: {note}" for cid, note in run.notes),
+        *(f"Kein Brief für {cid}: {reason}" for cid, reason in run.skipped), *more]]
+    return NOTICE + "".join(f"\n{line}" for line in said) + ("\n" if said else "")
 
 
 def arrival_day(profile: Profile, letter_date: date) -> date:
@@ -1949,6 +1972,24 @@ def follow_up_lines(run: LetterRun, profile: Profile) -> list[str]:
             f"{{angekuendigt_am}} (Datum des früheren Briefs), aber {case} {has} keinen "
             "früheren Brief (nur einen Besuch ohne Brief); der Platzhalter bliebe leer. Ohne "
             f"{{angekuendigt_am}} dort {gets} auch {case} den eigenen Folgetext.")
+    return out
+
+
+def report_lines(run: LetterRun, profile: Profile, *, correction: bool,
+                 pending: Sequence[str] = ()) -> list[tuple[str, bool]]:
+    """What a letter run says after its first line (``hausbesuch letters`` on the
+    terminal, the web's ``LIESMICH.txt`` and refusal), as (German line, is a warning: the
+    terminal's stderr): letters not written again, reprints, long and late letters,
+    follow-ups, notes, the visits without a letter, ``pending`` (:func:`pending_lines`)
+    and the run's warnings. Case ids only, never a name."""
+    out = [(line, False) for line in [
+        *already_lines(run, correction=correction), *reprint_lines(run, profile),
+        *long_lines(run), *late_lines(run, profile), *follow_up_lines(run, profile),
+        *(f"{cid}: {note}" for cid, note in run.notes)]]
+    out += [(f"Kein Brief für {cid}: {reason}", True) for cid, reason in run.skipped]
+    out += [(line, False) for line in pending]
+    if run.letters:  # a logo that makes every letter larger than the target
+        out += [(f"Warnung: {warning}", True) for warning in run.warnings]
     return out
 
 
@@ -2184,6 +2225,7 @@ def follow_up_text(profile: Profile, a: Announcement) -> bool:
 def bind_announcements(
     store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *, actor: str,
     now: datetime, dated: date | None = None, folder: Path | None = None,
+    download: bool = False,
 ) -> list[Announcement]:
     """Record in session ``s`` that these visits are announced, with the promised windows;
     return them as recorded (with ``visit_id``).
@@ -2196,7 +2238,7 @@ def bind_announcements(
     ``case_visits`` yet (a plan stored before visits were kept there) gets one. Every
     letter is audited (case id, visit id, plan id, day and window, and with ``folder``
     the absolute path of the letters' folder, so that ``purge`` can name the copy; never a
-    name).
+    name); with ``download`` ``"ausgabe": "download"`` (the web's ZIP) instead.
     """
     import uuid
 
@@ -2239,7 +2281,8 @@ def bind_announcements(
                              "bis": _fmt_time(window[1]), "team": a.team_id,
                              "erstmals": first,
                              **({"neue_anschrift": True} if a.readdressed else {}),
-                             **({"ordner": str(folder.resolve())} if folder else {})})
+                             **({"ordner": str(folder.resolve())} if folder else {}),
+                             **({"ausgabe": "download"} if download else {})})
     return out
 
 
@@ -2351,9 +2394,7 @@ def pending_lines(store: Any, plan: Plan) -> list[str]:
     (:func:`broken_promises`): case ids and days, and the command that writes them (QA 44b
     F11: a re-plan in the web names them on its page only; the next ``letters`` run said
     nothing)."""
-    today = clock.today()
-    due = sorted({(a.client_id, a.day) for a in broken_promises(store, plan)
-                  if a.day >= today}, key=lambda x: (id_key(x[0]), x[1]))
+    due = due_corrections(store, plan)
     if not due:
         return []
     n = len(due)
@@ -2498,7 +2539,7 @@ def called_off_reasons(store: Any, plan: Plan, unassigned: Sequence[Any], *,
 
 def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcement], *,
                        actor: str, now: datetime, folder: Path | None = None,
-                       dated: date | None = None) -> None:
+                       dated: date | None = None, download: bool = False) -> None:
     """In session ``s``, after correction letters: the promised visits are called off
     (``entfallen``), so that later plans no longer hold them to the old window; each letter
     is audited. A reprint (:attr:`Announcement.first_letter`, :func:`written_corrections`)
@@ -2532,6 +2573,8 @@ def record_corrections(store: Any, s: Any, plan: Plan, items: Sequence[Announcem
             details["fallstatus"] = a.case_status
         if folder is not None:  # where the letter is (``purge`` names the copy)
             details["ordner"] = str(folder.resolve())
+        if download:  # the web's ZIP (:func:`run_letters`)
+            details["ausgabe"] = "download"
         store.audit(actor, AUDIT_CORRECTION, city=plan.city, client_id=a.client_id,
                     plan_id=plan.id, visit_id=a.visit_id, session=s, details=details)
     if changed:  # its letter is written: the whole run goes, nothing recorded (review 18b)
@@ -2666,6 +2709,28 @@ def _visit_status(store: Any, plan: Plan) -> dict[tuple[str, date], tuple[str, b
     return out
 
 
+def letter_counts(store: Any, plan: Plan) -> tuple[int, int]:
+    """(planned visits of ``plan`` on today or later without a letter, those with one):
+    what a letter run would write, before it runs (the web's plan page). A visit a run
+    skips (an agreed appointment, a case no longer open, …) counts as without; the run
+    names it with its reason."""
+    today = clock.today()
+    wait = have = 0
+    for (_, day), (status, announced) in _visit_status(store, plan).items():
+        if day >= today and status == "geplant":
+            have, wait = (have + 1, wait) if announced else (have, wait + 1)
+    return wait, have
+
+
+def due_corrections(store: Any, plan: Plan) -> list[tuple[str, date]]:
+    """(case id, day) of the announced visits of the plan's line on today or later still
+    waiting for their correction or cancellation letter (:func:`broken_promises`), by
+    case id and day."""
+    today = clock.today()
+    return sorted({(a.client_id, a.day) for a in broken_promises(store, plan)
+                   if a.day >= today}, key=lambda x: (id_key(x[0]), x[1]))
+
+
 def run_letters(
     store: Any,
     plan: Plan,
@@ -2678,6 +2743,7 @@ def run_letters(
     correction: bool = False,
     letter_date: date | None = None,
     reprint: bool = False,
+    download: bool = False,
 ) -> LetterRun:
     """The whole letter run of ``hausbesuch letters``: choose the visits, record them in the
     store and write the PDFs, in one transaction (a failure records nothing).
@@ -2713,6 +2779,10 @@ def run_letters(
     then (:attr:`LetterRun.replaced`). A folder holding files no letter run wrote is
     refused (:func:`earlier_run`), and so is a ``clients`` run, or a run of the other kind,
     that would drop letters of the earlier run (:func:`check_replace`).
+
+    ``download``: the run of the web app, whose ``out_dir`` is a temporary folder sent as
+    a ZIP and removed: each letter is audited with ``"ausgabe": "download"`` instead of
+    that folder (``purge`` names a browser's download, not a folder long gone).
     """
     if window_minutes % 30 or not 30 <= window_minutes <= 480:
         raise LetterError(
@@ -2836,10 +2906,13 @@ def run_letters(
                            if a.first_letter is not None and a.day >= today]
             if correction:
                 record_corrections(store, s, plan, run.announcements, actor=actor, now=now,
-                                   folder=out, dated=letter_date or today)
+                                   folder=None if download else out,
+                                   dated=letter_date or today, download=download)
             else:
                 recorded = bind_announcements(store, s, plan, run.announcements, actor=actor,
-                                              now=now, dated=letter_date or today, folder=out)
+                                              now=now, dated=letter_date or today,
+                                              folder=None if download else out,
+                                              download=download)
                 if [a.window for a in recorded] != [a.window for a in run.announcements]:
                     raise LetterError("Das angekündigte Zeitfenster hat sich beim Schreiben "
                                       "geändert: bitte die Briefe noch einmal erstellen.")

@@ -152,8 +152,8 @@ def test_closing_an_announced_case_names_the_letter_and_the_cancellation(
     assert (f"{letter}: bitte eine Absage schreiben (hausbesuch letters {pid} "
             "--correction).") in out, out
     # the web's case page says it too, without the command line
-    assert (f"{letter[9:]}: bitte eine Absage schreiben (Briefe werden außerhalb der "
-            "Web-Oberfläche geschrieben).") in _case_page(path, "K-2", monkeypatch)
+    assert (f"{letter[9:]}: bitte eine Absage schreiben (auf der Seite des Plans unter "
+            "„Ankündigungsschreiben“).") in _case_page(path, "K-2", monkeypatch)
     out = _one_line(WED.ok("status", "K-2", *db))
     assert (f"{letter}; eine Absage käme zu spät (heute geschrieben, erst am Fr, "
             "11.12.2026 im Briefkasten): bitte anrufen und absagen.") in out, out
@@ -216,8 +216,8 @@ def test_the_web_pin_of_an_announced_visit_names_the_letter_it_calls_off(
         assert f"{moved} ist festgelegt; „Neu planen“ übernimmt es." in page
         assert (f"{moved} ist angekündigt ({format_day(day)}, {ps:%H:%M}–{pe:%H:%M} Uhr, "
                 f"Brief vom {format_day(today)}): „Neu planen“ plant den Besuch nach dieser "
-                "Festlegung, der angekündigte entfällt; Korrekturbrief nötig (Briefe werden "
-                "außerhalb der Web-Oberfläche geschrieben). Soll der angekündigte Besuch "
+                "Festlegung, der angekündigte entfällt; Korrekturbrief nötig (auf der Seite des "
+                "Plans unter „Ankündigungsschreiben“). Soll der angekündigte Besuch "
                 "bleiben: die Festlegung unter „Festlegungen“ aufheben.") in page, page
         (ks, _), (kteam, kday, _) = promised[kept], stops[kept]
         page = pin(kept, f"{kteam}|{kday.isoformat()}", f"{ks:%H:%M}")

@@ -180,7 +180,7 @@ def test_every_announced_visit_given_up_is_named_with_a_call_or_a_letter(
     for cid in sorted(monday):
         a, b = replanned.promised[cid]
         assert f"{cid} ({format_day(MONDAY)}, {a:%H:%M}–{b:%H:%M} Uhr)" in call[0], call
-    assert ("schreiben (Briefe werden außerhalb der Web-Oberfläche geschrieben): "
+    assert ("schreiben (auf der Seite des Plans unter „Ankündigungsschreiben“): "
             in write[0]), write
     assert "hausbesuch" not in replanned.page.split('id="hinweise"')[1].split("</section>")[0]
     # the command line's notes of the stored plan: the same, with the command

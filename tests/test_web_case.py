@@ -264,6 +264,8 @@ def test_the_case_page_says_when_a_cases_data_were_erased(site: Site,  # noqa: F
     page = _text(kora.get(f"/faelle/{cid}"))
     assert "Name, Anschrift und Notizen dieses Falls wurden am" in page, page
     assert "Um ihn wieder zu bearbeiten: Status „offen“ setzen" in page
+    assert "(Löschung durch die Administration)" in page  # QA 45c F6
+    assert "hausbesuch purge" not in page
     # an erased case takes no new reason (QA 18 N3): refused on the page, nothing changed
     page = kora.get(f"/faelle/{cid}").text
     csrf = csrf_of(page)

@@ -145,8 +145,8 @@ def test_the_plan_view_shows_the_plans_notes_with_an_agreed_time_outside_the_win
             s.execute(update(PlanRow).where(PlanRow.id == plan_id).values(params=params))
     assert len(notes) == len(plan_notes(plan)) + 2, notes
     assert not [n for n in notes for bad in (*FORBIDDEN, "hausbesuch ") if bad in n], notes
-    assert [n for n in notes if n.endswith("einen Korrekturbrief schreiben (Briefe werden "
-                                           "außerhalb der Web-Oberfläche geschrieben).")], notes
+    assert [n for n in notes if n.endswith("einen Korrekturbrief schreiben (auf der Seite des "
+                                           "Plans unter „Ankündigungsschreiben“).")], notes
 
 
 def _team_day_stops(plan, team: str, day) -> list:  # noqa: ANN001
@@ -318,7 +318,7 @@ def test_a_plan_whose_span_is_over_offers_no_replan(
     assert "--" not in job.error
 
 
-_LETTERS = "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"
+_LETTERS = "(auf der Seite des Plans unter „Ankündigungsschreiben“)"
 
 
 @pytest.mark.parametrize("stored,web", [

@@ -305,9 +305,11 @@ def web_pin_moves_promise(s: Session, profile: Profile, city: str, client_id: st
     if v is None or keeps_promise((v.promised_start, v.promised_end), row.pin_day,
                                   row.pin_time_min):
         return None
+    from hausbesuch.letters import WEB_LETTERS
+
     late = letter_too_late(profile, v.day, "ein Korrekturbrief", today)
     way = (f"{late}: bitte anrufen und absagen" if late else
-           "Korrekturbrief nötig (Briefe werden außerhalb der Web-Oberfläche geschrieben)")
+           f"Korrekturbrief nötig ({WEB_LETTERS})")
     return (f"{client_id} ist angekündigt ({promise_words(v)}): „Neu planen“ plant den "
             f"Besuch nach dieser Festlegung, der angekündigte entfällt; {way}. Soll der "
             "angekündigte Besuch bleiben: die Festlegung unter „Festlegungen“ aufheben.")
@@ -1797,8 +1799,10 @@ class Casework:
             if late := letter_too_late(self.profile, v.day, "eine Absage", today):
                 out.append(f"{head}; {late}: bitte anrufen und absagen")
             else:
+                from hausbesuch.letters import WEB_LETTERS
+
                 how = (f"hausbesuch letters {v.plan_id} --correction" if command else
-                       "Briefe werden außerhalb der Web-Oberfläche geschrieben")
+                       WEB_LETTERS)
                 out.append(f"{head}: bitte eine Absage schreiben ({how})")
         return out
 

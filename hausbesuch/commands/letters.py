@@ -59,15 +59,7 @@ def register(app: typer.Typer) -> None:
         keinen Brief hat, und ein Sammel-PDF je Team und Tag. Die angekündigten Zeitfenster
         werden gespeichert und gelten für jeden späteren Plan."""
         from hausbesuch.casework import cli_actor
-        from hausbesuch.letters import (
-            already_lines,
-            follow_up_lines,
-            late_lines,
-            long_lines,
-            pending_lines,
-            reprint_lines,
-            run_letters,
-        )
+        from hausbesuch.letters import pending_lines, report_lines, run_letters
         from hausbesuch.store import Store
 
         wanted = _client_list(clients)
@@ -100,21 +92,8 @@ def register(app: typer.Typer) -> None:
                 f" und {len(run.replaced) - 10} weitere" if len(run.replaced) > 10 else "")
             typer.echo(f"Der Ordner enthält nur diesen Lauf; vom früheren Lauf entfernt "
                        f"(nicht mehr angekündigt oder nicht neu geschrieben): {shown}")
-        for line in [*already_lines(run, correction=correction),
-                     *reprint_lines(run, profile)]:  # case ids only, as
-            typer.echo(line)  # every line here
-        for line in [*long_lines(run), *late_lines(run, profile)]:
-            typer.echo(line)
-        for line in follow_up_lines(run, profile):
-            typer.echo(line)
-        for cid, note in run.notes:
-            typer.echo(f"{cid}: {note}")
-        for cid, reason in run.skipped:
-            typer.echo(f"Kein Brief für {cid}: {reason}", err=True)
-        for line in pending:
-            typer.echo(line)
-        if run.letters:  # a logo that makes every letter larger than the target
-            for warning in run.warnings:
-                typer.echo(f"Warnung: {warning}", err=True)
+        for line, warning in report_lines(run, profile, correction=correction,
+                                          pending=pending):
+            typer.echo(line, err=warning)
         if run.letters:
             typer.echo("Der Ordner enthält Namen und Anschriften (Sozialdaten): nach dem Versand löschen.")

@@ -1928,6 +1928,11 @@ def show_plan(store: Store, plan_id: str, profile: Profile, *,
         if DISTRICT_NOTES in plan.params:  # (told apart by their words: the words said)
             plan.params = {**plan.params,
                            DISTRICT_NOTES: [said(w) for w in plan.params[DISTRICT_NOTES]]}
+        if isinstance(plan.solution, dict) and plan.solution.get("unassigned"):
+            # plan.json's reasons (complete_unassigned) in the same words (QA 45c F6)
+            plan.solution = {**plan.solution, "unassigned": [
+                {**e, "reason": said(e["reason"])} if isinstance(e.get("reason"), str) else e
+                for e in plan.solution["unassigned"]]}
     # a stop whose case was closed since is off in every file (gone, QA 25 F3); one with
     # an outcome recorded says so instead of its planned visit (done, QA 28 F10); one on a
     # day gone by without an outcome says that (unreported, QA 36 #4)

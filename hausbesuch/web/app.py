@@ -46,6 +46,7 @@ from hausbesuch import clock
 from hausbesuch.config import Profile, load_profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_moment
+from hausbesuch.letters import WEB_LETTERS
 from hausbesuch.store import Store
 from hausbesuch.web.auth import (
     DEVICE_COOKIE,
@@ -634,13 +635,15 @@ def own_id(value: str | None, ids: Iterable[str]) -> str | None:
 
 
 #: Other command-line hints of stored notes and what the web says instead (the browser
-#: has no command line; letters are written with the command line, by whoever runs it).
+#: has no command line; letters are written on the plan page, :data:`WEB_LETTERS`).
 _CLI_HINTS = (
     # a stored reason's fix ("Korrigieren mit „hausbesuch address K-1 --set-address …“.")
     (re.compile(r"Korrigieren mit „hausbesuch address [^“]*“\."),
      "Korrigieren unter „Adressen“."),
-    (re.compile(r"\((?:erst )?hausbesuch letters [^()]*\)"),
-     "(Briefe werden außerhalb der Web-Oberfläche geschrieben)"),
+    (re.compile(r"\((?:erst )?hausbesuch letters [^()]*\)"), f"({WEB_LETTERS})"),
+    # a profile key named as the remedy: the administration's setting (QA 45c F1)
+    (re.compile(r"(?:im Profil|einstellbar im Profil,) \[brief\] postlaufzeit_werktage"),
+     "Einstellung der Administration"),
     # the web's way named just before: the command left out („… auf seiner Seite „Neu
     # planen“ (hausbesuch replan … --from …)“)
     (re.compile(r"(„Neu planen“) \((?:erst )?hausbesuch replan [^()]*\)"), r"\1"),
@@ -721,6 +724,7 @@ def create_app(
         pages_audit,
         pages_cases,
         pages_clients,
+        pages_letters,
         pages_login,
         pages_outcomes,
         pages_plans,
@@ -798,8 +802,8 @@ def create_app(
               name="webstatic-versioned")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
-    for module in (pages_login, pages_plans, pages_clients, pages_outcomes, pages_cases,
-                   pages_audit, pages_worker):
+    for module in (pages_login, pages_plans, pages_letters, pages_clients, pages_outcomes,
+                   pages_cases, pages_audit, pages_worker):
         app.include_router(module.router)
     app.include_router(pages_login.passive_router)
 

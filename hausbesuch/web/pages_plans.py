@@ -626,7 +626,8 @@ def plan_view(request: Request, plan_id: str, user: User = Depends(require_user)
 
 def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
                pin: dict | None = None, refused: str | None = None,
-               replan: dict | None = None, all_pins: bool | None = None) -> Response:
+               replan: dict | None = None, all_pins: bool | None = None,
+               letters_msg: dict | None = None) -> Response:
     """The plan page; ``pin``: a refused pin or unpin (``error``, ``field``, the ``typed``
     values; for a pin form refused for its input, ``stand``: the moment it was sent with,
     and ``case``: the case id as typed, :func:`_pin_form_moment`), shown at its form with
@@ -635,8 +636,10 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
     ``replan``: a re-plan whose teams were refused (``error``, ``field``, ``typed``),
     shown at its form with status 400. ``all_pins``: the table of pins lists every pin (a
     form sent from such a page, its field ``festlegungen``); None: as the query asks
-    (``?festlegungen=alle``)."""
+    (``?festlegungen=alle``). ``letters_msg``: the message of the letters' buttons
+    (:mod:`hausbesuch.web.pages_letters`), shown at their section."""
     from hausbesuch.casework.stops import mark_gone
+    from hausbesuch.web.pages_letters import letters_section
 
     web = ctx(request)
     # a stop whose case was closed since the plan (and has no outcome of its own) is off,
@@ -717,7 +720,8 @@ def _plan_page(request: Request, user: User, plan_id: str, *, status: int = 200,
         moved_letter=moved and casework_api.pin_moves_announced(web.store, profile,
                                                                 plan.city, moved),
         unpinned=own_id(request.query_params.get("aufgehoben"), ids),
-        newest=newest, chances=chances,
+        newest=newest, chances=chances, letters_msg=letters_msg,
+        letters=letters_section(request, web.store, plan, newest),
         unassigned=[care_of.unassigned(u) for u in unassigned[:cap]],
         unassigned_more=max(0, len(unassigned) - cap),
         rejected=[care_of.rejected(r) for r in rejected[:cap]],
@@ -802,7 +806,8 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     """The pin form's input read and checked: (Kundennummer as the plan has it, team, day,
     minutes after midnight or None); :class:`_Refused` names the field in error. A case
     of the plan, or an open case in no plan of its days that its next re-plan takes up
-    (:func:`_new_cases`). A case no longer ``offen`` is refused first, whatever else the
+    (:func:`_new_cases`). A case no longer ``offen`` (of the plan or not) is refused
+    first, whatever else the
     form has wrong (:func:`casework_api.closed_pin_refusal`; review 36: the day's and the
     time's checks came first, and the time fixed, the form said the case was closed)."""
     in_plan = {s.client_id for r in plan.routes for s in r.stops} | {
@@ -815,8 +820,10 @@ def _pin_input(plan, profile: Profile, kundennummer: str, ziel: str,  # noqa: AN
     if not known:
         new = _new_cases(store, profile, plan, kundennummer)
         kundennummer, known = (new[0], True) if len(new) == 1 else (kundennummer, False)
-    if known and (closed := casework_api.closed_pin_refusal(store, plan, kundennummer,
-                                                            profile)) is not None:
+    # also a case the plan does not hold because it was closed before it (QA 45c F5: „…
+    # gehört nicht zu diesem Plan“ instead of its status and how to open it again)
+    if (closed := casework_api.closed_pin_refusal(store, plan, kundennummer,
+                                                  profile)) is not None:
         raise _Refused(*closed)
     try:
         team, day = _team_day(ziel)
