@@ -6,13 +6,18 @@ the page and map machinery.
 
 One folder, one plan
 --------------------
-:func:`plan_folder` gives the plan command a fresh hidden folder beside ``out_dir``
-(``.<name>.neu-…``); the files are written there, the plan is stored, and only then
+The plan is stored first (the files are views of the store: :command:`show` writes them
+again from it). Then :func:`plan_folder` gives the plan command a fresh hidden folder
+beside ``out_dir`` (``.<name>.neu-…``); the files are written there, and only then
 :meth:`PlanFolder.commit` swaps it in: the previous folder is renamed away
 (``.<name>.alt-…``), the new one renamed to ``out_dir``, and the previous one removed.
 Killing the run at any moment therefore leaves either the previous complete folder, or
 (between the two renames) none, or the new complete one; never a mix of two plans, never
-a half-written folder under the name. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
+a half-written folder under the name. A run stopped, or a folder that cannot be written
+(a full disk), after the plan was stored leaves the plan stored without its folder: the
+command says so and names the ``show`` that writes it
+(:func:`hausbesuch.commands._common.files_of_a_stored_plan`); only SIGKILL ends it
+without a word. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
 folders carrying our marker) are removed by the next run into the same folder (``plan``,
 ``show``, ``replan``, ``demo``); a folder is removed with its marker last
 (:func:`remove_marked_folder`), so that a run killed while removing still leaves a
@@ -395,10 +400,10 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
 
     Usage::
 
+        result = plan_span(store, profile, options)  # the plan is stored
         with plan_folder(out) as folder:
             write_plan_files(result, folder.path, profile)
-            plan_id = store_result(result, profile, db)
-            folder.commit(plan_id)
+            folder.commit(result.plan_id)
 
     Without ``commit()`` (an error, Ctrl-C) the new folder is removed and ``out_dir`` is
     left as it was.

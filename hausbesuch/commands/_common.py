@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from geodata.errors import GeodataError
-from hausbesuch.errors import UserError
+from hausbesuch.errors import WRITE_ERRNOS, UserError, write_cause
 from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
 
@@ -283,6 +284,32 @@ def _telling(name: str | None) -> str | None:
     kept = [w for w in name.split() if len(w) >= 4
             and not (name_words(w) & _FILE_WORDS)]
     return " ".join(kept) or None
+
+
+@contextmanager
+def files_of_a_stored_plan(plan_id: str, out: Path, db: str | None = None) -> Iterator[None]:
+    """Around writing the folder of a plan just stored (``plan``, ``replan``, ``demo``):
+    an error met there (a full disk, a read-only folder, a refusal of the folder) or an
+    interruption says that the plan IS stored and how its files are written again, so
+    that nobody plans the same days a second time (QA 45b F2, F7). ``db``: the database
+    given with ``--db`` (shown without password), named in the command to run."""
+    again = f"„hausbesuch show {plan_id} --out {out}" + (f" --db {db}" if db else "") + "“"
+    stored = f"Der Plan {plan_id} ist gespeichert, seine Dateien nicht"
+    try:
+        yield
+    except UserError as exc:
+        raise UserError(f"{exc} {stored}: {again} schreibt sie (nicht noch einmal "
+                        "planen).") from None
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        raise UserError(
+            f"--out {out}: der Ordner des Plans kann nicht geschrieben werden "
+            f"({write_cause(exc, then='')}). {stored}: danach schreibt {again} sie "
+            "(nicht noch einmal planen).") from None
+    except KeyboardInterrupt as exc:
+        exc.hausbesuch_state = f"{stored}; {again} schreibt sie"  # type: ignore[attr-defined]
+        raise
 
 
 def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001

@@ -23,6 +23,7 @@ from hausbesuch.commands._common import (
     PlanArgument,
     audit_files,
     count,
+    files_of_a_stored_plan,
     parse_moment_option,
     printable,
     profile_for_plan,
@@ -1062,7 +1063,9 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)
             target = out or Path(f"plan-{result.plan_id}")
-            with plan_folder(target) as folder:
+            with files_of_a_stored_plan(result.plan_id or "", target,
+                                           store.url if db else None), \
+                    plan_folder(target) as folder:
                 # the files of the version as stored, as ``show`` writes them: the visits
                 # kept and moved with what letters promised and when a time was agreed
                 # („(Brief vom …)“, „am … an der Tür vereinbart“), which the solver's

@@ -48,7 +48,9 @@ def run_plan(
 
     The plan is stored first; its files are written into a fresh folder beside ``out`` that
     replaces ``out`` only then (:func:`hausbesuch.planfolder.plan_folder`); ``inputs`` (the
-    demo's generated list) is copied into its ``eingabe/`` folder.
+    demo's generated list) is copied into its ``eingabe/`` folder. A folder that cannot be
+    written (a full disk) or a run stopped meanwhile says that the plan is stored and how
+    ``show`` writes its files (:func:`hausbesuch.commands._common.files_of_a_stored_plan`).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -56,6 +58,7 @@ def run_plan(
     from hausbesuch.casework.service import ForeignExtractError
     from hausbesuch.commands._common import (
         audit_files,
+        files_of_a_stored_plan,
         refuse_client_names,
         refuse_pages_of_a_plan_in_force,
     )
@@ -95,7 +98,7 @@ def run_plan(
         except ForeignExtractError as exc:  # --osm of another city than the profile's
             raise osm_refusal(exc, osm, city, profile) from None
         plan_id = result.plan_id
-        with plan_folder(out) as folder:
+        with files_of_a_stored_plan(plan_id, out, store.url if db else None), plan_folder(out) as folder:
             bar.update(task, description="Dateien schreiben")
             write_plan_files(result, folder.path, profile)
             if inputs is not None:
