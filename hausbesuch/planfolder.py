@@ -45,7 +45,7 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch import clock
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_cause
 
 MAPS_DIR = "karten"
 PAGES_DIR = "routen"
@@ -419,21 +419,22 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
         private_dir(parent)  # a folder made for it is the owner's only, as the plan folder
     except OSError as exc:
         raise UserError(f"--out {out}: Ordner kann nicht angelegt werden "
-                        f"({exc.strerror or exc}).") from None
+                        f"({write_cause(exc)}).") from None
     for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
         remove_marked_folder(stale)
     try:
         tmp = hidden_folder(parent, f".{out.name}{_NEW}")
     except OSError as exc:
         raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
-                        f"({exc.strerror or exc}).") from None
+                        f"({write_cause(exc)}).") from None
     # mkdtemp makes it 0700, and so it stays: route pages and sheets hold addresses and
     # notes, report.csv the reasons; every file written into it is 0600 (atomic_write)
     # marked at once, so that a killed run's folder is recognised and cleaned up later
-    (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
-                                               "pid": os.getpid()}), encoding="utf-8")
     folder = PlanFolder(out=out, path=tmp)
     try:
+        # (inside: a full disk that refuses even the marker leaves no empty folder)
+        (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
+                                                   "pid": os.getpid()}), encoding="utf-8")
         yield folder
     finally:
         if not folder.committed:

@@ -207,6 +207,13 @@ _DB_ERROR_CAUSES = (
 )
 
 
+def db_error_cause(exc: BaseException) -> str | None:
+    """The cause of a database error by the words of its driver's first line
+    (:data:`_DB_ERROR_CAUSES`: schreibgeschützt, Datenträger voll, …), else None."""
+    low = _driver_line(exc).lower()
+    return next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
+
+
 def describe_db_error(exc: BaseException) -> str:
     """One German line for a database error met after opening: the database (its URL
     without password, recorded by the engine's error hook) and the cause: schreibgeschützt,
@@ -214,8 +221,7 @@ def describe_db_error(exc: BaseException) -> str:
     where = getattr(exc, "hausbesuch_db", None)
     name = f"Die Datenbank {where}" if where else "Die Datenbank"
     line = _driver_line(exc)
-    low = line.lower()
-    cause = next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
+    cause = db_error_cause(exc)
     if cause == "schreibgeschützt":
         where_to_look = ("Rechte von Datei und Ordner prüfen" if "sqlite" in str(where)
                          else "Rechte der Rolle und ob der Server nur lesend läuft prüfen")

@@ -51,3 +51,84 @@ def test_plan_on_a_full_disk_names_the_stored_plan_and_how_to_write_its_files(
     assert (f"Der Plan {made[0]} ist gespeichert, seine Dateien nicht: danach schreibt "
             f"„hausbesuch show {made[0]} --out {full / 'woche'} --db {db}“ sie") in line, line
     assert left == []  # no hidden half-written folder
+
+
+def _audit_count(db: str) -> int:
+    with Store.open(db) as store:
+        return len(store.audit_rows())
+
+
+def test_files_of_a_stored_plan_on_a_full_disk_are_one_german_line(
+        planned_week, tmp_path: Path) -> None:
+    """F3: ``show``, ``letters``, ``export`` (xlsx, gpkg) and ``disclose`` on a full disk:
+    one German line naming the file or folder, nothing recorded or audited (the letters
+    bind no window, the export and the disclosure are not logged), nothing left behind."""
+    db = _copy_db(planned_week, tmp_path)
+    full = tmp_path / "voll"
+    full.mkdir()
+    plan_id = planned_week.plan_id
+    client = planned_week.result.plan.routes[0].stops[0].client_id
+    cases = {
+        "show": (["show", plan_id, "--out", str(full / "woche")],
+                 f"--out {full / 'woche'}: der Ordner des Plans kann nicht geschrieben werden"),
+        "letters": (["letters", plan_id, "--out", str(full / "briefe")],
+                    f"--out {full / 'briefe'}: der Ordner der Briefe kann nicht geschrieben "
+                    "werden"),
+        "xlsx": (["export", plan_id, "--format", "xlsx", "--out", str(full / "p.xlsx")],
+                 f"--out {full / 'p.xlsx'}: die Datei kann nicht geschrieben werden"),
+        "gpkg": (["export", plan_id, "--format", "gpkg", "--out", str(full / "p.gpkg")],
+                 f"--out {full / 'p.gpkg'}: die Datei kann nicht geschrieben werden"),
+        "disclose": (["disclose", client, "--city", "bad-hersfeld", "--out",
+                      str(full / "auskunft.txt")],
+                     f"--out {full / 'auskunft.txt'}: die Datei kann nicht geschrieben werden"),
+    }
+    audited = _audit_count(db)
+    for name, (args, start) in cases.items():
+        done, left = run_with_full_disk(full, [*args, "--db", db],
+                                        env={"HAUSBESUCH_HEUTE": "2026-12-01"})
+        assert done.returncode == 2, (name, done.stderr)
+        line = _one_german_line(done.stderr)
+        assert line == (f"Fehler: {start} (Datenträger voll: Platz schaffen, dann den Befehl "
+                        "wiederholen)."), (name, line)
+        assert left == [], (name, left)
+        assert _audit_count(db) == audited, name
+
+
+def test_letters_into_a_read_only_folder_say_why_in_german(planned_week, tmp_path: Path) -> None:
+    """F9: the cause of a folder that cannot be made in German, with what to do."""
+    from tests.cli_helpers import run_with_read_only_folder
+
+    db = _copy_db(planned_week, tmp_path)
+    folder = tmp_path / "nurlesen"
+    folder.mkdir()
+    done = run_with_read_only_folder(folder, [
+        "letters", planned_week.plan_id, "--db", db, "--out", str(folder / "briefe")],
+        env={"HAUSBESUCH_HEUTE": "2026-12-01"})
+    assert done.returncode == 2, done.stderr
+    line = _one_german_line(done.stderr)
+    assert "(schreibgeschützt: einen anderen Ordner angeben" in line \
+        or "(keine Schreibrechte: die Rechte des Ordners prüfen" in line, line
+    assert "Read-only" not in line and "Permission" not in line, line
+
+
+def test_addresses_on_a_full_disk_audit_nothing_and_backup_leaves_no_journal(
+        planned_week, tmp_path: Path) -> None:
+    """F11: ``addresses --out`` that could not write its file audits no „angezeigt“ row;
+    ``backup`` on a full disk leaves no hidden journal beside the target and says
+    „Datenträger voll“."""
+    db = _copy_db(planned_week, tmp_path)
+    full = tmp_path / "voll"
+    full.mkdir()
+    audited = _audit_count(db)
+    done, left = run_with_full_disk(full, [
+        "addresses", "--city", "bad-hersfeld", "--db", db, "--out", str(full / "ad.csv")])
+    assert done.returncode == 2, done.stderr
+    assert "Datenträger voll: Platz schaffen" in _one_german_line(done.stderr)
+    assert _audit_count(db) == audited
+    assert left == []
+    done, left = run_with_full_disk(full, ["backup", str(full / "sich.sqlite"), "--db", db])
+    assert done.returncode == 2, done.stderr
+    assert _one_german_line(done.stderr) == (
+        f"Fehler: Ziel {full / 'sich.sqlite'}: die Sicherung kann nicht geschrieben werden "
+        "(Datenträger voll: Platz schaffen, dann den Befehl wiederholen).")
+    assert left == [], left

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from geodata.errors import GeodataError
-from hausbesuch.errors import WRITE_ERRNOS, UserError, write_cause
+from hausbesuch.errors import WRITE_ERRNOS, UserError, cannot_write, write_cause
 from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
 
@@ -158,6 +158,16 @@ def user_errors(func: F) -> F:
             raise typer.Exit(code=2) from None
         except FileNotFoundError as exc:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
+            raise typer.Exit(code=2) from None
+        except OSError as exc:
+            # a full disk or a read-only folder where no command's own message names the
+            # file: the file, else the command's --out, and the cause in German
+            if exc.errno not in WRITE_ERRNOS:
+                raise
+            where = exc.filename or kwargs.get("out")
+            typer.echo("Fehler: " + (f"{cannot_write(where, exc, option='')}" if where else
+                                     f"Schreiben nicht möglich ({write_cause(exc)})."),
+                       err=True)
             raise typer.Exit(code=2) from None
         except _database_error_types() as exc:
             # after opening: a read-only file or folder, a full disk, a damaged file; a

@@ -32,7 +32,7 @@ from hausbesuch.commands._common import (
     user_errors,
     visible_controls,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_errors
 from hausbesuch.fields import format_day, format_days, format_moment
 
 
@@ -312,21 +312,29 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             problems, street = cw.address_review()
             where = cw.city
             hint = "" if problems or street else other_cities_hint(cw.store, where)
-            cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
-                "ausgabe": "csv" if out is not None else "anzeige",
-                **({"datei": str(out.resolve())} if out is not None else {}),
-                SHOWN: [p.client_id for p in [*problems, *street]]})
-        rows = []
-        for p in problems:
-            row = {"kundennummer": p.client_id, "adresse": p.address,
-                   "qualitaet": quality_label(p.quality), "grund": p.reason}
-            for k in range(3):
-                row[f"vorschlag_{k + 1}"] = p.suggestions[k] if k < len(p.suggestions) else ""
-            rows.append(row)
+            rows = []
+            for p in problems:
+                row = {"kundennummer": p.client_id, "adresse": p.address,
+                       "qualitaet": quality_label(p.quality), "grund": p.reason}
+                for k in range(3):
+                    row[f"vorschlag_{k + 1}"] = (p.suggestions[k] if k < len(p.suggestions)
+                                                 else "")
+                rows.append(row)
+            if out is not None:  # written first: a file that could not be written (a full
+                # disk) is not audited as shown (QA 45b F11); one not audited is removed
+                cols = ["kundennummer", "adresse", "qualitaet", "grund",
+                        "vorschlag_1", "vorschlag_2", "vorschlag_3"]
+                _write_csv(out, cols, rows, "--out", "adressen.csv")
+            try:
+                cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
+                    "ausgabe": "csv" if out is not None else "anzeige",
+                    **({"datei": str(out.resolve())} if out is not None else {}),
+                    SHOWN: [p.client_id for p in [*problems, *street]]})
+            except BaseException:
+                if out is not None:
+                    out.unlink(missing_ok=True)
+                raise
         if out is not None:
-            cols = ["kundennummer", "adresse", "qualitaet", "grund",
-                    "vorschlag_1", "vorschlag_2", "vorschlag_3"]
-            _write_csv(out, cols, rows, "--out", "adressen.csv")
             typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
             if street:  # not in the file (reviewed), but not found to the house
                 typer.echo(f"{_street_fixes(street)} (nicht in der Datei): "
@@ -772,7 +780,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             refuse_client_names(cw.store, cw.city, out, "--out",
                                 f"auskunft-{safe_file_part(known)}.txt")
             text = disclosure_text(cw.store, cw.city, known)
-            with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
+            with write_errors(out), \
+                    atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(visible_controls(text))
             cw.store.audit(cw.actor, AUDIT_DISCLOSURE, city=cw.city, client_id=known,
                            details=audit_details(out.resolve()))
@@ -942,7 +951,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             result = show_plan(store, plan_id, profile, osm=osm)
             replaced_pages = refuse_pages_of_a_plan_in_force(
                 store, out, result.plan.start, result.plan.days, own={plan_id})
-            with plan_folder(out) as folder:
+            with write_errors(out, what="der Ordner des Plans"), \
+                    plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
                 store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
                             details={"ausgabe": "dateien", "ordner": str(out.resolve())})
