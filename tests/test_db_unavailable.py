@@ -123,3 +123,67 @@ def test_no_stray_psycopg_line_when_a_pipeline_loses_its_connection() -> None:
                           env={**os.environ, "PYTHONPATH": str(root)}, timeout=120)
     assert done.stdout.strip() == "lost", (done.stdout, done.stderr)
     assert "error ignored" not in done.stderr and "Pipeline" not in done.stderr, done.stderr
+
+
+def test_the_web_app_answers_503_in_german_while_the_database_is_locked(
+        tmp_path: Path, short_busy_wait, caplog: pytest.LogCaptureFixture) -> None:
+    """F10: a page and a login while another program holds the database locked: a German
+    503 page (before: 500 „Unerwarteter Fehler“ and a traceback or two per request in the
+    server's log), one log line each; the next request after the lock is served."""
+    import logging
+
+    import httpx
+
+    from hausbesuch.web.app import create_app
+    from hausbesuch.web.auth import add_user
+    from tests.web_fixtures import CITY_PROFILE, live_server, logged_in, login
+
+    db = tmp_path / "web.sqlite"
+    app = create_app(f"sqlite:///{db}", cities=[CITY_PROFILE], run_jobs=False)
+    for name in ("kora", "kurt"):
+        add_user(app.state.web.store, name, "richtig-langes-passwort", role="koordination",
+                 city="Bad Hersfeld")
+    with live_server(app) as live, logged_in(live.url, "kora") as c, \
+            httpx.Client(base_url=live.url, timeout=60) as other:
+        other.get("/anmelden")
+        with caplog.at_level(logging.WARNING), locked(db):
+            page = c.get("/plaene")
+            refused_login = login(other, "kurt")
+        after = c.get("/plaene")
+    for resp in (page, refused_login):
+        assert resp.status_code == 503, resp.text
+        assert ("Die Datenbank ist gerade nicht erreichbar (gesperrt: eine Sicherung oder ein "
+                "anderes Programm hält sie). Bitte in einigen Minuten erneut versuchen."
+                in resp.text), resp.text
+        assert resp.headers["Retry-After"] == "120"
+    assert after.status_code == 200
+    ours = [r for r in caplog.records if r.name.startswith("hausbesuch")]
+    assert not [r for r in ours if r.exc_info], [r.getMessage() for r in ours]
+    assert len([r for r in ours if "database unavailable" in r.getMessage()]) == 2, [
+        r.getMessage() for r in ours]
+
+
+def test_the_job_queue_says_once_that_the_database_is_locked(
+        tmp_path: Path, short_busy_wait, caplog: pytest.LogCaptureFixture) -> None:
+    """F10: the poll loop of the job queue met the lock at every poll and logged a
+    traceback each time; now one line when it starts and one when it ends."""
+    import logging
+    import time
+
+    from hausbesuch.web.jobs import JobRunner
+
+    db = tmp_path / "jobs.sqlite"
+    store = Store.open(db)
+    runner = JobRunner(store, poll=0.05)
+    runner.start()
+    try:
+        with caplog.at_level(logging.WARNING), locked(db):
+            time.sleep(2.0)  # several polls, each waiting the (short) busy wait
+        time.sleep(0.5)
+    finally:
+        runner.stop()
+        store.close()
+    said = [r.getMessage() for r in caplog.records if r.name.startswith("hausbesuch")]
+    assert not [r for r in caplog.records if r.exc_info], said
+    assert len([m for m in said if m.startswith("job queue: database unavailable")]) == 1, said
+    assert said[-1] == "job queue: database reachable again", said
