@@ -137,6 +137,57 @@ def _a_bug(exc: BaseException) -> bool:
                             sqlite3.DataError))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, ``kill``) inside an :func:`interruptible` command:
+    raised like Strg+C's KeyboardInterrupt, so that the same clean-ups run (a hidden
+    folder removed, a transaction rolled back) and the command says what is stored."""
+
+
+#: What an :func:`interruptible` command has stored so far (:func:`note_stored`), for the
+#: line an interruption prints; None: nothing yet.
+_STORED: list[str | None] = [None]
+
+
+def note_stored(what: str | None) -> None:
+    """Say what the running command has stored by now (German, e.g. „der Plan … ist
+    gespeichert, seine Dateien nicht; …“): an interruption from here on prints it instead
+    of „nichts gespeichert“."""
+    _STORED[0] = what
+
+
+def interruptible(func: F) -> F:
+    """A command that stores something (``import``, ``plan``, ``letters``, …): SIGTERM
+    raises :class:`Terminated` inside it, and an interruption (Strg+C, SIGTERM) ends it
+    with one German line on stderr saying what is stored (:func:`note_stored`; by default
+    „nichts gespeichert“: its transactions are rolled back) and exit code 130 or 143, as
+    a process ended by the signal (QA 45b F6). A second SIGTERM ends it at once. Put it
+    below :func:`user_errors`, which prints the line."""
+    import signal
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def on_term(signum: int, frame: object) -> None:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            raise Terminated
+
+        note_stored(None)
+        try:
+            previous = signal.signal(signal.SIGTERM, on_term)
+        except ValueError:  # not the main thread (a test's runner): Strg+C words only
+            previous = None
+        try:
+            return func(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            if getattr(exc, "hausbesuch_state", None) is None:
+                exc.hausbesuch_state = _STORED[0] or "nichts gespeichert"  # type: ignore[attr-defined]
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def user_errors(func: F) -> F:
     """Turn expected errors into a German message on stderr and exit code 2 (no traceback),
     also a database error after opening (one line naming the database and the cause)."""
@@ -178,6 +229,12 @@ def user_errors(func: F) -> F:
 
             typer.echo(f"Fehler: {describe_db_error(exc)}", err=True)
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt as exc:  # Strg+C, or SIGTERM in an interruptible command
+            term = isinstance(exc, Terminated)
+            state = getattr(exc, "hausbesuch_state", None)
+            typer.echo(f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'})"
+                       + (f": {state}." if state else "."), err=True)
+            raise typer.Exit(code=143 if term else 130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -318,7 +375,8 @@ def files_of_a_stored_plan(plan_id: str, out: Path, db: str | None = None) -> It
             f"({write_cause(exc, then='')}). {stored}: danach schreibt {again} sie "
             "(nicht noch einmal planen).") from None
     except KeyboardInterrupt as exc:
-        exc.hausbesuch_state = f"{stored}; {again} schreibt sie"  # type: ignore[attr-defined]
+        exc.hausbesuch_state = (  # type: ignore[attr-defined]
+            f"der Plan {plan_id} ist gespeichert, seine Dateien nicht; {again} schreibt sie")
         raise
 
 

@@ -24,6 +24,8 @@ from hausbesuch.commands._common import (
     audit_files,
     count,
     files_of_a_stored_plan,
+    interruptible,
+    note_stored,
     parse_moment_option,
     printable,
     profile_for_plan,
@@ -212,6 +214,7 @@ def version_words(plan_id: str, versions: dict[str, tuple[int, str | None]],
 def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per command
     @app.command("import")
     @user_errors
+    @interruptible
     def import_cmd(
         clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
         city: CityOption = None,
@@ -236,6 +239,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             before = cities_with_cases(cw.store)  # a forgotten --city: other cities only
             _ = cw.index  # the extract first: one that cannot be read stores nothing
             res = cw.import_clients(clients)
+            note_stored("die Liste ist eingelesen und gespeichert")
             problems = cw.address_problems()  # what `addresses` lists right after
             where = cw.city
         for w in res.warnings:
@@ -1011,6 +1015,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
     @app.command("replan")
     @user_errors
+    @interruptible
     def replan_cmd(
         plan_id: PlanArgument,
         moment: Annotated[str, typer.Option(
@@ -1083,6 +1088,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 write_plan_files(show_plan(store, result.plan_id or "", profile, osm=osm),
                                  folder.path, profile)
                 folder.commit(result.plan_id)
+            note_stored(f"die neue Version {result.plan_id} ist gespeichert, ihre Dateien in "
+                        f"{target}")
             audit_files(store, cli_actor(), profile.name, result.plan_id or "", target)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):

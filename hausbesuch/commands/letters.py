@@ -11,6 +11,8 @@ from hausbesuch.commands._common import (
     CityOption,
     DbOption,
     PlanArgument,
+    interruptible,
+    note_stored,
     profile_for_plan,
     user_errors,
 )
@@ -29,6 +31,7 @@ def _client_list(text: str | None) -> list[str] | None:
 def register(app: typer.Typer) -> None:
     @app.command("letters")
     @user_errors
+    @interruptible
     def letters(
         plan: PlanArgument,
         out: Annotated[Path, typer.Option(
@@ -78,6 +81,8 @@ def register(app: typer.Typer) -> None:
                 run = run_letters(store, stored, profile, out, actor=cli_actor(),
                                   clients=wanted, window_minutes=window_minutes,
                                   correction=correction, reprint=reprint)
+            if run.letters:
+                note_stored(f"die Briefe sind geschrieben und gespeichert ({run.out_dir})")
             pending = [] if correction else pending_lines(store, stored)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")

@@ -15,6 +15,8 @@ from hausbesuch.commands._common import (
     DbOption,
     OsmOption,
     count,
+    interruptible,
+    note_stored,
     parse_day_option,
     user_errors,
 )
@@ -104,6 +106,7 @@ def run_plan(
             if inputs is not None:
                 shutil.copytree(inputs, folder.path / "eingabe")
             folder.commit(plan_id)
+        note_stored(f"der Plan {plan_id} ist gespeichert, seine Dateien in {out}")
         audit_files(store, cli_actor(), profile.name, plan_id, out)
         result.out_dir = out
         if result.files is not None:
@@ -151,6 +154,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command("plan")
     @user_errors
+    @interruptible
     def plan(
         clients: Annotated[
             Path | None,
