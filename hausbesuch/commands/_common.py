@@ -230,10 +230,10 @@ def user_errors(func: F) -> F:
             typer.echo(f"Fehler: {describe_db_error(exc)}", err=True)
             raise typer.Exit(code=2) from None
         except KeyboardInterrupt as exc:  # Strg+C, or SIGTERM in an interruptible command
+            if (state := getattr(exc, "hausbesuch_state", None)) is None:
+                raise  # a command that stores nothing (serve: uvicorn's own stop): as before
             term = isinstance(exc, Terminated)
-            state = getattr(exc, "hausbesuch_state", None)
-            typer.echo(f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'})"
-                       + (f": {state}." if state else "."), err=True)
+            typer.echo(f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'}): {state}.", err=True)
             raise typer.Exit(code=143 if term else 130) from None
 
     return wrapper  # type: ignore[return-value]
