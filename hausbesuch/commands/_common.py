@@ -155,26 +155,66 @@ def note_stored(what: str | None) -> None:
     _STORED[0] = what
 
 
+#: Whether the line of an interruption has been printed.
+_SAID = [False]
+
+#: Seconds an interrupted command has for its clean-ups before it ends regardless (the
+#: interruption can be swallowed where it lands: in a callback of the solver's C++ code).
+GRACE_S = 10.0
+
+
+def _interruption_line(term: bool, state: str | None) -> str:
+    return (f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'}): "
+            f"{state or 'nichts gespeichert'}.")
+
+
+def _end_now(term: bool) -> None:
+    """The end of an interrupted command whose interruption did not end it within
+    :data:`GRACE_S`: the line, then the process ends (uncommitted work is rolled back by
+    the database; a hidden folder left is removed by the next run into the same folder)."""
+    import os
+
+    if not _SAID[0]:  # (said already when only the exit hangs)
+        os.write(2, (_interruption_line(term, _STORED[0]) + "\n").encode())
+    os._exit(143 if term else 130)
+
+
 def interruptible(func: F) -> F:
-    """A command that stores something (``import``, ``plan``, ``letters``, …): SIGTERM
-    raises :class:`Terminated` inside it, and an interruption (Strg+C, SIGTERM) ends it
-    with one German line on stderr saying what is stored (:func:`note_stored`; by default
-    „nichts gespeichert“: its transactions are rolled back) and exit code 130 or 143, as
-    a process ended by the signal (QA 45b F6). A second SIGTERM ends it at once. Put it
-    below :func:`user_errors`, which prints the line."""
+    """A command that stores something (``import``, ``plan``, ``letters``, …): Strg+C and
+    SIGTERM raise KeyboardInterrupt (:class:`Terminated`) inside it, so that its clean-ups
+    run, and end it with one German line on stderr saying what is stored
+    (:func:`note_stored`; by default „nichts gespeichert“: its transactions are rolled
+    back) and exit code 130 or 143, as a process ended by the signal (QA 45b F6). An
+    interruption swallowed where it landed ends the command after :data:`GRACE_S` with
+    the same line; a second signal ends it at once. Put it below :func:`user_errors`,
+    which prints the line."""
     import signal
+    import threading
+
+    handled = (signal.SIGINT, signal.SIGTERM)
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        def on_term(signum: int, frame: object) -> None:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL)
-            raise Terminated
+        def on_signal(signum: int, frame: object) -> None:
+            term = signum == signal.SIGTERM
+            for sig in handled:  # a second signal ends the process at once
+                signal.signal(sig, signal.SIG_DFL)
+            timer = threading.Timer(GRACE_S, _end_now, args=(term,))
+            timer.daemon = True
+            timer.start()
+            raise Terminated if term else KeyboardInterrupt
 
         note_stored(None)
+        _SAID[0] = False
+        previous: dict[int, Any] = {}
         try:
-            previous = signal.signal(signal.SIGTERM, on_term)
+            for sig in handled:
+                previous[sig] = signal.signal(sig, on_signal)
+                if previous[sig] is signal.SIG_IGN:  # ignored (a background job): it stays
+                    signal.signal(sig, signal.SIG_IGN)
+                    del previous[sig]
         except ValueError:  # not the main thread (a test's runner): Strg+C words only
-            previous = None
+            pass
         try:
             return func(*args, **kwargs)
         except KeyboardInterrupt as exc:
@@ -182,8 +222,8 @@ def interruptible(func: F) -> F:
                 exc.hausbesuch_state = _STORED[0] or "nichts gespeichert"  # type: ignore[attr-defined]
             raise
         finally:
-            if previous is not None:
-                signal.signal(signal.SIGTERM, previous)
+            for sig, old in previous.items():
+                signal.signal(sig, old)
 
     return wrapper  # type: ignore[return-value]
 
@@ -233,7 +273,8 @@ def user_errors(func: F) -> F:
             if (state := getattr(exc, "hausbesuch_state", None)) is None:
                 raise  # a command that stores nothing (serve: uvicorn's own stop): as before
             term = isinstance(exc, Terminated)
-            typer.echo(f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'}): {state}.", err=True)
+            typer.echo(_interruption_line(term, state), err=True)
+            _SAID[0] = True
             raise typer.Exit(code=143 if term else 130) from None
 
     return wrapper  # type: ignore[return-value]

@@ -1078,6 +1078,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)
             target = out or Path(f"plan-{result.plan_id}")
+            note_stored(f"die neue Version {result.plan_id} ist gespeichert, ihre Dateien "
+                        f"nicht; „hausbesuch show {result.plan_id} --out {target}“ schreibt sie")
             with files_of_a_stored_plan(result.plan_id or "", target,
                                            store.url if db else None), \
                     plan_folder(target) as folder:

@@ -100,6 +100,8 @@ def run_plan(
         except ForeignExtractError as exc:  # --osm of another city than the profile's
             raise osm_refusal(exc, osm, city, profile) from None
         plan_id = result.plan_id
+        note_stored(f"der Plan {plan_id} ist gespeichert, seine Dateien nicht; „hausbesuch "
+                    f"show {plan_id} --out {out}“ schreibt sie")
         with files_of_a_stored_plan(plan_id, out, store.url if db else None), plan_folder(out) as folder:
             bar.update(task, description="Dateien schreiben")
             write_plan_files(result, folder.path, profile)
