@@ -872,10 +872,10 @@ def create_app(
     @app.exception_handler(DBAPIError)
     async def _database_error(request: Request, exc: DBAPIError) -> Response:
         # a database locked or gone for now: a passing state, told as such (503), logged
-        # in one line rather than a traceback per page view; any other database error is
-        # unexpected
+        # in one line rather than a traceback per page view; any other database error
+        # goes on to the handler of the unexpected (500, logged with its traceback)
         if not db_unavailable(exc):
-            return await _unexpected(request, exc)
+            raise exc
         route = request.scope.get("route")
         where = getattr(route, "path", None) or (
             "/w/{token}/…" if request.url.path.startswith("/w/") else request.url.path)
