@@ -45,6 +45,8 @@ way without the called-off visit is computed by the re-plan.
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
@@ -276,11 +278,35 @@ def write_gpkg(plan: Plan, districts: Sequence[tuple[str, dict[str, Any]]], out:
                                    "grund", "stadtteil"],
                                   {"zeile": "Int32"}),
     }
+    from pyogrio.errors import DataLayerError, DataSourceError
+
     with atomic_path(out, suffix=".gpkg") as tmp:  # the owner's only (0600), as it is written
-        for name, gdf in layers.items():
-            gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
-                        geometry_type=GPKG_LAYERS[name])
+        try:
+            for name, gdf in layers.items():
+                gdf.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
+                            geometry_type=GPKG_LAYERS[name])
+        except (DataLayerError, DataSourceError) as exc:
+            if _disk_full(tmp.parent, exc):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out)) from None
+            raise
     return out
+
+
+#: Free space under which a failed GDAL write is taken for a full disk.
+_NEARLY_FULL = 1 << 20
+
+
+def _disk_full(folder: Path, exc: Exception) -> bool:
+    """Whether GDAL's error ``exc`` writing into ``folder`` came from a full disk: GDAL
+    reports SQLite's failed page writes in words of their own („no such table:
+    gpkg_contents“, QA 45b F3), so its message says so, or the disk has (almost) no room."""
+    if any(w in str(exc).lower() for w in ("disk is full", "no space left", "disk quota")):
+        return True
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < _NEARLY_FULL
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -547,6 +573,10 @@ def write_xlsx(plan: Plan, out: Path, *, report: Sequence[dict[str, str]] | None
              for s, nr in zip(r.stops, r.numbers, strict=True)],
             [9, 14, 12, 14, 9, 9, 9, 12, 18, 40, 20, 14, 15, 15, 30, 9, 13, 12, 50],
         )
+    import io
+
+    buf = io.BytesIO()  # built in memory: openpyxl's zip file left open on a full disk
+    wb.save(buf)  # complained once more when it was collected (QA 45b F3)
     with atomic_path(out) as tmp:  # the owner's only (0600)
-        wb.save(tmp)
+        tmp.write_bytes(buf.getvalue())
     return out

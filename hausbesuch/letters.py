@@ -44,7 +44,7 @@ from hausbesuch.config import (
     placeholder_names,
     resolve_data_file,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_cause
 from hausbesuch.fields import format_day, format_moment
 from hausbesuch.plandata import (
     Client,
@@ -1538,9 +1538,13 @@ def fresh_folder(out: Path) -> Path:
         tmp = hidden_folder(parent, f".{out.name}{_NEW_DIR}")
     except OSError as exc:
         raise LetterError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
-                          f"({exc.strerror or exc}).") from None
-    (tmp / LETTERS_MARKER).write_text(json.dumps({"pid": os.getpid(), "files": None}),
-                                      encoding="utf-8")
+                          f"({write_cause(exc)}).") from None
+    try:
+        (tmp / LETTERS_MARKER).write_text(json.dumps({"pid": os.getpid(), "files": None}),
+                                          encoding="utf-8")
+    except BaseException:  # a full disk: no hidden folder left behind
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     return tmp
 
 
@@ -2951,14 +2955,21 @@ def run_letters(
         return run
     # the notice names, besides the run's letters, the addresses to check and the visits
     # without a letter: whoever prints and posts the folder later sees them (QA 44b F9)
-    write_notice(run, profile, tmp)
     try:
+        write_notice(run, profile, tmp)
         swap_in(tmp, out, plan_id=plan.id, kind=kind, selection=selection)
     except (OSError, LetterError) as exc:
+        # the letters are recorded as written: they must not be lost with the folder
+        why = write_cause(exc, then="") if isinstance(exc, OSError) else str(exc)
         raise LetterError(
             f"Die Briefe sind gespeichert, aber der Ordner {out} konnte nicht ersetzt werden "
-            f"({exc}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
+            f"({why}). Sie liegen in {tmp}: bitte von dort drucken und den Ordner danach "
             "löschen.") from None
+    except KeyboardInterrupt as exc:
+        exc.hausbesuch_state = (  # type: ignore[attr-defined]
+            f"die Briefe sind gespeichert; sie liegen in {tmp}: bitte von dort drucken und "
+            "den Ordner danach löschen")
+        raise
     written = {q.name for q in [*run.letters.values(), *run.team_days.values()]}
     run.out_dir = out
     run.letters = {cid: out / q.name for cid, q in run.letters.items()}

@@ -6,13 +6,18 @@ the page and map machinery.
 
 One folder, one plan
 --------------------
-:func:`plan_folder` gives the plan command a fresh hidden folder beside ``out_dir``
-(``.<name>.neu-…``); the files are written there, the plan is stored, and only then
+The plan is stored first (the files are views of the store: :command:`show` writes them
+again from it). Then :func:`plan_folder` gives the plan command a fresh hidden folder
+beside ``out_dir`` (``.<name>.neu-…``); the files are written there, and only then
 :meth:`PlanFolder.commit` swaps it in: the previous folder is renamed away
 (``.<name>.alt-…``), the new one renamed to ``out_dir``, and the previous one removed.
 Killing the run at any moment therefore leaves either the previous complete folder, or
 (between the two renames) none, or the new complete one; never a mix of two plans, never
-a half-written folder under the name. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
+a half-written folder under the name. A run stopped, or a folder that cannot be written
+(a full disk), after the plan was stored leaves the plan stored without its folder: the
+command says so and names the ``show`` that writes it
+(:func:`hausbesuch.commands._common.files_of_a_stored_plan`); only SIGKILL ends it
+without a word. Leftovers of a killed run (hidden ``.neu-``/``.alt-``
 folders carrying our marker) are removed by the next run into the same folder (``plan``,
 ``show``, ``replan``, ``demo``); a folder is removed with its marker last
 (:func:`remove_marked_folder`), so that a run killed while removing still leaves a
@@ -40,7 +45,7 @@ from pathlib import Path
 
 from geodata.cache import atomic_write
 from hausbesuch import clock
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_cause
 
 MAPS_DIR = "karten"
 PAGES_DIR = "routen"
@@ -395,10 +400,10 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
 
     Usage::
 
+        result = plan_span(store, profile, options)  # the plan is stored
         with plan_folder(out) as folder:
             write_plan_files(result, folder.path, profile)
-            plan_id = store_result(result, profile, db)
-            folder.commit(plan_id)
+            folder.commit(result.plan_id)
 
     Without ``commit()`` (an error, Ctrl-C) the new folder is removed and ``out_dir`` is
     left as it was.
@@ -414,21 +419,22 @@ def plan_folder(out_dir: str | os.PathLike[str]) -> Iterator[PlanFolder]:
         private_dir(parent)  # a folder made for it is the owner's only, as the plan folder
     except OSError as exc:
         raise UserError(f"--out {out}: Ordner kann nicht angelegt werden "
-                        f"({exc.strerror or exc}).") from None
+                        f"({write_cause(exc)}).") from None
     for stale in _leftovers(out):  # a run killed before: its hidden folders are ours
         remove_marked_folder(stale)
     try:
         tmp = hidden_folder(parent, f".{out.name}{_NEW}")
     except OSError as exc:
         raise UserError(f"--out {out}: in {parent} kann kein Ordner angelegt werden "
-                        f"({exc.strerror or exc}).") from None
+                        f"({write_cause(exc)}).") from None
     # mkdtemp makes it 0700, and so it stays: route pages and sheets hold addresses and
     # notes, report.csv the reasons; every file written into it is 0600 (atomic_write)
     # marked at once, so that a killed run's folder is recognised and cleaned up later
-    (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
-                                               "pid": os.getpid()}), encoding="utf-8")
     folder = PlanFolder(out=out, path=tmp)
     try:
+        # (inside: a full disk that refuses even the marker leaves no empty folder)
+        (tmp / MARKER_FILE).write_text(json.dumps({"plan_id": None, "files": None,
+                                                   "pid": os.getpid()}), encoding="utf-8")
         yield folder
     finally:
         if not folder.committed:

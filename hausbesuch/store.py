@@ -204,7 +204,20 @@ _DB_ERROR_CAUSES = (
     (("malformed", "not a database", "invalid page", "corrupt"), "beschädigt"),
     (("database is locked", "database table is locked", "lock timeout",
       "could not obtain lock"), "gesperrt"),
+    # PostgreSQL gone mid-run: stopped, restarted, the network cut
+    (("server closed the connection", "terminating connection", "connection is lost",
+      "connection is closed", "connection already closed", "consuming input failed",
+      "could not receive data", "could not send data", "ssl connection has been closed",
+      "the database system is shutting down", "the database system is starting up",
+      "connection refused", "could not connect", "no route to host"), "Verbindung"),
 )
+
+
+def db_error_cause(exc: BaseException) -> str | None:
+    """The cause of a database error by the words of its driver's first line
+    (:data:`_DB_ERROR_CAUSES`: schreibgeschützt, Datenträger voll, …), else None."""
+    low = _driver_line(exc).lower()
+    return next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
 
 
 def describe_db_error(exc: BaseException) -> str:
@@ -214,8 +227,7 @@ def describe_db_error(exc: BaseException) -> str:
     where = getattr(exc, "hausbesuch_db", None)
     name = f"Die Datenbank {where}" if where else "Die Datenbank"
     line = _driver_line(exc)
-    low = line.lower()
-    cause = next((c for words, c in _DB_ERROR_CAUSES if any(w in low for w in words)), None)
+    cause = db_error_cause(exc)
     if cause == "schreibgeschützt":
         where_to_look = ("Rechte von Datei und Ordner prüfen" if "sqlite" in str(where)
                          else "Rechte der Rolle und ob der Server nur lesend läuft prüfen")
@@ -226,9 +238,26 @@ def describe_db_error(exc: BaseException) -> str:
     if cause == "beschädigt":
         return f"{name} ist beschädigt ({line}): bitte die letzte Sicherung prüfen."
     if cause == "gesperrt":
-        return (f"{name} ist gesperrt: ein anderes Programm schreibt gerade (später noch "
-                "einmal versuchen).")
+        holder = ("eine Sicherung, eine sqlite3-Sitzung" if "sqlite" in str(where)
+                  else "eine andere Sitzung")
+        return (f"{name} ist gesperrt: ein anderes Programm ({holder}) hält sie; nichts "
+                "gespeichert, später noch einmal versuchen.")
+    if cause == "Verbindung":
+        return (f"Verbindung zum Datenbankserver abgebrochen ({where or 'Datenbank'}; "
+                "Server beendet oder neu gestartet): nichts gespeichert, den Befehl "
+                "wiederholen, wenn der Server wieder läuft.")
     return f"Datenbankfehler in {where or 'der Datenbank'}: {line}"
+
+
+def db_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached for now (locked by
+    another program beyond the busy wait, its server gone): a passing state, not a bug;
+    the web app answers 503 and the job queue waits for it."""
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    return db_error_cause(exc) in ("gesperrt", "Verbindung")
 
 
 # --------------------------------------------------------------------------- JSON helpers
@@ -1214,6 +1243,9 @@ class Store:
             store.migrate()
         except DBAPIError as exc:
             engine.dispose()
+            if db_error_cause(exc) is not None:  # locked, full, …: in README's words (QA 45b F4)
+                exc.hausbesuch_db = _safe(parsed)  # type: ignore[attr-defined]
+                raise StoreError(describe_db_error(exc)) from None
             raise StoreError(
                 f"Datenbankfehler beim Öffnen von {_safe(parsed)}: {reason(exc)}"
             ) from None
@@ -2066,13 +2098,18 @@ def _without_values(ctx: Any) -> Any:
     return exc
 
 
+#: Seconds an SQLite statement waits for a lock another connection holds (a plan being
+#: stored, a backup) before it gives up with „… ist gesperrt“.
+SQLITE_BUSY_S = 60.0
+
+
 def _make_engine(url: URL, schema: str | None) -> Engine:
     """The engine of a store. An error's message (and so a log line) never carries the
     values of the statement or of the row, which can be names or a worker's note
     (``hide_parameters``, :func:`_without_values`)."""
     if url.get_backend_name() == "sqlite":
         db = url.database or ""
-        kwargs: dict[str, Any] = {"connect_args": {"timeout": 60}}
+        kwargs: dict[str, Any] = {"connect_args": {"timeout": SQLITE_BUSY_S}}
         if _sqlite_in_memory(db):
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"]["check_same_thread"] = False

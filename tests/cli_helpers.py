@@ -96,6 +96,40 @@ def run_with_read_only_folder(folder, args: list[str], env: dict[str, str] | Non
                           env=env, capture_output=True, text=True, timeout=600)
 
 
+def run_with_full_disk(folder, args: list[str], env: dict[str, str] | None = None):  # noqa: ANN001, ANN201
+    """Run ``python -m hausbesuch ARGS`` in another process while ``folder`` is a real full
+    disk: a small tmpfs mounted on it in a mount namespace of the process's own (``unshare
+    -m``, root only: CI runs as root; skipped elsewhere) and filled up by a file
+    ``.voll``, so that a file written there meets ENOSPC (folders and empty files can
+    still be made, as on a full disk). (The completed process, and the names left in
+    ``folder`` after the run as the process saw them, ``.voll`` left out.)"""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import pytest
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), **(env or {})}
+    listing = Path(folder).parent / f".{Path(folder).name}.left"
+    script = ('mount -t tmpfs -o size=64k,mode=0755 tmpfs "$1" || exit 99; '
+              'cat /dev/zero > "$1/.voll" 2>/dev/null; dir=$1; out=$2; shift 2; "$@"; '
+              'rc=$?; ls -A "$dir" > "$out"; exit $rc')
+    if os.geteuid() != 0 or not shutil.which("unshare") or subprocess.run(
+            ["unshare", "-m", "sh", "-c", script, "sh", str(folder), os.devnull, "true"],
+            capture_output=True).returncode != 0:
+        pytest.skip("a full disk needs a tmpfs in a mount namespace (root, unshare -m)")
+    done = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(folder),
+                           str(listing), sys.executable, "-m", "hausbesuch", *args],
+                          env=env, capture_output=True, text=True, timeout=600)
+    left = ([n for n in listing.read_text().split() if n != ".voll"] if listing.exists()
+            else None)
+    listing.unlink(missing_ok=True)
+    return done, left
+
+
 def teams_csv_round_trip(folder, toml: str, city: str = "bad-hersfeld"):  # noqa: ANN001, ANN201
     """The documented edit cycle of a city's teams on the command line: ``teams --set`` of
     ``toml``, ``teams --csv``, then ``teams --set`` of that CSV (database and files in

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from geodata.errors import GeodataError
-from hausbesuch.errors import UserError
+from hausbesuch.errors import WRITE_ERRNOS, UserError, cannot_write, write_cause
 from hausbesuch.fields import count  # noqa: F401  (the commands' helper)
 from hausbesuch.safe_cells import shorten
 from hausbesuch.safe_cells import visible_controls as visible_controls  # (re-exported)
@@ -127,6 +128,97 @@ def _a_bug(exc: BaseException) -> bool:
                             sqlite3.DataError))
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, ``kill``) inside an :func:`interruptible` command:
+    raised like Strg+C's KeyboardInterrupt, so that the same clean-ups run (a hidden
+    folder removed, a transaction rolled back) and the command says what is stored."""
+
+
+#: What an :func:`interruptible` command has stored so far (:func:`note_stored`), for the
+#: line an interruption prints; None: nothing yet.
+_STORED: list[str | None] = [None]
+
+
+def note_stored(what: str | None) -> None:
+    """Say what the running command has stored by now (German, e.g. „der Plan … ist
+    gespeichert, seine Dateien nicht; …“): an interruption from here on prints it instead
+    of „nichts gespeichert“."""
+    _STORED[0] = what
+
+
+#: Whether the line of an interruption has been printed.
+_SAID = [False]
+
+#: Seconds an interrupted command has for its clean-ups before it ends regardless (the
+#: interruption can be swallowed where it lands: in a callback of the solver's C++ code).
+GRACE_S = 10.0
+
+
+def _interruption_line(term: bool, state: str | None) -> str:
+    return (f"Abgebrochen ({'SIGTERM' if term else 'Strg+C'}): "
+            f"{state or 'nichts gespeichert'}.")
+
+
+def _end_now(term: bool) -> None:
+    """The end of an interrupted command whose interruption did not end it within
+    :data:`GRACE_S`: the line, then the process ends (uncommitted work is rolled back by
+    the database; a hidden folder left is removed by the next run into the same folder)."""
+    import os
+
+    if not _SAID[0]:  # (said already when only the exit hangs)
+        os.write(2, (_interruption_line(term, _STORED[0]) + "\n").encode())
+    os._exit(143 if term else 130)
+
+
+def interruptible(func: F) -> F:
+    """A command that stores something (``import``, ``plan``, ``letters``, …): Strg+C and
+    SIGTERM raise KeyboardInterrupt (:class:`Terminated`) inside it, so that its clean-ups
+    run, and end it with one German line on stderr saying what is stored
+    (:func:`note_stored`; by default „nichts gespeichert“: its transactions are rolled
+    back) and exit code 130 or 143, as a process ended by the signal (QA 45b F6). An
+    interruption swallowed where it landed ends the command after :data:`GRACE_S` with
+    the same line; a second signal ends it at once. Put it below :func:`user_errors`,
+    which prints the line."""
+    import signal
+    import threading
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def on_signal(signum: int, frame: object) -> None:
+            term = signum == signal.SIGTERM
+            for sig in handled:  # a second signal ends the process at once
+                signal.signal(sig, signal.SIG_DFL)
+            timer = threading.Timer(GRACE_S, _end_now, args=(term,))
+            timer.daemon = True
+            timer.start()
+            raise Terminated if term else KeyboardInterrupt
+
+        note_stored(None)
+        _SAID[0] = False
+        previous: dict[int, Any] = {}
+        try:
+            for sig in handled:
+                previous[sig] = signal.signal(sig, on_signal)
+                if previous[sig] is signal.SIG_IGN:  # ignored (a background job): it stays
+                    signal.signal(sig, signal.SIG_IGN)
+                    del previous[sig]
+        except ValueError:  # not the main thread (a test's runner): Strg+C words only
+            pass
+        try:
+            return func(*args, **kwargs)
+        except KeyboardInterrupt as exc:
+            if getattr(exc, "hausbesuch_state", None) is None:
+                exc.hausbesuch_state = _STORED[0] or "nichts gespeichert"  # type: ignore[attr-defined]
+            raise
+        finally:
+            for sig, old in previous.items():
+                signal.signal(sig, old)
+
+    return wrapper  # type: ignore[return-value]
+
+
 def user_errors(func: F) -> F:
     """Turn expected errors into a German message on stderr and exit code 2 (no traceback),
     also a database error after opening (one line naming the database and the cause)."""
@@ -149,6 +241,16 @@ def user_errors(func: F) -> F:
         except FileNotFoundError as exc:
             typer.echo(f"Fehler: Datei nicht gefunden: {exc.filename or exc}", err=True)
             raise typer.Exit(code=2) from None
+        except OSError as exc:
+            # a full disk or a read-only folder where no command's own message names the
+            # file: the file, else the command's --out, and the cause in German
+            if exc.errno not in WRITE_ERRNOS:
+                raise
+            where = exc.filename or kwargs.get("out")
+            typer.echo("Fehler: " + (f"{cannot_write(where, exc, option='')}" if where else
+                                     f"Schreiben nicht möglich ({write_cause(exc)})."),
+                       err=True)
+            raise typer.Exit(code=2) from None
         except _database_error_types() as exc:
             # after opening: a read-only file or folder, a full disk, a damaged file; a
             # broken constraint or statement is a bug of ours and keeps its traceback
@@ -158,6 +260,13 @@ def user_errors(func: F) -> F:
 
             typer.echo(f"Fehler: {describe_db_error(exc)}", err=True)
             raise typer.Exit(code=2) from None
+        except KeyboardInterrupt as exc:  # Strg+C, or SIGTERM in an interruptible command
+            if (state := getattr(exc, "hausbesuch_state", None)) is None:
+                raise  # a command that stores nothing (serve: uvicorn's own stop): as before
+            term = isinstance(exc, Terminated)
+            typer.echo(_interruption_line(term, state), err=True)
+            _SAID[0] = True
+            raise typer.Exit(code=143 if term else 130) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -274,6 +383,33 @@ def _telling(name: str | None) -> str | None:
     kept = [w for w in name.split() if len(w) >= 4
             and not (name_words(w) & _FILE_WORDS)]
     return " ".join(kept) or None
+
+
+@contextmanager
+def files_of_a_stored_plan(plan_id: str, out: Path, db: str | None = None) -> Iterator[None]:
+    """Around writing the folder of a plan just stored (``plan``, ``replan``, ``demo``):
+    an error met there (a full disk, a read-only folder, a refusal of the folder) or an
+    interruption says that the plan IS stored and how its files are written again, so
+    that nobody plans the same days a second time (QA 45b F2, F7). ``db``: the database
+    given with ``--db`` (shown without password), named in the command to run."""
+    again = f"„hausbesuch show {plan_id} --out {out}" + (f" --db {db}" if db else "") + "“"
+    stored = f"Der Plan {plan_id} ist gespeichert, seine Dateien nicht"
+    try:
+        yield
+    except UserError as exc:
+        raise UserError(f"{exc} {stored}: {again} schreibt sie (nicht noch einmal "
+                        "planen).") from None
+    except OSError as exc:
+        if exc.errno not in WRITE_ERRNOS:
+            raise
+        raise UserError(
+            f"--out {out}: der Ordner des Plans kann nicht geschrieben werden "
+            f"({write_cause(exc, then='')}). {stored}: danach schreibt {again} sie "
+            "(nicht noch einmal planen).") from None
+    except KeyboardInterrupt as exc:
+        exc.hausbesuch_state = (  # type: ignore[attr-defined]
+            f"der Plan {plan_id} ist gespeichert, seine Dateien nicht; {again} schreibt sie")
+        raise
 
 
 def audit_files(store, actor: str, city: str, plan_id: str, folder: Path) -> None:  # noqa: ANN001

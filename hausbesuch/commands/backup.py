@@ -30,7 +30,7 @@ import typer
 
 from hausbesuch.commands._common import DbOption, user_errors
 from hausbesuch.commands.geocode import check_target
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_cause
 
 #: Audit action of a backup.
 AUDIT_BACKUP = "sicherung_erstellt"
@@ -172,11 +172,27 @@ def backup_sqlite(store, target: Path) -> int:  # noqa: ANN001 - a hausbesuch.st
                             "überschrieben, bitte einen neuen Namen angeben.") from None
     except (OSError, sqlite3.Error) as exc:
         raise UserError(f"Ziel {target}: die Sicherung kann nicht geschrieben werden "
-                        f"({getattr(exc, 'strerror', None) or exc}).") from None
+                        f"({_backup_cause(exc)}).") from None
     finally:
-        if tmp is not None and tmp.exists():
-            tmp.unlink()
+        if tmp is not None:  # with the journal SQLite left beside it (QA 45b F11)
+            for left in (tmp, *(tmp.with_name(tmp.name + end)
+                                for end in ("-journal", "-wal", "-shm"))):
+                left.unlink(missing_ok=True)
     return target.stat().st_size
+
+
+def _backup_cause(exc: OSError | sqlite3.Error) -> str:
+    """Why the copy could not be written, in German (SQLite says „database or disk is
+    full“ of a full disk)."""
+    import errno
+
+    from hausbesuch.store import db_error_cause
+
+    if isinstance(exc, OSError):
+        return write_cause(exc)
+    if db_error_cause(exc) == "Datenträger voll":
+        return write_cause(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)))
+    return str(exc)
 
 
 def register(app: typer.Typer) -> None:

@@ -23,6 +23,9 @@ from hausbesuch.commands._common import (
     PlanArgument,
     audit_files,
     count,
+    files_of_a_stored_plan,
+    interruptible,
+    note_stored,
     parse_moment_option,
     printable,
     profile_for_plan,
@@ -30,7 +33,7 @@ from hausbesuch.commands._common import (
     unknown_case,
     user_errors,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_errors
 from hausbesuch.fields import format_day, format_days, format_moment
 
 
@@ -210,6 +213,7 @@ def version_words(plan_id: str, versions: dict[str, tuple[int, str | None]],
 def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per command
     @app.command("import")
     @user_errors
+    @interruptible
     def import_cmd(
         clients: Annotated[Path, typer.Argument(help="Kundenliste (CSV oder XLSX).")],
         city: CityOption = None,
@@ -234,6 +238,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             before = cities_with_cases(cw.store)  # a forgotten --city: other cities only
             _ = cw.index  # the extract first: one that cannot be read stores nothing
             res = cw.import_clients(clients)
+            note_stored("die Liste ist eingelesen und gespeichert")
             problems = cw.address_problems()  # what `addresses` lists right after
             where = cw.city
         for w in res.warnings:
@@ -310,21 +315,29 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             problems, street = cw.address_review()
             where = cw.city
             hint = "" if problems or street else other_cities_hint(cw.store, where)
-            cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
-                "ausgabe": "csv" if out is not None else "anzeige",
-                **({"datei": str(out.resolve())} if out is not None else {}),
-                SHOWN: [p.client_id for p in [*problems, *street]]})
-        rows = []
-        for p in problems:
-            row = {"kundennummer": p.client_id, "adresse": p.address,
-                   "qualitaet": quality_label(p.quality), "grund": p.reason}
-            for k in range(3):
-                row[f"vorschlag_{k + 1}"] = p.suggestions[k] if k < len(p.suggestions) else ""
-            rows.append(row)
+            rows = []
+            for p in problems:
+                row = {"kundennummer": p.client_id, "adresse": p.address,
+                       "qualitaet": quality_label(p.quality), "grund": p.reason}
+                for k in range(3):
+                    row[f"vorschlag_{k + 1}"] = (p.suggestions[k] if k < len(p.suggestions)
+                                                 else "")
+                rows.append(row)
+            if out is not None:  # written first: a file that could not be written (a full
+                # disk) is not audited as shown (QA 45b F11); one not audited is removed
+                cols = ["kundennummer", "adresse", "qualitaet", "grund",
+                        "vorschlag_1", "vorschlag_2", "vorschlag_3"]
+                _write_csv(out, cols, rows, "--out", "adressen.csv")
+            try:
+                cw.store.audit(cw.actor, "adressen_angezeigt", city=cw.city, details={
+                    "ausgabe": "csv" if out is not None else "anzeige",
+                    **({"datei": str(out.resolve())} if out is not None else {}),
+                    SHOWN: [p.client_id for p in [*problems, *street]]})
+            except BaseException:
+                if out is not None:
+                    out.unlink(missing_ok=True)
+                raise
         if out is not None:
-            cols = ["kundennummer", "adresse", "qualitaet", "grund",
-                    "vorschlag_1", "vorschlag_2", "vorschlag_3"]
-            _write_csv(out, cols, rows, "--out", "adressen.csv")
             typer.echo(f"{_addresses(len(rows))} zu prüfen: {out.resolve()}")
             if street:  # not in the file (reviewed), but not found to the house
                 typer.echo(f"{_street_fixes(street)} (nicht in der Datei): "
@@ -769,7 +782,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             refuse_named_path(cw.store, cw.city, known, out)
             refuse_client_names(cw.store, cw.city, out, "--out", download_name(known))
             text = disclosure_document(cw.store, cw.city, known)
-            with atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
+            with write_errors(out), \
+                    atomic_write(out, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
             audit_disclosure(cw.store, cw.actor, cw.city, known, audit_details(out.resolve()))
             erased = cw.states([known])[0].erased_at is not None
@@ -938,7 +952,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             result = show_plan(store, plan_id, profile, osm=osm)
             replaced_pages = refuse_pages_of_a_plan_in_force(
                 store, out, result.plan.start, result.plan.days, own={plan_id})
-            with plan_folder(out) as folder:
+            with write_errors(out, what="der Ordner des Plans"), \
+                    plan_folder(out) as folder:
                 write_plan_files(result, folder.path, profile)
                 store.audit(_actor(), "plan_angezeigt", city=profile.name, plan_id=plan_id,
                             details={"ausgabe": "dateien", "ordner": str(out.resolve())})
@@ -997,6 +1012,7 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
 
     @app.command("replan")
     @user_errors
+    @interruptible
     def replan_cmd(
         plan_id: PlanArgument,
         moment: Annotated[str, typer.Option(
@@ -1059,7 +1075,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                             without_teams=without_team or (), with_teams=with_team or (),
                             time_limit=time_limit, osm=osm, threads=threads, seed=seed)
             target = out or Path(f"plan-{result.plan_id}")
-            with plan_folder(target) as folder:
+            note_stored(f"die neue Version {result.plan_id} ist gespeichert, ihre Dateien "
+                        f"nicht; „hausbesuch show {result.plan_id} --out {target}“ schreibt sie")
+            with files_of_a_stored_plan(result.plan_id or "", target,
+                                           store.url if db else None), \
+                    plan_folder(target) as folder:
                 # the files of the version as stored, as ``show`` writes them: the visits
                 # kept and moved with what letters promised and when a time was agreed
                 # („(Brief vom …)“, „am … an der Tür vereinbart“), which the solver's
@@ -1067,6 +1087,8 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                 write_plan_files(show_plan(store, result.plan_id or "", profile, osm=osm),
                                  folder.path, profile)
                 folder.commit(result.plan_id)
+            note_stored(f"die neue Version {result.plan_id} ist gespeichert, ihre Dateien in "
+                        f"{target}")
             audit_files(store, cli_actor(), profile.name, result.plan_id or "", target)
         typer.echo(f"Neue Version {result.plan.version} von Plan {plan_id}.")
         for line in summary_lines(result, result.plan_id or "", target):

@@ -12,7 +12,13 @@ from typing import Annotated
 import typer
 
 from hausbesuch import clock
-from hausbesuch.commands._common import CityOption, OsmOption, count, user_errors
+from hausbesuch.commands._common import (
+    CityOption,
+    OsmOption,
+    count,
+    interruptible,
+    user_errors,
+)
 from hausbesuch.fields import format_day
 
 
@@ -87,6 +93,7 @@ def _fresh_demo_db(slug: str) -> Path:
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     @user_errors
+    @interruptible
     def demo(
         city: CityOption = None,
         osm: OsmOption = None,

@@ -13,7 +13,7 @@ from hausbesuch.commands._common import (
     refuse_client_names,
     user_errors,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_errors
 
 if TYPE_CHECKING:
     from hausbesuch.plandata import Plan
@@ -63,11 +63,12 @@ def run_export(plan_id: str, *, fmt: str, out: Path, db: str | None,
                             f"plan-{safe_file_part(plan.id)}.{fmt}")
         promises = promises_of(store, plan)
         chances = _chances(store, plan)
-        if fmt == "gpkg":
-            path = write_gpkg(plan, store.load_districts(plan.city), out, promises=promises,
-                              chances=chances)
-        else:
-            path = write_xlsx(plan, out, promises=promises, chances=chances)
+        with write_errors(out):  # a full disk: nothing written, nothing audited
+            if fmt == "gpkg":
+                path = write_gpkg(plan, store.load_districts(plan.city), out,
+                                  promises=promises, chances=chances)
+            else:
+                path = write_xlsx(plan, out, promises=promises, chances=chances)
         store.audit(cli_actor(), "plan_exportiert", city=plan.city, plan_id=plan_id,
                     details={"format": fmt, "datei": str(Path(path).resolve())})
         return path, plan.replaced

@@ -22,7 +22,7 @@ import typer
 
 from geodata.cache import atomic_write, refuse_special_target
 from hausbesuch.commands._common import CityOption, JsonOption, OsmOption, count, user_errors
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, cannot_write
 from hausbesuch.safe_cells import write_csv as safe_write_csv
 
 #: Columns added to the input, in this order.
@@ -135,8 +135,9 @@ def check_writable(path: Path, option: str = "--out") -> None:
     one there is) cannot be written, before any work is done: a read-only mount, a folder
     without the right to write. Tried with a nameless temporary file, which also holds
     for root (who ignores the folder's mode bits, not a read-only mount)."""
-    import errno
     import tempfile
+
+    from hausbesuch.errors import write_cause
 
     folder = Path(path).expanduser().absolute().parent
     while not folder.exists() and folder.parent != folder:
@@ -145,11 +146,8 @@ def check_writable(path: Path, option: str = "--out") -> None:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        why = {errno.EROFS: "schreibgeschützt", errno.EACCES: "keine Schreibrechte",
-               errno.EPERM: "keine Schreibrechte", errno.ENOSPC: "Datenträger voll",
-               errno.ENOTDIR: "kein Ordner"}.get(exc.errno or 0, exc.strerror or str(exc))
         raise UserError(f"{option} {path}: in {folder} kann nicht geschrieben werden "
-                        f"({why}).") from None
+                        f"({write_cause(exc)}).") from None
 
 
 def check_target(path: Path, option: str = "--out", example: str = "geokodiert.csv",
@@ -201,8 +199,7 @@ def write_csv(path: Path, columns: list[str], rows: list[dict[str, str]], *,
         with atomic_write(path, "w", encoding="utf-8-sig", newline="") as fh:
             safe_write_csv(fh, columns, rows, delimiter=";")
     except OSError as exc:
-        raise UserError(f"{option} {path}: die Datei kann nicht geschrieben werden "
-                        f"({exc.strerror or exc}).") from None
+        raise cannot_write(path, exc, option=option) from None
     return path
 
 

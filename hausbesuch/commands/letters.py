@@ -11,10 +11,12 @@ from hausbesuch.commands._common import (
     CityOption,
     DbOption,
     PlanArgument,
+    interruptible,
+    note_stored,
     profile_for_plan,
     user_errors,
 )
-from hausbesuch.errors import UserError
+from hausbesuch.errors import UserError, write_errors
 
 
 def _client_list(text: str | None) -> list[str] | None:
@@ -29,6 +31,7 @@ def _client_list(text: str | None) -> list[str] | None:
 def register(app: typer.Typer) -> None:
     @app.command("letters")
     @user_errors
+    @interruptible
     def letters(
         plan: PlanArgument,
         out: Annotated[Path, typer.Option(
@@ -66,9 +69,12 @@ def register(app: typer.Typer) -> None:
         with Store.open(db, create=False) as store:
             stored = store.load_plan(plan)
             profile = profile_for_plan(city, stored.city, store.plan_profile(plan))
-            run = run_letters(store, stored, profile, out, actor=cli_actor(), clients=wanted,
-                              window_minutes=window_minutes, correction=correction,
-                              reprint=reprint)
+            with write_errors(out, what="der Ordner der Briefe"):  # nothing recorded
+                run = run_letters(store, stored, profile, out, actor=cli_actor(),
+                                  clients=wanted, window_minutes=window_minutes,
+                                  correction=correction, reprint=reprint)
+            if run.letters:
+                note_stored(f"die Briefe sind geschrieben und gespeichert ({run.out_dir})")
             pending = [] if correction else pending_lines(store, stored)
         n, k = len(run.letters), len(run.team_days)
         what = ("Korrekturbrief" if correction else "Brief") + ("" if n == 1 else "e")

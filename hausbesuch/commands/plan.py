@@ -15,6 +15,8 @@ from hausbesuch.commands._common import (
     DbOption,
     OsmOption,
     count,
+    interruptible,
+    note_stored,
     parse_day_option,
     user_errors,
 )
@@ -48,7 +50,9 @@ def run_plan(
 
     The plan is stored first; its files are written into a fresh folder beside ``out`` that
     replaces ``out`` only then (:func:`hausbesuch.planfolder.plan_folder`); ``inputs`` (the
-    demo's generated list) is copied into its ``eingabe/`` folder.
+    demo's generated list) is copied into its ``eingabe/`` folder. A folder that cannot be
+    written (a full disk) or a run stopped meanwhile says that the plan is stored and how
+    ``show`` writes its files (:func:`hausbesuch.commands._common.files_of_a_stored_plan`).
     """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -56,6 +60,7 @@ def run_plan(
     from hausbesuch.casework.service import ForeignExtractError
     from hausbesuch.commands._common import (
         audit_files,
+        files_of_a_stored_plan,
         refuse_client_names,
         refuse_pages_of_a_plan_in_force,
     )
@@ -95,12 +100,15 @@ def run_plan(
         except ForeignExtractError as exc:  # --osm of another city than the profile's
             raise osm_refusal(exc, osm, city, profile) from None
         plan_id = result.plan_id
-        with plan_folder(out) as folder:
+        note_stored(f"der Plan {plan_id} ist gespeichert, seine Dateien nicht; „hausbesuch "
+                    f"show {plan_id} --out {out}“ schreibt sie")
+        with files_of_a_stored_plan(plan_id, out, store.url if db else None), plan_folder(out) as folder:
             bar.update(task, description="Dateien schreiben")
             write_plan_files(result, folder.path, profile)
             if inputs is not None:
                 shutil.copytree(inputs, folder.path / "eingabe")
             folder.commit(plan_id)
+        note_stored(f"der Plan {plan_id} ist gespeichert, seine Dateien in {out}")
         audit_files(store, cli_actor(), profile.name, plan_id, out)
         result.out_dir = out
         if result.files is not None:
@@ -148,6 +156,7 @@ def summary_lines(result: object, plan_id: str, out: Path) -> list[str]:
 def register(app: typer.Typer) -> None:
     @app.command("plan")
     @user_errors
+    @interruptible
     def plan(
         clients: Annotated[
             Path | None,

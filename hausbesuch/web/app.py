@@ -38,6 +38,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context
+from sqlalchemy.exc import DBAPIError
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -47,7 +48,7 @@ from hausbesuch.config import Profile, load_profile, profile_ref
 from hausbesuch.errors import UserError
 from hausbesuch.fields import format_moment
 from hausbesuch.letters import WEB_LETTERS
-from hausbesuch.store import Store
+from hausbesuch.store import Store, db_error_cause, db_unavailable, describe_db_error
 from hausbesuch.web.auth import (
     DEVICE_COOKIE,
     PASSWORD_PAGE,
@@ -237,6 +238,11 @@ def load_session(request: Request) -> None:
 UNEXPECTED = ("Ein unerwarteter Fehler ist aufgetreten; die Anfrage konnte nicht bearbeitet "
               "werden. Bitte die Seite neu laden und es noch einmal versuchen.")
 
+#: The page of a database that cannot be reached for now (status 503): locked by another
+#: program beyond the busy wait, or its server gone (QA 45b F10).
+DB_UNAVAILABLE = ("Die Datenbank ist gerade nicht erreichbar ({why}). Bitte in einigen "
+                  "Minuten erneut versuchen.")
+
 #: German labels of the form fields, for the message about a missing or invalid field.
 FIELD_LABELS = {
     "start": "Erster Tag", "tage": "Tage", "stadt": "Stadt", "datei": "Datei",
@@ -390,14 +396,14 @@ def error_page(request: Request, status: int, message: str) -> Response:
                   back=back, unsent=unsent, early=early)
 
 
-def _fallback_page(message: str) -> HTMLResponse:
+def _fallback_page(message: str, status: int = 500) -> HTMLResponse:
     """The error page without templates (when rendering the page failed as well)."""
     from html import escape
 
     return HTMLResponse(
         '<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Fehler</title>'
         f'</head><body><h1>Fehler</h1><p role="alert">{escape(message)}</p></body></html>',
-        status_code=500)
+        status_code=status)
 
 
 #: Most bytes of a request body outside the upload routes (a form, a worker's outcome).
@@ -868,5 +874,27 @@ def create_app(
         except Exception:
             log.exception("error page %s could not be rendered", ref)
             return _fallback_page(message)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        # a database locked or gone for now: a passing state, told as such (503), logged
+        # in one line rather than a traceback per page view; any other database error
+        # goes on to the handler of the unexpected (500, logged with its traceback)
+        if not db_unavailable(exc):
+            raise exc
+        route = request.scope.get("route")
+        where = getattr(route, "path", None) or (
+            "/w/{token}/…" if request.url.path.startswith("/w/") else request.url.path)
+        log.warning("database unavailable on %s %s: %s", request.method, where,
+                    describe_db_error(exc))
+        why = ("gesperrt: eine Sicherung oder ein anderes Programm hält sie"
+               if db_error_cause(exc) == "gesperrt" else "der Datenbankserver antwortet nicht")
+        message = DB_UNAVAILABLE.format(why=why)
+        try:
+            resp = error_page(request, 503, message)
+        except Exception:  # noqa: BLE001 - the page itself needed the database
+            resp = _fallback_page(message, 503)
+        resp.headers["Retry-After"] = "120"
+        return resp
 
     return app

@@ -43,7 +43,7 @@ from hausbesuch.auditlog import SHOWN
 from hausbesuch.errors import UserError
 from hausbesuch.planning import solver_process
 from hausbesuch.planning.solver_process import solving_in
-from hausbesuch.store import PlanRow, Store
+from hausbesuch.store import PlanRow, Store, db_unavailable, describe_db_error
 from hausbesuch.web.models import JobRow
 
 log = logging.getLogger(__name__)
@@ -283,15 +283,25 @@ class JobRunner:
 
     def _loop(self) -> None:
         last_reap = time.monotonic()
+        away = False  # the database is unreachable (said once, not at every poll)
         while not self._stop.is_set():
             try:
                 if time.monotonic() - last_reap > REAP_EVERY:
                     self.reap()
                     last_reap = time.monotonic()
                 job = self.claim()
-            except Exception:  # database briefly unreachable: try again later
-                log.exception("job queue: claim failed")
+            except Exception as exc:  # database briefly unreachable: try again later
+                if not db_unavailable(exc):
+                    log.exception("job queue: claim failed")
+                elif not away:
+                    log.warning("job queue: database unavailable, trying again every %g s: "
+                                "%s", self.poll, describe_db_error(exc))
+                away = away or db_unavailable(exc)
                 job = None
+            else:
+                if away:
+                    log.warning("job queue: database reachable again")
+                away = False
             if job is None:
                 self._wake.wait(self.poll)
                 self._wake.clear()

@@ -92,8 +92,14 @@ def reap_periodically(runner: JobRunner, stop: threading.Event, every: float) ->
     while not stop.wait(every):
         try:
             runner.reap()
-        except Exception:  # noqa: BLE001 - the worker goes on; the next turn tries again
-            log.exception("job queue: reaping jobs without heartbeat failed")
+        except Exception as exc:  # noqa: BLE001 - the worker goes on; the next turn tries
+            from hausbesuch.store import db_unavailable, describe_db_error
+
+            if db_unavailable(exc):  # one line, not a traceback per turn (QA 45b F10)
+                log.warning("job queue: reaping jobs without heartbeat failed: %s",
+                            describe_db_error(exc))
+            else:
+                log.exception("job queue: reaping jobs without heartbeat failed")
 
 
 async def _work(app: Any, concurrency: int, on_signal: Callable[[], None] | None) -> None:
