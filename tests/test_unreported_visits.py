@@ -24,6 +24,7 @@ import html
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -258,13 +259,21 @@ def test_the_outcomes_page_lists_past_visits_without_an_outcome(
                             "über „Ergebnisse“ des Plans; bis dahin bleiben die Fälle "
                             "offen."), said
     assert made.client_id not in said[0]
-    # each links to its case, whose „Ohne Ergebnis“ takes the outcome (the one rule)
-    cid = rest[0][2].client_id
-    link = re.search(rf'href="(/faelle/{re.escape(cid)}\?stadt=[^"#]+#ergebnisse)"', page.text)
+    # each links to its case's form for that visit, whose „Ohne Ergebnis“ takes the
+    # outcome (the one rule), opened (QA 45c F11: the first form was the older visit's)
+    cid, vid = rest[0][2].client_id, rest[0][2].visit_id
+    link = re.search(rf'href="(/faelle/{re.escape(cid)}\?stadt=[^"#]+&amp;besuch='
+                     rf'{re.escape(quote(vid, safe=""))}#nachtragen-[^"]+)"', page.text)
     assert link, page.text
     case = kora.get(html.unescape(link[1]))
     assert case.status_code == 200
     assert "<h3>Ohne Ergebnis</h3>" in case.text and "Ergebnis nachtragen" in case.text
+    opened = re.findall(r'<details class="ergebnis-form" open><summary>[^<]*</summary>\s*'
+                        r'<form[^>]* id="([^"]+)"', case.text)
+    assert opened == [f"nachtragen-{vid}"], opened
+    assert html.unescape(link[1]).endswith(f"#nachtragen-{quote(vid, safe='')}")
+    assert not re.search(r'<details class="ergebnis-form" open>',
+                         kora.get(f"/faelle/{quote(cid, safe='')}").text)
     assert made.client_id not in (_box(page.text) or "")
 
     # the plan's files (*Dateien (ZIP)*) say it in the web's words, and so does the report

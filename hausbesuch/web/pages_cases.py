@@ -125,7 +125,7 @@ def find_case(request: Request, kundennummer: str = Form(""), stadt: str = Form(
 def _case_page(request: Request, user: User, city: str, client_id: str, *,
                status: int = 200, error: str | None = None, reason: str = "",
                outcome_error: dict[str, str] | None = None, chosen: str = "",
-               password_refused: bool = False, stand: str = "",
+               password_refused: bool = False, stand: str = "", open_visit: str = "",
                disclosure_error: str | None = None) -> Response:
     """The case page; ``chosen``: the status chosen in a refused form (else the case's);
     ``stand``: the stamp that form sent (else the case's now), so that, sent again, it
@@ -163,7 +163,8 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
                   results=casework_api.result_choices(), outcome_error=outcome_error or {},
                   reauth=password_refused or needs_password(request),
                   password_refused=password_refused, fresh_minutes=FRESH_AUTH_MINUTES,
-                  stand=stand or case["status_stand"], disclosure_error=disclosure_error)
+                  stand=stand or case["status_stand"], disclosure_error=disclosure_error,
+                  open_visit=open_visit)
 
 
 @router.post("/fall-ergebnis")
@@ -331,11 +332,14 @@ def _named(exc: CaseworkError) -> str:
 
 @router.get("/faelle/{client_id:path}")  # a case id may hold "/"
 def case_page(request: Request, client_id: str, stadt: str | None = None,
-              user: User = Depends(require_user)) -> Response:
+              besuch: str = "", user: User = Depends(require_user)) -> Response:
+    """The case page; ``besuch``: the visit whose „Ergebnis nachtragen“ form opens (the
+    link of a visit on *Ergebnisse*: with two visits without an outcome, the first form
+    was the older visit's, and an outcome landed there; QA 45c F11)."""
     city = _city_of(request, user, stadt)
     if not client_id.strip():
         return RedirectResponse(f"/faelle?stadt={quote(city, safe='')}", status_code=303)
-    return _case_page(request, user, city, client_id)
+    return _case_page(request, user, city, client_id, open_visit=besuch.strip()[:80])
 
 
 @router.post("/faelle/{client_id:path}")

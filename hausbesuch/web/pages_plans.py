@@ -1258,7 +1258,8 @@ def _unreported(store: Store, plan, newest: str) -> list[dict[str, Any]]:  # noq
     shown = plan if newest == plan.id else mark_gone(store, store.load_plan(newest))
     shown = mark_unreported(store, mark_done(store, shown), clock.today())
     return [{"day": r.day, "team": r.team_id, "position": "" if nr is None else str(nr),
-             "client_id": st.client_id, "closed": st.unreported_closed}
+             "client_id": st.client_id, "closed": st.unreported_closed,
+             "visit_id": st.visit_id}
             for r, nr, st in unreported_visits(shown)]
 
 
