@@ -33,6 +33,9 @@ ACTION_LABELS: dict[str, str] = {
     "adressen_angezeigt": "Liste der zu prüfenden Adressen angesehen",
     "import_ablehnungen_angezeigt": "Abgelehnte Zeilen des letzten Imports angesehen",
     "status_geaendert": "Status geändert",
+    "andere_person": "Als andere Person geprüft (gleicher Name, gleiche Anschrift wie ein "
+                     "anderer Fall)",
+    "andere_person_zurueck": "Vermerk „andere Person“ zurückgenommen",
     "daten_geloescht": "Personenbezogene Daten des Falls gelöscht",
     "sicherung_erstellt": "Sicherung der Datenbank erstellt",
     "protokoll_gekuerzt": "Protokoll gekürzt (alte Einträge gelöscht)",
@@ -359,6 +362,7 @@ DETAIL_LABELS: dict[str, str] = {
     "nachdruck": "Nachdruck",  # letters --correction --reprint (no new letter)
     # an import: the cases that seem one person under two ids (QA 44a F2), by group
     "gleiche_person": "Gleicher Name und gleiche Anschrift",
+    "andere_kundennummer": "Andere Kundennummer",
     "kopie": "Kopie",  # worker_link_copy: which (hausbesuch.web.pages_worker.COPY_HEADER)
     "vorlaeufig": "Passwort vorläufig",  # user_added, user_password_set (QA 42b F9)
     # the filter of a reading of the log (AuditFilter.details)

@@ -618,6 +618,22 @@ class AddressFixRow(Base):
     stale: Mapped[bool] = mapped_column(Boolean, server_default="0", default=False)
 
 
+class OtherPersonRow(Base):
+    """Two cases of a city that a coordinator checked to be two people although they have
+    the same name at the same door (father and son of one name, two people of a common
+    name in one house): the import's and the plan's note „doppelt angelegt?“ leaves the
+    pair out. Ids only, ``client_a`` before ``client_b`` as :func:`hausbesuch.caseids.id_key`
+    orders them."""
+
+    __tablename__ = "other_persons"
+
+    city: Mapped[str] = mapped_column(String(120), primary_key=True)
+    client_a: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_b: Mapped[str] = mapped_column(String(64), primary_key=True)
+    checked_by: Mapped[str] = mapped_column(String(120))
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class TeamAbsenceRow(Base):
     """A day on which a team does no visits (holiday, training, illness): no shift is
     planned for it. No reason is stored (it could be health data of staff)."""

@@ -177,7 +177,10 @@ TWICE = [("K-1036", f"Walnußweg 3, {TOWN}"), ("K-1037", "Walnussweg 3 Bad Hersf
 NAMES = {"K-1036": "Jana Quaschnik", "K-1037": "QUASCHNIK, Jana", "C-3014": "Anna Sandner",
          "C-3015": "Otto Sandner", "K-1040": "Frau Jana Quaschnik"}
 SAID = ("gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
-        "Fachanwendung prüfen.")
+        "Fachanwendung prüfen")
+#: ... and how to mark two people (the first two ids of the note)
+HOW = ("(zwei Personen: auf der Seite des Falls als „andere Person“ vermerken oder "
+       "hausbesuch status K-1036 --other-person K-1037).")
 
 
 @pytest.mark.parametrize("backend", ["sqlite",
@@ -200,7 +203,8 @@ def test_one_person_under_two_ids_is_named_by_ids(tmp_path: Path, bad_hersfeld_p
     assert _said(out).count(SAID) == 1, out
     rows = _report(report)
     for cid in ("K-1036", "K-1037"):
-        assert rows[cid]["grund"] == f"K-1036 und K-1037: {SAID}".rstrip("."), rows[cid]
+        assert rows[cid]["grund"] == f"K-1036 und K-1037: {SAID} {HOW}".rstrip("."), \
+            rows[cid]
     for cid in ("C-3014", "C-3015", "K-1040"):
         assert rows[cid]["grund"] == "", rows[cid]
     for name in ("Jana", "Quaschnik", "Sandner"):

@@ -80,6 +80,7 @@ from hausbesuch.store import (
     GeocodeRow,
     ImportRejectionRow,
     LastImportRow,
+    OtherPersonRow,
     OutcomeRow,
     PlanClientRow,
     PlanRow,
@@ -511,27 +512,57 @@ def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None
     shown = f"{', '.join(named[:-1])} und {named[-1]}" if len(named) <= 10 else \
         f"{', '.join(named[:10])} und {len(named) - 10} weitere"
     return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
-            "Fachanwendung prüfen.")
+            "Fachanwendung prüfen (zwei Personen: auf der Seite des Falls als „andere "
+            f"Person“ vermerken oder hausbesuch status {ids[0]} --other-person {ids[1]}).")
+
+
+def pair_key(a: str, b: str) -> frozenset[str]:
+    """Two case ids as a pair, compared as ids are (:func:`hausbesuch.caseids.id_key`)."""
+    from hausbesuch.caseids import id_key
+
+    return frozenset((id_key(a), id_key(b)))
+
+
+def unchecked_groups(groups: Sequence[Sequence[str]], checked: Collection[frozenset[str]]
+                     ) -> list[list[str]]:
+    """Of ``groups`` (:func:`same_person_groups`), the ids of each that are still to be
+    checked: those in a pair not marked as two people (``checked``: :func:`pair_key`
+    pairs, :meth:`Casework.other_person_pairs`). A group whose every pair is marked is
+    left out; a third id joining a checked pair names the pairs it forms."""
+    if not checked:
+        return [list(ids) for ids in groups]
+    out = []
+    for ids in groups:
+        keep = [cid for cid in ids
+                if any(o != cid and pair_key(cid, o) not in checked for o in ids)]
+        if len(keep) > 1:
+            out.append(keep)
+    return out
 
 
 def open_same_person_groups(people: Sequence[tuple[str, str | None, str | None]],
-                            status: Mapping[str, str]) -> list[list[str]]:
+                            status: Mapping[str, str],
+                            checked: Collection[frozenset[str]] = ()) -> list[list[str]]:
     """:func:`same_person_groups` of ``people`` (open cases and those no longer open:
     ``status``, id -> status; not given: open) that hold an open case: while one id of a
     person is still to be visited, the pair stays named, also once the person was met,
     refused or moved under the other id (QA 45c F3: the note went when L-1004 was
-    reached, and L-1019 was visited again)."""
-    return [ids for ids in same_person_groups(people)
+    reached, and L-1019 was visited again). Pairs a coordinator marked as two people
+    (``checked``, :func:`unchecked_groups`) are left out."""
+    return [ids for ids in unchecked_groups(same_person_groups(people), checked)
             if any(status.get(cid, "offen") == "offen" for cid in ids)]
 
 
-def same_person_notes(states: Sequence[Any]) -> list[str]:
+def same_person_notes(states: Sequence[Any], checked: Collection[frozenset[str]] = ()
+                      ) -> list[str]:
     """The notes (:func:`same_person_note`) on the cases of ``states``
     (:class:`CaseState`: the city's cases a plan reads from the store, of any status)
-    that seem one person under two ids, where one of them is open."""
+    that seem one person under two ids, where one of them is open and the pair is not
+    marked as two people (``checked``)."""
     status = {st.client.id: st.status for st in states}
     return [same_person_note(ids, status) for ids in open_same_person_groups(
-        [(st.client.id, st.client.name, st.client.address) for st in states], status)]
+        [(st.client.id, st.client.name, st.client.address) for st in states], status,
+        checked)]
 
 
 def _read_anew(row: Any, values: Mapping[str, Any], changed: Sequence[str]  # noqa: ANN401
@@ -1728,6 +1759,86 @@ class Casework:
                                 + (f", {other}" if other else "") + ".")
         return found[0]
 
+    def other_person_pairs(self, s: Session | None = None) -> set[frozenset[str]]:
+        """The pairs of the city's cases marked as two people (:meth:`mark_other_person`),
+        as :func:`pair_key` pairs (``s``: read in that transaction)."""
+        with nullcontext(s) if s is not None else self.store.session() as s2:
+            return {pair_key(r.client_a, r.client_b) for r in s2.scalars(
+                select(OtherPersonRow).where(OtherPersonRow.city == self.city))}
+
+    def other_persons_of(self, client_id: str) -> list[tuple[str, str, datetime]]:
+        """The cases marked as another person than ``client_id`` (the stored spelling):
+        (other id, by whom, when), in the order of the ids."""
+        with self.store.session() as s:
+            rows = list(s.scalars(select(OtherPersonRow).where(
+                OtherPersonRow.city == self.city,
+                (OtherPersonRow.client_a == client_id)
+                | (OtherPersonRow.client_b == client_id))))
+        from hausbesuch.caseids import id_key
+
+        return sorted(((r.client_b if r.client_a == client_id else r.client_a,
+                        r.checked_by, r.checked_at) for r in rows),
+                      key=lambda t: id_key(t[0]))
+
+    def same_person_now(self, client_id: str) -> list[str]:
+        """The other ids that seem the same person as ``client_id`` now (same name at the
+        same door, :func:`same_person_groups` over the city's cases whose data are not
+        erased), marked as another person or not."""
+        with self.store.session() as s:
+            me = self._row(s, client_id)
+            if me.erased_at is not None or not _person_key(me.name):
+                return []
+            return self._same_person_in(s, me.client_id)
+
+    def mark_other_person(self, client_id: str, other_id: str, *, undo: bool = False
+                          ) -> bool:
+        """Mark two cases with the same name at the same door as two people (checked in
+        the case-management system): the import's and the plan's note „doppelt
+        angelegt?“ leaves the pair out. ``undo``: take the mark back. Both ids as
+        stored (:meth:`case_id`). Returns whether something changed; audited
+        (``andere_person``, ``andere_person_zurueck``: both ids, never a name).
+        Refused (:class:`hausbesuch.errors.UserError`, German) for one id twice and for
+        a pair that does not seem one person now."""
+        from hausbesuch.caseids import id_key
+
+        if id_key(client_id) == id_key(other_id):
+            raise UserError(f"{client_id}: zweimal dieselbe Kundennummer; die andere "
+                            "Kundennummer mit gleichem Namen und gleicher Anschrift angeben.")
+        a, b = sorted((client_id, other_id), key=id_key)
+        with self.store.session() as s:
+            lock_clients(s, self.city, [a, b])
+            row = s.get(OtherPersonRow, {"city": self.city, "client_a": a, "client_b": b})
+            if undo:
+                if row is None:
+                    return False
+                s.delete(row)
+                action = "andere_person_zurueck"
+            else:
+                if row is not None:
+                    return False
+                if other_id not in self._same_person_in(s, client_id):
+                    raise UserError(
+                        f"{client_id} und {other_id} haben nicht den gleichen Namen an der "
+                        "gleichen Anschrift: es gibt keinen Hinweis „doppelt angelegt?“ zu "
+                        "prüfen.")
+                s.add(OtherPersonRow(city=self.city, client_a=a, client_b=b,
+                                     checked_by=self.actor, checked_at=clock.now()))
+                action = "andere_person"
+            for me, other in ((client_id, other_id), (other_id, client_id)):
+                self.store.audit(self.actor, action, city=self.city, client_id=me,
+                                 details={"andere_kundennummer": other}, session=s)
+        return True
+
+    def _same_person_in(self, s: Session, client_id: str) -> list[str]:
+        rows = list(s.execute(select(ClientRow.client_id, ClientRow.name,
+                                     ClientRow.address).where(
+            ClientRow.city == self.city, ClientRow.erased_at.is_(None))))
+        out: list[str] = []
+        for ids in same_person_groups([(r[0], r[1], r[2]) for r in rows]):
+            if client_id in ids:
+                out += [cid for cid in ids if cid != client_id and cid not in out]
+        return out
+
     def status_history(self, client_id: str) -> list[tuple[datetime, str, str, str]]:
         with self.store.session() as s:
             return [
@@ -2486,7 +2597,8 @@ class Casework:
                 + [(k, r.name, r.address) for k, r in existing.items()
                    if r.erased_at is None and id_key(k) not in listed_ids],
                 {**status, **{c.id: result.not_open.get(c.id, "offen")
-                              for c in result.clients}})
+                              for c in result.clients}},
+                self.other_person_pairs(s))  # (pairs checked as two people left out)
             for ids in same_person:
                 note = same_person_note(ids, status)
                 result.warnings.append(note)

@@ -490,6 +490,14 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         reason: Annotated[str, typer.Option("--reason", help="Grund der Änderung; „-“ liest "
                                             "ihn aus der Standardeingabe (nicht in der "
                                             "Befehlszeile und ihrem Verlauf).")] = "",
+        other_person: Annotated[str | None, typer.Option(
+            "--other-person", metavar="KUNDENNUMMER",
+            help="Vermerken, dass dieser Fall eine andere Person ist als der Fall mit dieser "
+                 "Kundennummer (gleicher Name und gleiche Anschrift, in der Fachanwendung "
+                 "geprüft): der Hinweis „doppelt angelegt?“ entfällt für das Paar.",
+            show_default=False)] = None,
+        undo: Annotated[bool, typer.Option(
+            "--undo", help="Mit --other-person: den Vermerk zurücknehmen.")] = False,
         city: CityOption = None,
         db: DbOption = None,
     ) -> None:
@@ -501,10 +509,13 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         if reason and set_status is None:
             raise UserError("--reason gehört zu --set: den neuen Status mit --set angeben, "
                             "z. B. --set erreicht --reason \"hat angerufen\".")
-        from hausbesuch.casework.service import reason_problem
+        from hausbesuch.casework.service import reason_problem, same_person_note
 
         if problem := reason_problem(reason, "--reason"):  # the web's limit (QA 34a F4)
             raise UserError(problem)
+        if undo and other_person is None:
+            raise UserError("--undo gehört zu --other-person: z. B. hausbesuch status "
+                            f"{client_id} --other-person K-1037 --undo.")
         new = None
         if set_status is not None:
             try:
@@ -517,7 +528,18 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
             except CaseworkError:
                 raise unknown_case(client_id, cw.city, cw.twin_hint(client_id),
                                    store=cw.store, pattern=cw.id_pattern) from None
+            other = None
+            if other_person is not None:
+                try:
+                    other = cw.case_id(other_person)
+                except CaseworkError:
+                    raise unknown_case(other_person, cw.city, cw.twin_hint(other_person),
+                                       store=cw.store, pattern=cw.id_pattern) from None
             unchanged = new is not None and not cw.set_status(known, new, reason)
+            marked = other is not None and cw.mark_other_person(known, other, undo=undo)
+            others = cw.other_persons_of(known)
+            same_now = [o for o in cw.same_person_now(known)
+                        if o not in {x[0] for x in others}]
             st = cw.states([known])[0]
             history = cw.status_history(known)
             outcomes = [o for o in cw.outcome_rows() if o["client_id"] == known]
@@ -548,6 +570,15 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
         why = st.why
         if unchanged:
             typer.echo(f"Der Status war schon „{status_word(st.status)}“; nichts geändert.")
+        if other is not None:
+            typer.echo((f"Vermerk zurückgenommen: {known} und {other} gelten wieder als "
+                        "vielleicht doppelt angelegt." if marked else
+                        f"{known} und {other} waren nicht als andere Person vermerkt; "
+                        "nichts geändert.") if undo else
+                       (f"Vermerkt: {known} und {other} sind zwei Personen; der Hinweis "
+                        "„doppelt angelegt?“ entfällt für sie." if marked else
+                        f"{known} und {other} waren schon als andere Person vermerkt; "
+                        "nichts geändert."))
         typer.echo(f"{st.client.id}: {STATUS_LABELS[st.status]}"
                    + (f"; {printable(why)}" if why else ""))
         if st.pin_day or st.pin_team:
@@ -563,6 +594,11 @@ def register(app: typer.Typer) -> None:  # noqa: C901 - one registration per com
                        f"({printable(who)})")
         for o in outcomes:
             typer.echo(f"  Besuch {format_day(o['day'])}: {printable(o['label'])}")
+        for oid, who, at in others:
+            typer.echo(f"  andere Person als {oid} (gleicher Name und gleiche Anschrift, "
+                       f"geprüft {format_moment(at)}, {printable(who)})")
+        if same_now:
+            typer.echo(f"Hinweis: {same_person_note([known, *same_now])}")
         if late:
             typer.echo(f"Hinweis: {late}")
         for text, pid in ahead:

@@ -1525,7 +1525,8 @@ def _plan_span(
               "list": imported.source if imported else None,
               # (without a list: the stored open cases that seem one person, QA 44a F2)
               "warnings": [*(imported.warnings if imported else same_person_notes(
-                  [st for st in states if st.erased_at is None]))]}
+                  [st for st in states if st.erased_at is None],
+                  cw.other_person_pairs()))]}
     _carry_district_notes(params, districts)
     params["warnings"] += [*_holiday_notes(span, team_list), *_absence_notes(absent, span),
                            *now_note, *athome.plan_notes(profile, team_list)]

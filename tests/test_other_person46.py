@@ -1,0 +1,105 @@
+"""One person under two ids, checked: two people after all (closing 44/45: the import's and
+the plan's note „doppelt angelegt?“ came back with every list although the coordinator
+had checked the pair in the case-management system). ``status ID --other-person ID``
+marks the pair, ``--undo`` takes the mark back; both audited by ids, never a name. Real
+SQLite (and PostgreSQL for the mark and the import), the real Bad Hersfeld extract, the
+command line as users run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli_helpers import city_db
+from tests.test_fix_respelled44 import MON, NAMES, SAID, TOWN, TWICE, _audit_text, _list, _said
+
+
+def _db(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> str:
+    from tests.pg import pg_url, schema_url
+
+    return str(tmp_path / "f.sqlite") if backend == "sqlite" else schema_url(
+        pg_url(), f"t_other_{tmp_path.name[-12:].lower()}", request)
+
+
+@pytest.mark.parametrize("backend", ["sqlite",
+                                     pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_a_pair_checked_as_two_people_is_no_longer_named(
+        tmp_path: Path, bad_hersfeld_pbf: Path, backend: str,
+        request: pytest.FixtureRequest) -> None:
+    """The mark silences the note for that pair on the next import; a third id of the
+    same name at the door names its pairs again; ``--undo`` brings the note back. The
+    case's status shows the mark; the audit log has it under both ids, no name."""
+    db = city_db(_db(tmp_path, backend, request))
+    out = _said(MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db))
+    assert f"K-1036 und K-1037: {SAID}" in out, out
+    assert "hausbesuch status K-1036 --other-person K-1037" in out, out
+
+    out = _said(MON.ok("status", "k-1037", "--other-person", "K-1036", *db))
+    assert "Vermerkt: K-1037 und K-1036 sind zwei Personen" in out, out
+    assert "andere Person als K-1036" in out, out
+    assert SAID not in out, out  # (the status's own note is gone too)
+    again = _said(MON.ok("status", "K-1036", "--other-person", "K-1037", *db))
+    assert "waren schon als andere Person vermerkt; nichts geändert" in again, again
+    assert "andere Person als K-1037" in again, again
+
+    out = _said(MON.ok("import", str(_list(tmp_path / "b.csv", TWICE, names=NAMES)), *db))
+    assert SAID not in out, out
+    # the person under a third id: its pairs with both are unchecked, all three named
+    out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", [
+        *TWICE, ("K-2001", f"Walnußweg 3, {TOWN}")],
+        names={**NAMES, "K-2001": "Quaschnik, Jana"})), *db))
+    assert f"K-1036, K-1037 und K-2001: {SAID}" in out, out
+
+    out = _said(MON.ok("status", "K-1036", "--other-person", "K-1037", "--undo", *db))
+    assert "Vermerk zurückgenommen: K-1036 und K-1037" in out, out
+    assert "andere Person als" not in out, out
+    out = _said(MON.ok("import", str(_list(tmp_path / "d.csv", TWICE, names=NAMES)), *db))
+    assert f"K-1036, K-1037 und K-2001: {SAID}" in out, out  # (K-2001 is stored, open)
+
+    audit = _audit_text(_db_path(db))
+    for action in ("andere_person ", "andere_person_zurueck "):
+        assert f"{action}K-1036" in audit and f"{action}K-1037" in audit, audit
+    for name in ("Jana", "Quaschnik"):
+        assert name not in audit
+
+
+def _db_path(db: list[str]) -> str:
+    return db[db.index("--db") + 1]
+
+
+def test_only_a_pair_of_one_name_at_one_door_can_be_marked(tmp_path: Path,
+                                                           bad_hersfeld_pbf: Path) -> None:
+    """Two names at one door (C-3014, C-3015), one id twice, an unknown id and ``--undo``
+    without ``--other-person`` are refused in German; nothing is stored or audited."""
+    path = str(tmp_path / "f.sqlite")
+    db = city_db(path)
+    MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db)
+    for args, said in [
+        (("C-3014", "--other-person", "C-3015"),
+         "C-3014 und C-3015 haben nicht den gleichen Namen an der gleichen Anschrift"),
+        (("K-1036", "--other-person", "k-1036"), "zweimal dieselbe Kundennummer"),
+        (("K-1036", "--other-person", "K-9999"), "K-9999"),
+        (("K-1036", "--undo"), "--undo gehört zu --other-person"),
+    ]:
+        code, out = MON.invoke("status", *args, *db)
+        assert code != 0 and said in _said(out), (args, out)
+        assert "Traceback" not in out
+    undo = _said(MON.ok("status", "K-1036", "--other-person", "K-1037", "--undo", *db))
+    assert "waren nicht als andere Person vermerkt; nichts geändert" in undo, undo
+    assert "andere_person" not in _audit_text(path)
+
+
+@pytest.mark.slow
+def test_a_plan_of_the_stored_cases_leaves_a_checked_pair_out(tmp_path: Path,
+                                                              bad_hersfeld_pbf: Path) -> None:
+    """``plan`` without a list names one person under two ids (QA 44a F2), but not a pair
+    marked as two people."""
+    db = city_db(str(tmp_path / "f.sqlite"))
+    MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db)
+    MON.ok("status", "K-1036", "--other-person", "K-1037", *db)
+    out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
+                 str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    assert SAID not in _said(out), out
+    pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "plan").rglob("*.html"))
+    assert SAID not in _said(pages)
