@@ -7,6 +7,7 @@ such note. Through a web job and the command line's ``plan`` (both
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,6 +54,37 @@ def test_a_second_web_plan_without_visits_warns_of_no_double_booking(planned) ->
     left = {u.client_id: u.reason for u in again.unassigned}
     assert left.get("W007"), left
     assert [n for n in _notes(again) if BOOKED_TWICE in n or f"in Plan {v1}" in n] == []
+    # QA 45c F9: it says plainly, first among its notes, that it plans no visit, which
+    # plan holds the other cases and how to delete it (the web's way on its page)
+    assert again.warnings[0] == (
+        "Dieser Plan plant keinen Besuch: der Fall dieses Zeitraums ließ sich nicht "
+        "einplanen (Gründe unter „Nicht eingeplant“ und in report.csv); die übrigen offenen "
+        f"Fälle hält schon Plan {v1}. Ist er versehentlich entstanden, lässt er sich löschen "
+        f"(„Plan löschen“ auf seiner Seite im Web; hausbesuch delete-plan {v2})."), \
+        again.warnings
+    assert again.params["warnings"][0] == again.warnings[0]
+
+
+def test_the_web_says_a_plan_without_visits_plans_none(planned) -> None:  # noqa: ANN001
+    """The plan page of a stored plan without visits: the note first among its
+    „Hinweise“, in the web's words (no command line)."""
+    from fastapi.testclient import TestClient
+
+    from hausbesuch.web import jobs
+    from hausbesuch.web.app import create_app
+    from tests.web_fixtures import login, page_text
+
+    tmp, store, v1 = planned
+    jobs.submit(store, "plan", CITY, PARAMS, "kora")
+    (v2,) = run_jobs_now(store)
+    app = create_app(store.url, cities=["bad-hersfeld"], run_jobs=False)
+    with TestClient(app, base_url="https://testserver") as c:
+        assert login(c, "kora").status_code in (200, 303)
+        text = page_text(c.get(f"/plaene/{v2}").text)
+    assert ("Hinweise Dieser Plan plant keinen Besuch: der Fall dieses Zeitraums ließ sich "
+            "nicht einplanen (Gründe unter „Nicht eingeplant“ und in report.csv); die übrigen "
+            f"offenen Fälle hält schon Plan {v1}. Ist er versehentlich entstanden, lässt er "
+            "sich löschen („Plan löschen“ auf seiner Seite im Web).") in text, text
 
 
 def test_a_second_command_line_plan_without_visits_says_the_same(planned) -> None:  # noqa: ANN001
@@ -63,6 +95,13 @@ def test_a_second_command_line_plan_without_visits_says_the_same(planned) -> Non
     text = " ".join(out.split())
     assert "0 geplant" in text, text
     assert BOOKED_TWICE not in text and f"Plan {v1} eingeplant" not in text, text
+    # QA 45c F9: said plainly, with the plan that holds the other cases and delete-plan
+    assert re.search(r"Hinweis: Dieser Plan plant keinen Besuch: der Fall dieses Zeitraums "
+                     r"ließ sich nicht einplanen \(Gründe unter „Nicht eingeplant“ und in "
+                     rf"report\.csv\); die übrigen offenen Fälle hält schon Plan {v1}\. Ist er "
+                     r"versehentlich entstanden, lässt er sich löschen \(„Plan löschen“ auf "
+                     r"seiner Seite im Web; hausbesuch delete-plan \d{8}-\d{6}-\w+\)\.",
+                     text), text
     again = store.latest_plan(CITY)
     assert not any(r.stops for r in again.routes)
     assert [n for n in _notes(again) if BOOKED_TWICE in n] == []
