@@ -233,6 +233,33 @@ def test_a_plan_the_command_would_keep_is_refused_with_its_reason(planned_app, p
     assert _exists(store, plan_id) and _deleted_rows(store, plan_id) == []
 
 
+def test_while_a_planning_job_runs_the_page_says_so_instead_of_waiting(
+        planned_app, plan_id, kora) -> None:  # noqa: ANN001
+    """A running job holds the city's planning lock for its whole computation, which the
+    deletion (its dry run too) waits for: the page says so at once, nothing deleted."""
+    from sqlalchemy import update
+
+    from hausbesuch.web import jobs
+    from hausbesuch.web.models import JobRow
+
+    store = planned_app[0].state.web.store
+    form = kora.get(f"/plaene/{plan_id}/loeschen").text
+    job = jobs.submit(store, "plan", CITY, {"start": "2027-03-01", "days": 1}, "kora")
+    with store.session() as s:
+        s.execute(update(JobRow).where(JobRow.id == job).values(status=jobs.RUNNING))
+    try:
+        said = ("Für Bad Hersfeld läuft gerade ein Planungsauftrag (siehe "
+                "„Planungsaufträge“ unter „Pläne“): erst wenn er fertig ist, lässt sich ein "
+                "Plan löschen.")
+        assert said in page_text(kora.get(f"/plaene/{plan_id}/loeschen").text)
+        res = kora.post(f"/plaene/{plan_id}/loeschen", data={"csrf_token": csrf_of(form)})
+        assert res.status_code == 409 and said in page_text(res.text)
+        assert _exists(store, plan_id)
+    finally:
+        with store.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == job).values(status=jobs.FAILED))
+
+
 def test_the_command_lines_reasons_in_the_webs_words() -> None:
     from hausbesuch.web.pages_plan_delete import deletion_words
 

@@ -58,11 +58,30 @@ def deletion_words(text: str) -> str:
     return web_reason(text)
 
 
-def _preview(store: Any, plan_id: str, actor: str) -> tuple[Any, str | None]:
+def planning_now(store: Any, city: str) -> str | None:
+    """The refusal while a planning job of ``city`` runs, or None. A deletion (its dry
+    run too) waits for the city's plans (:meth:`Store.planning_lock`), which a running
+    job holds for its whole computation: the page would hang meanwhile."""
+    from hausbesuch.web import jobs
+    from hausbesuch.web.models import JobRow
+
+    with store.session() as s:
+        running = s.scalar(select(JobRow.id).where(
+            JobRow.city == city, JobRow.status == jobs.RUNNING).limit(1))
+    if running is None:
+        return None
+    return (f"Für {city} läuft gerade ein Planungsauftrag (siehe „Planungsaufträge“ unter "
+            "„Pläne“): erst wenn er fertig ist, lässt sich ein Plan löschen. Bitte danach "
+            "erneut „Plan löschen“ wählen.")
+
+
+def _preview(store: Any, plan_id: str, city: str, actor: str) -> tuple[Any, str | None]:
     """(the dry run's :class:`~hausbesuch.versions.PlanDeletion`, None), or (None, the
     refusal in the web's words)."""
     from hausbesuch.versions import delete_plan_version
 
+    if (busy := planning_now(store, city)) is not None:
+        return None, busy
     try:
         return delete_plan_version(store, plan_id, actor=actor, dry_run=True), None
     except UserError as exc:
@@ -76,7 +95,7 @@ def _page(request: Request, user: User, plan: Any, *, status: int = 200,
     from hausbesuch.auditlog import copies_of
 
     web = ctx(request)
-    found, refused = _preview(web.store, plan.id, user.name)
+    found, refused = _preview(web.store, plan.id, plan.city, user.name)
     copies = copies_of(web.store, plan.city, [], [plan.id], every_team_day=True) \
         if found is not None else []
     end = plan.start + timedelta(days=max(plan.days, 1) - 1)
@@ -114,6 +133,8 @@ def delete_plan(request: Request, plan_id: str, passwort: str = Form(""),
         resp = _page(request, user, plan, status=status, field="passwort",
                      error=msg if status == 403 else f"{msg} Der Plan wurde nicht gelöscht.")
         return retry_after(request, resp) if status == 429 else resp
+    if (busy := planning_now(web.store, plan.city)) is not None:
+        return _page(request, user, plan, status=409, error=busy)
     try:
         done = delete_plan_version(web.store, plan_id, actor=user.name, dry_run=False)
     except UserError as exc:  # (changed since the preview: an outcome, a link, a letter)
