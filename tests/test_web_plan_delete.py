@@ -118,14 +118,23 @@ def test_a_plan_made_by_mistake_is_deleted_after_its_preview(planned_app, plan_i
     n = sum(len(r.stops) for r in plan.routes)
     assert n > 0
     assert f'href="/plaene/{plan_id}/loeschen"' in kora.get(f"/plaene/{plan_id}").text
+    # a print sheet opened in the browser: a copy outside the database, named
+    route = next(r for r in plan.routes if r.stops)
+    assert kora.get(f"/plaene/{plan_id}/druck/{route.team_id}/{route.day.isoformat()}"
+                    ).status_code == 200
 
     page = kora.get(f"/plaene/{plan_id}/loeschen")
     text = page_text(page.text)
     assert page.status_code == 200
-    assert f"Plan {plan_id} mit {n} geplanten Besuchen auf seinen Routen" in text, text
+    assert f"Plan {plan_id}: seine Routen mit {n} geplanten Besuchen, seine Karten und " \
+        "Hinweise." in text, text
     assert (f"{n} offene Besuche entfallen mit ihm; die Fälle bleiben offen und kommen in "
             "den nächsten Plan.") in text, text
     assert "Ergebnisse und Briefe: keine betroffen." in text
+    assert ("Kopien außerhalb der Datenbank laut Protokoll (1; das Löschen erreicht sie "
+            "nicht:") in text, text
+    assert (f"Laufzettel im Browser (gedruckt?) (Plan {plan_id}, {route.team_id} "
+            f"{route.day.isoformat()}) am ") in text, text
     assert f"Ja, Plan {plan_id} löschen" in text and not _names_in(page.text)
     assert _exists(store, plan_id)  # the preview changes nothing
     assert _deleted_rows(store, plan_id) == []
@@ -281,18 +290,23 @@ def test_the_command_lines_reasons_in_the_webs_words() -> None:
 def test_deleting_a_plan_in_a_browser(planned_app, plan_id) -> None:  # noqa: ANN001
     """In Chromium: the plan page's „Plan löschen …“, the preview, „Ja, Plan … löschen“
     past the app's CSP and origin checks, and the plan list with its focused message."""
-    from tests.browser import shared_browser
+    from tests.browser import fits_screen, shared_browser
     from tests.web_fixtures import live_server, log_in_page
 
     app, _ = planned_app
     store = app.state.web.store
+    route = next(r for r in store.load_plan(plan_id).routes if r.stops)
     with live_server(app) as live, shared_browser() as browser:
-        page = browser.new_context().new_page()
+        # at a phone's width (the preview's lines, the copies' long folder names wrap)
+        page = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
         log_in_page(page, live.url)
+        page.goto(f"{live.url}/plaene/{plan_id}/druck/{route.team_id}/{route.day.isoformat()}")
         page.goto(f"{live.url}/plaene/{plan_id}")
         page.get_by_role("link", name=f"Plan {plan_id} löschen …").click()
         page.wait_for_url(f"**/plaene/{plan_id}/loeschen")
         assert "offene Besuche entfallen mit ihm" in page.locator("#loeschen-folgen").inner_text()
+        assert page.locator("#loeschen-kopien li").count() == 1
+        assert fits_screen(page)
         page.get_by_role("button", name=f"Ja, Plan {plan_id} löschen").click()
         page.wait_for_url("**/plaene?*")
         message = page.locator("#plan-geloescht")
