@@ -242,6 +242,38 @@ def test_a_plan_the_command_would_keep_is_refused_with_its_reason(planned_app, p
     assert _exists(store, plan_id) and _deleted_rows(store, plan_id) == []
 
 
+def test_after_a_re_plan_the_valid_version_stays_and_the_replaced_one_goes(
+        planned_app, plan_id, kora) -> None:  # noqa: ANN001
+    """„Neu planen“ made version 2: it is the valid version of its open visits, refused in
+    the command's reasons with the web's ways (no command line); version 1 goes, and
+    version 2 then has no predecessor."""
+    from tests.web_fixtures import run_jobs_now
+
+    store = planned_app[0].state.web.store
+    page = kora.get(f"/plaene/{plan_id}").text
+    res = kora.post(f"/plaene/{plan_id}/neu-planen", data={"csrf_token": csrf_of(page)})
+    assert res.status_code == 303, res.text[-2000:]
+    (v2,) = run_jobs_now(store)
+    text = page_text(kora.get(f"/plaene/{v2}/loeschen").text)
+    assert re.search(rf"Plan {v2} \(Version 2\) wird nicht gelöscht: er ist die gültige "
+                     r"Version für \d+ offene Besuche \(\d+ Team-Tage: Team ", text), text
+    assert ("Erst die Ergebnisse erfassen (unter „Ergebnisse“ des Plans oder als "
+            "„Ergebnisliste“) oder den Plan neu planen („Neu planen“ auf seiner Seite): die "
+            "neue Version übernimmt die offenen Besuche, danach lässt sich diese löschen.") \
+        in text, text
+    assert "hausbesuch " not in text.split("Abmelden", 1)[1]
+
+    text = page_text(kora.get(f"/plaene/{plan_id}/loeschen").text)
+    assert f"er ist ersetzt durch Plan {v2}." in text and \
+        f"Vorgänger von Plan {v2} ist danach keiner." in text, text
+    res = _confirm(kora, plan_id)
+    assert res.status_code == 303, res.text[-2000:]
+    assert f"Plan {plan_id} (Version 1) gelöscht. Vorgänger von Plan {v2} ist nun keiner." \
+        in page_text(kora.get(res.headers["location"]).text)
+    assert not _exists(store, plan_id) and _exists(store, v2)
+    assert store.plan_version(v2)[1] is None
+
+
 def test_while_a_planning_job_runs_the_page_says_so_instead_of_waiting(
         planned_app, plan_id, kora) -> None:  # noqa: ANN001
     """A running job holds the city's planning lock for its whole computation, which the
