@@ -26,18 +26,22 @@ pytestmark = pytest.mark.slow
 CITY = "Bad Hersfeld"
 
 
-@pytest.fixture(scope="module")
-def planned_app(tmp_path_factory: pytest.TempPathFactory, bad_hersfeld_pbf: Path
-                ) -> tuple[object, Path]:
-    """An app (no job runner) whose list of 12 clients was planned for the week of
-    :data:`tests.web_fixtures.WEEK` by a plan job, with the accounts ``kora`` (Bad
-    Hersfeld) and ``kurt`` (Kassel); and the list's path, to plan again."""
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def planned_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                bad_hersfeld_pbf: Path) -> tuple[object, Path]:
+    """An app (no job runner; on SQLite, or PostgreSQL in a schema of its own) with the
+    accounts ``kora`` (Bad Hersfeld) and ``kurt`` (Kassel), and a list of 12 clients that
+    :func:`plan_id` plans for the week of :data:`tests.web_fixtures.WEEK`: the app and the
+    list's path."""
     from geodata.geocode import load_index
     from hausbesuch.web.auth import add_user
+    from tests.pg import schema_url, store_url
     from tests.web_fixtures import bare_app, write_web_client_list
 
     tmp = tmp_path_factory.mktemp("web-plan-delete")
-    app = bare_app(tmp, plan_time_limit=2.0)
+    url, schema = store_url(request.param, tmp, "plandelete")
+    app = bare_app(tmp, schema_url(url, schema, request) if schema else None,
+                   plan_time_limit=2.0)
     add_user(app.state.web.store, "kurt", PASSWORD, role="koordination", city="Kassel")
     write_web_client_list(tmp / "liste.csv", load_index(bad_hersfeld_pbf), n=12)
     return app, tmp / "liste.csv"
