@@ -496,6 +496,9 @@ def no_visit_note(plan: Plan, others: Iterable[str] = ()) -> str | None:
                f"{'ließ sich nicht' if n == 1 else 'ließ sich'} einplanen (Gründe unter "
                "„Nicht eingeplant“ und in report.csv)" if n else
                "kein Fall dieses Zeitraums ließ sich einplanen"))
+    if plan.rejected:  # (their addresses not found, or rows of the list refused)
+        text += (f"; {count(len(plan.rejected), 'Zeile oder Fall ist', 'Zeilen oder Fälle sind')} "
+                 "abgelehnt (unter „Abgelehnt“)")
     others = sorted(set(others))
     if others:
         text += (f"; die übrigen offenen Fälle {'hält' if len(others) == 1 else 'halten'} "

@@ -12,6 +12,7 @@ so (``?geloescht=<id>``, believed only with the audit row of that deletion)."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -159,8 +160,6 @@ def deleted_message(store: Any, city: str, plan_id: str | None) -> str | None:
             AuditRow.plan_id == plan_id).order_by(AuditRow.id.desc()).limit(1)).first()
         if row is None:
             return None
-        import json
-
         details = json.loads(row.details or "{}")
     text = f"Plan {plan_id} (Version {details.get('version', '?')}) gelöscht."
     if later := details.get("nachfolger"):
