@@ -320,6 +320,8 @@ def test_the_command_lines_reasons_in_the_webs_words() -> None:
     assert "hausbesuch" not in said, said
     assert "(unter „Ergebnisse“ des Plans oder als „Ergebnisliste“)" in said
     assert "(„Neu planen“ auf seiner Seite)" in said
+    assert "der Korrekturbrief („Korrekturbriefe“ unter „Ankündigungsschreiben“ auf der " \
+        "Seite des Plans) braucht sie. Diese Version bleibt." in said
 
 
 @pytest.mark.browser

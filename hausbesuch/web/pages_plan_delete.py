@@ -44,8 +44,8 @@ _DELETE_HINTS = (
      "personenbezogene Daten abgeschlossener Fälle löscht nach Ablauf der Frist die "
      "Administration (Löschung), auch in diesem Plan"),
     (re.compile(r"den Korrekturbrief findet hausbesuch letters über sie"),
-     "den Korrekturbrief („Korrekturbriefe“ unter „Ankündigungsschreiben“) findet der "
-     "Plan über sie"),
+     "der Korrekturbrief („Korrekturbriefe“ unter „Ankündigungsschreiben“ auf der Seite "
+     "des Plans) braucht sie"),
     (re.compile(r"Erst im Web widerrufen \(Plan → Tageslinks\)"),
      "Erst widerrufen (auf der Seite des Plans unter „Tageslinks“)"),
 )
