@@ -207,8 +207,12 @@ def test_print_sheet_is_a4_with_outcome_boxes() -> None:
     assert "Beim Erfassen (Ergebnisliste für „hausbesuch outcomes“): „besucht um“ in die " \
         "Spalte „Uhrzeit“" in text
     web = "".join(_parse(print_sheet(route, MapSettings(), links=LINKS, web=True)).text)
-    assert "Beim Erfassen (unter „Fälle“ beim Besuch: „Ergebnis nachtragen“): „besucht um“ " \
-        "als „Uhrzeit des Besuchs“, „Termin am … um …“ als „Termin“." in web
+    # where outcomes are entered in the web now: the plan's *Ergebnisse* (each visit's
+    # „Ergebnis nachtragen“) or the whole sheet as *Ergebnisliste* (session 45 webout)
+    assert "Beim Erfassen (auf der Seite des Plans unter „Ergebnisse“: „Ergebnis nachtragen“ " \
+        "je Besuch, oder der ganze Laufzettel als „Ergebnisliste“): „besucht um“ als „Uhrzeit " \
+        "des Besuchs“ (in der Liste: Spalte „Uhrzeit“), „Termin am … um …“ als „Termin“." in web
+    assert "„Fälle“" not in web
     assert "hausbesuch outcomes" not in web
 
 

@@ -92,8 +92,9 @@ def test_team_day_sheet_and_gpx_are_the_written_ones_of_that_team_day(
     assert _main(sheet) == _main(written_sheet)  # the same table, row for row
     # recording the outcomes: the web's form, not the command line's list (QA 32b F7)
     for page in (sheet, written_sheet):
-        assert ("Beim Erfassen (unter „Fälle“ beim Besuch: „Ergebnis nachtragen“): „besucht "
-                "um“ als „Uhrzeit des Besuchs“") in page
+        assert ("Beim Erfassen (auf der Seite des Plans unter „Ergebnisse“: „Ergebnis "
+                "nachtragen“ je Besuch, oder der ganze Laufzettel als „Ergebnisliste“): "
+                "„besucht um“ als „Uhrzeit des Besuchs“") in page
         assert "hausbesuch outcomes" not in page
     # the way back is named after its target: the plan's page here, the plan's overview
     # (index.html) in the files (QA 28 F19: „Übersicht“ led to the plan's page)

@@ -478,6 +478,36 @@ FREE_TEAM_DAYS_NOTE = r"\d+ von \d+ Team-Tag(?:en)? belegt\. Frei: "
 _NOT_TO_PLAN = ("status_", "already_planned")
 
 
+def no_visit_note(plan: Plan, others: Iterable[str] = ()) -> str | None:
+    """The note of a new plan that plans no visit, or None when it plans one: said first
+    among its notes, so that the command line, its files and the web's plan page say it
+    plainly (QA 45c F9: a second plan of the same days was stored with „0 Besuche“ beside
+    the real one and nothing said so). Its cases not planned are its record (their
+    reasons under „Nicht eingeplant“, in report.csv); ``others``: the plans already
+    holding visits in its span, named; how to delete it, if it was made by mistake.
+    (A plan with no case to plan at all is not stored: :func:`hausbesuch.planning.
+    workflow._all_planned`.)"""
+    if any(r.stops for r in plan.routes):
+        return None
+    out = [u for u in plan.unassigned if not u.code.startswith(_NOT_TO_PLAN)]
+    n = len(out)
+    text = ("Dieser Plan plant keinen Besuch: "
+            + (f"{'der Fall' if n == 1 else f'keiner der {n} Fälle'} dieses Zeitraums "
+               f"{'ließ sich nicht' if n == 1 else 'ließ sich'} einplanen (Gründe unter "
+               "„Nicht eingeplant“ und in report.csv)" if n else
+               "kein Fall dieses Zeitraums ließ sich einplanen"))
+    if plan.rejected:  # (their addresses not found, or rows of the list refused)
+        text += (f"; {count(len(plan.rejected), 'Zeile oder Fall ist', 'Zeilen oder Fälle sind')} "
+                 "abgelehnt (unter „Abgelehnt“)")
+    others = sorted(set(others))
+    if others:
+        text += (f"; die übrigen offenen Fälle {'hält' if len(others) == 1 else 'halten'} "
+                 f"schon Plan {', '.join(others)}")
+    return (text + ". Ist er versehentlich entstanden, lässt er sich löschen („Plan "
+            f"löschen“ auf seiner Seite im Web; hausbesuch delete-plan {plan.id})."
+            if plan.predecessor_id is None else text + ".")
+
+
 def free_team_days_note(plan: Plan, team_days: Iterable[tuple[str, date]],
                         teams: Iterable[object]) -> str | None:
     """The note of a new plan that leaves team-days free while open cases stay out, or

@@ -83,6 +83,7 @@ from hausbesuch.planning.report import (
     district_note_test,
     free_team_days_note,
     late_letter_note,
+    no_visit_note,
     report_rows,
     short_time_note,
     with_chances,
@@ -1594,6 +1595,10 @@ def _plan_span(
         # a plan without visits books no team: only its cases not planned, with their
         # reasons, are stored (QA 31: „0 Besuche“ and the teams „doppelt verplant“)
         _drop_notes(result, booked_twice)
+    if empty := no_visit_note(result.plan, others_in_span):
+        # first among its notes (QA 45c F9: „0 Besuche“ beside the real plan, unsaid)
+        for where in (result.plan.params.setdefault("warnings", []), result.plan.warnings):
+            where.insert(0, empty)
     result.chances = athome.plan_chances(store, profile, result.plan)
     result.absent_columns = dict(imported.absent_columns) if imported else {}
     say("Plan speichern", 0.95)

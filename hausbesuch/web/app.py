@@ -733,6 +733,7 @@ def create_app(
         pages_letters,
         pages_login,
         pages_outcomes,
+        pages_plan_delete,
         pages_plans,
         pages_worker,
     )
@@ -808,8 +809,8 @@ def create_app(
               name="webstatic-versioned")
     app.mount("/static/web", StaticFiles(directory=str(WEB_DIR / "static")), name="webstatic")
 
-    for module in (pages_login, pages_plans, pages_letters, pages_clients, pages_outcomes,
-                   pages_cases, pages_audit, pages_worker):
+    for module in (pages_login, pages_plans, pages_letters, pages_plan_delete, pages_clients,
+                   pages_outcomes, pages_cases, pages_audit, pages_worker):
         app.include_router(module.router)
     app.include_router(pages_login.passive_router)
 

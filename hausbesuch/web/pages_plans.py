@@ -155,16 +155,20 @@ def home(user: User = Depends(require_user)) -> Response:
 @router.get("/plaene")
 def plan_list(request: Request, stadt: str | None = None,
               user: User = Depends(require_user)) -> Response:
+    from hausbesuch.web.pages_plan_delete import deleted_message
+
     city = _city_of(request, user, stadt)
     today = clock.today()
     start = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
-    return _plans_page(request, city, start=start.isoformat(), days="5")
+    return _plans_page(request, city, start=start.isoformat(), days="5", deleted=deleted_message(
+        ctx(request).store, city, request.query_params.get("geloescht")))
 
 
 def _plans_page(request: Request, city: str, *, start: str, days: str, error: str = "",
-                status: int = 200) -> Response:
+                status: int = 200, deleted: str | None = None) -> Response:
     """The plan list with the form "Neue Planung" (its values kept after a refusal, the
-    field the message names marked: ``start`` for „Erster Tag“, else ``tage``)."""
+    field the message names marked: ``start`` for „Erster Tag“, else ``tage``);
+    ``deleted``: the message after a plan was deleted (:mod:`.pages_plan_delete`)."""
     web = ctx(request)
     field = ("start" if error.startswith("Erster Tag") or "„Erster Tag“" in error
              else "tage" if error else None)
@@ -176,7 +180,7 @@ def _plans_page(request: Request, city: str, *, start: str, days: str, error: st
                   max_days=MAX_DAYS, error=error, field=field,
                   earliest_start=clock.today().isoformat(),
                   no_service=no_service_hint(web) if waiting else "",
-                  jobs_here=web.runner is not None)
+                  jobs_here=web.runner is not None, deleted=deleted)
 
 
 def plan_lines(plans: list[PlanInfo]) -> tuple[list[list[PlanInfo]], dict[str, PlanInfo]]:
