@@ -222,6 +222,12 @@ class Visit:
         served. When one is, the others are neither in a route nor unassigned; when
         none is, all of them are unassigned, each with its reason. Alternatives carry
         no pin. Not part of VROOM's format.
+    door : str or None
+        The door the visit rings at, as the application knows it (e.g. two case ids of
+        one person, or a family with several clients at one address): visits with the
+        same ``door`` served on one day go to one team-day route (:mod:`routing.doors`),
+        or the solution names them (``stats["door_splits"]``). None: a door of its own.
+        Not part of VROOM's format.
     cost : int
         Cost of serving the visit, in travel seconds (e.g. how much less likely a
         contact is in this alternative's windows than in the group's best one): the
@@ -252,6 +258,7 @@ class Visit:
     group: str | None = None
     cost: int = 0
     preferred_from_day: int | None = None
+    door: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -306,6 +313,8 @@ class Visit:
             if self.pin is not None:
                 raise _err(f"{where}, Feld 'group': eine Alternative kann nicht festgelegt "
                            "sein (Feld 'pin').")
+        if self.door is not None and (not isinstance(self.door, str) or not self.door):
+            raise _err(f"{where}, Feld 'door': nicht leere Zeichenkette erwartet.")
 
     def day_allowed(self, day: int) -> bool:
         if day < self.earliest_day:
