@@ -1160,6 +1160,7 @@ def build_problem(
     :attr:`routing.model.Visit.preferred_from_day`)."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
+    from hausbesuch.planning.doors import candidate_doors
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
 
     teams = _responsible_teams(teams, city_districts, replan=replan)
@@ -1209,6 +1210,7 @@ def build_problem(
             if w.distance_m is not None:
                 snap_far[str(w.id)] = float(w.distance_m)
 
+    doors = candidate_doors(cands)
     visits = [
         Visit(
             id=c.id,
@@ -1224,6 +1226,8 @@ def build_problem(
             home=c.home,
             district=_visit_district(c.geocode.district),
             preferred_from_day=prefer_from if _prefers(c, prefer_from, early_cost) else None,
+            # one door, one team a day (QA 45c F3): the solver keeps them together
+            door=doors.get(c.id),
         )
         for k, c in enumerate(cands)
     ]
