@@ -27,6 +27,10 @@ stays where it is pinned). A cheaper move is one with less travel and cost beyon
 travel (:func:`routing.solve.visit_costs`: a re-plan's move costs). What cannot be
 mended is returned as :class:`DoorSplit` (the app says so in the plan's notes).
 
+A team-day's visits outside the problem (a re-plan's visits begun before its moment,
+:attr:`routing.model.Shift.doors`) count at their doors: another team-day's visits
+there that day go to that team-day, or to another day.
+
 When no door has two visits the pass costs one look at the visits.
 """
 
@@ -57,12 +61,24 @@ class DoorSplit:
 
 
 def shared_doors(problem: Problem) -> dict[str, list[int]]:
-    """The doors of two or more visits: door -> visit indices."""
+    """The doors of two or more visits, or of a visit and a team-day's visits outside the
+    problem (:attr:`routing.model.Shift.doors`): door -> visit indices."""
     doors: dict[str, list[int]] = {}
     for i, v in enumerate(problem.visits):
         if v.door is not None:
             doors.setdefault(v.door, []).append(i)
-    return {d: ix for d, ix in doors.items() if len(ix) > 1}
+    outside = {d for t in problem.teams for sh in t.shifts for d in sh.doors}
+    return {d: ix for d, ix in doors.items() if len(ix) > 1 or d in outside}
+
+
+def _held(problem: Problem, doors: dict[str, list[int]]) -> dict[tuple[str, int], set[int]]:
+    """(door, day) -> the vehicles whose visits outside the problem are at that door."""
+    out: dict[tuple[str, int], set[int]] = {}
+    for veh in problem.vehicles():
+        for d in veh.shift.doors:
+            if d in doors:
+                out.setdefault((d, veh.day), set()).add(veh.index)
+    return out
 
 
 def door_splits(problem: Problem, routes: Sequence[Route]) -> list[DoorSplit]:
@@ -82,7 +98,12 @@ def _splits(problem: Problem, routes: Sequence[Route], doors: dict[str, list[int
             d = door_of.get(x)
             if d is not None:
                 seen.setdefault((d, r.day), {}).setdefault(r.vehicle, []).append(x)
-    team_of = {r.vehicle: r.team for r in routes}
+    for key, held in _held(problem, doors).items():
+        if key in seen:  # a visit at the door that day: the team-days outside count
+            for vi in held:
+                seen[key].setdefault(vi, [])
+    vehicles = problem.vehicles()
+    team_of = {v.index: v.team.id for v in vehicles}
     out: dict[tuple[str, int], DoorSplit | None] = {}
     for (d, day), per in sorted(seen.items()):
         if len(per) > 1:
@@ -213,6 +234,9 @@ def _best_move(problem: Problem, vehicles: list[Vehicle], by_vehicle: dict[int, 
     here = {vi: [x for x in r.visits if x in split.visits]
             for vi, r in by_vehicle.items() if r.day == split.day}
     here = {vi: xs for vi, xs in here.items() if xs}
+    held = _held(problem, doors)
+    # a team-day whose visits outside the problem are at the door keeps them there
+    fixed = held.get((split.door, split.day), set())
 
     def price(changed: dict[int, Route | None]) -> int:
         return sum(_cost(problem, r, idx, extra) - _cost(problem, by_vehicle.get(vi), idx, extra)
@@ -225,7 +249,7 @@ def _best_move(problem: Problem, vehicles: list[Vehicle], by_vehicle: dict[int, 
     # 1. gather on the day: into one of the team-days there (fewest visits moved first),
     # or into another team-day of the day
     for veh in vehicles:
-        if veh.day != split.day:
+        if veh.day != split.day or fixed - {veh.index}:
             continue
         movers = {vi: xs for vi, xs in here.items() if vi != veh.index}
         res = _move(problem, vehicles, by_vehicle, movers, veh.index, idx)
@@ -238,7 +262,9 @@ def _best_move(problem: Problem, vehicles: list[Vehicle], by_vehicle: dict[int, 
         return best[2]
     # ... or so after an exchange: a visit of another door leaves the team-day that has
     # the door's visits for another route, making room for the rest of them
-    for vi in sorted(here):
+    for vi in sorted(set(here) | fixed):
+        if fixed - {vi} or vi not in by_vehicle:
+            continue
         movers = {vj: xs for vj, xs in here.items() if vj != vi}
         for w in by_vehicle[vi].visits:
             if problem.visits[idx[w]].door in doors:  # no door split for another
@@ -254,12 +280,16 @@ def _best_move(problem: Problem, vehicles: list[Vehicle], by_vehicle: dict[int, 
     # 2. another day: the visits of one team-day go to a team-day of a day on which the
     # door is not split by them
     door_visits = door_visits_of(split.door)
+    holders = set(here) | fixed
     for vi, xs in sorted(here.items()):
+        if vi in fixed or len(holders - {vi}) > 1:  # moving these leaves the day split
+            continue
         for veh in vehicles:
             if veh.day == split.day:
                 continue
             there = {r.vehicle for r in by_vehicle.values()
                      if r.day == veh.day and door_visits.intersection(r.visits)}
+            there |= held.get((split.door, veh.day), set())
             if there - {veh.index}:
                 continue
             res = _move(problem, vehicles, by_vehicle, {vi: xs}, veh.index, idx)

@@ -139,7 +139,10 @@ class Shift:
     (a re-plan: what is left of the day's visits). ``kept`` is how many visits the
     team-day holds outside this problem (a re-plan's visits begun before its moment or
     done): the reasons say that they use up the team's limit. It changes no route; a
-    shift's own lower ``max_visits`` without ``kept`` is simply its limit.
+    shift's own lower ``max_visits`` without ``kept`` is simply its limit. ``doors``: the
+    doors (:attr:`Visit.door`) of those visits outside the problem: another team-day of
+    the day does not serve a visit at one of them where that can be mended
+    (:mod:`routing.doors`).
     """
 
     day: int
@@ -150,10 +153,12 @@ class Shift:
     fixed: tuple[str, ...] = ()
     max_visits: int | None = None
     kept: int = 0
+    doors: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        object.__setattr__(self, "doors", frozenset(str(d) for d in self.doors))
         object.__setattr__(self, "fixed", tuple(str(x) for x in self.fixed))
         where = f"Schicht an Tag {self.day}"
         if self.max_visits is not None:

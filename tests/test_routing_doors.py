@@ -123,3 +123,30 @@ def test_an_empty_door_key_is_refused():
 
     with pytest.raises(RoutingInputError, match="door"):
         Visit("K-1", 1, door="")
+
+
+def test_a_replan_after_a_visit_at_the_door_sends_no_other_team_there_that_day():
+    """The brief's case: team A rang at 08:00 for K-1; a re-plan at 11:00 takes up K-2 at
+    the same flat. Team A has one visit left (X, its limit is two), team B has room:
+    before, K-2 went to team B that afternoon. K-1 is history (outside the problem of the
+    rest; its door is the shift's, :attr:`Shift.doors`): X goes to team B and team A
+    comes back for K-2."""
+    teams = [_team("A", max_visits=2), _team("B", max_visits=3)]
+    morning = TimeWindow(at(0, 8), at(0, 9))
+    pinned = Problem([Visit("K-1", 1, 600, (morning,), pin=Pin(team="A"), door="d1"),
+                      Visit("X", 3, 600, (TimeWindow(at(0, 14), at(0, 16)),),
+                            pin=Pin(team="A"))], teams, 1, {"car": M})
+    before = solve(pinned, time_limit=1.0, seed=1)
+    assert _teams_of(before, "K-1", "X") == {("A", 0)}
+    second = Problem([Visit("K-1", 1, 600, (morning,), door="d1"),
+                      Visit("X", 3, 600, (TimeWindow(at(0, 14), at(0, 16)),)),
+                      Visit("K-2", 2, 600, door="d1")], teams, 1, {"car": M})
+    rp = replan(second, before, at(0, 11), move_cost=300)
+    assert rp.problem.teams[0].shifts[0].doors == {"d1"}
+    rest = solve(rp.problem, time_limit=1.0, seed=1)
+    sol = rp.merge(rest)
+    assert check(second, sol) == []
+    assert sol.unassigned == ()
+    assert _teams_of(sol, "K-1", "K-2") == {("A", 0)}
+    assert _teams_of(sol, "X") == {("B", 0)}
+    assert rest.stats["door_splits"] == []

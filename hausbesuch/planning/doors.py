@@ -13,7 +13,7 @@ it could not so mend, without names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -61,11 +61,34 @@ def door_keys(places: Iterable[tuple[str, str | None, float | None, float | None
     return {vid: f"Tür {k}" for k, ids in enumerate(shared, start=1) for vid in ids}
 
 
-def candidate_doors(candidates: Sequence[Any]) -> dict[str, str]:
+def candidate_doors(candidates: Sequence[Any],
+                    kept: Mapping[Any, Any] | None = None,
+                    quality: Mapping[str, str] | None = None
+                    ) -> tuple[dict[str, str], dict[Any, frozenset[str]]]:
     """:func:`door_keys` of the planning's candidates (:class:`~hausbesuch.planning.
-    builder.Candidate`): their addresses as given and geocodes."""
-    return door_keys((c.id, c.client.address, c.geocode.lon, c.geocode.lat,
-                      c.geocode.quality) for c in candidates)
+    builder.Candidate`: their addresses as given and geocodes), and the doors of a
+    re-plan's ``kept`` routes (key -> :class:`~hausbesuch.plandata.TeamDayRoute`, the
+    visits the team-days keep; ``quality``: client id -> geocode quality) that a
+    candidate shares, per key."""
+    places = [(c.id, c.client.address, c.geocode.lon, c.geocode.lat, c.geocode.quality)
+              for c in candidates]
+    held: dict[str, Any] = {}
+    for key, r in (kept or {}).items():
+        for k, s in enumerate(r.stops):
+            if s.called_off or s.gone:
+                continue
+            vid = f"\0kept {k} {key}"  # no case id: one stop of a kept route
+            held[vid] = key
+            places.append((vid, s.address, s.lon, s.lat, (quality or {}).get(s.client_id, "")))
+    keys = door_keys(places)
+    mine = {c.id for c in candidates}
+    wanted = {keys[c] for c in mine if c in keys}
+    doors: dict[Any, set[str]] = {}
+    for vid, key in held.items():
+        if keys.get(vid) in wanted:
+            doors.setdefault(key, set()).add(keys[vid])
+    return ({c: k for c, k in keys.items() if c in mine},
+            {key: frozenset(ds) for key, ds in doors.items()})
 
 
 def _and(words: Sequence[str]) -> str:

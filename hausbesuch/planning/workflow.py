@@ -1641,6 +1641,9 @@ def _solve_and_assemble(
                           # the days after the post brings them
                           prefer_from=after_letters(span, profile, clock.today()),
                           early_cost=EARLY_LETTER_COST_S,
+                          # the doors of the visits a re-plan keeps: no other team there
+                          # that day (QA 45c F3)
+                          kept=kept, quality={g.client_id: g.quality for g in geocodes},
                           **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
         if store is not None else None
