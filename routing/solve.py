@@ -1178,15 +1178,17 @@ def solve(
     # repair tries again for the visits left out (and the doors after it)
     door_left: list[Any] = []
     door_mended = 0
+    def post_deadline() -> float:  # as the repair's: at least half of what is left
+        now = time.monotonic()
+        return max(hard - 0.1 - reasons_s, now + 0.5 * (hard - 0.1 - now))
+
     for _ in range(DOOR_ROUNDS):
-        routes, door_left, n = mend_doors(problem, routes, deadline=hard - 0.1 - reasons_s)
+        routes, door_left, n = mend_doors(problem, routes, deadline=post_deadline())
         door_mended += n
         if not n or not unassigned_idx:
             break
         routes, unassigned_idx, more, checked = repair(
-            problem, routes, unassigned_idx, may_fit=may_fit,
-            deadline=max(hard - 0.1 - reasons_s, time.monotonic()),
-        )
+            problem, routes, unassigned_idx, may_fit=may_fit, deadline=post_deadline())
         moves += more
         if not more:
             break
