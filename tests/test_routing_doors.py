@@ -150,3 +150,18 @@ def test_a_replan_after_a_visit_at_the_door_sends_no_other_team_there_that_day()
     assert _teams_of(sol, "K-1", "K-2") == {("A", 0)}
     assert _teams_of(sol, "X") == {("B", 0)}
     assert rest.stats["door_splits"] == []
+
+
+def test_doors_survive_the_json_of_the_problem():
+    """``hausbesuch solve``'s JSON keeps a visit's ``door`` and a shift's ``doors`` in the
+    extension key (VROOM has no such thing)."""
+    import json
+
+    from routing.vroom_json import problem_from_json, problem_to_json
+
+    team = Team("A", (Shift(0, DAY0, doors=frozenset({"d1"})),), start=0, end=0)
+    p = Problem([Visit("K-2", 2, 600, door="d1"), Visit("X", 3, 600)], [team], 1,
+                {"car": M})
+    back = problem_from_json(json.loads(json.dumps(problem_to_json(p))))
+    assert [v.door for v in back.visits] == ["d1", None]
+    assert back.teams[0].shifts[0].doors == {"d1"}
