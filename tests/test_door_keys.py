@@ -35,3 +35,40 @@ def test_another_postcode_or_town_is_another_door_and_doors_chain():
                       ("K-4", f"Am Markt 1, {TOWN}", *P, "interpolated")])
     assert "K-2" not in keys
     assert keys["K-1"] == keys["K-3"] == keys["K-4"]
+
+
+def _route(team: str, day, stops):  # noqa: ANN001, ANN202 - a date; (id, address)
+    from datetime import datetime, time
+
+    from hausbesuch.plandata import PlannedStop, TeamDayRoute
+
+    at = datetime.combine(day, time(9))
+    return TeamDayRoute(
+        team_id=team, team_label="", day=day, mode="walk", start_lonlat=P, end_lonlat=P,
+        start_label="", depart=at, return_=at, travel_s=0, distance_m=0, service_s=0,
+        waiting_s=0, stops=tuple(PlannedStop(cid, k + 1, at, at, at, *P, address, "")
+                                 for k, (cid, address) in enumerate(stops)))
+
+
+def test_the_note_names_ids_day_and_teams_and_not_history_again():
+    from datetime import date
+    from types import SimpleNamespace
+
+    from hausbesuch.planning.doors import door_split_notes
+
+    tue, wed = date(2026, 12, 8), date(2026, 12, 9)
+    door = f"Breitenstraße 24, {TOWN}"
+    plan = SimpleNamespace(geocodes=(), routes=[
+        _route("team-1", tue, [("K-1", door), ("K-3", f"Linggplatz 7, {TOWN}")]),
+        _route("team-2", tue, [("K-2", f"Breitenstr. 24, {TOWN}")]),
+        _route("team-1", wed, [("K-4", door)]),
+        _route("team-2", wed, [("K-5", door)])])
+    notes = door_split_notes(plan)
+    assert [n.split(":")[0] for n in notes] == [
+        "K-1 und K-2 (eine Adresse) am Di, 08.12.2026 von Team team-1 und Team team-2 "
+        "besucht",
+        "K-4 und K-5 (eine Adresse) am Mi, 09.12.2026 von Team team-1 und Team team-2 "
+        "besucht"]
+    assert "ein Team für beide" in notes[0]
+    # a re-plan that planned K-5 anew: Tuesday's split is history, not named again
+    assert [n[:7] for n in door_split_notes(plan, {"K-5"})] == ["K-4 und"]

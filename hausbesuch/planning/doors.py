@@ -13,7 +13,7 @@ it could not so mend, without names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -95,10 +95,12 @@ def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} und {words[-1]}"
 
 
-def door_split_notes(plan: Any) -> list[str]:
+def door_split_notes(plan: Any, planned: Container[str] | None = None) -> list[str]:
     """One note per door that two or more teams visit on one day in ``plan`` (its
     routes, visits kept by a re-plan included): the case ids, the day and the teams,
-    never names. Empty when every door has one team a day."""
+    never names. Empty when every door has one team a day. ``planned``: the case ids
+    this planning placed (a re-plan's visits planned anew); a door whose visits that day
+    are all kept from before (history) is not named again. None: every visit."""
     quality = {g.client_id: g.quality for g in getattr(plan, "geocodes", ())}
     places = []
     seen: dict[str, tuple[str, date]] = {}
@@ -116,12 +118,13 @@ def door_split_notes(plan: Any) -> list[str]:
         by_door.setdefault((key, day), {}).setdefault(team, []).append(vid)
     notes = []
     for (_, day), teams in sorted(by_door.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        if len(teams) < 2:
-            continue
         ids = [v for t in sorted(teams) for v in teams[t]]
+        if len(teams) < 2 or (planned is not None and not any(v in planned for v in ids)):
+            continue
         notes.append(
             f"{_and(ids)} (eine Adresse) am {_day(day)} von "
-            f"{_and([f'Team {t}' for t in sorted(teams)])} besucht: ein Team für alle "
+            f"{_and([f'Team {t}' for t in sorted(teams)])} besucht: ein Team für "
+            f"{'beide' if len(ids) == 2 else 'alle'} "
             "ließ sich nicht einplanen, ohne einen Besuch zu verlieren (Touren voll, feste "
             "Zuordnungen oder Zeitfenster). Bitte die Besuche einem Team zuordnen oder "
             "einen auf einen anderen Tag legen und neu planen.")

@@ -1688,7 +1688,7 @@ def _solve_and_assemble(
     complete_unassigned(plan, job_ids(built.problem).values())
     # two teams at one door on one day that the solver could not mend (QA 45c F3); the
     # routes include a re-plan's kept visits
-    for note in door_split_notes(plan):
+    for note in door_split_notes(plan, set(built.candidates)):
         params["warnings"] = [*(params.get("warnings") or []), note]
         plan.warnings.append(note)
     # a re-plan's letters are those of the visits it planned without one (a letter out
