@@ -132,18 +132,15 @@ def mend_doors(
     extra = visit_costs(problem, vehicles)
     idx = problem.visit_index()
     by_vehicle: dict[int, Route] = {r.vehicle: r for r in routes}
-    left: list[DoorSplit] = []
     mended = 0
     for key in sorted(_splits(problem, list(by_vehicle.values()), doors)):
+        if deadline is not None and time.monotonic() > deadline:
+            break  # out of time: the splits left are named
         split = _splits(problem, list(by_vehicle.values()), doors).get(key)
         if split is None:  # mended on the way (another door's move)
             continue
-        if deadline is not None and time.monotonic() > deadline:
-            left.append(split)
-            continue
         best = _best_move(problem, vehicles, by_vehicle, split, idx, extra, doors)
         if best is None:
-            left.append(split)
             continue
         for vi, r in best.items():
             if r is None:
@@ -151,9 +148,8 @@ def mend_doors(
             else:
                 by_vehicle[vi] = r
         mended += 1
-    # a move may have split another door after it was looked at: say so
-    now = _splits(problem, list(by_vehicle.values()), doors)
-    left = [s for s in now.values() if s is not None]
+    left = [s for s in _splits(problem, list(by_vehicle.values()), doors).values()
+            if s is not None]
     return sorted(by_vehicle.values(), key=lambda r: r.vehicle), left, mended
 
 
