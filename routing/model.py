@@ -139,7 +139,10 @@ class Shift:
     (a re-plan: what is left of the day's visits). ``kept`` is how many visits the
     team-day holds outside this problem (a re-plan's visits begun before its moment or
     done): the reasons say that they use up the team's limit. It changes no route; a
-    shift's own lower ``max_visits`` without ``kept`` is simply its limit.
+    shift's own lower ``max_visits`` without ``kept`` is simply its limit. ``doors``: the
+    doors (:attr:`Visit.door`) of those visits outside the problem: another team-day of
+    the day does not serve a visit at one of them where that can be mended
+    (:mod:`routing.doors`).
     """
 
     day: int
@@ -150,10 +153,12 @@ class Shift:
     fixed: tuple[str, ...] = ()
     max_visits: int | None = None
     kept: int = 0
+    doors: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "day", _int(self.day, "Schicht", "day"))
         object.__setattr__(self, "breaks", tuple(self.breaks))
+        object.__setattr__(self, "doors", frozenset(str(d) for d in self.doors))
         object.__setattr__(self, "fixed", tuple(str(x) for x in self.fixed))
         where = f"Schicht an Tag {self.day}"
         if self.max_visits is not None:
@@ -222,6 +227,12 @@ class Visit:
         served. When one is, the others are neither in a route nor unassigned; when
         none is, all of them are unassigned, each with its reason. Alternatives carry
         no pin. Not part of VROOM's format.
+    door : str or None
+        The door the visit rings at, as the application knows it (e.g. two case ids of
+        one person, or a family with several clients at one address): visits with the
+        same ``door`` served on one day go to one team-day route (:mod:`routing.doors`),
+        or the solution names them (``stats["door_splits"]``). None: a door of its own.
+        Not part of VROOM's format.
     cost : int
         Cost of serving the visit, in travel seconds (e.g. how much less likely a
         contact is in this alternative's windows than in the group's best one): the
@@ -252,6 +263,7 @@ class Visit:
     group: str | None = None
     cost: int = 0
     preferred_from_day: int | None = None
+    door: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -306,6 +318,8 @@ class Visit:
             if self.pin is not None:
                 raise _err(f"{where}, Feld 'group': eine Alternative kann nicht festgelegt "
                            "sein (Feld 'pin').")
+        if self.door is not None and (not isinstance(self.door, str) or not self.door):
+            raise _err(f"{where}, Feld 'door': nicht leere Zeichenkette erwartet.")
 
     def day_allowed(self, day: int) -> bool:
         if day < self.earliest_day:

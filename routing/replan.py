@@ -538,6 +538,7 @@ def replan(
         return r.steps[:1] if r is not None and r.steps[0].service_start < at else ()
 
     teams = []
+    door_of = {v.id: v.door for v in problem.visits if v.door is not None}
     stops: dict[tuple[str, int], tuple[Step, ...]] = {}
     on = f"am {problem.day_names[today]}" if today < len(problem.day_names) else (
         f"an Tag {today + 1}")
@@ -588,6 +589,9 @@ def replan(
                     start=loc if loc is not None else veh.start, end=veh.end,
                     fixed=tuple(x for x in s.fixed if x not in done_visits),
                     max_visits=left, kept=s.kept + n_begun,
+                    # the doors of its begun visits: no other team there today
+                    doors=s.doors | {door_of[x.visit] for x in done.get((t.id, s.day), ())
+                                     if x.kind == "job" and door_of.get(x.visit or "")},
                 )
             )
         teams.append(replace(t, shifts=tuple(shifts)))

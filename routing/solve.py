@@ -163,6 +163,9 @@ REASONS_S_PER_VISIT_VEHICLE = 0.00001
 #: The whole :func:`solve` returns by ``time_limit + MARGIN_S`` (every stage after the
 #: search checks the deadline; only work linear in the input size is not interruptible).
 MARGIN_S = 0.5
+#: Rounds of mending doors (routing.doors) and repairing after it: a move between
+#: routes may make room for a visit left out, whose insertion may split a door again.
+DOOR_ROUNDS = 3
 #: (first-solution strategy, guided-local-search lambda) per worker; worker i uses entry
 #: i mod len. Different numberings and penalty strengths diversify the workers (lambda 0.1,
 #: OR-Tools' default, left C101/C109 stuck 3 % above the optimum in our runs).
@@ -1053,6 +1056,7 @@ def solve(
     Solution
         Never "no solution": visits that do not fit come back in ``unassigned``.
     """
+    from routing.doors import door_splits, mend_doors
     from routing.reasons import explain_all
     from routing.repair import repair
 
@@ -1170,6 +1174,25 @@ def solve(
         problem, routes, unassigned_idx, may_fit=may_fit,
         deadline=max(hard - 0.1 - reasons_s, t_retime + 0.5 * (hard - 0.1 - t_retime)),
     )
+    # one door, one team a day (routing.doors): a move frees room elsewhere, which the
+    # repair tries again for the visits left out (and the doors after it)
+    door_left: list[Any] = []
+    door_mended = 0
+    def post_deadline() -> float:  # as the repair's: at least half of what is left
+        now = time.monotonic()
+        return max(hard - 0.1 - reasons_s, now + 0.5 * (hard - 0.1 - now))
+
+    for _ in range(DOOR_ROUNDS):
+        routes, door_left, n = mend_doors(problem, routes, deadline=post_deadline())
+        door_mended += n
+        if not n or not unassigned_idx:
+            break
+        routes, unassigned_idx, more, checked = repair(
+            problem, routes, unassigned_idx, may_fit=may_fit, deadline=post_deadline())
+        moves += more
+        if not more:
+            break
+    door_left = door_splits(problem, routes)  # a last repair may have split one again
     t_repair = time.monotonic()
     routes = _settle_breaks(problem, vehicles, routes)
     t_settle = time.monotonic()
@@ -1227,6 +1250,11 @@ def solve(
         ],
         "best_worker": best.worker if best else None,
         "repair_moves": moves,
+        # doors served on one day by two team-days: mended by routing.doors, and those
+        # left (door, day, teams, visits)
+        "doors_mended": door_mended,
+        "door_splits": [{"door": d.door, "day": d.day, "teams": list(d.teams),
+                         "visits": list(d.visits)} for d in door_left],
         "lns": best.lns if best else None,
         "lns_ready": lns_ready,
         "lns_fallback": fallback,

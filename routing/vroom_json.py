@@ -41,9 +41,9 @@ with the reason they give, :attr:`Problem.absent`, and how they come back,
 :attr:`Problem.absent_undo`). When it is present it is authoritative; the VROOM keys
 are a view of it for VROOM: day ranges and day pins
 become job time windows, team pins an extra skill per team, skill names integers.
-Position pins, ``balance``, ``team_balance`` and alternatives (a visit's ``group`` and
-``cost``: in VROOM's view every alternative is a job of its own) have no VROOM
-equivalent. ``pure=True`` omits the extra key.
+Position pins, ``balance``, ``team_balance``, alternatives (a visit's ``group`` and
+``cost``: in VROOM's view every alternative is a job of its own) and doors (a visit's
+``door``, a shift's ``doors``: :mod:`routing.doors`) have no VROOM equivalent. ``pure=True`` omits the extra key.
 
 Output
 ------
@@ -779,6 +779,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                 district=_str_or_none(v, "district", where, "district"),
                 description=_desc(v, where),
                 group=_str_or_none(v, "group", where, "group"),
+                door=_str_or_none(v, "door", where, "door"),
                 cost=_uint(v, "cost", where, 0),
                 preferred_from_day=_uint(v, "preferred_from_day", where)
                 if v.get("preferred_from_day") is not None else None,
@@ -814,6 +815,7 @@ def _from_ext(ext: Mapping[str, Any], dur: dict[str, Any], dist: dict[str, Any])
                     fixed=tuple(str(x) for x in _strs(s, "fixed", sw)),
                     max_visits=_uint(s, "max_visits", sw) if s.get("max_visits") is not None else None,
                     kept=_uint(s, "kept", sw) if s.get("kept") is not None else 0,
+                    doors=frozenset(_strs(s, "doors", sw)),
                 )
             )
         skills = _strs(t, "skills", where)
@@ -1106,6 +1108,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                 **({"district": v.district} if v.district is not None else {}),
                 **({"description": v.description} if v.description is not None else {}),
                 **({"group": v.group} if v.group is not None else {}),
+                **({"door": v.door} if v.door is not None else {}),
                 **({"cost": v.cost} if v.cost else {}),
                 **({"preferred_from_day": v.preferred_from_day}
                    if v.preferred_from_day is not None else {}),
@@ -1139,6 +1142,7 @@ def _ext(problem: Problem) -> dict[str, Any]:
                         **({"fixed": list(s.fixed)} if s.fixed else {}),
                         **({"max_visits": s.max_visits} if s.max_visits is not None else {}),
                         **({"kept": s.kept} if s.kept else {}),
+                        **({"doors": sorted(s.doors)} if s.doors else {}),
                         **({"end_index": s.end} if s.end is not None else {}),
                     }
                     for s in t.shifts

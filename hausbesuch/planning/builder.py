@@ -13,7 +13,7 @@ holidays of the profile's Land have no shifts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -1134,6 +1134,8 @@ def build_problem(
     replan: bool = False,
     prefer_from: int | None = None,
     early_cost: int = 0,
+    kept: Mapping[tuple[str, date], Any] | None = None,
+    quality: Mapping[str, str] | None = None,
 ) -> Built:
     """Emit the routing problem: locations (team starts/ends, re-plan starts, visits),
     travel matrices per mode over the street network, visits and team shifts.
@@ -1157,9 +1159,16 @@ def build_problem(
     ``prefer_from`` (a day index, :func:`after_letters`): the candidates a letter will
     announce (:func:`announced_by_letter`) and that may be served earlier prefer the days
     from it on; serving one earlier costs ``early_cost`` (travel seconds,
-    :attr:`routing.model.Visit.preferred_from_day`)."""
+    :attr:`routing.model.Visit.preferred_from_day`).
+
+    Candidates at one door (:func:`hausbesuch.planning.doors.candidate_doors`) share a
+    :attr:`routing.model.Visit.door`; ``kept`` (a re-plan's routes kept, (team, day) ->
+    :class:`~hausbesuch.plandata.TeamDayRoute`; ``quality``: client id -> geocode
+    quality of their stops) gives each team-day the doors of its kept visits
+    (:attr:`routing.model.Shift.doors`): no other team goes there that day."""
     from geodata.matrix import travel_matrix
     from geodata.network import load_network
+    from hausbesuch.planning.doors import candidate_doors
     from routing.model import Break, Pin, Problem, Shift, Team, TimeWindow, Visit
 
     teams = _responsible_teams(teams, city_districts, replan=replan)
@@ -1209,6 +1218,10 @@ def build_problem(
             if w.distance_m is not None:
                 snap_far[str(w.id)] = float(w.distance_m)
 
+    # one door, one team a day (QA 45c F3): the doors of the candidates, and of a
+    # re-plan's visits kept (begun before its moment) that a candidate shares
+    doors, kept_doors = candidate_doors(cands, {
+        (t, (d - span.start).days): r for (t, d), r in (kept or {}).items()}, quality)
     visits = [
         Visit(
             id=c.id,
@@ -1224,6 +1237,8 @@ def build_problem(
             home=c.home,
             district=_visit_district(c.geocode.district),
             preferred_from_day=prefer_from if _prefers(c, prefer_from, early_cost) else None,
+            # one door, one team a day (QA 45c F3): the solver keeps them together
+            door=doors.get(c.id),
         )
         for k, c in enumerate(cands)
     ]
@@ -1261,6 +1276,8 @@ def build_problem(
             kw: dict[str, Any] = {}
             if (t.id, d) in shift_start_loc:
                 kw["start"] = shift_start_loc[(t.id, d)]
+            if (t.id, d) in kept_doors:
+                kw["doors"] = kept_doors[(t.id, d)]
             if t.max_visits_per_day and ov is not None and ov.kept:
                 # a re-plan: the visits the team-day keeps count against its limit (before,
                 # the rest of the day got the whole limit again)

@@ -73,6 +73,7 @@ from hausbesuch.planning.builder import (
     team_from_dict,
     team_to_dict,
 )
+from hausbesuch.planning.doors import door_split_notes
 from hausbesuch.planning.options import PlanOptions, PlanResult, Progress, noop_progress
 from hausbesuch.planning.report import (
     DISTRICT_NOTES,
@@ -1646,6 +1647,9 @@ def _solve_and_assemble(
                           # the days after the post brings them
                           prefer_from=after_letters(span, profile, clock.today()),
                           early_cost=EARLY_LETTER_COST_S,
+                          # the doors of the visits a re-plan keeps: no other team there
+                          # that day (QA 45c F3)
+                          kept=kept, quality={g.client_id: g.quality for g in geocodes},
                           **district_rules(profile, districts))
     model = athome.planning_model(store, profile, start=span.start) \
         if store is not None else None
@@ -1688,6 +1692,11 @@ def _solve_and_assemble(
         warnings=list(params.get("warnings") or []),
     )
     complete_unassigned(plan, job_ids(built.problem).values())
+    # two teams at one door on one day that the solver could not mend (QA 45c F3); the
+    # routes include a re-plan's kept visits
+    for note in door_split_notes(plan, set(built.candidates)):
+        params["warnings"] = [*(params.get("warnings") or []), note]
+        plan.warnings.append(note)
     # a re-plan's letters are those of the visits it planned without one (a letter out
     # keeps its window, and ``letters`` judges it by the date it carries)
     anew = None if predecessor_id is None else {
