@@ -179,7 +179,7 @@ NAMES = {"K-1036": "Jana Quaschnik", "K-1037": "QUASCHNIK, Jana", "C-3014": "Ann
 SAID = ("gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
         "Fachanwendung prüfen")
 #: ... and how to mark two people (the first two ids of the note)
-HOW = ("(zwei Personen: auf der Seite des Falls als „andere Person“ vermerken oder "
+HOW = ("(zwei Personen: auf der Seite des Falls als „andere Person“ vermerken; "
        "hausbesuch status K-1036 --other-person K-1037).")
 
 

@@ -103,3 +103,71 @@ def test_a_plan_of_the_stored_cases_leaves_a_checked_pair_out(tmp_path: Path,
     assert SAID not in _said(out), out
     pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "plan").rglob("*.html"))
     assert SAID not in _said(pages)
+
+
+def test_the_case_page_marks_two_people_and_takes_the_mark_back(tmp_path: Path,
+                                                                bad_hersfeld_pbf: Path) -> None:
+    """The web-only coordinator: the case page names the other id of the same name at the
+    door (no name), „K-1037 ist eine andere Person“ marks the pair (audited, the next
+    upload of the list says nothing), „Vermerk zurücknehmen“ takes it back; a forged
+    pair of two names is refused on the page (400), a form without its token (403)."""
+    import httpx
+
+    from tests.web_fixtures import bare_app, csrf_of, live_server, login, page_text
+
+    app = bare_app(tmp_path)
+    path = _list(tmp_path / "liste.csv", TWICE, names=NAMES)
+
+    def upload(kora: httpx.Client) -> str:
+        csrf = csrf_of(kora.get("/kunden/import").text)
+        with open(path, "rb") as fh:
+            res = kora.post("/kunden/import", data={"csrf_token": csrf,
+                                                    "stadt": "Bad Hersfeld"},
+                            files={"datei": (path.name, fh, "text/csv")})
+        assert res.status_code == 200, res.text[-500:]
+        return page_text(res.text)
+
+    def mark(kora: httpx.Client, other: str, **extra: str) -> httpx.Response:
+        page = kora.get("/faelle/K-1036", params={"stadt": "Bad Hersfeld"}).text
+        return kora.post("/fall-andere-person", data={
+            "csrf_token": csrf_of(page), "stadt": "Bad Hersfeld", "kundennummer": "K-1036",
+            "andere": other, **extra})
+
+    with live_server(app) as live, httpx.Client(base_url=live.url, timeout=120) as kora:
+        assert login(kora, "kora").status_code == 303
+        listed = upload(kora)
+        assert (f"K-1036 und K-1037: {SAID} (zwei Personen: auf der Seite des Falls als "
+                "„andere Person“ vermerken)") in listed, listed
+        assert "--other-person" not in listed, listed  # (no command line in the web)
+        page = page_text(kora.get("/faelle/K-1036", params={"stadt": "Bad Hersfeld"}).text)
+        assert f"K-1036 und K-1037: {SAID}." in page and "K-1037 ist eine andere Person" in page
+        assert "--other-person" not in page  # (the page has its own button)
+        assert "Quaschnik" not in page and "Jana" not in page
+
+        res = mark(kora, "K-1037")
+        assert res.status_code == 303 and res.headers["location"].endswith(
+            "person=vermerkt#andere-person"), res.headers
+        page = page_text(kora.get(res.headers["location"]).text)
+        assert "Als andere Person vermerkt" in page and "Andere Person als K-1037" in page
+        assert SAID not in page
+        assert SAID not in upload(kora)
+
+        refused = mark(kora, "C-3015")
+        assert refused.status_code == 400
+        assert ("K-1036 und C-3015 haben nicht den gleichen Namen an der gleichen Anschrift"
+                in page_text(refused.text))
+        page = kora.get("/faelle/K-1036", params={"stadt": "Bad Hersfeld"}).text
+        forged = kora.post("/fall-andere-person", data={
+            "stadt": "Bad Hersfeld", "kundennummer": "K-1036", "andere": "K-1037",
+            "zurueck": "1"})
+        assert forged.status_code == 403
+
+        res = mark(kora, "K-1037", zurueck="1")
+        assert res.status_code == 303 and "person=zurueck" in res.headers["location"]
+        page = page_text(kora.get(res.headers["location"]).text)
+        assert "Vermerk zurückgenommen" in page and "K-1037 ist eine andere Person" in page
+        assert f"K-1036 und K-1037: {SAID}" in upload(kora)
+
+    audit = _audit_text(str(tmp_path / "bare.sqlite"))
+    assert audit.count("andere_person K-1036") == 1 and "andere_person_zurueck K-1036" in audit
+    assert "Jana" not in audit and "Quaschnik" not in audit

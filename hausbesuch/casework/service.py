@@ -499,11 +499,13 @@ def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
     return groups
 
 
-def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None) -> str:
+def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None, *,
+                     how: bool = True) -> str:
     """The note on cases that seem one person (:func:`same_person_groups`): their ids (the
     first ten of more), never the name; a case that is no longer open with its status
     (``status``: id -> status; „L-1004 (erreicht) und L-1019“: the person was met under
-    the other id, QA 45c F3)."""
+    the other id, QA 45c F3). ``how``: with the ways to mark two people (the case page,
+    which has its own buttons, says it without)."""
     def said(cid: str) -> str:
         st = (status or {}).get(cid, "offen")
         return cid if st == "offen" else f"{cid} ({status_word(st)})"
@@ -511,9 +513,12 @@ def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None
     named = [said(cid) for cid in ids]
     shown = f"{', '.join(named[:-1])} und {named[-1]}" if len(named) <= 10 else \
         f"{', '.join(named[:10])} und {len(named) - 10} weitere"
-    return (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
-            "Fachanwendung prüfen (zwei Personen: auf der Seite des Falls als „andere "
-            f"Person“ vermerken oder hausbesuch status {ids[0]} --other-person {ids[1]}).")
+    said = (f"{shown}: gleicher Name und gleiche Anschrift – doppelt angelegt? Bitte in der "
+            "Fachanwendung prüfen")
+    if not how:
+        return said + "."
+    return (said + " (zwei Personen: auf der Seite des Falls als „andere Person“ vermerken; "
+            f"hausbesuch status {ids[0]} --other-person {ids[1]}).")
 
 
 def pair_key(a: str, b: str) -> frozenset[str]:

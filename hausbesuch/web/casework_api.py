@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from hausbesuch import clock
-from hausbesuch.casework import Casework
+from hausbesuch.casework import Casework, CaseworkError
 from hausbesuch.casework.rules import result_label, status_word
 from hausbesuch.casework.service import VISIT_TIME_MARGIN_MIN, id_may_be_shown, outcome_stamp
 
@@ -1081,6 +1081,36 @@ def set_status(store: Store, profile: Profile, actor: str, client_id: str, statu
     cw = casework(store, profile, actor)
     known = cw.case_id(client_id)
     return known, cw.set_status(known, status, reason, seen=seen)
+
+
+def other_persons(store: Store, profile: Profile, actor: str, client_id: str
+                  ) -> dict[str, Any]:
+    """The case page's „Gleicher Name, gleiche Anschrift“ (no name): the cases marked
+    as another person (``marked``: id, by whom, when) and those that seem the same
+    person now without such a mark (``unchecked``), with the note the import gives."""
+    from hausbesuch.casework.service import same_person_note
+
+    cw = casework(store, profile, actor)
+    known = cw.case_id(client_id)
+    marked = cw.other_persons_of(known)
+    done = {m[0] for m in marked}
+    unchecked = [o for o in cw.same_person_now(known) if o not in done]
+    return {"marked": [{"id": o, "by": by, "at": at} for o, by, at in marked],
+            "unchecked": unchecked,
+            "note": same_person_note([known, *unchecked], how=False) if unchecked else ""}
+
+
+def mark_other_person(store: Store, profile: Profile, actor: str, client_id: str,
+                      other_id: str, *, undo: bool) -> tuple[str, bool]:
+    """``hausbesuch status ID --other-person ID [--undo]``: (the stored id, whether the
+    mark changed); refusals as :class:`~hausbesuch.errors.UserError` (German)."""
+    cw = casework(store, profile, actor)
+    known = cw.case_id(client_id)
+    try:
+        other = cw.case_id(other_id)
+    except CaseworkError:
+        raise UserError(f"Kundennummer {other_id[:64]}: kein Fall dieser Stadt.") from None
+    return known, cw.mark_other_person(known, other, undo=undo)
 
 
 def result_choices() -> list[tuple[str, str]]:

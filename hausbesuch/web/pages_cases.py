@@ -40,6 +40,13 @@ OUTCOME_SAVED = {
     "nachgetragen-abgesagt": ("Ergebnis des abgesagten Besuchs nachgetragen; der Besuch gilt "
                               "als durchgeführt."),
 }
+#: The confirmation after the „andere Person“ form (``?person=…``).
+PERSON_SAVED = {
+    "vermerkt": "Als andere Person vermerkt: der Hinweis „doppelt angelegt?“ entfällt für "
+                "dieses Paar.",
+    "zurueck": "Vermerk zurückgenommen: das Paar gilt wieder als vielleicht doppelt angelegt.",
+    "unveraendert": "Das war schon so vermerkt; nichts geändert.",
+}
 #: Added to the confirmation when the replaced or deleted note could not be removed from
 #: the database's files at once (``?notiz=nicht-verdichtet``; review 22 #7).
 NOTE_NOT_RECLAIMED = ("Hinweis: die alte Notiz steht noch in den Dateien der Datenbank, bis "
@@ -126,7 +133,8 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
                status: int = 200, error: str | None = None, reason: str = "",
                outcome_error: dict[str, str] | None = None, chosen: str = "",
                password_refused: bool = False, stand: str = "", open_visit: str = "",
-               disclosure_error: str | None = None) -> Response:
+               disclosure_error: str | None = None, person_error: str | None = None
+               ) -> Response:
     """The case page; ``chosen``: the status chosen in a refused form (else the case's);
     ``stand``: the stamp that form sent (else the case's now), so that, sent again, it
     still says what its page showed;
@@ -157,7 +165,12 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
                 web.store, web.profile(city), user.name, case["client_id"], ids))
         if request.query_params.get("notiz") == "nicht-verdichtet":
             saved += " " + NOTE_NOT_RECLAIMED
+    # one person under two ids? the pairs checked, and those still to check (no name)
+    persons = casework_api.other_persons(web.store, web.profile(city), user.name,
+                                         case["client_id"])
+    person_done = PERSON_SAVED.get(request.query_params.get("person", ""))
     return render(request, "case.html.j2", status=status, city=city, case=case,
+                  persons=persons, person_done=person_done, person_error=person_error,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
                   reason=reason, max_reason=MAX_REASON, chosen=chosen,
                   results=casework_api.result_choices(), outcome_error=outcome_error or {},
@@ -304,6 +317,32 @@ def case_disclosure(request: Request, kundennummer: str = Form(""), stadt: str =
         "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; "
                                f"filename*=UTF-8''{quote(name, safe='')}",
         "Cache-Control": "no-store"})
+
+
+@router.post("/fall-andere-person")
+def case_other_person(request: Request, kundennummer: str = Form(""), stadt: str = Form(""),
+                      andere: str = Form(""), zurueck: str = Form(""),
+                      user: User = Depends(require_user)) -> Response:
+    """„Andere Person“ on the case page: the case and ``andere`` (same name at the same
+    door) are two people, checked in the case-management system, as ``hausbesuch status
+    ID --other-person ID`` marks it (``zurueck`` = 1: ``--undo``); audited by the
+    casework (``andere_person``, both ids). The import's and the plan's note „doppelt
+    angelegt?“ then leaves the pair out. A refusal shows the page again (400)."""
+    web = ctx(request)
+    city = _city_of(request, user, stadt or None)
+    client_id, other = kundennummer.strip(), andere.strip()
+    try:
+        known, changed = casework_api.mark_other_person(
+            web.store, web.profile(city), user.name, client_id, other, undo=zurueck == "1")
+    except CaseworkError as exc:  # (the case itself unknown: before anything changed)
+        raise HTTPException(status_code=404,
+                            detail=_unknown(request, user, client_id, exc)) from None
+    except UserError as exc:
+        return _case_page(request, user, city, client_id, status=400,
+                          person_error=str(exc))
+    done = "unveraendert" if not changed else "zurueck" if zurueck == "1" else "vermerkt"
+    return RedirectResponse(_case_url(known, city, person=done) + "#andere-person",
+                            status_code=303)
 
 
 #: The outcome form's fields by the label a message starts with („Ergebnis: …“).
