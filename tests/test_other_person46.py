@@ -45,6 +45,12 @@ def test_a_pair_checked_as_two_people_is_no_longer_named(
 
     out = _said(MON.ok("import", str(_list(tmp_path / "b.csv", TWICE, names=NAMES)), *db))
     assert SAID not in out, out
+    # the Auskunft (Art. 15) says the mark, not the other person's id
+    told = tmp_path / "auskunft.txt"
+    MON.ok("disclose", "K-1036", "--out", str(told), *db)
+    text = told.read_text("utf-8")
+    assert "andere Person als ein Fall mit gleichem Namen und gleicher Anschrift" in text
+    assert "K-1037" not in text, text
     # the person under a third id: its pairs with both are unchecked, all three named
     out = _said(MON.ok("import", str(_list(tmp_path / "c.csv", [
         *TWICE, ("K-2001", f"Walnußweg 3, {TOWN}")],

@@ -36,6 +36,7 @@ from hausbesuch.store import (
     GeocodeRow,
     ImportRejectionRow,
     LastImportRow,
+    OtherPersonRow,
     OutcomeRow,
     PlanClientRow,
     PlanRow,
@@ -75,6 +76,11 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
             raise KeyError(client_id)
         fixes = list(s.scalars(select(AddressFixRow).where(
             AddressFixRow.city == city, AddressFixRow.client_id == client_id)))
+        # checked as another person than a case of the same name at the same door: the
+        # other case's id is that person's, not said here
+        others = sorted(r.checked_at for r in s.scalars(select(OtherPersonRow).where(
+            OtherPersonRow.city == city, (OtherPersonRow.client_a == client_id)
+            | (OtherPersonRow.client_b == client_id))))
         history = list(s.scalars(select(StatusHistoryRow).where(
             StatusHistoryRow.city == city, StatusHistoryRow.client_id == client_id)
             .order_by(StatusHistoryRow.changed_at, StatusHistoryRow.id)))
@@ -145,6 +151,8 @@ def disclosure_text(store: Store, city: str, client_id: str) -> str:
            f"einer eingelesenen Kundenliste: {_d(c.last_listed_at)}"
            + (f"; Anschrift zuletzt durch eine Kundenliste geändert: {_d(c.address_since)}"
               if c.address_since is not None else "")]
+    own += [f"Vermerk vom {_d(at)}: andere Person als ein Fall mit gleichem Namen und "
+            "gleicher Anschrift (geprüft, kein doppelt angelegter Fall)" for at in others]
     lines += _section("Falldaten", own)
     lines += _section("Adresskorrekturen", [
         f"{_d(f.fixed_at)}: für „{f.source_address}“ "
