@@ -671,6 +671,9 @@ def read_clients(
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
     read_cols = {*used.values(), *name_parts}  # a row may lack only columns not read
+    # ... or, ending with a line end, the empty end of a row that Excel left off: not the
+    # id, the name or the address (Table.missing_columns)
+    optional = read_cols - {id_col, *names, *roles.values()}
     joined: list[int] = []
     # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
     # a warning
@@ -679,7 +682,7 @@ def read_clients(
     for rownum, row in zip(table.row_numbers, table.rows, strict=True):
         cid = read_back(clean_text(row.get(id_col, "")))  # type: ignore[arg-type]
         # more fields than the header (shifted), or fewer than the columns read (cut off)
-        if problem := table.row_problem(rownum, read=read_cols):
+        if problem := table.row_problem(rownum, read=read_cols, optional=optional):
             note = table.joined_last(rownum, keep_apart=names) if note_last else None
             if note is None:
                 shown = cid if id_first and len(cid) <= MAX_ID_LENGTH and not (

@@ -853,6 +853,12 @@ class Table:
     #: How many columns the header row names: its fields without the empty ones at its
     #: end (columns a row too wide added are not counted).
     header_columns: int = 0
+    #: CSV: the rows of :attr:`short_rows` that seem one row split by a line break in a
+    #: field without quotes: two short rows next to each other whose fields together make
+    #: at most the header's. Another short row (not the file's open end) may be one whose
+    #: empty end was left off: Excel writes some rows of a CSV so when their last columns
+    #: are empty (:meth:`missing_columns`, ``optional``).
+    split_rows: set[int] = field(default_factory=set)
     #: CSV: the row whose last field the file ends in without a line end (0: it ends with
     #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
     open_end_row: int = 0
@@ -1003,13 +1009,15 @@ class Table:
                 "eine andere Kodierung?); sie wurden ausgelassen, alle anderen Zeichen "
                 "gelesen. Bitte Namen und Adressen dort prüfen.")
 
-    def row_problem(self, rownum: int, read: Collection[str] | None = None) -> str | None:
+    def row_problem(self, rownum: int, read: Collection[str] | None = None,
+                    optional: Collection[str] = ()) -> str | None:
         """Why row ``rownum`` cannot be read safely (German, never quoting a cell), or
         None: it has more fields than the header (see :attr:`wide_rows`), or fewer, and a
         column of ``read`` (the columns the caller reads; None: all) is among those
         missing (:attr:`short_rows`): read with them empty, a stored case would lose its
-        address, window or note to a file cut off."""
-        if (missing := self.missing_columns(rownum, read)) is not None:
+        address, window or note to a file cut off. ``optional``: columns a row may leave
+        off at its end when they are empty (see :meth:`missing_columns`)."""
+        if (missing := self.missing_columns(rownum, read, optional)) is not None:
             return self._short_problem(rownum, missing)
         if rownum == self.open_end_row and (col := self.open_quote_column) and (
                 read is None or col in read):
@@ -1028,15 +1036,24 @@ class Table:
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
 
-    def missing_columns(self, rownum: int, read: Collection[str] | None = None
-                        ) -> list[str] | None:
+    def missing_columns(self, rownum: int, read: Collection[str] | None = None,
+                        optional: Collection[str] = ()) -> list[str] | None:
         """The columns of ``read`` (None: all) that row ``rownum`` has no field for, one
-        of :attr:`short_rows`; None when it has a field for each of them."""
+        of :attr:`short_rows`; None when it has a field for each of them.
+
+        Columns of ``optional`` (the caller's columns that may be empty: a note, a window,
+        not the id or the address) do not count as missing when the row ends with a line
+        end and is not one of :attr:`split_rows`: Excel leaves the empty end off some
+        rows of a CSV it writes (in blocks of rows whose last columns are empty), and
+        their fields are empty indeed. A file cut off in the row (:attr:`open_end_row`)
+        or a row split by a line break misses them."""
         n = self.short_rows.get(rownum)
         if n is None:
             return None
         missing = [c for c in self.columns[n:self.header_columns]
                    if read is None or c in read]
+        if optional and rownum != self.open_end_row and rownum not in self.split_rows:
+            missing = [c for c in missing if c not in optional]
         return missing or None
 
     def _short_problem(self, rownum: int, missing: Sequence[str]) -> str:
@@ -1543,7 +1560,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
                  overflow=g.overflow, empty_rows=g.empty_rows, short_rows=g.short_rows,
-                 header_columns=g.header_columns,
+                 header_columns=g.header_columns, split_rows=g.split_rows,
                  open_end_row=open_end, open_quote_column=quoted)
 
 
@@ -1634,6 +1651,30 @@ class _Grid:
     header_row_2: int = 0
     short_rows: dict[int, int] = field(default_factory=dict)
     header_columns: int = 0
+    split_rows: set[int] = field(default_factory=set)
+
+
+def _split_rows(counts: Sequence[tuple[int, int]], short: Mapping[int, int], named: int
+                ) -> set[int]:
+    """The rows of ``short`` that seem parts of one row split by line breaks in fields
+    without quotes: from a short row on, the short rows after it as long as their fields
+    together (a field split in two counts once) make at most ``named``, ending when they
+    make exactly that; a run of two rows or more. ``counts``: (row, fields) of the data
+    rows in order."""
+    split: set[int] = set()
+    i = 0
+    while i < len(counts):
+        run, total = [counts[i][0]], counts[i][1]
+        j = i + 1
+        while (counts[i][0] in short and total < named and j < len(counts)
+               and counts[j][0] in short and total + counts[j][1] - 1 <= named):
+            run.append(counts[j][0])
+            total += counts[j][1] - 1
+            j += 1
+        if len(run) > 1:
+            split.update(run)
+        i = j
+    return split
 
 
 #: A house number as it stands in a column of its own: ``12``, ``2a``, ``12 b``, ``3-5``.
@@ -1918,6 +1959,10 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     # a CSV row with fewer fields than the header names columns: cut off, or split by a
     # line break (Table.short_rows); a row of the header's width less its empty end is not
     short = {rownum: len(cells) for rownum, cells in data if len(cells) < named} if fields else {}
+    # ... short rows next to each other whose fields make at most one row's: one row
+    # split by line breaks in fields without quotes (each next one holds the rest of a
+    # field and the fields after it), not a row that leaves its empty end off (Excel)
+    split = _split_rows([(r, len(c)) for r, c in data], short, named)
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     overflow: dict[int, list[str]] = {}
@@ -1939,7 +1984,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
                  trailing_rows=trailing, overflow=overflow, empty_rows=empty,
                  header_row_2=second[1] if second is not None else 0, short_rows=short,
-                 header_columns=named)
+                 header_columns=named, split_rows=split)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.

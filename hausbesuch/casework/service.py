@@ -4212,6 +4212,9 @@ class Casework:
                 f"{' im Arbeitsblatt „' + table.sheet + '“' if table.sheet else ''}). "
                 "Es gibt nichts zu erfassen.")
         read_cols = {c for c in found.values() if c}
+        # the columns a row may leave off at its end when empty, as Excel writes some rows
+        # of a CSV (Table.missing_columns): not the id, the day or the result
+        optional = {found[k] for k in ("uhrzeit", "termin", "notiz") if found[k]}
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
         res.notes += table.notes()  # the sheet read, title rows skipped, hidden rows read
         # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
@@ -4257,7 +4260,7 @@ class Casework:
             cid = cell("id")
             try:
                 # more fields than the header, or fewer than a column read (cut off)
-                if problem := table.row_problem(rownum, read_cols):
+                if problem := table.row_problem(rownum, read_cols, optional):
                     raise _RowError("felder", problem)
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
