@@ -2,7 +2,11 @@
 
 - a plan folder's table box (``index.html``, a print sheet) is a tab stop only while it
   scrolls, checked again when the window changes size; without scripts every box stays
-  one (the safe side); the web app's print sheet runs the same script from its server.
+  one (the safe side); the web app's print sheet runs the same script from its server;
+- the drafts of a link that ended while its page was closed are named when the page is
+  opened again (the server's page of a link that is gone), as the open page names them
+  when the link ends; the drafts of another link that has ended, when a link's page
+  deletes them on opening.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
+from tests.test_web import site  # noqa: F401 - the fixture, by name
+from tests.web_fixtures import Site, sqlite_only
 
 #: Each box of ``sel``: [scrolls, its tabIndex].
 _BOXES = """(sel) => Array.from(document.querySelectorAll(sel)).map(e => [
@@ -82,3 +89,71 @@ def test_a_plan_folders_table_boxes_are_tab_stops_only_while_they_scroll(
             tabs = [page.locator(sel).nth(i).get_attribute("tabindex")
                     for i in range(page.locator(sel).count())]
             assert tabs and all(t == "0" for t in tabs), (name, tabs)
+
+
+@sqlite_only()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_drafts_of_a_link_that_ended_while_its_page_was_closed_are_named(
+        site: Site) -> None:  # noqa: F811
+    """The worker typed notes at two stops, closed the page, and the link ended;
+    opened again (with signal: the server's page of a link that is gone) the page deleted
+    the drafts without a word. Now it names their stops (the Kundennummer and what was
+    typed, never the text), as the open page does when its link ends. A link's page that
+    deletes the drafts of another link that has ended names those too."""
+    from datetime import timedelta
+
+    from hausbesuch import clock
+    from tests.test_worker_cache import (
+        _browser,
+        _fresh_route,
+        _link,
+        _ms,
+        _phone,
+        _set_valid_until,
+    )
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route, on_its_day=True)
+    secret = "Hund im Hof, bitte klingeln"
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser, service_workers="block")
+        try:
+            # the phone on the team-day, an hour before the link's end
+            page.clock.install(time=_ms(link.valid_until - timedelta(hours=1)) / 1000)
+            page.goto(url)
+            page.wait_for_selector("li.stop")
+            stops = page.locator("li.stop:not(.called-off)")
+            first, second = (stops.nth(i).get_attribute("data-kunde") for i in (0, 1))
+            page.locator(f"#stopp-{first} textarea[name=notiz]").fill(secret)
+            page.locator(f"#stopp-{second} textarea[name=notiz]").fill("Briefkasten voll")
+            page.wait_for_function("() => Object.keys(JSON.parse(localStorage.getItem("
+                                   "'hausbesuch-entwurf:' + location.pathname) || '{}'))"
+                                   ".length === 2")
+            page.goto("about:blank")  # the page closed
+            _set_valid_until(site, token, clock.now() - timedelta(seconds=1))
+            page.goto(url)  # the server: the link is gone
+            said = page.inner_text("#entwuerfe-geloescht")
+            assert f"{first} (Notiz)" in said and f"{second} (Notiz)" in said, said
+            assert "Bitte der Koordination melden" in said
+            assert secret not in page.content() and "Briefkasten" not in page.content()
+            assert page.evaluate("Object.keys(localStorage).filter("
+                                 "k => k.startsWith('hausbesuch-entwurf'))") == []
+            # a link's page deletes another link's ended drafts, and says whose
+            other = _fresh_route(site, skip=((route.team_id, route.day),))
+            _, _, url2 = _link(site, other, on_its_day=True)
+            page.evaluate("""() => {
+                localStorage.setItem('hausbesuch-entwurf:/w/vorbei/',
+                                     '{"K-1": {"notiz": "alt"}, "K-2": {"termin_datum": "x"}}');
+                localStorage.setItem('hausbesuch-entwurf-bis:/w/vorbei/',
+                                     String(Date.now() - 60000)); }""")
+            page.goto(url2)
+            page.wait_for_selector("li.stop")
+            box = page.locator("#entwuerfe-frueher-geloescht")
+            assert box.get_attribute("role") == "alert"
+            said = box.inner_text()
+            assert "K-1 (Notiz)" in said and "K-2 (Termin)" in said and "alt" not in said
+            assert page.evaluate("localStorage.getItem('hausbesuch-entwurf:/w/vorbei/')") is None
+            assert errors == []
+        finally:
+            ctx.close()
