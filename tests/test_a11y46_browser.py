@@ -157,3 +157,65 @@ def test_drafts_of_a_link_that_ended_while_its_page_was_closed_are_named(
             assert errors == []
         finally:
             ctx.close()
+
+
+#: The overview map's marks: [[lat, lon, the mark shown, planned?], …] and the key's
+#: districts: [[number, name], …].
+_MARKS = """() => {
+    const map = Object.keys(window).filter(k => k.startsWith('map_')).map(k => window[k])
+        .find(v => v instanceof L.Map);
+    const marks = [];
+    map.eachLayer(l => {
+        if (!(l instanceof L.Marker) || !l.getElement()) return;
+        const el = l.getElement(), at = l.getLatLng();
+        if (el.classList.contains('hb-mark'))
+            marks.push([at.lat, at.lng, el.textContent.trim(), true]);
+        else if (el.classList.contains('hb-unassigned'))
+            marks.push([at.lat, at.lng,
+                        el.querySelector('.hb-unassigned-mark').textContent.trim(), false]);
+    });
+    const key = Array.from(document.querySelectorAll('.hb-legend li')).filter(
+        li => li.querySelector('.hb-sw-num')).map(li => [
+            li.querySelector('.hb-sw-num').textContent.trim(),
+            li.textContent.replace(li.querySelector('.hb-sw-num').textContent, '').trim()]);
+    return [marks, key];
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_overview_maps_districts_differ_not_by_colour_alone(tmp_path: Path) -> None:
+    """WCAG 1.4.1: the overview map (``uebersicht.html``) coloured its visits by district
+    only. Each planned visit's circle and each unassigned visit's diamond carries its
+    district's number, and the key names the district of each number (with its colour);
+    the numbers are drawings, no stops for the keyboard."""
+    from hausbesuch.maps import MapSettings
+    from hausbesuch.output import write_outputs
+    from hausbesuch.plandata import OUTSIDE
+    from tests.browser import chromium_context, serve_directory
+    from tests.test_maps import sample_districts, sample_plan
+
+    plan = sample_plan()
+    written = write_outputs(plan, tmp_path / "aus", districts=sample_districts())
+    with serve_directory(written.out_dir) as url, \
+            chromium_context(MapSettings().tile_host, viewport=(1280, 900)) as (ctx, rec):
+        page = ctx.new_page()
+        page.goto(f"{url}/{written.overview_map.name}")
+        page.wait_for_selector(".hb-depot")
+        marks, key = page.evaluate(_MARKS)
+        number = {name: n for n, name in key}
+        assert len(number) == len(key) >= 3 and OUTSIDE in number, key
+        shown = {(round(la, 6), round(lo, 6), planned): m for la, lo, m, planned in marks}
+        want = {}
+        for r in plan.routes:
+            for s in r.to_visit:
+                want[(round(s.lat, 6), round(s.lon, 6), True)] = number[s.district or OUTSIDE]
+        for u in plan.unassigned:
+            if u.lon is not None:
+                want[(round(u.lat, 6), round(u.lon, 6), False)] = number[u.district or OUTSIDE]
+        assert want and shown == want, (shown, want)
+        assert len({m for m in want.values()}) >= 2  # (more than one district drawn)
+        assert page.evaluate("document.querySelectorAll("
+                             "'.hb-mark[tabindex], .hb-mark [tabindex]').length") == 0
+        assert rec.page_errors == []
+
