@@ -6,7 +6,9 @@
 - the drafts of a link that ended while its page was closed are named when the page is
   opened again (the server's page of a link that is gone), as the open page names them
   when the link ends; the drafts of another link that has ended, when a link's page
-  deletes them on opening.
+  deletes them on opening;
+- the overview map's visits carry their district's number, the key says which (1.4.1);
+- the job page opens the finished plan by itself only while so chosen (3.2.5, AAA).
 """
 
 from __future__ import annotations
@@ -219,3 +221,61 @@ def test_the_overview_maps_districts_differ_not_by_colour_alone(tmp_path: Path) 
                              "'.hb-mark[tabindex], .hb-mark [tabindex]').length") == 0
         assert rec.page_errors == []
 
+
+@sqlite_only()
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_job_page_opens_the_finished_plan_only_when_so_chosen(
+        site: Site) -> None:  # noqa: F811
+    """WCAG 3.2.5 (AAA): the job page switched to the finished plan by itself. It still
+    does by default (a checkbox „Fertigen Plan von selbst öffnen“, checked); unchecked
+    (remembered in this browser), the finished job's „Zum Plan“ takes the focus and the
+    page stays."""
+    import uuid
+
+    from sqlalchemy import update
+
+    from hausbesuch import clock
+    from hausbesuch.web.models import JobRow
+    from tests import test_web
+    from tests.test_a11y import _coordinator_page
+    from tests.test_web import _current_plan
+
+    def running() -> str:  # a job of another runner (heartbeat now), running
+        job_id = uuid.uuid4().hex
+        with site.store.session() as s:
+            s.add(JobRow(id=job_id, kind="plan", city=test_web.CITY, params="{}",
+                         status="laeuft", stage="Routen werden berechnet", progress=0.4,
+                         created_by="kora", created_at=clock.now(), started_at=clock.now(),
+                         heartbeat=clock.now(), worker="anderswo"))
+        return job_id
+
+    def done(job_id: str, plan_id: str) -> None:  # as the runner records it
+        with site.store.session() as s:
+            s.execute(update(JobRow).where(JobRow.id == job_id).values(
+                status="fertig", plan_id=plan_id, progress=1.0, stage="fertig",
+                finished_at=clock.now(), error=None))
+
+    plan_id = _current_plan(site).id
+    with _coordinator_page(site) as page:
+        job_id = running()
+        page.goto(f"{site.url}/auftraege/{job_id}")
+        choice = page.locator("#plan-oeffnen")
+        assert choice.is_checked()
+        assert "öffnet er sich" in page.inner_text("#hinweis")
+        choice.focus()
+        page.keyboard.press("Space")  # by the keyboard
+        assert not choice.is_checked()
+        assert "erscheint hier „Zum Plan“" in page.inner_text("#hinweis")
+        done(job_id, plan_id)
+        page.wait_for_function("() => document.activeElement.textContent === 'Zum Plan'")
+        assert page.url.endswith(f"/auftraege/{job_id}")
+        assert "fertig" in page.inner_text("#stand")
+        assert page.locator("#plan-oeffnen").count() == 0
+        # remembered: the next job's page has it unchecked; checked again, the plan opens
+        job_id = running()
+        page.goto(f"{site.url}/auftraege/{job_id}")
+        assert not page.locator("#plan-oeffnen").is_checked()
+        page.locator("#plan-oeffnen").check()
+        done(job_id, plan_id)
+        page.wait_for_url(f"**/plaene/{plan_id}")
