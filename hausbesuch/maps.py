@@ -439,9 +439,9 @@ class _MapExtras(MacroElement):
             transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
         /* a district's number on a visit's marker and in the key (overview map): the
            districts differ not by colour alone (WCAG 1.4.1) */
-        .leaflet-div-icon.hb-mark, .hb-sw-num { color: #fff; font: 700 10px/16px system-ui,
+        .leaflet-marker-icon.hb-mark, .hb-sw-num { color: #fff; font: 700 10px/16px system-ui,
             sans-serif; text-align: center; text-shadow: 0 0 2px #000, 0 0 2px #000; }
-        .leaflet-div-icon.hb-mark { pointer-events: none; }
+        .leaflet-marker-icon.hb-mark { pointer-events: none; }
         .hb-sw-num { width: 16px; height: 16px; vertical-align: -4px; }
         .hb-unassigned-mark { position: absolute; left: 0; top: 0; width: 18px;
             font: 700 9px/18px system-ui, sans-serif; text-align: center; color: #202124; }
@@ -1130,13 +1130,13 @@ def overview_map(
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
     rows = [
-        '<li><span class="hb-sw" style="background:#bbb"></span>geplant (Zahl und Füllung: '
-        "Bezirk)</li>",
+        '<li><span class="hb-sw" style="background:#bbb"></span>geplant</li>',
         '<li><span class="hb-unassigned-pin" style="display:inline-block;width:8px;height:8px;'
-        'border-color:#555;margin:0 8px 0 3px"></span>nicht eingeplant (Zahl und Rand: '
-        "Bezirk)</li>",
+        'border-color:#555;margin:0 8px 0 3px"></span>nicht eingeplant</li>',
         '<li><span class="hb-depot-pin" style="display:inline-block;width:16px;height:16px;'
         'line-height:16px;font-size:10px;margin-right:6px">S</span>Start / Ziel</li>',
+        # what a visit's number and colour (its circle's fill, its diamond's edge) say
+        '<li style="margin-top:4px;font-weight:600">Bezirk (Zahl und Farbe):</li>',
     ]
     rows += [
         # the number in the swatch, as on the markers: „3 Innenstadt“ also as text
