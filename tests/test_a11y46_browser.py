@@ -219,6 +219,10 @@ def test_the_overview_maps_districts_differ_not_by_colour_alone(tmp_path: Path) 
         assert len({m for m in want.values()}) >= 2  # (more than one district drawn)
         assert page.evaluate("document.querySelectorAll("
                              "'.hb-mark[tabindex], .hb-mark [tabindex]').length") == 0
+        # white on the circle (with a dark edge), centred on it, as in the key's swatches
+        looks = page.evaluate("""() => Array.from(document.querySelectorAll('.hb-mark')).map(
+            e => [getComputedStyle(e).color, getComputedStyle(e).textAlign])""")
+        assert looks and all(c == ["rgb(255, 255, 255)", "center"] for c in looks), looks
         assert rec.page_errors == []
 
 
