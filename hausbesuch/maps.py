@@ -437,6 +437,14 @@ class _MapExtras(MacroElement):
             height: 22px; box-shadow: 0 1px 4px rgba(0,0,0,.5); }
         .hb-unassigned-pin { width: 12px; height: 12px; background: #fff; border: 3px solid;
             transform: rotate(45deg); box-shadow: 0 1px 3px rgba(0,0,0,.5); }
+        /* a district's number on a visit's marker and in the key (overview map): the
+           districts differ not by colour alone (WCAG 1.4.1) */
+        .leaflet-marker-icon.hb-mark, .hb-sw-num { color: #fff; font: 700 10px/16px system-ui,
+            sans-serif; text-align: center; text-shadow: 0 0 2px #000, 0 0 2px #000; }
+        .leaflet-marker-icon.hb-mark { pointer-events: none; }
+        .hb-sw-num { width: 16px; height: 16px; vertical-align: -4px; }
+        .hb-unassigned-mark { position: absolute; left: 0; top: 0; width: 18px;
+            font: 700 9px/18px system-ui, sans-serif; text-align: center; color: #202124; }
         .leaflet-div-icon.hb-plain { background: none; border: none; }
         .leaflet-container .leaflet-control-attribution a { text-decoration: underline; }
         .hb-popup { font: 14px/1.4 system-ui, sans-serif; overflow-wrap: anywhere; }
@@ -973,8 +981,9 @@ def overview_map(
     assets: str = ASSETS_DIRNAME,
     route_pages: Mapping[str, str] | None = None,
 ) -> folium.Map:
-    """Overview of a plan: clients coloured by district, district outlines, planned visits
-    (filled circles) and unassigned ones (open diamonds), depots, and switchable routes.
+    """Overview of a plan: clients coloured and numbered by district (the key says which
+    number is which district), district outlines, planned visits (filled circles) and
+    unassigned ones (open diamonds), depots, and switchable routes.
 
     Parameters
     ----------
@@ -996,6 +1005,16 @@ def overview_map(
     labels += [u.district for u in plan.unassigned]
     colours = _district_colours(labels)
     e = escape_map_text
+
+    # the key's districts (the outside last), each with its number on its visits' markers
+    used = sorted(
+        {n for n in labels if n} | ({OUTSIDE} if OUTSIDE in labels else set()),
+        key=lambda n: (n == OUTSIDE, n),
+    )
+    marks = {n: str(i) for i, n in enumerate(used, 1)}
+
+    def mark(district: str | None) -> str:
+        return marks.get(district or OUTSIDE, "")
 
     title = f"Übersicht {plan.city}".strip() if plan.city else "Übersicht"
     m = _base_map(settings, assets, title)
@@ -1048,10 +1067,18 @@ def overview_map(
             if href:
                 body.append(f'<a href="{e(href)}#stopp-{s.position}" target="_top">Routenliste</a>')
             folium.CircleMarker(
-                [lat, lon], radius=6, color="#222", weight=1, fill=True,
+                [lat, lon], radius=8, color="#222", weight=1, fill=True,
                 fill_color=colour, fill_opacity=0.95,
                 popup=folium.Popup("<br>".join(body), max_width=300),
                 tooltip=folium.Tooltip(f"{e(s.client_id)} · {e(r.team_id)} {fmt_date(r.day)}"),
+            ).add_to(planned)  # fmt: skip
+            # its district's number over the circle (the key says which): a drawing, as
+            # the circle is (the popup and index.html's table „Besuche“ say the district)
+            folium.Marker(
+                [lat, lon], interactive=False, keyboard=False,
+                icon=folium.DivIcon(html=f'<span aria-hidden="true">{mark(s.district)}</span>',
+                                    class_name="hb-plain hb-mark", icon_size=(16, 16),
+                                    icon_anchor=(8, 8)),
             ).add_to(planned)  # fmt: skip
 
     # Visits left out by the pre-selection of a very large list are not drawn (they are
@@ -1068,7 +1095,9 @@ def overview_map(
         points.append((lon, lat))
         colour = colours.get(u.district or OUTSIDE, OUTSIDE_COLOUR)
         icon = folium.DivIcon(
-            html=f'<div class="hb-unassigned-pin" style="border-color:{colour}"></div>',
+            html=(f'<div class="hb-unassigned-pin" style="border-color:{colour}"></div>'
+                  f'<span class="hb-unassigned-mark" aria-hidden="true">'
+                  f"{mark(u.district)}</span>"),
             class_name="hb-plain hb-unassigned",
             icon_size=(18, 18),
             icon_anchor=(9, 9),
@@ -1100,20 +1129,19 @@ def overview_map(
 
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
-    used = sorted(
-        {n for n in labels if n} | ({OUTSIDE} if OUTSIDE in labels else set()),
-        key=lambda n: (n == OUTSIDE, n),
-    )
     rows = [
-        '<li><span class="hb-sw" style="background:#bbb"></span>geplant (Füllung: Bezirk)</li>',
+        '<li><span class="hb-sw" style="background:#bbb"></span>geplant</li>',
         '<li><span class="hb-unassigned-pin" style="display:inline-block;width:8px;height:8px;'
         'border-color:#555;margin:0 8px 0 3px"></span>nicht eingeplant</li>',
         '<li><span class="hb-depot-pin" style="display:inline-block;width:16px;height:16px;'
         'line-height:16px;font-size:10px;margin-right:6px">S</span>Start / Ziel</li>',
+        # what a visit's number and colour (its circle's fill, its diamond's edge) say
+        '<li style="margin-top:4px;font-weight:600">Bezirk (Zahl und Farbe):</li>',
     ]
     rows += [
-        f'<li><span class="hb-sw" style="background:{colours.get(n, OUTSIDE_COLOUR)}"></span>'
-        f"{e(n)}</li>"
+        # the number in the swatch, as on the markers: „3 Innenstadt“ also as text
+        f'<li><span class="hb-sw hb-sw-num" style="background:{colours.get(n, OUTSIDE_COLOUR)}"'
+        f">{marks[n]}</span> {e(n)}</li>"
         for n in used
     ]
     n_planned = sum(len(r.to_visit) for r in plan.routes)

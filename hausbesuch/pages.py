@@ -1,14 +1,17 @@
 """HTML pages of a plan (Jinja2, autoescaped): the index, the mobile route page and the
 printable route sheet of each team-day, plus the navigation links they carry.
 
-Pages are self-contained (inline CSS, no scripts, no external requests) and carry a
-Content-Security-Policy that forbids scripts, so they open fast on a phone, work as a
-single file, and cannot run anything that slipped into a client note. Links to map
+Pages are self-contained (inline CSS, no external requests) and carry a
+Content-Security-Policy that forbids scripts (the index and the print sheets allow one, by
+its hash: :data:`SCROLL_BOXES_JS`), so they open fast on a phone, work as a single file,
+and cannot run anything that slipped into a client note. Links to map
 services carry coordinates and the pseudonymous client id only, never names or addresses.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -180,6 +183,36 @@ _ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+#: The one script of the plan folder's pages with table boxes (``index.html``, the print
+#: sheets): a box (``.table-wrap``, ``.sheet-wrap``) is a tab stop only while it scrolls
+#: (``tabindex`` 0, else -1: focusable by a click but no tab stop, and a box that has the
+#: focus keeps it), checked again when the window or a box changes size. Without it (a
+#: browser without scripts) every box stays a tab stop, as the template writes it (WCAG
+#: 2.1.1; QA 45a F2). The pages' CSP allows exactly this script by its hash
+#: (:data:`SCROLL_BOXES_CSP`): nothing else runs, e.g. a script in a client's note.
+SCROLL_BOXES_JS = (
+    "(function () {"
+    " var boxes = document.querySelectorAll('.table-wrap, .sheet-wrap');"
+    " function fit() {"
+    "  for (var i = 0; i < boxes.length; i++) {"
+    "   var b = boxes[i];"
+    "   b.tabIndex = b.scrollWidth > b.clientWidth + 1"
+    " || b.scrollHeight > b.clientHeight + 1 ? 0 : -1;"
+    "  }"
+    " }"
+    " fit();"
+    " window.addEventListener('resize', fit);"
+    " if (window.ResizeObserver) {"
+    "  var o = new ResizeObserver(fit);"
+    "  for (var i = 0; i < boxes.length; i++) o.observe(boxes[i]);"
+    " }"
+    "})();"
+)
+#: The CSP source that allows :data:`SCROLL_BOXES_JS` and nothing else.
+_SCROLL_BOXES_HASH = base64.b64encode(hashlib.sha256(SCROLL_BOXES_JS.encode()).digest()).decode()
+SCROLL_BOXES_CSP = f"script-src 'sha256-{_SCROLL_BOXES_HASH}'"
+_ENV.globals.update(scroll_boxes_js=Markup(SCROLL_BOXES_JS),
+                    scroll_boxes_csp=Markup(SCROLL_BOXES_CSP))
 _ENV.filters.update(
     time=fmt_time,
     date_de=fmt_date,

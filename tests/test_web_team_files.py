@@ -109,6 +109,14 @@ def test_team_day_sheet_and_gpx_are_the_written_ones_of_that_team_day(
     c = kora.get(css)
     assert c.status_code == 200 and c.headers["content-type"].startswith("text/css")
     assert c.text == re.search(r"<style>(.*?)</style>", written_sheet, re.S).group(1)
+    # its one script (a table's box a tab stop only while it scrolls) from the server too:
+    # the app's CSP allows no inline script
+    assert "<script>" not in sheet and "<script>" in written_sheet
+    js = re.search(r'<script src="(/druck/laufzettel\.js\?v=\w+)"></script>', sheet).group(1)
+    j = kora.get(js)
+    assert j.status_code == 200 and j.headers["content-type"].startswith("text/javascript")
+    assert j.text == re.search(r"<script>(.*?)</script>", written_sheet, re.S).group(1)
+    assert "script-src 'self'" in sheet and "sha256-" not in sheet
 
     g = kora.get(gpx_path)
     assert g.status_code == 200

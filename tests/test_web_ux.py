@@ -273,12 +273,16 @@ def test_reloading_the_new_link_page_in_chromium_makes_no_link(site: Site) -> No
         before = _link_count(site)
         page.click("form[action$='/links'] button.primary")
         page.wait_for_selector(".qr svg")
+        # the new link takes the focus (it stayed on <body>: nothing was read of it)
+        page.wait_for_function("() => document.activeElement.id === 'neuer-link'")
         url = page.inner_text("#link-text").strip()
         token = url.split("/w/", 1)[1].strip("/")
         assert _link_count(site) == before + 1
         assert "neu=" in page.url and token not in page.url
         page.reload()
         page.wait_for_selector("#link-schon-angezeigt")
+        page.wait_for_function(
+            "() => document.activeElement.id === 'link-schon-angezeigt'")
         assert page.locator(".qr svg").count() == 0
         assert page.locator("#link-text").count() == 0
         assert _link_count(site) == before + 1

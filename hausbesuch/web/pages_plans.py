@@ -1339,6 +1339,8 @@ def download_zip(request: Request, plan_id: str, user: User = Depends(require_us
 #: Where the print sheet's styles are served (the app's CSP allows styles from this
 #: server only: the written sheet's inline ``<style>`` is taken out and linked instead).
 SHEET_CSS_PATH = "/druck/laufzettel.css"
+#: Where the print sheet's one script is served (written inline, allowed by its hash).
+SHEET_JS_PATH = "/druck/laufzettel.js"
 #: The inline styles of a written page, and its own CSP's allowance of them.
 _STYLE = re.compile(r"<style>(.*?)</style>", re.S)
 _INLINE_STYLES = "style-src 'unsafe-inline'"
@@ -1366,11 +1368,18 @@ def _css_version() -> str:
     return hashlib.sha256(_sheet_css().encode()).hexdigest()[:12]
 
 
+def _js_version() -> str:
+    import hashlib
+
+    return hashlib.sha256(pages.SCROLL_BOXES_JS.encode()).hexdigest()[:12]
+
+
 def _sheet_for_web(page: str) -> str:
     """A written print sheet as the web app serves it under its CSP (scripts and styles
     from this server only): its ``<style>`` replaced by a link to :data:`SHEET_CSS_PATH`,
-    and its own CSP (no scripts at all, inline styles) allowing that stylesheet instead
-    of inline styles. Nothing else of the page changes."""
+    and its own CSP (inline styles, one inline script by its hash) allowing that
+    stylesheet instead of inline styles; its script likewise, linked to
+    :data:`SHEET_JS_PATH`. Nothing else of the page changes."""
     found = list(_STYLE.finditer(page))
     if len(found) != 1 or found[0].group(1) != _sheet_css() or _INLINE_STYLES not in page:
         # a sheet whose styles depend on its content: never served half-styled
@@ -1378,13 +1387,27 @@ def _sheet_for_web(page: str) -> str:
     m = found[0]
     link = f'<link rel="stylesheet" href="{SHEET_CSS_PATH}?v={_css_version()}">'
     page = page[:m.start()] + link + page[m.end():]
-    return page.replace(_INLINE_STYLES, "style-src 'self'", 1)
+    page = page.replace(_INLINE_STYLES, "style-src 'self'", 1)
+    # its one script (a table's box a tab stop only while it scrolls) from this server too
+    inline = f"<script>{pages.SCROLL_BOXES_JS}</script>"
+    if page.count(inline) != 1 or pages.SCROLL_BOXES_CSP not in page:
+        raise RuntimeError("print sheet: expected its one script")
+    page = page.replace(inline, f'<script src="{SHEET_JS_PATH}?v={_js_version()}"></script>', 1)
+    return page.replace(pages.SCROLL_BOXES_CSP, "script-src 'self'", 1)
 
 
 @router.get(SHEET_CSS_PATH)
 def sheet_css() -> Response:
     """The print sheet's styles (no data of anyone; cached as the static files are)."""
     return Response(_sheet_css(), media_type="text/css; charset=utf-8",
+                    headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(SHEET_JS_PATH)
+def sheet_js() -> Response:
+    """The print sheet's one script (:data:`hausbesuch.pages.SCROLL_BOXES_JS`; no data of
+    anyone; cached as the static files are)."""
+    return Response(pages.SCROLL_BOXES_JS, media_type="text/javascript; charset=utf-8",
                     headers={"Cache-Control": "public, max-age=3600"})
 
 

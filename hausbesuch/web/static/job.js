@@ -1,6 +1,8 @@
 // The job page while a plan is computed: asks for the job's state every 2 seconds and
 // writes it into the page (a live region, role=status) instead of reloading the page;
-// once the plan is made it opens it, a failure is shown as an alert. Without script the
+// once the plan is made it opens it, a failure is shown as an alert. The opening can be
+// switched off (WCAG 3.2.5: a change of context the user did not ask for): a checkbox,
+// remembered in this browser; then the page's „Zum Plan“ takes the focus instead. Without script the
 // page offers „Aktualisieren“. A failed job loses its progress bar and shows its next step
 // (the page's #weiter: start again, or the plan to re-plan); while the job waits and no
 // planning service runs, #dienst says so.
@@ -16,9 +18,34 @@
   var service = document.getElementById("dienst");
   var next = document.getElementById("weiter");
   var INTERVAL_MS = 2000;
-  if (hint) hint.insertBefore(document.createTextNode(
-    "Der Stand wird hier laufend angezeigt; wenn der Plan fertig ist, öffnet er sich. "),
-    hint.firstChild);
+  // whether the finished plan opens by itself (the default), as this browser last chose
+  var AUTO_KEY = "hausbesuch-plan-oeffnen";
+  var auto = true;
+  try { auto = localStorage.getItem(AUTO_KEY) !== "nein"; } catch (e) { /* default */ }
+  var said = document.createElement("span");
+  var choice = null;  // the checkbox's line (gone once the job has ended)
+  function sayHow() {
+    said.textContent = "Der Stand wird hier laufend angezeigt; wenn der Plan fertig ist, " +
+      (auto ? "öffnet er sich. " : "erscheint hier „Zum Plan“. ");
+  }
+  if (hint) {
+    sayHow();
+    hint.insertBefore(said, hint.firstChild);
+    var label = document.createElement("label");
+    label.className = "check";
+    var toggle = document.createElement("input");
+    toggle.type = "checkbox"; toggle.id = "plan-oeffnen"; toggle.checked = auto;
+    toggle.addEventListener("change", function () {
+      auto = toggle.checked;
+      try { localStorage.setItem(AUTO_KEY, auto ? "ja" : "nein"); } catch (e) { /* kept */ }
+      sayHow();
+    });
+    label.appendChild(toggle);
+    label.appendChild(document.createTextNode("Fertigen Plan von selbst öffnen"));
+    choice = document.createElement("p");
+    choice.appendChild(label);
+    hint.parentNode.insertBefore(choice, hint.nextSibling);
+  }
   var last = state ? state.textContent : "";
 
   function say(label, stage) {
@@ -34,6 +61,7 @@
   function finish(data) {
     box.setAttribute("data-status", data.status);
     if (hint && hint.parentNode) hint.parentNode.removeChild(hint);
+    if (choice && choice.parentNode) choice.parentNode.removeChild(choice);
     if (service) service.hidden = true;
     if (data.status === "fehlgeschlagen") {
       if (bar && bar.parentNode) bar.parentNode.removeChild(bar);
@@ -52,7 +80,7 @@
       a.className = "btn primary"; a.href = "/plaene/" + encodeURIComponent(data.plan_id);
       a.textContent = "Zum Plan";
       p.appendChild(a); result.appendChild(p);
-      if (!data.error) { location.assign(a.href); return; }
+      if (!data.error && auto) { location.assign(a.href); return; }
       a.focus();
     }
   }

@@ -1,7 +1,8 @@
 // The outcomes recorded on a phone but not sent, listed once the route is off the page: by
 // worker.js when the link has ended or is gone, and on the server's page of a link that is
 // gone (worker-gone.js). Each with its Kundennummer, outcome and time; a note is only
-// mentioned („mit Notiz“), never shown: a lost phone must not show it.
+// mentioned („mit Notiz“), never shown: a lost phone must not show it. Likewise the stops
+// whose drafts (typed, never tapped) went with their link.
 var hausbesuchUnsent = (function () {
   "use strict";
   // an ISO day (the date picker's) as German; a day typed on a phone without a picker
@@ -53,5 +54,32 @@ var hausbesuchUnsent = (function () {
     box.appendChild(list);
     return p;
   }
-  return { dayDe: dayDe, weekdayDe: weekdayDe, momentDe: momentDe, render: render };
+  // the stops of the drafts ``d`` (worker.js: Kundennummer → what was typed into its form
+  // and never tapped) as a page names them once they are deleted: the Kundennummer and
+  // what was typed, never its text (a lost phone must not show a note)
+  function draftsNamed(d) {
+    var words = { notiz: "Notiz", zeit: "Uhrzeit", termin_datum: "Termin",
+                  termin_zeit: "Termin" };
+    d = d && typeof d === "object" ? d : {};
+    return Object.keys(d).map(function (kunde) {
+      var what = [];
+      Object.keys(words).forEach(function (name) {
+        if (d[kunde] && d[kunde][name] && what.indexOf(words[name]) < 0) what.push(words[name]);
+      });
+      return kunde + (what.length ? " (" + what.join(", ") + ")" : "");
+    });
+  }
+  // the paragraph that names the stops ``lost`` (draftsNamed's) whose drafts were deleted
+  // with their link (README, Privacy: no draft outlives its link; QA 45a F7); ``earlier``:
+  // of another link that had ended (deleted when this one's page opened)
+  function draftsGone(lost, earlier) {
+    var p = document.createElement("p");
+    p.id = earlier ? "entwuerfe-frueher-geloescht" : "entwuerfe-geloescht";
+    p.textContent = (earlier ? "Unter einem abgelaufenen Link eingetippt" : "Eingetippt") +
+      ", aber nicht erfasst (vom Telefon gelöscht): " + lost.join(", ") +
+      ". Bitte der Koordination melden.";
+    return p;
+  }
+  return { dayDe: dayDe, weekdayDe: weekdayDe, momentDe: momentDe, render: render,
+           draftsNamed: draftsNamed, draftsGone: draftsGone };
 })();

@@ -10,9 +10,16 @@
   if (!box) return;
   // what was sent from this phone is of no use any more: gone with the link
   localStorage.removeItem("hausbesuch-gesendet:" + location.pathname);
-  // drafts typed and never tapped (worker.js, QA 28 F5): nothing to report, gone at once
+  // drafts typed and never tapped (worker.js, QA 28 F5): gone at once, their stops named
+  // (the link may have ended while its page was closed: nothing said so before)
+  var drafts;
+  try {
+    drafts = JSON.parse(localStorage.getItem("hausbesuch-entwurf:" + location.pathname) || "{}");
+  } catch (e) { drafts = {}; }
   localStorage.removeItem("hausbesuch-entwurf:" + location.pathname);
   localStorage.removeItem("hausbesuch-entwurf-bis:" + location.pathname);
+  var lost = hausbesuchUnsent.draftsNamed(drafts);
+  if (lost.length) box.parentNode.insertBefore(hausbesuchUnsent.draftsGone(lost, false), box);
   function load() {
     try { return JSON.parse(localStorage.getItem(queueKey) || "[]"); } catch (e) { return []; }
   }

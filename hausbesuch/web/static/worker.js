@@ -104,18 +104,39 @@
       localStorage.removeItem(DRAFT_END + location.pathname);
     }
   }
-  // the drafts of every link whose end has passed (by this phone's clock), with their marks
+  // the drafts of every other link whose end has passed (by this phone's clock), with
+  // their marks; the stops whose drafts went, named (hausbesuchUnsent.draftsNamed). This
+  // link's own drafts go with its route (closeRoute: the server, or without signal the
+  // clock with the margin, decides), named there: deleted here they went unsaid, also
+  // while the route was still shown
   function dropEndedDrafts() {
-    var ended = [];
+    var ended = [], lost = [];
     for (var i = 0; i < localStorage.length; i++) {
       var k = localStorage.key(i);
-      if (k && k.indexOf(DRAFT_END) === 0 && Number(localStorage.getItem(k)) < Date.now())
+      if (k && k.indexOf(DRAFT_END) === 0 && k !== DRAFT_END + location.pathname &&
+          Number(localStorage.getItem(k)) < Date.now())
         ended.push(k.slice(DRAFT_END.length));
     }
     ended.forEach(function (path) {
+      var d;
+      try { d = JSON.parse(localStorage.getItem("hausbesuch-entwurf:" + path) || "{}"); }
+      catch (e) { d = {}; }
+      lost = lost.concat(hausbesuchUnsent.draftsNamed(d));
       localStorage.removeItem("hausbesuch-entwurf:" + path);
       localStorage.removeItem(DRAFT_END + path);
     });
+    return lost;
+  }
+  // the stops whose drafts of an ended link went when this page opened: said at the top
+  // of the page, as an alert (nothing else says it, and the worker may still remember
+  // what was typed)
+  function showEndedDrafts(lost) {
+    var main = document.querySelector("main");
+    if (!lost.length || !main) return;
+    var p = hausbesuchUnsent.draftsGone(lost, true);
+    p.className = "error";
+    p.setAttribute("role", "alert");
+    main.insertBefore(p, main.firstChild);
   }
   function keepDraft(f) {
     if (closed) return;  // the route is off the page: nothing is kept of it
@@ -638,19 +659,6 @@
       "einen neuen Link anfordern.";
     box.appendChild(p);
   }
-  // the stops with a draft (typed, never tapped) as the closed page names them: the case id
-  // and what was typed, never its text (a lost phone must not show a note; unsent.js)
-  function draftsNamed() {
-    var d = drafts(), words = { notiz: "Notiz", zeit: "Uhrzeit", termin_datum: "Termin",
-                                termin_zeit: "Termin" };
-    return Object.keys(d).map(function (kunde) {
-      var what = [];
-      DRAFT_FIELDS.forEach(function (name) {
-        if (d[kunde][name] && what.indexOf(words[name]) < 0) what.push(words[name]);
-      });
-      return kunde + (what.length ? " (" + what.join(", ") + ")" : "");
-    });
-  }
   // the outcomes not sent, once the route is off the page (unsent.js)
   function showUnsent() {
     var box = document.getElementById("nicht-gesendet");
@@ -661,7 +669,8 @@
   function closeRoute(id, text, title) {
     if (closed) return;
     closed = true;
-    var lost = draftsNamed();  // deleted below: the page names their stops (QA 45a F7)
+    // deleted below: the page names their stops (QA 45a F7; unsent.js)
+    var lost = hausbesuchUnsent.draftsNamed(drafts());
     localStorage.removeItem(sentKey);
     localStorage.removeItem(draftKey);  // typed, never tapped: nothing to report
     localStorage.removeItem(DRAFT_END + location.pathname);
@@ -685,11 +694,7 @@
       if (lost.length) {
         // a draft holds what the worker typed about a client: it is not kept past the
         // link (README, Privacy); the worker learns which stops to report (QA 45a F7)
-        var gone = document.createElement("p");
-        gone.id = "entwuerfe-geloescht";
-        gone.textContent = "Eingetippt, aber nicht erfasst (vom Telefon gelöscht): " +
-          lost.join(", ") + ". Bitte der Koordination melden.";
-        main.appendChild(gone);
+        main.appendChild(hausbesuchUnsent.draftsGone(lost, false));
       }
       var box = document.createElement("div");
       box.id = "nicht-gesendet";
@@ -1612,7 +1617,7 @@
     }
     showQueuedNote(item.fields.kundennummer);
   });
-  dropEndedDrafts();
+  showEndedDrafts(dropEndedDrafts());
   restoreDrafts();
   foldAppointments();
   markNext();
