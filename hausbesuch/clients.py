@@ -65,6 +65,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -557,6 +558,32 @@ def id_problem(cid: str, name: str | None, *, street: str | None = None,
             or id_form_problem(cid, pattern, example))
 
 
+def _id_shape(text: str) -> str:
+    """The shape of a Kundennummer: letters as ``A``, digits as ``9`` (``K-4501`` ->
+    ``A-9``, ``123A456789`` -> ``9A9``)."""
+    return re.sub(r"[^\W\d_]+", "A", re.sub(r"\d+", "9", text.strip()))
+
+
+def _rows_of_their_own(table: Any, id_col: str) -> None:  # noqa: ANN401
+    """Find :attr:`hausbesuch.tabular.Table.split_runs` again knowing the ids: a row
+    whose Kundennummer has the list's usual shape begins a row of its own (Excel wrote it
+    without its empty end), it is no part of the row before it split by a line break (a
+    part after the first begins with the rest of a field, seldom such an id). Only when
+    most rows' ids have one shape; else the runs stay as the field counts tell them."""
+    if not table.split_runs:
+        return
+    cells = dict(zip(table.row_numbers, (r.get(id_col, "") for r in table.rows),
+                     strict=True))
+    shapes = Counter(_id_shape(c) for c in cells.values() if c.strip())
+    if not shapes:
+        return
+    usual, n = shapes.most_common(1)[0]
+    if n * 2 <= len(cells):
+        return
+    table.split_again(lambda r: bool(cells.get(r, "").strip())
+                      and _id_shape(cells[r]) == usual)
+
+
 def read_clients(
     path: str | Path,
     *,
@@ -667,6 +694,7 @@ def read_clients(
     first_row: dict[str, tuple[int, str]] = {}  # id_key -> (row, id as written)
     first_place: dict[str, Any] = {}  # id_key -> the first row's parsed address
     id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
+    _rows_of_their_own(table, id_col)  # (Excel's short rows of a narrow list)
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]

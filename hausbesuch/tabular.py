@@ -853,12 +853,14 @@ class Table:
     #: How many columns the header row names: its fields without the empty ones at its
     #: end (columns a row too wide added are not counted).
     header_columns: int = 0
-    #: CSV: the rows of :attr:`short_rows` that seem one row split by a line break in a
-    #: field without quotes: two short rows next to each other whose fields together make
-    #: at most the header's. Another short row (not the file's open end) may be one whose
-    #: empty end was left off: Excel writes some rows of a CSV so when their last columns
-    #: are empty (:meth:`missing_columns`, ``optional``).
-    split_rows: set[int] = field(default_factory=set)
+    #: CSV: runs of rows of :attr:`short_rows` that seem one row split by line breaks in
+    #: fields without quotes: short rows next to each other whose fields together make at
+    #: most the header's (:attr:`split_rows`). Another short row (not the file's open
+    #: end) may be one whose empty end was left off: Excel writes some rows of a CSV so
+    #: when their last columns are empty (:meth:`missing_columns`, ``optional``). A
+    #: caller that finds a run's rows whole rows of their own (each with its own id, as
+    #: the list writes them: Excel's rows of a narrow list) takes it out of here.
+    split_runs: list[tuple[int, ...]] = field(default_factory=list)
     #: CSV: the row whose last field the file ends in without a line end (0: it ends with
     #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
     open_end_row: int = 0
@@ -1035,6 +1037,20 @@ class Table:
                 f"Trennzeichen {sep}in einem Feld ohne Anführungszeichen? Die Zeile wird "
                 "nicht gelesen, sonst stünden Werte in der falschen Spalte; bitte das Feld in "
                 "Anführungszeichen setzen oder das Zeichen entfernen")
+
+    def __post_init__(self) -> None:
+        self.split_rows: set[int] = {r for run in self.split_runs for r in run}
+
+    def split_again(self, begins_row: Callable[[int], bool]) -> None:
+        """Find :attr:`split_runs` again with what the caller knows of a row's first cell:
+        ``begins_row(rownum)`` says that the row begins with a cell of its own (a
+        Kundennummer as the list writes them), not with the rest of the row before it. A
+        run goes on only over rows that do not (:func:`_split_runs`): Excel's rows of a
+        narrow list, which left off their empty end, are rows of their own."""
+        counts = [(r, self.short_rows.get(r, self.header_columns)) for r in self.row_numbers]
+        self.split_runs = _split_runs(counts, self.short_rows, self.header_columns,
+                                      begins_row)
+        self.split_rows = {r for run in self.split_runs for r in run}
 
     def missing_columns(self, rownum: int, read: Collection[str] | None = None,
                         optional: Collection[str] = ()) -> list[str] | None:
@@ -1560,7 +1576,7 @@ def _read_csv_text(text: str, name: str, encoding: str,
                  title_rows=g.title_rows,
                  house_numbers=g.house_numbers, trailing_rows=g.trailing_rows,
                  overflow=g.overflow, empty_rows=g.empty_rows, short_rows=g.short_rows,
-                 header_columns=g.header_columns, split_rows=g.split_rows,
+                 header_columns=g.header_columns, split_runs=g.split_runs,
                  open_end_row=open_end, open_quote_column=quoted)
 
 
@@ -1651,28 +1667,30 @@ class _Grid:
     header_row_2: int = 0
     short_rows: dict[int, int] = field(default_factory=dict)
     header_columns: int = 0
-    split_rows: set[int] = field(default_factory=set)
+    split_runs: list[tuple[int, ...]] = field(default_factory=list)
 
 
-def _split_rows(counts: Sequence[tuple[int, int]], short: Mapping[int, int], named: int
-                ) -> set[int]:
-    """The rows of ``short`` that seem parts of one row split by line breaks in fields
-    without quotes: from a short row on, the short rows after it as long as their fields
-    together (a field split in two counts once) make at most ``named``, ending when they
-    make exactly that; a run of two rows or more. ``counts``: (row, fields) of the data
-    rows in order."""
-    split: set[int] = set()
+def _split_runs(counts: Sequence[tuple[int, int]], short: Mapping[int, int], named: int,
+                begins_row: Callable[[int], bool] | None = None) -> list[tuple[int, ...]]:
+    """The runs of rows of ``short`` that seem parts of one row split by line breaks in
+    fields without quotes: from a short row on, the short rows after it as long as their
+    fields together (a field split in two counts once) make at most ``named``, ending
+    when they make exactly that; a run of two rows or more. ``counts``: (row, fields) of
+    the data rows in order; ``begins_row``: a row it holds true for begins a row of its
+    own and is no part after the first (None: any row may be)."""
+    split: list[tuple[int, ...]] = []
     i = 0
     while i < len(counts):
         run, total = [counts[i][0]], counts[i][1]
         j = i + 1
         while (counts[i][0] in short and total < named and j < len(counts)
-               and counts[j][0] in short and total + counts[j][1] - 1 <= named):
+               and counts[j][0] in short and total + counts[j][1] - 1 <= named
+               and (begins_row is None or not begins_row(counts[j][0]))):
             run.append(counts[j][0])
             total += counts[j][1] - 1
             j += 1
         if len(run) > 1:
-            split.update(run)
+            split.append(tuple(run))
         i = j
     return split
 
@@ -1962,7 +1980,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
     # ... short rows next to each other whose fields make at most one row's: one row
     # split by line breaks in fields without quotes (each next one holds the rest of a
     # field and the fields after it), not a row that leaves its empty end off (Excel)
-    split = _split_rows([(r, len(c)) for r, c in data], short, named)
+    split = _split_runs([(r, len(c)) for r, c in data], short, named)
     rows: list[dict[str, str]] = []
     row_numbers: list[int] = []
     overflow: dict[int, list[str]] = {}
@@ -1984,7 +2002,7 @@ def _rows_from_grid(grid: Sequence[tuple[int, list[str]]], name: str, *,
                  header_row=header_row, title_rows=titles, house_numbers=numbers,
                  trailing_rows=trailing, overflow=overflow, empty_rows=empty,
                  header_row_2=second[1] if second is not None else 0, short_rows=short,
-                 header_columns=named, split_rows=split)
+                 header_columns=named, split_runs=split)
 
 
 #: What a cell holds, for comparing a row's cells with the other rows' of the column.

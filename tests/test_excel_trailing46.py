@@ -98,7 +98,10 @@ def test_a_row_split_anywhere_is_told_from_rows_around_it() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from hausbesuch.tabular import _split_rows
+    from hausbesuch.tabular import _split_runs
+
+    def _split_rows(counts, short, n):  # noqa: ANN001, ANN202
+        return {r for run in _split_runs(counts, short, n) for r in run}
 
     @settings(max_examples=300, deadline=None)
     @given(st.integers(3, 15).flatmap(lambda n: st.tuples(
@@ -121,3 +124,31 @@ def test_a_row_split_anywhere_is_told_from_rows_around_it() -> None:
             assert _split_rows(lone, {2: k}, n) == set()
 
     check()
+
+
+def test_rows_that_keep_half_their_fields_or_less_are_still_rows_of_their_own(
+        tmp_path: Path, bad_hersfeld_pbf: Path) -> None:
+    """Two rows next to each other that both left off their empty end may count no more
+    fields together than one row: a list of id and address without its note (3 columns,
+    each row 2 fields), a 12-column list whose six last columns are all empty. Each has a
+    Kundennummer of the list's shape: rows of their own, read; a row split by a line
+    break (its second part begins with the rest of a field) stays rejected."""
+    path = tmp_path / "schmal.csv"
+    body = ["Kundennummer;Adresse;Notiz", "K-1;Am Markt 16, 36251 Bad Hersfeld;Hund"]
+    body += [f"K-{i};Linggplatz {i}, 36251 Bad Hersfeld" for i in range(2, 21)]
+    body += ["K-21;Breitenstraße 5,", "36251 Bad Hersfeld;Katze",  # split in the address
+             "K-22;Am Markt 1, 36251 Bad Hersfeld;Igel", ""]
+    path.write_text("\n".join(body), encoding="utf-8")
+    assert read_table(path).split_rows  # (by the counts alone, runs of two)
+    res = read_clients(path, today=TODAY)
+    assert [c.id for c in res.clients] == [f"K-{i}" for i in (*range(1, 21), 22)], \
+        res.rejected
+    assert [(r.row, r.field) for r in res.rejected] == [(22, "felder"), (23, "felder")]
+
+    rows = _rows(bad_hersfeld_pbf, 5)
+    for r in rows:
+        r[6:] = [""] * 6
+    wide = tmp_path / "breit.csv"
+    wide.write_text(_excel(rows), encoding="utf-8")
+    res = read_clients(wide, today=TODAY)
+    assert len(res.clients) == 5 and not res.rejected, res.rejected
