@@ -20,19 +20,26 @@ def test_addresses_written_otherwise_are_one_door():
 
 
 def test_one_point_found_is_one_door_but_not_a_street_point():
+    """One point with the same house number (the street mistyped, the PLZ left out);
+    not a point on the street, not another number at that point (QA 46 F3: „Burggasse
+    4a“, which the map lacks, is found at Nr. 4's point)."""
     keys = door_keys([("K-1", f"Breitenstraße 24, {TOWN}", *P, "exact"),
-                      ("K-2", f"Am Markt 1, {TOWN}", *P, "exact"),
+                      ("K-2", "Breitenstrase 24", *P, "exact"),
                       ("K-3", f"Lindenweg 13, {TOWN}", 9.7, 50.86, "street"),
-                      ("K-4", f"Lindenweg 45, {TOWN}", 9.7, 50.86, "street")])
+                      ("K-4", f"Lindenweg 45, {TOWN}", 9.7, 50.86, "street"),
+                      ("K-5", f"Burggasse 4, {TOWN}", 9.7033023, 50.8679533, "exact"),
+                      ("K-6", f"Burggasse 4a, {TOWN}", 9.7033023, 50.8679533,
+                       "interpolated")])
     assert keys == {"K-1": keys["K-1"], "K-2": keys["K-1"]}
 
 
 def test_another_postcode_or_town_is_another_door_and_doors_chain():
     keys = door_keys([("K-1", f"Hauptstraße 5, {TOWN}", None, None, "exact"),
                       ("K-2", "Hauptstraße 5, 36269 Philippsthal", None, None, "exact"),
-                      # K-3 is K-1's door as written, K-4 at K-3's point: all one door
+                      # K-3 is K-1's door as written, K-4 (no PLZ) at K-3's point with
+                      # its number: all one door
                       ("K-3", f"Hauptstr. 5, {TOWN}", *P, "exact"),
-                      ("K-4", f"Am Markt 1, {TOWN}", *P, "interpolated")])
+                      ("K-4", "Hauptstraße 5 Hersfeld", *P, "interpolated")])
     assert "K-2" not in keys
     assert keys["K-1"] == keys["K-3"] == keys["K-4"]
 
@@ -70,5 +77,7 @@ def test_the_note_names_ids_day_and_teams_and_not_history_again():
         "K-4 und K-5 (eine Adresse) am Mi, 09.12.2026 von Team team-1 und Team team-2 "
         "besucht"]
     assert "ein Team für beide" in notes[0]
-    # a re-plan that planned K-5 anew: Tuesday's split is history, not named again
-    assert [n[:7] for n in door_split_notes(plan, {"K-5"})] == ["K-4 und"]
+    # a re-plan that planned K-5 anew on Wednesday: Tuesday's split is history, not named
+    # again, also when K-2 is planned again on another day (QA 46 F4)
+    placed = {("K-5", wed), ("K-2", date(2026, 12, 10))}
+    assert [n[:7] for n in door_split_notes(plan, placed)] == ["K-4 und"]

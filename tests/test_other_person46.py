@@ -56,6 +56,8 @@ def test_a_pair_checked_as_two_people_is_no_longer_named(
         *TWICE, ("K-2001", f"Walnußweg 3, {TOWN}")],
         names={**NAMES, "K-2001": "Quaschnik, Jana"})), *db))
     assert f"K-1036, K-1037 und K-2001: {SAID}" in out, out
+    # ... its hint names a pair not marked yet (QA 46 F5)
+    assert "hausbesuch status K-1036 --other-person K-2001" in out, out
 
     out = _said(MON.ok("status", "K-1036", "--other-person", "K-1037", "--undo", *db))
     assert "Vermerk zurückgenommen: K-1036 und K-1037" in out, out
@@ -100,15 +102,31 @@ def test_only_a_pair_of_one_name_at_one_door_can_be_marked(tmp_path: Path,
 def test_a_plan_of_the_stored_cases_leaves_a_checked_pair_out(tmp_path: Path,
                                                               bad_hersfeld_pbf: Path) -> None:
     """``plan`` without a list names one person under two ids (QA 44a F2), but not a pair
-    marked as two people."""
+    marked as two people; a re-plan of a plan that named the pair does not name it again
+    once it is marked (QA 46 F2), and names it again once the mark is taken back."""
     db = city_db(str(tmp_path / "f.sqlite"))
     MON.ok("import", str(_list(tmp_path / "a.csv", TWICE, names=NAMES)), *db)
-    MON.ok("status", "K-1036", "--other-person", "K-1037", *db)
     out = MON.ok("plan", *db, "--start", "2026-12-08", "--days", "1", "--out",
                  str(tmp_path / "plan"), "--time-limit", "1", "--threads", "1")
+    assert f"K-1036 und K-1037: {SAID}" in _said(out), out
+    pid = _plan_id(db)
+    MON.ok("status", "K-1036", "--other-person", "K-1037", *db)
+    out = MON.ok("replan", pid, "--from", "2026-12-08 07:00", "--out",
+                 str(tmp_path / "neu"), "--time-limit", "1", "--threads", "1", *db)
     assert SAID not in _said(out), out
-    pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "plan").rglob("*.html"))
+    pages = " ".join(p.read_text("utf-8") for p in (tmp_path / "neu").rglob("*.html"))
     assert SAID not in _said(pages)
+    MON.ok("status", "K-1036", "--other-person", "K-1037", "--undo", *db)
+    out = MON.ok("replan", _plan_id(db), "--from", "2026-12-08 07:30", "--out",
+                 str(tmp_path / "neu2"), "--time-limit", "1", "--threads", "1", *db)
+    assert _said(out).count(f"K-1036 und K-1037: {SAID}") == 1, out
+
+
+def _plan_id(db: list[str]) -> str:
+    from hausbesuch.store import Store
+
+    with Store.open(_db_path(db)) as store:
+        return store.latest_plan("Bad Hersfeld").id
 
 
 def test_the_case_page_marks_two_people_and_takes_the_mark_back(tmp_path: Path,
@@ -150,11 +168,16 @@ def test_the_case_page_marks_two_people_and_takes_the_mark_back(tmp_path: Path,
         assert "--other-person" not in page  # (the page has its own button)
         assert "Quaschnik" not in page and "Jana" not in page
 
+        # a link that claims a mark the store does not have says nothing (QA 46 F6)
+        page = page_text(kora.get("/faelle/K-1036", params={
+            "stadt": "Bad Hersfeld", "person": "vermerkt", "andere": "K-1037"}).text)
+        assert "als zwei Personen vermerkt" not in page
         res = mark(kora, "K-1037")
         assert res.status_code == 303 and res.headers["location"].endswith(
-            "person=vermerkt#andere-person"), res.headers
+            "person=vermerkt&andere=K-1037#andere-person"), res.headers
         page = page_text(kora.get(res.headers["location"]).text)
-        assert "Als andere Person vermerkt" in page and "Andere Person als K-1037" in page
+        assert "K-1036 und K-1037 als zwei Personen vermerkt" in page, page
+        assert "Andere Person als K-1037" in page
         assert SAID not in page
         assert SAID not in upload(kora)
 
@@ -171,7 +194,12 @@ def test_the_case_page_marks_two_people_and_takes_the_mark_back(tmp_path: Path,
         res = mark(kora, "K-1037", zurueck="1")
         assert res.status_code == 303 and "person=zurueck" in res.headers["location"]
         page = page_text(kora.get(res.headers["location"]).text)
-        assert "Vermerk zurückgenommen" in page and "K-1037 ist eine andere Person" in page
+        assert "Vermerk zu K-1036 und K-1037 zurückgenommen" in page, page
+        assert "K-1037 ist eine andere Person" in page
+        again = mark(kora, "K-1037", zurueck="1")  # (a second tab's older page)
+        page = page_text(kora.get(again.headers["location"]).text)
+        assert "K-1036 und K-1037 waren nicht als zwei Personen vermerkt; nichts geändert" \
+            in page, page
         assert f"K-1036 und K-1037: {SAID}" in upload(kora)
 
     audit = _audit_text(str(tmp_path / "bare.sqlite"))

@@ -139,3 +139,12 @@ def test_two_teams_pinned_to_one_door_on_one_day_are_named_in_the_notes(
     with Store.open(db[-1]) as store:
         plan = store.latest_plan("Bad Hersfeld")
     assert any(w.startswith(note) for w in plan.warnings), plan.warnings
+    # a re-plan makes the note again for its own routes: once, not the version's beside
+    # it (QA 46 F1)
+    out = MON.ok("replan", _pid, "--from", "2026-12-08 07:00", "--out",
+                 str(tmp_path / "neu"), "--time-limit", "1", "--threads", "1", *db)
+    assert " ".join(out.split()).count(note) == 1, out
+    with Store.open(db[-1]) as store:
+        plan = store.latest_plan("Bad Hersfeld")
+    assert plan.version == 2 and sum(w.startswith(note) for w in plan.warnings) == 1, \
+        plan.warnings

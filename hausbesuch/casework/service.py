@@ -500,12 +500,13 @@ def same_person_groups(people: Sequence[tuple[str, str | None, str | None]]
 
 
 def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None, *,
-                     how: bool = True) -> str:
+                     how: bool = True, checked: Collection[frozenset[str]] = ()) -> str:
     """The note on cases that seem one person (:func:`same_person_groups`): their ids (the
     first ten of more), never the name; a case that is no longer open with its status
     (``status``: id -> status; „L-1004 (erreicht) und L-1019“: the person was met under
     the other id, QA 45c F3). ``how``: with the ways to mark two people (the case page,
-    which has its own buttons, says it without)."""
+    which has its own buttons, says it without), for a pair not marked yet (``checked``,
+    QA 46 F5)."""
     def said(cid: str) -> str:
         st = (status or {}).get(cid, "offen")
         return cid if st == "offen" else f"{cid} ({status_word(st)})"
@@ -517,8 +518,10 @@ def same_person_note(ids: Sequence[str], status: Mapping[str, str] | None = None
             "Fachanwendung prüfen")
     if not how:
         return said + "."
+    a, b = next(((a, b) for i, a in enumerate(ids) for b in ids[i + 1:]
+                 if pair_key(a, b) not in checked), (ids[0], ids[1]))
     return (said + " (zwei Personen: auf der Seite des Falls als „andere Person“ vermerken; "
-            f"hausbesuch status {ids[0]} --other-person {ids[1]}).")
+            f"hausbesuch status {a} --other-person {b}).")
 
 
 def pair_key(a: str, b: str) -> frozenset[str]:
@@ -565,7 +568,7 @@ def same_person_notes(states: Sequence[Any], checked: Collection[frozenset[str]]
     that seem one person under two ids, where one of them is open and the pair is not
     marked as two people (``checked``)."""
     status = {st.client.id: st.status for st in states}
-    return [same_person_note(ids, status) for ids in open_same_person_groups(
+    return [same_person_note(ids, status, checked=checked) for ids in open_same_person_groups(
         [(st.client.id, st.client.name, st.client.address) for st in states], status,
         checked)]
 
@@ -2603,9 +2606,9 @@ class Casework:
                    if r.erased_at is None and id_key(k) not in listed_ids],
                 {**status, **{c.id: result.not_open.get(c.id, "offen")
                               for c in result.clients}},
-                self.other_person_pairs(s))  # (pairs checked as two people left out)
+                checked := self.other_person_pairs(s))  # (pairs marked two people left out)
             for ids in same_person:
-                note = same_person_note(ids, status)
+                note = same_person_note(ids, status, checked=checked)
                 result.warnings.append(note)
                 for cid in ids:
                     result.same_person.setdefault(cid, note)

@@ -5,7 +5,8 @@ Two case ids at one door (two ids of one person, a family or flat-share with sev
 clients at one address) are one door when their addresses name the same door as each
 gives it (:func:`hausbesuch.clients.same_door`: ``Breitenstr. 99`` is ``Breitenstraße
 99``, the PLZ and town as given alike) or when they were found at the same point of the
-map (an address found exactly or interpolated; a point on the street only is no door).
+map with the same house number (an address found exactly or interpolated; a point on the
+street only is no door; ``4a``, found at the point of Nr. 4, is another door).
 The planning passes the door as :attr:`routing.model.Visit.door`; the solver then sends
 one team to it on a day (:mod:`routing.doors`), and :func:`door_split_notes` names what
 it could not so mend, without names.
@@ -42,13 +43,15 @@ def door_keys(places: Iterable[tuple[str, str | None, float | None, float | None
     for vid, address, lon, lat, quality in places:
         parent.setdefault(vid, vid)
         keys: list[tuple[Any, ...]] = []
+        p = parse_address(postcode_as_read(address)) if address else None
         if lon is not None and lat is not None and quality in DOOR_QUALITIES:
-            keys.append(("point", round(float(lon), 7), round(float(lat), 7)))
-        if address:
-            p = parse_address(postcode_as_read(address))
-            if p.street:  # as same_place(as_given=True) compares them
-                keys.append(("address", *door_key(p), p.postcode or "",
-                             town_key(f"{p.town} {p.district}")))
+            # the point with the house number as given: „Burggasse 4a“, which the map
+            # lacks, is found at Nr. 4's point and is still another door (QA 46 F3)
+            number = door_key(p)[1] if p is not None and p.street else ""
+            keys.append(("point", round(float(lon), 7), round(float(lat), 7), number))
+        if p is not None and p.street:  # as same_place(as_given=True) compares them
+            keys.append(("address", *door_key(p), p.postcode or "",
+                         town_key(f"{p.town} {p.district}")))
         for k in keys:
             other = first.setdefault(k, vid)
             a, b = find(vid), find(other)
@@ -95,12 +98,14 @@ def _and(words: Sequence[str]) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} und {words[-1]}"
 
 
-def door_split_notes(plan: Any, planned: Container[str] | None = None) -> list[str]:
+def door_split_notes(plan: Any, planned: Container[tuple[str, date]] | None = None
+                     ) -> list[str]:
     """One note per door that two or more teams visit on one day in ``plan`` (its
     routes, visits kept by a re-plan included): the case ids, the day and the teams,
-    never names. Empty when every door has one team a day. ``planned``: the case ids
-    this planning placed (a re-plan's visits planned anew); a door whose visits that day
-    are all kept from before (history) is not named again. None: every visit."""
+    never names. Empty when every door has one team a day. ``planned``: (case id, day)
+    of the visits this planning placed (a re-plan's visits planned anew); a door whose
+    visits that day are all kept from before (history) is not named again, also when
+    one of its cases is planned again on another day (QA 46 F4). None: every visit."""
     quality = {g.client_id: g.quality for g in getattr(plan, "geocodes", ())}
     places = []
     seen: dict[str, tuple[str, date]] = {}
@@ -119,7 +124,8 @@ def door_split_notes(plan: Any, planned: Container[str] | None = None) -> list[s
     notes = []
     for (_, day), teams in sorted(by_door.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         ids = [v for t in sorted(teams) for v in teams[t]]
-        if len(teams) < 2 or (planned is not None and not any(v in planned for v in ids)):
+        if len(teams) < 2 or (planned is not None
+                              and not any((v, day) in planned for v in ids)):
             continue
         notes.append(
             f"{_and(ids)} (eine Adresse) am {_day(day)} von "

@@ -1694,7 +1694,8 @@ def _solve_and_assemble(
     complete_unassigned(plan, job_ids(built.problem).values())
     # two teams at one door on one day that the solver could not mend (QA 45c F3); the
     # routes include a re-plan's kept visits
-    for note in door_split_notes(plan, set(built.candidates)):
+    for note in door_split_notes(plan, {(v, span.date(r.day)) for r in solution.routes
+                                        for v in r.visits}):
         params["warnings"] = [*(params.get("warnings") or []), note]
         plan.warnings.append(note)
     # a re-plan's letters are those of the visits it planned without one (a letter out
@@ -2595,6 +2596,9 @@ def _replan(
                           if not _REMADE_NOTE.match(w) and not _STALE_NOTE.match(w)
                           and not old_district_note(w)]
     params["warnings"] += (_holiday_notes(span, team_list) + _absence_notes(absent, span)
+                           + same_person_notes([st for st in cw.states()
+                                                if st.erased_at is None],
+                                               cw.other_person_pairs())
                            + athome.plan_notes(profile, team_list)
                            + _still_out_notes({(k, w) for k, ws in out_since.items()
                                                for w in ws}, old.version + 1)
@@ -2744,7 +2748,11 @@ _REMADE_NOTE = re.compile(
     rf"|{re.escape(LATE_LETTER_NOTE)}"  # late_letter_note: of the first version's day
     rf"|{re.escape(LATE_LETTER_REPLAN_NOTE)}"  # ... and of the re-plan's day
     rf"|{FREE_TEAM_DAYS_NOTE}"  # free_team_days_note: of the first version's search
-    r"|Die Teams der Stadt weichen von denen des Plans ab\. ")
+    r"|Die Teams der Stadt weichen von denen des Plans ab\. "
+    # door_split_notes: of the version's routes (QA 46 F1)
+    r"|.+ \(eine Adresse\) am \w\w, \d\d\.\d\d\.\d{4} von Team .+ besucht: "
+    # same_person_notes: of the cases and the marks „andere Person“ now (QA 46 F2)
+    r"|.+: gleicher Name und gleiche Anschrift – doppelt angelegt\? ")
 
 
 #: The notes a plan made of the store as it stood then (visits without outcome, passed

@@ -40,12 +40,17 @@ OUTCOME_SAVED = {
     "nachgetragen-abgesagt": ("Ergebnis des abgesagten Besuchs nachgetragen; der Besuch gilt "
                               "als durchgeführt."),
 }
-#: The confirmation after the „andere Person“ form (``?person=…``).
+#: The confirmation after the „andere Person“ form (``?person=…&andere=…``): the words,
+#: and whether the pair is marked then (the message is shown only when it is so).
 PERSON_SAVED = {
-    "vermerkt": "Als andere Person vermerkt: der Hinweis „doppelt angelegt?“ entfällt für "
-                "dieses Paar.",
-    "zurueck": "Vermerk zurückgenommen: das Paar gilt wieder als vielleicht doppelt angelegt.",
-    "unveraendert": "Das war schon so vermerkt; nichts geändert.",
+    "vermerkt": ("{a} und {b} als zwei Personen vermerkt: der Hinweis „doppelt angelegt?“ "
+                 "entfällt für dieses Paar.", True),
+    "schon-vermerkt": ("{a} und {b} waren schon als zwei Personen vermerkt; nichts "
+                       "geändert.", True),
+    "zurueck": ("Vermerk zu {a} und {b} zurückgenommen: das Paar gilt wieder als vielleicht "
+                "doppelt angelegt.", False),
+    "nicht-vermerkt": ("{a} und {b} waren nicht als zwei Personen vermerkt; nichts "
+                       "geändert.", False),
 }
 #: Added to the confirmation when the replaced or deleted note could not be removed from
 #: the database's files at once (``?notiz=nicht-verdichtet``; review 22 #7).
@@ -168,7 +173,11 @@ def _case_page(request: Request, user: User, city: str, client_id: str, *,
     # one person under two ids? the pairs checked, and those still to check (no name)
     persons = casework_api.other_persons(web.store, web.profile(city), user.name,
                                          case["client_id"])
-    person_done = PERSON_SAVED.get(request.query_params.get("person", ""))
+    person_done = None  # (said only as the store has it: the link names no more)
+    said, marked = PERSON_SAVED.get(request.query_params.get("person", ""), ("", None))
+    other = request.query_params.get("andere", "")[:64]
+    if said and other and (other in {m["id"] for m in persons["marked"]}) is marked:
+        person_done = said.format(a=case["client_id"], b=other)
     return render(request, "case.html.j2", status=status, city=city, case=case,
                   persons=persons, person_done=person_done, person_error=person_error,
                   statuses=casework_api.status_choices(), saved=saved, error=error,
@@ -340,9 +349,12 @@ def case_other_person(request: Request, kundennummer: str = Form(""), stadt: str
     except UserError as exc:
         return _case_page(request, user, city, client_id, status=400,
                           person_error=str(exc))
-    done = "unveraendert" if not changed else "zurueck" if zurueck == "1" else "vermerkt"
-    return RedirectResponse(_case_url(known, city, person=done) + "#andere-person",
-                            status_code=303)
+    undo = zurueck == "1"
+    done = ("zurueck" if changed else "nicht-vermerkt") if undo else (
+        "vermerkt" if changed else "schon-vermerkt")
+    stored = casework_api.case_id(web.store, web.profile(city), user.name, other)
+    return RedirectResponse(_case_url(known, city, person=done, andere=stored)
+                            + "#andere-person", status_code=303)
 
 
 #: The outcome form's fields by the label a message starts with („Ergebnis: …“).
