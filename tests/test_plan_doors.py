@@ -133,6 +133,9 @@ def test_two_teams_pinned_to_one_door_on_one_day_are_named_in_the_notes(
     note = (f"K-1 und K-2 (eine Adresse) am {TUESDAY} von Team team-1 und Team team-2 "
             "besucht")
     assert note in " ".join(out.split()), out
+    # ... and that the list's pins make it so (QA 46 F7: the note named every cause)
+    assert (f"{note}: fest zugeordnet (K-1 Team team-1, K-2 Team team-2). Bitte die "
+            "Festlegungen prüfen") in " ".join(out.split()), out
     assert "Geheimname" not in out
     from hausbesuch.store import Store
 

@@ -121,16 +121,25 @@ def door_split_notes(plan: Any, planned: Container[tuple[str, date]] | None = No
     for vid, key in keys.items():
         team, day = seen[vid]
         by_door.setdefault((key, day), {}).setdefault(team, []).append(vid)
+    pins = {c.id: c.pin_team for c in getattr(plan, "clients", ()) or ()
+            if getattr(c, "pin_team", None)}
     notes = []
     for (_, day), teams in sorted(by_door.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         ids = [v for t in sorted(teams) for v in teams[t]]
         if len(teams) < 2 or (planned is not None
                               and not any((v, day) in planned for v in ids)):
             continue
+        head = (f"{_and(ids)} (eine Adresse) am {_day(day)} von "
+                f"{_and([f'Team {t}' for t in sorted(teams)])} besucht: ")
+        pinned = [v for v in ids if v in pins]
+        if len({pins[v] for v in pinned}) > 1:  # the pins say so (QA 46 F7)
+            notes.append(head + "fest zugeordnet ("
+                         + ", ".join(f"{v} Team {pins[v]}" for v in pinned) + "). Bitte die "
+                         "Festlegungen prüfen (ein Team für "
+                         f"{'beide' if len(ids) == 2 else 'alle'}) und neu planen.")
+            continue
         notes.append(
-            f"{_and(ids)} (eine Adresse) am {_day(day)} von "
-            f"{_and([f'Team {t}' for t in sorted(teams)])} besucht: ein Team für "
-            f"{'beide' if len(ids) == 2 else 'alle'} "
+            head + f"ein Team für {'beide' if len(ids) == 2 else 'alle'} "
             "ließ sich nicht einplanen, ohne einen Besuch zu verlieren (Touren voll, feste "
             "Zuordnungen oder Zeitfenster). Bitte die Besuche einem Team zuordnen oder "
             "einen auf einen anderen Tag legen und neu planen.")
