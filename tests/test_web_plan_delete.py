@@ -163,6 +163,17 @@ def test_a_plan_made_by_mistake_is_deleted_after_its_preview(planned_app, plan_i
     assert re.search(r'<p class="ok" role="status" id="plan-geloescht" tabindex="-1" '
                      rf'autofocus>Plan {plan_id} \(Version 1\) gelöscht\. Seine offenen '
                      "Besuche sind entfallen", listing.text), listing.text[:3000]
+    # the deleted plan's link and a second confirmation say when it went (QA 46 F8); to
+    # another city's coordinator it is a plan that does not exist
+    second = kora.post(f"/plaene/{plan_id}/loeschen",
+                       data={"csrf_token": csrf_of(kora.get("/plaene").text)})
+    for res in (kora.get(f"/plaene/{plan_id}"), second):
+        assert res.status_code == 404
+        assert re.search(rf"Plan {plan_id} wurde am \w\w, \d\d\.\d\d\.\d{{4}}, "
+                         r"\d\d:\d\d Uhr gelöscht", page_text(res.text)), res.text[-1500:]
+    with _client(app, "kurt") as kurt:
+        other = page_text(kurt.get(f"/plaene/{plan_id}").text)
+        assert "Diesen Plan gibt es nicht" in other and "gelöscht" not in other
     # the cases are open again: a new plan of the same week plans them
     from tests.web_helpers import plan_week
 

@@ -144,6 +144,25 @@ def delete_plan(request: Request, plan_id: str, passwort: str = Form(""),
                             "#plan-geloescht", status_code=303)
 
 
+def gone_note(store: Any, plan_id: str, sees: Any) -> str:  # noqa: ANN401
+    """What the page of a plan that is not stored says: when it was deleted, if the audit
+    log records its deletion in a city the user may see (``sees``: city -> bool; the
+    link of a deleted plan, a second click on „Plan löschen“: QA 46 F8), else that there
+    is no such plan (nothing said of other cities' plans)."""
+    from hausbesuch.fields import format_moment
+    from hausbesuch.store import AuditRow
+
+    if plan_id and len(plan_id) <= 64:
+        with store.session() as s:
+            row = s.scalars(select(AuditRow).where(
+                AuditRow.action == "plan_geloescht", AuditRow.plan_id == plan_id)
+                .order_by(AuditRow.id.desc()).limit(1)).first()
+        if row is not None and row.city and sees(row.city):
+            return (f"Plan {plan_id} wurde am {format_moment(row.at)} gelöscht; die "
+                    "übrigen Pläne stehen unter „Pläne“.")
+    return "Diesen Plan gibt es nicht."
+
+
 def deleted_message(store: Any, city: str, plan_id: str | None) -> str | None:
     """What the plan list says after :func:`delete_plan` (``?geloescht=<id>``): only for
     a plan of ``city`` whose deletion the audit log records and that is gone (else any

@@ -129,7 +129,10 @@ def _city_of_plan(request: Request, user: User, plan_id: str) -> str:
     names another city (:func:`_check_named_city`)."""
     city = plan_city(ctx(request).store, plan_id)
     if city is None:
-        raise HTTPException(status_code=404, detail="Diesen Plan gibt es nicht.")
+        from hausbesuch.web.pages_plan_delete import gone_note
+
+        raise HTTPException(status_code=404, detail=gone_note(ctx(request).store, plan_id,
+                                                               user.sees))
     check_city(request, user, city)
     _check_named_city(request, user, city)
     return city
