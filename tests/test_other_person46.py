@@ -137,17 +137,20 @@ def test_the_case_page_marks_two_people_and_takes_the_mark_back(tmp_path: Path,
     pair of two names is refused on the page (400), a form without its token (403)."""
     import httpx
 
-    from tests.web_fixtures import bare_app, csrf_of, live_server, login, page_text
+    from tests.web_fixtures import (
+        bare_app,
+        csrf_of,
+        live_server,
+        login,
+        page_text,
+        upload_list,
+    )
 
     app = bare_app(tmp_path)
     path = _list(tmp_path / "liste.csv", TWICE, names=NAMES)
 
     def upload(kora: httpx.Client) -> str:
-        csrf = csrf_of(kora.get("/kunden/import").text)
-        with open(path, "rb") as fh:
-            res = kora.post("/kunden/import", data={"csrf_token": csrf,
-                                                    "stadt": "Bad Hersfeld"},
-                            files={"datei": (path.name, fh, "text/csv")})
+        res = upload_list(kora, path, "Bad Hersfeld")
         assert res.status_code == 200, res.text[-500:]
         return page_text(res.text)
 
