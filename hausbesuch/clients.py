@@ -65,7 +65,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -558,30 +557,31 @@ def id_problem(cid: str, name: str | None, *, street: str | None = None,
             or id_form_problem(cid, pattern, example))
 
 
-def _id_shape(text: str) -> str:
-    """The shape of a Kundennummer: letters as ``A``, digits as ``9`` (``K-4501`` ->
-    ``A-9``, ``123A456789`` -> ``9A9``)."""
-    return re.sub(r"[^\W\d_]+", "A", re.sub(r"\d+", "9", text.strip()))
-
-
-def _rows_of_their_own(table: Any, id_col: str) -> None:  # noqa: ANN401
-    """Find :attr:`hausbesuch.tabular.Table.split_runs` again knowing the ids: a row
-    whose Kundennummer has the list's usual shape begins a row of its own (Excel wrote it
-    without its empty end), it is no part of the row before it split by a line break (a
-    part after the first begins with the rest of a field, seldom such an id). Only when
-    most rows' ids have one shape; else the runs stay as the field counts tell them."""
+def _rows_of_their_own(table: Any, id_col: str, roles: Mapping[str, str],  # noqa: ANN401
+                       id_ok: Callable[[str], bool]) -> None:
+    """Find :attr:`hausbesuch.tabular.Table.split_runs` again knowing what a client row
+    holds: a row with a Kundennummer (``id_ok``) and an address of a street and a house
+    number in its address columns (``roles``) is a row of its own that Excel wrote
+    without its empty end, whatever the shape of its id (QA 46b F1); the rest of a row
+    split by a line break, whose first cell is the rest of a field and whose address
+    columns hold other fields' text or nothing, is not, even when it begins with digits
+    (QA 46b F4)."""
     if not table.split_runs:
         return
-    cells = dict(zip(table.row_numbers, (r.get(id_col, "") for r in table.rows),
-                     strict=True))
-    shapes = Counter(_id_shape(c) for c in cells.values() if c.strip())
-    if not shapes:
-        return
-    usual, n = shapes.most_common(1)[0]
-    if n * 2 <= len(cells):
-        return
-    table.split_again(lambda r: bool(cells.get(r, "").strip())
-                      and _id_shape(cells[r]) == usual)
+    from geodata.addresses import parse_address
+    from hausbesuch.tabular import address_from_row
+
+    rows = dict(zip(table.row_numbers, table.rows, strict=True))
+
+    def own(r: int) -> bool:
+        row = rows.get(r) or {}
+        cid = clean_text(row.get(id_col, ""))
+        if not cid or not id_ok(cid):
+            return False
+        at = parse_address(clean_text(address_from_row(row, roles))[:MAX_ADDRESS_LENGTH])
+        return bool(at.street and at.housenumber)
+
+    table.split_again(own)
 
 
 def read_clients(
@@ -694,14 +694,21 @@ def read_clients(
     first_row: dict[str, tuple[int, str]] = {}  # id_key -> (row, id as written)
     first_place: dict[str, Any] = {}  # id_key -> the first row's parsed address
     id_first = columns.index(id_col) == 0  # the first cell of a shifted row is still the id
-    _rows_of_their_own(table, id_col)  # (Excel's short rows of a narrow list)
+    # the columns a client row cannot do without: its street (or address line) and house
+    # number; postcode, town and an addition may be left empty (QA 46b F3)
+    street_cols = [c for role, c in roles.items()
+                   if role == "strasse" or (role.startswith("adresse")
+                                            and not role.startswith("adresszusatz"))]
+    needed = {*street_cols, *(c for role, c in roles.items() if role == "hausnummer")}
+    _rows_of_their_own(table, id_col, roles, lambda cid: len(cid) <= MAX_ID_LENGTH
+                       and not id_form_problem(cid, form, id_example))
     # a note as the header's last column: a delimiter typed in it makes the row wider
     note_last = columns and used.get("notiz") == columns[-1]
     names = [c for c in (used.get("name"), *name_parts) if c]
     read_cols = {*used.values(), *name_parts}  # a row may lack only columns not read
     # ... or, ending with a line end, the empty end of a row that Excel left off: not the
-    # id, the name or the address (Table.missing_columns)
-    optional = read_cols - {id_col, *names, *roles.values()}
+    # id, the name, the street or the house number (Table.missing_columns)
+    optional = read_cols - {id_col, *names, *needed}
     joined: list[int] = []
     # cells read as Excel serials: (field, Datum/Uhrzeit) -> [(row, text, read as)], for
     # a warning
@@ -715,7 +722,10 @@ def read_clients(
             if note is None:
                 shown = cid if id_first and len(cid) <= MAX_ID_LENGTH and not (
                     # the file ends in the id's field: „K-45“ of „K-4520“, another case's
-                    rownum == table.open_end_row and table.short_rows.get(rownum) == 1) else ""
+                    rownum == table.open_end_row and table.short_rows.get(rownum) == 1
+                    # the rest of a row split by a line break: its first cell is the rest
+                    # of a field (a note's text, a phone number: QA 46b F8), no id
+                    or rownum in table.split_tails) else ""
                 if shown:
                     at = parse_address(
                         clean_text(address_from_row(row, roles))[:MAX_ADDRESS_LENGTH])

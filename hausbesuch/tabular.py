@@ -1039,18 +1039,32 @@ class Table:
                 "Anführungszeichen setzen oder das Zeichen entfernen")
 
     def __post_init__(self) -> None:
+        self._index_runs()
+
+    def _index_runs(self) -> None:
+        #: the rows of :attr:`split_runs`, and those after the first of each run (the
+        #: rest of a field begins them: their first cell is no Kundennummer to show)
         self.split_rows: set[int] = {r for run in self.split_runs for r in run}
+        self.split_tails: set[int] = {r for run in self.split_runs for r in run[1:]}
 
     def split_again(self, begins_row: Callable[[int], bool]) -> None:
-        """Find :attr:`split_runs` again with what the caller knows of a row's first cell:
-        ``begins_row(rownum)`` says that the row begins with a cell of its own (a
-        Kundennummer as the list writes them), not with the rest of the row before it. A
-        run goes on only over rows that do not (:func:`_split_runs`): Excel's rows of a
-        narrow list, which left off their empty end, are rows of their own."""
+        """Find :attr:`split_runs` again with what the caller knows of a row:
+        ``begins_row(rownum)`` says that the row is a row of its own (its Kundennummer,
+        its address in their columns), not the rest of the row before it. A run goes on
+        only over rows that are not (:func:`_split_runs`): Excel's rows of a narrow list,
+        which left off their empty end, are rows of their own; the rest of a row split by
+        a line break, even one that begins with digits, is not."""
         counts = [(r, self.short_rows.get(r, self.header_columns)) for r in self.row_numbers]
         self.split_runs = _split_runs(counts, self.short_rows, self.header_columns,
                                       begins_row)
-        self.split_rows = {r for run in self.split_runs for r in run}
+        self._index_runs()
+
+    def lone_last_short(self, rownum: int) -> bool:
+        """Whether ``rownum`` is the file's last row and the only short one: a file cut off
+        in that row and saved again (an editor adds the line end), not Excel's blocks of
+        rows without their empty end (QA 46b F5)."""
+        return bool(self.row_numbers) and rownum == self.row_numbers[-1] and (
+            set(self.short_rows) == {rownum})
 
     def missing_columns(self, rownum: int, read: Collection[str] | None = None,
                         optional: Collection[str] = ()) -> list[str] | None:
@@ -1068,8 +1082,10 @@ class Table:
             return None
         missing = [c for c in self.columns[n:self.header_columns]
                    if read is None or c in read]
-        if optional and rownum != self.open_end_row and rownum not in self.split_rows:
-            missing = [c for c in missing if c not in optional]
+        if (optional and rownum != self.open_end_row and rownum not in self.split_rows
+                and not self.lone_last_short(rownum)
+                and all(c in optional for c in missing)):
+            return None
         return missing or None
 
     def _short_problem(self, rownum: int, missing: Sequence[str]) -> str:
@@ -1081,6 +1097,10 @@ class Table:
         if rownum == self.open_end_row:
             why = ("; die Datei endet mitten in dieser Zeile: abgeschnitten (unvollständig "
                    "gespeichert, kopiert oder heruntergeladen)?")
+            fix = "bitte die Liste vollständig neu exportieren und erneut einlesen"
+        elif self.lone_last_short(rownum):
+            why = ("; die letzte Zeile der Datei, als einzige zu kurz: abgeschnitten "
+                   "(unvollständig gespeichert oder kopiert)?")
             fix = "bitte die Liste vollständig neu exportieren und erneut einlesen"
         else:
             why = (": Zeilenumbruch in einem Feld ohne Anführungszeichen, oder wurden "

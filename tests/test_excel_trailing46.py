@@ -152,3 +152,75 @@ def test_rows_that_keep_half_their_fields_or_less_are_still_rows_of_their_own(
     wide.write_text(_excel(rows), encoding="utf-8")
     res = read_clients(wide, today=TODAY)
     assert len(res.clients) == 5 and not res.rejected, res.rejected
+
+
+def test_qa46b_rows_of_their_own_and_the_rest_of_split_rows(tmp_path: Path) -> None:
+    """QA 46b: a narrow list of ids of two shapes (numeric and BG-Nummern) written by
+    Excel is read whole (F1); the rest of a note split by a line break that begins with
+    digits („066213579;45“) is no row of its own, and its text is no Kundennummer shown
+    (F4, F8); with the address in the last columns a row may leave off PLZ and Ort, not
+    the house number (F3); a file whose only short row is its last, saved with a line end
+    after it was cut, is rejected (F5)."""
+    path = tmp_path / "schmal.csv"
+    ids = [f"{768835601 + i}" if i % 2 else f"{43481 + i}BG70152{i:02d}" for i in range(30)]
+    body = ["Kundennummer;Adresse;Notiz"] + [
+        f"{cid};Linggplatz {i + 1}, 36251 Bad Hersfeld" for i, cid in enumerate(ids)]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    res = read_clients(path, today=TODAY)
+    assert [c.id for c in res.clients] == ids and not res.rejected, res.rejected
+
+    split = tmp_path / "split.csv"
+    split.write_text(
+        "Kundennummer;Adresse;Notiz;Besuchsdauer\n"
+        "268746216;Am Markt 16, 36251 Bad Hersfeld;Hund;30\n"
+        "268746217;Breitenstraße 5, 36251 Bad Hersfeld;Rückruf erbeten\n"  # broken here
+        "066213579;45\n"
+        "268746218;Linggplatz 11, 36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(split, today=TODAY)
+    assert [c.id for c in res.clients] == ["268746216", "268746218"], res.rejected
+    assert [(r.row, r.id) for r in res.rejected] == [(3, "268746217"), (4, None)]
+    assert "066213579" not in " ".join(r.reason for r in res.rejected)
+
+    last = tmp_path / "hinten.csv"
+    last.write_text(
+        "Kundennummer;Name;Notiz;Straße;Hausnummer;PLZ;Ort\n"
+        "K-1;Erika Muster;Hund;Am Markt;16;36251;Bad Hersfeld\n"
+        "K-2;Otto Muster;;Breitenstraße;5;36251\n"
+        "K-3;Anna Muster;;Linggplatz;11\n"
+        "K-4;Eva Muster;;Linggplatz\n"
+        "K-5;Max Muster;Katze;Am Markt;1;36251;Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(last, today=TODAY)
+    assert [c.id for c in res.clients] == ["K-1", "K-2", "K-3", "K-5"], res.rejected
+    assert [(r.row, r.id) for r in res.rejected] == [(5, "K-4")]
+    assert "Es fehlen „Hausnummer“, „PLZ“, „Ort“" in res.rejected[0].reason
+
+    cut = tmp_path / "cut.csv"
+    cut.write_text("Kundennummer;Adresse;Notiz;Zeitfenster\n"
+                   "K-1;Am Markt 16, 36251 Bad Hersfeld;Hund;Mo 9-12\n"
+                   "K-2;Breitenstraße 5, 36251 Bad Hersfeld\n", encoding="utf-8")
+    res = read_clients(cut, today=TODAY)
+    assert [c.id for c in res.clients] == ["K-1"], res.rejected
+    assert [(r.row, r.field) for r in res.rejected] == [(3, "felder")]
+    assert "die letzte Zeile der Datei, als einzige zu kurz: abgeschnitten" in \
+        res.rejected[0].reason
+
+
+def test_qa46b_f6_outcome_rows_without_their_empty_end(tmp_path: Path,
+                                                     bad_hersfeld_pbf: Path) -> None:
+    """F6: an outcomes file in the order Kundennummer;Datum;Ergebnis;Uhrzeit;Termin;Notiz
+    whose rows Excel wrote without their empty end (three fields each: two of them make
+    no more than one row) is read row by row, not rejected in pairs (here each for the
+    visit it names, which no plan holds)."""
+    from tests.cli_helpers import run
+
+    rows = _rows(bad_hersfeld_pbf, 6)
+    path = tmp_path / "kunden.csv"
+    path.write_text(_text(rows), encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'erg.sqlite'}"
+    ok("import", str(path), *city_db(db))
+    results = tmp_path / "ergebnisse.csv"
+    results.write_text("Kundennummer;Datum;Ergebnis;Uhrzeit;Termin;Notiz\r\n" + "".join(
+        f"{r[0]};01.12.2026;nicht angetroffen\r\n" for r in rows), encoding="utf-8")
+    out = " ".join(run("outcomes", str(results), *city_db(db)).output.split())
+    assert "Feldanzahl" not in out, out  # (each row judged as itself: no visit planned)
+    assert out.count("keinen geplanten Besuch") == 6, out

@@ -107,9 +107,9 @@ def test_a_short_row_in_the_middle_is_rejected_and_a_new_case_not_stored(
 
 def test_a_row_may_lack_only_columns_that_are_not_read(tmp_path: Path) -> None:
     """An export whose last columns the import does not read (unknown headers) may end a
-    row early; so may a row whose empty note Excel left off (session 46: each row of the
-    run of short rows has its own Kundennummer); a row of one field lacks the address and
-    is rejected."""
+    row early; so may a row whose empty note Excel left off (session 46), unless a row
+    without an address follows it, which may be its rest after a line break (K-3 before
+    „K-4“): both are rejected."""
     path = tmp_path / "k.csv"
     path.write_text("Kundennummer;Adresse;Notiz;Aktenzeichen;Sachbearbeitung\n"
                     "K-1;Am Markt 16, 36251 Bad Hersfeld;Hund;AZ 1;Frau B\n"
@@ -119,10 +119,13 @@ def test_a_row_may_lack_only_columns_that_are_not_read(tmp_path: Path) -> None:
                     "K-5;Am Markt 1, 36251 Bad Hersfeld;;;\n", encoding="utf-8")
     res = read_clients(path, today=TODAY)
     assert [(c.id, c.notiz) for c in res.clients] == [("K-1", "Hund"), ("K-2", "Katze"),
-                                                      ("K-3", None), ("K-5", None)]
-    assert [(r.row, r.id, r.field) for r in res.rejected] == [(5, "K-4", "felder")]
-    assert "Zeile 5 hat 1 Feld, die Kopfzeile 5" in res.rejected[0].reason
-    assert "Es fehlen „Adresse“. " in res.rejected[0].reason  # (the note may be empty)
+                                                      ("K-5", None)]
+    assert [(r.row, r.id, r.field) for r in res.rejected] == [(4, "K-3", "felder"),
+                                                               (5, None, "felder")]
+    assert "Zeile 4 hat 2 Felder, die Kopfzeile 5: " in res.rejected[0].reason
+    assert "Es fehlen „Notiz“. " in res.rejected[0].reason  # not the columns not read
+    assert "Zeile 5 hat 1 Feld, die Kopfzeile 5" in res.rejected[1].reason
+    assert "Es fehlen „Adresse“, „Notiz“. " in res.rejected[1].reason
     # the table tells the row cut off at the file's end from one in the middle
     t = read_table(path)
     assert t.short_rows == {3: 3, 4: 2, 5: 1} and t.open_end_row == 0

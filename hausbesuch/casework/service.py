@@ -4218,6 +4218,12 @@ class Casework:
         # the columns a row may leave off at its end when empty, as Excel writes some rows
         # of a CSV (Table.missing_columns): not the id, the day or the result
         optional = {found[k] for k in ("uhrzeit", "termin", "notiz") if found[k]}
+        # ... and a row with its Kundennummer, day and result is a row of its own, not the
+        # rest of a row split by a line break (QA 46b F6; as the client list's rows)
+        id_c, day_c, res_c = found["id"], found["datum"], found["ergebnis"]
+        table.split_again(lambda r, rows=dict(zip(table.row_numbers, table.rows,
+                                                   strict=True)): all(
+            (rows.get(r) or {}).get(c, "").strip() for c in (id_c, day_c, res_c)))
         res = OutcomeResult(source=table.source, total_rows=len(table.rows))
         res.notes += table.notes()  # the sheet read, title rows skipped, hidden rows read
         # cells read as Excel serials: (label, kind) -> [(row, text, read as)], for a note
@@ -4264,7 +4270,10 @@ class Casework:
             try:
                 # more fields than the header, or fewer than a column read (cut off)
                 if problem := table.row_problem(rownum, read_cols, optional):
-                    raise _RowError("felder", problem)
+                    # (the rest of a split row begins with a field's text, not an id:
+                    # QA 46b F8)
+                    raise _RowError("felder", problem,
+                                    shown=rownum not in table.split_tails)
                 if not cid:
                     raise _RowError("id", "Kundennummer fehlt")
                 # a time in the Datum cell ("16.12.2026 08:10", a date-time cell) is the
