@@ -144,11 +144,16 @@ def test_drafts_of_a_link_that_ended_while_its_page_was_closed_are_named(
             # a link's page deletes another link's ended drafts, and says whose
             other = _fresh_route(site, skip=((route.team_id, route.day),))
             _, _, url2 = _link(site, other, on_its_day=True)
+            # (past the end by more than the margin a page's own copy gets: a link ended
+            # by the phone's clock alone within it may still be valid, QA 46c F2)
             page.evaluate("""() => {
+                localStorage.setItem('hausbesuch-entwurf:/w/bald/', '{"K-9": {"notiz": "x"}}');
+                localStorage.setItem('hausbesuch-entwurf-bis:/w/bald/',
+                                     String(Date.now() - 60000));
                 localStorage.setItem('hausbesuch-entwurf:/w/vorbei/',
                                      '{"K-1": {"notiz": "alt"}, "K-2": {"termin_datum": "x"}}');
                 localStorage.setItem('hausbesuch-entwurf-bis:/w/vorbei/',
-                                     String(Date.now() - 60000)); }""")
+                                     String(Date.now() - 60000 - 2 * 3600 * 1000)); }""")
             page.goto(url2)
             page.wait_for_selector("li.stop")
             box = page.locator("#entwuerfe-frueher-geloescht")
@@ -156,6 +161,29 @@ def test_drafts_of_a_link_that_ended_while_its_page_was_closed_are_named(
             said = box.inner_text()
             assert "K-1 (Notiz)" in said and "K-2 (Termin)" in said and "alt" not in said
             assert page.evaluate("localStorage.getItem('hausbesuch-entwurf:/w/vorbei/')") is None
+            assert "K-9" not in said
+            assert page.evaluate("localStorage.getItem('hausbesuch-entwurf:/w/bald/')")
+            # a draft at a stop called off since (the case closed) goes, named (QA 46c F1)
+            from hausbesuch.casework import Casework
+            from hausbesuch.config import load_profile
+            from tests.web_fixtures import CITY_PROFILE
+
+            open_stops = page.locator("li.stop:not(.called-off)")
+            cid = open_stops.nth(0).get_attribute("data-kunde")
+            page.locator(f"#stopp-{cid} textarea[name=notiz]").fill("Nachbar sagt Umzug Q7")
+            page.wait_for_function("() => Object.keys(JSON.parse(localStorage.getItem("
+                                   "'hausbesuch-entwurf:' + location.pathname) || '{}'))"
+                                   ".length === 1")
+            Casework(site.store, load_profile(CITY_PROFILE), actor="test").set_status(
+                cid, "abgeschlossen")
+            page.reload()
+            page.wait_for_selector("li.stop")
+            box = page.locator("#entwuerfe-entfallen")
+            assert box.get_attribute("role") == "alert"
+            said = box.inner_text()
+            assert f"{cid} (Notiz)" in said and "Umzug Q7" not in page.content(), said
+            assert page.evaluate("JSON.parse(localStorage.getItem('hausbesuch-entwurf:' + "
+                                 "location.pathname) || '{}')") == {}
             assert errors == []
         finally:
             ctx.close()

@@ -253,7 +253,9 @@ def _drafts(site: Site, route, cid: str) -> None:  # noqa: ANN001
         # the drafts of two other links on this phone: one whose link has ended (never
         # opened again), one still running (review 28b #3)
         page.evaluate("""() => {
-            const past = String(Date.now() - 60000), later = String(Date.now() + 3600000);
+            // (ended more than the margin ago: QA 46c F2)
+            const past = String(Date.now() - 60000 - 2 * 3600000),
+                  later = String(Date.now() + 3600000);
             localStorage.setItem('hausbesuch-entwurf:/w/vorbei/', '{"K-1": {"notiz": "alt"}}');
             localStorage.setItem('hausbesuch-entwurf-bis:/w/vorbei/', past);
             localStorage.setItem('hausbesuch-entwurf:/w/morgen/', '{"K-2": {"notiz": "neu"}}');

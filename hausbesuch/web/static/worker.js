@@ -113,8 +113,10 @@
     var ended = [], lost = [];
     for (var i = 0; i < localStorage.length; i++) {
       var k = localStorage.key(i);
+      // (past its end by the margin this page's own copy gets, as by the phone's clock
+      // alone a link still valid would lose them: QA 46c F2)
       if (k && k.indexOf(DRAFT_END) === 0 && k !== DRAFT_END + location.pathname &&
-          Number(localStorage.getItem(k)) < Date.now())
+          Number(localStorage.getItem(k)) + END_MARGIN_MS < Date.now())
         ended.push(k.slice(DRAFT_END.length));
     }
     ended.forEach(function (path) {
@@ -158,10 +160,10 @@
   // the drafts back into their forms (empty fields only); those of stops no longer on the
   // page (a re-plan moved them) go
   function restoreDrafts() {
-    var d = drafts(), changed = false;
+    var d = drafts(), changed = false, gone = {};
     Object.keys(d).forEach(function (kunde) {
       var li = stopEl(kunde), f = li && li.querySelector("form.outcome-form");
-      if (!f) { delete d[kunde]; changed = true; return; }
+      if (!f) { gone[kunde] = d[kunde]; delete d[kunde]; changed = true; return; }
       DRAFT_FIELDS.forEach(function (name) {
         var input = f[name], value = d[kunde][name];
         if (!input || !value || input.type === "hidden") return;
@@ -175,6 +177,20 @@
       });
     });
     if (changed) saveDrafts(d);
+    // ... named, never their text: a stop recorded by the other phone, called off since
+    // (the case closed) or moved to another team by a re-plan has no form for them any
+    // more (QA 46c F1)
+    var lost = hausbesuchUnsent.draftsNamed(gone), main = document.querySelector("main");
+    if (lost.length && main) {
+      var p = document.createElement("p");
+      p.id = "entwuerfe-entfallen";
+      p.className = "error";
+      p.setAttribute("role", "alert");
+      p.textContent = "Eingetippt, aber hier nicht mehr zu erfassen (der Besuch ist " +
+        "inzwischen erfasst, entfällt oder ist nicht mehr auf Ihrer Route; vom Telefon " +
+        "gelöscht): " + lost.join(", ") + ". Bitte der Koordination melden.";
+      main.insertBefore(p, main.firstChild);
+    }
   }
   function pad(n) { return (n < 10 ? "0" : "") + n; }
   function localStamp(d) {
