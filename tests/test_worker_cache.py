@@ -330,6 +330,37 @@ def test_open_page_in_view_notices_a_revocation_within_a_minute(site: Site) -> N
         ctx.close()
 
 
+@sqlite_only()
+@pytest.mark.browser
+def test_back_online_the_page_asks_at_once_whether_its_link_holds(site: Site) -> None:
+    """QA 46c F6: the link was revoked while the phone had no signal; when the signal
+    comes back the page asks the server at once (not at its next check a minute later)
+    and takes the route off the page."""
+    from hausbesuch.web.links import revoke
+
+    route = _fresh_route(site)
+    token, link, url = _link(site, route, on_its_day=True)
+    with _browser() as browser:
+        ctx, page, errors = _phone(browser)
+        page.clock.install(time=datetime.combine(route.day, dtime(10, 5), BERLIN).timestamp())
+        _open_with_worker(page, url)
+        ctx.set_offline(True)
+        page.evaluate("() => window.dispatchEvent(new Event('offline'))")
+        revoke(site.store, link.prefix, actor="test")
+        checks: list[str] = []
+        page.on("request", lambda r: checks.append(r.url) if r.url.startswith(url + "sw.js")
+                else None)
+        ctx.set_offline(False)
+        page.evaluate("() => window.dispatchEvent(new Event('online'))")
+        page.wait_for_selector("#linkende", timeout=15_000)  # (no clock moved: at once)
+        assert checks, "the page did not ask the server about its link"
+        assert page.inner_text("#linkende") == GONE_TEXT
+        _assert_route_off_the_page(page, route)
+        _assert_nothing_kept(page, url, token)
+        assert errors == []
+        ctx.close()
+
+
 @contextmanager
 def _team_day_dropped(site: Site, route) -> Iterator[None]:  # noqa: ANN001
     """The stored plan holds no route for ``route``'s team-day any more (as after a re-plan

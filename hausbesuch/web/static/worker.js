@@ -1660,7 +1660,9 @@
                     hint ? hint.textContent : "");
     });
   autoTimes();
-  window.addEventListener("online", function () { status(); flush(); });
+  // back online: send what waits, and ask at once whether the link still holds (a copy
+  // opened without signal after its link ended or was revoked: QA 46c F6)
+  window.addEventListener("online", function () { status(); flush(); checkLink(); });
   window.addEventListener("offline", status);
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") {
