@@ -40,7 +40,7 @@
   // coordination's session warns so too, sitzung.js): a link the coordination set to end
   // early in the day ends while the team is out
   var END_WARNING_MS = 15 * 60000;
-  var endWarned = false;
+  var endWarned = false, pastWarned = false;
   var sending = false;
   var sendingKey = null;  // the key of the outcome on its way to the server
   var closed = false;  // the route is off the page (link ended or gone)
@@ -659,11 +659,29 @@
   // the link ends within END_WARNING_MS (by the phone's clock): the live region rendered
   // with the page (#ablauf) says when, and what goes with the route then
   function warnEnd() {
-    if (closed || endWarned || validUntil <= 0) return;
+    if (closed || validUntil <= 0) return;
     var left = validUntil - Date.now();
-    if (left > END_WARNING_MS || left <= 0) return;
     var box = document.getElementById("ablauf");
     if (!box) return;
+    if (left <= 0) {
+      // past the end by the phone's clock, without signal: the copy stays for the margin
+      // (the clock may be wrong), and the page says so (QA 46c F5)
+      if (pastWarned || navigator.onLine) return;
+      pastWarned = true;
+      var ended = new Date(validUntil), gone = new Date(validUntil + END_MARGIN_MS);
+      var q = document.createElement("p");
+      q.className = "hint";
+      q.id = "ablauf-vorbei";
+      q.textContent = "Nach der Uhr dieses Telefons ist der Link seit " +
+        pad(ended.getHours()) + ":" + pad(ended.getMinutes()) + " Uhr abgelaufen. Ohne " +
+        "Netz bleibt die Route bis höchstens " + pad(gone.getHours()) + ":" +
+        pad(gone.getMinutes()) + " Uhr sichtbar; dann löscht das Telefon sie und " +
+        "eingetippte, nicht erfasste Angaben. Ergebnisse nimmt der Server nach dem Ende " +
+        "des Links nicht mehr an: bitte bei der Koordination einen neuen Link anfordern.";
+      box.appendChild(q);
+      return;
+    }
+    if (endWarned || left > END_WARNING_MS) return;
     endWarned = true;
     var end = new Date(validUntil);
     var p = document.createElement("p");
