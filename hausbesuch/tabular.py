@@ -858,8 +858,9 @@ class Table:
     #: most the header's (:attr:`split_rows`). Another short row (not the file's open
     #: end) may be one whose empty end was left off: Excel writes some rows of a CSV so
     #: when their last columns are empty (:meth:`missing_columns`, ``optional``). A
-    #: caller that finds a run's rows whole rows of their own (each with its own id, as
-    #: the list writes them: Excel's rows of a narrow list) takes it out of here.
+    #: caller that knows which rows are rows of their own (a Kundennummer and an
+    #: address: Excel's rows of a narrow list) finds the runs again
+    #: (:meth:`split_again`).
     split_runs: list[tuple[int, ...]] = field(default_factory=list)
     #: CSV: the row whose last field the file ends in without a line end (0: it ends with
     #: one): with :attr:`short_rows`, a file cut off (a copy or a download that stopped).
@@ -1063,8 +1064,8 @@ class Table:
         """Whether ``rownum`` is the file's last row and the only short one: a file cut off
         in that row and saved again (an editor adds the line end), not Excel's blocks of
         rows without their empty end (QA 46b F5)."""
-        return bool(self.row_numbers) and rownum == self.row_numbers[-1] and (
-            set(self.short_rows) == {rownum})
+        return (len(self.short_rows) == 1 and rownum in self.short_rows
+                and bool(self.row_numbers) and rownum == self.row_numbers[-1])
 
     def missing_columns(self, rownum: int, read: Collection[str] | None = None,
                         optional: Collection[str] = ()) -> list[str] | None:
